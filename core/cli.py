@@ -1,0 +1,238 @@
+"""The ``meihao`` command: migrate, serve, demo, plugins, community enable/disable, and plugins' own commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from .errors import MeihaoError
+
+T = TypeVar("T")
+
+#: Commands the kernel owns; plugins cannot replace them.
+KERNEL_COMMANDS = ("migrate", "serve", "demo", "plugins", "community", "keygen", "makemigrations")
+
+
+class MeihaoGroup(click.Group):
+    """Turns MeihaoError into one line on stderr and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MeihaoError as err:
+            raise click.ClickException(err.message) from err
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        name = name or cmd.name
+        if name in self.commands and name in KERNEL_COMMANDS:
+            raise MeihaoError(f"command {name!r} belongs to the kernel and cannot be replaced by a plugin")
+        super().add_command(cmd, name)
+
+
+def run_async(func: Callable[..., Awaitable[T]]) -> Callable[..., T]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        return asyncio.run(func(*args, **kwargs))
+
+    return wrapper
+
+
+def _meihao():
+    """The instance booted by ``main`` (plugins are loaded once per command run)."""
+    from .runtime import boot
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.obj is not None:
+        return ctx.obj
+    return boot()
+
+
+async def _started(*, migrated: bool = True):
+    """Connect; unless ``migrated=False``, refuse to go on with migrations pending."""
+    mh = _meihao()
+    await mh.start()
+    if migrated:
+        pending = await mh.db.pending_migrations()
+        if pending:
+            await mh.close()
+            raise MeihaoError(f"{len(pending)} migration(s) pending in {mh.db.describe()}; run `meihao migrate` first")
+    return mh
+
+
+@click.group(cls=MeihaoGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="meihao")
+def cli() -> None:
+    """meihao 美好: community services for an urban sub-district."""
+
+
+@cli.command()
+@run_async
+async def migrate() -> None:
+    """Apply every pending migration of the kernel and all plugins (safe to run again)."""
+    mh = await _started(migrated=False)
+    try:
+        applied = await mh.db.migrate()
+    finally:
+        await mh.close()
+    if not applied:
+        click.echo(f"Nothing to migrate in {mh.db.describe()}.")
+    for item in applied:
+        click.echo(f"applied {item.app}: {item.migration_id}")
+
+
+@cli.command()
+@click.argument("app")
+@click.option("--description", "-d", default="", help="What the migration does.")
+@run_async
+async def makemigrations(app: str, description: str) -> None:
+    """Write a new migration for a plugin's Piccolo app from the changes in its tables."""
+    from piccolo.apps.migrations.commands.new import new
+
+    mh = _meihao()
+    if app not in {c.app_name for c in mh.db.app_configs}:
+        raise MeihaoError(f"no Piccolo app named {app!r}; known: {', '.join(c.app_name for c in mh.db.app_configs)}")
+    await new(app_name=app, auto=True, desc=description, auto_input="y")
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (default from MEIHAO_HOST, 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default from MEIHAO_PORT, 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the web app (and, in embedded mode, everything else) in this process."""
+    import uvicorn
+
+    from .web.app import create_app
+
+    mh = _meihao()
+    app = create_app(mh)
+    host = host or mh.settings.host
+    port = port or mh.settings.port
+    pending = asyncio.run(_pending(mh))
+    if pending:
+        raise MeihaoError(f"{len(pending)} migration(s) pending; run `meihao migrate` first")
+    click.echo(f"meihao serving on http://{host}:{port} (API docs at /schema)")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+async def _pending(mh: Any) -> list[Any]:
+    await mh.start()
+    try:
+        return await mh.db.pending_migrations()
+    finally:
+        await mh.close()
+
+
+@cli.command()
+@click.option("--residents", default=20_000, show_default=True, type=click.IntRange(min=0), help="How many residents to generate.")
+@click.option("--seed", default=1169, show_default=True, help="Random seed (same seed, same demo).")
+@click.option("--profile", default=None, type=click.Path(exists=True, dir_okay=False), help="A TOML file describing the communities.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@run_async
+async def demo(residents: int, seed: int, profile: str | None, quiet: bool) -> None:
+    """Build the demo sub-district: five branded communities, grids, buildings, households, residents."""
+    from .demo import build_demo, load_profile
+
+    mh = await _started(migrated=False)
+    try:
+        await mh.db.migrate()
+        summary = await build_demo(mh, load_profile(profile), residents=residents, seed=seed, progress=not quiet)
+    finally:
+        await mh.close()
+    click.echo(summary)
+
+
+@cli.command(name="plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@run_async
+async def plugins_command(as_json: bool) -> None:
+    """List plugins: name, version, scene, where it comes from, which communities enable it."""
+    from .web.routes import plugin_overview
+
+    mh = await _started()
+    try:
+        rows = await plugin_overview(mh)
+    finally:
+        await mh.close()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'name':28} {'version':9} {'scene':14} {'source':22} communities")
+    for r in rows:
+        click.echo(f"{r['name']:28} {r['version']:9} {r['scene'] or '-':14} {r['source']:22} {', '.join(r['communities']) or '-'}")
+
+
+@cli.group()
+def community() -> None:
+    """Switch scenarios on and off for a community."""
+
+
+@community.command()
+@click.argument("slug")
+@click.argument("scenario")
+@click.option("--settings", "settings_json", default=None, help='Settings as JSON, e.g. \'{"threshold_age": 65}\'.')
+@run_async
+async def enable(slug: str, scenario: str, settings_json: str | None) -> None:
+    """Enable SCENARIO for the community SLUG."""
+    from .community_scenarios import enable as enable_scenario
+
+    settings = None
+    if settings_json is not None:
+        try:
+            settings = json.loads(settings_json)
+        except json.JSONDecodeError as err:
+            raise MeihaoError(f"--settings is not valid JSON: {err}") from err
+        if not isinstance(settings, dict):
+            raise MeihaoError("--settings must be a JSON object")
+    mh = await _started()
+    try:
+        state = await enable_scenario(mh, slug, scenario, settings)
+    finally:
+        await mh.close()
+    click.echo(f"{scenario} enabled in {slug} with settings {json.dumps(state['settings'], ensure_ascii=False)}")
+
+
+@community.command()
+@click.argument("slug")
+@click.argument("scenario")
+@run_async
+async def disable(slug: str, scenario: str) -> None:
+    """Disable SCENARIO for the community SLUG (its data is kept)."""
+    from .community_scenarios import disable as disable_scenario
+
+    mh = await _started()
+    try:
+        await disable_scenario(mh, slug, scenario)
+    finally:
+        await mh.close()
+    click.echo(f"{scenario} disabled in {slug}; its data is kept")
+
+
+@cli.command()
+def keygen() -> None:
+    """Print a new key for MEIHAO_DATA_KEY."""
+    from cryptography.fernet import Fernet
+
+    click.echo(Fernet.generate_key().decode())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Boot once (a broken plugin or setting stops here with one line), add plugins' commands, run."""
+    from .runtime import boot
+
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        mh = boot()
+        mh.plugins.extend_cli(cli)
+    except MeihaoError as err:
+        if args[:1] == ["keygen"]:  # making the missing key must work without one
+            mh = None
+        else:
+            click.echo(f"Error: {err.message}", err=True)
+            sys.exit(1)
+    cli.main(args=args, prog_name="meihao", obj=mh)

@@ -1,0 +1,124 @@
+"""Settings: one object read from MEIHAO_* environment variables and an optional meihao.toml."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+from .errors import ConfigurationError, split_validation_error
+
+ENV_PREFIX = "MEIHAO_"
+
+
+class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Every kernel setting with its default; scenario settings live per community instead."""
+
+    #: ``sqlite:///path/to/file.db`` (default: ``meihao.db`` in the working directory)
+    #: or ``postgresql://user@host:5432/name``.
+    database_url: str = "sqlite:///meihao.db"
+    #: ``demo`` generates missing secrets; ``production`` refuses to start without them.
+    mode: Literal["demo", "production"] = "demo"
+    #: Key for personal data at rest (ID-card numbers); a Fernet key, urlsafe base64 of 32 bytes.
+    data_key: str = ""
+    #: Plugin names that are not loaded. Essential (kernel) plugins cannot be blocked.
+    disabled_plugins: list[str] = []
+    #: Address ``meihao serve`` listens on.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Largest page a list endpoint returns, whatever the caller asks for.
+    max_page_size: int = 200
+    default_page_size: int = 50
+    #: Time zone given to new communities unless they say otherwise.
+    default_timezone: str = "Asia/Shanghai"
+    #: Load plugins found through the ``meihao`` entry-point group.
+    load_entry_points: bool = True
+
+    def __post_init__(self) -> None:
+        if not (self.database_url.startswith("sqlite:///") or self.database_url.startswith(("postgresql://", "postgres://"))):
+            raise ConfigurationError(
+                f"MEIHAO_DATABASE_URL must start with sqlite:/// or postgresql://, got {self.database_url!r}",
+                field="database_url",
+            )
+        if not 1 <= self.default_page_size <= self.max_page_size:
+            raise ConfigurationError("MEIHAO_DEFAULT_PAGE_SIZE must be between 1 and MEIHAO_MAX_PAGE_SIZE", field="default_page_size")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:///")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+
+_FIELDS = {name for name in Settings.__struct_fields__}
+_LIST_FIELDS = {"disabled_plugins"}
+
+
+def _from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX) or key == "MEIHAO_CONFIG":
+            continue
+        name = key.removeprefix(ENV_PREFIX).lower()
+        if name not in _FIELDS:
+            continue  # other MEIHAO_* variables belong to plugins or tools
+        values[name] = [part.strip() for part in raw.split(",") if part.strip()] if name in _LIST_FIELDS else raw
+    return values
+
+
+def load_settings(environ: dict[str, str] | None = None, config_file: Path | None = None, **overrides: object) -> Settings:
+    """Read settings: defaults < meihao.toml < MEIHAO_* variables < explicit overrides.
+
+    A wrong value raises ConfigurationError naming the setting.
+    """
+    env = dict(os.environ if environ is None else environ)
+    values: dict[str, object] = {}
+    path = config_file or Path(env.get("MEIHAO_CONFIG", "meihao.toml"))
+    if path.is_file():
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigurationError(f"{path}: not valid TOML: {err}") from err
+    elif config_file is not None or "MEIHAO_CONFIG" in env:
+        raise ConfigurationError(f"configuration file {path} does not exist")
+    values.update(_from_environment(env))
+    values.update(overrides)
+    try:
+        settings = msgspec.convert(values, Settings, strict=False)
+    except msgspec.ValidationError as err:
+        raise ConfigurationError(f"invalid setting: {_describe(err)}") from err
+    if not settings.data_key:
+        if settings.mode == "production":
+            raise ConfigurationError(
+                "MEIHAO_DATA_KEY is not set: production mode needs a key for personal data "
+                "(generate one with `meihao keygen`)",
+                field="data_key",
+            )
+        settings = msgspec.structs.replace(settings, data_key=demo_data_key(settings))
+    return settings
+
+
+def _describe(err: msgspec.ValidationError) -> str:
+    field, message = split_validation_error(str(err))
+    return f"{field}: {message}" if field else message
+
+
+def demo_data_key(settings: Settings) -> str:
+    """In demo mode, a key kept beside the SQLite file so that restarts can still read the data."""
+    from cryptography.fernet import Fernet
+
+    if not settings.is_sqlite:
+        return Fernet.generate_key().decode()
+    key_file = settings.sqlite_path.with_name(settings.sqlite_path.name + ".key")
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    key = Fernet.generate_key().decode()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(key)
+    os.chmod(key_file, 0o600)
+    return key

@@ -1,0 +1,132 @@
+"""The database: engine from configuration, the Piccolo app registry built from plugins, migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.apps.migrations.commands.base import BaseMigrationManager
+from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager
+from piccolo.apps.migrations.tables import Migration
+from piccolo.conf.apps import AppConfig, AppRegistry
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.table import Table
+
+from .config import Settings
+from .errors import ConfigurationError, DatabaseUnavailable
+
+os.environ.setdefault("PICCOLO_CONF", "meihao.piccolo_conf")
+
+_current: Database | None = None
+
+
+def current_database() -> Database:
+    if _current is None:
+        raise RuntimeError("no meihao database is open; build one with meihao.db.Database(...)")
+    return _current
+
+
+def sqlite_engine(path: str) -> SQLiteEngine:
+    # A generous busy timeout: the web process and CLI commands may write at once.
+    return SQLiteEngine(path=path, timeout=30)
+
+
+def make_engine(settings: Settings) -> Engine:
+    if settings.is_sqlite:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        return sqlite_engine(str(settings.sqlite_path))
+    return PostgresEngine(config={"dsn": settings.database_url})
+
+
+@dataclass
+class PendingMigration:
+    app: str
+    migration_id: str
+
+
+class Database:
+    """One opened database with the tables of every loaded plugin bound to it."""
+
+    def __init__(self, settings: Settings, app_modules: list[str]) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings)
+        self.app_registry = AppRegistry(apps=app_modules)
+        self.app_configs: list[AppConfig] = [importlib.import_module(m).APP_CONFIG for m in app_modules]
+        self.activate()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return isinstance(self.engine, SQLiteEngine)
+
+    def tables(self) -> list[type[Table]]:
+        return [table for config in self.app_configs for table in config.table_classes]
+
+    def activate(self) -> None:
+        """Make this the database Piccolo's tables and migrations talk to."""
+        global _current
+        _current = self
+        for table in [*self.tables(), Migration]:
+            table._meta.db = self.engine
+
+    async def start(self) -> None:
+        """Open the pool (PostgreSQL) and check the database answers; one clear error if not."""
+        self.activate()
+        try:
+            if isinstance(self.engine, PostgresEngine):
+                await self.engine.start_connection_pool(min_size=1, max_size=10)
+            await self.engine.run_ddl("SELECT 1")
+            if self.is_sqlite:
+                await self.engine.run_ddl("PRAGMA journal_mode=WAL")
+        except (OSError, ConnectionError) as err:
+            raise DatabaseUnavailable(f"cannot reach the database at {self.describe()}: {err}") from err
+        except Exception as err:  # drivers raise their own types (asyncpg, sqlite3)
+            raise DatabaseUnavailable(f"cannot use the database at {self.describe()}: {type(err).__name__}: {err}") from err
+
+    async def close(self) -> None:
+        if isinstance(self.engine, PostgresEngine):
+            await self.engine.close_connection_pool()
+
+    def describe(self) -> str:
+        if self.is_sqlite:
+            return str(self.settings.sqlite_path)
+        url = self.settings.database_url
+        scheme, _, rest = url.partition("://")
+        return f"{scheme}://{rest.rpartition('@')[2]}"  # never print a password
+
+    async def pending_migrations(self) -> list[PendingMigration]:
+        self.activate()
+        manager = BaseMigrationManager()
+        await manager.create_migration_table()
+        pending = []
+        for config in self._sorted_configs():
+            ran = set(await Migration.get_migrations_which_ran(app_name=config.app_name))
+            ids = manager.get_migration_ids(manager.get_migration_modules(config.resolved_migrations_folder_path))
+            pending += [PendingMigration(config.app_name, i) for i in sorted(set(ids) - ran)]
+        return pending
+
+    async def migrate(self) -> list[PendingMigration]:
+        """Apply every pending migration of every app; returns what ran. Running it again does nothing."""
+        pending = await self.pending_migrations()
+        for config in self._sorted_configs():
+            if not any(p.app == config.app_name for p in pending):
+                continue
+            output = io.StringIO()
+            with contextlib.redirect_stdout(output):
+                result = await ForwardsMigrationManager(app_name=config.app_name).run()
+            if not result.success:
+                raise ConfigurationError(f"migrations of {config.app_name!r} failed: {result.message}\n{output.getvalue()}")
+        return pending
+
+    def _sorted_configs(self) -> list[AppConfig]:
+        names = BaseMigrationManager().get_sorted_app_names()
+        by_name = {c.app_name: c for c in self.app_configs}
+        return [by_name[n] for n in names if n in by_name]
+
+    def transaction(self) -> Any:
+        return self.engine.transaction()

@@ -1,0 +1,13 @@
+"""The kernel's Piccolo app: its tables and the migrations shipped beside them."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from .tables import KERNEL_TABLES
+
+APP_CONFIG = AppConfig(
+    app_name="meihao",
+    migrations_folder_path=str(Path(__file__).parent / "migrations"),
+    table_classes=KERNEL_TABLES,
+)

@@ -1,0 +1,50 @@
+"""One running meihao: settings, the loaded plugins, the open database and the personal-data codec."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .config import Settings, load_settings
+from .db import Database
+from .plugins import EntryPointFilter, Plugins
+from .privacy import PersonalDataCodec
+
+
+@dataclass
+class Meihao:
+    """Everything a service function needs; Litestar hands it to handlers as the ``meihao`` dependency."""
+
+    settings: Settings
+    plugins: Plugins
+    db: Database
+    codec: PersonalDataCodec
+
+    async def start(self) -> None:
+        await self.db.start()
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+def boot(
+    settings: Settings | None = None,
+    *,
+    extra_plugins: Iterable[tuple[str, Any]] = (),
+    entry_point_filter: EntryPointFilter | None = None,
+) -> Meihao:
+    """Load settings and plugins and open (not yet connect) the database. Raises MeihaoError subclasses."""
+    settings = settings or load_settings()
+    plugins = Plugins.load(
+        disabled=settings.disabled_plugins,
+        load_entry_points=settings.load_entry_points,
+        entry_point_filter=entry_point_filter,
+        extra=extra_plugins,
+    )
+    return Meihao(
+        settings=settings,
+        plugins=plugins,
+        db=Database(settings, plugins.piccolo_apps()),
+        codec=PersonalDataCodec(settings.data_key),
+    )

@@ -1,0 +1,87 @@
+"""The Litestar app factory: kernel routes, every plugin's routes, errors mapped to HTTP in one place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, Response, Router
+from litestar.connection import ASGIConnection
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+from litestar.handlers import BaseRouteHandler
+from litestar.openapi import OpenAPIConfig
+
+from .. import __version__
+from ..communities import get_community
+from ..community_scenarios import is_enabled
+from ..errors import MeihaoError
+from ..runtime import Meihao
+from .routes import KERNEL_HANDLERS
+
+
+def meihao_error_response(request: Request[Any, Any, Any], exc: MeihaoError) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return Response(body, status_code=exc.status_code)
+
+
+async def provide_community(slug: str) -> dict[str, Any]:
+    return await get_community(slug)
+
+
+def scenario_guard(scenario: str):
+    """404 where the scenario is not enabled for the community in the path, exactly as for an unknown path."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        slug = connection.path_params.get("slug", "")
+        community = await get_community(slug)
+        if not await is_enabled(community["id"], scenario):
+            raise NotFoundException(f"scenario {scenario!r} is not enabled in community {slug!r}")
+
+    return guard
+
+
+def plugin_routers(mh: Meihao) -> list[Router]:
+    routers = []
+    for plugin, handlers in mh.plugins.route_handlers():
+        if plugin in mh.plugins.scenarios:
+            routers.append(
+                Router(
+                    path=f"/api/communities/{{slug:str}}/{plugin}",
+                    route_handlers=handlers,
+                    guards=[scenario_guard(plugin)],
+                    dependencies={"community": Provide(provide_community)},
+                    tags=[plugin],
+                )
+            )
+        else:
+            routers.append(Router(path="/api", route_handlers=handlers, tags=[plugin]))
+    return routers
+
+
+def create_app(mh: Meihao, *, debug: bool = False) -> Litestar:
+    """Build the web app for a booted meihao; the database opens and closes with the app's lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await mh.start()
+        try:
+            yield
+        finally:
+            await mh.close()
+
+    def provide_meihao() -> Meihao:
+        return mh
+
+    return Litestar(
+        route_handlers=[*KERNEL_HANDLERS, *plugin_routers(mh)],
+        dependencies={"meihao": Provide(provide_meihao, sync_to_thread=False)},
+        exception_handlers={MeihaoError: meihao_error_response},
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(title="meihao 美好", version=__version__, path="/schema"),
+        state={"meihao": mh},
+        debug=debug,
+    )

@@ -1,0 +1,1 @@
+"""Kernel extensions shipped with meihao that are not scenes (delivery channels, feeds, …)."""
