@@ -12,6 +12,7 @@ from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
+from litestar.params import FromPath
 
 from .. import __version__
 from ..communities import get_community
@@ -28,7 +29,7 @@ def meihao_error_response(request: Request[Any, Any, Any], exc: MeihaoError) -> 
     return Response(body, status_code=exc.status_code)
 
 
-async def provide_community(slug: str) -> dict[str, Any]:
+async def provide_community(slug: FromPath[str]) -> dict[str, Any]:
     return await get_community(slug)
 
 

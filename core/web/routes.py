@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from litestar import Response, delete, get, patch, post, put
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from .. import communities, community_scenarios, residents
 from ..runtime import Meihao
@@ -34,6 +35,8 @@ from ..schemas import (
 from ..errors import Conflict
 from ..tables import CommunityScenario, Department, Community
 
+S = TypeVar("S")
+
 
 @get("/health", tags=["kernel"])
 async def health() -> dict[str, str]:
@@ -47,31 +50,31 @@ async def health() -> dict[str, str]:
 
 @get("/api/communities", tags=["communities"])
 async def list_communities() -> list[CommunityOut]:
-    return [CommunityOut(**c) for c in await communities.list_communities()]
+    return [_out(CommunityOut, c) for c in await communities.list_communities()]
 
 
 @post("/api/communities", tags=["communities"])
-async def create_community(data: CommunityIn, meihao: Meihao) -> CommunityOut:
-    return CommunityOut(**await communities.create_community(meihao, data))
+async def create_community(data: JSONBody[CommunityIn], meihao: NamedDependency[Meihao]) -> CommunityOut:
+    return _out(CommunityOut, await communities.create_community(meihao, data))
 
 
 @get("/api/communities/{slug:str}", tags=["communities"])
-async def get_community(slug: str) -> CommunityOut:
-    return CommunityOut(**await communities.community_out(slug))
+async def get_community(slug: FromPath[str]) -> CommunityOut:
+    return _out(CommunityOut, await communities.community_out(slug))
 
 
 @patch("/api/communities/{slug:str}", tags=["communities"])
-async def update_community(slug: str, data: CommunityPatch) -> CommunityOut:
-    return CommunityOut(**await communities.update_community(slug, data))
+async def update_community(slug: FromPath[str], data: JSONBody[CommunityPatch]) -> CommunityOut:
+    return _out(CommunityOut, await communities.update_community(slug, data))
 
 
 @get("/api/communities/{slug:str}/scenarios", tags=["scenarios"])
-async def list_scenarios(slug: str, meihao: Meihao) -> list[ScenarioOut]:
+async def list_scenarios(slug: FromPath[str], meihao: NamedDependency[Meihao]) -> list[ScenarioOut]:
     return [ScenarioOut(**s) for s in await community_scenarios.list_scenarios(meihao, slug)]
 
 
 @put("/api/communities/{slug:str}/scenarios/{scenario:str}", tags=["scenarios"])
-async def enable_scenario(slug: str, scenario: str, meihao: Meihao, data: dict[str, Any] | None = None) -> ScenarioOut:
+async def enable_scenario(slug: FromPath[str], scenario: FromPath[str], meihao: NamedDependency[Meihao], data: JSONBody[dict[str, Any] | None] = None) -> ScenarioOut:
     """Switch a scenario on for the community; the body holds its settings (``{"settings": {...}}``)."""
     settings = None if data is None else data.get("settings", {})
     if settings is not None and not isinstance(settings, dict):
@@ -82,13 +85,13 @@ async def enable_scenario(slug: str, scenario: str, meihao: Meihao, data: dict[s
 
 
 @delete("/api/communities/{slug:str}/scenarios/{scenario:str}", tags=["scenarios"], status_code=200)
-async def disable_scenario(slug: str, scenario: str, meihao: Meihao) -> ScenarioOut:
+async def disable_scenario(slug: FromPath[str], scenario: FromPath[str], meihao: NamedDependency[Meihao]) -> ScenarioOut:
     """Switch a scenario off; its data is kept."""
     return ScenarioOut(**await community_scenarios.disable(meihao, slug, scenario))
 
 
 @get("/api/communities/{slug:str}/dashboard", tags=["scenarios"])
-async def dashboard(slug: str, meihao: Meihao) -> list[MetricOut]:
+async def dashboard(slug: FromPath[str], meihao: NamedDependency[Meihao]) -> list[MetricOut]:
     """Key figures of every scenario the community enabled (``meihao_metrics``)."""
     community = await communities.get_community(slug)
     result = []
@@ -103,32 +106,32 @@ async def dashboard(slug: str, meihao: Meihao) -> list[MetricOut]:
 
 
 @get("/api/communities/{slug:str}/grids", tags=["register"])
-async def list_grids(slug: str) -> list[GridOut]:
-    return [GridOut(**g) for g in await communities.list_grids(slug)]
+async def list_grids(slug: FromPath[str]) -> list[GridOut]:
+    return [_out(GridOut, g) for g in await communities.list_grids(slug)]
 
 
 @post("/api/communities/{slug:str}/grids", tags=["register"])
-async def create_grid(slug: str, data: GridIn) -> GridOut:
+async def create_grid(slug: FromPath[str], data: JSONBody[GridIn]) -> GridOut:
     return GridOut(**await communities.create_grid(slug, data))
 
 
 @get("/api/grids/{grid_id:int}/buildings", tags=["register"])
-async def list_buildings(grid_id: int) -> list[BuildingOut]:
-    return [BuildingOut(**_pick(b, BuildingOut)) for b in await communities.list_buildings(grid_id)]
+async def list_buildings(grid_id: FromPath[int]) -> list[BuildingOut]:
+    return [_out(BuildingOut, b) for b in await communities.list_buildings(grid_id)]
 
 
 @post("/api/grids/{grid_id:int}/buildings", tags=["register"])
-async def create_building(grid_id: int, data: BuildingIn) -> BuildingOut:
+async def create_building(grid_id: FromPath[int], data: JSONBody[BuildingIn]) -> BuildingOut:
     return BuildingOut(**await communities.create_building(grid_id, data))
 
 
 @get("/api/buildings/{building_id:int}/households", tags=["register"])
-async def list_households(building_id: int) -> list[HouseholdOut]:
-    return [HouseholdOut(**_pick(h, HouseholdOut)) for h in await communities.list_households(building_id)]
+async def list_households(building_id: FromPath[int]) -> list[HouseholdOut]:
+    return [_out(HouseholdOut, h) for h in await communities.list_households(building_id)]
 
 
 @post("/api/buildings/{building_id:int}/households", tags=["register"])
-async def create_household(building_id: int, data: HouseholdIn) -> HouseholdOut:
+async def create_household(building_id: FromPath[int], data: JSONBody[HouseholdIn]) -> HouseholdOut:
     return HouseholdOut(**await communities.create_household(building_id, data))
 
 
@@ -137,17 +140,17 @@ async def create_household(building_id: int, data: HouseholdIn) -> HouseholdOut:
 
 @get("/api/residents", tags=["residents"])
 async def list_residents(
-    meihao: Meihao,
-    community: str | None = None,
-    grid_id: Annotated[int | None, Parameter(query="grid")] = None,
-    building_id: Annotated[int | None, Parameter(query="building")] = None,
-    household_id: Annotated[int | None, Parameter(query="household")] = None,
-    tag: str | None = None,
-    min_age: int | None = None,
-    max_age: int | None = None,
-    name: str | None = None,
-    page: int = 1,
-    page_size: int | None = None,
+    meihao: NamedDependency[Meihao],
+    community: FromQuery[str | None] = None,
+    grid_id: Annotated[int | None, QueryParameter(name="grid")] = None,
+    building_id: Annotated[int | None, QueryParameter(name="building")] = None,
+    household_id: Annotated[int | None, QueryParameter(name="household")] = None,
+    tag: FromQuery[str | None] = None,
+    min_age: FromQuery[int | None] = None,
+    max_age: FromQuery[int | None] = None,
+    name: FromQuery[str | None] = None,
+    page: FromQuery[int] = 1,
+    page_size: FromQuery[int | None] = None,
 ) -> Page[ResidentOut]:
     """Residents, filtered and paginated; ID-card and phone numbers are masked."""
     filters = residents.ResidentFilter(community, grid_id, building_id, household_id, tag, min_age, max_age, name)
@@ -156,28 +159,28 @@ async def list_residents(
 
 
 @post("/api/residents", tags=["residents"])
-async def create_resident(data: ResidentIn, meihao: Meihao) -> ResidentOut:
+async def create_resident(data: JSONBody[ResidentIn], meihao: NamedDependency[Meihao]) -> ResidentOut:
     return ResidentOut(**await residents.create_resident(meihao, data))
 
 
 @get("/api/residents/{resident_id:int}", tags=["residents"])
-async def get_resident(resident_id: int) -> ResidentOut:
+async def get_resident(resident_id: FromPath[int]) -> ResidentOut:
     return ResidentOut(**await residents.get_resident(resident_id))
 
 
 @patch("/api/residents/{resident_id:int}", tags=["residents"])
-async def update_resident(resident_id: int, data: ResidentPatch, meihao: Meihao) -> ResidentOut:
+async def update_resident(resident_id: FromPath[int], data: JSONBody[ResidentPatch], meihao: NamedDependency[Meihao]) -> ResidentOut:
     return ResidentOut(**await residents.update_resident(meihao, resident_id, data))
 
 
 @post("/api/residents/{resident_id:int}/move", tags=["residents"], status_code=200)
-async def move_resident(resident_id: int, data: MoveIn, meihao: Meihao) -> ResidentOut:
+async def move_resident(resident_id: FromPath[int], data: JSONBody[MoveIn], meihao: NamedDependency[Meihao]) -> ResidentOut:
     """Move a resident to another household (and so, perhaps, another building, grid or community)."""
     return ResidentOut(**await residents.move_resident(meihao, resident_id, data.household_id))
 
 
 @delete("/api/residents/{resident_id:int}", tags=["residents"])
-async def delete_resident(resident_id: int, meihao: Meihao) -> None:
+async def delete_resident(resident_id: FromPath[int], meihao: NamedDependency[Meihao]) -> None:
     await residents.delete_resident(meihao, resident_id)
 
 
@@ -186,11 +189,11 @@ async def delete_resident(resident_id: int, meihao: Meihao) -> None:
 
 @get("/api/departments", tags=["departments"])
 async def list_departments() -> list[DepartmentOut]:
-    return [DepartmentOut(**d) for d in await Department.select().order_by(Department.code)]
+    return [_out(DepartmentOut, d) for d in await Department.select().order_by(Department.code)]
 
 
 @post("/api/departments", tags=["departments"])
-async def create_department(data: DepartmentIn) -> DepartmentOut:
+async def create_department(data: JSONBody[DepartmentIn]) -> DepartmentOut:
     if await Department.exists().where(Department.code == data.code):
         raise Conflict(f"code: department {data.code!r} already exists", field="code")
     department = Department(code=data.code, name=data.name, kind=data.kind)
@@ -199,12 +202,12 @@ async def create_department(data: DepartmentIn) -> DepartmentOut:
 
 
 @get("/api/plugins", tags=["kernel"])
-async def list_plugins(meihao: Meihao) -> list[PluginOut]:
+async def list_plugins(meihao: NamedDependency[Meihao]) -> list[PluginOut]:
     return [PluginOut(**p) for p in await plugin_overview(meihao)]
 
 
 @get("/api/permissions", tags=["kernel"])
-async def list_permissions(meihao: Meihao) -> list[PermissionOut]:
+async def list_permissions(meihao: NamedDependency[Meihao]) -> list[PermissionOut]:
     return [PermissionOut(p.name, p.description) for p in meihao.plugins.permissions()]
 
 
@@ -229,8 +232,9 @@ async def plugin_overview(mh: Meihao) -> list[dict[str, Any]]:
     ]
 
 
-def _pick(row: dict[str, Any], struct: type) -> dict[str, Any]:
-    return {k: row[k] for k in struct.__struct_fields__}
+def _out(struct: type[S], row: dict[str, Any]) -> S:
+    """Build a response Struct from a row, taking only the fields the Struct shows."""
+    return struct(**{k: row[k] for k in struct.__struct_fields__})
 
 
 KERNEL_HANDLERS = [
