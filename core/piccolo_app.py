@@ -10,4 +10,6 @@ APP_CONFIG = AppConfig(
     app_name="meihao",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
     table_classes=KERNEL_TABLES,
+    # Staff accounts keep their passwords in Piccolo's user app.
+    migration_dependencies=["piccolo.apps.user.piccolo_app"],
 )

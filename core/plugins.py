@@ -202,7 +202,7 @@ class Plugins:
         return {name: p.scenario for name, p in self.loaded.items() if p.scenario is not None}
 
     def piccolo_apps(self) -> list[str]:
-        return ["meihao.piccolo_app"] + [app for p in self.loaded.values() for app in p.piccolo_apps]
+        return ["piccolo.apps.user.piccolo_app", "meihao.piccolo_app"] + [app for p in self.loaded.values() for app in p.piccolo_apps]
 
     def route_handlers(self) -> list[tuple[str, list[Any]]]:
         from litestar.handlers import BaseRouteHandler
