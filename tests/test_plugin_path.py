@@ -15,7 +15,7 @@ async def test_plugin_table_is_migrated(make_meihao, lantern_plugin):
     mh = await make_meihao(plugins=[lantern_plugin])
     assert await mh.db.pending_migrations() == []
     applied = {row["app_name"] for row in await mh.db.engine.run_ddl("SELECT app_name FROM migration")}
-    assert applied == {"meihao", "lantern"}
+    assert applied == {"user", "meihao", "lantern"}
     assert await Riddle.count() == 0
 
 
