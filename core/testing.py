@@ -128,7 +128,8 @@ class Factories:
         serial = next(self._serial) % 500
         sequence = f"{serial * 2 + (1 if gender == 'male' else 0):03d}"[-3:]
         body = f"{region}{birth_date:%Y%m%d}{sequence}"
-        return body + ric.calc_check_digit(body)
+        # calc_check_digit expects the full 18 characters and ignores the last one
+        return body + ric.calc_check_digit(body + "0")
 
     async def community(self, slug: str | None = None, **fields: Any) -> dict[str, Any]:
         from .communities import create_community
