@@ -76,10 +76,13 @@ async def list_scenarios(slug: FromPath[str], meihao: NamedDependency[Meihao]) -
 @put("/api/communities/{slug:str}/scenarios/{scenario:str}", tags=["scenarios"])
 async def enable_scenario(slug: FromPath[str], scenario: FromPath[str], meihao: NamedDependency[Meihao], data: JSONBody[dict[str, Any] | None] = None) -> ScenarioOut:
     """Switch a scenario on for the community; the body holds its settings (``{"settings": {...}}``)."""
+    from ..errors import InvalidInput
+
+    unknown = sorted(set(data or {}) - {"settings"})
+    if unknown:  # e.g. settings sent without the wrapper, which would silently reset them to defaults
+        raise InvalidInput(f"{unknown[0]}: unknown field; send the scenario's settings as {{\"settings\": {{...}}}}", field=unknown[0])
     settings = None if data is None else data.get("settings", {})
     if settings is not None and not isinstance(settings, dict):
-        from ..errors import InvalidInput
-
         raise InvalidInput("settings: must be an object", field="settings")
     return ScenarioOut(**await community_scenarios.enable(meihao, slug, scenario, settings))
 
