@@ -8,7 +8,8 @@ from typing import Any
 
 import msgspec
 
-from .communities import get_community
+from .access import SYSTEM, Principal, audit
+from .communities import get_community, require_manager
 from .errors import InvalidInput, NotFound, split_validation_error
 from .runtime import Meihao
 from .tables import CommunityScenario
@@ -76,13 +77,16 @@ async def list_scenarios(mh: Meihao, slug: str) -> list[dict[str, Any]]:
     return result
 
 
-async def enable(mh: Meihao, slug: str, scenario: str, raw_settings: dict[str, Any] | None = None) -> dict[str, Any]:
+async def enable(
+    mh: Meihao, slug: str, scenario: str, raw_settings: dict[str, Any] | None = None, principal: Principal = SYSTEM
+) -> dict[str, Any]:
     """Switch ``scenario`` on for the community (or change its settings), then tell the plugins.
 
     ``raw_settings=None`` keeps the settings stored from an earlier enabling period.
     The row and the plugins' set-up share one transaction: a plugin that fails undoes the switch.
     """
     community = await get_community(slug)
+    require_manager(principal, community["id"], "meihao.scenario.manage")
     state = await scenario_state(community["id"], scenario)
     if raw_settings is None and state is not None:
         raw_settings = _stored(state["settings"])
@@ -105,12 +109,14 @@ async def enable(mh: Meihao, slug: str, scenario: str, raw_settings: dict[str, A
                 }
             ).where(CommunityScenario.id == state["id"])
         await mh.plugins.community_enabled(community, scenario, settings)
+        await audit(principal, "scenario.enable", "scenario", scenario, community_id=community["id"], detail=msgspec.to_builtins(settings))
     return next(s for s in await list_scenarios(mh, slug) if s["name"] == scenario)
 
 
-async def disable(mh: Meihao, slug: str, scenario: str) -> dict[str, Any]:
+async def disable(mh: Meihao, slug: str, scenario: str, principal: Principal = SYSTEM) -> dict[str, Any]:
     """Switch ``scenario`` off; its data stays, so switching it on again brings it back."""
     community = await get_community(slug)
+    require_manager(principal, community["id"], "meihao.scenario.manage")
     if scenario not in mh.plugins.scenarios:
         raise NotFound(f"scenario {scenario!r} is not installed (see GET /api/plugins)")
     state = await scenario_state(community["id"], scenario)
@@ -121,4 +127,5 @@ async def disable(mh: Meihao, slug: str, scenario: str) -> dict[str, Any]:
             {CommunityScenario.enabled: False, CommunityScenario.changed_at: datetime.now().astimezone()}
         ).where(CommunityScenario.id == state["id"])
         await mh.plugins.community_disabled(community, scenario)
+        await audit(principal, "scenario.disable", "scenario", scenario, community_id=community["id"])
     return next(s for s in await list_scenarios(mh, slug) if s["name"] == scenario)

@@ -6,6 +6,7 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
@@ -34,6 +35,15 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     default_page_size: int = 50
     #: Time zone given to new communities unless they say otherwise.
     default_timezone: str = "Asia/Shanghai"
+    #: Staff login: bearer tokens live this many hours; failed logins are limited per
+    #: account and per address within a sliding window.
+    token_hours: int = 12
+    login_window_minutes: int = 15
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    password_min_length: int = 8
+    #: A reveal of a masked field must give a reason at least this long.
+    reveal_reason_min_length: int = 4
     #: Load plugins found through the ``meihao`` entry-point group.
     load_entry_points: bool = True
 
@@ -43,8 +53,22 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
                 f"MEIHAO_DATABASE_URL must start with sqlite:/// or postgresql://, got {self.database_url!r}",
                 field="database_url",
             )
+        if self.is_sqlite and not self.database_url.removeprefix("sqlite:///"):
+            raise ConfigurationError("MEIHAO_DATABASE_URL: sqlite:/// needs a file path, e.g. sqlite:///meihao.db", field="database_url")
         if not 1 <= self.default_page_size <= self.max_page_size:
-            raise ConfigurationError("MEIHAO_DEFAULT_PAGE_SIZE must be between 1 and MEIHAO_MAX_PAGE_SIZE", field="default_page_size")
+            raise ConfigurationError(
+                f"MEIHAO_DEFAULT_PAGE_SIZE must be between 1 and MEIHAO_MAX_PAGE_SIZE ({self.max_page_size}), got {self.default_page_size}",
+                field="default_page_size",
+            )
+        if not 1 <= self.port <= 65535:
+            raise ConfigurationError(f"MEIHAO_PORT must be between 1 and 65535, got {self.port}", field="port")
+        try:
+            ZoneInfo(self.default_timezone)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ConfigurationError(
+                f"MEIHAO_DEFAULT_TIMEZONE: {self.default_timezone!r} is not an IANA time zone (e.g. Asia/Shanghai)",
+                field="default_timezone",
+            ) from err
 
     @property
     def is_sqlite(self) -> bool:
@@ -67,7 +91,7 @@ def _from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, o
         name = key.removeprefix(ENV_PREFIX).lower()
         if name not in _FIELDS:
             continue  # other MEIHAO_* variables belong to plugins or tools
-        values[name] = [part.strip() for part in raw.split(",") if part.strip()] if name in _LIST_FIELDS else raw
+        values[name] = [part.strip() for part in raw.split(",") if part.strip()] if name in _LIST_FIELDS else raw.strip()
     return values
 
 
@@ -84,14 +108,27 @@ def load_settings(environ: dict[str, str] | None = None, config_file: Path | Non
             values.update(tomllib.loads(path.read_text(encoding="utf-8")))
         except tomllib.TOMLDecodeError as err:
             raise ConfigurationError(f"{path}: not valid TOML: {err}") from err
+        unknown = sorted(set(values) - _FIELDS)
+        if unknown:
+            raise ConfigurationError(f"{path}: unknown setting {unknown[0]!r}", field=unknown[0])
     elif config_file is not None or "MEIHAO_CONFIG" in env:
         raise ConfigurationError(f"configuration file {path} does not exist")
-    values.update(_from_environment(env))
+    from_file = set(values)
+    from_env = _from_environment(env)
+    values.update(from_env)
     values.update(overrides)
     try:
         settings = msgspec.convert(values, Settings, strict=False)
     except msgspec.ValidationError as err:
-        raise ConfigurationError(f"invalid setting: {_describe(err)}") from err
+        field, message = split_validation_error(str(err))
+        name = (field or "").split("[")[0].split(".")[0]
+        if name in from_env and name not in overrides:
+            where = f"MEIHAO_{name.upper()}"
+        elif name in from_file and name not in overrides:
+            where = f"{name} in {path}"
+        else:
+            where = name or "settings"
+        raise ConfigurationError(f"{where}: {message}", field=name or None) from err
     if not settings.data_key:
         if settings.mode == "production":
             raise ConfigurationError(
@@ -99,26 +136,33 @@ def load_settings(environ: dict[str, str] | None = None, config_file: Path | Non
                 "(generate one with `meihao keygen`)",
                 field="data_key",
             )
+        if not settings.is_sqlite:
+            # A key made up per process would differ between restarts and between nodes.
+            raise ConfigurationError(
+                "MEIHAO_DATA_KEY is not set: with PostgreSQL every process must share one key "
+                "(generate one with `meihao keygen`)",
+                field="data_key",
+            )
         settings = msgspec.structs.replace(settings, data_key=demo_data_key(settings))
     return settings
-
-
-def _describe(err: msgspec.ValidationError) -> str:
-    field, message = split_validation_error(str(err))
-    return f"{field}: {message}" if field else message
 
 
 def demo_data_key(settings: Settings) -> str:
     """In demo mode, a key kept beside the SQLite file so that restarts can still read the data."""
     from cryptography.fernet import Fernet
 
-    if not settings.is_sqlite:
-        return Fernet.generate_key().decode()
     key_file = settings.sqlite_path.with_name(settings.sqlite_path.name + ".key")
-    if key_file.is_file():
-        return key_file.read_text().strip()
-    key = Fernet.generate_key().decode()
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    key_file.write_text(key)
-    os.chmod(key_file, 0o600)
+    try:
+        if key_file.is_file():
+            return key_file.read_text().strip()
+        key = Fernet.generate_key().decode()
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(key)
+        os.chmod(key_file, 0o600)
+    except OSError as err:
+        raise ConfigurationError(
+            f"cannot keep the demo data key in {key_file}: {err.strerror or err}; "
+            "check MEIHAO_DATABASE_URL or set MEIHAO_DATA_KEY",
+            field="database_url",
+        ) from err
     return key

@@ -39,7 +39,13 @@ def sqlite_engine(path: str) -> SQLiteEngine:
 
 def make_engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
-        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ConfigurationError(
+                f"MEIHAO_DATABASE_URL: cannot create the folder {settings.sqlite_path.parent}: {err.strerror or err}",
+                field="database_url",
+            ) from err
         return sqlite_engine(str(settings.sqlite_path))
     return PostgresEngine(config={"dsn": settings.database_url})
 

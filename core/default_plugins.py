@@ -7,17 +7,24 @@ from typing import Any
 from .hookspecs import hookimpl
 from .types import Permission
 
+_WRITERS = ("community_admin", "grid_leader", "grid_worker")
+_READERS = (*_WRITERS, "grid_part_time", "dispatched")
+
 
 @hookimpl
 def meihao_permissions() -> list[Permission]:
     return [
-        Permission("meihao.community.manage", "Create communities and change their brand and scenarios"),
-        Permission("meihao.register.read", "Read the grid register: grids, buildings, households"),
-        Permission("meihao.register.write", "Change the grid register"),
-        Permission("meihao.resident.read", "Read residents (masked)"),
-        Permission("meihao.resident.write", "Register, change, move and delete residents"),
-        Permission("meihao.resident.reveal", "Reveal one masked field of one resident, with a reason"),
+        Permission("meihao.community.manage", "Create communities and change their brand"),
+        Permission("meihao.scenario.manage", "Switch scenarios on and off and change their settings", ("community_admin",)),
+        Permission("meihao.register.read", "Read the grid register: buildings and households", _READERS),
+        Permission("meihao.register.write", "Change the grid register", _WRITERS),
+        Permission("meihao.resident.read", "Read residents (masked)", _READERS),
+        Permission("meihao.resident.write", "Register, change, move and delete residents", _WRITERS),
+        Permission("meihao.resident.export", "Export residents (masked) as CSV", ("community_admin",)),
+        Permission("meihao.resident.reveal", "Reveal one masked field of one resident, with a reason", ("community_admin",)),
         Permission("meihao.department.manage", "Create and change departments"),
+        Permission("meihao.staff.manage", "Create staff accounts and give them roles within one's scope", ("community_admin",)),
+        Permission("meihao.audit.read", "Read the audit log"),
     ]
 
 

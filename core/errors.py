@@ -37,6 +37,12 @@ class InvalidInput(MeihaoError):
     status_code = 400
 
 
+class Forbidden(MeihaoError):
+    """The caller is known but lacks the permission, or their scope does not reach the community."""
+
+    status_code = 403
+
+
 class NotFound(MeihaoError):
     """The record does not exist (or, for access control, is outside the caller's scope)."""
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
+from collections.abc import AsyncIterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from piccolo.columns.combination import Where
 from piccolo.query import Select
 
+from .access import SYSTEM, Principal, audit
 from .communities import get_community, get_household
 from .errors import Conflict, InvalidInput, NotFound
 from .privacy import mask_id_card, mask_phone, normalise_id_card, normalise_phone
@@ -132,13 +134,16 @@ def resident_select() -> Select:
     return Resident.select(*OUT_COLUMNS)
 
 
-async def list_residents(mh: Meihao, filters: ResidentFilter, page: int, page_size: int) -> dict[str, Any]:
+async def list_residents(
+    mh: Meihao, filters: ResidentFilter, page: int, page_size: int, principal: Principal = SYSTEM
+) -> dict[str, Any]:
+    """One page of residents the caller may see, filtered in SQL (scope included)."""
     if page < 1:
         raise InvalidInput("page: must be 1 or more", field="page")
     if page_size < 1:
         raise InvalidInput("page_size: must be 1 or more", field="page_size")
     page_size = min(page_size, mh.settings.max_page_size)
-    clauses = await filters.where(mh.settings.default_timezone)
+    clauses = await filters.where(mh.settings.default_timezone) + principal.residents_where()
     total = await Resident.count().where(*clauses) if clauses else await Resident.count()
     query = resident_select().order_by(Resident.id).limit(page_size).offset((page - 1) * page_size)
     rows = await (query.where(*clauses) if clauses else query)
@@ -146,8 +151,9 @@ async def list_residents(mh: Meihao, filters: ResidentFilter, page: int, page_si
     return {"items": [_present(r, tags[r["id"]]) for r in rows], "total": total, "page": page, "page_size": page_size}
 
 
-async def get_resident(resident_id: int) -> dict[str, Any]:
-    row = await resident_select().where(Resident.id == resident_id).first()
+async def get_resident(resident_id: int, principal: Principal = SYSTEM) -> dict[str, Any]:
+    """One resident, masked; outside the caller's scope exactly as missing (404)."""
+    row = await resident_select().where(Resident.id == resident_id, *principal.residents_where()).first()
     if row is None:
         raise NotFound(f"resident {resident_id} not found")
     return _present(row, (await _tags_of([resident_id]))[resident_id])
@@ -160,11 +166,11 @@ def _check_birth_matches(id_card: str, birth_date: date) -> None:
         raise InvalidInput("birth_date: does not match the birth date in the ID-card number", field="birth_date")
 
 
-async def create_resident(mh: Meihao, data: ResidentIn) -> dict[str, Any]:
+async def create_resident(mh: Meihao, data: ResidentIn, principal: Principal = SYSTEM) -> dict[str, Any]:
     id_card = normalise_id_card(data.id_card)
     _check_birth_matches(id_card, data.birth_date)
     phone = normalise_phone(data.phone) if data.phone else ""
-    household = await get_household(data.household_id)
+    household = await get_household(data.household_id, principal)
     id_hash = mh.codec.lookup_hash(id_card)
     if await Resident.exists().where(Resident.id_card_hash == id_hash):
         raise Conflict("id_card: a resident with this ID-card number is already registered", field="id_card")
@@ -187,15 +193,23 @@ async def create_resident(mh: Meihao, data: ResidentIn) -> dict[str, Any]:
             await resident.save()
             if data.tags:
                 await ResidentTag.insert(*[ResidentTag(resident=resident.id, tag=t) for t in sorted(set(data.tags))])
+            await audit(principal, "resident.create", "resident", resident.id, community_id=household["community"])
     except UNIQUE_VIOLATIONS as err:  # a concurrent registration of the same number won the race
         raise Conflict("id_card: a resident with this ID-card number is already registered", field="id_card") from err
-    return await get_resident(resident.id)
+    return await get_resident(resident.id, principal)
 
 
-async def update_resident(mh: Meihao, resident_id: int, patch: ResidentPatch) -> dict[str, Any]:
-    current = await Resident.select(Resident.id, Resident.id_card_cipher).where(Resident.id == resident_id).first()
-    if current is None:
+async def _in_scope(resident_id: int, principal: Principal) -> dict[str, Any]:
+    row = await Resident.select(Resident.id, Resident.id_card_cipher, Resident.phone, Resident.community).where(
+        Resident.id == resident_id, *principal.residents_where()
+    ).first()
+    if row is None:
         raise NotFound(f"resident {resident_id} not found")
+    return row
+
+
+async def update_resident(mh: Meihao, resident_id: int, patch: ResidentPatch, principal: Principal = SYSTEM) -> dict[str, Any]:
+    current = await _in_scope(resident_id, principal)
     values: dict[Any, Any] = {}
     if patch.name is not None:
         values[Resident.name] = patch.name.strip()
@@ -216,28 +230,71 @@ async def update_resident(mh: Meihao, resident_id: int, patch: ResidentPatch) ->
             await ResidentTag.delete().where(ResidentTag.resident == resident_id)
             if patch.tags:
                 await ResidentTag.insert(*[ResidentTag(resident=resident_id, tag=t) for t in sorted(set(patch.tags))])
-    return await get_resident(resident_id)
+        changed = [f for f in patch.__struct_fields__ if getattr(patch, f) is not None]
+        await audit(principal, "resident.update", "resident", resident_id, community_id=current["community"], detail={"fields": changed})
+    return await get_resident(resident_id, principal)
 
 
-async def move_resident(mh: Meihao, resident_id: int, household_id: int) -> dict[str, Any]:
-    if not await Resident.exists().where(Resident.id == resident_id):
-        raise NotFound(f"resident {resident_id} not found")
-    household = await get_household(household_id)
-    await Resident.update(
-        {
-            Resident.household: household["id"],
-            Resident.building: household["building"],
-            Resident.grid: household["grid"],
-            Resident.community: household["community"],
-            Resident.updated_at: datetime.now().astimezone(),
-        }
-    ).where(Resident.id == resident_id)
-    return await get_resident(resident_id)
+async def move_resident(mh: Meihao, resident_id: int, household_id: int, principal: Principal = SYSTEM) -> dict[str, Any]:
+    """Move to another household; the caller must reach both the resident and the new household."""
+    current = await _in_scope(resident_id, principal)
+    household = await get_household(household_id, principal)
+    async with mh.db.transaction():
+        await Resident.update(
+            {
+                Resident.household: household["id"],
+                Resident.building: household["building"],
+                Resident.grid: household["grid"],
+                Resident.community: household["community"],
+                Resident.updated_at: datetime.now().astimezone(),
+            }
+        ).where(Resident.id == resident_id)
+        await audit(
+            principal, "resident.move", "resident", resident_id, community_id=household["community"],
+            detail={"from_community": current["community"], "to_household": household["id"]},
+        )
+    return await get_resident(resident_id, principal)
 
 
-async def delete_resident(mh: Meihao, resident_id: int) -> None:
-    if not await Resident.exists().where(Resident.id == resident_id):
-        raise NotFound(f"resident {resident_id} not found")
+async def delete_resident(mh: Meihao, resident_id: int, principal: Principal = SYSTEM) -> None:
+    current = await _in_scope(resident_id, principal)
     async with mh.db.transaction():
         await ResidentTag.delete().where(ResidentTag.resident == resident_id)
         await Resident.delete().where(Resident.id == resident_id)
+        await audit(principal, "resident.delete", "resident", resident_id, community_id=current["community"])
+
+
+REVEALABLE = ("id_card", "phone")
+
+
+async def reveal(mh: Meihao, resident_id: int, field: str, reason: str, principal: Principal) -> str:
+    """Show one field of one resident unmasked; the caller needs ``meihao.resident.reveal`` and a reason.
+
+    The reveal is written to the audit log before the value is returned.
+    """
+    principal.require("meihao.resident.reveal")
+    if field not in REVEALABLE:
+        raise InvalidInput(f"field: must be one of {', '.join(REVEALABLE)}", field="field")
+    if len(reason.strip()) < mh.settings.reveal_reason_min_length:
+        raise InvalidInput(f"reason: say why, in at least {mh.settings.reveal_reason_min_length} characters", field="reason")
+    current = await _in_scope(resident_id, principal)
+    value = mh.codec.decrypt(current["id_card_cipher"]) if field == "id_card" else current["phone"]
+    await audit(principal, "resident.reveal", "resident", resident_id, community_id=current["community"], reason=reason.strip(), detail={"field": field})
+    return value
+
+
+async def export_rows(mh: Meihao, filters: ResidentFilter, principal: Principal) -> AsyncIterator[list[Any]]:
+    """Masked CSV rows of every resident in scope matching the filters, fetched in pages (scope in SQL)."""
+    clauses = await filters.where(mh.settings.default_timezone) + principal.residents_where()
+    yield ["id", "name", "gender", "birth_date", "age", "id_card", "phone", "tags", "community", "grid_id", "building_id", "household_id"]
+    last_id = 0
+    while True:
+        query = resident_select().where(Resident.id > last_id, *clauses).order_by(Resident.id).limit(1000)
+        rows = await query
+        if not rows:
+            return
+        tags = await _tags_of([r["id"] for r in rows])
+        for row in rows:
+            r = _present(row, tags[row["id"]])
+            yield [r["id"], r["name"], r["gender"], r["birth_date"], r["age"], r["id_card"], r["phone"], " ".join(r["tags"]), r["community"], r["grid_id"], r["building_id"], r["household_id"]]
+        last_id = rows[-1]["id"]

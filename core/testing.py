@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from cryptography.fernet import Fernet
+from piccolo.apps.user.tables import BaseUser
 from stdnum.cn import ric
 
 from .config import Settings, load_settings
@@ -39,6 +40,10 @@ from .runtime import Meihao, boot
 
 # One key for the whole test session, so a copied template database stays readable.
 _TEST_DATA_KEY = Fernet.generate_key().decode()
+
+# Passwords in tests need not resist brute force; Piccolo stores the iteration count in
+# each hash, so verification stays correct.
+BaseUser._pbkdf2_iteration_count = 1_000
 
 
 def test_settings(database: Path, **overrides: Any) -> Settings:
@@ -99,14 +104,28 @@ async def meihao(make_meihao: MakeMeihao) -> Meihao:
     return await make_meihao()
 
 
+ANONYMOUS = "anonymous"
+
+
 @asynccontextmanager
-async def make_client(mh: Meihao) -> AsyncIterator[Any]:
-    """An in-process client for ``mh``'s web app; the app's lifespan runs around it."""
+async def make_client(mh: Meihao, staff_id: int | str | None = None) -> AsyncIterator[Any]:
+    """An in-process client for ``mh``'s web app; the app's lifespan runs around it.
+
+    It sends a bearer token of ``staff_id``; by default of a street admin made for the
+    test; ``make_client(mh, ANONYMOUS)`` sends none.
+    """
     from litestar.testing import AsyncTestClient
 
+    from .access import issue_token
     from .web.app import create_app
 
-    async with AsyncTestClient(app=create_app(mh)) as client:
+    headers = {}
+    if staff_id != ANONYMOUS:
+        if staff_id is None:
+            staff_id = (await Factories(mh).street_admin())["id"]
+        headers["Authorization"] = f"Bearer {await issue_token(mh, int(staff_id))}"
+    async with AsyncTestClient(app=create_app(mh, debug=True)) as client:
+        client.headers.update(headers)
         yield client
 
 
@@ -122,6 +141,39 @@ class Factories:
     def __init__(self, mh: Meihao) -> None:
         self.mh = mh
         self._serial = itertools.count(1)
+
+    async def staff(
+        self,
+        role: str,
+        *,
+        community: str | None = None,
+        grid_id: int | None = None,
+        department: str | None = None,
+        username: str | None = None,
+        password: str = "correct horse battery",
+        name: str = "李建国",
+    ) -> dict[str, Any]:
+        """A staff account holding one role (more with ``meihao.access.add_assignment``)."""
+        from .access import SYSTEM, AssignmentSpec, create_staff
+
+        spec = AssignmentSpec(role=role, community=community, grid_id=grid_id, department=department)
+        username = username or f"{role}-{next(self._serial)}"
+        return await create_staff(self.mh, SYSTEM, username=username, password=password, name=name, assignments=[spec])
+
+    async def street_admin(self) -> dict[str, Any]:
+        from .tables import Staff
+
+        existing = await Staff.select(Staff.id).where(Staff.user.username == "test-street-admin").first()
+        if existing:
+            from .access import staff_out
+
+            return await staff_out(existing["id"])
+        return await self.staff("street_admin", username="test-street-admin", name="街道管理员")
+
+    async def token(self, staff_id: int) -> str:
+        from .access import issue_token
+
+        return await issue_token(self.mh, staff_id)
 
     def id_card(self, birth_date: date, gender: str = "female", region: str = "370125") -> str:
         """A valid, unique ID-card number (GB 11643) for the birth date and gender."""
@@ -145,19 +197,19 @@ class Factories:
         from .schemas import GridIn
 
         n = next(self._serial)
-        return await create_grid(community, GridIn(code=code or f"G{n}", name=name or f"第{n}网格"))
+        return await create_grid(self.mh, community, GridIn(code=code or f"G{n}", name=name or f"第{n}网格"))
 
     async def building(self, grid_id: int, name: str | None = None) -> dict[str, Any]:
         from .communities import create_building
         from .schemas import BuildingIn
 
-        return await create_building(grid_id, BuildingIn(name=name or f"{next(self._serial)}号楼"))
+        return await create_building(self.mh, grid_id, BuildingIn(name=name or f"{next(self._serial)}号楼"))
 
     async def household(self, building_id: int, room: str | None = None, unit: str = "1") -> dict[str, Any]:
         from .communities import create_household
         from .schemas import HouseholdIn
 
-        return await create_household(building_id, HouseholdIn(room=room or str(100 + next(self._serial)), unit=unit))
+        return await create_household(self.mh, building_id, HouseholdIn(room=room or str(100 + next(self._serial)), unit=unit))
 
     async def place(self, community: str | None = None) -> dict[str, Any]:
         """A community (new unless given) with one grid, building and household: ids of each."""

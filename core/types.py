@@ -47,20 +47,34 @@ class Scenario:
 
 @dataclass(frozen=True)
 class Permission:
-    """A named permission (``elder_care.visit.record``) that a plugin checks."""
+    """A named permission (``elder_care.visit.record``) that a plugin checks.
+
+    ``roles`` are the staff roles that hold it by default (street admins hold every
+    permission): ``community_admin``, ``grid_leader``, ``grid_worker``, ``grid_part_time``,
+    ``dispatched``, ``department_staff``.
+    """
 
     name: str
     description: str
+    roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Job:
-    """A scheduled job a plugin declares; the scheduler issue registers it.
+    """A scheduled job a plugin declares; the kernel's scheduler registers it as a schedule.
 
     ``trigger`` is ``("cron", {"hour": 7})``, ``("interval", {"minutes": 5})`` or
-    ``("date", {"run_time": datetime})``. With ``per_community`` the job runs once for each
-    community that enabled the plugin's scenario, in that community's time zone, and
-    ``func`` receives the community's slug.
+    ``("date", {"run_time": datetime})``; cron fields are read in the community's time zone
+    (``per_community``) or the default time zone. With ``per_community`` the job runs once for
+    each community that enabled the plugin's scenario (every community, for a plugin that
+    is not a scenario). ``func`` may take any of ``meihao`` (the running
+    :class:`~meihao.runtime.Meihao`), ``community`` (the community row, per-community jobs
+    only) and ``now`` (the fire time, aware UTC); it may be async.
+
+    A fire missed while the system was down runs once on restart if it is at most
+    ``misfire_grace_time`` late (``None``: however late); several missed fires run once.
+    Jobs must be short and idempotent: one that blocks the event loop past its lease may
+    run twice.
     """
 
     id: str
@@ -68,13 +82,17 @@ class Job:
     trigger: tuple[Literal["cron", "interval", "date"], dict[str, Any]]
     per_community: bool = False
     description: str = ""
+    misfire_grace_time: timedelta | None = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
 class Audience:
     """A named set of residents (``elder_care.living_alone``) resolved to a SQL selection.
 
-    ``select`` receives the community's id and returns a Piccolo ``Select`` of resident ids.
+    ``select`` receives the community's id and returns a Piccolo ``Select`` of one column,
+    resident ids (``Resident.select(Resident.id).where(...)``, or a select on the plugin's
+    own table). It is used as a sub-query of the fan-out's ``INSERT … SELECT``, so it must
+    not be awaited or run.
     """
 
     name: str
@@ -84,15 +102,44 @@ class Audience:
 
 
 @dataclass(frozen=True)
+class Message:
+    """One rendered reminder for one recipient, handed to a channel's ``send``.
+
+    ``delivery_id`` is stable across retries and restarts: receivers deduplicate on it.
+    """
+
+    delivery_id: str
+    recipient_kind: str
+    recipient_id: int
+    recipient_name: str
+    address: str
+    language: str
+    subject: str
+    body: str
+    unsubscribe_url: str
+    activity: dict[str, Any]
+    community: str
+
+
+class PermanentFailure(Exception):
+    """Raised by a channel's ``send`` when retrying cannot help (a refused address); the reminder fails at once."""
+
+
+@dataclass(frozen=True)
 class Channel:
-    """A delivery channel (inbox, email, webhook…); ``send`` delivers one rendered message."""
+    """A delivery channel (inbox, email, webhook…): ``send(message)`` delivers one rendered message.
+
+    ``send`` is async and raises on failure (retried with backoff) or :class:`PermanentFailure`.
+    ``needs_address``: recipients are reached only if they have a contact address for the
+    channel (``meihao_contact``); the inbox needs none. ``for_residents`` False: staff only.
+    """
 
     name: str
     title_zh: str
     title_en: str
-    send: Callable[..., Awaitable[None]]
-    #: Channels that reach staff only (e.g. a WeCom group robot) set this False.
+    send: Callable[[Message], Awaitable[None]]
     for_residents: bool = True
+    needs_address: bool = True
     options: dict[str, Any] = field(default_factory=dict)
 
 

@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request, Response, Router
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
@@ -17,7 +19,8 @@ from litestar.params import FromPath
 from .. import __version__
 from ..communities import get_community
 from ..community_scenarios import is_enabled
-from ..errors import MeihaoError
+from ..access import BearerTokenMiddleware, Principal
+from ..errors import Forbidden, MeihaoError
 from ..runtime import Meihao
 from .routes import KERNEL_HANDLERS
 
@@ -34,13 +37,18 @@ async def provide_community(slug: FromPath[str]) -> dict[str, Any]:
 
 
 def scenario_guard(scenario: str):
-    """404 where the scenario is not enabled for the community in the path, exactly as for an unknown path."""
+    """404 where the scenario is not enabled for the community in the path, exactly as for an unknown path;
+    403 where the caller's scope does not reach the community. Records inside a scenario are the
+    plugin's to scope (``principal.resident_ids()`` and friends), 404 outside it."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         slug = connection.path_params.get("slug", "")
         community = await get_community(slug)
         if not await is_enabled(community["id"], scenario):
             raise NotFoundException(f"scenario {scenario!r} is not enabled in community {slug!r}")
+        principal: Principal = connection.user
+        if not principal.reaches_community(community["id"]):
+            raise Forbidden(f"your scope does not reach community {slug!r}")
 
     return guard
 
@@ -77,12 +85,19 @@ def create_app(mh: Meihao, *, debug: bool = False) -> Litestar:
     def provide_meihao() -> Meihao:
         return mh
 
+    def provide_principal(request: Request[Principal, Any, Any]) -> Principal:
+        return request.user
+
     return Litestar(
         route_handlers=[*KERNEL_HANDLERS, *plugin_routers(mh)],
-        dependencies={"meihao": Provide(provide_meihao, sync_to_thread=False)},
+        dependencies={
+            "meihao": Provide(provide_meihao, sync_to_thread=False),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         exception_handlers={MeihaoError: meihao_error_response},
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(title="meihao 美好", version=__version__, path="/schema"),
-        state={"meihao": mh},
+        state=State({"meihao": mh}),
         debug=debug,
     )

@@ -1,16 +1,28 @@
-"""The kernel's HTTP API: health, communities and brands, the grid register, residents, departments, scenarios."""
+"""The kernel's HTTP API: health, login, communities and brands, the grid register, residents, staff, audit.
+
+Handlers are thin: each names the permission it needs (a ``requires`` guard), passes the
+caller (``principal``) to a service function that scopes its SQL, and shapes the answer.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from litestar import Response, delete, get, patch, post, put
+from litestar import Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
 
-from .. import communities, community_scenarios, residents
+from .. import access, communities, community_scenarios, residents
+from ..access import PUBLIC, Principal, audit, requires
+from ..errors import Conflict, InvalidInput
 from ..runtime import Meihao
 from ..schemas import (
+    AssignmentIn,
+    AuditOut,
     BuildingIn,
     BuildingOut,
     CommunityIn,
@@ -22,6 +34,8 @@ from ..schemas import (
     GridOut,
     HouseholdIn,
     HouseholdOut,
+    LoginIn,
+    LoginOut,
     MetricOut,
     MoveIn,
     Page,
@@ -30,19 +44,45 @@ from ..schemas import (
     ResidentIn,
     ResidentOut,
     ResidentPatch,
+    RevealIn,
+    RevealOut,
     ScenarioOut,
+    StaffIn,
+    StaffOut,
 )
-from ..errors import Conflict
-from ..tables import CommunityScenario, Department, Community
+from ..tables import AuditLog, Community, CommunityScenario, Department
 
 S = TypeVar("S")
+Caller = NamedDependency[Principal]
 
 
-@get("/health", tags=["kernel"])
+@get("/health", tags=["kernel"], opt={PUBLIC: True})
 async def health() -> dict[str, str]:
     """Liveness and database check."""
     await Community.count()
     return {"status": "ok"}
+
+
+# -- login ----------------------------------------------------------------------
+
+
+@post("/api/auth/login", tags=["auth"], opt={PUBLIC: True}, status_code=200)
+async def login(data: JSONBody[LoginIn], request: Request[Any, Any, Any], meihao: NamedDependency[Meihao]) -> LoginOut:
+    """Exchange username and password for a bearer token (failures are rate-limited)."""
+    address = request.client.host if request.client else ""
+    return LoginOut(**await access.login(meihao, data.username, data.password, address))
+
+
+@post("/api/auth/logout", tags=["auth"], status_code=204)
+async def logout(request: Request[Principal, str, Any], principal: Caller) -> None:
+    await access.logout(request.auth)
+    await audit(principal, "auth.logout", "staff", principal.staff_id)
+
+
+@get("/api/auth/me", tags=["auth"])
+async def me(principal: Caller) -> dict[str, Any]:
+    """Who the token belongs to, their roles and permissions."""
+    return {"staff_id": principal.staff_id, "name": principal.name, "roles": sorted(principal.roles), "permissions": sorted(principal.permissions)}
 
 
 # -- communities -------------------------------------------------------------
@@ -50,12 +90,13 @@ async def health() -> dict[str, str]:
 
 @get("/api/communities", tags=["communities"])
 async def list_communities() -> list[CommunityOut]:
+    """Every community with its brand and enabled scenarios (organisation, not personal data)."""
     return [_out(CommunityOut, c) for c in await communities.list_communities()]
 
 
-@post("/api/communities", tags=["communities"])
-async def create_community(data: JSONBody[CommunityIn], meihao: NamedDependency[Meihao]) -> CommunityOut:
-    return _out(CommunityOut, await communities.create_community(meihao, data))
+@post("/api/communities", tags=["communities"], guards=[requires("meihao.community.manage")])
+async def create_community(data: JSONBody[CommunityIn], meihao: NamedDependency[Meihao], principal: Caller) -> CommunityOut:
+    return _out(CommunityOut, await communities.create_community(meihao, data, principal))
 
 
 @get("/api/communities/{slug:str}", tags=["communities"])
@@ -64,8 +105,9 @@ async def get_community(slug: FromPath[str]) -> CommunityOut:
 
 
 @patch("/api/communities/{slug:str}", tags=["communities"])
-async def update_community(slug: FromPath[str], data: JSONBody[CommunityPatch]) -> CommunityOut:
-    return _out(CommunityOut, await communities.update_community(slug, data))
+async def update_community(slug: FromPath[str], data: JSONBody[CommunityPatch], meihao: NamedDependency[Meihao], principal: Caller) -> CommunityOut:
+    """Change name, brand or time zone (the street, or the community's own admin)."""
+    return _out(CommunityOut, await communities.update_community(meihao, slug, data, principal))
 
 
 @get("/api/communities/{slug:str}/scenarios", tags=["scenarios"])
@@ -73,30 +115,38 @@ async def list_scenarios(slug: FromPath[str], meihao: NamedDependency[Meihao]) -
     return [ScenarioOut(**s) for s in await community_scenarios.list_scenarios(meihao, slug)]
 
 
-@put("/api/communities/{slug:str}/scenarios/{scenario:str}", tags=["scenarios"])
-async def enable_scenario(slug: FromPath[str], scenario: FromPath[str], meihao: NamedDependency[Meihao], data: JSONBody[dict[str, Any] | None] = None) -> ScenarioOut:
+@put("/api/communities/{slug:str}/scenarios/{scenario:str}", tags=["scenarios"], guards=[requires("meihao.scenario.manage")])
+async def enable_scenario(
+    slug: FromPath[str],
+    scenario: FromPath[str],
+    meihao: NamedDependency[Meihao],
+    principal: Caller,
+    data: JSONBody[dict[str, Any] | None] = None,
+) -> ScenarioOut:
     """Switch a scenario on for the community; the body holds its settings (``{"settings": {...}}``)."""
-    from ..errors import InvalidInput
-
     unknown = sorted(set(data or {}) - {"settings"})
     if unknown:  # e.g. settings sent without the wrapper, which would silently reset them to defaults
         raise InvalidInput(f"{unknown[0]}: unknown field; send the scenario's settings as {{\"settings\": {{...}}}}", field=unknown[0])
     settings = None if data is None else data.get("settings", {})
     if settings is not None and not isinstance(settings, dict):
         raise InvalidInput("settings: must be an object", field="settings")
-    return ScenarioOut(**await community_scenarios.enable(meihao, slug, scenario, settings))
+    return ScenarioOut(**await community_scenarios.enable(meihao, slug, scenario, settings, principal))
 
 
-@delete("/api/communities/{slug:str}/scenarios/{scenario:str}", tags=["scenarios"], status_code=200)
-async def disable_scenario(slug: FromPath[str], scenario: FromPath[str], meihao: NamedDependency[Meihao]) -> ScenarioOut:
+@delete("/api/communities/{slug:str}/scenarios/{scenario:str}", tags=["scenarios"], status_code=200, guards=[requires("meihao.scenario.manage")])
+async def disable_scenario(slug: FromPath[str], scenario: FromPath[str], meihao: NamedDependency[Meihao], principal: Caller) -> ScenarioOut:
     """Switch a scenario off; its data is kept."""
-    return ScenarioOut(**await community_scenarios.disable(meihao, slug, scenario))
+    return ScenarioOut(**await community_scenarios.disable(meihao, slug, scenario, principal))
 
 
 @get("/api/communities/{slug:str}/dashboard", tags=["scenarios"])
-async def dashboard(slug: FromPath[str], meihao: NamedDependency[Meihao]) -> list[MetricOut]:
-    """Key figures of every scenario the community enabled (``meihao_metrics``)."""
+async def dashboard(slug: FromPath[str], meihao: NamedDependency[Meihao], principal: Caller) -> list[MetricOut]:
+    """Key figures of every scenario the community enabled (``meihao_metrics``), for staff whose scope reaches it."""
     community = await communities.get_community(slug)
+    if not principal.reaches_community(community["id"]):
+        from ..errors import Forbidden
+
+        raise Forbidden("your scope does not reach this community")
     result = []
     for scenario in (await communities.enabled_scenarios([community["id"]]))[community["id"]]:
         if scenario in meihao.plugins.scenarios:
@@ -113,37 +163,48 @@ async def list_grids(slug: FromPath[str]) -> list[GridOut]:
     return [_out(GridOut, g) for g in await communities.list_grids(slug)]
 
 
-@post("/api/communities/{slug:str}/grids", tags=["register"])
-async def create_grid(slug: FromPath[str], data: JSONBody[GridIn]) -> GridOut:
-    return GridOut(**await communities.create_grid(slug, data))
+@post("/api/communities/{slug:str}/grids", tags=["register"], guards=[requires("meihao.register.write")])
+async def create_grid(slug: FromPath[str], data: JSONBody[GridIn], meihao: NamedDependency[Meihao], principal: Caller) -> GridOut:
+    return GridOut(**await communities.create_grid(meihao, slug, data, principal))
 
 
-@get("/api/grids/{grid_id:int}/buildings", tags=["register"])
-async def list_buildings(grid_id: FromPath[int]) -> list[BuildingOut]:
-    return [_out(BuildingOut, b) for b in await communities.list_buildings(grid_id)]
+@get("/api/grids/{grid_id:int}/buildings", tags=["register"], guards=[requires("meihao.register.read")])
+async def list_buildings(grid_id: FromPath[int], principal: Caller) -> list[BuildingOut]:
+    return [_out(BuildingOut, b) for b in await communities.list_buildings(grid_id, principal)]
 
 
-@post("/api/grids/{grid_id:int}/buildings", tags=["register"])
-async def create_building(grid_id: FromPath[int], data: JSONBody[BuildingIn]) -> BuildingOut:
-    return BuildingOut(**await communities.create_building(grid_id, data))
+@post("/api/grids/{grid_id:int}/buildings", tags=["register"], guards=[requires("meihao.register.write")])
+async def create_building(grid_id: FromPath[int], data: JSONBody[BuildingIn], meihao: NamedDependency[Meihao], principal: Caller) -> BuildingOut:
+    return BuildingOut(**await communities.create_building(meihao, grid_id, data, principal))
 
 
-@get("/api/buildings/{building_id:int}/households", tags=["register"])
-async def list_households(building_id: FromPath[int]) -> list[HouseholdOut]:
-    return [_out(HouseholdOut, h) for h in await communities.list_households(building_id)]
+@get("/api/buildings/{building_id:int}/households", tags=["register"], guards=[requires("meihao.register.read")])
+async def list_households(building_id: FromPath[int], principal: Caller) -> list[HouseholdOut]:
+    return [_out(HouseholdOut, h) for h in await communities.list_households(building_id, principal)]
 
 
-@post("/api/buildings/{building_id:int}/households", tags=["register"])
-async def create_household(building_id: FromPath[int], data: JSONBody[HouseholdIn]) -> HouseholdOut:
-    return HouseholdOut(**await communities.create_household(building_id, data))
+@post("/api/buildings/{building_id:int}/households", tags=["register"], guards=[requires("meihao.register.write")])
+async def create_household(building_id: FromPath[int], data: JSONBody[HouseholdIn], meihao: NamedDependency[Meihao], principal: Caller) -> HouseholdOut:
+    return HouseholdOut(**await communities.create_household(meihao, building_id, data, principal))
 
 
 # -- residents ---------------------------------------------------------------
 
 
-@get("/api/residents", tags=["residents"])
+ResidentQuery = dict[str, Any]
+
+
+def _filters(
+    community: str | None, grid_id: int | None, building_id: int | None, household_id: int | None,
+    tag: str | None, min_age: int | None, max_age: int | None, name: str | None,
+) -> residents.ResidentFilter:
+    return residents.ResidentFilter(community, grid_id, building_id, household_id, tag, min_age, max_age, name)
+
+
+@get("/api/residents", tags=["residents"], guards=[requires("meihao.resident.read")])
 async def list_residents(
     meihao: NamedDependency[Meihao],
+    principal: Caller,
     community: FromQuery[str | None] = None,
     grid_id: Annotated[int | None, QueryParameter(name="grid")] = None,
     building_id: Annotated[int | None, QueryParameter(name="building")] = None,
@@ -155,39 +216,93 @@ async def list_residents(
     page: FromQuery[int] = 1,
     page_size: FromQuery[int | None] = None,
 ) -> Page[ResidentOut]:
-    """Residents, filtered and paginated; ID-card and phone numbers are masked."""
-    filters = residents.ResidentFilter(community, grid_id, building_id, household_id, tag, min_age, max_age, name)
-    result = await residents.list_residents(meihao, filters, page, page_size or meihao.settings.default_page_size)
+    """Residents in the caller's scope, filtered and paginated; ID-card and phone numbers are masked."""
+    filters = _filters(community, grid_id, building_id, household_id, tag, min_age, max_age, name)
+    result = await residents.list_residents(meihao, filters, page, page_size or meihao.settings.default_page_size, principal)
     return Page(items=[ResidentOut(**r) for r in result["items"]], total=result["total"], page=result["page"], page_size=result["page_size"])
 
 
-@post("/api/residents", tags=["residents"])
-async def create_resident(data: JSONBody[ResidentIn], meihao: NamedDependency[Meihao]) -> ResidentOut:
-    return ResidentOut(**await residents.create_resident(meihao, data))
+@get("/api/residents/export", tags=["residents"], guards=[requires("meihao.resident.export")])
+async def export_residents(
+    meihao: NamedDependency[Meihao],
+    principal: Caller,
+    community: FromQuery[str | None] = None,
+    grid_id: Annotated[int | None, QueryParameter(name="grid")] = None,
+    building_id: Annotated[int | None, QueryParameter(name="building")] = None,
+    tag: FromQuery[str | None] = None,
+    min_age: FromQuery[int | None] = None,
+    max_age: FromQuery[int | None] = None,
+) -> Stream:
+    """Residents in scope as CSV (masked like every other answer); the export is audited."""
+    filters = _filters(community, grid_id, building_id, None, tag, min_age, max_age, None)
+    await filters.where(meihao.settings.default_timezone)  # bad filters fail before the stream starts
+    await audit(principal, "resident.export", "resident", "", detail={k: v for k, v in vars(filters).items() if v is not None})
+
+    async def lines():
+        async for row in residents.export_rows(meihao, filters, principal):
+            buffer = io.StringIO()
+            csv.writer(buffer).writerow(row)
+            yield buffer.getvalue().encode()
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    return Stream(lines(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="residents-{stamp}.csv"'})
 
 
-@get("/api/residents/{resident_id:int}", tags=["residents"])
-async def get_resident(resident_id: FromPath[int]) -> ResidentOut:
-    return ResidentOut(**await residents.get_resident(resident_id))
+@post("/api/residents", tags=["residents"], guards=[requires("meihao.resident.write")])
+async def create_resident(data: JSONBody[ResidentIn], meihao: NamedDependency[Meihao], principal: Caller) -> ResidentOut:
+    return ResidentOut(**await residents.create_resident(meihao, data, principal))
 
 
-@patch("/api/residents/{resident_id:int}", tags=["residents"])
-async def update_resident(resident_id: FromPath[int], data: JSONBody[ResidentPatch], meihao: NamedDependency[Meihao]) -> ResidentOut:
-    return ResidentOut(**await residents.update_resident(meihao, resident_id, data))
+@get("/api/residents/{resident_id:int}", tags=["residents"], guards=[requires("meihao.resident.read")])
+async def get_resident(resident_id: FromPath[int], principal: Caller) -> ResidentOut:
+    return ResidentOut(**await residents.get_resident(resident_id, principal))
 
 
-@post("/api/residents/{resident_id:int}/move", tags=["residents"], status_code=200)
-async def move_resident(resident_id: FromPath[int], data: JSONBody[MoveIn], meihao: NamedDependency[Meihao]) -> ResidentOut:
+@patch("/api/residents/{resident_id:int}", tags=["residents"], guards=[requires("meihao.resident.write")])
+async def update_resident(resident_id: FromPath[int], data: JSONBody[ResidentPatch], meihao: NamedDependency[Meihao], principal: Caller) -> ResidentOut:
+    return ResidentOut(**await residents.update_resident(meihao, resident_id, data, principal))
+
+
+@post("/api/residents/{resident_id:int}/move", tags=["residents"], status_code=200, guards=[requires("meihao.resident.write")])
+async def move_resident(resident_id: FromPath[int], data: JSONBody[MoveIn], meihao: NamedDependency[Meihao], principal: Caller) -> ResidentOut:
     """Move a resident to another household (and so, perhaps, another building, grid or community)."""
-    return ResidentOut(**await residents.move_resident(meihao, resident_id, data.household_id))
+    return ResidentOut(**await residents.move_resident(meihao, resident_id, data.household_id, principal))
 
 
-@delete("/api/residents/{resident_id:int}", tags=["residents"])
-async def delete_resident(resident_id: FromPath[int], meihao: NamedDependency[Meihao]) -> None:
-    await residents.delete_resident(meihao, resident_id)
+@delete("/api/residents/{resident_id:int}", tags=["residents"], guards=[requires("meihao.resident.write")])
+async def delete_resident(resident_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> None:
+    await residents.delete_resident(meihao, resident_id, principal)
 
 
-# -- departments, plugins, permissions ----------------------------------------
+@post("/api/residents/{resident_id:int}/reveal", tags=["residents"], status_code=200, guards=[requires("meihao.resident.reveal")])
+async def reveal_resident_field(resident_id: FromPath[int], data: JSONBody[RevealIn], meihao: NamedDependency[Meihao], principal: Caller) -> RevealOut:
+    """Show one masked field (``id_card`` or ``phone``) of one resident, with a reason; written to the audit log."""
+    value = await residents.reveal(meihao, resident_id, data.field, data.reason, principal)
+    return RevealOut(resident_id=resident_id, field=data.field, value=value)
+
+
+# -- staff, departments, audit ---------------------------------------------------
+
+
+@get("/api/staff", tags=["staff"], guards=[requires("meihao.staff.manage")])
+async def list_staff(principal: Caller) -> list[StaffOut]:
+    return [StaffOut(**s) for s in await access.list_staff(principal)]
+
+
+@post("/api/staff", tags=["staff"], guards=[requires("meihao.staff.manage")])
+async def create_staff(data: JSONBody[StaffIn], meihao: NamedDependency[Meihao], principal: Caller) -> StaffOut:
+    specs = [access.AssignmentSpec(a.role, a.community, a.grid_id, a.department) for a in data.assignments]
+    created = await access.create_staff(
+        meihao, principal, username=data.username, password=data.password, name=data.name,
+        assignments=specs, email=data.email, phone=data.phone, preferred_language=data.preferred_language,
+    )
+    return StaffOut(**created)
+
+
+@post("/api/staff/{staff_id:int}/assignments", tags=["staff"], guards=[requires("meihao.staff.manage")])
+async def add_assignment(staff_id: FromPath[int], data: JSONBody[AssignmentIn], meihao: NamedDependency[Meihao], principal: Caller) -> StaffOut:
+    spec = access.AssignmentSpec(data.role, data.community, data.grid_id, data.department)
+    return StaffOut(**await access.add_assignment(meihao, principal, staff_id, spec))
 
 
 @get("/api/departments", tags=["departments"])
@@ -195,13 +310,56 @@ async def list_departments() -> list[DepartmentOut]:
     return [_out(DepartmentOut, d) for d in await Department.select().order_by(Department.code)]
 
 
-@post("/api/departments", tags=["departments"])
-async def create_department(data: JSONBody[DepartmentIn]) -> DepartmentOut:
+@post("/api/departments", tags=["departments"], guards=[requires("meihao.department.manage")])
+async def create_department(data: JSONBody[DepartmentIn], meihao: NamedDependency[Meihao], principal: Caller) -> DepartmentOut:
     if await Department.exists().where(Department.code == data.code):
         raise Conflict(f"code: department {data.code!r} already exists", field="code")
     department = Department(code=data.code, name=data.name, kind=data.kind)
-    await department.save()
+    async with meihao.db.transaction():
+        await department.save()
+        await audit(principal, "department.create", "department", data.code)
     return DepartmentOut(id=department.id, code=department.code, name=department.name, kind=department.kind)
+
+
+@get("/api/audit", tags=["audit"], guards=[requires("meihao.audit.read")])
+async def read_audit_log(
+    meihao: NamedDependency[Meihao],
+    staff_id: Annotated[int | None, QueryParameter(name="staff")] = None,
+    action: FromQuery[str | None] = None,
+    target_type: FromQuery[str | None] = None,
+    target_id: FromQuery[str | None] = None,
+    since: FromQuery[datetime | None] = None,
+    until: FromQuery[datetime | None] = None,
+    page: FromQuery[int] = 1,
+    page_size: FromQuery[int | None] = None,
+) -> Page[AuditOut]:
+    """The audit log, newest first, filtered. It is append-only: there is no route to change it."""
+    clauses: list[Any] = []
+    if staff_id is not None:
+        clauses.append(AuditLog.staff == staff_id)
+    if action:
+        clauses.append(AuditLog.action == action)
+    if target_type:
+        clauses.append(AuditLog.target_type == target_type)
+    if target_id:
+        clauses.append(AuditLog.target_id == target_id)
+    if since:
+        clauses.append(AuditLog.at >= since)
+    if until:
+        clauses.append(AuditLog.at < until)
+    if page < 1:
+        raise InvalidInput("page: must be 1 or more", field="page")
+    size = min(page_size or meihao.settings.default_page_size, meihao.settings.max_page_size)
+    total = await AuditLog.count().where(*clauses) if clauses else await AuditLog.count()
+    query = AuditLog.select(
+        AuditLog.id, AuditLog.at, AuditLog.staff, AuditLog.actor, AuditLog.action, AuditLog.target_type,
+        AuditLog.target_id, AuditLog.community.slug.as_alias("community"), AuditLog.address, AuditLog.reason, AuditLog.detail,
+    ).order_by(AuditLog.id, ascending=False).limit(size).offset((page - 1) * size)
+    rows = await (query.where(*clauses) if clauses else query)
+    return Page(items=[AuditOut(**{**r, "staff_id": r.pop("staff")}) for r in rows], total=total, page=page, page_size=size)
+
+
+# -- plugins and permissions -----------------------------------------------------
 
 
 @get("/api/plugins", tags=["kernel"])
@@ -211,7 +369,7 @@ async def list_plugins(meihao: NamedDependency[Meihao]) -> list[PluginOut]:
 
 @get("/api/permissions", tags=["kernel"])
 async def list_permissions(meihao: NamedDependency[Meihao]) -> list[PermissionOut]:
-    return [PermissionOut(p.name, p.description) for p in meihao.plugins.permissions()]
+    return [PermissionOut(p.name, p.description, list(p.roles)) for p in meihao.plugins.permissions()]
 
 
 async def plugin_overview(mh: Meihao) -> list[dict[str, Any]]:
@@ -242,6 +400,9 @@ def _out(struct: type[S], row: dict[str, Any]) -> S:
 
 KERNEL_HANDLERS = [
     health,
+    login,
+    logout,
+    me,
     list_communities,
     create_community,
     get_community,
@@ -257,13 +418,19 @@ KERNEL_HANDLERS = [
     list_households,
     create_household,
     list_residents,
+    export_residents,
     create_resident,
     get_resident,
     update_resident,
     move_resident,
     delete_resident,
+    reveal_resident_field,
+    list_staff,
+    create_staff,
+    add_assignment,
     list_departments,
     create_department,
+    read_audit_log,
     list_plugins,
     list_permissions,
 ]
