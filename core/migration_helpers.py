@@ -22,3 +22,18 @@ def add_unique_index(manager: Any, table: str, columns: list[str], name: str | N
         await engine.run_ddl(f'CREATE UNIQUE INDEX IF NOT EXISTS "{index}" ON "{table}" ({column_list})')
 
     manager.add_raw(create)
+
+
+def add_index(manager: Any, table: str, columns: list[str], name: str | None = None) -> None:
+    """Add a (non-unique) index over several columns; Piccolo's columns only index one at a time."""
+    index = name or f"{table}_{'_'.join(columns)}_index"
+    column_list = ", ".join(f'"{c}"' for c in columns)
+
+    async def create() -> None:
+        from piccolo.engine import engine_finder
+
+        engine = engine_finder()
+        assert engine is not None
+        await engine.run_ddl(f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ({column_list})')
+
+    manager.add_raw(create)

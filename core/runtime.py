@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from .clock import Clock, SystemClock
 from .config import Settings, load_settings
 from .db import Database
 from .plugins import EntryPointFilter, Plugins
@@ -20,6 +21,8 @@ class Meihao:
     plugins: Plugins
     db: Database
     codec: PersonalDataCodec
+    #: Where scheduling and reminders read the time; tests put a FakeClock here.
+    clock: Clock = field(default_factory=SystemClock)
 
     async def start(self) -> None:
         await self.db.start()
