@@ -253,6 +253,7 @@ def requires(*permissions: str):
             principal.require(permission)
 
     guard.__qualname__ = f"requires({', '.join(permissions)})"
+    guard.permissions = permissions  # type: ignore[attr-defined]  # read by the access-matrix test and docs
     return guard
 
 
@@ -422,3 +423,16 @@ async def list_staff(principal: Principal) -> list[dict[str, Any]]:
     clauses = _staff_scope(principal)
     rows = await (query.where(*clauses) if clauses else query)
     return [await staff_out(r["id"]) for r in rows]
+
+
+FIRST_ADMIN = "admin"
+
+
+async def ensure_first_admin(mh: Meihao) -> str | None:
+    """Create the first street admin (``admin``) if no staff exists; return its password, once."""
+    if await Staff.count() > 0:
+        return None
+    password = secrets.token_urlsafe(12)
+    await create_staff(mh, Principal.system("meihao demo"), username=FIRST_ADMIN, password=password, name="街道管理员",
+                       assignments=[AssignmentSpec("street_admin")])
+    return password

@@ -16,7 +16,7 @@ from .errors import MeihaoError
 T = TypeVar("T")
 
 #: Commands the kernel owns; plugins cannot replace them.
-KERNEL_COMMANDS = ("migrate", "serve", "demo", "plugins", "community", "keygen", "makemigrations")
+KERNEL_COMMANDS = ("migrate", "serve", "demo", "plugins", "community", "user", "keygen", "makemigrations")
 
 
 class MeihaoGroup(click.Group):
@@ -142,9 +142,14 @@ async def demo(residents: int, seed: int, profile: str | None, quiet: bool) -> N
     try:
         await mh.db.migrate()
         summary = await build_demo(mh, load_profile(profile), residents=residents, seed=seed, progress=not quiet)
+        from .access import FIRST_ADMIN, ensure_first_admin
+
+        password = await ensure_first_admin(mh)
     finally:
         await mh.close()
     click.echo(summary)
+    if password:
+        click.echo(f"First street admin: username {FIRST_ADMIN!r}, password {password!r} (shown only this once)")
 
 
 @cli.command(name="plugins")
@@ -211,6 +216,35 @@ async def disable(slug: str, scenario: str) -> None:
     finally:
         await mh.close()
     click.echo(f"{scenario} disabled in {slug}; its data is kept")
+
+
+@cli.group()
+def user() -> None:
+    """Staff accounts."""
+
+
+@user.command(name="create")
+@click.argument("username")
+@click.option("--name", required=True, help="The person's name as shown to others.")
+@click.option("--role", required=True, help="street_admin, community_admin, grid_leader, grid_worker, grid_part_time, dispatched or department_staff.")
+@click.option("--community", default=None, help="Community slug (community roles).")
+@click.option("--grid", "grid_id", default=None, type=int, help="Grid id (grid roles).")
+@click.option("--department", default=None, help="Department code (dispatched and department staff).")
+@click.option("--email", default="", help="E-mail address for reminders.")
+@click.password_option(help="The password (asked for when not given).")
+@run_async
+async def create_user(username: str, name: str, role: str, community: str | None, grid_id: int | None,
+                      department: str | None, email: str, password: str) -> None:
+    """Create a staff account USERNAME holding one role."""
+    from .access import AssignmentSpec, Principal, create_staff
+
+    mh = await _started()
+    try:
+        staff = await create_staff(mh, Principal.system("meihao user create"), username=username, password=password, name=name,
+                                   assignments=[AssignmentSpec(role, community, grid_id, department)], email=email)
+    finally:
+        await mh.close()
+    click.echo(f"created staff {staff['id']} {username!r} with role {role}")
 
 
 @cli.command()

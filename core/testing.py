@@ -46,7 +46,7 @@ _TEST_DATA_KEY = Fernet.generate_key().decode()
 BaseUser._pbkdf2_iteration_count = 1_000
 
 
-def test_settings(database: Path, **overrides: Any) -> Settings:
+def settings_for_tests(database: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"database_url": f"sqlite:///{database}", "data_key": _TEST_DATA_KEY, "mode": "demo"}
     values.update(overrides)
     return load_settings(environ={}, **values)
@@ -61,7 +61,7 @@ def boot_for_tests(settings: Settings, plugins: list[tuple[str, Any]] | None = N
 def _meihao_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database with the kernel and built-in plugins migrated once; tests get copies."""
     path = tmp_path_factory.mktemp("meihao-template") / "template.db"
-    mh = boot_for_tests(test_settings(path))
+    mh = boot_for_tests(settings_for_tests(path))
 
     async def migrate() -> None:
         await mh.start()
@@ -87,7 +87,7 @@ async def make_meihao(tmp_path: Path, _meihao_template: Path) -> AsyncIterator[M
     async def make(plugins: list[tuple[str, Any]] | None = None, **settings: Any) -> Meihao:
         database = tmp_path / f"meihao-{next(counter)}.db"
         shutil.copy(_meihao_template, database)
-        mh = boot_for_tests(test_settings(database, **settings), plugins)
+        mh = boot_for_tests(settings_for_tests(database, **settings), plugins)
         await mh.start()
         started.append(mh)
         await mh.db.migrate()  # the throwaway plugins' own tables

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
@@ -356,7 +357,12 @@ async def read_audit_log(
         AuditLog.target_id, AuditLog.community.slug.as_alias("community"), AuditLog.address, AuditLog.reason, AuditLog.detail,
     ).order_by(AuditLog.id, ascending=False).limit(size).offset((page - 1) * size)
     rows = await (query.where(*clauses) if clauses else query)
-    return Page(items=[AuditOut(**{**r, "staff_id": r.pop("staff")}) for r in rows], total=total, page=page, page_size=size)
+    items = [AuditOut(staff_id=r.pop("staff"), detail=_json(r.pop("detail")), **r) for r in rows]
+    return Page(items=items, total=total, page=page, page_size=size)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 # -- plugins and permissions -----------------------------------------------------

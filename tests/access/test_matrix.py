@@ -1,0 +1,312 @@
+"""The access matrix: every route × every role × inside/outside the role's scope. Zero leaks.
+
+Routes are read from the app itself. Each must be classified below, so a new route that
+nobody thought about fails ``test_every_route_is_classified`` until someone decides how
+it is scoped and adds requests for it here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from meihao.access import PUBLIC, role_permissions
+from meihao.community_scenarios import enable
+from meihao.tables import Building, Household, Resident
+from meihao.testing import Factories, boot_for_tests, settings_for_tests
+from meihao.web.app import create_app
+from tests.sample_plugins import lantern
+
+ROLES = ["street_admin", "community_admin", "grid_leader", "grid_worker", "grid_part_time", "dispatched", "department_staff"]
+
+# Where each role's scope reaches: which of the three places (alpha grid 1, alpha grid 2, beta grid 1).
+REACH = {
+    "street_admin": {"a1", "a2", "b1"},
+    "community_admin": {"a1", "a2"},
+    "grid_leader": {"a1"},
+    "grid_worker": {"a1"},
+    "grid_part_time": {"a1"},
+    "dispatched": {"a1"},
+    "department_staff": set(),
+}
+PLACES = ("a1", "a2", "b1")
+
+
+@dataclass
+class World:
+    path: Path
+    places: dict[str, dict[str, int]] = field(default_factory=dict)  # place -> grid/building/household/resident ids
+    names: dict[str, str] = field(default_factory=dict)  # place -> the resident's name (a leak marker)
+    tokens: dict[str, str] = field(default_factory=dict)  # role -> bearer token
+    slugs: dict[str, str] = field(default_factory=dict)  # place -> community slug
+
+
+def _build_world(directory: Path, template: Path) -> World:
+    world = World(path=directory / "world.db")
+    shutil.copy(template, world.path)
+    mh = boot_for_tests(settings_for_tests(world.path), [("lantern", lantern)])
+
+    async def build() -> None:
+        await mh.start()
+        await mh.db.migrate()
+        f = Factories(mh)
+        await f.community("alpha")
+        await f.community("beta")
+        await f.staff("street_admin")  # so the department exists before dispatched staff
+        from meihao.web.routes import Department
+
+        await Department.insert(Department(code="law", name="综合执法", kind="law_enforcement"))
+        for place, slug in (("a1", "alpha"), ("a2", "alpha"), ("b1", "beta")):
+            ids = await f.place(slug)
+            # a second household in the same place, to move people into
+            ids["household2_id"] = (await f.household(ids["building_id"]))["id"]
+            name = {"a1": "甲一居民", "a2": "甲二居民", "b1": "乙一居民"}[place]
+            ids["resident_id"] = (await f.resident(ids["household_id"], name=name, phone=f"1390000{PLACES.index(place)}000"))["id"]
+            world.places[place] = ids
+            world.names[place] = name
+            world.slugs[place] = slug
+        for slug in ("alpha", "beta"):
+            await enable(mh, slug, "lantern", {})
+        a1 = world.places["a1"]
+        staff = {
+            "street_admin": await f.staff("street_admin"),
+            "community_admin": await f.staff("community_admin", community="alpha"),
+            "grid_leader": await f.staff("grid_leader", grid_id=a1["grid_id"]),
+            "grid_worker": await f.staff("grid_worker", grid_id=a1["grid_id"]),
+            "grid_part_time": await f.staff("grid_part_time", grid_id=a1["grid_id"]),
+            "dispatched": await f.staff("dispatched", grid_id=a1["grid_id"], department="law"),
+            "department_staff": await f.staff("department_staff", department="law"),
+        }
+        for role, member in staff.items():
+            world.tokens[role] = await f.token(member["id"])
+        await mh.db.engine.run_ddl("PRAGMA wal_checkpoint(TRUNCATE)")
+        await mh.close()
+
+    asyncio.run(build())
+    return world
+
+
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory: pytest.TempPathFactory, _meihao_template: Path) -> World:
+    return _build_world(tmp_path_factory.mktemp("matrix"), _meihao_template)
+
+
+@pytest.fixture
+async def world(world_template: World, tmp_path: Path):
+    """A fresh copy of the world per test, booted, with its app."""
+    path = tmp_path / "world.db"
+    shutil.copy(world_template.path, path)
+    mh = boot_for_tests(settings_for_tests(path), [("lantern", lantern)])
+    async with AsyncTestClient(app=create_app(mh, debug=True)) as client:
+        yield mh, client, World(path, world_template.places, world_template.names, world_template.tokens, world_template.slugs)
+
+
+# -- the classification of every route -------------------------------------------------
+
+# Record routes: the path names a resident-bearing record; outside the scope it is a 404.
+# Each entry builds (path, json body) for a place.
+RECORD_ROUTES: dict[tuple[str, str], Any] = {
+    ("GET", "/api/residents/{resident_id}"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}", None),
+    ("PATCH", "/api/residents/{resident_id}"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}", {"name": "改名"}),
+    ("DELETE", "/api/residents/{resident_id}"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}", None),
+    ("POST", "/api/residents/{resident_id}/move"): lambda w, p: (
+        f"/api/residents/{w.places[p]['resident_id']}/move",
+        {"household_id": w.places[p]["household2_id"]},
+    ),
+    ("POST", "/api/residents/{resident_id}/reveal"): lambda w, p: (
+        f"/api/residents/{w.places[p]['resident_id']}/reveal",
+        {"field": "phone", "reason": "核实联系方式"},
+    ),
+    ("POST", "/api/residents"): lambda w, p: (
+        "/api/residents",
+        {
+            "household_id": w.places[p]["household_id"],
+            "name": "新居民",
+            "gender": "male",
+            "birth_date": "1990-01-01",
+            "id_card": Factories(None).id_card(date(1990, 1, 1), "male"),  # type: ignore[arg-type]
+        },
+    ),
+    ("GET", "/api/buildings/{building_id}/households"): lambda w, p: (f"/api/buildings/{w.places[p]['building_id']}/households", None),
+    ("POST", "/api/buildings/{building_id}/households"): lambda w, p: (f"/api/buildings/{w.places[p]['building_id']}/households", {"room": "909"}),
+    ("POST", "/api/grids/{grid_id}/buildings"): lambda w, p: (f"/api/grids/{w.places[p]['grid_id']}/buildings", {"name": "新楼"}),
+}
+
+# List routes: answer 200 with only what is in scope.
+LIST_ROUTES: dict[tuple[str, str], Any] = {
+    ("GET", "/api/residents"): lambda w, p: ("/api/residents?page_size=200", None),
+    ("GET", "/api/residents/export"): lambda w, p: ("/api/residents/export", None),
+    ("GET", "/api/grids/{grid_id}/buildings"): lambda w, p: (f"/api/grids/{w.places[p]['grid_id']}/buildings", None),
+}
+
+# Community routes: outside the caller's communities they are 403 (the community itself is not secret).
+COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
+    ("POST", "/api/communities/{slug}/grids"): lambda w, p: (f"/api/communities/{w.slugs[p]}/grids", {"code": "NEW", "name": "新网格"}),
+    ("PATCH", "/api/communities/{slug}"): lambda w, p: (f"/api/communities/{w.slugs[p]}", {"brand_slogan": "新口号"}),
+    ("PUT", "/api/communities/{slug}/scenarios/{scenario}"): lambda w, p: (f"/api/communities/{w.slugs[p]}/scenarios/lantern", {"settings": {}}),
+    ("DELETE", "/api/communities/{slug}/scenarios/{scenario}"): lambda w, p: (f"/api/communities/{w.slugs[p]}/scenarios/lantern", None),
+    ("GET", "/api/communities/{slug}/dashboard"): lambda w, p: (f"/api/communities/{w.slugs[p]}/dashboard", None),
+    ("GET", "/api/communities/{slug}/lantern/riddles"): lambda w, p: (f"/api/communities/{w.slugs[p]}/lantern/riddles", None),
+    ("POST", "/api/communities/{slug}/lantern/riddles"): lambda w, p: (f"/api/communities/{w.slugs[p]}/lantern/riddles", {"question": "q", "answer": "a"}),
+}
+
+# Routes with no resident-bearing data, each with the reason; still checked for leaks and 401.
+ORGANISATION_ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/api/communities"): "communities and their brands are public to staff",
+    ("POST", "/api/communities"): "street only (meihao.community.manage)",
+    ("GET", "/api/communities/{slug}"): "a community and its brand",
+    ("GET", "/api/communities/{slug}/scenarios"): "which scenarios a community enabled",
+    ("GET", "/api/communities/{slug}/grids"): "grid names and codes: organisation, not people",
+    ("GET", "/api/departments"): "departments",
+    ("POST", "/api/departments"): "street only (meihao.department.manage)",
+    ("GET", "/api/plugins"): "installed plugins",
+    ("GET", "/api/permissions"): "permission names",
+    ("GET", "/api/auth/me"): "the caller's own roles",
+    ("POST", "/api/auth/logout"): "revokes the caller's own token",
+    ("GET", "/api/staff"): "staff scoped by community: tests/access/test_staff.py",
+    ("POST", "/api/staff"): "grantable roles checked: tests/access/test_staff.py",
+    ("POST", "/api/staff/{staff_id}/assignments"): "grantable roles checked: tests/access/test_staff.py",
+    ("GET", "/api/audit"): "street only (meihao.audit.read): tests/access/test_audit.py",
+}
+
+PUBLIC_ROUTES = {("GET", "/health"), ("POST", "/api/auth/login")}
+
+
+def _routes(app) -> dict[tuple[str, str], Any]:
+    found = {}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            for method in handler.http_methods:
+                if method == "OPTIONS" or route.path.startswith("/schema"):
+                    continue
+                found[(method, route.path_format)] = handler
+    return found
+
+
+def _permissions(handler) -> set[str]:
+    return {p for guard in handler.resolve_guards() for p in getattr(getattr(guard, "func", guard), "permissions", ())}
+
+
+async def test_every_route_is_classified(world):
+    mh, client, w = world
+    routes = _routes(client.app)
+    classified = set(RECORD_ROUTES) | set(LIST_ROUTES) | set(COMMUNITY_ROUTES) | set(ORGANISATION_ROUTES) | PUBLIC_ROUTES
+    assert set(routes) - classified == set(), "new routes: classify them in tests/access/test_matrix.py"
+    public = {key for key, handler in routes.items() if handler.opt.get(PUBLIC)}
+    assert public == PUBLIC_ROUTES
+
+
+async def test_every_non_public_route_needs_a_token(world):
+    mh, client, w = world
+    for (method, template), _ in _routes(client.app).items():
+        if (method, template) in PUBLIC_ROUTES:
+            continue
+        builder = {**RECORD_ROUTES, **LIST_ROUTES, **COMMUNITY_ROUTES}.get((method, template))
+        path = builder(w, "a1")[0] if builder else template.replace("{slug}", "alpha").replace("{staff_id}", "1")
+        response = await client.request(method, path, headers={"Authorization": ""})
+        assert response.status_code == 401, (method, path, response.text)
+        bad = await client.request(method, path, headers={"Authorization": "Bearer not-a-token"})
+        assert bad.status_code == 401, (method, path)
+
+
+async def _snapshot() -> list[Any]:
+    return [
+        await Resident.select().order_by(Resident.id),
+        await Household.select().order_by(Household.id),
+        await Building.select().order_by(Building.id),
+    ]
+
+
+def _leaks(text: str, w: World, role: str) -> list[str]:
+    return [w.names[p] for p in PLACES if p not in REACH[role] and w.names[p] in text]
+
+
+def _case_ids(routes: dict) -> list[Any]:
+    return [pytest.param(key, role, id=f"{key[0]} {key[1]} as {role}") for key in routes for role in ROLES]
+
+
+@pytest.mark.parametrize(("route", "role"), _case_ids(RECORD_ROUTES))
+async def test_record_routes(world, route, role):
+    mh, client, w = world
+    handler = _routes(client.app)[route]
+    allowed = _permissions(handler) <= role_permissions(mh)[role] or role == "street_admin"
+    headers = {"Authorization": f"Bearer {w.tokens[role]}"}
+    missing_path = RECORD_ROUTES[route](w, "a1")[0].replace(str(w.places["a1"]["resident_id"]), "987654")
+    for place in PLACES:
+        if place in REACH[role]:
+            continue
+        path, body = RECORD_ROUTES[route](w, place)
+        before = await _snapshot()
+        response = await client.request(route[0], path, json=body, headers=headers)
+        assert response.status_code == (404 if allowed else 403), (place, response.text)
+        assert _leaks(response.text, w, role) == []
+        assert await _snapshot() == before, f"{route} changed data outside the scope of {role}"
+        if allowed and route[1].startswith("/api/residents/"):
+            # the same answer as for a resident that does not exist
+            nothing = await client.request(route[0], missing_path, json=body, headers=headers)
+            assert nothing.status_code == 404
+            assert set(nothing.json()) == set(response.json())
+    for place in sorted(REACH[role] & {"a1"}):
+        path, body = RECORD_ROUTES[route](w, place)
+        response = await client.request(route[0], path, json=body, headers=headers)
+        assert response.status_code in ((200, 201, 204) if allowed else (403,)), response.text
+        assert _leaks(response.text, w, role) == []
+
+
+@pytest.mark.parametrize(("route", "role"), _case_ids(LIST_ROUTES))
+async def test_list_routes(world, route, role):
+    mh, client, w = world
+    handler = _routes(client.app)[route]
+    allowed = _permissions(handler) <= role_permissions(mh)[role] or role == "street_admin"
+    headers = {"Authorization": f"Bearer {w.tokens[role]}"}
+    for place in PLACES:
+        path, body = LIST_ROUTES[route](w, place)
+        response = await client.request(route[0], path, headers=headers)
+        if not allowed:
+            assert response.status_code == 403
+            continue
+        assert response.status_code == 200, response.text
+        assert _leaks(response.text, w, role) == []
+        if route[1].startswith("/api/residents") and place == "a1":
+            for inside in REACH[role]:
+                assert w.names[inside] in response.text  # the list is scoped, not empty
+
+
+@pytest.mark.parametrize(("route", "role"), _case_ids(COMMUNITY_ROUTES))
+async def test_community_routes(world, route, role):
+    mh, client, w = world
+    handler = _routes(client.app)[route]
+    allowed = _permissions(handler) <= role_permissions(mh)[role] or role == "street_admin"
+    headers = {"Authorization": f"Bearer {w.tokens[role]}"}
+    managed = {"street_admin": {"alpha", "beta"}, "community_admin": {"alpha"}}.get(role, set())
+    reached = {w.slugs[p] for p in REACH[role]}
+    writes = route[0] != "GET" and not route[1].endswith("/riddles")
+    for place in ("a1", "b1"):
+        slug = w.slugs[place]
+        inside = slug in (managed if writes else reached)
+        path, body = COMMUNITY_ROUTES[route](w, place)
+        response = await client.request(route[0], path, json=body, headers=headers)
+        assert _leaks(response.text, w, role) == []
+        if not allowed:
+            assert response.status_code == 403, response.text
+        elif inside:
+            assert response.status_code in (200, 201), response.text
+        else:
+            assert response.status_code == 403, response.text
+
+
+@pytest.mark.parametrize(("route", "role"), _case_ids(ORGANISATION_ROUTES))
+async def test_organisation_routes_leak_nothing(world, route, role):
+    mh, client, w = world
+    path = route[1].replace("{slug}", "beta").replace("{staff_id}", "1")
+    body = {"POST": {}, "PATCH": {}}.get(route[0])
+    response = await client.request(route[0], path, json=body, headers={"Authorization": f"Bearer {w.tokens[role]}"})
+    assert response.status_code < 500, response.text
+    assert _leaks(response.text, w, role) == []
