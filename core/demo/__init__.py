@@ -1,0 +1,12 @@
+"""The demo sub-district (``meihao demo``): five branded communities with generated, realistic residents.
+
+``load_profile`` reads what to build (the shipped ``sub_district.toml`` describes 济阳街道);
+``build_demo`` builds it and returns a summary for people.
+"""
+
+from __future__ import annotations
+
+from .build import build_demo
+from .profile import CommunitySpec, DemoProfile, DepartmentSpec, IdRegion, load_profile
+
+__all__ = ["CommunitySpec", "DemoProfile", "DepartmentSpec", "IdRegion", "build_demo", "load_profile"]
