@@ -399,7 +399,7 @@ async def staff_out(staff_id: int) -> dict[str, Any]:
         StaffAssignment.grid,
         StaffAssignment.department.code.as_alias("department"),
     ).where(StaffAssignment.staff == staff_id).order_by(StaffAssignment.id)
-    return {**staff, "assignments": [{**a, "grid_id": a.pop("grid")} for a in assignments]}
+    return {**staff, "assignments": [{"grid_id": a.pop("grid"), **a} for a in assignments]}
 
 
 def _staff_scope(principal: Principal) -> list[Any]:

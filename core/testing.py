@@ -47,7 +47,8 @@ BaseUser._pbkdf2_iteration_count = 1_000
 
 
 def settings_for_tests(database: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"database_url": f"sqlite:///{database}", "data_key": _TEST_DATA_KEY, "mode": "demo"}
+    # No scheduler or reminder worker in the background: tests drive them with a fake clock.
+    values: dict[str, Any] = {"database_url": f"sqlite:///{database}", "data_key": _TEST_DATA_KEY, "mode": "demo", "worker": False}
     values.update(overrides)
     return load_settings(environ={}, **values)
 
@@ -212,8 +213,15 @@ class Factories:
         return await create_household(self.mh, building_id, HouseholdIn(room=room or str(100 + next(self._serial)), unit=unit))
 
     async def place(self, community: str | None = None) -> dict[str, Any]:
-        """A community (new unless given) with one grid, building and household: ids of each."""
-        slug = community or (await self.community())["slug"]
+        """A new grid with a building and a household, in ``community`` (made when missing): ids of each."""
+        from .tables import Community
+
+        if community is None:
+            slug = (await self.community())["slug"]
+        else:
+            slug = community
+            if not await Community.exists().where(Community.slug == slug):
+                await self.community(slug)
         grid = await self.grid(slug)
         building = await self.building(grid["id"])
         household = await self.household(building["id"])

@@ -1,0 +1,91 @@
+"""Masking everywhere, reveals with a reason and an audit row, ID-card numbers encrypted at rest."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from meihao.tables import AuditLog, Resident
+from meihao.testing import Factories, make_client
+
+ID_CARD = "370125198003151234"
+
+
+async def _resident(mh, **kw):
+    f = Factories(mh)
+    place = await f.place("alpha")
+    birth = date(1980, 3, 15)
+    number = kw.pop("id_card", f.id_card(birth, "male"))
+    return place, number, await f.resident(place["household_id"], birth_date=birth, gender="male", id_card=number, phone="13912345678", **kw)
+
+
+async def test_masked_in_detail_list_and_export(meihao):
+    place, number, resident = await _resident(meihao, name="赵大海")
+    async with make_client(meihao) as client:
+        detail = await client.get(f"/api/residents/{resident['id']}")
+        listed = await client.get("/api/residents")
+        exported = await client.get("/api/residents/export")
+    assert detail.json()["id_card"] == "*" * 14 + number[-4:]
+    assert detail.json()["phone"] == "139****5678"
+    item = listed.json()["items"][0]
+    assert (item["id_card"], item["phone"]) == (detail.json()["id_card"], "139****5678")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert rows[0]["name"] == "赵大海" and rows[0]["phone"] == "139****5678" and rows[0]["id_card"].endswith(number[-4:])
+    for response in (detail, listed, exported):
+        assert number not in response.text
+        assert "13912345678" not in response.text and "12345678" not in response.text
+
+
+async def test_reveal_without_permission_is_403_and_writes_nothing(meihao):
+    f = Factories(meihao)
+    place, number, resident = await _resident(meihao)
+    worker = await f.staff("grid_worker", grid_id=place["grid_id"])
+    before = await AuditLog.count()
+    async with make_client(meihao, worker["id"]) as client:
+        assert (await client.get(f"/api/residents/{resident['id']}")).status_code == 200  # in scope
+        response = await client.post(f"/api/residents/{resident['id']}/reveal", json={"field": "id_card", "reason": "核实身份"})
+    assert response.status_code == 403
+    assert number not in response.text
+    assert await AuditLog.count() == before
+
+
+async def test_reveal_with_permission_writes_one_audit_row(meihao):
+    f = Factories(meihao)
+    place, number, resident = await _resident(meihao)
+    admin = await f.staff("community_admin", community="alpha")
+    async with make_client(meihao, admin["id"]) as client:
+        no_reason = await client.post(f"/api/residents/{resident['id']}/reveal", json={"field": "id_card", "reason": " "})
+        assert no_reason.status_code == 400 and no_reason.json()["field"] == "reason"
+        before = await AuditLog.count()
+        revealed = await client.post(f"/api/residents/{resident['id']}/reveal", json={"field": "id_card", "reason": "办理低保核实身份"})
+        phone = await client.post(f"/api/residents/{resident['id']}/reveal", json={"field": "phone", "reason": "联系家属"})
+    assert revealed.status_code == 200 and revealed.json()["value"] == number
+    assert phone.json()["value"] == "+8613912345678"
+    rows = await AuditLog.select().where(AuditLog.action == "resident.reveal").order_by(AuditLog.id)
+    assert await AuditLog.count() == before + 2
+    assert [(r["staff"], r["target_id"], r["reason"]) for r in rows] == [
+        (admin["id"], str(resident["id"]), "办理低保核实身份"),
+        (admin["id"], str(resident["id"]), "联系家属"),
+    ]
+    assert '"field": "id_card"' in rows[0]["detail"] or rows[0]["detail"] == {"field": "id_card"}
+
+
+async def test_id_cards_are_encrypted_at_rest(meihao):
+    """The raw SQLite file (and its WAL) holds no plaintext ID-card number."""
+    f = Factories(meihao)
+    place = await f.place("alpha")
+    numbers = []
+    for n in range(30):
+        birth = date(1950 + n, 1 + n % 12, 1 + n % 27)
+        numbers.append(f.id_card(birth, "female"))
+        await f.resident(place["household_id"], birth_date=birth, id_card=numbers[-1], name=f"居民{n}")
+    await meihao.db.engine.run_ddl("PRAGMA wal_checkpoint(TRUNCATE)")
+    path = meihao.settings.sqlite_path
+    raw = path.read_bytes() + (path.with_name(path.name + "-wal").read_bytes() if path.with_name(path.name + "-wal").exists() else b"")
+    assert await Resident.count() == 30
+    for number in numbers:
+        assert number.encode() not in raw
+        assert number[:14].encode() not in raw  # not even most of it
+    stored = await Resident.select(Resident.id_card_cipher, Resident.id_card_last4).first()
+    assert meihao.codec.decrypt(stored["id_card_cipher"]) in numbers
