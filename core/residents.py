@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,7 +20,7 @@ from .errors import Conflict, InvalidInput, NotFound
 from .privacy import mask_id_card, mask_phone, normalise_id_card, normalise_phone
 from .runtime import Meihao
 from .schemas import ResidentIn, ResidentPatch
-from .tables import Resident, ResidentTag
+from .tables import Community, Resident, ResidentTag
 
 try:  # the PostgreSQL driver's unique-violation error, when it is installed
     from asyncpg.exceptions import UniqueViolationError
@@ -26,6 +28,9 @@ except ImportError:  # pragma: no cover
     UniqueViolationError = sqlite3.IntegrityError  # type: ignore[misc,assignment]
 
 UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, UniqueViolationError)
+
+#: The oldest age the resident filters accept.
+MAX_AGE = 150
 
 OUT_COLUMNS = (
     Resident.id,
@@ -88,19 +93,32 @@ class ResidentFilter:
             clauses.append(Resident.id.is_in(ResidentTag.select(ResidentTag.resident).where(ResidentTag.tag == self.tag)))
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
             raise InvalidInput("min_age: must not be greater than max_age", field="min_age")
-        today = today_in(timezone)
-        if self.min_age is not None:
-            if self.min_age < 0:
-                raise InvalidInput("min_age: must not be negative", field="min_age")
-            clauses.append(Resident.birth_date <= shift_years(today, self.min_age))
-        if self.max_age is not None:
-            if self.max_age < 0:
-                raise InvalidInput("max_age: must not be negative", field="max_age")
-            # born after the day they would have turned max_age + 1
-            clauses.append(Resident.birth_date > shift_years(today, self.max_age + 1))
+        for name, age in (("min_age", self.min_age), ("max_age", self.max_age)):
+            if age is not None and not 0 <= age <= MAX_AGE:
+                raise InvalidInput(f"{name}: must be between 0 and {MAX_AGE}", field=name)
+        if self.min_age is not None or self.max_age is not None:
+            # A birthday counts from midnight where the resident lives: one birth-date range
+            # per time zone, each limited to the communities in that zone.
+            if self.community is not None:
+                zones: dict[str, list[int] | None] = {timezone: None}
+            else:
+                zones = {}
+                for row in await Community.select(Community.id, Community.timezone):
+                    zones.setdefault(row["timezone"], []).append(row["id"])
+            ranges = [self._birth_range(today_in(zone), ids) for zone, ids in zones.items()]
+            clauses.append(functools.reduce(operator.or_, ranges) if ranges else Resident.id.is_null())
         if self.name:
             clauses.append(Resident.name.like(f"%{self.name}%"))
         return clauses
+
+    def _birth_range(self, today: date, community_ids: list[int] | None) -> Any:
+        parts: list[Any] = [] if community_ids is None else [Resident.community.is_in(community_ids)]
+        if self.min_age is not None:
+            parts.append(Resident.birth_date <= shift_years(today, self.min_age))
+        if self.max_age is not None:
+            # born after the day they would have turned max_age + 1
+            parts.append(Resident.birth_date > shift_years(today, self.max_age + 1))
+        return functools.reduce(operator.and_, parts)
 
 
 async def _tags_of(resident_ids: list[int]) -> dict[int, list[str]]:
@@ -164,11 +182,27 @@ def _check_birth_matches(id_card: str, birth_date: date) -> None:
 
     if ric.get_birth_date(id_card) != birth_date:
         raise InvalidInput("birth_date: does not match the birth date in the ID-card number", field="birth_date")
+    if birth_date > today_in("Etc/GMT-14"):  # later than today anywhere on Earth
+        raise InvalidInput("birth_date: is in the future", field="birth_date")
+
+
+def _check_gender_matches(id_card: str, gender: str) -> None:
+    # GB 11643: the 17th character is odd for men, even for women.
+    if ("male" if int(id_card[16]) % 2 else "female") != gender:
+        raise InvalidInput(f"gender: does not match the ID-card number (its 17th digit is {'odd' if gender == 'female' else 'even'})", field="gender")
+
+
+def _clean_name(name: str) -> str:
+    if not name.strip():
+        raise InvalidInput("name: must not be blank", field="name")
+    return name.strip()
 
 
 async def create_resident(mh: Meihao, data: ResidentIn, principal: Principal = SYSTEM) -> dict[str, Any]:
     id_card = normalise_id_card(data.id_card)
     _check_birth_matches(id_card, data.birth_date)
+    _check_gender_matches(id_card, data.gender)
+    name = _clean_name(data.name)
     phone = normalise_phone(data.phone) if data.phone else ""
     household = await get_household(data.household_id, principal)
     id_hash = mh.codec.lookup_hash(id_card)
@@ -179,7 +213,7 @@ async def create_resident(mh: Meihao, data: ResidentIn, principal: Principal = S
         building=household["building"],
         grid=household["grid"],
         community=household["community"],
-        name=data.name.strip(),
+        name=name,
         gender=data.gender,
         birth_date=data.birth_date,
         id_card_cipher=mh.codec.encrypt(id_card),
@@ -212,8 +246,9 @@ async def update_resident(mh: Meihao, resident_id: int, patch: ResidentPatch, pr
     current = await _in_scope(resident_id, principal)
     values: dict[Any, Any] = {}
     if patch.name is not None:
-        values[Resident.name] = patch.name.strip()
+        values[Resident.name] = _clean_name(patch.name)
     if patch.gender is not None:
+        _check_gender_matches(mh.codec.decrypt(current["id_card_cipher"]), patch.gender)
         values[Resident.gender] = patch.gender
     if patch.birth_date is not None:
         _check_birth_matches(mh.codec.decrypt(current["id_card_cipher"]), patch.birth_date)

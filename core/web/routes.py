@@ -207,9 +207,10 @@ async def list_residents(
     meihao: NamedDependency[Meihao],
     principal: Caller,
     community: FromQuery[str | None] = None,
-    grid_id: Annotated[int | None, QueryParameter(name="grid")] = None,
-    building_id: Annotated[int | None, QueryParameter(name="building")] = None,
-    household_id: Annotated[int | None, QueryParameter(name="household")] = None,
+    # named as in the query string, so that a validation error names what the caller sent
+    grid: FromQuery[int | None] = None,
+    building: FromQuery[int | None] = None,
+    household: FromQuery[int | None] = None,
     tag: FromQuery[str | None] = None,
     min_age: FromQuery[int | None] = None,
     max_age: FromQuery[int | None] = None,
@@ -218,8 +219,9 @@ async def list_residents(
     page_size: FromQuery[int | None] = None,
 ) -> Page[ResidentOut]:
     """Residents in the caller's scope, filtered and paginated; ID-card and phone numbers are masked."""
-    filters = _filters(community, grid_id, building_id, household_id, tag, min_age, max_age, name)
-    result = await residents.list_residents(meihao, filters, page, page_size or meihao.settings.default_page_size, principal)
+    filters = _filters(community, grid, building, household, tag, min_age, max_age, name)
+    size = meihao.settings.default_page_size if page_size is None else page_size  # 0 is an error, not "default"
+    result = await residents.list_residents(meihao, filters, page, size, principal)
     return Page(items=[ResidentOut(**r) for r in result["items"]], total=result["total"], page=result["page"], page_size=result["page_size"])
 
 
@@ -228,14 +230,14 @@ async def export_residents(
     meihao: NamedDependency[Meihao],
     principal: Caller,
     community: FromQuery[str | None] = None,
-    grid_id: Annotated[int | None, QueryParameter(name="grid")] = None,
-    building_id: Annotated[int | None, QueryParameter(name="building")] = None,
+    grid: FromQuery[int | None] = None,
+    building: FromQuery[int | None] = None,
     tag: FromQuery[str | None] = None,
     min_age: FromQuery[int | None] = None,
     max_age: FromQuery[int | None] = None,
 ) -> Stream:
     """Residents in scope as CSV (masked like every other answer); the export is audited."""
-    filters = _filters(community, grid_id, building_id, None, tag, min_age, max_age, None)
+    filters = _filters(community, grid, building, None, tag, min_age, max_age, None)
     await filters.where(meihao.settings.default_timezone)  # bad filters fail before the stream starts
     await audit(principal, "resident.export", "resident", "", detail={k: v for k, v in vars(filters).items() if v is not None})
 
