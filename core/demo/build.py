@@ -46,6 +46,7 @@ async def build_demo(mh: Meihao, profile: DemoProfile, *, residents: int = 20_00
     if mh.settings.mode == "production":
         raise MeihaoError("meihao demo writes made-up residents; it does not run with MEIHAO_MODE=production")
     started = time.perf_counter()
+    mh.db.activate()  # rows are written on mh's engine directly; Piccolo's queries must reach the same database
     slugs = [c.slug for c in profile.communities]
     existing = {row["slug"] for row in await Community.select(Community.slug).where(Community.slug.is_in(slugs))}
     if existing:
