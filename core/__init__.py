@@ -5,7 +5,7 @@ This module is the public API for plugin authors: import from ``meihao`` only.
 
 from .errors import Conflict, InvalidInput, MeihaoError, NotFound, PluginError
 from .hookspecs import hookimpl, hookspec
-from .types import SCENES, Audience, Channel, Job, Metric, NoSettings, Permission, Scenario
+from .types import SCENES, Audience, Channel, Job, Message, Metric, NoSettings, PermanentFailure, Permission, Scenario
 
 __version__ = "0.1.0"
 
@@ -16,10 +16,12 @@ __all__ = [
     "Conflict",
     "InvalidInput",
     "Job",
+    "Message",
     "MeihaoError",
     "Metric",
     "NoSettings",
     "NotFound",
+    "PermanentFailure",
     "Permission",
     "PluginError",
     "Scenario",

@@ -46,6 +46,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reveal_reason_min_length: int = 4
     #: Load plugins found through the ``meihao`` entry-point group.
     load_entry_points: bool = True
+    #: This process runs the scheduler and delivers reminders (embedded mode: with the web app).
+    worker: bool = True
+    #: The address residents reach this server at, for links in reminders (unsubscribe,
+    #: calendar feeds); default ``http://{host}:{port}``.
+    public_url: str = ""
 
     def __post_init__(self) -> None:
         if not (self.database_url.startswith("sqlite:///") or self.database_url.startswith(("postgresql://", "postgres://"))):
@@ -69,6 +74,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
                 f"MEIHAO_DEFAULT_TIMEZONE: {self.default_timezone!r} is not an IANA time zone (e.g. Asia/Shanghai)",
                 field="default_timezone",
             ) from err
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

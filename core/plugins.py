@@ -20,7 +20,7 @@ ENTRY_POINT_GROUP = "meihao"
 
 #: The kernel's own behaviour, answered through its own hooks. These are essential:
 #: configuration cannot block them.
-DEFAULT_PLUGINS: tuple[str, ...] = ("meihao.default_plugins",)
+DEFAULT_PLUGINS: tuple[str, ...] = ("meihao.default_plugins", "meihao.default_reminders")
 
 #: Path segments the kernel uses under /api/communities/{slug}/; no scenario may take them.
 RESERVED_NAMES = frozenset({"grids", "buildings", "households", "residents", "scenarios", "dashboard", "meihao"})
@@ -239,6 +239,10 @@ class Plugins:
 
     def audiences(self) -> list[tuple[str, Audience]]:
         audiences = self._collect("meihao_audiences", Audience)
+        for name, audience in audiences:
+            owner = "meihao" if self.loaded[name].essential else name
+            if not audience.name.startswith(f"{owner}."):
+                raise PluginError(name, f"audience {audience.name!r} must start with {owner!r}.")
         _unique(audiences, lambda audience: audience.name, "audience")
         return audiences
 

@@ -119,6 +119,7 @@ class Message:
     unsubscribe_url: str
     activity: dict[str, Any]
     community: str
+    reminder_id: int = 0
 
 
 class PermanentFailure(Exception):

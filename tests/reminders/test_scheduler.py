@@ -74,6 +74,7 @@ async def test_schedules_per_enabled_community_in_its_time_zone(make_meihao, tmp
         "meihao:patrol.morning_round@hepan",
         "meihao:patrol.morning_round@kashi",
         "meihao:patrol.street_report",
+        "meihao:meihao.forget_old_job_runs",  # the kernel's own housekeeping
     }
     scheduler = Scheduler(mh, data_store_url=f"sqlite+aiosqlite:///{tmp_path / 'sched.db'}")
     await scheduler.start()
@@ -101,7 +102,7 @@ async def test_restart_keeps_schedules_and_adds_nothing(make_meihao, tmp_path):
     try:
         result = await again.reconcile()
         assert (result.added, result.replaced, result.removed) == ([], [], [])
-        assert len(await again.schedules()) == 3
+        assert len(await again.schedules()) == 4
         assert await again.next_fire_time("meihao:patrol.morning_round@hepan") == before
     finally:
         await again.stop()

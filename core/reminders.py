@@ -1,0 +1,619 @@
+"""The reminder engine: plan reminder points, fan them out to the outbox set-based, deliver through channels.
+
+Three steps, each safe to repeat and to interrupt anywhere (kill -9 included):
+
+1. **plan** — for each scheduled activity, the occurrences ahead and its reminder offsets
+   become ``meihao_reminder_due`` rows (unique per activity, version, occurrence, offset).
+2. **fan out** — a due row whose time has come is written to the outbox
+   (``meihao_reminder``) for every recipient and channel, by ``INSERT … SELECT`` in batches
+   of resident ids; the batch and the cursor move in one transaction, and the outbox's
+   unique key makes a repeated batch add nothing. A due row whose occurrence has already
+   started (the system was down) is marked ``missed`` instead.
+3. **deliver** — outbox rows are claimed with a lease, rendered per recipient language
+   (``meihao_render_reminder``) and sent through their channel. Quiet hours defer them;
+   failures retry with exponential backoff until ``max_attempts``; a row whose occurrence
+   has started is ``missed``. Channels that only write to the database (the inbox) are
+   sent inside the transaction that marks the row sent: exactly once. Other channels get
+   a ``delivery_id`` that is the same on every attempt, so receivers can deduplicate the
+   one case where a process dies after the receiver accepted and before it was recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from piccolo.querystring import QueryString
+
+from .activities import audience_of
+from .audiences import resident_condition, staff_condition
+from .recipient_tokens import token_for_generation
+from .recurrence import occurrences
+from .reminder_tables import Activity, Contact, DueReminder, RecipientToken, Reminder, ReminderSettings
+from .runtime import Meihao
+from .tables import Community, Resident, Staff
+from .types import Channel, Message, PermanentFailure
+
+log = logging.getLogger("meihao.reminders")
+
+DEFAULT_QUIET = ("21:30", "07:30")
+LANGUAGES = ("zh", "en")
+
+
+@dataclass
+class DeliveryPolicy:
+    """How the engine paces itself; every value can be changed per instance (tests, bench, operators)."""
+
+    #: Residents per fan-out statement (resident ids, not parameters: a batch binds a handful).
+    batch_size: int = 5000
+    #: Outbox rows claimed per delivery round.
+    claim_size: int = 200
+    #: A claimed row not finished within the lease is taken again (its sender is presumed dead).
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 5
+    backoff_base: timedelta = timedelta(seconds=30)
+    backoff_max: timedelta = timedelta(hours=1)
+    #: How far beyond the largest offset occurrences are planned.
+    lookahead: timedelta = timedelta(days=7)
+    #: External channels sent at once.
+    concurrency: int = 10
+
+    def backoff(self, attempts: int) -> timedelta:
+        return min(self.backoff_base * (2 ** max(attempts - 1, 0)), self.backoff_max)
+
+
+@dataclass
+class TickResult:
+    planned: int = 0
+    fanned_out: int = 0
+    missed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    deferred: int = 0
+    recipients: int = 0
+    details: dict[str, int] = field(default_factory=dict)
+
+
+def _crash_point(name: str) -> None:
+    """Crash tests set MEIHAO_TEST_CRASH_AT to a point name: the process kills itself there with SIGKILL."""
+    wanted = os.environ.get("MEIHAO_TEST_CRASH_AT")
+    if not wanted:
+        return
+    point, _, nth = wanted.partition("#")
+    if point != name:
+        return
+    counter = _crash_counts.get(name, 0) + 1
+    _crash_counts[name] = counter
+    if counter >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_crash_counts: dict[str, int] = {}
+
+
+async def _run(mh: Meihao, query: QueryString) -> list[dict[str, Any]]:
+    return await mh.db.engine.run_querystring(query)
+
+
+def _loads(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class ReminderEngine:
+    """Plans, fans out and delivers reminders for one meihao; ``tick()`` does one round of each."""
+
+    def __init__(self, mh: Meihao, policy: DeliveryPolicy | None = None) -> None:
+        self.mh = mh
+        self.policy = policy or DeliveryPolicy()
+
+    def channels(self) -> dict[str, Channel]:
+        return {c.name: c for _, c in self.mh.plugins.channels()}
+
+    # -- 1. plan ---------------------------------------------------------------------
+
+    async def plan(self, now: datetime | None = None, activity_id: int | None = None) -> int:
+        """Create the reminder points of occurrences ahead; returns how many were new."""
+        now = now or self.mh.clock.now()
+        query = Activity.select(
+            Activity.all_columns(), Activity.community.timezone.as_alias("timezone")
+        ).where(Activity.status == "scheduled")
+        if activity_id is not None:
+            query = query.where(Activity.id == activity_id)
+        created = 0
+        for activity in await query:
+            offsets = _loads(activity["reminder_offsets"]) or []
+            activity["exdates"] = _loads(activity["exdates"])
+            horizon = now + timedelta(minutes=max(offsets, default=0)) + self.policy.lookahead
+            start = activity["planned_until"] or activity["created_at"]
+            if start >= horizon:
+                continue
+            rows = [
+                DueReminder(
+                    activity=activity["id"],
+                    version=activity["version"],
+                    occurrence=o.key,
+                    offset_minutes=offset,
+                    starts_at=o.starts_at,
+                    due_at=o.starts_at - timedelta(minutes=offset),
+                    status="pending",
+                    created_at=now,
+                )
+                for o in occurrences(activity, activity["timezone"], start, horizon)
+                for offset in offsets
+            ]
+            async with self.mh.db.transaction():
+                if rows:
+                    inserted = await DueReminder.insert(*rows).on_conflict(action="DO NOTHING").returning(DueReminder.id)
+                    created += len(inserted)
+                await Activity.update({Activity.planned_until: horizon}).where(
+                    Activity.id == activity["id"], Activity.version == activity["version"]
+                )
+        return created
+
+    # -- 2. fan out ------------------------------------------------------------------
+
+    async def fan_out(self, now: datetime | None = None, limit: int = 50) -> TickResult:
+        """Write the outbox rows of every reminder point that is due."""
+        now = now or self.mh.clock.now()
+        result = TickResult()
+        due_rows = await DueReminder.select(
+            DueReminder.all_columns(),
+            DueReminder.activity.version.as_alias("activity_version"),
+            DueReminder.activity.status.as_alias("activity_status"),
+        ).where(DueReminder.status.is_in(["pending", "fanning"]), DueReminder.due_at <= now).order_by(DueReminder.due_at).limit(limit)
+        for due in due_rows:
+            if due["activity_status"] != "scheduled" or due["version"] != due["activity_version"]:
+                await DueReminder.update({DueReminder.status: "cancelled"}).where(DueReminder.id == due["id"])
+                continue
+            if due["starts_at"] <= now:
+                # Fell due while nothing ran, and the occurrence has begun: too late to be useful.
+                await DueReminder.update({DueReminder.status: "missed"}).where(DueReminder.id == due["id"])
+                result.missed += 1
+                continue
+            result.recipients += await self.fan_out_one(due, now)
+            result.fanned_out += 1
+        return result
+
+    async def fan_out_one(self, due: dict[str, Any], now: datetime) -> int:
+        """All batches of one reminder point, resuming from its cursor; returns the outbox rows it now has."""
+        activity = (await Activity.select(Activity.all_columns(), Activity.community.timezone.as_alias("timezone")).where(
+            Activity.id == due["activity"]
+        ))[0]
+        activity["audience"] = _loads(activity["audience"])
+        spec = audience_of(activity)
+        channels = self.channels()
+        wanted = [c for c in _loads(activity["channels"]) if c in channels]
+        today = now.astimezone(ZoneInfo(activity["timezone"])).date()
+        condition = resident_condition(self.mh, spec, activity["community"], today)
+        stage, cursor = due["fanout_stage"], due["fanout_cursor"]
+        if due["status"] == "pending":
+            await DueReminder.update({DueReminder.status: "fanning"}).where(DueReminder.id == due["id"])
+        # stage 0: residents, in batches of resident ids
+        while stage == 0:
+            upper = None
+            if condition is not None:
+                bound = await _run(
+                    self.mh,
+                    QueryString(
+                        'SELECT "id" FROM "meihao_resident" WHERE "community" = {} AND "id" > {} ORDER BY "id" LIMIT 1 OFFSET {}',
+                        activity["community"],
+                        cursor,
+                        self.policy.batch_size - 1,
+                    ),
+                )
+                upper = bound[0]["id"] if bound else None
+            async with self.mh.db.transaction():
+                if condition is not None:
+                    for name in wanted:
+                        if channels[name].for_residents:
+                            await _run(self.mh, self._insert("resident", due, activity, name, channels[name], condition, cursor, upper))
+                if upper is None:
+                    stage, cursor = 1, 0
+                else:
+                    cursor = upper
+                await DueReminder.update({DueReminder.fanout_stage: stage, DueReminder.fanout_cursor: cursor}).where(
+                    DueReminder.id == due["id"]
+                )
+            _crash_point("fanout-batch")
+        # stage 1: staff (few: one statement per channel)
+        if stage == 1:
+            staff_cond = staff_condition(spec)
+            async with self.mh.db.transaction():
+                if staff_cond is not None:
+                    for name in wanted:
+                        await _run(self.mh, self._insert("staff", due, activity, name, channels[name], staff_cond, 0, None))
+                total = await Reminder.count().where(Reminder.due == due["id"])
+                await DueReminder.update(
+                    {DueReminder.fanout_stage: 2, DueReminder.status: "done", DueReminder.recipients: total}
+                ).where(DueReminder.id == due["id"])
+            return total
+        return await Reminder.count().where(Reminder.due == due["id"])
+
+    def _insert(
+        self,
+        kind: str,
+        due: dict[str, Any],
+        activity: dict[str, Any],
+        channel_name: str,
+        channel: Channel,
+        condition: QueryString,
+        after: int,
+        upto: int | None,
+    ) -> QueryString:
+        """One set-based statement: the audience's recipients in (after, upto] on one channel, minus opt-outs."""
+        table, alias = ("meihao_resident", "r") if kind == "resident" else ("meihao_staff", "s")
+        clauses = [QueryString(f'"{alias}"."id" > {{}}', after), condition]
+        if upto is not None:
+            clauses.append(QueryString(f'"{alias}"."id" <= {{}}', upto))
+        if channel.needs_address:
+            clauses.append(
+                QueryString(
+                    'EXISTS (SELECT 1 FROM "meihao_contact" AS "c" WHERE "c"."recipient_kind" = {} '
+                    f'AND "c"."recipient_id" = "{alias}"."id" AND "c"."channel" = {{}})',
+                    kind,
+                    channel_name,
+                )
+                if not (kind == "staff" and channel_name == "email")
+                else QueryString(f'"{alias}"."email" <> {{}}', "")
+            )
+        clauses.append(
+            QueryString(
+                'NOT EXISTS (SELECT 1 FROM "meihao_reminder_optout" AS "o" WHERE "o"."recipient_kind" = {} '
+                f'AND "o"."recipient_id" = "{alias}"."id" AND "o"."scene" IN ({{}}, {{}}) AND "o"."channel" IN ({{}}, {{}}))',
+                kind,
+                activity["scene"],
+                "*",
+                channel_name,
+                "*",
+            )
+        )
+        where = QueryString(" AND ".join("({})" for _ in clauses), *clauses)
+        return QueryString(
+            'INSERT INTO "meihao_reminder" ("due", "activity", "recipient_kind", "recipient_id", "channel", "status", '
+            '"attempts", "next_attempt_at", "last_error", "created_at") '
+            f'SELECT {{}}, {{}}, {{}}, "{alias}"."id", {{}}, {{}}, 0, {{}}, {{}}, {{}} FROM "{table}" AS "{alias}" WHERE {{}} '
+            'ON CONFLICT DO NOTHING',
+            due["id"],
+            activity["id"],
+            kind,
+            channel_name,
+            "pending",
+            due["due_at"],
+            "",
+            due["due_at"],
+            where,
+        )
+
+    # -- 3. deliver ------------------------------------------------------------------
+
+    async def release_orphans(self) -> int:
+        """Embedded mode, at start: rows left 'sending' by a process that died are sendable again."""
+        rows = await Reminder.update({Reminder.status: "pending", Reminder.lease_until: None}).where(
+            Reminder.status == "sending"
+        ).returning(Reminder.id)
+        return len(rows)
+
+    async def claim(self, now: datetime) -> list[int]:
+        lease = now + self.policy.lease
+        sendable = QueryString(
+            '"status" IN ({}, {}) AND "next_attempt_at" <= {} AND ("lease_until" IS NULL OR "lease_until" < {})',
+            "pending",
+            "sending",
+            now,
+            now,
+        )
+        rows = await _run(
+            self.mh,
+            QueryString(
+                'UPDATE "meihao_reminder" SET "status" = {}, "lease_until" = {}, "attempts" = "attempts" + 1 '
+                'WHERE {} AND "id" IN (SELECT "id" FROM "meihao_reminder" WHERE {} ORDER BY "next_attempt_at", "id" LIMIT {}) '
+                'RETURNING "id"',
+                "sending",
+                lease,
+                sendable,
+                sendable,
+                self.policy.claim_size,
+            ),
+        )
+        return sorted(r["id"] for r in rows)
+
+    async def deliver(self, now: datetime | None = None) -> TickResult:
+        """One round: claim due outbox rows, then send, defer, retry, fail or mark them missed."""
+        now = now or self.mh.clock.now()
+        result = TickResult()
+        ids = await self.claim(now)
+        if not ids:
+            return result
+        _crash_point("delivery-claimed")
+        rows = await self._details(ids)
+        channels = self.channels()
+        transactional: list[tuple[dict[str, Any], Message]] = []
+        external: list[tuple[dict[str, Any], Message]] = []
+        for row in rows:
+            channel = channels.get(row["channel"])
+            if row["activity_status"] != "scheduled" or row["version"] != row["activity_version"]:
+                await self._finish(row["id"], "cancelled")
+                continue
+            if row["occurrence_starts_at"] <= now:
+                await self._finish(row["id"], "missed")
+                result.missed += 1
+                continue
+            quiet_end = quiet_until(now, row["timezone"], row["quiet_start"] or DEFAULT_QUIET[0], row["quiet_end"] or DEFAULT_QUIET[1])
+            if quiet_end is not None:
+                await Reminder.update(
+                    {Reminder.status: "pending", Reminder.next_attempt_at: quiet_end, Reminder.lease_until: None, Reminder.attempts: Reminder.attempts - 1}
+                ).where(Reminder.id == row["id"])
+                result.deferred += 1
+                continue
+            if channel is None:
+                await self._fail(row, f"channel {row['channel']!r} is not installed", now, result, permanent=True)
+                continue
+            if channel.needs_address and not row["address"]:
+                await self._fail(row, "no address for this channel", now, result, permanent=True)
+                continue
+            message = self._render(row)
+            (transactional if channel.options.get("transactional") else external).append((row, message))
+        if transactional:
+            await self._send_transactional(transactional, channels, now, result)
+        if external:
+            semaphore = asyncio.Semaphore(self.policy.concurrency)
+
+            async def send(row: dict[str, Any], message: Message) -> None:
+                async with semaphore:
+                    await self._send_external(row, message, channels[row["channel"]], now, result)
+
+            await asyncio.gather(*(send(row, message) for row, message in external))
+        return result
+
+    async def _send_transactional(
+        self, items: list[tuple[dict[str, Any], Message]], channels: dict[str, Channel], now: datetime, result: TickResult
+    ) -> None:
+        try:
+            async with self.mh.db.transaction():
+                for row, message in items:
+                    await channels[row["channel"]].send(message)
+                await Reminder.update({Reminder.status: "sent", Reminder.sent_at: now, Reminder.lease_until: None}).where(
+                    Reminder.id.is_in([row["id"] for row, _ in items])
+                )
+            result.sent += len(items)
+        except Exception as err:  # one bad row must not block the rest: retry them one by one
+            log.warning("transactional delivery of %d reminders failed (%s); retrying one by one", len(items), err)
+            for row, message in items:
+                try:
+                    async with self.mh.db.transaction():
+                        await channels[row["channel"]].send(message)
+                        await self._finish(row["id"], "sent", now)
+                    result.sent += 1
+                except Exception as single:
+                    await self._fail(row, f"{type(single).__name__}: {single}", now, result, permanent=isinstance(single, PermanentFailure))
+
+    async def _send_external(self, row: dict[str, Any], message: Message, channel: Channel, now: datetime, result: TickResult) -> None:
+        try:
+            await channel.send(message)
+        except Exception as err:
+            await self._fail(row, f"{type(err).__name__}: {err}", now, result, permanent=isinstance(err, PermanentFailure))
+            return
+        _crash_point("delivery-sent")
+        await self._finish(row["id"], "sent", now)
+        result.sent += 1
+
+    async def _finish(self, reminder_id: int, status: str, now: datetime | None = None) -> None:
+        values: dict[Any, Any] = {Reminder.status: status, Reminder.lease_until: None}
+        if status == "sent":
+            values[Reminder.sent_at] = now
+        await Reminder.update(values).where(Reminder.id == reminder_id)
+
+    async def _fail(self, row: dict[str, Any], error: str, now: datetime, result: TickResult, *, permanent: bool = False) -> None:
+        attempts = row["attempts"]
+        if permanent or attempts >= self.policy.max_attempts:
+            await Reminder.update({Reminder.status: "failed", Reminder.last_error: error[:2000], Reminder.lease_until: None}).where(
+                Reminder.id == row["id"]
+            )
+            result.failed += 1
+        else:
+            await Reminder.update(
+                {
+                    Reminder.status: "pending",
+                    Reminder.last_error: error[:2000],
+                    Reminder.lease_until: None,
+                    Reminder.next_attempt_at: now + self.policy.backoff(attempts),
+                }
+            ).where(Reminder.id == row["id"])
+            result.retried += 1
+
+    async def _details(self, ids: list[int]) -> list[dict[str, Any]]:
+        rows = await Reminder.select(
+            Reminder.id,
+            Reminder.recipient_kind,
+            Reminder.recipient_id,
+            Reminder.channel,
+            Reminder.attempts,
+            Reminder.due.occurrence.as_alias("occurrence"),
+            Reminder.due.offset_minutes.as_alias("offset_minutes"),
+            Reminder.due.starts_at.as_alias("occurrence_starts_at"),
+            Reminder.due.version.as_alias("version"),
+            Reminder.activity.id.as_alias("activity_id"),
+            Reminder.activity.title.as_alias("title"),
+            Reminder.activity.venue.as_alias("venue"),
+            Reminder.activity.description.as_alias("description"),
+            Reminder.activity.scene.as_alias("scene"),
+            Reminder.activity.starts_at.as_alias("activity_starts_at"),
+            Reminder.activity.ends_at.as_alias("activity_ends_at"),
+            Reminder.activity.status.as_alias("activity_status"),
+            Reminder.activity.version.as_alias("activity_version"),
+            Reminder.activity.community.id.as_alias("community_id"),
+            Reminder.activity.community.slug.as_alias("community"),
+            Reminder.activity.community.timezone.as_alias("timezone"),
+        ).where(Reminder.id.is_in(ids))
+        community_ids = {r["community_id"] for r in rows}
+        quiet = {
+            q["community"]: q
+            for q in await ReminderSettings.select().where(ReminderSettings.community.is_in(list(community_ids)))
+        } if community_ids else {}
+        people: dict[tuple[str, int], dict[str, Any]] = {}
+        resident_ids = [r["recipient_id"] for r in rows if r["recipient_kind"] == "resident"]
+        staff_ids = [r["recipient_id"] for r in rows if r["recipient_kind"] == "staff"]
+        if resident_ids:
+            for p in await Resident.select(Resident.id, Resident.name, Resident.preferred_language).where(Resident.id.is_in(resident_ids)):
+                people[("resident", p["id"])] = p
+        if staff_ids:
+            for p in await Staff.select(Staff.id, Staff.name, Staff.preferred_language, Staff.email).where(Staff.id.is_in(staff_ids)):
+                people[("staff", p["id"])] = p
+        addresses: dict[tuple[str, int, str], str] = {}
+        for kind, recipient_ids in (("resident", resident_ids), ("staff", staff_ids)):
+            if recipient_ids:
+                for c in await Contact.select(Contact.recipient_id, Contact.channel, Contact.address).where(
+                    Contact.recipient_kind == kind, Contact.recipient_id.is_in(recipient_ids)
+                ):
+                    addresses[(kind, c["recipient_id"], c["channel"])] = c["address"]
+        generations: dict[tuple[str, int], int] = {}
+        for kind, recipient_ids in (("resident", resident_ids), ("staff", staff_ids)):
+            if recipient_ids:
+                for t in await RecipientToken.select(RecipientToken.recipient_id, RecipientToken.generation).where(
+                    RecipientToken.recipient_kind == kind, RecipientToken.purpose == "unsubscribe", RecipientToken.recipient_id.is_in(recipient_ids)
+                ):
+                    generations[(kind, t["recipient_id"])] = t["generation"]
+        for row in rows:
+            key = (row["recipient_kind"], row["recipient_id"])
+            person = people.get(key, {"name": "", "preferred_language": "zh"})
+            row["recipient_name"] = person["name"]
+            row["language"] = person["preferred_language"] if person["preferred_language"] in LANGUAGES else "zh"
+            address = addresses.get((*key, row["channel"]), "")
+            if not address and row["recipient_kind"] == "staff" and row["channel"] == "email":
+                address = person.get("email", "")
+            row["address"] = address
+            row["unsubscribe_generation"] = generations.get(key, 1)
+            settings = quiet.get(row["community_id"], {})
+            row["quiet_start"] = settings.get("quiet_start")
+            row["quiet_end"] = settings.get("quiet_end")
+        return rows
+
+    def _render(self, row: dict[str, Any]) -> Message:
+        tz = ZoneInfo(row["timezone"])
+        starts = row["occurrence_starts_at"].astimezone(tz)
+        ends = starts + (row["activity_ends_at"] - row["activity_starts_at"])
+        token = token_for_generation(self.mh, row["recipient_kind"], row["recipient_id"], "unsubscribe", row["unsubscribe_generation"])
+        unsubscribe_url = f"{self.mh.settings.base_url}/api/reminders/unsubscribe/{token}?scene={row['scene']}"
+        activity = {
+            "id": row["activity_id"],
+            "title": row["title"],
+            "venue": row["venue"],
+            "description": row["description"],
+            "scene": row["scene"],
+            "community": row["community"],
+            "timezone": row["timezone"],
+            "starts_at": starts.strftime("%Y-%m-%d %H:%M"),
+            "ends_at": ends.strftime("%Y-%m-%d %H:%M"),
+            "occurrence": row["occurrence"],
+        }
+        reminder = {
+            "id": row["id"],
+            "delivery_id": delivery_id(row["id"]),
+            "channel": row["channel"],
+            "offset_minutes": row["offset_minutes"],
+            "starts_at": starts,
+            "activity": activity,
+        }
+        recipient = {"kind": row["recipient_kind"], "id": row["recipient_id"], "name": row["recipient_name"], "language": row["language"]}
+        body = self.mh.plugins.render_reminder(reminder, recipient, row["language"])
+        subject = f"Reminder: {row['title']}" if row["language"] == "en" else f"活动提醒：{row['title']}"
+        return Message(
+            delivery_id=reminder["delivery_id"],
+            recipient_kind=row["recipient_kind"],
+            recipient_id=row["recipient_id"],
+            recipient_name=row["recipient_name"],
+            address=row["address"],
+            language=row["language"],
+            subject=subject,
+            body=body,
+            unsubscribe_url=unsubscribe_url,
+            activity=activity,
+            community=row["community"],
+            reminder_id=row["id"],
+        )
+
+    # -- one round -------------------------------------------------------------------
+
+    async def tick(self, now: datetime | None = None) -> TickResult:
+        """Plan, fan out and deliver once, at ``now`` (default: the clock)."""
+        now = now or self.mh.clock.now()
+        planned = await self.plan(now)
+        fan = await self.fan_out(now)
+        delivered = await self.deliver(now)
+        delivered.planned = planned
+        delivered.fanned_out = fan.fanned_out
+        delivered.recipients = fan.recipients
+        delivered.missed += fan.missed
+        return delivered
+
+    async def drain(self, now: datetime | None = None, rounds: int = 1000) -> TickResult:
+        """Tick until nothing more happens at ``now`` (tests and the bench)."""
+        total = TickResult()
+        for _ in range(rounds):
+            step = await self.tick(now)
+            for name in ("planned", "fanned_out", "missed", "sent", "retried", "failed", "deferred", "recipients"):
+                setattr(total, name, getattr(total, name) + getattr(step, name))
+            if not (step.planned or step.fanned_out or step.missed or step.sent or step.retried or step.failed or step.deferred):
+                break
+        return total
+
+
+def delivery_id(reminder_id: int) -> str:
+    return f"meihao-reminder-{reminder_id}"
+
+
+def _parse_hhmm(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def quiet_until(now: datetime, tz_name: str, start: str, end: str) -> datetime | None:
+    """If ``now`` falls in the community's quiet hours, the (UTC) moment they end; else None."""
+    if start == end:
+        return None
+    tz = ZoneInfo(tz_name)
+    local = now.astimezone(tz)
+    begin, finish = _parse_hhmm(start), _parse_hhmm(end)
+    t = local.time().replace(tzinfo=None)
+    if begin < finish:
+        quiet = begin <= t < finish
+        end_day = local.date()
+    else:  # over midnight, e.g. 21:30–07:30
+        quiet = t >= begin or t < finish
+        end_day = local.date() + timedelta(days=1) if t >= begin else local.date()
+    if not quiet:
+        return None
+    return datetime.combine(end_day, finish, tzinfo=tz).astimezone(timezone.utc)
+
+
+async def set_quiet_hours(community_id: int, start: str, end: str) -> None:
+    for value, name in ((start, "quiet_start"), (end, "quiet_end")):
+        try:
+            _parse_hhmm(value)
+        except ValueError as err:
+            from .errors import InvalidInput
+
+            raise InvalidInput(f"{name}: use HH:MM, e.g. 21:30", field=name) from err
+    if await ReminderSettings.exists().where(ReminderSettings.community == community_id):
+        await ReminderSettings.update({ReminderSettings.quiet_start: start, ReminderSettings.quiet_end: end}).where(
+            ReminderSettings.community == community_id
+        )
+    else:
+        await ReminderSettings.insert(ReminderSettings(community=community_id, quiet_start=start, quiet_end=end))
+
+
+async def community_id(slug: str) -> int:
+    from .communities import get_community
+
+    return (await get_community(slug))["id"]
+
+
+__all__ = ["DeliveryPolicy", "ReminderEngine", "TickResult", "quiet_until", "set_quiet_hours", "Community"]

@@ -1,0 +1,221 @@
+"""Activities, audiences, fan-out and inbox delivery, driven by a fake clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from meihao import Audience, hookimpl
+from meihao.activities import ActivityIn, ActivityPatch, cancel_activity, cancel_occurrence, create_activity, update_activity
+from meihao.audiences import parse_audience, preview
+from meihao.errors import InvalidInput
+from meihao.recipients import inbox, mark_read, opt_out
+from meihao.reminder_tables import DueReminder, InboxMessage, Reminder
+from meihao.reminders import set_quiet_hours
+from meihao.tables import Resident
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(*args) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+def market(**fields) -> ActivityIn:
+    values = dict(
+        scene="markets",
+        title="睦邻善市公益市集",
+        venue="荷畔广场",
+        starts_at=datetime(2026, 3, 7, 9, 0),  # local time of the community
+        ends_at=datetime(2026, 3, 7, 11, 0),
+        rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=2",
+        audience={"everyone": True},
+        reminder_offsets=[1440, 120],
+        channels=["inbox"],
+    )
+    values.update(fields)
+    return ActivityIn(**values)
+
+
+async def statuses() -> dict[str, int]:
+    rows = await Reminder.select(Reminder.status)
+    result: dict[str, int] = {}
+    for row in rows:
+        result[row["status"]] = result.get(row["status"], 0) + 1
+    return result
+
+
+async def test_reminders_fan_out_at_their_time_and_land_in_inboxes_once(street):
+    activity = await create_activity(street.mh, "hepan", market())
+    assert activity["starts_at"] == at(2026, 3, 7, 9, 0).astimezone(timezone.utc)
+
+    first = await street.engine.drain()
+    assert first.planned == 2  # the first Saturday × two offsets; the second is planned a week ahead
+    assert await Reminder.count() == 0  # nothing is due yet
+
+    street.clock.set(at(2026, 3, 6, 9, 0))  # a day before the first market
+    result = await street.engine.drain()
+    assert result.fanned_out == 1 and result.recipients == 5 and result.sent == 5
+    assert await statuses() == {"sent": 5}
+    anna = await inbox("resident", street.residents["Anna"]["id"])
+    wang = await inbox("resident", street.residents["王秀英"]["id"])
+    assert anna[0]["body"] == "Reminder: 睦邻善市公益市集 at 2026-03-07 09:00, 荷畔广场"
+    assert wang[0]["body"] == "提醒：睦邻善市公益市集，时间 2026-03-07 09:00，地点 荷畔广场"
+
+    again = await street.engine.drain()
+    assert (again.fanned_out, again.sent) == (0, 0)
+    due = await DueReminder.select().where(DueReminder.offset_minutes == 1440).order_by(DueReminder.due_at).first()
+    assert await street.engine.fan_out_one({**due, "status": "pending", "fanout_stage": 0, "fanout_cursor": 0}, street.clock.now()) == 5
+    assert await Reminder.count() == 5 and await InboxMessage.count() == 5
+
+
+async def test_quiet_hours_defer_and_then_deliver(street):
+    await create_activity(street.mh, "hepan", market(reminder_offsets=[120]))
+    await street.engine.drain()
+    street.clock.set(at(2026, 3, 7, 7, 0))  # due 07:00, quiet until 07:30
+    result = await street.engine.drain()
+    assert result.deferred == 5 and result.sent == 0
+    assert await statuses() == {"pending": 5}
+    pending = await Reminder.select(Reminder.next_attempt_at, Reminder.attempts).first()
+    assert pending["next_attempt_at"] == at(2026, 3, 7, 7, 30).astimezone(timezone.utc)
+    assert pending["attempts"] == 0  # a deferral is not an attempt
+    street.clock.set(at(2026, 3, 7, 7, 30))
+    assert (await street.engine.drain()).sent == 5
+
+    await set_quiet_hours(street.community["id"], "22:00", "06:00")
+    street.clock.set(at(2026, 3, 14, 7, 0))  # the second Saturday, outside the new quiet hours
+    assert (await street.engine.drain()).sent == 5
+
+
+async def test_audience_filters_opt_outs_and_other_communities(street):
+    r = street.residents
+    await opt_out(street.mh, "resident", r["李建国"]["id"], scene="markets")
+    await opt_out(street.mh, "resident", r["张伟"]["id"], scene="health")  # another scene: still reminded
+    await create_activity(street.mh, "hepan", market(audience={"grids": [street.grid_a, street.grid_b], "min_age": 60}))
+    await create_activity(street.mh, "hepan", market(title="grid A", audience={"grids": [street.grid_a]}))
+    street.clock.set(at(2026, 3, 6, 9, 0))
+    await street.engine.drain()
+    names = {v["id"]: k for k, v in r.items()}
+    rows = await Reminder.select(Reminder.activity.title.as_alias("title"), Reminder.recipient_id)
+    reached = {(row["title"], names[row["recipient_id"]]) for row in rows}
+    assert reached == {
+        ("睦邻善市公益市集", "王秀英"),
+        ("睦邻善市公益市集", "张伟"),
+        ("grid A", "王秀英"),
+        ("grid A", "Anna"),
+    }
+
+
+async def test_reschedule_invalidates_unsent_reminders_and_plans_new_ones(street):
+    activity = await create_activity(street.mh, "hepan", market(reminder_offsets=[1440]))
+    street.clock.set(at(2026, 3, 6, 9, 0))
+    await street.engine.drain()
+    assert await statuses() == {"sent": 5}
+
+    # the second Saturday moves to Sunday 10:00; the first (already reminded) is over
+    street.clock.set(at(2026, 3, 10, 9, 0))
+    await street.engine.drain()
+    moved = await update_activity(
+        street.mh,
+        activity["id"],
+        ActivityPatch(starts_at=datetime(2026, 3, 15, 10, 0), ends_at=datetime(2026, 3, 15, 12, 0), rrule="FREQ=WEEKLY;COUNT=1"),
+    )
+    assert moved["version"] == 2
+    assert await DueReminder.count().where(DueReminder.status == "cancelled") == 1
+    street.clock.set(at(2026, 3, 13, 9, 0))  # when the old reminder would have been due
+    assert (await street.engine.drain()).sent == 0
+    street.clock.set(at(2026, 3, 14, 10, 0))
+    assert (await street.engine.drain()).sent == 5
+    bodies = [m["body"] for m in await inbox("resident", street.residents["王秀英"]["id"])]
+    assert "2026-03-15 10:00" in bodies[0]
+
+    await cancel_activity(street.mh, activity["id"])
+    street.clock.set(at(2026, 3, 20, 9, 0))
+    assert (await street.engine.drain()).planned == 0
+
+
+async def test_cancelled_occurrence_and_cancelled_activity_send_nothing(street):
+    activity = await create_activity(street.mh, "hepan", market(reminder_offsets=[1440]))
+    await street.engine.drain()
+    street.clock.set(at(2026, 3, 6, 9, 0))
+    await street.engine.fan_out()  # outbox written, not yet delivered
+    await cancel_occurrence(street.mh, activity["id"], "2026-03-07T01:00:00Z")
+    assert (await street.engine.drain()).sent == 0
+    assert await statuses() == {"cancelled": 5}
+    with pytest.raises(Exception, match="no occurrence"):
+        await cancel_occurrence(street.mh, activity["id"], "2026-03-08T01:00:00Z")
+
+
+async def test_reminders_that_fell_due_during_downtime(street):
+    await create_activity(street.mh, "hepan", market(reminder_offsets=[1440, 120]))
+    await street.engine.drain()
+    # down from Friday morning until Saturday 08:00: both reminders of the first market fell due;
+    # the market has not begun yet, so they are still useful and are sent, once each
+    street.clock.set(at(2026, 3, 7, 8, 0))
+    result = await street.engine.drain()
+    assert (result.sent, result.missed) == (10, 0)
+    # down again across the whole second Saturday: too late, marked missed
+    street.clock.set(at(2026, 3, 14, 12, 0))
+    result = await street.engine.drain()
+    assert (result.sent, result.missed) == (0, 2)
+    assert await DueReminder.count().where(DueReminder.status == "missed") == 2
+
+
+async def test_inbox_read_state_belongs_to_its_owner(street):
+    await create_activity(street.mh, "hepan", market(reminder_offsets=[1440]))
+    street.clock.set(at(2026, 3, 6, 9, 0))
+    await street.engine.drain()
+    wang, anna = street.residents["王秀英"]["id"], street.residents["Anna"]["id"]
+    message = (await inbox("resident", wang))[0]
+    with pytest.raises(Exception, match="not found"):
+        await mark_read(street.mh, "resident", anna, message["id"])
+    await mark_read(street.mh, "resident", wang, message["id"])
+    assert await inbox("resident", wang, unread_only=True) == []
+
+
+class Living:
+    @hookimpl
+    def meihao_audiences(self):
+        from meihao.tables import ResidentTag
+
+        return [Audience("living.elders", "长者", "Elders", lambda community_id: ResidentTag.select(ResidentTag.resident).where(ResidentTag.tag == "elder"))]
+
+
+async def test_named_audience_from_a_plugin_and_a_masked_preview(make_meihao):
+    from tests.reminders.conftest import build_street
+
+    mh = await make_meihao(plugins=[("living", Living())])
+    street = await build_street(mh)
+    spec = parse_audience(mh, {"named": ["living.elders"]})
+    result = await preview(mh, spec, street.community, street.clock.now().date())
+    assert result["residents"] == 2  # the elder in the other community is not counted
+    assert {s["name"] for s in result["sample"]} == {"王*英", "张*"}
+    assert all(s["phone"] == "139****5678" for s in result["sample"])
+    assert all(s["id_card"].startswith("**************") for s in result["sample"])
+    with pytest.raises(InvalidInput, match="no plugin declares"):
+        parse_audience(mh, {"named": ["living.nobody"]})
+    with pytest.raises(InvalidInput) as caught:
+        parse_audience(mh, {"min_age": "old"})
+    assert caught.value.field == "audience.min_age"
+    with pytest.raises(InvalidInput, match="selects nobody"):
+        parse_audience(mh, {})
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"scene": "astrology"}, "scene"),
+        ({"ends_at": datetime(2026, 3, 7, 8, 0)}, "ends_at"),
+        ({"channels": ["carrier_pigeon"]}, "channels"),
+        ({"reminder_offsets": [60, 60]}, "reminder_offsets"),
+        ({"rrule": "FREQ=FORTNIGHTLY"}, "rrule"),
+        ({"title": " "}, "title"),
+    ],
+)
+async def test_invalid_activities_are_refused_naming_the_field(street, fields, field):
+    with pytest.raises(InvalidInput) as caught:
+        await create_activity(street.mh, "hepan", market(**fields))
+    assert caught.value.field == field
+
