@@ -369,3 +369,11 @@ def test_the_demo_command_builds_once(tmp_path):
 
     bad = run("demo", "--profile", str(tmp_path / "x.db.key"))
     assert bad.returncode != 0 and "demo profile" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_region_codes_are_used_only_for_birth_years_stdnum_accepts():
+    from meihao.demo.people import _with_check_digit, region_existed
+
+    for code in ("372430", "370125", "370115", "370126", "370102", "370181"):
+        for year in range(1920, 2027):
+            assert region_existed(code, year) == ric.is_valid(_with_check_digit(f"{code}{year}0701001")), (code, year)

@@ -1,0 +1,69 @@
+"""Shared by the benchmarks: facts about the machine, timing helpers, and writing one section of docs/performance.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PERFORMANCE_MD = ROOT / "docs" / "performance.md"
+VENV_BIN = Path(sys.executable).parent
+
+HEADER = """# Performance
+
+Measured numbers, written by the scripts in `bench/` (see `bench/README.md`). Each script
+rewrites only its own section, between its `bench:<name>` markers; everything else in this
+page is left alone. Every number is compared with a baseline measured in the same run on the
+same machine, because absolute numbers depend on the machine and on what else it was doing.
+"""
+
+
+def machine_facts() -> str:
+    """One line: CPUs (nproc), load, Python, SQLite, OS, date."""
+    try:
+        nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        nproc = str(os.cpu_count())
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"{now}; `nproc` {nproc}; load average {load} (1/5/15 min) at the start; "
+        f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}; {platform.system()} {platform.release()}"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def seconds(value: float) -> str:
+    return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
+
+
+def update_section(name: str, title: str, body: str) -> None:
+    """Replace the ``name`` section of docs/performance.md (create the page or append the section if missing)."""
+    begin, end = f"<!-- bench:{name} begin -->", f"<!-- bench:{name} end -->"
+    section = f"{begin}\n## {title}\n\n{body.strip()}\n{end}"
+    text = PERFORMANCE_MD.read_text(encoding="utf-8") if PERFORMANCE_MD.exists() else HEADER
+    if begin in text and end in text:
+        before, _, rest = text.partition(begin)
+        _, _, after = rest.partition(end)
+        text = before + section + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    PERFORMANCE_MD.parent.mkdir(parents=True, exist_ok=True)
+    PERFORMANCE_MD.write_text(text, encoding="utf-8")
+    print(f"wrote the {name!r} section of {PERFORMANCE_MD.relative_to(ROOT)}")
