@@ -3,17 +3,23 @@
 This module is the public API for plugin authors: import from ``meihao`` only.
 """
 
-from .errors import Conflict, InvalidInput, MeihaoError, NotFound, PluginError
+from .errors import Conflict, Forbidden, InvalidInput, MeihaoError, NotFound, PluginError
 from .hookspecs import hookimpl, hookspec
 from .types import SCENES, Audience, Channel, Job, Message, Metric, NoSettings, PermanentFailure, Permission, Scenario
 
 __version__ = "0.1.0"
+
+# Imported after __version__: these modules read it while loading.
+from .access import Principal, audit, requires  # noqa: E402
+from .community_scenarios import scenario_settings  # noqa: E402
+from .migration_helpers import add_unique_index  # noqa: E402
 
 __all__ = [
     "SCENES",
     "Audience",
     "Channel",
     "Conflict",
+    "Forbidden",
     "InvalidInput",
     "Job",
     "Message",
@@ -24,8 +30,13 @@ __all__ = [
     "PermanentFailure",
     "Permission",
     "PluginError",
+    "Principal",
     "Scenario",
     "__version__",
+    "add_unique_index",
+    "audit",
     "hookimpl",
     "hookspec",
+    "requires",
+    "scenario_settings",
 ]

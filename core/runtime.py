@@ -9,7 +9,7 @@ from typing import Any
 from .clock import Clock, SystemClock
 from .config import Settings, load_settings
 from .db import Database
-from .plugins import EntryPointFilter, Plugins
+from .plugin_manager import EntryPointFilter, Plugins
 from .privacy import PersonalDataCodec
 
 

@@ -35,7 +35,7 @@ from piccolo.apps.user.tables import BaseUser
 from stdnum.cn import ric
 
 from .config import Settings, load_settings
-from .plugins import builtin_only
+from .plugin_manager import builtin_only
 from .runtime import Meihao, boot
 
 # One key for the whole test session, so a copied template database stays readable.

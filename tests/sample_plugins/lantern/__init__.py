@@ -53,7 +53,10 @@ def meihao_route_handlers() -> list[Any]:
 
 @hookimpl
 def meihao_permissions() -> list[Permission]:
-    return [Permission("lantern.riddle.write", "Post riddles")]
+    return [
+        Permission("lantern.riddle.read", "Read riddles", roles=("community_admin", "grid_leader", "grid_worker", "grid_part_time")),
+        Permission("lantern.riddle.write", "Post riddles", roles=("community_admin", "grid_worker")),
+    ]
 
 
 @hookimpl
