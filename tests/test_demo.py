@@ -377,3 +377,19 @@ def test_region_codes_are_used_only_for_birth_years_stdnum_accepts():
     for code in ("372430", "370125", "370115", "370126", "370102", "370181"):
         for year in range(1920, 2027):
             assert region_existed(code, year) == ric.is_valid(_with_check_digit(f"{code}{year}0701001")), (code, year)
+
+
+async def test_two_runs_at_once_build_the_demo_once(make_meihao, tmp_path):
+    import asyncio
+
+    mh = await make_meihao()
+    profile = profile_with(tmp_path)
+    results = await asyncio.gather(
+        build_demo(mh, profile, residents=300, seed=1, progress=False),
+        build_demo(mh, profile, residents=300, seed=1, progress=False),
+        return_exceptions=True,
+    )
+    built = [r for r in results if isinstance(r, str)]
+    assert len(built) >= 1 and "Built the demo" in built[0]
+    assert all(isinstance(r, (str, Conflict)) for r in results), results
+    assert await Community.count() == 5 and await Resident.count() == 300

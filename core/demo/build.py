@@ -17,7 +17,7 @@ from piccolo.engine.sqlite import TransactionType
 from ..communities import get_community
 from ..community_scenarios import enable, scenario_settings, scenario_state
 from ..errors import Conflict, MeihaoError
-from ..residents import today_in
+from ..residents import UNIQUE_VIOLATIONS, today_in
 from ..runtime import Meihao
 from ..tables import Building, Community, Department, Grid, Household, Resident, ResidentTag
 from .bulk import BulkInserter
@@ -65,20 +65,23 @@ async def build_demo(mh: Meihao, profile: DemoProfile, *, residents: int = 20_00
     issuer = IdCardIssuer({r.code: r.weight for r in profile.id_regions}, mh.codec.lookup_hash, taken)
     writer = BulkInserter(mh.db)
     built: list[BuiltCommunity] = []
-    with _progress_bar(progress, residents) as advance:
-        async with _write_transaction(mh) as transaction:
-            if mh.db.is_sqlite:  # the random-order ID-hash index outgrows SQLite's default 2 MB page cache
-                await transaction.connection.execute("PRAGMA cache_size = -131072")
-            departments = await _insert_departments(writer, profile)
-            for index, (spec, count) in enumerate(zip(profile.communities, counts, strict=True)):
-                maker = PeopleMaker(
-                    random.Random(f"meihao demo {seed} {index} {spec.slug}"),
-                    issuer,
-                    as_of,
-                    profile.household_mix_for(spec),
-                    profile.tag_rates_for(spec),
-                )
-                built.append(await _build_community(mh, writer, profile, spec, maker, count, as_of, advance))
+    try:
+        with _progress_bar(progress, residents) as advance:
+            async with _write_transaction(mh) as transaction:
+                if mh.db.is_sqlite:  # the random-order ID-hash index outgrows SQLite's default 2 MB page cache
+                    await transaction.connection.execute("PRAGMA cache_size = -131072")
+                departments = await _insert_departments(writer, profile)
+                for index, (spec, count) in enumerate(zip(profile.communities, counts, strict=True)):
+                    maker = PeopleMaker(
+                        random.Random(f"meihao demo {seed} {index} {spec.slug}"),
+                        issuer,
+                        as_of,
+                        profile.household_mix_for(spec),
+                        profile.tag_rates_for(spec),
+                    )
+                    built.append(await _build_community(mh, writer, profile, spec, maker, count, as_of, advance))
+    except UNIQUE_VIOLATIONS as err:  # another run (or a registration) wrote the same rows meanwhile
+        raise Conflict(f"the demo was not built: the database changed while it was being built ({err}); run it again") from err
     enabled, not_installed = await _enable_scenarios(mh, profile, seed)
     for community in built:
         community.enabled = enabled.get(community.spec.slug, [])
