@@ -308,6 +308,25 @@ def test_the_shipped_profile_describes_the_five_communities_of_the_source():
     }  # fmt: skip
 
 
+MINIMAL_PROFILE = 'id_regions = [{code = "372430", weight = 1}, {code = "370125", weight = 1}, {code = "370115", weight = 1}]\n[[communities]]\nslug = "ab"\nname = "A"\nshare = 1\ngrids = ["x"]\nbuildings_per_grid = 1\n'
+
+
+async def test_a_minimal_profile_builds(meihao, tmp_path):
+    path = tmp_path / "minimal.toml"
+    path.write_text(MINIMAL_PROFILE, encoding="utf-8")
+    profile = load_profile(str(path))
+    summary = await build_demo(meihao, profile, residents=120, seed=1, progress=False)
+    assert "0 department(s)" in summary and "ab " in summary
+    assert await Resident.count() == 120 and await Department.count() == 0
+
+
+def test_a_profile_needs_a_region_code_for_every_birth_year(tmp_path):
+    path = tmp_path / "gap.toml"
+    path.write_text(MINIMAL_PROFILE.replace('{code = "370125", weight = 1}, ', ""), encoding="utf-8")
+    with pytest.raises(InvalidInput, match="none of the codes was in use for people born in 1990"):
+        load_profile(str(path))
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -322,6 +341,7 @@ def test_the_shipped_profile_describes_the_five_communities_of_the_source():
             'id_regions = [{code = "370125", weight = 1}]\ntag_rates = {happy = 0.5}\n[[communities]]\nslug = "ab"\nname = "A"\nshare = 1\ngrids = ["x"]\nbuildings_per_grid = 1\n',
             "tag_rates: unknown tag 'happy'",
         ),
+        ("as_of = 2999-01-01\n" + MINIMAL_PROFILE, "as_of: 2999-01-01 is in the future"),
         (
             'id_regions = [{code = "370125", weight = 1}]\n'
             + '[[communities]]\nslug = "ab"\nname = "A"\nshare = 1\ngrids = ["x"]\nbuildings_per_grid = 1\n' * 2,

@@ -39,6 +39,9 @@ DEFAULT_TAG_RATES: dict[str, float] = {
     "volunteer": 0.06,  # of people aged 16-75
 }
 
+#: Nobody generated is older than this.
+OLDEST_AGE = 99
+
 #: Mobile prefixes whose every 8-digit continuation libphonenumber accepts as a valid CN mobile number.
 MOBILE_PREFIXES = (
     "130", "131", "132", "133", "135", "136", "137", "138", "139",
@@ -202,7 +205,7 @@ class PeopleMaker:
         rng = self.rng
         tri = lambda low, high, mode: int(rng.triangular(low, high, mode))  # noqa: E731
         if kind == "elder_alone":
-            return [(tri(60, 99, 74), "female" if rng.random() < 0.65 else "male", self._surname())]
+            return [(tri(60, OLDEST_AGE, 74), "female" if rng.random() < 0.65 else "male", self._surname())]
         if kind == "elder_couple":
             husband = tri(60, 95, 66)
             return [(husband, "male", self._surname()), (max(56, husband - rng.randint(0, 5)), "female", self._surname())]
@@ -224,7 +227,7 @@ class PeopleMaker:
         if kind == "three_generations":
             grandparents = 2 if rng.random() < 0.55 else 1
             children = 1 if grandparents == 2 else rng.randint(1, 2)
-            grandfather = min(99, father + rng.randint(23, 34))
+            grandfather = min(OLDEST_AGE, father + rng.randint(23, 34))
             if grandparents == 2:
                 people += [(grandfather, "male", family), (max(50, grandfather - rng.randint(0, 5)), "female", self._surname())]
             elif rng.random() < 0.6:  # women outlive their husbands
@@ -249,7 +252,7 @@ class PeopleMaker:
         for age, gender, surname in members:
             birth = birth_date_for(rng, age, self.as_of)
             id_card, id_hash = self.issuer.issue(rng, birth, gender)
-            tags = self._tags(age, gender, kind == "elder_alone" and len(members) == 1, low_income)
+            tags = self._tags(age, gender, len(members) == 1, low_income)
             people.append(
                 Person(
                     name=surname + self._given_name(gender),

@@ -14,7 +14,7 @@ import msgspec
 
 from ..errors import InvalidInput, split_validation_error
 from ..types import NAME_PATTERN
-from .people import DEFAULT_HOUSEHOLD_MIX, DEFAULT_TAG_RATES
+from .people import DEFAULT_HOUSEHOLD_MIX, DEFAULT_TAG_RATES, OLDEST_AGE, region_existed
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,62}$")]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -117,6 +117,8 @@ def _problem(profile: DemoProfile) -> str | None:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             return f"{field}: {zone!r} is not an IANA time zone (e.g. Asia/Shanghai)"
+    if profile.as_of is not None and profile.as_of > date.today():
+        return f"as_of: {profile.as_of} is in the future; residents cannot be born after today"
     duplicate = _first_duplicate(c.slug for c in profile.communities)
     if duplicate:
         return f"communities: the slug {duplicate!r} is used twice"
@@ -148,6 +150,13 @@ def _problem(profile: DemoProfile) -> str | None:
             return f"{where}.scenarios: {duplicate!r} is listed twice"
         if not any(profile.household_mix_for(community).values()):
             return f"{where}.household_mix: at least one kind of household needs a share above 0"
+    last = (profile.as_of or date.today()).year
+    for year in range(last - OLDEST_AGE - 1, last + 1):
+        if not any(region_existed(r.code, year) for r in profile.id_regions):
+            return (
+                f"id_regions: none of the codes was in use for people born in {year} "
+                "(add one that was, e.g. 372430 济阳县 before 1989, 370125 from 1989 to 2018, 370115 after)"
+            )
     return None
 
 
