@@ -16,6 +16,7 @@ fan-out's ``INSERT … SELECT``, so the set is never loaded into Python.
 
 from __future__ import annotations
 
+import inspect
 from datetime import date
 from typing import Any
 
@@ -26,6 +27,7 @@ from .errors import InvalidInput, split_validation_error
 from .privacy import mask_id_card, mask_phone
 from .residents import shift_years
 from .runtime import Meihao
+from .types import Audience
 
 
 class AudienceSpec(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
@@ -88,10 +90,31 @@ def _or(parts: list[QueryString]) -> QueryString:
     return QueryString(" OR ".join("({})" for _ in parts), *parts)
 
 
-def resident_condition(mh: Meihao, spec: AudienceSpec, community_id: int, today: date, alias: str = "r") -> QueryString | None:
+def named_select(audience: Audience, community_id: int, activity_id: int | None = None, occurrence: str | None = None) -> Any:
+    """The Select of a named audience; ``activity_id`` and ``occurrence`` are passed when its function names them.
+
+    An audience that depends on a plugin's own records for one activity (the stallholders of
+    one market day, say) names them; outside a fan-out (a preview) they may be None.
+    """
+    parameters = inspect.signature(audience.select).parameters
+    extra = {"activity_id": activity_id, "occurrence": occurrence}
+    return audience.select(community_id, **{k: v for k, v in extra.items() if k in parameters})
+
+
+def resident_condition(
+    mh: Meihao,
+    spec: AudienceSpec,
+    community_id: int,
+    today: date,
+    alias: str = "r",
+    *,
+    activity_id: int | None = None,
+    occurrence: str | None = None,
+) -> QueryString | None:
     """The SQL condition on ``meihao_resident AS {alias}`` for the audience's residents, or None for none.
 
-    ``today`` is the community's local date, for the age range.
+    ``today`` is the community's local date, for the age range; ``activity_id`` and
+    ``occurrence`` (the occurrence's key) reach named audiences that ask for them.
     """
     col = f'"{alias}".'
     parts: list[QueryString] = []
@@ -116,7 +139,10 @@ def resident_condition(mh: Meihao, spec: AudienceSpec, community_id: int, today:
             filters.append(QueryString(col + '"birth_date" > {}', shift_years(today, spec.max_age + 1)))
         if spec.named:
             audiences = {a.name: a for _, a in mh.plugins.audiences()}
-            named = [QueryString(col + '"id" IN ({})', audiences[n].select(community_id).querystrings[0]) for n in spec.named]
+            named = [
+                QueryString(col + '"id" IN ({})', named_select(audiences[n], community_id, activity_id, occurrence).querystrings[0])
+                for n in spec.named
+            ]
             filters.append(_or(named))
         parts.append(_and(filters))
     if spec.residents:

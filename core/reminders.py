@@ -192,7 +192,9 @@ class ReminderEngine:
         channels = self.channels()
         wanted = [c for c in _loads(activity["channels"]) if c in channels]
         today = now.astimezone(ZoneInfo(activity["timezone"])).date()
-        condition = resident_condition(self.mh, spec, activity["community"], today)
+        condition = resident_condition(
+            self.mh, spec, activity["community"], today, activity_id=activity["id"], occurrence=due["occurrence"]
+        )
         stage, cursor = due["fanout_stage"], due["fanout_cursor"]
         if due["status"] == "pending":
             await DueReminder.update({DueReminder.status: "fanning"}).where(DueReminder.id == due["id"])
@@ -445,6 +447,7 @@ class ReminderEngine:
             Reminder.activity.venue.as_alias("venue"),
             Reminder.activity.description.as_alias("description"),
             Reminder.activity.scene.as_alias("scene"),
+            Reminder.activity.source.as_alias("source"),
             Reminder.activity.starts_at.as_alias("activity_starts_at"),
             Reminder.activity.ends_at.as_alias("activity_ends_at"),
             Reminder.activity.status.as_alias("activity_status"),
@@ -508,6 +511,7 @@ class ReminderEngine:
             "venue": row["venue"],
             "description": row["description"],
             "scene": row["scene"],
+            "source": row["source"],
             "community": row["community"],
             "timezone": row["timezone"],
             "starts_at": starts.strftime("%Y-%m-%d %H:%M"),

@@ -93,6 +93,11 @@ class Audience:
     resident ids (``Resident.select(Resident.id).where(...)``, or a select on the plugin's
     own table). It is used as a sub-query of the fan-out's ``INSERT … SELECT``, so it must
     not be awaited or run.
+
+    A function that also names ``activity_id`` (and ``occurrence``, the occurrence's key) is
+    given the activity being fanned out, for audiences kept in the plugin's own records per
+    activity (the stallholders of one market day): changing who they are needs no change to
+    the activity. In a preview, outside a fan-out, ``occurrence`` is None.
     """
 
     name: str

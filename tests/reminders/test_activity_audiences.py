@@ -1,0 +1,55 @@
+"""Named audiences that depend on the activity being fanned out (the stallholders of one market day)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from meihao import Audience, hookimpl
+from meihao.activities import ActivityIn, create_activity
+from meihao.reminder_tables import Reminder
+from meihao.tables import Resident
+
+from .conftest import build_street
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+#: activity id -> resident ids; the throwaway plugin's "own records", changed after the activity exists
+CHOSEN: dict[int, list[int]] = {}
+SEEN: list[tuple[int | None, str | None]] = []
+
+
+class PerActivity:
+    @hookimpl
+    def meihao_audiences(self):
+        def select(community_id, activity_id, occurrence):
+            SEEN.append((activity_id, occurrence))
+            return Resident.select(Resident.id).where(Resident.community == community_id, Resident.id.is_in(CHOSEN.get(activity_id, [0])))
+
+        return [Audience("perday.chosen", "当天选中", "Chosen for the day", select)]
+
+
+async def test_a_named_audience_is_resolved_per_activity_and_occurrence_at_fan_out(make_meihao):
+    CHOSEN.clear()
+    SEEN.clear()
+    street = await build_street(await make_meihao(plugins=[("perday", PerActivity())]))
+    common = dict(scene="markets", venue="荷畔广场", audience={"named": ["perday.chosen"]}, reminder_offsets=[120], channels=["inbox"])
+    first = await create_activity(street.mh, "hepan", ActivityIn(
+        title="摊主布展 3月7日", starts_at=datetime(2026, 3, 7, 8, 0), ends_at=datetime(2026, 3, 7, 11, 0), **common))
+    second = await create_activity(street.mh, "hepan", ActivityIn(
+        title="摊主布展 3月14日", starts_at=datetime(2026, 3, 14, 8, 0), ends_at=datetime(2026, 3, 14, 11, 0), **common))
+    await street.engine.drain()
+    # who they are is decided after the activities exist, without changing them
+    CHOSEN[first["id"]] = [street.residents["王秀英"]["id"], street.residents["张伟"]["id"]]
+    CHOSEN[second["id"]] = [street.residents["Anna"]["id"]]
+
+    street.clock.set(datetime(2026, 3, 7, 6, 0, tzinfo=SHANGHAI))
+    result = await street.engine.drain()
+    assert result.recipients == 2
+    rows = await Reminder.select(Reminder.activity, Reminder.recipient_id).order_by(Reminder.recipient_id)
+    assert {(r["activity"], r["recipient_id"]) for r in rows} == {(first["id"], street.residents["王秀英"]["id"]), (first["id"], street.residents["张伟"]["id"])}
+    assert (first["id"], "2026-03-07T00:00:00Z") in SEEN
+
+    street.clock.set(datetime(2026, 3, 14, 6, 0, tzinfo=SHANGHAI))
+    await street.engine.drain()
+    assert await Reminder.count().where(Reminder.activity == second["id"]) == 1
