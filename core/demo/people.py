@@ -124,7 +124,8 @@ class IdCardIssuer:
         parity = 1 if gender == "male" else 0
         for _ in range(200):
             region = codes[bisect(cum_weights, rng.random() * cum_weights[-1])]
-            body = f"{region}{birth_date:%Y%m%d}{rng.randrange(500) * 2 + parity:03d}"
+            sequence = int(rng.random() * 500) * 2 + parity  # (strftime and randrange are slow here)
+            body = f"{region}{birth_date.year:04d}{birth_date.month:02d}{birth_date.day:02d}{sequence:03d}"
             number = _with_check_digit(body)
             if number in self._issued:
                 continue
@@ -165,7 +166,7 @@ def birth_date_for(rng: random.Random, age: int, as_of: date) -> date:
         birthday = as_of.replace(year=as_of.year - age)
     except ValueError:  # 29 February
         birthday = as_of.replace(year=as_of.year - age, day=28)
-    return date.fromordinal(birthday.toordinal() - rng.randrange(365))
+    return date.fromordinal(birthday.toordinal() - int(rng.random() * 365))
 
 
 class PeopleMaker:
@@ -283,7 +284,7 @@ class PeopleMaker:
         if rng.random() >= has_phone:
             return ""
         while True:
-            phone = f"+86{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
+            phone = f"+86{MOBILE_PREFIXES[int(rng.random() * len(MOBILE_PREFIXES))]}{int(rng.random() * 100_000_000):08d}"
             if phone not in self.phones:
                 self.phones.add(phone)
                 return phone
