@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -163,11 +164,17 @@ def demo_data_key(settings: Settings) -> str:
     key_file = settings.sqlite_path.with_name(settings.sqlite_path.name + ".key")
     try:
         if key_file.is_file():
-            return key_file.read_text().strip()
+            return _read_key(key_file)
         key = Fernet.generate_key().decode()
         key_file.parent.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(key)
-        os.chmod(key_file, 0o600)
+        # Exclusive create: of two commands started at once on a new database, one writes
+        # the key and the other reads it, instead of each encrypting with its own.
+        try:
+            created = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return _read_key(key_file)
+        with os.fdopen(created, "w") as out:
+            out.write(key)
     except OSError as err:
         raise ConfigurationError(
             f"cannot keep the demo data key in {key_file}: {err.strerror or err}; "
@@ -175,3 +182,12 @@ def demo_data_key(settings: Settings) -> str:
             field="database_url",
         ) from err
     return key
+
+
+def _read_key(key_file: Path) -> str:
+    for _ in range(50):  # a process that has just created the file may not have written it yet
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise ConfigurationError(f"the demo data key file {key_file} is empty; delete it or set MEIHAO_DATA_KEY", field="data_key")

@@ -108,7 +108,13 @@ class Database:
     async def pending_migrations(self) -> list[PendingMigration]:
         self.activate()
         manager = BaseMigrationManager()
-        await manager.create_migration_table()
+        try:
+            await manager.create_migration_table()
+        except Exception:
+            # Another process created it between Piccolo's existence check and its CREATE TABLE
+            # (two commands started at once on a new database).
+            if not await Migration.table_exists():
+                raise
         pending = []
         for config in self._sorted_configs():
             ran = set(await Migration.get_migrations_which_ran(app_name=config.app_name))

@@ -192,3 +192,17 @@ def test_unusable_database_folder_stops_boot_naming_the_setting(tmp_path):
     settings = load_settings(environ=env(database_url=f"sqlite:///{blocker}/x.db", data_key=Fernet.generate_key().decode()))
     with pytest.raises(ConfigurationError, match="^MEIHAO_DATABASE_URL: cannot create the folder"):
         boot(settings, entry_point_filter=lambda ep: False)
+
+
+
+def test_a_demo_key_written_by_another_process_meanwhile_is_kept(tmp_path, monkeypatch):
+    """Two commands started at once on a new database: the second must use the first one's key, not overwrite it."""
+    from meihao import config
+
+    other = Fernet.generate_key().decode()
+    (tmp_path / "x.db.key").write_text(other)
+    # The other process wrote the file just after this one looked for it.
+    monkeypatch.setattr(config.Path, "is_file", lambda self: False)
+    settings = load_settings(environ=env(database_url=f"sqlite:///{tmp_path}/x.db"))
+    assert settings.data_key == other
+    assert (tmp_path / "x.db.key").read_text() == other

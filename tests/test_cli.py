@@ -1,0 +1,212 @@
+"""The ``meihao`` command as an operator runs it: real processes, a real SQLite file, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+
+MEIHAO = str(Path(sys.executable).with_name("meihao"))
+
+
+def _environment(cwd: Path, env: dict[str, str]) -> dict[str, str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MEIHAO_")}
+    environment.update({"MEIHAO_DATABASE_URL": f"sqlite:///{cwd}/x.db", **env})
+    return environment
+
+
+def run(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([MEIHAO, *args], cwd=cwd, env=_environment(cwd, env), capture_output=True, text=True, timeout=60)
+
+
+def run_all(cwd: Path, runs: list[tuple[tuple[str, ...], dict[str, str]]]) -> list[subprocess.CompletedProcess[str]]:
+    """Run several commands at once (start-up is most of their time); results in the given order."""
+    started = [
+        (args, subprocess.Popen([MEIHAO, *args], cwd=cwd, env=_environment(cwd, env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        for args, env in runs
+    ]
+    results = []
+    for args, process in started:
+        stdout, stderr = process.communicate(timeout=60)
+        results.append(subprocess.CompletedProcess([MEIHAO, *args], process.returncode, stdout, stderr))
+    return results
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Traceback" not in output, output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, output
+    for word in words:
+        assert word in lines[0], output
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory) -> Path:
+    """A folder with a migrated x.db (and its demo key beside it) holding the community ``hepan``."""
+    folder = tmp_path_factory.mktemp("cli-migrated")
+    result = run(folder, "migrate")
+    assert result.returncode == 0, result.stderr
+    _community(folder, "hepan")
+    return folder
+
+
+@pytest.fixture
+def workdir(migrated, tmp_path) -> Path:
+    """A private copy of the migrated database, for tests that change it."""
+    for name in ("x.db", "x.db.key"):
+        shutil.copy(migrated / name, tmp_path / name)
+    return tmp_path
+
+
+def test_migrate_is_idempotent(tmp_path):
+    first = run(tmp_path, "migrate")
+    assert first.returncode == 0, first.stderr
+    assert "applied meihao:" in first.stdout
+    second = run(tmp_path, "migrate")
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == f"Nothing to migrate in {tmp_path}/x.db."
+
+
+def test_commands_before_migrate_say_to_run_it(tmp_path):
+    commands = [("plugins",), ("community", "enable", "hepan", "lantern"), ("community", "disable", "hepan", "lantern"), ("serve", "--port", "1")]
+    for result in run_all(tmp_path, [(args, {}) for args in commands]):
+        assert result.returncode == 1, result.args
+        assert_one_line_error(result, "meihao migrate")
+
+
+def test_plugins_lists_the_kernel_plugin(migrated):
+    result = run(migrated, "plugins")
+    assert result.returncode == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["name", "version", "scene", "source", "communities"]
+    kernel = next(row.split() for row in rows if row.startswith("meihao.default_plugins"))
+    assert kernel == ["meihao.default_plugins", "0.1.0", "-", "kernel", "-"]
+
+    listed = json.loads(run(migrated, "plugins", "--json").stdout)
+    by_name = {p["name"]: p for p in listed}
+    assert by_name["meihao.default_plugins"] == {
+        "name": "meihao.default_plugins", "version": "0.1.0", "source": "kernel", "essential": True, "scene": None, "communities": [],
+    }
+
+
+def _community(folder: Path, slug: str) -> None:
+    """Create a community in the folder's database through the kernel's service function."""
+    script = (
+        "import asyncio\n"
+        "from meihao.runtime import boot\n"
+        "from meihao.communities import create_community\n"
+        "from meihao.schemas import CommunityIn\n"
+        "async def main():\n"
+        "    mh = boot()\n"
+        "    await mh.start()\n"
+        f"    await create_community(mh, CommunityIn(slug={slug!r}, name='荷畔'))\n"
+        "    await mh.close()\n"
+        "asyncio.run(main())\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MEIHAO_")}
+    environment["MEIHAO_DATABASE_URL"] = f"sqlite:///{folder}/x.db"
+    subprocess.run([sys.executable, "-c", script], cwd=folder, env=environment, check=True, timeout=60)
+
+
+def test_community_switch_errors_are_one_line(migrated):
+    cases = [
+        (("community", "enable", "nowhere", "lantern"), "community 'nowhere' not found"),
+        (("community", "disable", "nowhere", "lantern"), "community 'nowhere' not found"),
+        (("community", "enable", "hepan", "no_such_scene"), "'no_such_scene' is not installed"),
+        (("community", "disable", "hepan", "no_such_scene"), "'no_such_scene' is not installed"),
+        (("community", "enable", "hepan", "no_such_scene", "--settings", "{threshold_age: 65}"), "--settings is not valid JSON"),
+        (("community", "enable", "hepan", "no_such_scene", "--settings", "[65]"), "--settings must be a JSON object"),
+        (("community", "enable", "hepan", "no_such_scene", "--settings", ""), "--settings is not valid JSON"),
+    ]
+    for result, (_, words) in zip(run_all(migrated, [(args, {}) for args, _ in cases]), cases):
+        assert_one_line_error(result, words)
+
+
+def test_keygen_prints_a_key_that_production_accepts(migrated):
+    result = run(migrated, "keygen")
+    assert result.returncode == 0, result.stderr
+    key = result.stdout.strip()
+    Fernet(key.encode())
+    assert result.stdout == key + "\n"
+    production = run(migrated, "plugins", MEIHAO_MODE="production", MEIHAO_DATA_KEY=key)
+    assert production.returncode == 0, production.stderr
+    assert "meihao.default_plugins" in production.stdout
+
+
+def test_keygen_works_when_the_key_is_missing(tmp_path):
+    result = run(tmp_path, "keygen", MEIHAO_MODE="production")
+    assert result.returncode == 0, result.stderr
+    Fernet(result.stdout.strip().encode())
+
+
+def test_production_without_a_data_key_refuses_to_start(migrated):
+    for result in run_all(migrated, [(args, {"MEIHAO_MODE": "production"}) for args in (("plugins",), ("migrate",), ("serve",))]):
+        assert_one_line_error(result, "MEIHAO_DATA_KEY")
+
+
+def test_bad_settings_are_one_line_naming_the_setting(migrated):
+    cases = [
+        ({"MEIHAO_PORT": "eighty"}, "MEIHAO_PORT"),
+        ({"MEIHAO_PORT": "99999"}, "MEIHAO_PORT"),
+        ({"MEIHAO_MODE": "staging"}, "MEIHAO_MODE"),
+        ({"MEIHAO_DATA_KEY": "not-a-key"}, "MEIHAO_DATA_KEY"),
+        ({"MEIHAO_DATABASE_URL": "mysql://localhost/meihao"}, "MEIHAO_DATABASE_URL"),
+        ({"MEIHAO_DEFAULT_TIMEZONE": "Beijing"}, "MEIHAO_DEFAULT_TIMEZONE"),
+        ({"MEIHAO_DISABLED_PLUGINS": "meihao.default_plugins"}, "meihao.default_plugins"),
+    ]
+    for result, (_, name) in zip(run_all(migrated, [(("plugins",), variables) for variables, _ in cases]), cases):
+        assert_one_line_error(result, name)
+
+
+def test_bad_meihao_toml_is_one_line(workdir):
+    (workdir / "meihao.toml").write_text('port = "eighty"\n', encoding="utf-8")
+    assert_one_line_error(run(workdir, "plugins"), "port in meihao.toml")
+
+
+def test_unusable_database_path_is_one_line(tmp_path):
+    (tmp_path / "file").write_text("")
+    result = run(tmp_path, "migrate", MEIHAO_DATABASE_URL=f"sqlite:///{tmp_path}/file/x.db")
+    assert_one_line_error(result, "MEIHAO_DATABASE_URL")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_answers_health(migrated):
+    port = _free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MEIHAO_")}
+    environment.update(MEIHAO_DATABASE_URL=f"sqlite:///{migrated}/x.db", MEIHAO_PORT=str(port))
+    server = subprocess.Popen([MEIHAO, "serve"], cwd=migrated, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert server.poll() is None, server.stdout.read()
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
+        assert httpx.get(f"http://127.0.0.1:{port}/schema/openapi.json", timeout=5).json()["info"]["title"] == "meihao 美好"
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+    assert f"http://127.0.0.1:{port}" in output
+    assert "Traceback" not in output
