@@ -11,14 +11,19 @@ __version__ = "0.1.0"
 
 # Imported after __version__: these modules read it while loading.
 from .access import Principal, audit, requires  # noqa: E402
+from .activities import ActivityIn, ActivityPatch, cancel_activity, cancel_occurrence, create_activity, update_activity  # noqa: E402
+from .clock import FakeClock  # noqa: E402
 from .community_scenarios import scenario_settings  # noqa: E402
 from .migration_helpers import add_unique_index  # noqa: E402
 
 __all__ = [
     "SCENES",
+    "ActivityIn",
+    "ActivityPatch",
     "Audience",
     "Channel",
     "Conflict",
+    "FakeClock",
     "Forbidden",
     "InvalidInput",
     "Job",
@@ -35,8 +40,12 @@ __all__ = [
     "__version__",
     "add_unique_index",
     "audit",
+    "cancel_activity",
+    "cancel_occurrence",
+    "create_activity",
     "hookimpl",
     "hookspec",
     "requires",
     "scenario_settings",
+    "update_activity",
 ]

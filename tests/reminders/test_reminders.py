@@ -219,3 +219,47 @@ async def test_invalid_activities_are_refused_naming_the_field(street, fields, f
         await create_activity(street.mh, "hepan", market(**fields))
     assert caught.value.field == field
 
+
+
+class Pigeons:
+    """A throwaway channel plugin and a renderer that speaks for one scene only."""
+
+    def __init__(self) -> None:
+        self.sent: list = []
+
+    @hookimpl
+    def meihao_channels(self):
+        from meihao import Channel
+
+        async def send(message):
+            self.sent.append(message)
+
+        return [Channel("pigeon", "信鸽", "Carrier pigeon", send, needs_address=False)]
+
+    @hookimpl
+    def meihao_render_reminder(self, reminder, recipient, language):
+        if reminder["activity"]["scene"] != "culture":
+            return None  # the kernel's default renders the others
+        greeting = "Dear" if language == "en" else "亲爱的"
+        return f"{greeting} {recipient['name']}: {reminder['activity']['title']} @ {reminder['activity']['starts_at']}"
+
+
+async def test_a_plugin_channel_and_renderer(make_meihao):
+    from tests.reminders.conftest import build_street
+
+    pigeons = Pigeons()
+    mh = await make_meihao(plugins=[("pigeons", pigeons)])
+    street = await build_street(mh)
+    await create_activity(mh, "hepan", market(channels=["pigeon"], reminder_offsets=[1440], audience={"grids": [street.grid_b]}))
+    await create_activity(
+        mh, "hepan", market(scene="culture", title="吕剧", channels=["pigeon"], reminder_offsets=[1440], audience={"residents": [street.residents["Anna"]["id"]]})
+    )
+    street.clock.set(at(2026, 3, 6, 9, 0))
+    assert (await street.engine.drain()).sent == 3
+    texts = sorted(m.body for m in pigeons.sent)
+    assert texts == [
+        "Dear Anna: 吕剧 @ 2026-03-07 09:00",
+        "提醒：睦邻善市公益市集，时间 2026-03-07 09:00，地点 荷畔广场",
+        "提醒：睦邻善市公益市集，时间 2026-03-07 09:00，地点 荷畔广场",
+    ]
+    assert {m.delivery_id for m in pigeons.sent} == {f"meihao-reminder-{m.reminder_id}" for m in pigeons.sent}

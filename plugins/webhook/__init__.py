@@ -1,0 +1,104 @@
+"""Webhook delivery channels: a signed JSON POST (``webhook``) and the WeCom group-robot format (``wecom``).
+
+``webhook``: ``POST`` the reminder as JSON to the recipient's address, with headers
+``X-Meihao-Delivery`` (the same on every retry: deduplicate on it), ``X-Meihao-Timestamp``
+and ``X-Meihao-Signature: sha256=HEX``, the HMAC-SHA256 of ``"{timestamp}.{body}"`` under
+``MEIHAO_WEBHOOK_SECRET``. Receivers check the signature and reject old timestamps.
+
+``wecom``: a 企业微信 group robot (群机器人) webhook URL as the address; the text message
+format (``{"msgtype": "text", "text": {"content": …}}``), for staff groups only.
+
+A 2xx answer is delivered; 408, 429 and 5xx are retried with backoff; other 4xx fail at
+once, as does a WeCom ``errcode`` saying the robot key is invalid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import time
+
+import httpx
+
+from meihao import Channel, Message, PermanentFailure, hookimpl
+
+__version__ = "1.0"
+
+RETRYABLE = {408, 425, 429}
+#: WeCom errcodes that retrying cannot fix: invalid/removed robot key, bad request.
+WECOM_PERMANENT = {93000, 93004, 40008, 44004}
+
+
+def secret() -> bytes:
+    value = os.environ.get("MEIHAO_WEBHOOK_SECRET", "")
+    if not value:
+        raise PermanentFailure("MEIHAO_WEBHOOK_SECRET is not set: webhooks are signed and cannot be sent without it")
+    return value.encode()
+
+
+def sign(key: bytes, timestamp: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(key, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def payload(message: Message) -> dict:
+    return {
+        "delivery_id": message.delivery_id,
+        "community": message.community,
+        "recipient": {"kind": message.recipient_kind, "id": message.recipient_id, "language": message.language},
+        "subject": message.subject,
+        "text": message.body,
+        "activity": message.activity,
+        "unsubscribe_url": message.unsubscribe_url,
+    }
+
+
+def _check_status(response: httpx.Response) -> None:
+    if 200 <= response.status_code < 300:
+        return
+    problem = f"HTTP {response.status_code} from {response.request.url.host}"
+    if response.status_code in RETRYABLE or response.status_code >= 500:
+        raise RuntimeError(problem)
+    raise PermanentFailure(problem)
+
+
+async def send_webhook(message: Message) -> None:
+    body = json.dumps(payload(message), ensure_ascii=False, sort_keys=True).encode()
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Meihao-Delivery": message.delivery_id,
+        "X-Meihao-Timestamp": timestamp,
+        "X-Meihao-Signature": sign(secret(), timestamp, body),
+    }
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(message.address, content=body, headers=headers)
+    _check_status(response)
+
+
+def wecom_text(message: Message) -> dict:
+    return {"msgtype": "text", "text": {"content": f"{message.subject}\n{message.body}"}}
+
+
+async def send_wecom(message: Message) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(message.address, json=wecom_text(message), headers={"X-Meihao-Delivery": message.delivery_id})
+    _check_status(response)
+    try:
+        answer = response.json()
+    except ValueError as err:
+        raise RuntimeError("WeCom answered without JSON") from err
+    code = answer.get("errcode", 0)
+    if code in WECOM_PERMANENT:
+        raise PermanentFailure(f"WeCom errcode {code}: {answer.get('errmsg', '')}")
+    if code != 0:
+        raise RuntimeError(f"WeCom errcode {code}: {answer.get('errmsg', '')}")
+
+
+@hookimpl
+def meihao_channels() -> list[Channel]:
+    return [
+        Channel("webhook", "Webhook", "Signed webhook", send_webhook, for_residents=True, needs_address=True),
+        Channel("wecom", "企业微信群机器人", "WeCom group robot", send_wecom, for_residents=False, needs_address=True),
+    ]

@@ -1,0 +1,122 @@
+"""Real receivers for delivery tests: an SMTP server (aiosmtpd) and an HTTP server, both on 127.0.0.1."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message as EmailMessage
+from email.policy import default as default_policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpReceiver:
+    """Collects mail; ``refuse`` maps an address to an SMTP reply for it (e.g. ``"451 try later"``), ``times`` of them."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse: dict[str, tuple[str, int]] = {}
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's name
+        reply = self.refuse.get(address)
+        if reply is not None:
+            text, times = reply
+            if times > 0:
+                self.refuse[address] = (text, times - 1)
+                return text
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
+        return "250 Message accepted for delivery"
+
+    def __enter__(self) -> SmtpReceiver:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.controller.stop()
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    signature_ok: bool | None
+
+
+@dataclass
+class HttpReceiver:
+    """Answers POSTs; ``fail_next`` requests get ``fail_status``; checks webhook signatures with ``secret``."""
+
+    secret: bytes = b""
+    fail_next: int = 0
+    fail_status: int = 500
+    always_status: int | None = None
+    received: list[Received] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                length = int(self.headers.get("Content-Length", "0"))
+                raw = self.rfile.read(length)
+                with receiver.lock:
+                    if receiver.always_status is not None:
+                        status = receiver.always_status
+                    elif receiver.fail_next > 0:
+                        receiver.fail_next -= 1
+                        status = receiver.fail_status
+                    else:
+                        status = 200
+                    if status == 200:
+                        ok = None
+                        if "X-Meihao-Signature" in self.headers and receiver.secret:
+                            expected = "sha256=" + hmac.new(
+                                receiver.secret, self.headers["X-Meihao-Timestamp"].encode() + b"." + raw, hashlib.sha256
+                            ).hexdigest()
+                            ok = hmac.compare_digest(expected, self.headers["X-Meihao-Signature"])
+                        receiver.received.append(Received(self.path, dict(self.headers), json.loads(raw), ok))
+                answer = b'{"errcode": 0, "errmsg": "ok"}' if status == 200 else b"{}"
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> HttpReceiver:
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def delivery_ids(self) -> list[str]:
+        return [r.headers.get("X-Meihao-Delivery", "") for r in self.received]
