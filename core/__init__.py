@@ -15,6 +15,8 @@ from .activities import ActivityIn, ActivityPatch, cancel_activity, cancel_occur
 from .clock import FakeClock  # noqa: E402
 from .community_scenarios import scenario_settings  # noqa: E402
 from .migration_helpers import add_unique_index  # noqa: E402
+from .notices import NoticeIn, notify  # noqa: E402
+from .privacy import mask_phone, normalise_phone  # noqa: E402
 
 __all__ = [
     "SCENES",
@@ -32,6 +34,7 @@ __all__ = [
     "Metric",
     "NoSettings",
     "NotFound",
+    "NoticeIn",
     "PermanentFailure",
     "Permission",
     "PluginError",
@@ -45,6 +48,9 @@ __all__ = [
     "create_activity",
     "hookimpl",
     "hookspec",
+    "mask_phone",
+    "normalise_phone",
+    "notify",
     "requires",
     "scenario_settings",
     "update_activity",

@@ -108,7 +108,7 @@ async def enable(
                     CommunityScenario.generation: generation,
                 }
             ).where(CommunityScenario.id == state["id"])
-        await mh.plugins.community_enabled(community, scenario, settings)
+        await mh.plugins.community_enabled(community, scenario, settings, mh)
         await audit(principal, "scenario.enable", "scenario", scenario, community_id=community["id"], detail=msgspec.to_builtins(settings))
     return next(s for s in await list_scenarios(mh, slug) if s["name"] == scenario)
 
@@ -126,6 +126,6 @@ async def disable(mh: Meihao, slug: str, scenario: str, principal: Principal = S
         await CommunityScenario.update(
             {CommunityScenario.enabled: False, CommunityScenario.changed_at: datetime.now().astimezone()}
         ).where(CommunityScenario.id == state["id"])
-        await mh.plugins.community_disabled(community, scenario)
+        await mh.plugins.community_disabled(community, scenario, mh)
         await audit(principal, "scenario.disable", "scenario", scenario, community_id=community["id"])
     return next(s for s in await list_scenarios(mh, slug) if s["name"] == scenario)

@@ -30,6 +30,11 @@ def meihao_permissions() -> list[Permission]:
 
 @hookimpl(trylast=True)
 def meihao_render_reminder(reminder: dict[str, Any], language: str) -> str:
+    from .notices import render_notice
+
+    notice = render_notice(reminder)
+    if notice is not None:  # a notice (meihao.notify) is read as written
+        return notice
     activity = reminder.get("activity", {})
     title = activity.get("title", "")
     starts = activity.get("starts_at", "")

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import click
     from litestar.types import ControllerRouterHandler
 
+    from .runtime import Meihao
     from .types import Audience, Channel, Job, Metric, Permission, Scenario
 
 hookspec = pluggy.HookspecMarker("meihao")
@@ -106,7 +107,9 @@ def meihao_cli(cli: click.Group) -> None:
 
 
 @hookspec
-def meihao_community_enabled(community: dict[str, Any], scenario: str, settings: Any) -> Awaitable[None] | None:
+def meihao_community_enabled(
+    community: dict[str, Any], scenario: str, settings: Any, meihao: Meihao
+) -> Awaitable[None] | None:
     """A community switched ``scenario`` on (or changed its settings); set up what it needs.
 
     Every plugin is told, so kernel extensions (the scheduler, say) can react to any
@@ -116,11 +119,13 @@ def meihao_community_enabled(community: dict[str, Any], scenario: str, settings:
     :param community: the community row (``id``, ``slug``, ``name``, ``timezone``, …).
     :param scenario: the scenario's name.
     :param settings: the validated settings Struct of that scenario.
+    :param meihao: the running instance (database, clock, plugins), for set-up that needs the
+        kernel's services (creating an activity, say).
     """
 
 
 @hookspec
-def meihao_community_disabled(community: dict[str, Any], scenario: str) -> Awaitable[None] | None:
+def meihao_community_disabled(community: dict[str, Any], scenario: str, meihao: Meihao) -> Awaitable[None] | None:
     """A community switched ``scenario`` off; tear down what enabling set up.
 
     The scenario's data stays (re-enabling brings it back); remove schedules and other
@@ -153,21 +158,26 @@ def meihao_render_reminder(reminder: dict[str, Any], recipient: dict[str, Any], 
 
 
 @hookspec
-def meihao_demo_data(community: dict[str, Any], scenario: str, settings: Any, seed: int) -> Awaitable[None] | None:
+def meihao_demo_data(
+    community: dict[str, Any], scenario: str, settings: Any, seed: int, meihao: Meihao
+) -> Awaitable[None] | None:
     """Fill one community with realistic data for this plugin's scenario (``meihao demo``).
 
     Asked only of the plugin that provides ``scenario``, after the community's residents
     exist and the scenario is enabled. *Awaitable.*
 
     :param seed: a number to seed random choices with, so demo runs are repeatable.
+    :param meihao: the running instance (database, clock, plugins).
     """
 
 
 @hookspec
-def meihao_metrics(community: dict[str, Any], scenario: str) -> Awaitable[list[Metric]] | list[Metric] | None:
+def meihao_metrics(
+    community: dict[str, Any], scenario: str, meihao: Meihao
+) -> Awaitable[list[Metric]] | list[Metric] | None:
     """Give the scenario's key figures for one community (the dashboard).
 
     Asked only of the plugin that provides ``scenario``, for a community that enabled it.
-    *Awaitable.*
+    *Awaitable.* ``meihao`` is the running instance (its ``clock`` says what "today" is).
     :return: :class:`meihao.Metric` values, or ``None``.
     """

@@ -254,17 +254,19 @@ class Plugins:
     def extend_cli(self, cli: Any) -> None:
         self._answers("meihao_cli", cli=cli)
 
-    async def community_enabled(self, community: dict[str, Any], scenario: str, settings: Any) -> None:
-        await self._aanswers("meihao_community_enabled", community=community, scenario=scenario, settings=settings)
+    async def community_enabled(self, community: dict[str, Any], scenario: str, settings: Any, meihao: Any = None) -> None:
+        await self._aanswers("meihao_community_enabled", community=community, scenario=scenario, settings=settings, meihao=meihao)
 
-    async def community_disabled(self, community: dict[str, Any], scenario: str) -> None:
-        await self._aanswers("meihao_community_disabled", community=community, scenario=scenario)
+    async def community_disabled(self, community: dict[str, Any], scenario: str, meihao: Any = None) -> None:
+        await self._aanswers("meihao_community_disabled", community=community, scenario=scenario, meihao=meihao)
 
-    async def demo_data(self, community: dict[str, Any], scenario: str, settings: Any, seed: int) -> None:
-        await self._aanswers("meihao_demo_data", only=scenario, community=community, scenario=scenario, settings=settings, seed=seed)
+    async def demo_data(self, community: dict[str, Any], scenario: str, settings: Any, seed: int, meihao: Any = None) -> None:
+        await self._aanswers(
+            "meihao_demo_data", only=scenario, community=community, scenario=scenario, settings=settings, seed=seed, meihao=meihao
+        )
 
-    async def metrics(self, community: dict[str, Any], scenario: str) -> list[Metric]:
-        answers = await self._aanswers("meihao_metrics", only=scenario, community=community, scenario=scenario)
+    async def metrics(self, community: dict[str, Any], scenario: str, meihao: Any = None) -> list[Metric]:
+        answers = await self._aanswers("meihao_metrics", only=scenario, community=community, scenario=scenario, meihao=meihao)
         return [metric for name, answer in answers for metric in _expect_list(name, "meihao_metrics", answer, Metric)]
 
     def render_reminder(self, reminder: dict[str, Any], recipient: dict[str, Any], language: str) -> str:

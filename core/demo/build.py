@@ -279,7 +279,7 @@ async def _enable_scenarios(mh: Meihao, profile: DemoProfile, seed: int) -> tupl
             async with mh.db.transaction():
                 await enable(mh, spec.slug, name, None)
                 settings = await scenario_settings(mh, community["id"], name)
-                await mh.plugins.demo_data(community, name, settings, seed)
+                await mh.plugins.demo_data(community, name, settings, seed, mh)
             enabled.setdefault(spec.slug, []).append(name)
     return enabled, not_installed
 

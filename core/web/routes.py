@@ -151,7 +151,7 @@ async def dashboard(slug: FromPath[str], meihao: NamedDependency[Meihao], princi
     result = []
     for scenario in (await communities.enabled_scenarios([community["id"]]))[community["id"]]:
         if scenario in meihao.plugins.scenarios:
-            for m in await meihao.plugins.metrics(community, scenario):
+            for m in await meihao.plugins.metrics(community, scenario, meihao):
                 result.append(MetricOut(scenario=scenario, key=m.key, title_zh=m.title_zh, title_en=m.title_en, value=m.value))
     return result
 
