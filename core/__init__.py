@@ -11,7 +11,16 @@ __version__ = "0.1.0"
 
 # Imported after __version__: these modules read it while loading.
 from .access import Principal, audit, requires  # noqa: E402
-from .activities import ActivityIn, ActivityPatch, cancel_activity, cancel_occurrence, create_activity, update_activity  # noqa: E402
+from .activities import (  # noqa: E402
+    ActivityIn,
+    ActivityPatch,
+    activity_occurrences,
+    cancel_activity,
+    cancel_occurrence,
+    create_activity,
+    get_activity,
+    update_activity,
+)
 from .clock import FakeClock  # noqa: E402
 from .community_scenarios import scenario_settings  # noqa: E402
 from .migration_helpers import add_unique_index  # noqa: E402
@@ -41,11 +50,13 @@ __all__ = [
     "Principal",
     "Scenario",
     "__version__",
+    "activity_occurrences",
     "add_unique_index",
     "audit",
     "cancel_activity",
     "cancel_occurrence",
     "create_activity",
+    "get_activity",
     "hookimpl",
     "hookspec",
     "mask_phone",
