@@ -230,8 +230,8 @@ async def test_scenario_body_must_hold_settings(make_meihao, lantern_plugin):
         response = await client.put("/api/communities/hepan/scenarios/lantern", json={"prize": "元宵"})
         assert response.status_code == 400
         assert "prize" in response.json()["detail"]
-        scenarios = (await client.get("/api/communities/hepan/scenarios")).json()
-        assert scenarios[0]["settings"]["prize"] == "花灯"
+        scenarios = {s["name"]: s for s in (await client.get("/api/communities/hepan/scenarios")).json()}
+        assert scenarios["lantern"]["settings"]["prize"] == "花灯"
 
         response = await client.put("/api/communities/hepan/scenarios/lantern", json={"settings": [1]})
         assert response.status_code == 400
