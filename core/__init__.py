@@ -10,7 +10,7 @@ from .types import SCENES, Audience, Channel, Job, Message, Metric, NoSettings, 
 __version__ = "0.1.0"
 
 # Imported after __version__: these modules read it while loading.
-from .access import Principal, audit, requires  # noqa: E402
+from .access import Principal, audit, requires, staff_works_in  # noqa: E402
 from .activities import (  # noqa: E402
     ActivityIn,
     ActivityPatch,
@@ -24,6 +24,7 @@ from .activities import (  # noqa: E402
 from .clock import FakeClock  # noqa: E402
 from .community_scenarios import scenario_settings  # noqa: E402
 from .migration_helpers import add_unique_index  # noqa: E402
+from .money import fen_to_yuan, yuan_to_fen  # noqa: E402
 from .notices import NoticeIn, notify  # noqa: E402
 from .privacy import mask_phone, normalise_phone  # noqa: E402
 
@@ -56,6 +57,7 @@ __all__ = [
     "cancel_activity",
     "cancel_occurrence",
     "create_activity",
+    "fen_to_yuan",
     "get_activity",
     "hookimpl",
     "hookspec",
@@ -64,5 +66,7 @@ __all__ = [
     "notify",
     "requires",
     "scenario_settings",
+    "staff_works_in",
     "update_activity",
+    "yuan_to_fen",
 ]

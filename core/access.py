@@ -425,6 +425,19 @@ async def list_staff(principal: Principal) -> list[dict[str, Any]]:
     return [await staff_out(r["id"]) for r in rows]
 
 
+async def staff_works_in(staff_id: int, community_id: int) -> bool:
+    """Whether an active staff member's roles reach a community (the street's, or one of its community or grid roles).
+
+    For plugins that name a staff member as responsible (an organiser, a visitor): someone
+    who cannot see the community should not be made responsible in it.
+    """
+    return await StaffAssignment.exists().where(
+        StaffAssignment.staff == staff_id,
+        (StaffAssignment.community == community_id) | (StaffAssignment.role == "street_admin"),
+        StaffAssignment.staff.active.eq(True),
+    )
+
+
 FIRST_ADMIN = "admin"
 
 

@@ -1,0 +1,107 @@
+"""markets (市集): charity markets, the source's 睦邻善市公益市集 — market days, stalls, waiting lists, proceeds.
+
+Each market is a recurring kernel activity (its days are the activity's occurrences, with the
+holiday calendar applied); a second recurring activity starts at set-up time and reminds the
+day's stallholders, who are read from the applications when the reminder falls due.
+See docs/scenes/markets.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meihao import Audience, Metric, Permission, Scenario, hookimpl
+
+from . import services
+from .jobs import JOBS
+from .routes import MarketsController
+from .schemas import MarketsSettings
+
+_COMMUNITY = ("community_admin",)
+_GRID_TEAM = ("community_admin", "grid_leader", "grid_worker", "grid_part_time")
+
+
+@hookimpl
+def meihao_scenario() -> Scenario:
+    return Scenario(
+        name="markets",
+        title_zh="睦邻善市公益市集",
+        title_en="Charity neighbourhood markets",
+        scene="markets",
+        version="1.0",
+        settings=MarketsSettings,
+        description="公益市集：固定周期的市集日、摊位申请与审批、候补递补、报名截止、善款登记与汇总、居民与摊主提醒",
+    )
+
+
+@hookimpl
+def meihao_piccolo_apps() -> list[str]:
+    return ["meihao.scenarios.markets.piccolo_app"]
+
+
+@hookimpl
+def meihao_route_handlers() -> list[Any]:
+    return [MarketsController]
+
+
+@hookimpl
+def meihao_permissions() -> list[Permission]:
+    return [
+        Permission("markets.market.read", "See markets, market days and partner merchants", (*_GRID_TEAM, "dispatched")),
+        Permission("markets.market.manage", "Create, change and cancel markets and market days; register partner merchants", _COMMUNITY),
+        Permission("markets.application.read", "See stall applications of residents in one's scope", _GRID_TEAM),
+        # Residents apply through their grid team (front desk, grid worker); merchants through the community.
+        Permission("markets.application.write", "Apply for a stall on a resident's behalf, or withdraw an application", _GRID_TEAM),
+        Permission("markets.application.decide", "Approve or refuse stall applications", _COMMUNITY),
+        Permission("markets.proceeds.record", "Record the charity proceeds of a stall", ("community_admin", "grid_leader", "grid_worker")),
+        Permission("markets.proceeds.read", "See charity proceeds per market day, market and year", ("community_admin", "grid_leader")),
+    ]
+
+
+@hookimpl
+def meihao_jobs() -> list[Any]:
+    return list(JOBS)
+
+
+@hookimpl
+def meihao_audiences() -> list[Audience]:
+    return [Audience("markets.stallholders", "市集摊主", "Stallholders of the market day", services.stallholders)]
+
+
+@hookimpl
+async def meihao_community_enabled(community: dict[str, Any], scenario: str, meihao: Any) -> None:
+    if scenario == "markets":
+        await services.resume(meihao, community)
+
+
+@hookimpl
+async def meihao_community_disabled(community: dict[str, Any], scenario: str, meihao: Any) -> None:
+    if scenario == "markets":
+        await services.suspend(meihao, community)
+
+
+@hookimpl
+def meihao_render_reminder(reminder: dict[str, Any], language: str) -> str | None:
+    activity = reminder.get("activity", {})
+    if activity.get("scene") != "markets":
+        return None
+    return services.render(activity, language)
+
+
+@hookimpl
+async def meihao_demo_data(community: dict[str, Any], settings: MarketsSettings, seed: int, meihao: Any) -> None:
+    from .demo import fill
+
+    await fill(meihao, community, settings, seed)
+
+
+@hookimpl
+async def meihao_metrics(community: dict[str, Any], meihao: Any) -> list[Metric]:
+    filled, capacity = await services.next_day_fill(meihao, community)
+    year = services.this_year(meihao, community)
+    proceeds = await services.proceeds_total_fen(community["id"], year)
+    return [
+        Metric("stalls_filled", "下次市集已定摊位", "Stalls filled on the next market day", filled),
+        Metric("stall_capacity", "下次市集摊位数", "Stalls on the next market day", capacity),
+        Metric("proceeds_this_year", "今年善款（元）", "Charity proceeds this year (yuan)", round(proceeds / 100, 2)),
+    ]

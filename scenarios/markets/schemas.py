@@ -1,0 +1,229 @@
+"""The markets scenario's settings and the msgspec Structs of its API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+import msgspec
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Text200 = Annotated[str, msgspec.Meta(max_length=200)]
+ClockTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class MarketsSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Per-community settings of 睦邻善市公益市集. Every number is a default a community may change."""
+
+    #: Stalls per market day. Local practice of community charity markets (20–40 stalls); design default [L].
+    default_capacity: int = 30
+    #: Applications for a market day close this many hours before it opens. Design default [L]:
+    #: two days leave time to decide and to tell the stallholders.
+    applications_close_hours: int = 48
+    #: Stallholders set up this long before the market opens. Design default [L].
+    setup_minutes: int = 60
+    #: The community is reminded this long before a market day opens: "the day before" (issue 5).
+    community_reminder_minutes: int = 1440
+    #: Stallholders are reminded this long before set-up: "two hours before set-up" (issue 5).
+    stallholder_reminder_minutes: int = 120
+    #: What a market day on an official holiday does: "skipping public holidays" (issue 5); keep,
+    #: skip, next_workday or previous_workday.
+    holiday_policy: str = "skip"
+    #: Market days are opened for applications this many days ahead (two monthly markets). Design default.
+    plan_days_ahead: int = 62
+    #: When applications close, undecided ones are approved first come, first served up to the
+    #: capacity and the rest wait-listed (the usual rule of sign-up lists [L]); False leaves them
+    #: to the organiser.
+    decide_pending_at_close: bool = True
+    #: Proceeds above this for one stall and day are refused as a likely typo. Design default.
+    max_proceeds_per_stall_yuan: int = 100_000
+    #: Channels market reminders go out on.
+    channels: list[str] = msgspec.field(default_factory=lambda: ["inbox"])
+
+    def __post_init__(self) -> None:
+        if self.default_capacity < 1:
+            raise ValueError("default_capacity must be at least 1")
+        for name in ("applications_close_hours", "setup_minutes", "community_reminder_minutes", "stallholder_reminder_minutes"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        if self.plan_days_ahead < 1:
+            raise ValueError("plan_days_ahead must be at least 1")
+        if self.holiday_policy not in ("keep", "skip", "next_workday", "previous_workday"):
+            raise ValueError("holiday_policy must be keep, skip, next_workday or previous_workday")
+        if self.max_proceeds_per_stall_yuan < 1:
+            raise ValueError("max_proceeds_per_stall_yuan must be at least 1")
+
+
+# -- merchants --------------------------------------------------------------------
+
+
+class MerchantIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Name
+    kind: Literal["shop", "enterprise", "social_organisation", "other"] = "shop"
+    contact_name: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    contact_phone: str = ""
+    #: The contact person when they live in the community (they get the set-up reminders).
+    contact_resident_id: int | None = None
+
+
+class MerchantOut(msgspec.Struct):
+    id: int
+    name: str
+    kind: str
+    contact_name: str
+    contact_phone: str
+    contact_resident_id: int | None
+    active: bool
+
+
+# -- markets ------------------------------------------------------------------------
+
+
+class MarketIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Name = "睦邻善市公益市集"
+    venue: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    #: RFC 5545 RRULE without DTSTART, e.g. the second Saturday of each month: ``FREQ=MONTHLY;BYDAY=2SA``.
+    rrule: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    first_day: date
+    until: date | None = None
+    opens_at: ClockTime = "09:00"
+    closes_at: ClockTime = "11:30"
+    grid_id: int | None = None
+    #: Defaults from the community's settings when left out.
+    capacity: int | None = None
+    setup_minutes: int | None = None
+    applications_close_hours: int | None = None
+    holiday_policy: str | None = None
+    organiser_staff_id: int | None = None
+
+
+class MarketPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    """What may change on a running market; its schedule may not (cancel it and make a new one)."""
+
+    name: Name | None = None
+    venue: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    capacity: int | None = None
+    organiser_staff_id: int | None = None
+
+
+class MarketOut(msgspec.Struct):
+    id: int
+    name: str
+    venue: str
+    grid_id: int | None
+    rrule: str
+    holiday_policy: str
+    first_day: date
+    until: date | None
+    opens_at: str
+    closes_at: str
+    setup_minutes: int
+    capacity: int
+    applications_close_hours: int
+    organiser_staff_id: int | None
+    status: str
+    activity_id: int
+    stall_activity_id: int
+    next_days: list[MarketDayOut] = []
+
+
+class MarketDayOut(msgspec.Struct):
+    id: int
+    market_id: int
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    applications_close_at: datetime
+    status: str
+    capacity: int
+    approved: int
+    waitlisted: int
+    pending: int
+    cancel_reason: str = ""
+
+
+class MarketDayPatch(msgspec.Struct, forbid_unknown_fields=True):
+    capacity: int
+
+
+class ReasonIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason
+
+
+class OptionalReasonIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+# -- applications -------------------------------------------------------------------
+
+
+class ApplicationIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A stall application: exactly one of ``resident_id`` and ``merchant_id``."""
+
+    resident_id: int | None = None
+    merchant_id: int | None = None
+    goods: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class ApplicationOut(msgspec.Struct):
+    id: int
+    market_id: int
+    market_day_id: int
+    day: date
+    applicant_kind: str
+    applicant_name: str
+    resident_id: int | None
+    merchant_id: int | None
+    goods: str
+    status: str
+    reason: str
+    applied_at: datetime
+    decided_at: datetime | None
+    #: 1 for the first on the waiting list; None when not waiting.
+    waitlist_position: int | None = None
+    proceeds: str | None = None
+
+
+class ProceedsIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: Yuan, at most two decimals: ``"128.50"`` or ``128.5``.
+    amount: Decimal
+    note: Text200 = ""
+
+
+class ProceedsOut(msgspec.Struct):
+    application_id: int
+    market_day_id: int
+    amount: str
+    note: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+class DayTotal(msgspec.Struct):
+    market_day_id: int
+    day: date
+    stalls: int
+    amount: str
+
+
+class MarketTotal(msgspec.Struct):
+    market_id: int
+    name: str
+    days: int
+    stalls: int
+    amount: str
+
+
+class MarketProceedsOut(msgspec.Struct):
+    market_id: int
+    year: int
+    days: list[DayTotal]
+    total: str
+
+
+class CommunityProceedsOut(msgspec.Struct):
+    year: int
+    markets: list[MarketTotal]
+    total: str

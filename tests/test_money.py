@@ -1,0 +1,29 @@
+"""Amounts of money: yuan in, fen stored, yuan out; wrong amounts name the field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from meihao import InvalidInput, fen_to_yuan, yuan_to_fen
+
+
+@pytest.mark.parametrize(("given", "fen"), [("128.50", 12850), (66, 6600), (Decimal("0.01"), 1), ("0", 0), (12.5, 1250)])
+def test_yuan_becomes_fen(given, fen):
+    assert yuan_to_fen(given) == fen
+    assert fen_to_yuan(fen) == f"{Decimal(fen) / 100:.2f}"
+
+
+@pytest.mark.parametrize("given", ["12.345", "-1", "abc", "NaN", "Infinity"])
+def test_wrong_amounts_name_the_field(given):
+    with pytest.raises(InvalidInput) as caught:
+        yuan_to_fen(given, "subsidy")
+    assert caught.value.field == "subsidy"
+
+
+def test_a_cap_refuses_a_likely_typo():
+    assert yuan_to_fen("5000", most_yuan=5000) == 500000
+    with pytest.raises(InvalidInput, match="more than 5000 yuan"):
+        yuan_to_fen("50000", most_yuan=5000)
+    assert fen_to_yuan(None) == "0.00"
