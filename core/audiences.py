@@ -163,6 +163,18 @@ async def run(mh: Meihao, query: QueryString) -> list[dict[str, Any]]:
     return await mh.db.engine.run_querystring(query)
 
 
+def principal_scope(principal: Any, alias: str = "r") -> QueryString | None:
+    """The caller's scope as a condition on residents (None: the whole street)."""
+    if principal.street:
+        return None
+    parts = []
+    if principal.community_ids:
+        parts.append(_in_list(f'"{alias}"."community"', sorted(principal.community_ids)))
+    if principal.grid_ids:
+        parts.append(_in_list(f'"{alias}"."grid"', sorted(principal.grid_ids)))
+    return _or(parts) if parts else QueryString("1 = 0")
+
+
 def mask_name(name: str) -> str:
     """王秀英 → 王*英, 李明 → 李*: enough for staff to recognise a person in a preview."""
     if len(name) <= 1:
@@ -172,9 +184,22 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-async def preview(mh: Meihao, spec: AudienceSpec, community: dict[str, Any], today: date, sample_size: int = 5) -> dict[str, Any]:
-    """How many residents and staff the audience reaches, and a masked sample of residents."""
-    condition = resident_condition(mh, spec, community["id"], today)
+async def preview(
+    mh: Meihao,
+    spec: AudienceSpec,
+    community: dict[str, Any],
+    today: date,
+    sample_size: int = 5,
+    *,
+    activity_id: int | None = None,
+    sample_scope: QueryString | None = None,
+) -> dict[str, Any]:
+    """How many residents and staff the audience reaches, and a masked sample of residents.
+
+    ``sample_scope`` (a condition on ``"r"``) limits the sample to the caller's scope; the
+    counts are aggregates and cover the whole audience.
+    """
+    condition = resident_condition(mh, spec, community["id"], today, activity_id=activity_id)
     residents = 0
     sample: list[dict[str, Any]] = []
     if condition is not None:
@@ -184,8 +209,9 @@ async def preview(mh: Meihao, spec: AudienceSpec, community: dict[str, Any], tod
             mh,
             QueryString(
                 'SELECT "r"."id", "r"."name", "r"."phone", "r"."id_card_last4", "r"."grid", "r"."preferred_language" '
-                'FROM "meihao_resident" AS "r" WHERE {} ORDER BY "r"."id" LIMIT {}',
+                'FROM "meihao_resident" AS "r" WHERE ({}) AND ({}) ORDER BY "r"."id" LIMIT {}',
                 condition,
+                sample_scope if sample_scope is not None else QueryString("1 = 1"),
                 sample_size,
             ),
         )

@@ -16,7 +16,7 @@ from .errors import MeihaoError
 T = TypeVar("T")
 
 #: Commands the kernel owns; plugins cannot replace them.
-KERNEL_COMMANDS = ("migrate", "serve", "demo", "plugins", "community", "user", "keygen", "makemigrations")
+KERNEL_COMMANDS = ("migrate", "serve", "demo", "plugins", "community", "user", "keygen", "makemigrations", "jobs", "remind", "worker")
 
 
 class MeihaoGroup(click.Group):
@@ -253,6 +253,84 @@ def keygen() -> None:
     from cryptography.fernet import Fernet
 
     click.echo(Fernet.generate_key().decode())
+
+
+# -- scheduling and reminders ----------------------------------------------------
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@run_async
+async def jobs(as_json: bool) -> None:
+    """List scheduled jobs: schedule id, next fire time, and the outcome of recent runs."""
+    from .scheduler import job_overview
+
+    mh = await _started()
+    try:
+        rows = await job_overview(mh)
+    finally:
+        await mh.close()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    click.echo(f"{'schedule':48} {'next fire (UTC)':20} {'trigger':28} recent runs")
+    for row in rows:
+        fire = row["next_fire_time"].strftime("%Y-%m-%d %H:%M") if row["next_fire_time"] else "-"
+        runs = ", ".join(f"{r['started_at']:%m-%d %H:%M} {r['outcome']}" for r in row["recent_runs"]) or "-"
+        click.echo(f"{row['id']:48} {fire:20} {row['trigger']:28} {runs}")
+
+
+@cli.group()
+def remind() -> None:
+    """Activities' reminders: who would be reminded."""
+
+
+@remind.command()
+@click.argument("activity", type=int)
+@click.option("--sample", default=5, show_default=True, help="How many (masked) residents to show.")
+@run_async
+async def preview(activity: int, sample: int) -> None:
+    """Show who ACTIVITY (an id) would remind: counts and a masked sample."""
+    from zoneinfo import ZoneInfo
+
+    from .activities import audience_of, get_activity
+    from .audiences import preview as audience_preview
+    from .communities import get_community
+
+    mh = await _started()
+    try:
+        row = await get_activity(activity)
+        community = await get_community(row["community_slug"])
+        today = mh.clock.now().astimezone(ZoneInfo(community["timezone"])).date()
+        result = await audience_preview(mh, audience_of(row), community, today, sample, activity_id=activity)
+    finally:
+        await mh.close()
+    click.echo(f"{row['title']} ({row['community_slug']}): {result['residents']} residents, {result['staff']} staff; channels {', '.join(row['channels'])}")
+    for person in result["sample"]:
+        click.echo(f"  #{person['id']:<8} {person['name']:8} {person['phone']:13} grid {person['grid_id']}  {person['language']}")
+
+
+@cli.command()
+@run_async
+async def worker() -> None:
+    """Run the scheduler and deliver reminders without the web app (the worker role)."""
+    import signal
+
+    from .worker import Worker
+
+    mh = await _started()
+    running = Worker(mh)
+    await running.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    click.echo("meihao worker running (scheduler and reminders); Ctrl+C stops it")
+    try:
+        await stop.wait()
+    finally:
+        await running.stop()
+        await mh.close()
 
 
 def main(argv: list[str] | None = None) -> None:

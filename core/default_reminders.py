@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from .hookspecs import hookimpl
-from .types import Audience, Channel, Job, Message
+from .types import Audience, Channel, Job, Message, Permission
 
 
 async def send_to_inbox(message: Message) -> None:
@@ -81,3 +81,31 @@ def meihao_jobs() -> list[Job]:
             misfire_grace_time=None,
         )
     ]
+
+
+_PLANNERS = ("community_admin", "grid_leader", "grid_worker")
+
+
+@hookimpl
+def meihao_permissions() -> list[Permission]:
+    return [
+        Permission("meihao.activity.read", "See activities, their audiences (masked) and delivery state", (*_PLANNERS, "grid_part_time", "dispatched")),
+        Permission("meihao.activity.write", "Plan, reschedule and cancel activities", _PLANNERS),
+        Permission("meihao.reminder.manage", "Record residents' reminder channels, opt-outs and calendar links; quiet hours", _PLANNERS),
+        Permission("meihao.jobs.read", "See scheduled jobs and their runs"),
+    ]
+
+
+@hookimpl
+async def meihao_community_enabled(meihao: Any) -> None:
+    """A scenario was switched on in this process: its per-community jobs are scheduled now."""
+    from .worker import reconcile_running_scheduler
+
+    await reconcile_running_scheduler(meihao)
+
+
+@hookimpl
+async def meihao_community_disabled(meihao: Any) -> None:
+    from .worker import reconcile_running_scheduler
+
+    await reconcile_running_scheduler(meihao)

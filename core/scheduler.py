@@ -44,6 +44,8 @@ log = logging.getLogger("meihao.scheduler")
 SCHEDULE_PREFIX = "meihao:"
 #: APScheduler's lease on a schedule or job: a job that blocks the event loop longer may run twice.
 LEASE = timedelta(seconds=30)
+#: Cluster mode: APScheduler's tables live in this PostgreSQL schema.
+CLUSTER_SCHEMA = "meihao_scheduler"
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,16 @@ class Scheduler:
         #: (schedule id, outcome) of every job released in this process, newest last.
         self.outcomes: list[tuple[str | None, str]] = []
 
+    def _store_and_broker(self) -> tuple[Any, Any]:
+        """Embedded: SQLite store of its own + local broker. Cluster: PostgreSQL (own schema) + psycopg broker."""
+        if self.data_store_url.startswith("sqlite"):
+            return SQLAlchemyDataStore(self.data_store_url), LocalEventBroker()
+        from apscheduler.eventbrokers.psycopg import PsycopgEventBroker
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        engine = create_async_engine(self.data_store_url)
+        return SQLAlchemyDataStore(engine, schema=CLUSTER_SCHEMA), PsycopgEventBroker.from_async_sqla_engine(engine)
+
     @property
     def running(self) -> bool:
         return self._scheduler is not None
@@ -169,8 +181,7 @@ class Scheduler:
         stack = AsyncExitStack()
         await stack.__aenter__()
         try:
-            data_store = SQLAlchemyDataStore(self.data_store_url)
-            scheduler = AsyncScheduler(data_store, LocalEventBroker(), lease_duration=LEASE, cleanup_interval=timedelta(hours=1))
+            scheduler = AsyncScheduler(*self._store_and_broker(), lease_duration=LEASE, cleanup_interval=timedelta(hours=1))
             await stack.enter_async_context(scheduler)
             scheduler.subscribe(self._released, {JobReleased})
             self._scheduler = scheduler
@@ -307,9 +318,10 @@ def default_data_store_url(mh: Meihao) -> str:
     if settings.is_sqlite:
         path = Path(settings.sqlite_path).resolve()
         return f"sqlite+aiosqlite:///{path.with_name(path.name + '.scheduler.db')}"
-    raise ConfigurationError(
-        "the scheduler on PostgreSQL (cluster mode) is not configured yet; run with SQLite or without the worker role"
-    )
+    # Cluster mode: the scheduler's tables live in their own schema of the same database, and
+    # nodes wake each other through the psycopg event broker (LISTEN/NOTIFY).
+    scheme, _, rest = settings.database_url.partition("://")
+    return f"postgresql+psycopg://{rest}"
 
 
 async def recent_runs(limit: int = 20, schedule: str | None = None) -> list[dict[str, Any]]:

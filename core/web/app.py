@@ -22,6 +22,7 @@ from ..community_scenarios import is_enabled
 from ..access import BearerTokenMiddleware, Principal
 from ..errors import Forbidden, MeihaoError
 from ..runtime import Meihao
+from .reminder_routes import REMINDER_HANDLERS
 from .routes import KERNEL_HANDLERS
 
 
@@ -77,9 +78,19 @@ def create_app(mh: Meihao, *, debug: bool = False) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await mh.start()
+        worker = None
         try:
+            if mh.settings.worker:
+                # Embedded mode: the scheduler and the reminder pump run in this process.
+                from ..worker import Worker
+
+                worker = Worker(mh)
+                await worker.start()
+                app.state["worker"] = worker
             yield
         finally:
+            if worker is not None:
+                await worker.stop()
             await mh.close()
 
     def provide_meihao() -> Meihao:
@@ -89,7 +100,7 @@ def create_app(mh: Meihao, *, debug: bool = False) -> Litestar:
         return request.user
 
     return Litestar(
-        route_handlers=[*KERNEL_HANDLERS, *plugin_routers(mh)],
+        route_handlers=[*KERNEL_HANDLERS, *REMINDER_HANDLERS, *plugin_routers(mh)],
         dependencies={
             "meihao": Provide(provide_meihao, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),

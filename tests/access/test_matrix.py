@@ -137,6 +137,14 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", "/api/buildings/{building_id}/households"): lambda w, p: (f"/api/buildings/{w.places[p]['building_id']}/households", None),
     ("POST", "/api/buildings/{building_id}/households"): lambda w, p: (f"/api/buildings/{w.places[p]['building_id']}/households", {"room": "909"}),
     ("POST", "/api/grids/{grid_id}/buildings"): lambda w, p: (f"/api/grids/{w.places[p]['grid_id']}/buildings", {"name": "新楼"}),
+    # a resident's reminder choices (tests/reminders/test_routes.py covers the rest)
+    ("GET", "/api/residents/{resident_id}/reminder-preferences"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/reminder-preferences", None),
+    ("PUT", "/api/residents/{resident_id}/contacts/{channel}"): lambda w, p: (
+        f"/api/residents/{w.places[p]['resident_id']}/contacts/email",
+        {"address": "resident@example.org"},
+    ),
+    ("POST", "/api/residents/{resident_id}/opt-outs"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/opt-outs", {"scene": "markets"}),
+    ("POST", "/api/residents/{resident_id}/calendar-link"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/calendar-link", None),
 }
 
 # List routes: answer 200 with only what is in scope.
@@ -154,6 +162,11 @@ COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
     ("DELETE", "/api/communities/{slug}/scenarios/{scenario}"): lambda w, p: (f"/api/communities/{w.slugs[p]}/scenarios/lantern", None),
     ("GET", "/api/communities/{slug}/dashboard"): lambda w, p: (f"/api/communities/{w.slugs[p]}/dashboard", None),
     ("GET", "/api/communities/{slug}/lantern/riddles"): lambda w, p: (f"/api/communities/{w.slugs[p]}/lantern/riddles", None),
+    ("GET", "/api/communities/{slug}/activities"): lambda w, p: (f"/api/communities/{w.slugs[p]}/activities", None),
+    ("PUT", "/api/communities/{slug}/reminder-settings"): lambda w, p: (
+        f"/api/communities/{w.slugs[p]}/reminder-settings",
+        {"quiet_start": "22:00", "quiet_end": "07:00"},
+    ),
     ("POST", "/api/communities/{slug}/lantern/riddles"): lambda w, p: (f"/api/communities/{w.slugs[p]}/lantern/riddles", {"question": "q", "answer": "a"}),
 }
 
@@ -174,9 +187,30 @@ ORGANISATION_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/staff"): "grantable roles checked: tests/access/test_staff.py",
     ("POST", "/api/staff/{staff_id}/assignments"): "grantable roles checked: tests/access/test_staff.py",
     ("GET", "/api/audit"): "street only (meihao.audit.read): tests/access/test_audit.py",
+    # activities are community notices; their scope (404 outside the caller's communities)
+    # and their masked previews are checked in tests/reminders/test_routes.py
+    ("POST", "/api/communities/{slug}/activities"): "community scope: tests/reminders/test_routes.py",
+    ("GET", "/api/activities/{activity_id}"): "community scope: tests/reminders/test_routes.py",
+    ("PATCH", "/api/activities/{activity_id}"): "community scope: tests/reminders/test_routes.py",
+    ("POST", "/api/activities/{activity_id}/cancel"): "community scope: tests/reminders/test_routes.py",
+    ("POST", "/api/activities/{activity_id}/occurrences/{key}/cancel"): "community scope: tests/reminders/test_routes.py",
+    ("GET", "/api/activities/{activity_id}/occurrences"): "community scope: tests/reminders/test_routes.py",
+    ("GET", "/api/activities/{activity_id}/preview"): "masked sample within the caller's scope: tests/reminders/test_routes.py",
+    ("GET", "/api/activities/{activity_id}/reminders"): "recipient ids and delivery state: tests/reminders/test_routes.py",
+    ("GET", "/api/jobs"): "street only (meihao.jobs.read)",
+    ("GET", "/api/me/inbox"): "the caller's own inbox",
+    ("POST", "/api/me/inbox/{message_id}/read"): "the caller's own inbox",
 }
 
-PUBLIC_ROUTES = {("GET", "/health"), ("POST", "/api/auth/login")}
+PUBLIC_ROUTES = {
+    ("GET", "/health"),
+    ("POST", "/api/auth/login"),
+    # secret, revocable links for residents (tests/reminders/test_routes.py)
+    ("GET", "/api/reminders/unsubscribe/{token}"),
+    ("POST", "/api/reminders/unsubscribe/{token}"),
+    ("GET", "/api/calendar/{token}"),
+    ("GET", "/api/communities/{slug}/calendar.ics"),
+}
 
 
 def _routes(app) -> dict[tuple[str, str], Any]:
@@ -209,7 +243,7 @@ async def test_every_non_public_route_needs_a_token(world):
         if (method, template) in PUBLIC_ROUTES:
             continue
         builder = {**RECORD_ROUTES, **LIST_ROUTES, **COMMUNITY_ROUTES}.get((method, template))
-        path = builder(w, "a1")[0] if builder else template.replace("{slug}", "alpha").replace("{staff_id}", "1")
+        path = builder(w, "a1")[0] if builder else template.replace("{slug}", "alpha").replace("{staff_id}", "1").replace("{activity_id}", "1").replace("{message_id}", "1").replace("{key}", "k")
         response = await client.request(method, path, headers={"Authorization": ""})
         assert response.status_code == 401, (method, path, response.text)
         bad = await client.request(method, path, headers={"Authorization": "Bearer not-a-token"})
