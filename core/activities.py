@@ -163,7 +163,8 @@ async def list_activities(slug: str, *, include_cancelled: bool = False) -> list
         Activity.all_columns(),
         Activity.community.slug.as_alias("community_slug"),
         Activity.community.timezone.as_alias("timezone"),
-    ).where(Activity.community == community["id"])
+    ).where(Activity.community == community["id"], Activity.source.not_like("notice:%"))
+    # Notices (meihao.notify) are messages to named people, not community events: never listed or in feeds.
     if not include_cancelled:
         query = query.where(Activity.status == "scheduled")
     return [_decode(r) for r in await query.order_by(Activity.starts_at)]

@@ -49,3 +49,11 @@ async def test_a_notice_must_name_someone(street):
     with pytest.raises(InvalidInput) as err:
         await notify(street.mh, "hepan", notice())
     assert err.value.field == "staff"
+
+
+async def test_notices_are_not_community_events(street):
+    from meihao.activities import list_activities
+
+    staff = await street.factories.staff("grid_worker", grid_id=street.grid_a)
+    await notify(street.mh, "hepan", notice(staff=[staff["id"]]))
+    assert await list_activities("hepan") == []

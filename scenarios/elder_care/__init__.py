@@ -1,0 +1,122 @@
+"""elder_care (养老): the register of elders, welfare visits and their alerts, nursing-home volunteer visits.
+
+The source's "松龄雅居" elder-service brand (雅居园社区) and the volunteers' visits to the
+nursing home (新市镇敬老院); the rules are domain-rules.md §7 (社区养老 探访关爱).
+See docs/scenes/elder_care.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from meihao import Audience, Metric, Permission, Scenario, hookimpl
+from meihao.tables import Resident
+
+from . import services
+from .jobs import JOBS
+from .routes import HANDLERS
+from .schemas import CARE_LEVELS, ElderCareSettings
+from .tables import Elder
+
+_READERS = ("community_admin", "grid_leader", "grid_worker", "grid_part_time")
+_WRITERS = ("community_admin", "grid_leader", "grid_worker")
+
+
+@hookimpl
+def meihao_scenario() -> Scenario:
+    return Scenario(
+        name="elder_care",
+        title_zh="养老 · 探访关爱",
+        title_en="Elder care and welfare visits",
+        scene="elder_care",
+        version="1.0",
+        settings=ElderCareSettings,
+        description="老人档案、分级探访计划与记录、超期提醒与上报、生日祝福、重阳敬老、志愿者慰问敬老院",
+    )
+
+
+@hookimpl
+def meihao_piccolo_apps() -> list[str]:
+    return ["meihao.scenarios.elder_care.piccolo_app"]
+
+
+@hookimpl
+def meihao_route_handlers() -> list[Any]:
+    return list(HANDLERS)
+
+
+@hookimpl
+def meihao_permissions() -> list[Permission]:
+    return [
+        Permission("elder_care.elder.read", "Read the register of elders, their visits and alerts (contacts masked)", _READERS),
+        Permission("elder_care.elder.write", "Register elders, change care level, visitor and plan", _WRITERS),
+        # Part-time grid workers visit too (the N of 2+1+N+X).
+        Permission("elder_care.visit.record", "Record a welfare visit or contact", _READERS),
+        Permission("elder_care.nursing_home.manage", "Plan volunteer visits to a nursing home and their roster", _WRITERS),
+    ]
+
+
+@hookimpl
+def meihao_jobs() -> list[Any]:
+    return list(JOBS)
+
+
+def _elders(community_id: int) -> Any:
+    return Elder.select(Elder.resident).where(Elder.resident.is_in(services.residents_of(community_id)), Elder.active.eq(True))
+
+
+def _living_alone(community_id: int) -> Any:
+    return _elders(community_id).where(Elder.living_alone.eq(True))
+
+
+def _over_80(community_id: int) -> Any:
+    # Built when a reminder fans out, so "today" is that day (the server's date; a day's slack at midnight UTC).
+    born_by = services.years_before(date.today(), 80)
+    return _elders(community_id).where(
+        Elder.resident.is_in(Resident.select(Resident.id).where(Resident.community == community_id, Resident.birth_date <= born_by))
+    )
+
+
+@hookimpl
+def meihao_audiences() -> list[Audience]:
+    return [
+        Audience("elder_care.elders", "登记在册老人", "Elders on the register", _elders),
+        Audience("elder_care.living_alone", "独居老人", "Elders living alone", _living_alone),
+        Audience("elder_care.over_80", "80岁以上老人", "Elders aged 80 and over", _over_80),
+    ]
+
+
+@hookimpl
+async def meihao_community_enabled(community: dict[str, Any], scenario: str, settings: ElderCareSettings, meihao: Any) -> None:
+    if scenario != "elder_care":
+        return
+    await services.ensure_double_ninth(meihao, community, settings)
+    await services.refresh_plans(meihao, community, settings)
+
+
+@hookimpl
+async def meihao_community_disabled(community: dict[str, Any], scenario: str, meihao: Any) -> None:
+    if scenario == "elder_care":
+        await services.tear_down(meihao, community)
+
+
+@hookimpl
+async def meihao_demo_data(community: dict[str, Any], settings: ElderCareSettings, seed: int, meihao: Any) -> None:
+    from .demo import fill
+
+    await fill(meihao, community, settings, seed)
+
+
+@hookimpl
+async def meihao_metrics(community: dict[str, Any], meihao: Any) -> list[Metric]:
+    figures = await services.metrics(meihao, community)
+    result = [Metric("elders", "在册老人", "Elders on the register", figures["elders"])]
+    for level, (zh, en) in CARE_LEVELS.items():
+        result.append(Metric(f"elders_{level}", f"{zh}对象", f"Elders, {en} care level", figures[f"elders_{level}"]))
+    result += [
+        Metric("living_alone", "独居老人", "Elders living alone", figures["living_alone"]),
+        Metric("visits_due_today", "今日应探访", "Visits due today", figures["visits_due_today"]),
+        Metric("overdue", "探访超期", "Elders overdue for a visit", figures["overdue"]),
+    ]
+    return result

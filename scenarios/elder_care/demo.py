@@ -1,0 +1,147 @@
+"""Demo data for elder_care (``meihao demo``): a register drawn from the community's elders, a season of visits,
+volunteers as visitors, a nursing-home visit, and the first run of the overdue check, so reminders appear at once."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import msgspec
+
+from meihao import Principal
+from meihao.tables import Resident, ResidentTag
+
+from . import services
+from .schemas import ElderCareSettings, Finding, Findings, NursingHomeVisitIn, RosterIn
+from .tables import Elder, Visit
+
+GIVEN = ["建国", "秀兰", "志强", "丽娟", "海燕", "国庆", "红梅", "立新", "静", "伟"]
+RELATIONS = ["儿子", "女儿", "儿媳", "女婿", "侄子", "外甥女", "邻居"]
+CONCERNS = {
+    "health": "血压偏高，近期头晕，已提醒按时服药并联系家庭医生",
+    "finances": "高龄津贴尚未到账，已转街道民政办核实",
+    "carers": "子女在外地工作，近两月未回家探望",
+    "housing_safety": "卫生间地面湿滑无扶手，存在跌倒隐患",
+    "needs": "希望有人每周上门陪同买菜、打扫卫生",
+}
+TASKS = ["打扫卫生", "整理房间", "理发", "陪老人聊天", "量血压", "表演节目"]
+BATCH = 500
+
+
+async def fill(mh: Any, community: dict[str, Any], settings: ElderCareSettings, seed: int) -> None:
+    rng = random.Random(seed * 7919 + community["id"])
+    today = services.local_today(mh, community)
+    elders = await Resident.select(Resident.id, Resident.name, Resident.birth_date, Resident.grid).where(
+        Resident.community == community["id"], Resident.birth_date <= services.years_before(today, settings.elder_age)
+    ).order_by(Resident.id)
+    if not elders:
+        return
+    tags: dict[int, set[str]] = {}
+    for row in await ResidentTag.select(ResidentTag.resident, ResidentTag.tag).where(
+        ResidentTag.resident.is_in(services.residents_of(community["id"])), ResidentTag.tag.is_in(["living_alone", "disabled", "volunteer"])
+    ):
+        tags.setdefault(row["resident"], set()).add(row["tag"])
+    volunteers_by_grid: dict[int, list[int]] = {}
+    for row in await Resident.select(Resident.id, Resident.grid).where(
+        Resident.id.is_in(ResidentTag.select(ResidentTag.resident).where(ResidentTag.tag == "volunteer")),
+        Resident.community == community["id"],
+    ).order_by(Resident.id):
+        volunteers_by_grid.setdefault(row["grid"], []).append(row["id"])
+
+    now = mh.clock.now()
+    rows: list[Elder] = []
+    last_visits: dict[int, tuple[Any, int | None]] = {}
+    for person in elders:
+        own = tags.get(person["id"], set())
+        age = services.age_on(person["birth_date"], today)
+        living_alone = "living_alone" in own
+        disability = rng.choice(["partial", "full"]) if "disabled" in own else "none"
+        care_level = services.suggest_care_level(age, living_alone, disability, settings)
+        interval = settings.interval_for(care_level)
+        draw = rng.random()
+        # Most are visited on time; some slip once, a few twice (the demo's reminders and escalations).
+        if draw < 0.80:
+            elapsed = rng.randint(0, interval - 1)
+        elif draw < 0.93:
+            elapsed = interval + rng.randint(1, max(1, interval - 1))
+        else:
+            elapsed = 2 * interval + rng.randint(1, max(1, interval - 1))
+        last = today - timedelta(days=elapsed)
+        volunteers = [v for v in volunteers_by_grid.get(person["grid"], []) if v != person["id"]]
+        visitor = rng.choice(volunteers) if volunteers else None
+        phone = f"+86{rng.choice(['139', '138', '158', '186', '151'])}{rng.randint(0, 99_999_999):08d}"
+        rows.append(
+            Elder(
+                resident=person["id"],
+                care_level=care_level,
+                living_alone=living_alone,
+                disability=disability,
+                emergency_contact_name=person["name"][0] + rng.choice(GIVEN),
+                emergency_contact_relation=rng.choice(RELATIONS),
+                emergency_contact_phone=phone,
+                visitor_staff=None,
+                visitor_resident=visitor,
+                interval_days=None,
+                plan_starts_on=today - timedelta(days=3 * 91),
+                last_contact_on=last,
+                next_due_on=last + timedelta(days=interval),
+                notes="",
+                active=True,
+                ended_reason="",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        last_visits[person["id"]] = (last, visitor)
+    for start in range(0, len(rows), BATCH):
+        await Elder.insert(*rows[start : start + BATCH])
+
+    ids = {
+        r["resident"]: r["id"]
+        for r in await Elder.select(Elder.id, Elder.resident).where(Elder.resident.is_in(services.residents_of(community["id"])))
+    }
+    tz = community["timezone"]
+    visits: list[Visit] = []
+    for resident_id, (day, visitor) in last_visits.items():
+        concerns = [area for area in CONCERNS if rng.random() < 0.06]
+        findings = Findings(**{area: Finding(status="concern", note=CONCERNS[area]) for area in concerns})
+        if "needs" in concerns:
+            findings.needs_list = [rng.choice(["care", "companionship", "home_adaptation", "meals"])]
+        when = datetime.combine(day, time(rng.randint(9, 17), rng.choice([0, 15, 30, 45])))
+        visits.append(
+            Visit(
+                elder=ids[resident_id],
+                visitor_staff=None,
+                visitor_resident=visitor,
+                visited_at=services._aware(when, tz, now),
+                method=rng.choices(["home", "phone", "video"], weights=[60, 35, 5])[0],
+                findings=msgspec.json.encode(findings).decode(),
+                concerns=len(concerns),
+                follow_up_needed=bool(concerns),
+                follow_up_note="；".join(CONCERNS[a] for a in concerns),
+                recorded_by=None,
+                created_at=now,
+            )
+        )
+    for start in range(0, len(visits), BATCH):
+        await Visit.insert(*visits[start : start + BATCH])
+
+    # Volunteers from the 老街坊-style teams visit the nursing home next Saturday morning.
+    all_volunteers = sorted({v for vs in volunteers_by_grid.values() for v in vs})
+    if all_volunteers:
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+        chosen = rng.sample(all_volunteers, min(6, len(all_volunteers)))
+        await services.create_nursing_home_visit(
+            mh,
+            Principal.system("meihao demo"),
+            community,
+            NursingHomeVisitIn(
+                starts_at=datetime.combine(saturday, time(9, 0)),
+                ends_at=datetime.combine(saturday, time(11, 0)),
+                nursing_home=settings.nursing_home,
+                volunteers=[RosterIn(resident_id=v, task=TASKS[i % len(TASKS)]) for i, v in enumerate(chosen)],
+            ),
+        )
+    # The first daily check now, so the demo shows overdue reminders (and escalations) straight away.
+    await services.check_visits(mh, community)

@@ -1,0 +1,34 @@
+"""elder_care's scheduled jobs: the daily overdue-visit check and birthday greetings, per community."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from meihao import Job
+
+from . import services
+
+log = logging.getLogger("meihao.scenarios.elder_care")
+
+
+async def check_visits(meihao: Any, community: dict[str, Any]) -> services.CheckResult:
+    """Remind visitors of elders not visited or contacted within their plan's interval; escalate repeated misses."""
+    result = await services.check_visits(meihao, community)
+    log.info("%s: %d overdue, %d reminded, %d escalated", community["slug"], result.overdue, result.reminded, result.escalated)
+    return result
+
+
+async def birthday_greetings(meihao: Any, community: dict[str, Any]) -> int:
+    """Greet registered elders on their birthday, and tell their visitor."""
+    return await services.birthday_greetings(meihao, community)
+
+
+JOBS = [
+    # 08:30 local: after the quiet hours (default till 07:30), at the start of the working day.
+    Job("elder_care.visit_check", check_visits, ("cron", {"hour": 8, "minute": 30}), per_community=True,
+        description="Remind visitors of overdue welfare visits; escalate to the grid leader", misfire_grace_time=timedelta(hours=8)),
+    Job("elder_care.birthday_greetings", birthday_greetings, ("cron", {"hour": 8, "minute": 0}), per_community=True,
+        description="Birthday greetings to registered elders", misfire_grace_time=timedelta(hours=10)),
+]

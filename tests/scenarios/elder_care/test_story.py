@@ -1,0 +1,128 @@
+"""The full story, through the API with a fake clock: an elder becomes overdue, the visitor is reminded,
+a visit is recorded and the alert stops; missing twice brings in the grid leader."""
+
+from __future__ import annotations
+
+from meihao.recipients import inbox
+
+
+async def register(client, resident_id: int, **fields) -> dict:
+    response = await client.post("/api/communities/yajuyuan/elder_care/elders", json={"resident_id": resident_id, **fields})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_overdue_elder_is_reminded_once_then_a_visit_stops_it(yajuyuan):
+    y = yajuyuan
+    worker = y.staff["worker"]["id"]
+    async with y.client("worker") as client:
+        elder = await register(client, y.residents["王秀英"]["id"], visitor_staff_id=worker,
+                               emergency_contact={"name": "王建国", "relation": "儿子", "phone": "13700001234"})
+    # 86 and living alone: 高风险, visited at least weekly (domain-rules §7)
+    assert elder["care_level"] == "high_risk" and elder["living_alone"] is True
+    assert elder["plan"] == {
+        "interval_days": 7, "follows_care_level": True, "starts_on": "2026-03-02", "last_contact_on": None,
+        "next_due_on": "2026-03-09", "status": "ok", "missed_intervals": 0,
+    }
+    assert elder["emergency_contact"]["phone"] == "137****1234"
+
+    # on the due day the visit is due, not overdue: nobody is nagged yet
+    y.at(2026, 3, 9)
+    assert (await y.run_check()).overdue == 0
+    async with y.client("worker") as client:
+        dashboard = {m["key"]: m["value"] for m in (await client.get("/api/communities/yajuyuan/dashboard")).json()}
+    assert dashboard["visits_due_today"] == 1 and dashboard["overdue"] == 0
+
+    # the day after: the visitor is reminded, once however often the check runs
+    y.at(2026, 3, 10)
+    result = await y.run_check()
+    assert (result.overdue, result.reminded, result.escalated) == (1, 1, 0)
+    assert (await y.run_check()).reminded == 0
+    await y.engine.drain()
+    messages = await inbox("staff", worker)
+    assert len(messages) == 1
+    assert "王秀英" in messages[0]["body"] and "3月9日" in messages[0]["body"] and "已8天" in messages[0]["body"] and "137" not in messages[0]["body"]
+    assert await inbox("staff", y.staff["leader"]["id"]) == []
+    async with y.client("worker") as client:
+        alerts = (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json()
+        assert [(a["name"], a["level"], a["due_on"]) for a in alerts] == [("王秀英", "visitor", "2026-03-09")]
+
+        # a phone call is a contact: the interval starts again and the alert ends
+        y.at(2026, 3, 10, 15, 0)
+        visit = await client.post(
+            f"/api/communities/yajuyuan/elder_care/elders/{elder['id']}/visits",
+            json={"method": "phone", "findings": {"health": {"status": "concern", "note": "膝盖疼"}, "needs_list": ["companionship"]},
+                  "follow_up_needed": True, "follow_up_note": "联系家庭医生"},
+        )
+        assert visit.status_code == 201, visit.text
+        assert visit.json()["visitor"] == {"kind": "staff", "id": worker, "name": "陈网格"}
+        assert visit.json()["concerns"] == 1
+        assert (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json() == []
+        again = (await client.get(f"/api/communities/yajuyuan/elder_care/elders/{elder['id']}")).json()
+        assert again["plan"]["last_contact_on"] == "2026-03-10" and again["plan"]["next_due_on"] == "2026-03-17"
+        assert again["plan"]["status"] == "ok"
+
+    y.at(2026, 3, 11)
+    assert (await y.run_check()).overdue == 0
+    await y.engine.drain()
+    assert len(await inbox("staff", worker)) == 1  # nothing new
+
+
+async def test_missing_twice_escalates_to_the_grid_leader(yajuyuan):
+    y = yajuyuan
+    async with y.client("admin") as client:
+        elder = await register(client, y.residents["王秀英"]["id"], visitor_resident_id=y.residents["李娜"]["id"])
+    assert elder["visitor"] == {"kind": "resident", "id": y.residents["李娜"]["id"], "name": "李娜"}
+
+    y.at(2026, 3, 10)  # first miss: the volunteer is reminded
+    first = await y.run_check()
+    assert (first.reminded, first.escalated) == (1, 0)
+    await y.engine.drain()
+    y.at(2026, 3, 16)  # the second interval's due day: nothing new yet
+    assert (await y.run_check()).reminded == 0
+    y.at(2026, 3, 17)  # second miss: the volunteer again (new due date) and the grid leader
+    second = await y.run_check()
+    assert (second.reminded, second.escalated) == (1, 1)
+    assert (await y.run_check()).escalated == 0
+    await y.engine.drain()
+    volunteer = await inbox("resident", y.residents["李娜"]["id"])
+    assert len(volunteer) == 2
+    leader = await inbox("staff", y.staff["leader"]["id"])
+    assert len(leader) == 1 and "连续2个探访周期" in leader[0]["body"] and "李娜" in leader[0]["body"]
+    # the other grid's leader hears nothing of it
+    assert await inbox("staff", y.staff["leader_b"]["id"]) == []
+
+    async with y.client("leader") as client:
+        alerts = (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json()
+        assert sorted((a["level"], a["due_on"]) for a in alerts) == [
+            ("escalation", "2026-03-16"), ("visitor", "2026-03-09"), ("visitor", "2026-03-16"),
+        ]
+        # the grid leader visits in person: every open alert ends
+        y.at(2026, 3, 17, 10)
+        response = await client.post(f"/api/communities/yajuyuan/elder_care/elders/{elder['id']}/visits", json={"method": "home"})
+        assert response.status_code == 201
+        assert (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json() == []
+
+
+async def test_an_elder_without_a_visitor_is_the_grid_workers(yajuyuan):
+    y = yajuyuan
+    async with y.client("admin") as client:
+        await register(client, y.residents["张伟"]["id"], care_level="key")  # monthly
+    y.at(2026, 4, 2)
+    assert (await y.run_check()).reminded == 1
+    await y.engine.drain()
+    assert len(await inbox("staff", y.staff["worker"]["id"])) == 1
+
+
+async def test_a_notice_not_yet_delivered_is_withdrawn_when_the_visit_comes_first(yajuyuan):
+    y = yajuyuan
+    async with y.client("worker") as client:
+        elder = await register(client, y.residents["王秀英"]["id"], visitor_staff_id=y.staff["worker"]["id"])
+        y.at(2026, 3, 10, 6, 0)  # inside quiet hours: the notice waits
+        assert (await y.run_check()).reminded == 1
+        assert (await y.engine.drain()).deferred == 1
+        y.at(2026, 3, 10, 7, 0)
+        await client.post(f"/api/communities/yajuyuan/elder_care/elders/{elder['id']}/visits", json={"method": "video"})
+    y.at(2026, 3, 10, 8, 0)
+    await y.engine.drain()
+    assert await inbox("staff", y.staff["worker"]["id"]) == []
