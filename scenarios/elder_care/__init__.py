@@ -7,7 +7,7 @@ See docs/scenes/elder_care.md.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from meihao import Audience, Metric, Permission, Scenario, hookimpl
@@ -70,9 +70,10 @@ def _living_alone(community_id: int) -> Any:
     return _elders(community_id).where(Elder.living_alone.eq(True))
 
 
-def _over_80(community_id: int) -> Any:
-    # Built when a reminder fans out, so "today" is that day (the server's date; a day's slack at midnight UTC).
-    born_by = services.years_before(date.today(), 80)
+def _over_80(community_id: int, occurrence: str | None = None) -> Any:
+    # 80 on the day of the occurrence being reminded of (its key is its start, UTC); a preview counts today.
+    day = datetime.fromisoformat(occurrence.replace("Z", "+00:00")).date() if occurrence else date.today()
+    born_by = services.years_before(day, 80)
     return _elders(community_id).where(
         Elder.resident.is_in(Resident.select(Resident.id).where(Resident.community == community_id, Resident.birth_date <= born_by))
     )

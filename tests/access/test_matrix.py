@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,7 @@ def _build_world(directory: Path, template: Path) -> World:
             world.slugs[place] = slug
         for slug in ("alpha", "beta"):
             await enable(mh, slug, "lantern", {})
+        await _elder_care_world(mh, f, world)
         a1 = world.places["a1"]
         staff = {
             "street_admin": await f.staff("street_admin"),
@@ -91,6 +92,36 @@ def _build_world(directory: Path, template: Path) -> World:
 
     asyncio.run(build())
     return world
+
+
+async def _elder_care_world(mh: Any, f: Factories, world: World) -> None:
+    """elder_care: each place's resident is an elder with a visit; a second elder-age resident
+    per place ("甲一居民二") waits to be registered; each community has a nursing-home visit
+    with its places' residents on the roster."""
+    from meihao import Principal
+    from meihao.communities import get_community
+    from meihao.scenarios.elder_care import services as elder_care
+    from meihao.scenarios.elder_care.schemas import ElderIn, NursingHomeVisitIn, RosterIn, VisitIn
+
+    system = Principal.system()
+    for slug in ("alpha", "beta"):
+        await enable(mh, slug, "elder_care", {})
+        community = await get_community(slug)
+        places = [p for p in PLACES if world.slugs[p] == slug]
+        for place in places:
+            ids = world.places[place]
+            elder = await elder_care.register_elder(mh, system, community, ElderIn(resident_id=ids["resident_id"]))
+            ids["elder_id"] = elder.id
+            await elder_care.record_visit(mh, system, community, elder.id, VisitIn(method="phone"))
+            second = await f.resident(ids["household_id"], name=f"{world.names[place]}二", birth_date=date(1950, 1, 1))
+            ids["resident2_id"] = second["id"]
+        visit = await elder_care.create_nursing_home_visit(
+            mh, system, community,
+            NursingHomeVisitIn(starts_at=datetime(2030, 10, 1, 9), ends_at=datetime(2030, 10, 1, 11),
+                               volunteers=[RosterIn(resident_id=world.places[p]["resident_id"]) for p in places]),
+        )
+        for place in places:
+            world.places[place]["nh_visit_id"] = visit.id
 
 
 @pytest.fixture(scope="session")
@@ -170,6 +201,48 @@ COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
     ("POST", "/api/communities/{slug}/lantern/riddles"): lambda w, p: (f"/api/communities/{w.slugs[p]}/lantern/riddles", {"question": "q", "answer": "a"}),
 }
 
+# Scenario record routes: the path or body names a resident-bearing record of a scenario mounted
+# under /api/communities/{slug}/<scenario>. Outside the caller's communities the kernel's guard
+# answers 403; inside a reached community but outside the caller's grids, 404 like a missing record.
+_EC = "/api/communities/{slug}/elder_care"
+
+
+def _ec(w: World, p: str, rest: str) -> str:
+    return f"/api/communities/{w.slugs[p]}/elder_care{rest}"
+
+
+SCENARIO_RECORD_ROUTES: dict[tuple[str, str], Any] = {
+    ("POST", f"{_EC}/elders"): lambda w, p: (_ec(w, p, "/elders"), {"resident_id": w.places[p]["resident2_id"]}),
+    ("GET", f"{_EC}/elders/{{elder_id}}"): lambda w, p: (_ec(w, p, f"/elders/{w.places[p]['elder_id']}"), None),
+    ("PATCH", f"{_EC}/elders/{{elder_id}}"): lambda w, p: (_ec(w, p, f"/elders/{w.places[p]['elder_id']}"), {"care_level": "key"}),
+    ("GET", f"{_EC}/elders/{{elder_id}}/visits"): lambda w, p: (_ec(w, p, f"/elders/{w.places[p]['elder_id']}/visits"), None),
+    ("POST", f"{_EC}/elders/{{elder_id}}/visits"): lambda w, p: (_ec(w, p, f"/elders/{w.places[p]['elder_id']}/visits"), {"method": "home"}),
+    ("POST", f"{_EC}/nursing-home-visits"): lambda w, p: (
+        _ec(w, p, "/nursing-home-visits"),
+        {"starts_at": "2030-10-02T09:00:00", "ends_at": "2030-10-02T11:00:00", "volunteers": [{"resident_id": w.places[p]["resident_id"]}]},
+    ),
+    ("POST", f"{_EC}/nursing-home-visits/{{visit_id}}/roster"): lambda w, p: (
+        _ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}/roster"), {"resident_id": w.places[p]["resident2_id"]},
+    ),
+    ("DELETE", f"{_EC}/nursing-home-visits/{{visit_id}}/roster/{{resident_id}}"): lambda w, p: (
+        _ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}/roster/{w.places[p]['resident_id']}"), None,
+    ),
+}
+
+# Community routes of a scenario that the community's whole team may write (not only its admins).
+TEAM_WRITE_ROUTES = {("POST", f"{_EC}/nursing-home-visits/{{visit_id}}/cancel")}
+
+COMMUNITY_ROUTES.update({
+    ("GET", f"{_EC}/elders"): lambda w, p: (_ec(w, p, "/elders?page_size=100"), None),
+    ("GET", f"{_EC}/elders/candidates"): lambda w, p: (_ec(w, p, "/elders/candidates"), None),
+    ("GET", f"{_EC}/alerts"): lambda w, p: (_ec(w, p, "/alerts?open=false"), None),
+    ("GET", f"{_EC}/nursing-home-visits"): lambda w, p: (_ec(w, p, "/nursing-home-visits"), None),
+    ("GET", f"{_EC}/nursing-home-visits/{{visit_id}}"): lambda w, p: (_ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}"), None),
+    ("POST", f"{_EC}/nursing-home-visits/{{visit_id}}/cancel"): lambda w, p: (
+        _ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}/cancel"), None,
+    ),
+})
+
 # Routes with no resident-bearing data, each with the reason; still checked for leaks and 401.
 ORGANISATION_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/communities"): "communities and their brands are public to staff",
@@ -231,7 +304,9 @@ def _permissions(handler) -> set[str]:
 async def test_every_route_is_classified(world):
     mh, client, w = world
     routes = _routes(client.app)
-    classified = set(RECORD_ROUTES) | set(LIST_ROUTES) | set(COMMUNITY_ROUTES) | set(ORGANISATION_ROUTES) | PUBLIC_ROUTES
+    classified = (
+        set(RECORD_ROUTES) | set(SCENARIO_RECORD_ROUTES) | set(LIST_ROUTES) | set(COMMUNITY_ROUTES) | set(ORGANISATION_ROUTES) | PUBLIC_ROUTES
+    )
     assert set(routes) - classified == set(), "new routes: classify them in tests/access/test_matrix.py"
     public = {key for key, handler in routes.items() if handler.opt.get(PUBLIC)}
     assert public == PUBLIC_ROUTES
@@ -242,7 +317,7 @@ async def test_every_non_public_route_needs_a_token(world):
     for (method, template), _ in _routes(client.app).items():
         if (method, template) in PUBLIC_ROUTES:
             continue
-        builder = {**RECORD_ROUTES, **LIST_ROUTES, **COMMUNITY_ROUTES}.get((method, template))
+        builder = {**RECORD_ROUTES, **SCENARIO_RECORD_ROUTES, **LIST_ROUTES, **COMMUNITY_ROUTES}.get((method, template))
         path = builder(w, "a1")[0] if builder else template.replace("{slug}", "alpha").replace("{staff_id}", "1").replace("{activity_id}", "1").replace("{message_id}", "1").replace("{key}", "k")
         response = await client.request(method, path, headers={"Authorization": ""})
         assert response.status_code == 401, (method, path, response.text)
@@ -321,7 +396,7 @@ async def test_community_routes(world, route, role):
     headers = {"Authorization": f"Bearer {w.tokens[role]}"}
     managed = {"street_admin": {"alpha", "beta"}, "community_admin": {"alpha"}}.get(role, set())
     reached = {w.slugs[p] for p in REACH[role]}
-    writes = route[0] != "GET" and not route[1].endswith("/riddles")
+    writes = route[0] != "GET" and not route[1].endswith("/riddles") and route not in TEAM_WRITE_ROUTES
     for place in ("a1", "b1"):
         slug = w.slugs[place]
         inside = slug in (managed if writes else reached)
@@ -334,6 +409,42 @@ async def test_community_routes(world, route, role):
             assert response.status_code in (200, 201), response.text
         else:
             assert response.status_code == 403, response.text
+
+
+@pytest.mark.parametrize(("route", "role"), _case_ids(SCENARIO_RECORD_ROUTES))
+async def test_scenario_record_routes(world, route, role):
+    mh, client, w = world
+    handler = _routes(client.app)[route]
+    allowed = _permissions(handler) <= role_permissions(mh)[role] or role == "street_admin"
+    headers = {"Authorization": f"Bearer {w.tokens[role]}"}
+    reached = {w.slugs[p] for p in REACH[role]}
+    for place in PLACES:
+        if place in REACH[role]:
+            continue
+        path, body = SCENARIO_RECORD_ROUTES[route](w, place)
+        before = await _scenario_snapshot()
+        response = await client.request(route[0], path, json=body, headers=headers)
+        expected = 404 if allowed and w.slugs[place] in reached else 403
+        assert response.status_code == expected, (place, response.text)
+        assert _leaks(response.text, w, role) == []
+        assert await _scenario_snapshot() == before, f"{route} changed data outside the scope of {role}"
+        if expected == 404 and "{elder_id}" in route[1]:
+            # the same answer as for an elder that does not exist
+            missing = path.replace(f"/elders/{w.places[place]['elder_id']}", "/elders/987654")
+            nothing = await client.request(route[0], missing, json=body, headers=headers)
+            assert nothing.status_code == 404
+            assert set(nothing.json()) == set(response.json())
+    for place in sorted(REACH[role] & {"a1"}):
+        path, body = SCENARIO_RECORD_ROUTES[route](w, place)
+        response = await client.request(route[0], path, json=body, headers=headers)
+        assert response.status_code in ((200, 201, 204) if allowed else (403,)), response.text
+        assert _leaks(response.text, w, role) == []
+
+
+async def _scenario_snapshot() -> list[Any]:
+    from meihao.scenarios.elder_care.tables import Elder, NursingHomeVisit, RosterEntry, Visit
+
+    return [*await _snapshot()] + [await t.select().order_by(t.id) for t in (Elder, Visit, NursingHomeVisit, RosterEntry)]
 
 
 @pytest.mark.parametrize(("route", "role"), _case_ids(ORGANISATION_ROUTES))

@@ -1,0 +1,124 @@
+"""The register of elders and visit records through the API: rules, scope, masking, audit."""
+
+from __future__ import annotations
+
+from meihao.tables import AuditLog
+
+BASE = "/api/communities/yajuyuan/elder_care"
+
+
+async def test_registering_follows_the_rules_and_names_the_field(yajuyuan):
+    y = yajuyuan
+    async with y.client("admin") as client:
+        young = await client.post(f"{BASE}/elders", json={"resident_id": y.residents["刘建国"]["id"]})  # 56
+        assert young.status_code == 400 and young.json()["field"] == "resident_id" and "elder_age" in young.json()["detail"]
+        missing = await client.post(f"{BASE}/elders", json={"resident_id": 987654})
+        assert missing.status_code == 404 and missing.json()["field"] == "resident_id"
+        phone = await client.post(f"{BASE}/elders", json={"resident_id": y.residents["张伟"]["id"], "emergency_contact": {"phone": "12345"}})
+        assert phone.status_code == 400 and phone.json()["field"] == "emergency_contact.phone"
+        level = await client.post(f"{BASE}/elders", json={"resident_id": y.residents["张伟"]["id"], "care_level": "urgent"})
+        assert level.status_code == 400 and "care_level" in level.text
+        both = await client.post(f"{BASE}/elders", json={
+            "resident_id": y.residents["张伟"]["id"], "visitor_staff_id": y.staff["worker"]["id"], "visitor_resident_id": y.residents["李娜"]["id"],
+        })
+        assert both.status_code == 400 and both.json()["field"] == "visitor_staff_id"
+        stranger = await client.post(f"{BASE}/elders", json={"resident_id": y.residents["张伟"]["id"], "visitor_staff_id": 987654})
+        assert stranger.status_code == 404 and stranger.json()["field"] == "visitor_staff_id"
+        interval = await client.post(f"{BASE}/elders", json={"resident_id": y.residents["张伟"]["id"], "interval_days": 0})
+        assert interval.status_code == 400 and interval.json()["field"] == "interval_days"
+
+        ok = await client.post(f"{BASE}/elders", json={"resident_id": y.residents["张伟"]["id"], "disability": "partial",
+                                                      "emergency_contact": {"name": "张强", "relation": "儿子", "phone": "+86 139 1234 5678"}})
+        assert ok.status_code == 201, ok.text
+        elder = ok.json()
+        assert elder["age"] == 69 and elder["care_level"] == "key"  # disabled: 重点, monthly
+        assert elder["plan"]["interval_days"] == 30 and elder["emergency_contact"]["phone"] == "139****5678"
+        assert "13912345678" not in ok.text and "5678" in ok.text
+        again = await client.post(f"{BASE}/elders", json={"resident_id": y.residents["张伟"]["id"]})
+        assert again.status_code == 409 and again.json()["field"] == "resident_id"
+    logged = await AuditLog.select(AuditLog.action, AuditLog.target_id).where(AuditLog.action == "elder_care.elder.register")
+    assert logged == [{"action": "elder_care.elder.register", "target_id": str(elder["id"])}]
+
+
+async def test_grid_staff_see_and_change_only_the_elders_of_their_grids(yajuyuan):
+    y = yajuyuan
+    async with y.client("admin") as client:
+        ours = (await client.post(f"{BASE}/elders", json={"resident_id": y.residents["王秀英"]["id"]})).json()
+        theirs = (await client.post(f"{BASE}/elders", json={"resident_id": y.residents["赵桂兰"]["id"]})).json()
+        candidates = (await client.get(f"{BASE}/elders/candidates")).json()
+        assert [c["name"] for c in candidates] == ["张伟"]  # 60+, not yet registered; 刘建国 and 李娜 are too young
+    async with y.client("worker") as client:
+        listed = (await client.get(f"{BASE}/elders")).json()
+        assert [e["name"] for e in listed["items"]] == ["王秀英"] and listed["total"] == 1
+        hidden = await client.get(f"{BASE}/elders/{theirs['id']}")
+        missing = await client.get(f"{BASE}/elders/987654")
+        assert hidden.status_code == missing.status_code == 404 and hidden.json().keys() == missing.json().keys()
+        assert "赵桂兰" not in hidden.text
+        for method, path, body in (
+            ("PATCH", f"{BASE}/elders/{theirs['id']}", {"care_level": "general"}),
+            ("POST", f"{BASE}/elders/{theirs['id']}/visits", {"method": "home"}),
+            ("GET", f"{BASE}/elders/{theirs['id']}/visits", None),
+            ("POST", f"{BASE}/elders", {"resident_id": y.residents["赵桂兰"]["id"]}),
+        ):
+            response = await client.request(method, path, json=body)
+            assert response.status_code == 404, (method, path, response.text)
+        # a volunteer from another grid cannot be named as visitor either
+        response = await client.patch(f"{BASE}/elders/{ours['id']}", json={"visitor_resident_id": y.residents["赵桂兰"]["id"]})
+        assert response.status_code == 404 and response.json()["field"] == "visitor_resident_id"
+    async with y.client("part_time") as client:  # part-time workers visit, but do not keep the register
+        assert (await client.patch(f"{BASE}/elders/{ours['id']}", json={"care_level": "key"})).status_code == 403
+        assert (await client.post(f"{BASE}/elders/{ours['id']}/visits", json={"method": "phone"})).status_code == 201
+
+
+async def test_changing_the_plan_and_leaving_the_register(yajuyuan):
+    y = yajuyuan
+    async with y.client("admin") as client:
+        elder = (await client.post(f"{BASE}/elders", json={"resident_id": y.residents["王秀英"]["id"]})).json()
+        assert elder["plan"]["next_due_on"] == "2026-03-09"
+        longer = (await client.patch(f"{BASE}/elders/{elder['id']}", json={"interval_days": 14})).json()
+        assert longer["plan"] == {**elder["plan"], "interval_days": 14, "follows_care_level": False, "next_due_on": "2026-03-16"}
+        back = (await client.patch(f"{BASE}/elders/{elder['id']}", json={"interval_days": None, "visitor_staff_id": y.staff["worker"]["id"]})).json()
+        assert back["plan"]["next_due_on"] == "2026-03-09" and back["visitor"]["name"] == "陈网格"
+        volunteer = (await client.patch(f"{BASE}/elders/{elder['id']}", json={"visitor_resident_id": y.residents["李娜"]["id"]})).json()
+        assert volunteer["visitor"] == {"kind": "resident", "id": y.residents["李娜"]["id"], "name": "李娜"}
+        no_reason = await client.patch(f"{BASE}/elders/{elder['id']}", json={"active": False})
+        assert no_reason.status_code == 400 and no_reason.json()["field"] == "ended_reason"
+        y.at(2026, 3, 20)
+        assert (await y.run_check()).reminded == 1
+        gone = (await client.patch(f"{BASE}/elders/{elder['id']}", json={"active": False, "ended_reason": "nursing_home"})).json()
+        assert gone["active"] is False and gone["plan"]["status"] == "ended"
+        assert (await client.get(f"{BASE}/alerts")).json() == []
+        assert (await client.get(f"{BASE}/elders")).json()["total"] == 0
+        assert (await client.get(f"{BASE}/elders?active=false")).json()["total"] == 1
+        visit = await client.post(f"{BASE}/elders/{elder['id']}/visits", json={"method": "home"})
+        assert visit.status_code == 400 and visit.json()["field"] == "elder_id"
+    y.at(2026, 4, 20)
+    assert (await y.run_check()).overdue == 0
+
+
+async def test_visit_records_check_their_input(yajuyuan):
+    y = yajuyuan
+    async with y.client("worker") as client:
+        elder = (await client.post(f"{BASE}/elders", json={"resident_id": y.residents["王秀英"]["id"]})).json()
+        visits = f"{BASE}/elders/{elder['id']}/visits"
+        for body, field in (
+            ({"method": "letter"}, "method"),
+            ({"method": "home", "visited_at": "2026-03-05T10:00:00"}, "visited_at"),  # the future
+            ({"method": "home", "findings": {"needs_list": ["money"]}}, "findings.needs_list"),
+            ({"method": "home", "findings": {"health": {"status": "bad"}}}, "findings.health.status"),
+            ({"method": "home", "visitor_resident_id": 987654}, "visitor_resident_id"),
+        ):
+            response = await client.post(visits, json=body)
+            assert response.status_code == 400 or response.status_code == 404, (body, response.text)
+            assert field in response.text, (body, response.text)
+        # a visit made yesterday by the volunteer, recorded today
+        response = await client.post(visits, json={
+            "method": "home", "visited_at": "2026-03-01T16:00:00", "visitor_resident_id": y.residents["李娜"]["id"],
+            "findings": {"housing_safety": {"status": "concern", "note": "燃气灶老化"}, "carers": {"status": "concern", "note": "子女外地"}},
+        })
+        assert response.status_code == 201, response.text
+        assert response.json()["concerns"] == 2 and response.json()["visitor"]["name"] == "李娜"
+        listed = (await client.get(visits)).json()
+        assert [v["findings"]["housing_safety"]["note"] for v in listed] == ["燃气灶老化"]
+        plan = (await client.get(f"{BASE}/elders/{elder['id']}")).json()["plan"]
+        assert plan["last_contact_on"] == "2026-03-01" and plan["next_due_on"] == "2026-03-08"
