@@ -23,6 +23,8 @@ from meihao.tables import Building, Household, Resident
 from meihao.testing import Factories, boot_for_tests, settings_for_tests
 from meihao.web.app import create_app
 from tests.sample_plugins import lantern
+from tests.scenarios.culture import matrix as culture_matrix
+from tests.scenarios.markets import matrix as markets_matrix
 
 ROLES = ["street_admin", "community_admin", "grid_leader", "grid_worker", "grid_part_time", "dispatched", "department_staff"]
 
@@ -75,6 +77,8 @@ def _build_world(directory: Path, template: Path) -> World:
         for slug in ("alpha", "beta"):
             await enable(mh, slug, "lantern", {})
         await _elder_care_world(mh, f, world)
+        for scene in SCENE_MATRICES:  # their worlds and routes: tests/scenarios/<name>/matrix.py
+            await scene.populate(mh, world, PLACES)
         a1 = world.places["a1"]
         staff = {
             "street_admin": await f.staff("street_admin"),
@@ -242,6 +246,12 @@ COMMUNITY_ROUTES.update({
         _ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}/cancel"), None,
     ),
 })
+
+# markets and culture keep their part of the matrix beside their tests (same rules as above).
+SCENE_MATRICES = (markets_matrix, culture_matrix)
+for _scene in SCENE_MATRICES:
+    SCENARIO_RECORD_ROUTES.update(_scene.RECORD_ROUTES)
+    COMMUNITY_ROUTES.update(_scene.COMMUNITY_ROUTES)
 
 # Routes with no resident-bearing data, each with the reason; still checked for leaks and 401.
 ORGANISATION_ROUTES: dict[tuple[str, str], str] = {
@@ -444,7 +454,8 @@ async def test_scenario_record_routes(world, route, role):
 async def _scenario_snapshot() -> list[Any]:
     from meihao.scenarios.elder_care.tables import Elder, NursingHomeVisit, RosterEntry, Visit
 
-    return [*await _snapshot()] + [await t.select().order_by(t.id) for t in (Elder, Visit, NursingHomeVisit, RosterEntry)]
+    tables = (Elder, Visit, NursingHomeVisit, RosterEntry, *(t for scene in SCENE_MATRICES for t in scene.TABLES))
+    return [*await _snapshot()] + [await t.select().order_by(t.id) for t in tables]
 
 
 @pytest.mark.parametrize(("route", "role"), _case_ids(ORGANISATION_ROUTES))
