@@ -1,0 +1,47 @@
+"""The markets demo data, and what switching the scenario off and on does to reminders."""
+
+from __future__ import annotations
+
+from meihao import scenario_settings
+from meihao.scenarios.markets.tables import Application, Market, MarketDay, Proceeds
+
+P = "/api/communities/huayang/markets"
+
+
+async def test_demo_data_fills_a_year_of_markets_and_makes_reminders_fall_due(huayang):
+    w = huayang
+    w.at(2026, 6, 17, 10, 0)  # a Wednesday; the special starts tomorrow
+    settings = await scenario_settings(w.mh, w.community["id"], "markets")
+    await w.mh.plugins.demo_data(w.community, "markets", settings, 1169, w.mh)
+    markets = await Market.select().where(Market.community == w.community["id"]).order_by(Market.id)
+    assert [m["name"] for m in markets] == ["睦邻善市公益市集", "睦邻善市·便民专场"]
+    held = await MarketDay.count().where(MarketDay.market == markets[0]["id"], MarketDay.status == "closed")
+    assert held == 6  # the second Saturdays of January to June
+    assert await Proceeds.count() > 0
+    async with w.client("admin") as admin:
+        year = (await admin.get(f"{P}/proceeds")).json()
+        assert float(year["total"]) > 0 and year["markets"][0]["days"] == 6
+        special = (await admin.get(f"{P}/markets/{markets[1]['id']}")).json()
+        assert special["next_days"][0]["day"] == "2026-06-18"
+    approved = await Application.count().where(Application.market == markets[1]["id"], Application.status == "approved")
+    assert approved == 6  # 6 residents and 2 merchants applied, the last two left for the organiser
+    result = await w.engine.drain()
+    assert result.recipients >= 6  # the whole community hears of tomorrow's special, applicants get their notices
+
+
+async def test_switching_markets_off_stops_reminders_and_on_brings_them_back(huayang):
+    w = huayang
+    async with w.client("admin") as admin:
+        market = (await admin.post(f"{P}/markets", json={
+            "venue": "华阳小区中心广场", "rrule": "FREQ=WEEKLY;BYDAY=SA", "first_day": "2026-03-07"})).json()
+        await w.engine.drain()
+    async with w.client() as street:
+        assert (await street.delete("/api/communities/huayang/scenarios/markets")).status_code == 200
+        w.at(2026, 3, 6, 9, 0)
+        assert (await w.engine.drain()).recipients == 0
+        assert (await street.put("/api/communities/huayang/scenarios/markets", json={"settings": {}})).status_code == 200
+        again = (await street.get(f"{P}/markets/{market['id']}")).json()
+        assert again["status"] == "active" and again["activity_id"] != market["activity_id"]
+        assert [d["day"] for d in (await street.get(f"{P}/markets/{market['id']}/days")).json()][:2] == ["2026-03-07", "2026-03-14"]
+        assert (await w.engine.drain()).recipients == 6  # tomorrow's market, once
+        assert (await w.engine.drain()).recipients == 0
