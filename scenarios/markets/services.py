@@ -247,6 +247,7 @@ async def update_market(mh: Any, community: dict[str, Any], market_id: int, patc
             for day in await MarketDay.select(MarketDay.id).where(
                 MarketDay.market == market_id, MarketDay.capacity.is_null(), MarketDay.starts_at > now, MarketDay.status != "cancelled"
             ):
+                await _lock_day(mh, day["id"])
                 await _promote(mh, day["id"], principal)
     return await get_market(mh, community, market_id)
 
@@ -474,7 +475,7 @@ async def _applications_out(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "market_id": r["market"],
             "market_day_id": r["market_day"],
             "day": r["day"],
-            "applicant_kind": "resident" if r["resident"] else "merchant",
+            "applicant_kind": "merchant" if r["merchant"] else "resident",
             "applicant_name": r["resident_name"] or r["merchant_name"] or "",
             "resident_id": r["resident"],
             "merchant_id": r["merchant"],

@@ -93,8 +93,9 @@ class Application(Table, tablename="markets_application"):
     community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
     market = ForeignKey(Market, on_delete=OnDelete.cascade, index=True)
     market_day = ForeignKey(MarketDay, on_delete=OnDelete.cascade, index=True)
-    resident = ForeignKey(Resident, on_delete=OnDelete.cascade, null=True, default=None, index=True)
-    merchant = ForeignKey(Merchant, on_delete=OnDelete.cascade, null=True, default=None, index=True)
+    # A resident or merchant removed from the register leaves the stall and its proceeds on record.
+    resident = ForeignKey(Resident, on_delete=OnDelete.set_null, null=True, default=None, index=True)
+    merchant = ForeignKey(Merchant, on_delete=OnDelete.set_null, null=True, default=None, index=True)
     contact = ForeignKey(Resident, on_delete=OnDelete.set_null, null=True, default=None, index=True)
     grid = ForeignKey(Grid, on_delete=OnDelete.restrict, null=True, default=None, index=True)
     goods = Varchar(length=200)

@@ -1277,7 +1277,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": Resident,
-            "on_delete": OnDelete.cascade,
+            "on_delete": OnDelete.set_null,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": True,
@@ -1301,7 +1301,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": Merchant,
-            "on_delete": OnDelete.cascade,
+            "on_delete": OnDelete.set_null,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": True,
