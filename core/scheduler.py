@@ -82,7 +82,12 @@ def build_trigger(job: Job, tz: str, start_time: datetime | None = None) -> Trig
     kind, kwargs = job.trigger
     try:
         if kind == "cron":
-            return CronTrigger(**kwargs, timezone=ZoneInfo(tz), **({"start_time": start_time} if start_time else {}))
+            # APScheduler 4.0.0a6 reads the first fire's fields off start_time's own wall clock
+            # (default: the machine's zone), then stamps them with the trigger's zone: on a UTC
+            # server a community cron job would first fire a day late or at a time already past.
+            zone = ZoneInfo(tz)
+            start = (start_time or datetime.now(timezone.utc)).astimezone(zone)
+            return CronTrigger(**kwargs, timezone=zone, start_time=start)
         if kind == "interval":
             return IntervalTrigger(**kwargs, **({"start_time": start_time} if start_time else {}))
         if kind == "date":
