@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import Metric, Permission, Scenario, hookimpl
+from meihao import Metric, Permission, Principal, Scenario, hookimpl
 
 from . import services
 from .jobs import JOBS
@@ -85,8 +85,6 @@ async def meihao_demo_data(community: dict[str, Any], settings: CultureSettings,
 
 @hookimpl
 async def meihao_metrics(community: dict[str, Any], meihao: Any) -> list[Metric]:
-    from meihao import Principal
-
     figures = await services.summary(meihao, community, services.this_year(meihao, community), Principal.system())
     return [
         Metric("shows_delivered", "今年已演出场次", "Shows delivered this year", figures["shows_delivered"]),
