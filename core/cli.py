@@ -116,7 +116,7 @@ def serve(host: str | None, port: int | None) -> None:
     pending = asyncio.run(_pending(mh))
     if pending:
         raise MeihaoError(f"{len(pending)} migration(s) pending; run `meihao migrate` first")
-    click.echo(f"meihao serving on http://{host}:{port} (API docs at /schema)")
+    click.echo(f"meihao serving on http://{host}:{port} (OpenAPI at /schema, API docs at /schema/swagger)")
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 import msgspec
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,62}$", description="lower-case letters, digits and -")]
+#: A row id: a 64-bit integer, so a bigger number is a 400 naming the field, not a database error.
+Id = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Tag = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 Gender = Literal["male", "female"]
@@ -86,7 +88,7 @@ class HouseholdOut(msgspec.Struct):
 
 
 class ResidentIn(msgspec.Struct, forbid_unknown_fields=True):
-    household_id: int
+    household_id: Id
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     gender: Gender
     birth_date: date
@@ -106,7 +108,7 @@ class ResidentPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class MoveIn(msgspec.Struct, forbid_unknown_fields=True):
-    household_id: int
+    household_id: Id
 
 
 class ResidentOut(msgspec.Struct):

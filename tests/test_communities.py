@@ -24,6 +24,16 @@ async def test_health(meihao_client):
     assert response.json() == {"status": "ok"}
 
 
+async def test_health_is_503_when_the_database_does_not_answer(meihao_client, monkeypatch):
+    async def broken(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(Community, "count", lambda *a, **k: broken())
+    response = await meihao_client.get("/health")
+    assert response.status_code == 503
+    assert "database" in response.json()["detail"]
+
+
 # -- communities and brands ----------------------------------------------------
 
 

@@ -411,3 +411,34 @@ async def test_unknown_resident_is_404(meihao_client, method, url, json):
     response = await meihao_client.request(method, url, json=json)
     assert response.status_code == 404
     assert "resident 9999 not found" in response.json()["detail"]
+
+
+HUGE = "9" * 20  # bigger than any 64-bit row id
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "json", "field"),
+    [
+        ("GET", f"/api/residents/{HUGE}", None, "resident_id"),
+        ("PATCH", f"/api/residents/{HUGE}", {"name": "新"}, "resident_id"),
+        ("DELETE", f"/api/residents/{HUGE}", None, "resident_id"),
+        ("GET", f"/api/residents?grid={HUGE}", None, "grid"),
+        ("GET", f"/api/residents?household={HUGE}", None, "household"),
+        ("GET", f"/api/residents?page={HUGE}", None, "page"),
+        ("GET", f"/api/grids/{HUGE}/buildings", None, "grid_id"),
+        ("POST", f"/api/grids/{HUGE}/buildings", {"name": "1号楼"}, "grid_id"),
+        ("GET", f"/api/buildings/{HUGE}/households", None, "building_id"),
+        ("POST", "/api/residents", {"household_id": int(HUGE), "name": "王", "gender": "female", "birth_date": "1960-05-17", "id_card": "x"}, "household_id"),
+    ],
+)
+async def test_numbers_too_big_for_an_id_are_400_not_500(meihao_client, method, url, json, field):
+    response = await meihao_client.request(method, url, json=json)
+    assert response.status_code == 400, response.text
+    assert field_named(response) == field
+
+
+async def test_move_to_a_household_id_too_big_is_400(meihao_client, factories, place):
+    resident = await factories.resident(place["household_id"])
+    response = await meihao_client.post(f"/api/residents/{resident['id']}/move", json={"household_id": int(HUGE)})
+    assert response.status_code == 400
+    assert "household_id" in response.text

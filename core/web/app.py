@@ -14,6 +14,7 @@ from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
 from litestar.params import FromPath
 
 from .. import __version__
@@ -108,7 +109,19 @@ def create_app(mh: Meihao, *, debug: bool = False) -> Litestar:
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         exception_handlers={MeihaoError: meihao_error_response},
         lifespan=[lifespan],
-        openapi_config=OpenAPIConfig(title="meihao 美好", version=__version__, path="/schema"),
+        # GET /schema is the OpenAPI document itself (what tools and `curl` expect);
+        # the pages for people are at /schema/redoc and /schema/swagger.
+        openapi_config=OpenAPIConfig(
+            title="meihao 美好",
+            version=__version__,
+            path="/schema",
+            render_plugins=[
+                JsonRenderPlugin(path=["/", "/openapi.json"]),
+                YamlRenderPlugin(),
+                RedocRenderPlugin(),
+                SwaggerRenderPlugin(),
+            ],
+        ),
         state=State({"meihao": mh}),
         debug=debug,
     )

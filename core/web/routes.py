@@ -14,12 +14,12 @@ from typing import Annotated, Any, TypeVar
 
 from litestar import Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.response import Stream
 
 from .. import access, communities, community_scenarios, residents
 from ..access import PUBLIC, Principal, audit, requires
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict, DatabaseUnavailable, InvalidInput
 from ..runtime import Meihao
 from ..schemas import (
     AssignmentIn,
@@ -54,13 +54,23 @@ from ..schemas import (
 from ..tables import AuditLog, Community, CommunityScenario, Department
 
 S = TypeVar("S")
+
+#: Row ids are 64-bit integers: a bigger number is a 400 naming the parameter, not a database error.
+MAX_ID = 2**63 - 1
+PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
+#: Beyond this the row offset of a page no longer fits the database's integers.
+PageNumber = Annotated[int, QueryParameter(ge=1, le=10**9)]
 Caller = NamedDependency[Principal]
 
 
 @get("/health", tags=["kernel"], opt={PUBLIC: True})
 async def health() -> dict[str, str]:
-    """Liveness and database check."""
-    await Community.count()
+    """Liveness and database check: 503 when the database does not answer."""
+    try:
+        await Community.count()
+    except Exception as err:  # drivers raise their own types (sqlite3, asyncpg, OSError)
+        raise DatabaseUnavailable(f"the database does not answer: {type(err).__name__}: {err}") from err
     return {"status": "ok"}
 
 
@@ -170,22 +180,22 @@ async def create_grid(slug: FromPath[str], data: JSONBody[GridIn], meihao: Named
 
 
 @get("/api/grids/{grid_id:int}/buildings", tags=["register"], guards=[requires("meihao.register.read")])
-async def list_buildings(grid_id: FromPath[int], principal: Caller) -> list[BuildingOut]:
+async def list_buildings(grid_id: PathId, principal: Caller) -> list[BuildingOut]:
     return [_out(BuildingOut, b) for b in await communities.list_buildings(grid_id, principal)]
 
 
 @post("/api/grids/{grid_id:int}/buildings", tags=["register"], guards=[requires("meihao.register.write")])
-async def create_building(grid_id: FromPath[int], data: JSONBody[BuildingIn], meihao: NamedDependency[Meihao], principal: Caller) -> BuildingOut:
+async def create_building(grid_id: PathId, data: JSONBody[BuildingIn], meihao: NamedDependency[Meihao], principal: Caller) -> BuildingOut:
     return BuildingOut(**await communities.create_building(meihao, grid_id, data, principal))
 
 
 @get("/api/buildings/{building_id:int}/households", tags=["register"], guards=[requires("meihao.register.read")])
-async def list_households(building_id: FromPath[int], principal: Caller) -> list[HouseholdOut]:
+async def list_households(building_id: PathId, principal: Caller) -> list[HouseholdOut]:
     return [_out(HouseholdOut, h) for h in await communities.list_households(building_id, principal)]
 
 
 @post("/api/buildings/{building_id:int}/households", tags=["register"], guards=[requires("meihao.register.write")])
-async def create_household(building_id: FromPath[int], data: JSONBody[HouseholdIn], meihao: NamedDependency[Meihao], principal: Caller) -> HouseholdOut:
+async def create_household(building_id: PathId, data: JSONBody[HouseholdIn], meihao: NamedDependency[Meihao], principal: Caller) -> HouseholdOut:
     return HouseholdOut(**await communities.create_household(meihao, building_id, data, principal))
 
 
@@ -208,14 +218,14 @@ async def list_residents(
     principal: Caller,
     community: FromQuery[str | None] = None,
     # named as in the query string, so that a validation error names what the caller sent
-    grid: FromQuery[int | None] = None,
-    building: FromQuery[int | None] = None,
-    household: FromQuery[int | None] = None,
+    grid: QueryId = None,
+    building: QueryId = None,
+    household: QueryId = None,
     tag: FromQuery[str | None] = None,
     min_age: FromQuery[int | None] = None,
     max_age: FromQuery[int | None] = None,
     name: FromQuery[str | None] = None,
-    page: FromQuery[int] = 1,
+    page: PageNumber = 1,
     page_size: FromQuery[int | None] = None,
 ) -> Page[ResidentOut]:
     """Residents in the caller's scope, filtered and paginated; ID-card and phone numbers are masked."""
@@ -230,8 +240,8 @@ async def export_residents(
     meihao: NamedDependency[Meihao],
     principal: Caller,
     community: FromQuery[str | None] = None,
-    grid: FromQuery[int | None] = None,
-    building: FromQuery[int | None] = None,
+    grid: QueryId = None,
+    building: QueryId = None,
     tag: FromQuery[str | None] = None,
     min_age: FromQuery[int | None] = None,
     max_age: FromQuery[int | None] = None,
@@ -257,28 +267,28 @@ async def create_resident(data: JSONBody[ResidentIn], meihao: NamedDependency[Me
 
 
 @get("/api/residents/{resident_id:int}", tags=["residents"], guards=[requires("meihao.resident.read")])
-async def get_resident(resident_id: FromPath[int], principal: Caller) -> ResidentOut:
+async def get_resident(resident_id: PathId, principal: Caller) -> ResidentOut:
     return ResidentOut(**await residents.get_resident(resident_id, principal))
 
 
 @patch("/api/residents/{resident_id:int}", tags=["residents"], guards=[requires("meihao.resident.write")])
-async def update_resident(resident_id: FromPath[int], data: JSONBody[ResidentPatch], meihao: NamedDependency[Meihao], principal: Caller) -> ResidentOut:
+async def update_resident(resident_id: PathId, data: JSONBody[ResidentPatch], meihao: NamedDependency[Meihao], principal: Caller) -> ResidentOut:
     return ResidentOut(**await residents.update_resident(meihao, resident_id, data, principal))
 
 
 @post("/api/residents/{resident_id:int}/move", tags=["residents"], status_code=200, guards=[requires("meihao.resident.write")])
-async def move_resident(resident_id: FromPath[int], data: JSONBody[MoveIn], meihao: NamedDependency[Meihao], principal: Caller) -> ResidentOut:
+async def move_resident(resident_id: PathId, data: JSONBody[MoveIn], meihao: NamedDependency[Meihao], principal: Caller) -> ResidentOut:
     """Move a resident to another household (and so, perhaps, another building, grid or community)."""
     return ResidentOut(**await residents.move_resident(meihao, resident_id, data.household_id, principal))
 
 
 @delete("/api/residents/{resident_id:int}", tags=["residents"], guards=[requires("meihao.resident.write")])
-async def delete_resident(resident_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> None:
+async def delete_resident(resident_id: PathId, meihao: NamedDependency[Meihao], principal: Caller) -> None:
     await residents.delete_resident(meihao, resident_id, principal)
 
 
 @post("/api/residents/{resident_id:int}/reveal", tags=["residents"], status_code=200, guards=[requires("meihao.resident.reveal")])
-async def reveal_resident_field(resident_id: FromPath[int], data: JSONBody[RevealIn], meihao: NamedDependency[Meihao], principal: Caller) -> RevealOut:
+async def reveal_resident_field(resident_id: PathId, data: JSONBody[RevealIn], meihao: NamedDependency[Meihao], principal: Caller) -> RevealOut:
     """Show one masked field (``id_card`` or ``phone``) of one resident, with a reason; written to the audit log."""
     value = await residents.reveal(meihao, resident_id, data.field, data.reason, principal)
     return RevealOut(resident_id=resident_id, field=data.field, value=value)
@@ -303,7 +313,7 @@ async def create_staff(data: JSONBody[StaffIn], meihao: NamedDependency[Meihao],
 
 
 @post("/api/staff/{staff_id:int}/assignments", tags=["staff"], guards=[requires("meihao.staff.manage")])
-async def add_assignment(staff_id: FromPath[int], data: JSONBody[AssignmentIn], meihao: NamedDependency[Meihao], principal: Caller) -> StaffOut:
+async def add_assignment(staff_id: PathId, data: JSONBody[AssignmentIn], meihao: NamedDependency[Meihao], principal: Caller) -> StaffOut:
     spec = access.AssignmentSpec(data.role, data.community, data.grid_id, data.department)
     return StaffOut(**await access.add_assignment(meihao, principal, staff_id, spec))
 
@@ -327,13 +337,13 @@ async def create_department(data: JSONBody[DepartmentIn], meihao: NamedDependenc
 @get("/api/audit", tags=["audit"], guards=[requires("meihao.audit.read")])
 async def read_audit_log(
     meihao: NamedDependency[Meihao],
-    staff_id: Annotated[int | None, QueryParameter(name="staff")] = None,
+    staff_id: Annotated[int | None, QueryParameter(name="staff", ge=1, le=MAX_ID)] = None,
     action: FromQuery[str | None] = None,
     target_type: FromQuery[str | None] = None,
     target_id: FromQuery[str | None] = None,
     since: FromQuery[datetime | None] = None,
     until: FromQuery[datetime | None] = None,
-    page: FromQuery[int] = 1,
+    page: PageNumber = 1,
     page_size: FromQuery[int | None] = None,
 ) -> Page[AuditOut]:
     """The audit log, newest first, filtered. It is append-only: there is no route to change it."""
