@@ -60,7 +60,7 @@ async def fill(mh: Any, community: dict[str, Any], settings: MarketsSettings, se
     volunteers = [r["resident"] for r in await ResidentTag.select(ResidentTag.resident).where(
         ResidentTag.tag == "volunteer", ResidentTag.resident.community == community["id"])]
     others = [r["id"] for r in await Resident.select(Resident.id).where(Resident.community == community["id"]).limit(2000)]
-    pool = volunteers + others
+    pool = list(dict.fromkeys(volunteers + others))  # volunteers are among the others too: once each
     if not pool:
         return
     now_local = services.local_now(mh, community)
