@@ -25,6 +25,13 @@ from .people import HouseholdPlan, IdCardIssuer, PeopleMaker
 from .profile import CommunitySpec, DemoProfile
 
 @dataclass
+class Timing:
+    total: float
+    register: float  # departments, communities, the grid register, residents and tags
+    scenes: dict[str, float]  # scenario -> switching on and its demo data, over all communities
+
+
+@dataclass
 class BuiltCommunity:
     spec: CommunitySpec
     grids: int = 0
@@ -56,7 +63,7 @@ async def build_demo(mh: Meihao, profile: DemoProfile, *, residents: int = 20_00
                 f"the demo communities {', '.join(s for s in slugs if s in existing)} exist but "
                 f"{', '.join(missing)} do not; build the demo into a fresh database"
             )
-        enabled, not_installed = await _enable_scenarios(mh, profile, seed)
+        enabled, not_installed, _ = await _enable_scenarios(mh, profile, seed)
         return _summary_existing(profile, await _resident_count(slugs), enabled, not_installed, time.perf_counter() - started)
 
     as_of = profile.as_of or date(today_in(profile.timezone).year, 1, 1)
@@ -82,10 +89,12 @@ async def build_demo(mh: Meihao, profile: DemoProfile, *, residents: int = 20_00
                     built.append(await _build_community(mh, writer, profile, spec, maker, count, as_of, advance))
     except UNIQUE_VIOLATIONS as err:  # another run (or a registration) wrote the same rows meanwhile
         raise Conflict(f"the demo was not built: the database changed while it was being built ({err}); run it again") from err
-    enabled, not_installed = await _enable_scenarios(mh, profile, seed)
+    register_seconds = time.perf_counter() - started
+    enabled, not_installed, scene_seconds = await _enable_scenarios(mh, profile, seed)
     for community in built:
         community.enabled = enabled.get(community.spec.slug, [])
-    return _summary_built(profile, built, departments, not_installed, seed, as_of, time.perf_counter() - started)
+    timing = Timing(time.perf_counter() - started, register_seconds, scene_seconds)
+    return _summary_built(profile, built, departments, not_installed, seed, as_of, timing)
 
 
 # -- writing ------------------------------------------------------------------
@@ -258,13 +267,17 @@ async def _resident_count(slugs: list[str]) -> int:
 # -- scenarios ----------------------------------------------------------------
 
 
-async def _enable_scenarios(mh: Meihao, profile: DemoProfile, seed: int) -> tuple[dict[str, list[str]], list[str]]:
+async def _enable_scenarios(
+    mh: Meihao, profile: DemoProfile, seed: int
+) -> tuple[dict[str, list[str]], list[str], dict[str, float]]:
     """Switch on each wanted, installed scenario never switched for the community; fill it with demo data.
 
-    A scenario switched on and off before is left as it is. Returns (slug -> enabled, not installed).
+    A scenario switched on and off before is left as it is.
+    Returns (slug -> enabled, not installed, scenario -> seconds its set-up and demo data took).
     """
     enabled: dict[str, list[str]] = {}
     not_installed: list[str] = []
+    seconds: dict[str, float] = {}
     installed = mh.plugins.scenarios
     for spec in profile.communities:
         community = await get_community(spec.slug)
@@ -276,12 +289,14 @@ async def _enable_scenarios(mh: Meihao, profile: DemoProfile, seed: int) -> tupl
             if await scenario_state(community["id"], name) is not None:
                 continue
             # One transaction: a plugin whose demo data fails leaves the scenario off, to retry next run.
+            started = time.perf_counter()
             async with mh.db.transaction():
                 await enable(mh, spec.slug, name, None)
                 settings = await scenario_settings(mh, community["id"], name)
                 await mh.plugins.demo_data(community, name, settings, seed, mh)
             enabled.setdefault(spec.slug, []).append(name)
-    return enabled, not_installed
+            seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
+    return enabled, not_installed, seconds
 
 
 # -- progress and summary -------------------------------------------------------
@@ -319,11 +334,13 @@ def _summary_built(
     not_installed: list[str],
     seed: int,
     as_of: date,
-    seconds: float,
+    timing: Timing,
 ) -> str:
     residents = sum(c.residents for c in built)
+    split = f"register {timing.register:.1f} s, scenes {sum(timing.scenes.values()):.1f} s; " if timing.scenes else ""
     lines = [
-        f"Built the demo sub-district{' ' + profile.name if profile.name else ''} in {seconds:.1f} s (seed {seed}, ages as of {as_of}):",
+        f"Built the demo sub-district{' ' + profile.name if profile.name else ''} in {timing.total:.1f} s "
+        f"({split}seed {seed}, ages as of {as_of}):",
         f"  {departments} department(s)",
     ]
     for c in built:
@@ -337,6 +354,9 @@ def _summary_built(
         f"  total: {len(built)} communities, {sum(c.grids for c in built)} grids, {sum(c.buildings for c in built)} buildings, "
         f"{sum(c.households for c in built):,} households, {residents:,} residents"
     )
+    if timing.scenes:
+        slowest = sorted(timing.scenes.items(), key=lambda item: -item[1])
+        lines.append("  scenes' set-up and demo data: " + ", ".join(f"{name} {s:.1f} s" for name, s in slowest))
     if not_installed:
         lines.append(f"  not installed, so not enabled: {', '.join(not_installed)}")
     return "\n".join(lines)
