@@ -16,7 +16,7 @@ from .errors import MeihaoError
 T = TypeVar("T")
 
 #: Commands the kernel owns; plugins cannot replace them.
-KERNEL_COMMANDS = ("migrate", "serve", "demo", "plugins", "community", "user", "keygen", "makemigrations", "jobs", "remind", "worker")
+KERNEL_COMMANDS = ("migrate", "serve", "demo", "plugins", "community", "user", "keygen", "makemigrations", "jobs", "remind", "worker", "doctor")
 
 
 class MeihaoGroup(click.Group):
@@ -248,6 +248,25 @@ async def create_user(username: str, name: str, role: str, community: str | None
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@run_async
+async def doctor(as_json: bool) -> None:
+    """Check configuration, plugins, database, migrations and the scheduler; say what to fix.
+
+    Exits 1 when a check fails (warnings alone exit 0).
+    """
+    from .doctor import diagnose, healthy, render
+
+    checks = await diagnose()
+    if as_json:
+        click.echo(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2))
+    else:
+        click.echo(render(checks))
+    if not healthy(checks):
+        sys.exit(1)
+
+
+@cli.command()
 def keygen() -> None:
     """Print a new key for MEIHAO_DATA_KEY."""
     from cryptography.fernet import Fernet
@@ -342,7 +361,7 @@ def main(argv: list[str] | None = None) -> None:
         mh = boot()
         mh.plugins.extend_cli(cli)
     except MeihaoError as err:
-        if args[:1] == ["keygen"]:  # making the missing key must work without one
+        if args[:1] in (["keygen"], ["doctor"]):  # making the missing key, or saying what is wrong, works without one
             mh = None
         else:
             click.echo(f"Error: {err.message}", err=True)

@@ -28,6 +28,13 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     data_key: str = ""
     #: Plugin names that are not loaded. Essential (kernel) plugins cannot be blocked.
     disabled_plugins: list[str] = []
+    #: Most connections one process keeps open to PostgreSQL (its pool); ignored on SQLite.
+    #: Every node has its own pool: keep nodes × this below the server's max_connections.
+    database_pool_size: int = 10
+    #: When set, ``GET /metrics`` asks for ``Authorization: Bearer <this>`` (Prometheus'
+    #: ``authorization`` setting); when empty it is open: it holds counts and route
+    #: templates, no personal data, and the reverse proxy keeps it off the public side.
+    metrics_token: str = ""
     #: Address ``meihao serve`` listens on.
     host: str = "127.0.0.1"
     port: int = 8000
@@ -65,6 +72,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise ConfigurationError(
                 f"MEIHAO_DEFAULT_PAGE_SIZE must be between 1 and MEIHAO_MAX_PAGE_SIZE ({self.max_page_size}), got {self.default_page_size}",
                 field="default_page_size",
+            )
+        if self.database_pool_size < 1:
+            raise ConfigurationError(
+                f"MEIHAO_DATABASE_POOL_SIZE must be at least 1, got {self.database_pool_size}", field="database_pool_size"
             )
         if not 1 <= self.port <= 65535:
             raise ConfigurationError(f"MEIHAO_PORT must be between 1 and 65535, got {self.port}", field="port")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import io
 import os
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +39,49 @@ def sqlite_engine(path: str) -> SQLiteEngine:
     return SQLiteEngine(path=path, timeout=30)
 
 
+class MeihaoPostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine with one connection pool per event loop, and no version check.
+
+    An asyncpg pool belongs to the event loop that opened it, and one process may run
+    several loops over the same database (Litestar's test client serves the app in a
+    thread of its own; the CLI runs ``asyncio.run`` more than once). Each loop that calls
+    :meth:`Database.start` gets its own pool; a loop without one connects per query.
+
+    Piccolo connects synchronously in the constructor to read the server version and warns
+    when it cannot; meihao connects in :meth:`Database.start` instead, so that booting never
+    blocks on the network and an unreachable server is one clear error.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def pool(self) -> Any:
+        loop = _running_loop()
+        return None if loop is None else self._pools.get(loop)
+
+    @pool.setter
+    def pool(self, value: Any) -> None:
+        loop = _running_loop()
+        if loop is None:
+            return  # Piccolo's constructor sets None before any loop runs
+        if value is None:
+            self._pools.pop(loop, None)
+        else:
+            self._pools[loop] = value
+
+    async def check_version(self) -> None:
+        return None
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def make_engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
         try:
@@ -47,7 +92,19 @@ def make_engine(settings: Settings) -> Engine:
                 field="database_url",
             ) from err
         return sqlite_engine(str(settings.sqlite_path))
-    return PostgresEngine(config={"dsn": settings.database_url})
+    return MeihaoPostgresEngine(config={"dsn": settings.database_url})
+
+
+def icontains(column: Any, text: str) -> Any:
+    """``column`` contains ``text``, ignoring case, alike on both databases.
+
+    SQLite's LIKE already ignores ASCII case; PostgreSQL's does not, so it gets ILIKE.
+    (``%`` and ``_`` in ``text`` act as wildcards on both.)
+    """
+    pattern = f"%{text}%"
+    if column._meta.engine_type in ("postgres", "cockroach"):
+        return column.ilike(pattern)
+    return column.like(pattern)
 
 
 @dataclass
@@ -84,8 +141,11 @@ class Database:
         """Open the pool (PostgreSQL) and check the database answers; one clear error if not."""
         self.activate()
         try:
-            if isinstance(self.engine, PostgresEngine):
-                await self.engine.start_connection_pool(min_size=1, max_size=10)
+            if isinstance(self.engine, PostgresEngine) and self.engine.pool is None:
+                # A bounded connect timeout: a dropped packet must not hang start-up for a minute.
+                await self.engine.start_connection_pool(
+                    min_size=1, max_size=self.settings.database_pool_size, timeout=10
+                )
             await self.engine.run_ddl("SELECT 1")
             if self.is_sqlite:
                 await self.engine.run_ddl("PRAGMA journal_mode=WAL")
@@ -95,7 +155,7 @@ class Database:
             raise DatabaseUnavailable(f"cannot use the database at {self.describe()}: {type(err).__name__}: {err}") from err
 
     async def close(self) -> None:
-        if isinstance(self.engine, PostgresEngine):
+        if isinstance(self.engine, PostgresEngine) and self.engine.pool is not None:
             await self.engine.close_connection_pool()
 
     def describe(self) -> str:

@@ -16,6 +16,7 @@ from piccolo.query import Select
 
 from .access import SYSTEM, Principal, audit
 from .communities import get_community, get_household
+from .db import icontains
 from .errors import Conflict, InvalidInput, NotFound
 from .privacy import mask_id_card, mask_phone, normalise_id_card, normalise_phone
 from .runtime import Meihao
@@ -108,7 +109,7 @@ class ResidentFilter:
             ranges = [self._birth_range(today_in(zone), ids) for zone, ids in zones.items()]
             clauses.append(functools.reduce(operator.or_, ranges) if ranges else Resident.id.is_null())
         if self.name:
-            clauses.append(Resident.name.like(f"%{self.name}%"))
+            clauses.append(icontains(Resident.name, self.name))
         return clauses
 
     def _birth_range(self, today: date, community_ids: list[int] | None) -> Any:

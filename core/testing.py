@@ -4,7 +4,7 @@ Installed with meihao (entry point ``pytest11``), so its fixtures are available 
 project that has meihao installed:
 
 ``make_meihao(plugins=[("name", module_or_object)], **settings)``
-    boots meihao on a fresh, migrated temporary SQLite database with the given throwaway
+    boots meihao on a fresh, migrated temporary database with the given throwaway
     plugins registered, and returns it. Only meihao's own built-in plugins are loaded
     from entry points; other installed plugins do not leak into a test run unless the
     test names them.
@@ -15,14 +15,23 @@ project that has meihao installed:
     ``make_client(mh)`` gives one for an instance from ``make_meihao``.
 ``factories``
     async helpers that create communities, grids, buildings, households and residents.
+
+Every test that uses these fixtures runs once per database backend: on SQLite and, when
+a PostgreSQL server answers (by default at 127.0.0.1:5432, user ``postgres``; another with
+``MEIHAO_TEST_POSTGRES_URL``), on PostgreSQL too, in throwaway databases of its own
+(see :mod:`meihao.testdb`). Choose with ``--meihao-db=sqlite,postgresql`` or
+``MEIHAO_TEST_DATABASES``; with ``CI=true`` a PostgreSQL that does not answer fails the run
+instead of being skipped. ``@pytest.mark.meihao_db("sqlite")`` keeps a test to the
+backends it names (a test that reads the SQLite file, say). The fixture
+``meihao_db_backend`` is the backend of the running test.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -37,6 +46,16 @@ from stdnum.cn import ric
 from .config import Settings, load_settings
 from .plugin_manager import builtin_only
 from .runtime import Meihao, boot
+from .testdb import (
+    BACKENDS,
+    PostgresTestDatabases,
+    SQLiteTestDatabases,
+    Template,
+    TestDatabases,
+    postgres_admin_url,
+    postgres_answers,
+    run_prefix,
+)
 
 # One key for the whole test session, so a copied template database stays readable.
 _TEST_DATA_KEY = Fernet.generate_key().decode()
@@ -46,9 +65,11 @@ _TEST_DATA_KEY = Fernet.generate_key().decode()
 BaseUser._pbkdf2_iteration_count = 1_000
 
 
-def settings_for_tests(database: Path, **overrides: Any) -> Settings:
+def settings_for_tests(database: Path | str, **overrides: Any) -> Settings:
+    """Settings for a test on ``database``: a SQLite file's path or any database URL."""
+    url = database if isinstance(database, str) and "://" in database else f"sqlite:///{database}"
     # No scheduler or reminder worker in the background: tests drive them with a fake clock.
-    values: dict[str, Any] = {"database_url": f"sqlite:///{database}", "data_key": _TEST_DATA_KEY, "mode": "demo", "worker": False}
+    values: dict[str, Any] = {"database_url": url, "data_key": _TEST_DATA_KEY, "mode": "demo", "worker": False}
     values.update(overrides)
     return load_settings(environ={}, **values)
 
@@ -58,37 +79,141 @@ def boot_for_tests(settings: Settings, plugins: list[tuple[str, Any]] | None = N
     return boot(settings, extra_plugins=plugins or [], entry_point_filter=builtin_only)
 
 
-@pytest.fixture(scope="session")
-def _meihao_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database with the kernel and built-in plugins migrated once; tests get copies."""
-    path = tmp_path_factory.mktemp("meihao-template") / "template.db"
-    mh = boot_for_tests(settings_for_tests(path))
+# -- which databases the tests run on ---------------------------------------------------
 
-    async def migrate() -> None:
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("meihao")
+    group.addoption(
+        "--meihao-db",
+        default=None,
+        help="comma-separated database backends to run meihao's fixtures on: sqlite, postgresql "
+        "(default: MEIHAO_TEST_DATABASES, else both when PostgreSQL answers at MEIHAO_TEST_POSTGRES_URL "
+        "or 127.0.0.1:5432; with CI=true PostgreSQL must answer)",
+    )
+
+
+_BACKENDS_KEY = pytest.StashKey[list[str]]()
+_PREFIX_KEY = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "meihao_db(*backends): run this test only on the named database backends (sqlite, postgresql)"
+    )
+    config.stash[_BACKENDS_KEY] = choose_backends(config.getoption("--meihao-db", default=None), dict(os.environ))
+    config.stash[_PREFIX_KEY] = run_prefix()
+
+
+def choose_backends(option: str | None, environ: dict[str, str]) -> list[str]:
+    """The backends of this run, from ``--meihao-db``, else MEIHAO_TEST_DATABASES, else what answers.
+
+    Raises ``pytest.UsageError`` for an unknown name, for PostgreSQL asked for but not
+    answering, and when ``CI=true`` and PostgreSQL does not answer.
+    """
+    raw = option or environ.get("MEIHAO_TEST_DATABASES", "")
+    url = postgres_admin_url(environ)
+    if raw.strip():
+        chosen = [part.strip().lower() for part in raw.split(",") if part.strip()]
+        chosen = ["postgresql" if name == "postgres" else name for name in chosen]
+        unknown = [name for name in chosen if name not in BACKENDS]
+        if unknown:
+            raise pytest.UsageError(f"--meihao-db / MEIHAO_TEST_DATABASES: unknown backend {unknown[0]!r}; choose from sqlite, postgresql")
+        if "postgresql" in chosen:
+            problem = asyncio.run(postgres_answers(url))
+            if problem:
+                raise pytest.UsageError(f"PostgreSQL was asked for but does not answer at {_safe(url)}: {problem}")
+        return list(dict.fromkeys(chosen))
+    problem = asyncio.run(postgres_answers(url))
+    if problem is None:
+        return ["sqlite", "postgresql"]
+    if environ.get("CI", "").lower() in ("1", "true", "yes"):
+        raise pytest.UsageError(
+            f"CI=true: the tests must run on PostgreSQL too, but it does not answer at {_safe(url)}: {problem} "
+            "(start it, set MEIHAO_TEST_POSTGRES_URL, or choose --meihao-db=sqlite)"
+        )
+    return ["sqlite"]
+
+
+def _safe(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    backends = config.stash.get(_BACKENDS_KEY, ["sqlite"])
+    where = f" (at {_safe(postgres_admin_url())}, databases {config.stash[_PREFIX_KEY]}_*)" if "postgresql" in backends else ""
+    return f"meihao databases: {', '.join(backends)}{where}"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "meihao_db_backend" not in metafunc.fixturenames:
+        return
+    backends = metafunc.config.stash.get(_BACKENDS_KEY, ["sqlite"])
+    marker = metafunc.definition.get_closest_marker("meihao_db")
+    if marker is not None:
+        backends = [name for name in backends if name in marker.args]
+    metafunc.parametrize("meihao_db_backend", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def meihao_db_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabases]:
+    """The database backend of the running test: makes its throwaway databases."""
+    name = getattr(request, "param", "sqlite")
+    backend: TestDatabases
+    if name == "postgresql":
+        backend = PostgresTestDatabases(postgres_admin_url(), request.config.stash[_PREFIX_KEY])
+    else:
+        backend = SQLiteTestDatabases(tmp_path_factory.mktemp("meihao-sqlite"))
+    yield backend
+    backend.finish()
+
+
+@pytest.fixture(scope="session")
+def _meihao_template(meihao_db_backend: TestDatabases) -> Template:
+    """A database with the kernel and built-in plugins migrated once; tests get copies
+    (``await _meihao_template.acquire()`` or the ``make_meihao`` fixture)."""
+    return build_template(meihao_db_backend, None, lambda mh: mh.db.migrate())
+
+
+def build_template(
+    backend: TestDatabases,
+    source: Template | None,
+    fill: Callable[[Meihao], Awaitable[Any]],
+    plugins: list[tuple[str, Any]] | None = None,
+) -> Template:
+    """A new template: a copy of ``source`` (or an empty database) that ``fill(mh)`` changes once.
+
+    For session fixtures that build a world many tests start from; ``fill`` runs on a started
+    meihao with ``plugins`` and must leave no connection open but its own.
+    """
+    url = backend.new_database(source)
+    mh = boot_for_tests(settings_for_tests(url), plugins)
+
+    async def run() -> None:
         await mh.start()
         try:
-            await mh.db.migrate()
-            await mh.db.engine.run_ddl("PRAGMA wal_checkpoint(TRUNCATE)")
+            await fill(mh)
         finally:
             await mh.close()
 
-    asyncio.run(migrate())
-    return path
+    asyncio.run(run())
+    return backend.seal(url)
 
 
 MakeMeihao = Callable[..., Awaitable[Meihao]]
 
 
 @pytest_asyncio.fixture
-async def make_meihao(tmp_path: Path, _meihao_template: Path) -> AsyncIterator[MakeMeihao]:
+async def make_meihao(tmp_path: Path, _meihao_template: Template) -> AsyncIterator[MakeMeihao]:
     """Factory: ``await make_meihao(plugins=[(name, plugin)], **settings)`` on a fresh migrated database."""
     started: list[Meihao] = []
-    counter = itertools.count()
+    acquired: list[str] = []
 
     async def make(plugins: list[tuple[str, Any]] | None = None, **settings: Any) -> Meihao:
-        database = tmp_path / f"meihao-{next(counter)}.db"
-        shutil.copy(_meihao_template, database)
-        mh = boot_for_tests(settings_for_tests(database, **settings), plugins)
+        url = await _meihao_template.acquire(tmp_path)
+        acquired.append(url)
+        mh = boot_for_tests(settings_for_tests(url, **settings), plugins)
         await mh.start()
         started.append(mh)
         await mh.db.migrate()  # the throwaway plugins' own tables
@@ -97,6 +222,8 @@ async def make_meihao(tmp_path: Path, _meihao_template: Path) -> AsyncIterator[M
     yield make
     for mh in started:
         await mh.close()
+    for url in acquired:
+        await _meihao_template.release(url)
 
 
 @pytest_asyncio.fixture

@@ -22,6 +22,7 @@ from ..communities import get_community
 from ..community_scenarios import is_enabled
 from ..access import BearerTokenMiddleware, Principal
 from ..errors import Forbidden, MeihaoError
+from ..metrics import MetricsController, prometheus_config
 from ..runtime import Meihao
 from .reminder_routes import REMINDER_HANDLERS
 from .routes import KERNEL_HANDLERS
@@ -101,12 +102,12 @@ def create_app(mh: Meihao, *, debug: bool = False) -> Litestar:
         return request.user
 
     return Litestar(
-        route_handlers=[*KERNEL_HANDLERS, *REMINDER_HANDLERS, *plugin_routers(mh)],
+        route_handlers=[*KERNEL_HANDLERS, *REMINDER_HANDLERS, *plugin_routers(mh), MetricsController],
         dependencies={
             "meihao": Provide(provide_meihao, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
+        middleware=[prometheus_config().middleware, DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         exception_handlers={MeihaoError: meihao_error_response},
         lifespan=[lifespan],
         # GET /schema is the OpenAPI document itself (what tools and `curl` expect);

@@ -7,8 +7,6 @@ it is scoped and adds requests for it here.
 
 from __future__ import annotations
 
-import asyncio
-import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -20,7 +18,9 @@ from litestar.testing import AsyncTestClient
 from meihao.access import PUBLIC, role_permissions
 from meihao.community_scenarios import enable
 from meihao.tables import Building, Household, Resident
-from meihao.testing import Factories, boot_for_tests, settings_for_tests
+from meihao.runtime import Meihao
+from meihao.testdb import Template
+from meihao.testing import Factories, boot_for_tests, build_template, settings_for_tests
 from meihao.web.app import create_app
 from tests.sample_plugins import lantern
 from tests.scenarios.culture import matrix as culture_matrix
@@ -43,20 +43,17 @@ PLACES = ("a1", "a2", "b1")
 
 @dataclass
 class World:
-    path: Path
+    url: str
     places: dict[str, dict[str, int]] = field(default_factory=dict)  # place -> grid/building/household/resident ids
     names: dict[str, str] = field(default_factory=dict)  # place -> the resident's name (a leak marker)
     tokens: dict[str, str] = field(default_factory=dict)  # role -> bearer token
     slugs: dict[str, str] = field(default_factory=dict)  # place -> community slug
 
 
-def _build_world(directory: Path, template: Path) -> World:
-    world = World(path=directory / "world.db")
-    shutil.copy(template, world.path)
-    mh = boot_for_tests(settings_for_tests(world.path), [("lantern", lantern)])
+def _build_world(base: Template) -> tuple[World, Template]:
+    world = World(url="")
 
-    async def build() -> None:
-        await mh.start()
+    async def build(mh: Meihao) -> None:
         await mh.db.migrate()
         f = Factories(mh)
         await f.community("alpha")
@@ -91,11 +88,10 @@ def _build_world(directory: Path, template: Path) -> World:
         }
         for role, member in staff.items():
             world.tokens[role] = await f.token(member["id"])
-        await mh.db.engine.run_ddl("PRAGMA wal_checkpoint(TRUNCATE)")
-        await mh.close()
 
-    asyncio.run(build())
-    return world
+    assert base.backend is not None
+    template = build_template(base.backend, base, build, [("lantern", lantern)])
+    return world, template
 
 
 async def _elder_care_world(mh: Any, f: Factories, world: World) -> None:
@@ -129,18 +125,22 @@ async def _elder_care_world(mh: Any, f: Factories, world: World) -> None:
 
 
 @pytest.fixture(scope="session")
-def world_template(tmp_path_factory: pytest.TempPathFactory, _meihao_template: Path) -> World:
-    return _build_world(tmp_path_factory.mktemp("matrix"), _meihao_template)
+def world_template(_meihao_template: Template) -> tuple[World, Template]:
+    """The world, built once per database backend; each test gets a copy."""
+    return _build_world(_meihao_template)
 
 
 @pytest.fixture
-async def world(world_template: World, tmp_path: Path):
+async def world(world_template: tuple[World, Template], tmp_path: Path):
     """A fresh copy of the world per test, booted, with its app."""
-    path = tmp_path / "world.db"
-    shutil.copy(world_template.path, path)
-    mh = boot_for_tests(settings_for_tests(path), [("lantern", lantern)])
-    async with AsyncTestClient(app=create_app(mh, debug=True)) as client:
-        yield mh, client, World(path, world_template.places, world_template.names, world_template.tokens, world_template.slugs)
+    built, template = world_template
+    url = await template.acquire(tmp_path)
+    mh = boot_for_tests(settings_for_tests(url), [("lantern", lantern)])
+    try:
+        async with AsyncTestClient(app=create_app(mh, debug=True)) as client:
+            yield mh, client, World(url, built.places, built.names, built.tokens, built.slugs)
+    finally:
+        await template.release(url)
 
 
 # -- the classification of every route -------------------------------------------------
@@ -287,6 +287,9 @@ ORGANISATION_ROUTES: dict[tuple[str, str], str] = {
 
 PUBLIC_ROUTES = {
     ("GET", "/health"),
+    # counts and route templates for Prometheus, no personal data; MEIHAO_METRICS_TOKEN
+    # closes it (tests/test_metrics.py)
+    ("GET", "/metrics"),
     ("POST", "/api/auth/login"),
     # secret, revocable links for residents (tests/reminders/test_routes.py)
     ("GET", "/api/reminders/unsubscribe/{token}"),
