@@ -80,6 +80,13 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+async def _plan(mh: Meihao, activity_id: int) -> None:
+    """Plan the activity's reminder points at once, so a reminder due soon is not left to the next periodic plan."""
+    from .reminders import ReminderEngine
+
+    await ReminderEngine(mh).plan(activity_id=activity_id)
+
+
 def known_scenes(mh: Meihao) -> set[str]:
     return set(SCENES) | {s.scene for s in mh.plugins.scenarios.values()} | set(mh.plugins.scenarios)
 
@@ -137,6 +144,7 @@ async def create_activity(mh: Meihao, slug: str, data: ActivityIn) -> dict[str, 
         updated_at=now,
     )
     await activity.save()
+    await _plan(mh, activity.id)
     return await get_activity(activity.id)
 
 
@@ -219,6 +227,7 @@ async def update_activity(mh: Meihao, activity_id: int, patch: ActivityPatch) ->
             }
         ).where(Activity.id == activity_id)
         await invalidate(activity_id, up_to_version=version - 1)
+    await _plan(mh, activity_id)
     return await get_activity(activity_id)
 
 

@@ -14,6 +14,8 @@ log = logging.getLogger("meihao.worker")
 
 #: How often the pump looks for due reminders; the delivery target is 2 s after the due time.
 POLL_SECONDS = 0.5
+#: How often the planning horizon of every activity is moved forward.
+PLAN_SECONDS = 30.0
 #: How often schedules are reconciled with the database (switches made by other processes).
 RECONCILE_SECONDS = 60.0
 
@@ -60,10 +62,16 @@ class Worker:
 
     async def _pump(self) -> None:
         last_reconcile = time.monotonic()
+        last_plan = 0.0
         while not self._stopping.is_set():
             busy = False
             try:
-                result = await self.engine.tick()
+                # Activities plan their own reminders when created or changed; the periodic
+                # plan only moves the planning horizon forward.
+                plan = time.monotonic() - last_plan > PLAN_SECONDS
+                result = await self.engine.tick(plan=plan)
+                if plan:
+                    last_plan = time.monotonic()
                 busy = bool(result.sent or result.fanned_out or result.retried or result.failed or result.missed)
                 if self.scheduler is not None and time.monotonic() - last_reconcile > RECONCILE_SECONDS:
                     await self.scheduler.reconcile()

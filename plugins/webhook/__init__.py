@@ -19,6 +19,8 @@ import hmac
 import json
 import os
 import time
+import weakref
+from typing import Any
 
 import httpx
 
@@ -29,6 +31,20 @@ __version__ = "1.0"
 RETRYABLE = {408, 425, 429}
 #: WeCom errcodes that retrying cannot fix: invalid/removed robot key, bad request.
 WECOM_PERMANENT = {93000, 93004, 40008, 44004}
+
+
+_clients: weakref.WeakKeyDictionary[Any, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+
+
+def client() -> httpx.AsyncClient:
+    """One client per event loop: building one per message costs more than the POST (TLS set-up)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    found = _clients.get(loop)
+    if found is None or found.is_closed:
+        found = _clients[loop] = httpx.AsyncClient(timeout=10)
+    return found
 
 
 def secret() -> bytes:
@@ -72,8 +88,7 @@ async def send_webhook(message: Message) -> None:
         "X-Meihao-Timestamp": timestamp,
         "X-Meihao-Signature": sign(secret(), timestamp, body),
     }
-    async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.post(message.address, content=body, headers=headers)
+    response = await client().post(message.address, content=body, headers=headers)
     _check_status(response)
 
 
@@ -82,8 +97,7 @@ def wecom_text(message: Message) -> dict:
 
 
 async def send_wecom(message: Message) -> None:
-    async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.post(message.address, json=wecom_text(message), headers={"X-Meihao-Delivery": message.delivery_id})
+    response = await client().post(message.address, json=wecom_text(message), headers={"X-Meihao-Delivery": message.delivery_id})
     _check_status(response)
     try:
         answer = response.json()

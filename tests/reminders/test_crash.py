@@ -1,0 +1,130 @@
+"""Crash tests: a worker process is killed with SIGKILL during fan-out and delivery, then restarted.
+
+Every reminder must arrive at the receiver, none may be lost, and nothing may arrive twice
+except the one reminder a process can have been sending when it died (accepted by the
+receiver, not yet recorded): that one arrives again with the same delivery id, which is
+what receivers deduplicate on. The inbox, written in the transaction that records the
+send, is exactly once in every case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from meihao.activities import ActivityIn, create_activity
+from meihao.recipients import set_contact
+from meihao.reminder_tables import InboxMessage, Reminder
+from meihao.testing import Factories
+from tests.receivers import HttpReceiver
+
+pytestmark = pytest.mark.meihao_db("sqlite")
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "crash-test-secret"
+RESIDENTS = 25
+
+
+async def _prepare(mh, receiver: HttpReceiver) -> int:
+    """A community of RESIDENTS residents, each reached by inbox and webhook; one reminder due now."""
+    factories = Factories(mh)
+    place = await factories.place("hepan")
+    for i in range(RESIDENTS):
+        household = await factories.household(place["building_id"])
+        resident = await factories.resident(household["id"], name=f"居民{i:02d}")
+        await set_contact(mh, "resident", resident["id"], "webhook", f"{receiver.url}/hook")
+    starts = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=6)
+    await create_activity(
+        mh,
+        "hepan",
+        ActivityIn(
+            scene="health",
+            title="健康体检",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            audience={"everyone": True},
+            reminder_offsets=[1440, 720],  # both already due: two reminders per person and channel
+            channels=["inbox", "webhook"],
+        ),
+    )
+    return RESIDENTS * 2
+
+
+def _environment(mh, crash_at: str | None) -> dict[str, str]:
+    from meihao.testing import _TEST_DATA_KEY
+
+    env = {
+        **os.environ,
+        "MEIHAO_DATABASE_URL": mh.settings.database_url,
+        "MEIHAO_DATA_KEY": _TEST_DATA_KEY,
+        "MEIHAO_WEBHOOK_SECRET": SECRET,
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("MEIHAO_TEST_CRASH_AT", None)
+    if crash_at:
+        env["MEIHAO_TEST_CRASH_AT"] = crash_at
+    return env
+
+
+async def _run_worker(mh, crash_at: str | None = None) -> int:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "tests" / "reminders" / "crash_worker.py"), env=_environment(mh, crash_at), cwd=str(ROOT)
+    )
+    return await asyncio.wait_for(process.wait(), timeout=120)
+
+
+async def _check(receiver: HttpReceiver, expected: int, allowed_duplicates: int) -> None:
+    assert await Reminder.count().where(Reminder.status != "sent") == 0
+    assert await Reminder.count() == expected * 2
+    assert await InboxMessage.count() == expected  # exactly once: same transaction as the send record
+    ids = receiver.delivery_ids()
+    assert len(set(ids)) == expected, "a webhook reminder was lost"
+    duplicates = sum(n - 1 for n in Counter(ids).values())
+    assert duplicates <= allowed_duplicates
+    assert all(r.signature_ok for r in receiver.received)
+
+
+@pytest.mark.parametrize(
+    ("crash_at", "allowed_duplicates"),
+    [
+        ("fanout-batch#2", 0),  # after the second fan-out batch committed
+        ("fanout-batch#7", 0),  # in the second reminder point's fan-out
+        ("delivery-claimed#3", 0),  # rows claimed (leased), nothing sent yet
+        ("delivery-sent#5", 1),  # the receiver accepted one, its record was not written
+    ],
+)
+async def test_killed_worker_resumes_and_every_reminder_arrives_once(make_meihao, crash_at, allowed_duplicates):
+    mh = await make_meihao()
+    with HttpReceiver(secret=SECRET.encode()) as receiver:
+        expected = await _prepare(mh, receiver)
+        assert await _run_worker(mh, crash_at) == -signal.SIGKILL
+        assert await Reminder.count().where(Reminder.status == "sent") < expected * 2  # it really died half-way
+        assert await _run_worker(mh) == 0
+        await _check(receiver, expected, allowed_duplicates)
+
+
+async def test_worker_killed_from_outside_mid_delivery(make_meihao):
+    mh = await make_meihao()
+    with HttpReceiver(secret=SECRET.encode()) as receiver:
+        expected = await _prepare(mh, receiver)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(ROOT / "tests" / "reminders" / "crash_worker.py"), env=_environment(mh, None), cwd=str(ROOT)
+        )
+        for _ in range(2400):  # until the receiver has seen some, but not all (bounded wait)
+            if len(receiver.received) >= 10 or process.returncode is not None:
+                break
+            await asyncio.sleep(0.025)
+        if process.returncode is None:
+            process.send_signal(signal.SIGKILL)
+        await process.wait()
+        assert len(set(receiver.delivery_ids())) < expected or process.returncode == 0
+        assert await _run_worker(mh) == 0
+        await _check(receiver, expected, allowed_duplicates=1)
