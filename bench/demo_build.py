@@ -1,12 +1,14 @@
 """Demo build: ``build_demo`` at 20,000 and 150,000 residents, against raw ``sqlite3`` inserts of the same rows.
 
-For each size, meihao builds the whole demo sub-district into a fresh, migrated SQLite file
-(generating households and people, encrypting and hashing ID numbers, writing communities,
-grids, buildings, households, residents and tags). The baseline, in the same run right after,
-copies the resident table's DDL (same columns, same indexes) into a fresh SQLite file and
-writes the very resident rows meihao wrote with one ``executemany`` in one transaction, with
-the same pragmas (WAL, 128 MB page cache). Writes the ``demo_build`` section of
-docs/performance.md.
+For each size, meihao builds the demo sub-district's register into a fresh, migrated SQLite
+file (generating households and people, encrypting and hashing ID numbers, writing
+communities, grids, buildings, households, residents and tags), with the shipped profile but
+no scenes switched on. The baseline, in the same run right after, copies the resident table's
+DDL (same columns, same indexes) into a fresh SQLite file and writes the very resident rows
+meihao wrote with one ``executemany`` in one transaction, with the same pragmas (WAL, 128 MB
+page cache). Then, once per run at the smallest size, the whole default demo as ``meihao demo``
+builds it: the register plus the installed scenes switched on with their demo data. Writes
+the ``demo_build`` section of docs/performance.md.
 
     .venv/bin/python bench/demo_build.py [--sizes 20000 150000] [--repeat 3] [--no-write]
 """
@@ -32,14 +34,18 @@ COLUMNS = (
 )
 
 
-async def meihao_build(database: Path, residents: int, seed: int) -> tuple[float, str]:
+async def meihao_build(database: Path, residents: int, seed: int, *, scenes: bool) -> tuple[float, str]:
     """Seconds ``build_demo`` takes on a fresh migrated database (boot and migration not counted)."""
     mh = boot(load_settings(environ={}, database_url=f"sqlite:///{database}", mode="demo"))
     await mh.start()
     try:
         await mh.db.migrate()
+        profile = load_profile(None)
+        if not scenes:
+            for community in profile.communities:
+                community.scenarios = []
         started = time.perf_counter()
-        summary = await build_demo(mh, load_profile(None), residents=residents, seed=seed, progress=False)
+        summary = await build_demo(mh, profile, residents=residents, seed=seed, progress=False)
         return time.perf_counter() - started, summary
     finally:
         await mh.close()
@@ -76,18 +82,25 @@ def main() -> None:
     facts = machine_facts()
 
     results: dict[int, dict[str, list[float]]] = {}
-    last_summary = ""
+    whole: list[float] = []
+    whole_summary = ""
+    smallest = min(options.sizes)
     for size in options.sizes:
         results[size] = {"meihao": [], "raw": []}
         for run in range(1, options.repeat + 1):
             with tempfile.TemporaryDirectory(prefix="meihao-bench-demo-") as tmp:
                 database = Path(tmp) / "meihao.db"
-                elapsed, last_summary = asyncio.run(meihao_build(database, size, options.seed))
+                elapsed, _ = asyncio.run(meihao_build(database, size, options.seed, scenes=False))
                 raw, rows = raw_insert(database, Path(tmp) / "baseline.db")
                 assert rows == size, f"meihao wrote {rows} residents, not {size}"
             results[size]["meihao"].append(elapsed)
             results[size]["raw"].append(raw)
-            print(f"{size:>7} residents, run {run}: build_demo {elapsed:.2f} s, raw executemany {raw:.2f} s", flush=True)
+            print(f"{size:>7} residents, run {run}: build_demo (register) {elapsed:.2f} s, raw executemany {raw:.2f} s", flush=True)
+            if size == smallest:
+                with tempfile.TemporaryDirectory(prefix="meihao-bench-demo-") as tmp:
+                    elapsed, whole_summary = asyncio.run(meihao_build(Path(tmp) / "meihao.db", size, options.seed, scenes=True))
+                whole.append(elapsed)
+                print(f"{size:>7} residents, run {run}: build_demo with the installed scenes {elapsed:.2f} s", flush=True)
 
     rows_md = []
     for size, timing in results.items():
@@ -95,27 +108,34 @@ def main() -> None:
         rows_md.append(
             f"| {size:,} | {seconds(build)} ({size / build:,.0f} residents/s) | {seconds(raw)} ({size / raw:,.0f} rows/s) | {build / raw:.1f}× |"
         )
+    scenes_line = next((line.strip() for line in whole_summary.splitlines() if line.strip().startswith("scenes'")), "no scene installed")
     body = f"""
-`build_demo` (what `meihao demo` runs after migrating) on a fresh SQLite file: the five
-communities, grids, buildings, households, residents with encrypted and hashed ID numbers,
-and tags, all generated. Baseline: the same resident rows written by one raw `sqlite3`
-`executemany` in one transaction into a table with the same columns and indexes, same pragmas
-(WAL, 128 MB page cache); it generates, encrypts and writes nothing else. Median of
-{options.repeat} run(s) of each size, meihao and baseline taking turns. Measured by
-`bench/demo_build.py`.
+`build_demo` (what `meihao demo` runs after migrating) on a fresh SQLite file, the shipped
+profile with no scene switched on: the register of the five communities — grids, buildings,
+households, residents with encrypted and hashed ID numbers, tags — all generated. Baseline:
+the same resident rows written by one raw `sqlite3` `executemany` in one transaction into a
+table with the same columns and indexes, same pragmas (WAL, 128 MB page cache); it
+generates, encrypts and writes nothing else. Median of {options.repeat} run(s) of each size,
+meihao and baseline taking turns. Measured by `bench/demo_build.py`.
 
 Machine: {facts}.
 
-| residents | `build_demo` | raw `executemany` of the resident rows | build / baseline |
+| residents | `build_demo`, register only | raw `executemany` of the resident rows | build / baseline |
 |---|---|---|---|
 {chr(10).join(rows_md)}
 
 The build does more than the baseline: it also generates every person, encrypts (Fernet) and
 hashes (HMAC) each ID number, and writes the communities, grids, buildings, households and
-tags. Last summary printed by the build:
+tags.
+
+The whole default demo as `meihao demo` builds it at {smallest:,} residents — the register plus
+each installed scene switched on where the profile wants it, with the scene's own demo data —
+took {seconds(median(whole))} (median of {len(whole)}); the scenes' part of the last run:
+{scenes_line.removeprefix("scenes' set-up and demo data: ")}. That part is the scene plugins' own
+`meihao_demo_data`, not the kernel's. Summary printed by that run:
 
 ```
-{last_summary}
+{whole_summary}
 ```
 """
     print(body)
