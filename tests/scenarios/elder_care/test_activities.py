@@ -188,3 +188,15 @@ async def test_demo_data_fills_the_register_and_produces_reminders(yajuyuan):
     assert len(alerts) >= len([e for e in overdue if e["visitor"]])
     result = await y.engine.drain()
     assert result.sent >= len([e for e in overdue if e["visitor"]])
+
+
+async def test_the_daily_jobs_are_scheduled_per_community_in_its_time_zone(yajuyuan):
+    from meihao.scheduler import next_fire_time, planned_schedules
+
+    y = yajuyuan
+    other = await y.factories.community("hepan")
+    planned = {p.id: p for p in await planned_schedules(y.mh) if p.plugin == "elder_care"}
+    assert set(planned) == {"meihao:elder_care.visit_check@yajuyuan", "meihao:elder_care.birthday_greetings@yajuyuan"}
+    assert other["slug"] not in str(planned)
+    fire = next_fire_time(planned["meihao:elder_care.visit_check@yajuyuan"], y.clock.now())
+    assert fire == datetime(2026, 3, 2, 0, 30, tzinfo=timezone.utc)  # 08:30 in Shanghai
