@@ -60,6 +60,7 @@ async def test_a_market_day_from_applications_to_proceeds(huayang):
         results = [(await admin.post(f"{P}/applications/{ids[k]}/approve")).json() for k in ("王秀英", "李建国", "张伟", "post")]
         assert [(a["status"], a["waitlist_position"]) for a in results] == [
             ("approved", None), ("approved", None), ("waitlisted", 1), ("waitlisted", 2)]
+        await w.engine.drain()  # the applicants are told at once
         refused = await admin.post(f"{P}/applications/{ids['王秀英']}/refuse", json={"reason": "重复"})
         assert (refused.status_code, refused.json()["field"]) == (409, "status")
         late = await worker.post(f"{P}/days/{day_id}/applications", json={"resident_id": r["刘芳"]["id"], "goods": "自制酱菜"})
@@ -79,7 +80,7 @@ async def test_a_market_day_from_applications_to_proceeds(huayang):
         assert cancelled.json()["status"] == "cancelled"
         assert (await admin.get(f"{P}/applications/{ids['张伟']}")).json()["status"] == "approved"
         assert (await admin.get(f"{P}/applications/{ids['post']}")).json()["waitlist_position"] == 1
-        await w.engine.drain()  # the applicants are told at once
+        await w.engine.drain()
         assert await inbox_of(r["张伟"]) == [
             "睦邻善市公益市集（03月14日）摊位已满，您已进入候补名单；有摊位空出时将按顺序递补并通知您。",
             "您报名的睦邻善市公益市集（03月14日）摊位已确认，请于开市前按时到华阳社区党群服务中心广场布展。",
