@@ -8,7 +8,7 @@ it is scoped and adds requests for it here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from meihao.testing import Factories, boot_for_tests, build_template, settings_f
 from meihao.web.app import create_app
 from tests.sample_plugins import lantern
 from tests.scenarios.culture import matrix as culture_matrix
+from tests.scenarios.elder_care import matrix as elder_care_matrix
 from tests.scenarios.markets import matrix as markets_matrix
 
 ROLES = ["street_admin", "community_admin", "grid_leader", "grid_worker", "grid_part_time", "dispatched", "department_staff"]
@@ -73,7 +74,6 @@ def _build_world(base: Template) -> tuple[World, Template]:
             world.slugs[place] = slug
         for slug in ("alpha", "beta"):
             await enable(mh, slug, "lantern", {})
-        await _elder_care_world(mh, f, world)
         for scene in SCENE_MATRICES:  # their worlds and routes: tests/scenarios/<name>/matrix.py
             await scene.populate(mh, world, PLACES)
         a1 = world.places["a1"]
@@ -92,36 +92,6 @@ def _build_world(base: Template) -> tuple[World, Template]:
     assert base.backend is not None
     template = build_template(base.backend, base, build, [("lantern", lantern)])
     return world, template
-
-
-async def _elder_care_world(mh: Any, f: Factories, world: World) -> None:
-    """elder_care: each place's resident is an elder with a visit; a second elder-age resident
-    per place ("甲一居民二") waits to be registered; each community has a nursing-home visit
-    with its places' residents on the roster."""
-    from meihao import Principal
-    from meihao.communities import get_community
-    from meihao.scenarios.elder_care import services as elder_care
-    from meihao.scenarios.elder_care.schemas import ElderIn, NursingHomeVisitIn, RosterIn, VisitIn
-
-    system = Principal.system()
-    for slug in ("alpha", "beta"):
-        await enable(mh, slug, "elder_care", {})
-        community = await get_community(slug)
-        places = [p for p in PLACES if world.slugs[p] == slug]
-        for place in places:
-            ids = world.places[place]
-            elder = await elder_care.register_elder(mh, system, community, ElderIn(resident_id=ids["resident_id"]))
-            ids["elder_id"] = elder.id
-            await elder_care.record_visit(mh, system, community, elder.id, VisitIn(method="phone"))
-            second = await f.resident(ids["household_id"], name=f"{world.names[place]}二", birth_date=date(1950, 1, 1))
-            ids["resident2_id"] = second["id"]
-        visit = await elder_care.create_nursing_home_visit(
-            mh, system, community,
-            NursingHomeVisitIn(starts_at=datetime(2030, 10, 1, 9), ends_at=datetime(2030, 10, 1, 11),
-                               volunteers=[RosterIn(resident_id=world.places[p]["resident_id"]) for p in places]),
-        )
-        for place in places:
-            world.places[place]["nh_visit_id"] = visit.id
 
 
 @pytest.fixture(scope="session")
@@ -208,50 +178,19 @@ COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
 # Scenario record routes: the path or body names a resident-bearing record of a scenario mounted
 # under /api/communities/{slug}/<scenario>. Outside the caller's communities the kernel's guard
 # answers 403; inside a reached community but outside the caller's grids, 404 like a missing record.
-_EC = "/api/communities/{slug}/elder_care"
-
-
-def _ec(w: World, p: str, rest: str) -> str:
-    return f"/api/communities/{w.slugs[p]}/elder_care{rest}"
-
-
-SCENARIO_RECORD_ROUTES: dict[tuple[str, str], Any] = {
-    ("POST", f"{_EC}/elders"): lambda w, p: (_ec(w, p, "/elders"), {"resident_id": w.places[p]["resident2_id"]}),
-    ("GET", f"{_EC}/elders/{{elder_id}}"): lambda w, p: (_ec(w, p, f"/elders/{w.places[p]['elder_id']}"), None),
-    ("PATCH", f"{_EC}/elders/{{elder_id}}"): lambda w, p: (_ec(w, p, f"/elders/{w.places[p]['elder_id']}"), {"care_level": "key"}),
-    ("GET", f"{_EC}/elders/{{elder_id}}/visits"): lambda w, p: (_ec(w, p, f"/elders/{w.places[p]['elder_id']}/visits"), None),
-    ("POST", f"{_EC}/elders/{{elder_id}}/visits"): lambda w, p: (_ec(w, p, f"/elders/{w.places[p]['elder_id']}/visits"), {"method": "home"}),
-    ("POST", f"{_EC}/nursing-home-visits"): lambda w, p: (
-        _ec(w, p, "/nursing-home-visits"),
-        {"starts_at": "2030-10-02T09:00:00", "ends_at": "2030-10-02T11:00:00", "volunteers": [{"resident_id": w.places[p]["resident_id"]}]},
-    ),
-    ("POST", f"{_EC}/nursing-home-visits/{{visit_id}}/roster"): lambda w, p: (
-        _ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}/roster"), {"resident_id": w.places[p]["resident2_id"]},
-    ),
-    ("DELETE", f"{_EC}/nursing-home-visits/{{visit_id}}/roster/{{resident_id}}"): lambda w, p: (
-        _ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}/roster/{w.places[p]['resident_id']}"), None,
-    ),
-}
-
+SCENARIO_RECORD_ROUTES: dict[tuple[str, str], Any] = {}
+# Record routes of a scenario asked for again by an id that does not exist: the same 404.
+MISSING_ROUTES: dict[tuple[str, str], Any] = {}
 # Community routes of a scenario that the community's whole team may write (not only its admins).
-TEAM_WRITE_ROUTES = {("POST", f"{_EC}/nursing-home-visits/{{visit_id}}/cancel")}
+TEAM_WRITE_ROUTES: set[tuple[str, str]] = set()
 
-COMMUNITY_ROUTES.update({
-    ("GET", f"{_EC}/elders"): lambda w, p: (_ec(w, p, "/elders?page_size=100"), None),
-    ("GET", f"{_EC}/elders/candidates"): lambda w, p: (_ec(w, p, "/elders/candidates"), None),
-    ("GET", f"{_EC}/alerts"): lambda w, p: (_ec(w, p, "/alerts?open=false"), None),
-    ("GET", f"{_EC}/nursing-home-visits"): lambda w, p: (_ec(w, p, "/nursing-home-visits"), None),
-    ("GET", f"{_EC}/nursing-home-visits/{{visit_id}}"): lambda w, p: (_ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}"), None),
-    ("POST", f"{_EC}/nursing-home-visits/{{visit_id}}/cancel"): lambda w, p: (
-        _ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}/cancel"), None,
-    ),
-})
-
-# markets and culture keep their part of the matrix beside their tests (same rules as above).
-SCENE_MATRICES = (markets_matrix, culture_matrix)
+# The scenes keep their part of the matrix beside their tests (same rules as above).
+SCENE_MATRICES = (elder_care_matrix, markets_matrix, culture_matrix)
 for _scene in SCENE_MATRICES:
     SCENARIO_RECORD_ROUTES.update(_scene.RECORD_ROUTES)
     COMMUNITY_ROUTES.update(_scene.COMMUNITY_ROUTES)
+    MISSING_ROUTES.update(getattr(_scene, "MISSING_ROUTES", {}))
+    TEAM_WRITE_ROUTES |= getattr(_scene, "TEAM_WRITE_ROUTES", set())
 
 # Routes with no resident-bearing data, each with the reason; still checked for leaks and 401.
 ORGANISATION_ROUTES: dict[tuple[str, str], str] = {
@@ -441,9 +380,9 @@ async def test_scenario_record_routes(world, route, role):
         assert response.status_code == expected, (place, response.text)
         assert _leaks(response.text, w, role) == []
         assert await _scenario_snapshot() == before, f"{route} changed data outside the scope of {role}"
-        if expected == 404 and "{elder_id}" in route[1]:
-            # the same answer as for an elder that does not exist
-            missing = path.replace(f"/elders/{w.places[place]['elder_id']}", "/elders/987654")
+        if expected == 404 and route in MISSING_ROUTES:
+            # the same answer as for a record that does not exist
+            missing, _ = MISSING_ROUTES[route](w, place)
             nothing = await client.request(route[0], missing, json=body, headers=headers)
             assert nothing.status_code == 404
             assert set(nothing.json()) == set(response.json())
@@ -455,9 +394,7 @@ async def test_scenario_record_routes(world, route, role):
 
 
 async def _scenario_snapshot() -> list[Any]:
-    from meihao.scenarios.elder_care.tables import Elder, NursingHomeVisit, RosterEntry, Visit
-
-    tables = (Elder, Visit, NursingHomeVisit, RosterEntry, *(t for scene in SCENE_MATRICES for t in scene.TABLES))
+    tables = tuple(t for scene in SCENE_MATRICES for t in scene.TABLES)
     return [*await _snapshot()] + [await t.select().order_by(t.id) for t in tables]
 
 

@@ -1,0 +1,92 @@
+"""The elder_care scenario in the access matrix (tests/access/test_matrix.py): its world and its routes.
+
+Each place's resident is an elder with one visit; a second elder-age resident per place
+("甲一居民二") waits to be registered; each community has a nursing-home visit with its
+places' residents on the roster. Builders use the place's own community, so a place in
+another community meets the kernel's 403 and a place in another grid the plugin's 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from meihao import Principal
+from meihao.scenarios.elder_care import services
+from meihao.scenarios.elder_care.schemas import ElderIn, NursingHomeVisitIn, RosterIn, VisitIn
+from meihao.scenarios.elder_care.tables import Elder, NursingHomeVisit, RosterEntry, Visit
+
+EC = "/api/communities/{slug}/elder_care"
+TABLES = (Elder, Visit, NursingHomeVisit, RosterEntry)
+
+
+def _ec(w: Any, p: str, rest: str) -> str:
+    return f"/api/communities/{w.slugs[p]}/elder_care{rest}"
+
+
+async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
+    from meihao.communities import get_community
+    from meihao.community_scenarios import enable
+    from meihao.testing import Factories
+
+    f = Factories(mh)
+    system = Principal.system()
+    for slug in ("alpha", "beta"):
+        await enable(mh, slug, "elder_care", {})
+        community = await get_community(slug)
+        mine = [p for p in places if world.slugs[p] == slug]
+        for place in mine:
+            ids = world.places[place]
+            elder = await services.register_elder(mh, system, community, ElderIn(resident_id=ids["resident_id"]))
+            ids["elder_id"] = elder.id
+            await services.record_visit(mh, system, community, elder.id, VisitIn(method="phone"))
+            second = await f.resident(ids["household_id"], name=f"{world.names[place]}二", birth_date=date(1950, 1, 1))
+            ids["resident2_id"] = second["id"]
+        visit = await services.create_nursing_home_visit(
+            mh, system, community,
+            NursingHomeVisitIn(starts_at=datetime(2030, 10, 1, 9), ends_at=datetime(2030, 10, 1, 11),
+                               volunteers=[RosterIn(resident_id=world.places[p]["resident_id"]) for p in mine]),
+        )
+        for place in mine:
+            world.places[place]["nh_visit_id"] = visit.id
+
+
+RECORD_ROUTES: dict[tuple[str, str], Any] = {
+    ("POST", f"{EC}/elders"): lambda w, p: (_ec(w, p, "/elders"), {"resident_id": w.places[p]["resident2_id"]}),
+    ("GET", f"{EC}/elders/{{elder_id}}"): lambda w, p: (_ec(w, p, f"/elders/{w.places[p]['elder_id']}"), None),
+    ("PATCH", f"{EC}/elders/{{elder_id}}"): lambda w, p: (_ec(w, p, f"/elders/{w.places[p]['elder_id']}"), {"care_level": "key"}),
+    ("GET", f"{EC}/elders/{{elder_id}}/visits"): lambda w, p: (_ec(w, p, f"/elders/{w.places[p]['elder_id']}/visits"), None),
+    ("POST", f"{EC}/elders/{{elder_id}}/visits"): lambda w, p: (_ec(w, p, f"/elders/{w.places[p]['elder_id']}/visits"), {"method": "home"}),
+    ("POST", f"{EC}/nursing-home-visits"): lambda w, p: (
+        _ec(w, p, "/nursing-home-visits"),
+        {"starts_at": "2030-10-02T09:00:00", "ends_at": "2030-10-02T11:00:00", "volunteers": [{"resident_id": w.places[p]["resident_id"]}]},
+    ),
+    ("POST", f"{EC}/nursing-home-visits/{{visit_id}}/roster"): lambda w, p: (
+        _ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}/roster"), {"resident_id": w.places[p]["resident2_id"]},
+    ),
+    ("DELETE", f"{EC}/nursing-home-visits/{{visit_id}}/roster/{{resident_id}}"): lambda w, p: (
+        _ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}/roster/{w.places[p]['resident_id']}"), None,
+    ),
+}
+
+# Record routes whose record can also be asked for by an id that does not exist: the answer
+# outside the caller's grids must be the same 404.
+MISSING_ROUTES: dict[tuple[str, str], Any] = {
+    route: (lambda build: lambda w, p: (build(w, p)[0].replace(f"/elders/{w.places[p]['elder_id']}", "/elders/987654"), build(w, p)[1]))(build)
+    for route, build in RECORD_ROUTES.items()
+    if "{elder_id}" in route[1]
+}
+
+COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
+    ("GET", f"{EC}/elders"): lambda w, p: (_ec(w, p, "/elders?page_size=100"), None),
+    ("GET", f"{EC}/elders/candidates"): lambda w, p: (_ec(w, p, "/elders/candidates"), None),
+    ("GET", f"{EC}/alerts"): lambda w, p: (_ec(w, p, "/alerts?open=false"), None),
+    ("GET", f"{EC}/nursing-home-visits"): lambda w, p: (_ec(w, p, "/nursing-home-visits"), None),
+    ("GET", f"{EC}/nursing-home-visits/{{visit_id}}"): lambda w, p: (_ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}"), None),
+    ("POST", f"{EC}/nursing-home-visits/{{visit_id}}/cancel"): lambda w, p: (
+        _ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}/cancel"), None,
+    ),
+}
+
+# Community routes that the community's whole team may write, not only its admins.
+TEAM_WRITE_ROUTES = {("POST", f"{EC}/nursing-home-visits/{{visit_id}}/cancel")}
