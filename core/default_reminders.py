@@ -25,6 +25,37 @@ async def send_to_inbox(message: Message) -> None:
     ).on_conflict(action="DO NOTHING")
 
 
+async def send_many_to_inbox(messages: list[Message]) -> None:
+    """The same as :func:`send_to_inbox` for a claimed batch, in the engine's transaction: one ``executemany``.
+
+    Building an ORM object per message costs more than writing it, so this goes to the
+    transaction's connection directly.
+    """
+    from datetime import datetime, timezone
+
+    from piccolo.engine.sqlite import SQLiteEngine
+
+    from .reminder_tables import InboxMessage
+
+    engine = InboxMessage._meta.db
+    transaction = engine.current_transaction.get()
+    if transaction is None:  # pragma: no cover - the engine always calls this inside a transaction
+        for message in messages:
+            await send_to_inbox(message)
+        return
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    rows = [
+        (m.recipient_kind, m.recipient_id, m.reminder_id or None, m.activity.get("id"), m.language, m.body, now)
+        for m in messages
+    ]
+    columns = '"recipient_kind", "recipient_id", "reminder", "activity", "language", "body", "created_at"'
+    if isinstance(engine, SQLiteEngine):
+        sql = f'INSERT INTO "meihao_inbox" ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'
+    else:
+        sql = f'INSERT INTO "meihao_inbox" ({columns}) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING'
+    await transaction.connection.executemany(sql, rows)
+
+
 def _elders(community_id: int) -> Any:
     from datetime import date
 
@@ -47,6 +78,12 @@ async def forget_old_job_runs(meihao: Any, now: Any) -> None:
     await JobRun.delete().where(JobRun.started_at < now - timedelta(days=90))
 
 
+async def send_staff_digests(meihao: Any, now: Any) -> None:
+    from .reminders import send_digests
+
+    await send_digests(meihao, now)
+
+
 @hookimpl(trylast=True)
 def meihao_channels() -> list[Channel]:
     return [
@@ -57,7 +94,7 @@ def meihao_channels() -> list[Channel]:
             send_to_inbox,
             for_residents=True,
             needs_address=False,
-            options={"transactional": True},
+            options={"transactional": True, "send_many": send_many_to_inbox},
         )
     ]
 
@@ -79,7 +116,14 @@ def meihao_jobs() -> list[Job]:
             ("cron", {"hour": 3, "minute": 17}),
             description="Delete job-run records older than 90 days",
             misfire_grace_time=None,
-        )
+        ),
+        Job(
+            "meihao.reminders.digest",
+            send_staff_digests,
+            ("cron", {"minute": 0}),
+            description="Send staff who chose it their daily digest of reminders, at their hour",
+            misfire_grace_time=timedelta(minutes=50),
+        ),
     ]
 
 

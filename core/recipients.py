@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import InvalidInput, NotFound
-from .reminder_tables import Contact, InboxMessage, ReminderOptOut
+from .reminder_tables import Contact, InboxMessage, ReminderOptOut, StaffDigest
 from .runtime import Meihao
 from .tables import Resident, Staff
 
@@ -104,3 +104,28 @@ async def mark_read(mh: Meihao, kind: str, recipient_id: int, message_id: int) -
     ).returning(InboxMessage.id)
     if not updated:
         raise NotFound(f"message {message_id} not found")
+
+
+async def set_digest(mh: Meihao, staff_id: int, hour: int = 7, channel: str = "inbox") -> dict[str, Any]:
+    """The staff member gets one daily digest at ``hour`` (local) on ``channel`` instead of single reminders."""
+    await check_recipient("staff", staff_id)
+    if not 0 <= hour <= 23:
+        raise InvalidInput("hour: 0 to 23", field="hour")
+    if channel not in _channel_names(mh):
+        raise InvalidInput(f"channel: {channel!r} is not installed", field="channel")
+    if await StaffDigest.exists().where(StaffDigest.staff == staff_id):
+        await StaffDigest.update({StaffDigest.hour: hour, StaffDigest.channel: channel}).where(StaffDigest.staff == staff_id)
+    else:
+        await StaffDigest.insert(StaffDigest(staff=staff_id, hour=hour, channel=channel))
+    return {"digest": True, "hour": hour, "channel": channel}
+
+
+async def clear_digest(staff_id: int) -> dict[str, Any]:
+    """Back to single reminders; reminders held for the digest are sent as they are (see the engine)."""
+    from .reminder_tables import Reminder
+
+    await StaffDigest.delete().where(StaffDigest.staff == staff_id)
+    await Reminder.update({Reminder.status: "pending"}).where(
+        Reminder.recipient_kind == "staff", Reminder.recipient_id == staff_id, Reminder.status == "held"
+    )
+    return {"digest": False}

@@ -7,7 +7,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from .tables import Community
+from .tables import Community, Staff
 
 
 class JobRun(Table, tablename="meihao_job_run"):
@@ -159,6 +159,16 @@ class ReminderSettings(Table, tablename="meihao_reminder_settings"):
     quiet_end = Varchar(length=5, default="07:30")
 
 
+class StaffDigest(Table, tablename="meihao_staff_digest"):
+    """A staff member who wants one daily digest of their reminders instead of single messages."""
+
+    staff = ForeignKey(Staff, on_delete=OnDelete.cascade, unique=True)
+    #: Local hour (0–23, in MEIHAO_DEFAULT_TIMEZONE) at which the digest is sent.
+    hour = Integer(default=7)
+    channel = Varchar(length=32, default="inbox")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 REMINDER_TABLES: list[type[Table]] = [
     JobRun,
     Activity,
@@ -169,4 +179,5 @@ REMINDER_TABLES: list[type[Table]] = [
     ReminderOptOut,
     RecipientToken,
     ReminderSettings,
+    StaffDigest,
 ]

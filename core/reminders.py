@@ -36,7 +36,7 @@ from .activities import audience_of
 from .audiences import resident_condition, staff_condition
 from .recipient_tokens import token_for_generation
 from .recurrence import occurrences
-from .reminder_tables import Activity, Contact, DueReminder, RecipientToken, Reminder, ReminderOptOut, ReminderSettings
+from .reminder_tables import Activity, Contact, DueReminder, RecipientToken, Reminder, ReminderOptOut, ReminderSettings, StaffDigest
 from .runtime import Meihao
 from .tables import Community, Resident, Staff
 from .types import Channel, Message, PermanentFailure
@@ -78,6 +78,7 @@ class TickResult:
     retried: int = 0
     failed: int = 0
     deferred: int = 0
+    held: int = 0
     recipients: int = 0
     details: dict[str, int] = field(default_factory=dict)
 
@@ -364,6 +365,14 @@ class ReminderEngine:
                 await self._finish(row["id"], "missed")
                 result.missed += 1
                 continue
+            digest_hour = row.get("digest_hour")
+            if digest_hour is not None and row["occurrence_starts_at"] > next_local_hour(now, self.mh.settings.default_timezone, digest_hour):
+                # The staff member chose a daily digest, and it comes before the activity does.
+                await Reminder.update(
+                    {Reminder.status: "held", Reminder.lease_until: None, Reminder.attempts: Reminder.attempts - 1}
+                ).where(Reminder.id == row["id"])
+                result.held += 1
+                continue
             quiet_end = quiet_until(now, row["timezone"], row["quiet_start"] or DEFAULT_QUIET[0], row["quiet_end"] or DEFAULT_QUIET[1])
             if quiet_end is not None:
                 await Reminder.update(
@@ -396,8 +405,16 @@ class ReminderEngine:
     ) -> None:
         try:
             async with self.mh.db.transaction():
+                by_channel: dict[str, list[Message]] = {}
                 for row, message in items:
-                    await channels[row["channel"]].send(message)
+                    by_channel.setdefault(row["channel"], []).append(message)
+                for name, messages in by_channel.items():
+                    send_many = channels[name].options.get("send_many")
+                    if send_many is not None:
+                        await send_many(messages)
+                    else:
+                        for message in messages:
+                            await channels[name].send(message)
                 await Reminder.update({Reminder.status: "sent", Reminder.sent_at: now, Reminder.lease_until: None}).where(
                     Reminder.id.is_in([row["id"] for row, _ in items])
                 )
@@ -493,6 +510,10 @@ class ReminderEngine:
                     Contact.recipient_kind == kind, Contact.recipient_id.is_in(recipient_ids)
                 ):
                     addresses[(kind, c["recipient_id"], c["channel"])] = c["address"]
+        digests: dict[int, int] = {}
+        if staff_ids:
+            for d in await StaffDigest.select(StaffDigest.staff, StaffDigest.hour).where(StaffDigest.staff.is_in(staff_ids)):
+                digests[d["staff"]] = d["hour"]
         generations: dict[tuple[str, int], int] = {}
         for kind, recipient_ids in (("resident", resident_ids), ("staff", staff_ids)):
             if recipient_ids:
@@ -510,6 +531,7 @@ class ReminderEngine:
                 address = person.get("email", "")
             row["address"] = address
             row["unsubscribe_generation"] = generations.get(key, 1)
+            row["digest_hour"] = digests.get(row["recipient_id"]) if row["recipient_kind"] == "staff" else None
             settings = quiet.get(row["community_id"], {})
             row["quiet_start"] = settings.get("quiet_start")
             row["quiet_end"] = settings.get("quiet_end")
@@ -579,11 +601,98 @@ class ReminderEngine:
         total = TickResult()
         for _ in range(rounds):
             step = await self.tick(now)
-            for name in ("planned", "fanned_out", "missed", "sent", "retried", "failed", "deferred", "recipients"):
+            for name in ("planned", "fanned_out", "missed", "sent", "retried", "failed", "deferred", "held", "recipients"):
                 setattr(total, name, getattr(total, name) + getattr(step, name))
-            if not (step.planned or step.fanned_out or step.missed or step.sent or step.retried or step.failed or step.deferred):
+            if not (step.planned or step.fanned_out or step.missed or step.sent or step.retried or step.failed or step.deferred or step.held):
                 break
         return total
+
+
+def next_local_hour(now: datetime, tz_name: str, hour: int) -> datetime:
+    """The next moment (UTC) after ``now`` when the local clock shows ``hour``:00."""
+    tz = ZoneInfo(tz_name)
+    local = now.astimezone(tz)
+    candidate = datetime.combine(local.date(), time(hour), tzinfo=tz)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), time(hour), tzinfo=tz)
+    return candidate.astimezone(timezone.utc)
+
+
+async def send_digests(mh: Meihao, now: datetime | None = None) -> int:
+    """Send each staff member whose digest hour it is one message with their held reminders; returns how many.
+
+    Runs hourly (the kernel job ``meihao.reminders.digest``). Held reminders whose activity has
+    begun are marked missed. The digest and the rows it covers are recorded together: an inbox
+    digest is written exactly once; another channel may repeat it after a crash, with the same
+    delivery id.
+    """
+    now = now or mh.clock.now()
+    hour = now.astimezone(ZoneInfo(mh.settings.default_timezone)).hour
+    channels = {c.name: c for _, c in mh.plugins.channels()}
+    sent = 0
+    for pref in await StaffDigest.select().where(StaffDigest.hour == hour):
+        rows = await Reminder.select(
+            Reminder.id,
+            Reminder.due.id.as_alias("due_id"),
+            Reminder.due.starts_at.as_alias("starts_at"),
+            Reminder.activity.id.as_alias("activity_id"),
+            Reminder.activity.title.as_alias("title"),
+            Reminder.activity.venue.as_alias("venue"),
+            Reminder.activity.community.slug.as_alias("community"),
+            Reminder.activity.community.timezone.as_alias("timezone"),
+        ).where(Reminder.recipient_kind == "staff", Reminder.recipient_id == pref["staff"], Reminder.status == "held")
+        stale = [r["id"] for r in rows if r["starts_at"] <= now]
+        if stale:
+            await Reminder.update({Reminder.status: "missed"}).where(Reminder.id.is_in(stale))
+        live = sorted((r for r in rows if r["starts_at"] > now), key=lambda r: r["starts_at"])
+        if not live:
+            continue
+        staff = await Staff.select(Staff.name, Staff.preferred_language, Staff.email).where(Staff.id == pref["staff"]).first()
+        language = staff["preferred_language"] if staff and staff["preferred_language"] in LANGUAGES else "zh"
+        seen: set[int] = set()
+        lines = []
+        for r in live:
+            if r["due_id"] in seen:
+                continue  # the same reminder held on several channels: listed once
+            seen.add(r["due_id"])
+            when = r["starts_at"].astimezone(ZoneInfo(r["timezone"])).strftime("%m-%d %H:%M")
+            lines.append(f"- {when} {r['title']}" + (f" @ {r['venue']}" if r["venue"] else ""))
+        heading = f"Your reminders ({len(lines)})" if language == "en" else f"今日活动提醒（{len(lines)}项）"
+        day = now.astimezone(ZoneInfo(mh.settings.default_timezone)).date().isoformat()
+        address = ""
+        if pref["channel"] != "inbox":
+            contact = await Contact.select(Contact.address).where(
+                Contact.recipient_kind == "staff", Contact.recipient_id == pref["staff"], Contact.channel == pref["channel"]
+            ).first()
+            address = contact["address"] if contact else (staff["email"] if staff and pref["channel"] == "email" else "")
+        message = Message(
+            delivery_id=f"meihao-digest-{pref['staff']}-{day}",
+            recipient_kind="staff",
+            recipient_id=pref["staff"],
+            recipient_name=staff["name"] if staff else "",
+            address=address,
+            language=language,
+            subject=heading,
+            body=heading + "\n" + "\n".join(lines),
+            unsubscribe_url="",
+            activity={"id": None, "title": heading, "community": live[0]["community"]},
+            community=live[0]["community"],
+        )
+        channel = channels.get(pref["channel"]) or channels["inbox"]
+        ids = [r["id"] for r in live]
+        if channel.options.get("transactional"):
+            async with mh.db.transaction():
+                await channel.send(message)
+                await Reminder.update({Reminder.status: "sent", Reminder.sent_at: now}).where(Reminder.id.is_in(ids))
+        else:
+            try:
+                await channel.send(message)
+            except Exception as err:  # held rows stay held; the next digest tries again
+                log.warning("digest for staff %s failed: %s", pref["staff"], err)
+                continue
+            await Reminder.update({Reminder.status: "sent", Reminder.sent_at: now}).where(Reminder.id.is_in(ids))
+        sent += 1
+    return sent
 
 
 def delivery_id(reminder_id: int) -> str:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from litestar import Response, get, patch, post, put
+from litestar import Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -319,6 +319,26 @@ async def read_my_message(message_id: FromPath[int], meihao: NamedDependency[Mei
     await recipients.mark_read(meihao, "staff", principal.staff_id, message_id)
 
 
+class DigestIn(msgspec.Struct, forbid_unknown_fields=True):
+    hour: int = 7
+    channel: str = "inbox"
+
+
+@put("/api/me/reminder-digest", tags=["inbox"])
+async def put_my_digest(data: JSONBody[DigestIn], meihao: NamedDependency[Meihao], principal: Caller) -> dict[str, Any]:
+    """One daily digest of my reminders at ``hour`` (local) instead of single messages."""
+    if principal.staff_id is None:
+        raise NotFound("no staff account")
+    return await recipients.set_digest(meihao, principal.staff_id, data.hour, data.channel)
+
+
+@delete("/api/me/reminder-digest", tags=["inbox"], status_code=200)
+async def delete_my_digest(principal: Caller) -> dict[str, Any]:
+    if principal.staff_id is None:
+        raise NotFound("no staff account")
+    return await recipients.clear_digest(principal.staff_id)
+
+
 # -- secret links: no login ------------------------------------------------------------
 
 
@@ -375,6 +395,8 @@ REMINDER_HANDLERS = [
     rotate_calendar_link,
     my_inbox,
     read_my_message,
+    put_my_digest,
+    delete_my_digest,
     unsubscribe_page,
     unsubscribe,
     resident_calendar,

@@ -222,6 +222,8 @@ ORGANISATION_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/jobs"): "street only (meihao.jobs.read)",
     ("GET", "/api/me/inbox"): "the caller's own inbox",
     ("POST", "/api/me/inbox/{message_id}/read"): "the caller's own inbox",
+    ("PUT", "/api/me/reminder-digest"): "the caller's own setting",
+    ("DELETE", "/api/me/reminder-digest"): "the caller's own setting",
 }
 
 PUBLIC_ROUTES = {

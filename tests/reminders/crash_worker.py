@@ -8,6 +8,7 @@ point (see meihao.reminders._crash_point).
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import sys
 from datetime import timedelta
 
@@ -18,6 +19,8 @@ from meihao.runtime import boot
 
 
 async def main() -> int:
+    # A hang shows where it hangs (the test gives up after 120 s).
+    faulthandler.dump_traceback_later(20, exit=True)
     mh = boot(entry_point_filter=builtin_only)
     await mh.start()
     # Small batches and one send at a time, so that every crash point is passed many times.

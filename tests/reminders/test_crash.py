@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 
 from meihao.activities import ActivityIn, create_activity
+from meihao.communities import get_community
 from meihao.recipients import set_contact
+from meihao.reminders import set_quiet_hours
 from meihao.reminder_tables import InboxMessage, Reminder
 from meihao.testing import Factories
 from tests.receivers import HttpReceiver
@@ -37,6 +39,8 @@ async def _prepare(mh, receiver: HttpReceiver) -> int:
     """A community of RESIDENTS residents, each reached by inbox and webhook; one reminder due now."""
     factories = Factories(mh)
     place = await factories.place("hepan")
+    # real time is used here: no quiet hours, whatever the hour in Shanghai
+    await set_quiet_hours((await get_community("hepan"))["id"], "00:00", "00:00")
     for i in range(RESIDENTS):
         household = await factories.household(place["building_id"])
         resident = await factories.resident(household["id"], name=f"居民{i:02d}")
@@ -76,9 +80,22 @@ def _environment(mh, crash_at: str | None) -> dict[str, str]:
 
 async def _run_worker(mh, crash_at: str | None = None) -> int:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "tests" / "reminders" / "crash_worker.py"), env=_environment(mh, crash_at), cwd=str(ROOT)
+        sys.executable,
+        str(ROOT / "tests" / "reminders" / "crash_worker.py"),
+        env=_environment(mh, crash_at),
+        cwd=str(ROOT),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
-    return await asyncio.wait_for(process.wait(), timeout=120)
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    except asyncio.TimeoutError:
+        process.kill()
+        output, _ = await process.communicate()
+        raise AssertionError("the worker did not finish:\n" + output.decode(errors="replace")[-3000:]) from None
+    if process.returncode not in (0, -signal.SIGKILL):
+        raise AssertionError(f"the worker failed ({process.returncode}):\n" + output.decode(errors="replace")[-3000:])
+    return process.returncode
 
 
 async def _check(receiver: HttpReceiver, expected: int, allowed_duplicates: int) -> None:

@@ -264,3 +264,37 @@ async def test_a_plugin_channel_and_renderer(make_meihao):
         "提醒：睦邻善市公益市集，时间 2026-03-07 09:00，地点 荷畔广场",
     ]
     assert {m.delivery_id for m in pigeons.sent} == {f"meihao-reminder-{m.reminder_id}" for m in pigeons.sent}
+
+
+async def test_staff_digest_collects_reminders_into_one_daily_message(street):
+    from meihao.recipients import clear_digest, set_digest
+    from meihao.reminders import send_digests
+
+    staff = await street.factories.staff("grid_worker", community="hepan", grid_id=street.grid_a)
+    await set_digest(street.mh, staff["id"], hour=7)
+    for title, day in (("周六市集", 7), ("周日讲座", 8)):
+        await create_activity(
+            street.mh,
+            "hepan",
+            market(title=title, rrule="", starts_at=datetime(2026, 3, day, 15, 0), ends_at=datetime(2026, 3, day, 17, 0), audience={"staff": [staff["id"]]}, reminder_offsets=[2880]),
+        )
+    # an activity starting before the next digest is not held: it is sent at once
+    await create_activity(
+        street.mh,
+        "hepan",
+        market(title="紧急会议", rrule="", starts_at=datetime(2026, 3, 5, 18, 0), ends_at=datetime(2026, 3, 5, 19, 0), audience={"staff": [staff["id"]]}, reminder_offsets=[120]),
+    )
+    street.clock.set(at(2026, 3, 5, 16, 0))
+    result = await street.engine.drain()
+    assert (result.held, result.sent) == (1, 1)  # 周六市集 held; 紧急会议 sent
+    street.clock.set(at(2026, 3, 6, 15, 0))
+    result = await street.engine.drain()
+    assert (result.held, result.sent) == (1, 0)  # 周日讲座 held too
+    assert await send_digests(street.mh, at(2026, 3, 6, 15, 0)) == 0  # not the digest hour
+    assert await send_digests(street.mh, at(2026, 3, 7, 7, 0)) == 1
+    [digest, single] = await inbox("staff", staff["id"])
+    assert digest["body"] == "今日活动提醒（2项）\n- 03-07 15:00 周六市集 @ 荷畔广场\n- 03-08 15:00 周日讲座 @ 荷畔广场"
+    assert "紧急会议" in single["body"]
+    assert await statuses() == {"sent": 3}
+    assert await send_digests(street.mh, at(2026, 3, 8, 7, 0)) == 0  # nothing left: sent once
+    await clear_digest(staff["id"])
