@@ -15,7 +15,7 @@ from .errors import InvalidInput, NotFound
 from .reminder_tables import RecipientToken
 from .runtime import Meihao
 
-PURPOSES = ("unsubscribe", "calendar")
+PURPOSES = ("unsubscribe", "calendar", "inbox")
 KINDS = ("resident", "staff")
 
 

@@ -298,6 +298,16 @@ async def rotate_calendar_link(resident_id: FromPath[int], meihao: NamedDependen
     return LinkOut(url=f"{meihao.settings.base_url}/api/calendar/{token}.ics")
 
 
+@post("/api/residents/{resident_id:int}/inbox-link", tags=["residents"], status_code=200, guards=[requires("meihao.reminder.manage")])
+async def rotate_inbox_link(resident_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> LinkOut:
+    """A new secret link to the resident's own inbox (for a QR code or a text message); earlier links stop working."""
+    resident = await get_resident(resident_id, principal)
+    async with meihao.db.transaction():
+        token = await revoke(meihao, "resident", resident_id, "inbox")
+        await audit(principal, "meihao.reminder.inbox_link", "resident", resident_id, community_id=await _community_id(resident))
+    return LinkOut(url=f"{meihao.settings.base_url}/api/inbox/{token}")
+
+
 async def _community_id(resident: dict[str, Any]) -> int:
     return (await get_community(resident["community"]))["id"]
 
@@ -357,6 +367,19 @@ async def unsubscribe(token: FromPath[str], meihao: NamedDependency[Meihao], sce
     return {"unsubscribed": True, "scene": scene}
 
 
+@get("/api/inbox/{token:str}", tags=["public"], opt={PUBLIC: True})
+async def resident_inbox(token: FromPath[str], meihao: NamedDependency[Meihao], unread: FromQuery[bool] = False) -> list[dict[str, Any]]:
+    """A resident's own inbox, through their secret link: messages, newest first, read or unread."""
+    kind, recipient_id = await resolve_token(meihao, token, "inbox")
+    return await recipients.inbox(kind, recipient_id, unread_only=unread)
+
+
+@post("/api/inbox/{token:str}/{message_id:int}/read", tags=["public"], status_code=204, opt={PUBLIC: True})
+async def resident_read(token: FromPath[str], message_id: FromPath[int], meihao: NamedDependency[Meihao]) -> None:
+    kind, recipient_id = await resolve_token(meihao, token, "inbox")
+    await recipients.mark_read(meihao, kind, recipient_id, message_id)
+
+
 @get("/api/calendar/{token:str}", tags=["public"], opt={PUBLIC: True})
 async def resident_calendar(token: FromPath[str], meihao: NamedDependency[Meihao]) -> Response[bytes]:
     """A resident's own activities as iCalendar; the link is secret and can be revoked."""
@@ -393,12 +416,15 @@ REMINDER_HANDLERS = [
     put_contact,
     post_opt_out,
     rotate_calendar_link,
+    rotate_inbox_link,
     my_inbox,
     read_my_message,
     put_my_digest,
     delete_my_digest,
     unsubscribe_page,
     unsubscribe,
+    resident_inbox,
+    resident_read,
     resident_calendar,
     community_calendar,
 ]

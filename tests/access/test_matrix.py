@@ -150,6 +150,7 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
     ),
     ("POST", "/api/residents/{resident_id}/opt-outs"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/opt-outs", {"scene": "markets"}),
     ("POST", "/api/residents/{resident_id}/calendar-link"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/calendar-link", None),
+    ("POST", "/api/residents/{resident_id}/inbox-link"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/inbox-link", None),
 }
 
 # List routes: answer 200 with only what is in scope.
@@ -236,6 +237,8 @@ PUBLIC_ROUTES = {
     ("GET", "/api/reminders/unsubscribe/{token}"),
     ("POST", "/api/reminders/unsubscribe/{token}"),
     ("GET", "/api/calendar/{token}"),
+    ("GET", "/api/inbox/{token}"),
+    ("POST", "/api/inbox/{token}/{message_id}/read"),
     ("GET", "/api/communities/{slug}/calendar.ics"),
 }
 

@@ -174,3 +174,24 @@ async def test_embedded_mode_runs_the_scheduler_and_delivers(make_meihao):
             await asyncio.sleep(0.05)
         assert await InboxMessage.count() == 5
     assert street.community["slug"] == "hepan"
+
+
+async def test_a_residents_own_inbox_through_a_secret_link(meihao):
+    street = await build_street(meihao)
+    wang, anna = street.residents["王秀英"]["id"], street.residents["Anna"]["id"]
+    async with make_client(meihao) as client:
+        await client.post("/api/communities/hepan/activities", json=MARKET)
+        street.clock.set(at(2026, 3, 6, 9, 0))
+        await street.engine.drain()
+        link = (await client.post(f"/api/residents/{wang}/inbox-link")).json()["url"]
+        anna_link = (await client.post(f"/api/residents/{anna}/inbox-link")).json()["url"]
+    path = link.removeprefix(meihao.settings.base_url)
+    async with make_client(meihao, ANONYMOUS) as client:
+        messages = (await client.get(path)).json()
+        assert [m["body"] for m in messages] == ["提醒：睦邻善市公益市集，时间 2026-03-07 09:00，地点 荷畔广场"]
+        anna_messages = (await client.get(anna_link.removeprefix(meihao.settings.base_url))).json()
+        # one resident's link cannot mark another's message
+        assert (await client.post(f"{path}/{anna_messages[0]['id']}/read")).status_code == 404
+        assert (await client.post(f"{path}/{messages[0]['id']}/read")).status_code == 204
+        assert (await client.get(path + "?unread=true")).json() == []
+        assert (await client.get("/api/inbox/r1.1.forged")).status_code == 404
