@@ -321,28 +321,37 @@ class ReminderEngine:
         return len(rows)
 
     async def claim(self, now: datetime) -> list[int]:
+        """Lease up to ``claim_size`` sendable rows: pending ones that are due, oldest first, then
+        rows whose sender's lease ran out (it died). Each is one statement reading the
+        (status, next_attempt_at) index in order, so a claim costs the same with 10 or 10⁶ rows waiting.
+        """
         lease = now + self.policy.lease
-        sendable = QueryString(
-            '"status" IN ({}, {}) AND "next_attempt_at" <= {} AND ("lease_until" IS NULL OR "lease_until" < {})',
-            "pending",
-            "sending",
-            now,
-            now,
-        )
-        rows = await _run(
-            self.mh,
-            QueryString(
-                'UPDATE "meihao_reminder" SET "status" = {}, "lease_until" = {}, "attempts" = "attempts" + 1 '
-                'WHERE {} AND "id" IN (SELECT "id" FROM "meihao_reminder" WHERE {} ORDER BY "next_attempt_at", "id" LIMIT {}) '
-                'RETURNING "id"',
-                "sending",
-                lease,
-                sendable,
-                sendable,
-                self.policy.claim_size,
-            ),
-        )
-        return sorted(r["id"] for r in rows)
+        pending = QueryString('"status" = {} AND "next_attempt_at" <= {}', "pending", now)
+        expired = QueryString('"status" = {} AND "next_attempt_at" <= {} AND "lease_until" < {}', "sending", now, now)
+        ids: list[int] = []
+        for condition in (pending, expired):
+            room = self.policy.claim_size - len(ids)
+            if room <= 0:
+                break
+            # On PostgreSQL two workers may pick the same ids; the outer condition, checked again on
+            # the locked row, lets only one of them have it. SQLite runs one writer at a time, and
+            # there the outer condition would only stop it from using the id list.
+            recheck = QueryString("") if self.mh.db.is_sqlite else QueryString(" AND {}", condition)
+            rows = await _run(
+                self.mh,
+                QueryString(
+                    'UPDATE "meihao_reminder" SET "status" = {}, "lease_until" = {}, "attempts" = "attempts" + 1 '
+                    'WHERE "id" IN (SELECT "id" FROM "meihao_reminder" WHERE {} ORDER BY "next_attempt_at" LIMIT {}){} '
+                    'RETURNING "id"',
+                    "sending",
+                    lease,
+                    condition,
+                    room,
+                    recheck,
+                ),
+            )
+            ids += [r["id"] for r in rows]
+        return sorted(ids)
 
     async def deliver(self, now: datetime | None = None) -> TickResult:
         """One round: claim due outbox rows, then send, defer, retry, fail or mark them missed."""
