@@ -442,3 +442,12 @@ async def test_move_to_a_household_id_too_big_is_400(meihao_client, factories, p
     response = await meihao_client.post(f"/api/residents/{resident['id']}/move", json={"household_id": int(HUGE)})
     assert response.status_code == 400
     assert "household_id" in response.text
+
+
+async def test_audit_log_page_size_must_be_positive(meihao_client, factories, place):
+    """A negative page size was passed to LIMIT, which SQLite reads as "no limit"."""
+    await factories.resident(place["household_id"])
+    for size in (0, -1):
+        response = await meihao_client.get("/api/audit", params={"page_size": size})
+        assert response.status_code == 400, response.text
+        assert field_named(response) == "page_size"

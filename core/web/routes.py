@@ -344,7 +344,7 @@ async def read_audit_log(
     since: FromQuery[datetime | None] = None,
     until: FromQuery[datetime | None] = None,
     page: PageNumber = 1,
-    page_size: FromQuery[int | None] = None,
+    page_size: Annotated[int | None, QueryParameter(ge=1)] = None,
 ) -> Page[AuditOut]:
     """The audit log, newest first, filtered. It is append-only: there is no route to change it."""
     clauses: list[Any] = []
