@@ -44,6 +44,31 @@ if __name__ == "__main__":
 '''
 
 
+#: Times the steps `meihao serve` takes before uvicorn starts listening, in a fresh process.
+PHASES = """
+import json, time
+started = time.perf_counter()
+import meihao.cli
+imported = time.perf_counter()
+from meihao.runtime import boot
+mh = boot()
+booted = time.perf_counter()
+from meihao.web.app import create_app
+create_app(mh)
+app_built = time.perf_counter()
+import asyncio
+from meihao.cli import _pending
+asyncio.run(_pending(mh))
+checked = time.perf_counter()
+print(json.dumps({
+    "import meihao.cli": imported - started,
+    "boot(): settings, plugins, database": booted - imported,
+    "create_app(): routes, OpenAPI, guards": app_built - booted,
+    "pending-migrations check": checked - app_built,
+}))
+"""
+
+
 def clean_environment(database: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEIHAO_")}
     env["MEIHAO_DATABASE_URL"] = f"sqlite:///{database}"
@@ -106,6 +131,15 @@ def main() -> None:
         meihao("demo", "--quiet", env=clean_environment(demo / "meihao.db"), cwd=demo)
         plugins = json.loads(meihao("plugins", "--json", env=clean_environment(empty / "meihao.db"), cwd=empty))
         scenarios = sorted(p["name"] for p in plugins if p.get("scene"))
+        phases: dict[str, list[float]] = {}
+        for _ in range(options.repeat):
+            result = subprocess.run(
+                [sys.executable, "-c", PHASES], env=clean_environment(empty / "meihao.db"), cwd=empty, capture_output=True, text=True
+            )
+            if result.returncode != 0:
+                sys.exit(f"timing the start-up steps failed:\n{result.stderr}")
+            for step, value in json.loads(result.stdout.strip().splitlines()[-1]).items():
+                phases.setdefault(step, []).append(value)
 
         servers = {
             "baseline": ("bare Litestar app, one route, `uvicorn.run` (baseline)", work, None),
@@ -144,6 +178,13 @@ Scenarios installed: {len(scenarios)} of 9{' (' + ', '.join(scenarios) + ')' if 
 | server | median | fastest | slowest | median vs baseline |
 |---|---|---|---|---|
 {chr(10).join(rows)}
+
+Where `meihao serve`'s time goes before uvicorn listens (empty database; median of
+{options.repeat} fresh processes):
+
+| step | median |
+|---|---|
+{chr(10).join(f"| {step} | {seconds(median(values))} |" for step, values in phases.items())}
 
 Design target: boot to first healthy response well under {TARGET_SECONDS:.0f} s with all nine
 scenarios. Here: slowest meihao median {seconds(worst)}, {verdict}{'' if len(scenarios) == 9 else f' — but with {len(scenarios)} of the nine scenarios installed, so not yet the full target'}.
