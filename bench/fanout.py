@@ -272,7 +272,7 @@ Machine: {facts}.
 Design target: at least {TARGET_RATIO:.2f} of the baseline's rate. Here: {ratio:.2f} — {"met" if ratio >= TARGET_RATIO else "NOT met"}.
 
 Inbox delivery (claim, render through `meihao_render_reminder`, write the inbox and mark sent
-in one transaction per claim of 500, one multi-row insert): {result['delivered']:,} reminders in
+in one transaction per claim of 500, one `executemany` into the inbox): {result['delivered']:,} reminders in
 {seconds(result['delivery_seconds'])}, {delivery_rate:,.0f} per second. No baseline; for scale,
 the raw `INSERT … SELECT` above writes {n / raw_s:,.0f} outbox rows per second.
 
