@@ -18,6 +18,7 @@ from litestar.testing import AsyncTestClient
 from meihao.access import PUBLIC, role_permissions
 from meihao.community_scenarios import enable
 from meihao.tables import Building, Household, Resident
+from meihao.db import Database
 from meihao.runtime import Meihao
 from meihao.testdb import Template
 from meihao.testing import Factories, boot_for_tests, build_template, settings_for_tests
@@ -100,14 +101,24 @@ def world_template(_meihao_template: Template) -> tuple[World, Template]:
     return _build_world(_meihao_template)
 
 
+@pytest.fixture(scope="session")
+def world_app(world_template: tuple[World, Template]) -> tuple[Meihao, Any]:
+    """One app per backend for every matrix test: building it (every route's signature) costs
+    more than the requests of a test, so each test points it at its own copy of the world."""
+    mh = boot_for_tests(settings_for_tests(world_template[1].url), [("lantern", lantern)])
+    return mh, create_app(mh, debug=True)
+
+
 @pytest.fixture
-async def world(world_template: tuple[World, Template], tmp_path: Path):
+async def world(world_template: tuple[World, Template], world_app: tuple[Meihao, Any], tmp_path: Path):
     """A fresh copy of the world per test, booted, with its app."""
     built, template = world_template
+    mh, app = world_app
     url = await template.acquire(tmp_path)
-    mh = boot_for_tests(settings_for_tests(url), [("lantern", lantern)])
+    mh.settings = settings_for_tests(url)
+    mh.db = Database(mh.settings, mh.plugins.piccolo_apps())
     try:
-        async with AsyncTestClient(app=create_app(mh, debug=True)) as client:
+        async with AsyncTestClient(app=app) as client:
             yield mh, client, World(url, built.places, built.names, built.tokens, built.slugs)
     finally:
         await template.release(url)
