@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from piccolo.querystring import QueryString
@@ -76,7 +77,7 @@ async def resident_feed(mh: Meihao, resident_id: int) -> bytes:
         raise NotFound("link not found")
     community = await get_community(resident["slug"])
     now = mh.clock.now()
-    today = now.astimezone(__import__("zoneinfo").ZoneInfo(community["timezone"])).date()
+    today = now.astimezone(ZoneInfo(community["timezone"])).date()
     calendar = _calendar(f"{community['name']} 我的活动", community["timezone"])
     for activity in await list_activities(resident["slug"]):
         condition = resident_condition(mh, audience_of(activity), community["id"], today, activity_id=activity["id"])

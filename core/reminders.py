@@ -38,7 +38,7 @@ from .recipient_tokens import token_for_generation
 from .recurrence import occurrences
 from .reminder_tables import Activity, Contact, DueReminder, RecipientToken, Reminder, ReminderOptOut, ReminderSettings, StaffDigest
 from .runtime import Meihao
-from .tables import Community, Resident, Staff
+from .tables import Resident, Staff
 from .types import Channel, Message, PermanentFailure
 
 log = logging.getLogger("meihao.reminders")
@@ -748,10 +748,4 @@ async def set_quiet_hours(community_id: int, start: str, end: str) -> None:
         await ReminderSettings.insert(ReminderSettings(community=community_id, quiet_start=start, quiet_end=end))
 
 
-async def community_id(slug: str) -> int:
-    from .communities import get_community
-
-    return (await get_community(slug))["id"]
-
-
-__all__ = ["DeliveryPolicy", "ReminderEngine", "TickResult", "quiet_until", "set_quiet_hours", "Community"]
+__all__ = ["DeliveryPolicy", "ReminderEngine", "TickResult", "next_local_hour", "quiet_until", "send_digests", "set_quiet_hours"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Response, delete, get, patch, post, put
@@ -201,7 +202,7 @@ async def preview_audience(activity_id: FromPath[int], meihao: NamedDependency[M
     """Who would be reminded: counts and a masked sample (from within the caller's scope)."""
     row = await _activity_in_scope(activity_id, principal)
     community = await get_community(row["community_slug"])
-    today = meihao.clock.now().astimezone(__import__("zoneinfo").ZoneInfo(community["timezone"])).date()
+    today = meihao.clock.now().astimezone(ZoneInfo(community["timezone"])).date()
     result = await preview(meihao, audience_of(row), community, today, activity_id=activity_id, sample_scope=principal_scope(principal))
     return PreviewOut(**result)
 

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from icalendar import Calendar
 
 from meihao.cli import cli
+from meihao.clock import SystemClock
 from meihao.recipient_tokens import make_token, revoke
 from meihao.reminder_tables import InboxMessage, ReminderOptOut
 from meihao.testing import ANONYMOUS, make_client
@@ -155,7 +156,7 @@ async def test_calendar_feeds(meihao):
 async def test_embedded_mode_runs_the_scheduler_and_delivers(make_meihao):
     mh = await make_meihao(worker=True)
     street = await build_street(mh)
-    mh.clock = __import__("meihao.clock", fromlist=["SystemClock"]).SystemClock()
+    mh.clock = SystemClock()
     soon = datetime.now(timezone.utc) + timedelta(hours=3)
     from meihao.activities import ActivityIn, create_activity
 
