@@ -442,8 +442,8 @@ FIRST_ADMIN = "admin"
 
 
 async def ensure_first_admin(mh: Meihao) -> str | None:
-    """Create the first street admin (``admin``) if no staff exists; return its password, once."""
-    if await Staff.count() > 0:
+    """Create the first street admin (``admin``) unless a street admin exists; return its password, once."""
+    if await StaffAssignment.exists().where(StaffAssignment.role == "street_admin"):
         return None
     password = secrets.token_urlsafe(12)
     await create_staff(mh, Principal.system("meihao demo"), username=FIRST_ADMIN, password=password, name="街道管理员",

@@ -20,6 +20,7 @@ from ..errors import Conflict, MeihaoError
 from ..residents import UNIQUE_VIOLATIONS, today_in
 from ..runtime import Meihao
 from ..tables import Building, Community, Department, Grid, Household, Resident, ResidentTag
+from .staff import build_demo_staff
 from .bulk import BulkInserter
 from .people import HouseholdPlan, IdCardIssuer, PeopleMaker
 from .profile import CommunitySpec, DemoProfile
@@ -89,12 +90,19 @@ async def build_demo(mh: Meihao, profile: DemoProfile, *, residents: int = 20_00
                     built.append(await _build_community(mh, writer, profile, spec, maker, count, as_of, advance))
     except UNIQUE_VIOLATIONS as err:  # another run (or a registration) wrote the same rows meanwhile
         raise Conflict(f"the demo was not built: the database changed while it was being built ({err}); run it again") from err
+    # Staff before the scenes, so that their demo data can give elders visitors and shows organisers.
+    staff = await build_demo_staff(mh, [c.spec.slug for c in built], seed)
     register_seconds = time.perf_counter() - started
     enabled, not_installed, scene_seconds = await _enable_scenarios(mh, profile, seed)
     for community in built:
         community.enabled = enabled.get(community.spec.slug, [])
     timing = Timing(time.perf_counter() - started, register_seconds, scene_seconds)
-    return _summary_built(profile, built, departments, not_installed, seed, as_of, timing)
+    summary = _summary_built(profile, built, departments, not_installed, seed, as_of, timing)
+    first = built[0].spec.slug if built else "hepan"
+    return summary + (
+        f"\n  {staff[0]} staff accounts: each community's admin ({first}-admin) and each grid's two leaders, "
+        f"one full-time and two part-time workers ({first}-g01-grid-leader-1, …), all with the demo password {staff[1]!r}"
+    )
 
 
 # -- writing ------------------------------------------------------------------

@@ -1,0 +1,46 @@
+"""Demo staff: each community's admin and each grid's "2+1+N" team, sharing one demo password."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+from faker import Faker
+from piccolo.apps.user.tables import BaseUser
+
+from ..access import Principal, audit
+from ..runtime import Meihao
+from ..tables import Community, Grid, Staff, StaffAssignment
+
+#: Per grid: two grid leaders, one full-time grid worker, N (here two) part-time workers.
+GRID_TEAM = (("grid_leader", 2), ("grid_worker", 1), ("grid_part_time", 2))
+
+
+async def build_demo_staff(mh: Meihao, slugs: list[str], seed: int) -> tuple[int, str]:
+    """Create the staff of the demo communities; return how many and their shared password.
+
+    The password is hashed once and the hash reused: these are demo accounts, made fast.
+    """
+    password = secrets.token_urlsafe(9)
+    hashed = await asyncio.to_thread(BaseUser.hash_password, password)
+    names = Faker("zh_CN")
+    names.seed_instance(seed)
+    actor = Principal.system("meihao demo")
+    count = 0
+    async with mh.db.transaction():
+        for slug in slugs:
+            community = await Community.select(Community.id).where(Community.slug == slug).first()
+            members: list[tuple[str, str, int | None]] = [(f"{slug}-admin", "community_admin", None)]
+            for grid in await Grid.select(Grid.id, Grid.code).where(Grid.community == community["id"]).order_by(Grid.code):
+                for role, how_many in GRID_TEAM:
+                    for n in range(1, how_many + 1):
+                        members.append((f"{slug}-{grid['code'].lower()}-{role.replace('_', '-')}-{n}", role, grid["id"]))
+            for username, role, grid_id in members:
+                user = BaseUser(username=username, password=hashed, email=f"{username}@staff.invalid", active=True)
+                await user.save()
+                staff = Staff(user=user.id, name=names.name(), email=f"{username}@staff.invalid")
+                await staff.save()
+                await StaffAssignment.insert(StaffAssignment(staff=staff.id, role=role, community=community["id"], grid=grid_id))
+                await audit(actor, "staff.create", "staff", staff.id, community_id=community["id"], detail={"username": username, "roles": [role]})
+                count += 1
+    return count, password
