@@ -443,6 +443,7 @@ async def test_two_runs_at_once_build_the_demo_once(make_meihao, tmp_path):
         return_exceptions=True,
     )
     built = [r for r in results if isinstance(r, str)]
-    assert len(built) >= 1 and "Built the demo" in built[0]
+    # the other run may finish first, finding the demo there already (or end in a Conflict)
+    assert len(built) >= 1 and any("Built the demo" in summary for summary in built), results
     assert all(isinstance(r, (str, Conflict)) for r in results), results
     assert await Community.count() == 5 and await Resident.count() == 300

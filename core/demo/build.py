@@ -91,7 +91,10 @@ async def build_demo(mh: Meihao, profile: DemoProfile, *, residents: int = 20_00
     except UNIQUE_VIOLATIONS as err:  # another run (or a registration) wrote the same rows meanwhile
         raise Conflict(f"the demo was not built: the database changed while it was being built ({err}); run it again") from err
     # Staff before the scenes, so that their demo data can give elders visitors and shows organisers.
-    staff = await build_demo_staff(mh, [c.spec.slug for c in built], seed)
+    try:
+        staff = await build_demo_staff(mh, [c.spec.slug for c in built], seed)
+    except UNIQUE_VIOLATIONS as err:  # another run made the same accounts meanwhile
+        raise Conflict(f"the demo staff were not created: the database changed meanwhile ({err}); run it again") from err
     register_seconds = time.perf_counter() - started
     enabled, not_installed, scene_seconds = await _enable_scenarios(mh, profile, seed)
     for community in built:
