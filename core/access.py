@@ -389,17 +389,29 @@ async def add_assignment(mh: Meihao, principal: Principal, staff_id: int, spec: 
     return await staff_out(staff_id)
 
 
+async def _staff_with_assignments(clauses: list[Any]) -> list[dict[str, Any]]:
+    """Staff rows matching ``clauses`` with their assignments: two queries, whatever the count."""
+    query = Staff.select(Staff.id, Staff.name, Staff.user.username.as_alias("username"), Staff.active).order_by(Staff.id)
+    staff = await (query.where(*clauses) if clauses else query)
+    by_staff: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in staff}
+    if by_staff:
+        assignments = await StaffAssignment.select(
+            StaffAssignment.staff,
+            StaffAssignment.role,
+            StaffAssignment.community.slug.as_alias("community"),
+            StaffAssignment.grid,
+            StaffAssignment.department.code.as_alias("department"),
+        ).where(StaffAssignment.staff.is_in(list(by_staff))).order_by(StaffAssignment.id)
+        for a in assignments:
+            by_staff[a.pop("staff")].append({"grid_id": a.pop("grid"), **a})
+    return [{**row, "assignments": by_staff[row["id"]]} for row in staff]
+
+
 async def staff_out(staff_id: int) -> dict[str, Any]:
-    staff = await Staff.select(Staff.id, Staff.name, Staff.user.username.as_alias("username"), Staff.active).where(Staff.id == staff_id).first()
-    if staff is None:
+    found = await _staff_with_assignments([Staff.id == staff_id])
+    if not found:
         raise NotFound(f"staff {staff_id} not found")
-    assignments = await StaffAssignment.select(
-        StaffAssignment.role,
-        StaffAssignment.community.slug.as_alias("community"),
-        StaffAssignment.grid,
-        StaffAssignment.department.code.as_alias("department"),
-    ).where(StaffAssignment.staff == staff_id).order_by(StaffAssignment.id)
-    return {**staff, "assignments": [{"grid_id": a.pop("grid"), **a} for a in assignments]}
+    return found[0]
 
 
 def _staff_scope(principal: Principal) -> list[Any]:
@@ -419,10 +431,7 @@ async def get_staff(principal: Principal, staff_id: int) -> dict[str, Any]:
 
 
 async def list_staff(principal: Principal) -> list[dict[str, Any]]:
-    query = Staff.select(Staff.id).order_by(Staff.id)
-    clauses = _staff_scope(principal)
-    rows = await (query.where(*clauses) if clauses else query)
-    return [await staff_out(r["id"]) for r in rows]
+    return await _staff_with_assignments(_staff_scope(principal))
 
 
 async def staff_works_in(staff_id: int, community_id: int) -> bool:
