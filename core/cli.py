@@ -74,16 +74,24 @@ def cli() -> None:
 @cli.command()
 @run_async
 async def migrate() -> None:
-    """Apply every pending migration of the kernel and all plugins (safe to run again)."""
+    """Apply every pending migration of the kernel and all plugins, and (PostgreSQL) create the scheduler's tables.
+
+    Safe to run again, and safe to run twice at once: on PostgreSQL the second waits for the first.
+    """
+    from .migrate import migrate as migrate_database
+    from .scheduler import CLUSTER_SCHEMA
+
     mh = await _started(migrated=False)
     try:
-        applied = await mh.db.migrate()
+        result = await migrate_database(mh)
     finally:
         await mh.close()
-    if not applied:
+    if not result.applied and not result.scheduler_tables:
         click.echo(f"Nothing to migrate in {mh.db.describe()}.")
-    for item in applied:
+    for item in result.applied:
         click.echo(f"applied {item.app}: {item.migration_id}")
+    if result.scheduler_tables:
+        click.echo(f"created the scheduler's tables in schema {CLUSTER_SCHEMA}")
 
 
 @cli.command()
@@ -100,23 +108,42 @@ async def makemigrations(app: str, description: str) -> None:
     await new(app_name=app, auto=True, desc=description, auto_input="y")
 
 
+ROLES = ("web", "scheduler", "both")
+
+
 @cli.command()
 @click.option("--host", default=None, help="Address to listen on (default from MEIHAO_HOST, 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default from MEIHAO_PORT, 8000).")
-def serve(host: str | None, port: int | None) -> None:
-    """Run the web app (and, in embedded mode, everything else) in this process."""
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default=None,
+    help="web: the API; scheduler: jobs and reminders, with only /health and /metrics on the port; "
+    "both: everything (default from MEIHAO_ROLE, both).",
+)
+@click.option("--node-id", default=None, help="This node's stable name (default from MEIHAO_NODE_ID, else <host>-<role>-<port>).")
+def serve(host: str | None, port: int | None, role: str | None, node_id: str | None) -> None:
+    """Run a node: the web app, the scheduler, or both (embedded mode) in this process."""
+    import msgspec
     import uvicorn
 
     from .web.app import create_app
 
     mh = _meihao()
-    app = create_app(mh)
-    host = host or mh.settings.host
-    port = port or mh.settings.port
+    overrides = {k: v for k, v in {"role": role, "node_id": node_id, "host": host, "port": port}.items() if v is not None}
+    if overrides:
+        mh.settings = msgspec.structs.replace(mh.settings, **overrides)
+        mh.settings.__post_init__()  # a wrong --node-id or --port is one line, as from the environment
+    host, port = mh.settings.host, mh.settings.port
+    app = create_app(mh, port=port)
     pending = asyncio.run(_pending(mh))
     if pending:
         raise MeihaoError(f"{len(pending)} migration(s) pending; run `meihao migrate` first")
-    click.echo(f"meihao serving on http://{host}:{port} (OpenAPI at /schema, API docs at /schema/swagger)")
+    node = mh.settings.default_node_id(port)
+    what = {"web": "the API", "scheduler": "the scheduler (only /health and /metrics over HTTP)", "both": "the API and the scheduler"}
+    click.echo(f"meihao node {node} ({mh.settings.role}: {what[mh.settings.role]}) on http://{host}:{port}")
+    if mh.settings.serves_api:
+        click.echo("OpenAPI at /schema, API docs at /schema/swagger")
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
@@ -138,9 +165,11 @@ async def demo(residents: int, seed: int, profile: str | None, quiet: bool) -> N
     """Build the demo sub-district: five branded communities, grids, buildings, households, residents."""
     from .demo import build_demo, load_profile
 
+    from .migrate import migrate as migrate_database
+
     mh = await _started(migrated=False)
     try:
-        await mh.db.migrate()
+        await migrate_database(mh)
         summary = await build_demo(mh, load_profile(profile), residents=residents, seed=seed, progress=not quiet)
         from .access import FIRST_ADMIN, ensure_first_admin
 
@@ -330,25 +359,44 @@ async def preview(activity: int, sample: int) -> None:
 
 
 @cli.command()
+@click.option("--node-id", default=None, help="This node's stable name (default from MEIHAO_NODE_ID, else <host>-scheduler).")
 @run_async
-async def worker() -> None:
-    """Run the scheduler and deliver reminders without the web app (the worker role)."""
+async def worker(node_id: str | None) -> None:
+    """Run the scheduler and deliver reminders without any HTTP (as `serve --role scheduler`, minus /health)."""
     import signal
 
+    import msgspec
+
+    from .nodes import NodeRegistration
     from .worker import Worker
 
+    mh = _meihao()
+    mh.settings = msgspec.structs.replace(mh.settings, role="scheduler", **({"node_id": node_id} if node_id else {}))
+    mh.settings.__post_init__()
     mh = await _started()
-    running = Worker(mh)
-    await running.start()
+    node = NodeRegistration(mh)
+    try:
+        await node.start()
+    except BaseException:
+        await mh.close()
+        raise
+    running = Worker(mh, identity=node.node_id)
+    try:
+        await running.start()
+    except BaseException:
+        await node.stop()
+        await mh.close()
+        raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    click.echo("meihao worker running (scheduler and reminders); Ctrl+C stops it")
+    click.echo(f"meihao worker {node.node_id} running (scheduler and reminders); Ctrl+C stops it")
     try:
         await stop.wait()
     finally:
         await running.stop()
+        await node.stop()
         await mh.close()
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import socket
 import time
 import tomllib
 from pathlib import Path
@@ -54,8 +56,21 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reveal_reason_min_length: int = 4
     #: Load plugins found through the ``meihao`` entry-point group.
     load_entry_points: bool = True
-    #: This process runs the scheduler and delivers reminders (embedded mode: with the web app).
-    worker: bool = True
+    #: What this process does: ``web`` (the HTTP API), ``scheduler`` (plugins' jobs and
+    #: reminder delivery) or ``both`` (embedded mode, the default). ``meihao serve --role``
+    #: overrides it. On SQLite at most one process may run the scheduler.
+    role: Literal["web", "scheduler", "both"] = "both"
+    #: This node's stable name in the cluster (the scheduler's identity, the node list in
+    #: ``meihao doctor``); keep it across restarts. Default: ``<host name>-<role>``, plus
+    #: ``-<port>`` for nodes that serve HTTP. Two running nodes cannot share one.
+    node_id: str = ""
+    #: How often a node writes that it is alive; a node silent for ``node_timeout_seconds``
+    #: counts as gone (its name can be taken again, doctor reports it).
+    node_heartbeat_seconds: float = 10.0
+    node_timeout_seconds: float = 60.0
+    #: Extra plugins to load by import path, ``name=package.module`` (comma-separated in
+    #: MEIHAO_PLUGINS), for plugins that are not installed as packages with an entry point.
+    plugins: list[str] = []
     #: The address residents reach this server at, for links in reminders (unsubscribe,
     #: calendar feeds); default ``http://{host}:{port}``.
     public_url: str = ""
@@ -79,6 +94,20 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             )
         if not 1 <= self.port <= 65535:
             raise ConfigurationError(f"MEIHAO_PORT must be between 1 and 65535, got {self.port}", field="port")
+        if not 0 < self.node_heartbeat_seconds < self.node_timeout_seconds:
+            raise ConfigurationError(
+                "MEIHAO_NODE_HEARTBEAT_SECONDS must be above 0 and below MEIHAO_NODE_TIMEOUT_SECONDS "
+                f"({self.node_timeout_seconds:g}), got {self.node_heartbeat_seconds:g}",
+                field="node_heartbeat_seconds",
+            )
+        if self.node_id and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}", self.node_id):
+            raise ConfigurationError(
+                f"MEIHAO_NODE_ID must be 1-100 letters, digits, '.', '_', ':' or '-', got {self.node_id!r}", field="node_id"
+            )
+        for entry in self.plugins:
+            name, _, module = entry.partition("=")
+            if not (name.strip() and module.strip()):
+                raise ConfigurationError(f"MEIHAO_PLUGINS: {entry!r} must read name=package.module", field="plugins")
         try:
             ZoneInfo(self.default_timezone)
         except (ZoneInfoNotFoundError, ValueError) as err:
@@ -92,6 +121,21 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
+    def runs_scheduler(self) -> bool:
+        return self.role in ("scheduler", "both")
+
+    @property
+    def serves_api(self) -> bool:
+        return self.role in ("web", "both")
+
+    def default_node_id(self, port: int | None = None) -> str:
+        """``node_id`` when set, else ``<host>-<role>[-<port>]`` (stable across restarts of the same node)."""
+        if self.node_id:
+            return self.node_id
+        host = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname()) or "node"
+        return f"{host}-{self.role}" + (f"-{port}" if port else "")
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:///")
 
@@ -101,7 +145,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 _FIELDS = {name for name in Settings.__struct_fields__}
-_LIST_FIELDS = {"disabled_plugins"}
+_LIST_FIELDS = {"disabled_plugins", "plugins"}
 
 
 def _from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, object]:

@@ -27,6 +27,9 @@ os.environ.setdefault("PICCOLO_CONF", "meihao.piccolo_conf")
 
 _current: Database | None = None
 
+#: PostgreSQL advisory lock key held while migrating (any 64-bit number no other tool uses): "meihao-m".
+MIGRATION_LOCK = int.from_bytes(b"meihao-m", "big") - 2**63
+
 
 def current_database() -> Database:
     if _current is None:
@@ -194,6 +197,29 @@ class Database:
             if not result.success:
                 raise ConfigurationError(f"migrations of {config.app_name!r} failed: {result.message}\n{output.getvalue()}")
         return pending
+
+    @contextlib.asynccontextmanager
+    async def migration_lock(self) -> Any:
+        """Hold the installation's migration lock: ``meihao migrate`` run twice at once runs one after the other.
+
+        On PostgreSQL a session advisory lock on a connection of its own (released when the
+        connection closes, also when the process dies); on SQLite the database's own write
+        lock already serializes Piccolo's migration steps, and a second run finds nothing to do.
+        """
+        if self.is_sqlite:
+            yield
+            return
+        import asyncpg
+
+        try:
+            conn = await asyncpg.connect(self.settings.database_url, timeout=10)
+        except (OSError, asyncpg.PostgresError) as err:
+            raise DatabaseUnavailable(f"cannot reach the database at {self.describe()}: {err}") from err
+        try:
+            await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+            yield
+        finally:
+            await conn.close()  # closing the session releases the lock
 
     def _sorted_configs(self) -> list[AppConfig]:
         names = BaseMigrationManager().get_sorted_app_names()

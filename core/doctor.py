@@ -129,12 +129,13 @@ async def _scheduler_checks(mh: Any, now: datetime) -> list[Check]:
         return [Check("scheduler", "skipped", "no scheduler module in this version")]
     from .reminder_tables import DueReminder, JobRun
 
-    checks: list[Check] = []
-    if mh.settings.worker:
+    checks: list[Check] = [await _node_check(mh, now)]
+    if not mh.db.is_sqlite:
         try:
-            scheduler.default_data_store_url(mh)
+            await scheduler.check_cluster_store(mh)
         except ConfigurationError as err:
-            checks.append(Check("scheduler", "error", err.message, "give this node the web role only, or configure the scheduler's data store"))
+            checks.append(Check("scheduler", "error", err.message, "run `meihao migrate` (once, from one machine)"))
+            return checks
     problems: list[str] = []
     failed = await JobRun.select(JobRun.schedule_id, JobRun.error).where(
         JobRun.outcome == "error", JobRun.started_at >= now - RECENT
@@ -154,17 +155,42 @@ async def _scheduler_checks(mh: Any, now: datetime) -> list[Check]:
         if due is not None and due < now - MISSED_AFTER:
             missed.append(f"{planned.id} (due {due.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC)")
     backlog = await DueReminder.count().where(DueReminder.status.is_in(["pending", "fanning"]), DueReminder.due_at < now - BACKLOG_AFTER)
+    overdue = await scheduler.overdue_cluster_schedules(mh, now - MISSED_AFTER)
+    if overdue:
+        names = ", ".join(f"{row['id']} (due {row['next_fire_time'].astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC)" for row in overdue[:3])
+        problems.append(f"{len(overdue)} schedule(s) overdue in the scheduler's store: {names}")
     if missed:
         problems.append(f"{len(missed)} schedule(s) missed a fire time: {', '.join(missed[:3])}")
     if backlog:
         problems.append(f"{backlog} reminder(s) due more than 10 minutes ago are still waiting")
     if problems:
-        fix = "make sure one node runs with the worker role (MEIHAO_WORKER=true) and read its log; `meihao jobs` lists recent runs"
+        fix = "make sure one node runs the scheduler (`meihao serve --role scheduler` or `both`) and read its log; `meihao jobs` lists recent runs"
         checks.append(Check("scheduler", "warning", "; ".join(problems), fix))
-    elif not checks:
-        where = "this node runs the worker" if mh.settings.worker else "this node does not run the worker"
-        checks.append(Check("scheduler", "ok", f"no failed, stuck or missed jobs; no overdue reminders ({where})"))
+    else:
+        checks.append(Check("scheduler", "ok", "no failed, stuck, missed or overdue jobs; no overdue reminders"))
     return checks
+
+
+async def _node_check(mh: Any, now: datetime) -> Check:
+    """Which nodes are alive, whether one of them runs the scheduler, and which died without stopping lately."""
+    from .nodes import list_nodes
+
+    nodes = await list_nodes(mh, now)
+    alive = [n for n in nodes if n["alive"]]
+    died = [n for n in nodes if not n["alive"] and n["stopped_at"] is None and n["last_seen"] >= now - RECENT]
+    listed = ", ".join(f"{n['node_id']} ({n['role']})" for n in alive) or "none"
+    start = "start one: `meihao serve` (embedded) or `meihao serve --role scheduler`"
+    if not nodes:
+        return Check("nodes", "warning", "no node has run against this database yet: nothing delivers reminders", start)
+    if not any(n["runs_scheduler"] for n in alive):
+        return Check("nodes", "warning", f"alive: {listed}; none runs the scheduler, so no job runs and no reminder is sent", start)
+    if died:
+        gone = ", ".join(f"{n['node_id']} (last seen {n['last_seen'].astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC)" for n in died[:3])
+        return Check(
+            "nodes", "warning", f"alive: {listed}; stopped without saying so in the last 24 h: {gone}",
+            "read those nodes' logs (killed? out of memory?); their work was taken over when their leases ran out",
+        )
+    return Check("nodes", "ok", f"alive: {listed}")
 
 
 def render(checks: list[Check]) -> str:

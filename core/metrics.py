@@ -31,7 +31,8 @@ from .access import PUBLIC
 PREFIX = "meihao"
 REFRESH_SECONDS = 5.0
 
-INFO = Gauge(f"{PREFIX}_info", "This process: meihao version, database kind and whether it runs the worker.", ["version", "database", "worker"])
+INFO = Gauge(f"{PREFIX}_info", "This process: meihao version, database kind and its role (web, scheduler, both).", ["version", "database", "role"])
+NODES_ALIVE = Gauge(f"{PREFIX}_nodes_alive", "Nodes that wrote a heartbeat within the node timeout, by role.", ["role"])
 DATABASE_UP = Gauge(f"{PREFIX}_database_up", "1 when the database answered the last scrape, else 0.")
 COMMUNITIES = Gauge(f"{PREFIX}_communities", "Communities in the register.")
 RESIDENTS = Gauge(f"{PREFIX}_residents", "Residents in the register.")
@@ -68,7 +69,7 @@ async def refresh(mh: Any, *, force: bool = False) -> None:
         return
     _last_refresh = started
     INFO.clear()
-    INFO.labels(__version__, "sqlite" if mh.db.is_sqlite else "postgresql", str(mh.settings.worker).lower()).set(1)
+    INFO.labels(__version__, "sqlite" if mh.db.is_sqlite else "postgresql", mh.settings.role).set(1)
     try:
         await _read_figures(mh)
     except Exception:  # a scrape must still answer, saying the database is down
@@ -85,6 +86,14 @@ async def _read_figures(mh: Any) -> None:
 
     from piccolo.query.functions.aggregate import Count, Max
 
+    from .nodes import list_nodes
+
+    alive = {role: 0 for role in ("web", "scheduler", "both")}
+    for node in await list_nodes(mh):
+        if node["alive"]:
+            alive[node["role"]] = alive.get(node["role"], 0) + 1
+    for role, count in alive.items():
+        NODES_ALIVE.labels(role).set(count)
     COMMUNITIES.set(await Community.count())
     RESIDENTS.set(await Resident.count())
     SCENARIOS_ENABLED.clear()

@@ -31,6 +31,11 @@ class Meihao:
         await self.db.close()
 
 
+def configured_plugins(settings: Settings) -> list[tuple[str, str]]:
+    """``MEIHAO_PLUGINS``: ``name=package.module`` entries, imported like entry points."""
+    return [(name.strip(), module.strip()) for name, _, module in (entry.partition("=") for entry in settings.plugins)]
+
+
 def boot(
     settings: Settings | None = None,
     *,
@@ -43,7 +48,7 @@ def boot(
         disabled=settings.disabled_plugins,
         load_entry_points=settings.load_entry_points,
         entry_point_filter=entry_point_filter,
-        extra=extra_plugins,
+        extra=[*configured_plugins(settings), *extra_plugins],
     )
     return Meihao(
         settings=settings,

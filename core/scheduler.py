@@ -13,10 +13,13 @@ database (``<db>.scheduler.db``); a SQLite data store is never shared between pr
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import hashlib
 import inspect
 import json
 import logging
+import os
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -24,13 +27,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler import AsyncScheduler, CoalescePolicy, ConflictPolicy, JobOutcome, JobReleased, ScheduleLookupError
+from apscheduler import AsyncScheduler, CoalescePolicy, ConflictPolicy, JobOutcome, JobReleased, RunState, ScheduleLookupError, current_job
 from apscheduler.abc import Trigger
 from apscheduler.datastores.sqlalchemy import SQLAlchemyDataStore
 from apscheduler.eventbrokers.local import LocalEventBroker
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+
+from piccolo.querystring import QueryString
 
 from .errors import ConfigurationError, NotFound
 from .reminder_tables import JobRun
@@ -44,6 +49,9 @@ log = logging.getLogger("meihao.scheduler")
 SCHEDULE_PREFIX = "meihao:"
 #: APScheduler's lease on a schedule or job: a job that blocks the event loop longer may run twice.
 LEASE = timedelta(seconds=30)
+#: When APScheduler fails (its database went away), it is started again after this long, doubling up to the maximum.
+RESTART_SECONDS = 2.0
+RESTART_MAX_SECONDS = 60.0
 #: Cluster mode: APScheduler's tables live in this PostgreSQL schema.
 CLUSTER_SCHEMA = "meihao_scheduler"
 
@@ -154,11 +162,16 @@ class ReconcileResult:
 class Scheduler:
     """The running scheduler of one process (embedded mode: web and scheduler together)."""
 
-    def __init__(self, mh: Meihao, *, data_store_url: str | None = None) -> None:
+    def __init__(self, mh: Meihao, *, data_store_url: str | None = None, identity: str | None = None) -> None:
         self.mh = mh
         self.data_store_url = data_store_url or default_data_store_url(mh)
+        #: The node's stable name: APScheduler's leases on schedules and jobs carry it.
+        self.identity = identity or mh.settings.default_node_id()
+        self._lock_file: int | None = None
         self._stack: AsyncExitStack | None = None
         self._scheduler: AsyncScheduler | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._jobs: dict[str, tuple[str, Job]] = {}
         #: (schedule id, outcome) of every job released in this process, newest last.
         self.outcomes: list[tuple[str | None, str]] = []
@@ -168,25 +181,99 @@ class Scheduler:
         if self.data_store_url.startswith("sqlite"):
             return SQLAlchemyDataStore(self.data_store_url), LocalEventBroker()
         from apscheduler.eventbrokers.psycopg import PsycopgEventBroker
-        from sqlalchemy.ext.asyncio import create_async_engine
 
-        engine = create_async_engine(self.data_store_url)
-        return SQLAlchemyDataStore(engine, schema=CLUSTER_SCHEMA), PsycopgEventBroker.from_async_sqla_engine(engine)
+        # Made from the URL, the data store's engine is disposed of when APScheduler stops (also
+        # before it is started again after a failure); the broker opens its own connections.
+        store = SQLAlchemyDataStore(self.data_store_url, schema=CLUSTER_SCHEMA)
+        return store, PsycopgEventBroker(self.data_store_url.replace("+psycopg", "", 1))
 
     @property
     def running(self) -> bool:
-        return self._scheduler is not None
+        """Started here and APScheduler still runs (its loop may have stopped on an error of its own)."""
+        return self._scheduler is not None and self._scheduler.state is RunState.started
 
     async def start(self) -> None:
+        """Start APScheduler in a task of its own and wait until it fires; start-up errors are raised here.
+
+        That task, not the caller, hosts APScheduler's task groups. When one of APScheduler's
+        loops fails, its task group cancels the host: e.g. PostgreSQL restarted, and the psycopg
+        event broker's LISTEN connection raises ``OperationalError``, which APScheduler 4.0.0a6
+        does not reconnect on. In the caller that would end ``meihao worker`` (or the web
+        app's lifespan); here the error is logged and APScheduler is started again.
+        """
+        if self._supervisor is not None:
+            raise RuntimeError("the scheduler is already started")
+        self._stopping = asyncio.Event()
+        ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(self._supervise(ready), name="meihao scheduler")
+        try:
+            await ready
+        except BaseException:
+            task.cancel()
+            raise
+        self._supervisor = task
+
+    async def stop(self) -> None:
+        if self._supervisor is not None:
+            task, self._supervisor = self._supervisor, None
+            self._stopping.set()
+            await task
+
+    async def _supervise(self, ready: asyncio.Future[None]) -> None:
+        """Open APScheduler, wait for :meth:`stop`, close it; when it fails meanwhile, log that and open it again."""
+        delay = RESTART_SECONDS
+        try:
+            while True:
+                failure: BaseException | None = None
+                try:
+                    await self._open()
+                    if not ready.done():
+                        ready.set_result(None)
+                    delay = RESTART_SECONDS
+                    await self._stopping.wait()
+                except (Exception, asyncio.CancelledError) as err:  # APScheduler cancels its host when a loop of its fails
+                    failure = err
+                try:
+                    await self._close()  # exits APScheduler's task groups: raises what failed in them
+                except Exception as err:
+                    failure = err
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():  # cancelled from outside, not by APScheduler
+                    raise asyncio.CancelledError
+                if not ready.done():
+                    ready.set_exception(failure or RuntimeError("the scheduler did not start"))
+                    return
+                if self._stopping.is_set():
+                    if failure is not None:
+                        log.warning("the scheduler stopped with an error", exc_info=failure)
+                    return
+                log.error("the scheduler stopped on an error; starting it again in %.0f s", delay, exc_info=failure)
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+                    return
+                except asyncio.TimeoutError:
+                    delay = min(delay * 2, RESTART_MAX_SECONDS)
+        finally:
+            if not ready.done():
+                ready.set_exception(RuntimeError("the scheduler stopped while starting"))
+
+    async def _open(self) -> None:
         """Open the data store, register the kernel's task per job, reconcile schedules, start firing."""
         global _running
         if _running is not None and _running is not self:
             raise ConfigurationError("a meihao scheduler is already running in this process")
         self._jobs = {job.id: (plugin, job) for plugin, job in self.mh.plugins.jobs()}
+        if self.data_store_url.startswith("sqlite"):
+            self._lock_sqlite_store()
+        else:
+            await check_cluster_store(self.mh)
         stack = AsyncExitStack()
         await stack.__aenter__()
+        stack.callback(self._unlock_sqlite_store)
         try:
-            scheduler = AsyncScheduler(*self._store_and_broker(), lease_duration=LEASE, cleanup_interval=timedelta(hours=1))
+            scheduler = AsyncScheduler(
+                *self._store_and_broker(), identity=self.identity, lease_duration=LEASE, cleanup_interval=timedelta(hours=1)
+            )
             await stack.enter_async_context(scheduler)
             scheduler.subscribe(self._released, {JobReleased})
             self._scheduler = scheduler
@@ -205,7 +292,7 @@ class Scheduler:
             raise
         self._stack = stack
 
-    async def stop(self) -> None:
+    async def _close(self) -> None:
         global _running
         if self._stack is not None:
             stack, self._stack = self._stack, None
@@ -213,6 +300,27 @@ class Scheduler:
         if _running is self:
             _running = None
         self._scheduler = None
+
+    def _lock_sqlite_store(self) -> None:
+        """A SQLite data store is never shared between processes: the second scheduler on it stops here."""
+        path = self.data_store_url.split(":///", 1)[1] + ".lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ConfigurationError(
+                f"another process already runs the scheduler on {self.mh.db.describe()} (lock {path}); on SQLite "
+                "only one process may: run the others with --role web (MEIHAO_ROLE=web)",
+                field="role",
+            ) from None
+        self._lock_file = fd
+
+    def _unlock_sqlite_store(self) -> None:
+        if self._lock_file is not None:
+            fd, self._lock_file = self._lock_file, None
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
     def _released(self, event: JobReleased) -> None:
         self.outcomes.append((event.schedule_id, event.outcome.name))
@@ -289,10 +397,26 @@ class Scheduler:
         _, job = self._jobs[job_id]
         now = self.mh.clock.now()
         sid = schedule_id(job, community_slug)
-        run = JobRun(schedule_id=sid, job_id=job_id, community=community_slug or "", started_at=now, outcome="running")
-        await run.save()
         try:
-            kwargs: dict[str, Any] = {"meihao": self.mh, "now": now}
+            scheduled_at = current_job.get().scheduled_fire_time
+        except LookupError:  # called directly, not by APScheduler
+            scheduled_at = None
+        # One run per scheduled fire, whichever node takes it: APScheduler's lease keeps two
+        # nodes from taking one fire, and should a lease run out under a blocked event loop,
+        # the unique (schedule_id, scheduled_at) index keeps the second taker from running it.
+        inserted = await self.mh.db.engine.run_querystring(
+            QueryString(
+                'INSERT INTO "meihao_job_run" ("schedule_id", "job_id", "community", "scheduled_at", "started_at", '
+                '"finished_at", "outcome", "error") VALUES ({}, {}, {}, {}, {}, NULL, {}, {}) ON CONFLICT DO NOTHING RETURNING "id"',
+                sid, job_id, community_slug or "", scheduled_at, now, "running", "",
+            )
+        )
+        if not inserted:
+            log.warning("schedule %s: the fire of %s already ran on another node; not running it again", sid, scheduled_at)
+            return
+        run_id = inserted[0]["id"]
+        try:
+            kwargs: dict[str, Any] = {"meihao": self.mh, "now": now, "scheduled_at": scheduled_at}
             if community_slug is not None:
                 row = await Community.select().where(Community.slug == community_slug).first()
                 if row is None:
@@ -304,9 +428,61 @@ class Scheduler:
         except Exception as err:
             await JobRun.update(
                 {JobRun.outcome: "error", JobRun.error: f"{type(err).__name__}: {err}", JobRun.finished_at: self.mh.clock.now()}
-            ).where(JobRun.id == run.id)
+            ).where(JobRun.id == run_id)
             raise
-        await JobRun.update({JobRun.outcome: "success", JobRun.finished_at: self.mh.clock.now()}).where(JobRun.id == run.id)
+        await JobRun.update({JobRun.outcome: "success", JobRun.finished_at: self.mh.clock.now()}).where(JobRun.id == run_id)
+
+
+async def _scheduler_tables_exist(mh: Meihao) -> bool:
+    rows = await mh.db.engine.run_querystring(
+        QueryString(
+            "SELECT 1 AS present FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
+            CLUSTER_SCHEMA, "metadata",
+        )
+    )
+    return bool(rows)
+
+
+async def check_cluster_store(mh: Meihao) -> None:
+    """Cluster mode: the scheduler's tables must exist (``meihao migrate`` makes them; starting nodes never do)."""
+    if not await _scheduler_tables_exist(mh):
+        raise ConfigurationError(
+            f"the scheduler's tables are missing (schema {CLUSTER_SCHEMA} in {mh.db.describe()}); run `meihao migrate` first"
+        )
+
+
+async def prepare_cluster_store(mh: Meihao) -> bool:
+    """Create APScheduler's schema and tables on PostgreSQL (``meihao migrate``); True when they were made now.
+
+    The caller holds the migration lock, so two migrate commands never race on them.
+    """
+    if mh.db.is_sqlite or await _scheduler_tables_exist(mh):
+        return False
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(default_data_store_url(mh))
+    try:
+        # Entering the scheduler opens its data store, which creates the schema, the tables and
+        # the schema version row; nothing is started, no schedule is added.
+        async with AsyncScheduler(SQLAlchemyDataStore(engine, schema=CLUSTER_SCHEMA), LocalEventBroker()):
+            pass
+    finally:
+        await engine.dispose()
+    return True
+
+
+async def overdue_cluster_schedules(mh: Meihao, before: datetime) -> list[dict[str, Any]]:
+    """Cluster mode: the kernel's schedules in the data store whose next fire time is before ``before``
+    (no scheduler node is processing them). Empty on SQLite, whose store belongs to its one process."""
+    if mh.db.is_sqlite:
+        return []
+    return await mh.db.engine.run_querystring(
+        QueryString(
+            f'SELECT "id", "next_fire_time", "acquired_by" FROM "{CLUSTER_SCHEMA}"."schedules" '
+            'WHERE "next_fire_time" < {} AND NOT "paused" AND "id" LIKE {} ORDER BY "next_fire_time"',
+            before, SCHEDULE_PREFIX + "%",
+        )
+    )
 
 
 def call_with_known_arguments(func: Any, available: dict[str, Any]) -> Any:

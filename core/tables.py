@@ -184,3 +184,24 @@ class AuditLog(Table, tablename="meihao_audit_log"):
 
 
 KERNEL_TABLES += [Staff, StaffAssignment, StaffToken, LoginAttempt, AuditLog]
+
+
+class Node(Table, tablename="meihao_node"):
+    """One process of the installation (a node), by its stable name: what it runs and when it was last alive.
+
+    A node writes ``last_seen`` every ``node_heartbeat_seconds``; ``boot`` is new at every
+    start, so that two live processes cannot hold one name (see :mod:`meihao.nodes`).
+    """
+
+    node_id = Varchar(length=100, unique=True)
+    role = Varchar(length=16)
+    host = Varchar(length=255, default="")
+    pid = Integer(default=0)
+    version = Varchar(length=32, default="")
+    boot = Varchar(length=32)
+    started_at = Timestamptz(default=TimestamptzNow())
+    last_seen = Timestamptz(default=TimestamptzNow(), index=True)
+    stopped_at = Timestamptz(null=True, default=None)
+
+
+KERNEL_TABLES += [Node]

@@ -69,7 +69,7 @@ def settings_for_tests(database: Path | str, **overrides: Any) -> Settings:
     """Settings for a test on ``database``: a SQLite file's path or any database URL."""
     url = database if isinstance(database, str) and "://" in database else f"sqlite:///{database}"
     # No scheduler or reminder worker in the background: tests drive them with a fake clock.
-    values: dict[str, Any] = {"database_url": url, "data_key": _TEST_DATA_KEY, "mode": "demo", "worker": False}
+    values: dict[str, Any] = {"database_url": url, "data_key": _TEST_DATA_KEY, "mode": "demo", "role": "web"}
     values.update(overrides)
     return load_settings(environ={}, **values)
 
@@ -173,7 +173,9 @@ def meihao_db_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
 def _meihao_template(meihao_db_backend: TestDatabases) -> Template:
     """A database with the kernel and built-in plugins migrated once; tests get copies
     (``await _meihao_template.acquire()`` or the ``make_meihao`` fixture)."""
-    return build_template(meihao_db_backend, None, lambda mh: mh.db.migrate())
+    from .migrate import migrate
+
+    return build_template(meihao_db_backend, None, migrate)  # with the scheduler's tables on PostgreSQL
 
 
 def build_template(
@@ -252,7 +254,8 @@ async def make_client(mh: Meihao, staff_id: int | str | None = None) -> AsyncIte
         if staff_id is None:
             staff_id = (await Factories(mh).street_admin())["id"]
         headers["Authorization"] = f"Bearer {await issue_token(mh, int(staff_id))}"
-    async with AsyncTestClient(app=create_app(mh, debug=True)) as client:
+    # Several clients may share one process and one database: none registers as a node.
+    async with AsyncTestClient(app=create_app(mh, debug=True, register_node=False)) as client:
         client.headers.update(headers)
         yield client
 

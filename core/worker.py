@@ -30,11 +30,12 @@ class Worker:
         policy: DeliveryPolicy | None = None,
         poll_seconds: float = POLL_SECONDS,
         scheduler: bool = True,
+        identity: str | None = None,
     ) -> None:
         self.mh = mh
         self.engine = ReminderEngine(mh, policy)
         self.poll_seconds = poll_seconds
-        self.scheduler = Scheduler(mh) if scheduler else None
+        self.scheduler = Scheduler(mh, identity=identity) if scheduler else None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -48,6 +49,12 @@ class Worker:
             await self.scheduler.start()
         self._stopping.clear()
         self._task = asyncio.create_task(self._pump(), name="meihao reminder pump")
+
+    @property
+    def running(self) -> bool:
+        """The pump is pumping and, when this worker has one, the scheduler runs."""
+        pumping = self._task is not None and not self._task.done()
+        return pumping and (self.scheduler is None or self.scheduler.running)
 
     async def stop(self) -> None:
         self._stopping.set()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A meihao cluster on one machine: several `meihao serve` web nodes on loopback ports and
-# `meihao worker` node(s), all against one local PostgreSQL database. For trying out and
-# testing what deploy/compose.yaml runs on real machines (tests/test_deploy.py uses it).
+# A meihao cluster on one machine: several `meihao serve` nodes on loopback ports, each with
+# its role (web, scheduler or both), all against one local PostgreSQL database. For trying
+# out and testing what deploy/compose.yaml runs on real machines (tests/test_deploy.py and
+# tests/cluster/ use it).
 #
 #   deploy/local-cluster.sh start    # creates the database if needed, migrates once, starts the nodes
 #   deploy/local-cluster.sh status   # which nodes run and answer /health
@@ -10,18 +11,19 @@
 # Settings (environment):
 #   MEIHAO_CLUSTER_DATABASE_URL  database of the cluster, created when missing
 #                                (default postgresql://postgres@127.0.0.1:5432/meihao_cluster)
-#   MEIHAO_CLUSTER_WEB_PORTS     ports of the web nodes, one node each (default "8001 8002")
-#   MEIHAO_CLUSTER_WORKERS       how many worker nodes (default 1; 0 for none)
+#   MEIHAO_CLUSTER_NODES         the nodes as role:port, one per node
+#                                (default "web:8001 web:8002 scheduler:8003")
 #   MEIHAO_CLUSTER_DIR           pid files, logs and the data key (default .cluster)
 #   MEIHAO                       the meihao command (default: .venv/bin/meihao if present, else meihao)
-# Any other MEIHAO_* variable (MEIHAO_METRICS_TOKEN, …) reaches every node unchanged.
-# There is no reverse proxy here: talk to the nodes' ports directly.
+# Each node is named cluster-<role>-<port> (MEIHAO_NODE_ID); its pid is in <dir>/<role>-<port>.pid
+# and its log in <dir>/<role>-<port>.log. Any other MEIHAO_* variable (MEIHAO_METRICS_TOKEN,
+# MEIHAO_PLUGINS, …) reaches every node unchanged. There is no reverse proxy here: talk to
+# the nodes' ports directly.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 database_url="${MEIHAO_CLUSTER_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/meihao_cluster}"
-web_ports="${MEIHAO_CLUSTER_WEB_PORTS:-8001 8002}"
-workers="${MEIHAO_CLUSTER_WORKERS:-1}"
+nodes="${MEIHAO_CLUSTER_NODES:-web:8001 web:8002 scheduler:8003}"
 dir="${MEIHAO_CLUSTER_DIR:-.cluster}"
 if [[ -z "${MEIHAO:-}" ]]; then
     if [[ -x "$here/.venv/bin/meihao" ]]; then MEIHAO="$here/.venv/bin/meihao"; else MEIHAO="meihao"; fi
@@ -80,38 +82,35 @@ PY
 
 start() {
     mkdir -p "$dir"
-    for port in $web_ports; do
-        alive "$dir/web-$port.pid" && fail "web node on port $port already runs (pid $(cat "$dir/web-$port.pid")); stop first"
+    local node role port
+    for node in $nodes; do
+        role="${node%%:*}"; port="${node##*:}"
+        [[ "$role" =~ ^(web|scheduler|both)$ && "$port" =~ ^[0-9]+$ ]] || fail "MEIHAO_CLUSTER_NODES: $node must read role:port (role web, scheduler or both)"
+        alive "$dir/$role-$port.pid" && fail "$role node on port $port already runs (pid $(cat "$dir/$role-$port.pid")); stop first"
     done
     if [[ ! -s "$dir/data.key" ]]; then
         (umask 077 && "$MEIHAO" keygen > "$dir/data.key")
     fi
     create_database
     node_env
-    # Migrations run once, here, before any node starts; nodes never race to create tables.
+    # Migrations and the scheduler's tables are made once, here, before any node starts;
+    # nodes never race to create tables.
     "$MEIHAO" migrate > "$dir/migrate.log" 2>&1 || { cat "$dir/migrate.log" >&2; fail "meihao migrate failed"; }
-    for port in $web_ports; do
-        MEIHAO_WORKER=false nohup setsid "$MEIHAO" serve --host 127.0.0.1 --port "$port" \
-            > "$dir/web-$port.log" 2>&1 < /dev/null &
-        echo $! > "$dir/web-$port.pid"
+    for node in $nodes; do
+        role="${node%%:*}"; port="${node##*:}"
+        MEIHAO_NODE_ID="cluster-$role-$port" nohup setsid "$MEIHAO" serve --role "$role" --host 127.0.0.1 --port "$port" \
+            > "$dir/$role-$port.log" 2>&1 < /dev/null &
+        echo $! > "$dir/$role-$port.pid"
     done
-    for ((n = 1; n <= workers; n++)); do
-        nohup setsid "$MEIHAO" worker > "$dir/worker-$n.log" 2>&1 < /dev/null &
-        echo $! > "$dir/worker-$n.pid"
-    done
-    for port in $web_ports; do
+    for node in $nodes; do
+        role="${node%%:*}"; port="${node##*:}"
         for _ in $(seq 1 60); do
             healthy "$port" && break
-            alive "$dir/web-$port.pid" || { tail -n 20 "$dir/web-$port.log" >&2; fail "web node on port $port exited"; }
+            alive "$dir/$role-$port.pid" || { tail -n 20 "$dir/$role-$port.log" >&2; fail "$role node on port $port exited"; }
             sleep 0.5
         done
-        healthy "$port" || { tail -n 20 "$dir/web-$port.log" >&2; fail "web node on port $port does not answer /health after 30 s"; }
-        say "web    http://127.0.0.1:$port  pid $(cat "$dir/web-$port.pid")"
-    done
-    for ((n = 1; n <= workers; n++)); do
-        sleep 0.2
-        alive "$dir/worker-$n.pid" || { tail -n 20 "$dir/worker-$n.log" >&2; fail "worker $n exited"; }
-        say "worker $n  pid $(cat "$dir/worker-$n.pid")"
+        healthy "$port" || { tail -n 20 "$dir/$role-$port.log" >&2; fail "$role node on port $port does not answer /health after 30 s"; }
+        say "$(printf '%-9s' "$role") http://127.0.0.1:$port  pid $(cat "$dir/$role-$port.pid")  node cluster-$role-$port"
     done
     say "database ${database_url##*@}; logs in $dir/"
 }
@@ -143,7 +142,7 @@ status() {
         pid="$(cat "$file")"
         if ! alive "$file"; then
             say "$name  pid $pid  not running"; down=1
-        elif [[ "$name" == web-* ]] && ! healthy "${name#web-}"; then
+        elif ! healthy "${name##*-}"; then
             say "$name  pid $pid  running, /health does not answer"; down=1
         else
             say "$name  pid $pid  ok"

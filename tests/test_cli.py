@@ -203,7 +203,9 @@ def test_serve_answers_health(migrated):
                     raise
                 time.sleep(0.1)
         assert response.status_code == 200
-        assert response.json() == {"status": "ok"}
+        health = response.json()
+        assert health == {"status": "ok", "role": "both", "node": health["node"], "scheduler": "running"}
+        assert health["node"].endswith(f"-both-{port}")  # <host>-<role>-<port>
         assert httpx.get(f"http://127.0.0.1:{port}/schema/openapi.json", timeout=5).json()["info"]["title"] == "meihao 美好"
     finally:
         server.terminate()

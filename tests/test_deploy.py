@@ -34,21 +34,24 @@ def test_the_example_configuration_explains_every_setting_and_loads():
     values = tomllib.loads(text)
     assert set(values) <= SETTINGS
     settings = load_settings(environ={"MEIHAO_DATA_KEY": "x" * 43 + "="}, config_file=DEPLOY / "meihao.example.toml")
-    assert settings.mode == "production" and not settings.worker and not settings.is_sqlite
+    assert settings.mode == "production" and settings.role == "web" and not settings.is_sqlite
 
 
-def test_compose_runs_postgresql_two_web_nodes_one_worker_and_a_proxy():
+def test_compose_runs_postgresql_two_web_nodes_one_scheduler_and_a_proxy():
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     services = compose["services"]
-    assert {"db", "migrate", "web1", "web2", "worker", "proxy"} <= set(services)
+    assert {"db", "migrate", "web1", "web2", "scheduler", "proxy"} <= set(services)
     assert services["db"]["image"].startswith("postgres:")
-    for web in ("web1", "web2"):
-        assert services[web]["command"][0] == "serve"
-        assert services[web]["environment"]["MEIHAO_WORKER"] == "false"
-        assert services[web]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    assert services["worker"]["command"] == ["worker"]
+    names = set()
+    for node, role in (("web1", "web"), ("web2", "web"), ("scheduler", "scheduler")):
+        command = services[node]["command"]
+        assert command[:3] == ["serve", "--role", role] and "--port" in command
+        names.add(services[node]["environment"]["MEIHAO_NODE_ID"])  # container host names are not stable
+        assert services[node]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert "/health" in " ".join(services[node]["healthcheck"]["test"])
+    assert names == {"web1", "web2", "scheduler1"}
     assert services["migrate"]["command"] == ["migrate"]
-    for service in ("migrate", "web1", "web2", "worker"):
+    for service in ("migrate", "web1", "web2", "scheduler"):
         env = services[service]["environment"]
         unknown = {k for k in env if k.startswith("MEIHAO_")} - {f"MEIHAO_{s.upper()}" for s in SETTINGS}
         assert not unknown, (service, unknown)
@@ -63,11 +66,14 @@ def test_service_units_run_the_commands_that_exist():
 
     for unit in (DEPLOY / "systemd").glob("*.service"):
         text = unit.read_text()
-        for command in re.findall(r"^Exec\w*=\S*meihao (\w+)", text, flags=re.MULTILINE):
+        for command, role in re.findall(r"^Exec\w*=\S*meihao (\w+)(?: --role (\w+))?", text, flags=re.MULTILINE):
             assert command in cli.commands, (unit.name, command)
+            assert not role or role in ("web", "scheduler", "both"), (unit.name, role)
         assert "EnvironmentFile=/etc/meihao/meihao.env" in text
     web = (DEPLOY / "systemd" / "meihao-web@.service").read_text()
-    assert "MEIHAO_WORKER=false" in web and "--port %i" in web
+    assert "serve --role web" in web and "--port %i" in web
+    scheduler = (DEPLOY / "systemd" / "meihao-scheduler.service").read_text()
+    assert "serve --role scheduler" in scheduler
 
 
 # -- the local cluster -------------------------------------------------------------------
@@ -98,11 +104,11 @@ def _get(port: int, path: str, token: str | None = None, body: dict | None = Non
 def test_the_local_cluster_script_runs_nodes_that_share_one_database(meihao_db_backend, tmp_path):
     url = meihao_db_backend.new_database()  # empty; the script migrates it, the run drops it
     ports = [_free_port(), _free_port()]
+    scheduler_port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEIHAO_")}
     env.update(
         MEIHAO_CLUSTER_DATABASE_URL=url,
-        MEIHAO_CLUSTER_WEB_PORTS=" ".join(map(str, ports)),
-        MEIHAO_CLUSTER_WORKERS="1",
+        MEIHAO_CLUSTER_NODES=f"web:{ports[0]} web:{ports[1]} scheduler:{scheduler_port}",
         MEIHAO_CLUSTER_DIR=str(tmp_path / "cluster"),
         MEIHAO=str(Path(sys.executable).with_name("meihao")),
     )
@@ -114,9 +120,12 @@ def test_the_local_cluster_script_runs_nodes_that_share_one_database(meihao_db_b
     started = run("start")
     try:
         assert started.returncode == 0, started.stdout + started.stderr
-        assert started.stdout.count("web    http://127.0.0.1:") == 2 and "worker 1" in started.stdout
-        pids = {line.split()[0]: int(line.split()[2]) for line in run("status").stdout.splitlines()}
-        assert set(pids) == {f"web-{ports[0]}", f"web-{ports[1]}", "worker-1"}
+        assert started.stdout.count("web       http://127.0.0.1:") == 2, started.stdout
+        assert f"scheduler http://127.0.0.1:{scheduler_port}" in started.stdout and f"node cluster-scheduler-{scheduler_port}" in started.stdout
+        status = run("status")
+        assert status.returncode == 0, status.stdout
+        pids = {line.split()[0]: int(line.split()[2]) for line in status.stdout.splitlines()}
+        assert set(pids) == {f"web-{ports[0]}", f"web-{ports[1]}", f"scheduler-{scheduler_port}"}
 
         # A staff account made with the CLI logs in on one node; its token works on the other.
         key = (tmp_path / "cluster" / "data.key").read_text().strip()
@@ -134,22 +143,30 @@ def test_the_local_cluster_script_runs_nodes_that_share_one_database(meihao_db_b
         status, body = _get(ports[0], "/api/communities/hepan", token)
         assert status == 200 and "荷畔社区" in body
 
-        for port in ports:
+        for port, role in ((ports[0], "web"), (ports[1], "web"), (scheduler_port, "scheduler")):
             status, text = _get(port, "/metrics")
             assert status == 200
-            assert 'meihao_info{database="postgresql",version=' in text and 'worker="false"' in text
+            assert f'meihao_info{{database="postgresql",role="{role}",version=' in text
             assert re.search(r"^meihao_communities 1\.0$", text, flags=re.MULTILINE)
+            assert re.search(r'^meihao_nodes_alive\{role="web"\} 2\.0$', text, flags=re.MULTILINE)
+        # the scheduler node serves no API, only its health and metrics
+        assert _get(scheduler_port, "/api/communities/hepan", token)[0] == 404
+        status, body = _get(scheduler_port, "/health")
+        assert status == 200 and json.loads(body) == {
+            "status": "ok", "role": "scheduler", "node": f"cluster-scheduler-{scheduler_port}", "scheduler": "running"
+        }
 
         doctor = subprocess.run([env["MEIHAO"], "doctor"], env=cli_env, capture_output=True, text=True, timeout=60)
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
         assert "[ok  ] migrations: all applied" in doctor.stdout
+        assert f"[ok  ] nodes: alive: " in doctor.stdout and f"cluster-scheduler-{scheduler_port} (scheduler)" in doctor.stdout
     finally:
         stopped = run("stop")
     assert stopped.returncode == 0 and "stopped 3 node(s)" in stopped.stdout, stopped.stdout + stopped.stderr
     for pid in pids.values():
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
-    for port in ports:
+    for port in (*ports, scheduler_port):
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0
     assert "stopped 0 node(s)" in run("stop").stdout  # stopping again is harmless

@@ -8,13 +8,15 @@ import os
 import socket
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 
 from meihao.doctor import diagnose, healthy, render
+from meihao.nodes import NodeRegistration
+from meihao.tables import Node
 from meihao.reminder_tables import JobRun
 from meihao.testing import Factories, boot_for_tests
 
@@ -29,7 +31,7 @@ def _closed_port() -> int:
 
 def _environ(mh, **extra: str) -> dict[str, str]:
     return {"MEIHAO_DATABASE_URL": mh.settings.database_url, "MEIHAO_DATA_KEY": mh.settings.data_key,
-            "MEIHAO_WORKER": "false", **extra}
+            "MEIHAO_ROLE": "web", **extra}
 
 
 async def _diagnose(environ: dict[str, str]):
@@ -38,11 +40,51 @@ async def _diagnose(environ: dict[str, str]):
 
 
 async def test_a_healthy_installation_passes_every_check(meihao):
-    found, checks = await _diagnose(_environ(meihao))
+    node = NodeRegistration(meihao, role="both", port=8000)
+    await node.start()
+    try:
+        found, checks = await _diagnose(_environ(meihao))
+    finally:
+        await node.stop()
     assert healthy(checks)
-    assert [c.name for c in checks] == ["configuration", "plugins", "database", "migrations", "data key", "scheduler"]
-    assert found["database"].status == found["migrations"].status == found["scheduler"].status == "ok"
+    assert [c.name for c in checks] == ["configuration", "plugins", "database", "migrations", "data key", "nodes", "scheduler"]
+    assert {found[n].status for n in ("database", "migrations", "nodes", "scheduler")} == {"ok"}
     assert "[ok  ] migrations: all applied" in render(checks)
+    assert found["nodes"].summary == f"alive: {node.node_id} (both)"
+
+
+async def test_no_live_node_running_the_scheduler_is_a_warning_that_says_what_to_start(meihao):
+    found, checks = await _diagnose(_environ(meihao))
+    assert found["nodes"].status == "warning" and healthy(checks)
+    assert "no node has run against this database yet" in found["nodes"].summary
+    web = NodeRegistration(meihao, role="web", port=8001)
+    await web.start()
+    try:
+        found, _ = await _diagnose(_environ(meihao))
+    finally:
+        await web.stop()
+    assert found["nodes"].status == "warning"
+    assert f"alive: {web.node_id} (web); none runs the scheduler" in found["nodes"].summary
+    assert "--role scheduler" in found["nodes"].fix
+
+
+async def test_a_node_that_died_without_stopping_is_named(meihao):
+    scheduler = NodeRegistration(meihao, role="scheduler")
+    await scheduler.start()
+    dead = NodeRegistration(meihao, role="web", port=8002)
+    await dead.start()
+    await dead.stop()
+    # the web node was killed: it never wrote its stop, and its last heartbeat is old
+    await Node.update({Node.stopped_at: None, Node.last_seen: datetime.now(timezone.utc) - timedelta(minutes=5)}).where(
+        Node.node_id == dead.node_id
+    )
+    try:
+        found, _ = await _diagnose(_environ(meihao))
+    finally:
+        await scheduler.stop()
+    assert found["nodes"].status == "warning"
+    assert f"alive: {scheduler.node_id} (scheduler); stopped without saying so" in found["nodes"].summary
+    assert dead.node_id in found["nodes"].summary and "logs" in found["nodes"].fix
 
 
 async def test_a_wrong_setting_is_named_and_the_rest_is_skipped(meihao):
@@ -107,7 +149,7 @@ async def test_failed_and_stuck_job_runs_are_warnings_that_say_where_to_look(mei
     assert scheduler.status == "warning" and healthy(checks)  # warnings alone do not fail
     assert "1 job run(s) failed" in scheduler.summary and "ValueError: no visitor" in scheduler.summary
     assert "1 job run(s) marked running for more than an hour" in scheduler.summary
-    assert "worker" in scheduler.fix
+    assert "--role scheduler" in scheduler.fix
 
 
 # -- the command -----------------------------------------------------------------------

@@ -25,7 +25,7 @@ from ..errors import Forbidden, MeihaoError
 from ..metrics import MetricsController, prometheus_config
 from ..runtime import Meihao
 from .reminder_routes import REMINDER_HANDLERS
-from .routes import KERNEL_HANDLERS
+from .routes import KERNEL_HANDLERS, health
 
 
 def meihao_error_response(request: Request[Any, Any, Any], exc: MeihaoError) -> Response[dict[str, Any]]:
@@ -74,25 +74,39 @@ def plugin_routers(mh: Meihao) -> list[Router]:
     return routers
 
 
-def create_app(mh: Meihao, *, debug: bool = False) -> Litestar:
-    """Build the web app for a booted meihao; the database opens and closes with the app's lifespan."""
+def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, register_node: bool = True) -> Litestar:
+    """Build the web app for a booted meihao; the database opens and closes with the app's lifespan.
+
+    ``mh.settings.role`` decides what runs: ``web`` and ``both`` serve the whole API,
+    ``scheduler`` serves only ``/health`` and ``/metrics`` (for the proxy's and the
+    orchestrator's checks and for Prometheus); ``scheduler`` and ``both`` also run the
+    scheduler and the reminder pump. ``register_node`` registers the process as a node
+    (:mod:`meihao.nodes`); test clients, several of which may share one process, skip it.
+    """
+    from ..nodes import NodeRegistration
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await mh.start()
+        node = NodeRegistration(mh, port=port) if register_node else None
         worker = None
         try:
-            if mh.settings.worker:
-                # Embedded mode: the scheduler and the reminder pump run in this process.
+            if node is not None:
+                await node.start()
+                app.state["node"] = node
+            if mh.settings.runs_scheduler:
+                # The scheduler and the reminder pump run in this process.
                 from ..worker import Worker
 
-                worker = Worker(mh)
+                worker = Worker(mh, identity=node.node_id if node else None)
                 await worker.start()
                 app.state["worker"] = worker
             yield
         finally:
             if worker is not None:
                 await worker.stop()
+            if node is not None:
+                await node.stop()
             await mh.close()
 
     def provide_meihao() -> Meihao:
@@ -102,7 +116,11 @@ def create_app(mh: Meihao, *, debug: bool = False) -> Litestar:
         return request.user
 
     return Litestar(
-        route_handlers=[*KERNEL_HANDLERS, *REMINDER_HANDLERS, *plugin_routers(mh), MetricsController],
+        route_handlers=(
+            [*KERNEL_HANDLERS, *REMINDER_HANDLERS, *plugin_routers(mh), MetricsController]
+            if mh.settings.serves_api
+            else [health, MetricsController]
+        ),
         dependencies={
             "meihao": Provide(provide_meihao, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),

@@ -154,7 +154,7 @@ async def test_calendar_feeds(meihao):
 
 
 async def test_embedded_mode_runs_the_scheduler_and_delivers(make_meihao):
-    mh = await make_meihao(worker=True)
+    mh = await make_meihao(role="both")
     street = await build_street(mh)
     mh.clock = SystemClock()
     soon = datetime.now(timezone.utc) + timedelta(hours=3)
