@@ -68,6 +68,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: counts as gone (its name can be taken again, doctor reports it).
     node_heartbeat_seconds: float = 10.0
     node_timeout_seconds: float = 60.0
+    #: A reminder claimed by a node for sending and not finished within this many seconds is
+    #: taken by another node (its sender is presumed dead). Longer than the slowest channel's
+    #: send; shorter means a killed node's reminders go out sooner.
+    reminder_lease_seconds: float = 60.0
     #: Extra plugins to load by import path, ``name=package.module`` (comma-separated in
     #: MEIHAO_PLUGINS), for plugins that are not installed as packages with an entry point.
     plugins: list[str] = []
@@ -99,6 +103,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
                 "MEIHAO_NODE_HEARTBEAT_SECONDS must be above 0 and below MEIHAO_NODE_TIMEOUT_SECONDS "
                 f"({self.node_timeout_seconds:g}), got {self.node_heartbeat_seconds:g}",
                 field="node_heartbeat_seconds",
+            )
+        if self.reminder_lease_seconds <= 0:
+            raise ConfigurationError(
+                f"MEIHAO_REMINDER_LEASE_SECONDS must be above 0, got {self.reminder_lease_seconds:g}", field="reminder_lease_seconds"
             )
         if self.node_id and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}", self.node_id):
             raise ConfigurationError(

@@ -113,7 +113,7 @@ class ReminderEngine:
 
     def __init__(self, mh: Meihao, policy: DeliveryPolicy | None = None) -> None:
         self.mh = mh
-        self.policy = policy or DeliveryPolicy()
+        self.policy = policy or DeliveryPolicy(lease=timedelta(seconds=mh.settings.reminder_lease_seconds))
 
     def channels(self) -> dict[str, Channel]:
         return {c.name: c for _, c in self.mh.plugins.channels()}

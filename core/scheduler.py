@@ -70,7 +70,10 @@ class PlannedSchedule:
     def fingerprint(self) -> str:
         """Changes when what the schedule does or when it fires changes; equal ones are left alone."""
         kind, kwargs = self.job.trigger
-        raw = json.dumps([kind, kwargs, self.timezone, _seconds(self.job.misfire_grace_time)], sort_keys=True, default=str)
+        parts: list[Any] = [kind, kwargs, self.timezone, _seconds(self.job.misfire_grace_time)]
+        if not self.job.coalesce:  # appended only when set, so that existing fingerprints stay equal
+            parts.append("coalesce=all")
+        raw = json.dumps(parts, sort_keys=True, default=str)
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     def trigger(self) -> Trigger:
@@ -351,7 +354,7 @@ class Scheduler:
                 planned.trigger(),
                 id=sid,
                 args=(planned.job.id, planned.community),
-                coalesce=CoalescePolicy.latest,
+                coalesce=CoalescePolicy.latest if planned.job.coalesce else CoalescePolicy.all,
                 misfire_grace_time=planned.job.misfire_grace_time,
                 metadata={"fingerprint": planned.fingerprint, "plugin": planned.plugin, "community": planned.community or ""},
                 conflict_policy=ConflictPolicy.replace,

@@ -69,12 +69,14 @@ class Job:
     each community that enabled the plugin's scenario (every community, for a plugin that
     is not a scenario). ``func`` may take any of ``meihao`` (the running
     :class:`~meihao.runtime.Meihao`), ``community`` (the community row, per-community jobs
-    only) and ``now`` (the fire time, aware UTC); it may be async.
+    only), ``now`` (when the run started, aware UTC, from the kernel's clock) and
+    ``scheduled_at`` (the fire time the scheduler scheduled, aware UTC; ``None`` for a run
+    started by hand); it may be async. Each scheduled fire runs once in the whole cluster.
 
     A fire missed while the system was down runs once on restart if it is at most
     ``misfire_grace_time`` late (``None``: however late); several missed fires run once.
     Jobs must be short and idempotent: one that blocks the event loop past its lease may
-    run twice.
+    run twice (the kernel still runs one fire at most once: see ``scheduled_at``).
     """
 
     id: str
@@ -83,6 +85,9 @@ class Job:
     per_community: bool = False
     description: str = ""
     misfire_grace_time: timedelta | None = timedelta(hours=1)
+    #: Several fires found due at once (the scheduler was down or late) run once, as the
+    #: latest; ``False`` runs each of them (a job that must see every fire time).
+    coalesce: bool = True
 
 
 @dataclass(frozen=True)
