@@ -90,14 +90,24 @@ def _or(parts: list[QueryString]) -> QueryString:
     return QueryString(" OR ".join("({})" for _ in parts), *parts)
 
 
-def named_select(audience: Audience, community_id: int, activity_id: int | None = None, occurrence: str | None = None) -> Any:
-    """The Select of a named audience; ``activity_id`` and ``occurrence`` are passed when its function names them.
+def named_select(
+    audience: Audience,
+    community_id: int,
+    activity_id: int | None = None,
+    occurrence: str | None = None,
+    *,
+    today: date | None = None,
+    mh: Meihao | None = None,
+) -> Any:
+    """The Select of a named audience; ``activity_id``, ``occurrence``, ``today`` and ``meihao``
+    are passed when its function names them.
 
     An audience that depends on a plugin's own records for one activity (the stallholders of
     one market day, say) names them; outside a fan-out (a preview) they may be None.
+    ``today`` is the community's local date the audience is taken on (ages count from it).
     """
     parameters = inspect.signature(audience.select).parameters
-    extra = {"activity_id": activity_id, "occurrence": occurrence}
+    extra = {"activity_id": activity_id, "occurrence": occurrence, "today": today, "meihao": mh}
     return audience.select(community_id, **{k: v for k, v in extra.items() if k in parameters})
 
 
@@ -140,7 +150,7 @@ def resident_condition(
         if spec.named:
             audiences = {a.name: a for _, a in mh.plugins.audiences()}
             named = [
-                QueryString(col + '"id" IN ({})', named_select(audiences[n], community_id, activity_id, occurrence).querystrings[0])
+                QueryString(col + '"id" IN ({})', named_select(audiences[n], community_id, activity_id, occurrence, today=today, mh=mh).querystrings[0])
                 for n in spec.named
             ]
             filters.append(_or(named))

@@ -68,6 +68,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: counts as gone (its name can be taken again, doctor reports it).
     node_heartbeat_seconds: float = 10.0
     node_timeout_seconds: float = 60.0
+    #: The age from which a resident counts as elderly for the kernel's ``meihao.elders``
+    #: audience: 60, as in the Law on the Protection of the Rights and Interests of the
+    #: Elderly (老年人权益保障法, art. 2). Scenes keep their own thresholds as settings.
+    elder_age: int = 60
     #: A reminder claimed by a node for sending and not finished within this many seconds is
     #: taken by another node (its sender is presumed dead). Longer than the slowest channel's
     #: send; shorter means a killed node's reminders go out sooner.
@@ -104,6 +108,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
                 f"({self.node_timeout_seconds:g}), got {self.node_heartbeat_seconds:g}",
                 field="node_heartbeat_seconds",
             )
+        if not 0 < self.elder_age < 150:
+            raise ConfigurationError(f"MEIHAO_ELDER_AGE must be between 1 and 149, got {self.elder_age}", field="elder_age")
         if self.reminder_lease_seconds <= 0:
             raise ConfigurationError(
                 f"MEIHAO_REMINDER_LEASE_SECONDS must be above 0, got {self.reminder_lease_seconds:g}", field="reminder_lease_seconds"

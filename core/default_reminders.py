@@ -56,13 +56,16 @@ async def send_many_to_inbox(messages: list[Message]) -> None:
     await transaction.connection.executemany(sql, rows)
 
 
-def _elders(community_id: int) -> Any:
+def _elders(community_id: int, today: Any, meihao: Any) -> Any:
+    """Residents aged ``MEIHAO_ELDER_AGE`` (60) or more on ``today``, the community's date of the fan-out."""
     from datetime import date
 
     from .residents import shift_years
     from .tables import Resident
 
-    return Resident.select(Resident.id).where(Resident.community == community_id, Resident.birth_date <= shift_years(date.today(), 60))
+    on = today or date.today()
+    age = meihao.settings.elder_age if meihao is not None else 60
+    return Resident.select(Resident.id).where(Resident.community == community_id, Resident.birth_date <= shift_years(on, age))
 
 
 def _everyone(community_id: int) -> Any:
@@ -103,7 +106,7 @@ def meihao_channels() -> list[Channel]:
 def meihao_audiences() -> list[Audience]:
     return [
         Audience("meihao.everyone", "全体居民", "Every resident", _everyone),
-        Audience("meihao.elders", "60岁以上老人", "Residents aged 60 and over", _elders),
+        Audience("meihao.elders", "老年人", "Older residents (MEIHAO_ELDER_AGE, 60, and over)", _elders),
     ]
 
 

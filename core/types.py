@@ -102,7 +102,10 @@ class Audience:
     A function that also names ``activity_id`` (and ``occurrence``, the occurrence's key) is
     given the activity being fanned out, for audiences kept in the plugin's own records per
     activity (the stallholders of one market day): changing who they are needs no change to
-    the activity. In a preview, outside a fan-out, ``occurrence`` is None.
+    the activity. In a preview, outside a fan-out, ``occurrence`` is None. A function that
+    names ``today`` gets the community's local date the audience is taken on (count ages
+    from it, never from the machine's date), and one that names ``meihao`` the running
+    instance (its settings).
     """
 
     name: str

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from meihao import Audience, hookimpl
 from meihao.activities import ActivityIn, create_activity
+from meihao.audiences import named_select
+from meihao.config import load_settings
 from meihao.reminder_tables import Reminder
 from meihao.tables import Resident
 
@@ -53,3 +55,28 @@ async def test_a_named_audience_is_resolved_per_activity_and_occurrence_at_fan_o
     street.clock.set(datetime(2026, 3, 14, 6, 0, tzinfo=SHANGHAI))
     await street.engine.drain()
     assert await Reminder.count().where(Reminder.activity == second["id"]) == 1
+
+
+async def test_the_elders_audience_counts_ages_on_the_fan_out_date_with_the_configured_age(make_meihao):
+    street = await build_street(await make_meihao())
+    # turns 60 on 1 June 2026: not yet elderly for a reminder sent in March, whatever today's date is
+    household = await street.factories.household((await street.factories.building(street.grid_a))["id"])
+    june = await street.factories.resident(household["id"], name="周敏", birth_date=date(1966, 6, 1))
+    march = await street.factories.resident(household["id"], name="吴兰", birth_date=date(1966, 3, 10))
+    await create_activity(street.mh, "hepan", ActivityIn(
+        scene="health", title="老年人体检", starts_at=datetime(2026, 3, 14, 8, 0), ends_at=datetime(2026, 3, 14, 11, 0),
+        audience={"named": ["meihao.elders"]}, reminder_offsets=[120], channels=["inbox"]))
+    street.clock.set(datetime(2026, 3, 14, 6, 0, tzinfo=SHANGHAI))
+    await street.engine.drain()
+    reached = {r["recipient_id"] for r in await Reminder.select(Reminder.recipient_id)}
+    assert reached == {street.residents["王秀英"]["id"], street.residents["张伟"]["id"], march["id"]}
+    assert june["id"] not in reached
+
+    elders = next(a for _, a in street.mh.plugins.audiences() if a.name == "meihao.elders")
+    community = street.community["id"]
+    later = {r["id"] for r in await named_select(elders, community, today=date(2026, 6, 1), mh=street.mh)}
+    assert june["id"] in later and march["id"] in later
+    street.mh.settings = load_settings(environ={"MEIHAO_ELDER_AGE": "77"}, database_url=street.mh.settings.database_url,
+                                       data_key=street.mh.settings.data_key)  # the 1950-born are 76 in 2026
+    older = {r["id"] for r in await named_select(elders, community, today=date(2026, 3, 14), mh=street.mh)}
+    assert older == set()
