@@ -70,7 +70,7 @@ class Resident(Table, tablename="meihao_resident"):
     # The ID-card number is personal data: encrypted at rest, looked up by a keyed hash,
     # shown masked by its last four characters.
     id_card_cipher = Text()
-    id_card_hash = Varchar(length=64, unique=True, index=True)
+    id_card_hash = Varchar(length=64, unique=True)
     id_card_last4 = Varchar(length=4)
     phone = Varchar(length=20, default="")
     preferred_language = Varchar(length=8, default="zh")
