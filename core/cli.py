@@ -144,7 +144,22 @@ def serve(host: str | None, port: int | None, role: str | None, node_id: str | N
     click.echo(f"meihao node {node} ({mh.settings.role}: {what[mh.settings.role]}) on http://{host}:{port}")
     if mh.settings.serves_api:
         click.echo("OpenAPI at /schema, API docs at /schema/swagger")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+
+    async def refusals_in_one_line(scope: Any, receive: Any, send: Any) -> None:
+        # Drop the traceback uvicorn would log for a start-up refusal; it is raised below as one line.
+        async def forward(message: Any) -> None:
+            if message["type"] == "lifespan.startup.failed" and "refused" in app.state:
+                message = {**message, "message": ""}
+            await send(message)
+
+        await app(scope, receive, forward if scope["type"] == "lifespan" else send)
+
+    try:
+        uvicorn.run(refusals_in_one_line, host=host, port=port, log_level="info")
+    except SystemExit:
+        if "refused" in app.state:
+            raise app.state["refused"] from None
+        raise
 
 
 async def _pending(mh: Any) -> list[Any]:

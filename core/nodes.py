@@ -21,6 +21,7 @@ import socket
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import msgspec
 from piccolo.querystring import QueryString
 
 from . import __version__
@@ -42,7 +43,8 @@ class NodeRegistration:
     def __init__(self, mh: Meihao, *, port: int | None = None, role: str | None = None) -> None:
         self.mh = mh
         self.role = role or mh.settings.role
-        self.node_id = mh.settings.node_id or mh.settings.default_node_id(port)
+        # The default name says the role registered here, also when it differs from the settings' role.
+        self.node_id = mh.settings.node_id or msgspec.structs.replace(mh.settings, role=self.role).default_node_id(port)
         self.boot = secrets.token_hex(8)
         self._task: asyncio.Task[None] | None = None
         #: True while the name is held by this process (False after another process took it over).

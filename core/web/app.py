@@ -91,16 +91,22 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
         node = NodeRegistration(mh, port=port) if register_node else None
         worker = None
         try:
-            if node is not None:
-                await node.start()
-                app.state["node"] = node
-            if mh.settings.runs_scheduler:
-                # The scheduler and the reminder pump run in this process.
-                from ..worker import Worker
+            try:
+                if node is not None:
+                    await node.start()
+                    app.state["node"] = node
+                if mh.settings.runs_scheduler:
+                    # The scheduler and the reminder pump run in this process.
+                    from ..worker import Worker
 
-                worker = Worker(mh, identity=node.node_id if node else None)
-                await worker.start()
-                app.state["worker"] = worker
+                    worker = Worker(mh, identity=node.node_id if node else None)
+                    await worker.start()
+                    app.state["worker"] = worker
+            except MeihaoError as err:
+                # A refusal (the node's name is taken, another process runs the SQLite scheduler):
+                # `meihao serve` reports it in one line instead of the server's traceback.
+                app.state["refused"] = err
+                raise
             yield
         finally:
             if worker is not None:
