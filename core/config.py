@@ -142,12 +142,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def serves_api(self) -> bool:
         return self.role in ("web", "both")
 
-    def default_node_id(self, port: int | None = None) -> str:
+    def default_node_id(self, port: int | None = None, role: str | None = None) -> str:
         """``node_id`` when set, else ``<host>-<role>[-<port>]`` (stable across restarts of the same node)."""
         if self.node_id:
             return self.node_id
         host = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname()) or "node"
-        return f"{host}-{self.role}" + (f"-{port}" if port else "")
+        return f"{host}-{role or self.role}" + (f"-{port}" if port else "")
 
     @property
     def is_sqlite(self) -> bool:

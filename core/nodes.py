@@ -21,7 +21,6 @@ import socket
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import msgspec
 from piccolo.querystring import QueryString
 
 from . import __version__
@@ -44,7 +43,7 @@ class NodeRegistration:
         self.mh = mh
         self.role = role or mh.settings.role
         # The default name says the role registered here, also when it differs from the settings' role.
-        self.node_id = mh.settings.node_id or msgspec.structs.replace(mh.settings, role=self.role).default_node_id(port)
+        self.node_id = mh.settings.default_node_id(port, self.role)
         self.boot = secrets.token_hex(8)
         self._task: asyncio.Task[None] | None = None
         #: True while the name is held by this process (False after another process took it over).
