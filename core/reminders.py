@@ -401,12 +401,26 @@ class ReminderEngine:
             await self._send_transactional(transactional, channels, now, result)
         if external:
             semaphore = asyncio.Semaphore(self.policy.concurrency)
+            # Channel errors are handled per row; what escapes is the database failing to record a
+            # send. Then no further send starts: the rows not yet sent keep their lease and are sent
+            # once, later, instead of now and again then. Only the sends in flight can arrive twice.
+            recording_failed = False
 
             async def send(row: dict[str, Any], message: Message) -> None:
+                nonlocal recording_failed
                 async with semaphore:
-                    await self._send_external(row, message, channels[row["channel"]], now, result)
+                    if recording_failed:
+                        return
+                    try:
+                        await self._send_external(row, message, channels[row["channel"]], now, result)
+                    except BaseException:
+                        recording_failed = True
+                        raise
 
-            await asyncio.gather(*(send(row, message) for row, message in external))
+            outcomes = await asyncio.gather(*(send(row, message) for row, message in external), return_exceptions=True)
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
         return result
 
     async def _send_transactional(

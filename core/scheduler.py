@@ -250,7 +250,7 @@ class Scheduler:
                     if failure is not None:
                         log.warning("the scheduler stopped with an error", exc_info=failure)
                     return
-                log.error("the scheduler stopped on an error; starting it again in %.0f s", delay, exc_info=failure)
+                log.error("the scheduler failed; starting it again in %.0f s", delay, exc_info=failure)
                 try:
                     await asyncio.wait_for(self._stopping.wait(), timeout=delay)
                     return

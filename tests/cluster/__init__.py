@@ -1,0 +1,1 @@
+"""Tests of meihao's processes against a PostgreSQL server that the tests themselves stop and restart."""
