@@ -322,8 +322,9 @@ class ReminderEngine:
 
     async def claim(self, now: datetime) -> list[int]:
         """Lease up to ``claim_size`` sendable rows: pending ones that are due, oldest first, then
-        rows whose sender's lease ran out (it died). Each is one statement reading the
-        (status, next_attempt_at) index in order, so a claim costs the same with 10 or 10⁶ rows waiting.
+        rows whose sender's lease ran out (it died, or stalled: see :meth:`send_claimed`). Each is
+        one statement reading the (status, next_attempt_at) index in order, so a claim costs the
+        same with 10 or 10⁶ rows waiting.
         """
         lease = now + self.policy.lease
         pending = QueryString('"status" = {} AND "next_attempt_at" <= {}', "pending", now)
@@ -356,11 +357,17 @@ class ReminderEngine:
     async def deliver(self, now: datetime | None = None) -> TickResult:
         """One round: claim due outbox rows, then send, defer, retry, fail or mark them missed."""
         now = now or self.mh.clock.now()
-        result = TickResult()
         ids = await self.claim(now)
         if not ids:
-            return result
+            return TickResult()
         _crash_point("delivery-claimed")
+        return await self.send_claimed(ids, now)
+
+    async def send_claimed(self, ids: list[int], now: datetime) -> TickResult:
+        """Send the rows :meth:`claim` leased at ``now``: each external send first renews its row's
+        lease, and a row whose lease another node has taken meanwhile (this one was too slow) is left to it."""
+        result = TickResult()
+        claimed_until = now + self.policy.lease
         rows = await self._details(ids)
         channels = self.channels()
         transactional: list[tuple[dict[str, Any], Message]] = []
@@ -412,6 +419,9 @@ class ReminderEngine:
                     if recording_failed:
                         return
                     try:
+                        if not await self._renew(row["id"], claimed_until):
+                            result.details["taken_over"] = result.details.get("taken_over", 0) + 1
+                            return
                         await self._send_external(row, message, channels[row["channel"]], now, result)
                     except BaseException:
                         recording_failed = True
@@ -452,6 +462,24 @@ class ReminderEngine:
                     result.sent += 1
                 except Exception as single:
                     await self._fail(row, f"{type(single).__name__}: {single}", now, result, permanent=isinstance(single, PermanentFailure))
+
+    async def _renew(self, reminder_id: int, claimed_until: datetime) -> bool:
+        """Renew a claimed row's lease just before sending it; False when it is no longer this claim's.
+
+        The lease a claim wrote is its token: a row another node claimed again after the lease
+        ran out carries that node's lease, and is not sent here a second time.
+        """
+        rows = await _run(
+            self.mh,
+            QueryString(
+                'UPDATE "meihao_reminder" SET "lease_until" = {} WHERE "id" = {} AND "status" = {} AND "lease_until" = {} RETURNING "id"',
+                max(claimed_until, self.mh.clock.now() + self.policy.lease),
+                reminder_id,
+                "sending",
+                claimed_until,
+            ),
+        )
+        return bool(rows)
 
     async def _send_external(self, row: dict[str, Any], message: Message, channel: Channel, now: datetime, result: TickResult) -> None:
         try:

@@ -266,6 +266,38 @@ async def test_a_plugin_channel_and_renderer(make_meihao):
     assert {m.delivery_id for m in pigeons.sent} == {f"meihao-reminder-{m.reminder_id}" for m in pigeons.sent}
 
 
+async def test_a_node_too_slow_for_its_lease_does_not_send_what_another_node_took_over(make_meihao):
+    from datetime import timedelta
+
+    from meihao.reminders import DeliveryPolicy, ReminderEngine
+    from tests.reminders.conftest import build_street
+
+    pigeons = Pigeons()
+    mh = await make_meihao(plugins=[("pigeons", pigeons)])
+    street = await build_street(mh)
+    await create_activity(mh, "hepan", market(channels=["pigeon"], reminder_offsets=[1440], audience={"everyone": True}))
+    street.clock.set(at(2026, 3, 6, 9, 0))
+    await street.engine.fan_out()
+    slow, quick = (ReminderEngine(mh, DeliveryPolicy(lease=timedelta(seconds=60))) for _ in range(2))
+    claimed_at = mh.clock.now()
+    ids = await slow.claim(claimed_at)
+    assert len(ids) == 5
+    # the slow node stalls past its lease; another node takes the rows over and sends them
+    street.clock.set(at(2026, 3, 6, 9, 2))
+    assert (await quick.deliver()).sent == 5
+    # the slow node wakes up and goes on with what it had claimed: nothing is sent twice
+    late = await slow.send_claimed(ids, claimed_at)
+    assert (late.sent, late.details.get("taken_over")) == (0, 5)
+    assert len(pigeons.sent) == 5 and len({m.reminder_id for m in pigeons.sent}) == 5
+    assert await statuses() == {"sent": 5}
+    # a claim still within its lease sends what it holds (each send renews the row's lease first)
+    await create_activity(mh, "hepan", market(title="第二场", channels=["pigeon"], reminder_offsets=[1440], audience={"everyone": True}))
+    await street.engine.fan_out()
+    ids = await slow.claim(mh.clock.now())
+    assert (await slow.send_claimed(ids, mh.clock.now())).sent == 5 == len(ids)
+    assert len(pigeons.sent) == 10
+
+
 async def test_staff_digest_collects_reminders_into_one_daily_message(street):
     from meihao.recipients import clear_digest, set_digest
     from meihao.reminders import send_digests
