@@ -17,7 +17,7 @@ from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import AppConfig, AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
 from .config import Settings
@@ -227,4 +227,13 @@ class Database:
         return [by_name[n] for n in names if n in by_name]
 
     def transaction(self) -> Any:
+        """A transaction; on SQLite it takes the write lock at its start (``BEGIN IMMEDIATE``).
+
+        SQLite's default (deferred) transaction reads first and asks for the write lock at its
+        first write; when another connection wrote meanwhile it fails at once with "database is
+        locked", whatever the busy timeout. Taking the lock up front makes concurrent writers
+        (the API and the reminder pump in one process) wait their turn instead.
+        """
+        if self.is_sqlite:
+            return self.engine.transaction(transaction_type=TransactionType.immediate)
         return self.engine.transaction()

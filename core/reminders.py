@@ -134,7 +134,11 @@ class ReminderEngine:
             activity["exdates"] = _loads(activity["exdates"])
             horizon = now + timedelta(minutes=max(offsets, default=0)) + self.policy.lookahead
             start = activity["planned_until"] or activity["created_at"]
-            if start >= horizon:
+            # An activity just created or changed is planned to the full horizon; the periodic
+            # round only extends activities with less than half the lookahead left, so that it
+            # writes each of them every few days, not every round.
+            due = horizon if activity_id is not None else horizon - self.policy.lookahead / 2
+            if start >= due:
                 continue
             rows = [
                 DueReminder(

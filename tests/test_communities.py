@@ -8,11 +8,10 @@ from meihao.tables import Building, Community, Grid, Household
 
 
 def field_named(response) -> str:
-    """The field a 4xx body blames: the kernel's ``field``, or the key of Litestar's validation error."""
+    """The field a 4xx body blames (kernel errors and Litestar's validation errors alike)."""
     body = response.json()
-    if "field" in body:
-        return body["field"]
-    return body["extra"][0]["key"]
+    assert body["status_code"] == response.status_code and body["detail"].startswith(body["field"])
+    return body["field"]
 
 
 # -- health ------------------------------------------------------------------
@@ -21,7 +20,16 @@ def field_named(response) -> str:
 async def test_health(meihao_client):
     response = await meihao_client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "role": "web"}  # test clients register no node
+
+
+async def test_a_body_that_does_not_decode_is_a_400_in_the_kernels_shape(meihao_client):
+    response = await meihao_client.post("/api/communities", json={"slug": "hepan", "name": 42})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["field"] == "name" and body["detail"].startswith("name: ") and "str" in body["detail"]
+    assert body["extra"][0]["key"] == "name"  # every problem found, as Litestar reports them
+    assert await Community.count() == 0
 
 
 async def test_health_is_503_when_the_database_does_not_answer(meihao_client, monkeypatch):

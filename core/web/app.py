@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
@@ -33,6 +33,21 @@ def meihao_error_response(request: Request[Any, Any, Any], exc: MeihaoError) -> 
     if exc.field:
         body["field"] = exc.field
     return Response(body, status_code=exc.status_code)
+
+
+def validation_error_response(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    """Litestar's own 400s (a body or parameter that does not decode) in the kernel's shape:
+    ``detail`` says what is wrong with which field and ``field`` names it; ``extra`` keeps every
+    problem Litestar found."""
+    body: dict[str, Any] = {"status_code": 400, "detail": exc.detail}
+    problems = exc.extra if isinstance(exc.extra, list) else []
+    first = next((p for p in problems if isinstance(p, dict) and p.get("key")), None)
+    if first is not None:
+        body["field"] = first["key"]
+        body["detail"] = f"{first['key']}: {first.get('message', 'invalid')}"
+    if problems:
+        body["extra"] = problems
+    return Response(body, status_code=400)
 
 
 async def provide_community(slug: FromPath[str]) -> dict[str, Any]:
@@ -132,7 +147,7 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
         middleware=[prometheus_config().middleware, DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
-        exception_handlers={MeihaoError: meihao_error_response},
+        exception_handlers={MeihaoError: meihao_error_response, ValidationException: validation_error_response},
         lifespan=[lifespan],
         # GET /schema is the OpenAPI document itself (what tools and `curl` expect);
         # the pages for people are at /schema/redoc and /schema/swagger.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +15,7 @@ from meihao.recipients import inbox, mark_read, opt_out
 from meihao.reminder_tables import DueReminder, InboxMessage, Reminder
 from meihao.reminders import set_quiet_hours
 from meihao.tables import Resident
+from tests.reminders.conftest import START
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -264,6 +265,24 @@ async def test_a_plugin_channel_and_renderer(make_meihao):
         "提醒：睦邻善市公益市集，时间 2026-03-07 09:00，地点 荷畔广场",
     ]
     assert {m.delivery_id for m in pigeons.sent} == {f"meihao-reminder-{m.reminder_id}" for m in pigeons.sent}
+
+
+async def test_the_periodic_plan_extends_an_activity_only_when_half_its_lookahead_is_used(street):
+    from meihao.reminder_tables import Activity, DueReminder
+
+    created = await create_activity(street.mh, "hepan", market(rrule="FREQ=WEEKLY;BYDAY=SA", reminder_offsets=[1440]))  # every Saturday
+    planned = (await Activity.select(Activity.planned_until).where(Activity.id == created["id"]).first())["planned_until"]
+    points = await DueReminder.count()
+    lookahead = street.engine.policy.lookahead
+    for hours in (1, 24, 72):  # the pump's round every 30 s leaves it alone: nothing is written
+        street.clock.set(START + timedelta(hours=hours))
+        assert await street.engine.plan() == 0
+        assert (await Activity.select(Activity.planned_until).where(Activity.id == created["id"]).first())["planned_until"] == planned
+    assert planned - (START + timedelta(hours=72)) > lookahead / 2 + timedelta(days=1)  # more than half was left
+    street.clock.set(START + timedelta(days=5))  # now less than half is left: extended, next Saturday planned
+    assert await street.engine.plan() == 1
+    extended = (await Activity.select(Activity.planned_until).where(Activity.id == created["id"]).first())["planned_until"]
+    assert extended > planned and await DueReminder.count() > points
 
 
 async def test_a_node_too_slow_for_its_lease_does_not_send_what_another_node_took_over(make_meihao):
