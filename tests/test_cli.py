@@ -15,30 +15,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-MEIHAO = str(Path(sys.executable).with_name("meihao"))
-
-
-def _environment(cwd: Path, env: dict[str, str]) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("MEIHAO_")}
-    environment.update({"MEIHAO_DATABASE_URL": f"sqlite:///{cwd}/x.db", **env})
-    return environment
-
-
-def run(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MEIHAO, *args], cwd=cwd, env=_environment(cwd, env), capture_output=True, text=True, timeout=60)
-
-
-def run_all(cwd: Path, runs: list[tuple[tuple[str, ...], dict[str, str]]]) -> list[subprocess.CompletedProcess[str]]:
-    """Run several commands at once (start-up is most of their time); results in the given order."""
-    started = [
-        (args, subprocess.Popen([MEIHAO, *args], cwd=cwd, env=_environment(cwd, env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-        for args, env in runs
-    ]
-    results = []
-    for args, process in started:
-        stdout, stderr = process.communicate(timeout=60)
-        results.append(subprocess.CompletedProcess([MEIHAO, *args], process.returncode, stdout, stderr))
-    return results
+from tests.commands import MEIHAO, run, run_all
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:

@@ -39,33 +39,10 @@ from meihao.scheduler import CLUSTER_SCHEMA, Scheduler
 from meihao.tables import Node
 from meihao.testing import boot_for_tests, settings_for_tests
 
-MEIHAO = str(Path(sys.executable).with_name("meihao"))
+from tests.commands import MEIHAO, environment as _environment, run, run_all
 REPO = Path(__file__).resolve().parents[1]
 HOST = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname())
 KEY = Fernet.generate_key().decode()
-
-
-def _environment(cwd: Path, env: dict[str, str]) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("MEIHAO_")}
-    environment.update({"MEIHAO_DATABASE_URL": f"sqlite:///{cwd}/x.db", **env})
-    return environment
-
-
-def run(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MEIHAO, *args], cwd=cwd, env=_environment(cwd, env), capture_output=True, text=True, timeout=90)
-
-
-def run_all(cwd: Path, runs: list[tuple[tuple[str, ...], dict[str, str]]]) -> list[subprocess.CompletedProcess[str]]:
-    """Start several commands at once; their results in the given order."""
-    started = [
-        (args, subprocess.Popen([MEIHAO, *args], cwd=cwd, env=_environment(cwd, env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-        for args, env in runs
-    ]
-    results = []
-    for args, process in started:
-        stdout, stderr = process.communicate(timeout=90)
-        results.append(subprocess.CompletedProcess([MEIHAO, *args], process.returncode, stdout, stderr))
-    return results
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> str:
