@@ -518,10 +518,19 @@ async def recent_runs(limit: int = 20, schedule: str | None = None) -> list[dict
 async def job_overview(mh: Meihao, scheduler: Scheduler | None = None, runs_per_schedule: int = 3) -> list[dict[str, Any]]:
     """Every planned schedule with its next fire time and recent runs (``meihao jobs`` and the API).
 
-    With a running ``scheduler`` the next fire time is the data store's; otherwise it is
-    computed from the trigger (the CLI never opens the scheduler's SQLite file).
+    With a running ``scheduler`` the next fire time is the data store's. On PostgreSQL it is
+    read from the shared store by any node (a web node, the CLI). Otherwise it is computed
+    from the trigger (the CLI never opens the scheduler's SQLite file).
     """
     now = mh.clock.now()
+    stored: dict[str, datetime | None] = {}
+    if not mh.db.is_sqlite and not (scheduler is not None and scheduler.running) and await _scheduler_tables_exist(mh):
+        stored = {
+            row["id"]: row["next_fire_time"]
+            for row in await mh.db.engine.run_querystring(
+                QueryString(f'SELECT "id", "next_fire_time" FROM "{CLUSTER_SCHEMA}"."schedules" WHERE "id" LIKE {{}}', SCHEDULE_PREFIX + "%")
+            )
+        }
     rows = []
     for planned in sorted(await planned_schedules(mh), key=lambda p: p.id):
         if scheduler is not None and scheduler.running:
@@ -529,6 +538,8 @@ async def job_overview(mh: Meihao, scheduler: Scheduler | None = None, runs_per_
                 fire = await scheduler.next_fire_time(planned.id)
             except NotFound:
                 fire = next_fire_time(planned, now)
+        elif planned.id in stored:
+            fire = stored[planned.id]
         else:
             fire = next_fire_time(planned, now)
         runs = await JobRun.select(JobRun.started_at, JobRun.finished_at, JobRun.outcome, JobRun.error).where(

@@ -35,7 +35,7 @@ from meihao.errors import ConfigurationError
 from meihao.nodes import NodeRegistration, list_nodes
 from meihao.reminder_tables import JobRun
 from meihao.runtime import configured_plugins
-from meihao.scheduler import CLUSTER_SCHEMA, Scheduler
+from meihao.scheduler import CLUSTER_SCHEMA, Scheduler, job_overview
 from meihao.tables import Node
 from meihao.testing import boot_for_tests, settings_for_tests
 
@@ -569,3 +569,19 @@ async def test_doctor_warns_about_a_schedule_overdue_in_the_schedulers_store(mei
     assert found["scheduler"].status == "warning" and healthy(checks)
     assert f"1 schedule(s) overdue in the scheduler's store: {sid} (due {due:%Y-%m-%d %H:%M} UTC)" in found["scheduler"].summary
     assert "--role scheduler" in found["scheduler"].fix
+
+
+@pytest.mark.meihao_db("postgresql")
+async def test_any_node_lists_the_next_fire_times_the_shared_store_holds(meihao):
+    scheduler = Scheduler(meihao)
+    await scheduler.start()
+    await scheduler.stop()
+    sid = "meihao:meihao.forget_old_job_runs"
+    held = datetime(2031, 5, 4, 3, 2, 1, tzinfo=timezone.utc)  # no trigger computes this
+    await meihao.db.engine.run_querystring(
+        QueryString(f'UPDATE "{CLUSTER_SCHEMA}"."schedules" SET "next_fire_time" = {{}} WHERE "id" = {{}}', held, sid)
+    )
+    # a web node or the CLI runs no scheduler, and still shows what the cluster will do
+    overview = {row["id"]: row for row in await job_overview(meihao)}
+    assert overview[sid]["next_fire_time"] == held
+    assert overview["meihao:meihao.reminders.digest"]["next_fire_time"] != held
