@@ -111,3 +111,19 @@ async def test_no_table_holds_an_id_card_number_in_plain_text(meihao):
     for number in numbers:
         assert number not in text
         assert number[:14] not in text
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("+8613912345678", "139****5678"),  # mainland mobile: the fast path
+        ("+862912345678", "291***5678"),  # a Xi'an landline, 10 digits
+        ("+85291234567", "912*4567"),  # Hong Kong: parsed, +852 is not +86
+        ("+14155550123", "415***0123"),
+        ("", ""),
+    ],
+)
+def test_phone_masks_keep_the_first_three_and_last_four_digits_of_the_national_number(stored, shown):
+    from meihao.privacy import mask_phone
+
+    assert mask_phone(stored) == shown
