@@ -174,6 +174,8 @@ class Scheduler:
         self._stack: AsyncExitStack | None = None
         self._scheduler: AsyncScheduler | None = None
         self._supervisor: asyncio.Task[None] | None = None
+        #: The event loop the scheduler runs in (role ``both`` runs it in a worker thread's loop).
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._stopping = asyncio.Event()
         self._jobs: dict[str, tuple[str, Job]] = {}
         #: (schedule id, outcome) of every job released in this process, newest last.
@@ -207,6 +209,7 @@ class Scheduler:
         if self._supervisor is not None:
             raise RuntimeError("the scheduler is already started")
         self._stopping = asyncio.Event()
+        self.loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         task = asyncio.create_task(self._supervise(ready), name="meihao scheduler")
         try:

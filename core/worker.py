@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
+import threading
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from .reminders import DeliveryPolicy, ReminderEngine
 from .runtime import Meihao
 from .scheduler import Scheduler
 
 log = logging.getLogger("meihao.worker")
+
+T = TypeVar("T")
 
 #: How often the pump looks for due reminders; the delivery target is 2 s after the due time.
 POLL_SECONDS = 0.5
@@ -92,10 +98,90 @@ class Worker:
                     pass
 
 
+class WorkerThread:
+    """A :class:`Worker` in a thread of its own, with its own event loop and database connections.
+
+    For the role ``both``: the API and the reminder pump in one process. On one event loop,
+    every statement of the pump would queue behind the API's requests in flight, and under
+    load a reminder waited tens of seconds (docs/performance.md); here the pump keeps its
+    own loop and pool and shares only the interpreter with the API.
+    """
+
+    def __init__(self, mh: Meihao, *, identity: str | None = None) -> None:
+        self.mh = mh
+        self.identity = identity
+        self.worker: Worker | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and self.worker.running
+
+    @property
+    def scheduler(self) -> Scheduler | None:
+        return self.worker.scheduler if self.worker is not None else None
+
+    async def start(self) -> None:
+        """Start the thread and wait until its worker runs; what stops it from starting is raised here."""
+        ready: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._thread = threading.Thread(target=self._run, args=(ready,), name="meihao worker", daemon=True)
+        self._thread.start()
+        await asyncio.wrap_future(ready)
+
+    async def stop(self) -> None:
+        if self._thread is None:
+            return
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(stop.set)
+        await asyncio.to_thread(self._thread.join, 30)
+        self._thread = None
+
+    def _run(self, ready: concurrent.futures.Future[None]) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._main(ready))
+        finally:
+            loop.close()
+
+    async def _main(self, ready: concurrent.futures.Future[None]) -> None:
+        self._stop = asyncio.Event()
+        try:
+            await self.mh.db.start()  # this loop's own pool
+            self.worker = Worker(self.mh, identity=self.identity)
+            await self.worker.start()
+        except BaseException as err:
+            self.worker = None
+            await self.mh.db.close()
+            ready.set_exception(err)
+            return
+        ready.set_result(None)
+        try:
+            await self._stop.wait()
+            await self.worker.stop()
+        finally:
+            await self.mh.db.close()
+
+
+async def in_loop_of(scheduler: Scheduler, call: Callable[[], Awaitable[T]]) -> T:
+    """Run ``call()`` in the event loop the scheduler runs in (a worker thread's, or this one)."""
+    loop = scheduler.loop
+    if loop is None or loop is asyncio.get_running_loop():
+        return await call()
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_awaited(call), loop))
+
+
+async def _awaited(call: Callable[[], Awaitable[Any]]) -> Any:
+    return await call()
+
+
 async def reconcile_running_scheduler(mh: Meihao) -> None:
     """When this process runs a scheduler, bring its schedules in step now (a community switched a scenario)."""
     from . import scheduler as scheduler_module
 
     running = scheduler_module._running
     if running is not None and running.mh is mh:
-        await running.reconcile()
+        await in_loop_of(running, running.reconcile)

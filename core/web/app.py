@@ -111,10 +111,12 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
                     await node.start()
                     app.state["node"] = node
                 if mh.settings.runs_scheduler:
-                    # The scheduler and the reminder pump run in this process.
-                    from ..worker import Worker
+                    # The scheduler and the reminder pump run in this process; beside the API
+                    # (role both) in a thread and event loop of their own.
+                    from ..worker import Worker, WorkerThread
 
-                    worker = Worker(mh, identity=node.node_id if node else None)
+                    kind = WorkerThread if mh.settings.serves_api else Worker
+                    worker = kind(mh, identity=node.node_id if node else None)
                     await worker.start()
                     app.state["worker"] = worker
             except MeihaoError as err:

@@ -256,9 +256,12 @@ async def put_quiet_hours(slug: FromPath[str], data: JSONBody[QuietHoursIn], mei
 async def list_jobs(meihao: NamedDependency[Meihao]) -> list[dict[str, Any]]:
     """Every schedule: its next fire time and its recent runs with their outcome."""
     from .. import scheduler as scheduler_module
+    from ..worker import in_loop_of
 
     running = scheduler_module._running
-    return await job_overview(meihao, running if running is not None and running.mh is meihao else None)
+    if running is not None and running.mh is meihao:
+        return await in_loop_of(running, lambda: job_overview(meihao, running))
+    return await job_overview(meihao, None)
 
 
 # -- a resident's reminder choices, managed by staff ---------------------------------

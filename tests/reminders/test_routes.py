@@ -154,6 +154,8 @@ async def test_calendar_feeds(meihao):
 
 
 async def test_embedded_mode_runs_the_scheduler_and_delivers(make_meihao):
+    from meihao.worker import in_loop_of
+
     mh = await make_meihao(role="both")
     street = await build_street(mh)
     mh.clock = SystemClock()
@@ -165,7 +167,14 @@ async def test_embedded_mode_runs_the_scheduler_and_delivers(make_meihao):
     await set_quiet_hours(street.community["id"], "00:00", "00:00")  # real time: whatever the hour
     async with make_client(mh) as client:
         worker = client.app.state["worker"]
-        assert {"meihao:meihao.forget_old_job_runs", "meihao:meihao.reminders.digest"} <= {s["id"] for s in await worker.scheduler.schedules()}
+        # beside the API, the worker runs in an event loop of its own (a thread)
+        assert worker.scheduler.loop is not None and worker.scheduler.loop is not asyncio.get_running_loop()
+        assert {"meihao:meihao.forget_old_job_runs", "meihao:meihao.reminders.digest"} <= {
+            s["id"] for s in await in_loop_of(worker.scheduler, worker.scheduler.schedules)
+        }
+        jobs = await client.get("/api/jobs")  # read from the scheduler's own loop
+        assert jobs.status_code == 200 and any(j["id"] == "meihao:meihao.reminders.digest" and j["next_fire_time"] for j in jobs.json())
+        assert (await client.get("/health")).json()["scheduler"] == "running"
         await create_activity(
             mh, "hepan", ActivityIn(scene="markets", title="快闪市集", starts_at=soon, ends_at=soon + timedelta(hours=1), audience={"everyone": True}, reminder_offsets=[1440])
         )
