@@ -46,7 +46,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _perfdoc import VENV_BIN, free_port, machine_facts, update_section  # noqa: E402
+from _perfdoc import VENV_BIN, cpu_seconds, free_port, load_average, machine_facts, stop_process, update_section  # noqa: E402
 
 WARMUP_SECONDS = 3
 
@@ -218,27 +218,6 @@ def clean_environment(database: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEIHAO_")}
     env["MEIHAO_DATABASE_URL"] = f"sqlite:///{database}"
     return env
-
-
-def stop_process(process: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL after 15 s; only this process, by its id."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process (all its threads), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def load_average() -> str:
-    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def meihao(*args: str, env: dict[str, str], cwd: Path) -> str:

@@ -67,7 +67,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _perfdoc import VENV_BIN, free_port, machine_facts, update_section  # noqa: E402
+from _perfdoc import VENV_BIN, cpu_seconds, free_port, load_average, machine_facts, stop_process, update_section  # noqa: E402
 
 TARGET_P99_SECONDS = 2.0
 WEBHOOK_SECRET = "bench-latency-under-load"
@@ -297,27 +297,6 @@ def clean_environment(database: Path) -> dict[str, str]:
     env["MEIHAO_DATABASE_URL"] = f"sqlite:///{database}"
     env["MEIHAO_WEBHOOK_SECRET"] = WEBHOOK_SECRET
     return env
-
-
-def stop_process(process: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL after 15 s; only this process, by its id."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def load_average() -> str:
-    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def run_python(script: str, *args: str, env: dict[str, str], cwd: Path) -> str:

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _perfdoc import VENV_BIN, free_port, machine_facts, median, seconds, update_section
+from _perfdoc import VENV_BIN, free_port, machine_facts, median, seconds, stop_process, update_section
 
 TARGET_SECONDS = 2.0
 
@@ -99,12 +99,7 @@ def time_to_healthy(command: list[str], env: dict[str, str], cwd: Path, port: in
                     raise RuntimeError(f"{' '.join(command)} did not answer /health within {timeout} s")
                 time.sleep(0.005)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 def meihao(*args: str, env: dict[str, str], cwd: Path) -> str:
