@@ -29,7 +29,6 @@ from ..reminder_tables import Reminder
 from ..reminders import set_quiet_hours
 from ..residents import get_resident
 from ..runtime import Meihao
-from ..scheduler import job_overview
 
 Caller = NamedDependency[Principal]
 ICS = "text/calendar; charset=utf-8"
@@ -255,7 +254,8 @@ async def put_quiet_hours(slug: FromPath[str], data: JSONBody[QuietHoursIn], mei
 @get("/api/jobs", tags=["jobs"], guards=[requires("meihao.jobs.read")])
 async def list_jobs(meihao: NamedDependency[Meihao]) -> list[dict[str, Any]]:
     """Every schedule: its next fire time and its recent runs with their outcome."""
-    from .. import scheduler as scheduler_module
+    from .. import scheduler as scheduler_module  # APScheduler: imported only where a scheduler is wanted
+    from ..scheduler import job_overview
     from ..worker import in_loop_of
 
     running = scheduler_module._running
