@@ -389,7 +389,8 @@ async def worker(node_id: str | None) -> None:
     mh.settings = msgspec.structs.replace(mh.settings, role="scheduler", **({"node_id": node_id} if node_id else {}))
     mh.settings.__post_init__()
     mh = await _started()
-    node = NodeRegistration(mh)
+    stop = asyncio.Event()
+    node = NodeRegistration(mh, on_lost=stop.set)  # another process took the name over: stop
     try:
         await node.start()
     except BaseException:
@@ -402,7 +403,6 @@ async def worker(node_id: str | None) -> None:
         await node.stop()
         await mh.close()
         raise
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)

@@ -18,6 +18,7 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -39,8 +40,14 @@ def _utcnow() -> datetime:
 class NodeRegistration:
     """This process as a node: :meth:`start` claims the name, a task beats, :meth:`stop` marks it stopped."""
 
-    def __init__(self, mh: Meihao, *, port: int | None = None, role: str | None = None) -> None:
+    def __init__(
+        self, mh: Meihao, *, port: int | None = None, role: str | None = None, on_lost: Callable[[], None] | None = None
+    ) -> None:
         self.mh = mh
+        #: Called when another process has taken this node's name over (this one was presumed
+        #: dead): ``meihao serve`` and ``meihao worker`` stop, so that two processes never run
+        #: the scheduler under one identity.
+        self.on_lost = on_lost
         self.role = role or mh.settings.role
         # The default name says the role registered here, also when it differs from the settings' role.
         self.node_id = mh.settings.default_node_id(port, self.role)
@@ -119,9 +126,11 @@ class NodeRegistration:
                 if not await self.beat() and self.holding:
                     self.holding = False
                     log.error(
-                        "node %s: another process took this node's name over (this one was silent for over %g s)",
-                        self.node_id, self.mh.settings.node_timeout_seconds,
+                        "node %s: another process took this node's name over (this one was silent for over %g s)%s",
+                        self.node_id, self.mh.settings.node_timeout_seconds, "; stopping" if self.on_lost else "",
                     )
+                    if self.on_lost is not None:
+                        self.on_lost()
             except Exception:  # a database restart: the next beat tries again
                 log.warning("node %s: heartbeat failed", self.node_id, exc_info=True)
 

@@ -134,7 +134,8 @@ async def test_a_silent_holder_loses_its_name_and_learns_it_at_its_next_beat(mak
 
 async def test_the_heartbeat_task_notices_its_name_was_taken(make_meihao):
     mh = await make_meihao(node_heartbeat_seconds=0.05)
-    node = NodeRegistration(mh, role="both", port=8003)
+    lost: list[str] = []
+    node = NodeRegistration(mh, role="both", port=8003, on_lost=lambda: lost.append("stop"))
     await node.start()
     try:
         first_seen = (await _row(node.node_id))["last_seen"]
@@ -150,6 +151,7 @@ async def test_the_heartbeat_task_notices_its_name_was_taken(make_meihao):
                 break
             await asyncio.sleep(0.05)
         assert not node.holding
+        assert lost == ["stop"]  # told once: serve and worker shut down then
     finally:
         await node.stop()
     assert (await _row(node.node_id))["stopped_at"] is None  # the row is the other process's now
@@ -585,3 +587,30 @@ async def test_any_node_lists_the_next_fire_times_the_shared_store_holds(meihao)
     overview = {row["id"]: row for row in await job_overview(meihao)}
     assert overview[sid]["next_fire_time"] == held
     assert overview["meihao:meihao.reminders.digest"]["next_fire_time"] != held
+
+
+def test_a_worker_whose_name_was_taken_over_stops(tmp_path):
+    assert run(tmp_path, "migrate").returncode == 0
+    worker = subprocess.Popen(
+        [MEIHAO, "worker", "--node-id", "sched-1"], cwd=tmp_path, env=_environment(tmp_path, {"MEIHAO_NODE_HEARTBEAT_SECONDS": "0.2"}),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        database = sqlite3.connect(tmp_path / "x.db", timeout=30)
+        for _ in range(600):  # bounded: until it has registered
+            if database.execute("SELECT count(*) FROM meihao_node WHERE node_id = 'sched-1'").fetchone()[0]:
+                break
+            assert worker.poll() is None, worker.stdout.read()
+            time.sleep(0.05)
+        # another process claims the name, as after this one was silent past the timeout
+        database.execute("UPDATE meihao_node SET boot = 'another-process' WHERE node_id = 'sched-1'")
+        database.commit()
+        output, _ = worker.communicate(timeout=60)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate()
+    assert worker.returncode == 0, output
+    assert "another process took this node's name over" in output and "Traceback" not in output
+    row = database.execute("SELECT boot, stopped_at FROM meihao_node WHERE node_id = 'sched-1'").fetchone()
+    assert row == ("another-process", None)  # it left the other holder's row alone

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -89,6 +91,10 @@ def plugin_routers(mh: Meihao) -> list[Router]:
     return routers
 
 
+def _terminate_this_process() -> None:
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, register_node: bool = True) -> Litestar:
     """Build the web app for a booted meihao; the database opens and closes with the app's lifespan.
 
@@ -103,7 +109,8 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await mh.start()
-        node = NodeRegistration(mh, port=port) if register_node else None
+        # A node whose name another process took over (it was presumed dead) shuts down as on SIGTERM.
+        node = NodeRegistration(mh, port=port, on_lost=_terminate_this_process) if register_node else None
         worker = None
         try:
             try:
