@@ -614,3 +614,31 @@ def test_a_worker_whose_name_was_taken_over_stops(tmp_path):
     assert "another process took this node's name over" in output and "Traceback" not in output
     row = database.execute("SELECT boot, stopped_at FROM meihao_node WHERE node_id = 'sched-1'").fetchone()
     assert row == ("another-process", None)  # it left the other holder's row alone
+
+
+def test_a_served_node_whose_name_was_taken_over_shuts_down(tmp_path):
+    assert run(tmp_path, "migrate").returncode == 0
+    port = _free_port()
+    server = subprocess.Popen(
+        [MEIHAO, "serve", "--role", "web", "--port", str(port), "--node-id", "web-1"], cwd=tmp_path,
+        env=_environment(tmp_path, {"MEIHAO_NODE_HEARTBEAT_SECONDS": "0.2"}), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        for _ in range(600):  # bounded: until it answers
+            assert server.poll() is None, server.stdout.read()
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).json().get("node") == "web-1":
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        database = sqlite3.connect(tmp_path / "x.db", timeout=30)
+        database.execute("UPDATE meihao_node SET boot = 'another-process' WHERE node_id = 'web-1'")
+        database.commit()
+        output, _ = server.communicate(timeout=60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate()
+    assert server.returncode in (0, -signal.SIGTERM), output  # uvicorn re-raises the SIGTERM it handled
+    assert "another process took this node's name over" in output and "Application shutdown complete" in output
