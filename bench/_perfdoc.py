@@ -9,6 +9,9 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import time
+import urllib.request
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -88,3 +91,23 @@ def cpu_seconds(pid: int) -> float:
 
 def load_average() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def start_server(command: list[str], env: dict[str, str], cwd: Path, port: int, log_name: str, stack: ExitStack) -> subprocess.Popen:
+    """Start a server (its output in ``cwd/log_name``), stopped when ``stack`` closes; wait until ``/health`` answers 200."""
+    log = stack.enter_context((cwd / log_name).open("wb"))
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    stack.callback(stop_process, process)
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{command[0]} exited with {process.returncode}:\n{(cwd / log_name).read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except OSError:  # refused, reset, timed out, or an HTTP error status
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{command[0]} did not answer /health within 60 s")
+        time.sleep(0.1)

@@ -38,15 +38,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _perfdoc import VENV_BIN, cpu_seconds, free_port, load_average, machine_facts, stop_process, update_section  # noqa: E402
+from _perfdoc import VENV_BIN, cpu_seconds, free_port, load_average, machine_facts, start_server, stop_process, update_section  # noqa: E402
 
 WARMUP_SECONDS = 3
 
@@ -225,24 +222,6 @@ def meihao(*args: str, env: dict[str, str], cwd: Path) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"meihao {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return result.stdout
-
-
-def start_server(command: list[str], env: dict[str, str], cwd: Path, port: int, log_name: str, stack: ExitStack) -> subprocess.Popen:
-    log = stack.enter_context((cwd / log_name).open("wb"))
-    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-    stack.callback(stop_process, process)
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"{command[0]} exited with {process.returncode}:\n{(cwd / log_name).read_text()[-3000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{command[0]} did not answer /health within 60 s")
-        time.sleep(0.1)
 
 
 def run_load(server: subprocess.Popen, base: str, username: str, password: str, clients: int, seconds: int,

@@ -67,7 +67,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _perfdoc import VENV_BIN, cpu_seconds, free_port, load_average, machine_facts, stop_process, update_section  # noqa: E402
+from _perfdoc import VENV_BIN, cpu_seconds, free_port, load_average, machine_facts, start_server, stop_process, update_section  # noqa: E402
 
 TARGET_P99_SECONDS = 2.0
 WEBHOOK_SECRET = "bench-latency-under-load"
@@ -307,23 +307,9 @@ def run_python(script: str, *args: str, env: dict[str, str], cwd: Path) -> str:
 
 
 def start_node(env: dict[str, str], cwd: Path, port: int, trace: Path | None, stack: ExitStack) -> subprocess.Popen:
-    log = stack.enter_context((cwd / "server.log").open("wb"))
     serve = ["serve", "--role", "both", "--port", str(port)]
     command = [sys.executable, "-c", TRACE_WRAPPER, str(trace), *serve] if trace else [str(VENV_BIN / "meihao"), *serve]
-    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-    stack.callback(stop_process, process)
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"meihao serve exited with {process.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("meihao serve did not answer /health within 60 s")
-        time.sleep(0.1)
+    return start_server(command, env, cwd, port, "server.log", stack)
 
 
 def start_load(base: str, username: str, password: str, clients: int, slugs: list[str], cwd: Path, stack: ExitStack) -> subprocess.Popen:
