@@ -10,20 +10,18 @@ import asyncio
 import os
 import signal
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime
 
 import pytest
 
-from meihao.activities import ActivityIn, create_activity
-from meihao.communities import get_community
-from meihao.recipients import set_contact
 from meihao.reminder_tables import DueReminder, Reminder
-from meihao.reminders import DeliveryPolicy, set_quiet_hours
+from meihao.reminders import DeliveryPolicy
 from meihao.tables import Node as NodeRow
 from meihao.testing import _TEST_DATA_KEY, Factories, boot_for_tests, settings_for_tests
 from tests.cluster import ticker
 from tests.cluster.local import MEIHAO, ROOT, LocalCluster
 from tests.receivers import HttpReceiver
+from tests.streets import webhook_street
 
 pytestmark = pytest.mark.meihao_db("postgresql")
 
@@ -106,27 +104,6 @@ async def test_every_fire_of_every_job_runs_exactly_once_across_three_nodes(meih
     assert "Traceback" not in logs, logs
 
 
-async def _street(mh, receiver: HttpReceiver, residents: int) -> int:
-    """One community of ``residents``, each with a webhook address; one reminder to everyone, due now."""
-    factories = Factories(mh)
-    place = await factories.place("hepan")
-    await set_quiet_hours((await get_community("hepan"))["id"], "00:00", "00:00")  # real time: whatever the hour
-    household = await factories.household(place["building_id"])
-    for i in range(residents):
-        if i % 4 == 0 and i:
-            household = await factories.household(place["building_id"])
-        born = date(1940 + i % 50, 1 + i % 12, 1 + i % 28)
-        resident = await factories.resident(household["id"], name=f"居民{i:04d}", birth_date=born)
-        await set_contact(mh, "resident", resident["id"], "webhook", f"{receiver.url}/hook")
-    starts = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=6)
-    await create_activity(
-        mh, "hepan",
-        ActivityIn(scene="health", title="健康体检", starts_at=starts, ends_at=starts + timedelta(hours=2),
-                   audience={"everyone": True}, reminder_offsets=[1440], channels=["webhook"]),
-    )
-    return residents
-
-
 async def test_a_fan_out_arrives_once_when_a_node_is_killed_mid_delivery(meihao_db_backend, tmp_path):
     residents = 480
     concurrency = DeliveryPolicy().concurrency
@@ -135,7 +112,8 @@ async def test_a_fan_out_arrives_once_when_a_node_is_killed_mid_delivery(meihao_
     # the killed node's claimed reminders are taken over within seconds.
     with HttpReceiver(secret=SECRET.encode(), delay=0.15) as receiver:
         try:
-            expected = await _street(mh, receiver, residents)
+            await webhook_street(mh, receiver, residents)
+            expected = residents
             cluster = LocalCluster(url, tmp_path / "cluster", ROLES, {
                 "MEIHAO_WEBHOOK_SECRET": SECRET, "MEIHAO_REMINDER_LEASE_SECONDS": "5",
             })

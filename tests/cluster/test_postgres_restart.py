@@ -21,20 +21,17 @@ import subprocess
 import threading
 import time
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from meihao.activities import ActivityIn, create_activity
-from meihao.communities import get_community
-from meihao.recipients import set_contact
 from meihao.reminder_tables import DueReminder, InboxMessage, Reminder
-from meihao.reminders import DeliveryPolicy, delivery_id, set_quiet_hours
+from meihao.reminders import DeliveryPolicy, delivery_id
 from meihao.runtime import Meihao
-from meihao.testing import Factories, _TEST_DATA_KEY, boot_for_tests, settings_for_tests
+from meihao.testing import _TEST_DATA_KEY, boot_for_tests, settings_for_tests
 from tests.cluster.pg_instance import PostgresInstance
 from tests.receivers import HttpReceiver
+from tests.streets import webhook_street
 
 ROOT = Path(__file__).resolve().parents[2]
 MEIHAO = ROOT / ".venv" / "bin" / "meihao"
@@ -107,29 +104,7 @@ async def _boot(url: str) -> Meihao:
 
 async def _prepare(mh: Meihao, receiver: HttpReceiver) -> None:
     """RESIDENTS residents, each reached by inbox and webhook; one reminder due now."""
-    factories = Factories(mh)
-    place = await factories.place("hepan")
-    # real time is used here: no quiet hours, whatever the hour in Shanghai
-    await set_quiet_hours((await get_community("hepan"))["id"], "00:00", "00:00")
-    for i in range(RESIDENTS):
-        if i % 50 == 0:
-            household = await factories.household(place["building_id"])
-        resident = await factories.resident(household["id"], name=f"居民{i:03d}")
-        await set_contact(mh, "resident", resident["id"], "webhook", f"{receiver.url}/hook")
-    starts = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=6)
-    await create_activity(
-        mh,
-        "hepan",
-        ActivityIn(
-            scene="health",
-            title="健康体检",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            audience={"everyone": True},
-            reminder_offsets=[1440],  # already due
-            channels=["inbox", "webhook"],
-        ),
-    )
+    await webhook_street(mh, receiver, RESIDENTS, channels=("inbox", "webhook"), per_household=50)
 
 
 async def _open_work() -> int:

@@ -12,21 +12,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 from collections import Counter
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from meihao.activities import ActivityIn, create_activity
-from meihao.communities import get_community
-from meihao.recipients import set_contact
-from meihao.reminders import set_quiet_hours
 from meihao.reminder_tables import InboxMessage, Reminder
-from meihao.testing import Factories
 from tests.receivers import HttpReceiver
+from tests.streets import webhook_street
 
 pytestmark = pytest.mark.meihao_db("sqlite")
 
@@ -36,29 +30,9 @@ RESIDENTS = 25
 
 
 async def _prepare(mh, receiver: HttpReceiver) -> int:
-    """A community of RESIDENTS residents, each reached by inbox and webhook; one reminder due now."""
-    factories = Factories(mh)
-    place = await factories.place("hepan")
-    # real time is used here: no quiet hours, whatever the hour in Shanghai
-    await set_quiet_hours((await get_community("hepan"))["id"], "00:00", "00:00")
-    for i in range(RESIDENTS):
-        household = await factories.household(place["building_id"])
-        resident = await factories.resident(household["id"], name=f"居民{i:02d}")
-        await set_contact(mh, "resident", resident["id"], "webhook", f"{receiver.url}/hook")
-    starts = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=6)
-    await create_activity(
-        mh,
-        "hepan",
-        ActivityIn(
-            scene="health",
-            title="健康体检",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            audience={"everyone": True},
-            reminder_offsets=[1440, 720],  # both already due: two reminders per person and channel
-            channels=["inbox", "webhook"],
-        ),
-    )
+    """RESIDENTS residents, each reached by inbox and webhook; two reminder points due now (a day and
+    twelve hours before): two reminders per person and channel."""
+    await webhook_street(mh, receiver, RESIDENTS, channels=("inbox", "webhook"), offsets=(1440, 720), per_household=1)
     return RESIDENTS * 2
 
 

@@ -1,0 +1,51 @@
+"""A street for delivery tests: residents of one community reached through a real webhook receiver, one reminder due now."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from meihao.activities import ActivityIn, create_activity
+from meihao.communities import get_community
+from meihao.recipients import set_contact
+from meihao.reminders import set_quiet_hours
+from meihao.runtime import Meihao
+from meihao.testing import Factories
+from tests.receivers import HttpReceiver
+
+
+async def webhook_street(
+    mh: Meihao,
+    receiver: HttpReceiver,
+    residents: int,
+    *,
+    channels: tuple[str, ...] = ("webhook",),
+    offsets: tuple[int, ...] = (1440,),
+    per_household: int = 4,
+) -> None:
+    """``residents`` residents of ``hepan``, each with a webhook address at ``receiver``, and one
+    activity six hours ahead for everyone whose reminders (``offsets`` minutes before it, a day by
+    default) are all due at once, on ``channels``. Real time is used: quiet hours are off."""
+    factories = Factories(mh)
+    place = await factories.place("hepan")
+    await set_quiet_hours((await get_community("hepan"))["id"], "00:00", "00:00")
+    household = None
+    for i in range(residents):
+        if i % per_household == 0:
+            household = await factories.household(place["building_id"])
+        born = date(1940 + i % 50, 1 + i % 12, 1 + i % 28)  # ID-card numbers stay unique past a few hundred
+        resident = await factories.resident(household["id"], name=f"居民{i:04d}", birth_date=born)
+        await set_contact(mh, "resident", resident["id"], "webhook", f"{receiver.url}/hook")
+    starts = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=6)
+    await create_activity(
+        mh,
+        "hepan",
+        ActivityIn(
+            scene="health",
+            title="健康体检",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            audience={"everyone": True},
+            reminder_offsets=list(offsets),
+            channels=list(channels),
+        ),
+    )
