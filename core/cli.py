@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from datetime import timezone
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -16,7 +17,7 @@ from .errors import MeihaoError
 T = TypeVar("T")
 
 #: Commands the kernel owns; plugins cannot replace them.
-KERNEL_COMMANDS = ("migrate", "serve", "demo", "plugins", "community", "user", "keygen", "makemigrations", "jobs", "remind", "worker", "doctor")
+KERNEL_COMMANDS = ("migrate", "serve", "demo", "plugins", "community", "user", "keygen", "makemigrations", "jobs", "nodes", "remind", "worker", "doctor")
 
 
 class MeihaoGroup(click.Group):
@@ -341,6 +342,31 @@ async def jobs(as_json: bool) -> None:
         fire = row["next_fire_time"].strftime("%Y-%m-%d %H:%M") if row["next_fire_time"] else "-"
         runs = ", ".join(f"{r['started_at']:%m-%d %H:%M} {r['outcome']}" for r in row["recent_runs"]) or "-"
         click.echo(f"{row['id']:48} {fire:20} {row['trigger']:28} {runs}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@run_async
+async def nodes(as_json: bool) -> None:
+    """List the nodes that ran against this database: role, host and pid, last heartbeat, alive or not."""
+    from .nodes import list_nodes
+
+    mh = await _started()
+    try:
+        rows = await list_nodes(mh)
+    finally:
+        await mh.close()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    if not rows:
+        click.echo("No node has run against this database yet.")
+        return
+    click.echo(f"{'node':36} {'role':10} {'host':20} {'pid':>7}  {'last seen (UTC)':20} state")
+    for row in rows:
+        state = "alive" if row["alive"] else ("stopped" if row["stopped_at"] else "gone (no heartbeat)")
+        seen = row["last_seen"].astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        click.echo(f"{row['node_id']:36} {row['role']:10} {row['host'][:20]:20} {row['pid']:>7}  {seen:20} {state}")
 
 
 @cli.group()

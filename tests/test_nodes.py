@@ -642,3 +642,26 @@ def test_a_served_node_whose_name_was_taken_over_shuts_down(tmp_path):
             server.communicate()
     assert server.returncode in (0, -signal.SIGTERM), output  # uvicorn re-raises the SIGTERM it handled
     assert "another process took this node's name over" in output and "Application shutdown complete" in output
+
+
+def test_the_nodes_command_lists_who_runs_and_who_stopped(tmp_path):
+    assert run(tmp_path, "migrate").returncode == 0
+    assert run(tmp_path, "nodes").stdout.strip() == "No node has run against this database yet."
+    worker = subprocess.Popen([MEIHAO, "worker", "--node-id", "sched-1"], cwd=tmp_path, env=_environment(tmp_path, {}),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(600):  # bounded: until it has registered
+            listed = json.loads(run(tmp_path, "nodes", "--json").stdout)
+            if listed:
+                break
+            assert worker.poll() is None, worker.stdout.read()
+            time.sleep(0.1)
+        [node] = listed
+        assert (node["node_id"], node["role"], node["pid"], node["alive"], node["runs_scheduler"]) == ("sched-1", "scheduler", worker.pid, True, True)
+        table = run(tmp_path, "nodes").stdout.splitlines()
+        assert table[0].split()[:3] == ["node", "role", "host"]
+        assert table[1].split()[0] == "sched-1" and table[1].endswith("alive")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.communicate(timeout=60)
+    assert run(tmp_path, "nodes").stdout.splitlines()[1].endswith("stopped")
