@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from .config import ROLES
 from .errors import MeihaoError
 
 T = TypeVar("T")
@@ -109,9 +110,6 @@ async def makemigrations(app: str, description: str) -> None:
     await new(app_name=app, auto=True, desc=description, auto_input="y")
 
 
-ROLES = ("web", "scheduler", "both")
-
-
 @cli.command()
 @click.option("--host", default=None, help="Address to listen on (default from MEIHAO_HOST, 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default from MEIHAO_PORT, 8000).")
@@ -125,16 +123,11 @@ ROLES = ("web", "scheduler", "both")
 @click.option("--node-id", default=None, help="This node's stable name (default from MEIHAO_NODE_ID, else <host>-<role>-<port>).")
 def serve(host: str | None, port: int | None, role: str | None, node_id: str | None) -> None:
     """Run a node: the web app, the scheduler, or both (embedded mode) in this process."""
-    import msgspec
     import uvicorn
 
     from .web.app import create_app
 
-    mh = _meihao()
-    overrides = {k: v for k, v in {"role": role, "node_id": node_id, "host": host, "port": port}.items() if v is not None}
-    if overrides:
-        mh.settings = msgspec.structs.replace(mh.settings, **overrides)
-        mh.settings.__post_init__()  # a wrong --node-id or --port is one line, as from the environment
+    mh = _with_settings(_meihao(), role=role, node_id=node_id, host=host, port=port)
     host, port = mh.settings.host, mh.settings.port
     app = create_app(mh, port=port)
     pending = asyncio.run(_pending(mh))
@@ -161,6 +154,18 @@ def serve(host: str | None, port: int | None, role: str | None, node_id: str | N
         if "refused" in app.state:
             raise app.state["refused"] from None
         raise
+
+
+def _with_settings(mh: Any, **options: Any) -> Any:
+    """``mh`` with the command's options that were given put over its settings, checked as settings
+    from the environment are (a wrong ``--node-id`` or ``--port`` is one line)."""
+    import msgspec
+
+    given = {name: value for name, value in options.items() if value is not None}
+    if given:
+        mh.settings = msgspec.structs.replace(mh.settings, **given)
+        mh.settings.__post_init__()
+    return mh
 
 
 async def _pending(mh: Any) -> list[Any]:
@@ -405,40 +410,27 @@ async def preview(activity: int, sample: int) -> None:
 async def worker(node_id: str | None) -> None:
     """Run the scheduler and deliver reminders without any HTTP (as `serve --role scheduler`, minus /health)."""
     import signal
-
-    import msgspec
+    from contextlib import AsyncExitStack
 
     from .nodes import NodeRegistration
     from .worker import Worker
 
-    mh = _meihao()
-    mh.settings = msgspec.structs.replace(mh.settings, role="scheduler", **({"node_id": node_id} if node_id else {}))
-    mh.settings.__post_init__()
-    mh = await _started()
+    _with_settings(_meihao(), role="scheduler", node_id=node_id)
     stop = asyncio.Event()
-    node = NodeRegistration(mh, on_lost=stop.set)  # another process took the name over: stop
-    try:
+    async with AsyncExitStack() as running:  # what started is stopped, in reverse, however this ends
+        mh = await _started()
+        running.push_async_callback(mh.close)
+        node = NodeRegistration(mh, on_lost=stop.set)  # another process took the name over: stop
         await node.start()
-    except BaseException:
-        await mh.close()
-        raise
-    running = Worker(mh, identity=node.node_id)
-    try:
-        await running.start()
-    except BaseException:
-        await node.stop()
-        await mh.close()
-        raise
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    click.echo(f"meihao worker {node.node_id} running (scheduler and reminders); Ctrl+C stops it")
-    try:
+        running.push_async_callback(node.stop)
+        worker = Worker(mh, identity=node.node_id)
+        await worker.start()
+        running.push_async_callback(worker.stop)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        click.echo(f"meihao worker {node.node_id} running (scheduler and reminders); Ctrl+C stops it")
         await stop.wait()
-    finally:
-        await running.stop()
-        await node.stop()
-        await mh.close()
 
 
 def main(argv: list[str] | None = None) -> None:

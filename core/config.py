@@ -8,7 +8,7 @@ import socket
 import time
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -16,6 +16,12 @@ import msgspec
 from .errors import ConfigurationError, split_validation_error
 
 ENV_PREFIX = "MEIHAO_"
+
+Role = Literal["web", "scheduler", "both"]
+#: What a node can do: serve the API, run the scheduler and reminder delivery, or both.
+ROLES: tuple[str, ...] = get_args(Role)
+#: The roles that run the scheduler and reminder delivery.
+SCHEDULER_ROLES = ("scheduler", "both")
 
 
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -59,7 +65,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: What this process does: ``web`` (the HTTP API), ``scheduler`` (plugins' jobs and
     #: reminder delivery) or ``both`` (embedded mode, the default). ``meihao serve --role``
     #: overrides it. On SQLite at most one process may run the scheduler.
-    role: Literal["web", "scheduler", "both"] = "both"
+    role: Role = "both"
     #: This node's stable name in the cluster (the scheduler's identity, the node list in
     #: ``meihao doctor``); keep it across restarts. Default: ``<host name>-<role>``, plus
     #: ``-<port>`` for nodes that serve HTTP. Two running nodes cannot share one.
@@ -136,7 +142,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     @property
     def runs_scheduler(self) -> bool:
-        return self.role in ("scheduler", "both")
+        return self.role in SCHEDULER_ROLES
 
     @property
     def serves_api(self) -> bool:

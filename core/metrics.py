@@ -86,9 +86,10 @@ async def _read_figures(mh: Any) -> None:
 
     from piccolo.query.functions.aggregate import Count, Max
 
+    from .config import ROLES
     from .nodes import list_nodes
 
-    alive = {role: 0 for role in ("web", "scheduler", "both")}
+    alive = {role: 0 for role in ROLES}
     for node in await list_nodes(mh):
         if node["alive"]:
             alive[node["role"]] = alive.get(node["role"], 0) + 1

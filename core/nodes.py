@@ -25,6 +25,7 @@ from typing import Any
 from piccolo.querystring import QueryString
 
 from . import __version__
+from .config import SCHEDULER_ROLES
 from .errors import ConfigurationError
 from .runtime import Meihao
 from .tables import Node
@@ -59,20 +60,13 @@ class NodeRegistration:
     async def start(self) -> None:
         """Claim the node name; refuse when a live process holds it. Then beat in the background."""
         now = _utcnow()
-        values = {
-            "node_id": self.node_id,
-            "role": self.role,
-            "host": socket.gethostname()[:255],
-            "pid": os.getpid(),
-            "version": __version__,
-            "boot": self.boot,
-            "now": now,
-        }
+        # what this process writes into the row it claims, in the columns' order below
+        claim = (self.role, socket.gethostname()[:255], os.getpid(), __version__, self.boot, now, now)
         inserted = await self._run(
             'INSERT INTO "meihao_node" ("node_id", "role", "host", "pid", "version", "boot", "started_at", "last_seen", "stopped_at") '
             "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, NULL) "
             'ON CONFLICT ("node_id") DO NOTHING RETURNING "id"',
-            values["node_id"], values["role"], values["host"], values["pid"], values["version"], values["boot"], now, now,
+            self.node_id, *claim,
         )
         if not inserted:
             cutoff = now - timedelta(seconds=self.mh.settings.node_timeout_seconds)
@@ -80,8 +74,7 @@ class NodeRegistration:
                 'UPDATE "meihao_node" SET "role" = {}, "host" = {}, "pid" = {}, "version" = {}, "boot" = {}, '
                 '"started_at" = {}, "last_seen" = {}, "stopped_at" = NULL '
                 'WHERE "node_id" = {} AND ("stopped_at" IS NOT NULL OR "last_seen" < {}) RETURNING "id"',
-                values["role"], values["host"], values["pid"], values["version"], values["boot"], now, now,
-                self.node_id, cutoff,
+                *claim, self.node_id, cutoff,
             )
             if not taken:
                 holder = await Node.select().where(Node.node_id == self.node_id).first()
@@ -145,5 +138,5 @@ async def list_nodes(mh: Meihao, now: datetime | None = None) -> list[dict[str, 
     rows = await Node.select().order_by(Node.last_seen, ascending=False)
     for row in rows:
         row["alive"] = row["stopped_at"] is None and row["last_seen"] >= cutoff
-        row["runs_scheduler"] = row["role"] in ("scheduler", "both")
+        row["runs_scheduler"] = row["role"] in SCHEDULER_ROLES
     return rows

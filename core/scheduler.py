@@ -477,18 +477,27 @@ async def prepare_cluster_store(mh: Meihao) -> bool:
     return True
 
 
-async def overdue_cluster_schedules(mh: Meihao, before: datetime) -> list[dict[str, Any]]:
-    """Cluster mode: the kernel's schedules in the data store whose next fire time is before ``before``
-    (no scheduler node is processing them). Empty on SQLite, whose store belongs to its one process."""
-    if mh.db.is_sqlite:
+async def stored_cluster_schedules(mh: Meihao) -> list[dict[str, Any]]:
+    """Cluster mode: the kernel's schedules as the shared data store holds them (id, next fire
+    time, paused, which node holds it), read with plain SQL by any node. Empty on SQLite, whose
+    store belongs to its one process, and before ``meihao migrate`` made the tables."""
+    if mh.db.is_sqlite or not await _scheduler_tables_exist(mh):
         return []
     return await mh.db.engine.run_querystring(
         QueryString(
-            f'SELECT "id", "next_fire_time", "acquired_by" FROM "{CLUSTER_SCHEMA}"."schedules" '
-            'WHERE "next_fire_time" < {} AND NOT "paused" AND "id" LIKE {} ORDER BY "next_fire_time"',
-            before, SCHEDULE_PREFIX + "%",
+            f'SELECT "id", "next_fire_time", "paused", "acquired_by" FROM "{CLUSTER_SCHEMA}"."schedules" '
+            'WHERE "id" LIKE {} ORDER BY "next_fire_time"',
+            SCHEDULE_PREFIX + "%",
         )
     )
+
+
+async def overdue_cluster_schedules(mh: Meihao, before: datetime) -> list[dict[str, Any]]:
+    """The stored schedules whose next fire time is before ``before``: no scheduler node is processing them."""
+    return [
+        row for row in await stored_cluster_schedules(mh)
+        if not row["paused"] and row["next_fire_time"] is not None and row["next_fire_time"] < before
+    ]
 
 
 def call_with_known_arguments(func: Any, available: dict[str, Any]) -> Any:
@@ -526,25 +535,12 @@ async def job_overview(mh: Meihao, scheduler: Scheduler | None = None, runs_per_
     from the trigger (the CLI never opens the scheduler's SQLite file).
     """
     now = mh.clock.now()
-    stored: dict[str, datetime | None] = {}
-    if not mh.db.is_sqlite and not (scheduler is not None and scheduler.running) and await _scheduler_tables_exist(mh):
-        stored = {
-            row["id"]: row["next_fire_time"]
-            for row in await mh.db.engine.run_querystring(
-                QueryString(f'SELECT "id", "next_fire_time" FROM "{CLUSTER_SCHEMA}"."schedules" WHERE "id" LIKE {{}}', SCHEDULE_PREFIX + "%")
-            )
-        }
+    # What the data store holds, read once: the running scheduler's own, or the shared one.
+    running = scheduler is not None and scheduler.running
+    stored = {row["id"]: row["next_fire_time"] for row in await (scheduler.schedules() if running else stored_cluster_schedules(mh))}
     rows = []
     for planned in sorted(await planned_schedules(mh), key=lambda p: p.id):
-        if scheduler is not None and scheduler.running:
-            try:
-                fire = await scheduler.next_fire_time(planned.id)
-            except NotFound:
-                fire = next_fire_time(planned, now)
-        elif planned.id in stored:
-            fire = stored[planned.id]
-        else:
-            fire = next_fire_time(planned, now)
+        fire = stored[planned.id] if planned.id in stored else next_fire_time(planned, now)
         runs = await JobRun.select(JobRun.started_at, JobRun.finished_at, JobRun.outcome, JobRun.error).where(
             JobRun.schedule_id == planned.id
         ).order_by(JobRun.id, ascending=False).limit(runs_per_schedule)
