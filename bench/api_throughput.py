@@ -173,7 +173,7 @@ import asyncio, cProfile, io, json, pstats, random, sys, time
 
 import httpx
 
-from meihao.access import issue_token
+from meihao.access.logins import issue_token
 from meihao.runtime import boot
 from meihao.tables import StaffAssignment
 from meihao.web.app import create_app

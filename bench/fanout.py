@@ -11,7 +11,7 @@ the same run:
   point; meihao and the baseline take turns; the rows are deleted between runs.
 - **inbox delivery**: claim, render (through ``meihao_render_reminder``) and write to the
   inbox, rows per second, on a slice of the outbox.
-- **due-to-delivered latency**: the real worker (``meihao.worker.Worker``, its pump and
+- **due-to-delivered latency**: the real worker (``meihao.scheduling.worker.Worker``, its pump and
   scheduler) on the system clock; reminders fall due every 100 ms; latency is measured from
   the due time to the moment a bench channel receives the message. No API load here.
 
@@ -89,7 +89,7 @@ async def build(mh, residents: int) -> dict:
 
 
 async def new_due(mh, activity_id: int, offset: int, due_at: datetime, starts_at: datetime) -> dict:
-    from meihao.reminder_tables import DueReminder
+    from meihao.activities.tables import DueReminder
 
     row = DueReminder(activity=activity_id, version=1, occurrence="bench", offset_minutes=offset, starts_at=starts_at, due_at=due_at, status="pending")
     await row.save()
@@ -119,11 +119,11 @@ async def clear_outbox(mh) -> None:
 
 
 async def measure(residents: int, repeat: int) -> dict:
-    from meihao.activities import ActivityIn, create_activity
-    from meihao.clock import FakeClock
-    from meihao.plugin_manager import builtin_only
-    from meihao.reminder_tables import Reminder
-    from meihao.reminders import ReminderEngine
+    from meihao.activities.lifecycle import ActivityIn, create_activity
+    from meihao.time.clock import FakeClock
+    from meihao.hooks.manager import builtin_only
+    from meihao.reminders.tables import Reminder
+    from meihao.reminders.engine import ReminderEngine
     from meihao.runtime import boot
     from meihao.testing import settings_for_tests
 
@@ -205,11 +205,11 @@ class BenchChannel:
 
 
 async def measure_latency(count: int = 40) -> list[float]:
-    from meihao.activities import ActivityIn, create_activity
-    from meihao.plugin_manager import builtin_only
+    from meihao.activities.lifecycle import ActivityIn, create_activity
+    from meihao.hooks.manager import builtin_only
     from meihao.runtime import boot
     from meihao.testing import Factories, settings_for_tests
-    from meihao.worker import Worker
+    from meihao.scheduling.worker import Worker
 
     directory = Path(tempfile.mkdtemp(prefix="meihao-latency-"))
     channel = BenchChannel()
@@ -219,9 +219,9 @@ async def measure_latency(count: int = 40) -> list[float]:
     factories = Factories(mh)
     place = await factories.place("bench")
     resident = await factories.resident(place["household_id"])
-    from meihao.reminders import set_quiet_hours
+    from meihao.reminders.engine import set_quiet_hours
 
-    await set_quiet_hours((await __import__("meihao.communities", fromlist=["get_community"]).get_community("bench"))["id"], "00:00", "00:00")
+    await set_quiet_hours((await __import__("meihao.register.communities", fromlist=["get_community"]).get_community("bench"))["id"], "00:00", "00:00")
     worker = Worker(mh)
     await worker.start()
     base = datetime.now(timezone.utc) + timedelta(seconds=3)
@@ -319,12 +319,12 @@ async def pg_raw_insert_select(conn, due: dict, activity_id: int, community_id: 
 async def measure_postgresql(residents: int, repeat: int) -> dict:
     import asyncpg
 
-    from meihao.activities import ActivityIn, create_activity
-    from meihao.clock import FakeClock
-    from meihao.plugin_manager import builtin_only
-    from meihao.reminders import ReminderEngine
+    from meihao.activities.lifecycle import ActivityIn, create_activity
+    from meihao.time.clock import FakeClock
+    from meihao.hooks.manager import builtin_only
+    from meihao.reminders.engine import ReminderEngine
     from meihao.runtime import boot
-    from meihao.testdb import postgres_admin_url, run_prefix, with_database
+    from meihao.testing.databases import postgres_admin_url, run_prefix, with_database
     from meihao.testing import settings_for_tests
 
     admin_url = postgres_admin_url()
@@ -412,7 +412,7 @@ def main() -> None:
     meihao_s, raw_s = median(result["meihao"]), median(result["raw"])
     ratio = raw_s / meihao_s  # meihao's rate as a fraction of the baseline's
     delivery_rate = result["delivered"] / result["delivery_seconds"]
-    from meihao.reminders import DeliveryPolicy
+    from meihao.reminders.engine import DeliveryPolicy
 
     batch = DeliveryPolicy().batch_size
     body = f"""

@@ -9,7 +9,7 @@ free loopback port. The bench talks to it over HTTP, as a deployment would, exce
   community, so that the time of day changes nothing, and a ``webhook`` contact for 40
   residents of the first community, pointing at a receiver in this process (a threaded HTTP
   server that checks the signature and notes the arrival time). Done with
-  ``meihao.reminders.set_quiet_hours`` and ``meihao.recipients.set_contact`` in a short
+  ``meihao.reminders.engine.set_quiet_hours`` and ``meihao.reminders.recipients.set_contact`` in a short
   script: through the API these writes race the node's own planning (see below).
   The node then first handles the demo's own reminders (they fall due when the demo is built);
   the bench waits until nothing is due.
@@ -162,8 +162,8 @@ asyncio.run(main())
 SETUP = '''
 import asyncio, json, sys
 
-from meihao.recipients import set_contact
-from meihao.reminders import set_quiet_hours
+from meihao.reminders.engine import set_quiet_hours
+from meihao.reminders.recipients import set_contact
 from meihao.runtime import boot
 from meihao.tables import Community, Resident
 

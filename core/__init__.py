@@ -3,15 +3,10 @@
 This module is the public API for plugin authors: import from ``meihao`` only.
 """
 
-from .errors import Conflict, Forbidden, InvalidInput, MeihaoError, NotFound, PluginError
-from .hookspecs import hookimpl, hookspec
-from .types import SCENES, Audience, Channel, Job, Message, Metric, NoSettings, PermanentFailure, Permission, Scenario
-
-__version__ = "0.1.0"
-
-# Imported after __version__: these modules read it while loading.
-from .access import Principal, audit, requires, staff_works_in  # noqa: E402
-from .activities import (  # noqa: E402
+from meihao.access.audit import audit
+from meihao.access.principals import Principal
+from meihao.access.staff import staff_works_in
+from meihao.activities.lifecycle import (
     ActivityIn,
     ActivityPatch,
     activity_occurrences,
@@ -21,12 +16,28 @@ from .activities import (  # noqa: E402
     get_activity,
     update_activity,
 )
-from .clock import FakeClock  # noqa: E402
-from .community_scenarios import scenario_settings  # noqa: E402
-from .migration_helpers import add_unique_index  # noqa: E402
-from .money import fen_to_yuan, yuan_to_fen  # noqa: E402
-from .notices import NoticeIn, notify  # noqa: E402
-from .privacy import mask_phone, normalise_phone  # noqa: E402
+from meihao.db.migration_helpers import add_unique_index
+from meihao.errors import Conflict, Forbidden, InvalidInput, MeihaoError, NotFound, PluginError
+from meihao.hooks.declarations import (
+    SCENES,
+    Audience,
+    Channel,
+    Job,
+    Message,
+    Metric,
+    NoSettings,
+    PermanentFailure,
+    Permission,
+    Scenario,
+)
+from meihao.hooks.specs import hookimpl, hookspec
+from meihao.money import fen_to_yuan, yuan_to_fen
+from meihao.register.community_scenarios import scenario_settings
+from meihao.register.privacy import mask_phone, normalise_phone
+from meihao.reminders.notices import NoticeIn, notify
+from meihao.time.clock import FakeClock
+from meihao.version import __version__
+from meihao.web.auth import requires
 
 __all__ = [
     "SCENES",

@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from datetime import timezone
 from collections.abc import Awaitable, Callable
+from datetime import timezone
 from functools import wraps
 from typing import Any, TypeVar
 
 import click
 
-from .config import ROLES
-from .errors import MeihaoError
+from meihao.config import ROLES
+from meihao.errors import MeihaoError
 
 T = TypeVar("T")
 
@@ -47,7 +47,7 @@ def run_async(func: Callable[..., Awaitable[T]]) -> Callable[..., T]:
 
 def _meihao():
     """The instance booted by ``main`` (plugins are loaded once per command run)."""
-    from .runtime import boot
+    from meihao.runtime import boot
 
     ctx = click.get_current_context(silent=True)
     if ctx is not None and ctx.obj is not None:
@@ -80,8 +80,8 @@ async def migrate() -> None:
 
     Safe to run again, and safe to run twice at once: on PostgreSQL the second waits for the first.
     """
-    from .migrate import migrate as migrate_database
-    from .scheduler import CLUSTER_SCHEMA
+    from meihao.operations.migrate import migrate as migrate_database
+    from meihao.scheduling.scheduler import CLUSTER_SCHEMA
 
     mh = await _started(migrated=False)
     try:
@@ -125,7 +125,7 @@ def serve(host: str | None, port: int | None, role: str | None, node_id: str | N
     """Run a node: the web app, the scheduler, or both (embedded mode) in this process."""
     import uvicorn
 
-    from .web.app import create_app
+    from meihao.web.app import create_app
 
     mh = _with_settings(_meihao(), role=role, node_id=node_id, host=host, port=port)
     host, port = mh.settings.host, mh.settings.port
@@ -184,15 +184,14 @@ async def _pending(mh: Any) -> list[Any]:
 @run_async
 async def demo(residents: int, seed: int, profile: str | None, quiet: bool) -> None:
     """Build the demo sub-district: five branded communities, grids, buildings, households, residents."""
-    from .demo import build_demo, load_profile
-
-    from .migrate import migrate as migrate_database
+    from meihao.demo import build_demo, load_profile
+    from meihao.operations.migrate import migrate as migrate_database
 
     mh = await _started(migrated=False)
     try:
         await migrate_database(mh)
         summary = await build_demo(mh, load_profile(profile), residents=residents, seed=seed, progress=not quiet)
-        from .access import FIRST_ADMIN, ensure_first_admin
+        from meihao.access.staff import FIRST_ADMIN, ensure_first_admin
 
         password = await ensure_first_admin(mh)
     finally:
@@ -207,7 +206,7 @@ async def demo(residents: int, seed: int, profile: str | None, quiet: bool) -> N
 @run_async
 async def plugins_command(as_json: bool) -> None:
     """List plugins: name, version, scene, where it comes from, which communities enable it."""
-    from .web.routes import plugin_overview
+    from meihao.web.routes import plugin_overview
 
     mh = await _started()
     try:
@@ -234,7 +233,7 @@ def community() -> None:
 @run_async
 async def enable(slug: str, scenario: str, settings_json: str | None) -> None:
     """Enable SCENARIO for the community SLUG."""
-    from .community_scenarios import enable as enable_scenario
+    from meihao.register.community_scenarios import enable as enable_scenario
 
     settings = None
     if settings_json is not None:
@@ -258,7 +257,7 @@ async def enable(slug: str, scenario: str, settings_json: str | None) -> None:
 @run_async
 async def disable(slug: str, scenario: str) -> None:
     """Disable SCENARIO for the community SLUG (its data is kept)."""
-    from .community_scenarios import disable as disable_scenario
+    from meihao.register.community_scenarios import disable as disable_scenario
 
     mh = await _started()
     try:
@@ -286,7 +285,8 @@ def user() -> None:
 async def create_user(username: str, name: str, role: str, community: str | None, grid_id: int | None,
                       department: str | None, email: str, password: str) -> None:
     """Create a staff account USERNAME holding one role."""
-    from .access import AssignmentSpec, Principal, create_staff
+    from meihao.access.principals import Principal
+    from meihao.access.staff import AssignmentSpec, create_staff
 
     mh = await _started()
     try:
@@ -305,7 +305,7 @@ async def doctor(as_json: bool) -> None:
 
     Exits 1 when a check fails (warnings alone exit 0).
     """
-    from .doctor import diagnose, healthy, render
+    from meihao.operations.doctor import diagnose, healthy, render
 
     checks = await diagnose()
     if as_json:
@@ -332,7 +332,7 @@ def keygen() -> None:
 @run_async
 async def jobs(as_json: bool) -> None:
     """List scheduled jobs: schedule id, next fire time, and the outcome of recent runs."""
-    from .scheduler import job_overview
+    from meihao.scheduling.scheduler import job_overview
 
     mh = await _started()
     try:
@@ -354,7 +354,7 @@ async def jobs(as_json: bool) -> None:
 @run_async
 async def nodes(as_json: bool) -> None:
     """List the nodes that ran against this database: role, host and pid, last heartbeat, alive or not."""
-    from .nodes import list_nodes
+    from meihao.scheduling.nodes import list_nodes
 
     mh = await _started()
     try:
@@ -387,9 +387,9 @@ async def preview(activity: int, sample: int) -> None:
     """Show who ACTIVITY (an id) would remind: counts and a masked sample."""
     from zoneinfo import ZoneInfo
 
-    from .activities import audience_of, get_activity
-    from .audiences import preview as audience_preview
-    from .communities import get_community
+    from meihao.activities.audiences import preview as audience_preview
+    from meihao.activities.lifecycle import audience_of, get_activity
+    from meihao.register.communities import get_community
 
     mh = await _started()
     try:
@@ -412,8 +412,8 @@ async def worker(node_id: str | None) -> None:
     import signal
     from contextlib import AsyncExitStack
 
-    from .nodes import NodeRegistration
-    from .worker import Worker
+    from meihao.scheduling.nodes import NodeRegistration
+    from meihao.scheduling.worker import Worker
 
     _with_settings(_meihao(), role="scheduler", node_id=node_id)
     stop = asyncio.Event()
@@ -435,7 +435,7 @@ async def worker(node_id: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Boot once (a broken plugin or setting stops here with one line), add plugins' commands, run."""
-    from .runtime import boot
+    from meihao.runtime import boot
 
     args = sys.argv[1:] if argv is None else argv
     try:

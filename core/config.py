@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from .errors import ConfigurationError, split_validation_error
+from meihao.errors import ConfigurationError, split_validation_error
 
 ENV_PREFIX = "MEIHAO_"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from .errors import InvalidInput
+from meihao.errors import InvalidInput
 
 
 def yuan_to_fen(amount: Decimal | int | float | str, field: str = "amount", *, most_yuan: int | None = None) -> int:

@@ -1,16 +1,19 @@
-"""The kernel's Piccolo app: its tables and the migrations shipped beside them."""
+"""The kernel's Piccolo app: the tables of every kernel capability and the migrations shipped beside them."""
 
 from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from .reminder_tables import REMINDER_TABLES
-from .tables import KERNEL_TABLES
+from meihao.access.tables import ACCESS_TABLES
+from meihao.activities.tables import ACTIVITY_TABLES
+from meihao.register.tables import REGISTER_TABLES
+from meihao.reminders.tables import REMINDER_TABLES
+from meihao.scheduling.tables import SCHEDULING_TABLES
 
 APP_CONFIG = AppConfig(
     app_name="meihao",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
-    table_classes=[*KERNEL_TABLES, *REMINDER_TABLES],
+    table_classes=[*REGISTER_TABLES, *ACCESS_TABLES, *SCHEDULING_TABLES, *ACTIVITY_TABLES, *REMINDER_TABLES],
     # Staff accounts keep their passwords in Piccolo's user app.
     migration_dependencies=["piccolo.apps.user.piccolo_app"],
 )

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .clock import Clock, SystemClock
-from .config import Settings, load_settings
-from .db import Database
-from .plugin_manager import EntryPointFilter, Plugins
-from .privacy import PersonalDataCodec
+from meihao.config import Settings, load_settings
+from meihao.db.database import Database
+from meihao.hooks.manager import EntryPointFilter, Plugins
+from meihao.register.privacy import PersonalDataCodec
+from meihao.time.clock import Clock, SystemClock
 
 
 @dataclass

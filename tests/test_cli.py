@@ -62,18 +62,21 @@ def test_commands_before_migrate_say_to_run_it(tmp_path):
         assert_one_line_error(result, "meihao migrate")
 
 
-def test_plugins_lists_the_kernel_plugin(migrated):
+KERNEL_PLUGINS = ["meihao.access.hookimpls", "meihao.activities.hookimpls", "meihao.reminders.hookimpls", "meihao.scheduling.hookimpls"]
+
+
+def test_plugins_lists_the_kernel_plugins(migrated):
     result = run(migrated, "plugins")
     assert result.returncode == 0, result.stderr
     header, *rows = result.stdout.splitlines()
     assert header.split() == ["name", "version", "scene", "source", "communities"]
-    kernel = next(row.split() for row in rows if row.startswith("meihao.default_plugins"))
-    assert kernel == ["meihao.default_plugins", "0.1.0", "-", "kernel", "-"]
+    kernel = [row.split() for row in rows if row.split()[3] == "kernel"]
+    assert kernel == [[name, "0.1.0", "-", "kernel", "-"] for name in KERNEL_PLUGINS]
 
     listed = json.loads(run(migrated, "plugins", "--json").stdout)
     by_name = {p["name"]: p for p in listed}
-    assert by_name["meihao.default_plugins"] == {
-        "name": "meihao.default_plugins", "version": "0.1.0", "source": "kernel", "essential": True, "scene": None, "communities": [],
+    assert by_name["meihao.access.hookimpls"] == {
+        "name": "meihao.access.hookimpls", "version": "0.1.0", "source": "kernel", "essential": True, "scene": None, "communities": [],
     }
 
 
@@ -82,8 +85,8 @@ def _community(folder: Path, slug: str) -> None:
     script = (
         "import asyncio\n"
         "from meihao.runtime import boot\n"
-        "from meihao.communities import create_community\n"
-        "from meihao.schemas import CommunityIn\n"
+        "from meihao.register.communities import create_community\n"
+        "from meihao.register.schemas import CommunityIn\n"
         "async def main():\n"
         "    mh = boot()\n"
         "    await mh.start()\n"
@@ -118,7 +121,7 @@ def test_keygen_prints_a_key_that_production_accepts(migrated):
     assert result.stdout == key + "\n"
     production = run(migrated, "plugins", MEIHAO_MODE="production", MEIHAO_DATA_KEY=key)
     assert production.returncode == 0, production.stderr
-    assert "meihao.default_plugins" in production.stdout
+    assert "meihao.access.hookimpls" in production.stdout
 
 
 def test_keygen_works_when_the_key_is_missing(tmp_path):
@@ -140,7 +143,7 @@ def test_bad_settings_are_one_line_naming_the_setting(migrated):
         ({"MEIHAO_DATA_KEY": "not-a-key"}, "MEIHAO_DATA_KEY"),
         ({"MEIHAO_DATABASE_URL": "mysql://localhost/meihao"}, "MEIHAO_DATABASE_URL"),
         ({"MEIHAO_DEFAULT_TIMEZONE": "Beijing"}, "MEIHAO_DEFAULT_TIMEZONE"),
-        ({"MEIHAO_DISABLED_PLUGINS": "meihao.default_plugins"}, "meihao.default_plugins"),
+        ({"MEIHAO_DISABLED_PLUGINS": "meihao.reminders.hookimpls"}, "meihao.reminders.hookimpls"),
     ]
     for result, (_, name) in zip(run_all(migrated, [(("plugins",), variables) for variables, _ in cases]), cases):
         assert_one_line_error(result, name)

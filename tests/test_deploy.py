@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from meihao.config import Settings, load_settings
-from meihao.testdb import with_database
+from meihao.testing.databases import with_database
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 SETTINGS = set(Settings.__struct_fields__)

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from meihao.doctor import diagnose, healthy, render
-from meihao.nodes import NodeRegistration
-from meihao.tables import Node
-from meihao.reminder_tables import JobRun
+from meihao.operations.doctor import diagnose, healthy, render
+from meihao.scheduling.nodes import NodeRegistration
+from meihao.scheduling.tables import Node
+from meihao.scheduling.tables import JobRun
 from meihao.testing import Factories, boot_for_tests
 
 MEIHAO = str(Path(sys.executable).with_name("meihao"))
@@ -188,7 +188,7 @@ def test_migrate_against_a_closed_port_is_one_line_and_exit_1(tmp_path):
 
 @pytest.mark.meihao_db("postgresql")
 def test_migrate_against_a_missing_postgresql_database_is_one_line(meihao_db_backend, tmp_path):
-    from meihao.testdb import postgres_admin_url, with_database
+    from meihao.testing.databases import postgres_admin_url, with_database
 
     url = with_database(postgres_admin_url(), "meihao_test_no_such_database")
     result = _run(tmp_path, "migrate", MEIHAO_DATABASE_URL=url, MEIHAO_DATA_KEY=Fernet.generate_key().decode())

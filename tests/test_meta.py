@@ -14,8 +14,8 @@ import pytest
 from setuptools import find_packages
 
 import meihao
-from meihao import hookspecs
-from meihao.plugin_manager import Plugins, builtin_only
+from meihao.hooks import specs as hookspecs
+from meihao.hooks.manager import Plugins, builtin_only
 
 ROOT = Path(__file__).resolve().parents[1]
 HOOKS = sorted(name for name in dir(hookspecs) if name.startswith("meihao_"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from meihao import metrics
-from meihao.reminder_tables import JobRun
+from meihao.web import metrics
+from meihao.scheduling.tables import JobRun
 from meihao.testing import ANONYMOUS, Factories, make_client
 
 

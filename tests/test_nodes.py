@@ -30,13 +30,13 @@ from piccolo.querystring import QueryString
 
 from meihao import Job, hookimpl
 from meihao.config import load_settings
-from meihao.doctor import diagnose, healthy
+from meihao.operations.doctor import diagnose, healthy
 from meihao.errors import ConfigurationError
-from meihao.nodes import NodeRegistration, list_nodes
-from meihao.reminder_tables import JobRun
+from meihao.scheduling.nodes import NodeRegistration, list_nodes
+from meihao.scheduling.tables import JobRun
 from meihao.runtime import configured_plugins
-from meihao.scheduler import CLUSTER_SCHEMA, Scheduler, job_overview
-from meihao.tables import Node
+from meihao.scheduling.scheduler import CLUSTER_SCHEMA, Scheduler, job_overview
+from meihao.scheduling.tables import Node
 from meihao.testing import boot_for_tests, settings_for_tests
 
 from tests.commands import MEIHAO, environment as _environment, run, run_all
@@ -301,7 +301,7 @@ _START_SCHEDULER = textwrap.dedent(
     """
     import asyncio, sys
     from meihao.errors import ConfigurationError
-    from meihao.scheduler import Scheduler
+    from meihao.scheduling.scheduler import Scheduler
     from meihao.testing import boot_for_tests, settings_for_tests
 
     async def main(database, store, key):

@@ -18,7 +18,7 @@ def test_wheel_contains_packages_migrations_and_data(tmp_path):
     assert result.returncode == 0, result.stderr
     wheel = next(tmp_path.glob("meihao-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "meihao/__init__.py" in names and "meihao/hookspecs.py" in names
+    assert "meihao/__init__.py" in names and "meihao/hooks/specs.py" in names
     assert "meihao/scenarios/__init__.py" in names and "meihao/plugins/__init__.py" in names
     kernel_migrations = {p.name for p in (ROOT / "core" / "migrations").glob("*.py")}
     assert {n.rsplit("/", 1)[1] for n in names if n.startswith("meihao/migrations/")} == kernel_migrations

@@ -108,7 +108,7 @@ async def test_unknown_scenario_is_404(meihao_client, factories):
 async def test_demo_data_and_metrics_hooks(make_meihao, lantern_plugin):
     mh = await make_meihao(plugins=[lantern_plugin])
     community = await Factories(mh).community("hepan")
-    from meihao.community_scenarios import enable, scenario_settings
+    from meihao.register.community_scenarios import enable, scenario_settings
 
     await enable(mh, "hepan", "lantern", {"riddles_per_night": 4})
     settings = await scenario_settings(mh, community["id"], "lantern")
@@ -160,7 +160,7 @@ async def test_broken_plugin_stops_start_up_naming_it(make_meihao, plugin, messa
 
 async def test_essential_plugin_cannot_be_disabled(make_meihao):
     with pytest.raises(PluginError, match="essential"):
-        await make_meihao(disabled_plugins=["meihao.default_plugins"])
+        await make_meihao(disabled_plugins=["meihao.scheduling.hookimpls"])
 
 
 async def test_disabled_plugin_is_not_loaded(make_meihao, lantern_plugin):

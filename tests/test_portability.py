@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from meihao.community_scenarios import enable
+from meihao.register.community_scenarios import enable
 from meihao.errors import Conflict
-from meihao.residents import ResidentFilter, list_residents
-from meihao.tables import Community, CommunityScenario, Resident
+from meihao.register.residents import ResidentFilter, list_residents
+from meihao.tables import Community, Resident
+from meihao.register.tables import CommunityScenario
 from meihao.testing import Factories
 
 
@@ -79,7 +80,7 @@ async def test_a_failed_transaction_leaves_nothing_on_both(meihao, factories):
 async def test_lists_are_ordered_the_same_on_both(meihao, factories):
     for slug in ("b-community", "a-community", "c-community"):
         await factories.community(slug)
-    from meihao.communities import list_communities
+    from meihao.register.communities import list_communities
 
     assert [c["slug"] for c in await list_communities()][:3] == ["b-community", "a-community", "c-community"]
 
@@ -132,7 +133,7 @@ async def test_the_same_migrations_build_the_same_schema_on_both(_meihao_templat
     """Tables, columns, NOT NULL and unique keys (single and composite) agree between the backends."""
     import asyncio
 
-    from meihao.testdb import SQLiteTestDatabases
+    from meihao.testing.databases import SQLiteTestDatabases
     from meihao.testing import build_template
 
     sqlite = await asyncio.to_thread(build_template, SQLiteTestDatabases(tmp_path), None, lambda mh: mh.db.migrate())

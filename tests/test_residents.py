@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-import meihao.residents
+import meihao.register.residents
 from meihao.tables import Resident, ResidentTag
 
 PHONE = "13912345678"
@@ -258,7 +258,7 @@ def frozen_now(monkeypatch):
         def now(cls, tz=None):
             return NOW.astimezone(tz) if tz else NOW.astimezone().replace(tzinfo=None)
 
-    monkeypatch.setattr(meihao.residents, "datetime", FrozenDatetime)
+    monkeypatch.setattr(meihao.register.residents, "datetime", FrozenDatetime)
     return NOW
 
 

@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from meihao.tables import Community
-from meihao.testdb import Template, database_name, postgres_admin_url
+from meihao.testing.databases import Template, database_name, postgres_admin_url
 from meihao.testing import choose_backends
 
 

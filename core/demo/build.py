@@ -10,20 +10,23 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from piccolo.engine.sqlite import TransactionType
 
-from ..communities import get_community
-from ..community_scenarios import enable, scenario_settings, scenario_state
-from ..errors import Conflict, MeihaoError
-from ..residents import UNIQUE_VIOLATIONS, today_in
-from ..runtime import Meihao
-from ..tables import Building, Community, Department, Grid, Household, Resident, ResidentTag
-from .staff import build_demo_staff
-from .bulk import BulkInserter
-from .people import HouseholdPlan, IdCardIssuer, PeopleMaker
-from .profile import CommunitySpec, DemoProfile
+from meihao.demo.bulk import BulkInserter
+from meihao.demo.people import HouseholdPlan, IdCardIssuer, PeopleMaker
+from meihao.demo.profile import CommunitySpec, DemoProfile
+from meihao.demo.staff import build_demo_staff
+from meihao.errors import Conflict, MeihaoError
+from meihao.register.communities import get_community
+from meihao.register.community_scenarios import enable, scenario_settings, scenario_state
+from meihao.register.residents import UNIQUE_VIOLATIONS, today_in
+from meihao.register.tables import Building, Community, Department, Grid, Household, Resident, ResidentTag
+
+if TYPE_CHECKING:
+    from meihao.runtime import Meihao
+
 
 @dataclass
 class Timing:

@@ -8,7 +8,7 @@ from typing import Any
 from piccolo.columns import Column
 from piccolo.table import Table
 
-from ..db import Database
+from meihao.db.database import Database
 
 #: Bound parameters per statement: well below SQLite's limit (32766) and PostgreSQL's wire limit (32767).
 MAX_PARAMETERS = 8_000

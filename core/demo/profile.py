@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from ..errors import InvalidInput, split_validation_error
-from ..types import NAME_PATTERN
-from .people import DEFAULT_HOUSEHOLD_MIX, DEFAULT_TAG_RATES, OLDEST_AGE, region_existed
+from meihao.demo.people import DEFAULT_HOUSEHOLD_MIX, DEFAULT_TAG_RATES, OLDEST_AGE, region_existed
+from meihao.errors import InvalidInput, split_validation_error
+from meihao.hooks.declarations import NAME_PATTERN
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,62}$")]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]

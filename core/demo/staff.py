@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from typing import TYPE_CHECKING
 
 from faker import Faker
 from piccolo.apps.user.tables import BaseUser
 
-from ..access import Principal, audit
-from ..runtime import Meihao
-from ..tables import Community, Grid, Staff, StaffAssignment
+from meihao.access.audit import audit
+from meihao.access.principals import Principal
+from meihao.access.tables import Staff, StaffAssignment
+from meihao.register.tables import Community, Grid
+
+if TYPE_CHECKING:
+    from meihao.runtime import Meihao
 
 #: Per grid: two grid leaders, one full-time grid worker, N (here two) part-time workers.
 GRID_TEAM = (("grid_leader", 2), ("grid_worker", 1), ("grid_part_time", 2))

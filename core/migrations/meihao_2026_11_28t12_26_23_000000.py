@@ -2,7 +2,7 @@
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from meihao.migration_helpers import add_index, add_unique_index
+from meihao.db.migration_helpers import add_index, add_unique_index
 
 ID = "2026-11-28T12:26:23:000000"
 VERSION = "1.38.0"

@@ -5,7 +5,7 @@ Runs started by hand have no scheduled time (NULL), and NULLs never collide.
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from meihao.migration_helpers import add_unique_index
+from meihao.db.migration_helpers import add_unique_index
 
 ID = "2026-11-28T15:05:07:000000"
 VERSION = "1.38.0"

@@ -9,25 +9,26 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request, Response, Router
-from litestar.datastructures import State
-from litestar.middleware import DefineMiddleware
 from litestar.connection import ASGIConnection
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.handlers import BaseRouteHandler
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
 from litestar.params import FromPath
 
-from .. import __version__
-from ..communities import get_community
-from ..community_scenarios import is_enabled
-from ..access import BearerTokenMiddleware, Principal
-from ..errors import Forbidden, MeihaoError
-from ..metrics import MetricsController, prometheus_config
-from ..runtime import Meihao
-from .reminder_routes import REMINDER_HANDLERS
-from .routes import KERNEL_HANDLERS, health
+from meihao.access.principals import Principal
+from meihao.errors import Forbidden, MeihaoError
+from meihao.register.communities import get_community
+from meihao.register.community_scenarios import is_enabled
+from meihao.runtime import Meihao
+from meihao.version import __version__
+from meihao.web.auth import BearerTokenMiddleware
+from meihao.web.metrics import MetricsController, prometheus_config
+from meihao.web.reminder_routes import REMINDER_HANDLERS
+from meihao.web.routes import KERNEL_HANDLERS, health
 
 
 def meihao_error_response(request: Request[Any, Any, Any], exc: MeihaoError) -> Response[dict[str, Any]]:
@@ -104,7 +105,7 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
     scheduler and the reminder pump. ``register_node`` registers the process as a node
     (:mod:`meihao.nodes`); test clients, several of which may share one process, skip it.
     """
-    from ..nodes import NodeRegistration
+    from meihao.scheduling.nodes import NodeRegistration
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -120,7 +121,7 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
                 if mh.settings.runs_scheduler:
                     # The scheduler and the reminder pump run in this process; beside the API
                     # (role both) in a thread and event loop of their own.
-                    from ..worker import Worker, WorkerThread
+                    from meihao.scheduling.worker import Worker, WorkerThread
 
                     kind = WorkerThread if mh.settings.serves_api else Worker
                     worker = kind(mh, identity=node.node_id if node else None)

@@ -16,19 +16,21 @@ from litestar import Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from .. import activities as activity_service
-from .. import recipients
-from ..access import PUBLIC, Principal, audit, requires
-from ..activities import ActivityIn, ActivityPatch, audience_of
-from ..audiences import preview, principal_scope
-from ..calendar_feed import community_feed, resident_feed
-from ..communities import get_community
-from ..errors import NotFound
-from ..recipient_tokens import make_token, resolve_token, revoke
-from ..reminder_tables import Reminder
-from ..reminders import set_quiet_hours
-from ..residents import get_resident
-from ..runtime import Meihao
+from meihao.access.audit import audit
+from meihao.access.principals import Principal
+from meihao.activities import lifecycle as activity_service
+from meihao.activities.audiences import preview, principal_scope
+from meihao.activities.lifecycle import ActivityIn, ActivityPatch, audience_of
+from meihao.errors import NotFound
+from meihao.register.communities import get_community
+from meihao.register.residents import get_resident
+from meihao.reminders import recipients
+from meihao.reminders.engine import set_quiet_hours
+from meihao.reminders.feeds import community_feed, resident_feed
+from meihao.reminders.tables import Reminder
+from meihao.reminders.tokens import make_token, resolve_token, revoke
+from meihao.runtime import Meihao
+from meihao.web.auth import PUBLIC, requires
 
 Caller = NamedDependency[Principal]
 ICS = "text/calendar; charset=utf-8"
@@ -123,7 +125,7 @@ async def _activity_in_scope(activity_id: int, principal: Principal) -> dict[str
 
 
 async def _community_in_reach(slug: str, principal: Principal) -> dict[str, Any]:
-    from ..errors import Forbidden
+    from meihao.errors import Forbidden
 
     community = await get_community(slug)
     if not principal.reaches_community(community["id"]):
@@ -237,7 +239,7 @@ async def list_reminders(
 @put("/api/communities/{slug:str}/reminder-settings", tags=["activities"], guards=[requires("meihao.reminder.manage")])
 async def put_quiet_hours(slug: FromPath[str], data: JSONBody[QuietHoursIn], meihao: NamedDependency[Meihao], principal: Caller) -> QuietHoursIn:
     """Quiet hours of the community (local ``HH:MM``; default 21:30–07:30): nothing is sent then."""
-    from ..errors import Forbidden
+    from meihao.errors import Forbidden
 
     community = await get_community(slug)
     if not principal.manages_community(community["id"]):
@@ -254,9 +256,9 @@ async def put_quiet_hours(slug: FromPath[str], data: JSONBody[QuietHoursIn], mei
 @get("/api/jobs", tags=["jobs"], guards=[requires("meihao.jobs.read")])
 async def list_jobs(meihao: NamedDependency[Meihao]) -> list[dict[str, Any]]:
     """Every schedule: its next fire time and its recent runs with their outcome."""
-    from .. import scheduler as scheduler_module  # APScheduler: imported only where a scheduler is wanted
-    from ..scheduler import job_overview
-    from ..worker import in_loop_of
+    from meihao.scheduling import scheduler as scheduler_module  # APScheduler: imported only where a scheduler is wanted
+    from meihao.scheduling.scheduler import job_overview
+    from meihao.scheduling.worker import in_loop_of
 
     running = scheduler_module._running
     if running is not None and running.mh is meihao:

@@ -17,13 +17,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.response import Stream
 
-from .. import access, communities, community_scenarios, residents
-from ..access import PUBLIC, Principal, audit, requires
-from ..errors import Conflict, DatabaseUnavailable, InvalidInput
-from ..runtime import Meihao
-from ..schemas import (
-    AssignmentIn,
-    AuditOut,
+from meihao.access import logins, staff
+from meihao.access.audit import audit
+from meihao.access.principals import Principal
+from meihao.access.schemas import AssignmentIn, AuditOut, LoginIn, LoginOut, StaffIn, StaffOut
+from meihao.access.tables import AuditLog
+from meihao.errors import Conflict, DatabaseUnavailable, InvalidInput
+from meihao.register import communities, community_scenarios, residents
+from meihao.register.schemas import (
     BuildingIn,
     BuildingOut,
     CommunityIn,
@@ -35,8 +36,6 @@ from ..schemas import (
     GridOut,
     HouseholdIn,
     HouseholdOut,
-    LoginIn,
-    LoginOut,
     MetricOut,
     MoveIn,
     Page,
@@ -48,10 +47,10 @@ from ..schemas import (
     RevealIn,
     RevealOut,
     ScenarioOut,
-    StaffIn,
-    StaffOut,
 )
-from ..tables import AuditLog, Community, CommunityScenario, Department
+from meihao.register.tables import Community, CommunityScenario, Department
+from meihao.runtime import Meihao
+from meihao.web.auth import PUBLIC, requires
 
 S = TypeVar("S")
 
@@ -95,12 +94,12 @@ async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
 async def login(data: JSONBody[LoginIn], request: Request[Any, Any, Any], meihao: NamedDependency[Meihao]) -> LoginOut:
     """Exchange username and password for a bearer token (failures are rate-limited)."""
     address = request.client.host if request.client else ""
-    return LoginOut(**await access.login(meihao, data.username, data.password, address))
+    return LoginOut(**await logins.login(meihao, data.username, data.password, address))
 
 
 @post("/api/auth/logout", tags=["auth"], status_code=204)
 async def logout(request: Request[Principal, str, Any], principal: Caller) -> None:
-    await access.logout(request.auth)
+    await logins.logout(request.auth)
     await audit(principal, "auth.logout", "staff", principal.staff_id)
 
 
@@ -169,7 +168,7 @@ async def dashboard(slug: FromPath[str], meihao: NamedDependency[Meihao], princi
     """Key figures of every scenario the community enabled (``meihao_metrics``), for staff whose scope reaches it."""
     community = await communities.get_community(slug)
     if not principal.reaches_community(community["id"]):
-        from ..errors import Forbidden
+        from meihao.errors import Forbidden
 
         raise Forbidden("your scope does not reach this community")
     result = []
@@ -313,13 +312,13 @@ async def reveal_resident_field(resident_id: PathId, data: JSONBody[RevealIn], m
 
 @get("/api/staff", tags=["staff"], guards=[requires("meihao.staff.manage")])
 async def list_staff(principal: Caller) -> list[StaffOut]:
-    return [StaffOut(**s) for s in await access.list_staff(principal)]
+    return [StaffOut(**s) for s in await staff.list_staff(principal)]
 
 
 @post("/api/staff", tags=["staff"], guards=[requires("meihao.staff.manage")])
 async def create_staff(data: JSONBody[StaffIn], meihao: NamedDependency[Meihao], principal: Caller) -> StaffOut:
-    specs = [access.AssignmentSpec(a.role, a.community, a.grid_id, a.department) for a in data.assignments]
-    created = await access.create_staff(
+    specs = [staff.AssignmentSpec(a.role, a.community, a.grid_id, a.department) for a in data.assignments]
+    created = await staff.create_staff(
         meihao, principal, username=data.username, password=data.password, name=data.name,
         assignments=specs, email=data.email, phone=data.phone, preferred_language=data.preferred_language,
     )
@@ -328,8 +327,8 @@ async def create_staff(data: JSONBody[StaffIn], meihao: NamedDependency[Meihao],
 
 @post("/api/staff/{staff_id:int}/assignments", tags=["staff"], guards=[requires("meihao.staff.manage")])
 async def add_assignment(staff_id: PathId, data: JSONBody[AssignmentIn], meihao: NamedDependency[Meihao], principal: Caller) -> StaffOut:
-    spec = access.AssignmentSpec(data.role, data.community, data.grid_id, data.department)
-    return StaffOut(**await access.add_assignment(meihao, principal, staff_id, spec))
+    spec = staff.AssignmentSpec(data.role, data.community, data.grid_id, data.department)
+    return StaffOut(**await staff.add_assignment(meihao, principal, staff_id, spec))
 
 
 @get("/api/departments", tags=["departments"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from meihao.tables import AuditLog, LoginAttempt, StaffToken
+from meihao.access.tables import AuditLog, LoginAttempt, StaffToken
 from meihao.testing import ANONYMOUS, Factories, make_client
 
 

@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from meihao.access import PUBLIC, role_permissions
-from meihao.community_scenarios import enable
+from meihao.web.auth import PUBLIC
+from meihao.access.roles import role_permissions
+from meihao.register.community_scenarios import enable
 from meihao.tables import Building, Household, Resident
-from meihao.db import Database
+from meihao.db.database import Database
 from meihao.runtime import Meihao
-from meihao.testdb import Template
+from meihao.testing.databases import Template
 from meihao.testing import Factories, boot_for_tests, build_template, settings_for_tests
 from meihao.web.app import create_app
 from tests.sample_plugins import lantern

@@ -8,7 +8,8 @@ from datetime import date
 
 import pytest
 
-from meihao.tables import AuditLog, Resident
+from meihao.access.tables import AuditLog
+from meihao.tables import Resident
 from meihao.testing import Factories, make_client
 
 ID_CARD = "370125198003151234"
@@ -124,6 +125,6 @@ async def test_no_table_holds_an_id_card_number_in_plain_text(meihao):
     ],
 )
 def test_phone_masks_keep_the_first_three_and_last_four_digits_of_the_national_number(stored, shown):
-    from meihao.privacy import mask_phone
+    from meihao.register.privacy import mask_phone
 
     assert mask_phone(stored) == shown

@@ -14,9 +14,10 @@ from datetime import datetime
 
 import pytest
 
-from meihao.reminder_tables import DueReminder, Reminder
-from meihao.reminders import DeliveryPolicy
-from meihao.tables import Node as NodeRow
+from meihao.activities.tables import DueReminder
+from meihao.reminders.tables import Reminder
+from meihao.reminders.engine import DeliveryPolicy
+from meihao.scheduling.tables import Node as NodeRow
 from meihao.testing import _TEST_DATA_KEY, Factories, boot_for_tests, settings_for_tests
 from tests.cluster import ticker
 from tests.cluster.local import MEIHAO, ROOT, LocalCluster

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from meihao.activities import ActivityIn, create_activity
-from meihao.recipients import set_contact
-from meihao.reminder_tables import Reminder
+from meihao.activities.lifecycle import ActivityIn, create_activity
+from meihao.reminders.recipients import set_contact
+from meihao.reminders.tables import Reminder
 from tests.receivers import HttpReceiver
 from tests.reminders.conftest import build_street
 from tests.reminders.test_reminders import at

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest_asyncio
 
-from meihao.clock import FakeClock
-from meihao.reminders import DeliveryPolicy, ReminderEngine
+from meihao.time.clock import FakeClock
+from meihao.reminders.engine import DeliveryPolicy, ReminderEngine
 from meihao.runtime import Meihao
 from meihao.testing import Factories
 

@@ -12,9 +12,10 @@ import faulthandler
 import sys
 from datetime import timedelta
 
-from meihao.plugin_manager import builtin_only
-from meihao.reminder_tables import DueReminder, Reminder
-from meihao.reminders import DeliveryPolicy, ReminderEngine
+from meihao.hooks.manager import builtin_only
+from meihao.activities.tables import DueReminder
+from meihao.reminders.tables import Reminder
+from meihao.reminders.engine import DeliveryPolicy, ReminderEngine
 from meihao.runtime import boot
 
 

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from meihao import Audience, hookimpl
-from meihao.activities import ActivityIn, create_activity
-from meihao.audiences import named_select
+from meihao.activities.lifecycle import ActivityIn, create_activity
+from meihao.activities.audiences import named_select
 from meihao.config import load_settings
-from meihao.reminder_tables import Reminder
+from meihao.reminders.tables import Reminder
 from meihao.tables import Resident
 
 from .conftest import build_street

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from meihao.reminder_tables import InboxMessage, Reminder
+from meihao.reminders.tables import InboxMessage, Reminder
 from tests.receivers import HttpReceiver
 from tests.streets import webhook_street
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from meihao import Job
-from meihao.scheduler import build_trigger
+from meihao.scheduling.scheduler import build_trigger
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

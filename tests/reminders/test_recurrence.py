@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from meihao.errors import InvalidInput
-from meihao.recurrence import holiday_calendar_known, is_workday, occurrences, statutory_holiday, validate_rule
+from meihao.time.recurrence import holiday_calendar_known, is_workday, occurrences, statutory_holiday, validate_rule
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FAR = datetime(2030, 1, 1, tzinfo=timezone.utc)

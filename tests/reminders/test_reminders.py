@@ -8,13 +8,20 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from meihao import Audience, hookimpl
-from meihao.activities import ActivityIn, ActivityPatch, cancel_activity, cancel_occurrence, create_activity, update_activity
-from meihao.audiences import parse_audience, preview
+from meihao.activities.lifecycle import (
+    ActivityIn,
+    ActivityPatch,
+    cancel_activity,
+    cancel_occurrence,
+    create_activity,
+    update_activity,
+)
+from meihao.activities.audiences import parse_audience, preview
 from meihao.errors import InvalidInput
-from meihao.recipients import inbox, mark_read, opt_out
-from meihao.reminder_tables import DueReminder, InboxMessage, Reminder
-from meihao.reminders import set_quiet_hours
-from meihao.tables import Resident
+from meihao.reminders.recipients import inbox, mark_read, opt_out
+from meihao.activities.tables import DueReminder
+from meihao.reminders.tables import InboxMessage, Reminder
+from meihao.reminders.engine import set_quiet_hours
 from tests.reminders.conftest import START
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -268,7 +275,7 @@ async def test_a_plugin_channel_and_renderer(make_meihao):
 
 
 async def test_the_periodic_plan_extends_an_activity_only_when_half_its_lookahead_is_used(street):
-    from meihao.reminder_tables import Activity, DueReminder
+    from meihao.activities.tables import Activity, DueReminder
 
     created = await create_activity(street.mh, "hepan", market(rrule="FREQ=WEEKLY;BYDAY=SA", reminder_offsets=[1440]))  # every Saturday
     planned = (await Activity.select(Activity.planned_until).where(Activity.id == created["id"]).first())["planned_until"]
@@ -288,7 +295,7 @@ async def test_the_periodic_plan_extends_an_activity_only_when_half_its_lookahea
 async def test_a_node_too_slow_for_its_lease_does_not_send_what_another_node_took_over(make_meihao):
     from datetime import timedelta
 
-    from meihao.reminders import DeliveryPolicy, ReminderEngine
+    from meihao.reminders.engine import DeliveryPolicy, ReminderEngine
     from tests.reminders.conftest import build_street
 
     pigeons = Pigeons()
@@ -318,8 +325,8 @@ async def test_a_node_too_slow_for_its_lease_does_not_send_what_another_node_too
 
 
 async def test_staff_digest_collects_reminders_into_one_daily_message(street):
-    from meihao.recipients import clear_digest, set_digest
-    from meihao.reminders import send_digests
+    from meihao.reminders.recipients import clear_digest, set_digest
+    from meihao.reminders.engine import send_digests
 
     staff = await street.factories.staff("grid_worker", community="hepan", grid_id=street.grid_a)
     await set_digest(street.mh, staff["id"], hour=7)

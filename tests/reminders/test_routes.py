@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from icalendar import Calendar
 
 from meihao.cli import cli
-from meihao.clock import SystemClock
-from meihao.recipient_tokens import make_token, revoke
-from meihao.reminder_tables import InboxMessage, ReminderOptOut
+from meihao.time.clock import SystemClock
+from meihao.reminders.tokens import make_token, revoke
+from meihao.reminders.tables import InboxMessage, ReminderOptOut
 from meihao.testing import ANONYMOUS, make_client
 from tests.reminders.conftest import build_street
 from tests.reminders.test_reminders import at
@@ -154,15 +154,15 @@ async def test_calendar_feeds(meihao):
 
 
 async def test_embedded_mode_runs_the_scheduler_and_delivers(make_meihao):
-    from meihao.worker import in_loop_of
+    from meihao.scheduling.worker import in_loop_of
 
     mh = await make_meihao(role="both")
     street = await build_street(mh)
     mh.clock = SystemClock()
     soon = datetime.now(timezone.utc) + timedelta(hours=3)
-    from meihao.activities import ActivityIn, create_activity
+    from meihao.activities.lifecycle import ActivityIn, create_activity
 
-    from meihao.reminders import set_quiet_hours
+    from meihao.reminders.engine import set_quiet_hours
 
     await set_quiet_hours(street.community["id"], "00:00", "00:00")  # real time: whatever the hour
     async with make_client(mh) as client:

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from meihao import Job, Scenario, hookimpl
-from meihao.clock import FakeClock
-from meihao.community_scenarios import disable, enable
-from meihao.reminder_tables import JobRun
-from meihao.scheduler import Scheduler, job_overview, planned_schedules
+from meihao.time.clock import FakeClock
+from meihao.register.community_scenarios import disable, enable
+from meihao.scheduling.tables import JobRun
+from meihao.scheduling.scheduler import Scheduler, job_overview, planned_schedules
 from meihao.testing import Factories
 
 CALLS: list[tuple[str, str | None]] = []
@@ -190,7 +190,7 @@ async def test_missed_fire_runs_once_on_restart_only_while_still_useful(make_mei
 
 def test_unknown_trigger_kind_fails_at_start_naming_the_job():
     from meihao.errors import ConfigurationError
-    from meihao.scheduler import build_trigger
+    from meihao.scheduling.scheduler import build_trigger
 
     with pytest.raises(ConfigurationError, match="'patrol.odd'"):
         build_trigger(Job("patrol.odd", failing, ("sometimes", {})), "Asia/Shanghai")  # type: ignore[arg-type]

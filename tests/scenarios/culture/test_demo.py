@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from meihao import scenario_settings
-from meihao.reminder_tables import Reminder
+from meihao.reminders.tables import Reminder
 from meihao.scenarios.culture.jobs import ask_attendance
 from meihao.scenarios.culture.tables import Show, Troupe, Venue
 

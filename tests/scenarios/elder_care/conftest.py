@@ -9,7 +9,7 @@ from typing import Any
 import pytest_asyncio
 
 from meihao import FakeClock
-from meihao.reminders import ReminderEngine
+from meihao.reminders.engine import ReminderEngine
 from meihao.testing import Factories, make_client
 
 #: Monday 2 March 2026, 08:00 in Shanghai.

@@ -25,8 +25,8 @@ def _ec(w: Any, p: str, rest: str) -> str:
 
 
 async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
-    from meihao.communities import get_community
-    from meihao.community_scenarios import enable
+    from meihao.register.communities import get_community
+    from meihao.register.community_scenarios import enable
     from meihao.testing import Factories
 
     f = Factories(mh)

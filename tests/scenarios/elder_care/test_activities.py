@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from meihao import ActivityIn, create_activity
-from meihao.activities import get_activity, list_activities
-from meihao.recipients import inbox
+from meihao.activities.lifecycle import get_activity, list_activities
+from meihao.reminders.recipients import inbox
 from meihao.tables import Resident
 
 BASE = "/api/communities/yajuyuan/elder_care"
@@ -191,7 +191,7 @@ async def test_demo_data_fills_the_register_and_produces_reminders(yajuyuan):
 
 
 async def test_the_daily_jobs_are_scheduled_per_community_in_its_time_zone(yajuyuan):
-    from meihao.scheduler import next_fire_time, planned_schedules
+    from meihao.scheduling.scheduler import next_fire_time, planned_schedules
 
     y = yajuyuan
     other = await y.factories.community("hepan")

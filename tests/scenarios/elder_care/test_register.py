@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from meihao.tables import AuditLog
+from meihao.access.tables import AuditLog
 
 BASE = "/api/communities/yajuyuan/elder_care"
 

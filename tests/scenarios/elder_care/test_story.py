@@ -3,7 +3,7 @@ a visit is recorded and the alert stops; missing twice brings in the grid leader
 
 from __future__ import annotations
 
-from meihao.recipients import inbox
+from meihao.reminders.recipients import inbox
 
 
 async def register(client, resident_id: int, **fields) -> dict:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest_asyncio
 
 from meihao import FakeClock
-from meihao.reminders import ReminderEngine
+from meihao.reminders.engine import ReminderEngine
 from meihao.testing import Factories, make_client
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -25,8 +25,8 @@ def _m(w: Any, p: str, rest: str) -> str:
 
 
 async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
-    from meihao.communities import get_community
-    from meihao.community_scenarios import enable
+    from meihao.register.communities import get_community
+    from meihao.register.community_scenarios import enable
 
     system = Principal.system()
     for slug in ("alpha", "beta"):

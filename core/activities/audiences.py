@@ -1,0 +1,245 @@
+"""Audiences: who an activity concerns, as one SQL condition on residents (and a list of staff).
+
+An audience is a small declarative value stored with the activity::
+
+    {"everyone": true}                                  every resident of the community
+    {"grids": [3, 4], "tags": ["elder"], "min_age": 60} residents of grids 3 or 4, tagged elder, 60+
+    {"named": ["elder_care.living_alone"]}              a plugin's named audience
+    {"residents": [17, 18], "staff": [2]}               people by id
+
+Residents are selected by ``everyone`` or any of the filters (``grids``/``buildings`` where
+they live, any of ``tags``, the age range, any of ``named``), all of them combined with
+AND; ``residents`` and ``staff`` are added by id. Everything stays inside the activity's
+community. The result is a Piccolo ``QueryString`` used as a sub-condition of the
+fan-out's ``INSERT … SELECT``, so the set is never loaded into Python.
+"""
+
+from __future__ import annotations
+
+import inspect
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from piccolo.querystring import QueryString
+
+from meihao.errors import InvalidInput, split_validation_error
+from meihao.hooks.declarations import Audience
+from meihao.register.privacy import mask_id_card, mask_phone
+from meihao.register.residents import shift_years
+
+if TYPE_CHECKING:
+    from meihao.runtime import Meihao
+
+
+class AudienceSpec(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    """Who an activity is for (see the module docstring)."""
+
+    everyone: bool = False
+    grids: list[int] = []
+    buildings: list[int] = []
+    tags: list[str] = []
+    min_age: int | None = None
+    max_age: int | None = None
+    named: list[str] = []
+    residents: list[int] = []
+    staff: list[int] = []
+
+    @property
+    def selects_residents_by_filter(self) -> bool:
+        return bool(
+            self.everyone or self.grids or self.buildings or self.tags or self.named or self.min_age is not None or self.max_age is not None
+        )
+
+    @property
+    def is_everyone(self) -> bool:
+        """The whole community and nothing narrower: such activities appear in the public community feed."""
+        return self.everyone and not (self.grids or self.buildings or self.tags or self.named or self.min_age is not None or self.max_age is not None)
+
+
+def parse_audience(mh: Meihao, raw: Any) -> AudienceSpec:
+    """Validate an audience; InvalidInput names the field (``audience.min_age``)."""
+    if isinstance(raw, AudienceSpec):
+        spec = raw
+    else:
+        try:
+            spec = msgspec.convert(raw or {}, AudienceSpec, strict=False)
+        except msgspec.ValidationError as err:
+            field, message = split_validation_error(str(err))
+            where = f"audience.{field}" if field else "audience"
+            raise InvalidInput(f"{where}: {message}", field=where) from err
+    known = {name for _, audience in mh.plugins.audiences() for name in [audience.name]}
+    for name in spec.named:
+        if name not in known:
+            raise InvalidInput(f"audience.named: no plugin declares an audience {name!r}", field="audience.named")
+    if spec.min_age is not None and spec.max_age is not None and spec.min_age > spec.max_age:
+        raise InvalidInput("audience.min_age: must not exceed max_age", field="audience.min_age")
+    if not (spec.selects_residents_by_filter or spec.residents or spec.staff):
+        raise InvalidInput("audience: selects nobody; give everyone, a filter, residents or staff", field="audience")
+    return spec
+
+
+def _in_list(column: str, values: list[Any]) -> QueryString:
+    placeholders = ", ".join("{}" for _ in values)
+    return QueryString(f"{column} IN ({placeholders})", *values)
+
+
+def _and(parts: list[QueryString]) -> QueryString:
+    return QueryString(" AND ".join("({})" for _ in parts), *parts)
+
+
+def _or(parts: list[QueryString]) -> QueryString:
+    return QueryString(" OR ".join("({})" for _ in parts), *parts)
+
+
+def named_select(
+    audience: Audience,
+    community_id: int,
+    activity_id: int | None = None,
+    occurrence: str | None = None,
+    *,
+    today: date | None = None,
+    mh: Meihao | None = None,
+) -> Any:
+    """The Select of a named audience; ``activity_id``, ``occurrence``, ``today`` and ``meihao``
+    are passed when its function names them.
+
+    An audience that depends on a plugin's own records for one activity (the stallholders of
+    one market day, say) names them; outside a fan-out (a preview) they may be None.
+    ``today`` is the community's local date the audience is taken on (ages count from it).
+    """
+    parameters = inspect.signature(audience.select).parameters
+    extra = {"activity_id": activity_id, "occurrence": occurrence, "today": today, "meihao": mh}
+    return audience.select(community_id, **{k: v for k, v in extra.items() if k in parameters})
+
+
+def resident_condition(
+    mh: Meihao,
+    spec: AudienceSpec,
+    community_id: int,
+    today: date,
+    alias: str = "r",
+    *,
+    activity_id: int | None = None,
+    occurrence: str | None = None,
+) -> QueryString | None:
+    """The SQL condition on ``meihao_resident AS {alias}`` for the audience's residents, or None for none.
+
+    ``today`` is the community's local date, for the age range; ``activity_id`` and
+    ``occurrence`` (the occurrence's key) reach named audiences that ask for them.
+    """
+    col = f'"{alias}".'
+    parts: list[QueryString] = []
+    if spec.selects_residents_by_filter:
+        filters: list[QueryString] = [QueryString(col + '"community" = {}', community_id)]
+        places = []
+        if spec.grids:
+            places.append(_in_list(col + '"grid"', spec.grids))
+        if spec.buildings:
+            places.append(_in_list(col + '"building"', spec.buildings))
+        if places:
+            filters.append(_or(places))
+        if spec.tags:
+            filters.append(
+                QueryString(
+                    col + '"id" IN (SELECT "resident" FROM "meihao_resident_tag" WHERE {})', _in_list('"tag"', spec.tags)
+                )
+            )
+        if spec.min_age is not None:  # born on or before today minus min_age years
+            filters.append(QueryString(col + '"birth_date" <= {}', shift_years(today, spec.min_age)))
+        if spec.max_age is not None:  # not yet max_age + 1
+            filters.append(QueryString(col + '"birth_date" > {}', shift_years(today, spec.max_age + 1)))
+        if spec.named:
+            audiences = {a.name: a for _, a in mh.plugins.audiences()}
+            named = [
+                QueryString(col + '"id" IN ({})', named_select(audiences[n], community_id, activity_id, occurrence, today=today, mh=mh).querystrings[0])
+                for n in spec.named
+            ]
+            filters.append(_or(named))
+        parts.append(_and(filters))
+    if spec.residents:
+        parts.append(_and([QueryString(col + '"community" = {}', community_id), _in_list(col + '"id"', spec.residents)]))
+    if not parts:
+        return None
+    return _or(parts)
+
+
+def staff_condition(spec: AudienceSpec, alias: str = "s") -> QueryString | None:
+    """The SQL condition on ``meihao_staff AS {alias}`` for the audience's staff (active accounts only)."""
+    if not spec.staff:
+        return None
+    return _and([_in_list(f'"{alias}"."id"', spec.staff), QueryString(f'"{alias}"."active" = {{}}', True)])
+
+
+async def run(mh: Meihao, query: QueryString) -> list[dict[str, Any]]:
+    return await mh.db.engine.run_querystring(query)
+
+
+def principal_scope(principal: Any, alias: str = "r") -> QueryString | None:
+    """The caller's scope as a condition on residents (None: the whole street)."""
+    if principal.street:
+        return None
+    parts = []
+    if principal.community_ids:
+        parts.append(_in_list(f'"{alias}"."community"', sorted(principal.community_ids)))
+    if principal.grid_ids:
+        parts.append(_in_list(f'"{alias}"."grid"', sorted(principal.grid_ids)))
+    return _or(parts) if parts else QueryString("1 = 0")
+
+
+def mask_name(name: str) -> str:
+    """王秀英 → 王*英, 李明 → 李*: enough for staff to recognise a person in a preview."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+async def preview(
+    mh: Meihao,
+    spec: AudienceSpec,
+    community: dict[str, Any],
+    today: date,
+    sample_size: int = 5,
+    *,
+    activity_id: int | None = None,
+    sample_scope: QueryString | None = None,
+) -> dict[str, Any]:
+    """How many residents and staff the audience reaches, and a masked sample of residents.
+
+    ``sample_scope`` (a condition on ``"r"``) limits the sample to the caller's scope; the
+    counts are aggregates and cover the whole audience.
+    """
+    condition = resident_condition(mh, spec, community["id"], today, activity_id=activity_id)
+    residents = 0
+    sample: list[dict[str, Any]] = []
+    if condition is not None:
+        count = await run(mh, QueryString('SELECT COUNT(*) AS n FROM "meihao_resident" AS "r" WHERE {}', condition))
+        residents = count[0]["n"]
+        rows = await run(
+            mh,
+            QueryString(
+                'SELECT "r"."id", "r"."name", "r"."phone", "r"."id_card_last4", "r"."grid", "r"."preferred_language" '
+                'FROM "meihao_resident" AS "r" WHERE ({}) AND ({}) ORDER BY "r"."id" LIMIT {}',
+                condition,
+                sample_scope if sample_scope is not None else QueryString("1 = 1"),
+                sample_size,
+            ),
+        )
+        sample = [
+            {
+                "id": r["id"],
+                "name": mask_name(r["name"]),
+                "phone": mask_phone(r["phone"]),
+                "id_card": mask_id_card(r["id_card_last4"]),
+                "grid_id": r["grid"],
+                "language": r["preferred_language"],
+            }
+            for r in rows
+        ]
+    staff = 0
+    staff_cond = staff_condition(spec)
+    if staff_cond is not None:
+        staff = (await run(mh, QueryString('SELECT COUNT(*) AS n FROM "meihao_staff" AS "s" WHERE {}', staff_cond)))[0]["n"]
+    return {"residents": residents, "staff": staff, "sample": sample}

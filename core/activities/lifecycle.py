@@ -1,0 +1,279 @@
+"""Activities (活动): what scenarios create when something happens at a time; create, reschedule, cancel, occurrences.
+
+Rescheduling or cancelling raises the activity's ``version``: reminders planned for an
+older version that are not yet sent are cancelled, and the planner plans the new ones.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from meihao.activities.audiences import AudienceSpec, parse_audience
+from meihao.activities.tables import Activity, DueReminder
+from meihao.errors import InvalidInput, NotFound
+from meihao.hooks.declarations import SCENES
+from meihao.register.communities import get_community
+from meihao.register.tables import Community
+from meihao.reminders.tables import Reminder
+from meihao.time.recurrence import occurrences, validate_rule
+
+if TYPE_CHECKING:
+    from meihao.runtime import Meihao
+
+#: Reminder offsets are minutes before the start; at most 60 days ahead.
+MAX_OFFSET_MINUTES = 60 * 24 * 60
+
+
+class ActivityIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A new activity. Times without an offset are read in the community's time zone."""
+
+    scene: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    description: str = ""
+    venue: str = ""
+    #: RFC 5545 RRULE without DTSTART, e.g. ``FREQ=WEEKLY;BYDAY=SA;COUNT=10``.
+    rrule: str = ""
+    #: Yearly on this lunar date (e.g. 9/9 for 重阳 Double Ninth); instead of an RRULE.
+    lunar_month: int | None = None
+    lunar_day: int | None = None
+    recurrence_until: datetime | None = None
+    #: What an occurrence on an official holiday does: keep, skip, next_workday, previous_workday.
+    holiday_policy: str = "keep"
+    audience: dict[str, Any] = {}
+    #: Minutes before the start, e.g. ``[1440, 120]`` for a day and two hours before.
+    reminder_offsets: list[int] = msgspec.field(default_factory=lambda: [1440])
+    channels: list[str] = msgspec.field(default_factory=lambda: ["inbox"])
+    source: str = ""
+
+
+class ActivityPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    """A reschedule or correction: only the fields given change."""
+
+    title: str | None = None
+    description: str | None = None
+    venue: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    rrule: str | None = None
+    lunar_month: int | None = None
+    lunar_day: int | None = None
+    recurrence_until: datetime | None = None
+    holiday_policy: str | None = None
+    audience: dict[str, Any] | None = None
+    reminder_offsets: list[int] | None = None
+    channels: list[str] | None = None
+
+
+def _aware(value: datetime | None, tz: str) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz))
+    return value.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+async def _plan(mh: Meihao, activity_id: int) -> None:
+    """Plan the activity's reminder points at once, so a reminder due soon is not left to the next periodic plan."""
+    from meihao.reminders.engine import ReminderEngine
+
+    await ReminderEngine(mh).plan(activity_id=activity_id)
+
+
+def known_scenes(mh: Meihao) -> set[str]:
+    return set(SCENES) | {s.scene for s in mh.plugins.scenarios.values()} | set(mh.plugins.scenarios)
+
+
+def _check(mh: Meihao, values: dict[str, Any]) -> None:
+    if not values["title"].strip():
+        raise InvalidInput("title: must not be empty", field="title")
+    if values["scene"] not in known_scenes(mh):
+        raise InvalidInput(f"scene: {values['scene']!r} is not a scene or an installed scenario", field="scene")
+    if values["ends_at"] <= values["starts_at"]:
+        raise InvalidInput("ends_at: must be after starts_at", field="ends_at")
+    validate_rule(values["rrule"], values["lunar_month"], values["lunar_day"], values["holiday_policy"])
+    offsets = values["reminder_offsets"]
+    if any(not 0 <= o <= MAX_OFFSET_MINUTES for o in offsets) or len(set(offsets)) != len(offsets):
+        raise InvalidInput("reminder_offsets: distinct minutes between 0 and 60 days", field="reminder_offsets")
+    channels = {c.name: c for _, c in mh.plugins.channels()}
+    for name in values["channels"]:
+        if name not in channels:
+            raise InvalidInput(f"channels: no channel {name!r} is installed ({', '.join(sorted(channels))})", field="channels")
+
+
+async def create_activity(mh: Meihao, slug: str, data: ActivityIn) -> dict[str, Any]:
+    community = await get_community(slug)
+    tz = community["timezone"]
+    audience = parse_audience(mh, data.audience)
+    now = mh.clock.now()
+    values = {
+        "scene": data.scene,
+        "source": data.source,
+        "title": data.title,
+        "description": data.description,
+        "venue": data.venue,
+        "starts_at": _aware(data.starts_at, tz),
+        "ends_at": _aware(data.ends_at, tz),
+        "rrule": data.rrule.strip(),
+        "lunar_month": data.lunar_month,
+        "lunar_day": data.lunar_day,
+        "recurrence_until": _aware(data.recurrence_until, tz),
+        "holiday_policy": data.holiday_policy,
+        "reminder_offsets": list(data.reminder_offsets),
+        "channels": list(dict.fromkeys(data.channels)),
+    }
+    _check(mh, values)
+    activity = Activity(
+        community=community["id"],
+        **{k: v for k, v in values.items() if k not in ("reminder_offsets", "channels")},
+        reminder_offsets=json.dumps(values["reminder_offsets"]),
+        channels=json.dumps(values["channels"]),
+        audience=msgspec.json.encode(audience).decode(),
+        exdates="[]",
+        status="scheduled",
+        version=1,
+        planned_until=now,
+        created_at=now,
+        updated_at=now,
+    )
+    await activity.save()
+    await _plan(mh, activity.id)
+    return await get_activity(activity.id)
+
+
+async def get_activity(activity_id: int) -> dict[str, Any]:
+    row = await Activity.select(
+        Activity.all_columns(),
+        Activity.community.slug.as_alias("community_slug"),
+        Activity.community.timezone.as_alias("timezone"),
+    ).where(Activity.id == activity_id).first()
+    if row is None:
+        raise NotFound(f"activity {activity_id} not found")
+    return _decode(row)
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    for key in ("audience", "reminder_offsets", "channels", "exdates"):
+        row[key] = _json(row[key])
+    return row
+
+
+async def list_activities(slug: str, *, include_cancelled: bool = False) -> list[dict[str, Any]]:
+    community = await get_community(slug)
+    query = Activity.select(
+        Activity.all_columns(),
+        Activity.community.slug.as_alias("community_slug"),
+        Activity.community.timezone.as_alias("timezone"),
+    ).where(Activity.community == community["id"], Activity.source.not_like("notice:%"))
+    # Notices (meihao.notify) are messages to named people, not community events: never listed or in feeds.
+    if not include_cancelled:
+        query = query.where(Activity.status == "scheduled")
+    return [_decode(r) for r in await query.order_by(Activity.starts_at)]
+
+
+async def invalidate(activity_id: int, *, up_to_version: int, occurrence: str | None = None) -> int:
+    """Cancel reminder points and outbox rows not yet sent for older versions (or one occurrence)."""
+    due_filter = [DueReminder.activity == activity_id, DueReminder.version <= up_to_version]
+    if occurrence is not None:
+        due_filter.append(DueReminder.occurrence == occurrence)
+    due_ids = DueReminder.select(DueReminder.id).where(*due_filter)
+    await DueReminder.update({DueReminder.status: "cancelled"}).where(*due_filter, DueReminder.status.is_in(["pending", "fanning"]))
+    cancelled = await Reminder.update({Reminder.status: "cancelled"}).where(
+        Reminder.activity == activity_id, Reminder.status == "pending", Reminder.due.is_in(due_ids)
+    ).returning(Reminder.id)
+    return len(cancelled)
+
+
+async def update_activity(mh: Meihao, activity_id: int, patch: ActivityPatch) -> dict[str, Any]:
+    """Reschedule or correct an activity: a new version whose reminders replace the unsent old ones."""
+    current = await get_activity(activity_id)
+    if current["status"] != "scheduled":
+        raise InvalidInput("status: a cancelled activity cannot be changed", field="status")
+    tz = current["timezone"]
+    given = msgspec.structs.asdict(patch)
+    values = {k: current[k] for k in (
+        "scene", "title", "description", "venue", "starts_at", "ends_at", "rrule", "lunar_month", "lunar_day",
+        "recurrence_until", "holiday_policy", "reminder_offsets", "channels",
+    )}
+    for key, value in given.items():
+        if value is None or key == "audience":
+            continue
+        values[key] = _aware(value, tz) if key in ("starts_at", "ends_at", "recurrence_until") else value
+    if patch.rrule:
+        values["lunar_month"] = values["lunar_day"] = None
+    if patch.lunar_month is not None:
+        values["rrule"] = ""
+    _check(mh, values)
+    audience = parse_audience(mh, patch.audience if patch.audience is not None else current["audience"])
+    now = mh.clock.now()
+    version = current["version"] + 1
+    async with mh.db.transaction():
+        await Activity.update(
+            {
+                **{getattr(Activity, k): v for k, v in values.items() if k not in ("scene", "reminder_offsets", "channels")},
+                Activity.reminder_offsets: json.dumps(values["reminder_offsets"]),
+                Activity.channels: json.dumps(values["channels"]),
+                Activity.audience: msgspec.json.encode(audience).decode(),
+                Activity.version: version,
+                Activity.planned_until: now,
+                Activity.updated_at: now,
+            }
+        ).where(Activity.id == activity_id)
+        await invalidate(activity_id, up_to_version=version - 1)
+    await _plan(mh, activity_id)
+    return await get_activity(activity_id)
+
+
+async def cancel_activity(mh: Meihao, activity_id: int) -> dict[str, Any]:
+    """Cancel every coming occurrence; reminders not yet sent are cancelled."""
+    current = await get_activity(activity_id)
+    if current["status"] == "cancelled":
+        return current
+    async with mh.db.transaction():
+        await Activity.update(
+            {Activity.status: "cancelled", Activity.version: current["version"] + 1, Activity.updated_at: mh.clock.now()}
+        ).where(Activity.id == activity_id)
+        await invalidate(activity_id, up_to_version=current["version"] + 1)
+    return await get_activity(activity_id)
+
+
+async def cancel_occurrence(mh: Meihao, activity_id: int, key: str) -> dict[str, Any]:
+    """Cancel one occurrence (by its key) of a recurring activity."""
+    current = await get_activity(activity_id)
+    window = activity_occurrences(current, current["starts_at"] - timedelta(days=1), datetime(2100, 1, 1, tzinfo=timezone.utc), limit=5000)
+    if key not in {o["key"] for o in window}:
+        raise NotFound(f"activity {activity_id} has no occurrence {key!r}")
+    exdates = sorted(set(current["exdates"]) | {key})
+    async with mh.db.transaction():
+        await Activity.update({Activity.exdates: json.dumps(exdates), Activity.updated_at: mh.clock.now()}).where(Activity.id == activity_id)
+        await invalidate(activity_id, up_to_version=current["version"], occurrence=key)
+    return await get_activity(activity_id)
+
+
+def activity_occurrences(activity: dict[str, Any], start: datetime, end: datetime, limit: int = 100) -> list[dict[str, Any]]:
+    found = occurrences(activity, activity["timezone"], start, end)[:limit]
+    return [
+        {"key": o.key, "starts_at": o.starts_at, "ends_at": o.ends_at, "moved_from": o.moved_from.isoformat() if o.moved_from else None}
+        for o in found
+    ]
+
+
+async def community_of(activity: dict[str, Any]) -> dict[str, Any]:
+    row = await Community.select().where(Community.id == activity["community"]).first()
+    if row is None:  # pragma: no cover - the foreign key forbids it
+        raise NotFound("community not found")
+    return row
+
+
+def audience_of(activity: dict[str, Any]) -> AudienceSpec:
+    return msgspec.convert(activity["audience"], AudienceSpec)

@@ -1,0 +1,1 @@
+"""The database: engines for SQLite and PostgreSQL, the Piccolo app registry, migration helpers."""

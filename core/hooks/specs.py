@@ -1,0 +1,183 @@
+"""Every hook of meihao, grouped by lifecycle: the contract between the kernel and its plugins.
+
+A plugin is a module or object with functions marked ``@meihao.hookimpl`` whose names
+are the hooks below. A hook implementation may take any subset of the arguments listed,
+by name. Hooks marked *awaitable* may return either a value or an awaitable; the kernel
+awaits what needs it. Unless a hook says ``firstresult``, every plugin is asked and the
+kernel collects all answers; ``None`` means "nothing from this plugin".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Awaitable
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from litestar.types import ControllerRouterHandler
+
+    from meihao.hooks.declarations import Audience, Channel, Job, Metric, Permission, Scenario
+    from meihao.runtime import Meihao
+
+hookspec = pluggy.HookspecMarker("meihao")
+hookimpl = pluggy.HookimplMarker("meihao")
+
+
+# ---------------------------------------------------------------------------
+# boot: asked once while the kernel starts; answers are validated before serving
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def meihao_scenario() -> Scenario | None:
+    """Declare the scenario this plugin provides.
+
+    :return: a :class:`meihao.Scenario` whose ``name`` equals the plugin's name, or
+        ``None`` when the plugin is not a scenario (a delivery channel, say).
+    """
+
+
+@hookspec
+def meihao_piccolo_apps() -> list[str] | None:
+    """Name the plugin's Piccolo apps.
+
+    :return: dotted module paths of ``piccolo_app`` modules (each with an ``APP_CONFIG``),
+        usually one: ``["my_scene.piccolo_app"]``. Their migrations run with
+        ``meihao migrate``. ``None``: the plugin has no tables.
+    """
+
+
+@hookspec
+def meihao_route_handlers() -> list[ControllerRouterHandler] | None:
+    """Give Litestar controllers, routers or handlers to mount.
+
+    A scenario plugin's handlers are mounted under
+    ``/api/communities/{slug}/{scenario}``; they answer 404 in a community that has not
+    enabled the scenario, and may ask for ``community`` (a dict of the community row)
+    as a dependency. Other plugins' handlers are mounted under ``/api``.
+    :return: a list of handlers, or ``None`` for none.
+    """
+
+
+@hookspec
+def meihao_jobs() -> list[Job] | None:
+    """Declare scheduled jobs.
+
+    :return: :class:`meihao.Job` declarations with ids unique within the plugin, or ``None``.
+    """
+
+
+@hookspec
+def meihao_audiences() -> list[Audience] | None:
+    """Declare named audiences (``elder_care.living_alone``) that resolve to residents.
+
+    :return: :class:`meihao.Audience` values whose names start with the plugin's name, or ``None``.
+    """
+
+
+@hookspec
+def meihao_channels() -> list[Channel] | None:
+    """Declare delivery channels (the kernel's inbox is one, declared the same way).
+
+    :return: :class:`meihao.Channel` values, or ``None``.
+    """
+
+
+@hookspec
+def meihao_permissions() -> list[Permission] | None:
+    """Declare the permissions this plugin checks.
+
+    :return: :class:`meihao.Permission` values whose names start with ``<plugin>.``, or ``None``.
+    """
+
+
+@hookspec
+def meihao_cli(cli: click.Group) -> None:
+    """Add commands to the ``meihao`` command line.
+
+    :param cli: the ``meihao`` click group; call ``cli.add_command`` or decorate with
+        ``@cli.command()``. Names the kernel uses cannot be replaced.
+    """
+
+
+# ---------------------------------------------------------------------------
+# community lifecycle: a community switches a scenario on or off
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def meihao_community_enabled(
+    community: dict[str, Any], scenario: str, settings: Any, meihao: Meihao
+) -> Awaitable[None] | None:
+    """A community switched ``scenario`` on (or changed its settings); set up what it needs.
+
+    Every plugin is told, so kernel extensions (the scheduler, say) can react to any
+    scenario; a scenario plugin usually acts only when ``scenario`` is its own name.
+    *Awaitable.* Runs inside the transaction that records the switch: raising undoes it.
+
+    :param community: the community row (``id``, ``slug``, ``name``, ``timezone``, …).
+    :param scenario: the scenario's name.
+    :param settings: the validated settings Struct of that scenario.
+    :param meihao: the running instance (database, clock, plugins), for set-up that needs the
+        kernel's services (creating an activity, say).
+    """
+
+
+@hookspec
+def meihao_community_disabled(community: dict[str, Any], scenario: str, meihao: Meihao) -> Awaitable[None] | None:
+    """A community switched ``scenario`` off; tear down what enabling set up.
+
+    The scenario's data stays (re-enabling brings it back); remove schedules and other
+    running things only. *Awaitable.* Same arguments as ``meihao_community_enabled``.
+    """
+
+
+# ---------------------------------------------------------------------------
+# delivery: a reminder is about to be sent
+# ---------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def meihao_render_reminder(reminder: dict[str, Any], recipient: dict[str, Any], language: str) -> str | None:
+    """Write the message text of one reminder for one recipient.
+
+    *firstresult*: the first non-``None`` answer wins; the kernel's default (``trylast``)
+    renders title, time and venue.
+
+    :param reminder: the reminder with its activity (title, venue, starts_at, scene, …).
+    :param recipient: the resident or staff member (name, preferred language).
+    :param language: ``zh`` or ``en``.
+    :return: the text, or ``None`` to leave it to the next plugin.
+    """
+
+
+# ---------------------------------------------------------------------------
+# demo and dashboard
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def meihao_demo_data(
+    community: dict[str, Any], scenario: str, settings: Any, seed: int, meihao: Meihao
+) -> Awaitable[None] | None:
+    """Fill one community with realistic data for this plugin's scenario (``meihao demo``).
+
+    Asked only of the plugin that provides ``scenario``, after the community's residents
+    exist and the scenario is enabled. *Awaitable.*
+
+    :param seed: a number to seed random choices with, so demo runs are repeatable.
+    :param meihao: the running instance (database, clock, plugins).
+    """
+
+
+@hookspec
+def meihao_metrics(
+    community: dict[str, Any], scenario: str, meihao: Meihao
+) -> Awaitable[list[Metric]] | list[Metric] | None:
+    """Give the scenario's key figures for one community (the dashboard).
+
+    Asked only of the plugin that provides ``scenario``, for a community that enabled it.
+    *Awaitable.* ``meihao`` is the running instance (its ``clock`` says what "today" is).
+    :return: :class:`meihao.Metric` values, or ``None``.
+    """

@@ -1,0 +1,1 @@
+"""Operators' tasks: bringing the database up to date and checking an installation."""

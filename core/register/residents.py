@@ -1,0 +1,339 @@
+"""Residents (居民): validated registration, filtered lists, moves between households; masked output."""
+
+from __future__ import annotations
+
+import functools
+import operator
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from piccolo.columns.combination import Where
+from piccolo.query import Select
+
+from meihao.access.audit import audit
+from meihao.access.principals import SYSTEM, Principal
+from meihao.db.database import icontains
+from meihao.errors import Conflict, InvalidInput, NotFound
+from meihao.register.communities import get_community, get_household
+from meihao.register.privacy import mask_id_card, mask_phone, normalise_id_card, normalise_phone
+from meihao.register.schemas import ResidentIn, ResidentPatch
+from meihao.register.tables import Community, Resident, ResidentTag
+
+if TYPE_CHECKING:
+    from meihao.runtime import Meihao
+
+try:  # the PostgreSQL driver's unique-violation error, when it is installed
+    from asyncpg.exceptions import UniqueViolationError
+except ImportError:  # pragma: no cover
+    UniqueViolationError = sqlite3.IntegrityError  # type: ignore[misc,assignment]
+
+UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, UniqueViolationError)
+
+#: The oldest age the resident filters accept.
+MAX_AGE = 150
+
+OUT_COLUMNS = (
+    Resident.id,
+    Resident.name,
+    Resident.gender,
+    Resident.birth_date,
+    Resident.id_card_last4,
+    Resident.phone,
+    Resident.preferred_language,
+    Resident.community.slug.as_alias("community_slug"),
+    Resident.community.timezone.as_alias("community_timezone"),
+    Resident.grid,
+    Resident.building,
+    Resident.household,
+)
+
+
+def age_on(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def today_in(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def shift_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass
+class ResidentFilter:
+    """Filters of the resident list; all optional, combined with AND."""
+
+    community: str | None = None
+    grid_id: int | None = None
+    building_id: int | None = None
+    household_id: int | None = None
+    tag: str | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    name: str | None = None
+
+    async def where(self, default_timezone: str) -> list[Where]:
+        clauses: list[Any] = []
+        timezone = default_timezone
+        if self.community is not None:
+            community = await get_community(self.community)
+            timezone = community["timezone"]
+            clauses.append(Resident.community == community["id"])
+        if self.grid_id is not None:
+            clauses.append(Resident.grid == self.grid_id)
+        if self.building_id is not None:
+            clauses.append(Resident.building == self.building_id)
+        if self.household_id is not None:
+            clauses.append(Resident.household == self.household_id)
+        if self.tag is not None:
+            clauses.append(Resident.id.is_in(ResidentTag.select(ResidentTag.resident).where(ResidentTag.tag == self.tag)))
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise InvalidInput("min_age: must not be greater than max_age", field="min_age")
+        for name, age in (("min_age", self.min_age), ("max_age", self.max_age)):
+            if age is not None and not 0 <= age <= MAX_AGE:
+                raise InvalidInput(f"{name}: must be between 0 and {MAX_AGE}", field=name)
+        if self.min_age is not None or self.max_age is not None:
+            # A birthday counts from midnight where the resident lives: one birth-date range
+            # per time zone, each limited to the communities in that zone.
+            if self.community is not None:
+                zones: dict[str, list[int] | None] = {timezone: None}
+            else:
+                zones = {}
+                for row in await Community.select(Community.id, Community.timezone):
+                    zones.setdefault(row["timezone"], []).append(row["id"])
+            ranges = [self._birth_range(today_in(zone), ids) for zone, ids in zones.items()]
+            clauses.append(functools.reduce(operator.or_, ranges) if ranges else Resident.id.is_null())
+        if self.name:
+            clauses.append(icontains(Resident.name, self.name))
+        return clauses
+
+    def _birth_range(self, today: date, community_ids: list[int] | None) -> Any:
+        parts: list[Any] = [] if community_ids is None else [Resident.community.is_in(community_ids)]
+        if self.min_age is not None:
+            parts.append(Resident.birth_date <= shift_years(today, self.min_age))
+        if self.max_age is not None:
+            # born after the day they would have turned max_age + 1
+            parts.append(Resident.birth_date > shift_years(today, self.max_age + 1))
+        return functools.reduce(operator.and_, parts)
+
+
+async def _tags_of(resident_ids: list[int]) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = {i: [] for i in resident_ids}
+    if resident_ids:
+        rows = await ResidentTag.select(ResidentTag.resident, ResidentTag.tag).where(ResidentTag.resident.is_in(resident_ids)).order_by(ResidentTag.tag)
+        for row in rows:
+            tags[row["resident"]].append(row["tag"])
+    return tags
+
+
+def _present(row: dict[str, Any], tags: list[str]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "gender": row["gender"],
+        "birth_date": row["birth_date"],
+        "age": age_on(row["birth_date"], today_in(row["community_timezone"])),
+        "id_card": mask_id_card(row["id_card_last4"]),
+        "phone": mask_phone(row["phone"]),
+        "tags": tags,
+        "preferred_language": row["preferred_language"],
+        "community": row["community_slug"],
+        "grid_id": row["grid"],
+        "building_id": row["building"],
+        "household_id": row["household"],
+    }
+
+
+def resident_select() -> Select:
+    return Resident.select(*OUT_COLUMNS)
+
+
+async def list_residents(
+    mh: Meihao, filters: ResidentFilter, page: int, page_size: int, principal: Principal = SYSTEM
+) -> dict[str, Any]:
+    """One page of residents the caller may see, filtered in SQL (scope included)."""
+    if page < 1:
+        raise InvalidInput("page: must be 1 or more", field="page")
+    if page_size < 1:
+        raise InvalidInput("page_size: must be 1 or more", field="page_size")
+    page_size = min(page_size, mh.settings.max_page_size)
+    clauses = await filters.where(mh.settings.default_timezone) + principal.residents_where()
+    total = await Resident.count().where(*clauses) if clauses else await Resident.count()
+    query = resident_select().order_by(Resident.id).limit(page_size).offset((page - 1) * page_size)
+    rows = await (query.where(*clauses) if clauses else query)
+    tags = await _tags_of([r["id"] for r in rows])
+    return {"items": [_present(r, tags[r["id"]]) for r in rows], "total": total, "page": page, "page_size": page_size}
+
+
+async def get_resident(resident_id: int, principal: Principal = SYSTEM) -> dict[str, Any]:
+    """One resident, masked; outside the caller's scope exactly as missing (404)."""
+    row = await resident_select().where(Resident.id == resident_id, *principal.residents_where()).first()
+    if row is None:
+        raise NotFound(f"resident {resident_id} not found")
+    return _present(row, (await _tags_of([resident_id]))[resident_id])
+
+
+def _check_birth_matches(id_card: str, birth_date: date) -> None:
+    from stdnum.cn import ric
+
+    if ric.get_birth_date(id_card) != birth_date:
+        raise InvalidInput("birth_date: does not match the birth date in the ID-card number", field="birth_date")
+    if birth_date > today_in("Etc/GMT-14"):  # later than today anywhere on Earth
+        raise InvalidInput("birth_date: is in the future", field="birth_date")
+
+
+def _check_gender_matches(id_card: str, gender: str) -> None:
+    # GB 11643: the 17th character is odd for men, even for women.
+    if ("male" if int(id_card[16]) % 2 else "female") != gender:
+        raise InvalidInput(f"gender: does not match the ID-card number (its 17th digit is {'odd' if gender == 'female' else 'even'})", field="gender")
+
+
+def _clean_name(name: str) -> str:
+    if not name.strip():
+        raise InvalidInput("name: must not be blank", field="name")
+    return name.strip()
+
+
+async def create_resident(mh: Meihao, data: ResidentIn, principal: Principal = SYSTEM) -> dict[str, Any]:
+    id_card = normalise_id_card(data.id_card)
+    _check_birth_matches(id_card, data.birth_date)
+    _check_gender_matches(id_card, data.gender)
+    name = _clean_name(data.name)
+    phone = normalise_phone(data.phone) if data.phone else ""
+    household = await get_household(data.household_id, principal)
+    id_hash = mh.codec.lookup_hash(id_card)
+    if await Resident.exists().where(Resident.id_card_hash == id_hash):
+        raise Conflict("id_card: a resident with this ID-card number is already registered", field="id_card")
+    resident = Resident(
+        household=household["id"],
+        building=household["building"],
+        grid=household["grid"],
+        community=household["community"],
+        name=name,
+        gender=data.gender,
+        birth_date=data.birth_date,
+        id_card_cipher=mh.codec.encrypt(id_card),
+        id_card_hash=id_hash,
+        id_card_last4=id_card[-4:],
+        phone=phone,
+        preferred_language=data.preferred_language,
+    )
+    try:
+        async with mh.db.transaction():
+            await resident.save()
+            if data.tags:
+                await ResidentTag.insert(*[ResidentTag(resident=resident.id, tag=t) for t in sorted(set(data.tags))])
+            await audit(principal, "resident.create", "resident", resident.id, community_id=household["community"])
+    except UNIQUE_VIOLATIONS as err:  # a concurrent registration of the same number won the race
+        raise Conflict("id_card: a resident with this ID-card number is already registered", field="id_card") from err
+    return await get_resident(resident.id, principal)
+
+
+async def _in_scope(resident_id: int, principal: Principal) -> dict[str, Any]:
+    row = await Resident.select(Resident.id, Resident.id_card_cipher, Resident.phone, Resident.community).where(
+        Resident.id == resident_id, *principal.residents_where()
+    ).first()
+    if row is None:
+        raise NotFound(f"resident {resident_id} not found")
+    return row
+
+
+async def update_resident(mh: Meihao, resident_id: int, patch: ResidentPatch, principal: Principal = SYSTEM) -> dict[str, Any]:
+    current = await _in_scope(resident_id, principal)
+    values: dict[Any, Any] = {}
+    if patch.name is not None:
+        values[Resident.name] = _clean_name(patch.name)
+    if patch.gender is not None:
+        _check_gender_matches(mh.codec.decrypt(current["id_card_cipher"]), patch.gender)
+        values[Resident.gender] = patch.gender
+    if patch.birth_date is not None:
+        _check_birth_matches(mh.codec.decrypt(current["id_card_cipher"]), patch.birth_date)
+        values[Resident.birth_date] = patch.birth_date
+    if patch.phone is not None:
+        values[Resident.phone] = normalise_phone(patch.phone) if patch.phone else ""
+    if patch.preferred_language is not None:
+        values[Resident.preferred_language] = patch.preferred_language
+    async with mh.db.transaction():
+        if values:
+            values[Resident.updated_at] = datetime.now().astimezone()
+            await Resident.update(values).where(Resident.id == resident_id)
+        if patch.tags is not None:
+            await ResidentTag.delete().where(ResidentTag.resident == resident_id)
+            if patch.tags:
+                await ResidentTag.insert(*[ResidentTag(resident=resident_id, tag=t) for t in sorted(set(patch.tags))])
+        changed = [f for f in patch.__struct_fields__ if getattr(patch, f) is not None]
+        await audit(principal, "resident.update", "resident", resident_id, community_id=current["community"], detail={"fields": changed})
+    return await get_resident(resident_id, principal)
+
+
+async def move_resident(mh: Meihao, resident_id: int, household_id: int, principal: Principal = SYSTEM) -> dict[str, Any]:
+    """Move to another household; the caller must reach both the resident and the new household."""
+    current = await _in_scope(resident_id, principal)
+    household = await get_household(household_id, principal)
+    async with mh.db.transaction():
+        await Resident.update(
+            {
+                Resident.household: household["id"],
+                Resident.building: household["building"],
+                Resident.grid: household["grid"],
+                Resident.community: household["community"],
+                Resident.updated_at: datetime.now().astimezone(),
+            }
+        ).where(Resident.id == resident_id)
+        await audit(
+            principal, "resident.move", "resident", resident_id, community_id=household["community"],
+            detail={"from_community": current["community"], "to_household": household["id"]},
+        )
+    return await get_resident(resident_id, principal)
+
+
+async def delete_resident(mh: Meihao, resident_id: int, principal: Principal = SYSTEM) -> None:
+    current = await _in_scope(resident_id, principal)
+    async with mh.db.transaction():
+        await ResidentTag.delete().where(ResidentTag.resident == resident_id)
+        await Resident.delete().where(Resident.id == resident_id)
+        await audit(principal, "resident.delete", "resident", resident_id, community_id=current["community"])
+
+
+REVEALABLE = ("id_card", "phone")
+
+
+async def reveal(mh: Meihao, resident_id: int, field: str, reason: str, principal: Principal) -> str:
+    """Show one field of one resident unmasked; the caller needs ``meihao.resident.reveal`` and a reason.
+
+    The reveal is written to the audit log before the value is returned.
+    """
+    principal.require("meihao.resident.reveal")
+    if field not in REVEALABLE:
+        raise InvalidInput(f"field: must be one of {', '.join(REVEALABLE)}", field="field")
+    if len(reason.strip()) < mh.settings.reveal_reason_min_length:
+        raise InvalidInput(f"reason: say why, in at least {mh.settings.reveal_reason_min_length} characters", field="reason")
+    current = await _in_scope(resident_id, principal)
+    value = mh.codec.decrypt(current["id_card_cipher"]) if field == "id_card" else current["phone"]
+    await audit(principal, "resident.reveal", "resident", resident_id, community_id=current["community"], reason=reason.strip(), detail={"field": field})
+    return value
+
+
+async def export_rows(mh: Meihao, filters: ResidentFilter, principal: Principal) -> AsyncIterator[list[Any]]:
+    """Masked CSV rows of every resident in scope matching the filters, fetched in pages (scope in SQL)."""
+    clauses = await filters.where(mh.settings.default_timezone) + principal.residents_where()
+    yield ["id", "name", "gender", "birth_date", "age", "id_card", "phone", "tags", "community", "grid_id", "building_id", "household_id"]
+    last_id = 0
+    while True:
+        query = resident_select().where(Resident.id > last_id, *clauses).order_by(Resident.id).limit(1000)
+        rows = await query
+        if not rows:
+            return
+        tags = await _tags_of([r["id"] for r in rows])
+        for row in rows:
+            r = _present(row, tags[row["id"]])
+            yield [r["id"], r["name"], r["gender"], r["birth_date"], r["age"], r["id_card"], r["phone"], " ".join(r["tags"]), r["community"], r["grid_id"], r["building_id"], r["household_id"]]
+        last_id = rows[-1]["id"]

@@ -1,0 +1,190 @@
+"""API shapes of the register (msgspec Structs): what comes in, validated, and what goes out, masked."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+import msgspec
+
+Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,62}$", description="lower-case letters, digits and -")]
+
+#: A row id: a 64-bit integer, so a bigger number is a 400 naming the field, not a database error.
+Id = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+Tag = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+
+Gender = Literal["male", "female"]
+
+Language = Literal["zh", "en"]
+
+T = TypeVar("T")
+
+
+class Page(msgspec.Struct, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+
+class CommunityIn(msgspec.Struct, forbid_unknown_fields=True):
+    slug: Slug
+    name: Name
+    brand_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    brand_slogan: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    timezone: str | None = None
+
+
+class CommunityPatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name | None = None
+    brand_name: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    brand_slogan: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    timezone: str | None = None
+
+
+class CommunityOut(msgspec.Struct):
+    id: int
+    slug: str
+    name: str
+    brand_name: str
+    brand_slogan: str
+    timezone: str
+    scenarios: list[str]
+
+
+class GridIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    name: Name
+
+
+class GridOut(msgspec.Struct):
+    id: int
+    community: str
+    code: str
+    name: str
+
+
+class BuildingIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    address: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class BuildingOut(msgspec.Struct):
+    id: int
+    grid_id: int
+    name: str
+    address: str
+
+
+class HouseholdIn(msgspec.Struct, forbid_unknown_fields=True):
+    room: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+    unit: Annotated[str, msgspec.Meta(max_length=16)] = ""
+
+
+class HouseholdOut(msgspec.Struct):
+    id: int
+    building_id: int
+    grid_id: int
+    unit: str
+    room: str
+
+
+class ResidentIn(msgspec.Struct, forbid_unknown_fields=True):
+    household_id: Id
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    gender: Gender
+    birth_date: date
+    id_card: str
+    phone: str = ""
+    tags: list[Tag] = []
+    preferred_language: Language = "zh"
+
+
+class ResidentPatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    gender: Gender | None = None
+    birth_date: date | None = None
+    phone: str | None = None
+    tags: list[Tag] | None = None
+    preferred_language: Language | None = None
+
+
+class MoveIn(msgspec.Struct, forbid_unknown_fields=True):
+    household_id: Id
+
+
+class ResidentOut(msgspec.Struct):
+    """A resident as every response shows them: ID-card and phone numbers masked."""
+
+    id: int
+    name: str
+    gender: str
+    birth_date: date
+    age: int
+    id_card: str
+    phone: str
+    tags: list[str]
+    preferred_language: str
+    community: str
+    grid_id: int
+    building_id: int
+    household_id: int
+
+
+class DepartmentIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+    name: Name
+    kind: Annotated[str, msgspec.Meta(max_length=32)] = ""
+
+
+class DepartmentOut(msgspec.Struct):
+    id: int
+    code: str
+    name: str
+    kind: str
+
+
+class ScenarioOut(msgspec.Struct):
+    name: str
+    title_zh: str
+    title_en: str
+    scene: str
+    version: str
+    enabled: bool
+    settings: dict[str, Any]
+
+
+class PluginOut(msgspec.Struct):
+    name: str
+    version: str
+    source: str
+    essential: bool
+    scene: str | None
+    communities: list[str]
+
+
+class PermissionOut(msgspec.Struct):
+    name: str
+    description: str
+    roles: list[str]
+
+
+class MetricOut(msgspec.Struct):
+    scenario: str
+    key: str
+    title_zh: str
+    title_en: str
+    value: float | int
+
+
+class RevealIn(msgspec.Struct, forbid_unknown_fields=True):
+    field: Literal["id_card", "phone"]
+    reason: Annotated[str, msgspec.Meta(max_length=500)]
+
+
+class RevealOut(msgspec.Struct):
+    resident_id: int
+    field: str
+    value: str

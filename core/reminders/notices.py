@@ -1,0 +1,89 @@
+"""Notices (通知): a one-off message to named staff or residents, now, through the reminder engine.
+
+A scenario that must tell someone something at once ("王秀英 has not been visited for two
+weeks", "please enter last night's attendance") sends a notice instead of planning an
+activity. A notice is stored as a one-off activity whose single reminder falls due at once,
+so it takes the same road as every reminder: the recipients' channels and opt-outs, quiet
+hours, retries, the language of the recipient, exactly-once delivery to the inbox.
+
+``key`` makes a notice idempotent: a second notice with the same key in the same community
+sends nothing. The notice's "start" is the end of its useful life: one still undelivered
+then (quiet hours, a channel down) is marked missed rather than sent late.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from meihao.activities.lifecycle import ActivityIn, create_activity, get_activity
+from meihao.activities.tables import Activity
+from meihao.errors import InvalidInput
+from meihao.register.communities import get_community
+
+if TYPE_CHECKING:
+    from meihao.runtime import Meihao
+
+#: Activities that carry a notice have a ``source`` starting with this.
+NOTICE_SOURCE = "notice:"
+
+
+class NoticeIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A message for named people; ``body`` is what they read (rendered as is)."""
+
+    scene: str
+    #: Unique within the community for this notice, e.g. ``elder_care.overdue:12:2026-03-09``.
+    key: str
+    title: str
+    body: str
+    staff: list[int] = []
+    residents: list[int] = []
+    channels: list[str] = msgspec.field(default_factory=lambda: ["inbox"])
+    #: How long after sending the notice is still worth delivering.
+    useful_for: timedelta = timedelta(hours=24)
+
+
+def is_notice(activity: dict[str, Any]) -> bool:
+    return str(activity.get("source", "")).startswith(NOTICE_SOURCE)
+
+
+async def notify(mh: Meihao, slug: str, notice: NoticeIn) -> dict[str, Any] | None:
+    """Send ``notice`` now; returns its activity, or None when a notice with this key was sent before."""
+    if not notice.key.strip():
+        raise InvalidInput("key: must not be empty", field="key")
+    if not (notice.staff or notice.residents):
+        raise InvalidInput("notice: names nobody; give staff or residents", field="staff")
+    minutes = int(notice.useful_for.total_seconds() // 60)
+    if minutes < 1:
+        raise InvalidInput("useful_for: at least one minute", field="useful_for")
+    community = await get_community(slug)
+    source = f"{NOTICE_SOURCE}{notice.key}"[:120]
+    if await Activity.exists().where(Activity.community == community["id"], Activity.source == source):
+        return None
+    now = mh.clock.now()
+    activity = await create_activity(
+        mh,
+        slug,
+        ActivityIn(
+            scene=notice.scene,
+            title=notice.title,
+            description=notice.body,
+            starts_at=now + timedelta(minutes=minutes),
+            ends_at=now + timedelta(minutes=minutes + 1),
+            audience={"staff": list(notice.staff), "residents": list(notice.residents)},
+            reminder_offsets=[minutes],
+            channels=list(notice.channels),
+            source=source,
+        ),
+    )
+    return await get_activity(activity["id"])
+
+
+def render_notice(reminder: dict[str, Any]) -> str | None:
+    """The text of a notice's reminder: its body as written (the default renderer asks this first)."""
+    activity = reminder.get("activity", {})
+    if not is_notice(activity):
+        return None
+    return str(activity.get("description") or activity.get("title", ""))

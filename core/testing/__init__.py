@@ -1,0 +1,391 @@
+"""pytest plugin for meihao and its plugin authors: apps on fresh databases, clients, factories.
+
+Installed with meihao (entry point ``pytest11``), so its fixtures are available in any
+project that has meihao installed:
+
+``make_meihao(plugins=[("name", module_or_object)], **settings)``
+    boots meihao on a fresh, migrated temporary database with the given throwaway
+    plugins registered, and returns it. Only meihao's own built-in plugins are loaded
+    from entry points; other installed plugins do not leak into a test run unless the
+    test names them.
+``meihao``
+    the same, with no extra plugins.
+``meihao_client``
+    an in-process HTTP client (Litestar's ``AsyncTestClient``) for ``meihao``;
+    ``make_client(mh)`` gives one for an instance from ``make_meihao``.
+``factories``
+    async helpers that create communities, grids, buildings, households and residents.
+
+Every test that uses these fixtures runs once per database backend: on SQLite and, when
+a PostgreSQL server answers (by default at 127.0.0.1:5432, user ``postgres``; another with
+``MEIHAO_TEST_POSTGRES_URL``), on PostgreSQL too, in throwaway databases of its own
+(see :mod:`meihao.testdb`). Choose with ``--meihao-db=sqlite,postgresql`` or
+``MEIHAO_TEST_DATABASES``; with ``CI=true`` a PostgreSQL that does not answer fails the run
+instead of being skipped. ``@pytest.mark.meihao_db("sqlite")`` keeps a test to the
+backends it names (a test that reads the SQLite file, say). The fixture
+``meihao_db_backend`` is the backend of the running test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from cryptography.fernet import Fernet
+from piccolo.apps.user.tables import BaseUser
+from stdnum.cn import ric
+
+from meihao.config import Settings, load_settings
+from meihao.hooks.manager import builtin_only
+from meihao.runtime import Meihao, boot
+from meihao.testing.databases import (
+    BACKENDS,
+    PostgresTestDatabases,
+    SQLiteTestDatabases,
+    Template,
+    TestDatabases,
+    postgres_admin_url,
+    postgres_answers,
+    run_prefix,
+)
+
+# One key for the whole test session, so a copied template database stays readable.
+_TEST_DATA_KEY = Fernet.generate_key().decode()
+
+# Passwords in tests need not resist brute force; Piccolo stores the iteration count in
+# each hash, so verification stays correct.
+BaseUser._pbkdf2_iteration_count = 1_000
+
+
+def settings_for_tests(database: Path | str, **overrides: Any) -> Settings:
+    """Settings for a test on ``database``: a SQLite file's path or any database URL."""
+    url = database if isinstance(database, str) and "://" in database else f"sqlite:///{database}"
+    # No scheduler or reminder worker in the background: tests drive them with a fake clock.
+    values: dict[str, Any] = {"database_url": url, "data_key": _TEST_DATA_KEY, "mode": "demo", "role": "web"}
+    values.update(overrides)
+    return load_settings(environ={}, **values)
+
+
+def boot_for_tests(settings: Settings, plugins: list[tuple[str, Any]] | None = None) -> Meihao:
+    """Boot with meihao's built-in plugins plus ``plugins``; third-party entry points are ignored."""
+    return boot(settings, extra_plugins=plugins or [], entry_point_filter=builtin_only)
+
+
+# -- which databases the tests run on ---------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("meihao")
+    group.addoption(
+        "--meihao-db",
+        default=None,
+        help="comma-separated database backends to run meihao's fixtures on: sqlite, postgresql "
+        "(default: MEIHAO_TEST_DATABASES, else both when PostgreSQL answers at MEIHAO_TEST_POSTGRES_URL "
+        "or 127.0.0.1:5432; with CI=true PostgreSQL must answer)",
+    )
+
+
+_BACKENDS_KEY = pytest.StashKey[list[str]]()
+_PREFIX_KEY = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "meihao_db(*backends): run this test only on the named database backends (sqlite, postgresql)"
+    )
+    config.stash[_BACKENDS_KEY] = choose_backends(config.getoption("--meihao-db", default=None), dict(os.environ))
+    config.stash[_PREFIX_KEY] = run_prefix()
+
+
+def choose_backends(option: str | None, environ: dict[str, str]) -> list[str]:
+    """The backends of this run, from ``--meihao-db``, else MEIHAO_TEST_DATABASES, else what answers.
+
+    Raises ``pytest.UsageError`` for an unknown name, for PostgreSQL asked for but not
+    answering, and when ``CI=true`` and PostgreSQL does not answer.
+    """
+    raw = option or environ.get("MEIHAO_TEST_DATABASES", "")
+    url = postgres_admin_url(environ)
+    if raw.strip():
+        chosen = [part.strip().lower() for part in raw.split(",") if part.strip()]
+        chosen = ["postgresql" if name == "postgres" else name for name in chosen]
+        unknown = [name for name in chosen if name not in BACKENDS]
+        if unknown:
+            raise pytest.UsageError(f"--meihao-db / MEIHAO_TEST_DATABASES: unknown backend {unknown[0]!r}; choose from sqlite, postgresql")
+        if "postgresql" in chosen:
+            problem = asyncio.run(postgres_answers(url))
+            if problem:
+                raise pytest.UsageError(f"PostgreSQL was asked for but does not answer at {_safe(url)}: {problem}")
+        return list(dict.fromkeys(chosen))
+    problem = asyncio.run(postgres_answers(url))
+    if problem is None:
+        return ["sqlite", "postgresql"]
+    if environ.get("CI", "").lower() in ("1", "true", "yes"):
+        raise pytest.UsageError(
+            f"CI=true: the tests must run on PostgreSQL too, but it does not answer at {_safe(url)}: {problem} "
+            "(start it, set MEIHAO_TEST_POSTGRES_URL, or choose --meihao-db=sqlite)"
+        )
+    return ["sqlite"]
+
+
+def _safe(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    backends = config.stash.get(_BACKENDS_KEY, ["sqlite"])
+    where = f" (at {_safe(postgres_admin_url())}, databases {config.stash[_PREFIX_KEY]}_*)" if "postgresql" in backends else ""
+    return f"meihao databases: {', '.join(backends)}{where}"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "meihao_db_backend" not in metafunc.fixturenames:
+        return
+    backends = metafunc.config.stash.get(_BACKENDS_KEY, ["sqlite"])
+    marker = metafunc.definition.get_closest_marker("meihao_db")
+    if marker is not None:
+        backends = [name for name in backends if name in marker.args]
+    metafunc.parametrize("meihao_db_backend", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def meihao_db_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabases]:
+    """The database backend of the running test: makes its throwaway databases."""
+    name = getattr(request, "param", "sqlite")
+    backend: TestDatabases
+    if name == "postgresql":
+        backend = PostgresTestDatabases(postgres_admin_url(), request.config.stash[_PREFIX_KEY])
+    else:
+        backend = SQLiteTestDatabases(tmp_path_factory.mktemp("meihao-sqlite"))
+    yield backend
+    backend.finish()
+
+
+@pytest.fixture(scope="session")
+def _meihao_template(meihao_db_backend: TestDatabases) -> Template:
+    """A database with the kernel and built-in plugins migrated once; tests get copies
+    (``await _meihao_template.acquire()`` or the ``make_meihao`` fixture)."""
+    from meihao.operations.migrate import migrate
+
+    return build_template(meihao_db_backend, None, migrate)  # with the scheduler's tables on PostgreSQL
+
+
+def build_template(
+    backend: TestDatabases,
+    source: Template | None,
+    fill: Callable[[Meihao], Awaitable[Any]],
+    plugins: list[tuple[str, Any]] | None = None,
+) -> Template:
+    """A new template: a copy of ``source`` (or an empty database) that ``fill(mh)`` changes once.
+
+    For session fixtures that build a world many tests start from; ``fill`` runs on a started
+    meihao with ``plugins`` and must leave no connection open but its own.
+    """
+    url = backend.new_database(source)
+    mh = boot_for_tests(settings_for_tests(url), plugins)
+
+    async def run() -> None:
+        await mh.start()
+        try:
+            await fill(mh)
+        finally:
+            await mh.close()
+
+    asyncio.run(run())
+    return backend.seal(url)
+
+
+MakeMeihao = Callable[..., Awaitable[Meihao]]
+
+
+@pytest_asyncio.fixture
+async def make_meihao(tmp_path: Path, _meihao_template: Template) -> AsyncIterator[MakeMeihao]:
+    """Factory: ``await make_meihao(plugins=[(name, plugin)], **settings)`` on a fresh migrated database."""
+    started: list[Meihao] = []
+    acquired: list[str] = []
+
+    async def make(plugins: list[tuple[str, Any]] | None = None, **settings: Any) -> Meihao:
+        url = await _meihao_template.acquire(tmp_path)
+        acquired.append(url)
+        mh = boot_for_tests(settings_for_tests(url, **settings), plugins)
+        await mh.start()
+        started.append(mh)
+        await mh.db.migrate()  # the throwaway plugins' own tables
+        return mh
+
+    yield make
+    for mh in started:
+        await mh.close()
+    for url in acquired:
+        await _meihao_template.release(url)
+
+
+@pytest_asyncio.fixture
+async def meihao(make_meihao: MakeMeihao) -> Meihao:
+    """meihao booted on a fresh temporary database with the built-in plugins only."""
+    return await make_meihao()
+
+
+ANONYMOUS = "anonymous"
+
+
+@asynccontextmanager
+async def make_client(mh: Meihao, staff_id: int | str | None = None) -> AsyncIterator[Any]:
+    """An in-process client for ``mh``'s web app; the app's lifespan runs around it.
+
+    It sends a bearer token of ``staff_id``; by default of a street admin made for the
+    test; ``make_client(mh, ANONYMOUS)`` sends none.
+    """
+    from litestar.testing import AsyncTestClient
+
+    from meihao.access.logins import issue_token
+    from meihao.web.app import create_app
+
+    headers = {}
+    if staff_id != ANONYMOUS:
+        if staff_id is None:
+            staff_id = (await Factories(mh).street_admin())["id"]
+        headers["Authorization"] = f"Bearer {await issue_token(mh, int(staff_id))}"
+    # Several clients may share one process and one database: none registers as a node.
+    async with AsyncTestClient(app=create_app(mh, debug=True, register_node=False)) as client:
+        client.headers.update(headers)
+        yield client
+
+
+@pytest_asyncio.fixture
+async def meihao_client(meihao: Meihao) -> AsyncIterator[Any]:
+    async with make_client(meihao) as client:
+        yield client
+
+
+class Factories:
+    """Creates register records through the kernel's service functions (the same rules as the API)."""
+
+    def __init__(self, mh: Meihao) -> None:
+        self.mh = mh
+        self._serial = itertools.count(1)
+
+    async def staff(
+        self,
+        role: str,
+        *,
+        community: str | None = None,
+        grid_id: int | None = None,
+        department: str | None = None,
+        username: str | None = None,
+        password: str = "correct horse battery",
+        name: str = "李建国",
+    ) -> dict[str, Any]:
+        """A staff account holding one role (more with ``meihao.access.staff.add_assignment``)."""
+        from meihao.access.principals import SYSTEM
+        from meihao.access.staff import AssignmentSpec, create_staff
+
+        spec = AssignmentSpec(role=role, community=community, grid_id=grid_id, department=department)
+        username = username or f"{role}-{next(self._serial)}"
+        return await create_staff(self.mh, SYSTEM, username=username, password=password, name=name, assignments=[spec])
+
+    async def street_admin(self) -> dict[str, Any]:
+        from meihao.access.tables import Staff
+
+        existing = await Staff.select(Staff.id).where(Staff.user.username == "test-street-admin").first()
+        if existing:
+            from meihao.access.staff import staff_out
+
+            return await staff_out(existing["id"])
+        return await self.staff("street_admin", username="test-street-admin", name="街道管理员")
+
+    async def token(self, staff_id: int) -> str:
+        from meihao.access.logins import issue_token
+
+        return await issue_token(self.mh, staff_id)
+
+    def id_card(self, birth_date: date, gender: str = "female", region: str = "370125") -> str:
+        """A valid, unique ID-card number (GB 11643) for the birth date and gender."""
+        serial = next(self._serial) % 500
+        sequence = f"{serial * 2 + (1 if gender == 'male' else 0):03d}"[-3:]
+        body = f"{region}{birth_date:%Y%m%d}{sequence}"
+        # calc_check_digit expects the full 18 characters and ignores the last one
+        return body + ric.calc_check_digit(body + "0")
+
+    async def community(self, slug: str | None = None, **fields: Any) -> dict[str, Any]:
+        from meihao.register.communities import create_community
+        from meihao.register.schemas import CommunityIn
+
+        n = next(self._serial)
+        slug = slug or f"community-{n}"
+        data = CommunityIn(slug=slug, name=fields.pop("name", f"社区{n}"), **fields)
+        return await create_community(self.mh, data)
+
+    async def grid(self, community: str, code: str | None = None, name: str | None = None) -> dict[str, Any]:
+        from meihao.register.communities import create_grid
+        from meihao.register.schemas import GridIn
+
+        n = next(self._serial)
+        return await create_grid(self.mh, community, GridIn(code=code or f"G{n}", name=name or f"第{n}网格"))
+
+    async def building(self, grid_id: int, name: str | None = None) -> dict[str, Any]:
+        from meihao.register.communities import create_building
+        from meihao.register.schemas import BuildingIn
+
+        return await create_building(self.mh, grid_id, BuildingIn(name=name or f"{next(self._serial)}号楼"))
+
+    async def household(self, building_id: int, room: str | None = None, unit: str = "1") -> dict[str, Any]:
+        from meihao.register.communities import create_household
+        from meihao.register.schemas import HouseholdIn
+
+        return await create_household(self.mh, building_id, HouseholdIn(room=room or str(100 + next(self._serial)), unit=unit))
+
+    async def place(self, community: str | None = None) -> dict[str, Any]:
+        """A new grid with a building and a household, in ``community`` (made when missing): ids of each."""
+        from meihao.register.tables import Community
+
+        if community is None:
+            slug = (await self.community())["slug"]
+        else:
+            slug = community
+            if not await Community.exists().where(Community.slug == slug):
+                await self.community(slug)
+        grid = await self.grid(slug)
+        building = await self.building(grid["id"])
+        household = await self.household(building["id"])
+        return {"community": slug, "grid_id": grid["id"], "building_id": building["id"], "household_id": household["id"]}
+
+    async def resident(
+        self,
+        household_id: int | None = None,
+        *,
+        birth_date: date = date(1960, 5, 17),
+        gender: str = "female",
+        name: str = "王秀英",
+        tags: list[str] | None = None,
+        phone: str = "13800138000",
+        id_card: str | None = None,
+    ) -> dict[str, Any]:
+        from meihao.register.residents import create_resident
+        from meihao.register.schemas import ResidentIn
+
+        if household_id is None:
+            household_id = (await self.place())["household_id"]
+        data = ResidentIn(
+            household_id=household_id,
+            name=name,
+            gender=gender,  # type: ignore[arg-type]
+            birth_date=birth_date,
+            id_card=id_card or self.id_card(birth_date, gender),
+            phone=phone,
+            tags=tags or [],
+        )
+        return await create_resident(self.mh, data)
+
+
+@pytest.fixture
+def factories(meihao: Meihao) -> Factories:
+    return Factories(meihao)
