@@ -89,7 +89,7 @@ async def build(mh, residents: int) -> dict:
 
 
 async def new_due(mh, activity_id: int, offset: int, due_at: datetime, starts_at: datetime) -> dict:
-    from meihao.activities.tables import DueReminder
+    from meihao.reminders.tables import DueReminder
 
     row = DueReminder(activity=activity_id, version=1, occurrence="bench", offset_minutes=offset, starts_at=starts_at, due_at=due_at, status="pending")
     await row.save()
@@ -119,7 +119,7 @@ async def clear_outbox(mh) -> None:
 
 
 async def measure(residents: int, repeat: int) -> dict:
-    from meihao.activities.lifecycle import ActivityIn, create_activity
+    from meihao.reminders.activities import ActivityIn, create_activity
     from meihao.time.clock import FakeClock
     from meihao.hooks.manager import builtin_only
     from meihao.reminders.tables import Reminder
@@ -205,7 +205,7 @@ class BenchChannel:
 
 
 async def measure_latency(count: int = 40) -> list[float]:
-    from meihao.activities.lifecycle import ActivityIn, create_activity
+    from meihao.reminders.activities import ActivityIn, create_activity
     from meihao.hooks.manager import builtin_only
     from meihao.runtime import boot
     from meihao.testing import Factories, settings_for_tests
@@ -319,7 +319,7 @@ async def pg_raw_insert_select(conn, due: dict, activity_id: int, community_id: 
 async def measure_postgresql(residents: int, repeat: int) -> dict:
     import asyncpg
 
-    from meihao.activities.lifecycle import ActivityIn, create_activity
+    from meihao.reminders.activities import ActivityIn, create_activity
     from meihao.time.clock import FakeClock
     from meihao.hooks.manager import builtin_only
     from meihao.reminders.engine import ReminderEngine

@@ -6,16 +6,6 @@ This module is the public API for plugin authors: import from ``meihao`` only.
 from meihao.access.audit import audit
 from meihao.access.principals import Principal
 from meihao.access.staff import staff_works_in
-from meihao.activities.lifecycle import (
-    ActivityIn,
-    ActivityPatch,
-    activity_occurrences,
-    cancel_activity,
-    cancel_occurrence,
-    create_activity,
-    get_activity,
-    update_activity,
-)
 from meihao.db.migration_helpers import add_unique_index
 from meihao.errors import Conflict, Forbidden, InvalidInput, MeihaoError, NotFound, PluginError
 from meihao.hooks.declarations import (
@@ -32,8 +22,18 @@ from meihao.hooks.declarations import (
 )
 from meihao.hooks.specs import hookimpl, hookspec
 from meihao.money import fen_to_yuan, yuan_to_fen
+from meihao.privacy import mask_phone, normalise_phone
 from meihao.register.community_scenarios import scenario_settings
-from meihao.register.privacy import mask_phone, normalise_phone
+from meihao.reminders.activities import (
+    ActivityIn,
+    ActivityPatch,
+    activity_occurrences,
+    cancel_activity,
+    cancel_occurrence,
+    create_activity,
+    get_activity,
+    update_activity,
+)
 from meihao.reminders.notices import NoticeIn, notify
 from meihao.time.clock import FakeClock
 from meihao.version import __version__

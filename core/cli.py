@@ -387,9 +387,9 @@ async def preview(activity: int, sample: int) -> None:
     """Show who ACTIVITY (an id) would remind: counts and a masked sample."""
     from zoneinfo import ZoneInfo
 
-    from meihao.activities.audiences import preview as audience_preview
-    from meihao.activities.lifecycle import audience_of, get_activity
     from meihao.register.communities import get_community
+    from meihao.reminders.activities import audience_of, get_activity
+    from meihao.reminders.audiences import preview as audience_preview
 
     mh = await _started()
     try:

@@ -9,7 +9,7 @@ from typing import Any
 from meihao.config import Settings, load_settings
 from meihao.db.database import Database
 from meihao.hooks.manager import EntryPointFilter, Plugins
-from meihao.register.privacy import PersonalDataCodec
+from meihao.privacy import PersonalDataCodec
 from meihao.time.clock import Clock, SystemClock
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from meihao.activities.lifecycle import ActivityIn, create_activity
 from meihao.register.communities import get_community
-from meihao.reminders.recipients import set_contact
+from meihao.reminders.activities import ActivityIn, create_activity
 from meihao.reminders.engine import set_quiet_hours
+from meihao.reminders.recipients import set_contact
 from meihao.runtime import Meihao
 from meihao.testing import Factories
 from tests.receivers import HttpReceiver

@@ -194,7 +194,6 @@ def test_unusable_database_folder_stops_boot_naming_the_setting(tmp_path):
         boot(settings, entry_point_filter=lambda ep: False)
 
 
-
 def test_a_demo_key_written_by_another_process_meanwhile_is_kept(tmp_path, monkeypatch):
     """Two commands started at once on a new database: the second must use the first one's key, not overwrite it."""
     from meihao import config

@@ -16,13 +16,13 @@ from faker import Faker
 from stdnum.cn import ric
 
 import meihao.demo.bulk as bulk
-from meihao.register.communities import list_communities
 from meihao.demo import build_demo, load_profile
 from meihao.demo.people import DEFAULT_TAG_RATES
 from meihao.errors import Conflict, InvalidInput, MeihaoError
-from meihao.register.privacy import normalise_id_card, normalise_phone
-from meihao.tables import Building, Community, Department, Grid, Household, Resident, ResidentTag
+from meihao.privacy import normalise_id_card, normalise_phone
+from meihao.register.communities import list_communities
 from meihao.register.tables import CommunityScenario
+from meihao.tables import Building, Community, Department, Grid, Household, Resident, ResidentTag
 from meihao.testing import boot_for_tests
 
 AS_OF = date(2026, 1, 1)

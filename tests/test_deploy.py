@@ -159,7 +159,7 @@ def test_the_local_cluster_script_runs_nodes_that_share_one_database(meihao_db_b
         doctor = subprocess.run([env["MEIHAO"], "doctor"], env=cli_env, capture_output=True, text=True, timeout=60)
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
         assert "[ok  ] migrations: all applied" in doctor.stdout
-        assert f"[ok  ] nodes: alive: " in doctor.stdout and f"cluster-scheduler-{scheduler_port} (scheduler)" in doctor.stdout
+        assert "[ok  ] nodes: alive: " in doctor.stdout and f"cluster-scheduler-{scheduler_port} (scheduler)" in doctor.stdout
     finally:
         stopped = run("stop")
     assert stopped.returncode == 0 and "stopped 3 node(s)" in stopped.stdout, stopped.stdout + stopped.stderr

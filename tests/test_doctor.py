@@ -16,8 +16,7 @@ from cryptography.fernet import Fernet
 
 from meihao.operations.doctor import diagnose, healthy, render
 from meihao.scheduling.nodes import NodeRegistration
-from meihao.scheduling.tables import Node
-from meihao.scheduling.tables import JobRun
+from meihao.scheduling.tables import JobRun, Node
 from meihao.testing import Factories, boot_for_tests
 
 MEIHAO = str(Path(sys.executable).with_name("meihao"))

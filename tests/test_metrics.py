@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from meihao.web import metrics
 from meihao.scheduling.tables import JobRun
 from meihao.testing import ANONYMOUS, Factories, make_client
+from meihao.web import metrics
 
 
 def _value(text: str, name: str, **labels: str) -> float:

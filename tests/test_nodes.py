@@ -30,16 +30,16 @@ from piccolo.querystring import QueryString
 
 from meihao import Job, hookimpl
 from meihao.config import load_settings
-from meihao.operations.doctor import diagnose, healthy
 from meihao.errors import ConfigurationError
-from meihao.scheduling.nodes import NodeRegistration, list_nodes
-from meihao.scheduling.tables import JobRun
+from meihao.operations.doctor import diagnose, healthy
 from meihao.runtime import configured_plugins
+from meihao.scheduling.nodes import NodeRegistration, list_nodes
 from meihao.scheduling.scheduler import CLUSTER_SCHEMA, Scheduler, job_overview
-from meihao.scheduling.tables import Node
+from meihao.scheduling.tables import JobRun, Node
 from meihao.testing import boot_for_tests, settings_for_tests
+from tests.commands import MEIHAO, run, run_all
+from tests.commands import environment as _environment
 
-from tests.commands import MEIHAO, environment as _environment, run, run_all
 REPO = Path(__file__).resolve().parents[1]
 HOST = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname())
 KEY = Fernet.generate_key().decode()

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from meihao.register.community_scenarios import enable
 from meihao.errors import Conflict
+from meihao.register.community_scenarios import enable
 from meihao.register.residents import ResidentFilter, list_residents
-from meihao.tables import Community, Resident
 from meihao.register.tables import CommunityScenario
+from meihao.tables import Community, Resident
 from meihao.testing import Factories
 
 
@@ -133,8 +133,8 @@ async def test_the_same_migrations_build_the_same_schema_on_both(_meihao_templat
     """Tables, columns, NOT NULL and unique keys (single and composite) agree between the backends."""
     import asyncio
 
-    from meihao.testing.databases import SQLiteTestDatabases
     from meihao.testing import build_template
+    from meihao.testing.databases import SQLiteTestDatabases
 
     sqlite = await asyncio.to_thread(build_template, SQLiteTestDatabases(tmp_path), None, lambda mh: mh.db.migrate())
     on_sqlite = _sqlite_schema(sqlite.url.removeprefix("sqlite:///"))

@@ -13,8 +13,8 @@ import asyncpg
 import pytest
 
 from meihao.tables import Community
-from meihao.testing.databases import Template, database_name, postgres_admin_url
 from meihao.testing import choose_backends
+from meihao.testing.databases import Template, database_name, postgres_admin_url
 
 
 async def test_each_test_starts_on_a_migrated_empty_database(meihao, meihao_db_backend):

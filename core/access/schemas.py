@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from meihao.register.schemas import Language
+from meihao.hooks.declarations import Language
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):

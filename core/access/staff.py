@@ -85,7 +85,7 @@ async def create_staff(
     phone: str = "",
     preferred_language: str = "zh",
 ) -> dict[str, Any]:
-    from meihao.register.privacy import normalise_phone
+    from meihao.privacy import normalise_phone
 
     if len(password) < mh.settings.password_min_length:
         raise InvalidInput(f"password: must be at least {mh.settings.password_min_length} characters", field="password")

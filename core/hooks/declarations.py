@@ -11,6 +11,9 @@ import msgspec
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 
+#: The languages meihao speaks to people in (a resident's or staff member's preferred language).
+Language = Literal["zh", "en"]
+
 #: The nine scenes of the source (九大场景); a third-party scenario may bring a new scene key.
 SCENES: dict[str, tuple[str, str]] = {
     "service": ("服务", "service"),

@@ -24,7 +24,6 @@ ENTRY_POINT_GROUP = "meihao"
 #: imported, so that the plugin system sits below the capabilities that answer its hooks.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "meihao.access.hookimpls",
-    "meihao.activities.hookimpls",
     "meihao.reminders.hookimpls",
     "meihao.scheduling.hookimpls",
 )

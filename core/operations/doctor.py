@@ -127,7 +127,7 @@ async def _scheduler_checks(mh: Any, now: datetime) -> list[Check]:
         from meihao.scheduling import scheduler
     except ImportError:  # pragma: no cover - a kernel without its scheduler module
         return [Check("scheduler", "skipped", "no scheduler module in this version")]
-    from meihao.activities.tables import DueReminder
+    from meihao.reminders.tables import DueReminder
     from meihao.scheduling.tables import JobRun
 
     checks: list[Check] = [await _node_check(mh, now)]

@@ -18,8 +18,8 @@ from meihao.access.audit import audit
 from meihao.access.principals import SYSTEM, Principal
 from meihao.db.database import icontains
 from meihao.errors import Conflict, InvalidInput, NotFound
+from meihao.privacy import mask_id_card, mask_phone, normalise_id_card, normalise_phone
 from meihao.register.communities import get_community, get_household
-from meihao.register.privacy import mask_id_card, mask_phone, normalise_id_card, normalise_phone
 from meihao.register.schemas import ResidentIn, ResidentPatch
 from meihao.register.tables import Community, Resident, ResidentTag
 

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import msgspec
 
+from meihao.hooks.declarations import Language
+
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,62}$", description="lower-case letters, digits and -")]
 
 #: A row id: a 64-bit integer, so a bigger number is a 400 naming the field, not a database error.
@@ -17,7 +19,6 @@ Tag = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 
 Gender = Literal["male", "female"]
 
-Language = Literal["zh", "en"]
 
 T = TypeVar("T")
 

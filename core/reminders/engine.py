@@ -33,12 +33,11 @@ from zoneinfo import ZoneInfo
 from piccolo.querystring import QueryString
 
 from meihao.access.tables import Staff
-from meihao.activities.audiences import resident_condition, staff_condition
-from meihao.activities.lifecycle import audience_of
-from meihao.activities.tables import Activity, DueReminder
 from meihao.hooks.declarations import Channel, Message, PermanentFailure
 from meihao.register.tables import Resident
-from meihao.reminders.tables import Contact, RecipientToken, Reminder, ReminderOptOut, ReminderSettings, StaffDigest
+from meihao.reminders.activities import audience_of
+from meihao.reminders.audiences import resident_condition, staff_condition
+from meihao.reminders.tables import Activity, Contact, DueReminder, RecipientToken, Reminder, ReminderOptOut, ReminderSettings, StaffDigest
 from meihao.reminders.tokens import token_for_generation
 from meihao.time.recurrence import occurrences
 

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 from piccolo.querystring import QueryString
 
-from meihao.activities.audiences import resident_condition
-from meihao.activities.lifecycle import activity_occurrences, audience_of, list_activities
 from meihao.register.communities import get_community
 from meihao.register.tables import Resident
+from meihao.reminders.activities import activity_occurrences, audience_of, list_activities
+from meihao.reminders.audiences import resident_condition
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao

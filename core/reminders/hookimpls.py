@@ -1,11 +1,11 @@
-"""The kernel's own answers for reminders: the in-app inbox channel, the digest job, the default text, permissions."""
+"""The kernel's own answers for activities and reminders: the inbox channel, the kernel's audiences, the digest job, the default text."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from meihao.hooks.declarations import Channel, Job, Message, Permission
+from meihao.hooks.declarations import Audience, Channel, Job, Message, Permission
 from meihao.hooks.specs import hookimpl
 
 _PLANNERS = ("community_admin", "grid_leader", "grid_worker")
@@ -58,6 +58,24 @@ async def send_many_to_inbox(messages: list[Message]) -> None:
     await transaction.connection.executemany(sql, rows)
 
 
+def _elders(community_id: int, today: Any, meihao: Any) -> Any:
+    """Residents aged ``MEIHAO_ELDER_AGE`` (60) or more on ``today``, the community's date of the fan-out."""
+    from datetime import date
+
+    from meihao.register.residents import shift_years
+    from meihao.register.tables import Resident
+
+    on = today or date.today()
+    age = meihao.settings.elder_age if meihao is not None else 60
+    return Resident.select(Resident.id).where(Resident.community == community_id, Resident.birth_date <= shift_years(on, age))
+
+
+def _everyone(community_id: int) -> Any:
+    from meihao.register.tables import Resident
+
+    return Resident.select(Resident.id).where(Resident.community == community_id)
+
+
 async def send_staff_digests(meihao: Any, now: Any) -> None:
     from meihao.reminders.engine import send_digests
 
@@ -80,6 +98,14 @@ def meihao_channels() -> list[Channel]:
 
 
 @hookimpl
+def meihao_audiences() -> list[Audience]:
+    return [
+        Audience("meihao.everyone", "全体居民", "Every resident", _everyone),
+        Audience("meihao.elders", "老年人", "Older residents (MEIHAO_ELDER_AGE, 60, and over)", _elders),
+    ]
+
+
+@hookimpl
 def meihao_jobs() -> list[Job]:
     return [
         Job(
@@ -95,6 +121,8 @@ def meihao_jobs() -> list[Job]:
 @hookimpl
 def meihao_permissions() -> list[Permission]:
     return [
+        Permission("meihao.activity.read", "See activities, their audiences (masked) and delivery state", (*_PLANNERS, "grid_part_time", "dispatched")),
+        Permission("meihao.activity.write", "Plan, reschedule and cancel activities", _PLANNERS),
         Permission("meihao.reminder.manage", "Record residents' reminder channels, opt-outs and calendar links; quiet hours", _PLANNERS),
     ]
 

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from meihao.activities.lifecycle import ActivityIn, create_activity, get_activity
-from meihao.activities.tables import Activity
 from meihao.errors import InvalidInput
 from meihao.register.communities import get_community
+from meihao.reminders.activities import ActivityIn, create_activity, get_activity
+from meihao.reminders.tables import Activity
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao

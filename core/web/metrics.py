@@ -82,10 +82,9 @@ async def refresh(mh: Any, *, force: bool = False) -> None:
 async def _read_figures(mh: Any) -> None:
     from piccolo.query.functions.aggregate import Count, Max
 
-    from meihao.activities.tables import DueReminder
     from meihao.config import ROLES
     from meihao.register.tables import Community, CommunityScenario, Resident
-    from meihao.reminders.tables import Reminder
+    from meihao.reminders.tables import DueReminder, Reminder
     from meihao.scheduling.nodes import list_nodes
     from meihao.scheduling.tables import JobRun
 

@@ -18,13 +18,13 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from meihao.access.audit import audit
 from meihao.access.principals import Principal
-from meihao.activities import lifecycle as activity_service
-from meihao.activities.audiences import preview, principal_scope
-from meihao.activities.lifecycle import ActivityIn, ActivityPatch, audience_of
 from meihao.errors import NotFound
 from meihao.register.communities import get_community
 from meihao.register.residents import get_resident
+from meihao.reminders import activities as activity_service
 from meihao.reminders import recipients
+from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
+from meihao.reminders.audiences import preview, principal_scope
 from meihao.reminders.engine import set_quiet_hours
 from meihao.reminders.feeds import community_feed, resident_feed
 from meihao.reminders.tables import Reminder

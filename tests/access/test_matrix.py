@@ -15,15 +15,15 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from meihao.web.auth import PUBLIC
 from meihao.access.roles import role_permissions
-from meihao.register.community_scenarios import enable
-from meihao.tables import Building, Household, Resident
 from meihao.db.database import Database
+from meihao.register.community_scenarios import enable
 from meihao.runtime import Meihao
-from meihao.testing.databases import Template
+from meihao.tables import Building, Household, Resident
 from meihao.testing import Factories, boot_for_tests, build_template, settings_for_tests
+from meihao.testing.databases import Template
 from meihao.web.app import create_app
+from meihao.web.auth import PUBLIC
 from tests.sample_plugins import lantern
 from tests.scenarios.culture import matrix as culture_matrix
 from tests.scenarios.elder_care import matrix as elder_care_matrix

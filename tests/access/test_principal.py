@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from meihao.access.logins import principal_from_token
 from meihao.access.principals import SYSTEM, principal_for
 from meihao.access.staff import AssignmentSpec, add_assignment
-from meihao.access.logins import principal_from_token
 from meihao.tables import Department, Staff, StaffAssignment
 from meihao.testing import ANONYMOUS, Factories, make_client
 

@@ -125,6 +125,6 @@ async def test_no_table_holds_an_id_card_number_in_plain_text(meihao):
     ],
 )
 def test_phone_masks_keep_the_first_three_and_last_four_digits_of_the_national_number(stored, shown):
-    from meihao.register.privacy import mask_phone
+    from meihao.privacy import mask_phone
 
     assert mask_phone(stored) == shown

@@ -25,9 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from meihao.activities.tables import DueReminder
-from meihao.reminders.tables import InboxMessage, Reminder
 from meihao.reminders.engine import DeliveryPolicy, delivery_id
+from meihao.reminders.tables import DueReminder, InboxMessage, Reminder
 from meihao.runtime import Meihao
 from meihao.testing import _TEST_DATA_KEY, boot_for_tests, settings_for_tests
 from tests.cluster.pg_instance import PostgresInstance

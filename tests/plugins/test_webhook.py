@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from meihao.activities.lifecycle import ActivityIn, create_activity
+from meihao.reminders.activities import ActivityIn, create_activity
 from meihao.reminders.recipients import set_contact
 from meihao.reminders.tables import Reminder
 from tests.receivers import HttpReceiver

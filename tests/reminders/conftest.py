@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest_asyncio
 
-from meihao.time.clock import FakeClock
 from meihao.reminders.engine import DeliveryPolicy, ReminderEngine
 from meihao.runtime import Meihao
 from meihao.testing import Factories
+from meihao.time.clock import FakeClock
 
 #: Monday 2 March 2026, 08:00 in Shanghai.
 START = datetime(2026, 3, 2, 0, 0, tzinfo=timezone.utc)

@@ -13,9 +13,8 @@ import sys
 from datetime import timedelta
 
 from meihao.hooks.manager import builtin_only
-from meihao.activities.tables import DueReminder
-from meihao.reminders.tables import Reminder
 from meihao.reminders.engine import DeliveryPolicy, ReminderEngine
+from meihao.reminders.tables import DueReminder, Reminder
 from meihao.runtime import boot
 
 

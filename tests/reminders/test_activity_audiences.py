@@ -6,9 +6,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from meihao import Audience, hookimpl
-from meihao.activities.lifecycle import ActivityIn, create_activity
-from meihao.activities.audiences import named_select
 from meihao.config import load_settings
+from meihao.reminders.activities import ActivityIn, create_activity
+from meihao.reminders.audiences import named_select
 from meihao.reminders.tables import Reminder
 from meihao.tables import Resident
 

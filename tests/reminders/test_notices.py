@@ -52,7 +52,7 @@ async def test_a_notice_must_name_someone(street):
 
 
 async def test_notices_are_not_community_events(street):
-    from meihao.activities.lifecycle import list_activities
+    from meihao.reminders.activities import list_activities
 
     staff = await street.factories.staff("grid_worker", grid_id=street.grid_a)
     await notify(street.mh, "hepan", notice(staff=[staff["id"]]))

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from meihao import Audience, hookimpl
-from meihao.activities.lifecycle import (
+from meihao.errors import InvalidInput
+from meihao.reminders.activities import (
     ActivityIn,
     ActivityPatch,
     cancel_activity,
@@ -16,12 +17,10 @@ from meihao.activities.lifecycle import (
     create_activity,
     update_activity,
 )
-from meihao.activities.audiences import parse_audience, preview
-from meihao.errors import InvalidInput
-from meihao.reminders.recipients import inbox, mark_read, opt_out
-from meihao.activities.tables import DueReminder
-from meihao.reminders.tables import InboxMessage, Reminder
+from meihao.reminders.audiences import parse_audience, preview
 from meihao.reminders.engine import set_quiet_hours
+from meihao.reminders.recipients import inbox, mark_read, opt_out
+from meihao.reminders.tables import DueReminder, InboxMessage, Reminder
 from tests.reminders.conftest import START
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -229,7 +228,6 @@ async def test_invalid_activities_are_refused_naming_the_field(street, fields, f
     assert caught.value.field == field
 
 
-
 class Pigeons:
     """A throwaway channel plugin and a renderer that speaks for one scene only."""
 
@@ -275,7 +273,7 @@ async def test_a_plugin_channel_and_renderer(make_meihao):
 
 
 async def test_the_periodic_plan_extends_an_activity_only_when_half_its_lookahead_is_used(street):
-    from meihao.activities.tables import Activity, DueReminder
+    from meihao.reminders.tables import Activity, DueReminder
 
     created = await create_activity(street.mh, "hepan", market(rrule="FREQ=WEEKLY;BYDAY=SA", reminder_offsets=[1440]))  # every Saturday
     planned = (await Activity.select(Activity.planned_until).where(Activity.id == created["id"]).first())["planned_until"]
@@ -325,8 +323,8 @@ async def test_a_node_too_slow_for_its_lease_does_not_send_what_another_node_too
 
 
 async def test_staff_digest_collects_reminders_into_one_daily_message(street):
-    from meihao.reminders.recipients import clear_digest, set_digest
     from meihao.reminders.engine import send_digests
+    from meihao.reminders.recipients import clear_digest, set_digest
 
     staff = await street.factories.staff("grid_worker", community="hepan", grid_id=street.grid_a)
     await set_digest(street.mh, staff["id"], hour=7)

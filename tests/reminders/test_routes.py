@@ -9,10 +9,10 @@ from click.testing import CliRunner
 from icalendar import Calendar
 
 from meihao.cli import cli
-from meihao.time.clock import SystemClock
-from meihao.reminders.tokens import make_token, revoke
 from meihao.reminders.tables import InboxMessage, ReminderOptOut
+from meihao.reminders.tokens import make_token, revoke
 from meihao.testing import ANONYMOUS, make_client
+from meihao.time.clock import SystemClock
 from tests.reminders.conftest import build_street
 from tests.reminders.test_reminders import at
 
@@ -160,8 +160,7 @@ async def test_embedded_mode_runs_the_scheduler_and_delivers(make_meihao):
     street = await build_street(mh)
     mh.clock = SystemClock()
     soon = datetime.now(timezone.utc) + timedelta(hours=3)
-    from meihao.activities.lifecycle import ActivityIn, create_activity
-
+    from meihao.reminders.activities import ActivityIn, create_activity
     from meihao.reminders.engine import set_quiet_hours
 
     await set_quiet_hours(street.community["id"], "00:00", "00:00")  # real time: whatever the hour

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from meihao import Job, Scenario, hookimpl
-from meihao.time.clock import FakeClock
 from meihao.register.community_scenarios import disable, enable
-from meihao.scheduling.tables import JobRun
 from meihao.scheduling.scheduler import Scheduler, job_overview, planned_schedules
+from meihao.scheduling.tables import JobRun
 from meihao.testing import Factories
+from meihao.time.clock import FakeClock
 
 CALLS: list[tuple[str, str | None]] = []
 

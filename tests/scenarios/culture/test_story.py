@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from meihao.access.tables import AuditLog
 from meihao.reminders.tables import InboxMessage, Reminder
 from meihao.scenarios.culture.jobs import ask_attendance
-from meihao.access.tables import AuditLog
 
 P = "/api/communities/chengguan/culture"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from meihao import ActivityIn, create_activity
-from meihao.activities.lifecycle import get_activity, list_activities
+from meihao.reminders.activities import get_activity, list_activities
 from meihao.reminders.recipients import inbox
 from meihao.tables import Resident
 

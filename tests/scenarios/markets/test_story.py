@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from meihao.access.tables import AuditLog
 from meihao.reminders.tables import InboxMessage, Reminder
 from meihao.scenarios.markets.jobs import close_applications, open_days
-from meihao.access.tables import AuditLog
 
 P = "/api/communities/huayang/markets"
 

@@ -25,7 +25,7 @@ from piccolo.querystring import QueryString
 
 from meihao.errors import InvalidInput, split_validation_error
 from meihao.hooks.declarations import Audience
-from meihao.register.privacy import mask_id_card, mask_phone
+from meihao.privacy import mask_id_card, mask_phone
 from meihao.register.residents import shift_years
 
 if TYPE_CHECKING:

@@ -13,13 +13,12 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from meihao.activities.audiences import AudienceSpec, parse_audience
-from meihao.activities.tables import Activity, DueReminder
 from meihao.errors import InvalidInput, NotFound
 from meihao.hooks.declarations import SCENES
 from meihao.register.communities import get_community
 from meihao.register.tables import Community
-from meihao.reminders.tables import Reminder
+from meihao.reminders.audiences import AudienceSpec, parse_audience
+from meihao.reminders.tables import Activity, DueReminder, Reminder
 from meihao.time.recurrence import occurrences, validate_rule
 
 if TYPE_CHECKING:
