@@ -13,10 +13,10 @@ from typing import Any
 from meihao import Audience, Metric, Permission, Scenario, hookimpl
 from meihao.tables import Resident
 
-from . import services
 from .jobs import JOBS
 from .routes import HANDLERS
 from .schemas import CARE_LEVELS, ElderCareSettings
+from .services import common, metrics, occasions, register
 from .tables import Elder
 
 _READERS = ("community_admin", "grid_leader", "grid_worker", "grid_part_time")
@@ -63,7 +63,7 @@ def meihao_jobs() -> list[Any]:
 
 
 def _elders(community_id: int) -> Any:
-    return Elder.select(Elder.resident).where(Elder.resident.is_in(services.residents_of(community_id)), Elder.active.eq(True))
+    return Elder.select(Elder.resident).where(Elder.resident.is_in(common.residents_of(community_id)), Elder.active.eq(True))
 
 
 def _living_alone(community_id: int) -> Any:
@@ -73,7 +73,7 @@ def _living_alone(community_id: int) -> Any:
 def _over_80(community_id: int, occurrence: str | None = None) -> Any:
     # 80 on the day of the occurrence being reminded of (its key is its start, UTC); a preview counts today.
     day = datetime.fromisoformat(occurrence.replace("Z", "+00:00")).date() if occurrence else date.today()
-    born_by = services.years_before(day, 80)
+    born_by = common.years_before(day, 80)
     return _elders(community_id).where(
         Elder.resident.is_in(Resident.select(Resident.id).where(Resident.community == community_id, Resident.birth_date <= born_by))
     )
@@ -92,14 +92,14 @@ def meihao_audiences() -> list[Audience]:
 async def meihao_community_enabled(community: dict[str, Any], scenario: str, settings: ElderCareSettings, meihao: Any) -> None:
     if scenario != "elder_care":
         return
-    await services.ensure_double_ninth(meihao, community, settings)
-    await services.refresh_plans(meihao, community, settings)
+    await occasions.ensure_double_ninth(meihao, community, settings)
+    await register.refresh_plans(meihao, community, settings)
 
 
 @hookimpl
 async def meihao_community_disabled(community: dict[str, Any], scenario: str, meihao: Any) -> None:
     if scenario == "elder_care":
-        await services.tear_down(meihao, community)
+        await occasions.tear_down(meihao, community)
 
 
 @hookimpl
@@ -111,7 +111,7 @@ async def meihao_demo_data(community: dict[str, Any], settings: ElderCareSetting
 
 @hookimpl
 async def meihao_metrics(community: dict[str, Any], meihao: Any) -> list[Metric]:
-    figures = await services.metrics(meihao, community)
+    figures = await metrics.metrics(meihao, community)
     result = [Metric("elders", "在册老人", "Elders on the register", figures["elders"])]
     for level, (zh, en) in CARE_LEVELS.items():
         result.append(Metric(f"elders_{level}", f"{zh}对象", f"Elders, {en} care level", figures[f"elders_{level}"]))

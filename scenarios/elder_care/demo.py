@@ -12,8 +12,9 @@ import msgspec
 from meihao import Principal
 from meihao.tables import Resident, ResidentTag
 
-from . import services
 from .schemas import ElderCareSettings, Finding, Findings, NursingHomeVisitIn, RosterIn
+from .services import alerts, common, nursing_home, register
+from .services import visits as visit_service  # not `visits`: fill() has a list of that name
 from .tables import Elder, Visit
 
 GIVEN = ["建国", "秀兰", "志强", "丽娟", "海燕", "国庆", "红梅", "立新", "静", "伟"]
@@ -31,15 +32,15 @@ BATCH = 500
 
 async def fill(mh: Any, community: dict[str, Any], settings: ElderCareSettings, seed: int) -> None:
     rng = random.Random(seed * 7919 + community["id"])
-    today = services.local_today(mh, community)
+    today = common.local_today(mh, community)
     elders = await Resident.select(Resident.id, Resident.name, Resident.birth_date, Resident.grid).where(
-        Resident.community == community["id"], Resident.birth_date <= services.years_before(today, settings.elder_age)
+        Resident.community == community["id"], Resident.birth_date <= common.years_before(today, settings.elder_age)
     ).order_by(Resident.id)
     if not elders:
         return
     tags: dict[int, set[str]] = {}
     for row in await ResidentTag.select(ResidentTag.resident, ResidentTag.tag).where(
-        ResidentTag.resident.is_in(services.residents_of(community["id"])), ResidentTag.tag.is_in(["living_alone", "disabled", "volunteer"])
+        ResidentTag.resident.is_in(common.residents_of(community["id"])), ResidentTag.tag.is_in(["living_alone", "disabled", "volunteer"])
     ):
         tags.setdefault(row["resident"], set()).add(row["tag"])
     volunteers_by_grid: dict[int, list[int]] = {}
@@ -54,10 +55,10 @@ async def fill(mh: Any, community: dict[str, Any], settings: ElderCareSettings, 
     last_visits: dict[int, tuple[Any, int | None]] = {}
     for person in elders:
         own = tags.get(person["id"], set())
-        age = services.age_on(person["birth_date"], today)
+        age = common.age_on(person["birth_date"], today)
         living_alone = "living_alone" in own
         disability = rng.choice(["partial", "full"]) if "disabled" in own else "none"
-        care_level = services.suggest_care_level(age, living_alone, disability, settings)
+        care_level = register.suggest_care_level(age, living_alone, disability, settings)
         interval = settings.interval_for(care_level)
         draw = rng.random()
         # Most are visited on time; some slip once, a few twice (the demo's reminders and escalations).
@@ -99,7 +100,7 @@ async def fill(mh: Any, community: dict[str, Any], settings: ElderCareSettings, 
 
     ids = {
         r["resident"]: r["id"]
-        for r in await Elder.select(Elder.id, Elder.resident).where(Elder.resident.is_in(services.residents_of(community["id"])))
+        for r in await Elder.select(Elder.id, Elder.resident).where(Elder.resident.is_in(common.residents_of(community["id"])))
     }
     tz = community["timezone"]
     visits: list[Visit] = []
@@ -114,7 +115,7 @@ async def fill(mh: Any, community: dict[str, Any], settings: ElderCareSettings, 
                 elder=ids[resident_id],
                 visitor_staff=None,
                 visitor_resident=visitor,
-                visited_at=services._aware(when, tz, now),
+                visited_at=visit_service._aware(when, tz, now),
                 method=rng.choices(["home", "phone", "video"], weights=[60, 35, 5])[0],
                 findings=msgspec.json.encode(findings).decode(),
                 concerns=len(concerns),
@@ -132,7 +133,7 @@ async def fill(mh: Any, community: dict[str, Any], settings: ElderCareSettings, 
     if all_volunteers:
         saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
         chosen = rng.sample(all_volunteers, min(6, len(all_volunteers)))
-        await services.create_nursing_home_visit(
+        await nursing_home.create_nursing_home_visit(
             mh,
             Principal.system("meihao demo"),
             community,
@@ -144,4 +145,4 @@ async def fill(mh: Any, community: dict[str, Any], settings: ElderCareSettings, 
             ),
         )
     # The first daily check now, so the demo shows overdue reminders (and escalations) straight away.
-    await services.check_visits(mh, community)
+    await alerts.check_visits(mh, community)

@@ -8,21 +8,21 @@ from typing import Any
 
 from meihao import Job
 
-from . import services
+from .services import alerts, occasions
 
 log = logging.getLogger("meihao.scenarios.elder_care")
 
 
-async def check_visits(meihao: Any, community: dict[str, Any]) -> services.CheckResult:
+async def check_visits(meihao: Any, community: dict[str, Any]) -> alerts.CheckResult:
     """Remind visitors of elders not visited or contacted within their plan's interval; escalate repeated misses."""
-    result = await services.check_visits(meihao, community)
+    result = await alerts.check_visits(meihao, community)
     log.info("%s: %d overdue, %d reminded, %d escalated", community["slug"], result.overdue, result.reminded, result.escalated)
     return result
 
 
 async def birthday_greetings(meihao: Any, community: dict[str, Any]) -> int:
     """Greet registered elders on their birthday, and tell their visitor."""
-    return await services.birthday_greetings(meihao, community)
+    return await occasions.birthday_greetings(meihao, community)
 
 
 JOBS = [

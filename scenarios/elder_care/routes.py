@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from meihao import Principal, requires
 
-from . import services
+from .services import alerts, nursing_home, register, visits
 from .schemas import (
     AlertOut,
     CandidateOut,
@@ -55,7 +55,7 @@ class ElderController(Controller):
         page_size: FromQuery[int | None] = None,
     ) -> ElderPage:
         """Elders in the caller's scope; ``status`` is ``overdue``, ``due_today`` or ``ok`` (most urgent first)."""
-        return await services.list_elders(
+        return await register.list_elders(
             meihao, principal, community, care_level=care_level, living_alone=living_alone, status=status,
             grid_id=grid_id, active=active, page=page, page_size=page_size,
         )
@@ -65,34 +65,34 @@ class ElderController(Controller):
         self, community: Community, principal: Caller, meihao: Instance, page: FromQuery[int] = 1, page_size: FromQuery[int | None] = None
     ) -> list[CandidateOut]:
         """Residents old enough for the register (setting ``elder_age``) who are not on it yet."""
-        return await services.candidates(meihao, principal, community, page=page, page_size=page_size)
+        return await register.candidates(meihao, principal, community, page=page, page_size=page_size)
 
     @post("/", guards=[requires(WRITE)])
     async def register(self, community: Community, principal: Caller, meihao: Instance, data: JSONBody[ElderIn]) -> ElderOut:
         """Put a resident on the register; the visit plan starts with it."""
-        return await services.register_elder(meihao, principal, community, data)
+        return await register.register_elder(meihao, principal, community, data)
 
     @get("/{elder_id:int}", guards=[requires(READ)])
     async def get_elder(self, community: Community, principal: Caller, meihao: Instance, elder_id: FromPath[int]) -> ElderOut:
-        return await services.get_elder(meihao, principal, community, elder_id)
+        return await register.get_elder(meihao, principal, community, elder_id)
 
     @patch("/{elder_id:int}", guards=[requires(WRITE)])
     async def update_elder(
         self, community: Community, principal: Caller, meihao: Instance, elder_id: FromPath[int], data: JSONBody[ElderPatch]
     ) -> ElderOut:
         """Change care level, visitor, interval, contact; ``active: false`` with a reason takes the elder off the register."""
-        return await services.update_elder(meihao, principal, community, elder_id, data)
+        return await register.update_elder(meihao, principal, community, elder_id, data)
 
     @get("/{elder_id:int}/visits", guards=[requires(READ)])
     async def list_visits(self, community: Community, principal: Caller, meihao: Instance, elder_id: FromPath[int]) -> list[VisitOut]:
-        return await services.list_visits(meihao, principal, community, elder_id)
+        return await visits.list_visits(meihao, principal, community, elder_id)
 
     @post("/{elder_id:int}/visits", guards=[requires(RECORD)])
     async def record_visit(
         self, community: Community, principal: Caller, meihao: Instance, elder_id: FromPath[int], data: JSONBody[VisitIn]
     ) -> VisitOut:
         """Record a visit or contact (home, phone, video) with the checklist's findings."""
-        return await services.record_visit(meihao, principal, community, elder_id, data)
+        return await visits.record_visit(meihao, principal, community, elder_id, data)
 
 
 class AlertController(Controller):
@@ -101,7 +101,7 @@ class AlertController(Controller):
     @get("/", guards=[requires(READ)])
     async def list_alerts(self, community: Community, principal: Caller, meihao: Instance, open: FromQuery[bool] = True) -> list[AlertOut]:
         """Overdue reminders and escalations sent by the daily check, for elders in scope (open ones by default)."""
-        return await services.list_alerts(meihao, principal, community, open_only=open)
+        return await alerts.list_alerts(meihao, principal, community, open_only=open)
 
 
 class NursingHomeVisitController(Controller):
@@ -111,31 +111,31 @@ class NursingHomeVisitController(Controller):
 
     @get("/", guards=[requires(READ)])
     async def list_visits(self, community: Community, principal: Caller, include_cancelled: FromQuery[bool] = False) -> list[NursingHomeVisitOut]:
-        return await services.list_nursing_home_visits(principal, community, include_cancelled=include_cancelled)
+        return await nursing_home.list_nursing_home_visits(principal, community, include_cancelled=include_cancelled)
 
     @post("/", guards=[requires(ACTIVITIES)])
     async def create_visit(self, community: Community, principal: Caller, meihao: Instance, data: JSONBody[NursingHomeVisitIn]) -> NursingHomeVisitOut:
-        return await services.create_nursing_home_visit(meihao, principal, community, data)
+        return await nursing_home.create_nursing_home_visit(meihao, principal, community, data)
 
     @get("/{visit_id:int}", guards=[requires(READ)])
     async def get_visit(self, community: Community, principal: Caller, visit_id: FromPath[int]) -> NursingHomeVisitOut:
-        return await services.get_nursing_home_visit(principal, community, visit_id)
+        return await nursing_home.get_nursing_home_visit(principal, community, visit_id)
 
     @post("/{visit_id:int}/roster", guards=[requires(ACTIVITIES)])
     async def add_volunteer(
         self, community: Community, principal: Caller, meihao: Instance, visit_id: FromPath[int], data: JSONBody[RosterIn]
     ) -> NursingHomeVisitOut:
-        return await services.add_volunteer(meihao, principal, community, visit_id, data)
+        return await nursing_home.add_volunteer(meihao, principal, community, visit_id, data)
 
     @delete("/{visit_id:int}/roster/{resident_id:int}", guards=[requires(ACTIVITIES)], status_code=200)
     async def remove_volunteer(
         self, community: Community, principal: Caller, meihao: Instance, visit_id: FromPath[int], resident_id: FromPath[int]
     ) -> NursingHomeVisitOut:
-        return await services.remove_volunteer(meihao, principal, community, visit_id, resident_id)
+        return await nursing_home.remove_volunteer(meihao, principal, community, visit_id, resident_id)
 
     @post("/{visit_id:int}/cancel", guards=[requires(ACTIVITIES)])
     async def cancel_visit(self, community: Community, principal: Caller, meihao: Instance, visit_id: FromPath[int]) -> NursingHomeVisitOut:
-        return await services.cancel_nursing_home_visit(meihao, principal, community, visit_id)
+        return await nursing_home.cancel_nursing_home_visit(meihao, principal, community, visit_id)
 
 
 HANDLERS = [ElderController, AlertController, NursingHomeVisitController]

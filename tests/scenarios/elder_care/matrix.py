@@ -12,8 +12,8 @@ from datetime import date, datetime
 from typing import Any
 
 from meihao import Principal
-from meihao.scenarios.elder_care import services
 from meihao.scenarios.elder_care.schemas import ElderIn, NursingHomeVisitIn, RosterIn, VisitIn
+from meihao.scenarios.elder_care.services import nursing_home, register, visits
 from meihao.scenarios.elder_care.tables import Elder, NursingHomeVisit, RosterEntry, Visit
 
 EC = "/api/communities/{slug}/elder_care"
@@ -37,12 +37,12 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
         mine = [p for p in places if world.slugs[p] == slug]
         for place in mine:
             ids = world.places[place]
-            elder = await services.register_elder(mh, system, community, ElderIn(resident_id=ids["resident_id"]))
+            elder = await register.register_elder(mh, system, community, ElderIn(resident_id=ids["resident_id"]))
             ids["elder_id"] = elder.id
-            await services.record_visit(mh, system, community, elder.id, VisitIn(method="phone"))
+            await visits.record_visit(mh, system, community, elder.id, VisitIn(method="phone"))
             second = await f.resident(ids["household_id"], name=f"{world.names[place]}二", birth_date=date(1950, 1, 1))
             ids["resident2_id"] = second["id"]
-        visit = await services.create_nursing_home_visit(
+        visit = await nursing_home.create_nursing_home_visit(
             mh, system, community,
             NursingHomeVisitIn(starts_at=datetime(2030, 10, 1, 9), ends_at=datetime(2030, 10, 1, 11),
                                volunteers=[RosterIn(resident_id=world.places[p]["resident_id"]) for p in mine]),

@@ -1,0 +1,1 @@
+"""elder_care's services, one module per aggregate: common (shared helpers), register, visits, alerts, occasions, nursing_home, metrics."""

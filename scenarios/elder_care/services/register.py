@@ -1,0 +1,301 @@
+"""The register of elders and their visit plans: registering, reading, changing, candidates, plans after new intervals."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import msgspec
+
+from meihao import Conflict, InvalidInput, Principal, audit, mask_phone, normalise_phone
+from meihao.tables import Resident, ResidentTag
+
+from ..schemas import (
+    CARE_LEVELS,
+    CandidateOut,
+    ElderCareSettings,
+    ElderIn,
+    ElderOut,
+    ElderPage,
+    ElderPatch,
+    EmergencyContact,
+    PlanOut,
+)
+from ..tables import Elder
+from .alerts import _resolve_alerts
+from .common import (
+    _check_visitor,
+    _elder_row,
+    _elder_select,
+    _resident_in_scope,
+    _visitor,
+    age_on,
+    elder_where,
+    local_today,
+    plan_state,
+    residents_of,
+    settings_of,
+    years_before,
+)
+
+
+def suggest_care_level(age: int, living_alone: bool, disability: str, settings: ElderCareSettings) -> str:
+    """高风险 80+ living alone, or disabled and alone; 重点 disabled or 80+; else 一般 (domain-rules §7)."""
+    if living_alone and (age >= settings.high_risk_age or disability == "full"):
+        return "high_risk"
+    if disability != "none" or age >= settings.high_risk_age:
+        return "key"
+    return "general"
+
+
+def present(row: dict[str, Any], settings: ElderCareSettings, today: date) -> ElderOut:
+    state = plan_state(row, settings, today)
+    return ElderOut(
+        id=row["id"],
+        resident_id=row["resident"],
+        name=row["name"],
+        gender=row["gender"],
+        age=age_on(row["birth_date"], today),
+        grid_id=row["grid_id"],
+        care_level=row["care_level"],
+        care_level_title=CARE_LEVELS[row["care_level"]][0],
+        living_alone=row["living_alone"],
+        disability=row["disability"],
+        emergency_contact=EmergencyContact(
+            name=row["emergency_contact_name"],
+            relation=row["emergency_contact_relation"],
+            phone=mask_phone(row["emergency_contact_phone"]),
+        ),
+        visitor=_visitor(row["visitor_staff"], row["visitor_staff_name"], row["visitor_resident"], row["visitor_resident_name"]),
+        plan=PlanOut(
+            interval_days=state.interval_days,
+            follows_care_level=row["interval_days"] is None,
+            starts_on=row["plan_starts_on"],
+            last_contact_on=row["last_contact_on"],
+            next_due_on=state.next_due_on,
+            status=state.status if row["active"] else "ended",
+            missed_intervals=state.missed,
+        ),
+        notes=row["notes"],
+        active=row["active"],
+        ended_reason=row["ended_reason"],
+    )
+
+
+def _check_interval(value: int | None) -> None:
+    if value is not None and not 1 <= value <= 366:
+        raise InvalidInput("interval_days: between 1 and 366 days", field="interval_days")
+
+
+def _contact_values(contact: EmergencyContact) -> dict[Any, Any]:
+    name = contact.name.strip()
+    if len(name) > 64:
+        raise InvalidInput("emergency_contact.name: at most 64 characters", field="emergency_contact.name")
+    if len(contact.relation.strip()) > 32:
+        raise InvalidInput("emergency_contact.relation: at most 32 characters", field="emergency_contact.relation")
+    phone = ""
+    if contact.phone.strip():
+        try:
+            phone = normalise_phone(contact.phone)
+        except InvalidInput as err:
+            raise InvalidInput(f"emergency_contact.{err.message}", field="emergency_contact.phone") from err
+    return {
+        Elder.emergency_contact_name: name,
+        Elder.emergency_contact_relation: contact.relation.strip(),
+        Elder.emergency_contact_phone: phone,
+    }
+
+
+# -- the register --------------------------------------------------------------------------
+
+
+async def register_elder(mh: Any, principal: Principal, community: dict[str, Any], data: ElderIn) -> ElderOut:
+    settings = await settings_of(mh, community)
+    today = local_today(mh, community)
+    resident = await _resident_in_scope(principal, community["id"], data.resident_id, "resident_id")
+    age = age_on(resident["birth_date"], today)
+    if age < settings.elder_age:
+        raise InvalidInput(
+            f"resident_id: {resident['name']} is {age}; the register is for residents of {settings.elder_age} or older (setting elder_age)",
+            field="resident_id",
+        )
+    existing = await Elder.select(Elder.id).where(Elder.resident == data.resident_id).first()
+    if existing is not None:
+        raise Conflict(f"resident_id: already on the register as elder {existing['id']}", field="resident_id")
+    await _check_visitor(principal, community["id"], data.visitor_staff_id, data.visitor_resident_id)
+    _check_interval(data.interval_days)
+    starts = data.plan_starts_on or today
+    if starts > today:
+        raise InvalidInput("plan_starts_on: must not be in the future", field="plan_starts_on")
+    living_alone = data.living_alone
+    if living_alone is None:
+        living_alone = await ResidentTag.exists().where(ResidentTag.resident == data.resident_id, ResidentTag.tag == "living_alone")
+    care_level = data.care_level or suggest_care_level(age, living_alone, data.disability, settings)
+    contact = _contact_values(data.emergency_contact or EmergencyContact())
+    interval = data.interval_days or settings.interval_for(care_level)
+    now = mh.clock.now()
+    elder = Elder(
+        resident=data.resident_id,
+        care_level=care_level,
+        living_alone=living_alone,
+        disability=data.disability,
+        visitor_staff=data.visitor_staff_id,
+        visitor_resident=data.visitor_resident_id,
+        interval_days=data.interval_days,
+        plan_starts_on=starts,
+        last_contact_on=None,
+        next_due_on=starts + timedelta(days=interval),
+        notes=data.notes,
+        active=True,
+        created_at=now,
+        updated_at=now,
+        **{column._meta.name: value for column, value in contact.items()},
+    )
+    async with mh.db.transaction():
+        await elder.save()
+        await audit(
+            principal, "elder_care.elder.register", "elder", elder.id, community_id=community["id"],
+            detail={"resident_id": data.resident_id, "care_level": care_level, "living_alone": living_alone},
+        )
+    return present(await _elder_row(principal, community, elder.id), settings, today)
+
+
+async def get_elder(mh: Any, principal: Principal, community: dict[str, Any], elder_id: int) -> ElderOut:
+    settings = await settings_of(mh, community)
+    return present(await _elder_row(principal, community, elder_id), settings, local_today(mh, community))
+
+
+async def list_elders(
+    mh: Any,
+    principal: Principal,
+    community: dict[str, Any],
+    *,
+    care_level: str | None = None,
+    living_alone: bool | None = None,
+    status: str | None = None,
+    grid_id: int | None = None,
+    active: bool = True,
+    page: int = 1,
+    page_size: int | None = None,
+) -> ElderPage:
+    settings = await settings_of(mh, community)
+    today = local_today(mh, community)
+    size = page_size or mh.settings.default_page_size
+    if not 1 <= size <= mh.settings.max_page_size:
+        raise InvalidInput(f"page_size: between 1 and {mh.settings.max_page_size}", field="page_size")
+    if page < 1:
+        raise InvalidInput("page: from 1", field="page")
+    if care_level is not None and care_level not in CARE_LEVELS:
+        raise InvalidInput(f"care_level: one of {', '.join(CARE_LEVELS)}", field="care_level")
+    where = [*elder_where(principal, community["id"]), Elder.active.eq(active)]
+    if care_level:
+        where.append(Elder.care_level == care_level)
+    if living_alone is not None:
+        where.append(Elder.living_alone.eq(living_alone))
+    if grid_id is not None:
+        where.append(Elder.resident.is_in(Resident.select(Resident.id).where(Resident.grid == grid_id)))
+    if status is not None:
+        # next_due_on is the first due date after the last contact: past it, the elder is overdue.
+        conditions = {"overdue": Elder.next_due_on < today, "due_today": Elder.next_due_on == today, "ok": Elder.next_due_on > today}
+        if status not in conditions:
+            raise InvalidInput("status: one of overdue, due_today, ok", field="status")
+        where.append(conditions[status])
+    total = await Elder.count().where(*where)
+    rows = await _elder_select().where(*where).order_by(Elder.next_due_on).order_by(Elder.id).offset((page - 1) * size).limit(size)
+    return ElderPage(items=[present(r, settings, today) for r in rows], total=total, page=page, page_size=size)
+
+
+async def candidates(mh: Any, principal: Principal, community: dict[str, Any], *, page: int = 1, page_size: int | None = None) -> list[CandidateOut]:
+    """Residents in scope old enough for the register and not on it yet (the register is drawn from them)."""
+    settings = await settings_of(mh, community)
+    today = local_today(mh, community)
+    size = page_size or mh.settings.default_page_size
+    if not 1 <= size <= mh.settings.max_page_size:
+        raise InvalidInput(f"page_size: between 1 and {mh.settings.max_page_size}", field="page_size")
+    if page < 1:
+        raise InvalidInput("page: from 1", field="page")
+    rows = await Resident.select(Resident.id, Resident.name, Resident.gender, Resident.birth_date, Resident.grid).where(
+        Resident.community == community["id"],
+        Resident.id.is_in(principal.resident_ids()),
+        Resident.birth_date <= years_before(today, settings.elder_age),
+        Resident.id.not_in(Elder.select(Elder.resident)),
+    ).order_by(Resident.birth_date).order_by(Resident.id).offset((page - 1) * size).limit(size)
+    alone = {
+        r["resident"]
+        for r in await ResidentTag.select(ResidentTag.resident).where(
+            ResidentTag.tag == "living_alone", ResidentTag.resident.is_in([r["id"] for r in rows] or [0])
+        )
+    }
+    return [
+        CandidateOut(resident_id=r["id"], name=r["name"], gender=r["gender"], age=age_on(r["birth_date"], today), grid_id=r["grid"], living_alone=r["id"] in alone)
+        for r in rows
+    ]
+
+
+async def update_elder(mh: Any, principal: Principal, community: dict[str, Any], elder_id: int, patch: ElderPatch) -> ElderOut:
+    settings = await settings_of(mh, community)
+    today = local_today(mh, community)
+    row = await _elder_row(principal, community, elder_id)
+    values: dict[Any, Any] = {}
+    changed: dict[str, Any] = {}
+    for name in ("care_level", "living_alone", "disability", "notes"):
+        value = getattr(patch, name)
+        if value is not None:
+            values[getattr(Elder, name)] = value
+            changed[name] = value
+    staff_id = row["visitor_staff"] if patch.visitor_staff_id is msgspec.UNSET else patch.visitor_staff_id
+    resident_id = row["visitor_resident"] if patch.visitor_resident_id is msgspec.UNSET else patch.visitor_resident_id
+    if patch.visitor_staff_id is not msgspec.UNSET and patch.visitor_staff_id is not None and patch.visitor_resident_id is msgspec.UNSET:
+        resident_id = None  # naming a staff visitor replaces a volunteer
+    if patch.visitor_resident_id is not msgspec.UNSET and patch.visitor_resident_id is not None and patch.visitor_staff_id is msgspec.UNSET:
+        staff_id = None
+    if (staff_id, resident_id) != (row["visitor_staff"], row["visitor_resident"]):
+        await _check_visitor(
+            principal, community["id"],
+            staff_id if staff_id != row["visitor_staff"] else None,
+            resident_id if resident_id != row["visitor_resident"] else None,
+        )
+        values[Elder.visitor_staff] = staff_id
+        values[Elder.visitor_resident] = resident_id
+        changed["visitor"] = {"staff_id": staff_id, "resident_id": resident_id}
+    if patch.interval_days is not msgspec.UNSET:
+        _check_interval(patch.interval_days)
+        values[Elder.interval_days] = patch.interval_days
+        changed["interval_days"] = patch.interval_days
+    if patch.emergency_contact is not None:
+        values.update(_contact_values(patch.emergency_contact))
+        changed["emergency_contact"] = "changed"
+    if patch.active is not None and patch.active != row["active"]:
+        if not patch.active and patch.ended_reason is None:
+            raise InvalidInput("ended_reason: say why the elder leaves the register (moved, deceased, nursing_home, other)", field="ended_reason")
+        values[Elder.active] = patch.active
+        values[Elder.ended_reason] = "" if patch.active else patch.ended_reason
+        changed["active"] = patch.active
+        if patch.ended_reason:
+            changed["ended_reason"] = patch.ended_reason
+    if not values:
+        return present(row, settings, today)
+    merged = {**row, **{column._meta.name: value for column, value in values.items()}}
+    values[Elder.next_due_on] = plan_state(merged, settings, today).next_due_on
+    values[Elder.updated_at] = mh.clock.now()
+    async with mh.db.transaction():
+        await Elder.update(values).where(Elder.id == elder_id)
+        if Elder.active in values and not values[Elder.active]:
+            await _resolve_alerts(mh, elder_id)
+        await audit(principal, "elder_care.elder.update", "elder", elder_id, community_id=community["id"], detail=changed)
+    return present(await _elder_row(principal, community, elder_id), settings, today)
+
+
+async def refresh_plans(mh: Any, community: dict[str, Any], settings: ElderCareSettings) -> int:
+    """Recompute every elder's next due date after the community changed its intervals."""
+    today = local_today(mh, community)
+    rows = await Elder.select(
+        Elder.id, Elder.care_level, Elder.interval_days, Elder.last_contact_on, Elder.plan_starts_on, Elder.next_due_on
+    ).where(Elder.resident.is_in(residents_of(community["id"])))
+    changed = 0
+    for row in rows:
+        due = plan_state(row, settings, today).next_due_on
+        if due != row["next_due_on"]:
+            await Elder.update({Elder.next_due_on: due}).where(Elder.id == row["id"])
+            changed += 1
+    return changed
