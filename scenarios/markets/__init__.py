@@ -12,10 +12,13 @@ from typing import Any
 
 from meihao import Audience, Metric, Permission, Scenario, hookimpl
 
-from . import services
 from .jobs import JOBS
 from .routes import MarketsController
 from .schemas import MarketsSettings
+from .services.days import next_day_fill
+from .services.proceeds import proceeds_total_fen, this_year
+from .services.reminders import render, stallholders
+from .services.switching import resume, suspend
 
 _COMMUNITY = ("community_admin",)
 _GRID_TEAM = ("community_admin", "grid_leader", "grid_worker", "grid_part_time")
@@ -65,19 +68,19 @@ def meihao_jobs() -> list[Any]:
 
 @hookimpl
 def meihao_audiences() -> list[Audience]:
-    return [Audience("markets.stallholders", "市集摊主", "Stallholders of the market day", services.stallholders)]
+    return [Audience("markets.stallholders", "市集摊主", "Stallholders of the market day", stallholders)]
 
 
 @hookimpl
 async def meihao_community_enabled(community: dict[str, Any], scenario: str, meihao: Any) -> None:
     if scenario == "markets":
-        await services.resume(meihao, community)
+        await resume(meihao, community)
 
 
 @hookimpl
 async def meihao_community_disabled(community: dict[str, Any], scenario: str, meihao: Any) -> None:
     if scenario == "markets":
-        await services.suspend(meihao, community)
+        await suspend(meihao, community)
 
 
 @hookimpl
@@ -85,7 +88,7 @@ def meihao_render_reminder(reminder: dict[str, Any], language: str) -> str | Non
     activity = reminder.get("activity", {})
     if activity.get("scene") != "markets":
         return None
-    return services.render(activity, language)
+    return render(activity, language)
 
 
 @hookimpl
@@ -97,9 +100,9 @@ async def meihao_demo_data(community: dict[str, Any], settings: MarketsSettings,
 
 @hookimpl
 async def meihao_metrics(community: dict[str, Any], meihao: Any) -> list[Metric]:
-    filled, capacity = await services.next_day_fill(meihao, community)
-    year = services.this_year(meihao, community)
-    proceeds = await services.proceeds_total_fen(community["id"], year)
+    filled, capacity = await next_day_fill(meihao, community)
+    year = this_year(meihao, community)
+    proceeds = await proceeds_total_fen(community["id"], year)
     return [
         Metric("stalls_filled", "下次市集已定摊位", "Stalls filled on the next market day", filled),
         Metric("stall_capacity", "下次市集摊位数", "Stalls on the next market day", capacity),

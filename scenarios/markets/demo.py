@@ -17,8 +17,12 @@ from typing import Any
 from meihao import Principal
 from meihao.tables import Resident, ResidentTag
 
-from . import services
 from .schemas import ApplicationIn, MarketIn, MarketsSettings, MerchantIn
+from .services.applications import apply, approve
+from .services.common import local_now
+from .services.days import ensure_days
+from .services.markets import create_market
+from .services.merchants import create_merchant
 from .tables import Application, MarketDay, Proceeds
 
 SYSTEM = Principal.system("meihao demo")
@@ -56,26 +60,26 @@ async def fill(mh: Any, community: dict[str, Any], settings: MarketsSettings, se
     slug = community["slug"]
     merchants = []
     for name, kind, contact in MERCHANTS.get(slug, MERCHANTS["huayang"][:2]):
-        merchants.append(await services.create_merchant(mh, community, MerchantIn(name=name, kind=kind, contact_name=contact), SYSTEM))
+        merchants.append(await create_merchant(mh, community, MerchantIn(name=name, kind=kind, contact_name=contact), SYSTEM))
     volunteers = [r["resident"] for r in await ResidentTag.select(ResidentTag.resident).where(
         ResidentTag.tag == "volunteer", ResidentTag.resident.community == community["id"])]
     others = [r["id"] for r in await Resident.select(Resident.id).where(Resident.community == community["id"]).limit(2000)]
     pool = list(dict.fromkeys(volunteers + others))  # volunteers are among the others too: once each
     if not pool:
         return
-    now_local = services.local_now(mh, community)
+    now_local = local_now(mh, community)
     year_start = date(now_local.year, 1, 1)
     tomorrow = now_local.date() + timedelta(days=1)
     specs = list(MARKETS.get(slug, MARKETS["huayang"]))
     specs.append(("睦邻善市·便民专场", specs[0][1], "FREQ=WEEKLY;COUNT=4", "09:00", "11:00", 12))
     for index, (name, venue, rrule, opens, closes, capacity) in enumerate(specs):
         first = year_start if index == 0 else tomorrow
-        market = await services.create_market(mh, community, MarketIn(
+        market = await create_market(mh, community, MarketIn(
             name=name, venue=venue, rrule=rrule, first_day=first, opens_at=opens, closes_at=closes, capacity=capacity,
             # the special is announced late: applications close the evening before
             applications_close_hours=None if index == 0 else 12,
         ), SYSTEM)
-        await services.ensure_days(mh, community, market["id"])
+        await ensure_days(mh, community, market["id"])
         days = await MarketDay.select().where(MarketDay.market == market["id"]).order_by(MarketDay.starts_at)
         now = mh.clock.now()
         past = [d for d in days if d["starts_at"] <= now]
@@ -119,9 +123,9 @@ async def _next_day(mh: Any, rng: random.Random, community: dict[str, Any], day:
     residents = rng.sample(pool, min(len(pool), capacity + 3))
     applications = []
     for merchant in merchants[:2]:
-        applications.append(await services.apply(mh, community, day["id"], ApplicationIn(merchant_id=merchant["id"], goods=rng.choice(MERCHANT_GOODS)), SYSTEM))
+        applications.append(await apply(mh, community, day["id"], ApplicationIn(merchant_id=merchant["id"], goods=rng.choice(MERCHANT_GOODS)), SYSTEM))
     for resident in residents:
-        applications.append(await services.apply(mh, community, day["id"], ApplicationIn(resident_id=resident, goods=rng.choice(GOODS)), SYSTEM))
+        applications.append(await apply(mh, community, day["id"], ApplicationIn(resident_id=resident, goods=rng.choice(GOODS)), SYSTEM))
     for application in applications[: len(applications) - 2]:  # two left for the organiser to decide
-        await services.approve(mh, community, application["id"], SYSTEM)
+        await approve(mh, community, application["id"], SYSTEM)
 

@@ -7,18 +7,19 @@ from typing import Any
 
 from meihao import Job
 
-from . import services
+from .services.days import close_due_days, ensure_days
+from .services.markets import active_market_ids
 
 
 async def close_applications(meihao: Any, community: dict[str, Any], now: datetime) -> None:
     """Close applications of market days whose deadline has passed (and decide what is still pending)."""
-    await services.close_due_days(meihao, community, now)
+    await close_due_days(meihao, community, now)
 
 
 async def open_days(meihao: Any, community: dict[str, Any]) -> None:
     """Open the market days of the coming weeks (``plan_days_ahead``) of every active market."""
-    for market_id in await services.active_market_ids(community["id"]):
-        await services.ensure_days(meihao, community, market_id)
+    for market_id in await active_market_ids(community["id"]):
+        await ensure_days(meihao, community, market_id)
 
 
 JOBS = [

@@ -12,8 +12,10 @@ from datetime import timedelta
 from typing import Any
 
 from meihao import Principal
-from meihao.scenarios.markets import services
 from meihao.scenarios.markets.schemas import ApplicationIn, MarketIn
+from meihao.scenarios.markets.services.applications import apply
+from meihao.scenarios.markets.services.common import local_now
+from meihao.scenarios.markets.services.markets import create_market
 from meihao.scenarios.markets.tables import Application, Market, MarketDay, Merchant, Proceeds
 
 M = "/api/communities/{slug}/markets"
@@ -32,15 +34,15 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
     for slug in ("alpha", "beta"):
         await enable(mh, slug, "markets", {})
         community = await get_community(slug)
-        today = services.local_now(mh, community).date()
-        market = await services.create_market(mh, community, MarketIn(
+        today = local_now(mh, community).date()
+        market = await create_market(mh, community, MarketIn(
             venue="广场", rrule="FREQ=WEEKLY", first_day=today - timedelta(days=14), holiday_policy="keep"), system)
         days = {d["day"]: d["id"] for d in await MarketDay.select(MarketDay.id, MarketDay.day).where(MarketDay.market == market["id"])}
         past, next_week, in_two_weeks = days[today - timedelta(days=7)], days[today + timedelta(days=7)], days[today + timedelta(days=14)]
         for place in (p for p in places if world.slugs[p] == slug):
             ids = world.places[place]
             ids["mk_market_id"], ids["mk_day_id"], ids["mk_day2_id"] = market["id"], next_week, in_two_weeks
-            application = await services.apply(mh, community, next_week, ApplicationIn(resident_id=ids["resident_id"], goods="旧书"), system)
+            application = await apply(mh, community, next_week, ApplicationIn(resident_id=ids["resident_id"], goods="旧书"), system)
             ids["mk_app_id"] = application["id"]
             stall = Application(community=community["id"], market=market["id"], market_day=past, resident=ids["resident_id"],
                                 contact=ids["resident_id"], grid=ids["grid_id"], goods="绿植", status="approved")

@@ -1,0 +1,1 @@
+"""The work of the markets scenario, one module per aggregate: common (shared helpers), merchants, markets, days (market days, closing applications), applications (stalls, waiting lists, notices), proceeds, reminders (stallholders, reminder texts), switching (scenario off and on)."""

@@ -1,0 +1,37 @@
+"""Market reminders: who is reminded before set-up (the stallholders audience) and the text of each reminder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tables import Application, Market, MarketDay
+
+
+def stallholders(community_id: int, activity_id: int | None = None, occurrence: str | None = None) -> Any:
+    """Residents to remind before set-up: the contacts of approved stalls of the day being fanned out.
+
+    Without an activity (a preview) it is every approved stallholder of the community's coming days.
+    """
+    query = Application.select(Application.contact).where(
+        Application.community == community_id, Application.status == "approved", Application.contact.is_not_null()
+    )
+    if activity_id is not None:
+        query = query.where(Application.market.is_in(Market.select(Market.id).where(Market.stall_activity == activity_id)))
+    if occurrence is not None:
+        query = query.where(Application.market_day.is_in(MarketDay.select(MarketDay.id).where(MarketDay.stall_occurrence == occurrence)))
+    return query
+
+
+def render(activity: dict[str, Any], language: str) -> str | None:
+    """The text of a market reminder: the community's, or the stallholders' before set-up."""
+    source = str(activity.get("source", ""))
+    title, venue, starts = activity.get("title", ""), activity.get("venue", ""), activity.get("starts_at", "")
+    if source.startswith("markets.market:"):
+        if language == "en":
+            return f"Charity market: {title}, {starts} at {venue}. All proceeds go to community charity; neighbours welcome!"
+        return f"【{title}】{starts} 在{venue}开市，义卖所得全部用于社区公益，欢迎街坊邻居来逛！"
+    if source.startswith("markets.stalls:"):
+        if language == "en":
+            return f"Stallholders of {title.split('·')[0]}: set-up starts {starts} at {venue}. Please arrive on time."
+        return f"摊主提醒：{starts} 开始在{venue}布展（{title.split('·')[0]}），请按时到场，带好摊位物品。"
+    return None  # notices and anything else: as the kernel renders them
