@@ -11,10 +11,12 @@ from typing import Any
 
 from meihao import Metric, Permission, Principal, Scenario, hookimpl
 
-from . import services
 from .jobs import JOBS
 from .routes import CultureController
 from .schemas import CultureSettings
+from .services.figures import summary, this_year
+from .services.reminders import render
+from .services.switching import resume, suspend
 
 _GRID_TEAM = ("community_admin", "grid_leader", "grid_worker", "grid_part_time")
 
@@ -59,13 +61,13 @@ def meihao_jobs() -> list[Any]:
 @hookimpl
 async def meihao_community_enabled(community: dict[str, Any], scenario: str, meihao: Any) -> None:
     if scenario == "culture":
-        await services.resume(meihao, community)
+        await resume(meihao, community)
 
 
 @hookimpl
 async def meihao_community_disabled(community: dict[str, Any], scenario: str, meihao: Any) -> None:
     if scenario == "culture":
-        await services.suspend(meihao, community)
+        await suspend(meihao, community)
 
 
 @hookimpl
@@ -73,7 +75,7 @@ def meihao_render_reminder(reminder: dict[str, Any], language: str) -> str | Non
     activity = reminder.get("activity", {})
     if activity.get("scene") != "culture":
         return None
-    return services.render(activity, language)
+    return render(activity, language)
 
 
 @hookimpl
@@ -85,7 +87,7 @@ async def meihao_demo_data(community: dict[str, Any], settings: CultureSettings,
 
 @hookimpl
 async def meihao_metrics(community: dict[str, Any], meihao: Any) -> list[Metric]:
-    figures = await services.summary(meihao, community, services.this_year(meihao, community), Principal.system())
+    figures = await summary(meihao, community, this_year(meihao, community), Principal.system())
     return [
         Metric("shows_delivered", "今年已演出场次", "Shows delivered this year", figures["shows_delivered"]),
         Metric("audience_reached", "今年观众人次", "Audience reached this year", figures["audience_reached"]),

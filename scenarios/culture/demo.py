@@ -16,8 +16,12 @@ from typing import Any
 from meihao import ActivityIn, Principal, create_activity
 from meihao.tables import Grid
 
-from . import services
 from .schemas import CultureSettings, PlanIn, PlayIn, ShowIn, TroupeIn, VenueIn
+from .services.common import LEVELS_ZH, _tz, local_now
+from .services.plans import create_plan
+from .services.shows import create_show
+from .services.troupes import create_troupe
+from .services.venues import create_venue
 from .tables import Show, VenueGrid
 
 SYSTEM = Principal.system("meihao demo")
@@ -49,7 +53,7 @@ async def fill(mh: Any, community: dict[str, Any], settings: CultureSettings, se
     if not grids:
         return
     troupes = [
-        await services.create_troupe(mh, community, TroupeIn(
+        await create_troupe(mh, community, TroupeIn(
             name=name, level=level, contact_name=contact,
             repertoire=[PlayIn(title=title, genre=genre, duration_minutes=minutes) for title, genre, minutes in plays]), SYSTEM)
         for name, level, contact, plays in TROUPES
@@ -58,14 +62,14 @@ async def fill(mh: Any, community: dict[str, Any], settings: CultureSettings, se
     for name, kind, own, served in VENUES:
         if own >= len(grids):
             continue
-        venues.append(await services.create_venue(mh, community, VenueIn(
+        venues.append(await create_venue(mh, community, VenueIn(
             name=name, kind=kind, grid_id=grids[own], serves_grid_ids=[grids[i] for i in served if i < len(grids)]), SYSTEM))
-    now = services.local_now(mh, community)
+    now = local_now(mh, community)
     today = now.date()
-    spring = await services.create_plan(mh, community, PlanIn(
+    spring = await create_plan(mh, community, PlanIn(
         name=f"{today.year}年春季戏曲进乡村", season_start=date(today.year, 3, 1), season_end=date(today.year, 4, 30),
         procurement_lot=f"JY-XQ-{today.year}-01"), SYSTEM)
-    current = await services.create_plan(mh, community, PlanIn(
+    current = await create_plan(mh, community, PlanIn(
         name=f"{today.year}年{today.month}月送戏下乡", season_start=today - timedelta(days=20), season_end=today + timedelta(days=40),
         procurement_lot=f"JY-XQ-{today.year}-{today.month:02d}"), SYSTEM)
 
@@ -91,7 +95,7 @@ async def fill(mh: Any, community: dict[str, Any], settings: CultureSettings, se
     # ahead: tomorrow evening (elders first) and the afternoon after
     for days, at, elders_first, venue in ((1, time(19, 0), True, venues[0]), (2, time(14, 30), False, venues[-1])):
         troupe, play = pick()
-        await services.create_show(mh, community, current["id"], ShowIn(
+        await create_show(mh, community, current["id"], ShowIn(
             venue_id=venue["id"], troupe_id=troupe["id"], play_id=play["id"], starts_at=datetime.combine(today + timedelta(days=days), at),
             elders_first=elders_first), SYSTEM)
 
@@ -99,11 +103,11 @@ async def fill(mh: Any, community: dict[str, Any], settings: CultureSettings, se
 async def _past_show(mh: Any, community: dict[str, Any], settings: CultureSettings, plan: dict[str, Any], venue: dict[str, Any],
                      troupe: dict[str, Any], play: dict[str, Any], when: datetime, rng: random.Random, *, recorded: bool) -> None:
     """A show that has taken place, written straight into the table (the API plans shows ahead only)."""
-    starts = when.replace(tzinfo=services._tz(community))
+    starts = when.replace(tzinfo=_tz(community))
     ends = starts + timedelta(minutes=play["duration_minutes"])
     grids = [g["grid"] for g in await VenueGrid.select(VenueGrid.grid).where(VenueGrid.venue == venue["id"])]
     title = f"戏曲进乡村·{play['genre']}《{play['title']}》"
-    description = f"{troupe['name']}（{services.LEVELS_ZH[troupe['level']]}）演出{play['genre']}《{play['title']}》"
+    description = f"{troupe['name']}（{LEVELS_ZH[troupe['level']]}）演出{play['genre']}《{play['title']}》"
     show = Show(
         community=community["id"], plan=plan["id"], venue=venue["id"], grid=venue["grid_id"], troupe=troupe["id"], play=play["id"],
         day=starts.date(), starts_at=starts, ends_at=ends, status="scheduled", activity=0, subsidy_fen=settings.subsidy_per_show_yuan * 100,

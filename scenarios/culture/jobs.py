@@ -7,12 +7,12 @@ from typing import Any
 
 from meihao import Job
 
-from . import services
+from .services import shows
 
 
 async def ask_attendance(meihao: Any, community: dict[str, Any], now: datetime) -> None:
     """The morning after a show (from the setting attendance_ask_hour), ask its organiser for the attendance count."""
-    await services.ask_for_attendance(meihao, community, now)
+    await shows.ask_for_attendance(meihao, community, now)
 
 
 JOBS = [

@@ -14,8 +14,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from meihao import Principal, requires
 
-from . import services
 from .schemas import PlanIn, PlanOut, PlayIn, ReasonIn, ShowIn, ShowOut, ShowPatch, ShowRecordIn, SummaryOut, TroupeIn, TroupeOut, VenueIn, VenueOut
+from .services import figures, plans, shows, troupes, venues
 
 Community = NamedDependency[dict[str, Any]]
 Caller = NamedDependency[Principal]
@@ -35,54 +35,54 @@ class CultureController(Controller):
     @get("/troupes", guards=[requires(READ)])
     async def list_troupes(self, community: Community) -> list[TroupeOut]:
         """Troupes (剧团) and their repertoire (剧目, 剧种); contact phones masked."""
-        return [TroupeOut(**t) for t in await services.list_troupes(community)]
+        return [TroupeOut(**t) for t in await troupes.list_troupes(community)]
 
     @post("/troupes", guards=[requires(MANAGE)])
     async def create_troupe(self, community: Community, principal: Caller, meihao: Mh, data: JSONBody[TroupeIn]) -> TroupeOut:
-        return TroupeOut(**await services.create_troupe(meihao, community, data, principal))
+        return TroupeOut(**await troupes.create_troupe(meihao, community, data, principal))
 
     @get("/troupes/{troupe_id:int}", guards=[requires(READ)])
     async def get_troupe(self, community: Community, troupe_id: FromPath[int]) -> TroupeOut:
-        return TroupeOut(**await services.get_troupe(community, troupe_id))
+        return TroupeOut(**await troupes.get_troupe(community, troupe_id))
 
     @post("/troupes/{troupe_id:int}/repertoire", guards=[requires(MANAGE)])
     async def add_play(self, community: Community, principal: Caller, meihao: Mh, troupe_id: FromPath[int], data: JSONBody[PlayIn]) -> TroupeOut:
-        return TroupeOut(**await services.add_play(meihao, community, troupe_id, data, principal))
+        return TroupeOut(**await troupes.add_play(meihao, community, troupe_id, data, principal))
 
     # -- venues -----------------------------------------------------------------------
 
     @get("/venues", guards=[requires(READ)])
     async def list_venues(self, community: Community, principal: Caller) -> list[VenueOut]:
         """Venues in the caller's scope, with the grids whose residents they serve."""
-        return [VenueOut(**v) for v in await services.list_venues(community, principal)]
+        return [VenueOut(**v) for v in await venues.list_venues(community, principal)]
 
     @post("/venues", guards=[requires(MANAGE)])
     async def create_venue(self, community: Community, principal: Caller, meihao: Mh, data: JSONBody[VenueIn]) -> VenueOut:
-        return VenueOut(**await services.create_venue(meihao, community, data, principal))
+        return VenueOut(**await venues.create_venue(meihao, community, data, principal))
 
     @get("/venues/{venue_id:int}", guards=[requires(READ)])
     async def get_venue(self, community: Community, principal: Caller, venue_id: FromPath[int]) -> VenueOut:
-        return VenueOut(**await services.get_venue(community, venue_id, principal))
+        return VenueOut(**await venues.get_venue(community, venue_id, principal))
 
     # -- tour plans and shows -------------------------------------------------------------
 
     @get("/plans", guards=[requires(READ)])
     async def list_plans(self, community: Community, principal: Caller) -> list[PlanOut]:
-        return [PlanOut(**p) for p in await services.list_plans(community, principal)]
+        return [PlanOut(**p) for p in await plans.list_plans(community, principal)]
 
     @post("/plans", guards=[requires(MANAGE)])
     async def create_plan(self, community: Community, principal: Caller, meihao: Mh, data: JSONBody[PlanIn]) -> PlanOut:
         """A tour plan (巡演计划): a season of shows, one procurement lot, an organiser asked for attendance."""
-        return PlanOut(**await services.create_plan(meihao, community, data, principal))
+        return PlanOut(**await plans.create_plan(meihao, community, data, principal))
 
     @get("/plans/{plan_id:int}", guards=[requires(READ)])
     async def get_plan(self, community: Community, principal: Caller, plan_id: FromPath[int]) -> PlanOut:
-        return PlanOut(**await services.get_plan(community, plan_id, principal))
+        return PlanOut(**await plans.get_plan(community, plan_id, principal))
 
     @post("/plans/{plan_id:int}/shows", guards=[requires(MANAGE)])
     async def create_show(self, community: Community, principal: Caller, meihao: Mh, plan_id: FromPath[int], data: JSONBody[ShowIn]) -> ShowOut:
         """A show: its audience (the residents of the venue's grids) is reminded the day before and on the day."""
-        return ShowOut(**await services.create_show(meihao, community, plan_id, data, principal))
+        return ShowOut(**await shows.create_show(meihao, community, plan_id, data, principal))
 
     @get("/shows", guards=[requires(READ)])
     async def list_shows(
@@ -95,27 +95,27 @@ class CultureController(Controller):
         status: FromQuery[str | None] = None,
     ) -> list[ShowOut]:
         """Shows at venues in the caller's scope, in time order."""
-        return [ShowOut(**s) for s in await services.list_shows(community, principal, plan_id=plan_id, start=start, end=end, status=status)]
+        return [ShowOut(**s) for s in await shows.list_shows(community, principal, plan_id=plan_id, start=start, end=end, status=status)]
 
     @get("/shows/{show_id:int}", guards=[requires(READ)])
     async def get_show(self, community: Community, principal: Caller, show_id: FromPath[int]) -> ShowOut:
-        return ShowOut(**await services.get_show(community, show_id, principal))
+        return ShowOut(**await shows.get_show(community, show_id, principal))
 
     @patch("/shows/{show_id:int}", guards=[requires(MANAGE)])
     async def reschedule_show(self, community: Community, principal: Caller, meihao: Mh, show_id: FromPath[int], data: JSONBody[ShowPatch]) -> ShowOut:
-        return ShowOut(**await services.reschedule_show(meihao, community, show_id, data, principal))
+        return ShowOut(**await shows.reschedule_show(meihao, community, show_id, data, principal))
 
     @post("/shows/{show_id:int}/cancel", guards=[requires(MANAGE)], status_code=200)
     async def cancel_show(self, community: Community, principal: Caller, meihao: Mh, show_id: FromPath[int], data: JSONBody[ReasonIn]) -> ShowOut:
-        return ShowOut(**await services.cancel_show(meihao, community, show_id, data.reason, principal))
+        return ShowOut(**await shows.cancel_show(meihao, community, show_id, data.reason, principal))
 
     @put("/shows/{show_id:int}/record", guards=[requires(RECORD)])
     async def record_show(self, community: Community, principal: Caller, meihao: Mh, show_id: FromPath[int], data: JSONBody[ShowRecordIn]) -> ShowOut:
         """After the show: attendance, satisfaction and feedback, the committee's confirmation, the subsidy."""
-        return ShowOut(**await services.record_show(meihao, community, show_id, data, principal))
+        return ShowOut(**await shows.record_show(meihao, community, show_id, data, principal))
 
     @get("/summary", guards=[requires(READ)])
     async def summary(self, community: Community, principal: Caller, meihao: Mh, year: FromQuery[int | None] = None) -> SummaryOut:
         """The year's figures (default: this year) within the caller's scope."""
-        year = year or services.this_year(meihao, community)
-        return SummaryOut(**await services.summary(meihao, community, year, principal))
+        year = year or figures.this_year(meihao, community)
+        return SummaryOut(**await figures.summary(meihao, community, year, principal))

@@ -12,8 +12,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from meihao import Principal
-from meihao.scenarios.culture import services
 from meihao.scenarios.culture.schemas import PlanIn, PlayIn, ShowIn, TroupeIn, VenueIn
+from meihao.scenarios.culture.services import common, plans, shows, troupes, venues
 from meihao.scenarios.culture.tables import Play, Show, TourPlan, Troupe, Venue, VenueGrid
 
 C = "/api/communities/{slug}/culture"
@@ -32,19 +32,19 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
     for slug in ("alpha", "beta"):
         await enable(mh, slug, "culture", {})
         community = await get_community(slug)
-        today = services.local_now(mh, community).date()
-        troupe = await services.create_troupe(mh, community, TroupeIn(
+        today = common.local_now(mh, community).date()
+        troupe = await troupes.create_troupe(mh, community, TroupeIn(
             name="济阳区吕剧团", repertoire=[PlayIn(title="李二嫂改嫁", genre="吕剧")]), system)
         play = troupe["repertoire"][0]
-        plan = await services.create_plan(mh, community, PlanIn(
+        plan = await plans.create_plan(mh, community, PlanIn(
             name="送戏下乡", season_start=today - timedelta(days=30), season_end=today + timedelta(days=60)), system)
         for place in (p for p in places if world.slugs[p] == slug):
             ids = world.places[place]
-            venue = await services.create_venue(mh, community, VenueIn(name=f"{place}文体广场", grid_id=ids["grid_id"]), system)
-            show = await services.create_show(mh, community, plan["id"], ShowIn(
+            venue = await venues.create_venue(mh, community, VenueIn(name=f"{place}文体广场", grid_id=ids["grid_id"]), system)
+            show = await shows.create_show(mh, community, plan["id"], ShowIn(
                 venue_id=venue["id"], troupe_id=troupe["id"], play_id=play["id"],
                 starts_at=datetime.combine(today + timedelta(days=10), time(19, 0))), system)
-            yesterday = datetime.combine(today - timedelta(days=1), time(19, 0), tzinfo=services._tz(community))
+            yesterday = datetime.combine(today - timedelta(days=1), time(19, 0), tzinfo=common._tz(community))
             held = Show(community=community["id"], plan=plan["id"], venue=venue["id"], grid=ids["grid_id"], troupe=troupe["id"], play=play["id"],
                         day=yesterday.date(), starts_at=yesterday, ends_at=yesterday + timedelta(hours=2), status="scheduled", activity=0)
             await held.save()
