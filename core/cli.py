@@ -81,7 +81,7 @@ async def migrate() -> None:
     Safe to run again, and safe to run twice at once: on PostgreSQL the second waits for the first.
     """
     from meihao.operations.migrate import migrate as migrate_database
-    from meihao.scheduling.scheduler import CLUSTER_SCHEMA
+    from meihao.scheduling.store import CLUSTER_SCHEMA
 
     mh = await _started(migrated=False)
     try:
@@ -206,7 +206,7 @@ async def demo(residents: int, seed: int, profile: str | None, quiet: bool) -> N
 @run_async
 async def plugins_command(as_json: bool) -> None:
     """List plugins: name, version, scene, where it comes from, which communities enable it."""
-    from meihao.web.routes import plugin_overview
+    from meihao.register.community_scenarios import plugin_overview
 
     mh = await _started()
     try:
@@ -332,7 +332,7 @@ def keygen() -> None:
 @run_async
 async def jobs(as_json: bool) -> None:
     """List scheduled jobs: schedule id, next fire time, and the outcome of recent runs."""
-    from meihao.scheduling.scheduler import job_overview
+    from meihao.scheduling.jobs import job_overview
 
     mh = await _started()
     try:

@@ -11,7 +11,7 @@ from typing import Any
 import aiosqlite
 import pytest
 
-from meihao.db.database import SQLITE_POOL_SIZE
+from meihao.db.sqlite import SQLITE_POOL_SIZE
 from meihao.tables import Community
 from meihao.testing import boot_for_tests, settings_for_tests
 

@@ -33,8 +33,10 @@ from meihao.config import load_settings
 from meihao.errors import ConfigurationError
 from meihao.operations.doctor import diagnose, healthy
 from meihao.runtime import configured_plugins
+from meihao.scheduling.jobs import job_overview
 from meihao.scheduling.nodes import NodeRegistration, list_nodes
-from meihao.scheduling.scheduler import CLUSTER_SCHEMA, Scheduler, job_overview
+from meihao.scheduling.scheduler import Scheduler
+from meihao.scheduling.store import CLUSTER_SCHEMA
 from meihao.scheduling.tables import JobRun, Node
 from meihao.testing import boot_for_tests, settings_for_tests
 from tests.commands import MEIHAO, run, run_all

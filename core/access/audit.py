@@ -1,4 +1,5 @@
 """The audit log: who did what to which record, from where, and why."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """The kernel's own permissions, answered through its own hook like any plugin's."""
+
 from __future__ import annotations
 
 from meihao.hooks.declarations import Permission

@@ -5,6 +5,7 @@ from ``POST /api/auth/login``). We chose bearer tokens over session cookies: the
 clients are scripts, apps and the admin pages alike, and with no cookie there is no
 cross-site request to forge. Only a SHA-256 of each token is stored.
 """
+
 from __future__ import annotations
 
 import asyncio

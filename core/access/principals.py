@@ -4,6 +4,7 @@ Scopes become SQL ``WHERE`` clauses (:meth:`Principal.residents_where` and frien
 list never fetches what the caller may not see, and a record outside the scope is a 404
 exactly like a record that does not exist.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Roles of the "2+1+N+X" grid team (2 grid leaders, 1 full-time grid worker, N part-time, X sent down) and what each may do."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

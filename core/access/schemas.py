@@ -1,4 +1,5 @@
 """API shapes of access (msgspec Structs): logins, staff accounts and their assignments, the audit log."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Staff accounts and their role assignments, within the granting principal's scope; the first street admin."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """Tables of access: staff accounts, their role assignments, login tokens and attempts, the audit log."""
+
 from __future__ import annotations
 
 from piccolo.apps.user.tables import BaseUser

@@ -123,17 +123,14 @@ async def _data_key_check(mh: Any) -> Check:
 
 
 async def _scheduler_checks(mh: Any, now: datetime) -> list[Check]:
-    try:
-        from meihao.scheduling import scheduler
-    except ImportError:  # pragma: no cover - a kernel without its scheduler module
-        return [Check("scheduler", "skipped", "no scheduler module in this version")]
     from meihao.reminders.tables import DueReminder
+    from meihao.scheduling import scheduler, store
     from meihao.scheduling.tables import JobRun
 
     checks: list[Check] = [await _node_check(mh, now)]
     if not mh.db.is_sqlite:
         try:
-            await scheduler.check_cluster_store(mh)
+            await store.check_cluster_store(mh)
         except ConfigurationError as err:
             checks.append(Check("scheduler", "error", err.message, "run `meihao migrate` (once, from one machine)"))
             return checks
@@ -156,7 +153,7 @@ async def _scheduler_checks(mh: Any, now: datetime) -> list[Check]:
         if due is not None and due < now - MISSED_AFTER:
             missed.append(f"{planned.id} (due {due.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC)")
     backlog = await DueReminder.count().where(DueReminder.status.is_in(["pending", "fanning"]), DueReminder.due_at < now - BACKLOG_AFTER)
-    overdue = await scheduler.overdue_cluster_schedules(mh, now - MISSED_AFTER)
+    overdue = await store.overdue_cluster_schedules(mh, now - MISSED_AFTER)
     if overdue:
         names = ", ".join(f"{row['id']} (due {row['next_fire_time'].astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC)" for row in overdue[:3])
         problems.append(f"{len(overdue)} schedule(s) overdue in the scheduler's store: {names}")

@@ -132,3 +132,24 @@ async def disable(mh: Meihao, slug: str, scenario: str, principal: Principal = S
         await mh.plugins.community_disabled(community, scenario, mh)
         await audit(principal, "scenario.disable", "scenario", scenario, community_id=community["id"])
     return next(s for s in await list_scenarios(mh, slug) if s["name"] == scenario)
+
+
+async def plugin_overview(mh: Meihao) -> list[dict[str, Any]]:
+    """Every loaded plugin: version, where it comes from, its scene and the communities that enabled it."""
+    rows = await CommunityScenario.select(CommunityScenario.scenario, CommunityScenario.community.slug.as_alias("slug")).where(
+        CommunityScenario.enabled.eq(True)
+    )
+    enabled: dict[str, list[str]] = {}
+    for row in rows:
+        enabled.setdefault(row["scenario"], []).append(row["slug"])
+    return [
+        {
+            "name": p.name,
+            "version": p.version,
+            "source": p.source,
+            "essential": p.essential,
+            "scene": p.scenario.scene if p.scenario else None,
+            "communities": sorted(enabled.get(p.name, [])),
+        }
+        for p in mh.plugins.loaded.values()
+    ]

@@ -1,4 +1,5 @@
 """API shapes of the register (msgspec Structs): what comes in, validated, and what goes out, masked."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """Tables of the register: communities and their brands, the grid register, residents, departments, scenarios switched on."""
+
 from __future__ import annotations
 
 from piccolo.columns import (

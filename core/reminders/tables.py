@@ -1,4 +1,5 @@
 """Tables of activities and their reminders: activities and reminder points, the outbox, inboxes, residents' choices, secret links."""
+
 from __future__ import annotations
 
 from piccolo.columns import JSON, ForeignKey, Integer, Text, Timestamptz, Varchar

@@ -39,6 +39,7 @@ from piccolo.querystring import QueryString
 from meihao.errors import ConfigurationError, NotFound
 from meihao.hooks.declarations import Job
 from meihao.register.tables import Community, CommunityScenario
+from meihao.scheduling.store import CLUSTER_SCHEMA, SCHEDULE_PREFIX, check_cluster_store, scheduler_tables_exist
 from meihao.scheduling.tables import JobRun
 
 if TYPE_CHECKING:
@@ -46,15 +47,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("meihao.scheduler")
 
-#: Schedule ids the kernel owns start with this; others in the data store are left alone.
-SCHEDULE_PREFIX = "meihao:"
 #: APScheduler's lease on a schedule or job: a job that blocks the event loop longer may run twice.
 LEASE = timedelta(seconds=30)
 #: When APScheduler fails (its database went away), it is started again after this long, doubling up to the maximum.
 RESTART_SECONDS = 2.0
 RESTART_MAX_SECONDS = 60.0
-#: Cluster mode: APScheduler's tables live in this PostgreSQL schema.
-CLUSTER_SCHEMA = "meihao_scheduler"
 
 
 @dataclass(frozen=True)
@@ -440,30 +437,12 @@ class Scheduler:
         await JobRun.update({JobRun.outcome: "success", JobRun.finished_at: self.mh.clock.now()}).where(JobRun.id == run_id)
 
 
-async def _scheduler_tables_exist(mh: Meihao) -> bool:
-    rows = await mh.db.engine.run_querystring(
-        QueryString(
-            "SELECT 1 AS present FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
-            CLUSTER_SCHEMA, "metadata",
-        )
-    )
-    return bool(rows)
-
-
-async def check_cluster_store(mh: Meihao) -> None:
-    """Cluster mode: the scheduler's tables must exist (``meihao migrate`` makes them; starting nodes never do)."""
-    if not await _scheduler_tables_exist(mh):
-        raise ConfigurationError(
-            f"the scheduler's tables are missing (schema {CLUSTER_SCHEMA} in {mh.db.describe()}); run `meihao migrate` first"
-        )
-
-
 async def prepare_cluster_store(mh: Meihao) -> bool:
     """Create APScheduler's schema and tables on PostgreSQL (``meihao migrate``); True when they were made now.
 
     The caller holds the migration lock, so two migrate commands never race on them.
     """
-    if mh.db.is_sqlite or await _scheduler_tables_exist(mh):
+    if mh.db.is_sqlite or await scheduler_tables_exist(mh):
         return False
     from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -476,29 +455,6 @@ async def prepare_cluster_store(mh: Meihao) -> bool:
     finally:
         await engine.dispose()
     return True
-
-
-async def stored_cluster_schedules(mh: Meihao) -> list[dict[str, Any]]:
-    """Cluster mode: the kernel's schedules as the shared data store holds them (id, next fire
-    time, paused, which node holds it), read with plain SQL by any node. Empty on SQLite, whose
-    store belongs to its one process, and before ``meihao migrate`` made the tables."""
-    if mh.db.is_sqlite or not await _scheduler_tables_exist(mh):
-        return []
-    return await mh.db.engine.run_querystring(
-        QueryString(
-            f'SELECT "id", "next_fire_time", "paused", "acquired_by" FROM "{CLUSTER_SCHEMA}"."schedules" '
-            'WHERE "id" LIKE {} ORDER BY "next_fire_time"',
-            SCHEDULE_PREFIX + "%",
-        )
-    )
-
-
-async def overdue_cluster_schedules(mh: Meihao, before: datetime) -> list[dict[str, Any]]:
-    """The stored schedules whose next fire time is before ``before``: no scheduler node is processing them."""
-    return [
-        row for row in await stored_cluster_schedules(mh)
-        if not row["paused"] and row["next_fire_time"] is not None and row["next_fire_time"] < before
-    ]
 
 
 def call_with_known_arguments(func: Any, available: dict[str, Any]) -> Any:
@@ -519,49 +475,3 @@ def default_data_store_url(mh: Meihao) -> str:
     # nodes wake each other through the psycopg event broker (LISTEN/NOTIFY).
     scheme, _, rest = settings.database_url.partition("://")
     return f"postgresql+psycopg://{rest}"
-
-
-async def recent_runs(limit: int = 20, schedule: str | None = None) -> list[dict[str, Any]]:
-    query = JobRun.select().order_by(JobRun.id, ascending=False).limit(limit)
-    if schedule:
-        query = query.where(JobRun.schedule_id == schedule)
-    return await query
-
-
-async def job_overview(mh: Meihao, scheduler: Scheduler | None = None, runs_per_schedule: int = 3) -> list[dict[str, Any]]:
-    """Every planned schedule with its next fire time and recent runs (``meihao jobs`` and the API).
-
-    With a running ``scheduler`` the next fire time is the data store's. On PostgreSQL it is
-    read from the shared store by any node (a web node, the CLI). Otherwise it is computed
-    from the trigger (the CLI never opens the scheduler's SQLite file).
-    """
-    now = mh.clock.now()
-    # What the data store holds, read once: the running scheduler's own, or the shared one.
-    running = scheduler is not None and scheduler.running
-    stored = {row["id"]: row["next_fire_time"] for row in await (scheduler.schedules() if running else stored_cluster_schedules(mh))}
-    rows = []
-    for planned in sorted(await planned_schedules(mh), key=lambda p: p.id):
-        fire = stored[planned.id] if planned.id in stored else next_fire_time(planned, now)
-        runs = await JobRun.select(JobRun.started_at, JobRun.finished_at, JobRun.outcome, JobRun.error).where(
-            JobRun.schedule_id == planned.id
-        ).order_by(JobRun.id, ascending=False).limit(runs_per_schedule)
-        rows.append(
-            {
-                "id": planned.id,
-                "job": planned.job.id,
-                "plugin": planned.plugin,
-                "community": planned.community,
-                "timezone": planned.timezone,
-                "trigger": _describe_trigger(planned.job),
-                "description": planned.job.description,
-                "next_fire_time": fire.astimezone(timezone.utc) if fire else None,
-                "recent_runs": runs,
-            }
-        )
-    return rows
-
-
-def _describe_trigger(job: Job) -> str:
-    kind, kwargs = job.trigger
-    return f"{kind} " + ", ".join(f"{k}={v}" for k, v in sorted(kwargs.items()))
-

@@ -1,4 +1,5 @@
 """Tables of scheduling: the nodes of an installation and the record of job runs."""
+
 from __future__ import annotations
 
 from piccolo.columns import (

@@ -27,8 +27,21 @@ from meihao.runtime import Meihao
 from meihao.version import __version__
 from meihao.web.auth import BearerTokenMiddleware
 from meihao.web.metrics import MetricsController, prometheus_config
-from meihao.web.reminder_routes import REMINDER_HANDLERS
-from meihao.web.routes import KERNEL_HANDLERS, health
+from meihao.web.routes import activities, auth, communities, health, jobs, links, plugins, recipients, residents, staff
+
+#: The kernel's own routes, capability by capability.
+KERNEL_HANDLERS = [
+    *health.HANDLERS,
+    *auth.HANDLERS,
+    *communities.HANDLERS,
+    *residents.HANDLERS,
+    *staff.HANDLERS,
+    *plugins.HANDLERS,
+    *activities.HANDLERS,
+    *jobs.HANDLERS,
+    *recipients.HANDLERS,
+    *links.HANDLERS,
+]
 
 
 def meihao_error_response(request: Request[Any, Any, Any], exc: MeihaoError) -> Response[dict[str, Any]]:
@@ -148,9 +161,9 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
 
     return Litestar(
         route_handlers=(
-            [*KERNEL_HANDLERS, *REMINDER_HANDLERS, *plugin_routers(mh), MetricsController]
+            [*KERNEL_HANDLERS, *plugin_routers(mh), MetricsController]
             if mh.settings.serves_api
-            else [health, MetricsController]
+            else [health.health, MetricsController]
         ),
         dependencies={
             "meihao": Provide(provide_meihao, sync_to_thread=False),

@@ -3,6 +3,7 @@
 Every request except the public ones (handlers marked with ``opt={PUBLIC: True}``) carries
 ``Authorization: Bearer <token>``; see :mod:`meihao.access.logins`.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -62,7 +62,7 @@ def _build_world(base: Template) -> tuple[World, Template]:
         await f.community("alpha")
         await f.community("beta")
         await f.staff("street_admin")  # so the department exists before dispatched staff
-        from meihao.web.routes import Department
+        from meihao.register.tables import Department
 
         await Department.insert(Department(code="law", name="综合执法", kind="law_enforcement"))
         for place, slug in (("a1", "alpha"), ("a2", "alpha"), ("b1", "beta")):

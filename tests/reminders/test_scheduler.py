@@ -10,7 +10,8 @@ import pytest
 
 from meihao import Job, Scenario, hookimpl
 from meihao.register.community_scenarios import disable, enable
-from meihao.scheduling.scheduler import Scheduler, job_overview, planned_schedules
+from meihao.scheduling.jobs import job_overview
+from meihao.scheduling.scheduler import Scheduler, planned_schedules
 from meihao.scheduling.tables import JobRun
 from meihao.testing import Factories
 from meihao.time.clock import FakeClock

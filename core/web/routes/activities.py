@@ -1,0 +1,240 @@
+"""Activities (活动) of a community, their occurrences, audiences (masked) and reminders' delivery state; quiet hours.
+
+An activity outside the caller's communities is a 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from meihao.access.audit import audit
+from meihao.access.principals import Principal
+from meihao.errors import NotFound
+from meihao.register.communities import get_community
+from meihao.reminders import activities as activity_service
+from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
+from meihao.reminders.audiences import preview, principal_scope
+from meihao.reminders.engine import set_quiet_hours
+from meihao.reminders.tables import Reminder
+from meihao.runtime import Meihao
+from meihao.web.auth import requires
+from meihao.web.params import Caller
+
+
+class ActivityOut(msgspec.Struct):
+    id: int
+    community: str
+    scene: str
+    source: str
+    title: str
+    description: str
+    venue: str
+    starts_at: datetime
+    ends_at: datetime
+    rrule: str
+    lunar_month: int | None
+    lunar_day: int | None
+    recurrence_until: datetime | None
+    exdates: list[str]
+    holiday_policy: str
+    audience: dict[str, Any]
+    reminder_offsets: list[int]
+    channels: list[str]
+    status: str
+    version: int
+
+
+class OccurrenceOut(msgspec.Struct):
+    key: str
+    starts_at: datetime
+    ends_at: datetime
+    moved_from: str | None
+
+
+class PreviewOut(msgspec.Struct):
+    residents: int
+    staff: int
+    sample: list[dict[str, Any]]
+
+
+class ReminderOut(msgspec.Struct):
+    id: int
+    occurrence: str
+    offset_minutes: int
+    recipient_kind: str
+    recipient_id: int
+    channel: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    last_error: str
+
+
+class DeliveryOut(msgspec.Struct):
+    counts: dict[str, int]
+    reminders: list[ReminderOut]
+
+
+class QuietHoursIn(msgspec.Struct, forbid_unknown_fields=True):
+    quiet_start: str
+    quiet_end: str
+
+
+def _activity_out(row: dict[str, Any]) -> ActivityOut:
+    return ActivityOut(**{**{k: row[k] for k in ActivityOut.__struct_fields__ if k != "community"}, "community": row["community_slug"]})
+
+
+async def _activity_in_scope(activity_id: int, principal: Principal) -> dict[str, Any]:
+    """The activity, or 404 when it is outside the communities the caller reaches (same as missing)."""
+    try:
+        row = await activity_service.get_activity(activity_id)
+    except NotFound:
+        raise NotFound(f"activity {activity_id} not found") from None
+    if not principal.reaches_community(row["community"]):
+        raise NotFound(f"activity {activity_id} not found")
+    return row
+
+
+async def _community_in_reach(slug: str, principal: Principal) -> dict[str, Any]:
+    from meihao.errors import Forbidden
+
+    community = await get_community(slug)
+    if not principal.reaches_community(community["id"]):
+        raise Forbidden(f"community {slug!r} is outside your scope")
+    return community
+
+
+@get("/api/communities/{slug:str}/activities", tags=["activities"], guards=[requires("meihao.activity.read")])
+async def list_activities(slug: FromPath[str], principal: Caller, include_cancelled: FromQuery[bool] = False) -> list[ActivityOut]:
+    await _community_in_reach(slug, principal)
+    return [_activity_out(a) for a in await activity_service.list_activities(slug, include_cancelled=include_cancelled)]
+
+
+@post("/api/communities/{slug:str}/activities", tags=["activities"], guards=[requires("meihao.activity.write")])
+async def create_activity(slug: FromPath[str], data: JSONBody[ActivityIn], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
+    """Plan an activity; times without an offset are the community's local time."""
+    community = await _community_in_reach(slug, principal)
+    async with meihao.db.transaction():
+        row = await activity_service.create_activity(meihao, slug, data)
+        await audit(principal, "meihao.activity.create", "activity", row["id"], community_id=community["id"])
+    return _activity_out(row)
+
+
+@get("/api/activities/{activity_id:int}", tags=["activities"], guards=[requires("meihao.activity.read")])
+async def get_activity(activity_id: FromPath[int], principal: Caller) -> ActivityOut:
+    return _activity_out(await _activity_in_scope(activity_id, principal))
+
+
+@patch("/api/activities/{activity_id:int}", tags=["activities"], guards=[requires("meihao.activity.write")])
+async def reschedule_activity(activity_id: FromPath[int], data: JSONBody[ActivityPatch], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
+    """Reschedule or correct: reminders not yet sent are cancelled and planned again."""
+    row = await _activity_in_scope(activity_id, principal)
+    async with meihao.db.transaction():
+        updated = await activity_service.update_activity(meihao, activity_id, data)
+        await audit(principal, "meihao.activity.update", "activity", activity_id, community_id=row["community"])
+    return _activity_out(updated)
+
+
+@post("/api/activities/{activity_id:int}/cancel", tags=["activities"], status_code=200, guards=[requires("meihao.activity.write")])
+async def cancel_activity(activity_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
+    row = await _activity_in_scope(activity_id, principal)
+    async with meihao.db.transaction():
+        cancelled = await activity_service.cancel_activity(meihao, activity_id)
+        await audit(principal, "meihao.activity.cancel", "activity", activity_id, community_id=row["community"])
+    return _activity_out(cancelled)
+
+
+@post(
+    "/api/activities/{activity_id:int}/occurrences/{key:str}/cancel",
+    tags=["activities"],
+    status_code=200,
+    guards=[requires("meihao.activity.write")],
+)
+async def cancel_occurrence(activity_id: FromPath[int], key: FromPath[str], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
+    row = await _activity_in_scope(activity_id, principal)
+    async with meihao.db.transaction():
+        updated = await activity_service.cancel_occurrence(meihao, activity_id, key)
+        await audit(principal, "meihao.activity.cancel_occurrence", "activity", activity_id, community_id=row["community"], detail={"occurrence": key})
+    return _activity_out(updated)
+
+
+@get("/api/activities/{activity_id:int}/occurrences", tags=["activities"], guards=[requires("meihao.activity.read")])
+async def list_occurrences(activity_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller, days: FromQuery[int] = 90) -> list[OccurrenceOut]:
+    """Coming occurrences (holiday moves applied) for the next ``days`` days."""
+    row = await _activity_in_scope(activity_id, principal)
+    now = meihao.clock.now()
+    return [OccurrenceOut(**o) for o in activity_service.activity_occurrences(row, now, now + timedelta(days=min(max(days, 1), 800)))]
+
+
+@get("/api/activities/{activity_id:int}/preview", tags=["activities"], guards=[requires("meihao.activity.read")])
+async def preview_audience(activity_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> PreviewOut:
+    """Who would be reminded: counts and a masked sample (from within the caller's scope)."""
+    row = await _activity_in_scope(activity_id, principal)
+    community = await get_community(row["community_slug"])
+    today = meihao.clock.now().astimezone(ZoneInfo(community["timezone"])).date()
+    result = await preview(meihao, audience_of(row), community, today, activity_id=activity_id, sample_scope=principal_scope(principal))
+    return PreviewOut(**result)
+
+
+@get("/api/activities/{activity_id:int}/reminders", tags=["activities"], guards=[requires("meihao.activity.read")])
+async def list_reminders(
+    activity_id: FromPath[int], principal: Caller, status: FromQuery[str | None] = None, limit: FromQuery[int] = 100
+) -> DeliveryOut:
+    """Delivery state per reminder: counts by status, and the reminders (newest first)."""
+    await _activity_in_scope(activity_id, principal)
+    counts: dict[str, int] = {}
+    for row in await Reminder.select(Reminder.status).where(Reminder.activity == activity_id):
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    query = Reminder.select(
+        Reminder.id,
+        Reminder.due.occurrence.as_alias("occurrence"),
+        Reminder.due.offset_minutes.as_alias("offset_minutes"),
+        Reminder.recipient_kind,
+        Reminder.recipient_id,
+        Reminder.channel,
+        Reminder.status,
+        Reminder.attempts,
+        Reminder.next_attempt_at,
+        Reminder.sent_at,
+        Reminder.last_error,
+    ).where(Reminder.activity == activity_id)
+    if status:
+        query = query.where(Reminder.status == status)
+    rows = await query.order_by(Reminder.id, ascending=False).limit(min(max(limit, 1), 1000))
+    return DeliveryOut(counts=counts, reminders=[ReminderOut(**r) for r in rows])
+
+
+@put("/api/communities/{slug:str}/reminder-settings", tags=["activities"], guards=[requires("meihao.reminder.manage")])
+async def put_quiet_hours(slug: FromPath[str], data: JSONBody[QuietHoursIn], meihao: NamedDependency[Meihao], principal: Caller) -> QuietHoursIn:
+    """Quiet hours of the community (local ``HH:MM``; default 21:30–07:30): nothing is sent then."""
+    from meihao.errors import Forbidden
+
+    community = await get_community(slug)
+    if not principal.manages_community(community["id"]):
+        raise Forbidden(f"community {slug!r} is outside your scope")
+    async with meihao.db.transaction():
+        await set_quiet_hours(community["id"], data.quiet_start, data.quiet_end)
+        await audit(principal, "meihao.reminder.quiet_hours", "community", community["id"], community_id=community["id"])
+    return data
+
+
+HANDLERS = [
+    list_activities,
+    create_activity,
+    get_activity,
+    reschedule_activity,
+    cancel_activity,
+    cancel_occurrence,
+    list_occurrences,
+    preview_audience,
+    list_reminders,
+    put_quiet_hours,
+]

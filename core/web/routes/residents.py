@@ -1,0 +1,128 @@
+"""Residents: scoped lists and CSV export (masked), registration, changes, moves, and revealing one field with a reason."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from litestar import delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody
+from litestar.response import Stream
+
+from meihao.access.audit import audit
+from meihao.register import residents
+from meihao.register.schemas import (
+    MoveIn,
+    Page,
+    ResidentIn,
+    ResidentOut,
+    ResidentPatch,
+    RevealIn,
+    RevealOut,
+)
+from meihao.runtime import Meihao
+from meihao.web.auth import requires
+from meihao.web.params import Caller, PageNumber, PathId, QueryId
+
+
+def _filters(
+    community: str | None, grid_id: int | None, building_id: int | None, household_id: int | None,
+    tag: str | None, min_age: int | None, max_age: int | None, name: str | None,
+) -> residents.ResidentFilter:
+    return residents.ResidentFilter(community, grid_id, building_id, household_id, tag, min_age, max_age, name)
+
+
+@get("/api/residents", tags=["residents"], guards=[requires("meihao.resident.read")])
+async def list_residents(
+    meihao: NamedDependency[Meihao],
+    principal: Caller,
+    community: FromQuery[str | None] = None,
+    # named as in the query string, so that a validation error names what the caller sent
+    grid: QueryId = None,
+    building: QueryId = None,
+    household: QueryId = None,
+    tag: FromQuery[str | None] = None,
+    min_age: FromQuery[int | None] = None,
+    max_age: FromQuery[int | None] = None,
+    name: FromQuery[str | None] = None,
+    page: PageNumber = 1,
+    page_size: FromQuery[int | None] = None,
+) -> Page[ResidentOut]:
+    """Residents in the caller's scope, filtered and paginated; ID-card and phone numbers are masked."""
+    filters = _filters(community, grid, building, household, tag, min_age, max_age, name)
+    size = meihao.settings.default_page_size if page_size is None else page_size  # 0 is an error, not "default"
+    result = await residents.list_residents(meihao, filters, page, size, principal)
+    return Page(items=[ResidentOut(**r) for r in result["items"]], total=result["total"], page=result["page"], page_size=result["page_size"])
+
+
+@get("/api/residents/export", tags=["residents"], guards=[requires("meihao.resident.export")])
+async def export_residents(
+    meihao: NamedDependency[Meihao],
+    principal: Caller,
+    community: FromQuery[str | None] = None,
+    grid: QueryId = None,
+    building: QueryId = None,
+    tag: FromQuery[str | None] = None,
+    min_age: FromQuery[int | None] = None,
+    max_age: FromQuery[int | None] = None,
+) -> Stream:
+    """Residents in scope as CSV (masked like every other answer); the export is audited."""
+    filters = _filters(community, grid, building, None, tag, min_age, max_age, None)
+    await filters.where(meihao.settings.default_timezone)  # bad filters fail before the stream starts
+    await audit(principal, "resident.export", "resident", "", detail={k: v for k, v in vars(filters).items() if v is not None})
+
+    async def lines():
+        async for row in residents.export_rows(meihao, filters, principal):
+            buffer = io.StringIO()
+            csv.writer(buffer).writerow(row)
+            yield buffer.getvalue().encode()
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    return Stream(lines(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="residents-{stamp}.csv"'})
+
+
+@post("/api/residents", tags=["residents"], guards=[requires("meihao.resident.write")])
+async def create_resident(data: JSONBody[ResidentIn], meihao: NamedDependency[Meihao], principal: Caller) -> ResidentOut:
+    return ResidentOut(**await residents.create_resident(meihao, data, principal))
+
+
+@get("/api/residents/{resident_id:int}", tags=["residents"], guards=[requires("meihao.resident.read")])
+async def get_resident(resident_id: PathId, principal: Caller) -> ResidentOut:
+    return ResidentOut(**await residents.get_resident(resident_id, principal))
+
+
+@patch("/api/residents/{resident_id:int}", tags=["residents"], guards=[requires("meihao.resident.write")])
+async def update_resident(resident_id: PathId, data: JSONBody[ResidentPatch], meihao: NamedDependency[Meihao], principal: Caller) -> ResidentOut:
+    return ResidentOut(**await residents.update_resident(meihao, resident_id, data, principal))
+
+
+@post("/api/residents/{resident_id:int}/move", tags=["residents"], status_code=200, guards=[requires("meihao.resident.write")])
+async def move_resident(resident_id: PathId, data: JSONBody[MoveIn], meihao: NamedDependency[Meihao], principal: Caller) -> ResidentOut:
+    """Move a resident to another household (and so, perhaps, another building, grid or community)."""
+    return ResidentOut(**await residents.move_resident(meihao, resident_id, data.household_id, principal))
+
+
+@delete("/api/residents/{resident_id:int}", tags=["residents"], guards=[requires("meihao.resident.write")])
+async def delete_resident(resident_id: PathId, meihao: NamedDependency[Meihao], principal: Caller) -> None:
+    await residents.delete_resident(meihao, resident_id, principal)
+
+
+@post("/api/residents/{resident_id:int}/reveal", tags=["residents"], status_code=200, guards=[requires("meihao.resident.reveal")])
+async def reveal_resident_field(resident_id: PathId, data: JSONBody[RevealIn], meihao: NamedDependency[Meihao], principal: Caller) -> RevealOut:
+    """Show one masked field (``id_card`` or ``phone``) of one resident, with a reason; written to the audit log."""
+    value = await residents.reveal(meihao, resident_id, data.field, data.reason, principal)
+    return RevealOut(resident_id=resident_id, field=data.field, value=value)
+
+
+HANDLERS = [
+    list_residents,
+    export_residents,
+    create_resident,
+    get_resident,
+    update_resident,
+    move_resident,
+    delete_resident,
+    reveal_resident_field,
+]

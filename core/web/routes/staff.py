@@ -1,0 +1,94 @@
+"""Staff accounts and their roles within the caller's scope, and the audit log."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody, QueryParameter
+
+from meihao.access import staff
+from meihao.access.schemas import AssignmentIn, AuditOut, StaffIn, StaffOut
+from meihao.access.tables import AuditLog
+from meihao.errors import InvalidInput
+from meihao.register.schemas import (
+    Page,
+)
+from meihao.runtime import Meihao
+from meihao.web.auth import requires
+from meihao.web.params import MAX_ID, Caller, PageNumber, PathId
+
+
+@get("/api/staff", tags=["staff"], guards=[requires("meihao.staff.manage")])
+async def list_staff(principal: Caller) -> list[StaffOut]:
+    return [StaffOut(**s) for s in await staff.list_staff(principal)]
+
+
+@post("/api/staff", tags=["staff"], guards=[requires("meihao.staff.manage")])
+async def create_staff(data: JSONBody[StaffIn], meihao: NamedDependency[Meihao], principal: Caller) -> StaffOut:
+    specs = [staff.AssignmentSpec(a.role, a.community, a.grid_id, a.department) for a in data.assignments]
+    created = await staff.create_staff(
+        meihao, principal, username=data.username, password=data.password, name=data.name,
+        assignments=specs, email=data.email, phone=data.phone, preferred_language=data.preferred_language,
+    )
+    return StaffOut(**created)
+
+
+@post("/api/staff/{staff_id:int}/assignments", tags=["staff"], guards=[requires("meihao.staff.manage")])
+async def add_assignment(staff_id: PathId, data: JSONBody[AssignmentIn], meihao: NamedDependency[Meihao], principal: Caller) -> StaffOut:
+    spec = staff.AssignmentSpec(data.role, data.community, data.grid_id, data.department)
+    return StaffOut(**await staff.add_assignment(meihao, principal, staff_id, spec))
+
+
+@get("/api/audit", tags=["audit"], guards=[requires("meihao.audit.read")])
+async def read_audit_log(
+    meihao: NamedDependency[Meihao],
+    staff_id: Annotated[int | None, QueryParameter(name="staff", ge=1, le=MAX_ID)] = None,
+    action: FromQuery[str | None] = None,
+    target_type: FromQuery[str | None] = None,
+    target_id: FromQuery[str | None] = None,
+    since: FromQuery[datetime | None] = None,
+    until: FromQuery[datetime | None] = None,
+    page: PageNumber = 1,
+    page_size: Annotated[int | None, QueryParameter(ge=1)] = None,
+) -> Page[AuditOut]:
+    """The audit log, newest first, filtered. It is append-only: there is no route to change it."""
+    clauses: list[Any] = []
+    if staff_id is not None:
+        clauses.append(AuditLog.staff == staff_id)
+    if action:
+        clauses.append(AuditLog.action == action)
+    if target_type:
+        clauses.append(AuditLog.target_type == target_type)
+    if target_id:
+        clauses.append(AuditLog.target_id == target_id)
+    if since:
+        clauses.append(AuditLog.at >= since)
+    if until:
+        clauses.append(AuditLog.at < until)
+    if page < 1:
+        raise InvalidInput("page: must be 1 or more", field="page")
+    size = min(page_size or meihao.settings.default_page_size, meihao.settings.max_page_size)
+    total = await AuditLog.count().where(*clauses) if clauses else await AuditLog.count()
+    query = AuditLog.select(
+        AuditLog.id, AuditLog.at, AuditLog.staff, AuditLog.actor, AuditLog.action, AuditLog.target_type,
+        AuditLog.target_id, AuditLog.community.slug.as_alias("community"), AuditLog.address, AuditLog.reason, AuditLog.detail,
+    ).order_by(AuditLog.id, ascending=False).limit(size).offset((page - 1) * size)
+    rows = await (query.where(*clauses) if clauses else query)
+    items = [AuditOut(staff_id=r.pop("staff"), detail=_json(r.pop("detail")), **r) for r in rows]
+    return Page(items=items, total=total, page=page, page_size=size)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+HANDLERS = [
+    list_staff,
+    create_staff,
+    add_assignment,
+    read_audit_log,
+]
