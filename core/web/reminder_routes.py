@@ -25,8 +25,8 @@ from meihao.reminders import activities as activity_service
 from meihao.reminders import recipients
 from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
 from meihao.reminders.audiences import preview, principal_scope
-from meihao.reminders.engine import set_quiet_hours
 from meihao.reminders.feeds import community_feed, resident_feed
+from meihao.reminders.policy import set_quiet_hours
 from meihao.reminders.tables import Reminder
 from meihao.reminders.tokens import make_token, resolve_token, revoke
 from meihao.runtime import Meihao
