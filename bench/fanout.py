@@ -120,12 +120,11 @@ async def clear_outbox(mh) -> None:
 
 async def measure(residents: int, repeat: int) -> dict:
     from meihao.reminders.activities import ActivityIn, create_activity
-    from meihao.time.clock import FakeClock
-    from meihao.hooks.manager import builtin_only
-    from meihao.reminders.tables import Reminder
     from meihao.reminders.engine import ReminderEngine
+    from meihao.reminders.tables import Reminder
     from meihao.runtime import boot
-    from meihao.testing import settings_for_tests
+    from meihao.testing import builtin_only, settings_for_tests
+    from meihao.time.clock import FakeClock
 
     directory = Path(tempfile.mkdtemp(prefix="meihao-fanout-"))
     mh = boot(settings_for_tests(directory / "bench.db"), entry_point_filter=builtin_only)
@@ -206,10 +205,9 @@ class BenchChannel:
 
 async def measure_latency(count: int = 40) -> list[float]:
     from meihao.reminders.activities import ActivityIn, create_activity
-    from meihao.hooks.manager import builtin_only
     from meihao.runtime import boot
-    from meihao.testing import Factories, settings_for_tests
     from meihao.scheduling.worker import Worker
+    from meihao.testing import Factories, builtin_only, settings_for_tests
 
     directory = Path(tempfile.mkdtemp(prefix="meihao-latency-"))
     channel = BenchChannel()
@@ -219,7 +217,7 @@ async def measure_latency(count: int = 40) -> list[float]:
     factories = Factories(mh)
     place = await factories.place("bench")
     resident = await factories.resident(place["household_id"])
-    from meihao.reminders.engine import set_quiet_hours
+    from meihao.reminders.policy import set_quiet_hours
 
     await set_quiet_hours((await __import__("meihao.register.communities", fromlist=["get_community"]).get_community("bench"))["id"], "00:00", "00:00")
     worker = Worker(mh)
@@ -320,12 +318,11 @@ async def measure_postgresql(residents: int, repeat: int) -> dict:
     import asyncpg
 
     from meihao.reminders.activities import ActivityIn, create_activity
-    from meihao.time.clock import FakeClock
-    from meihao.hooks.manager import builtin_only
     from meihao.reminders.engine import ReminderEngine
     from meihao.runtime import boot
+    from meihao.testing import builtin_only, settings_for_tests
     from meihao.testing.databases import postgres_admin_url, run_prefix, with_database
-    from meihao.testing import settings_for_tests
+    from meihao.time.clock import FakeClock
 
     admin_url = postgres_admin_url()
     name = f"{run_prefix()}_fanout"
@@ -412,7 +409,7 @@ def main() -> None:
     meihao_s, raw_s = median(result["meihao"]), median(result["raw"])
     ratio = raw_s / meihao_s  # meihao's rate as a fraction of the baseline's
     delivery_rate = result["delivered"] / result["delivery_seconds"]
-    from meihao.reminders.engine import DeliveryPolicy
+    from meihao.reminders.policy import DeliveryPolicy
 
     batch = DeliveryPolicy().batch_size
     body = f"""

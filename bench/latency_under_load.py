@@ -9,7 +9,7 @@ free loopback port. The bench talks to it over HTTP, as a deployment would, exce
   community, so that the time of day changes nothing, and a ``webhook`` contact for 40
   residents of the first community, pointing at a receiver in this process (a threaded HTTP
   server that checks the signature and notes the arrival time). Done with
-  ``meihao.reminders.engine.set_quiet_hours`` and ``meihao.reminders.recipients.set_contact`` in a short
+  ``meihao.reminders.policy.set_quiet_hours`` and ``meihao.reminders.recipients.set_contact`` in a short
   script: through the API these writes race the node's own planning (see below).
   The node then first handles the demo's own reminders (they fall due when the demo is built);
   the bench waits until nothing is due.
@@ -162,7 +162,7 @@ asyncio.run(main())
 SETUP = '''
 import asyncio, json, sys
 
-from meihao.reminders.engine import set_quiet_hours
+from meihao.reminders.policy import set_quiet_hours
 from meihao.reminders.recipients import set_contact
 from meihao.runtime import boot
 from meihao.tables import Community, Resident
@@ -194,24 +194,27 @@ asyncio.run(main())
 TRACE_WRAPPER = '''
 import asyncio, json, sys, time
 
-from meihao import reminders, worker
+from meihao.reminders import engine, planning
+from meihao.scheduling import worker
 
 out = open(sys.argv.pop(1), "a", buffering=1)
 
 
 def timed(name, step):
-    async def wrapper(self, *args, **kwargs):
+    async def wrapper(*args, **kwargs):
         started = time.time()
         try:
-            return await step(self, *args, **kwargs)
+            return await step(*args, **kwargs)
         finally:
             label = "plan one activity" if name == "plan" and kwargs.get("activity_id") is not None else name
             out.write(json.dumps([label, started, time.time()]) + "\\n")
     return wrapper
 
 
-for name in ("plan", "fan_out", "deliver"):
-    setattr(reminders.ReminderEngine, name, timed(name, getattr(reminders.ReminderEngine, name)))
+# Planning is timed where the engine's periodic plan and a new or changed activity both go.
+planning.plan = timed("plan", planning.plan)
+for name in ("fan_out", "deliver"):
+    setattr(engine.ReminderEngine, name, timed(name, getattr(engine.ReminderEngine, name)))
 
 start_worker = worker.Worker.start
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from meihao.register.communities import get_community
 from meihao.reminders.activities import ActivityIn, create_activity
-from meihao.reminders.engine import set_quiet_hours
+from meihao.reminders.policy import set_quiet_hours
 from meihao.reminders.recipients import set_contact
 from meihao.runtime import Meihao
 from meihao.testing import Factories

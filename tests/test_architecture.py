@@ -29,6 +29,7 @@ CONTRACTS = [
     "access-layers",
     "register-layers",
     "scheduling-layers",
+    "reminders-layers",
     "web-layers",
     "tables-are-the-bottom",
     "no-cycles",
@@ -68,6 +69,10 @@ def test_the_tree_keeps_every_contract(tmp_path):
 
 CYCLES = "No import cycles between the kernel's packages, nor between the modules of a package BROKEN"
 
+REMINDERS = (
+    "reminders: hook implementations, notices and feeds, the engine, its stages (deliver, claim, fan out), activities, planning, tables BROKEN"
+)
+
 # (file in the installed layout, line added, the contract that must then be broken)
 VIOLATIONS = [
     ("meihao/register/communities.py", "import meihao.scenarios.markets", "The kernel never imports a scene or a plugin BROKEN"),
@@ -81,6 +86,7 @@ VIOLATIONS = [
     ("meihao/register/communities.py", "from meihao.register import residents", "register: switching scenarios and residents, then communities and the grid register, then tables BROKEN"),
     ("meihao/scheduling/scheduler.py", "from meihao.scheduling import worker", "scheduling: hook implementations, the worker and the job overview, the scheduler and nodes, the shared store, tables BROKEN"),
     ("meihao/web/auth.py", "from meihao.web.routes import staff", "web: the app, then routes and metrics, then authentication and parameters BROKEN"),
+    ("meihao/reminders/planning.py", "from meihao.reminders import fanout", REMINDERS),
     ("meihao/reminders/tables.py", "from meihao.reminders import notices", "Tables import only other tables BROKEN"),
     ("meihao/hooks/declarations.py", "from meihao.hooks import manager", CYCLES),
 ]

@@ -18,7 +18,8 @@ from setuptools import find_packages
 
 import meihao
 from meihao.hooks import specs as hookspecs
-from meihao.hooks.manager import Plugins, builtin_only
+from meihao.hooks.manager import Plugins
+from meihao.testing import builtin_only
 
 ROOT = Path(__file__).resolve().parents[1]
 HOOKS = sorted(name for name in dir(hookspecs) if name.startswith("meihao_"))

@@ -48,11 +48,6 @@ class LoadedPlugin:
 EntryPointFilter = Callable[[EntryPoint], bool]
 
 
-def builtin_only(entry_point: EntryPoint) -> bool:
-    """Entry-point filter that keeps meihao's own plugins and drops third-party ones (used by tests)."""
-    return entry_point.dist is not None and entry_point.dist.name == "meihao"
-
-
 class Plugins:
     """The loaded plugins and the one typed way to call their hooks.
 

@@ -84,9 +84,9 @@ def _json(value: Any) -> Any:
 
 async def _plan(mh: Meihao, activity_id: int) -> None:
     """Plan the activity's reminder points at once, so a reminder due soon is not left to the next periodic plan."""
-    from meihao.reminders.engine import ReminderEngine
+    from meihao.reminders.planning import plan
 
-    await ReminderEngine(mh).plan(activity_id=activity_id)
+    await plan(mh, activity_id=activity_id)
 
 
 def known_scenes(mh: Meihao) -> set[str]:

@@ -77,7 +77,7 @@ def _everyone(community_id: int) -> Any:
 
 
 async def send_staff_digests(meihao: Any, now: Any) -> None:
-    from meihao.reminders.engine import send_digests
+    from meihao.reminders.digests import send_digests
 
     await send_digests(meihao, now)
 

@@ -10,7 +10,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from meihao.reminders.engine import DeliveryPolicy, ReminderEngine
+from meihao.reminders.engine import ReminderEngine
+from meihao.reminders.policy import DeliveryPolicy
 from meihao.scheduling.scheduler import Scheduler
 
 if TYPE_CHECKING:

@@ -15,6 +15,9 @@ project that has meihao installed:
     ``make_client(mh)`` gives one for an instance from ``make_meihao``.
 ``factories``
     async helpers that create communities, grids, buildings, households and residents.
+``drain(engine, now=None)``
+    ticks a reminder engine until nothing more happens at ``now``: drive it with a fake
+    clock, and nothing waits on real time.
 
 Every test that uses these fixtures runs once per database backend: on SQLite and, when
 a PostgreSQL server answers (by default at 127.0.0.1:5432, user ``postgres``; another with
@@ -33,7 +36,8 @@ import itertools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import date, datetime
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +48,8 @@ from piccolo.apps.user.tables import BaseUser
 from stdnum.cn import ric
 
 from meihao.config import Settings, load_settings
-from meihao.hooks.manager import builtin_only
+from meihao.reminders.engine import ReminderEngine
+from meihao.reminders.policy import TickResult
 from meihao.runtime import Meihao, boot
 from meihao.testing.databases import (
     BACKENDS,
@@ -65,6 +70,11 @@ _TEST_DATA_KEY = Fernet.generate_key().decode()
 BaseUser._pbkdf2_iteration_count = 1_000
 
 
+def builtin_only(entry_point: EntryPoint) -> bool:
+    """Entry-point filter that keeps meihao's own plugins and drops third-party ones installed beside it."""
+    return entry_point.dist is not None and entry_point.dist.name == "meihao"
+
+
 def settings_for_tests(database: Path | str, **overrides: Any) -> Settings:
     """Settings for a test on ``database``: a SQLite file's path or any database URL."""
     url = database if isinstance(database, str) and "://" in database else f"sqlite:///{database}"
@@ -77,6 +87,18 @@ def settings_for_tests(database: Path | str, **overrides: Any) -> Settings:
 def boot_for_tests(settings: Settings, plugins: list[tuple[str, Any]] | None = None) -> Meihao:
     """Boot with meihao's built-in plugins plus ``plugins``; third-party entry points are ignored."""
     return boot(settings, extra_plugins=plugins or [], entry_point_filter=builtin_only)
+
+
+async def drain(engine: ReminderEngine, now: datetime | None = None, rounds: int = 1000) -> TickResult:
+    """Tick ``engine`` until nothing more happens at ``now`` (tests and the bench)."""
+    total = TickResult()
+    for _ in range(rounds):
+        step = await engine.tick(now)
+        for name in ("planned", "fanned_out", "missed", "sent", "retried", "failed", "deferred", "held", "recipients"):
+            setattr(total, name, getattr(total, name) + getattr(step, name))
+        if not (step.planned or step.fanned_out or step.missed or step.sent or step.retried or step.failed or step.deferred or step.held):
+            break
+    return total
 
 
 # -- which databases the tests run on ---------------------------------------------------

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pytest
 
-from meihao.reminders.engine import DeliveryPolicy
+from meihao.reminders.policy import DeliveryPolicy
 from meihao.reminders.tables import DueReminder, Reminder
 from meihao.scheduling.tables import Node as NodeRow
 from meihao.testing import _TEST_DATA_KEY, Factories, boot_for_tests, settings_for_tests

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from meihao.reminders.engine import DeliveryPolicy, delivery_id
+from meihao.reminders.policy import DeliveryPolicy, delivery_id
 from meihao.reminders.tables import DueReminder, InboxMessage, Reminder
 from meihao.runtime import Meihao
 from meihao.testing import _TEST_DATA_KEY, boot_for_tests, settings_for_tests

@@ -9,6 +9,7 @@ import pytest
 from meihao.reminders.activities import ActivityIn, create_activity
 from meihao.reminders.recipients import set_contact
 from meihao.reminders.tables import Reminder
+from meihao.testing import drain
 from tests.receivers import SmtpReceiver
 from tests.reminders.conftest import build_street
 from tests.reminders.test_reminders import at
@@ -44,7 +45,7 @@ async def test_email_reaches_residents_with_an_address_in_their_language(meihao,
     await set_contact(meihao, "resident", street.residents["王秀英"]["id"], "email", "wang@example.org")
     await create_activity(meihao, "hepan", market())
     street.clock.set(at(2026, 3, 6, 9, 0))
-    result = await street.engine.drain()
+    result = await drain(street.engine)
     assert result.sent == 7  # five inboxes, two mails
 
     mails = {m["To"]: m for m in smtp.messages}
@@ -70,18 +71,18 @@ async def test_temporary_refusal_is_retried_with_backoff_and_arrives_once(meihao
     smtp.refuse["anna@example.org"] = ("451 4.3.0 mailbox busy, try later", 2)
     await create_activity(meihao, "hepan", market(channels=["email"]))
     street.clock.set(at(2026, 3, 6, 9, 0))
-    first = await street.engine.drain()
+    first = await drain(street.engine)
     assert (first.sent, first.retried) == (0, 1)
     row = await Reminder.select().first()
     assert row["status"] == "pending" and row["attempts"] == 1 and "451" in row["last_error"]
     assert row["next_attempt_at"] == street.clock.now() + timedelta(seconds=30)
 
     street.clock.advance(seconds=30)
-    assert (await street.engine.drain()).retried == 1
+    assert (await drain(street.engine)).retried == 1
     row = await Reminder.select().first()
     assert row["next_attempt_at"] == street.clock.now() + timedelta(seconds=60)  # doubled
     street.clock.advance(seconds=60)
-    assert (await street.engine.drain()).sent == 1
+    assert (await drain(street.engine)).sent == 1
     row = await Reminder.select().first()
     assert row["status"] == "sent" and row["attempts"] == 3
     assert [m["To"] for m in smtp.messages] == ["anna@example.org"]
@@ -97,7 +98,7 @@ async def test_permanent_refusal_fails_at_once_and_gives_up_after_max_attempts(m
     await create_activity(meihao, "hepan", market(channels=["email"]))
     street.clock.set(at(2026, 3, 6, 9, 0))
     for _ in range(4):
-        await street.engine.drain()
+        await drain(street.engine)
         street.clock.advance(minutes=10)
     rows = {r["recipient_id"]: r for r in await Reminder.select()}
     nobody = rows[street.residents["Anna"]["id"]]

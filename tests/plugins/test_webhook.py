@@ -9,6 +9,7 @@ import pytest
 from meihao.reminders.activities import ActivityIn, create_activity
 from meihao.reminders.recipients import set_contact
 from meihao.reminders.tables import Reminder
+from meihao.testing import drain
 from tests.receivers import HttpReceiver
 from tests.reminders.conftest import build_street
 from tests.reminders.test_reminders import at
@@ -44,9 +45,9 @@ async def test_signed_json_post_arrives_once_after_a_retry(meihao, receiver):
     receiver.fail_next = 1
     await create_activity(meihao, "hepan", show())
     street.clock.set(at(2026, 3, 6, 14, 0))
-    assert (await street.engine.drain()).retried == 1
+    assert (await drain(street.engine)).retried == 1
     street.clock.advance(seconds=30)
-    assert (await street.engine.drain()).sent == 1
+    assert (await drain(street.engine)).sent == 1
 
     [hit] = receiver.received
     assert hit.path == "/hooks/anna"
@@ -64,7 +65,7 @@ async def test_wecom_group_robot_for_staff(meihao, receiver):
     await set_contact(meihao, "staff", staff["id"], "wecom", receiver.url + "/cgi-bin/webhook/send?key=robot")
     await create_activity(meihao, "hepan", show(channels=["wecom", "inbox"], audience={"grids": [street.grid_a], "staff": [staff["id"]]}))
     street.clock.set(at(2026, 3, 6, 14, 0))
-    result = await street.engine.drain()
+    result = await drain(street.engine)
     # residents of grid A get the inbox only (the robot is for staff); the staff member both
     assert result.sent == 3 + 2
     [hit] = receiver.received
@@ -81,7 +82,7 @@ async def test_server_errors_retry_until_failed_and_client_errors_fail_at_once(m
     await create_activity(meihao, "hepan", show())
     street.clock.set(at(2026, 3, 6, 14, 0))
     for _ in range(5):
-        await street.engine.drain()
+        await drain(street.engine)
         street.clock.advance(minutes=5)
     row = await Reminder.select().first()
     assert (row["status"], row["attempts"]) == ("failed", 4)
@@ -91,7 +92,7 @@ async def test_server_errors_retry_until_failed_and_client_errors_fail_at_once(m
     await set_contact(meihao, "resident", street.residents["张伟"]["id"], "webhook", receiver.url + "/gone")
     await create_activity(meihao, "hepan", show(title="第二场", starts_at=datetime(2026, 3, 8, 14, 0), ends_at=datetime(2026, 3, 8, 16, 0)))
     street.clock.set(at(2026, 3, 7, 14, 0))
-    await street.engine.drain()
+    await drain(street.engine)
     second = await Reminder.select().where(Reminder.recipient_id == street.residents["张伟"]["id"]).first()
     assert (second["status"], second["attempts"]) == ("failed", 1)
     assert receiver.received == []

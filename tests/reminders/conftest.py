@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest_asyncio
 
-from meihao.reminders.engine import DeliveryPolicy, ReminderEngine
+from meihao.reminders.engine import ReminderEngine
+from meihao.reminders.policy import DeliveryPolicy
 from meihao.runtime import Meihao
 from meihao.testing import Factories
 from meihao.time.clock import FakeClock

@@ -11,6 +11,7 @@ from meihao.reminders.activities import ActivityIn, create_activity
 from meihao.reminders.audiences import named_select
 from meihao.reminders.tables import Reminder
 from meihao.tables import Resident
+from meihao.testing import drain
 
 from .conftest import build_street
 
@@ -40,20 +41,20 @@ async def test_a_named_audience_is_resolved_per_activity_and_occurrence_at_fan_o
         title="摊主布展 3月7日", starts_at=datetime(2026, 3, 7, 8, 0), ends_at=datetime(2026, 3, 7, 11, 0), **common))
     second = await create_activity(street.mh, "hepan", ActivityIn(
         title="摊主布展 3月14日", starts_at=datetime(2026, 3, 14, 8, 0), ends_at=datetime(2026, 3, 14, 11, 0), **common))
-    await street.engine.drain()
+    await drain(street.engine)
     # who they are is decided after the activities exist, without changing them
     CHOSEN[first["id"]] = [street.residents["王秀英"]["id"], street.residents["张伟"]["id"]]
     CHOSEN[second["id"]] = [street.residents["Anna"]["id"]]
 
     street.clock.set(datetime(2026, 3, 7, 6, 0, tzinfo=SHANGHAI))
-    result = await street.engine.drain()
+    result = await drain(street.engine)
     assert result.recipients == 2
     rows = await Reminder.select(Reminder.activity, Reminder.recipient_id).order_by(Reminder.recipient_id)
     assert {(r["activity"], r["recipient_id"]) for r in rows} == {(first["id"], street.residents["王秀英"]["id"]), (first["id"], street.residents["张伟"]["id"])}
     assert (first["id"], "2026-03-07T00:00:00Z") in SEEN
 
     street.clock.set(datetime(2026, 3, 14, 6, 0, tzinfo=SHANGHAI))
-    await street.engine.drain()
+    await drain(street.engine)
     assert await Reminder.count().where(Reminder.activity == second["id"]) == 1
 
 
@@ -67,7 +68,7 @@ async def test_the_elders_audience_counts_ages_on_the_fan_out_date_with_the_conf
         scene="health", title="老年人体检", starts_at=datetime(2026, 3, 14, 8, 0), ends_at=datetime(2026, 3, 14, 11, 0),
         audience={"named": ["meihao.elders"]}, reminder_offsets=[120], channels=["inbox"]))
     street.clock.set(datetime(2026, 3, 14, 6, 0, tzinfo=SHANGHAI))
-    await street.engine.drain()
+    await drain(street.engine)
     reached = {r["recipient_id"] for r in await Reminder.select(Reminder.recipient_id)}
     assert reached == {street.residents["王秀英"]["id"], street.residents["张伟"]["id"], march["id"]}
     assert june["id"] not in reached

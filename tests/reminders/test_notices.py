@@ -9,6 +9,7 @@ import pytest
 from meihao import InvalidInput, NoticeIn, notify
 from meihao.reminders.recipients import inbox
 from meihao.reminders.tables import Reminder
+from meihao.testing import drain
 
 
 def notice(**fields) -> NoticeIn:
@@ -22,7 +23,7 @@ async def test_a_notice_reaches_staff_and_residents_as_written_once_per_key(stre
     wang = street.residents["王秀英"]["id"]
     sent = await notify(street.mh, "hepan", notice(staff=[staff["id"]], residents=[wang]))
     assert sent is not None and sent["source"] == "notice:test:1"
-    result = await street.engine.drain()
+    result = await drain(street.engine)
     assert result.sent == 2
     assert [m["body"] for m in await inbox("staff", staff["id"])] == ["王秀英 已超过探访周期，请尽快联系。"]
     assert [m["body"] for m in await inbox("resident", wang)] == ["王秀英 已超过探访周期，请尽快联系。"]
@@ -30,7 +31,7 @@ async def test_a_notice_reaches_staff_and_residents_as_written_once_per_key(stre
     # the same key again: nothing new, now or later
     assert await notify(street.mh, "hepan", notice(staff=[staff["id"]], body="又一次")) is None
     street.clock.advance(hours=1)
-    assert (await street.engine.drain()).sent == 0
+    assert (await drain(street.engine)).sent == 0
     assert len(await inbox("staff", staff["id"])) == 1
 
 
@@ -38,9 +39,9 @@ async def test_a_notice_not_delivered_while_useful_is_missed(street):
     staff = await street.factories.staff("grid_worker", grid_id=street.grid_a)
     street.clock.advance(hours=14)  # 22:00 in Shanghai: quiet hours hold it back
     await notify(street.mh, "hepan", notice(staff=[staff["id"]], useful_for=timedelta(hours=2)))
-    assert (await street.engine.drain()).deferred == 1
+    assert (await drain(street.engine)).deferred == 1
     street.clock.advance(hours=10)  # quiet hours over, but the notice is stale
-    await street.engine.drain()
+    await drain(street.engine)
     assert [r["status"] for r in await Reminder.select(Reminder.status)] == ["missed"]
     assert await inbox("staff", staff["id"]) == []
 

@@ -18,9 +18,10 @@ from meihao.reminders.activities import (
     update_activity,
 )
 from meihao.reminders.audiences import parse_audience, preview
-from meihao.reminders.engine import set_quiet_hours
+from meihao.reminders.policy import set_quiet_hours
 from meihao.reminders.recipients import inbox, mark_read, opt_out
 from meihao.reminders.tables import DueReminder, InboxMessage, Reminder
+from meihao.testing import drain
 from tests.reminders.conftest import START
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -60,11 +61,11 @@ async def test_reminders_fan_out_at_their_time_and_land_in_inboxes_once(street):
 
     # creating it planned the first Saturday × two offsets; the second is planned a week ahead
     assert await DueReminder.count() == 2
-    assert (await street.engine.drain()).planned == 0
+    assert (await drain(street.engine)).planned == 0
     assert await Reminder.count() == 0  # nothing is due yet
 
     street.clock.set(at(2026, 3, 6, 9, 0))  # a day before the first market
-    result = await street.engine.drain()
+    result = await drain(street.engine)
     assert result.fanned_out == 1 and result.recipients == 5 and result.sent == 5
     assert await statuses() == {"sent": 5}
     anna = await inbox("resident", street.residents["Anna"]["id"])
@@ -72,7 +73,7 @@ async def test_reminders_fan_out_at_their_time_and_land_in_inboxes_once(street):
     assert anna[0]["body"] == "Reminder: 睦邻善市公益市集 at 2026-03-07 09:00, 荷畔广场"
     assert wang[0]["body"] == "提醒：睦邻善市公益市集，时间 2026-03-07 09:00，地点 荷畔广场"
 
-    again = await street.engine.drain()
+    again = await drain(street.engine)
     assert (again.fanned_out, again.sent) == (0, 0)
     due = await DueReminder.select().where(DueReminder.offset_minutes == 1440).order_by(DueReminder.due_at).first()
     assert await street.engine.fan_out_one({**due, "status": "pending", "fanout_stage": 0, "fanout_cursor": 0}, street.clock.now()) == 5
@@ -81,20 +82,20 @@ async def test_reminders_fan_out_at_their_time_and_land_in_inboxes_once(street):
 
 async def test_quiet_hours_defer_and_then_deliver(street):
     await create_activity(street.mh, "hepan", market(reminder_offsets=[120]))
-    await street.engine.drain()
+    await drain(street.engine)
     street.clock.set(at(2026, 3, 7, 7, 0))  # due 07:00, quiet until 07:30
-    result = await street.engine.drain()
+    result = await drain(street.engine)
     assert result.deferred == 5 and result.sent == 0
     assert await statuses() == {"pending": 5}
     pending = await Reminder.select(Reminder.next_attempt_at, Reminder.attempts).first()
     assert pending["next_attempt_at"] == at(2026, 3, 7, 7, 30).astimezone(timezone.utc)
     assert pending["attempts"] == 0  # a deferral is not an attempt
     street.clock.set(at(2026, 3, 7, 7, 30))
-    assert (await street.engine.drain()).sent == 5
+    assert (await drain(street.engine)).sent == 5
 
     await set_quiet_hours(street.community["id"], "22:00", "06:00")
     street.clock.set(at(2026, 3, 14, 7, 0))  # the second Saturday, outside the new quiet hours
-    assert (await street.engine.drain()).sent == 5
+    assert (await drain(street.engine)).sent == 5
 
 
 async def test_audience_filters_opt_outs_and_other_communities(street):
@@ -104,7 +105,7 @@ async def test_audience_filters_opt_outs_and_other_communities(street):
     await create_activity(street.mh, "hepan", market(audience={"grids": [street.grid_a, street.grid_b], "min_age": 60}))
     await create_activity(street.mh, "hepan", market(title="grid A", audience={"grids": [street.grid_a]}))
     street.clock.set(at(2026, 3, 6, 9, 0))
-    await street.engine.drain()
+    await drain(street.engine)
     names = {v["id"]: k for k, v in r.items()}
     rows = await Reminder.select(Reminder.activity.title.as_alias("title"), Reminder.recipient_id)
     reached = {(row["title"], names[row["recipient_id"]]) for row in rows}
@@ -119,12 +120,12 @@ async def test_audience_filters_opt_outs_and_other_communities(street):
 async def test_reschedule_invalidates_unsent_reminders_and_plans_new_ones(street):
     activity = await create_activity(street.mh, "hepan", market(reminder_offsets=[1440]))
     street.clock.set(at(2026, 3, 6, 9, 0))
-    await street.engine.drain()
+    await drain(street.engine)
     assert await statuses() == {"sent": 5}
 
     # the second Saturday moves to Sunday 10:00; the first (already reminded) is over
     street.clock.set(at(2026, 3, 10, 9, 0))
-    await street.engine.drain()
+    await drain(street.engine)
     moved = await update_activity(
         street.mh,
         activity["id"],
@@ -133,24 +134,24 @@ async def test_reschedule_invalidates_unsent_reminders_and_plans_new_ones(street
     assert moved["version"] == 2
     assert await DueReminder.count().where(DueReminder.status == "cancelled") == 1
     street.clock.set(at(2026, 3, 13, 9, 0))  # when the old reminder would have been due
-    assert (await street.engine.drain()).sent == 0
+    assert (await drain(street.engine)).sent == 0
     street.clock.set(at(2026, 3, 14, 10, 0))
-    assert (await street.engine.drain()).sent == 5
+    assert (await drain(street.engine)).sent == 5
     bodies = [m["body"] for m in await inbox("resident", street.residents["王秀英"]["id"])]
     assert "2026-03-15 10:00" in bodies[0]
 
     await cancel_activity(street.mh, activity["id"])
     street.clock.set(at(2026, 3, 20, 9, 0))
-    assert (await street.engine.drain()).planned == 0
+    assert (await drain(street.engine)).planned == 0
 
 
 async def test_cancelled_occurrence_and_cancelled_activity_send_nothing(street):
     activity = await create_activity(street.mh, "hepan", market(reminder_offsets=[1440]))
-    await street.engine.drain()
+    await drain(street.engine)
     street.clock.set(at(2026, 3, 6, 9, 0))
     await street.engine.fan_out()  # outbox written, not yet delivered
     await cancel_occurrence(street.mh, activity["id"], "2026-03-07T01:00:00Z")
-    assert (await street.engine.drain()).sent == 0
+    assert (await drain(street.engine)).sent == 0
     assert await statuses() == {"cancelled": 5}
     with pytest.raises(Exception, match="no occurrence"):
         await cancel_occurrence(street.mh, activity["id"], "2026-03-08T01:00:00Z")
@@ -158,15 +159,15 @@ async def test_cancelled_occurrence_and_cancelled_activity_send_nothing(street):
 
 async def test_reminders_that_fell_due_during_downtime(street):
     await create_activity(street.mh, "hepan", market(reminder_offsets=[1440, 120]))
-    await street.engine.drain()
+    await drain(street.engine)
     # down from Friday morning until Saturday 08:00: both reminders of the first market fell due;
     # the market has not begun yet, so they are still useful and are sent, once each
     street.clock.set(at(2026, 3, 7, 8, 0))
-    result = await street.engine.drain()
+    result = await drain(street.engine)
     assert (result.sent, result.missed) == (10, 0)
     # down again across the whole second Saturday: too late, marked missed
     street.clock.set(at(2026, 3, 14, 12, 0))
-    result = await street.engine.drain()
+    result = await drain(street.engine)
     assert (result.sent, result.missed) == (0, 2)
     assert await DueReminder.count().where(DueReminder.status == "missed") == 2
 
@@ -174,7 +175,7 @@ async def test_reminders_that_fell_due_during_downtime(street):
 async def test_inbox_read_state_belongs_to_its_owner(street):
     await create_activity(street.mh, "hepan", market(reminder_offsets=[1440]))
     street.clock.set(at(2026, 3, 6, 9, 0))
-    await street.engine.drain()
+    await drain(street.engine)
     wang, anna = street.residents["王秀英"]["id"], street.residents["Anna"]["id"]
     message = (await inbox("resident", wang))[0]
     with pytest.raises(Exception, match="not found"):
@@ -262,7 +263,7 @@ async def test_a_plugin_channel_and_renderer(make_meihao):
         mh, "hepan", market(scene="culture", title="吕剧", channels=["pigeon"], reminder_offsets=[1440], audience={"residents": [street.residents["Anna"]["id"]]})
     )
     street.clock.set(at(2026, 3, 6, 9, 0))
-    assert (await street.engine.drain()).sent == 3
+    assert (await drain(street.engine)).sent == 3
     texts = sorted(m.body for m in pigeons.sent)
     assert texts == [
         "Dear Anna: 吕剧 @ 2026-03-07 09:00",
@@ -293,7 +294,8 @@ async def test_the_periodic_plan_extends_an_activity_only_when_half_its_lookahea
 async def test_a_node_too_slow_for_its_lease_does_not_send_what_another_node_took_over(make_meihao):
     from datetime import timedelta
 
-    from meihao.reminders.engine import DeliveryPolicy, ReminderEngine
+    from meihao.reminders.engine import ReminderEngine
+    from meihao.reminders.policy import DeliveryPolicy
     from tests.reminders.conftest import build_street
 
     pigeons = Pigeons()
@@ -323,7 +325,7 @@ async def test_a_node_too_slow_for_its_lease_does_not_send_what_another_node_too
 
 
 async def test_staff_digest_collects_reminders_into_one_daily_message(street):
-    from meihao.reminders.engine import send_digests
+    from meihao.reminders.digests import send_digests
     from meihao.reminders.recipients import clear_digest, set_digest
 
     staff = await street.factories.staff("grid_worker", community="hepan", grid_id=street.grid_a)
@@ -341,10 +343,10 @@ async def test_staff_digest_collects_reminders_into_one_daily_message(street):
         market(title="紧急会议", rrule="", starts_at=datetime(2026, 3, 5, 18, 0), ends_at=datetime(2026, 3, 5, 19, 0), audience={"staff": [staff["id"]]}, reminder_offsets=[120]),
     )
     street.clock.set(at(2026, 3, 5, 16, 0))
-    result = await street.engine.drain()
+    result = await drain(street.engine)
     assert (result.held, result.sent) == (1, 1)  # 周六市集 held; 紧急会议 sent
     street.clock.set(at(2026, 3, 6, 15, 0))
-    result = await street.engine.drain()
+    result = await drain(street.engine)
     assert (result.held, result.sent) == (1, 0)  # 周日讲座 held too
     assert await send_digests(street.mh, at(2026, 3, 6, 15, 0)) == 0  # not the digest hour
     assert await send_digests(street.mh, at(2026, 3, 7, 7, 0)) == 1

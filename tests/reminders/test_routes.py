@@ -11,7 +11,7 @@ from icalendar import Calendar
 from meihao.cli import cli
 from meihao.reminders.tables import InboxMessage, ReminderOptOut
 from meihao.reminders.tokens import make_token, revoke
-from meihao.testing import ANONYMOUS, make_client
+from meihao.testing import ANONYMOUS, drain, make_client
 from meihao.time.clock import SystemClock
 from tests.reminders.conftest import build_street
 from tests.reminders.test_reminders import at
@@ -85,7 +85,7 @@ async def test_delivery_state_is_visible_per_reminder(meihao):
     async with make_client(meihao) as client:
         activity = (await client.post("/api/communities/hepan/activities", json=MARKET)).json()
         street.clock.set(at(2026, 3, 6, 9, 0))
-        await street.engine.drain()
+        await drain(street.engine)
         state = (await client.get(f"/api/activities/{activity['id']}/reminders")).json()
         assert state["counts"] == {"sent": 5}
         assert {r["occurrence"] for r in state["reminders"]} == {"2026-03-07T01:00:00Z"}
@@ -161,7 +161,7 @@ async def test_embedded_mode_runs_the_scheduler_and_delivers(make_meihao):
     mh.clock = SystemClock()
     soon = datetime.now(timezone.utc) + timedelta(hours=3)
     from meihao.reminders.activities import ActivityIn, create_activity
-    from meihao.reminders.engine import set_quiet_hours
+    from meihao.reminders.policy import set_quiet_hours
 
     await set_quiet_hours(street.community["id"], "00:00", "00:00")  # real time: whatever the hour
     async with make_client(mh) as client:
@@ -191,7 +191,7 @@ async def test_a_residents_own_inbox_through_a_secret_link(meihao):
     async with make_client(meihao) as client:
         await client.post("/api/communities/hepan/activities", json=MARKET)
         street.clock.set(at(2026, 3, 6, 9, 0))
-        await street.engine.drain()
+        await drain(street.engine)
         link = (await client.post(f"/api/residents/{wang}/inbox-link")).json()["url"]
         anna_link = (await client.post(f"/api/residents/{anna}/inbox-link")).json()["url"]
     path = link.removeprefix(meihao.settings.base_url)

@@ -21,7 +21,7 @@ from meihao.register.communities import get_community
 from meihao.reminders import activities as activity_service
 from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
 from meihao.reminders.audiences import preview, principal_scope
-from meihao.reminders.engine import set_quiet_hours
+from meihao.reminders.policy import set_quiet_hours
 from meihao.reminders.tables import Reminder
 from meihao.runtime import Meihao
 from meihao.web.auth import requires

@@ -6,6 +6,7 @@ from meihao import scenario_settings
 from meihao.reminders.tables import Reminder
 from meihao.scenarios.culture.jobs import ask_attendance
 from meihao.scenarios.culture.tables import Show, Troupe, Venue
+from meihao.testing import drain
 
 P = "/api/communities/chengguan/culture"
 
@@ -25,10 +26,10 @@ async def test_demo_data_fills_the_old_town_with_opera(chengguan):
         ahead = (await admin.get(f"{P}/shows?status=scheduled")).json()
         assert [s["day"] for s in ahead] == ["2026-04-19", "2026-04-21", "2026-04-22"]  # last night's, then tomorrow and after
         assert ahead[1]["elders_first"] is True
-    result = await w.engine.drain()
+    result = await drain(w.engine)
     assert result.recipients > 0  # tomorrow's elders first, and the audience of the day before
     asked = await ask_attendance(meihao=w.mh, community=w.community, now=w.clock.now())
     assert asked is None
     assert await Show.count().where(Show.attendance_asked_at.is_not_null()) == 1
-    await w.engine.drain()
+    await drain(w.engine)
     assert await Reminder.count().where(Reminder.recipient_kind == "staff") == 1  # the community admin is asked

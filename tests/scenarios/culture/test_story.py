@@ -5,6 +5,7 @@ from __future__ import annotations
 from meihao.access.tables import AuditLog
 from meihao.reminders.tables import InboxMessage, Reminder
 from meihao.scenarios.culture.jobs import ask_attendance
+from meihao.testing import drain
 
 P = "/api/communities/chengguan/culture"
 
@@ -59,9 +60,9 @@ async def test_a_show_reminds_its_audience_and_is_recorded_the_morning_after(che
         assert hidden.status_code == missing.status_code == 404 and set(hidden.json()) == set(missing.json())
 
         # reminders: the elders of the venue's grids first, then everyone there the day before and on the day
-        await w.engine.drain()
+        await drain(w.engine)
         w.at(2026, 3, 5, 19, 0)
-        elders = await w.engine.drain()
+        elders = await drain(w.engine)
         assert elders.recipients == 2
         from meihao.scenarios.culture.tables import Show
 
@@ -70,10 +71,10 @@ async def test_a_show_reminds_its_audience_and_is_recorded_the_morning_after(che
         assert (await inbox("resident", r["王秀英"]["id"]))[-1] == (
             "【戏曲进乡村·吕剧《李二嫂改嫁》】2026-03-07 19:00 在城关老街文化广场开演，前排座位优先留给老年人，欢迎您提前到场入座。")
         w.at(2026, 3, 6, 19, 0)
-        assert (await w.engine.drain()).recipients == 4
+        assert (await drain(w.engine)).recipients == 4
         w.at(2026, 3, 7, 16, 0)
-        assert (await w.engine.drain()).recipients == 4
-        assert (await w.engine.drain()).recipients == 0
+        assert (await drain(w.engine)).recipients == 4
+        assert (await drain(w.engine)).recipients == 0
         audience = {r[n]["id"] for n in ("王秀英", "李建国", "张桂兰", "刘洋")}
         assert await reminded(activities["activity"]) == audience  # grid C's 赵大爷 is not in the audience
         assert await Reminder.count().where(Reminder.activity == activities["activity"]) == 8  # 4 people × 2 reminders, once each
@@ -87,7 +88,7 @@ async def test_a_show_reminds_its_audience_and_is_recorded_the_morning_after(che
         w.at(2026, 3, 8, 9, 5)
         await ask_attendance(meihao=w.mh, community=w.community, now=w.clock.now())
         await ask_attendance(meihao=w.mh, community=w.community, now=w.clock.now())
-        await w.engine.drain()
+        await drain(w.engine)
         asked = await inbox("staff", w.staff["admin"]["id"])
         assert asked == [f"请录入03月07日 19:00在城关老街文化广场演出的济阳区吕剧团《李二嫂改嫁》的观众人数、群众满意度和村（居）委确认人（演出编号 {show['id']}）。"]
 
@@ -122,7 +123,7 @@ async def test_a_recorded_show_is_not_asked_about_and_a_cancelled_one_reminds_no
             **base, "venue_id": stage["hall"]["id"], "starts_at": "2026-03-04T14:30:00"})).json()
         called_off = (await admin.post(f"{P}/plans/{stage['plan']['id']}/shows", json={
             **base, "venue_id": stage["square"]["id"], "starts_at": "2026-03-10T19:00:00"})).json()
-        await w.engine.drain()
+        await drain(w.engine)
         cancelled = await admin.post(f"{P}/shows/{called_off['id']}/cancel", json={"reason": "大风天气"})
         assert cancelled.json()["status"] == "cancelled"
         w.at(2026, 3, 4, 17, 0)
@@ -130,7 +131,7 @@ async def test_a_recorded_show_is_not_asked_about_and_a_cancelled_one_reminds_no
         w.at(2026, 3, 5, 10, 0)
         await ask_attendance(meihao=w.mh, community=w.community, now=w.clock.now())
         w.at(2026, 3, 9, 19, 0)
-        result = await w.engine.drain()
+        result = await drain(w.engine)
         assert result.recipients == 0  # nothing for the cancelled show
         assert await inbox("staff", w.staff["admin"]["id"]) == []
         assert (await admin.post(f"{P}/shows/{held['id']}/cancel", json={"reason": "x"})).status_code == 409
@@ -143,13 +144,13 @@ async def test_a_moved_show_reminds_at_its_new_time(chengguan):
         play = stage["troupe"]["repertoire"][0]
         show = (await admin.post(f"{P}/plans/{stage['plan']['id']}/shows", json={
             "venue_id": stage["hall"]["id"], "troupe_id": stage["troupe"]["id"], "play_id": play["id"], "starts_at": "2026-03-07T19:00:00"})).json()
-        await w.engine.drain()
+        await drain(w.engine)
         moved = await admin.patch(f"{P}/shows/{show['id']}", json={"starts_at": "2026-03-08T14:30:00"})
         assert moved.status_code == 200 and moved.json()["day"] == "2026-03-08"
         w.at(2026, 3, 6, 19, 0)
-        assert (await w.engine.drain()).recipients == 0
+        assert (await drain(w.engine)).recipients == 0
         w.at(2026, 3, 7, 14, 30)
-        assert (await w.engine.drain()).recipients == 1  # 赵大爷, the one resident of grid C
+        assert (await drain(w.engine)).recipients == 1  # 赵大爷, the one resident of grid C
 
 
 async def test_bad_input_names_the_field(chengguan):
@@ -194,12 +195,12 @@ async def test_switching_culture_off_stops_reminders_and_on_brings_them_back(che
         play = stage["troupe"]["repertoire"][0]
         await admin.post(f"{P}/plans/{stage['plan']['id']}/shows", json={
             "venue_id": stage["hall"]["id"], "troupe_id": stage["troupe"]["id"], "play_id": play["id"], "starts_at": "2026-03-10T19:00:00"})
-        await w.engine.drain()
+        await drain(w.engine)
     async with w.client() as street:
         assert (await street.delete("/api/communities/chengguan/scenarios/culture")).status_code == 200
         w.at(2026, 3, 9, 19, 0)
-        assert (await w.engine.drain()).recipients == 0
+        assert (await drain(w.engine)).recipients == 0
         assert (await street.put("/api/communities/chengguan/scenarios/culture", json={"settings": {}})).status_code == 200
         shows = (await street.get(f"{P}/shows")).json()
         assert [s["status"] for s in shows] == ["scheduled"]
-        assert (await w.engine.drain()).recipients == 1
+        assert (await drain(w.engine)).recipients == 1

@@ -8,6 +8,7 @@ from meihao import ActivityIn, create_activity
 from meihao.reminders.activities import get_activity, list_activities
 from meihao.reminders.recipients import inbox
 from meihao.tables import Resident
+from meihao.testing import drain
 
 BASE = "/api/communities/yajuyuan/elder_care"
 
@@ -31,7 +32,7 @@ async def test_the_double_ninth_comes_with_the_scenario_and_goes_with_it(yajuyua
 
     # 重阳 2026 is 18 October; the elders on the register are reminded the day before, not the volunteer
     y.clock.set(datetime(2026, 10, 17, 1, 0, tzinfo=timezone.utc))
-    await y.engine.drain()
+    await drain(y.engine)
     reminded = {name for name, r in y.residents.items() if await inbox("resident", r["id"])}
     assert reminded == {"王秀英", "张伟", "赵桂兰"}
     [message] = await inbox("resident", y.residents["王秀英"]["id"])
@@ -81,7 +82,7 @@ async def test_birthday_greetings_once_a_year(yajuyuan):
     y.at(2026, 3, 15, 8, 0)  # born 15 March 1940
     assert await birthday_greetings(meihao=y.mh, community=y.community) == 1
     assert await birthday_greetings(meihao=y.mh, community=y.community) == 0
-    await y.engine.drain()
+    await drain(y.engine)
     [greeting] = await inbox("resident", y.residents["王秀英"]["id"])
     assert greeting["body"] == "王秀英，祝您生日快乐、健康长寿！——松龄雅居"
     [note] = await inbox("staff", y.staff["worker"]["id"])
@@ -99,7 +100,7 @@ async def test_named_audiences_resolve_in_sql(yajuyuan):
             scene="elder_care", title=f"测试{i}", starts_at=datetime(2026, 3, 3 + i, 10, 0), ends_at=datetime(2026, 3, 3 + i, 11, 0),
             audience={"named": [audience]}, reminder_offsets=[60]))
         y.clock.set(datetime(2026, 3, 3 + i, 1, 30, tzinfo=timezone.utc))
-        await y.engine.drain()
+        await drain(y.engine)
         got = {name for name, r in y.residents.items() if any(m["activity"] == activity["id"] for m in await inbox("resident", r["id"]))}
         assert got == expected - ({"赵桂兰"} if audience == "elder_care.over_80" else set()), audience  # 79
 
@@ -129,7 +130,7 @@ async def test_nursing_home_visit_with_its_roster(yajuyuan):
 
     # the roster (and the organiser) are reminded a day before
     y.clock.set(datetime(2026, 3, 6, 1, 0, tzinfo=timezone.utc))
-    await y.engine.drain()
+    await drain(y.engine)
     for person in (li, zhang):
         [message] = await inbox("resident", person)
         assert "新市镇敬老院" in message["body"]
@@ -143,7 +144,7 @@ async def test_nursing_home_visit_with_its_roster(yajuyuan):
         assert (await client.get(f"{BASE}/nursing-home-visits")).json() == []
     assert (await get_activity(visit["activity_id"]))["status"] == "cancelled"
     y.clock.set(datetime(2026, 3, 6, 23, 30, tzinfo=timezone.utc))  # two hours before: nothing more
-    await y.engine.drain()
+    await drain(y.engine)
     assert len(await inbox("resident", li)) == 1
 
 
@@ -186,7 +187,7 @@ async def test_demo_data_fills_the_register_and_produces_reminders(yajuyuan):
         alerts = (await client.get(f"{BASE}/alerts")).json()
     overdue = [e for e in page["items"] if e["plan"]["status"] == "overdue"]
     assert len(alerts) >= len([e for e in overdue if e["visitor"]])
-    result = await y.engine.drain()
+    result = await drain(y.engine)
     assert result.sent >= len([e for e in overdue if e["visitor"]])
 
 

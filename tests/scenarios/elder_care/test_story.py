@@ -4,6 +4,7 @@ a visit is recorded and the alert stops; missing twice brings in the grid leader
 from __future__ import annotations
 
 from meihao.reminders.recipients import inbox
+from meihao.testing import drain
 
 
 async def register(client, resident_id: int, **fields) -> dict:
@@ -38,7 +39,7 @@ async def test_overdue_elder_is_reminded_once_then_a_visit_stops_it(yajuyuan):
     result = await y.run_check()
     assert (result.overdue, result.reminded, result.escalated) == (1, 1, 0)
     assert (await y.run_check()).reminded == 0
-    await y.engine.drain()
+    await drain(y.engine)
     messages = await inbox("staff", worker)
     assert len(messages) == 1
     assert "王秀英" in messages[0]["body"] and "3月9日" in messages[0]["body"] and "已8天" in messages[0]["body"] and "137" not in messages[0]["body"]
@@ -64,7 +65,7 @@ async def test_overdue_elder_is_reminded_once_then_a_visit_stops_it(yajuyuan):
 
     y.at(2026, 3, 11)
     assert (await y.run_check()).overdue == 0
-    await y.engine.drain()
+    await drain(y.engine)
     assert len(await inbox("staff", worker)) == 1  # nothing new
 
 
@@ -77,14 +78,14 @@ async def test_missing_twice_escalates_to_the_grid_leader(yajuyuan):
     y.at(2026, 3, 10)  # first miss: the volunteer is reminded
     first = await y.run_check()
     assert (first.reminded, first.escalated) == (1, 0)
-    await y.engine.drain()
+    await drain(y.engine)
     y.at(2026, 3, 16)  # the second interval's due day: nothing new yet
     assert (await y.run_check()).reminded == 0
     y.at(2026, 3, 17)  # second miss: the volunteer again (new due date) and the grid leader
     second = await y.run_check()
     assert (second.reminded, second.escalated) == (1, 1)
     assert (await y.run_check()).escalated == 0
-    await y.engine.drain()
+    await drain(y.engine)
     volunteer = await inbox("resident", y.residents["李娜"]["id"])
     assert len(volunteer) == 2
     leader = await inbox("staff", y.staff["leader"]["id"])
@@ -110,7 +111,7 @@ async def test_an_elder_without_a_visitor_is_the_grid_workers(yajuyuan):
         await register(client, y.residents["张伟"]["id"], care_level="key")  # monthly
     y.at(2026, 4, 2)
     assert (await y.run_check()).reminded == 1
-    await y.engine.drain()
+    await drain(y.engine)
     assert len(await inbox("staff", y.staff["worker"]["id"])) == 1
 
 
@@ -120,9 +121,9 @@ async def test_a_notice_not_yet_delivered_is_withdrawn_when_the_visit_comes_firs
         elder = await register(client, y.residents["王秀英"]["id"], visitor_staff_id=y.staff["worker"]["id"])
         y.at(2026, 3, 10, 6, 0)  # inside quiet hours: the notice waits
         assert (await y.run_check()).reminded == 1
-        assert (await y.engine.drain()).deferred == 1
+        assert (await drain(y.engine)).deferred == 1
         y.at(2026, 3, 10, 7, 0)
         await client.post(f"/api/communities/yajuyuan/elder_care/elders/{elder['id']}/visits", json={"method": "video"})
     y.at(2026, 3, 10, 8, 0)
-    await y.engine.drain()
+    await drain(y.engine)
     assert await inbox("staff", y.staff["worker"]["id"]) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from meihao import scenario_settings
 from meihao.scenarios.markets.tables import Application, Market, MarketDay, Proceeds
+from meihao.testing import drain
 
 P = "/api/communities/huayang/markets"
 
@@ -25,7 +26,7 @@ async def test_demo_data_fills_a_year_of_markets_and_makes_reminders_fall_due(hu
         assert special["next_days"][0]["day"] == "2026-06-18"
     approved = await Application.count().where(Application.market == markets[1]["id"], Application.status == "approved")
     assert approved == 6  # 6 residents and 2 merchants applied, the last two left for the organiser
-    result = await w.engine.drain()
+    result = await drain(w.engine)
     assert result.recipients >= 6  # the whole community hears of tomorrow's special, applicants get their notices
 
 
@@ -34,14 +35,14 @@ async def test_switching_markets_off_stops_reminders_and_on_brings_them_back(hua
     async with w.client("admin") as admin:
         market = (await admin.post(f"{P}/markets", json={
             "venue": "华阳小区中心广场", "rrule": "FREQ=WEEKLY;BYDAY=SA", "first_day": "2026-03-07"})).json()
-        await w.engine.drain()
+        await drain(w.engine)
     async with w.client() as street:
         assert (await street.delete("/api/communities/huayang/scenarios/markets")).status_code == 200
         w.at(2026, 3, 6, 9, 0)
-        assert (await w.engine.drain()).recipients == 0
+        assert (await drain(w.engine)).recipients == 0
         assert (await street.put("/api/communities/huayang/scenarios/markets", json={"settings": {}})).status_code == 200
         again = (await street.get(f"{P}/markets/{market['id']}")).json()
         assert again["status"] == "active" and again["activity_id"] != market["activity_id"]
         assert [d["day"] for d in (await street.get(f"{P}/markets/{market['id']}/days")).json()][:2] == ["2026-03-07", "2026-03-14"]
-        assert (await w.engine.drain()).recipients == 6  # tomorrow's market, once
-        assert (await w.engine.drain()).recipients == 0
+        assert (await drain(w.engine)).recipients == 6  # tomorrow's market, once
+        assert (await drain(w.engine)).recipients == 0

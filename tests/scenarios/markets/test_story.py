@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from meihao.access.tables import AuditLog
 from meihao.reminders.tables import InboxMessage, Reminder
 from meihao.scenarios.markets.jobs import close_applications, open_days
+from meihao.testing import drain
 
 P = "/api/communities/huayang/markets"
 
@@ -60,7 +61,7 @@ async def test_a_market_day_from_applications_to_proceeds(huayang):
         results = [(await admin.post(f"{P}/applications/{ids[k]}/approve")).json() for k in ("王秀英", "李建国", "张伟", "post")]
         assert [(a["status"], a["waitlist_position"]) for a in results] == [
             ("approved", None), ("approved", None), ("waitlisted", 1), ("waitlisted", 2)]
-        await w.engine.drain()  # the applicants are told at once
+        await drain(w.engine)  # the applicants are told at once
         refused = await admin.post(f"{P}/applications/{ids['王秀英']}/refuse", json={"reason": "重复"})
         assert (refused.status_code, refused.json()["field"]) == (409, "status")
         late = await worker.post(f"{P}/days/{day_id}/applications", json={"resident_id": r["刘芳"]["id"], "goods": "自制酱菜"})
@@ -80,7 +81,7 @@ async def test_a_market_day_from_applications_to_proceeds(huayang):
         assert cancelled.json()["status"] == "cancelled"
         assert (await admin.get(f"{P}/applications/{ids['张伟']}")).json()["status"] == "approved"
         assert (await admin.get(f"{P}/applications/{ids['post']}")).json()["waitlist_position"] == 1
-        await w.engine.drain()
+        await drain(w.engine)
         assert await inbox_of(r["张伟"]) == [
             "睦邻善市公益市集（03月14日）摊位已满，您已进入候补名单；有摊位空出时将按顺序递补并通知您。",
             "您报名的睦邻善市公益市集（03月14日）摊位已确认，请于开市前按时到华阳社区党群服务中心广场布展。",
@@ -100,18 +101,18 @@ async def test_a_market_day_from_applications_to_proceeds(huayang):
         assert await AuditLog.count().where(AuditLog.action == "markets.day.close") == 1
 
         # reminders: the community the day before, the stallholders two hours before set-up (08:00)
-        await w.engine.drain()
+        await drain(w.engine)
         stall_activity = market["stall_activity_id"]
         w.at(2026, 3, 13, 9, 0)
-        day_before = await w.engine.drain()
+        day_before = await drain(w.engine)
         assert day_before.recipients == 6  # every resident of 华阳
         assert (await inbox_of(r["王秀英"]))[-1] == "【睦邻善市公益市集】2026-03-14 09:00 在华阳社区党群服务中心广场开市，义卖所得全部用于社区公益，欢迎街坊邻居来逛！"
         w.at(2026, 3, 14, 6, 0)
-        quiet = await w.engine.drain()
+        quiet = await drain(w.engine)
         assert (quiet.recipients, quiet.deferred, quiet.sent) == (2, 2, 0)  # quiet hours until 07:30
         w.at(2026, 3, 14, 7, 30)
-        assert (await w.engine.drain()).sent == 2
-        assert (await w.engine.drain()).sent == 0
+        assert (await drain(w.engine)).sent == 2
+        assert (await drain(w.engine)).sent == 0
         reminded = await Reminder.select(Reminder.recipient_id).where(Reminder.activity == stall_activity)
         assert sorted(x["recipient_id"] for x in reminded) == sorted([r["王秀英"]["id"], r["张伟"]["id"]])
         assert (await inbox_of(r["张伟"]))[-1] == "摊主提醒：2026-03-14 08:00 开始在华阳社区党群服务中心广场布展（睦邻善市公益市集），请按时到场，带好摊位物品。"
@@ -165,15 +166,15 @@ async def test_a_cancelled_day_reminds_nobody_and_takes_no_applications(huayang)
         market = (await admin.post(f"{P}/markets", json={
             "venue": "华阳小区中心广场", "rrule": "FREQ=WEEKLY;BYDAY=SA;COUNT=2", "first_day": "2026-03-07"})).json()
         first = market["next_days"][0]
-        await w.engine.drain()
+        await drain(w.engine)
         cancelled = await admin.post(f"{P}/days/{first['id']}/cancel", json={"reason": "大风预警"})
         assert cancelled.json()["status"] == "cancelled"
         applied = await admin.post(f"{P}/days/{first['id']}/applications", json={"resident_id": w.residents["王秀英"]["id"], "goods": "书"})
         assert (applied.status_code, applied.json()["field"]) == (409, "market_day_id")
         w.at(2026, 3, 6, 9, 0)
-        assert (await w.engine.drain()).recipients == 0
+        assert (await drain(w.engine)).recipients == 0
         w.at(2026, 3, 13, 9, 0)
-        assert (await w.engine.drain()).recipients == 6  # the second Saturday still takes place
+        assert (await drain(w.engine)).recipients == 6  # the second Saturday still takes place
 
 
 async def test_bad_input_names_the_field(huayang):

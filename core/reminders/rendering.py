@@ -1,0 +1,141 @@
+"""Rendering reminders: the details of claimed outbox rows, and the message each becomes in its recipient's language."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from meihao.access.tables import Staff
+from meihao.hooks.declarations import Message
+from meihao.register.tables import Resident
+from meihao.reminders.policy import LANGUAGES, delivery_id
+from meihao.reminders.tables import Contact, RecipientToken, Reminder, ReminderSettings, StaffDigest
+from meihao.reminders.tokens import token_for_generation
+
+if TYPE_CHECKING:
+    from meihao.runtime import Meihao
+
+
+async def details(ids: list[int]) -> list[dict[str, Any]]:
+    """Claimed outbox rows with what rendering and the delivery rules need: activity, recipient, address, quiet hours."""
+    rows = await Reminder.select(
+        Reminder.id,
+        Reminder.recipient_kind,
+        Reminder.recipient_id,
+        Reminder.channel,
+        Reminder.attempts,
+        Reminder.due.occurrence.as_alias("occurrence"),
+        Reminder.due.offset_minutes.as_alias("offset_minutes"),
+        Reminder.due.starts_at.as_alias("occurrence_starts_at"),
+        Reminder.due.version.as_alias("version"),
+        Reminder.activity.id.as_alias("activity_id"),
+        Reminder.activity.title.as_alias("title"),
+        Reminder.activity.venue.as_alias("venue"),
+        Reminder.activity.description.as_alias("description"),
+        Reminder.activity.scene.as_alias("scene"),
+        Reminder.activity.source.as_alias("source"),
+        Reminder.activity.starts_at.as_alias("activity_starts_at"),
+        Reminder.activity.ends_at.as_alias("activity_ends_at"),
+        Reminder.activity.status.as_alias("activity_status"),
+        Reminder.activity.version.as_alias("activity_version"),
+        Reminder.activity.community.id.as_alias("community_id"),
+        Reminder.activity.community.slug.as_alias("community"),
+        Reminder.activity.community.timezone.as_alias("timezone"),
+    ).where(Reminder.id.is_in(ids))
+    community_ids = {r["community_id"] for r in rows}
+    quiet = {
+        q["community"]: q
+        for q in await ReminderSettings.select().where(ReminderSettings.community.is_in(list(community_ids)))
+    } if community_ids else {}
+    people: dict[tuple[str, int], dict[str, Any]] = {}
+    resident_ids = [r["recipient_id"] for r in rows if r["recipient_kind"] == "resident"]
+    staff_ids = [r["recipient_id"] for r in rows if r["recipient_kind"] == "staff"]
+    if resident_ids:
+        for p in await Resident.select(Resident.id, Resident.name, Resident.preferred_language).where(Resident.id.is_in(resident_ids)):
+            people[("resident", p["id"])] = p
+    if staff_ids:
+        for p in await Staff.select(Staff.id, Staff.name, Staff.preferred_language, Staff.email).where(Staff.id.is_in(staff_ids)):
+            people[("staff", p["id"])] = p
+    addresses: dict[tuple[str, int, str], str] = {}
+    for kind, recipient_ids in (("resident", resident_ids), ("staff", staff_ids)):
+        if recipient_ids:
+            for c in await Contact.select(Contact.recipient_id, Contact.channel, Contact.address).where(
+                Contact.recipient_kind == kind, Contact.recipient_id.is_in(recipient_ids)
+            ):
+                addresses[(kind, c["recipient_id"], c["channel"])] = c["address"]
+    digests: dict[int, int] = {}
+    if staff_ids:
+        for d in await StaffDigest.select(StaffDigest.staff, StaffDigest.hour).where(StaffDigest.staff.is_in(staff_ids)):
+            digests[d["staff"]] = d["hour"]
+    generations: dict[tuple[str, int], int] = {}
+    for kind, recipient_ids in (("resident", resident_ids), ("staff", staff_ids)):
+        if recipient_ids:
+            for t in await RecipientToken.select(RecipientToken.recipient_id, RecipientToken.generation).where(
+                RecipientToken.recipient_kind == kind, RecipientToken.purpose == "unsubscribe", RecipientToken.recipient_id.is_in(recipient_ids)
+            ):
+                generations[(kind, t["recipient_id"])] = t["generation"]
+    for row in rows:
+        key = (row["recipient_kind"], row["recipient_id"])
+        person = people.get(key, {"name": "", "preferred_language": "zh"})
+        row["recipient_name"] = person["name"]
+        row["language"] = person["preferred_language"] if person["preferred_language"] in LANGUAGES else "zh"
+        address = addresses.get((*key, row["channel"]), "")
+        if not address and row["recipient_kind"] == "staff" and row["channel"] == "email":
+            address = person.get("email", "")
+        row["address"] = address
+        row["unsubscribe_generation"] = generations.get(key, 1)
+        row["digest_hour"] = digests.get(row["recipient_id"]) if row["recipient_kind"] == "staff" else None
+        settings = quiet.get(row["community_id"], {})
+        row["quiet_start"] = settings.get("quiet_start")
+        row["quiet_end"] = settings.get("quiet_end")
+    return rows
+
+
+def render(mh: Meihao, row: dict[str, Any]) -> Message:
+    """The message for one row of :func:`details`, in the recipient's language (``meihao_render_reminder``)."""
+    tz = ZoneInfo(row["timezone"])
+    starts = row["occurrence_starts_at"].astimezone(tz)
+    ends = starts + (row["activity_ends_at"] - row["activity_starts_at"])
+    token = token_for_generation(mh, row["recipient_kind"], row["recipient_id"], "unsubscribe", row["unsubscribe_generation"])
+    unsubscribe_url = f"{mh.settings.base_url}/api/reminders/unsubscribe/{token}?scene={row['scene']}"
+    activity = {
+        "id": row["activity_id"],
+        "title": row["title"],
+        "venue": row["venue"],
+        "description": row["description"],
+        "scene": row["scene"],
+        "source": row["source"],
+        "community": row["community"],
+        "timezone": row["timezone"],
+        "starts_at": starts.strftime("%Y-%m-%d %H:%M"),
+        "ends_at": ends.strftime("%Y-%m-%d %H:%M"),
+        "occurrence": row["occurrence"],
+    }
+    reminder = {
+        "id": row["id"],
+        "delivery_id": delivery_id(row["id"]),
+        "channel": row["channel"],
+        "offset_minutes": row["offset_minutes"],
+        "starts_at": starts,
+        "activity": activity,
+    }
+    recipient = {"kind": row["recipient_kind"], "id": row["recipient_id"], "name": row["recipient_name"], "language": row["language"]}
+    body = mh.plugins.render_reminder(reminder, recipient, row["language"])
+    subject = f"Reminder: {row['title']}" if row["language"] == "en" else f"活动提醒：{row['title']}"
+    return Message(
+        delivery_id=reminder["delivery_id"],
+        recipient_kind=row["recipient_kind"],
+        recipient_id=row["recipient_id"],
+        recipient_name=row["recipient_name"],
+        address=row["address"],
+        language=row["language"],
+        subject=subject,
+        body=body,
+        unsubscribe_url=unsubscribe_url,
+        activity=activity,
+        community=row["community"],
+        reminder_id=row["id"],
+    )
+
+
+__all__ = ["details", "render"]
