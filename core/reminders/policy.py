@@ -92,5 +92,4 @@ async def set_quiet_hours(community_id: int, start: str, end: str) -> None:
         await ReminderSettings.insert(ReminderSettings(community=community_id, quiet_start=start, quiet_end=end))
 
 
-
 __all__ = ["DEFAULT_QUIET", "LANGUAGES", "DeliveryPolicy", "TickResult", "delivery_id", "quiet_until", "set_quiet_hours"]

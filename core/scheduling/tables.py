@@ -16,7 +16,7 @@ class Node(Table, tablename="meihao_node"):
     """One process of the installation (a node), by its stable name: what it runs and when it was last alive.
 
     A node writes ``last_seen`` every ``node_heartbeat_seconds``; ``boot`` is new at every
-    start, so that two live processes cannot hold one name (see :mod:`meihao.nodes`).
+    start, so that two live processes cannot hold one name (see :mod:`meihao.scheduling.nodes`).
     """
 
     node_id = Varchar(length=100, unique=True)

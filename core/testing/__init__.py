@@ -22,7 +22,7 @@ project that has meihao installed:
 Every test that uses these fixtures runs once per database backend: on SQLite and, when
 a PostgreSQL server answers (by default at 127.0.0.1:5432, user ``postgres``; another with
 ``MEIHAO_TEST_POSTGRES_URL``), on PostgreSQL too, in throwaway databases of its own
-(see :mod:`meihao.testdb`). Choose with ``--meihao-db=sqlite,postgresql`` or
+(see :mod:`meihao.testing.databases`). Choose with ``--meihao-db=sqlite,postgresql`` or
 ``MEIHAO_TEST_DATABASES``; with ``CI=true`` a PostgreSQL that does not answer fails the run
 instead of being skipped. ``@pytest.mark.meihao_db("sqlite")`` keeps a test to the
 backends it names (a test that reads the SQLite file, say). The fixture
@@ -32,11 +32,10 @@ backends it names (a test that reads the SQLite file, say). The fixture
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import datetime
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,6 @@ import pytest
 import pytest_asyncio
 from cryptography.fernet import Fernet
 from piccolo.apps.user.tables import BaseUser
-from stdnum.cn import ric
 
 from meihao.config import Settings, load_settings
 from meihao.reminders.engine import ReminderEngine
@@ -61,6 +59,7 @@ from meihao.testing.databases import (
     postgres_answers,
     run_prefix,
 )
+from meihao.testing.factories import Factories
 
 # One key for the whole test session, so a copied template database stays readable.
 _TEST_DATA_KEY = Fernet.generate_key().decode()
@@ -286,126 +285,6 @@ async def make_client(mh: Meihao, staff_id: int | str | None = None) -> AsyncIte
 async def meihao_client(meihao: Meihao) -> AsyncIterator[Any]:
     async with make_client(meihao) as client:
         yield client
-
-
-class Factories:
-    """Creates register records through the kernel's service functions (the same rules as the API)."""
-
-    def __init__(self, mh: Meihao) -> None:
-        self.mh = mh
-        self._serial = itertools.count(1)
-
-    async def staff(
-        self,
-        role: str,
-        *,
-        community: str | None = None,
-        grid_id: int | None = None,
-        department: str | None = None,
-        username: str | None = None,
-        password: str = "correct horse battery",
-        name: str = "李建国",
-    ) -> dict[str, Any]:
-        """A staff account holding one role (more with ``meihao.access.staff.add_assignment``)."""
-        from meihao.access.principals import SYSTEM
-        from meihao.access.staff import AssignmentSpec, create_staff
-
-        spec = AssignmentSpec(role=role, community=community, grid_id=grid_id, department=department)
-        username = username or f"{role}-{next(self._serial)}"
-        return await create_staff(self.mh, SYSTEM, username=username, password=password, name=name, assignments=[spec])
-
-    async def street_admin(self) -> dict[str, Any]:
-        from meihao.access.tables import Staff
-
-        existing = await Staff.select(Staff.id).where(Staff.user.username == "test-street-admin").first()
-        if existing:
-            from meihao.access.staff import staff_out
-
-            return await staff_out(existing["id"])
-        return await self.staff("street_admin", username="test-street-admin", name="街道管理员")
-
-    async def token(self, staff_id: int) -> str:
-        from meihao.access.logins import issue_token
-
-        return await issue_token(self.mh, staff_id)
-
-    def id_card(self, birth_date: date, gender: str = "female", region: str = "370125") -> str:
-        """A valid, unique ID-card number (GB 11643) for the birth date and gender."""
-        serial = next(self._serial) % 500
-        sequence = f"{serial * 2 + (1 if gender == 'male' else 0):03d}"[-3:]
-        body = f"{region}{birth_date:%Y%m%d}{sequence}"
-        # calc_check_digit expects the full 18 characters and ignores the last one
-        return body + ric.calc_check_digit(body + "0")
-
-    async def community(self, slug: str | None = None, **fields: Any) -> dict[str, Any]:
-        from meihao.register.communities import create_community
-        from meihao.register.schemas import CommunityIn
-
-        n = next(self._serial)
-        slug = slug or f"community-{n}"
-        data = CommunityIn(slug=slug, name=fields.pop("name", f"社区{n}"), **fields)
-        return await create_community(self.mh, data)
-
-    async def grid(self, community: str, code: str | None = None, name: str | None = None) -> dict[str, Any]:
-        from meihao.register.communities import create_grid
-        from meihao.register.schemas import GridIn
-
-        n = next(self._serial)
-        return await create_grid(self.mh, community, GridIn(code=code or f"G{n}", name=name or f"第{n}网格"))
-
-    async def building(self, grid_id: int, name: str | None = None) -> dict[str, Any]:
-        from meihao.register.communities import create_building
-        from meihao.register.schemas import BuildingIn
-
-        return await create_building(self.mh, grid_id, BuildingIn(name=name or f"{next(self._serial)}号楼"))
-
-    async def household(self, building_id: int, room: str | None = None, unit: str = "1") -> dict[str, Any]:
-        from meihao.register.communities import create_household
-        from meihao.register.schemas import HouseholdIn
-
-        return await create_household(self.mh, building_id, HouseholdIn(room=room or str(100 + next(self._serial)), unit=unit))
-
-    async def place(self, community: str | None = None) -> dict[str, Any]:
-        """A new grid with a building and a household, in ``community`` (made when missing): ids of each."""
-        from meihao.register.tables import Community
-
-        if community is None:
-            slug = (await self.community())["slug"]
-        else:
-            slug = community
-            if not await Community.exists().where(Community.slug == slug):
-                await self.community(slug)
-        grid = await self.grid(slug)
-        building = await self.building(grid["id"])
-        household = await self.household(building["id"])
-        return {"community": slug, "grid_id": grid["id"], "building_id": building["id"], "household_id": household["id"]}
-
-    async def resident(
-        self,
-        household_id: int | None = None,
-        *,
-        birth_date: date = date(1960, 5, 17),
-        gender: str = "female",
-        name: str = "王秀英",
-        tags: list[str] | None = None,
-        phone: str = "13800138000",
-        id_card: str | None = None,
-    ) -> dict[str, Any]:
-        from meihao.register.residents import create_resident
-        from meihao.register.schemas import ResidentIn
-
-        if household_id is None:
-            household_id = (await self.place())["household_id"]
-        data = ResidentIn(
-            household_id=household_id,
-            name=name,
-            gender=gender,  # type: ignore[arg-type]
-            birth_date=birth_date,
-            id_card=id_card or self.id_card(birth_date, gender),
-            phone=phone,
-            tags=tags or [],
-        )
-        return await create_resident(self.mh, data)
 
 
 @pytest.fixture

@@ -116,7 +116,7 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
     ``scheduler`` serves only ``/health`` and ``/metrics`` (for the proxy's and the
     orchestrator's checks and for Prometheus); ``scheduler`` and ``both`` also run the
     scheduler and the reminder pump. ``register_node`` registers the process as a node
-    (:mod:`meihao.nodes`); test clients, several of which may share one process, skip it.
+    (:mod:`meihao.scheduling.nodes`); test clients, several of which may share one process, skip it.
     """
     from meihao.scheduling.nodes import NodeRegistration
 

@@ -1,0 +1,131 @@
+"""Factories for tests: staff, communities, grids, buildings, households and residents, made through the kernel's own services."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+from stdnum.cn import ric
+
+from meihao.runtime import Meihao
+
+
+class Factories:
+    """Creates register records through the kernel's service functions (the same rules as the API)."""
+
+    def __init__(self, mh: Meihao) -> None:
+        self.mh = mh
+        self._serial = itertools.count(1)
+
+    async def staff(
+        self,
+        role: str,
+        *,
+        community: str | None = None,
+        grid_id: int | None = None,
+        department: str | None = None,
+        username: str | None = None,
+        password: str = "correct horse battery",
+        name: str = "李建国",
+    ) -> dict[str, Any]:
+        """A staff account holding one role (more with ``meihao.access.staff.add_assignment``)."""
+        from meihao.access.principals import SYSTEM
+        from meihao.access.staff import AssignmentSpec, create_staff
+
+        spec = AssignmentSpec(role=role, community=community, grid_id=grid_id, department=department)
+        username = username or f"{role}-{next(self._serial)}"
+        return await create_staff(self.mh, SYSTEM, username=username, password=password, name=name, assignments=[spec])
+
+    async def street_admin(self) -> dict[str, Any]:
+        from meihao.access.tables import Staff
+
+        existing = await Staff.select(Staff.id).where(Staff.user.username == "test-street-admin").first()
+        if existing:
+            from meihao.access.staff import staff_out
+
+            return await staff_out(existing["id"])
+        return await self.staff("street_admin", username="test-street-admin", name="街道管理员")
+
+    async def token(self, staff_id: int) -> str:
+        from meihao.access.logins import issue_token
+
+        return await issue_token(self.mh, staff_id)
+
+    def id_card(self, birth_date: date, gender: str = "female", region: str = "370125") -> str:
+        """A valid, unique ID-card number (GB 11643) for the birth date and gender."""
+        serial = next(self._serial) % 500
+        sequence = f"{serial * 2 + (1 if gender == 'male' else 0):03d}"[-3:]
+        body = f"{region}{birth_date:%Y%m%d}{sequence}"
+        # calc_check_digit expects the full 18 characters and ignores the last one
+        return body + ric.calc_check_digit(body + "0")
+
+    async def community(self, slug: str | None = None, **fields: Any) -> dict[str, Any]:
+        from meihao.register.communities import create_community
+        from meihao.register.schemas import CommunityIn
+
+        n = next(self._serial)
+        slug = slug or f"community-{n}"
+        data = CommunityIn(slug=slug, name=fields.pop("name", f"社区{n}"), **fields)
+        return await create_community(self.mh, data)
+
+    async def grid(self, community: str, code: str | None = None, name: str | None = None) -> dict[str, Any]:
+        from meihao.register.communities import create_grid
+        from meihao.register.schemas import GridIn
+
+        n = next(self._serial)
+        return await create_grid(self.mh, community, GridIn(code=code or f"G{n}", name=name or f"第{n}网格"))
+
+    async def building(self, grid_id: int, name: str | None = None) -> dict[str, Any]:
+        from meihao.register.communities import create_building
+        from meihao.register.schemas import BuildingIn
+
+        return await create_building(self.mh, grid_id, BuildingIn(name=name or f"{next(self._serial)}号楼"))
+
+    async def household(self, building_id: int, room: str | None = None, unit: str = "1") -> dict[str, Any]:
+        from meihao.register.communities import create_household
+        from meihao.register.schemas import HouseholdIn
+
+        return await create_household(self.mh, building_id, HouseholdIn(room=room or str(100 + next(self._serial)), unit=unit))
+
+    async def place(self, community: str | None = None) -> dict[str, Any]:
+        """A new grid with a building and a household, in ``community`` (made when missing): ids of each."""
+        from meihao.register.tables import Community
+
+        if community is None:
+            slug = (await self.community())["slug"]
+        else:
+            slug = community
+            if not await Community.exists().where(Community.slug == slug):
+                await self.community(slug)
+        grid = await self.grid(slug)
+        building = await self.building(grid["id"])
+        household = await self.household(building["id"])
+        return {"community": slug, "grid_id": grid["id"], "building_id": building["id"], "household_id": household["id"]}
+
+    async def resident(
+        self,
+        household_id: int | None = None,
+        *,
+        birth_date: date = date(1960, 5, 17),
+        gender: str = "female",
+        name: str = "王秀英",
+        tags: list[str] | None = None,
+        phone: str = "13800138000",
+        id_card: str | None = None,
+    ) -> dict[str, Any]:
+        from meihao.register.residents import create_resident
+        from meihao.register.schemas import ResidentIn
+
+        if household_id is None:
+            household_id = (await self.place())["household_id"]
+        data = ResidentIn(
+            household_id=household_id,
+            name=name,
+            gender=gender,  # type: ignore[arg-type]
+            birth_date=birth_date,
+            id_card=id_card or self.id_card(birth_date, gender),
+            phone=phone,
+            tags=tags or [],
+        )
+        return await create_resident(self.mh, data)
