@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,11 @@ def icontains(column: Any, text: str) -> Any:
     if column._meta.engine_type in ("postgres", "cockroach"):
         return column.ilike(pattern)
     return column.like(pattern)
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column's value, alike on both databases: SQLite hands back the text, PostgreSQL the decoded value."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 @dataclass

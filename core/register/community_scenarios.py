@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +9,7 @@ import msgspec
 
 from meihao.access.audit import audit
 from meihao.access.principals import SYSTEM, Principal
+from meihao.db.database import json_value
 from meihao.errors import InvalidInput, NotFound, split_validation_error
 from meihao.register.communities import get_community, require_manager
 from meihao.register.tables import CommunityScenario
@@ -46,8 +46,7 @@ async def is_enabled(community_id: int, scenario: str) -> bool:
 
 
 def _stored(settings: Any) -> dict[str, Any]:
-    value = json.loads(settings) if isinstance(settings, str) else settings
-    return value or {}
+    return json_value(settings) or {}
 
 
 async def scenario_settings(mh: Meihao, community_id: int, scenario: str) -> msgspec.Struct:

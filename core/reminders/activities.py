@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from meihao.db.database import json_value
 from meihao.errors import InvalidInput, NotFound
 from meihao.hooks.declarations import SCENES
 from meihao.register.communities import get_community
@@ -76,10 +77,6 @@ def _aware(value: datetime | None, tz: str) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
     return value.astimezone(timezone.utc).replace(microsecond=0)
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 async def _plan(mh: Meihao, activity_id: int) -> None:
@@ -163,7 +160,7 @@ async def get_activity(activity_id: int) -> dict[str, Any]:
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     for key in ("audience", "reminder_offsets", "channels", "exdates"):
-        row[key] = _json(row[key])
+        row[key] = json_value(row[key])
     return row
 
 

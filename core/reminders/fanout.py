@@ -10,13 +10,13 @@ down) is marked ``missed`` instead. Delivery (:mod:`meihao.reminders.delivery`) 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from piccolo.querystring import QueryString
 
+from meihao.db.database import json_value
 from meihao.hooks.declarations import Channel
 from meihao.reminders.activities import audience_of
 from meihao.reminders.audiences import resident_condition, staff_condition
@@ -25,10 +25,6 @@ from meihao.reminders.tables import Activity, DueReminder, Reminder, ReminderOpt
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
-
-
-def _loads(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 async def fan_out(
@@ -61,9 +57,9 @@ async def fan_out_one(mh: Meihao, policy: DeliveryPolicy, channels: dict[str, Ch
     activity = (await Activity.select(Activity.all_columns(), Activity.community.timezone.as_alias("timezone")).where(
         Activity.id == due["activity"]
     ))[0]
-    activity["audience"] = _loads(activity["audience"])
+    activity["audience"] = json_value(activity["audience"])
     spec = audience_of(activity)
-    wanted = [c for c in _loads(activity["channels"]) if c in channels]
+    wanted = [c for c in json_value(activity["channels"]) if c in channels]
     today = now.astimezone(ZoneInfo(activity["timezone"])).date()
     condition = resident_condition(
         mh, spec, activity["community"], today, activity_id=activity["id"], occurrence=due["occurrence"]

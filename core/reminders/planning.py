@@ -9,20 +9,16 @@ repeat and to interrupt anywhere: a point planned twice is inserted once, and an
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from meihao.db.database import json_value
 from meihao.reminders.policy import DeliveryPolicy
 from meihao.reminders.tables import Activity, DueReminder
 from meihao.time.recurrence import occurrences
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
-
-
-def _loads(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 async def plan(mh: Meihao, now: datetime | None = None, activity_id: int | None = None, *, policy: DeliveryPolicy | None = None) -> int:
@@ -40,8 +36,8 @@ async def plan(mh: Meihao, now: datetime | None = None, activity_id: int | None 
         query = query.where(Activity.id == activity_id)
     created = 0
     for activity in await query:
-        offsets = _loads(activity["reminder_offsets"]) or []
-        activity["exdates"] = _loads(activity["exdates"])
+        offsets = json_value(activity["reminder_offsets"]) or []
+        activity["exdates"] = json_value(activity["exdates"])
         horizon = now + timedelta(minutes=max(offsets, default=0)) + policy.lookahead
         start = activity["planned_until"] or activity["created_at"]
         # An activity just created or changed is planned to the full horizon; the periodic

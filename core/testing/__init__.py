@@ -38,7 +38,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib.metadata import EntryPoint
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
@@ -46,7 +46,6 @@ from cryptography.fernet import Fernet
 from piccolo.apps.user.tables import BaseUser
 
 from meihao.config import Settings, load_settings
-from meihao.reminders.engine import ReminderEngine
 from meihao.reminders.policy import TickResult
 from meihao.runtime import Meihao, boot
 from meihao.testing.databases import (
@@ -60,6 +59,9 @@ from meihao.testing.databases import (
     run_prefix,
 )
 from meihao.testing.factories import Factories
+
+if TYPE_CHECKING:
+    from meihao.reminders.engine import ReminderEngine
 
 # One key for the whole test session, so a copied template database stays readable.
 _TEST_DATA_KEY = Fernet.generate_key().decode()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,6 +12,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from meihao.access import staff
 from meihao.access.schemas import AssignmentIn, AuditOut, StaffIn, StaffOut
 from meihao.access.tables import AuditLog
+from meihao.db.database import json_value
 from meihao.errors import InvalidInput
 from meihao.register.schemas import (
     Page,
@@ -78,12 +78,8 @@ async def read_audit_log(
         AuditLog.target_id, AuditLog.community.slug.as_alias("community"), AuditLog.address, AuditLog.reason, AuditLog.detail,
     ).order_by(AuditLog.id, ascending=False).limit(size).offset((page - 1) * size)
     rows = await (query.where(*clauses) if clauses else query)
-    items = [AuditOut(staff_id=r.pop("staff"), detail=_json(r.pop("detail")), **r) for r in rows]
+    items = [AuditOut(staff_id=r.pop("staff"), detail=json_value(r.pop("detail")), **r) for r in rows]
     return Page(items=items, total=total, page=page, page_size=size)
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 HANDLERS = [
