@@ -48,3 +48,15 @@ async def test_one_volunteer_added_five_times_at_once_is_on_the_roster_once(yaju
     outcomes = await asyncio.gather(*[_outcome(add_volunteer(y.mh, SYSTEM, y.community, visit_id, RosterIn(resident_id=liu))) for _ in range(5)])
     assert sorted(outcomes) == ["Conflict"] * 4 + ["done"]
     assert await RosterEntry.count().where(RosterEntry.visit == visit_id, RosterEntry.volunteer == liu) == 1
+
+
+async def test_one_resident_registered_five_times_at_once_is_on_the_register_once(yajuyuan):
+    from meihao.scenarios.elder_care.schemas import ElderIn
+    from meihao.scenarios.elder_care.services.register import register_elder
+    from meihao.scenarios.elder_care.tables import Elder
+
+    y = yajuyuan
+    wang = y.residents["王秀英"]["id"]
+    outcomes = await asyncio.gather(*[_outcome(register_elder(y.mh, SYSTEM, y.community, ElderIn(resident_id=wang))) for _ in range(5)])
+    assert sorted(outcomes) == ["Conflict"] * 4 + ["done"]
+    assert await Elder.count().where(Elder.resident == wang) == 1
