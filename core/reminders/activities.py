@@ -125,17 +125,21 @@ def resolve_owner(mh: Meihao, scene: str, scenario: str | None) -> tuple[str, st
 
 
 def scene_names(mh: Meihao, scene: str, scenario: str = "") -> list[str]:
-    """Every name a reminder of this activity goes under, for opt-outs: its scene, its owner's name and scene.
+    """Every name the scene of an activity goes by, for opt-outs: the scene, and a scenario's name that stands for it.
 
-    An activity stored before scenes were normalised may carry a scenario's name as its
-    scene: that scenario's scene counts too. So an opt-out of a scene holds whatever name
-    the activity or notice was sent under.
+    A scenario's name stands for its scene: an activity in the scene of its owner counts as
+    the owner's name too, and one stored before scenes were normalised, under a scenario's
+    name, counts as that scenario's scene. So an opt-out of a scene holds whatever name the
+    activity or notice was sent under. (An activity a scenario sends in another of the nine
+    scenes goes by that scene only.)
     """
     names = {scene}
-    for name in (scenario, scene):
-        found = mh.plugins.scenarios.get(name) if name else None
-        if found is not None:
-            names |= {found.name, found.scene}
+    owner = mh.plugins.scenarios.get(scenario) if scenario else None
+    if owner is not None and owner.scene == scene:
+        names.add(owner.name)
+    named = mh.plugins.scenarios.get(scene)
+    if named is not None:
+        names.add(named.scene)
     return sorted(names)
 
 
