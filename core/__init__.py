@@ -7,6 +7,7 @@ from meihao.access.audit import audit
 from meihao.access.principals import Principal
 from meihao.access.staff import staff_works_in
 from meihao.db.migration_helpers import add_unique_index
+from meihao.db.transactions import transaction
 from meihao.errors import Conflict, Forbidden, InvalidInput, MeihaoError, NotFound, PluginError
 from meihao.hooks.declarations import (
     SCENES,
@@ -78,6 +79,7 @@ __all__ = [
     "requires",
     "scenario_settings",
     "staff_works_in",
+    "transaction",
     "update_activity",
     "yuan_to_fen",
 ]

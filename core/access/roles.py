@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from meihao.errors import MeihaoError
 
@@ -35,7 +36,20 @@ ROLES: dict[str, Role] = {
 }
 
 
-def role_permissions(mh: Meihao) -> dict[str, set[str]]:
+#: The grants of each loaded set of plugins: permissions are declared once, at load, so a
+#: request never collects them again.
+_GRANTS: weakref.WeakKeyDictionary[Any, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
+
+
+def role_permissions(mh: Meihao) -> dict[str, frozenset[str]]:
+    """The permissions each role holds by default (street admins: ``*``), computed once per loaded set of plugins."""
+    cached = _GRANTS.get(mh.plugins)
+    if cached is None:
+        cached = _GRANTS[mh.plugins] = {role: frozenset(names) for role, names in _role_permissions(mh).items()}
+    return cached
+
+
+def _role_permissions(mh: Meihao) -> dict[str, set[str]]:
     grants: dict[str, set[str]] = {name: set() for name in ROLES}
     for permission in mh.plugins.permissions():
         for role in permission.roles:

@@ -1,9 +1,35 @@
-"""Finding, loading and validating plugins, and the typed wrapper through which the kernel calls hooks."""
+"""Finding, loading and validating plugins, and the typed wrapper through which the kernel calls hooks.
+
+How hooks are called. The kernel asks each implementation in turn, in pluggy's order
+(``HookCaller.get_hookimpls``), instead of calling ``pm.hook.<name>(...)``, because it must
+(a) name the plugin whose answer is wrong or whose implementation raised (a ``PluginError``
+naming it, not a bare traceback from inside pluggy), (b) await the answers of the
+*awaitable* hooks one by one, inside the caller's transaction, and (c) ask some hooks of one
+plugin only (the scenario that owns an activity or a switch). Hook wrappers
+(``hookwrapper=True`` / ``wrapper=True``) cannot work with that: pluggy would never run them,
+and even through ``pm.hook`` a wrapper of an awaitable hook would see coroutines, not answers,
+and a wrapper of an owner-only hook would see other plugins' calls. So a plugin that declares
+one is refused when it loads (``PluginError`` naming the plugin and the hook), rather than
+being silently ignored. A plugin that wants to observe every switch of a scenario implements
+``meihao_scenario_switched``.
+
+Scenario hooks reach only their owner: ``meihao_community_enabled``/``_disabled``,
+``meihao_demo_data`` and ``meihao_metrics`` are asked of the plugin that provides the
+scenario, ``meihao_render_reminder`` of the scenario that owns the activity (its
+``scenario`` column) and then of the kernel's default renderer. A plugin that is not a
+scenario and implements one of them is refused at load (it would never be asked).
+
+Answers that cannot change while running (channels, permissions, audiences, jobs, route
+handlers, scenarios, Piccolo apps) are collected and validated once, at load, and the same
+answer is handed out afterwards: a delivery round or a request never asks the plugins again.
+"""
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import sys
+import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
@@ -26,6 +52,16 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "meihao.access.hookimpls",
     "meihao.reminders.hookimpls",
     "meihao.scheduling.hookimpls",
+)
+
+#: Hooks asked only of the plugin that provides the scenario concerned (and, for rendering, the
+#: kernel's default after it); a plugin that is not a scenario may not implement them.
+OWNER_ONLY_HOOKS: tuple[str, ...] = (
+    "meihao_community_enabled",
+    "meihao_community_disabled",
+    "meihao_render_reminder",
+    "meihao_demo_data",
+    "meihao_metrics",
 )
 
 #: Path segments the kernel uses under /api/communities/{slug}/; no scenario may take them.
@@ -52,12 +88,14 @@ class Plugins:
     """The loaded plugins and the one typed way to call their hooks.
 
     Hooks are called implementation by implementation, in pluggy's order, so that a
-    wrong answer or an exception names the plugin that gave it.
+    wrong answer or an exception names the plugin that gave it (see the module's docstring).
     """
 
     def __init__(self, pm: pluggy.PluginManager, loaded: dict[str, LoadedPlugin]) -> None:
         self.pm = pm
         self.loaded = loaded
+        #: The answers collected once at load (see :meth:`_validate`).
+        self._static: dict[str, Any] = {}
 
     # -- loading --------------------------------------------------------------
 
@@ -84,6 +122,7 @@ class Plugins:
                 raise PluginError(module_name, "is essential to the kernel and cannot be disabled")
             module = importlib.import_module(module_name)
             pm.register(module, name=module_name)
+            _refuse_wrappers(pm, module_name)
             loaded[module_name] = LoadedPlugin(module_name, module, "kernel", __version__, essential=True)
 
         candidates: list[tuple[str, Callable[[], Any], str, str]] = []
@@ -114,6 +153,7 @@ class Plugins:
                 pm.register(obj, name=name)
             except (ValueError, pluggy.PluginValidationError) as err:
                 raise PluginError(name, f"cannot be registered: {err}") from err
+            _refuse_wrappers(pm, name)
             loaded[name] = LoadedPlugin(name, obj, source, str(getattr(obj, "__version__", version)))
 
         try:
@@ -156,11 +196,26 @@ class Plugins:
                 if not hasattr(module, "APP_CONFIG"):
                     raise PluginError(name, f"Piccolo app {app!r} has no APP_CONFIG")
             self.loaded[name].piccolo_apps = apps
-        self.route_handlers()
-        self.permissions()
-        self.jobs()
-        self.audiences()
-        self.channels()
+        for hook in OWNER_ONLY_HOOKS:
+            for impl in self._impls(hook):
+                plugin = self.loaded[impl.plugin_name]
+                if plugin.scenario is None and not plugin.essential:
+                    raise PluginError(
+                        impl.plugin_name,
+                        f"implements {hook}, which is asked only of the scenario concerned, and provides no scenario"
+                        + (" (to hear of every switch, implement meihao_scenario_switched)" if "community" in hook else ""),
+                    )
+        self._static = {
+            "route_handlers": self._route_handlers(),
+            "permissions": self._permissions(),
+            "jobs": self._jobs(),
+            "audiences": self._audiences(),
+            "channels": self._channels(),
+        }
+        self._static["channels_by_name"] = {channel.name: channel for _, channel in self._static["channels"]}
+        self._static["audiences_by_name"] = {audience.name: audience for _, audience in self._static["audiences"]}
+        self._static["scenario_packages"] = self._scenario_packages()
+        self._static["scenarios"] = {name: p.scenario for name, p in self.loaded.items() if p.scenario is not None}
 
     # -- the typed hook wrapper ------------------------------------------------
 
@@ -198,12 +253,48 @@ class Plugins:
 
     @property
     def scenarios(self) -> dict[str, Scenario]:
+        """The installed scenarios by name (collected at load; do not change the dict)."""
+        cached = self._static.get("scenarios")
+        if cached is not None:
+            return cached
         return {name: p.scenario for name, p in self.loaded.items() if p.scenario is not None}
 
     def piccolo_apps(self) -> list[str]:
         return ["piccolo.apps.user.piccolo_app", "meihao.piccolo_app"] + [app for p in self.loaded.values() for app in p.piccolo_apps]
 
+    # -- answers collected once, at load ------------------------------------------
+
     def route_handlers(self) -> list[tuple[str, list[Any]]]:
+        """``(plugin, handlers)`` for each plugin that gives route handlers (collected at load)."""
+        return list(self._static["route_handlers"])
+
+    def permissions(self) -> list[Permission]:
+        """Every declared permission (collected at load)."""
+        return list(self._static["permissions"])
+
+    def jobs(self) -> list[tuple[str, Job]]:
+        """``(plugin, job)`` for every declared job (collected at load)."""
+        return list(self._static["jobs"])
+
+    def audiences(self) -> list[tuple[str, Audience]]:
+        """``(plugin, audience)`` for every declared audience (collected at load)."""
+        return list(self._static["audiences"])
+
+    def channels(self) -> list[tuple[str, Channel]]:
+        """``(plugin, channel)`` for every declared channel (collected at load)."""
+        return list(self._static["channels"])
+
+    @property
+    def channels_by_name(self) -> dict[str, Channel]:
+        """The installed channels by name (collected at load; do not change the dict)."""
+        return self._static["channels_by_name"]
+
+    @property
+    def audiences_by_name(self) -> dict[str, Audience]:
+        """The declared audiences by name (collected at load; do not change the dict)."""
+        return self._static["audiences_by_name"]
+
+    def _route_handlers(self) -> list[tuple[str, list[Any]]]:
         from litestar import Controller, Router
         from litestar.handlers import BaseRouteHandler
 
@@ -218,7 +309,7 @@ class Plugins:
                 result.append((name, handlers))
         return result
 
-    def permissions(self) -> list[Permission]:
+    def _permissions(self) -> list[Permission]:
         seen: dict[str, str] = {}
         result = []
         for name, permission in self._collect("meihao_permissions", Permission):
@@ -231,12 +322,12 @@ class Plugins:
             result.append(permission)
         return result
 
-    def jobs(self) -> list[tuple[str, Job]]:
+    def _jobs(self) -> list[tuple[str, Job]]:
         jobs = self._collect("meihao_jobs", Job)
         _unique(jobs, lambda job: job.id, "job id")
         return jobs
 
-    def audiences(self) -> list[tuple[str, Audience]]:
+    def _audiences(self) -> list[tuple[str, Audience]]:
         audiences = self._collect("meihao_audiences", Audience)
         for name, audience in audiences:
             owner = "meihao" if self.loaded[name].essential else name
@@ -245,7 +336,7 @@ class Plugins:
         _unique(audiences, lambda audience: audience.name, "audience")
         return audiences
 
-    def channels(self) -> list[tuple[str, Channel]]:
+    def _channels(self) -> list[tuple[str, Channel]]:
         channels = self._collect("meihao_channels", Channel)
         _unique(channels, lambda channel: channel.name, "channel")
         return channels
@@ -254,10 +345,16 @@ class Plugins:
         self._answers("meihao_cli", cli=cli)
 
     async def community_enabled(self, community: dict[str, Any], scenario: str, settings: Any, meihao: Any = None) -> None:
-        await self._aanswers("meihao_community_enabled", community=community, scenario=scenario, settings=settings, meihao=meihao)
+        """Tell the scenario's own plugin, then every plugin (``meihao_scenario_switched``), that it was switched on."""
+        await self._aanswers(
+            "meihao_community_enabled", only=scenario, community=community, scenario=scenario, settings=settings, meihao=meihao
+        )
+        await self._aanswers("meihao_scenario_switched", community=community, scenario=scenario, enabled=True, meihao=meihao)
 
     async def community_disabled(self, community: dict[str, Any], scenario: str, meihao: Any = None) -> None:
-        await self._aanswers("meihao_community_disabled", community=community, scenario=scenario, meihao=meihao)
+        """Tell the scenario's own plugin, then every plugin (``meihao_scenario_switched``), that it was switched off."""
+        await self._aanswers("meihao_community_disabled", only=scenario, community=community, scenario=scenario, meihao=meihao)
+        await self._aanswers("meihao_scenario_switched", community=community, scenario=scenario, enabled=False, meihao=meihao)
 
     async def demo_data(self, community: dict[str, Any], scenario: str, settings: Any, seed: int, meihao: Any = None) -> None:
         await self._aanswers(
@@ -269,22 +366,93 @@ class Plugins:
         return [metric for name, answer in answers for metric in _expect_list(name, "meihao_metrics", answer, Metric)]
 
     def render_reminder(self, reminder: dict[str, Any], recipient: dict[str, Any], language: str) -> str:
-        for name, text in self._answers_until("meihao_render_reminder", reminder=reminder, recipient=recipient, language=language):
+        """The text of one reminder: asked of the scenario that owns the activity, then of the kernel's default.
+
+        The owner is ``reminder["activity"]["scenario"]`` (see :meth:`activity_owner`); an
+        activity no installed scenario owns is rendered by the kernel alone.
+        """
+        owner = self.activity_owner(reminder.get("activity", {}))
+        kwargs = {"reminder": reminder, "recipient": recipient, "language": language}
+        impls = [impl for impl in self._impls("meihao_render_reminder") if impl.plugin_name == owner]
+        impls += [impl for impl in self._impls("meihao_render_reminder") if self.loaded[impl.plugin_name].essential]
+        for impl in impls:
+            text = self._call(impl, "meihao_render_reminder", kwargs)
+            if text is None:
+                continue
             if not isinstance(text, str):
-                raise PluginError(name, f"meihao_render_reminder must return str or None, got {type(text).__name__}")
+                raise PluginError(impl.plugin_name, f"meihao_render_reminder must return str or None, got {type(text).__name__}")
             return text
         raise PluginError("meihao.reminders.hookimpls", "no plugin rendered the reminder")
 
-    def _answers_until(self, hook: str, **kwargs: Any) -> Iterable[tuple[str, Any]]:
-        """firstresult hooks: yield the non-None answers in order; callers stop at the first."""
-        for impl in self._impls(hook):
-            answer = self._call(impl, hook, kwargs)
-            if answer is not None:
-                yield impl.plugin_name, answer
+    # -- which scenario owns what --------------------------------------------------
+
+    def activity_owner(self, activity: dict[str, Any]) -> str | None:
+        """The installed scenario that owns an activity (its ``scenario``), or None: the kernel's."""
+        owner = activity.get("scenario") or ""
+        return owner if owner in self.scenarios else None
+
+    def scenario_of_module(self, module: str) -> str | None:
+        """The scenario whose plugin's package holds ``module`` (``meihao.scenarios.markets.services.days`` → markets).
+
+        A plugin that is a package owns the modules under it; a plain module, the package
+        it sits in (or itself, at the top level). A plugin registered as an object (an
+        instance, a test's throwaway plugin) owns no module: its code passes ``scenario=``.
+        The longest match wins; two scenarios with the same package own nothing there.
+        """
+        best: str | None = None
+        best_length = -1
+        for package, scenario in self._static.get("scenario_packages", ()):
+            if module == package or module.startswith(package + "."):
+                if len(package) > best_length:
+                    best, best_length = scenario, len(package)
+                elif len(package) == best_length:
+                    best = None
+        return best
+
+    def calling_scenario(self, depth: int = 2) -> str | None:
+        """The scenario whose code called the kernel function that asks (the innermost scenario frame on the stack).
+
+        ``depth`` skips the asking function's own frames. Inferred from the call stack, so
+        code running in a task of its own (``asyncio.create_task``) is not seen: pass
+        ``scenario=`` explicitly there.
+        """
+        try:
+            frame: types.FrameType | None = sys._getframe(depth)
+        except ValueError:  # pragma: no cover - called from the top of the stack
+            return None
+        while frame is not None:
+            found = self.scenario_of_module(frame.f_globals.get("__name__", ""))
+            if found is not None:
+                return found
+            frame = frame.f_back
+        return None
+
+    def _scenario_packages(self) -> list[tuple[str, str]]:
+        packages = []
+        for name, plugin in self.loaded.items():
+            if plugin.scenario is None:
+                continue
+            obj = plugin.obj
+            if isinstance(obj, types.ModuleType):
+                packages.append((obj.__name__ if hasattr(obj, "__path__") else (obj.__package__ or obj.__name__), name))
+        return packages
 
     def settings_schema(self, scenario: str) -> type[msgspec.Struct]:
         found = self.scenarios.get(scenario)
         return found.settings if found else NoSettings
+
+
+def _refuse_wrappers(pm: pluggy.PluginManager, name: str) -> None:
+    """A hook wrapper would never run (hooks are asked one implementation at a time): refuse it at load."""
+    plugin = pm.get_plugin(name)
+    for caller in pm.get_hookcallers(plugin) or ():
+        for impl in caller.get_hookimpls():
+            if impl.plugin is plugin and (impl.hookwrapper or impl.wrapper):
+                raise PluginError(
+                    name,
+                    f"{caller.name} is a hook wrapper (hookwrapper=True or wrapper=True); meihao asks each implementation "
+                    "in turn and does not run wrappers: implement the hook plainly",
+                )
 
 
 def _resolve(obj: Any) -> Callable[[], Any]:

@@ -110,10 +110,10 @@ def meihao_cli(cli: click.Group) -> None:
 def meihao_community_enabled(
     community: dict[str, Any], scenario: str, settings: Any, meihao: Meihao
 ) -> Awaitable[None] | None:
-    """A community switched ``scenario`` on (or changed its settings); set up what it needs.
+    """A community switched this plugin's scenario on (or changed its settings); set up what it needs.
 
-    Every plugin is told, so kernel extensions (the scheduler, say) can react to any
-    scenario; a scenario plugin usually acts only when ``scenario`` is its own name.
+    Asked only of the plugin that provides ``scenario`` (a plugin that is not a scenario may
+    not implement it; to hear of every switch, implement ``meihao_scenario_switched``).
     *Awaitable.* Runs inside the transaction that records the switch: raising undoes it.
 
     :param community: the community row (``id``, ``slug``, ``name``, ``timezone``, …).
@@ -126,10 +126,21 @@ def meihao_community_enabled(
 
 @hookspec
 def meihao_community_disabled(community: dict[str, Any], scenario: str, meihao: Meihao) -> Awaitable[None] | None:
-    """A community switched ``scenario`` off; tear down what enabling set up.
+    """A community switched this plugin's scenario off; tear down what enabling set up.
 
-    The scenario's data stays (re-enabling brings it back); remove schedules and other
+    Asked only of the plugin that provides ``scenario``. The scenario's data stays (re-enabling brings it back); remove schedules and other
     running things only. *Awaitable.* Same arguments as ``meihao_community_enabled``.
+    """
+
+
+@hookspec
+def meihao_scenario_switched(community: dict[str, Any], scenario: str, enabled: bool, meihao: Meihao) -> Awaitable[None] | None:
+    """A community switched any scenario on (``enabled`` True, also a change of settings) or off.
+
+    For kernel extensions that react to every switch (the scheduler adds or drops the
+    scenario's per-community jobs); every plugin is told, after the scenario's own
+    ``meihao_community_enabled``/``_disabled``. *Awaitable.* Runs inside the transaction that
+    records the switch: raising undoes it.
     """
 
 
@@ -142,10 +153,12 @@ def meihao_community_disabled(community: dict[str, Any], scenario: str, meihao: 
 def meihao_render_reminder(reminder: dict[str, Any], recipient: dict[str, Any], language: str) -> str | None:
     """Write the message text of one reminder for one recipient.
 
-    *firstresult*: the first non-``None`` answer wins; the kernel's default (``trylast``)
-    renders title, time and venue.
+    Asked only of the scenario that owns the activity (the one whose code created it, or
+    sent the notice: ``reminder["activity"]["scenario"]``), so a scenario needs no
+    ``if activity["scene"] != …`` guard; ``None`` leaves it to the kernel's default, which
+    renders a notice as written and anything else as title, time and venue.
 
-    :param reminder: the reminder with its activity (title, venue, starts_at, scene, …).
+    :param reminder: the reminder with its activity (title, venue, starts_at, scene, scenario, source, …).
     :param recipient: the resident or staff member (name, preferred language).
     :param language: ``zh`` or ``en``.
     :return: the text, or ``None`` to leave it to the next plugin.

@@ -90,6 +90,59 @@ def known_scenes(mh: Meihao) -> set[str]:
     return set(SCENES) | {s.scene for s in mh.plugins.scenarios.values()} | set(mh.plugins.scenarios)
 
 
+def resolve_owner(mh: Meihao, scene: str, scenario: str | None) -> tuple[str, str]:
+    """The ``(scene, owner)`` an activity or notice is stored with.
+
+    ``scenario`` is the scenario creating it (given, or inferred by the caller from the call
+    stack). With one, ``scene`` may be empty (its scene), its name or its scene (stored as its
+    scene, so that an opt-out of the scene holds), or one of the nine scenes (:data:`SCENES`);
+    anything else is refused. Without one, ``scene`` must be a known scene, and when it names
+    an installed scenario that scenario owns it (as for activities created before owners were
+    recorded); else the kernel does (owner ``""``).
+    """
+    scenarios = mh.plugins.scenarios
+    scene = scene.strip()
+    if scenario:
+        own = scenarios.get(scenario)
+        if own is None:
+            raise InvalidInput(f"scenario: {scenario!r} is not an installed scenario", field="scenario")
+        if not scene or scene in (own.name, own.scene):
+            return own.scene, own.name
+        if scene in SCENES:
+            return scene, own.name
+        raise InvalidInput(
+            f"scene: {scene!r} is neither one of the scenes ({', '.join(SCENES)}) nor {own.name!r}'s own scene {own.scene!r}",
+            field="scene",
+        )
+    if not scene:
+        raise InvalidInput("scene: give the scene (or call from a scenario's code, or pass scenario=)", field="scene")
+    if scene not in known_scenes(mh):
+        raise InvalidInput(f"scene: {scene!r} is not a scene or an installed scenario", field="scene")
+    named = scenarios.get(scene)
+    if named is not None:
+        return named.scene, named.name
+    return scene, ""
+
+
+def scene_names(mh: Meihao, scene: str, scenario: str = "") -> list[str]:
+    """Every name the scene of an activity goes by, for opt-outs: the scene, and a scenario's name that stands for it.
+
+    A scenario's name stands for its scene: an activity in the scene of its owner counts as
+    the owner's name too, and one stored before scenes were normalised, under a scenario's
+    name, counts as that scenario's scene. So an opt-out of a scene holds whatever name the
+    activity or notice was sent under. (An activity a scenario sends in another of the nine
+    scenes goes by that scene only.)
+    """
+    names = {scene}
+    owner = mh.plugins.scenarios.get(scenario) if scenario else None
+    if owner is not None and owner.scene == scene:
+        names.add(owner.name)
+    named = mh.plugins.scenarios.get(scene)
+    if named is not None:
+        names.add(named.scene)
+    return sorted(names)
+
+
 def _check(mh: Meihao, values: dict[str, Any]) -> None:
     if not values["title"].strip():
         raise InvalidInput("title: must not be empty", field="title")
@@ -101,19 +154,28 @@ def _check(mh: Meihao, values: dict[str, Any]) -> None:
     offsets = values["reminder_offsets"]
     if any(not 0 <= o <= MAX_OFFSET_MINUTES for o in offsets) or len(set(offsets)) != len(offsets):
         raise InvalidInput("reminder_offsets: distinct minutes between 0 and 60 days", field="reminder_offsets")
-    channels = {c.name: c for _, c in mh.plugins.channels()}
+    channels = mh.plugins.channels_by_name
     for name in values["channels"]:
         if name not in channels:
             raise InvalidInput(f"channels: no channel {name!r} is installed ({', '.join(sorted(channels))})", field="channels")
 
 
-async def create_activity(mh: Meihao, slug: str, data: ActivityIn) -> dict[str, Any]:
+async def create_activity(mh: Meihao, slug: str, data: ActivityIn, *, scenario: str | None = None) -> dict[str, Any]:
+    """Create an activity in community ``slug`` and plan its reminders.
+
+    Its owner (who renders its reminders) is ``scenario``, else the scenario whose code calls
+    this (inferred from the call stack: the loaded scenario plugin whose package holds the
+    calling module), else the scenario named like ``data.scene``; see :func:`resolve_owner`.
+    """
+    if scenario is None:
+        scenario = mh.plugins.calling_scenario()
+    scene, owner = resolve_owner(mh, data.scene, scenario)
     community = await get_community(slug)
     tz = community["timezone"]
     audience = parse_audience(mh, data.audience)
     now = mh.clock.now()
     values = {
-        "scene": data.scene,
+        "scene": scene,
         "source": data.source,
         "title": data.title,
         "description": data.description,
@@ -131,6 +193,7 @@ async def create_activity(mh: Meihao, slug: str, data: ActivityIn) -> dict[str, 
     _check(mh, values)
     activity = Activity(
         community=community["id"],
+        scenario=owner,
         **{k: v for k, v in values.items() if k not in ("reminder_offsets", "channels")},
         reminder_offsets=json.dumps(values["reminder_offsets"]),
         channels=json.dumps(values["channels"]),

@@ -68,7 +68,7 @@ def parse_audience(mh: Meihao, raw: Any) -> AudienceSpec:
             field, message = split_validation_error(str(err))
             where = f"audience.{field}" if field else "audience"
             raise InvalidInput(f"{where}: {message}", field=where) from err
-    known = {name for _, audience in mh.plugins.audiences() for name in [audience.name]}
+    known = mh.plugins.audiences_by_name
     for name in spec.named:
         if name not in known:
             raise InvalidInput(f"audience.named: no plugin declares an audience {name!r}", field="audience.named")
@@ -150,7 +150,7 @@ def resident_condition(
         if spec.max_age is not None:  # not yet max_age + 1
             filters.append(QueryString(col + '"birth_date" > {}', shift_years(today, spec.max_age + 1)))
         if spec.named:
-            audiences = {a.name: a for _, a in mh.plugins.audiences()}
+            audiences = mh.plugins.audiences_by_name
             named = [
                 QueryString(col + '"id" IN ({})', named_select(audiences[n], community_id, activity_id, occurrence, today=today, mh=mh).querystrings[0])
                 for n in spec.named

@@ -38,7 +38,7 @@ async def send_digests(mh: Meihao, now: datetime | None = None) -> int:
     """
     now = now or mh.clock.now()
     hour = now.astimezone(ZoneInfo(mh.settings.default_timezone)).hour
-    channels = {c.name: c for _, c in mh.plugins.channels()}
+    channels = mh.plugins.channels_by_name
     sent = 0
     for pref in await StaffDigest.select().where(StaffDigest.hour == hour):
         rows = await Reminder.select(

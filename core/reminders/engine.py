@@ -40,7 +40,7 @@ class ReminderEngine:
         self.policy = policy or DeliveryPolicy(lease=timedelta(seconds=mh.settings.reminder_lease_seconds))
 
     def channels(self) -> dict[str, Channel]:
-        return {c.name: c for _, c in self.mh.plugins.channels()}
+        return self.mh.plugins.channels_by_name
 
     # -- 1. plan ---------------------------------------------------------------------
 

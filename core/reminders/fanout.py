@@ -18,7 +18,7 @@ from piccolo.querystring import QueryString
 
 from meihao.db.database import json_value
 from meihao.hooks.declarations import Channel
-from meihao.reminders.activities import audience_of
+from meihao.reminders.activities import audience_of, scene_names
 from meihao.reminders.audiences import resident_condition, staff_condition
 from meihao.reminders.policy import DeliveryPolicy, TickResult
 from meihao.reminders.tables import Activity, DueReminder, Reminder, ReminderOptOut
@@ -65,11 +65,13 @@ async def fan_out_one(mh: Meihao, policy: DeliveryPolicy, channels: dict[str, Ch
         mh, spec, activity["community"], today, activity_id=activity["id"], occurrence=due["occurrence"]
     )
     stage, cursor = due["fanout_stage"], due["fanout_cursor"]
+    # An opt-out of the scene holds under every name the activity goes by (its scene, its owner's name).
+    activity["opt_out_scenes"] = [*scene_names(mh, activity["scene"], activity.get("scenario") or ""), "*"]
     # Checked once per reminder point: with nobody opted out, the statement skips the check.
     opted = {
         (kind, name): await ReminderOptOut.exists().where(
             ReminderOptOut.recipient_kind == kind,
-            ReminderOptOut.scene.is_in([activity["scene"], "*"]),
+            ReminderOptOut.scene.is_in(activity["opt_out_scenes"]),
             ReminderOptOut.channel.is_in([name, "*"]),
         )
         for kind in ("resident", "staff")
@@ -167,13 +169,13 @@ def _insert(
         )
     if opt_outs:
         # Not correlated: the database reads the opt-outs once per statement, not once per resident.
+        scenes = activity["opt_out_scenes"]
         clauses.append(
             QueryString(
                 f'"{alias}"."id" NOT IN (SELECT "o"."recipient_id" FROM "meihao_reminder_optout" AS "o" '
-                'WHERE "o"."recipient_kind" = {} AND "o"."scene" IN ({}, {}) AND "o"."channel" IN ({}, {}))',
+                'WHERE "o"."recipient_kind" = {} AND "o"."scene" IN (' + ", ".join("{}" for _ in scenes) + ') AND "o"."channel" IN ({}, {}))',
                 kind,
-                activity["scene"],
-                "*",
+                *scenes,
                 channel_name,
                 "*",
             )

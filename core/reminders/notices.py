@@ -6,6 +6,13 @@ activity. A notice is stored as a one-off activity whose single reminder falls d
 so it takes the same road as every reminder: the recipients' channels and opt-outs, quiet
 hours, retries, the language of the recipient, exactly-once delivery to the inbox.
 
+A notice belongs to the scenario that sends it: ``notify(..., scenario="markets")``, or, when
+``scenario`` is not given, the loaded scenario plugin whose package holds the module that
+calls ``notify`` (the innermost such frame on the call stack; code run in a task of its own
+should pass ``scenario=``). Its scene defaults to that scenario's scene; a scene that is
+neither one of the nine scenes nor the scenario's name or scene is refused. An opt-out of the
+scene holds whatever name the notice is sent under.
+
 ``key`` makes a notice idempotent: a second notice with the same key in the same community
 sends nothing. The notice's "start" is the end of its useful life: one still undelivered
 then (quiet hours, a channel down) is marked missed rather than sent late.
@@ -20,7 +27,7 @@ import msgspec
 
 from meihao.errors import InvalidInput
 from meihao.register.communities import get_community
-from meihao.reminders.activities import ActivityIn, create_activity, get_activity
+from meihao.reminders.activities import ActivityIn, create_activity, get_activity, resolve_owner
 from meihao.reminders.tables import Activity
 
 if TYPE_CHECKING:
@@ -33,7 +40,8 @@ NOTICE_SOURCE = "notice:"
 class NoticeIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A message for named people; ``body`` is what they read (rendered as is)."""
 
-    scene: str
+    #: Empty: the sending scenario's scene. Else one of the nine scenes, or the scenario's name or scene.
+    scene: str = ""
     #: Unique within the community for this notice, e.g. ``elder_care.overdue:12:2026-03-09``.
     key: str
     title: str
@@ -49,8 +57,13 @@ def is_notice(activity: dict[str, Any]) -> bool:
     return str(activity.get("source", "")).startswith(NOTICE_SOURCE)
 
 
-async def notify(mh: Meihao, slug: str, notice: NoticeIn) -> dict[str, Any] | None:
-    """Send ``notice`` now; returns its activity, or None when a notice with this key was sent before."""
+async def notify(mh: Meihao, slug: str, notice: NoticeIn, *, scenario: str | None = None) -> dict[str, Any] | None:
+    """Send ``notice`` now; returns its activity, or None when a notice with this key was sent before.
+
+    ``scenario``: the sending scenario; by default the one whose code calls this (see the module).
+    """
+    if scenario is None:
+        scenario = mh.plugins.calling_scenario()
     if not notice.key.strip():
         raise InvalidInput("key: must not be empty", field="key")
     if not (notice.staff or notice.residents):
@@ -58,6 +71,7 @@ async def notify(mh: Meihao, slug: str, notice: NoticeIn) -> dict[str, Any] | No
     minutes = int(notice.useful_for.total_seconds() // 60)
     if minutes < 1:
         raise InvalidInput("useful_for: at least one minute", field="useful_for")
+    scene, owner = resolve_owner(mh, notice.scene, scenario)
     community = await get_community(slug)
     source = f"{NOTICE_SOURCE}{notice.key}"[:120]
     if await Activity.exists().where(Activity.community == community["id"], Activity.source == source):
@@ -67,7 +81,7 @@ async def notify(mh: Meihao, slug: str, notice: NoticeIn) -> dict[str, Any] | No
         mh,
         slug,
         ActivityIn(
-            scene=notice.scene,
+            scene=scene,
             title=notice.title,
             description=notice.body,
             starts_at=now + timedelta(minutes=minutes),
@@ -77,6 +91,7 @@ async def notify(mh: Meihao, slug: str, notice: NoticeIn) -> dict[str, Any] | No
             channels=list(notice.channels),
             source=source,
         ),
+        scenario=owner,
     )
     return await get_activity(activity["id"])
 

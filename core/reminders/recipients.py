@@ -26,7 +26,7 @@ async def check_recipient(kind: str, recipient_id: int) -> dict[str, Any]:
 
 
 def _channel_names(mh: Meihao) -> set[str]:
-    return {c.name for _, c in mh.plugins.channels()}
+    return set(mh.plugins.channels_by_name)
 
 
 async def set_contact(mh: Meihao, kind: str, recipient_id: int, channel: str, address: str) -> None:

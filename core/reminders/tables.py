@@ -24,6 +24,9 @@ class Activity(Table, tablename="meihao_activity"):
 
     community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
     scene = Varchar(length=40, index=True)
+    #: The scenario that owns it (created it or sent the notice): only it renders its reminders.
+    #: ``""``: the kernel's (an activity planned by staff in a scene no scenario provides).
+    scenario = Varchar(length=40, default="")
     #: What created it, for plugins: ``markets.market_day:12``.
     source = Varchar(length=120, default="", index=True)
     title = Varchar(length=200)

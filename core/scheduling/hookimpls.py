@@ -35,15 +35,8 @@ def meihao_permissions() -> list[Permission]:
 
 
 @hookimpl
-async def meihao_community_enabled(meihao: Any) -> None:
-    """A scenario was switched on in this process: its per-community jobs are scheduled now."""
-    from meihao.scheduling.worker import reconcile_running_scheduler
-
-    await reconcile_running_scheduler(meihao)
-
-
-@hookimpl
-async def meihao_community_disabled(meihao: Any) -> None:
+async def meihao_scenario_switched(meihao: Any) -> None:
+    """A scenario was switched on or off in this process: its per-community jobs are scheduled or dropped now."""
     from meihao.scheduling.worker import reconcile_running_scheduler
 
     await reconcile_running_scheduler(meihao)

@@ -59,23 +59,18 @@ def meihao_jobs() -> list[Any]:
 
 
 @hookimpl
-async def meihao_community_enabled(community: dict[str, Any], scenario: str, meihao: Any) -> None:
-    if scenario == "culture":
-        await resume(meihao, community)
+async def meihao_community_enabled(community: dict[str, Any], meihao: Any) -> None:
+    await resume(meihao, community)
 
 
 @hookimpl
-async def meihao_community_disabled(community: dict[str, Any], scenario: str, meihao: Any) -> None:
-    if scenario == "culture":
-        await suspend(meihao, community)
+async def meihao_community_disabled(community: dict[str, Any], meihao: Any) -> None:
+    await suspend(meihao, community)
 
 
 @hookimpl
 def meihao_render_reminder(reminder: dict[str, Any], language: str) -> str | None:
-    activity = reminder.get("activity", {})
-    if activity.get("scene") != "culture":
-        return None
-    return render(activity, language)
+    return render(reminder["activity"], language)
 
 
 @hookimpl

@@ -89,17 +89,14 @@ def meihao_audiences() -> list[Audience]:
 
 
 @hookimpl
-async def meihao_community_enabled(community: dict[str, Any], scenario: str, settings: ElderCareSettings, meihao: Any) -> None:
-    if scenario != "elder_care":
-        return
+async def meihao_community_enabled(community: dict[str, Any], settings: ElderCareSettings, meihao: Any) -> None:
     await occasions.ensure_double_ninth(meihao, community, settings)
     await register.refresh_plans(meihao, community, settings)
 
 
 @hookimpl
-async def meihao_community_disabled(community: dict[str, Any], scenario: str, meihao: Any) -> None:
-    if scenario == "elder_care":
-        await occasions.tear_down(meihao, community)
+async def meihao_community_disabled(community: dict[str, Any], meihao: Any) -> None:
+    await occasions.tear_down(meihao, community)
 
 
 @hookimpl

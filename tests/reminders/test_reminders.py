@@ -230,7 +230,7 @@ async def test_invalid_activities_are_refused_naming_the_field(street, fields, f
 
 
 class Pigeons:
-    """A throwaway channel plugin and a renderer that speaks for one scene only."""
+    """A throwaway channel plugin."""
 
     def __init__(self) -> None:
         self.sent: list = []
@@ -244,10 +244,18 @@ class Pigeons:
 
         return [Channel("pigeon", "信鸽", "Carrier pigeon", send, needs_address=False)]
 
+
+class Opera:
+    """A throwaway scenario whose renderer has no guard: it is asked only for the activities it owns."""
+
+    @hookimpl
+    def meihao_scenario(self):
+        from meihao import Scenario
+
+        return Scenario(name="opera", title_zh="戏曲", title_en="Opera", scene="culture", version="1.0")
+
     @hookimpl
     def meihao_render_reminder(self, reminder, recipient, language):
-        if reminder["activity"]["scene"] != "culture":
-            return None  # the kernel's default renders the others
         greeting = "Dear" if language == "en" else "亲爱的"
         return f"{greeting} {recipient['name']}: {reminder['activity']['title']} @ {reminder['activity']['starts_at']}"
 
@@ -256,11 +264,12 @@ async def test_a_plugin_channel_and_renderer(make_meihao):
     from tests.reminders.conftest import build_street
 
     pigeons = Pigeons()
-    mh = await make_meihao(plugins=[("pigeons", pigeons)])
+    mh = await make_meihao(plugins=[("pigeons", pigeons), ("opera", Opera())])
     street = await build_street(mh)
     await create_activity(mh, "hepan", market(channels=["pigeon"], reminder_offsets=[1440], audience={"grids": [street.grid_b]}))
     await create_activity(
-        mh, "hepan", market(scene="culture", title="吕剧", channels=["pigeon"], reminder_offsets=[1440], audience={"residents": [street.residents["Anna"]["id"]]})
+        mh, "hepan", market(scene="culture", title="吕剧", channels=["pigeon"], reminder_offsets=[1440], audience={"residents": [street.residents["Anna"]["id"]]}),
+        scenario="opera",
     )
     street.clock.set(at(2026, 3, 6, 9, 0))
     assert (await drain(street.engine)).sent == 3

@@ -14,6 +14,7 @@ from meihao import (
     audit,
     cancel_activity,
     create_activity,
+    transaction,
     update_activity,
 )
 
@@ -120,9 +121,9 @@ async def add_volunteer(mh: Any, principal: Principal, community: dict[str, Any]
     if visit["status"] != "scheduled":
         raise InvalidInput("visit: a cancelled visit's roster cannot change", field="visit")
     await _resident_in_scope(principal, community["id"], entry.resident_id, "resident_id")
-    if await RosterEntry.exists().where(RosterEntry.visit == visit_id, RosterEntry.volunteer == entry.resident_id):
-        raise Conflict(f"resident_id: {entry.resident_id} is already on the roster", field="resident_id")
-    async with mh.db.transaction():
+    async with transaction(mh, lock=("elder_care.roster", visit_id)):  # changes to one roster take turns
+        if await RosterEntry.exists().where(RosterEntry.visit == visit_id, RosterEntry.volunteer == entry.resident_id):
+            raise Conflict(f"resident_id: {entry.resident_id} is already on the roster", field="resident_id")
         await RosterEntry.insert(RosterEntry(visit=visit_id, volunteer=entry.resident_id, task=entry.task.strip()[:64]))
         await update_activity(mh, visit["activity"], ActivityPatch(audience=await _roster_audience(visit)))
         await audit(principal, "elder_care.roster.add", "nursing_home_visit", visit_id, community_id=community["id"],
@@ -133,9 +134,10 @@ async def add_volunteer(mh: Any, principal: Principal, community: dict[str, Any]
 async def remove_volunteer(mh: Any, principal: Principal, community: dict[str, Any], visit_id: int, resident_id: int) -> NursingHomeVisitOut:
     visit = await _visit_row(community, visit_id)
     await _resident_in_scope(principal, community["id"], resident_id, "resident_id")
-    if not await RosterEntry.exists().where(RosterEntry.visit == visit_id, RosterEntry.volunteer == resident_id):
-        raise NotFound(f"resident {resident_id} is not on the roster", field="resident_id")
-    async with mh.db.transaction():
+    # Changes to one roster take turns: two volunteers leaving at once cannot leave it empty.
+    async with transaction(mh, lock=("elder_care.roster", visit_id)):
+        if not await RosterEntry.exists().where(RosterEntry.visit == visit_id, RosterEntry.volunteer == resident_id):
+            raise NotFound(f"resident {resident_id} is not on the roster", field="resident_id")
         await RosterEntry.delete().where(RosterEntry.visit == visit_id, RosterEntry.volunteer == resident_id)
         audience = await _roster_audience(visit)
         if visit["status"] == "scheduled" and (audience["residents"] or audience["staff"]):

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from meihao import Conflict, InvalidInput, Principal, audit, mask_phone, normalise_phone
+from meihao import Conflict, InvalidInput, Principal, audit, mask_phone, normalise_phone, transaction
 from meihao.tables import Resident, ResidentTag
 
 from ..schemas import (
@@ -151,7 +151,10 @@ async def register_elder(mh: Any, principal: Principal, community: dict[str, Any
         updated_at=now,
         **{column._meta.name: value for column, value in contact.items()},
     )
-    async with mh.db.transaction():
+    async with transaction(mh, lock=("elder_care.elder", data.resident_id)):  # once per resident: registrations take turns
+        existing = await Elder.select(Elder.id).where(Elder.resident == data.resident_id).first()
+        if existing is not None:
+            raise Conflict(f"resident_id: already on the register as elder {existing['id']}", field="resident_id")
         await elder.save()
         await audit(
             principal, "elder_care.elder.register", "elder", elder.id, community_id=community["id"],

@@ -111,8 +111,7 @@ async def apply(mh: Any, community: dict[str, Any], day_id: int, data: Applicati
             raise NotFound(f"merchant_id: merchant {data.merchant_id} not found", field="merchant_id")
         contact = merchant["contact_resident"]
         duplicate = Application.merchant == merchant["id"]
-    async with _tx(mh):
-        await _lock_day(mh, day_id)
+    async with _tx(mh, day=day_id):  # one live application per applicant and day: applications take turns
         if await Application.exists().where(Application.market_day == day_id, duplicate, Application.status.is_in(list(LIVE))):
             raise Conflict("resident_id: this applicant already has an application for this market day", field=(
                 "resident_id" if data.resident_id is not None else "merchant_id"))
@@ -127,8 +126,9 @@ async def apply(mh: Any, community: dict[str, Any], day_id: int, data: Applicati
 
 
 async def _lock_day(mh: Any, day_id: int) -> None:
-    """Serialise decisions on one market day: touching its row takes a row lock (PostgreSQL) or the write lock (SQLite)."""
-    await MarketDay.update({MarketDay.updated_at: mh.clock.now()}).where(MarketDay.id == day_id)
+    """Take the market day's lock inside the transaction already open (held until it ends): decisions on its stalls take turns."""
+    async with _tx(mh, day=day_id):
+        pass
 
 
 async def _place(mh: Any, day_id: int, application_id: int, now: datetime, actor: str) -> str:
@@ -206,8 +206,7 @@ async def approve(mh: Any, community: dict[str, Any], application_id: int, princ
     now = mh.clock.now()
     if day["status"] == "cancelled" or day["starts_at"] <= now:
         raise Conflict("status: the market day is cancelled or has begun", field="status")
-    async with _tx(mh):
-        await _lock_day(mh, row["market_day"])
+    async with _tx(mh, day=row["market_day"]):  # at most `capacity` approved: approvals take turns
         if not await Application.exists().where(Application.id == application_id, Application.status == "pending"):
             raise Conflict(f"status: application {application_id} was decided meanwhile", field="status")
         status = await _place(mh, row["market_day"], application_id, now, principal.name)
@@ -245,8 +244,7 @@ async def cancel_application(mh: Any, community: dict[str, Any], application_id:
     now = mh.clock.now()
     if day["starts_at"] <= now:
         raise Conflict("status: the market day has begun", field="status")
-    async with _tx(mh):
-        await _lock_day(mh, row["market_day"])
+    async with _tx(mh, day=row["market_day"]):  # a freed stall is promoted once
         updated = await Application.update({Application.status: "cancelled", Application.reason: reason.strip(), Application.decided_at: now}).where(
             Application.id == application_id, Application.status.is_in(list(LIVE))
         ).returning(Application.id)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from meihao import InvalidInput, NotFound, Principal, scenario_settings
+from meihao import InvalidInput, NotFound, Principal, scenario_settings, transaction
 from meihao.tables import Community, Resident
 
 from ..schemas import MarketsSettings
@@ -30,8 +30,9 @@ def local_now(mh: Any, community: dict[str, Any]) -> datetime:
     return mh.clock.now().astimezone(ZoneInfo(community["timezone"]))
 
 
-def _tx(mh: Any) -> Any:
-    return mh.db.transaction()
+def _tx(mh: Any, *, day: int | None = None) -> Any:
+    """A write transaction; with ``day``, decisions on that market day's stalls take turns (meihao.transaction's lock)."""
+    return transaction(mh, lock=("markets.day", day) if day is not None else None)
 
 
 async def _resident_in_community(resident_id: int, community: dict[str, Any], field: str, principal: Principal | None = None) -> dict[str, Any]:

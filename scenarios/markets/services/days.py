@@ -102,7 +102,7 @@ async def set_day_capacity(mh: Any, community: dict[str, Any], day_id: int, capa
     day, _ = await _day_and_market(community, day_id)
     if day["status"] == "cancelled" or day["starts_at"] <= mh.clock.now():
         raise Conflict(f"market day {day_id} is cancelled or has begun", field="capacity")
-    async with _tx(mh):
+    async with _tx(mh, day=day_id):  # promotions from the waiting list take turns with approvals
         await MarketDay.update({MarketDay.capacity: capacity, MarketDay.updated_at: mh.clock.now()}).where(MarketDay.id == day_id)
         await audit(principal, "markets.day.capacity", "markets.day", day_id, community_id=community["id"], detail={"capacity": capacity})
         await _promote(mh, day_id, principal)
@@ -140,7 +140,7 @@ async def close_due_days(mh: Any, community: dict[str, Any], now: datetime | Non
     for day in candidates:
         if day["starts_at"] - timedelta(hours=day["close_hours"]) > now:
             continue
-        async with _tx(mh):
+        async with _tx(mh, day=day["id"]):  # deciding the pending ones takes turns with approvals
             claimed = await MarketDay.update({MarketDay.status: "closed", MarketDay.closed_at: now, MarketDay.updated_at: now}).where(
                 MarketDay.id == day["id"], MarketDay.status == "open"
             ).returning(MarketDay.id)
