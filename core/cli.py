@@ -46,13 +46,23 @@ def run_async(func: Callable[..., Awaitable[T]]) -> Callable[..., T]:
 
 
 def _meihao():
-    """The instance booted by ``main`` (plugins are loaded once per command run)."""
+    """The instance booted by ``main`` (plugins are loaded once per command run), with its data key.
+
+    ``main`` boots without the key when the command line only inspects (``--help``, ``plugins``);
+    should a command that needs it run all the same, the key is loaded (or refused) here.
+    """
+    from meihao.config import load_settings
+    from meihao.privacy import PersonalDataCodec
     from meihao.runtime import boot
 
     ctx = click.get_current_context(silent=True)
-    if ctx is not None and ctx.obj is not None:
-        return ctx.obj
-    return boot()
+    if ctx is None or ctx.obj is None:
+        return boot()
+    mh = ctx.obj
+    if not mh.settings.data_key:
+        mh.settings = load_settings()
+        mh.codec = PersonalDataCodec(mh.settings.data_key)
+    return mh
 
 
 async def _started(*, migrated: bool = True):
@@ -205,20 +215,18 @@ async def demo(residents: int, seed: int, profile: str | None, quiet: bool) -> N
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @run_async
 async def plugins_command(as_json: bool) -> None:
-    """List plugins: name, version, scene, where it comes from, which communities enable it."""
-    from meihao.register.community_scenarios import plugin_overview
+    """List plugins: name, version, scene, source, loaded or blocked (MEIHAO_DISABLED_PLUGINS), and the
+    communities that enable each when there is a database. Needs no database and writes no file."""
+    from meihao.operations.plugin_list import enabled_by_scenario, plugin_rows, render_plugins
 
-    mh = await _started()
-    try:
-        rows = await plugin_overview(mh)
-    finally:
-        await mh.close()
+    mh = click.get_current_context().obj or _meihao()
+    rows = plugin_rows(mh, await enabled_by_scenario(mh))
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{'name':28} {'version':9} {'scene':14} {'source':22} communities")
-    for r in rows:
-        click.echo(f"{r['name']:28} {r['version']:9} {r['scene'] or '-':14} {r['source']:22} {', '.join(r['communities']) or '-'}")
+    click.echo(render_plugins(rows))
+    if rows and rows[0]["communities"] is None:
+        click.echo(f"(no migrated database at {mh.db.describe()}: the communities are not shown)", err=True)
 
 
 @cli.group()
@@ -433,13 +441,31 @@ async def worker(node_id: str | None) -> None:
         await stop.wait()
 
 
+#: Commands that read no personal data: ``main`` boots them without the data key (no ``.key`` file made).
+_INSPECTING = ("plugins", "keygen", "doctor")
+
+
+def _only_inspects(args: list[str]) -> bool:
+    """The command line asks for help, the version or a listing: nothing that needs the data key runs.
+
+    Click answers ``--help`` and ``--version`` while parsing, before any command's code runs.
+    """
+    before_dashes = args[: args.index("--")] if "--" in args else args
+    return not args or bool({"-h", "--help", "--version"} & set(before_dashes)) or args[0] in _INSPECTING
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Boot once (a broken plugin or setting stops here with one line), add plugins' commands, run."""
+    """Boot once (a broken plugin or setting stops here with one line), add plugins' commands, run.
+
+    ``--help``, ``--version`` and ``plugins`` boot without the data key and never connect to a
+    database they were not asked about: they work before ``meihao migrate`` and write no file.
+    """
+    from meihao.config import load_settings
     from meihao.runtime import boot
 
     args = sys.argv[1:] if argv is None else argv
     try:
-        mh = boot()
+        mh = boot(load_settings(with_data_key=not _only_inspects(args)))
         mh.plugins.extend_cli(cli)
     except MeihaoError as err:
         if args[:1] in (["keygen"], ["doctor"]):  # making the missing key, or saying what is wrong, works without one

@@ -45,6 +45,15 @@ class LoadedPlugin:
     piccolo_apps: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class BlockedPlugin:
+    """An installed plugin that ``MEIHAO_DISABLED_PLUGINS`` keeps from loading (never imported)."""
+
+    name: str
+    source: str
+    version: str
+
+
 EntryPointFilter = Callable[[EntryPoint], bool]
 
 
@@ -55,9 +64,11 @@ class Plugins:
     wrong answer or an exception names the plugin that gave it.
     """
 
-    def __init__(self, pm: pluggy.PluginManager, loaded: dict[str, LoadedPlugin]) -> None:
+    def __init__(self, pm: pluggy.PluginManager, loaded: dict[str, LoadedPlugin], blocked: Iterable[BlockedPlugin] = ()) -> None:
         self.pm = pm
         self.loaded = loaded
+        #: Installed plugins left out by ``MEIHAO_DISABLED_PLUGINS``, in the order they were found.
+        self.blocked = list(blocked)
 
     # -- loading --------------------------------------------------------------
 
@@ -101,8 +112,10 @@ class Plugins:
         for name, obj in extra:
             candidates.append((name, _resolve(obj), "registered", getattr(obj, "__version__", "0")))
 
+        blocked: list[BlockedPlugin] = []
         for name, load, source, version in candidates:
             if name in disabled:
+                blocked.append(BlockedPlugin(name, source, version))
                 continue
             if name in loaded:
                 raise PluginError(name, f"is registered twice (again by {source})")
@@ -121,7 +134,7 @@ class Plugins:
         except pluggy.PluginValidationError as err:
             raise PluginError(err.plugin_name if hasattr(err, "plugin_name") else pm.get_name(err.plugin) or "?", str(err)) from err
 
-        plugins = cls(pm, loaded)
+        plugins = cls(pm, loaded, blocked)
         plugins._validate()
         return plugins
 
