@@ -191,16 +191,27 @@ async def _pending(mh: Any) -> list[Any]:
 @click.option("--seed", default=1169, show_default=True, help="Random seed (same seed, same demo).")
 @click.option("--profile", default=None, type=click.Path(exists=True, dir_okay=False), help="A TOML file describing the communities.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--enable", "enables", multiple=True, metavar="NAME@SLUG",
+    help="Also switch the installed scenario NAME on in the profile's community SLUG, with its demo data (repeatable), "
+    "e.g. --enable bookshelf@hepan.",
+)
 @run_async
-async def demo(residents: int, seed: int, profile: str | None, quiet: bool) -> None:
-    """Build the demo sub-district: five branded communities, grids, buildings, households, residents."""
-    from meihao.demo import build_demo, load_profile
+async def demo(residents: int, seed: int, profile: str | None, quiet: bool, enables: tuple[str, ...]) -> None:
+    """Build the demo sub-district: five branded communities, grids, buildings, households, residents.
+
+    Run again, it adds no residents; scenarios wanted and installed since (or named with --enable)
+    are switched on with their demo data.
+    """
+    from meihao.demo import build_demo, load_profile, with_enabled
     from meihao.operations.migrate import migrate as migrate_database
 
+    mh = _meihao()
+    wanted = with_enabled(load_profile(profile), enables, mh.plugins.scenarios)  # checked before the database is touched
     mh = await _started(migrated=False)
     try:
         await migrate_database(mh)
-        summary = await build_demo(mh, load_profile(profile), residents=residents, seed=seed, progress=not quiet)
+        summary = await build_demo(mh, wanted, residents=residents, seed=seed, progress=not quiet)
         from meihao.access.staff import FIRST_ADMIN, ensure_first_admin
 
         password = await ensure_first_admin(mh)
