@@ -275,3 +275,25 @@ def test_an_unknown_plugin_is_one_line_and_exit_2(tmp_path):
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == "Error: no plugin named 'nope' is installed (installed: culture, elder_care, email, markets, webhook)\n"
+
+
+def test_importing_another_plugin_needs_it_declared_as_a_dependency(tmp_path):
+    both = {"MEIHAO_PLUGINS": "lamp=lamp,lantern=tests.sample_plugins.lantern"}
+    undeclared, declared = tmp_path / "undeclared", tmp_path / "declared"
+    undeclared.mkdir()
+    declared.mkdir()
+    uses_lantern = ("from .tables import Wick\n", "from .tables import Wick\n\nfrom tests.sample_plugins.lantern import LanternSettings\n")
+    lamp(undeclared, {"piccolo_app.py": uses_lantern})
+    lamp(declared, {"piccolo_app.py": uses_lantern,
+                    "__init__.py": ('settings=LampSettings)', 'settings=LampSettings, dependencies=("lantern",))')})
+    results = [
+        run(folder, "plugin", "check", "lamp", **both, PYTHONPATH=f"{folder}:{REPO}")
+        for folder in (undeclared, declared)
+    ]
+    assert results[0].returncode == 1, results[0].stdout + results[0].stderr
+    assert [line for line in results[0].stdout.splitlines() if "imports" in line] == [
+        "lamp: imports: lamp/piccolo_app.py:7 imports tests.sample_plugins.lantern, of the plugin 'lantern', "
+        "which its Scenario.dependencies does not name"
+    ]
+    assert results[1].returncode == 0, results[1].stdout + results[1].stderr
+    assert "lamp: imports ok (8 file(s) import only the public API and the plugins they depend on (lantern))" in results[1].stdout

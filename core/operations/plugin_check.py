@@ -80,11 +80,17 @@ class _Plugin:
     obj: Any
     pm: pluggy.PluginManager | None
     answers: dict[str, Any] = field(default_factory=dict)
+    #: The other installed plugins: name -> the module they are loaded from.
+    others: dict[str, str] = field(default_factory=dict)
 
 
-def check_plugin(name: str, obj: Any) -> list[Outcome]:
-    """Run every check on the plugin ``obj`` registered as ``name``; never raises for a broken plugin."""
-    plugin = _Plugin(name, obj, None)
+def check_plugin(name: str, obj: Any, others: dict[str, str] | None = None) -> list[Outcome]:
+    """Run every check on the plugin ``obj`` registered as ``name``; never raises for a broken plugin.
+
+    ``others`` (name -> module) are the other installed plugins, which it may import only when
+    its scenario declares them in ``dependencies``.
+    """
+    plugin = _Plugin(name, obj, None, others={n: m for n, m in (others or {}).items() if n != name})
     outcomes = [_check_hooks(plugin)]
     for check in (_check_tables, _check_migrations, _check_settings, _check_routes, _check_permissions, _check_imports):
         try:
@@ -508,7 +514,9 @@ def _check_imports(plugin: _Plugin) -> Outcome:
     found = _package(plugin)
     if found is None:
         raise _Skip("the plugin's source files cannot be found")
-    own = found[0] if len(found[1]) > 1 else found[0].rpartition(".")[0] or found[0]
+    own = found[0]
+    scenario = plugin.answers.get("meihao_scenario")
+    declared = set(scenario.dependencies) if isinstance(scenario, Scenario) else set()
     sources = _sources(plugin)
     for path, tree in sources:
         allowed = PUBLIC_MODULES + (TEST_MODULES if _is_test_file(path) else ())
@@ -520,10 +528,18 @@ def _check_imports(plugin: _Plugin) -> Outcome:
             else:
                 continue
             for name in names:
-                if (name == "meihao" or name.startswith("meihao.")) and not _allowed(name, allowed, own):
+                other = next((n for n, module in plugin.others.items() if name == module or name.startswith(f"{module}.")), None)
+                if other is not None and not (name == own or name.startswith(f"{own}.")):
+                    if other not in declared:
+                        outcome.problems.append(
+                            f"{path}:{node.lineno} imports {name}, of the plugin {other!r}, which its Scenario.dependencies does not name"
+                        )
+                elif (name == "meihao" or name.startswith("meihao.")) and not _allowed(name, allowed, own):
                     where = "meihao, meihao.tables" + (", meihao.testing" if _is_test_file(path) else " (meihao.testing in tests)")
                     outcome.problems.append(f"{path}:{node.lineno} imports {name}, a kernel internal; import only from {where}")
-    outcome.summary = f"{len(sources)} file(s) import only the public API"
+    outcome.summary = f"{len(sources)} file(s) import only the public API" + (
+        f" and the plugins they depend on ({', '.join(sorted(declared))})" if declared else ""
+    )
     return outcome
 
 
@@ -540,21 +556,30 @@ def _one_line(text: str) -> str:
 # -- which plugins ------------------------------------------------------------------------
 
 
-def installed_plugins(settings: Any) -> dict[str, tuple[Callable[[], Any], bool]]:
+@dataclass(frozen=True)
+class Installed:
+    """A plugin found as the kernel finds them, not imported yet."""
+
+    load: Callable[[], Any]
+    module: str
+    blocked: bool
+
+
+def installed_plugins(settings: Any) -> dict[str, Installed]:
     """Every plugin that is not the kernel's, found as the kernel finds them (entry points, then
-    ``MEIHAO_PLUGINS``): name -> (its loader, blocked by ``MEIHAO_DISABLED_PLUGINS``). Nothing is imported yet."""
+    ``MEIHAO_PLUGINS``), with whether ``MEIHAO_DISABLED_PLUGINS`` blocks it. Nothing is imported yet."""
     from importlib.metadata import entry_points
 
     from meihao.hooks.manager import ENTRY_POINT_GROUP
     from meihao.runtime import configured_plugins
 
-    found: dict[str, tuple[Callable[[], Any], bool]] = {}
+    found: dict[str, Installed] = {}
     disabled = set(settings.disabled_plugins)
     if settings.load_entry_points:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            found.setdefault(ep.name, (ep.load, ep.name in disabled))
+            found.setdefault(ep.name, Installed(ep.load, ep.value.partition(":")[0].strip(), ep.name in disabled))
     for name, module in configured_plugins(settings):
-        found.setdefault(name, (lambda module=module: importlib.import_module(module), name in disabled))
+        found.setdefault(name, Installed(lambda module=module: importlib.import_module(module), module, name in disabled))
     return found
 
 
@@ -563,14 +588,14 @@ def check_installed(settings: Any, name: str | None) -> list[str] | None:
     installed = installed_plugins(settings)
     if name is not None and name not in installed:
         return None
-    names = [name] if name is not None else [n for n, (_, blocked) in installed.items() if not blocked]
+    names = [name] if name is not None else [n for n, found in installed.items() if not found.blocked]
+    modules = {n: found.module for n, found in installed.items()}
     lines = []
     for each in names:
-        load, _ = installed[each]
         try:
-            obj = load()
+            obj = installed[each].load()
         except Exception as err:
             lines.append(f"{each}: hooks: failed to import: {type(err).__name__}: {_one_line(str(err))}")
             continue
-        lines += render(each, check_plugin(each, obj))
+        lines += render(each, check_plugin(each, obj, modules))
     return lines
