@@ -193,6 +193,15 @@ BROKEN = {
         ["lamp: hooks: job 'lamp.trim': its function needs 'when', which the scheduler does not pass "
          "(it passes community, meihao, now, scheduled_at)"],
     ),
+    "hooks-audience": (
+        {"__init__.py": ("def meihao_render_reminder(reminder: dict[str, Any], language: str) -> str | None:\n    return None",
+                         "def meihao_audiences() -> list[Any]:\n"
+                         "    from meihao import Audience\n\n"
+                         "    async def burning(community_id: int) -> list[int]:\n"
+                         "        return []\n\n"
+                         "    return [Audience(\"lamp.burning\", \"点灯者\", \"Lamp lighters\", burning)]")},
+        ["lamp: hooks: audience 'lamp.burning': select must return a Piccolo Select of resident ids (not awaited), got a coroutine"],
+    ),
     "tables": (
         {"tables.py": ('tablename="lamp_wick"', 'tablename="wick"'),
          "migrations/lamp_2026_01_01t00_00_00_000000.py": ('tablename="lamp_wick"', 'tablename="wick"')},

@@ -147,8 +147,6 @@ def _check_hooks(plugin: _Plugin) -> Outcome:
     )
     for hook in implemented:
         impl = next(i for i in getattr(pm.hook, hook).get_hookimpls() if i.plugin_name == plugin.name)
-        if impl.hookwrapper or impl.wrapper:
-            outcome.problems.append(f"{hook} is a hook wrapper; meihao calls every implementation itself, wrappers are not run")
         if hook not in AWAITABLE_HOOKS and (inspect.iscoroutinefunction(impl.function) or inspect.isasyncgenfunction(impl.function)):
             outcome.problems.append(f"{hook} is async, but the kernel uses its answer without awaiting it: make it a plain def")
     for hook, kind in _BOOT_KINDS.items():
@@ -248,15 +246,18 @@ def _required_beyond(func: Callable[..., Any], given: set[str], *, skip_first: b
 
 
 def _select_of(audience: Audience) -> str | None:
-    """None when ``select`` builds a Piccolo Select (not run: nothing touches a database); else what it gave."""
+    """None when ``select`` builds a Piccolo Select (not run: nothing touches a database); else what it gave.
+
+    One that needs the running instance to build its query (``meihao`` is None here) is not judged.
+    """
     from piccolo.query import Select
 
     parameters = inspect.signature(audience.select).parameters
     extra = {"activity_id": None, "occurrence": None, "today": date(2000, 1, 1), "meihao": None}
     try:
         result = audience.select(1, **{k: v for k, v in extra.items() if k in parameters})
-    except Exception as err:
-        return f"{type(err).__name__}: {_one_line(str(err))}"
+    except Exception:
+        return None
     if inspect.iscoroutine(result):
         result.close()
         return "a coroutine"
