@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import click
+import msgspec
 import pytest
 
 from meihao.cli import cli
@@ -139,3 +140,44 @@ def test_plugins_before_migrate_lists_without_communities(tmp_path):
     result = run(tmp_path, "plugins")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].split() == ["name", "version", "scene", "source", "state"]
+
+
+# -- the listing's service functions, on both databases ----------------------------------------
+
+
+async def test_the_listing_reads_who_enables_each_plugin_also_when_it_is_blocked(make_meihao, factories, lantern_plugin):
+    from meihao.operations.plugin_list import enabled_by_scenario, plugin_rows, render_plugins
+    from meihao.register.community_scenarios import enable
+    from meihao.testing import boot_for_tests
+
+    mh = await make_meihao(plugins=[lantern_plugin])
+    for slug in ("yinshan", "hepan"):
+        await factories.community(slug)
+        await enable(mh, slug, "lantern", {})
+    await mh.close()
+
+    blocked = boot_for_tests(msgspec.structs.replace(mh.settings, disabled_plugins=["lantern"]), [lantern_plugin])
+    enabled = await enabled_by_scenario(blocked)
+    assert enabled == {"lantern": ["hepan", "yinshan"]}
+    rows = {row["name"]: row for row in plugin_rows(blocked, enabled)}
+    assert rows["lantern"] == {
+        "name": "lantern", "version": "0", "source": "registered", "essential": False, "scene": None, "state": "blocked",
+        "communities": ["hepan", "yinshan"],
+    }
+    assert rows["culture"]["communities"] == []
+    table = render_plugins(plugin_rows(blocked, enabled)).splitlines()
+    assert table[0] == "name                         version   scene          source                 state    communities"
+    assert table[-1] == "lantern                      0         -              registered             blocked  hepan, yinshan"
+
+
+async def test_without_the_kernels_tables_the_communities_are_not_known(tmp_path):
+    from meihao.operations.plugin_list import enabled_by_scenario, plugin_rows
+    from meihao.testing import boot_for_tests, settings_for_tests
+
+    missing = boot_for_tests(settings_for_tests(tmp_path / "none.db"))
+    assert await enabled_by_scenario(missing) is None
+    assert not (tmp_path / "none.db").exists()  # not created by asking
+    assert {row["communities"] for row in plugin_rows(missing, None)} == {None}
+
+    (tmp_path / "empty.db").write_bytes(b"")
+    assert await enabled_by_scenario(boot_for_tests(settings_for_tests(tmp_path / "empty.db"))) is None
