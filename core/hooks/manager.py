@@ -64,13 +64,14 @@ class Plugins:
     wrong answer or an exception names the plugin that gave it.
     """
 
-    def __init__(self, pm: pluggy.PluginManager, loaded: dict[str, LoadedPlugin], blocked: Iterable[BlockedPlugin] = ()) -> None:
+    def __init__(self, pm: pluggy.PluginManager, loaded: dict[str, LoadedPlugin]) -> None:
         self.pm = pm
         self.loaded = loaded
-        #: Installed plugins left out by ``MEIHAO_DISABLED_PLUGINS``, in the order they were found.
-        self.blocked = list(blocked)
 
     # -- loading --------------------------------------------------------------
+
+    #: Installed plugins left out by ``MEIHAO_DISABLED_PLUGINS`` (never imported), in the order found; set by :meth:`load`.
+    blocked: tuple[BlockedPlugin, ...] = ()
 
     @classmethod
     def load(
@@ -134,7 +135,8 @@ class Plugins:
         except pluggy.PluginValidationError as err:
             raise PluginError(err.plugin_name if hasattr(err, "plugin_name") else pm.get_name(err.plugin) or "?", str(err)) from err
 
-        plugins = cls(pm, loaded, blocked)
+        plugins = cls(pm, loaded)
+        plugins.blocked = tuple(blocked)
         plugins._validate()
         return plugins
 
