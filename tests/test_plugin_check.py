@@ -271,6 +271,16 @@ def test_a_hook_answer_that_stops_the_boot_is_reported_by_the_check(tmp_path):
     assert other.stderr == "Error: plugin 'lamp': meihao_permissions must return a list, got str\n"
 
 
+def test_a_rule_only_the_loader_knows_is_reported_as_a_hooks_problem(tmp_path):
+    env = lamp(tmp_path, {"__init__.py": ('Job("lamp.trim", trim,', 'Job("culture.ask_attendance", trim,')})
+    result = check(tmp_path, "lamp", **env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.splitlines()[0] == (
+        "lamp: hooks: meihao refuses it at start-up: plugin 'culture': job id 'culture.ask_attendance' is already declared by 'lamp'"
+    )
+    assert [line.split()[2] for line in result.stdout.splitlines()[1:]] == ["ok"] * 6
+
+
 def test_a_plugin_that_does_not_import_fails_the_hooks_check(tmp_path):
     env = lamp(tmp_path, {"__init__.py": ("from .routes import WickController", "from .routes import WickController, Nothing")})
     result = check(tmp_path, "lamp", **env)

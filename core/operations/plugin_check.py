@@ -598,5 +598,29 @@ def check_installed(settings: Any, name: str | None) -> list[str] | None:
         except Exception as err:
             lines.append(f"{each}: hooks: failed to import: {type(err).__name__}: {_one_line(str(err))}")
             continue
-        lines += render(each, check_plugin(each, obj, modules))
+        outcomes = check_plugin(each, obj, modules)
+        if all(outcome.ok for outcome in outcomes):
+            refusal = _kernel_refusal(settings, each)
+            if refusal:  # a rule of the loader these checks do not repeat (a job id another plugin has, say)
+                outcomes[0].problems.append(f"meihao refuses it at start-up: {refusal}")
+        lines += render(each, outcomes)
     return lines
+
+
+def _kernel_refusal(settings: Any, name: str) -> str | None:
+    """What the kernel's own loader says about plugin ``name`` among the installed ones, when it refuses it."""
+    from meihao.errors import PluginError
+    from meihao.hooks.manager import Plugins
+    from meihao.runtime import configured_plugins
+
+    try:
+        Plugins.load(
+            disabled=[n for n in settings.disabled_plugins if n != name],
+            load_entry_points=settings.load_entry_points,
+            extra=configured_plugins(settings),
+        )
+    except PluginError as err:
+        if err.plugin == name:
+            return err.problem
+        return err.message if repr(name) in err.problem else None  # another plugin's clash with this one
+    return None
