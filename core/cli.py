@@ -18,7 +18,7 @@ from meihao.errors import MeihaoError
 T = TypeVar("T")
 
 #: Commands the kernel owns; plugins cannot replace them.
-KERNEL_COMMANDS = ("migrate", "serve", "demo", "plugins", "community", "user", "keygen", "makemigrations", "jobs", "nodes", "remind", "worker", "doctor")
+KERNEL_COMMANDS = ("migrate", "serve", "demo", "plugins", "plugin", "community", "user", "keygen", "makemigrations", "jobs", "nodes", "remind", "worker", "doctor")
 
 
 class MeihaoGroup(click.Group):
@@ -46,13 +46,23 @@ def run_async(func: Callable[..., Awaitable[T]]) -> Callable[..., T]:
 
 
 def _meihao():
-    """The instance booted by ``main`` (plugins are loaded once per command run)."""
+    """The instance booted by ``main`` (plugins are loaded once per command run), with its data key.
+
+    ``main`` boots without the key when the command line only inspects (``--help``, ``plugins``);
+    should a command that needs it run all the same, the key is loaded (or refused) here.
+    """
+    from meihao.config import load_settings
+    from meihao.privacy import PersonalDataCodec
     from meihao.runtime import boot
 
     ctx = click.get_current_context(silent=True)
-    if ctx is not None and ctx.obj is not None:
-        return ctx.obj
-    return boot()
+    if ctx is None or ctx.obj is None:
+        return boot()
+    mh = ctx.obj
+    if not mh.settings.data_key:
+        mh.settings = load_settings()
+        mh.codec = PersonalDataCodec(mh.settings.data_key)
+    return mh
 
 
 async def _started(*, migrated: bool = True):
@@ -181,16 +191,27 @@ async def _pending(mh: Any) -> list[Any]:
 @click.option("--seed", default=1169, show_default=True, help="Random seed (same seed, same demo).")
 @click.option("--profile", default=None, type=click.Path(exists=True, dir_okay=False), help="A TOML file describing the communities.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--enable", "enables", multiple=True, metavar="NAME@SLUG",
+    help="Also switch the installed scenario NAME on in the profile's community SLUG, with its demo data (repeatable), "
+    "e.g. --enable bookshelf@hepan.",
+)
 @run_async
-async def demo(residents: int, seed: int, profile: str | None, quiet: bool) -> None:
-    """Build the demo sub-district: five branded communities, grids, buildings, households, residents."""
-    from meihao.demo import build_demo, load_profile
+async def demo(residents: int, seed: int, profile: str | None, quiet: bool, enables: tuple[str, ...]) -> None:
+    """Build the demo sub-district: five branded communities, grids, buildings, households, residents.
+
+    Run again, it adds no residents; scenarios wanted and installed since (or named with --enable)
+    are switched on with their demo data.
+    """
+    from meihao.demo import build_demo, load_profile, with_enabled
     from meihao.operations.migrate import migrate as migrate_database
 
+    mh = _meihao()
+    wanted = with_enabled(load_profile(profile), enables, mh.plugins.scenarios)  # checked before the database is touched
     mh = await _started(migrated=False)
     try:
         await migrate_database(mh)
-        summary = await build_demo(mh, load_profile(profile), residents=residents, seed=seed, progress=not quiet)
+        summary = await build_demo(mh, wanted, residents=residents, seed=seed, progress=not quiet)
         from meihao.access.staff import FIRST_ADMIN, ensure_first_admin
 
         password = await ensure_first_admin(mh)
@@ -205,20 +226,49 @@ async def demo(residents: int, seed: int, profile: str | None, quiet: bool) -> N
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @run_async
 async def plugins_command(as_json: bool) -> None:
-    """List plugins: name, version, scene, where it comes from, which communities enable it."""
-    from meihao.register.community_scenarios import plugin_overview
+    """List plugins: name, version, scene, source, loaded or blocked (MEIHAO_DISABLED_PLUGINS), and the
+    communities that enable each when there is a database. Needs no database and writes no file."""
+    from meihao.operations.plugin_list import enabled_by_scenario, plugin_rows, render_plugins
 
-    mh = await _started()
-    try:
-        rows = await plugin_overview(mh)
-    finally:
-        await mh.close()
+    mh = click.get_current_context().obj or _meihao()
+    rows = plugin_rows(mh, await enabled_by_scenario(mh))
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{'name':28} {'version':9} {'scene':14} {'source':22} communities")
-    for r in rows:
-        click.echo(f"{r['name']:28} {r['version']:9} {r['scene'] or '-':14} {r['source']:22} {', '.join(r['communities']) or '-'}")
+    click.echo(render_plugins(rows))
+    if rows and rows[0]["communities"] is None:
+        click.echo(f"(no migrated database at {mh.db.describe()}: the communities are not shown)", err=True)
+
+
+@cli.group()
+def plugin() -> None:
+    """Plugin authors' tools."""
+
+
+@plugin.command(name="check")
+@click.argument("name", required=False)
+def plugin_check(name: str | None) -> None:
+    """Check plugin NAME (default: every installed plugin that is not blocked) before it runs.
+
+    Hooks answer with the right types, table names carry the plugin's prefix, the migrations
+    make the tables, settings have defaults, every route is guarded or public, every permission
+    checked is declared, and only the public API is imported. Needs no database. One line per
+    check when it passes; exits 1 listing each problem in one line, 2 when NAME is not installed.
+    """
+    from meihao.config import load_settings
+    from meihao.operations.plugin_check import check_installed, installed_plugins
+
+    ctx = click.get_current_context()
+    settings = ctx.obj.settings if ctx.obj is not None else load_settings(with_data_key=False)
+    lines = check_installed(settings, name)
+    if lines is None:
+        known = ", ".join(sorted(installed_plugins(settings))) or "none"
+        click.echo(f"Error: no plugin named {name!r} is installed (installed: {known})", err=True)
+        sys.exit(2)
+    for line in lines:
+        click.echo(line)
+    if any(" ok (" not in line and " skipped (" not in line for line in lines):
+        sys.exit(1)
 
 
 @cli.group()
@@ -433,16 +483,35 @@ async def worker(node_id: str | None) -> None:
         await stop.wait()
 
 
+#: Commands that read no personal data: ``main`` boots them without the data key (no ``.key`` file made).
+_INSPECTING = ("plugins", "plugin", "keygen", "doctor")
+
+
+def _only_inspects(args: list[str]) -> bool:
+    """The command line asks for help, the version or a listing: nothing that needs the data key runs.
+
+    Click answers ``--help`` and ``--version`` while parsing, before any command's code runs.
+    """
+    before_dashes = args[: args.index("--")] if "--" in args else args
+    return not args or bool({"-h", "--help", "--version"} & set(before_dashes)) or args[0] in _INSPECTING
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Boot once (a broken plugin or setting stops here with one line), add plugins' commands, run."""
+    """Boot once (a broken plugin or setting stops here with one line), add plugins' commands, run.
+
+    ``--help``, ``--version`` and ``plugins`` boot without the data key and never connect to a
+    database they were not asked about: they work before ``meihao migrate`` and write no file.
+    """
+    from meihao.config import load_settings
     from meihao.runtime import boot
 
     args = sys.argv[1:] if argv is None else argv
     try:
-        mh = boot()
+        mh = boot(load_settings(with_data_key=not _only_inspects(args)))
         mh.plugins.extend_cli(cli)
     except MeihaoError as err:
-        if args[:1] in (["keygen"], ["doctor"]):  # making the missing key, or saying what is wrong, works without one
+        # Making the missing key, saying what is wrong, or checking the plugin that stopped the boot works without one.
+        if args[:1] in (["keygen"], ["doctor"]) or args[:2] == ["plugin", "check"]:
             mh = None
         else:
             click.echo(f"Error: {err.message}", err=True)

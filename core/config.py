@@ -180,10 +180,14 @@ def _from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, o
     return values
 
 
-def load_settings(environ: dict[str, str] | None = None, config_file: Path | None = None, **overrides: object) -> Settings:
+def load_settings(
+    environ: dict[str, str] | None = None, config_file: Path | None = None, *, with_data_key: bool = True, **overrides: object
+) -> Settings:
     """Read settings: defaults < meihao.toml < MEIHAO_* variables < explicit overrides.
 
-    A wrong value raises ConfigurationError naming the setting.
+    A wrong value raises ConfigurationError naming the setting. ``with_data_key=False`` is for
+    commands that read no personal data (``meihao plugins``, every ``--help``): a missing
+    MEIHAO_DATA_KEY is left empty instead of refused or made (no ``.key`` file is written).
     """
     env = dict(os.environ if environ is None else environ)
     values: dict[str, object] = {}
@@ -214,7 +218,7 @@ def load_settings(environ: dict[str, str] | None = None, config_file: Path | Non
         else:
             where = name or "settings"
         raise ConfigurationError(f"{where}: {message}", field=name or None) from err
-    if not settings.data_key:
+    if not settings.data_key and with_data_key:
         if settings.mode == "production":
             raise ConfigurationError(
                 "MEIHAO_DATA_KEY is not set: production mode needs a key for personal data "

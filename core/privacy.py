@@ -85,6 +85,11 @@ class PersonalDataCodec:
     """Encrypts ID-card numbers at rest (Fernet) and hashes them (HMAC-SHA256) for lookups and duplicate checks."""
 
     def __init__(self, data_key: str) -> None:
+        if not data_key:
+            # Booted to inspect only (`meihao plugins`, `--help`): no personal data is read or written.
+            self._fernet: Fernet | None = None
+            self._hash_key = b""
+            return
         try:
             self._fernet = Fernet(data_key.encode())
         except (ValueError, TypeError) as err:
@@ -95,14 +100,20 @@ class PersonalDataCodec:
         # A separate key for hashing, derived so that one secret is enough to configure.
         self._hash_key = hashlib.sha256(b"meihao id-card lookup\x00" + data_key.encode()).digest()
 
+    def _key(self) -> Fernet:
+        if self._fernet is None:
+            raise ConfigurationError("no MEIHAO_DATA_KEY was loaded: this command cannot read or write personal data", field="data_key")
+        return self._fernet
+
     def encrypt(self, value: str) -> str:
-        return self._fernet.encrypt(value.encode()).decode()
+        return self._key().encrypt(value.encode()).decode()
 
     def decrypt(self, token: str) -> str:
         try:
-            return self._fernet.decrypt(token.encode()).decode()
+            return self._key().decrypt(token.encode()).decode()
         except InvalidToken as err:
             raise ConfigurationError("personal data cannot be decrypted with the configured MEIHAO_DATA_KEY") from err
 
     def lookup_hash(self, value: str) -> str:
+        self._key()
         return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()

@@ -56,7 +56,7 @@ def test_migrate_is_idempotent(tmp_path):
 
 
 def test_commands_before_migrate_say_to_run_it(tmp_path):
-    commands = [("plugins",), ("community", "enable", "hepan", "lantern"), ("community", "disable", "hepan", "lantern"), ("serve", "--port", "1")]
+    commands = [("community", "enable", "hepan", "lantern"), ("community", "disable", "hepan", "lantern"), ("serve", "--port", "1")]
     for result in run_all(tmp_path, [(args, {}) for args in commands]):
         assert result.returncode == 1, result.args
         assert_one_line_error(result, "meihao migrate")
@@ -69,14 +69,15 @@ def test_plugins_lists_the_kernel_plugins(migrated):
     result = run(migrated, "plugins")
     assert result.returncode == 0, result.stderr
     header, *rows = result.stdout.splitlines()
-    assert header.split() == ["name", "version", "scene", "source", "communities"]
+    assert header.split() == ["name", "version", "scene", "source", "state", "communities"]
     kernel = [row.split() for row in rows if row.split()[3] == "kernel"]
-    assert kernel == [[name, "0.1.0", "-", "kernel", "-"] for name in KERNEL_PLUGINS]
+    assert kernel == [[name, "0.1.0", "-", "kernel", "loaded", "-"] for name in KERNEL_PLUGINS]
 
     listed = json.loads(run(migrated, "plugins", "--json").stdout)
     by_name = {p["name"]: p for p in listed}
     assert by_name["meihao.access.hookimpls"] == {
-        "name": "meihao.access.hookimpls", "version": "0.1.0", "source": "kernel", "essential": True, "scene": None, "communities": [],
+        "name": "meihao.access.hookimpls", "version": "0.1.0", "source": "kernel", "essential": True, "scene": None, "state": "loaded",
+        "communities": [],
     }
 
 
@@ -131,8 +132,14 @@ def test_keygen_works_when_the_key_is_missing(tmp_path):
 
 
 def test_production_without_a_data_key_refuses_to_start(migrated):
-    for result in run_all(migrated, [(args, {"MEIHAO_MODE": "production"}) for args in (("plugins",), ("migrate",), ("serve",))]):
+    for result in run_all(migrated, [(args, {"MEIHAO_MODE": "production"}) for args in (("migrate",), ("serve",), ("jobs",))]):
         assert_one_line_error(result, "MEIHAO_DATA_KEY")
+
+
+def test_plugins_reads_no_personal_data_so_needs_no_data_key(migrated):
+    result = run(migrated, "plugins", MEIHAO_MODE="production")
+    assert result.returncode == 0, result.stderr
+    assert "meihao.access.hookimpls" in result.stdout
 
 
 def test_bad_settings_are_one_line_naming_the_setting(migrated):

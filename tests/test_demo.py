@@ -448,3 +448,84 @@ async def test_two_runs_at_once_build_the_demo_once(make_meihao, tmp_path):
     assert len(built) >= 1 and any("Built the demo" in summary for summary in built), results
     assert all(isinstance(r, (str, Conflict)) for r in results), results
     assert await Community.count() == 5 and await Resident.count() == 300
+
+
+# -- meihao demo --enable NAME@SLUG ----------------------------------------------------
+
+
+def test_enable_adds_a_scenario_to_one_community_of_the_profile(tmp_path):
+    from meihao.demo import with_enabled
+
+    profile = profile_with(tmp_path)
+    changed = with_enabled(profile, ["lantern@hepan", "lantern@hepan", "culture@yajuyuan"], ["culture", "lantern"])
+    assert {c.slug: c.scenarios for c in changed.communities} == {
+        "hepan": ["lantern"], "huayang": [], "yinshan": [], "chengguan": [], "yajuyuan": ["culture"],
+    }
+    assert all(c.scenarios == [] for c in profile.communities)  # the loaded profile is left as it was
+    shipped = with_enabled(load_profile(), ["lantern@hepan"], ["lantern"])
+    assert shipped.communities[0].scenarios == ["neighbourhood", "health", "education", "lantern"]
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("lantern", "--enable 'lantern': write NAME@SLUG, e.g. bookshelf@hepan"),
+        ("@hepan", "--enable '@hepan': write NAME@SLUG, e.g. bookshelf@hepan"),
+        ("lantern@", "--enable 'lantern@': write NAME@SLUG, e.g. bookshelf@hepan"),
+        ("bookshelf@hepan", "--enable bookshelf@hepan: no scenario named 'bookshelf' is installed (installed: culture, lantern)"),
+        ("lantern@nowhere", "--enable lantern@nowhere: the demo profile has no community 'nowhere' "
+         "(its communities: hepan, huayang, yinshan, chengguan, yajuyuan)"),
+    ],
+)
+def test_enable_refuses_what_it_cannot_switch_on_in_one_line(tmp_path, item, message):
+    from meihao.demo import with_enabled
+
+    with pytest.raises(InvalidInput) as refused:
+        with_enabled(profile_with(tmp_path), [item], ["lantern", "culture"])
+    assert refused.value.message == message
+
+
+async def test_a_third_party_scene_enabled_for_the_demo_gets_its_demo_data(make_meihao, tmp_path, lantern_plugin):
+    from meihao.demo import with_enabled
+    from tests.sample_plugins.lantern.tables import Riddle
+
+    mh = await make_meihao(plugins=[lantern_plugin])
+    profile = with_enabled(profile_with(tmp_path), ["lantern@hepan", "lantern@chengguan"], mh.plugins.scenarios)
+
+    summary = await build_demo(mh, profile, residents=60, seed=1, progress=False)
+
+    enabled = {(row["community.slug"], row["scenario"]) for row in await CommunityScenario.select(CommunityScenario.community.slug, CommunityScenario.scenario)}
+    assert enabled == {("hepan", "lantern"), ("chengguan", "lantern")}
+    assert await Riddle.count() == 20  # ten riddles (its default setting) in each of the two
+    assert "scenarios: lantern" in summary
+
+    # later, on the built demo: one more community, once
+    again = with_enabled(profile_with(tmp_path), ["lantern@yinshan"], mh.plugins.scenarios)
+    summary = await build_demo(mh, again, residents=60, seed=1, progress=False)
+    assert "enabled since installed: yinshan: lantern" in summary
+    assert await Riddle.count() == 30
+    await build_demo(mh, again, residents=60, seed=1, progress=False)
+    assert await Riddle.count() == 30
+
+
+def test_the_demo_command_enables_a_third_party_scene(tmp_path):
+    from tests.commands import run
+
+    lantern = {"MEIHAO_PLUGINS": "lantern=tests.sample_plugins.lantern", "PYTHONPATH": str(Path(__file__).parents[1])}
+    profile_with(tmp_path)  # tmp_path/profile.toml, no scenarios wanted
+    for item, message in [
+        ("bookshelf@hepan", "Error: --enable bookshelf@hepan: no scenario named 'bookshelf' is installed "
+         "(installed: culture, elder_care, lantern, markets)"),
+        ("lantern@nowhere", "Error: --enable lantern@nowhere: the demo profile has no community 'nowhere' "
+         "(its communities: hepan, huayang, yinshan, chengguan, yajuyuan)"),
+    ]:
+        refused = run(tmp_path, "demo", "--profile", "profile.toml", "--enable", item, **lantern)
+        assert refused.returncode == 1
+        assert refused.stderr == message + "\n"
+        assert not (tmp_path / "x.db").exists()  # refused before the database was made
+
+    built = run(tmp_path, "demo", "--profile", "profile.toml", "--residents", "80", "--quiet", "--enable", "lantern@hepan", **lantern)
+    assert built.returncode == 0, built.stderr
+    assert re.search(r"(?m)^  hepan .*; scenarios: lantern$", built.stdout), built.stdout
+    listed = {row.split()[0]: row.split() for row in run(tmp_path, "plugins", **lantern).stdout.splitlines()[1:]}
+    assert listed["lantern"][-1] == "hepan"

@@ -7,6 +7,7 @@ no cycles) are import-linter contracts: tests/test_architecture.py.
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import subprocess
 import sys
@@ -105,7 +106,12 @@ def test_a_broken_installed_plugin_stops_the_cli_with_one_line(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
     blocked = _meihao(["migrate"], tmp_path, site, MEIHAO_DISABLED_PLUGINS="broken")
     assert blocked.returncode == 0, blocked.stderr  # blocking it by configuration lets meihao start
-    assert "broken" not in _meihao(["plugins", "--json"], tmp_path, site, MEIHAO_DISABLED_PLUGINS="broken").stdout
+    listed = json.loads(_meihao(["plugins", "--json"], tmp_path, site, MEIHAO_DISABLED_PLUGINS="broken").stdout)
+    # listed as blocked, never imported: its scene is not known
+    assert {p["name"]: p for p in listed}["broken"] == {
+        "name": "broken", "version": "0.1", "source": "meihao-broken 0.1", "essential": False, "scene": None, "state": "blocked",
+        "communities": [],
+    }
 
 
 def test_installed_plugin_is_listed_by_the_cli(tmp_path):

@@ -7,6 +7,6 @@
 from __future__ import annotations
 
 from meihao.demo.build import build_demo
-from meihao.demo.profile import CommunitySpec, DemoProfile, DepartmentSpec, IdRegion, load_profile
+from meihao.demo.profile import CommunitySpec, DemoProfile, DepartmentSpec, IdRegion, load_profile, with_enabled
 
-__all__ = ["CommunitySpec", "DemoProfile", "DepartmentSpec", "IdRegion", "build_demo", "load_profile"]
+__all__ = ["CommunitySpec", "DemoProfile", "DepartmentSpec", "IdRegion", "build_demo", "load_profile", "with_enabled"]

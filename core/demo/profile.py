@@ -108,6 +108,32 @@ def load_profile(path: str | Path | None = None) -> DemoProfile:
     return profile
 
 
+def with_enabled(profile: DemoProfile, enables: Iterable[str], installed: Iterable[str]) -> DemoProfile:
+    """The profile with each ``NAME@SLUG`` of ``meihao demo --enable`` added to that community's scenarios.
+
+    Switches a third-party scene on in a demo community without copying the profile. ``installed``
+    names the scenarios that are loaded. InvalidInput says in one line what is wrong.
+    """
+    installed = sorted(installed)
+    communities = {c.slug: c for c in profile.communities}
+    for item in enables:
+        name, at, slug = item.partition("@")
+        if not (at and name and slug):
+            raise InvalidInput(f"--enable {item!r}: write NAME@SLUG, e.g. bookshelf@hepan", field="enable")
+        if name not in installed:
+            raise InvalidInput(
+                f"--enable {item}: no scenario named {name!r} is installed (installed: {', '.join(installed) or 'none'})", field="enable"
+            )
+        if slug not in communities:
+            raise InvalidInput(
+                f"--enable {item}: the demo profile has no community {slug!r} (its communities: {', '.join(communities)})", field="enable"
+            )
+        spec = communities[slug]
+        if name not in spec.scenarios:
+            communities[slug] = msgspec.structs.replace(spec, scenarios=[*spec.scenarios, name])
+    return msgspec.structs.replace(profile, communities=list(communities.values()))
+
+
 def _problem(profile: DemoProfile) -> str | None:
     """The first rule a well-formed profile breaks, as ``field: what is wrong``; None if none."""
     for field, zone in [("timezone", profile.timezone)] + [

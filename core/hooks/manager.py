@@ -81,6 +81,15 @@ class LoadedPlugin:
     piccolo_apps: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class BlockedPlugin:
+    """An installed plugin that ``MEIHAO_DISABLED_PLUGINS`` keeps from loading (never imported)."""
+
+    name: str
+    source: str
+    version: str
+
+
 EntryPointFilter = Callable[[EntryPoint], bool]
 
 
@@ -98,6 +107,9 @@ class Plugins:
         self._static: dict[str, Any] = {}
 
     # -- loading --------------------------------------------------------------
+
+    #: Installed plugins left out by ``MEIHAO_DISABLED_PLUGINS`` (never imported), in the order found; set by :meth:`load`.
+    blocked: tuple[BlockedPlugin, ...] = ()
 
     @classmethod
     def load(
@@ -140,8 +152,10 @@ class Plugins:
         for name, obj in extra:
             candidates.append((name, _resolve(obj), "registered", getattr(obj, "__version__", "0")))
 
+        blocked: list[BlockedPlugin] = []
         for name, load, source, version in candidates:
             if name in disabled:
+                blocked.append(BlockedPlugin(name, source, version))
                 continue
             if name in loaded:
                 raise PluginError(name, f"is registered twice (again by {source})")
@@ -162,6 +176,7 @@ class Plugins:
             raise PluginError(err.plugin_name if hasattr(err, "plugin_name") else pm.get_name(err.plugin) or "?", str(err)) from err
 
         plugins = cls(pm, loaded)
+        plugins.blocked = tuple(blocked)
         plugins._validate()
         return plugins
 
