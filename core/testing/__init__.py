@@ -59,6 +59,8 @@ from meihao.testing.databases import (
     run_prefix,
 )
 from meihao.testing.factories import Factories
+from meihao.testing.kit import fire_job as fire_job
+from meihao.testing.kit import inbox as inbox
 
 if TYPE_CHECKING:
     from meihao.reminders.engine import ReminderEngine
