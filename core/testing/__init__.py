@@ -61,6 +61,7 @@ from meihao.testing.databases import (
 from meihao.testing.factories import Factories
 from meihao.testing.kit import fire_job as fire_job
 from meihao.testing.kit import inbox as inbox
+from meihao.testing.world import SceneWorld as SceneWorld
 
 if TYPE_CHECKING:
     from meihao.reminders.engine import ReminderEngine
