@@ -7,13 +7,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from litestar import get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 
-from meihao import FakeClock, InvalidInput, Job, NotFound, NoticeIn, Scenario, hookimpl, notify
+from meihao import FakeClock, InvalidInput, Job, NotFound, NoticeIn, Permission, Principal, Scenario, hookimpl, notify, requires
 from meihao.hooks.declarations import Message
 from meihao.reminders.engine import ReminderEngine
 from meihao.reminders.hookimpls import send_to_inbox
 from meihao.scheduling.tables import JobRun
-from meihao.testing import Factories, drain, fire_job, inbox
+from meihao.testing import Call, Factories, SceneWorld, check_route_access, drain, fire_job, inbox
+from meihao.testing.access import MISSING_ID
 
 CALLS: list[dict[str, Any]] = []
 
@@ -155,3 +159,75 @@ async def test_the_inbox_channel_stamps_a_message_with_its_delivery_rounds_time(
     message = Message("d-1", "resident", wang["id"], "王秀英", "", "zh", "提醒", "正文", "", {"id": None}, "hepan", 0, at)
     await send_to_inbox(message)
     assert [m["created_at"] for m in await inbox(mh, wang["id"])] == [at]
+
+
+# -- the access check on a plugin's routes ----------------------------------------------
+
+
+@get("/residents/{resident_id:int}/loans", guards=[requires("shelf.read")])
+async def loans(resident_id: FromPath[int], principal: NamedDependency[Principal]) -> list[str]:
+    from meihao.tables import Resident
+
+    if not await Resident.exists().where(Resident.id == resident_id, Resident.id.is_in(principal.resident_ids())):
+        if await Resident.exists().where(Resident.id == resident_id):
+            raise NotFound(f"resident {resident_id} is in another grid")  # tells the outsider the resident exists
+        raise NotFound(f"resident {resident_id} not found")
+    return ["茶经"]
+
+
+@get("/open")
+async def open_to_all() -> list[str]:  # no permission guard
+    return []
+
+
+class Shelf:
+    """A throwaway scene with one scoped route that leaks, and one route without a permission guard."""
+
+    @hookimpl
+    def meihao_scenario(self) -> Scenario:
+        return Scenario("shelf", "书架", "Shelf", "neighbourhood", "1.0")
+
+    @hookimpl
+    def meihao_permissions(self) -> list[Permission]:
+        return [Permission("shelf.read", "See loans", roles=("grid_worker",))]
+
+    @hookimpl
+    def meihao_route_handlers(self) -> list[Any]:
+        return [loans, open_to_all]
+
+
+async def test_check_route_access_reports_a_missing_guard_and_a_body_unlike_a_missing_records(make_meihao):
+    mh = await make_meihao(plugins=[("shelf", Shelf())])
+    world = await SceneWorld.build(mh, "shelf")
+    wang = world.residents["王秀英"]["id"]
+    L = "/api/communities/{slug}/shelf"
+    with pytest.raises(AssertionError) as failed:
+        await check_route_access(
+            world.client, "shelf",
+            records={f"GET {L}/residents/{{resident_id}}/loans": Call(f"/api/communities/hepan/shelf/residents/{wang}/loans")},
+            community_routes=[f"GET {L}/open"],
+            without_scene="beiyuan",
+        )
+    assert str(failed.value).splitlines() == [
+        "shelf: 2 access problem(s):",
+        f"- GET {L}/open: no permission guard (guards=[requires('shelf.…')])",
+        f"- GET {L}/residents/{{resident_id}}/loans as 'grid_worker_out' (out of scope): the body differs from a missing record's: "
+        f"'{{\"status_code\":404,\"detail\":\"resident {wang} is in another grid\"}}' != '{{\"status_code\":404,\"detail\":\"resident {wang} not found\"}}'",
+    ]
+    # a route of the plugin left out of the check, and one named that it does not have
+    with pytest.raises(AssertionError) as failed:
+        await check_route_access(world.client, "shelf", records={}, community_routes=[f"GET {L}/closed"], without_scene="beiyuan")
+    assert str(failed.value).splitlines()[1:4] == [
+        f"- GET {L}/open: not classified; name it in records= (a Call on a record) or community_routes=",
+        f"- GET {L}/residents/{{resident_id}}/loans: not classified; name it in records= (a Call on a record) or community_routes=",
+        f"- GET {L}/closed: named in the check but not a route of 'shelf' (routes: GET {L}/open, GET {L}/residents/{{resident_id}}/loans)",
+    ]
+
+
+def test_a_missing_record_call_replaces_the_record_id_in_the_path_or_the_body():
+    assert Call("/api/x/days/12/applications/12").missing() == Call(f"/api/x/days/12/applications/{MISSING_ID}", None, MISSING_ID)
+    assert Call("/api/x/things/7?full=1").missing().path == f"/api/x/things/{MISSING_ID}?full=1"
+    in_body = Call("/api/x/days/12/applications", {"resident_id": 12, "goods": "书", "n": [12]}, record=12).missing()
+    assert in_body == Call("/api/x/days/12/applications", {"resident_id": MISSING_ID, "goods": "书", "n": [MISSING_ID]}, MISSING_ID)
+    with pytest.raises(ValueError):
+        Call("/api/x/things").missing()

@@ -48,6 +48,8 @@ from piccolo.apps.user.tables import BaseUser
 from meihao.config import Settings, load_settings
 from meihao.reminders.policy import TickResult
 from meihao.runtime import Meihao, boot
+from meihao.testing.access import Call as Call
+from meihao.testing.access import check_route_access as check_route_access
 from meihao.testing.databases import (
     BACKENDS,
     PostgresTestDatabases,
