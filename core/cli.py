@@ -18,7 +18,7 @@ from meihao.errors import MeihaoError
 T = TypeVar("T")
 
 #: Commands the kernel owns; plugins cannot replace them.
-KERNEL_COMMANDS = ("migrate", "serve", "demo", "plugins", "plugin", "community", "user", "keygen", "makemigrations", "jobs", "nodes", "remind", "worker", "doctor")
+KERNEL_COMMANDS = ("migrate", "serve", "demo", "plugins", "plugin", "community", "user", "keygen", "makemigrations", "jobs", "job", "nodes", "remind", "worker", "doctor")
 
 
 class MeihaoGroup(click.Group):
@@ -397,6 +397,42 @@ async def jobs(as_json: bool) -> None:
         fire = row["next_fire_time"].strftime("%Y-%m-%d %H:%M") if row["next_fire_time"] else "-"
         runs = ", ".join(f"{r['started_at']:%m-%d %H:%M} {r['outcome']}" for r in row["recent_runs"]) or "-"
         click.echo(f"{row['id']:48} {fire:20} {row['trigger']:28} {runs}")
+
+
+class _BadJobArgument(click.ClickException):
+    """A wrong job id or community for ``meihao job run``: one line, exit status 2 (as a usage error)."""
+
+    exit_code = 2
+
+
+@cli.group()
+def job() -> None:
+    """One scheduled job, by hand."""
+
+
+@job.command(name="run")
+@click.argument("job_id")
+@click.option("--community", default=None, help="Community slug (needed by per-community jobs).")
+@run_async
+async def run_job(job_id: str, community: str | None) -> None:
+    """Run JOB_ID now, as the scheduler would (its run is recorded; see `meihao jobs`)."""
+    from meihao.errors import InvalidInput, NotFound
+    from meihao.scheduling.runs import job_target, run_job_once
+
+    mh = await _started()
+    try:
+        try:
+            target = await job_target(mh, job_id, community)
+        except (NotFound, InvalidInput) as err:
+            raise _BadJobArgument(err.message) from err
+        try:
+            run = await run_job_once(mh, target, community, None)
+        except Exception as err:  # the job's own failure, recorded as the run's outcome
+            raise click.ClickException(f"job {job_id!r} failed: {type(err).__name__}: {err} (recorded; see `meihao jobs`)") from err
+    finally:
+        await mh.close()
+    assert run is not None  # a run by hand is never a repeated fire
+    click.echo(f"job {job_id} ran{' in ' + community if community else ''}: {run['outcome']} (run {run['id']}, see `meihao jobs`)")
 
 
 @cli.command()

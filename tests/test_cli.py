@@ -199,3 +199,31 @@ def test_serve_answers_health(migrated):
         output, _ = server.communicate(timeout=20)
     assert f"http://127.0.0.1:{port}" in output
     assert "Traceback" not in output
+
+
+def test_job_run_runs_a_job_as_the_scheduler_does_and_records_it(workdir):
+    street = run(workdir, "job", "run", "meihao.forget_old_job_runs")
+    assert street.returncode == 0, street.stderr
+    assert street.stdout == "job meihao.forget_old_job_runs ran: success (run 1, see `meihao jobs`)\n"
+    assert run(workdir, "community", "enable", "hepan", "markets").returncode == 0
+    local = run(workdir, "job", "run", "markets.open_days", "--community", "hepan")
+    assert local.returncode == 0, local.stderr
+    assert local.stdout == "job markets.open_days ran in hepan: success (run 2, see `meihao jobs`)\n"
+    listed = {row["id"]: row for row in json.loads(run(workdir, "jobs", "--json").stdout)}
+    assert [r["outcome"] for r in listed["meihao:meihao.forget_old_job_runs"]["recent_runs"]] == ["success"]
+    assert [r["outcome"] for r in listed["meihao:markets.open_days@hepan"]["recent_runs"]] == ["success"]
+
+
+def test_job_run_refuses_a_wrong_job_or_community_in_one_line_with_status_2(migrated):
+    cases = [
+        (("job", "run", "no.such_job"), "job 'no.such_job' is not declared by any loaded plugin"),
+        (("job", "run", "markets.open_days"), "job 'markets.open_days' runs per community: name one (--community SLUG)"),
+        (("job", "run", "markets.open_days", "--community", "nowhere"), "community 'nowhere' not found"),
+        (("job", "run", "markets.open_days", "--community", "hepan"), "scenario 'markets' is not enabled in community 'hepan'"),
+        (("job", "run", "meihao.forget_old_job_runs", "--community", "hepan"), "runs for the whole street"),
+    ]
+    for result, (_, words) in zip(run_all(migrated, [(args, {}) for args, _ in cases]), cases):
+        assert result.returncode == 2, (result.args, result.stderr)
+        assert_one_line_error(result, words)
+    listed = json.loads(run(migrated, "jobs", "--json").stdout)
+    assert [row["recent_runs"] for row in listed if row["recent_runs"]] == []  # nothing ran

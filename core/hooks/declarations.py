@@ -122,6 +122,8 @@ class Message:
     """One rendered reminder for one recipient, handed to a channel's ``send``.
 
     ``delivery_id`` is stable across retries and restarts: receivers deduplicate on it.
+    ``sent_at`` is the kernel's time of the delivery round that sends it (``meihao.clock``,
+    a FakeClock's in tests); None where a message is made outside one.
     """
 
     delivery_id: str
@@ -136,6 +138,7 @@ class Message:
     activity: dict[str, Any]
     community: str
     reminder_id: int = 0
+    sent_at: datetime | None = None
 
 
 class PermanentFailure(Exception):

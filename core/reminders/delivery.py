@@ -69,7 +69,7 @@ async def send_claimed(mh: Meihao, policy: DeliveryPolicy, channels: dict[str, C
         if channel.needs_address and not row["address"]:
             await _fail(policy, row, "no address for this channel", now, result, permanent=True)
             continue
-        message = render(mh, row)
+        message = render(mh, row, now)
         (transactional if channel.options.get("transactional") else external).append((row, message))
     if transactional:
         await _send_transactional(mh, policy, transactional, channels, now, result)

@@ -87,6 +87,7 @@ async def send_digests(mh: Meihao, now: datetime | None = None) -> int:
             unsubscribe_url="",
             activity={"id": None, "title": heading, "community": live[0]["community"]},
             community=live[0]["community"],
+            sent_at=now,
         )
         channel = channels.get(pref["channel"]) or channels["inbox"]
         ids = [r["id"] for r in live]

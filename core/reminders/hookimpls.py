@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from meihao.hooks.declarations import Audience, Channel, Job, Message, Permission
@@ -23,6 +23,7 @@ async def send_to_inbox(message: Message) -> None:
             activity=message.activity.get("id"),
             language=message.language,
             body=message.body,
+            created_at=message.sent_at or datetime.now(timezone.utc).replace(microsecond=0),
         )
     ).on_conflict(action="DO NOTHING")
 
@@ -33,8 +34,6 @@ async def send_many_to_inbox(messages: list[Message]) -> None:
     Building an ORM object per message costs more than writing it, so this goes to the
     transaction's connection directly.
     """
-    from datetime import datetime, timezone
-
     from piccolo.engine.sqlite import SQLiteEngine
 
     from meihao.reminders.tables import InboxMessage
@@ -47,7 +46,7 @@ async def send_many_to_inbox(messages: list[Message]) -> None:
         return
     now = datetime.now(timezone.utc).replace(microsecond=0)
     rows = [
-        (m.recipient_kind, m.recipient_id, m.reminder_id or None, m.activity.get("id"), m.language, m.body, now)
+        (m.recipient_kind, m.recipient_id, m.reminder_id or None, m.activity.get("id"), m.language, m.body, m.sent_at or now)
         for m in messages
     ]
     columns = '"recipient_kind", "recipient_id", "reminder", "activity", "language", "body", "created_at"'

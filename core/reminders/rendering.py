@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -92,8 +93,9 @@ async def details(ids: list[int]) -> list[dict[str, Any]]:
     return rows
 
 
-def render(mh: Meihao, row: dict[str, Any]) -> Message:
-    """The message for one row of :func:`details`, in the recipient's language (``meihao_render_reminder``)."""
+def render(mh: Meihao, row: dict[str, Any], now: datetime | None = None) -> Message:
+    """The message for one row of :func:`details`, in the recipient's language (``meihao_render_reminder``),
+    sent at ``now`` (the delivery round's time; by default the kernel's clock)."""
     tz = ZoneInfo(row["timezone"])
     starts = row["occurrence_starts_at"].astimezone(tz)
     ends = starts + (row["activity_ends_at"] - row["activity_starts_at"])
@@ -137,6 +139,7 @@ def render(mh: Meihao, row: dict[str, Any]) -> Message:
         activity=activity,
         community=row["community"],
         reminder_id=row["id"],
+        sent_at=now or mh.clock.now(),
     )
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import hashlib
-import inspect
 import json
 import logging
 import os
@@ -34,13 +33,12 @@ from apscheduler.eventbrokers.local import LocalEventBroker
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from piccolo.querystring import QueryString
 
 from meihao.errors import ConfigurationError, NotFound
 from meihao.hooks.declarations import Job
 from meihao.register.tables import Community, CommunityScenario
+from meihao.scheduling.runs import run_job_once, schedule_id
 from meihao.scheduling.store import CLUSTER_SCHEMA, SCHEDULE_PREFIX, check_cluster_store, scheduler_tables_exist
-from meihao.scheduling.tables import JobRun
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
@@ -80,10 +78,6 @@ class PlannedSchedule:
 
 def _seconds(delta: timedelta | None) -> float | None:
     return None if delta is None else delta.total_seconds()
-
-
-def schedule_id(job: Job, community: str | None) -> str:
-    return f"{SCHEDULE_PREFIX}{job.id}" + (f"@{community}" if community else "")
 
 
 def build_trigger(job: Job, tz: str, start_time: datetime | None = None) -> Trigger:
@@ -395,46 +389,15 @@ class Scheduler:
         return result.outcome.name if result is not None else "unknown"
 
     async def execute(self, job_id: str, community_slug: str | None) -> None:
-        """Run one job now, in this process, recording the run in ``meihao_job_run``."""
+        """Run one job now, in this process, recording the run in ``meihao_job_run`` (:func:`run_job_once`)."""
         if job_id not in self._jobs:
             raise NotFound(f"job {job_id!r} is not declared by any loaded plugin")
         _, job = self._jobs[job_id]
-        now = self.mh.clock.now()
-        sid = schedule_id(job, community_slug)
         try:
             scheduled_at = current_job.get().scheduled_fire_time
         except LookupError:  # called directly, not by APScheduler
             scheduled_at = None
-        # One run per scheduled fire, whichever node takes it: APScheduler's lease keeps two
-        # nodes from taking one fire, and should a lease run out under a blocked event loop,
-        # the unique (schedule_id, scheduled_at) index keeps the second taker from running it.
-        inserted = await self.mh.db.engine.run_querystring(
-            QueryString(
-                'INSERT INTO "meihao_job_run" ("schedule_id", "job_id", "community", "scheduled_at", "started_at", '
-                '"finished_at", "outcome", "error") VALUES ({}, {}, {}, {}, {}, NULL, {}, {}) ON CONFLICT DO NOTHING RETURNING "id"',
-                sid, job_id, community_slug or "", scheduled_at, now, "running", "",
-            )
-        )
-        if not inserted:
-            log.warning("schedule %s: the fire of %s already ran on another node; not running it again", sid, scheduled_at)
-            return
-        run_id = inserted[0]["id"]
-        try:
-            kwargs: dict[str, Any] = {"meihao": self.mh, "now": now, "scheduled_at": scheduled_at}
-            if community_slug is not None:
-                row = await Community.select().where(Community.slug == community_slug).first()
-                if row is None:
-                    raise NotFound(f"community {community_slug!r} not found")
-                kwargs["community"] = row
-            result = call_with_known_arguments(job.func, kwargs)
-            if inspect.isawaitable(result):
-                await result
-        except Exception as err:
-            await JobRun.update(
-                {JobRun.outcome: "error", JobRun.error: f"{type(err).__name__}: {err}", JobRun.finished_at: self.mh.clock.now()}
-            ).where(JobRun.id == run_id)
-            raise
-        await JobRun.update({JobRun.outcome: "success", JobRun.finished_at: self.mh.clock.now()}).where(JobRun.id == run_id)
+        await run_job_once(self.mh, job, community_slug, scheduled_at)
 
 
 async def prepare_cluster_store(mh: Meihao) -> bool:
@@ -455,14 +418,6 @@ async def prepare_cluster_store(mh: Meihao) -> bool:
     finally:
         await engine.dispose()
     return True
-
-
-def call_with_known_arguments(func: Any, available: dict[str, Any]) -> Any:
-    """Call ``func`` with the arguments it names among ``available`` (as pluggy does for hooks)."""
-    parameters = inspect.signature(func).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return func(**available)
-    return func(**{name: value for name, value in available.items() if name in parameters})
 
 
 def default_data_store_url(mh: Meihao) -> str:

@@ -18,6 +18,14 @@ project that has meihao installed:
 ``drain(engine, now=None)``
     ticks a reminder engine until nothing more happens at ``now``: drive it with a fake
     clock, and nothing waits on real time.
+``fire_job(mh, job_id, community=None, at=None)``, ``inbox(mh, resident_id)``
+    run a job as the scheduler would at a fake time, its run recorded; read a resident's
+    inbox (:mod:`meihao.testing.kit`).
+``SceneWorld.build(mh, scenario, ...)``
+    two communities, grids, residents, a client per role and fake-time travel for a scene's
+    tests (:mod:`meihao.testing.world`).
+``check_route_access(client, plugin, records=..., ...)``
+    the access matrix's rules on a plugin's own routes (:mod:`meihao.testing.access`).
 
 Every test that uses these fixtures runs once per database backend: on SQLite and, when
 a PostgreSQL server answers (by default at 127.0.0.1:5432, user ``postgres``; another with
@@ -48,6 +56,8 @@ from piccolo.apps.user.tables import BaseUser
 from meihao.config import Settings, load_settings
 from meihao.reminders.policy import TickResult
 from meihao.runtime import Meihao, boot
+from meihao.testing.access import Call as Call
+from meihao.testing.access import check_route_access as check_route_access
 from meihao.testing.databases import (
     BACKENDS,
     PostgresTestDatabases,
@@ -59,6 +69,9 @@ from meihao.testing.databases import (
     run_prefix,
 )
 from meihao.testing.factories import Factories
+from meihao.testing.kit import fire_job as fire_job
+from meihao.testing.kit import inbox as inbox
+from meihao.testing.world import SceneWorld as SceneWorld
 
 if TYPE_CHECKING:
     from meihao.reminders.engine import ReminderEngine

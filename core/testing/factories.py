@@ -12,7 +12,13 @@ from meihao.runtime import Meihao
 
 
 class Factories:
-    """Creates register records through the kernel's service functions (the same rules as the API)."""
+    """Creates register records through the kernel's service functions (the same rules as the API).
+
+    ``Factories(mh)`` on a started meihao (the ``meihao``/``make_meihao`` fixtures; the
+    ``factories`` fixture is ``Factories(meihao)``). Every method is async but ``id_card``;
+    each returns the record as the kernel's API answers it, a dict whose keys are listed on
+    the method. Names, codes, rooms and usernames left out are made unique per instance.
+    """
 
     def __init__(self, mh: Meihao) -> None:
         self.mh = mh
@@ -29,7 +35,12 @@ class Factories:
         password: str = "correct horse battery",
         name: str = "李建国",
     ) -> dict[str, Any]:
-        """A staff account holding one role (more with ``meihao.access.staff.add_assignment``)."""
+        """A staff account holding ``role`` (more with ``meihao.access.staff.add_assignment``).
+
+        Community roles need ``community`` (a slug), grid roles ``grid_id``, dispatched and
+        department staff ``department`` (a code). Returns ``id``, ``username``, ``name``,
+        ``active`` and ``assignments`` (a list of ``{role, community, grid_id, department}``).
+        """
         from meihao.access.principals import SYSTEM
         from meihao.access.staff import AssignmentSpec, create_staff
 
@@ -38,6 +49,7 @@ class Factories:
         return await create_staff(self.mh, SYSTEM, username=username, password=password, name=name, assignments=[spec])
 
     async def street_admin(self) -> dict[str, Any]:
+        """The test's street admin (username ``test-street-admin``), made on first use: the keys of :meth:`staff`."""
         from meihao.access.tables import Staff
 
         existing = await Staff.select(Staff.id).where(Staff.user.username == "test-street-admin").first()
@@ -48,6 +60,7 @@ class Factories:
         return await self.staff("street_admin", username="test-street-admin", name="街道管理员")
 
     async def token(self, staff_id: int) -> str:
+        """A bearer token for the staff member, as ``POST /api/auth/login`` gives one."""
         from meihao.access.logins import issue_token
 
         return await issue_token(self.mh, staff_id)
@@ -61,6 +74,11 @@ class Factories:
         return body + ric.calc_check_digit(body + "0")
 
     async def community(self, slug: str | None = None, **fields: Any) -> dict[str, Any]:
+        """A community (``fields``: ``name``, ``brand_name``, ``brand_slogan``, ``timezone``).
+
+        Returns ``id``, ``slug``, ``name``, ``brand_name``, ``brand_slogan``, ``timezone``,
+        ``created_at`` and ``scenarios`` (the switched-on scenarios' names: none yet).
+        """
         from meihao.register.communities import create_community
         from meihao.register.schemas import CommunityIn
 
@@ -70,6 +88,7 @@ class Factories:
         return await create_community(self.mh, data)
 
     async def grid(self, community: str, code: str | None = None, name: str | None = None) -> dict[str, Any]:
+        """A grid of the community ``community`` (a slug). Returns ``id``, ``community`` (the slug), ``code`` and ``name``."""
         from meihao.register.communities import create_grid
         from meihao.register.schemas import GridIn
 
@@ -77,19 +96,24 @@ class Factories:
         return await create_grid(self.mh, community, GridIn(code=code or f"G{n}", name=name or f"第{n}网格"))
 
     async def building(self, grid_id: int, name: str | None = None) -> dict[str, Any]:
+        """A building in the grid. Returns ``id``, ``grid_id``, ``name`` and ``address``."""
         from meihao.register.communities import create_building
         from meihao.register.schemas import BuildingIn
 
         return await create_building(self.mh, grid_id, BuildingIn(name=name or f"{next(self._serial)}号楼"))
 
     async def household(self, building_id: int, room: str | None = None, unit: str = "1") -> dict[str, Any]:
+        """A household in the building. Returns ``id``, ``building_id``, ``grid_id``, ``unit`` and ``room``."""
         from meihao.register.communities import create_household
         from meihao.register.schemas import HouseholdIn
 
         return await create_household(self.mh, building_id, HouseholdIn(room=room or str(100 + next(self._serial)), unit=unit))
 
     async def place(self, community: str | None = None) -> dict[str, Any]:
-        """A new grid with a building and a household, in ``community`` (made when missing): ids of each."""
+        """A new grid with a building and a household, in ``community`` (a slug; made when missing, a new one when None).
+
+        Returns ``community`` (the slug), ``grid_id``, ``building_id`` and ``household_id``.
+        """
         from meihao.register.tables import Community
 
         if community is None:
@@ -114,6 +138,12 @@ class Factories:
         phone: str = "13800138000",
         id_card: str | None = None,
     ) -> dict[str, Any]:
+        """A resident of the household (of a new :meth:`place` when None), with a valid, unique ID-card number.
+
+        Returns ``id``, ``name``, ``gender``, ``birth_date``, ``age``, ``id_card`` and
+        ``phone`` (masked, as the API shows them), ``tags``, ``preferred_language``,
+        ``household_id``, ``building_id``, ``grid_id`` and ``community`` (the slug).
+        """
         from meihao.register.residents import create_resident
         from meihao.register.schemas import ResidentIn
 

@@ -14,6 +14,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.handlers import BaseRouteHandler
+from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
@@ -105,6 +106,17 @@ def plugin_routers(mh: Meihao) -> list[Router]:
     return routers
 
 
+#: Answers to the client's own mistakes (400-499: a missing record, a refused permission, a body
+#: that does not decode) are expected: Litestar logs them as neither an "Uncaught exception" nor
+#: with a traceback. Anything else (a 500) is logged with its traceback, in debug mode or not.
+CLIENT_ERRORS = frozenset(range(400, 500))
+
+
+def logging_config() -> LoggingConfig:
+    """Litestar's default logging, minus the tracebacks of client errors (:data:`CLIENT_ERRORS`)."""
+    return LoggingConfig(log_exceptions="always", disable_stack_trace=set(CLIENT_ERRORS))
+
+
 def _terminate_this_process() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
@@ -172,6 +184,7 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
         middleware=[prometheus_config().middleware, DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         exception_handlers={MeihaoError: meihao_error_response, ValidationException: validation_error_response},
         lifespan=[lifespan],
+        logging_config=logging_config(),
         # GET /schema is the OpenAPI document itself (what tools and `curl` expect);
         # the pages for people are at /schema/redoc and /schema/swagger.
         openapi_config=OpenAPIConfig(

@@ -21,6 +21,9 @@ from meihao.register.community_scenarios import enable
 from meihao.runtime import Meihao
 from meihao.tables import Building, Household, Resident
 from meihao.testing import Factories, boot_for_tests, build_template, settings_for_tests
+from meihao.testing.access import Call, fill_path, same_as_missing
+from meihao.testing.access import permissions_of as _permissions
+from meihao.testing.access import route_table as _routes
 from meihao.testing.databases import Template
 from meihao.web.app import create_app
 from meihao.web.auth import PUBLIC
@@ -255,21 +258,6 @@ PUBLIC_ROUTES = {
 }
 
 
-def _routes(app) -> dict[tuple[str, str], Any]:
-    found = {}
-    for route in app.routes:
-        for handler in getattr(route, "route_handlers", []):
-            for method in handler.http_methods:
-                if method == "OPTIONS" or route.path.startswith("/schema"):
-                    continue
-                found[(method, route.path_format)] = handler
-    return found
-
-
-def _permissions(handler) -> set[str]:
-    return {p for guard in handler.resolve_guards() for p in getattr(getattr(guard, "func", guard), "permissions", ())}
-
-
 async def test_every_route_is_classified(world):
     mh, client, w = world
     routes = _routes(client.app)
@@ -316,7 +304,6 @@ async def test_record_routes(world, route, role):
     handler = _routes(client.app)[route]
     allowed = _permissions(handler) <= role_permissions(mh)[role] or role == "street_admin"
     headers = {"Authorization": f"Bearer {w.tokens[role]}"}
-    missing_path = RECORD_ROUTES[route](w, "a1")[0].replace(str(w.places["a1"]["resident_id"]), "987654")
     for place in PLACES:
         if place in REACH[role]:
             continue
@@ -327,10 +314,11 @@ async def test_record_routes(world, route, role):
         assert _leaks(response.text, w, role) == []
         assert await _snapshot() == before, f"{route} changed data outside the scope of {role}"
         if allowed and route[1].startswith("/api/residents/"):
-            # the same answer as for a resident that does not exist
-            nothing = await client.request(route[0], missing_path, json=body, headers=headers)
-            assert nothing.status_code == 404
-            assert set(nothing.json()) == set(response.json())
+            # the same answer as for a resident that does not exist (meihao.testing.access's rule)
+            call = Call(path, body)  # the resident id is the last number in the path
+            missing = call.missing()
+            nothing = await client.request(route[0], missing.path, json=missing.body, headers=headers)
+            assert same_as_missing(response, nothing, call.record_id()) is None
     for place in sorted(REACH[role] & {"a1"}):
         path, body = RECORD_ROUTES[route](w, place)
         response = await client.request(route[0], path, json=body, headers=headers)
@@ -401,8 +389,8 @@ async def test_scenario_record_routes(world, route, role):
             # the same answer as for a record that does not exist
             missing, _ = MISSING_ROUTES[route](w, place)
             nothing = await client.request(route[0], missing, json=body, headers=headers)
-            assert nothing.status_code == 404
-            assert set(nothing.json()) == set(response.json())
+            hidden_id, missing_id = next((a, b) for a, b in zip(path.split("/"), missing.split("/")) if a != b)
+            assert same_as_missing(response, nothing, int(hidden_id), int(missing_id)) is None
     for place in sorted(REACH[role] & {"a1"}):
         path, body = SCENARIO_RECORD_ROUTES[route](w, place)
         response = await client.request(route[0], path, json=body, headers=headers)
@@ -423,3 +411,22 @@ async def test_organisation_routes_leak_nothing(world, route, role):
     response = await client.request(route[0], path, json=body, headers={"Authorization": f"Bearer {w.tokens[role]}"})
     assert response.status_code < 500, response.text
     assert _leaks(response.text, w, role) == []
+
+
+async def test_scene_routes_answer_404_where_the_scene_is_off(world):
+    """meihao.testing.access's rule 2, for every scene: switched off in beta, its routes there are 404 for everyone."""
+    from meihao.register.community_scenarios import disable
+
+    mh, client, w = world
+    scenes = sorted({template.split("/")[4] for _, template in SCENARIO_RECORD_ROUTES} | {"lantern"})
+    for scene in scenes:
+        await disable(mh, "beta", scene)
+    routes = _routes(client.app)
+    checked = 0
+    for (method, template), _ in routes.items():
+        parts = template.split("/")
+        if len(parts) > 4 and parts[:4] == ["", "api", "communities", "{slug}"] and parts[4] in scenes:
+            response = await client.request(method, fill_path(template, "beta"), headers={"Authorization": f"Bearer {w.tokens['street_admin']}"})
+            assert response.status_code == 404, (method, template, response.text)
+            checked += 1
+    assert checked >= 40

@@ -19,7 +19,7 @@ async def test_demo_data_fills_a_year_of_markets_and_makes_reminders_fall_due(hu
     held = await MarketDay.count().where(MarketDay.market == markets[0]["id"], MarketDay.status == "closed")
     assert held == 6  # the second Saturdays of January to June
     assert await Proceeds.count() > 0
-    async with w.client("admin") as admin:
+    async with w.client("community_admin") as admin:
         year = (await admin.get(f"{P}/proceeds")).json()
         assert float(year["total"]) > 0 and year["markets"][0]["days"] == 6
         special = (await admin.get(f"{P}/markets/{markets[1]['id']}")).json()
@@ -32,7 +32,7 @@ async def test_demo_data_fills_a_year_of_markets_and_makes_reminders_fall_due(hu
 
 async def test_switching_markets_off_stops_reminders_and_on_brings_them_back(huayang):
     w = huayang
-    async with w.client("admin") as admin:
+    async with w.client("community_admin") as admin:
         market = (await admin.post(f"{P}/markets", json={
             "venue": "华阳小区中心广场", "rrule": "FREQ=WEEKLY;BYDAY=SA", "first_day": "2026-03-07"})).json()
         await drain(w.engine)

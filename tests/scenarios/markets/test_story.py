@@ -22,7 +22,7 @@ async def inbox_of(resident: dict) -> list[str]:
 async def test_a_market_day_from_applications_to_proceeds(huayang):
     w = huayang
     r = w.residents
-    async with w.client("admin") as admin, w.client("worker") as worker, w.client("worker_b") as worker_b:
+    async with w.client("community_admin") as admin, w.client("grid_worker") as worker, w.client("grid_worker_out") as worker_b:
         merchant = await admin.post(f"{P}/merchants", json={
             "name": "邮政华阳便民服务站", "kind": "enterprise", "contact_name": "王站长", "contact_phone": "13800138000",
             "contact_resident_id": r["孙强"]["id"]})
@@ -143,7 +143,7 @@ async def test_a_market_day_from_applications_to_proceeds(huayang):
 
 async def test_market_days_skip_public_holidays(huayang):
     w = huayang
-    async with w.client("admin") as admin:
+    async with w.client("community_admin") as admin:
         await admin.put("/api/communities/huayang/scenarios/markets", json={"settings": {"plan_days_ahead": 120}})
         created = await admin.post(f"{P}/markets", json={
             "venue": "华阳小区中心广场", "rrule": "FREQ=MONTHLY;BYDAY=1SA", "first_day": "2026-04-01"})
@@ -162,7 +162,7 @@ async def test_market_days_skip_public_holidays(huayang):
 
 async def test_a_cancelled_day_reminds_nobody_and_takes_no_applications(huayang):
     w = huayang
-    async with w.client("admin") as admin:
+    async with w.client("community_admin") as admin:
         market = (await admin.post(f"{P}/markets", json={
             "venue": "华阳小区中心广场", "rrule": "FREQ=WEEKLY;BYDAY=SA;COUNT=2", "first_day": "2026-03-07"})).json()
         first = market["next_days"][0]
@@ -180,7 +180,7 @@ async def test_a_cancelled_day_reminds_nobody_and_takes_no_applications(huayang)
 async def test_bad_input_names_the_field(huayang):
     w = huayang
     base = {"venue": "广场", "rrule": "FREQ=MONTHLY;BYDAY=2SA", "first_day": "2026-03-01"}
-    async with w.client("admin") as admin:
+    async with w.client("community_admin") as admin:
         for body, field in (
             ({**base, "opens_at": "10:00", "closes_at": "09:00"}, "closes_at"),
             ({**base, "rrule": "FREQ=SOMETIMES"}, "rrule"),
