@@ -46,7 +46,7 @@ async def test_ten_applications_at_once_by_one_resident_leave_one(huayang):
 async def test_ten_approvals_at_once_for_two_stalls_approve_exactly_two(huayang):
     w = huayang
     day_id = await _market_day(w, capacity=2)
-    building = await w.factories.building(w.grid_a)
+    building = await w.factories.building(w.grids["A"])
     ids = []
     for n in range(10):
         household = await w.factories.household(building["id"])
