@@ -23,6 +23,7 @@ from meihao.hooks.declarations import (
 from meihao.hooks.specs import hookimpl, hookspec
 from meihao.money import fen_to_yuan, yuan_to_fen
 from meihao.privacy import mask_phone, normalise_phone
+from meihao.register.calendar import working_calendar
 from meihao.register.community_scenarios import scenario_settings
 from meihao.reminders.activities import (
     ActivityIn,
@@ -36,6 +37,7 @@ from meihao.reminders.activities import (
 )
 from meihao.reminders.notices import NoticeIn, notify
 from meihao.time.clock import FakeClock
+from meihao.time.workcalendar import Deadline, WorkingCalendar, add_working_days, add_working_hours, is_workday, working_time_between
 from meihao.version import __version__
 from meihao.web.auth import requires
 
@@ -46,6 +48,7 @@ __all__ = [
     "Audience",
     "Channel",
     "Conflict",
+    "Deadline",
     "FakeClock",
     "Forbidden",
     "InvalidInput",
@@ -61,9 +64,12 @@ __all__ = [
     "PluginError",
     "Principal",
     "Scenario",
+    "WorkingCalendar",
     "__version__",
     "activity_occurrences",
     "add_unique_index",
+    "add_working_days",
+    "add_working_hours",
     "audit",
     "cancel_activity",
     "cancel_occurrence",
@@ -72,6 +78,7 @@ __all__ = [
     "get_activity",
     "hookimpl",
     "hookspec",
+    "is_workday",
     "mask_phone",
     "normalise_phone",
     "notify",
@@ -79,5 +86,7 @@ __all__ = [
     "scenario_settings",
     "staff_works_in",
     "update_activity",
+    "working_calendar",
+    "working_time_between",
     "yuan_to_fen",
 ]
