@@ -34,6 +34,11 @@ class CalendarDay(Table, tablename="meihao_calendar_day", schema=None):
 async def seed_official_schedules() -> None:
     import chinese_calendar
     from chinese_calendar.constants import Holiday, holidays, workdays
+    from piccolo.engine import engine_finder
+
+    # The tables above took the engine of the first database migrated in this process.
+    for table in (CalendarYear, CalendarDay):
+        table._meta.db = engine_finder()
 
     def label(name: str) -> str:
         return f"{Holiday(name).chinese} {name}"
