@@ -4,7 +4,6 @@ the street's overrides, versions and stored deadlines, and doctor's November war
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -93,8 +92,8 @@ async def test_loading_a_year_adds_it_and_loading_it_again_replaces_it(meihao, t
     assert loaded.version != before.version and 2027 in loaded.known_years
     assert loaded.add_working_days(date(2027, 2, 4), 1) == date(2027, 2, 12)
     assert loaded.is_workday(date(2027, 2, 13))  # the make-up Saturday
-    assert (await official_years())[-1] == {"year": 2027, "source": "test notice 2027", "loaded_at": (await official_years())[-1]["loaded_at"],
-                                            "holidays": 8, "workdays": 1}
+    last = (await official_years())[-1]
+    assert {k: v for k, v in last.items() if k != "loaded_at"} == {"year": 2027, "source": "test notice 2027", "holidays": 8, "workdays": 1}
 
     # the same data again: the same version
     await load_official_year(meihao, read_schedule_file(path))
@@ -229,7 +228,8 @@ async def test_the_cli_sets_and_removes_an_override(meihao, tmp_path):
     assert not (await working_calendar(meihao)).is_workday(date(2025, 11, 17))
     assert "2025-11-17 Mon  closed           whole street: 台风 (by meihao calendar override)" in run(
         tmp_path, "calendar", "show", "2025", **_environ(meihao)).stdout
-    for args, words in ((("--closed",), "reason"), ((), "--closed, --open or --remove"), (("--open", "--reason", "x", "--community", "nowhere"), "nowhere")):
+    refusals = ((("--closed",), "reason"), ((), "--closed, --open or --remove"), (("--open", "--reason", "x", "--community", "nowhere"), "nowhere"))
+    for args, words in refusals:
         result = run(tmp_path, "calendar", "override", "2025-11-18", *args, **_environ(meihao))
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         assert result.returncode != 0 and len(lines) == 1 and words in lines[0], result.stdout + result.stderr

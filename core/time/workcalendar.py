@@ -112,8 +112,8 @@ class WorkingCalendar:
     ) -> None:
         self.tz = ZoneInfo(timezone_name)
         self.timezone_name = timezone_name
-        hours = list(hours)
-        self.segments: tuple[Segment, ...] = parse_segments(hours) if hours and isinstance(hours[0], str) else tuple(hours)  # type: ignore[arg-type]
+        given = list(hours)
+        self.segments: tuple[Segment, ...] = parse_segments(given) if given and isinstance(given[0], str) else tuple(given)  # type: ignore
         if not self.segments:
             raise ValueError("a working day needs at least one segment")
         self.weekdays = frozenset(weekdays)
@@ -340,7 +340,8 @@ class Deadline(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("by_close applies to working_days only")
         if working_days is not None:
             if by_close:
-                due = calendar.close_of(calendar.add_working_days(_utc(start).astimezone(calendar.tz).date(), working_days))  # type: ignore[arg-type]
+                start_day = _utc(start).astimezone(calendar.tz).date()
+                due = calendar.close_of(calendar.add_working_days(start_day, working_days))  # type: ignore[arg-type]
             else:
                 due = calendar.add_working_days(start, working_days)  # type: ignore[assignment]
         else:
