@@ -287,3 +287,41 @@ async def test_doctor_warns_from_1_november_when_next_years_schedule_is_missing(
     # in 2028 with nothing loaded for it: this year's schedule is missing
     check = await _calendar_check(meihao, datetime(2028, 3, 1, tzinfo=timezone.utc))
     assert check.status == "warning" and check.summary.startswith("no official schedule for 2028")
+
+
+# -- the street admins' API --------------------------------------------------------------------
+
+
+async def test_street_admins_close_and_open_days_over_http(meihao, meihao_client):
+    factories = Factories(meihao)
+    await factories.community("hepan")
+    admin = await factories.staff("community_admin", community="hepan")
+
+    put = await meihao_client.put("/api/working-calendar/overrides/2025-11-17", json={"open": False, "reason": "台风停工 typhoon"})
+    assert put.status_code == 200, put.text
+    assert put.json() == {"day": "2025-11-17", "community": None, "open": False, "reason": "台风停工 typhoon", "created_by": "街道管理员"}
+    assert not (await working_calendar(meihao)).is_workday(date(2025, 11, 17))
+    opened = await meihao_client.put("/api/working-calendar/overrides/2025-11-16", json={"open": True, "reason": "x", "community": "hepan"})
+    assert opened.status_code == 200 and (await working_calendar(meihao, "hepan")).is_workday(date(2025, 11, 16))
+    listed = await meihao_client.get("/api/working-calendar/overrides", params={"year": 2025})
+    assert [(o["day"], o["community"], o["open"]) for o in listed.json()] == [("2025-11-16", "hepan", True), ("2025-11-17", None, False)]
+    overview = (await meihao_client.get("/api/working-calendar")).json()
+    assert overview["version"] == (await working_calendar(meihao)).version
+    assert overview["working_hours"] == ["08:30-12:00", "13:30-17:30"] and overview["years"][0]["year"] == 2004
+
+    for body, field in (({"open": False, "reason": " "}, "reason"), ({"open": False}, "reason"), ({"open": "no", "reason": "x"}, "open"),
+                        ({"open": False, "reason": "x", "when": 1}, "when")):
+        bad = await meihao_client.put("/api/working-calendar/overrides/2025-11-18", json=body)
+        assert bad.status_code == 400 and field in bad.text, (body, bad.text)
+    assert (await meihao_client.put("/api/working-calendar/overrides/2025-02-30", json={"open": False, "reason": "x"})).status_code == 400
+    nowhere = await meihao_client.put("/api/working-calendar/overrides/2025-11-18", json={"open": False, "reason": "x", "community": "nowhere"})
+    assert nowhere.status_code == 404
+
+    token = await factories.token(admin["id"])
+    refused = await meihao_client.put("/api/working-calendar/overrides/2025-11-18", json={"open": False, "reason": "x"},
+                                      headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 403 and "meihao.calendar.manage" in refused.text
+
+    assert (await meihao_client.delete("/api/working-calendar/overrides/2025-11-17")).status_code == 204
+    assert (await meihao_client.delete("/api/working-calendar/overrides/2025-11-17")).status_code == 404
+    assert (await working_calendar(meihao)).is_workday(date(2025, 11, 17))
