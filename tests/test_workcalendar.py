@@ -235,3 +235,26 @@ def test_deadline_rules():
         Deadline.compute(CAL, at(2025, 11, 17, 11, 0), working_days=1, working_hours=2)
     with pytest.raises(ValueError):
         Deadline.compute(CAL, at(2025, 11, 17, 11, 0), working_hours=2, by_close=True)
+
+
+def test_a_moment_is_a_day_in_the_communitys_zone():
+    # 23:30 UTC on Friday 14 November is 07:30 on Saturday in Shanghai
+    assert not CAL.is_workday(datetime(2025, 11, 14, 23, 30, tzinfo=timezone.utc))
+    assert CAL.is_workday(datetime(2025, 11, 14, 15, 59, tzinfo=timezone.utc))
+    assert CAL.is_working_time(at(2025, 11, 17, 8, 30)) and not CAL.is_working_time(at(2025, 11, 17, 12, 0))
+    assert CAL.close_of(date(2025, 10, 4)) == at(2025, 10, 9, 17, 30)
+
+
+def test_the_weekly_windows_are_settings_checked_at_start_up():
+    from meihao.config import load_settings
+    from meihao.errors import ConfigurationError
+
+    settings = load_settings(environ={"MEIHAO_DATA_KEY": "k", "MEIHAO_WORKING_HOURS": "09:00-12:00, 14:00-18:00",
+                                      "MEIHAO_WORKING_WEEKDAYS": "1,2,3,4,5,6"})
+    assert (settings.working_hours, settings.working_weekdays) == (["09:00-12:00", "14:00-18:00"], [1, 2, 3, 4, 5, 6])
+    assert load_settings(environ={"MEIHAO_DATA_KEY": "k"}).working_hours == ["08:30-12:00", "13:30-17:30"]
+    for name, value in (("MEIHAO_WORKING_HOURS", "12:00-08:30"), ("MEIHAO_WORKING_HOURS", "08:30-12:00,11:00-17:00"),
+                        ("MEIHAO_WORKING_HOURS", "8h-12h"), ("MEIHAO_WORKING_WEEKDAYS", "0,1")):
+        with pytest.raises(ConfigurationError) as err:
+            load_settings(environ={"MEIHAO_DATA_KEY": "k", name: value})
+        assert err.value.message.startswith(name)

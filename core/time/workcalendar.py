@@ -154,7 +154,7 @@ class WorkingCalendar:
         """Which layer decided: ``workday``/``weekend`` (weekly windows), ``holiday``,
         ``makeup_workday``, or the street's ``closed``/``opened``."""
         if isinstance(day, datetime):
-            day = day.astimezone(self.tz).date()
+            day = _utc(day).astimezone(self.tz).date()
         override = self.overrides.get(day)
         if override is not None:
             return "opened" if override.open else "closed"
