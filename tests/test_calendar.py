@@ -3,7 +3,9 @@ the street's overrides, versions and stored deadlines, and doctor's November war
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date, datetime, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -325,3 +327,10 @@ async def test_street_admins_close_and_open_days_over_http(meihao, meihao_client
     assert (await meihao_client.delete("/api/working-calendar/overrides/2025-11-17")).status_code == 204
     assert (await meihao_client.delete("/api/working-calendar/overrides/2025-11-17")).status_code == 404
     assert (await working_calendar(meihao)).is_workday(date(2025, 11, 17))
+
+
+def test_the_guides_example_file_loads():
+    guide = (Path(__file__).parents[1] / "docs" / "plugins.md").read_text(encoding="utf-8")
+    example = guide.split("### The official schedule file", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    schedule = parse_schedule(tomllib.loads(example), where="guide")
+    assert (schedule.year, len(schedule.holidays), schedule.workdays) == (2027, 8, {date(2027, 2, 13): "春节 Spring Festival"})
