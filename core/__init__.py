@@ -24,6 +24,7 @@ from meihao.hooks.declarations import (
 from meihao.hooks.specs import hookimpl, hookspec
 from meihao.money import fen_to_yuan, yuan_to_fen
 from meihao.privacy import mask_phone, normalise_phone
+from meihao.register.calendar import working_calendar
 from meihao.register.community_scenarios import scenario_settings
 from meihao.reminders.activities import (
     ActivityIn,
@@ -37,6 +38,7 @@ from meihao.reminders.activities import (
 )
 from meihao.reminders.notices import NoticeIn, notify
 from meihao.time.clock import FakeClock
+from meihao.time.workcalendar import Deadline, WorkingCalendar, add_working_days, add_working_hours, is_workday, working_time_between
 from meihao.version import __version__
 from meihao.web.auth import requires
 
@@ -47,6 +49,7 @@ __all__ = [
     "Audience",
     "Channel",
     "Conflict",
+    "Deadline",
     "FakeClock",
     "Forbidden",
     "InvalidInput",
@@ -62,9 +65,12 @@ __all__ = [
     "PluginError",
     "Principal",
     "Scenario",
+    "WorkingCalendar",
     "__version__",
     "activity_occurrences",
     "add_unique_index",
+    "add_working_days",
+    "add_working_hours",
     "audit",
     "cancel_activity",
     "cancel_occurrence",
@@ -73,6 +79,7 @@ __all__ = [
     "get_activity",
     "hookimpl",
     "hookspec",
+    "is_workday",
     "mask_phone",
     "normalise_phone",
     "notify",
@@ -81,5 +88,7 @@ __all__ = [
     "staff_works_in",
     "transaction",
     "update_activity",
+    "working_calendar",
+    "working_time_between",
     "yuan_to_fen",
 ]

@@ -18,7 +18,10 @@ from meihao.errors import MeihaoError
 T = TypeVar("T")
 
 #: Commands the kernel owns; plugins cannot replace them.
-KERNEL_COMMANDS = ("migrate", "serve", "demo", "plugins", "plugin", "community", "user", "keygen", "makemigrations", "jobs", "job", "nodes", "remind", "worker", "doctor")
+KERNEL_COMMANDS = (
+    "migrate", "serve", "demo", "plugins", "plugin", "community", "user", "keygen", "makemigrations", "jobs", "job", "nodes", "remind",
+    "worker", "doctor", "calendar",
+)
 
 
 class MeihaoGroup(click.Group):
@@ -372,6 +375,96 @@ def keygen() -> None:
     from cryptography.fernet import Fernet
 
     click.echo(Fernet.generate_key().decode())
+
+
+# -- the working calendar --------------------------------------------------------
+
+
+@cli.group(name="calendar")
+def calendar_group() -> None:
+    """The working calendar: official schedules per year (holidays, 调休 make-up workdays) and the street's overrides."""
+
+
+@calendar_group.command(name="load")
+@click.argument("file", type=click.Path(dir_okay=False))
+@run_async
+async def calendar_load(file: str) -> None:
+    """Load one year's official schedule from FILE (TOML or JSON; format in docs/plugins.md), replacing that year."""
+    from meihao.register.calendar import load_official_year, read_schedule_file, working_calendar
+
+    schedule = read_schedule_file(file)  # a bad file stops here, before any connection
+    mh = await _started()
+    try:
+        before = (await working_calendar(mh)).version
+        await load_official_year(mh, schedule)
+        after = (await working_calendar(mh)).version
+    finally:
+        await mh.close()
+    change = f"version {before} → {after}" if before != after else f"version {after}, unchanged"
+    click.echo(f"loaded {schedule.year}: {len(schedule.holidays)} holiday day(s), {len(schedule.workdays)} make-up workday(s); {change}")
+
+
+@calendar_group.command(name="show")
+@click.argument("year", type=int, required=False)
+@run_async
+async def calendar_show(year: int | None) -> None:
+    """List the loaded years, or YEAR's holidays, make-up workdays and overrides."""
+    from meihao.register.calendar import list_overrides, official_days, official_years, working_calendar
+
+    mh = await _started()
+    try:
+        version = (await working_calendar(mh)).version
+        years = await official_years()
+        days = await official_days(year) if year is not None else []
+        overrides = await list_overrides(year)
+    finally:
+        await mh.close()
+    if year is None:
+        click.echo(f"working calendar version {version}; hours {', '.join(mh.settings.working_hours)}")
+        for row in years:
+            click.echo(f"{row['year']}  {row['holidays']:3} holiday day(s)  {row['workdays']:2} make-up workday(s)  {row['source']}")
+        if not years:
+            click.echo("no official schedule loaded: only the weekly windows count")
+    else:
+        known = next((r for r in years if r["year"] == year), None)
+        if known is None:
+            click.echo(f"{year}: no official schedule loaded (weekdays count as workdays); load it with `meihao calendar load FILE`")
+        else:
+            click.echo(f"{year} ({known['source'] or 'no source given'}), calendar version {version}")
+        for row in days:
+            what = "holiday" if row["kind"] == "holiday" else "make-up workday"
+            click.echo(f"{row['day']:%Y-%m-%d %a}  {what:16} {row['name']}")
+    for row in overrides:
+        where = row["community"] or "whole street"
+        click.echo(f"{row['day']:%Y-%m-%d %a}  {'opened' if row['open'] else 'closed':16} {where}: {row['reason']} (by {row['created_by']})")
+
+
+@calendar_group.command(name="override")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--closed", "state", flag_value="closed", help="Nobody works that day (a typhoon, a local holiday).")
+@click.option("--open", "state", flag_value="open", help="An extra working day.")
+@click.option("--remove", "state", flag_value="remove", help="Remove the override of that day.")
+@click.option("--reason", default="", help="Why; required with --closed and --open.")
+@click.option("--community", default=None, help="Only this community (slug); default the whole street.")
+@run_async
+async def calendar_override(day: Any, state: str | None, reason: str, community: str | None) -> None:
+    """Close or open DAY (YYYY-MM-DD) for the whole street or one community, or --remove its override."""
+    from meihao.access.principals import Principal
+    from meihao.register.calendar import remove_override, set_override
+
+    if state is None:
+        raise MeihaoError("say --closed, --open or --remove")
+    who = Principal.system("meihao calendar override")
+    mh = await _started()
+    try:
+        if state == "remove":
+            await remove_override(mh, day.date(), community=community, principal=who)
+        else:
+            await set_override(mh, day.date(), open=state == "open", reason=reason, community=community, principal=who)
+    finally:
+        await mh.close()
+    where = community or "the whole street"
+    click.echo(f"{day:%Y-%m-%d}: override removed for {where}" if state == "remove" else f"{day:%Y-%m-%d}: {state} for {where}")
 
 
 # -- scheduling and reminders ----------------------------------------------------

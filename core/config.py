@@ -7,6 +7,7 @@ import re
 import socket
 import time
 import tomllib
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -88,6 +89,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: The address residents reach this server at, for links in reminders (unsubscribe,
     #: calendar feeds); default ``http://{host}:{port}``.
     public_url: str = ""
+    #: The working calendar's weekly windows: the segments of a working day (a lunch break
+    #: between them), and the ordinary working weekdays (ISO: Monday = 1 … Sunday = 7).
+    #: Official holidays, make-up workdays (调休) and the street's overrides lie over them.
+    working_hours: list[str] = msgspec.field(default_factory=lambda: ["08:30-12:00", "13:30-17:30"])
+    working_weekdays: list[int] = msgspec.field(default_factory=lambda: [1, 2, 3, 4, 5])
 
     def __post_init__(self) -> None:
         if not (self.database_url.startswith("sqlite:///") or self.database_url.startswith(("postgresql://", "postgres://"))):
@@ -128,6 +134,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             name, _, module = entry.partition("=")
             if not (name.strip() and module.strip()):
                 raise ConfigurationError(f"MEIHAO_PLUGINS: {entry!r} must read name=package.module", field="plugins")
+        _check_working_week(self.working_hours, self.working_weekdays)
         try:
             ZoneInfo(self.default_timezone)
         except (ZoneInfoNotFoundError, ValueError) as err:
@@ -164,8 +171,30 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         return Path(self.database_url.removeprefix("sqlite:///"))
 
 
+def _check_working_week(hours: list[str], weekdays: list[int]) -> None:
+    """The same rules as meihao.time.workcalendar.parse_segments (config sits beside time, not above it)."""
+    last_end = None
+    for segment in hours:
+        start, sep, end = segment.partition("-")
+        try:
+            begins, ends = dt_time.fromisoformat(start.strip()), dt_time.fromisoformat(end.strip())
+        except ValueError:
+            begins = ends = None
+        if not sep or begins is None or ends is None or begins >= ends or (last_end is not None and begins < last_end):
+            raise ConfigurationError(
+                f"MEIHAO_WORKING_HOURS: {segment!r} must read HH:MM-HH:MM, end after start, segments in order without overlap",
+                field="working_hours",
+            )
+        last_end = ends
+    if not hours:
+        raise ConfigurationError("MEIHAO_WORKING_HOURS: give at least one segment, e.g. 08:30-12:00,13:30-17:30", field="working_hours")
+    if not weekdays or any(not 1 <= d <= 7 for d in weekdays):
+        raise ConfigurationError("MEIHAO_WORKING_WEEKDAYS: give ISO weekdays 1 (Monday) to 7 (Sunday), e.g. 1,2,3,4,5",
+                                 field="working_weekdays")
+
+
 _FIELDS = {name for name in Settings.__struct_fields__}
-_LIST_FIELDS = {"disabled_plugins", "plugins"}
+_LIST_FIELDS = {"disabled_plugins", "plugins", "working_hours", "working_weekdays"}
 
 
 def _from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, object]:

@@ -46,7 +46,7 @@ async def test_a_healthy_installation_passes_every_check(meihao):
     finally:
         await node.stop()
     assert healthy(checks)
-    assert [c.name for c in checks] == ["configuration", "plugins", "database", "migrations", "data key", "nodes", "scheduler"]
+    assert [c.name for c in checks] == ["configuration", "plugins", "database", "migrations", "data key", "calendar", "nodes", "scheduler"]
     assert {found[n].status for n in ("database", "migrations", "nodes", "scheduler")} == {"ok"}
     assert "[ok  ] migrations: all applied" in render(checks)
     assert found["nodes"].summary == f"alive: {node.node_id} (both)"

@@ -24,4 +24,5 @@ def meihao_permissions() -> list[Permission]:
         Permission("meihao.department.manage", "Create and change departments"),
         Permission("meihao.staff.manage", "Create staff accounts and give them roles within one's scope", ("community_admin",)),
         Permission("meihao.audit.read", "Read the audit log"),
+        Permission("meihao.calendar.manage", "Close or open days of the working calendar (a typhoon day, an extra working day)"),
     ]

@@ -82,8 +82,10 @@ async def diagnose(
             checks.append(Check("scheduler", "skipped", "needs the migrations applied"))
             return checks
         checks.append(Check("migrations", "ok", "all applied"))
+        now = now or mh.clock.now()
         checks.append(await _data_key_check(mh))
-        checks.extend(await _scheduler_checks(mh, now or datetime.now(timezone.utc)))
+        checks.append(await _calendar_check(mh, now))
+        checks.extend(await _scheduler_checks(mh, now))
     finally:
         await mh.close()
     return checks
@@ -120,6 +122,30 @@ async def _data_key_check(mh: Any) -> Check:
             "use the key the data was written with (every node must share one key)",
         )
     return Check("data key", "ok", "reads the stored personal data")
+
+
+#: From this month on, next year's official schedule should be loaded (the State Council
+#: publishes it in November, usually late in the month).
+CALENDAR_WARN_FROM_MONTH = 11
+
+
+async def _calendar_check(mh: Any, now: datetime) -> Check:
+    """The working calendar knows this year's official schedule, and from November next year's."""
+    from zoneinfo import ZoneInfo
+
+    from meihao.register.calendar import official_years
+
+    today = now.astimezone(ZoneInfo(mh.settings.default_timezone)).date()
+    loaded = {row["year"] for row in await official_years()}
+    fix = "load it: `meihao calendar load FILE` (the file format is in docs/plugins.md, \"Working calendar\")"
+    if today.year not in loaded:
+        return Check("calendar", "warning", f"no official schedule for {today.year}: holidays and 调休 make-up workdays are not counted, "
+                     "weekdays count as workdays", fix)
+    if today.month >= CALENDAR_WARN_FROM_MONTH and today.year + 1 not in loaded:
+        return Check("calendar", "warning", f"{today.year + 1}'s official schedule is not loaded yet (published each November); "
+                     f"deadlines that run into {today.year + 1} ignore its holidays", fix)
+    years = sorted(y for y in loaded if y >= today.year)
+    return Check("calendar", "ok", f"official schedule loaded for {', '.join(map(str, years))}")
 
 
 async def _scheduler_checks(mh: Any, now: datetime) -> list[Check]:

@@ -1,4 +1,5 @@
-"""Tables of the register: communities and their brands, the grid register, residents, departments, scenarios switched on."""
+"""Tables of the register: communities and their brands, the grid register, residents, departments, scenarios switched on,
+and the working calendar's data (official schedules per year, the street's overrides)."""
 
 from __future__ import annotations
 
@@ -104,6 +105,36 @@ class CommunityScenario(Table, tablename="meihao_community_scenario"):
     generation = Integer(default=1)
 
 
+class CalendarYear(Table, tablename="meihao_calendar_year"):
+    """One year's official schedule is loaded (its days are in CalendarDay); loading it again replaces both."""
+
+    year = Integer(unique=True)
+    #: Where the schedule comes from: the State Council notice, a file, or the package that seeded it.
+    source = Text(default="")
+    loaded_at = Timestamptz(default=TimestamptzNow())
+
+
+class CalendarDay(Table, tablename="meihao_calendar_day"):
+    """A day of the official schedule: a holiday (法定节假日/放假) or a make-up workday (调休上班)."""
+
+    year = Integer(index=True)
+    day = Date(unique=True)
+    kind = Varchar(length=16)  # holiday | workday
+    name = Varchar(length=100, default="")
+
+
+class CalendarOverride(Table, tablename="meihao_calendar_override"):
+    """The street's decision about one day, for every community (community NULL) or one:
+    closed (a typhoon, a local holiday) or open (an extra working day)."""
+
+    day = Date(index=True)
+    community = ForeignKey(Community, on_delete=OnDelete.cascade, null=True, default=None, index=True)
+    open = Boolean(default=False)
+    reason = Text(default="")
+    created_by = Varchar(length=100, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 REGISTER_TABLES: list[type[Table]] = [
     Community,
     Grid,
@@ -113,4 +144,7 @@ REGISTER_TABLES: list[type[Table]] = [
     ResidentTag,
     Department,
     CommunityScenario,
+    CalendarYear,
+    CalendarDay,
+    CalendarOverride,
 ]

@@ -28,7 +28,7 @@ from meihao.runtime import Meihao
 from meihao.version import __version__
 from meihao.web.auth import BearerTokenMiddleware
 from meihao.web.metrics import MetricsController, prometheus_config
-from meihao.web.routes import activities, auth, communities, health, jobs, links, plugins, recipients, residents, staff
+from meihao.web.routes import activities, auth, calendar, communities, health, jobs, links, plugins, recipients, residents, staff
 
 #: The kernel's own routes, capability by capability.
 KERNEL_HANDLERS = [
@@ -42,6 +42,7 @@ KERNEL_HANDLERS = [
     *jobs.HANDLERS,
     *recipients.HANDLERS,
     *links.HANDLERS,
+    *calendar.HANDLERS,
 ]
 
 
