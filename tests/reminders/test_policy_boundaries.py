@@ -48,9 +48,25 @@ def test_quiet_hours_within_one_day(local, until):
     assert quiet_until(_at(*local), "Asia/Shanghai", "12:00", "14:00") == expected
 
 
-def test_equal_start_and_end_means_no_quiet_hours():
-    for hour in (0, 7, 21, 23):
-        assert quiet_until(_at(6, hour, 0), "Asia/Shanghai", "07:00", "07:00") is None
+@pytest.mark.parametrize(("start", "end"), [("07:00", "07:00"), ("7:00", "07:00"), ("00:00", "0:00")])
+def test_equal_start_and_end_means_no_quiet_hours(start, end):
+    # however the times are written: "7:00" and "07:00" are the same minute
+    for hour in (0, 6, 7, 8, 21, 23):
+        assert quiet_until(_at(6, hour, 0), "Asia/Shanghai", start, end) is None
+
+
+def test_the_end_of_quiet_hours_is_given_in_utc(monkeypatch):
+    import time
+
+    # whatever the machine's own time zone
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        until = quiet_until(_at(6, 22, 0), "Asia/Shanghai", "21:30", "07:30")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert until is not None and until.isoformat() == "2026-03-06T23:30:00+00:00"
 
 
 def test_quiet_hours_are_read_on_the_communitys_clock():
@@ -91,11 +107,14 @@ def test_delivery_ids_are_what_receivers_deduplicate_on():
 
 async def test_quiet_hours_are_set_once_per_community_and_changed_in_place(meihao):
     community = await Factories(meihao).community("hepan")
+    other = await Factories(meihao).community("beta")
     await set_quiet_hours(community["id"], "22:00", "06:30")
+    await set_quiet_hours(other["id"], "23:00", "06:00")  # another community's row, not a change of the first
     await set_quiet_hours(community["id"], "21:00", "08:00")
-    rows = await ReminderSettings.select(ReminderSettings.quiet_start, ReminderSettings.quiet_end).where(
-        ReminderSettings.community == community["id"])
-    assert rows == [{"quiet_start": "21:00", "quiet_end": "08:00"}]
+    rows = await ReminderSettings.select(ReminderSettings.community, ReminderSettings.quiet_start, ReminderSettings.quiet_end).order_by(
+        ReminderSettings.community)
+    assert rows == [{"community": community["id"], "quiet_start": "21:00", "quiet_end": "08:00"},
+                    {"community": other["id"], "quiet_start": "23:00", "quiet_end": "06:00"}]
 
 
 @pytest.mark.parametrize(
