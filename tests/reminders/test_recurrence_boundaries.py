@@ -204,3 +204,57 @@ def test_invalid_rules_say_what_is_wrong(rule, message):
 )
 def test_valid_rules_at_the_limits_pass(rule):
     assert validate_rule(*rule) is None
+
+
+# -- what mutation testing found unguarded (docs/testing.md) -----------------------------------
+
+
+def test_skip_leaves_out_only_the_holidays_and_keeps_what_follows():
+    # 9/26 and 10/3 are holidays; 10/10 is a Saturday worked in lieu (调休), 10/17 an ordinary one
+    rule = market(rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=5", holiday_policy="skip")
+    assert days(occurrences(rule, "Asia/Shanghai", _local(2026, 9, 1), FAR)) == [
+        (date(2026, 9, 19), None), (date(2026, 10, 10), None), (date(2026, 10, 17), None)]
+
+
+def test_no_holiday_policy_given_keeps_occurrences_on_holidays():
+    for missing in (None, ""):
+        rule = market(holiday_policy=missing)
+        assert days(occurrences(rule, "Asia/Shanghai", _local(2026, 9, 1), FAR)) == [
+            (date(2026, 9, 19), None), (date(2026, 9, 26), None), (date(2026, 10, 3), None)]
+
+
+def test_in_a_year_the_calendar_does_not_know_weekends_are_not_workdays():
+    from meihao.time.recurrence import is_workday
+
+    # 2099: no announced holidays; Friday 2 October works, Saturday 3 and Sunday 4 do not
+    assert [is_workday(date(2099, 10, d)) for d in (2, 3, 4, 5)] == [True, False, False, True]
+
+
+def test_an_rrule_and_one_half_of_a_lunar_date_is_refused_as_both():
+    with pytest.raises(InvalidInput) as caught:
+        validate_rule("FREQ=DAILY", 9, None, "keep")
+    assert str(caught.value) == "rrule: give either an RRULE or a lunar date, not both"
+    with pytest.raises(InvalidInput) as caught:
+        validate_rule("FREQ=DAILY", None, 9, "keep")
+    assert str(caught.value) == "rrule: give either an RRULE or a lunar date, not both"
+
+
+@pytest.fixture
+def machine_in_shanghai(monkeypatch):
+    """The machine's own time zone is not UTC: results must still be in UTC."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_keys_and_times_are_utc_whatever_the_machines_time_zone(machine_in_shanghai):
+    assert occurrence_key(datetime(2026, 9, 19, 9, 0, tzinfo=SHANGHAI)) == "2026-09-19T01:00:00Z"
+    begin, end = local_day_bounds(date(2026, 9, 19), "Asia/Shanghai")
+    assert (begin.isoformat(), end.isoformat()) == ("2026-09-18T16:00:00+00:00", "2026-09-19T16:00:00+00:00")
+    found = occurrences(market(), "Asia/Shanghai", _local(2026, 9, 1), FAR)
+    assert [o.starts_at.isoformat() for o in found] == ["2026-09-19T01:00:00+00:00", "2026-09-26T01:00:00+00:00", "2026-10-03T01:00:00+00:00"]
+    assert [o.key for o in found] == ["2026-09-19T01:00:00Z", "2026-09-26T01:00:00Z", "2026-10-03T01:00:00Z"]
