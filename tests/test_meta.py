@@ -6,9 +6,11 @@ no cycles) are import-linter contracts: tests/test_architecture.py.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -32,17 +34,57 @@ def test_there_are_hooks():
             "meihao_render_reminder", "meihao_demo_data", "meihao_metrics"} <= set(HOOKS)
 
 
+def _guide_sections() -> dict[str, str]:
+    """docs/plugins.md's sections: heading line -> the prose under it (up to the next heading; code blocks left out)."""
+    sections: dict[str, str] = {}
+    heading, lines, in_code = None, [], False
+    for line in (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+            continue
+        if not in_code and line.startswith("#"):
+            if heading is not None:
+                sections[heading] = " ".join(lines).strip()
+            heading, lines = line, []
+        elif not in_code:
+            lines.append(line.strip())
+    if heading is not None:
+        sections[heading] = " ".join(lines).strip()
+    return sections
+
+
 @pytest.mark.parametrize("hook", HOOKS)
 def test_every_hook_is_documented_for_plugin_authors(hook):
-    guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
-    assert f"`{hook}`" in guide, f"docs/plugins.md does not describe {hook}"
+    # a heading that names the hook as code, with a paragraph under it: a mention in passing
+    # (a list, an error message, another hook's text) is not a description
+    described = [
+        prose for heading, prose in _guide_sections().items()
+        if heading.startswith(("### ", "#### ")) and hook in re.findall(r"`([^`]+)`", heading) and len(prose) >= 80
+    ]
+    assert described, f"docs/plugins.md has no section headed `{hook}` that describes it"
+
+
+def _test_functions() -> dict[str, list[tuple[Path, ast.AST]]]:
+    found: dict[str, list[tuple[Path, ast.AST]]] = {}
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_hook_"):
+                found.setdefault(node.name, []).append((path, node))
+    return found
 
 
 @pytest.mark.parametrize("hook", HOOKS)
 def test_every_hook_has_a_test(hook):
-    tests = [p for p in (ROOT / "tests").rglob("*.py") if p.name != "test_meta.py"]
-    used = [p for p in tests if hook in p.read_text(encoding="utf-8")]
-    assert used, f"no test implements or calls {hook}"
+    # Datasette's convention: a function test_hook_<hook> that asserts something; the hook's
+    # name appearing somewhere in the tests is not a test of it
+    tests = _test_functions().get(f"test_hook_{hook}", [])
+    assert len(tests) == 1, f"want exactly one test function test_hook_{hook} (found {len(tests)})"
+    path, node = tests[0]
+    assert any(isinstance(n, ast.Assert) for n in ast.walk(node)), f"test_hook_{hook} in {path} asserts nothing"
+
+
+def test_every_hook_test_names_a_hook():
+    assert sorted(name for name in _test_functions() if name.removeprefix("test_hook_") not in HOOKS) == []
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -126,7 +168,14 @@ def test_installed_plugin_is_listed_by_the_cli(tmp_path):
 
 def test_public_api_is_what_the_guide_says():
     guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    spans = re.findall(r"`([^`\n]+)`", guide)
+    code = "\n".join(re.findall(r"```.*?\n(.*?)```", guide, flags=re.S))
     for name in meihao.__all__:
         if name.startswith("_") or name in {"hookspec", "SCENES"}:
             continue
-        assert f"`{name}`" in guide or name in guide, f"meihao.{name} is public but not in docs/plugins.md"
+        # the name itself as code (`Job`, `Job(...)`, `meihao.Job`) or a word of an example: not a
+        # substring of another word ("Job" inside "Jobs", "notify" inside "notify_all")
+        word = re.compile(rf"(^|[\s.(]){re.escape(name)}\b")
+        assert any(word.search(span) for span in spans) or re.search(rf"\b{re.escape(name)}\b", code), (
+            f"meihao.{name} is public but not in docs/plugins.md"
+        )

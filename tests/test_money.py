@@ -9,10 +9,14 @@ import pytest
 from meihao import InvalidInput, fen_to_yuan, yuan_to_fen
 
 
-@pytest.mark.parametrize(("given", "fen"), [("128.50", 12850), (66, 6600), (Decimal("0.01"), 1), ("0", 0), (12.5, 1250)])
-def test_yuan_becomes_fen(given, fen):
+@pytest.mark.parametrize(
+    ("given", "fen", "shown"),
+    [("128.50", 12850, "128.50"), (66, 6600, "66.00"), (Decimal("0.01"), 1, "0.01"), ("0", 0, "0.00"), (12.5, 1250, "12.50"),
+     ("0.10", 10, "0.10"), ("1000000", 100000000, "1000000.00")],
+)
+def test_yuan_becomes_fen(given, fen, shown):
     assert yuan_to_fen(given) == fen
-    assert fen_to_yuan(fen) == f"{Decimal(fen) / 100:.2f}"
+    assert fen_to_yuan(fen) == shown
 
 
 @pytest.mark.parametrize("given", ["12.345", "-1", "abc", "NaN", "Infinity"])
@@ -22,8 +26,23 @@ def test_wrong_amounts_name_the_field(given):
     assert caught.value.field == "subsidy"
 
 
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [("12.345", "subsidy: at most two decimals (fen)"), ("-1", "subsidy: must not be negative"), ("-0.01", "subsidy: must not be negative"),
+     ("abc", "subsidy: not an amount of yuan"), ("NaN", "subsidy: not an amount of yuan")],
+)
+def test_wrong_amounts_say_what_is_wrong(given, message):
+    with pytest.raises(InvalidInput) as caught:
+        yuan_to_fen(given, "subsidy")
+    assert str(caught.value) == message
+
+
 def test_a_cap_refuses_a_likely_typo():
+    # at the cap, one fen below, one fen above
     assert yuan_to_fen("5000", most_yuan=5000) == 500000
+    assert yuan_to_fen("4999.99", most_yuan=5000) == 499999
+    with pytest.raises(InvalidInput, match="more than 5000 yuan"):
+        yuan_to_fen("5000.01", most_yuan=5000)
     with pytest.raises(InvalidInput, match="more than 5000 yuan"):
         yuan_to_fen("50000", most_yuan=5000)
     assert fen_to_yuan(None) == "0.00"

@@ -301,8 +301,9 @@ async def test_age_filters_count_birthdays_in_each_communitys_time_zone(meihao_c
     assert await names(min_age=60, max_age=60) == {"east-60-today", "west-60-today"}
     assert await names(max_age=59) == {"east-59-tomorrow", "west-59-tomorrow"}
     assert await names(min_age=76) == {"east-76-yesterday"}
-    for found in (await meihao_client.get("/api/residents", params={"min_age": 60, "max_age": 75})).json()["items"]:
-        assert 60 <= found["age"] <= 75
+    between = (await meihao_client.get("/api/residents", params={"min_age": 60, "max_age": 75})).json()["items"]
+    assert {r["name"]: r["age"] for r in between} == {
+        "east-60-today": 60, "east-75-today": 75, "west-60-today": 60, "west-75-today": 75, "west-75-leap-day": 73}
 
 
 @pytest.mark.parametrize(

@@ -59,11 +59,11 @@ def _parse_hhmm(value: str) -> time:
 
 def quiet_until(now: datetime, tz_name: str, start: str, end: str) -> datetime | None:
     """If ``now`` falls in the community's quiet hours, the (UTC) moment they end; else None."""
-    if start == end:
+    begin, finish = _parse_hhmm(start), _parse_hhmm(end)
+    if begin == finish:  # compared as times: "7:00" to "07:00" is no quiet hours, not a quiet day
         return None
     tz = ZoneInfo(tz_name)
     local = now.astimezone(tz)
-    begin, finish = _parse_hhmm(start), _parse_hhmm(end)
     t = local.time().replace(tzinfo=None)
     if begin < finish:
         quiet = begin <= t < finish

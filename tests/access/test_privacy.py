@@ -128,3 +128,13 @@ def test_phone_masks_keep_the_first_three_and_last_four_digits_of_the_national_n
     from meihao.privacy import mask_phone
 
     assert mask_phone(stored) == shown
+
+
+def test_the_lookup_hash_is_a_keyed_hash_fixed_by_the_data_key():
+    from meihao.privacy import PersonalDataCodec
+
+    # a literal: the lookup hash is stored, so a change of its derivation orphans every stored row
+    codec = PersonalDataCodec("ZmFrZS1rZXktZm9yLXRlc3RzLW9ubHktMzItYnl0ZXM=")
+    assert codec.lookup_hash("370125196005170021") == "783349ad8a36ac61614dbd223d0ca786c55c9df8f346af3fa3038fbc8f2ac0bc"
+    other = PersonalDataCodec("b3RoZXIta2V5LWZvci10ZXN0cy1vbmx5LTMyLWJ5dGU=")
+    assert other.lookup_hash("370125196005170021") != "783349ad8a36ac61614dbd223d0ca786c55c9df8f346af3fa3038fbc8f2ac0bc"

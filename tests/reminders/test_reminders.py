@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from meihao import Audience, hookimpl
-from meihao.errors import InvalidInput
+from meihao.errors import InvalidInput, NotFound
 from meihao.reminders.activities import (
     ActivityIn,
     ActivityPatch,
@@ -153,7 +153,7 @@ async def test_cancelled_occurrence_and_cancelled_activity_send_nothing(street):
     await cancel_occurrence(street.mh, activity["id"], "2026-03-07T01:00:00Z")
     assert (await drain(street.engine)).sent == 0
     assert await statuses() == {"cancelled": 5}
-    with pytest.raises(Exception, match="no occurrence"):
+    with pytest.raises(NotFound, match="no occurrence '2026-03-08T01:00:00Z'"):
         await cancel_occurrence(street.mh, activity["id"], "2026-03-08T01:00:00Z")
 
 
@@ -178,7 +178,7 @@ async def test_inbox_read_state_belongs_to_its_owner(street):
     await drain(street.engine)
     wang, anna = street.residents["王秀英"]["id"], street.residents["Anna"]["id"]
     message = (await inbox("resident", wang))[0]
-    with pytest.raises(Exception, match="not found"):
+    with pytest.raises(NotFound, match="not found"):
         await mark_read(street.mh, "resident", anna, message["id"])
     await mark_read(street.mh, "resident", wang, message["id"])
     assert await inbox("resident", wang, unread_only=True) == []

@@ -179,16 +179,20 @@ async def test_demo_data_fills_the_register_and_produces_reminders(yajuyuan):
     async with y.client() as client:
         page = (await client.get(f"{BASE}/elders?page_size=100")).json()
         assert page["total"] == 15  # every resident of 60 and over
-        assert {e["care_level"] for e in page["items"]} >= {"high_risk", "general"}
+        levels = [e["care_level"] for e in page["items"]]
+        assert {level: levels.count(level) for level in set(levels)} == {"high_risk": 4, "key": 6, "general": 5}  # demo seed 1169
         assert all(e["plan"]["last_contact_on"] for e in page["items"])
         assert all("*" in e["emergency_contact"]["phone"] for e in page["items"])
         visits = (await client.get(f"{BASE}/nursing-home-visits")).json()
         assert len(visits) == 1 and visits[0]["volunteers"]
         alerts = (await client.get(f"{BASE}/alerts")).json()
     overdue = [e for e in page["items"] if e["plan"]["status"] == "overdue"]
-    assert len(alerts) >= len([e for e in overdue if e["visitor"]])
+    assert [(e["name"], e["visitor"]["name"]) for e in overdue] == [("老人7", "志愿者小周")]
+    # two intervals missed: the visitor is told, and the grid leaders (escalation)
+    assert sorted((a["name"], a["level"], a["missed_intervals"], a["recipients"]) for a in alerts) == [
+        ("老人7", "escalation", 2, 1), ("老人7", "visitor", 2, 1)]
     result = await drain(y.engine)
-    assert result.sent >= len([e for e in overdue if e["visitor"]])
+    assert (result.sent, result.recipients) == (2, 2)
 
 
 async def test_the_daily_jobs_are_scheduled_per_community_in_its_time_zone(yajuyuan):

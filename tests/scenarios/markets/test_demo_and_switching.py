@@ -18,16 +18,18 @@ async def test_demo_data_fills_a_year_of_markets_and_makes_reminders_fall_due(hu
     assert [m["name"] for m in markets] == ["睦邻善市公益市集", "睦邻善市·便民专场"]
     held = await MarketDay.count().where(MarketDay.market == markets[0]["id"], MarketDay.status == "closed")
     assert held == 6  # the second Saturdays of January to June
-    assert await Proceeds.count() > 0
+    assert await Proceeds.count() == 48  # eight stalls on each of the six held days (demo seed 1169)
     async with w.client("community_admin") as admin:
         year = (await admin.get(f"{P}/proceeds")).json()
-        assert float(year["total"]) > 0 and year["markets"][0]["days"] == 6
+        assert year == {"year": 2026, "total": "14349.50", "markets": [
+            {"market_id": markets[0]["id"], "name": "睦邻善市公益市集", "days": 6, "stalls": 48, "amount": "14349.50"}]}
         special = (await admin.get(f"{P}/markets/{markets[1]['id']}")).json()
         assert special["next_days"][0]["day"] == "2026-06-18"
     approved = await Application.count().where(Application.market == markets[1]["id"], Application.status == "approved")
     assert approved == 6  # 6 residents and 2 merchants applied, the last two left for the organiser
     result = await drain(w.engine)
-    assert result.recipients >= 6  # the whole community hears of tomorrow's special, applicants get their notices
+    # the whole community hears of tomorrow's special, applicants get their notices
+    assert (result.sent, result.recipients) == (14, 14)
 
 
 async def test_switching_markets_off_stops_reminders_and_on_brings_them_back(huayang):

@@ -1,0 +1,205 @@
+"""One test per hook, named ``test_hook_<hook>`` (Datasette's convention; tests/test_meta.py checks
+that every hookspec has one): each registers a throwaway plugin inside the test, or the lantern
+sample scenario, and checks what the kernel does with the plugin's answer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import click
+from click.testing import CliRunner
+
+from meihao import Audience, Channel, Job, Scenario, hookimpl
+from meihao.access.roles import role_permissions
+from meihao.register.communities import get_community
+from meihao.register.community_scenarios import disable, enable
+from meihao.reminders.activities import ActivityIn, create_activity
+from meihao.reminders.audiences import parse_audience, preview
+from meihao.reminders.engine import ReminderEngine
+from meihao.scheduling.scheduler import planned_schedules
+from meihao.testing import Factories, drain, make_client
+from meihao.time.clock import FakeClock
+from tests.sample_plugins import lantern
+from tests.sample_plugins.lantern.tables import Riddle
+
+MONDAY = datetime(2026, 3, 2, 0, 0, tzinfo=timezone.utc)  # 08:00 in Shanghai
+
+
+async def test_hook_meihao_scenario(make_meihao, lantern_plugin):
+    mh = await make_meihao(plugins=[lantern_plugin])
+    scenario = mh.plugins.scenarios["lantern"]
+    assert (scenario.name, scenario.title_zh, scenario.title_en, scenario.scene, scenario.version) == (
+        "lantern", "灯谜", "Lantern riddles", "neighbourhood", "1.0")
+    async with make_client(mh) as client:
+        listed = {p["name"]: p for p in (await client.get("/api/plugins")).json()}
+    assert listed["lantern"]["scene"] == "neighbourhood"
+
+
+async def test_hook_meihao_piccolo_apps(make_meihao, lantern_plugin):
+    mh = await make_meihao(plugins=[lantern_plugin])
+    assert "tests.sample_plugins.lantern.piccolo_app" in mh.plugins.piccolo_apps()
+    # its migration ran: the table exists and starts empty
+    assert await Riddle.count() == 0
+
+
+async def test_hook_meihao_route_handlers(make_meihao, lantern_plugin):
+    mh = await make_meihao(plugins=[lantern_plugin])
+    await Factories(mh).community("hepan")
+    await enable(mh, "hepan", "lantern")
+    async with make_client(mh) as client:
+        posted = await client.post("/api/communities/hepan/lantern/riddles", json={"question": "千条线万条线", "answer": "雨"})
+        assert posted.status_code == 201, posted.text
+        listed = await client.get("/api/communities/hepan/lantern/riddles")
+    assert listed.status_code == 200
+    assert listed.json() == [{"id": posted.json()["id"], "question": "千条线万条线"}]  # the answer stays secret
+    # mounted under the community: another community's path is another list
+    assert await Riddle.count() == 1
+
+
+def _tick() -> None:
+    """The job of the throwaway plugin below."""
+
+
+class Lamplighter:
+    @hookimpl
+    def meihao_scenario(self) -> Scenario:
+        return Scenario(name="lamplighter", title_zh="点灯", title_en="Lamplighter", scene="neighbourhood", version="1")
+
+    @hookimpl
+    def meihao_jobs(self) -> list[Job]:
+        return [Job("lamplighter.dusk", _tick, ("cron", {"hour": 18, "minute": 0}), per_community=True)]
+
+
+async def test_hook_meihao_jobs(make_meihao):
+    mh = await make_meihao(plugins=[("lamplighter", Lamplighter())])
+    f = Factories(mh)
+    await f.community("hepan")
+    await f.community("quiet")
+    await enable(mh, "hepan", "lamplighter")
+    ids = {p.id for p in await planned_schedules(mh) if p.id.startswith("meihao:lamplighter.")}
+    assert ids == {"meihao:lamplighter.dusk@hepan"}  # per community: only where the scenario is on
+
+
+class Elders:
+    @hookimpl
+    def meihao_audiences(self) -> list[Audience]:
+        from meihao.tables import ResidentTag
+
+        return [Audience("elders.tagged", "长者", "Elders", lambda community_id: ResidentTag.select(ResidentTag.resident).where(ResidentTag.tag == "elder"))]
+
+
+async def test_hook_meihao_audiences(make_meihao):
+    mh = await make_meihao(plugins=[("elders", Elders())])
+    f = Factories(mh)
+    place = await f.place("hepan")
+    await f.resident(place["household_id"], name="王秀英", tags=["elder"], birth_date=date(1950, 1, 1))
+    await f.resident(place["household_id"], name="李建国", birth_date=date(1990, 1, 1))
+    elsewhere = await f.place("beta")
+    await f.resident(elsewhere["household_id"], name="外人", tags=["elder"], birth_date=date(1950, 1, 1))
+    community = await get_community("hepan")
+    result = await preview(mh, parse_audience(mh, {"named": ["elders.tagged"]}), community, date(2026, 3, 2))
+    assert result["residents"] == 1  # the elder of the other community is not in this one's audience
+    assert [s["name"] for s in result["sample"]] == ["王*英"]
+
+
+class Pigeons:
+    def __init__(self) -> None:
+        self.sent: list = []
+
+    @hookimpl
+    def meihao_channels(self) -> list[Channel]:
+        async def send(message) -> None:
+            self.sent.append(message)
+
+        return [Channel("pigeon", "信鸽", "Carrier pigeon", send, needs_address=False)]
+
+    @hookimpl
+    def meihao_render_reminder(self, reminder, recipient, language):
+        if reminder["activity"]["scene"] != "culture":
+            return None  # the kernel's default renders the others
+        return f"{recipient['name']}：{reminder['activity']['title']}"
+
+
+async def _one_reminder(mh, scene: str, title: str) -> None:
+    mh.clock = FakeClock(MONDAY)
+    f = Factories(mh)
+    place = await f.place("hepan")
+    resident = await f.resident(place["household_id"], name="王秀英")
+    await create_activity(mh, "hepan", ActivityIn(
+        scene=scene, title=title, venue="荷畔广场", starts_at=datetime(2026, 3, 7, 9), ends_at=datetime(2026, 3, 7, 11),
+        audience={"residents": [resident["id"]]}, channels=["pigeon"], reminder_offsets=[1440]))
+    mh.clock.set(datetime(2026, 3, 6, 1, 0, tzinfo=timezone.utc))
+    assert (await drain(ReminderEngine(mh))).sent == 1
+
+
+async def test_hook_meihao_channels(make_meihao):
+    pigeons = Pigeons()
+    mh = await make_meihao(plugins=[("pigeons", pigeons)])
+    await _one_reminder(mh, "markets", "睦邻善市")
+    assert [m.body for m in pigeons.sent] == ["提醒：睦邻善市，时间 2026-03-07 09:00，地点 荷畔广场"]
+
+
+async def test_hook_meihao_render_reminder(make_meihao):
+    pigeons = Pigeons()
+    mh = await make_meihao(plugins=[("pigeons", pigeons)])
+    await _one_reminder(mh, "culture", "吕剧《李二嫂改嫁》")
+    assert [m.body for m in pigeons.sent] == ["王秀英：吕剧《李二嫂改嫁》"]
+
+
+async def test_hook_meihao_permissions(make_meihao, lantern_plugin):
+    mh = await make_meihao(plugins=[lantern_plugin])
+    granted = role_permissions(mh)
+    assert {p for p in granted["grid_worker"] if p.startswith("lantern.")} == {"lantern.riddle.read", "lantern.riddle.write"}
+    assert {p for p in granted["grid_leader"] if p.startswith("lantern.")} == {"lantern.riddle.read"}
+    assert {p for p in granted["dispatched"] if p.startswith("lantern.")} == set()
+    async with make_client(mh) as client:
+        names = {p["name"] for p in (await client.get("/api/permissions")).json()}
+    assert {n for n in names if n.startswith("lantern.")} == {"lantern.riddle.read", "lantern.riddle.write"}
+
+
+async def test_hook_meihao_cli(make_meihao, lantern_plugin):
+    mh = await make_meihao(plugins=[lantern_plugin])
+    group = click.Group("meihao")
+    mh.plugins.extend_cli(group)
+    assert "lantern-count" in group.commands
+    result = CliRunner().invoke(group, ["lantern-count"])
+    assert (result.exit_code, result.output) == (0, "lanterns: lit\n")
+
+
+async def test_hook_meihao_community_enabled(make_meihao, lantern_plugin):
+    mh = await make_meihao(plugins=[lantern_plugin])
+    await Factories(mh).community("hepan")
+    await enable(mh, "hepan", "lantern", {"riddles_per_night": 3})
+    assert lantern.EVENTS == [("enabled", "hepan", "3")]
+
+
+async def test_hook_meihao_community_disabled(make_meihao, lantern_plugin):
+    mh = await make_meihao(plugins=[lantern_plugin])
+    await Factories(mh).community("hepan")
+    await enable(mh, "hepan", "lantern")
+    await disable(mh, "hepan", "lantern")
+    assert lantern.EVENTS == [("enabled", "hepan", "10"), ("disabled", "hepan", "")]
+
+
+async def test_hook_meihao_demo_data(make_meihao, lantern_plugin):
+    mh = await make_meihao(plugins=[lantern_plugin])
+    await Factories(mh).community("hepan")
+    community = await get_community("hepan")
+    await mh.plugins.demo_data(community, "lantern", lantern.LanternSettings(riddles_per_night=4), 7, mh)
+    assert [r["question"] for r in await Riddle.select(Riddle.question).order_by(Riddle.id)] == ["谜面0", "谜面1", "谜面2", "谜面3"]
+    # only the named scenario's plugin answers
+    await mh.plugins.demo_data(community, "markets", lantern.LanternSettings(riddles_per_night=4), 7, mh)
+    assert await Riddle.count() == 4
+
+
+async def test_hook_meihao_metrics(make_meihao, lantern_plugin):
+    mh = await make_meihao(plugins=[lantern_plugin])
+    await Factories(mh).community("hepan")
+    await enable(mh, "hepan", "lantern")
+    community = await get_community("hepan")
+    await Riddle.insert(Riddle(community=community["id"], question="q1", answer="a1"), Riddle(community=community["id"], question="q2", answer="a2"))
+    async with make_client(mh) as client:
+        dashboard = (await client.get("/api/communities/hepan/dashboard")).json()
+    assert [m for m in dashboard if m["scenario"] == "lantern"] == [
+        {"scenario": "lantern", "key": "riddles", "title_zh": "灯谜数", "title_en": "Riddles", "value": 2}]
