@@ -104,6 +104,8 @@ async def test_hook_meihao_audiences(make_meihao):
 
 
 class Pigeons:
+    """A channel plugin (not a scenario): it delivers, it does not write the text."""
+
     def __init__(self) -> None:
         self.sent: list = []
 
@@ -114,21 +116,27 @@ class Pigeons:
 
         return [Channel("pigeon", "信鸽", "Carrier pigeon", send, needs_address=False)]
 
+
+class Opera:
+    """A throwaway scenario whose renderer has no guard: it is asked only for the activities it owns."""
+
+    @hookimpl
+    def meihao_scenario(self) -> Scenario:
+        return Scenario(name="opera", title_zh="戏曲", title_en="Opera", scene="culture", version="1.0")
+
     @hookimpl
     def meihao_render_reminder(self, reminder, recipient, language):
-        if reminder["activity"]["scene"] != "culture":
-            return None  # the kernel's default renders the others
         return f"{recipient['name']}：{reminder['activity']['title']}"
 
 
-async def _one_reminder(mh, scene: str, title: str) -> None:
+async def _one_reminder(mh, scene: str, title: str, scenario: str | None = None) -> None:
     mh.clock = FakeClock(MONDAY)
     f = Factories(mh)
     place = await f.place("hepan")
     resident = await f.resident(place["household_id"], name="王秀英")
     await create_activity(mh, "hepan", ActivityIn(
         scene=scene, title=title, venue="荷畔广场", starts_at=datetime(2026, 3, 7, 9), ends_at=datetime(2026, 3, 7, 11),
-        audience={"residents": [resident["id"]]}, channels=["pigeon"], reminder_offsets=[1440]))
+        audience={"residents": [resident["id"]]}, channels=["pigeon"], reminder_offsets=[1440]), scenario=scenario)
     mh.clock.set(datetime(2026, 3, 6, 1, 0, tzinfo=timezone.utc))
     assert (await drain(ReminderEngine(mh))).sent == 1
 
@@ -142,9 +150,10 @@ async def test_hook_meihao_channels(make_meihao):
 
 async def test_hook_meihao_render_reminder(make_meihao):
     pigeons = Pigeons()
-    mh = await make_meihao(plugins=[("pigeons", pigeons)])
-    await _one_reminder(mh, "culture", "吕剧《李二嫂改嫁》")
-    assert [m.body for m in pigeons.sent] == ["王秀英：吕剧《李二嫂改嫁》"]
+    mh = await make_meihao(plugins=[("pigeons", pigeons), ("opera", Opera())])
+    await _one_reminder(mh, "culture", "吕剧《李二嫂改嫁》", scenario="opera")
+    await _one_reminder(mh, "neighbourhood", "黄梅戏《天仙配》")  # not opera's: the kernel's default text
+    assert [m.body for m in pigeons.sent] == ["王秀英：吕剧《李二嫂改嫁》", "提醒：黄梅戏《天仙配》，时间 2026-03-07 09:00，地点 荷畔广场"]
 
 
 async def test_hook_meihao_permissions(make_meihao, lantern_plugin):
@@ -180,6 +189,28 @@ async def test_hook_meihao_community_disabled(make_meihao, lantern_plugin):
     await enable(mh, "hepan", "lantern")
     await disable(mh, "hepan", "lantern")
     assert lantern.EVENTS == [("enabled", "hepan", "10"), ("disabled", "hepan", "")]
+
+
+class Watcher:
+    """A kernel extension (not a scenario) that hears every switch of every scenario."""
+
+    def __init__(self) -> None:
+        self.heard: list[tuple[str, str, bool]] = []
+
+    @hookimpl
+    async def meihao_scenario_switched(self, community, scenario, enabled, meihao) -> None:
+        self.heard.append((community["slug"], scenario, enabled))
+
+
+async def test_hook_meihao_scenario_switched(make_meihao, lantern_plugin):
+    watcher = Watcher()
+    mh = await make_meihao(plugins=[lantern_plugin, ("watcher", watcher)])
+    await Factories(mh).community("hepan")
+    await enable(mh, "hepan", "lantern")
+    await enable(mh, "hepan", "markets")
+    await disable(mh, "hepan", "lantern")
+    assert watcher.heard == [("hepan", "lantern", True), ("hepan", "markets", True), ("hepan", "lantern", False)]
+    assert lantern.EVENTS == [("enabled", "hepan", "10"), ("disabled", "hepan", "")]  # markets' switch is not lantern's
 
 
 async def test_hook_meihao_demo_data(make_meihao, lantern_plugin):
