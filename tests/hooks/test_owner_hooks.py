@@ -109,11 +109,13 @@ async def test_switches_reach_the_scenario_switched_and_every_watcher(make_meiha
 
 async def test_a_notice_sent_from_a_scenes_code_belongs_to_that_scene(make_meihao):
     """Inferred from the call stack: the markets scene's own code calls notify without scenario=."""
-    from tests.scenarios.markets.conftest import build
+    from meihao.testing import SceneWorld
+    from tests.scenarios.markets.conftest import RESIDENTS
     from tests.scenarios.markets.test_concurrency import SYSTEM, _market_day
 
     mh = await make_meihao()
-    w = await build(mh)
+    w = await SceneWorld.build(mh, "markets", slug="huayang", name="华阳社区", grids={"A": "华阳小区", "B": "澄波湖畔"},
+                               residents={name: {"grid": grid} for name, grid in RESIDENTS.items()})
     from meihao.scenarios.markets.schemas import ApplicationIn
     from meihao.scenarios.markets.services.applications import apply, approve
 
