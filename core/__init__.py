@@ -7,6 +7,7 @@ from meihao.access.audit import audit
 from meihao.access.principals import Principal
 from meihao.access.staff import staff_works_in
 from meihao.db.migration_helpers import add_unique_index
+from meihao.db.paging import Page, PageResult, paginate
 from meihao.errors import Conflict, Forbidden, InvalidInput, MeihaoError, NotFound, PluginError
 from meihao.hooks.declarations import (
     SCENES,
@@ -23,7 +24,10 @@ from meihao.hooks.declarations import (
 from meihao.hooks.specs import hookimpl, hookspec
 from meihao.money import fen_to_yuan, yuan_to_fen
 from meihao.privacy import mask_phone, normalise_phone
+from meihao.register.communities import get_community
 from meihao.register.community_scenarios import scenario_settings
+from meihao.register.schemas import CommunityInfo
+from meihao.register.scopes import scope_where, scoped_household, scoped_resident, scoped_row, scoped_staff
 from meihao.reminders.activities import (
     ActivityIn,
     ActivityPatch,
@@ -35,31 +39,43 @@ from meihao.reminders.activities import (
     update_activity,
 )
 from meihao.reminders.notices import NoticeIn, notify
+from meihao.runtime import Meihao
 from meihao.time.clock import FakeClock
+from meihao.time.community import community_now, community_today
 from meihao.version import __version__
 from meihao.web.auth import requires
+from meihao.web.params import Caller, CurrentCommunity, PageNumber, PageSize, Runtime
 
 __all__ = [
-    "SCENES",
     "ActivityIn",
     "ActivityPatch",
     "Audience",
+    "Caller",
     "Channel",
+    "CommunityInfo",
     "Conflict",
+    "CurrentCommunity",
     "FakeClock",
     "Forbidden",
     "InvalidInput",
     "Job",
-    "Message",
+    "Meihao",
     "MeihaoError",
+    "Message",
     "Metric",
     "NoSettings",
     "NotFound",
     "NoticeIn",
+    "Page",
+    "PageNumber",
+    "PageResult",
+    "PageSize",
     "PermanentFailure",
     "Permission",
     "PluginError",
     "Principal",
+    "Runtime",
+    "SCENES",
     "Scenario",
     "__version__",
     "activity_occurrences",
@@ -67,16 +83,25 @@ __all__ = [
     "audit",
     "cancel_activity",
     "cancel_occurrence",
+    "community_now",
+    "community_today",
     "create_activity",
     "fen_to_yuan",
     "get_activity",
+    "get_community",
     "hookimpl",
     "hookspec",
     "mask_phone",
     "normalise_phone",
     "notify",
+    "paginate",
     "requires",
     "scenario_settings",
+    "scope_where",
+    "scoped_household",
+    "scoped_resident",
+    "scoped_row",
+    "scoped_staff",
     "staff_works_in",
     "update_activity",
     "yuan_to_fen",

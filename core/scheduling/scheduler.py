@@ -38,6 +38,7 @@ from piccolo.querystring import QueryString
 
 from meihao.errors import ConfigurationError, NotFound
 from meihao.hooks.declarations import Job
+from meihao.register.communities import get_community
 from meihao.register.tables import Community, CommunityScenario
 from meihao.scheduling.store import CLUSTER_SCHEMA, SCHEDULE_PREFIX, check_cluster_store, scheduler_tables_exist
 from meihao.scheduling.tables import JobRun
@@ -422,10 +423,7 @@ class Scheduler:
         try:
             kwargs: dict[str, Any] = {"meihao": self.mh, "now": now, "scheduled_at": scheduled_at}
             if community_slug is not None:
-                row = await Community.select().where(Community.slug == community_slug).first()
-                if row is None:
-                    raise NotFound(f"community {community_slug!r} not found")
-                kwargs["community"] = row
+                kwargs["community"] = await get_community(community_slug)
             result = call_with_known_arguments(job.func, kwargs)
             if inspect.isawaitable(result):
                 await result
