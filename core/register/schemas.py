@@ -47,15 +47,20 @@ class CommunityInfo(msgspec.Struct, frozen=True):
         """From a ``meihao_community`` row (extra columns are ignored)."""
         return cls(**{name: row[name] for name in cls.__struct_fields__ if name in row})
 
+    # -- deprecated: the community used to be the row's dict. Kept for one release, so that
+    # ``community["id"]``, ``community.get(...)``, ``dict(community)`` and a route parameter still
+    # annotated ``NamedDependency[dict[str, Any]]`` (Litestar converts through ``keys``) work.
+
     def __getitem__(self, key: str) -> Any:
-        # Deprecated: the community used to be a dict. Kept for one release.
         if key not in self.__struct_fields__:
             raise KeyError(key)
         return getattr(self, key)
 
     def get(self, key: str, default: Any = None) -> Any:
-        """Deprecated dict-style access (``community.get("brand_name")``), kept for one release."""
         return getattr(self, key) if key in self.__struct_fields__ else default
+
+    def keys(self) -> tuple[str, ...]:
+        return self.__struct_fields__
 
 
 class CommunityIn(msgspec.Struct, forbid_unknown_fields=True):

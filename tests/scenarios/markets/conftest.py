@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest_asyncio
 
-from meihao import FakeClock
+from meihao import CommunityInfo, FakeClock, get_community
 from meihao.reminders.engine import ReminderEngine
 from meihao.testing import Factories, make_client
 
@@ -24,7 +24,7 @@ class Huayang:
     clock: FakeClock
     engine: ReminderEngine
     factories: Factories
-    community: dict[str, Any]
+    community: CommunityInfo
     grid_a: int
     grid_b: int
     residents: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -44,7 +44,8 @@ async def build(mh: Any) -> Huayang:
     clock = FakeClock(START)
     mh.clock = clock
     f = Factories(mh)
-    community = await f.community("huayang", name="华阳社区", brand_name="商居互融")
+    await f.community("huayang", name="华阳社区", brand_name="商居互融")
+    community = await get_community("huayang")  # the CommunityInfo that hooks and jobs receive
     grid_a = await f.grid("huayang", code="A", name="华阳小区")
     grid_b = await f.grid("huayang", code="B", name="澄波湖畔")
     world = Huayang(mh, clock, ReminderEngine(mh), f, community, grid_a["id"], grid_b["id"])
