@@ -7,6 +7,7 @@ from meihao.access.audit import audit
 from meihao.access.principals import Principal
 from meihao.access.staff import staff_works_in
 from meihao.db.migration_helpers import add_unique_index
+from meihao.db.paging import Page, PageResult, paginate
 from meihao.db.transactions import transaction
 from meihao.errors import Conflict, Forbidden, InvalidInput, MeihaoError, NotFound, PluginError
 from meihao.hooks.declarations import (
@@ -25,7 +26,10 @@ from meihao.hooks.specs import hookimpl, hookspec
 from meihao.money import fen_to_yuan, yuan_to_fen
 from meihao.privacy import mask_phone, normalise_phone
 from meihao.register.calendar import working_calendar
+from meihao.register.communities import get_community
 from meihao.register.community_scenarios import scenario_settings
+from meihao.register.schemas import CommunityInfo
+from meihao.register.scopes import scope_where, scoped_household, scoped_resident, scoped_row, scoped_staff
 from meihao.reminders.activities import (
     ActivityIn,
     ActivityPatch,
@@ -37,33 +41,45 @@ from meihao.reminders.activities import (
     update_activity,
 )
 from meihao.reminders.notices import NoticeIn, notify
+from meihao.runtime import Meihao
 from meihao.time.clock import FakeClock
+from meihao.time.community import community_now, community_today
 from meihao.time.workcalendar import Deadline, WorkingCalendar, add_working_days, add_working_hours, is_workday, working_time_between
 from meihao.version import __version__
 from meihao.web.auth import requires
+from meihao.web.params import Caller, CurrentCommunity, PageNumber, PageSize, Runtime
 
 __all__ = [
-    "SCENES",
     "ActivityIn",
     "ActivityPatch",
     "Audience",
+    "Caller",
     "Channel",
+    "CommunityInfo",
     "Conflict",
+    "CurrentCommunity",
     "Deadline",
     "FakeClock",
     "Forbidden",
     "InvalidInput",
     "Job",
-    "Message",
+    "Meihao",
     "MeihaoError",
+    "Message",
     "Metric",
     "NoSettings",
     "NotFound",
     "NoticeIn",
+    "Page",
+    "PageNumber",
+    "PageResult",
+    "PageSize",
     "PermanentFailure",
     "Permission",
     "PluginError",
     "Principal",
+    "Runtime",
+    "SCENES",
     "Scenario",
     "WorkingCalendar",
     "__version__",
@@ -74,17 +90,26 @@ __all__ = [
     "audit",
     "cancel_activity",
     "cancel_occurrence",
+    "community_now",
+    "community_today",
     "create_activity",
     "fen_to_yuan",
     "get_activity",
+    "get_community",
     "hookimpl",
     "hookspec",
     "is_workday",
     "mask_phone",
     "normalise_phone",
     "notify",
+    "paginate",
     "requires",
     "scenario_settings",
+    "scope_where",
+    "scoped_household",
+    "scoped_resident",
+    "scoped_row",
+    "scoped_staff",
     "staff_works_in",
     "transaction",
     "update_activity",

@@ -74,12 +74,21 @@ class Principal:
         return self.where(Resident.community, Resident.grid)
 
     def resident_ids(self) -> Any:
-        """A sub-select of the ids of residents in scope, for plugins' ``column.is_in(...)``."""
+        """A sub-select of the ids of residents in scope, in every community the scope reaches.
+
+        A street admin's scope spans every community: in a scene, use :meth:`residents_in`.
+        """
         from meihao.register.tables import Resident
 
         query = Resident.select(Resident.id)
         clauses = self.residents_where()
         return query.where(*clauses) if clauses else query
+
+    def residents_in(self, community_id: int) -> Any:
+        """A sub-select of the ids of residents in scope *and* in that community, for ``column.is_in(...)``."""
+        from meihao.register.tables import Resident
+
+        return Resident.select(Resident.id).where(Resident.community == community_id, *self.residents_where())
 
 
 SYSTEM = Principal.system()

@@ -300,13 +300,13 @@ async def _enable_scenarios(
                 if name not in not_installed:
                     not_installed.append(name)
                 continue
-            if await scenario_state(community["id"], name) is not None:
+            if await scenario_state(community.id, name) is not None:
                 continue
             # One transaction: a plugin whose demo data fails leaves the scenario off, to retry next run.
             started = time.perf_counter()
             async with mh.db.transaction():
                 await enable(mh, spec.slug, name, None)
-                settings = await scenario_settings(mh, community["id"], name)
+                settings = await scenario_settings(mh, community.id, name)
                 await mh.plugins.demo_data(community, name, settings, seed, mh)
             enabled.setdefault(spec.slug, []).append(name)
             seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started

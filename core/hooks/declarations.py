@@ -71,7 +71,7 @@ class Job:
     (``per_community``) or the default time zone. With ``per_community`` the job runs once for
     each community that enabled the plugin's scenario (every community, for a plugin that
     is not a scenario). ``func`` may take any of ``meihao`` (the running
-    :class:`~meihao.runtime.Meihao`), ``community`` (the community row, per-community jobs
+    :class:`~meihao.runtime.Meihao`), ``community`` (a :class:`~meihao.CommunityInfo`, per-community jobs
     only), ``now`` (when the run started, aware UTC, from the kernel's clock) and
     ``scheduled_at`` (the fire time the scheduler scheduled, aware UTC; ``None`` for a run
     started by hand); it may be async. Each scheduled fire runs once in the whole cluster.

@@ -33,7 +33,7 @@ import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import pluggy
@@ -42,6 +42,9 @@ from meihao.errors import MeihaoError, PluginError
 from meihao.hooks import specs as hookspecs
 from meihao.hooks.declarations import NAME_PATTERN, Audience, Channel, Job, Metric, NoSettings, Permission, Scenario
 from meihao.version import __version__
+
+if TYPE_CHECKING:
+    from meihao.register.schemas import CommunityInfo
 
 ENTRY_POINT_GROUP = "meihao"
 
@@ -359,24 +362,24 @@ class Plugins:
     def extend_cli(self, cli: Any) -> None:
         self._answers("meihao_cli", cli=cli)
 
-    async def community_enabled(self, community: dict[str, Any], scenario: str, settings: Any, meihao: Any = None) -> None:
+    async def community_enabled(self, community: CommunityInfo, scenario: str, settings: Any, meihao: Any = None) -> None:
         """Tell the scenario's own plugin, then every plugin (``meihao_scenario_switched``), that it was switched on."""
         await self._aanswers(
             "meihao_community_enabled", only=scenario, community=community, scenario=scenario, settings=settings, meihao=meihao
         )
         await self._aanswers("meihao_scenario_switched", community=community, scenario=scenario, enabled=True, meihao=meihao)
 
-    async def community_disabled(self, community: dict[str, Any], scenario: str, meihao: Any = None) -> None:
+    async def community_disabled(self, community: CommunityInfo, scenario: str, meihao: Any = None) -> None:
         """Tell the scenario's own plugin, then every plugin (``meihao_scenario_switched``), that it was switched off."""
         await self._aanswers("meihao_community_disabled", only=scenario, community=community, scenario=scenario, meihao=meihao)
         await self._aanswers("meihao_scenario_switched", community=community, scenario=scenario, enabled=False, meihao=meihao)
 
-    async def demo_data(self, community: dict[str, Any], scenario: str, settings: Any, seed: int, meihao: Any = None) -> None:
+    async def demo_data(self, community: CommunityInfo, scenario: str, settings: Any, seed: int, meihao: Any = None) -> None:
         await self._aanswers(
             "meihao_demo_data", only=scenario, community=community, scenario=scenario, settings=settings, seed=seed, meihao=meihao
         )
 
-    async def metrics(self, community: dict[str, Any], scenario: str, meihao: Any = None) -> list[Metric]:
+    async def metrics(self, community: CommunityInfo, scenario: str, meihao: Any = None) -> list[Metric]:
         answers = await self._aanswers("meihao_metrics", only=scenario, community=community, scenario=scenario, meihao=meihao)
         return [metric for name, answer in answers for metric in _expect_list(name, "meihao_metrics", answer, Metric)]
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler
 
     from meihao.hooks.declarations import Audience, Channel, Job, Metric, Permission, Scenario
+    from meihao.register.schemas import CommunityInfo
     from meihao.runtime import Meihao
 
 hookspec = pluggy.HookspecMarker("meihao")
@@ -54,8 +55,9 @@ def meihao_route_handlers() -> list[ControllerRouterHandler] | None:
 
     A scenario plugin's handlers are mounted under
     ``/api/communities/{slug}/{scenario}``; they answer 404 in a community that has not
-    enabled the scenario, and may ask for ``community`` (a dict of the community row)
-    as a dependency. Other plugins' handlers are mounted under ``/api``.
+    enabled the scenario, and may ask for ``community`` (a :class:`meihao.CommunityInfo`)
+    as a dependency (``meihao.CurrentCommunity``), as for ``meihao`` (``meihao.Runtime``) and
+    ``principal`` (``meihao.Caller``). Other plugins' handlers are mounted under ``/api``.
     :return: a list of handlers, or ``None`` for none.
     """
 
@@ -108,7 +110,7 @@ def meihao_cli(cli: click.Group) -> None:
 
 @hookspec
 def meihao_community_enabled(
-    community: dict[str, Any], scenario: str, settings: Any, meihao: Meihao
+    community: CommunityInfo, scenario: str, settings: Any, meihao: Meihao
 ) -> Awaitable[None] | None:
     """A community switched this plugin's scenario on (or changed its settings); set up what it needs.
 
@@ -116,7 +118,8 @@ def meihao_community_enabled(
     not implement it; to hear of every switch, implement ``meihao_scenario_switched``).
     *Awaitable.* Runs inside the transaction that records the switch: raising undoes it.
 
-    :param community: the community row (``id``, ``slug``, ``name``, ``timezone``, …).
+    :param community: the community (:class:`meihao.CommunityInfo`: ``id``, ``slug``, ``name``,
+        ``brand_name``, ``brand_slogan``, ``timezone`` and ``tz``).
     :param scenario: the scenario's name.
     :param settings: the validated settings Struct of that scenario.
     :param meihao: the running instance (database, clock, plugins), for set-up that needs the
@@ -125,7 +128,7 @@ def meihao_community_enabled(
 
 
 @hookspec
-def meihao_community_disabled(community: dict[str, Any], scenario: str, meihao: Meihao) -> Awaitable[None] | None:
+def meihao_community_disabled(community: CommunityInfo, scenario: str, meihao: Meihao) -> Awaitable[None] | None:
     """A community switched this plugin's scenario off; tear down what enabling set up.
 
     Asked only of the plugin that provides ``scenario``. The scenario's data stays (re-enabling brings it back); remove schedules and other
@@ -134,7 +137,7 @@ def meihao_community_disabled(community: dict[str, Any], scenario: str, meihao: 
 
 
 @hookspec
-def meihao_scenario_switched(community: dict[str, Any], scenario: str, enabled: bool, meihao: Meihao) -> Awaitable[None] | None:
+def meihao_scenario_switched(community: CommunityInfo, scenario: str, enabled: bool, meihao: Meihao) -> Awaitable[None] | None:
     """A community switched any scenario on (``enabled`` True, also a change of settings) or off.
 
     For kernel extensions that react to every switch (the scheduler adds or drops the
@@ -172,13 +175,14 @@ def meihao_render_reminder(reminder: dict[str, Any], recipient: dict[str, Any], 
 
 @hookspec
 def meihao_demo_data(
-    community: dict[str, Any], scenario: str, settings: Any, seed: int, meihao: Meihao
+    community: CommunityInfo, scenario: str, settings: Any, seed: int, meihao: Meihao
 ) -> Awaitable[None] | None:
     """Fill one community with realistic data for this plugin's scenario (``meihao demo``).
 
     Asked only of the plugin that provides ``scenario``, after the community's residents
     exist and the scenario is enabled. *Awaitable.*
 
+    :param community: the community to fill (:class:`meihao.CommunityInfo`).
     :param seed: a number to seed random choices with, so demo runs are repeatable.
     :param meihao: the running instance (database, clock, plugins).
     """
@@ -186,11 +190,12 @@ def meihao_demo_data(
 
 @hookspec
 def meihao_metrics(
-    community: dict[str, Any], scenario: str, meihao: Meihao
+    community: CommunityInfo, scenario: str, meihao: Meihao
 ) -> Awaitable[list[Metric]] | list[Metric] | None:
     """Give the scenario's key figures for one community (the dashboard).
 
     Asked only of the plugin that provides ``scenario``, for a community that enabled it.
-    *Awaitable.* ``meihao`` is the running instance (its ``clock`` says what "today" is).
+    *Awaitable.* ``community`` is a :class:`meihao.CommunityInfo`; ``meihao`` is the running
+    instance (``meihao.community_today(meihao, community)`` says what "today" is there).
     :return: :class:`meihao.Metric` values, or ``None``.
     """

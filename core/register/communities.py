@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import msgspec
+
 from meihao.access.audit import audit
 from meihao.access.principals import SYSTEM, Principal
 from meihao.errors import Conflict, Forbidden, InvalidInput, NotFound
-from meihao.register.schemas import BuildingIn, CommunityIn, CommunityPatch, GridIn, HouseholdIn
+from meihao.register.schemas import BuildingIn, CommunityIn, CommunityInfo, CommunityPatch, GridIn, HouseholdIn
 from meihao.register.tables import Building, Community, CommunityScenario, Grid, Household
 
 if TYPE_CHECKING:
@@ -23,11 +25,15 @@ def check_timezone(name: str) -> str:
     return name
 
 
-async def get_community(slug: str) -> dict[str, Any]:
-    row = await Community.select().where(Community.slug == slug).first()
+_INFO_COLUMNS = (Community.id, Community.slug, Community.name, Community.brand_name, Community.brand_slogan, Community.timezone)
+
+
+async def get_community(slug: str) -> CommunityInfo:
+    """The community with this slug; NotFound (404) when there is none."""
+    row = await Community.select(*_INFO_COLUMNS).where(Community.slug == slug).first()
     if row is None:
         raise NotFound(f"community {slug!r} not found")
-    return row
+    return CommunityInfo.from_row(row)
 
 
 async def enabled_scenarios(community_ids: list[int]) -> dict[int, list[str]]:
@@ -48,8 +54,8 @@ async def list_communities() -> list[dict[str, Any]]:
 
 
 async def community_out(slug: str) -> dict[str, Any]:
-    row = await get_community(slug)
-    return {**row, "scenarios": (await enabled_scenarios([row["id"]]))[row["id"]]}
+    community = await get_community(slug)
+    return {**msgspec.structs.asdict(community), "scenarios": (await enabled_scenarios([community.id]))[community.id]}
 
 
 async def create_community(mh: Meihao, data: CommunityIn, principal: Principal = SYSTEM) -> dict[str, Any]:
@@ -65,15 +71,15 @@ async def create_community(mh: Meihao, data: CommunityIn, principal: Principal =
 
 async def update_community(mh: Meihao, slug: str, patch: CommunityPatch, principal: Principal = SYSTEM) -> dict[str, Any]:
     """Change name, brand or time zone: the street, or the community's own admin."""
-    row = await get_community(slug)
-    require_manager(principal, row["id"], "meihao.community.manage", "meihao.scenario.manage")
+    community = await get_community(slug)
+    require_manager(principal, community.id, "meihao.community.manage", "meihao.scenario.manage")
     values = {k: v for k, v in ((f, getattr(patch, f)) for f in patch.__struct_fields__) if v is not None}
     if "timezone" in values:
         check_timezone(values["timezone"])
     if values:
         async with mh.db.transaction():
-            await Community.update({getattr(Community, k): v for k, v in values.items()}).where(Community.id == row["id"])
-            await audit(principal, "community.update", "community", slug, community_id=row["id"], detail=values)
+            await Community.update({getattr(Community, k): v for k, v in values.items()}).where(Community.id == community.id)
+            await audit(principal, "community.update", "community", slug, community_id=community.id, detail=values)
     return await community_out(slug)
 
 
@@ -90,19 +96,19 @@ def require_manager(principal: Principal, community_id: int, *permissions: str) 
 
 async def list_grids(slug: str) -> list[dict[str, Any]]:
     community = await get_community(slug)
-    rows = await Grid.select().where(Grid.community == community["id"]).order_by(Grid.code)
+    rows = await Grid.select().where(Grid.community == community.id).order_by(Grid.code)
     return [{**r, "community": slug} for r in rows]
 
 
 async def create_grid(mh: Meihao, slug: str, data: GridIn, principal: Principal = SYSTEM) -> dict[str, Any]:
     community = await get_community(slug)
-    require_manager(principal, community["id"], "meihao.register.write")
-    if await Grid.exists().where(Grid.community == community["id"], Grid.code == data.code):
+    require_manager(principal, community.id, "meihao.register.write")
+    if await Grid.exists().where(Grid.community == community.id, Grid.code == data.code):
         raise Conflict(f"code: grid {data.code!r} already exists in {slug!r}", field="code")
-    grid = Grid(community=community["id"], code=data.code, name=data.name)
+    grid = Grid(community=community.id, code=data.code, name=data.name)
     async with mh.db.transaction():
         await grid.save()
-        await audit(principal, "grid.create", "grid", grid.id, community_id=community["id"])
+        await audit(principal, "grid.create", "grid", grid.id, community_id=community.id)
     return {"id": grid.id, "community": slug, "code": grid.code, "name": grid.name}
 
 

@@ -59,7 +59,7 @@ async def list_scenarios(mh: Meihao, slug: str) -> list[dict[str, Any]]:
     community = await get_community(slug)
     states = {
         row["scenario"]: row
-        for row in await CommunityScenario.select().where(CommunityScenario.community == community["id"])
+        for row in await CommunityScenario.select().where(CommunityScenario.community == community.id)
     }
     result = []
     for name, scenario in sorted(mh.plugins.scenarios.items()):
@@ -88,8 +88,8 @@ async def enable(
     The row and the plugins' set-up share one transaction: a plugin that fails undoes the switch.
     """
     community = await get_community(slug)
-    require_manager(principal, community["id"], "meihao.scenario.manage")
-    state = await scenario_state(community["id"], scenario)
+    require_manager(principal, community.id, "meihao.scenario.manage")
+    state = await scenario_state(community.id, scenario)
     if raw_settings is None and state is not None:
         raw_settings = _stored(state["settings"])
     settings = validate_settings(mh, scenario, raw_settings)
@@ -98,7 +98,7 @@ async def enable(
     async with mh.db.transaction():
         if state is None:
             await CommunityScenario.insert(
-                CommunityScenario(community=community["id"], scenario=scenario, enabled=True, settings=stored, changed_at=now)
+                CommunityScenario(community=community.id, scenario=scenario, enabled=True, settings=stored, changed_at=now)
             )
         else:
             generation = state["generation"] + (0 if state["enabled"] else 1)
@@ -111,17 +111,17 @@ async def enable(
                 }
             ).where(CommunityScenario.id == state["id"])
         await mh.plugins.community_enabled(community, scenario, settings, mh)
-        await audit(principal, "scenario.enable", "scenario", scenario, community_id=community["id"], detail=msgspec.to_builtins(settings))
+        await audit(principal, "scenario.enable", "scenario", scenario, community_id=community.id, detail=msgspec.to_builtins(settings))
     return next(s for s in await list_scenarios(mh, slug) if s["name"] == scenario)
 
 
 async def disable(mh: Meihao, slug: str, scenario: str, principal: Principal = SYSTEM) -> dict[str, Any]:
     """Switch ``scenario`` off; its data stays, so switching it on again brings it back."""
     community = await get_community(slug)
-    require_manager(principal, community["id"], "meihao.scenario.manage")
+    require_manager(principal, community.id, "meihao.scenario.manage")
     if scenario not in mh.plugins.scenarios:
         raise NotFound(f"scenario {scenario!r} is not installed (see GET /api/plugins)")
-    state = await scenario_state(community["id"], scenario)
+    state = await scenario_state(community.id, scenario)
     if state is None or not state["enabled"]:
         raise InvalidInput(f"scenario {scenario!r} is not enabled in {slug!r}")
     async with mh.db.transaction():
@@ -129,7 +129,7 @@ async def disable(mh: Meihao, slug: str, scenario: str, principal: Principal = S
             {CommunityScenario.enabled: False, CommunityScenario.changed_at: datetime.now().astimezone()}
         ).where(CommunityScenario.id == state["id"])
         await mh.plugins.community_disabled(community, scenario, mh)
-        await audit(principal, "scenario.disable", "scenario", scenario, community_id=community["id"])
+        await audit(principal, "scenario.disable", "scenario", scenario, community_id=community.id)
     return next(s for s in await list_scenarios(mh, slug) if s["name"] == scenario)
 
 

@@ -17,6 +17,7 @@ from piccolo.query import Select
 from meihao.access.audit import audit
 from meihao.access.principals import SYSTEM, Principal
 from meihao.db.database import icontains
+from meihao.db.paging import page_size_for, paginate
 from meihao.errors import Conflict, InvalidInput, NotFound
 from meihao.privacy import mask_id_card, mask_phone, normalise_id_card, normalise_phone
 from meihao.register.communities import get_community, get_household
@@ -157,20 +158,15 @@ def resident_select() -> Select:
 
 
 async def list_residents(
-    mh: Meihao, filters: ResidentFilter, page: int, page_size: int, principal: Principal = SYSTEM
+    mh: Meihao, filters: ResidentFilter, page: int, page_size: int | None, principal: Principal = SYSTEM
 ) -> dict[str, Any]:
     """One page of residents the caller may see, filtered in SQL (scope included)."""
-    if page < 1:
-        raise InvalidInput("page: must be 1 or more", field="page")
-    if page_size < 1:
-        raise InvalidInput("page_size: must be 1 or more", field="page_size")
-    page_size = min(page_size, mh.settings.max_page_size)
+    page_size_for(mh, page, page_size)  # bad paging fails before the filters are looked up
     clauses = await filters.where(mh.settings.default_timezone) + principal.residents_where()
-    total = await Resident.count().where(*clauses) if clauses else await Resident.count()
-    query = resident_select().order_by(Resident.id).limit(page_size).offset((page - 1) * page_size)
-    rows = await (query.where(*clauses) if clauses else query)
-    tags = await _tags_of([r["id"] for r in rows])
-    return {"items": [_present(r, tags[r["id"]]) for r in rows], "total": total, "page": page, "page_size": page_size}
+    query = resident_select().order_by(Resident.id)
+    result = await paginate(mh, query.where(*clauses) if clauses else query, page=page, page_size=page_size)
+    tags = await _tags_of([r["id"] for r in result.rows])
+    return {"items": [_present(r, tags[r["id"]]) for r in result.rows], "total": result.total, "page": page, "page_size": result.page_size}
 
 
 async def get_resident(resident_id: int, principal: Principal = SYSTEM) -> dict[str, Any]:

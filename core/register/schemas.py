@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import msgspec
 
+from meihao.db.paging import Page as Page  # the kernel's routes import it from here
 from meihao.hooks.declarations import Language
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,62}$", description="lower-case letters, digits and -")]
@@ -21,14 +23,44 @@ Tag = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 Gender = Literal["male", "female"]
 
 
-T = TypeVar("T")
+class CommunityInfo(msgspec.Struct, frozen=True):
+    """社区 one community as hooks, jobs and routes receive it: who it is, its brand and its time zone.
 
+    ``community["id"]`` (the dict the hooks used to receive) still works for one release;
+    write ``community.id``.
+    """
 
-class Page(msgspec.Struct, Generic[T]):
-    items: list[T]
-    total: int
-    page: int
-    page_size: int
+    id: int
+    slug: str
+    name: str
+    brand_name: str = ""
+    brand_slogan: str = ""
+    timezone: str = "Asia/Shanghai"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The community's time zone (``timezone``) as a ``ZoneInfo``."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> CommunityInfo:
+        """From a ``meihao_community`` row (extra columns are ignored)."""
+        return cls(**{name: row[name] for name in cls.__struct_fields__ if name in row})
+
+    # -- deprecated: the community used to be the row's dict. Kept for one release, so that
+    # ``community["id"]``, ``community.get(...)``, ``dict(community)`` and a route parameter still
+    # annotated ``NamedDependency[dict[str, Any]]`` (Litestar converts through ``keys``) work.
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.__struct_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key) if key in self.__struct_fields__ else default
+
+    def keys(self) -> tuple[str, ...]:
+        return self.__struct_fields__
 
 
 class CommunityIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -29,6 +29,7 @@ from meihao.privacy import mask_id_card, mask_phone
 from meihao.register.residents import shift_years
 
 if TYPE_CHECKING:
+    from meihao.register.schemas import CommunityInfo
     from meihao.runtime import Meihao
 
 
@@ -199,7 +200,7 @@ def mask_name(name: str) -> str:
 async def preview(
     mh: Meihao,
     spec: AudienceSpec,
-    community: dict[str, Any],
+    community: CommunityInfo,
     today: date,
     sample_size: int = 5,
     *,
@@ -211,7 +212,7 @@ async def preview(
     ``sample_scope`` (a condition on ``"r"``) limits the sample to the caller's scope; the
     counts are aggregates and cover the whole audience.
     """
-    condition = resident_condition(mh, spec, community["id"], today, activity_id=activity_id)
+    condition = resident_condition(mh, spec, community.id, today, activity_id=activity_id)
     residents = 0
     sample: list[dict[str, Any]] = []
     if condition is not None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from piccolo.querystring import QueryString
@@ -18,6 +17,7 @@ from meihao.register.communities import get_community
 from meihao.register.tables import Resident
 from meihao.reminders.activities import activity_occurrences, audience_of, list_activities
 from meihao.reminders.audiences import resident_condition
+from meihao.time.community import community_today
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
@@ -79,10 +79,10 @@ async def resident_feed(mh: Meihao, resident_id: int) -> bytes:
         raise NotFound("link not found")
     community = await get_community(resident["slug"])
     now = mh.clock.now()
-    today = now.astimezone(ZoneInfo(community["timezone"])).date()
-    calendar = _calendar(f"{community['name']} 我的活动", community["timezone"])
+    today = community_today(mh, community)
+    calendar = _calendar(f"{community.name} 我的活动", community.timezone)
     for activity in await list_activities(resident["slug"]):
-        condition = resident_condition(mh, audience_of(activity), community["id"], today, activity_id=activity["id"])
+        condition = resident_condition(mh, audience_of(activity), community.id, today, activity_id=activity["id"])
         if condition is None:
             continue
         found = await mh.db.engine.run_querystring(

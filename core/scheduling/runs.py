@@ -18,6 +18,7 @@ from piccolo.querystring import QueryString
 
 from meihao.errors import InvalidInput, NotFound
 from meihao.hooks.declarations import Job
+from meihao.register.communities import get_community
 from meihao.register.tables import Community, CommunityScenario
 from meihao.scheduling.store import SCHEDULE_PREFIX
 from meihao.scheduling.tables import JobRun
@@ -67,10 +68,7 @@ async def run_job_once(mh: Meihao, job: Job, community_slug: str | None, schedul
     try:
         kwargs: dict[str, Any] = {"meihao": mh, "now": now, "scheduled_at": scheduled_at}
         if community_slug is not None:
-            row = await Community.select().where(Community.slug == community_slug).first()
-            if row is None:
-                raise NotFound(f"community {community_slug!r} not found")
-            kwargs["community"] = row
+            kwargs["community"] = await get_community(community_slug)
         result = call_with_known_arguments(job.func, kwargs)
         if inspect.isawaitable(result):
             await result

@@ -18,6 +18,8 @@ from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from meihao.register.communities import get_community
+from meihao.register.schemas import CommunityInfo
 from meihao.runtime import Meihao
 from meihao.testing.factories import Factories
 from meihao.testing.kit import fire_job, inbox
@@ -42,8 +44,8 @@ class SceneWorld:
     ``mh``, ``clock`` (a :class:`~meihao.FakeClock`, also ``mh.clock``), ``engine`` (a
     :class:`~meihao.reminders.engine.ReminderEngine` for :meth:`drain`), ``factories``
     (:class:`~meihao.testing.Factories`); ``scenario`` (the switched-on scenario or None);
-    ``community`` (the community with the scene, as ``Factories.community`` returns it: keys
-    ``id``, ``slug``, ``name``, ``brand_name``, ``brand_slogan``, ``timezone``) and ``slug``;
+    ``community`` (the community with the scene, a :class:`~meihao.CommunityInfo` as hooks, jobs and
+    routes receive it: ``id``, ``slug``, ``name``, ``brand_name``, ``brand_slogan``, ``timezone``) and ``slug``;
     ``other`` (a second community, ``other_slug``, without the scene, with one grid and one
     resident, ``other_resident``: nothing of it may ever show in the scene's answers);
     ``grids`` (grid code -> grid id, of ``community``; the first grid is the in-scope one);
@@ -61,8 +63,8 @@ class SceneWorld:
     engine: Any
     factories: Factories
     scenario: str | None
-    community: dict[str, Any]
-    other: dict[str, Any]
+    community: CommunityInfo
+    other: CommunityInfo
     grids: dict[str, int] = field(default_factory=dict)
     residents: dict[str, dict[str, Any]] = field(default_factory=dict)
     staff: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -99,8 +101,9 @@ class SceneWorld:
         clock = FakeClock(start)
         mh.clock = clock
         f = Factories(mh)
-        community = await f.community(slug, name=name, brand_name=brand_name)
-        other = await f.community(other_slug, name=f"{other_slug}社区")
+        await f.community(slug, name=name, brand_name=brand_name)
+        await f.community(other_slug, name=f"{other_slug}社区")
+        community, other = await get_community(slug), await get_community(other_slug)
         world = cls(mh, clock, ReminderEngine(mh), f, scenario, community, other)
         for code, grid_name in (grids or {"A": "一网格", "B": "二网格"}).items():
             world.grids[code] = (await f.grid(slug, code=code, name=grid_name))["id"]

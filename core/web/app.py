@@ -24,6 +24,7 @@ from meihao.access.principals import Principal
 from meihao.errors import Forbidden, MeihaoError
 from meihao.register.communities import get_community
 from meihao.register.community_scenarios import is_enabled
+from meihao.register.schemas import CommunityInfo
 from meihao.runtime import Meihao
 from meihao.version import __version__
 from meihao.web.auth import BearerTokenMiddleware
@@ -68,22 +69,22 @@ def validation_error_response(request: Request[Any, Any, Any], exc: ValidationEx
     return Response(body, status_code=400)
 
 
-async def provide_community(slug: FromPath[str]) -> dict[str, Any]:
+async def provide_community(slug: FromPath[str]) -> CommunityInfo:
     return await get_community(slug)
 
 
 def scenario_guard(scenario: str):
     """404 where the scenario is not enabled for the community in the path, exactly as for an unknown path;
     403 where the caller's scope does not reach the community. Records inside a scenario are the
-    plugin's to scope (``principal.resident_ids()`` and friends), 404 outside it."""
+    plugin's to scope (``scoped_row``, ``scope_where`` and friends), 404 outside it."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         slug = connection.path_params.get("slug", "")
         community = await get_community(slug)
-        if not await is_enabled(community["id"], scenario):
+        if not await is_enabled(community.id, scenario):
             raise NotFoundException(f"scenario {scenario!r} is not enabled in community {slug!r}")
         principal: Principal = connection.user
-        if not principal.reaches_community(community["id"]):
+        if not principal.reaches_community(community.id):
             raise Forbidden(f"your scope does not reach community {slug!r}")
 
     return guard

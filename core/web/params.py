@@ -1,4 +1,8 @@
-"""Parameter types and answer helpers shared by the kernel's route handlers."""
+"""Parameter types and answer helpers shared by the kernel's and the plugins' route handlers.
+
+The dependency aliases name what a handler receives by its parameter's name: ``meihao:
+Runtime``, ``principal: Caller``, ``community: CurrentCommunity`` (scenario routes only).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
 from meihao.access.principals import Principal
+from meihao.db.paging import MAX_PAGE
+from meihao.register.schemas import CommunityInfo
+from meihao.runtime import Meihao
 
 S = TypeVar("S")
 
@@ -22,12 +29,24 @@ PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 
 
-#: Beyond this the row offset of a page no longer fits the database's integers.
-PageNumber = Annotated[int, QueryParameter(ge=1, le=10**9)]
+#: ``?page=``, from 1. Beyond 10⁹ the row offset of a page no longer fits the database's integers.
+PageNumber = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)]
 
 
-#: The caller, as the bearer-token middleware found them.
+#: ``?page_size=``: None is the setting ``default_page_size``; above ``max_page_size`` it is lowered to it.
+PageSize = Annotated[int | None, QueryParameter(ge=1)]
+
+
+#: The running meihao (settings, database, clock, plugins); name the parameter ``meihao``.
+Runtime = NamedDependency[Meihao]
+
+
+#: The caller, as the bearer-token middleware found them; name the parameter ``principal``.
 Caller = NamedDependency[Principal]
+
+
+#: The community in the path of a scenario's route; name the parameter ``community``.
+CurrentCommunity = NamedDependency[CommunityInfo]
 
 
 def _out(struct: type[S], row: dict[str, Any]) -> S:

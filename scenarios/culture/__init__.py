@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import Metric, Permission, Principal, Scenario, hookimpl
+from meihao import CommunityInfo, Meihao, Metric, Permission, Principal, Scenario, hookimpl
 
 from .jobs import JOBS
 from .routes import CultureController
@@ -59,12 +59,12 @@ def meihao_jobs() -> list[Any]:
 
 
 @hookimpl
-async def meihao_community_enabled(community: dict[str, Any], meihao: Any) -> None:
+async def meihao_community_enabled(community: CommunityInfo, meihao: Meihao) -> None:
     await resume(meihao, community)
 
 
 @hookimpl
-async def meihao_community_disabled(community: dict[str, Any], meihao: Any) -> None:
+async def meihao_community_disabled(community: CommunityInfo, meihao: Meihao) -> None:
     await suspend(meihao, community)
 
 
@@ -74,14 +74,14 @@ def meihao_render_reminder(reminder: dict[str, Any], language: str) -> str | Non
 
 
 @hookimpl
-async def meihao_demo_data(community: dict[str, Any], settings: CultureSettings, seed: int, meihao: Any) -> None:
+async def meihao_demo_data(community: CommunityInfo, settings: CultureSettings, seed: int, meihao: Meihao) -> None:
     from .demo import fill
 
     await fill(meihao, community, settings, seed)
 
 
 @hookimpl
-async def meihao_metrics(community: dict[str, Any], meihao: Any) -> list[Metric]:
+async def meihao_metrics(community: CommunityInfo, meihao: Meihao) -> list[Metric]:
     figures = await summary(meihao, community, this_year(meihao, community), Principal.system())
     return [
         Metric("shows_delivered", "今年已演出场次", "Shows delivered this year", figures["shows_delivered"]),

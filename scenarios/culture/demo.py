@@ -13,11 +13,11 @@ import random
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from meihao import ActivityIn, Principal, create_activity
+from meihao import ActivityIn, CommunityInfo, Principal, community_now, create_activity
 from meihao.tables import Grid
 
 from .schemas import CultureSettings, PlanIn, PlayIn, ShowIn, TroupeIn, VenueIn
-from .services.common import LEVELS_ZH, _tz, local_now
+from .services.common import LEVELS_ZH
 from .services.plans import create_plan
 from .services.shows import create_show
 from .services.troupes import create_troupe
@@ -47,9 +47,9 @@ FEEDBACK = [
 CONFIRMERS = ["城关社区居委会 刘桂芝", "北关居民小组 王振华", "南关居民小组 赵玉兰"]
 
 
-async def fill(mh: Any, community: dict[str, Any], settings: CultureSettings, seed: int) -> None:
-    rng = random.Random(f"meihao demo culture {seed} {community['slug']}")
-    grids = [g["id"] for g in await Grid.select(Grid.id).where(Grid.community == community["id"]).order_by(Grid.code)]
+async def fill(mh: Any, community: CommunityInfo, settings: CultureSettings, seed: int) -> None:
+    rng = random.Random(f"meihao demo culture {seed} {community.slug}")
+    grids = [g["id"] for g in await Grid.select(Grid.id).where(Grid.community == community.id).order_by(Grid.code)]
     if not grids:
         return
     troupes = [
@@ -64,7 +64,7 @@ async def fill(mh: Any, community: dict[str, Any], settings: CultureSettings, se
             continue
         venues.append(await create_venue(mh, community, VenueIn(
             name=name, kind=kind, grid_id=grids[own], serves_grid_ids=[grids[i] for i in served if i < len(grids)]), SYSTEM))
-    now = local_now(mh, community)
+    now = community_now(mh, community)
     today = now.date()
     spring = await create_plan(mh, community, PlanIn(
         name=f"{today.year}年春季戏曲进乡村", season_start=date(today.year, 3, 1), season_end=date(today.year, 4, 30),
@@ -100,20 +100,20 @@ async def fill(mh: Any, community: dict[str, Any], settings: CultureSettings, se
             elders_first=elders_first), SYSTEM)
 
 
-async def _past_show(mh: Any, community: dict[str, Any], settings: CultureSettings, plan: dict[str, Any], venue: dict[str, Any],
+async def _past_show(mh: Any, community: CommunityInfo, settings: CultureSettings, plan: dict[str, Any], venue: dict[str, Any],
                      troupe: dict[str, Any], play: dict[str, Any], when: datetime, rng: random.Random, *, recorded: bool) -> None:
     """A show that has taken place, written straight into the table (the API plans shows ahead only)."""
-    starts = when.replace(tzinfo=_tz(community))
+    starts = when.replace(tzinfo=community.tz)
     ends = starts + timedelta(minutes=play["duration_minutes"])
     grids = [g["grid"] for g in await VenueGrid.select(VenueGrid.grid).where(VenueGrid.venue == venue["id"])]
     title = f"戏曲进乡村·{play['genre']}《{play['title']}》"
     description = f"{troupe['name']}（{LEVELS_ZH[troupe['level']]}）演出{play['genre']}《{play['title']}》"
     show = Show(
-        community=community["id"], plan=plan["id"], venue=venue["id"], grid=venue["grid_id"], troupe=troupe["id"], play=play["id"],
+        community=community.id, plan=plan["id"], venue=venue["id"], grid=venue["grid_id"], troupe=troupe["id"], play=play["id"],
         day=starts.date(), starts_at=starts, ends_at=ends, status="scheduled", activity=0, subsidy_fen=settings.subsidy_per_show_yuan * 100,
     )
     await show.save()
-    activity = await create_activity(mh, community["slug"], ActivityIn(
+    activity = await create_activity(mh, community.slug, ActivityIn(
         scene="culture", title=title, description=description, venue=venue["name"], starts_at=starts, ends_at=ends,
         audience={"grids": grids}, reminder_offsets=[settings.remind_day_before_minutes], source=f"culture.show:{show.id}"))
     values: dict[Any, Any] = {Show.activity: activity["id"]}

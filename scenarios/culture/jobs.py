@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from meihao import Job
+from meihao import CommunityInfo, Job, Meihao
 
 from .services import shows
 
 
-async def ask_attendance(meihao: Any, community: dict[str, Any], now: datetime) -> None:
+async def ask_attendance(meihao: Meihao, community: CommunityInfo, now: datetime) -> None:
     """The morning after a show (from the setting attendance_ask_hour), ask its organiser for the attendance count."""
     await shows.ask_for_attendance(meihao, community, now)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from meihao import Audience, Metric, Permission, Scenario, hookimpl
+from meihao import Audience, CommunityInfo, Meihao, Metric, Permission, Scenario, hookimpl, scope_where
 from meihao.tables import Resident
 
 from .jobs import JOBS
@@ -63,7 +63,7 @@ def meihao_jobs() -> list[Any]:
 
 
 def _elders(community_id: int) -> Any:
-    return Elder.select(Elder.resident).where(Elder.resident.is_in(common.residents_of(community_id)), Elder.active.eq(True))
+    return Elder.select(Elder.resident).where(*scope_where(common.EVERYONE, community_id, Elder.resident), Elder.active.eq(True))
 
 
 def _living_alone(community_id: int) -> Any:
@@ -89,25 +89,25 @@ def meihao_audiences() -> list[Audience]:
 
 
 @hookimpl
-async def meihao_community_enabled(community: dict[str, Any], settings: ElderCareSettings, meihao: Any) -> None:
+async def meihao_community_enabled(community: CommunityInfo, settings: ElderCareSettings, meihao: Meihao) -> None:
     await occasions.ensure_double_ninth(meihao, community, settings)
     await register.refresh_plans(meihao, community, settings)
 
 
 @hookimpl
-async def meihao_community_disabled(community: dict[str, Any], meihao: Any) -> None:
+async def meihao_community_disabled(community: CommunityInfo, meihao: Meihao) -> None:
     await occasions.tear_down(meihao, community)
 
 
 @hookimpl
-async def meihao_demo_data(community: dict[str, Any], settings: ElderCareSettings, seed: int, meihao: Any) -> None:
+async def meihao_demo_data(community: CommunityInfo, settings: ElderCareSettings, seed: int, meihao: Meihao) -> None:
     from .demo import fill
 
     await fill(meihao, community, settings, seed)
 
 
 @hookimpl
-async def meihao_metrics(community: dict[str, Any], meihao: Any) -> list[Metric]:
+async def meihao_metrics(community: CommunityInfo, meihao: Meihao) -> list[Metric]:
     figures = await metrics.metrics(meihao, community)
     result = [Metric("elders", "在册老人", "Elders on the register", figures["elders"])]
     for level, (zh, en) in CARE_LEVELS.items():

@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from meihao import Principal
+from meihao import CommunityInfo, Principal, community_today, scope_where
 from meihao.tables import Resident, ResidentTag
 
 from .schemas import ElderCareSettings, Finding, Findings, NursingHomeVisitIn, RosterIn
@@ -30,23 +30,23 @@ TASKS = ["打扫卫生", "整理房间", "理发", "陪老人聊天", "量血压
 BATCH = 500
 
 
-async def fill(mh: Any, community: dict[str, Any], settings: ElderCareSettings, seed: int) -> None:
-    rng = random.Random(seed * 7919 + community["id"])
-    today = common.local_today(mh, community)
+async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, seed: int) -> None:
+    rng = random.Random(seed * 7919 + community.id)
+    today = community_today(mh, community)
     elders = await Resident.select(Resident.id, Resident.name, Resident.birth_date, Resident.grid).where(
-        Resident.community == community["id"], Resident.birth_date <= common.years_before(today, settings.elder_age)
+        Resident.community == community.id, Resident.birth_date <= common.years_before(today, settings.elder_age)
     ).order_by(Resident.id)
     if not elders:
         return
     tags: dict[int, set[str]] = {}
     for row in await ResidentTag.select(ResidentTag.resident, ResidentTag.tag).where(
-        ResidentTag.resident.is_in(common.residents_of(community["id"])), ResidentTag.tag.is_in(["living_alone", "disabled", "volunteer"])
+        *scope_where(common.EVERYONE, community, ResidentTag.resident), ResidentTag.tag.is_in(["living_alone", "disabled", "volunteer"])
     ):
         tags.setdefault(row["resident"], set()).add(row["tag"])
     volunteers_by_grid: dict[int, list[int]] = {}
     for row in await Resident.select(Resident.id, Resident.grid).where(
         Resident.id.is_in(ResidentTag.select(ResidentTag.resident).where(ResidentTag.tag == "volunteer")),
-        Resident.community == community["id"],
+        Resident.community == community.id,
     ).order_by(Resident.id):
         volunteers_by_grid.setdefault(row["grid"], []).append(row["id"])
 
@@ -100,9 +100,9 @@ async def fill(mh: Any, community: dict[str, Any], settings: ElderCareSettings, 
 
     ids = {
         r["resident"]: r["id"]
-        for r in await Elder.select(Elder.id, Elder.resident).where(Elder.resident.is_in(common.residents_of(community["id"])))
+        for r in await Elder.select(Elder.id, Elder.resident).where(*scope_where(common.EVERYONE, community, Elder.resident))
     }
-    tz = community["timezone"]
+    tz = community.tz
     visits: list[Visit] = []
     for resident_id, (day, visitor) in last_visits.items():
         concerns = [area for area in CONCERNS if rng.random() < 0.06]

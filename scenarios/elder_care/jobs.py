@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
 
-from meihao import Job
+from meihao import CommunityInfo, Job, Meihao
 
 from .services import alerts, occasions
 
 log = logging.getLogger("meihao.scenarios.elder_care")
 
 
-async def check_visits(meihao: Any, community: dict[str, Any]) -> alerts.CheckResult:
+async def check_visits(meihao: Meihao, community: CommunityInfo) -> alerts.CheckResult:
     """Remind visitors of elders not visited or contacted within their plan's interval; escalate repeated misses."""
     result = await alerts.check_visits(meihao, community)
-    log.info("%s: %d overdue, %d reminded, %d escalated", community["slug"], result.overdue, result.reminded, result.escalated)
+    log.info("%s: %d overdue, %d reminded, %d escalated", community.slug, result.overdue, result.reminded, result.escalated)
     return result
 
 
-async def birthday_greetings(meihao: Any, community: dict[str, Any]) -> int:
+async def birthday_greetings(meihao: Meihao, community: CommunityInfo) -> int:
     """Greet registered elders on their birthday, and tell their visitor."""
     return await occasions.birthday_greetings(meihao, community)
 

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, delete, get, patch, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from meihao import Principal, requires
+from meihao import Caller, CurrentCommunity, Page, PageNumber, PageSize, Runtime, requires
 
-from .services import alerts, nursing_home, register, visits
 from .schemas import (
     AlertOut,
     CandidateOut,
     ElderIn,
     ElderOut,
-    ElderPage,
     ElderPatch,
     NursingHomeVisitIn,
     NursingHomeVisitOut,
@@ -24,10 +19,7 @@ from .schemas import (
     VisitIn,
     VisitOut,
 )
-
-Community = NamedDependency[dict[str, Any]]
-Caller = NamedDependency[Principal]
-Instance = NamedDependency[Any]
+from .services import alerts, nursing_home, register, visits
 
 READ = "elder_care.elder.read"
 WRITE = "elder_care.elder.write"
@@ -43,17 +35,17 @@ class ElderController(Controller):
     @get("/", guards=[requires(READ)])
     async def list_elders(
         self,
-        community: Community,
+        community: CurrentCommunity,
         principal: Caller,
-        meihao: Instance,
+        meihao: Runtime,
         care_level: FromQuery[str | None] = None,
         living_alone: FromQuery[bool | None] = None,
         status: FromQuery[str | None] = None,
         grid_id: FromQuery[int | None] = None,
         active: FromQuery[bool] = True,
-        page: FromQuery[int] = 1,
-        page_size: FromQuery[int | None] = None,
-    ) -> ElderPage:
+        page: PageNumber = 1,
+        page_size: PageSize = None,
+    ) -> Page[ElderOut]:
         """Elders in the caller's scope; ``status`` is ``overdue``, ``due_today`` or ``ok`` (most urgent first)."""
         return await register.list_elders(
             meihao, principal, community, care_level=care_level, living_alone=living_alone, status=status,
@@ -62,34 +54,34 @@ class ElderController(Controller):
 
     @get("/candidates", guards=[requires(READ)])
     async def candidates(
-        self, community: Community, principal: Caller, meihao: Instance, page: FromQuery[int] = 1, page_size: FromQuery[int | None] = None
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, page: PageNumber = 1, page_size: PageSize = None
     ) -> list[CandidateOut]:
         """Residents old enough for the register (setting ``elder_age``) who are not on it yet."""
         return await register.candidates(meihao, principal, community, page=page, page_size=page_size)
 
     @post("/", guards=[requires(WRITE)])
-    async def register(self, community: Community, principal: Caller, meihao: Instance, data: JSONBody[ElderIn]) -> ElderOut:
+    async def register(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[ElderIn]) -> ElderOut:
         """Put a resident on the register; the visit plan starts with it."""
         return await register.register_elder(meihao, principal, community, data)
 
     @get("/{elder_id:int}", guards=[requires(READ)])
-    async def get_elder(self, community: Community, principal: Caller, meihao: Instance, elder_id: FromPath[int]) -> ElderOut:
+    async def get_elder(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, elder_id: FromPath[int]) -> ElderOut:
         return await register.get_elder(meihao, principal, community, elder_id)
 
     @patch("/{elder_id:int}", guards=[requires(WRITE)])
     async def update_elder(
-        self, community: Community, principal: Caller, meihao: Instance, elder_id: FromPath[int], data: JSONBody[ElderPatch]
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, elder_id: FromPath[int], data: JSONBody[ElderPatch]
     ) -> ElderOut:
         """Change care level, visitor, interval, contact; ``active: false`` with a reason takes the elder off the register."""
         return await register.update_elder(meihao, principal, community, elder_id, data)
 
     @get("/{elder_id:int}/visits", guards=[requires(READ)])
-    async def list_visits(self, community: Community, principal: Caller, meihao: Instance, elder_id: FromPath[int]) -> list[VisitOut]:
+    async def list_visits(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, elder_id: FromPath[int]) -> list[VisitOut]:
         return await visits.list_visits(meihao, principal, community, elder_id)
 
     @post("/{elder_id:int}/visits", guards=[requires(RECORD)])
     async def record_visit(
-        self, community: Community, principal: Caller, meihao: Instance, elder_id: FromPath[int], data: JSONBody[VisitIn]
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, elder_id: FromPath[int], data: JSONBody[VisitIn]
     ) -> VisitOut:
         """Record a visit or contact (home, phone, video) with the checklist's findings."""
         return await visits.record_visit(meihao, principal, community, elder_id, data)
@@ -99,7 +91,7 @@ class AlertController(Controller):
     path = "/alerts"
 
     @get("/", guards=[requires(READ)])
-    async def list_alerts(self, community: Community, principal: Caller, meihao: Instance, open: FromQuery[bool] = True) -> list[AlertOut]:
+    async def list_alerts(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, open: FromQuery[bool] = True) -> list[AlertOut]:
         """Overdue reminders and escalations sent by the daily check, for elders in scope (open ones by default)."""
         return await alerts.list_alerts(meihao, principal, community, open_only=open)
 
@@ -110,31 +102,31 @@ class NursingHomeVisitController(Controller):
     path = "/nursing-home-visits"
 
     @get("/", guards=[requires(READ)])
-    async def list_visits(self, community: Community, principal: Caller, include_cancelled: FromQuery[bool] = False) -> list[NursingHomeVisitOut]:
+    async def list_visits(self, community: CurrentCommunity, principal: Caller, include_cancelled: FromQuery[bool] = False) -> list[NursingHomeVisitOut]:
         return await nursing_home.list_nursing_home_visits(principal, community, include_cancelled=include_cancelled)
 
     @post("/", guards=[requires(ACTIVITIES)])
-    async def create_visit(self, community: Community, principal: Caller, meihao: Instance, data: JSONBody[NursingHomeVisitIn]) -> NursingHomeVisitOut:
+    async def create_visit(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[NursingHomeVisitIn]) -> NursingHomeVisitOut:
         return await nursing_home.create_nursing_home_visit(meihao, principal, community, data)
 
     @get("/{visit_id:int}", guards=[requires(READ)])
-    async def get_visit(self, community: Community, principal: Caller, visit_id: FromPath[int]) -> NursingHomeVisitOut:
+    async def get_visit(self, community: CurrentCommunity, principal: Caller, visit_id: FromPath[int]) -> NursingHomeVisitOut:
         return await nursing_home.get_nursing_home_visit(principal, community, visit_id)
 
     @post("/{visit_id:int}/roster", guards=[requires(ACTIVITIES)])
     async def add_volunteer(
-        self, community: Community, principal: Caller, meihao: Instance, visit_id: FromPath[int], data: JSONBody[RosterIn]
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, visit_id: FromPath[int], data: JSONBody[RosterIn]
     ) -> NursingHomeVisitOut:
         return await nursing_home.add_volunteer(meihao, principal, community, visit_id, data)
 
     @delete("/{visit_id:int}/roster/{resident_id:int}", guards=[requires(ACTIVITIES)], status_code=200)
     async def remove_volunteer(
-        self, community: Community, principal: Caller, meihao: Instance, visit_id: FromPath[int], resident_id: FromPath[int]
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, visit_id: FromPath[int], resident_id: FromPath[int]
     ) -> NursingHomeVisitOut:
         return await nursing_home.remove_volunteer(meihao, principal, community, visit_id, resident_id)
 
     @post("/{visit_id:int}/cancel", guards=[requires(ACTIVITIES)])
-    async def cancel_visit(self, community: Community, principal: Caller, meihao: Instance, visit_id: FromPath[int]) -> NursingHomeVisitOut:
+    async def cancel_visit(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, visit_id: FromPath[int]) -> NursingHomeVisitOut:
         return await nursing_home.cancel_nursing_home_visit(meihao, principal, community, visit_id)
 
 

@@ -171,13 +171,6 @@ class ElderOut(msgspec.Struct):
     ended_reason: str
 
 
-class ElderPage(msgspec.Struct):
-    items: list[ElderOut]
-    total: int
-    page: int
-    page_size: int
-
-
 class CandidateOut(msgspec.Struct):
     resident_id: int
     name: str

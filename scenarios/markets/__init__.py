@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import Audience, Metric, Permission, Scenario, hookimpl
+from meihao import Audience, CommunityInfo, Meihao, Metric, Permission, Scenario, hookimpl
 
 from .jobs import JOBS
 from .routes import MarketsController
@@ -72,12 +72,12 @@ def meihao_audiences() -> list[Audience]:
 
 
 @hookimpl
-async def meihao_community_enabled(community: dict[str, Any], meihao: Any) -> None:
+async def meihao_community_enabled(community: CommunityInfo, meihao: Meihao) -> None:
     await resume(meihao, community)
 
 
 @hookimpl
-async def meihao_community_disabled(community: dict[str, Any], meihao: Any) -> None:
+async def meihao_community_disabled(community: CommunityInfo, meihao: Meihao) -> None:
     await suspend(meihao, community)
 
 
@@ -87,17 +87,17 @@ def meihao_render_reminder(reminder: dict[str, Any], language: str) -> str | Non
 
 
 @hookimpl
-async def meihao_demo_data(community: dict[str, Any], settings: MarketsSettings, seed: int, meihao: Any) -> None:
+async def meihao_demo_data(community: CommunityInfo, settings: MarketsSettings, seed: int, meihao: Meihao) -> None:
     from .demo import fill
 
     await fill(meihao, community, settings, seed)
 
 
 @hookimpl
-async def meihao_metrics(community: dict[str, Any], meihao: Any) -> list[Metric]:
+async def meihao_metrics(community: CommunityInfo, meihao: Meihao) -> list[Metric]:
     filled, capacity = await next_day_fill(meihao, community)
     year = this_year(meihao, community)
-    proceeds = await proceeds_total_fen(community["id"], year)
+    proceeds = await proceeds_total_fen(community, year)
     return [
         Metric("stalls_filled", "下次市集已定摊位", "Stalls filled on the next market day", filled),
         Metric("stall_capacity", "下次市集摊位数", "Stalls on the next market day", capacity),

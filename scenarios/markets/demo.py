@@ -14,12 +14,11 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from meihao import Principal
+from meihao import CommunityInfo, Principal, community_now
 from meihao.tables import Resident, ResidentTag
 
 from .schemas import ApplicationIn, MarketIn, MarketsSettings, MerchantIn
 from .services.applications import apply, approve
-from .services.common import local_now
 from .services.days import ensure_days
 from .services.markets import create_market
 from .services.merchants import create_merchant
@@ -55,19 +54,19 @@ GOODS = [
 MERCHANT_GOODS = ["便民日用品", "邮政便民服务与集邮", "义诊与血压测量", "志愿服务咨询", "鲜花绿植", "烧饼", "老字号杂货"]
 
 
-async def fill(mh: Any, community: dict[str, Any], settings: MarketsSettings, seed: int) -> None:
-    rng = random.Random(f"meihao demo markets {seed} {community['slug']}")
-    slug = community["slug"]
+async def fill(mh: Any, community: CommunityInfo, settings: MarketsSettings, seed: int) -> None:
+    rng = random.Random(f"meihao demo markets {seed} {community.slug}")
+    slug = community.slug
     merchants = []
     for name, kind, contact in MERCHANTS.get(slug, MERCHANTS["huayang"][:2]):
         merchants.append(await create_merchant(mh, community, MerchantIn(name=name, kind=kind, contact_name=contact), SYSTEM))
     volunteers = [r["resident"] for r in await ResidentTag.select(ResidentTag.resident).where(
-        ResidentTag.tag == "volunteer", ResidentTag.resident.community == community["id"])]
-    others = [r["id"] for r in await Resident.select(Resident.id).where(Resident.community == community["id"]).limit(2000)]
+        ResidentTag.tag == "volunteer", ResidentTag.resident.community == community.id)]
+    others = [r["id"] for r in await Resident.select(Resident.id).where(Resident.community == community.id).limit(2000)]
     pool = list(dict.fromkeys(volunteers + others))  # volunteers are among the others too: once each
     if not pool:
         return
-    now_local = local_now(mh, community)
+    now_local = community_now(mh, community)
     year_start = date(now_local.year, 1, 1)
     tomorrow = now_local.date() + timedelta(days=1)
     specs = list(MARKETS.get(slug, MARKETS["huayang"]))
@@ -90,7 +89,7 @@ async def fill(mh: Any, community: dict[str, Any], settings: MarketsSettings, se
             await _next_day(mh, rng, community, coming[0], capacity, pool, merchants)
 
 
-async def _past_days(rng: random.Random, community: dict[str, Any], market: dict[str, Any], days: list[dict[str, Any]],
+async def _past_days(rng: random.Random, community: CommunityInfo, market: dict[str, Any], days: list[dict[str, Any]],
                      pool: list[int], merchants: list[dict[str, Any]]) -> None:
     """Market days already held: approved stalls and what each raised, as the organiser recorded them."""
     for day in days:
@@ -99,25 +98,25 @@ async def _past_days(rng: random.Random, community: dict[str, Any], market: dict
         grids = {r["id"]: r["grid"] for r in await Resident.select(Resident.id, Resident.grid).where(Resident.id.is_in(residents))}
         applied = day["starts_at"] - timedelta(days=rng.randint(3, 12))
         rows = [
-            Application(community=community["id"], market=market["id"], market_day=day["id"], resident=r, contact=r, grid=grids[r],
+            Application(community=community.id, market=market["id"], market_day=day["id"], resident=r, contact=r, grid=grids[r],
                         goods=rng.choice(GOODS), status="approved", applied_at=applied, decided_at=applied + timedelta(hours=20),
                         decided_by="社区管理员")
             for r in residents
         ]
         for merchant in rng.sample(merchants, min(2, len(merchants))):
-            rows.append(Application(community=community["id"], market=market["id"], market_day=day["id"], merchant=merchant["id"],
+            rows.append(Application(community=community.id, market=market["id"], market_day=day["id"], merchant=merchant["id"],
                                     goods=rng.choice(MERCHANT_GOODS), status="approved", applied_at=applied,
                                     decided_at=applied + timedelta(hours=20), decided_by="社区管理员"))
         saved = await Application.insert(*rows).returning(Application.id, Application.grid)
         await Proceeds.insert(*[
-            Proceeds(community=community["id"], market=market["id"], market_day=day["id"], application=a["id"], grid=a["grid"],
+            Proceeds(community=community.id, market=market["id"], market_day=day["id"], application=a["id"], grid=a["grid"],
                      amount_fen=rng.randint(30, 600) * 100 + rng.choice((0, 0, 50)), recorded_by="社区管理员",
                      recorded_at=day["ends_at"] + timedelta(hours=1))
             for a in saved
         ])
 
 
-async def _next_day(mh: Any, rng: random.Random, community: dict[str, Any], day: dict[str, Any], capacity: int,
+async def _next_day(mh: Any, rng: random.Random, community: CommunityInfo, day: dict[str, Any], capacity: int,
                     pool: list[int], merchants: list[dict[str, Any]]) -> None:
     """The coming market day: applications through the service functions, approved to capacity, then a waiting list."""
     residents = rng.sample(pool, min(len(pool), capacity + 3))

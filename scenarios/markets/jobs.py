@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from meihao import Job
+from meihao import CommunityInfo, Job, Meihao
 
 from .services.days import close_due_days, ensure_days
 from .services.markets import active_market_ids
 
 
-async def close_applications(meihao: Any, community: dict[str, Any], now: datetime) -> None:
+async def close_applications(meihao: Meihao, community: CommunityInfo, now: datetime) -> None:
     """Close applications of market days whose deadline has passed (and decide what is still pending)."""
     await close_due_days(meihao, community, now)
 
 
-async def open_days(meihao: Any, community: dict[str, Any]) -> None:
+async def open_days(meihao: Meihao, community: CommunityInfo) -> None:
     """Open the market days of the coming weeks (``plan_days_ahead``) of every active market."""
-    for market_id in await active_market_ids(community["id"]):
+    for market_id in await active_market_ids(community.id):
         await ensure_days(meihao, community, market_id)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import get, patch, post, put
@@ -24,6 +23,7 @@ from meihao.reminders.audiences import preview, principal_scope
 from meihao.reminders.policy import set_quiet_hours
 from meihao.reminders.tables import Reminder
 from meihao.runtime import Meihao
+from meihao.time.community import community_today
 from meihao.web.auth import requires
 from meihao.web.params import Caller
 
@@ -179,7 +179,7 @@ async def preview_audience(activity_id: FromPath[int], meihao: NamedDependency[M
     """Who would be reminded: counts and a masked sample (from within the caller's scope)."""
     row = await _activity_in_scope(activity_id, principal)
     community = await get_community(row["community_slug"])
-    today = meihao.clock.now().astimezone(ZoneInfo(community["timezone"])).date()
+    today = community_today(meihao, community)
     result = await preview(meihao, audience_of(row), community, today, activity_id=activity_id, sample_scope=principal_scope(principal))
     return PreviewOut(**result)
 

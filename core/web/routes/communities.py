@@ -91,12 +91,12 @@ async def disable_scenario(slug: FromPath[str], scenario: FromPath[str], meihao:
 async def dashboard(slug: FromPath[str], meihao: NamedDependency[Meihao], principal: Caller) -> list[MetricOut]:
     """Key figures of every scenario the community enabled (``meihao_metrics``), for staff whose scope reaches it."""
     community = await communities.get_community(slug)
-    if not principal.reaches_community(community["id"]):
+    if not principal.reaches_community(community.id):
         from meihao.errors import Forbidden
 
         raise Forbidden("your scope does not reach this community")
     result = []
-    for scenario in (await communities.enabled_scenarios([community["id"]]))[community["id"]]:
+    for scenario in (await communities.enabled_scenarios([community.id]))[community.id]:
         if scenario in meihao.plugins.scenarios:
             for m in await meihao.plugins.metrics(community, scenario, meihao):
                 result.append(MetricOut(scenario=scenario, key=m.key, title_zh=m.title_zh, title_en=m.title_en, value=m.value))

@@ -24,7 +24,7 @@ from meihao.register.schemas import (
 )
 from meihao.runtime import Meihao
 from meihao.web.auth import requires
-from meihao.web.params import Caller, PageNumber, PathId, QueryId
+from meihao.web.params import Caller, PageNumber, PageSize, PathId, QueryId
 
 
 def _filters(
@@ -48,12 +48,11 @@ async def list_residents(
     max_age: FromQuery[int | None] = None,
     name: FromQuery[str | None] = None,
     page: PageNumber = 1,
-    page_size: FromQuery[int | None] = None,
+    page_size: PageSize = None,
 ) -> Page[ResidentOut]:
     """Residents in the caller's scope, filtered and paginated; ID-card and phone numbers are masked."""
     filters = _filters(community, grid, building, household, tag, min_age, max_age, name)
-    size = meihao.settings.default_page_size if page_size is None else page_size  # 0 is an error, not "default"
-    result = await residents.list_residents(meihao, filters, page, size, principal)
+    result = await residents.list_residents(meihao, filters, page, page_size, principal)
     return Page(items=[ResidentOut(**r) for r in result["items"]], total=result["total"], page=result["page"], page_size=result["page_size"])
 
 

@@ -13,13 +13,13 @@ from meihao.access import staff
 from meihao.access.schemas import AssignmentIn, AuditOut, StaffIn, StaffOut
 from meihao.access.tables import AuditLog
 from meihao.db.database import json_value
-from meihao.errors import InvalidInput
+from meihao.db.paging import paginate
 from meihao.register.schemas import (
     Page,
 )
 from meihao.runtime import Meihao
 from meihao.web.auth import requires
-from meihao.web.params import MAX_ID, Caller, PageNumber, PathId
+from meihao.web.params import MAX_ID, Caller, PageNumber, PageSize, PathId
 
 
 @get("/api/staff", tags=["staff"], guards=[requires("meihao.staff.manage")])
@@ -53,7 +53,7 @@ async def read_audit_log(
     since: FromQuery[datetime | None] = None,
     until: FromQuery[datetime | None] = None,
     page: PageNumber = 1,
-    page_size: Annotated[int | None, QueryParameter(ge=1)] = None,
+    page_size: PageSize = None,
 ) -> Page[AuditOut]:
     """The audit log, newest first, filtered. It is append-only: there is no route to change it."""
     clauses: list[Any] = []
@@ -69,17 +69,12 @@ async def read_audit_log(
         clauses.append(AuditLog.at >= since)
     if until:
         clauses.append(AuditLog.at < until)
-    if page < 1:
-        raise InvalidInput("page: must be 1 or more", field="page")
-    size = min(page_size or meihao.settings.default_page_size, meihao.settings.max_page_size)
-    total = await AuditLog.count().where(*clauses) if clauses else await AuditLog.count()
     query = AuditLog.select(
         AuditLog.id, AuditLog.at, AuditLog.staff, AuditLog.actor, AuditLog.action, AuditLog.target_type,
         AuditLog.target_id, AuditLog.community.slug.as_alias("community"), AuditLog.address, AuditLog.reason, AuditLog.detail,
-    ).order_by(AuditLog.id, ascending=False).limit(size).offset((page - 1) * size)
-    rows = await (query.where(*clauses) if clauses else query)
-    items = [AuditOut(staff_id=r.pop("staff"), detail=json_value(r.pop("detail")), **r) for r in rows]
-    return Page(items=items, total=total, page=page, page_size=size)
+    ).order_by(AuditLog.id, ascending=False)
+    result = await paginate(meihao, query.where(*clauses) if clauses else query, page=page, page_size=page_size)
+    return result.page_of([AuditOut(staff_id=r.pop("staff"), detail=json_value(r.pop("detail")), **r) for r in result.rows])
 
 
 HANDLERS = [

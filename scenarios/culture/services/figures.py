@@ -5,26 +5,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from meihao import Principal, fen_to_yuan
+from meihao import CommunityInfo, Principal, community_now, fen_to_yuan, scope_where
 
 from ..tables import Show, Venue
-from .common import local_now, settings_of
-from .shows import _show_scope
-from .venues import _venue_scope
+from . import shows, venues
+from .common import settings_of
 
 SATISFACTION_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 
 
-def this_year(mh: Any, community: dict[str, Any]) -> int:
-    return local_now(mh, community).year
+def this_year(mh: Any, community: CommunityInfo) -> int:
+    return community_now(mh, community).year
 
 
-async def summary(mh: Any, community: dict[str, Any], year: int, principal: Principal) -> dict[str, Any]:
+async def summary(mh: Any, community: CommunityInfo, year: int, principal: Principal) -> dict[str, Any]:
     """The year's figures: shows delivered, audience reached, venues covered ("一村一年一场戏"), subsidy, satisfaction."""
     first, last = date(year, 1, 1), date(year, 12, 31)
-    scope = [*_show_scope(community, principal), Show.day >= first, Show.day <= last]
+    scope = [*scope_where(principal, community, shows.PLACED_BY), Show.day >= first, Show.day <= last]
     delivered = await Show.select(Show.venue, Show.attendance, Show.subsidy_fen, Show.satisfaction).where(*scope, Show.status == "delivered")
-    venues = await Venue.count().where(*_venue_scope(community, principal))
+    venue_count = await Venue.count().where(*scope_where(principal, community, venues.PLACED_BY))
     settings = await settings_of(mh, community)
     per_venue: dict[int, int] = {}
     for s in delivered:
@@ -34,7 +33,7 @@ async def summary(mh: Any, community: dict[str, Any], year: int, principal: Prin
         "shows_delivered": len(delivered),
         "audience_reached": sum(s["attendance"] or 0 for s in delivered),
         "shows_scheduled": await Show.count().where(*scope, Show.status == "scheduled"),
-        "venues": venues,
+        "venues": venue_count,
         "venues_covered": sum(1 for n in per_venue.values() if n >= settings.shows_per_venue_per_year),
         "subsidy": fen_to_yuan(sum(s["subsidy_fen"] for s in delivered)),
         **{key: sum(1 for s in delivered if s["satisfaction"] == key) for key in SATISFACTION_ZH},

@@ -8,16 +8,19 @@ from typing import Any
 from meihao import (
     ActivityIn,
     ActivityPatch,
+    CommunityInfo,
     Conflict,
     InvalidInput,
-    NoticeIn,
     NotFound,
+    NoticeIn,
     Principal,
     audit,
     cancel_activity,
     create_activity,
     fen_to_yuan,
     notify,
+    scope_where,
+    scoped_row,
     staff_works_in,
     update_activity,
     yuan_to_fen,
@@ -26,7 +29,7 @@ from meihao.tables import StaffAssignment
 
 from ..schemas import ShowIn, ShowPatch, ShowRecordIn
 from ..tables import Play, Show, TourPlan, VenueGrid
-from .common import LEVELS_ZH, SCENE, _tx, _tz, settings_of
+from .common import LEVELS_ZH, SCENE, _tx, settings_of
 from .plans import _plan_row
 from .troupes import _troupe_row
 from .venues import _venue_row
@@ -53,26 +56,23 @@ def _show_out(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _show_scope(community: dict[str, Any], principal: Principal) -> list[Any]:
-    return [Show.community == community["id"], *principal.where(Show.community, Show.grid)]
+#: A show is placed by its community and its venue's grid: a grid worker sees the shows in their grids.
+PLACED_BY = (Show.community, Show.grid)
 
 
-async def _show_row(community: dict[str, Any], show_id: int, principal: Principal) -> dict[str, Any]:
-    row = await Show.select(*SHOW_COLUMNS).where(Show.id == show_id, *_show_scope(community, principal)).first()
-    if row is None:
-        raise NotFound(f"show {show_id} not found")
-    return row
+async def _show_row(community: CommunityInfo, show_id: int, principal: Principal) -> dict[str, Any]:
+    return await scoped_row(Show, show_id, principal, community, via=PLACED_BY, columns=SHOW_COLUMNS, noun="show")
 
 
-async def get_show(community: dict[str, Any], show_id: int, principal: Principal) -> dict[str, Any]:
+async def get_show(community: CommunityInfo, show_id: int, principal: Principal) -> dict[str, Any]:
     return _show_out(await _show_row(community, show_id, principal))
 
 
 async def list_shows(
-    community: dict[str, Any], principal: Principal, *, plan_id: int | None = None, start: date | None = None, end: date | None = None,
+    community: CommunityInfo, principal: Principal, *, plan_id: int | None = None, start: date | None = None, end: date | None = None,
     status: str | None = None,
 ) -> list[dict[str, Any]]:
-    query = Show.select(*SHOW_COLUMNS).where(*_show_scope(community, principal))
+    query = Show.select(*SHOW_COLUMNS).where(*scope_where(principal, community, PLACED_BY))
     if plan_id is not None:
         query = query.where(Show.plan == plan_id)
     if start is not None:
@@ -84,8 +84,8 @@ async def list_shows(
     return [_show_out(r) for r in await query.order_by(Show.starts_at).limit(500)]
 
 
-def _aware(value: datetime, community: dict[str, Any]) -> datetime:
-    return value.replace(tzinfo=_tz(community)) if value.tzinfo is None else value
+def _aware(value: datetime, community: CommunityInfo) -> datetime:
+    return value.replace(tzinfo=community.tz) if value.tzinfo is None else value
 
 
 def _texts(troupe: dict[str, Any], play: dict[str, Any], venue: dict[str, Any]) -> tuple[str, str]:
@@ -94,7 +94,7 @@ def _texts(troupe: dict[str, Any], play: dict[str, Any], venue: dict[str, Any]) 
     return title, description
 
 
-async def create_show(mh: Any, community: dict[str, Any], plan_id: int, data: ShowIn, principal: Principal) -> dict[str, Any]:
+async def create_show(mh: Any, community: CommunityInfo, plan_id: int, data: ShowIn, principal: Principal) -> dict[str, Any]:
     """A show of a tour plan: a kernel activity for the residents of the venue's grids (and one for its elders first)."""
     settings = await settings_of(mh, community)
     plan = await _plan_row(community, plan_id)
@@ -109,7 +109,7 @@ async def create_show(mh: Any, community: dict[str, Any], plan_id: int, data: Sh
         raise InvalidInput("ends_at: must be after starts_at", field="ends_at")
     if starts <= mh.clock.now():
         raise InvalidInput("starts_at: a show is planned ahead, not in the past", field="starts_at")
-    day = starts.astimezone(_tz(community)).date()
+    day = starts.astimezone(community.tz).date()
     if not plan["season_start"] <= day <= plan["season_end"]:
         raise InvalidInput(f"starts_at: outside the plan's season ({plan['season_start']} to {plan['season_end']})", field="starts_at")
     subsidy = yuan_to_fen(data.subsidy, "subsidy") if data.subsidy is not None else settings.subsidy_per_show_yuan * 100
@@ -117,27 +117,27 @@ async def create_show(mh: Any, community: dict[str, Any], plan_id: int, data: Sh
     title, description = _texts(troupe, play, venue)
     async with _tx(mh):
         show = Show(
-            community=community["id"], plan=plan_id, venue=venue["id"], grid=venue["grid"], troupe=troupe["id"], play=play["id"], day=day,
+            community=community.id, plan=plan_id, venue=venue["id"], grid=venue["grid"], troupe=troupe["id"], play=play["id"], day=day,
             starts_at=starts, ends_at=ends, elders_first=data.elders_first, status="scheduled", activity=0, subsidy_fen=subsidy,
         )
         await show.save()
         common = dict(scene=SCENE, starts_at=starts, ends_at=ends, venue=venue["name"], channels=list(settings.channels))
-        activity = await create_activity(mh, community["slug"], ActivityIn(
+        activity = await create_activity(mh, community.slug, ActivityIn(
             title=title, description=description, audience={"grids": grids},
             reminder_offsets=sorted({settings.remind_day_before_minutes, settings.remind_on_day_minutes}, reverse=True),
             source=f"culture.show:{show.id}", **common))
         elders = None
         if data.elders_first:
-            elders = await create_activity(mh, community["slug"], ActivityIn(
+            elders = await create_activity(mh, community.slug, ActivityIn(
                 title=title, description=description, audience={"grids": grids, "min_age": settings.elder_age},
                 reminder_offsets=[settings.elders_first_minutes], source=f"culture.show_elders:{show.id}", **common))
         await Show.update({Show.activity: activity["id"], Show.elders_activity: elders["id"] if elders else None}).where(Show.id == show.id)
-        await audit(principal, "culture.show.create", "culture.show", show.id, community_id=community["id"],
+        await audit(principal, "culture.show.create", "culture.show", show.id, community_id=community.id,
                     detail={"venue": venue["name"], "troupe": troupe["name"], "play": play["title"], "starts_at": starts.isoformat()})
     return await get_show(community, show.id, principal)
 
 
-async def reschedule_show(mh: Any, community: dict[str, Any], show_id: int, patch: ShowPatch, principal: Principal) -> dict[str, Any]:
+async def reschedule_show(mh: Any, community: CommunityInfo, show_id: int, patch: ShowPatch, principal: Principal) -> dict[str, Any]:
     row = await _show_row(community, show_id, principal)
     if row["status"] != "scheduled":
         raise Conflict(f"status: show {show_id} is {row['status']}", field="status")
@@ -148,16 +148,16 @@ async def reschedule_show(mh: Any, community: dict[str, Any], show_id: int, patc
     if starts <= mh.clock.now():
         raise InvalidInput("starts_at: a show is moved ahead, not into the past", field="starts_at")
     async with _tx(mh):
-        await Show.update({Show.starts_at: starts, Show.ends_at: ends, Show.day: starts.astimezone(_tz(community)).date()}).where(Show.id == show_id)
+        await Show.update({Show.starts_at: starts, Show.ends_at: ends, Show.day: starts.astimezone(community.tz).date()}).where(Show.id == show_id)
         for activity_id in (row["activity"], row["elders_activity"]):
             if activity_id:
                 await update_activity(mh, activity_id, ActivityPatch(starts_at=starts, ends_at=ends))
-        await audit(principal, "culture.show.reschedule", "culture.show", show_id, community_id=community["id"],
+        await audit(principal, "culture.show.reschedule", "culture.show", show_id, community_id=community.id,
                     detail={"from": row["starts_at"].isoformat(), "to": starts.isoformat()})
     return await get_show(community, show_id, principal)
 
 
-async def cancel_show(mh: Any, community: dict[str, Any], show_id: int, reason: str, principal: Principal) -> dict[str, Any]:
+async def cancel_show(mh: Any, community: CommunityInfo, show_id: int, reason: str, principal: Principal) -> dict[str, Any]:
     row = await _show_row(community, show_id, principal)
     if row["status"] == "cancelled":
         return _show_out(row)
@@ -168,11 +168,11 @@ async def cancel_show(mh: Any, community: dict[str, Any], show_id: int, reason: 
         for activity_id in (row["activity"], row["elders_activity"]):
             if activity_id:
                 await cancel_activity(mh, activity_id)
-        await audit(principal, "culture.show.cancel", "culture.show", show_id, community_id=community["id"], reason=reason)
+        await audit(principal, "culture.show.cancel", "culture.show", show_id, community_id=community.id, reason=reason)
     return await get_show(community, show_id, principal)
 
 
-async def record_show(mh: Any, community: dict[str, Any], show_id: int, data: ShowRecordIn, principal: Principal) -> dict[str, Any]:
+async def record_show(mh: Any, community: CommunityInfo, show_id: int, data: ShowRecordIn, principal: Principal) -> dict[str, Any]:
     """The record after the show (attendance, satisfaction, feedback, confirmation, subsidy); entering it again corrects it."""
     row = await _show_row(community, show_id, principal)
     if row["status"] == "cancelled":
@@ -190,7 +190,7 @@ async def record_show(mh: Any, community: dict[str, Any], show_id: int, data: Sh
         values[Show.subsidy_fen] = yuan_to_fen(data.subsidy, "subsidy")
     async with _tx(mh):
         await Show.update(values).where(Show.id == show_id)
-        await audit(principal, "culture.show.record", "culture.show", show_id, community_id=community["id"],
+        await audit(principal, "culture.show.record", "culture.show", show_id, community_id=community.id,
                     detail={"attendance": data.attendance, "before": row["attendance"], "satisfaction": data.satisfaction})
     return await get_show(community, show_id, principal)
 
@@ -198,11 +198,11 @@ async def record_show(mh: Any, community: dict[str, Any], show_id: int, data: Sh
 # -- the morning after: ask for the attendance count ---------------------------------------------------
 
 
-async def _who_is_asked(plan: dict[str, Any], community: dict[str, Any]) -> list[int]:
+async def _who_is_asked(plan: dict[str, Any], community: CommunityInfo) -> list[int]:
     """The plan's organiser; without one, the community's admins; without them, the street admins."""
-    if plan["organiser"] and await staff_works_in(plan["organiser"], community["id"]):
+    if plan["organiser"] and await staff_works_in(plan["organiser"], community.id):
         return [plan["organiser"]]
-    for clause in (StaffAssignment.community == community["id"], None):
+    for clause in (StaffAssignment.community == community.id, None):
         query = StaffAssignment.select(StaffAssignment.staff).where(
             StaffAssignment.role == ("community_admin" if clause is not None else "street_admin"), StaffAssignment.staff.active.eq(True))
         if clause is not None:
@@ -213,7 +213,7 @@ async def _who_is_asked(plan: dict[str, Any], community: dict[str, Any]) -> list
     return []
 
 
-async def ask_for_attendance(mh: Any, community: dict[str, Any], now: datetime | None = None) -> list[int]:
+async def ask_for_attendance(mh: Any, community: CommunityInfo, now: datetime | None = None) -> list[int]:
     """From ``attendance_ask_hour`` the morning after a show, ask its organiser for the attendance count, once.
 
     A show qualifies when it ended before today (local), within ``attendance_ask_within_days``,
@@ -221,12 +221,12 @@ async def ask_for_attendance(mh: Any, community: dict[str, Any], now: datetime |
     """
     now = now or mh.clock.now()
     settings = await settings_of(mh, community)
-    local = now.astimezone(_tz(community))
+    local = now.astimezone(community.tz)
     if local.hour < settings.attendance_ask_hour:
         return []
-    midnight = datetime.combine(local.date(), time(0), tzinfo=_tz(community))
+    midnight = datetime.combine(local.date(), time(0), tzinfo=community.tz)
     shows = await Show.select(*SHOW_COLUMNS).where(
-        Show.community == community["id"], Show.status == "scheduled", Show.attendance.is_null(), Show.attendance_asked_at.is_null(),
+        Show.community == community.id, Show.status == "scheduled", Show.attendance.is_null(), Show.attendance_asked_at.is_null(),
         Show.ends_at < midnight, Show.ends_at >= midnight - timedelta(days=settings.attendance_ask_within_days),
     ).order_by(Show.starts_at)
     asked = []
@@ -238,14 +238,14 @@ async def ask_for_attendance(mh: Any, community: dict[str, Any], now: datetime |
             if not claimed:
                 continue
             if staff:
-                when = show["starts_at"].astimezone(_tz(community)).strftime("%m月%d日 %H:%M")
-                await notify(mh, community["slug"], NoticeIn(
+                when = show["starts_at"].astimezone(community.tz).strftime("%m月%d日 %H:%M")
+                await notify(mh, community.slug, NoticeIn(
                     scene=SCENE, key=f"culture.attendance:{show['id']}", title=f"请录入演出观众人数：《{show['play_title']}》",
                     body=(f"请录入{when}在{show['venue_name']}演出的{show['troupe_name']}《{show['play_title']}》的观众人数、群众满意度"
                           f"和村（居）委确认人（演出编号 {show['id']}）。"),
                     staff=staff, channels=list(settings.channels), useful_for=timedelta(hours=settings.attendance_ask_useful_hours),
                 ))
-            await audit(Principal.system("culture"), "culture.show.ask_attendance", "culture.show", show["id"], community_id=community["id"],
+            await audit(Principal.system("culture"), "culture.show.ask_attendance", "culture.show", show["id"], community_id=community.id,
                         detail={"asked": staff})
         asked.append(show["id"])
     return asked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import InvalidInput, NotFound, Principal, audit, mask_phone, normalise_phone
+from meihao import CommunityInfo, InvalidInput, NotFound, Principal, audit, mask_phone, normalise_phone
 
 from ..schemas import PlayIn, TroupeIn
 from ..tables import Play, Troupe
@@ -26,43 +26,43 @@ async def _troupe_out(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def list_troupes(community: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = await Troupe.select().where(Troupe.community == community["id"]).order_by(Troupe.id)
+async def list_troupes(community: CommunityInfo) -> list[dict[str, Any]]:
+    rows = await Troupe.select().where(Troupe.community == community.id).order_by(Troupe.id)
     return [await _troupe_out(r) for r in rows]
 
 
-async def _troupe_row(community: dict[str, Any], troupe_id: int, field: str | None = None) -> dict[str, Any]:
-    row = await Troupe.select().where(Troupe.id == troupe_id, Troupe.community == community["id"]).first()
+async def _troupe_row(community: CommunityInfo, troupe_id: int, field: str | None = None) -> dict[str, Any]:
+    row = await Troupe.select().where(Troupe.id == troupe_id, Troupe.community == community.id).first()
     if row is None:
         raise NotFound(f"{field + ': ' if field else ''}troupe {troupe_id} not found", field=field)
     return row
 
 
-async def get_troupe(community: dict[str, Any], troupe_id: int) -> dict[str, Any]:
+async def get_troupe(community: CommunityInfo, troupe_id: int) -> dict[str, Any]:
     return await _troupe_out(await _troupe_row(community, troupe_id))
 
 
-async def create_troupe(mh: Any, community: dict[str, Any], data: TroupeIn, principal: Principal) -> dict[str, Any]:
+async def create_troupe(mh: Any, community: CommunityInfo, data: TroupeIn, principal: Principal) -> dict[str, Any]:
     phone = normalise_phone(data.contact_phone) if data.contact_phone.strip() else ""
     for index, play in enumerate(data.repertoire):
         _check_play(play, index)
     async with _tx(mh):
-        troupe = Troupe(community=community["id"], name=data.name.strip(), level=data.level, contact_name=data.contact_name.strip(),
+        troupe = Troupe(community=community.id, name=data.name.strip(), level=data.level, contact_name=data.contact_name.strip(),
                         contact_phone=phone)
         await troupe.save()
         if data.repertoire:
             await Play.insert(*[Play(troupe=troupe.id, title=p.title.strip(), genre=p.genre.strip(), duration_minutes=p.duration_minutes,
                                      description=p.description) for p in data.repertoire])
-        await audit(principal, "culture.troupe.create", "culture.troupe", troupe.id, community_id=community["id"], detail={"name": data.name})
+        await audit(principal, "culture.troupe.create", "culture.troupe", troupe.id, community_id=community.id, detail={"name": data.name})
     return await get_troupe(community, troupe.id)
 
 
-async def add_play(mh: Any, community: dict[str, Any], troupe_id: int, data: PlayIn, principal: Principal) -> dict[str, Any]:
+async def add_play(mh: Any, community: CommunityInfo, troupe_id: int, data: PlayIn, principal: Principal) -> dict[str, Any]:
     await _troupe_row(community, troupe_id)
     _check_play(data)
     async with _tx(mh):
         play = Play(troupe=troupe_id, title=data.title.strip(), genre=data.genre.strip(), duration_minutes=data.duration_minutes,
                     description=data.description)
         await play.save()
-        await audit(principal, "culture.play.create", "culture.play", play.id, community_id=community["id"], detail={"title": data.title})
+        await audit(principal, "culture.play.create", "culture.play", play.id, community_id=community.id, detail={"title": data.title})
     return await get_troupe(community, troupe_id)

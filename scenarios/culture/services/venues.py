@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import InvalidInput, NotFound, Principal, audit
+from meihao import CommunityInfo, InvalidInput, NotFound, Principal, audit, scope_where, scoped_row
 from meihao.tables import Grid
 
 from ..schemas import VenueIn
@@ -24,28 +24,25 @@ async def _venues_out(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _venue_scope(community: dict[str, Any], principal: Principal) -> list[Any]:
-    return [Venue.community == community["id"], *principal.where(Venue.community, Venue.grid)]
+#: A venue is placed by its community and its grid.
+PLACED_BY = (Venue.community, Venue.grid)
 
 
-async def list_venues(community: dict[str, Any], principal: Principal) -> list[dict[str, Any]]:
-    return await _venues_out(await Venue.select().where(*_venue_scope(community, principal)).order_by(Venue.id))
+async def list_venues(community: CommunityInfo, principal: Principal) -> list[dict[str, Any]]:
+    return await _venues_out(await Venue.select().where(*scope_where(principal, community, PLACED_BY)).order_by(Venue.id))
 
 
-async def _venue_row(community: dict[str, Any], venue_id: int, principal: Principal, field: str | None = None) -> dict[str, Any]:
-    row = await Venue.select().where(Venue.id == venue_id, *_venue_scope(community, principal)).first()
-    if row is None:
-        raise NotFound(f"{field + ': ' if field else ''}venue {venue_id} not found", field=field)
-    return row
+async def _venue_row(community: CommunityInfo, venue_id: int, principal: Principal, field: str | None = None) -> dict[str, Any]:
+    return await scoped_row(Venue, venue_id, principal, community, via=PLACED_BY, field=field, noun="venue")
 
 
-async def get_venue(community: dict[str, Any], venue_id: int, principal: Principal) -> dict[str, Any]:
+async def get_venue(community: CommunityInfo, venue_id: int, principal: Principal) -> dict[str, Any]:
     return (await _venues_out([await _venue_row(community, venue_id, principal)]))[0]
 
 
-async def create_venue(mh: Any, community: dict[str, Any], data: VenueIn, principal: Principal) -> dict[str, Any]:
+async def create_venue(mh: Any, community: CommunityInfo, data: VenueIn, principal: Principal) -> dict[str, Any]:
     grids = [data.grid_id, *[g for g in data.serves_grid_ids if g != data.grid_id]]
-    known = {r["id"] for r in await Grid.select(Grid.id).where(Grid.id.is_in(grids), Grid.community == community["id"])}
+    known = {r["id"] for r in await Grid.select(Grid.id).where(Grid.id.is_in(grids), Grid.community == community.id)}
     if data.grid_id not in known:
         raise NotFound(f"grid_id: grid {data.grid_id} not found", field="grid_id")
     missing = [g for g in grids if g not in known]
@@ -54,9 +51,9 @@ async def create_venue(mh: Any, community: dict[str, Any], data: VenueIn, princi
     if data.capacity is not None and data.capacity < 1:
         raise InvalidInput("capacity: at least 1 when given", field="capacity")
     async with _tx(mh):
-        venue = Venue(community=community["id"], grid=data.grid_id, name=data.name.strip(), kind=data.kind, address=data.address.strip(),
+        venue = Venue(community=community.id, grid=data.grid_id, name=data.name.strip(), kind=data.kind, address=data.address.strip(),
                       capacity=data.capacity)
         await venue.save()
         await VenueGrid.insert(*[VenueGrid(venue=venue.id, grid=g) for g in dict.fromkeys(grids)])
-        await audit(principal, "culture.venue.create", "culture.venue", venue.id, community_id=community["id"], detail={"name": data.name})
+        await audit(principal, "culture.venue.create", "culture.venue", venue.id, community_id=community.id, detail={"name": data.name})
     return await get_venue(community, venue.id, Principal.system())

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from meihao import NoticeIn, Principal, cancel_activity, notify
+from meihao import CommunityInfo, NoticeIn, Principal, cancel_activity, community_today, notify, scope_where
 from meihao.tables import StaffAssignment
 
 from ..schemas import CARE_LEVELS, AlertOut, ElderCareSettings
 from ..tables import Elder, OverdueAlert
-from .common import SCENARIO, PlanState, _elder_select, elder_where, local_today, plan_state, residents_of, settings_of
+from .common import EVERYONE, SCENARIO, PlanState, _elder_select, plan_state, settings_of
 
 
 async def _resolve_alerts(mh: Any, elder_id: int) -> None:
@@ -30,10 +30,10 @@ async def _resolve_alerts(mh: Any, elder_id: int) -> None:
             await cancel_activity(mh, alert["notice"])
 
 
-async def list_alerts(mh: Any, principal: Principal, community: dict[str, Any], *, open_only: bool = True, limit: int = 200) -> list[AlertOut]:
+async def list_alerts(mh: Any, principal: Principal, community: CommunityInfo, *, open_only: bool = True, limit: int = 200) -> list[AlertOut]:
     query = OverdueAlert.select(
         OverdueAlert.all_columns(), OverdueAlert.elder.resident.name.as_alias("name")
-    ).where(OverdueAlert.elder.is_in(Elder.select(Elder.id).where(*elder_where(principal, community["id"]))))
+    ).where(*scope_where(principal, community, OverdueAlert.elder.resident))
     if open_only:
         query = query.where(OverdueAlert.resolved_at.is_null())
     rows = await query.order_by(OverdueAlert.id, ascending=False).limit(limit)
@@ -84,7 +84,7 @@ async def _community_admins(community_id: int) -> list[int]:
 
 async def _alert(
     mh: Any,
-    community: dict[str, Any],
+    community: CommunityInfo,
     settings: ElderCareSettings,
     row: dict[str, Any],
     state: PlanState,
@@ -113,7 +113,7 @@ async def _alert(
             title = "探访超期提醒" if level == "visitor" else "探访超期上报"
             sent = await notify(
                 mh,
-                community["slug"],
+                community.slug,
                 NoticeIn(
                     scene=SCENARIO,
                     key=f"elder_care.overdue:{row['id']}:{state.current_due_on.isoformat()}:{level}",
@@ -130,15 +130,15 @@ async def _alert(
     return True
 
 
-async def check_visits(mh: Any, community: dict[str, Any]) -> CheckResult:
+async def check_visits(mh: Any, community: CommunityInfo) -> CheckResult:
     """Remind each overdue elder's visitor, and the grid leaders once the elder missed enough intervals.
 
     Idempotent: a reminder is sent once per elder, due date and level, however often this runs.
     """
     settings = await settings_of(mh, community)
-    today = local_today(mh, community)
+    today = community_today(mh, community)
     rows = await _elder_select().where(
-        Elder.resident.is_in(residents_of(community["id"])), Elder.active.eq(True), Elder.next_due_on < today
+        *scope_where(EVERYONE, community, Elder.resident), Elder.active.eq(True), Elder.next_due_on < today
     ).order_by(Elder.id)
     result = CheckResult()
     for row in rows:
@@ -162,7 +162,7 @@ async def check_visits(mh: Any, community: dict[str, Any]) -> CheckResult:
             else:
                 result.unreachable += 1
         if state.missed >= settings.escalate_after_missed:
-            leaders = await _grid_staff(row["grid_id"], "grid_leader") or await _community_admins(community["id"])
+            leaders = await _grid_staff(row["grid_id"], "grid_leader") or await _community_admins(community.id)
             visitor = row["visitor_staff_name"] or row["visitor_resident_name"] or "（未指定）"
             body = (
                 f"探访超期上报：{row['name']}（{plan}）已连续{state.missed}个探访周期未被探访或联系，"

@@ -1,14 +1,12 @@
-"""What the elder_care services share: settings, local dates, the visit plan's state, scoping, checks on people named in a request."""
+"""What the elder_care services share: settings, dates, the visit plan's state, scoping, checks on people named in a request."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from meihao import InvalidInput, NotFound, Principal, scenario_settings
-from meihao.tables import Resident, Staff, StaffAssignment
+from meihao import CommunityInfo, InvalidInput, Principal, scenario_settings, scoped_resident, scoped_row, scoped_staff
 
 from ..schemas import ElderCareSettings, VisitorOut
 from ..tables import Elder
@@ -18,11 +16,11 @@ SCENARIO = "elder_care"
 TEAM_ROLES = ("community_admin", "grid_leader", "grid_worker", "grid_part_time")
 
 
+#: The kernel itself, for work on the whole community (jobs, audiences, figures): every resident of it.
+EVERYONE = Principal.system("elder_care")
+
+
 # -- dates -------------------------------------------------------------------------------
-
-
-def local_today(mh: Any, community: dict[str, Any]) -> date:
-    return mh.clock.now().astimezone(ZoneInfo(community["timezone"])).date()
 
 
 def age_on(birth: date, today: date) -> int:
@@ -37,8 +35,8 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-async def settings_of(mh: Any, community: dict[str, Any]) -> ElderCareSettings:
-    return await scenario_settings(mh, community["id"], SCENARIO)  # type: ignore[return-value]
+async def settings_of(mh: Any, community: CommunityInfo) -> ElderCareSettings:
+    return await scenario_settings(mh, community.id, SCENARIO)  # type: ignore[return-value]
 
 
 # -- the visit plan ----------------------------------------------------------------------
@@ -69,29 +67,22 @@ def plan_state(row: dict[str, Any], settings: ElderCareSettings, today: date) ->
 
 # -- scoping -----------------------------------------------------------------------------
 # Every function that returns or changes people takes the caller's ``Principal``: elders
-# are residents, so the caller's scope is applied in SQL (``principal.resident_ids()``), and
-# an elder outside it is a 404 exactly like one that does not exist.
+# are residents, so the caller's scope is applied in SQL (``scope_where(..., Elder.resident)``),
+# and an elder outside it is a 404 exactly like one that does not exist.
 
-
-def residents_of(community_id: int) -> Any:
-    return Resident.select(Resident.id).where(Resident.community == community_id)
-
-
-def elder_where(principal: Principal, community_id: int) -> list[Any]:
-    """Elders of the community that the caller's scope reaches, as WHERE clauses."""
-    return [Elder.resident.is_in(residents_of(community_id)), Elder.resident.is_in(principal.resident_ids())]
+ELDER_COLUMNS = (
+    Elder.all_columns(),
+    Elder.resident.name.as_alias("name"),
+    Elder.resident.gender.as_alias("gender"),
+    Elder.resident.birth_date.as_alias("birth_date"),
+    Elder.resident.grid.as_alias("grid_id"),
+    Elder.visitor_staff.name.as_alias("visitor_staff_name"),
+    Elder.visitor_resident.name.as_alias("visitor_resident_name"),
+)
 
 
 def _elder_select() -> Any:
-    return Elder.select(
-        Elder.all_columns(),
-        Elder.resident.name.as_alias("name"),
-        Elder.resident.gender.as_alias("gender"),
-        Elder.resident.birth_date.as_alias("birth_date"),
-        Elder.resident.grid.as_alias("grid_id"),
-        Elder.visitor_staff.name.as_alias("visitor_staff_name"),
-        Elder.visitor_resident.name.as_alias("visitor_resident_name"),
-    )
+    return Elder.select(*ELDER_COLUMNS)
 
 
 def _visitor(staff_id: int | None, staff_name: str | None, resident_id: int | None, resident_name: str | None) -> VisitorOut | None:
@@ -102,45 +93,18 @@ def _visitor(staff_id: int | None, staff_name: str | None, resident_id: int | No
     return None
 
 
-async def _elder_row(principal: Principal, community: dict[str, Any], elder_id: int) -> dict[str, Any]:
-    row = await _elder_select().where(Elder.id == elder_id, *elder_where(principal, community["id"])).first()
-    if row is None:
-        raise NotFound(f"elder {elder_id} not found")
-    return row
+async def _elder_row(principal: Principal, community: CommunityInfo, elder_id: int) -> dict[str, Any]:
+    return await scoped_row(Elder, elder_id, principal, community, via=Elder.resident, columns=ELDER_COLUMNS, noun="elder")
 
 
 # -- checks on people named in a request ---------------------------------------------------------
 
 
-async def _resident_in_scope(principal: Principal, community_id: int, resident_id: int, field: str) -> dict[str, Any]:
-    row = await Resident.select(Resident.id, Resident.name, Resident.birth_date, Resident.grid).where(
-        Resident.id == resident_id, Resident.community == community_id, Resident.id.is_in(principal.resident_ids())
-    ).first()
-    if row is None:
-        raise NotFound(f"{field}: resident {resident_id} not found", field=field)
-    return row
-
-
-async def _team_member(community_id: int, staff_id: int, field: str) -> dict[str, Any]:
-    """An active staff member on this community's team (its admin or a grid role in it)."""
-    row = await Staff.select(Staff.id, Staff.name).where(
-        Staff.id == staff_id,
-        Staff.active.eq(True),
-        Staff.id.is_in(
-            StaffAssignment.select(StaffAssignment.staff).where(
-                StaffAssignment.community == community_id, StaffAssignment.role.is_in(list(TEAM_ROLES))
-            )
-        ),
-    ).first()
-    if row is None:
-        raise NotFound(f"{field}: staff {staff_id} is not on this community's team", field=field)
-    return row
-
-
-async def _check_visitor(principal: Principal, community_id: int, staff_id: int | None, resident_id: int | None) -> None:
+async def _check_visitor(principal: Principal, community: CommunityInfo, staff_id: int | None, resident_id: int | None) -> None:
     if staff_id is not None and resident_id is not None:
         raise InvalidInput("visitor_staff_id: give a staff member or a volunteer resident, not both", field="visitor_staff_id")
     if staff_id is not None:
-        await _team_member(community_id, staff_id, "visitor_staff_id")
+        # on this community's team: its admin or a grid role in it
+        await scoped_staff(principal, community, staff_id, "visitor_staff_id", roles=TEAM_ROLES)
     if resident_id is not None:
-        await _resident_in_scope(principal, community_id, resident_id, "visitor_resident_id")
+        await scoped_resident(principal, community, resident_id, "visitor_resident_id")

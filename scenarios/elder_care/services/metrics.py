@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from meihao import CommunityInfo, community_today, scope_where
+
 from ..schemas import CARE_LEVELS
 from ..tables import Elder
-from .common import local_today, residents_of
+from .common import EVERYONE
 
 
-async def metrics(mh: Any, community: dict[str, Any]) -> dict[str, int]:
-    today = local_today(mh, community)
-    mine = [Elder.resident.is_in(residents_of(community["id"])), Elder.active.eq(True)]
+async def metrics(mh: Any, community: CommunityInfo) -> dict[str, int]:
+    today = community_today(mh, community)
+    mine = [*scope_where(EVERYONE, community, Elder.resident), Elder.active.eq(True)]
     figures = {"elders": await Elder.count().where(*mine)}
     for level in CARE_LEVELS:
         figures[f"elders_{level}"] = await Elder.count().where(*mine, Elder.care_level == level)

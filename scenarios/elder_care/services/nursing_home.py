@@ -7,6 +7,7 @@ from typing import Any
 from meihao import (
     ActivityIn,
     ActivityPatch,
+    CommunityInfo,
     Conflict,
     InvalidInput,
     NotFound,
@@ -14,20 +15,19 @@ from meihao import (
     audit,
     cancel_activity,
     create_activity,
+    scoped_resident,
+    scoped_row,
     transaction,
     update_activity,
 )
 
 from ..schemas import NursingHomeVisitIn, NursingHomeVisitOut, RosterIn, RosterOut
 from ..tables import NursingHomeVisit, RosterEntry
-from .common import SCENARIO, _resident_in_scope, settings_of
+from .common import SCENARIO, settings_of
 
 
-async def _visit_row(community: dict[str, Any], visit_id: int) -> dict[str, Any]:
-    row = await NursingHomeVisit.select().where(NursingHomeVisit.id == visit_id, NursingHomeVisit.community == community["id"]).first()
-    if row is None:
-        raise NotFound(f"nursing-home visit {visit_id} not found")
-    return row
+async def _visit_row(principal: Principal, community: CommunityInfo, visit_id: int) -> dict[str, Any]:
+    return await scoped_row(NursingHomeVisit, visit_id, principal, community, via=NursingHomeVisit.community, noun="nursing-home visit")
 
 
 async def _roster_audience(visit: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +54,7 @@ async def nursing_home_visit_out(principal: Principal, visit: dict[str, Any]) ->
     )
 
 
-async def create_nursing_home_visit(mh: Any, principal: Principal, community: dict[str, Any], data: NursingHomeVisitIn) -> NursingHomeVisitOut:
+async def create_nursing_home_visit(mh: Any, principal: Principal, community: CommunityInfo, data: NursingHomeVisitIn) -> NursingHomeVisitOut:
     settings = await settings_of(mh, community)
     home = (data.nursing_home or settings.nursing_home).strip()
     if not home or len(home) > 100:
@@ -66,13 +66,13 @@ async def create_nursing_home_visit(mh: Any, principal: Principal, community: di
         if entry.resident_id in seen:
             raise InvalidInput(f"volunteers[{i}].resident_id: {entry.resident_id} is named twice", field=f"volunteers[{i}].resident_id")
         seen.add(entry.resident_id)
-        await _resident_in_scope(principal, community["id"], entry.resident_id, f"volunteers[{i}].resident_id")
+        await scoped_resident(principal, community, entry.resident_id, f"volunteers[{i}].resident_id")
     title = data.title.strip() or f"志愿者走进{home}慰问老人"
     staff = [principal.staff_id] if principal.staff_id else []
     async with mh.db.transaction():
         activity = await create_activity(
             mh,
-            community["slug"],
+            community.slug,
             ActivityIn(
                 scene=SCENARIO,
                 title=title,
@@ -87,7 +87,7 @@ async def create_nursing_home_visit(mh: Any, principal: Principal, community: di
             ),
         )
         visit = NursingHomeVisit(
-            community=community["id"],
+            community=community.id,
             activity=activity["id"],
             nursing_home=home,
             title=title,
@@ -100,40 +100,40 @@ async def create_nursing_home_visit(mh: Any, principal: Principal, community: di
         )
         await visit.save()
         await RosterEntry.insert(*[RosterEntry(visit=visit.id, volunteer=e.resident_id, task=e.task.strip()[:64]) for e in data.volunteers])
-        await audit(principal, "elder_care.nursing_home_visit.create", "nursing_home_visit", visit.id, community_id=community["id"],
+        await audit(principal, "elder_care.nursing_home_visit.create", "nursing_home_visit", visit.id, community_id=community.id,
                     detail={"activity_id": activity["id"], "volunteers": len(seen)})
-    return await nursing_home_visit_out(principal, await _visit_row(community, visit.id))
+    return await nursing_home_visit_out(principal, await _visit_row(principal, community, visit.id))
 
 
-async def list_nursing_home_visits(principal: Principal, community: dict[str, Any], *, include_cancelled: bool = False) -> list[NursingHomeVisitOut]:
-    query = NursingHomeVisit.select().where(NursingHomeVisit.community == community["id"])
+async def list_nursing_home_visits(principal: Principal, community: CommunityInfo, *, include_cancelled: bool = False) -> list[NursingHomeVisitOut]:
+    query = NursingHomeVisit.select().where(NursingHomeVisit.community == community.id)
     if not include_cancelled:
         query = query.where(NursingHomeVisit.status == "scheduled")
     return [await nursing_home_visit_out(principal, v) for v in await query.order_by(NursingHomeVisit.starts_at)]
 
 
-async def get_nursing_home_visit(principal: Principal, community: dict[str, Any], visit_id: int) -> NursingHomeVisitOut:
-    return await nursing_home_visit_out(principal, await _visit_row(community, visit_id))
+async def get_nursing_home_visit(principal: Principal, community: CommunityInfo, visit_id: int) -> NursingHomeVisitOut:
+    return await nursing_home_visit_out(principal, await _visit_row(principal, community, visit_id))
 
 
-async def add_volunteer(mh: Any, principal: Principal, community: dict[str, Any], visit_id: int, entry: RosterIn) -> NursingHomeVisitOut:
-    visit = await _visit_row(community, visit_id)
+async def add_volunteer(mh: Any, principal: Principal, community: CommunityInfo, visit_id: int, entry: RosterIn) -> NursingHomeVisitOut:
+    visit = await _visit_row(principal, community, visit_id)
     if visit["status"] != "scheduled":
         raise InvalidInput("visit: a cancelled visit's roster cannot change", field="visit")
-    await _resident_in_scope(principal, community["id"], entry.resident_id, "resident_id")
+    await scoped_resident(principal, community, entry.resident_id, "resident_id")
     async with transaction(mh, lock=("elder_care.roster", visit_id)):  # changes to one roster take turns
         if await RosterEntry.exists().where(RosterEntry.visit == visit_id, RosterEntry.volunteer == entry.resident_id):
             raise Conflict(f"resident_id: {entry.resident_id} is already on the roster", field="resident_id")
         await RosterEntry.insert(RosterEntry(visit=visit_id, volunteer=entry.resident_id, task=entry.task.strip()[:64]))
         await update_activity(mh, visit["activity"], ActivityPatch(audience=await _roster_audience(visit)))
-        await audit(principal, "elder_care.roster.add", "nursing_home_visit", visit_id, community_id=community["id"],
+        await audit(principal, "elder_care.roster.add", "nursing_home_visit", visit_id, community_id=community.id,
                     detail={"resident_id": entry.resident_id})
     return await nursing_home_visit_out(principal, visit)
 
 
-async def remove_volunteer(mh: Any, principal: Principal, community: dict[str, Any], visit_id: int, resident_id: int) -> NursingHomeVisitOut:
-    visit = await _visit_row(community, visit_id)
-    await _resident_in_scope(principal, community["id"], resident_id, "resident_id")
+async def remove_volunteer(mh: Any, principal: Principal, community: CommunityInfo, visit_id: int, resident_id: int) -> NursingHomeVisitOut:
+    visit = await _visit_row(principal, community, visit_id)
+    await scoped_resident(principal, community, resident_id, "resident_id")
     # Changes to one roster take turns: two volunteers leaving at once cannot leave it empty.
     async with transaction(mh, lock=("elder_care.roster", visit_id)):
         if not await RosterEntry.exists().where(RosterEntry.visit == visit_id, RosterEntry.volunteer == resident_id):
@@ -144,16 +144,16 @@ async def remove_volunteer(mh: Any, principal: Principal, community: dict[str, A
             await update_activity(mh, visit["activity"], ActivityPatch(audience=audience))
         elif visit["status"] == "scheduled":
             raise InvalidInput("resident_id: the last volunteer cannot leave; cancel the visit instead", field="resident_id")
-        await audit(principal, "elder_care.roster.remove", "nursing_home_visit", visit_id, community_id=community["id"],
+        await audit(principal, "elder_care.roster.remove", "nursing_home_visit", visit_id, community_id=community.id,
                     detail={"resident_id": resident_id})
     return await nursing_home_visit_out(principal, visit)
 
 
-async def cancel_nursing_home_visit(mh: Any, principal: Principal, community: dict[str, Any], visit_id: int) -> NursingHomeVisitOut:
-    visit = await _visit_row(community, visit_id)
+async def cancel_nursing_home_visit(mh: Any, principal: Principal, community: CommunityInfo, visit_id: int) -> NursingHomeVisitOut:
+    visit = await _visit_row(principal, community, visit_id)
     if visit["status"] == "scheduled":
         async with mh.db.transaction():
             await cancel_activity(mh, visit["activity"])
             await NursingHomeVisit.update({NursingHomeVisit.status: "cancelled"}).where(NursingHomeVisit.id == visit_id)
-            await audit(principal, "elder_care.nursing_home_visit.cancel", "nursing_home_visit", visit_id, community_id=community["id"])
-    return await nursing_home_visit_out(principal, await _visit_row(community, visit_id))
+            await audit(principal, "elder_care.nursing_home_visit.cancel", "nursing_home_visit", visit_id, community_id=community.id)
+    return await nursing_home_visit_out(principal, await _visit_row(principal, community, visit_id))

@@ -7,7 +7,21 @@ from typing import Any
 
 import msgspec
 
-from meihao import Conflict, InvalidInput, Principal, audit, mask_phone, normalise_phone, transaction
+from meihao import (
+    CommunityInfo,
+    Conflict,
+    InvalidInput,
+    Page,
+    Principal,
+    audit,
+    community_today,
+    mask_phone,
+    normalise_phone,
+    paginate,
+    scope_where,
+    scoped_resident,
+    transaction,
+)
 from meihao.tables import Resident, ResidentTag
 
 from ..schemas import (
@@ -16,27 +30,13 @@ from ..schemas import (
     ElderCareSettings,
     ElderIn,
     ElderOut,
-    ElderPage,
     ElderPatch,
     EmergencyContact,
     PlanOut,
 )
 from ..tables import Elder
 from .alerts import _resolve_alerts
-from .common import (
-    _check_visitor,
-    _elder_row,
-    _elder_select,
-    _resident_in_scope,
-    _visitor,
-    age_on,
-    elder_where,
-    local_today,
-    plan_state,
-    residents_of,
-    settings_of,
-    years_before,
-)
+from .common import EVERYONE, _check_visitor, _elder_row, _elder_select, _visitor, age_on, plan_state, settings_of, years_before
 
 
 def suggest_care_level(age: int, living_alone: bool, disability: str, settings: ElderCareSettings) -> str:
@@ -109,10 +109,10 @@ def _contact_values(contact: EmergencyContact) -> dict[Any, Any]:
 # -- the register --------------------------------------------------------------------------
 
 
-async def register_elder(mh: Any, principal: Principal, community: dict[str, Any], data: ElderIn) -> ElderOut:
+async def register_elder(mh: Any, principal: Principal, community: CommunityInfo, data: ElderIn) -> ElderOut:
     settings = await settings_of(mh, community)
-    today = local_today(mh, community)
-    resident = await _resident_in_scope(principal, community["id"], data.resident_id, "resident_id")
+    today = community_today(mh, community)
+    resident = await scoped_resident(principal, community, data.resident_id, "resident_id")
     age = age_on(resident["birth_date"], today)
     if age < settings.elder_age:
         raise InvalidInput(
@@ -122,7 +122,7 @@ async def register_elder(mh: Any, principal: Principal, community: dict[str, Any
     existing = await Elder.select(Elder.id).where(Elder.resident == data.resident_id).first()
     if existing is not None:
         raise Conflict(f"resident_id: already on the register as elder {existing['id']}", field="resident_id")
-    await _check_visitor(principal, community["id"], data.visitor_staff_id, data.visitor_resident_id)
+    await _check_visitor(principal, community, data.visitor_staff_id, data.visitor_resident_id)
     _check_interval(data.interval_days)
     starts = data.plan_starts_on or today
     if starts > today:
@@ -157,21 +157,21 @@ async def register_elder(mh: Any, principal: Principal, community: dict[str, Any
             raise Conflict(f"resident_id: already on the register as elder {existing['id']}", field="resident_id")
         await elder.save()
         await audit(
-            principal, "elder_care.elder.register", "elder", elder.id, community_id=community["id"],
+            principal, "elder_care.elder.register", "elder", elder.id, community_id=community.id,
             detail={"resident_id": data.resident_id, "care_level": care_level, "living_alone": living_alone},
         )
     return present(await _elder_row(principal, community, elder.id), settings, today)
 
 
-async def get_elder(mh: Any, principal: Principal, community: dict[str, Any], elder_id: int) -> ElderOut:
+async def get_elder(mh: Any, principal: Principal, community: CommunityInfo, elder_id: int) -> ElderOut:
     settings = await settings_of(mh, community)
-    return present(await _elder_row(principal, community, elder_id), settings, local_today(mh, community))
+    return present(await _elder_row(principal, community, elder_id), settings, community_today(mh, community))
 
 
 async def list_elders(
     mh: Any,
     principal: Principal,
-    community: dict[str, Any],
+    community: CommunityInfo,
     *,
     care_level: str | None = None,
     living_alone: bool | None = None,
@@ -180,17 +180,12 @@ async def list_elders(
     active: bool = True,
     page: int = 1,
     page_size: int | None = None,
-) -> ElderPage:
+) -> Page[ElderOut]:
     settings = await settings_of(mh, community)
-    today = local_today(mh, community)
-    size = page_size or mh.settings.default_page_size
-    if not 1 <= size <= mh.settings.max_page_size:
-        raise InvalidInput(f"page_size: between 1 and {mh.settings.max_page_size}", field="page_size")
-    if page < 1:
-        raise InvalidInput("page: from 1", field="page")
+    today = community_today(mh, community)
     if care_level is not None and care_level not in CARE_LEVELS:
         raise InvalidInput(f"care_level: one of {', '.join(CARE_LEVELS)}", field="care_level")
-    where = [*elder_where(principal, community["id"]), Elder.active.eq(active)]
+    where = [*scope_where(principal, community, Elder.resident), Elder.active.eq(active)]
     if care_level:
         where.append(Elder.care_level == care_level)
     if living_alone is not None:
@@ -203,26 +198,20 @@ async def list_elders(
         if status not in conditions:
             raise InvalidInput("status: one of overdue, due_today, ok", field="status")
         where.append(conditions[status])
-    total = await Elder.count().where(*where)
-    rows = await _elder_select().where(*where).order_by(Elder.next_due_on).order_by(Elder.id).offset((page - 1) * size).limit(size)
-    return ElderPage(items=[present(r, settings, today) for r in rows], total=total, page=page, page_size=size)
+    result = await paginate(mh, _elder_select().where(*where).order_by(Elder.next_due_on).order_by(Elder.id), page=page, page_size=page_size)
+    return result.page_of([present(r, settings, today) for r in result.rows])
 
 
-async def candidates(mh: Any, principal: Principal, community: dict[str, Any], *, page: int = 1, page_size: int | None = None) -> list[CandidateOut]:
+async def candidates(mh: Any, principal: Principal, community: CommunityInfo, *, page: int = 1, page_size: int | None = None) -> list[CandidateOut]:
     """Residents in scope old enough for the register and not on it yet (the register is drawn from them)."""
     settings = await settings_of(mh, community)
-    today = local_today(mh, community)
-    size = page_size or mh.settings.default_page_size
-    if not 1 <= size <= mh.settings.max_page_size:
-        raise InvalidInput(f"page_size: between 1 and {mh.settings.max_page_size}", field="page_size")
-    if page < 1:
-        raise InvalidInput("page: from 1", field="page")
-    rows = await Resident.select(Resident.id, Resident.name, Resident.gender, Resident.birth_date, Resident.grid).where(
-        Resident.community == community["id"],
-        Resident.id.is_in(principal.resident_ids()),
+    today = community_today(mh, community)
+    query = Resident.select(Resident.id, Resident.name, Resident.gender, Resident.birth_date, Resident.grid).where(
+        Resident.id.is_in(principal.residents_in(community.id)),
         Resident.birth_date <= years_before(today, settings.elder_age),
         Resident.id.not_in(Elder.select(Elder.resident)),
-    ).order_by(Resident.birth_date).order_by(Resident.id).offset((page - 1) * size).limit(size)
+    ).order_by(Resident.birth_date).order_by(Resident.id)
+    rows = (await paginate(mh, query, page=page, page_size=page_size)).rows
     alone = {
         r["resident"]
         for r in await ResidentTag.select(ResidentTag.resident).where(
@@ -235,9 +224,9 @@ async def candidates(mh: Any, principal: Principal, community: dict[str, Any], *
     ]
 
 
-async def update_elder(mh: Any, principal: Principal, community: dict[str, Any], elder_id: int, patch: ElderPatch) -> ElderOut:
+async def update_elder(mh: Any, principal: Principal, community: CommunityInfo, elder_id: int, patch: ElderPatch) -> ElderOut:
     settings = await settings_of(mh, community)
-    today = local_today(mh, community)
+    today = community_today(mh, community)
     row = await _elder_row(principal, community, elder_id)
     values: dict[Any, Any] = {}
     changed: dict[str, Any] = {}
@@ -254,7 +243,7 @@ async def update_elder(mh: Any, principal: Principal, community: dict[str, Any],
         staff_id = None
     if (staff_id, resident_id) != (row["visitor_staff"], row["visitor_resident"]):
         await _check_visitor(
-            principal, community["id"],
+            principal, community,
             staff_id if staff_id != row["visitor_staff"] else None,
             resident_id if resident_id != row["visitor_resident"] else None,
         )
@@ -285,16 +274,16 @@ async def update_elder(mh: Any, principal: Principal, community: dict[str, Any],
         await Elder.update(values).where(Elder.id == elder_id)
         if Elder.active in values and not values[Elder.active]:
             await _resolve_alerts(mh, elder_id)
-        await audit(principal, "elder_care.elder.update", "elder", elder_id, community_id=community["id"], detail=changed)
+        await audit(principal, "elder_care.elder.update", "elder", elder_id, community_id=community.id, detail=changed)
     return present(await _elder_row(principal, community, elder_id), settings, today)
 
 
-async def refresh_plans(mh: Any, community: dict[str, Any], settings: ElderCareSettings) -> int:
+async def refresh_plans(mh: Any, community: CommunityInfo, settings: ElderCareSettings) -> int:
     """Recompute every elder's next due date after the community changed its intervals."""
-    today = local_today(mh, community)
+    today = community_today(mh, community)
     rows = await Elder.select(
         Elder.id, Elder.care_level, Elder.interval_days, Elder.last_contact_on, Elder.plan_starts_on, Elder.next_due_on
-    ).where(Elder.resident.is_in(residents_of(community["id"])))
+    ).where(*scope_where(EVERYONE, community, Elder.resident))
     changed = 0
     for row in rows:
         due = plan_state(row, settings, today).next_due_on

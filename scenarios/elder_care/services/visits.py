@@ -9,19 +9,19 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from meihao import InvalidInput, Principal, audit
+from meihao import CommunityInfo, InvalidInput, Principal, audit, community_today
 
 from ..schemas import CHECKLIST, NEEDS, Findings, VisitIn, VisitOut
 from ..tables import Elder, Visit
 from .alerts import _resolve_alerts
-from .common import _check_visitor, _elder_row, _visitor, local_today, plan_state, settings_of, years_before
+from .common import _check_visitor, _elder_row, _visitor, plan_state, settings_of, years_before
 
 
-def _aware(value: datetime | None, tz: str, default: datetime) -> datetime:
+def _aware(value: datetime | None, tz: ZoneInfo, default: datetime) -> datetime:
     if value is None:
         return default
     if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(tz))
+        value = value.replace(tzinfo=tz)
     return value.astimezone(timezone.utc)
 
 
@@ -35,24 +35,24 @@ def _check_findings(findings: Findings) -> int:
     return sum(1 for area in CHECKLIST if getattr(findings, area).status == "concern")
 
 
-async def record_visit(mh: Any, principal: Principal, community: dict[str, Any], elder_id: int, data: VisitIn) -> VisitOut:
+async def record_visit(mh: Any, principal: Principal, community: CommunityInfo, elder_id: int, data: VisitIn) -> VisitOut:
     """Record a visit or contact: it restarts the elder's interval and ends their open overdue alerts."""
     settings = await settings_of(mh, community)
     row = await _elder_row(principal, community, elder_id)
     if not row["active"]:
         raise InvalidInput("elder_id: the elder is no longer on the register", field="elder_id")
     now = mh.clock.now()
-    visited_at = _aware(data.visited_at, community["timezone"], now)
+    visited_at = _aware(data.visited_at, community.tz, now)
     if visited_at > now + timedelta(minutes=5):
         raise InvalidInput("visited_at: must not be in the future", field="visited_at")
-    visited_on = visited_at.astimezone(ZoneInfo(community["timezone"])).date()
-    if visited_on < years_before(local_today(mh, community), 1):
+    visited_on = visited_at.astimezone(community.tz).date()
+    if visited_on < years_before(community_today(mh, community), 1):
         raise InvalidInput("visited_at: at most a year ago", field="visited_at")
     staff_id, resident_id = data.visitor_staff_id, data.visitor_resident_id
     if staff_id is None and resident_id is None:
         staff_id = principal.staff_id  # the caller made the visit
     elif staff_id is not None and staff_id != principal.staff_id or resident_id is not None:
-        await _check_visitor(principal, community["id"], staff_id, resident_id)
+        await _check_visitor(principal, community, staff_id, resident_id)
     concerns = _check_findings(data.findings)
     if len(data.follow_up_note) > 2000:
         raise InvalidInput("follow_up_note: at most 2000 characters", field="follow_up_note")
@@ -70,21 +70,21 @@ async def record_visit(mh: Any, principal: Principal, community: dict[str, Any],
         created_at=now,
     )
     last = max(filter(None, [row["last_contact_on"], visited_on]))
-    due = plan_state({**row, "last_contact_on": last}, settings, local_today(mh, community)).next_due_on
+    due = plan_state({**row, "last_contact_on": last}, settings, community_today(mh, community)).next_due_on
     async with mh.db.transaction():
         await visit.save()
         await Elder.update({Elder.last_contact_on: last, Elder.next_due_on: due, Elder.updated_at: now}).where(Elder.id == elder_id)
-        if due > local_today(mh, community):
+        if due > community_today(mh, community):
             await _resolve_alerts(mh, elder_id)
         await audit(
-            principal, "elder_care.visit.record", "visit", visit.id, community_id=community["id"],
+            principal, "elder_care.visit.record", "visit", visit.id, community_id=community.id,
             detail={"elder_id": elder_id, "method": data.method, "concerns": concerns, "follow_up_needed": data.follow_up_needed},
         )
     return (await list_visits(mh, principal, community, elder_id, visit_id=visit.id))[0]
 
 
 async def list_visits(
-    mh: Any, principal: Principal, community: dict[str, Any], elder_id: int, *, visit_id: int | None = None, limit: int = 100
+    mh: Any, principal: Principal, community: CommunityInfo, elder_id: int, *, visit_id: int | None = None, limit: int = 100
 ) -> list[VisitOut]:
     await _elder_row(principal, community, elder_id)
     query = Visit.select(

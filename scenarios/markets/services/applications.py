@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from meihao import Conflict, InvalidInput, NoticeIn, NotFound, Principal, audit, fen_to_yuan, notify
+from meihao import (
+    CommunityInfo,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    NoticeIn,
+    Principal,
+    audit,
+    fen_to_yuan,
+    notify,
+    scope_where,
+    scoped_resident,
+    scoped_row,
+)
 
 from ..schemas import ApplicationIn
 from ..tables import Application, MarketDay, Merchant, Proceeds
-from .common import LIVE, SCENE, _day_and_market, _resident_in_community, _slug, _tx, settings_of
-
+from .common import LIVE, SCENE, _day_and_market, _tx, settings_of
 
 APPLICATION_COLUMNS = (
     Application.all_columns(),
@@ -59,32 +70,29 @@ async def _applications_out(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _scoped(community: dict[str, Any], principal: Principal) -> list[Any]:
-    return [Application.community == community["id"], *principal.where(Application.community, Application.grid)]
+#: An application is placed by its community and the applicant's grid (a merchant's has none: the community's admins only).
+PLACED_BY = (Application.community, Application.grid)
 
 
-async def _application_row(community: dict[str, Any], application_id: int, principal: Principal) -> dict[str, Any]:
-    row = await Application.select(*APPLICATION_COLUMNS).where(Application.id == application_id, *_scoped(community, principal)).first()
-    if row is None:
-        raise NotFound(f"application {application_id} not found")
-    return row
+async def _application_row(community: CommunityInfo, application_id: int, principal: Principal) -> dict[str, Any]:
+    return await scoped_row(Application, application_id, principal, community, via=PLACED_BY, columns=APPLICATION_COLUMNS, noun="application")
 
 
-async def get_application(mh: Any, community: dict[str, Any], application_id: int, principal: Principal) -> dict[str, Any]:
+async def get_application(mh: Any, community: CommunityInfo, application_id: int, principal: Principal) -> dict[str, Any]:
     return (await _applications_out([await _application_row(community, application_id, principal)]))[0]
 
 
 async def list_applications(
-    mh: Any, community: dict[str, Any], day_id: int, principal: Principal, status: str | None = None
+    mh: Any, community: CommunityInfo, day_id: int, principal: Principal, status: str | None = None
 ) -> list[dict[str, Any]]:
     await _day_and_market(community, day_id)
-    query = Application.select(*APPLICATION_COLUMNS).where(Application.market_day == day_id, *_scoped(community, principal))
+    query = Application.select(*APPLICATION_COLUMNS).where(Application.market_day == day_id, *scope_where(principal, community, PLACED_BY))
     if status:
         query = query.where(Application.status == status)
     return await _applications_out(await query.order_by(Application.applied_at).order_by(Application.id))
 
 
-async def apply(mh: Any, community: dict[str, Any], day_id: int, data: ApplicationIn, principal: Principal) -> dict[str, Any]:
+async def apply(mh: Any, community: CommunityInfo, day_id: int, data: ApplicationIn, principal: Principal) -> dict[str, Any]:
     """A stall application for one market day, by a resident (in the caller's scope) or a partner merchant."""
     if (data.resident_id is None) == (data.merchant_id is None):
         raise InvalidInput("resident_id: give either resident_id or merchant_id", field="resident_id")
@@ -94,18 +102,18 @@ async def apply(mh: Any, community: dict[str, Any], day_id: int, data: Applicati
         raise Conflict(f"market_day_id: market day {day_id} is cancelled", field="market_day_id")
     closes = day["starts_at"] - timedelta(hours=market["close_hours"])
     if day["status"] != "open" or now >= closes:
-        local = closes.astimezone(ZoneInfo(community["timezone"])).strftime("%Y-%m-%d %H:%M")
+        local = closes.astimezone(community.tz).strftime("%Y-%m-%d %H:%M")
         raise Conflict(f"market_day_id: applications for this market day closed at {local}", field="market_day_id")
     contact = grid = None
     if data.resident_id is not None:
-        resident = await _resident_in_community(data.resident_id, community, "resident_id", principal)
+        resident = await scoped_resident(principal, community, data.resident_id, "resident_id")
         contact, grid = resident["id"], resident["grid"]
         duplicate = Application.resident == resident["id"]
     else:
-        if not principal.manages_community(community["id"]):
+        if not principal.manages_community(community.id):
             raise NotFound(f"merchant_id: merchant {data.merchant_id} not found", field="merchant_id")
         merchant = await Merchant.select().where(
-            Merchant.id == data.merchant_id, Merchant.community == community["id"], Merchant.active.eq(True)
+            Merchant.id == data.merchant_id, Merchant.community == community.id, Merchant.active.eq(True)
         ).first()
         if merchant is None:
             raise NotFound(f"merchant_id: merchant {data.merchant_id} not found", field="merchant_id")
@@ -116,11 +124,11 @@ async def apply(mh: Any, community: dict[str, Any], day_id: int, data: Applicati
             raise Conflict("resident_id: this applicant already has an application for this market day", field=(
                 "resident_id" if data.resident_id is not None else "merchant_id"))
         application = Application(
-            community=community["id"], market=market["id"], market_day=day_id, resident=data.resident_id, merchant=data.merchant_id,
+            community=community.id, market=market["id"], market_day=day_id, resident=data.resident_id, merchant=data.merchant_id,
             contact=contact, grid=grid, goods=data.goods.strip(), status="pending", applied_at=now,
         )
         await application.save()
-        await audit(principal, "markets.application.create", "markets.application", application.id, community_id=community["id"],
+        await audit(principal, "markets.application.create", "markets.application", application.id, community_id=community.id,
                     detail={"market_day": day_id, "goods": data.goods})
     return await get_application(mh, community, application.id, principal)
 
@@ -144,7 +152,7 @@ async def _place(mh: Any, day_id: int, application_id: int, now: datetime, actor
     return status
 
 
-async def _promote(mh: Any, day_id: int, principal: Principal) -> list[int]:
+async def _promote(mh: Any, community: CommunityInfo, day_id: int, principal: Principal) -> list[int]:
     """Fill free stalls of a day from its waiting list, first come first served; returns who was promoted."""
     day = await MarketDay.select(
         MarketDay.capacity, MarketDay.starts_at, MarketDay.status, MarketDay.community, MarketDay.market.capacity.as_alias("market_capacity")
@@ -164,7 +172,6 @@ async def _promote(mh: Any, day_id: int, principal: Principal) -> list[int]:
         await Application.update({Application.status: "approved", Application.decided_at: now, Application.reason: "从候补名单递补 promoted from the waiting list"}).where(
             Application.id.is_in(promoted)
         )
-        community = {"id": day["community"], "slug": await _slug(day["community"])}
         for application_id in promoted:
             await audit(principal, "markets.application.promote", "markets.application", application_id, community_id=day["community"])
             await _tell(mh, community, application_id, "approved")
@@ -178,7 +185,7 @@ NOTICE_TEXT = {
 }
 
 
-async def _tell(mh: Any, community: dict[str, Any], application_id: int, status: str) -> None:
+async def _tell(mh: Any, community: CommunityInfo, application_id: int, status: str) -> None:
     """Tell the applicant (the resident, or the merchant's contact person) what became of the application; once per outcome."""
     row = await Application.select(
         Application.contact, Application.reason, Application.market.name.as_alias("market"), Application.market.venue.as_alias("venue"),
@@ -191,13 +198,13 @@ async def _tell(mh: Any, community: dict[str, Any], application_id: int, status:
         return
     body = NOTICE_TEXT[status].format(market=row["market"], day=f"{row['day']:%m月%d日}", venue=row["venue"], reason=row["reason"])
     settings = await settings_of(mh, community)
-    await notify(mh, community["slug"], NoticeIn(
+    await notify(mh, community.slug, NoticeIn(
         scene=SCENE, key=f"markets.application:{application_id}:{status}", title=f"{row['market']}摊位申请", body=body,
         residents=[row["contact"]], channels=list(settings.channels), useful_for=min(until_over, timedelta(days=3)),
     ))
 
 
-async def approve(mh: Any, community: dict[str, Any], application_id: int, principal: Principal) -> dict[str, Any]:
+async def approve(mh: Any, community: CommunityInfo, application_id: int, principal: Principal) -> dict[str, Any]:
     """Approve a pending application: a stall if one is free, else the waiting list (the answer says which)."""
     row = await _application_row(community, application_id, principal)
     if row["status"] != "pending":
@@ -210,13 +217,13 @@ async def approve(mh: Any, community: dict[str, Any], application_id: int, princ
         if not await Application.exists().where(Application.id == application_id, Application.status == "pending"):
             raise Conflict(f"status: application {application_id} was decided meanwhile", field="status")
         status = await _place(mh, row["market_day"], application_id, now, principal.name)
-        await audit(principal, "markets.application.approve", "markets.application", application_id, community_id=community["id"],
+        await audit(principal, "markets.application.approve", "markets.application", application_id, community_id=community.id,
                     detail={"result": status})
         await _tell(mh, community, application_id, status)
     return await get_application(mh, community, application_id, principal)
 
 
-async def refuse(mh: Any, community: dict[str, Any], application_id: int, reason: str, principal: Principal) -> dict[str, Any]:
+async def refuse(mh: Any, community: CommunityInfo, application_id: int, reason: str, principal: Principal) -> dict[str, Any]:
     """Refuse a pending or wait-listed application, with the reason the applicant is told."""
     if not reason.strip():
         raise InvalidInput("reason: say why the application is refused", field="reason")
@@ -230,12 +237,12 @@ async def refuse(mh: Any, community: dict[str, Any], application_id: int, reason
         ).where(Application.id == application_id, Application.status.is_in(["pending", "waitlisted"])).returning(Application.id)
         if not updated:
             raise Conflict(f"status: application {application_id} was decided meanwhile", field="status")
-        await audit(principal, "markets.application.refuse", "markets.application", application_id, community_id=community["id"], reason=reason)
+        await audit(principal, "markets.application.refuse", "markets.application", application_id, community_id=community.id, reason=reason)
         await _tell(mh, community, application_id, "refused")
     return await get_application(mh, community, application_id, principal)
 
 
-async def cancel_application(mh: Any, community: dict[str, Any], application_id: int, reason: str, principal: Principal) -> dict[str, Any]:
+async def cancel_application(mh: Any, community: CommunityInfo, application_id: int, reason: str, principal: Principal) -> dict[str, Any]:
     """The applicant withdraws (or staff withdraw for them); a freed stall goes to the first on the waiting list."""
     row = await _application_row(community, application_id, principal)
     if row["status"] not in LIVE:
@@ -250,7 +257,7 @@ async def cancel_application(mh: Any, community: dict[str, Any], application_id:
         ).returning(Application.id)
         if not updated:
             raise Conflict(f"status: application {application_id} changed meanwhile", field="status")
-        await audit(principal, "markets.application.cancel", "markets.application", application_id, community_id=community["id"], reason=reason)
+        await audit(principal, "markets.application.cancel", "markets.application", application_id, community_id=community.id, reason=reason)
         if row["status"] == "approved":
-            await _promote(mh, row["market_day"], principal)
+            await _promote(mh, community, row["market_day"], principal)
     return await get_application(mh, community, application_id, principal)

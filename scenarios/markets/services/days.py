@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from meihao import Conflict, Principal, activity_occurrences, audit, cancel_occurrence, get_activity
+from meihao import CommunityInfo, Conflict, Principal, activity_occurrences, audit, cancel_occurrence, get_activity
 
 from ..tables import Application, Market, MarketDay
 from .applications import _place, _promote, _tell
-from .common import _day_and_market, _market_row, _non_negative, _slug, _tx, settings_of
+from .common import _day_and_market, _market_row, _non_negative, _tx, settings_of
 
 
-async def ensure_days(mh: Any, community: dict[str, Any], market_id: int, *, ahead_days: int | None = None) -> int:
+async def ensure_days(mh: Any, community: CommunityInfo, market_id: int, *, ahead_days: int | None = None) -> int:
     """Open the market days from the first one (or yesterday) to ``plan_days_ahead`` from now; returns how many were new.
 
     The days are the occurrences of the market's kernel activity (its RRULE and holiday policy);
@@ -29,7 +28,7 @@ async def ensure_days(mh: Any, community: dict[str, Any], market_id: int, *, ahe
     known = {r["occurrence"] for r in await MarketDay.select(MarketDay.occurrence).where(MarketDay.market == market_id)}
     start = activity["starts_at"] if not known else now - timedelta(days=1)
     found = activity_occurrences(activity, start, now + timedelta(days=ahead_days), limit=500)
-    tz = ZoneInfo(community["timezone"])
+    tz = community.tz
     rows = []
     for o in found:
         if o["key"] in known:
@@ -81,7 +80,7 @@ async def _days_out(market: dict[str, Any], days: list[dict[str, Any]]) -> list[
     ]
 
 
-async def list_days(mh: Any, community: dict[str, Any], market_id: int, start: date | None, end: date | None) -> list[dict[str, Any]]:
+async def list_days(mh: Any, community: CommunityInfo, market_id: int, start: date | None, end: date | None) -> list[dict[str, Any]]:
     market = await _market_row(community, market_id)
     query = MarketDay.select().where(MarketDay.market == market_id)
     if start is not None:
@@ -91,12 +90,12 @@ async def list_days(mh: Any, community: dict[str, Any], market_id: int, start: d
     return await _days_out(market, await query.order_by(MarketDay.starts_at).limit(400))
 
 
-async def get_day(mh: Any, community: dict[str, Any], day_id: int) -> dict[str, Any]:
+async def get_day(mh: Any, community: CommunityInfo, day_id: int) -> dict[str, Any]:
     day, market = await _day_and_market(community, day_id)
     return (await _days_out(market, [day]))[0]
 
 
-async def set_day_capacity(mh: Any, community: dict[str, Any], day_id: int, capacity: int, principal: Principal) -> dict[str, Any]:
+async def set_day_capacity(mh: Any, community: CommunityInfo, day_id: int, capacity: int, principal: Principal) -> dict[str, Any]:
     """Change one day's capacity; a larger one promotes from the waiting list, a smaller one keeps who is approved."""
     _non_negative(capacity, "capacity", 1)
     day, _ = await _day_and_market(community, day_id)
@@ -104,12 +103,12 @@ async def set_day_capacity(mh: Any, community: dict[str, Any], day_id: int, capa
         raise Conflict(f"market day {day_id} is cancelled or has begun", field="capacity")
     async with _tx(mh, day=day_id):  # promotions from the waiting list take turns with approvals
         await MarketDay.update({MarketDay.capacity: capacity, MarketDay.updated_at: mh.clock.now()}).where(MarketDay.id == day_id)
-        await audit(principal, "markets.day.capacity", "markets.day", day_id, community_id=community["id"], detail={"capacity": capacity})
-        await _promote(mh, day_id, principal)
+        await audit(principal, "markets.day.capacity", "markets.day", day_id, community_id=community.id, detail={"capacity": capacity})
+        await _promote(mh, community, day_id, principal)
     return await get_day(mh, community, day_id)
 
 
-async def cancel_day(mh: Any, community: dict[str, Any], day_id: int, reason: str, principal: Principal) -> dict[str, Any]:
+async def cancel_day(mh: Any, community: CommunityInfo, day_id: int, reason: str, principal: Principal) -> dict[str, Any]:
     """Call off one market day (rain, say): its reminders are cancelled; applications stay for the record."""
     day, market = await _day_and_market(community, day_id)
     if day["status"] == "cancelled":
@@ -122,11 +121,11 @@ async def cancel_day(mh: Any, community: dict[str, Any], day_id: int, reason: st
         )
         await cancel_occurrence(mh, market["activity"], day["occurrence"])
         await cancel_occurrence(mh, market["stall_activity"], day["stall_occurrence"])
-        await audit(principal, "markets.day.cancel", "markets.day", day_id, community_id=community["id"], reason=reason)
+        await audit(principal, "markets.day.cancel", "markets.day", day_id, community_id=community.id, reason=reason)
     return await get_day(mh, community, day_id)
 
 
-async def close_due_days(mh: Any, community: dict[str, Any], now: datetime | None = None) -> list[int]:
+async def close_due_days(mh: Any, community: CommunityInfo, now: datetime | None = None) -> list[int]:
     """Close applications of every market day whose deadline has passed; returns the ids closed.
 
     Safe to run twice: a day is claimed by a conditional update, so only one run closes it.
@@ -134,7 +133,7 @@ async def close_due_days(mh: Any, community: dict[str, Any], now: datetime | Non
     now = now or mh.clock.now()
     settings = await settings_of(mh, community)
     candidates = await MarketDay.select(MarketDay.id, MarketDay.starts_at, MarketDay.market.close_hours.as_alias("close_hours")).where(
-        MarketDay.community == community["id"], MarketDay.status == "open", MarketDay.starts_at <= now + timedelta(days=31)
+        MarketDay.community == community.id, MarketDay.status == "open", MarketDay.starts_at <= now + timedelta(days=31)
     )
     closed = []
     for day in candidates:
@@ -148,33 +147,29 @@ async def close_due_days(mh: Any, community: dict[str, Any], now: datetime | Non
                 continue
             decided = 0
             if settings.decide_pending_at_close and day["starts_at"] > now:
-                decided = await _decide_pending_in_order(mh, day["id"], now)
-            await audit(Principal.system("markets"), "markets.day.close", "markets.day", day["id"], community_id=community["id"],
+                decided = await _decide_pending_in_order(mh, community, day["id"], now)
+            await audit(Principal.system("markets"), "markets.day.close", "markets.day", day["id"], community_id=community.id,
                         detail={"decided": decided})
         closed.append(day["id"])
     return closed
 
 
-async def _decide_pending_in_order(mh: Any, day_id: int, now: datetime) -> int:
+async def _decide_pending_in_order(mh: Any, community: CommunityInfo, day_id: int, now: datetime) -> int:
     """Undecided applications at the close: approved in order of application while stalls remain, then wait-listed."""
     pending = await Application.select(Application.id).where(Application.market_day == day_id, Application.status == "pending").order_by(
         Application.applied_at
     ).order_by(Application.id)
-    community = None
     for app in pending:
         status = await _place(mh, day_id, app["id"], now, "markets (applications closed)")
-        if community is None:
-            row = await MarketDay.select(MarketDay.community).where(MarketDay.id == day_id).first()
-            community = {"id": row["community"], "slug": await _slug(row["community"])}
         await _tell(mh, community, app["id"], status)
     return len(pending)
 
 
-async def next_day_fill(mh: Any, community: dict[str, Any]) -> tuple[int, int]:
+async def next_day_fill(mh: Any, community: CommunityInfo) -> tuple[int, int]:
     """(approved stalls, capacity) of the community's next market day; (0, 0) when none is planned."""
     now = mh.clock.now()
     day = await MarketDay.select(MarketDay.id, MarketDay.capacity, MarketDay.market.capacity.as_alias("market_capacity")).where(
-        MarketDay.community == community["id"], MarketDay.status != "cancelled", MarketDay.ends_at > now
+        MarketDay.community == community.id, MarketDay.status != "cancelled", MarketDay.ends_at > now
     ).order_by(MarketDay.starts_at).first()
     if day is None:
         return 0, 0

@@ -10,6 +10,7 @@ import msgspec
 from meihao import (
     ActivityIn,
     ActivityPatch,
+    CommunityInfo,
     Conflict,
     InvalidInput,
     NotFound,
@@ -34,8 +35,8 @@ def _clock(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
-async def _check_organiser(staff_id: int, community: dict[str, Any]) -> None:
-    if not await staff_works_in(staff_id, community["id"]):
+async def _check_organiser(staff_id: int, community: CommunityInfo) -> None:
+    if not await staff_works_in(staff_id, community.id):
         raise NotFound(f"organiser_staff_id: no active staff member {staff_id} works in this community", field="organiser_staff_id")
 
 
@@ -61,7 +62,7 @@ def _market_out(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def create_market(mh: Any, community: dict[str, Any], data: MarketIn, principal: Principal) -> dict[str, Any]:
+async def create_market(mh: Any, community: CommunityInfo, data: MarketIn, principal: Principal) -> dict[str, Any]:
     """A market and its two recurring kernel activities; its days for the coming weeks are opened."""
     settings = await settings_of(mh, community)
     capacity = data.capacity if data.capacity is not None else settings.default_capacity
@@ -76,7 +77,7 @@ async def create_market(mh: Any, community: dict[str, Any], data: MarketIn, prin
         raise InvalidInput("closes_at: must be after opens_at", field="closes_at")
     if data.until is not None and data.until < data.first_day:
         raise InvalidInput("until: must not be before first_day", field="until")
-    if data.grid_id is not None and not await Grid.exists().where(Grid.id == data.grid_id, Grid.community == community["id"]):
+    if data.grid_id is not None and not await Grid.exists().where(Grid.id == data.grid_id, Grid.community == community.id):
         raise NotFound(f"grid_id: grid {data.grid_id} not found", field="grid_id")
     if data.organiser_staff_id is not None:
         await _check_organiser(data.organiser_staff_id, community)
@@ -88,35 +89,35 @@ async def create_market(mh: Any, community: dict[str, Any], data: MarketIn, prin
                   recurrence_until=until, channels=list(settings.channels))
     async with _tx(mh):
         market = Market(
-            community=community["id"], name=data.name.strip(), venue=data.venue.strip(), grid=data.grid_id,
+            community=community.id, name=data.name.strip(), venue=data.venue.strip(), grid=data.grid_id,
             rrule=data.rrule.strip(), holiday_policy=policy, first_day=data.first_day, until=data.until,
             opens_at=data.opens_at, closes_at=data.closes_at, setup_minutes=setup, capacity=capacity,
             close_hours=close_hours, organiser=data.organiser_staff_id, status="active", activity=0, stall_activity=0,
         )
         await market.save()
-        activity = await create_activity(mh, community["slug"], ActivityIn(
+        activity = await create_activity(mh, community.slug, ActivityIn(
             title=data.name.strip(), starts_at=starts, ends_at=ends,
             description="义卖所得全部用于社区公益。Proceeds go to community charity.",
             audience={"everyone": True}, reminder_offsets=[settings.community_reminder_minutes],
             source=f"markets.market:{market.id}", **common))
-        stall_activity = await create_activity(mh, community["slug"], ActivityIn(
+        stall_activity = await create_activity(mh, community.slug, ActivityIn(
             title=f"{data.name.strip()}·摊主布展", starts_at=setup_start, ends_at=ends,
             description="摊主请按时到场布展。Stallholders: please arrive on time to set up.",
             audience={"named": ["markets.stallholders"]}, reminder_offsets=[settings.stallholder_reminder_minutes],
             source=f"markets.stalls:{market.id}", **common))
         await Market.update({Market.activity: activity["id"], Market.stall_activity: stall_activity["id"]}).where(Market.id == market.id)
-        await audit(principal, "markets.market.create", "markets.market", market.id, community_id=community["id"],
+        await audit(principal, "markets.market.create", "markets.market", market.id, community_id=community.id,
                     detail={"name": data.name, "rrule": data.rrule, "venue": data.venue})
         await ensure_days(mh, community, market.id)
     return await get_market(mh, community, market.id)
 
 
-async def list_markets(mh: Any, community: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = await Market.select().where(Market.community == community["id"]).order_by(Market.id)
+async def list_markets(mh: Any, community: CommunityInfo) -> list[dict[str, Any]]:
+    rows = await Market.select().where(Market.community == community.id).order_by(Market.id)
     return [_market_out(r) for r in rows]
 
 
-async def get_market(mh: Any, community: dict[str, Any], market_id: int) -> dict[str, Any]:
+async def get_market(mh: Any, community: CommunityInfo, market_id: int) -> dict[str, Any]:
     row = await _market_row(community, market_id)
     out = _market_out(row)
     now = mh.clock.now()
@@ -125,7 +126,7 @@ async def get_market(mh: Any, community: dict[str, Any], market_id: int) -> dict
     return out
 
 
-async def update_market(mh: Any, community: dict[str, Any], market_id: int, patch: MarketPatch, principal: Principal) -> dict[str, Any]:
+async def update_market(mh: Any, community: CommunityInfo, market_id: int, patch: MarketPatch, principal: Principal) -> dict[str, Any]:
     row = await _market_row(community, market_id)
     if row["status"] != "active":
         raise Conflict(f"market {market_id} is cancelled", field="status")
@@ -148,7 +149,7 @@ async def update_market(mh: Any, community: dict[str, Any], market_id: int, patc
             venue = (patch.venue or row["venue"]).strip()
             await update_activity(mh, row["activity"], ActivityPatch(title=name, venue=venue))
             await update_activity(mh, row["stall_activity"], ActivityPatch(title=f"{name}·摊主布展", venue=venue))
-        await audit(principal, "markets.market.update", "markets.market", market_id, community_id=community["id"],
+        await audit(principal, "markets.market.update", "markets.market", market_id, community_id=community.id,
                     detail={k: v for k, v in msgspec.structs.asdict(patch).items() if v is not None})
         if patch.capacity is not None:
             # days without their own capacity follow the market's: a larger one promotes from the waiting lists
@@ -157,11 +158,11 @@ async def update_market(mh: Any, community: dict[str, Any], market_id: int, patc
                 MarketDay.market == market_id, MarketDay.capacity.is_null(), MarketDay.starts_at > now, MarketDay.status != "cancelled"
             ):
                 await _lock_day(mh, day["id"])
-                await _promote(mh, day["id"], principal)
+                await _promote(mh, community, day["id"], principal)
     return await get_market(mh, community, market_id)
 
 
-async def cancel_market(mh: Any, community: dict[str, Any], market_id: int, reason: str, principal: Principal) -> dict[str, Any]:
+async def cancel_market(mh: Any, community: CommunityInfo, market_id: int, reason: str, principal: Principal) -> dict[str, Any]:
     """No more market days: coming days are cancelled, their reminders with them; the records stay."""
     row = await _market_row(community, market_id)
     if row["status"] == "cancelled":
@@ -174,7 +175,7 @@ async def cancel_market(mh: Any, community: dict[str, Any], market_id: int, reas
         )
         await cancel_activity(mh, row["activity"])
         await cancel_activity(mh, row["stall_activity"])
-        await audit(principal, "markets.market.cancel", "markets.market", market_id, community_id=community["id"], reason=reason)
+        await audit(principal, "markets.market.cancel", "markets.market", market_id, community_id=community.id, reason=reason)
     return await get_market(mh, community, market_id)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import Principal, audit, mask_phone, normalise_phone
+from meihao import CommunityInfo, Principal, audit, mask_phone, normalise_phone, scoped_resident
 
 from ..schemas import MerchantIn
 from ..tables import Merchant
-from .common import _resident_in_community, _tx
+from .common import EVERYONE, _tx
 
 
 def _merchant_out(row: dict[str, Any]) -> dict[str, Any]:
@@ -23,22 +23,22 @@ def _merchant_out(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def list_merchants(community: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = await Merchant.select().where(Merchant.community == community["id"]).order_by(Merchant.id)
+async def list_merchants(community: CommunityInfo) -> list[dict[str, Any]]:
+    rows = await Merchant.select().where(Merchant.community == community.id).order_by(Merchant.id)
     return [_merchant_out(r) for r in rows]
 
 
-async def create_merchant(mh: Any, community: dict[str, Any], data: MerchantIn, principal: Principal) -> dict[str, Any]:
+async def create_merchant(mh: Any, community: CommunityInfo, data: MerchantIn, principal: Principal) -> dict[str, Any]:
     phone = normalise_phone(data.contact_phone) if data.contact_phone.strip() else ""
     if data.contact_resident_id is not None:
-        await _resident_in_community(data.contact_resident_id, community, "contact_resident_id")
+        await scoped_resident(EVERYONE, community, data.contact_resident_id, "contact_resident_id")
     async with _tx(mh):
         merchant = Merchant(
-            community=community["id"], name=data.name.strip(), kind=data.kind, contact_name=data.contact_name.strip(),
+            community=community.id, name=data.name.strip(), kind=data.kind, contact_name=data.contact_name.strip(),
             contact_phone=phone, contact_resident=data.contact_resident_id,
         )
         await merchant.save()
-        await audit(principal, "markets.merchant.create", "markets.merchant", merchant.id, community_id=community["id"],
+        await audit(principal, "markets.merchant.create", "markets.merchant", merchant.id, community_id=community.id,
                     detail={"name": data.name})
     row = await Merchant.select().where(Merchant.id == merchant.id).first()
     return _merchant_out(row)

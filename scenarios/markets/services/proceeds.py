@@ -6,15 +6,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from meihao import Conflict, Principal, audit, fen_to_yuan, yuan_to_fen
+from meihao import CommunityInfo, Conflict, Principal, audit, community_now, fen_to_yuan, yuan_to_fen
 
 from ..tables import Proceeds
 from .applications import _application_row
-from .common import _day_and_market, _market_row, _tx, local_now, settings_of
+from .common import _day_and_market, _market_row, _tx, settings_of
 
 
 async def record_proceeds(
-    mh: Any, community: dict[str, Any], application_id: int, amount: Decimal, note: str, principal: Principal
+    mh: Any, community: CommunityInfo, application_id: int, amount: Decimal, note: str, principal: Principal
 ) -> dict[str, Any]:
     """The charity proceeds of one stall on its market day (recording again corrects the amount)."""
     settings = await settings_of(mh, community)
@@ -31,13 +31,13 @@ async def record_proceeds(
         existing = await Proceeds.select(Proceeds.id, Proceeds.amount_fen).where(Proceeds.application == application_id).first()
         if existing is None:
             await Proceeds.insert(Proceeds(
-                community=community["id"], market=row["market"], market_day=row["market_day"], application=application_id,
+                community=community.id, market=row["market"], market_day=row["market_day"], application=application_id,
                 grid=row["grid"], amount_fen=fen, note=note.strip(), recorded_by=principal.name, recorded_at=now,
             ))
         else:
             await Proceeds.update({Proceeds.amount_fen: fen, Proceeds.note: note.strip(), Proceeds.recorded_by: principal.name,
                                    Proceeds.recorded_at: now}).where(Proceeds.id == existing["id"])
-        await audit(principal, "markets.proceeds.record", "markets.application", application_id, community_id=community["id"],
+        await audit(principal, "markets.proceeds.record", "markets.application", application_id, community_id=community.id,
                     detail={"amount_fen": fen, "before_fen": existing["amount_fen"] if existing else None})
     saved = await Proceeds.select().where(Proceeds.application == application_id).first()
     return {
@@ -50,11 +50,11 @@ def _year_bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def this_year(mh: Any, community: dict[str, Any]) -> int:
-    return local_now(mh, community).year
+def this_year(mh: Any, community: CommunityInfo) -> int:
+    return community_now(mh, community).year
 
 
-async def market_proceeds(mh: Any, community: dict[str, Any], market_id: int, year: int, principal: Principal) -> dict[str, Any]:
+async def market_proceeds(mh: Any, community: CommunityInfo, market_id: int, year: int, principal: Principal) -> dict[str, Any]:
     """Proceeds of one market per market day of ``year`` (local dates), summed in SQL."""
     await _market_row(community, market_id)
     rows = await _sums(
@@ -74,7 +74,7 @@ def _as_date(value: Any) -> date:
 
 
 async def _sums(
-    columns: str, condition: str, args: list[Any], group: str, community: dict[str, Any], year: int, principal: Principal
+    columns: str, condition: str, args: list[Any], group: str, community: CommunityInfo, year: int, principal: Principal
 ) -> list[dict[str, Any]]:
     """Grouped sums of proceeds in one statement, for market days of ``year`` and the caller's scope."""
     first, last = _year_bounds(year)
@@ -82,7 +82,7 @@ async def _sums(
         f"SELECT {columns} FROM markets_proceeds AS p JOIN markets_market AS m ON m.id = p.market "
         "JOIN markets_day AS d ON d.id = p.market_day WHERE p.community = {} AND d.day >= {} AND d.day <= {} AND " + condition + " "
     )
-    values: list[Any] = [community["id"], first, last, *args]
+    values: list[Any] = [community.id, first, last, *args]
     scope = _grid_scope_sql(principal)
     if scope is not None:
         query += "AND " + scope[0] + " "
@@ -90,7 +90,7 @@ async def _sums(
     return await Proceeds.raw(query + "GROUP BY " + group, *values)
 
 
-async def community_proceeds(mh: Any, community: dict[str, Any], year: int, principal: Principal) -> dict[str, Any]:
+async def community_proceeds(mh: Any, community: CommunityInfo, year: int, principal: Principal) -> dict[str, Any]:
     """Proceeds of every market of the community in ``year``, per market and in all."""
     rows = await _sums(
         "p.market AS market, m.name AS name, COUNT(DISTINCT p.market_day) AS days, COUNT(*) AS stalls, SUM(p.amount_fen) AS fen",
@@ -119,6 +119,6 @@ def _grid_scope_sql(principal: Principal) -> tuple[str, list[Any]] | None:
     return "(" + " OR ".join(parts) + ")", args
 
 
-async def proceeds_total_fen(community_id: int, year: int) -> int:
-    rows = await _sums("SUM(p.amount_fen) AS fen", "1 = 1", [], "p.community", {"id": community_id}, year, Principal.system())
+async def proceeds_total_fen(community: CommunityInfo, year: int) -> int:
+    rows = await _sums("SUM(p.amount_fen) AS fen", "1 = 1", [], "p.community", community, year, Principal.system())
     return (rows[0]["fen"] if rows else 0) or 0

@@ -4,29 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import ActivityIn, cancel_activity, cancel_occurrence, create_activity, get_activity
+from meihao import ActivityIn, CommunityInfo, cancel_activity, cancel_occurrence, create_activity, get_activity
 
 from ..tables import Market, MarketDay
 from .common import SCENE, settings_of
 
 
-async def suspend(mh: Any, community: dict[str, Any]) -> None:
+async def suspend(mh: Any, community: CommunityInfo) -> None:
     """The community switched markets off: its markets stop reminding (their activities are cancelled); records stay."""
-    for market in await Market.select().where(Market.community == community["id"], Market.status == "active"):
+    for market in await Market.select().where(Market.community == community.id, Market.status == "active"):
         await cancel_activity(mh, market["activity"])
         await cancel_activity(mh, market["stall_activity"])
         await Market.update({Market.status: "suspended"}).where(Market.id == market["id"])
 
 
-async def resume(mh: Any, community: dict[str, Any]) -> None:
+async def resume(mh: Any, community: CommunityInfo) -> None:
     """The community switched markets on again: suspended markets get their activities back (same days, same keys)."""
     settings = await settings_of(mh, community)
-    for market in await Market.select().where(Market.community == community["id"], Market.status == "suspended"):
+    for market in await Market.select().where(Market.community == community.id, Market.status == "suspended"):
         old = await get_activity(market["activity"])
         old_stalls = await get_activity(market["stall_activity"])
         ids = []
         for activity, offsets in ((old, [settings.community_reminder_minutes]), (old_stalls, [settings.stallholder_reminder_minutes])):
-            created = await create_activity(mh, community["slug"], ActivityIn(
+            created = await create_activity(mh, community.slug, ActivityIn(
                 scene=SCENE, title=activity["title"], description=activity["description"], venue=activity["venue"],
                 starts_at=activity["starts_at"], ends_at=activity["ends_at"], rrule=activity["rrule"],
                 recurrence_until=activity["recurrence_until"], holiday_policy=activity["holiday_policy"],

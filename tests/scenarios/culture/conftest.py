@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest_asyncio
 
-from meihao import FakeClock
+from meihao import CommunityInfo, FakeClock, get_community
 from meihao.reminders.engine import ReminderEngine
 from meihao.testing import Factories, make_client
 
@@ -24,7 +24,7 @@ class Chengguan:
     clock: FakeClock
     engine: ReminderEngine
     factories: Factories
-    community: dict[str, Any]
+    community: CommunityInfo
     grids: dict[str, int] = field(default_factory=dict)
     residents: dict[str, dict[str, Any]] = field(default_factory=dict)
     staff: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -43,7 +43,8 @@ async def build(mh: Any) -> Chengguan:
     clock = FakeClock(START)
     mh.clock = clock
     f = Factories(mh)
-    community = await f.community("chengguan", name="城关社区", brand_name="老街坊")
+    await f.community("chengguan", name="城关社区", brand_name="老街坊")
+    community = await get_community("chengguan")  # the CommunityInfo that hooks and jobs receive
     world = Chengguan(mh, clock, ReminderEngine(mh), f, community)
     for code, name in (("A", "城关老街"), ("B", "北关小区"), ("C", "南关小区")):
         world.grids[code] = (await f.grid("chengguan", code=code, name=name))["id"]

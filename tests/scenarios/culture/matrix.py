@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from meihao import Principal
+from meihao import Principal, community_today
 from meihao.scenarios.culture.schemas import PlanIn, PlayIn, ShowIn, TroupeIn, VenueIn
-from meihao.scenarios.culture.services import common, plans, shows, troupes, venues
+from meihao.scenarios.culture.services import plans, shows, troupes, venues
 from meihao.scenarios.culture.tables import Play, Show, TourPlan, Troupe, Venue, VenueGrid
 
 C = "/api/communities/{slug}/culture"
@@ -32,7 +32,7 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
     for slug in ("alpha", "beta"):
         await enable(mh, slug, "culture", {})
         community = await get_community(slug)
-        today = common.local_now(mh, community).date()
+        today = community_today(mh, community)
         troupe = await troupes.create_troupe(mh, community, TroupeIn(
             name="济阳区吕剧团", repertoire=[PlayIn(title="李二嫂改嫁", genre="吕剧")]), system)
         play = troupe["repertoire"][0]
@@ -44,7 +44,7 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
             show = await shows.create_show(mh, community, plan["id"], ShowIn(
                 venue_id=venue["id"], troupe_id=troupe["id"], play_id=play["id"],
                 starts_at=datetime.combine(today + timedelta(days=10), time(19, 0))), system)
-            yesterday = datetime.combine(today - timedelta(days=1), time(19, 0), tzinfo=common._tz(community))
+            yesterday = datetime.combine(today - timedelta(days=1), time(19, 0), tzinfo=community.tz)
             held = Show(community=community["id"], plan=plan["id"], venue=venue["id"], grid=ids["grid_id"], troupe=troupe["id"], play=play["id"],
                         day=yesterday.date(), starts_at=yesterday, ends_at=yesterday + timedelta(hours=2), status="scheduled", activity=0)
             await held.save()

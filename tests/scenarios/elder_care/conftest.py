@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest_asyncio
 
-from meihao import FakeClock
+from meihao import CommunityInfo, FakeClock, get_community
 from meihao.reminders.engine import ReminderEngine
 from meihao.testing import Factories, make_client
 
@@ -22,7 +22,7 @@ class Yajuyuan:
     clock: FakeClock
     engine: ReminderEngine
     factories: Factories
-    community: dict[str, Any]
+    community: CommunityInfo
     grid_a: int
     grid_b: int
     residents: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -49,7 +49,8 @@ async def build(mh: Any) -> Yajuyuan:
     clock = FakeClock(START)
     mh.clock = clock
     f = Factories(mh)
-    community = await f.community("yajuyuan", name="雅居园社区", brand_name="松龄雅居")
+    await f.community("yajuyuan", name="雅居园社区", brand_name="松龄雅居")
+    community = await get_community("yajuyuan")  # the CommunityInfo that hooks and jobs receive
     grid_a = await f.grid("yajuyuan", code="A", name="雅居园一区")
     grid_b = await f.grid("yajuyuan", code="B", name="松龄苑")
     world = Yajuyuan(mh, clock, ReminderEngine(mh), f, community, grid_a["id"], grid_b["id"])

@@ -11,10 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from meihao import Principal
+from meihao import Principal, community_today
 from meihao.scenarios.markets.schemas import ApplicationIn, MarketIn
 from meihao.scenarios.markets.services.applications import apply
-from meihao.scenarios.markets.services.common import local_now
 from meihao.scenarios.markets.services.markets import create_market
 from meihao.scenarios.markets.tables import Application, Market, MarketDay, Merchant, Proceeds
 
@@ -34,7 +33,7 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
     for slug in ("alpha", "beta"):
         await enable(mh, slug, "markets", {})
         community = await get_community(slug)
-        today = local_now(mh, community).date()
+        today = community_today(mh, community)
         market = await create_market(mh, community, MarketIn(
             venue="广场", rrule="FREQ=WEEKLY", first_day=today - timedelta(days=14), holiday_policy="keep"), system)
         days = {d["day"]: d["id"] for d in await MarketDay.select(MarketDay.id, MarketDay.day).where(MarketDay.market == market["id"])}
