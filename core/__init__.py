@@ -47,7 +47,7 @@ from meihao.time.community import community_now, community_today
 from meihao.time.workcalendar import Deadline, WorkingCalendar, add_working_days, add_working_hours, is_workday, working_time_between
 from meihao.version import __version__
 from meihao.web.auth import requires
-from meihao.web.params import Caller, CurrentCommunity, PageNumber, PageSize, Runtime
+from meihao.web.params import Caller, CurrentCommunity, PageNumber, PageSize, PathId, Runtime
 
 __all__ = [
     "ActivityIn",
@@ -74,6 +74,7 @@ __all__ = [
     "PageNumber",
     "PageResult",
     "PageSize",
+    "PathId",
     "PermanentFailure",
     "Permission",
     "PluginError",

@@ -49,9 +49,11 @@ def passed(output: str) -> int:
 
 def backends() -> int:
     """How many database backends the plugin's tests ran on (meihao's fixtures run each test on each)."""
-    from meihao.testing.databases import postgres_answers
+    import asyncio
 
-    return 2 if postgres_answers() else 1
+    from meihao.testing.databases import postgres_admin_url, postgres_answers
+
+    return 2 if asyncio.run(postgres_answers(postgres_admin_url())) is None else 1
 
 
 def test_a_new_plugin_installs_and_passes_its_own_tests(tmp_path):
@@ -72,7 +74,7 @@ def test_a_new_plugin_installs_and_passes_its_own_tests(tmp_path):
     checked = subprocess.run([MEIHAO, "plugin", "check", "bookshelf"], cwd=tmp_path, env=plugin_env(tmp_path / "site"),
                              capture_output=True, text=True, timeout=120)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert passed(run_its_tests(folder, tmp_path / "site")) == 7 * backends()
+    assert passed(run_its_tests(folder, tmp_path / "site")) == 8 * backends()
 
 
 def test_the_example_plugin_installs_and_passes_its_own_tests(tmp_path):
@@ -80,7 +82,7 @@ def test_the_example_plugin_installs_and_passes_its_own_tests(tmp_path):
     checked = subprocess.run([MEIHAO, "plugin", "check", "toolshelf"], cwd=tmp_path, env=plugin_env(tmp_path / "site"),
                              capture_output=True, text=True, timeout=120)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert passed(run_its_tests(REPO / "examples" / "toolshelf", tmp_path / "site")) == 8 * backends()
+    assert passed(run_its_tests(REPO / "examples" / "toolshelf", tmp_path / "site")) == 9 * backends()
 
 
 @pytest.mark.parametrize(

@@ -1,37 +1,28 @@
-"""A small world for toolshelf's tests: a community with the shelf on, two grids, a resident in each,
-a grid worker in the first, three tools; the clock at Monday 2026-03-02 09:00 (Asia/Shanghai)."""
+"""toolshelf's test world: meihao.testing.SceneWorld with the shelf in 荷畔社区 (``hepan``) and three tools.
+
+王秀英 lives in grid A (陈网格's, ``grid_worker``), 张伟 in grid B (吴网格's, ``grid_worker_out``);
+郑主任 is the community admin; ``beiyuan`` has no shelf. The fake clock starts on Monday
+2 March 2026, 08:00 in Shanghai.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from types import SimpleNamespace
-
 import pytest
-
 import toolshelf
-from meihao import FakeClock
-from meihao.testing import Factories, make_client
 
-MONDAY = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+from meihao.testing import SceneWorld
+
 BASE = "/api/communities/hepan/toolshelf"
 
 
 @pytest.fixture
-async def world(make_meihao):
+async def world(make_meihao) -> SceneWorld:
     mh = await make_meihao(plugins=[("toolshelf", toolshelf)])
-    mh.clock = FakeClock(MONDAY)
-    f = Factories(mh)
-    await f.community("hepan", name="河畔社区")
-    home, other = await f.place("hepan"), await f.place("hepan")
-    wang = await f.resident(home["household_id"], name="王秀英")
-    li = await f.resident(other["household_id"], name="李桂兰")
-    worker = await f.staff("grid_worker", grid_id=home["grid_id"], name="张网格")
-    tools = {}
-    async with make_client(mh) as admin:
-        answer = await admin.put("/api/communities/hepan/scenarios/toolshelf", json={"settings": {}})
-        assert answer.status_code == 200, answer.text
+    world = await SceneWorld.build(mh, "toolshelf")
+    world.tools = {}
+    async with world.client("community_admin") as admin:
         for name in ("电钻", "人字梯", "缝纫机"):
             made = await admin.post(f"{BASE}/tools/", json={"name": name})
             assert made.status_code == 201, made.text
-            tools[name] = made.json()["id"]
-    return SimpleNamespace(mh=mh, factories=f, wang=wang, li=li, worker=worker, tools=tools)
+            world.tools[name] = made.json()["id"]
+    return world
