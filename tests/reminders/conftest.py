@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest_asyncio
 
+from meihao import CommunityInfo, get_community
 from meihao.reminders.engine import ReminderEngine
 from meihao.reminders.policy import DeliveryPolicy
 from meihao.runtime import Meihao
@@ -24,7 +25,7 @@ class Street:
     clock: FakeClock
     engine: ReminderEngine
     factories: Factories
-    community: dict[str, Any]
+    community: CommunityInfo
     grid_a: int
     grid_b: int
     residents: dict[str, dict[str, Any]]
@@ -34,7 +35,8 @@ async def build_street(mh: Meihao) -> Street:
     clock = FakeClock(START)
     mh.clock = clock
     factories = Factories(mh)
-    community = await factories.community("hepan", name="荷畔社区")
+    await factories.community("hepan", name="荷畔社区")
+    community = await get_community("hepan")  # the CommunityInfo hooks, jobs and routes receive
     grid_a = await factories.grid("hepan", code="A")
     grid_b = await factories.grid("hepan", code="B")
     residents: dict[str, dict[str, Any]] = {}
