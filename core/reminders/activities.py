@@ -311,8 +311,10 @@ async def cancel_activity(mh: Meihao, activity_id: int) -> dict[str, Any]:
 async def cancel_occurrence(mh: Meihao, activity_id: int, key: str) -> dict[str, Any]:
     """Cancel one occurrence (by its key) of a recurring activity."""
     current = await get_activity(activity_id)
-    window = activity_occurrences(current, current["starts_at"] - timedelta(days=1), datetime(2100, 1, 1, tzinfo=timezone.utc), limit=5000,
-                                  calendar=await activity_calendar(mh, current))
+    # Keys are original starts: one the working calendar skips or moves today can still be
+    # cancelled (a market day called off after a typhoon closed it), so check them unmoved.
+    unmoved = {**current, "holiday_policy": "keep"}
+    window = activity_occurrences(unmoved, current["starts_at"] - timedelta(days=1), datetime(2100, 1, 1, tzinfo=timezone.utc), limit=5000)
     if key not in {o["key"] for o in window}:
         raise NotFound(f"activity {activity_id} has no occurrence {key!r}")
     exdates = sorted(set(current["exdates"]) | {key})

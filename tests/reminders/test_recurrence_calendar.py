@@ -8,12 +8,12 @@ Saturday 2027-02-13. Every expected date below was read off a paper calendar for
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from meihao import ActivityIn, create_activity, working_calendar
+from meihao import ActivityIn, cancel_occurrence, create_activity, working_calendar
 from meihao.register.calendar import load_official_year, read_schedule_file, remove_override, set_override
 from meihao.reminders.activities import activity_calendar, activity_occurrences, get_activity
 from meihao.reminders.tables import Activity, DueReminder
@@ -102,6 +102,22 @@ def test_a_closed_day_counts_as_a_holiday_and_an_opened_day_as_a_workday():
 
 
 # -- the kernel's calendar: loaded years and overrides --------------------------------------------
+
+
+async def test_the_seeded_years_decide_every_policy_as_the_package_did(meihao):
+    """2004–2026 come from the database now: every day of them is a holiday, a workday or neither exactly as in the
+    pinned package, so the policies of activities in those years are unchanged."""
+    from meihao.time.recurrence import package_calendar
+
+    seeded, package = await working_calendar(meihao), package_calendar()
+    day, differ = date(2004, 1, 1), []
+    while day <= date(2026, 12, 31):
+        if (seeded.day_kind(day), seeded.is_workday(day)) != (package.day_kind(day), package.is_workday(day)):
+            differ.append(day)
+        day += timedelta(days=1)
+    assert differ == []
+    assert (seeded.day_kind(date(2026, 10, 3)), seeded.day_kind(date(2026, 9, 20)), seeded.day_kind(date(2027, 2, 6))) == (
+        "holiday", "makeup_workday", "weekend")
 
 
 def market(first: datetime, policy: str, count: int = 4, offsets: list[int] | None = None) -> ActivityIn:
@@ -211,3 +227,16 @@ async def test_closing_and_reopening_a_day_replans_points_not_yet_due(street, tm
                                           (key, 1440, "02-20 09:00", "02-19 09:00", "done")]
     assert await points(skipping["id"]) == [(key, 1440, "02-20 09:00", "02-19 09:00", "done")]
     assert (await get_activity(moving["id"]))["version"] == 1
+
+
+async def test_an_occurrence_the_calendar_skips_can_still_be_cancelled_by_its_key(street, tmp_path):
+    await load_2027(street.mh, tmp_path)
+    street.clock.set(at(2027, 1, 4, 8))
+    activity = await create_activity(street.mh, "hepan", market(at(2027, 1, 30, 9), "skip"))
+    # 2/6 is skipped by the Spring Festival; calling it off too survives the holiday being removed later
+    cancelled = await cancel_occurrence(street.mh, activity["id"], "2027-02-06T01:00:00Z")
+    assert cancelled["exdates"] == ["2027-02-06T01:00:00Z"]
+    await set_override(street.mh, date(2027, 2, 20), open=False, reason="台风")
+    await cancel_occurrence(street.mh, activity["id"], "2027-02-20T01:00:00Z")
+    await remove_override(street.mh, date(2027, 2, 20))
+    assert await listed(street.mh, activity["id"]) == [("01-30", None), ("02-13", None)]
