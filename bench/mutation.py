@@ -48,6 +48,7 @@ MODULES: dict[str, list[str]] = {
         "tests/reminders/test_recurrence.py",
         "tests/reminders/test_recurrence_boundaries.py",
         "tests/reminders/test_cron_time_zones.py",
+        "tests/reminders/test_recurrence_calendar.py",
     ],
     "core/reminders/fanout.py": [
         "tests/reminders/test_reminders.py",
@@ -56,6 +57,7 @@ MODULES: dict[str, list[str]] = {
     "core/reminders/planning.py": [
         "tests/reminders/test_reminders.py",
         "tests/reminders/test_concurrent_planning.py",
+        "tests/reminders/test_recurrence_calendar.py",
     ],
     "core/access/principals.py": [
         "tests/access/test_principal.py",

@@ -108,6 +108,8 @@ async def migrate() -> None:
         click.echo(f"applied {item.app}: {item.migration_id}")
     if result.scheduler_tables:
         click.echo(f"created the scheduler's tables in schema {CLUSTER_SCHEMA}")
+    for load in result.calendar_files:
+        click.echo(f"calendar {load.year} from {load.path}: " + ("loaded" if load.changed else "already loaded, unchanged"))
 
 
 @cli.command()

@@ -94,6 +94,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: Official holidays, make-up workdays (调休) and the street's overrides lie over them.
     working_hours: list[str] = msgspec.field(default_factory=lambda: ["08:30-12:00", "13:30-17:30"])
     working_weekdays: list[int] = msgspec.field(default_factory=lambda: [1, 2, 3, 4, 5])
+    #: Official schedule files (one year each, the format of ``meihao calendar load``) that
+    #: ``meihao migrate`` loads; a year already loaded with the same days is left as it is.
+    #: Relative paths are read from the configuration file's folder (from the working
+    #: directory in MEIHAO_CALENDAR_FILES, comma-separated).
+    calendar_files: list[str] = []
 
     def __post_init__(self) -> None:
         if not (self.database_url.startswith("sqlite:///") or self.database_url.startswith(("postgresql://", "postgres://"))):
@@ -194,7 +199,7 @@ def _check_working_week(hours: list[str], weekdays: list[int]) -> None:
 
 
 _FIELDS = {name for name in Settings.__struct_fields__}
-_LIST_FIELDS = {"disabled_plugins", "plugins", "working_hours", "working_weekdays"}
+_LIST_FIELDS = {"disabled_plugins", "plugins", "working_hours", "working_weekdays", "calendar_files"}
 
 
 def _from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, object]:
@@ -229,6 +234,9 @@ def load_settings(
         unknown = sorted(set(values) - _FIELDS)
         if unknown:
             raise ConfigurationError(f"{path}: unknown setting {unknown[0]!r}", field=unknown[0])
+        files = values.get("calendar_files")
+        if isinstance(files, list):  # relative to the file that names them, wherever meihao runs
+            values["calendar_files"] = [str(path.parent / f) if isinstance(f, str) and not Path(f).is_absolute() else f for f in files]
     elif config_file is not None or "MEIHAO_CONFIG" in env:
         raise ConfigurationError(f"configuration file {path} does not exist")
     from_file = set(values)

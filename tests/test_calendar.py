@@ -334,3 +334,59 @@ def test_the_guides_example_file_loads():
     example = guide.split("### The official schedule file", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
     schedule = parse_schedule(tomllib.loads(example), where="guide")
     assert (schedule.year, len(schedule.holidays), schedule.workdays) == (2027, 8, {date(2027, 2, 13): "春节 Spring Festival"})
+
+
+# -- years named in the configuration file, loaded by `meihao migrate` -------------------------------------
+
+
+def test_calendar_files_are_read_from_the_config_files_folder_or_the_environment(tmp_path):
+    from meihao.config import load_settings
+
+    config = tmp_path / "etc" / "meihao.toml"
+    config.parent.mkdir()
+    config.write_text('calendar_files = ["calendars/2027.toml", "/srv/2028.toml"]\n', encoding="utf-8")
+    settings = load_settings(environ={"MEIHAO_DATA_KEY": "x" * 43 + "="}, config_file=config)
+    assert settings.calendar_files == [f"{tmp_path}/etc/calendars/2027.toml", "/srv/2028.toml"]
+    from_env = load_settings(environ={"MEIHAO_DATA_KEY": "x" * 43 + "=", "MEIHAO_CALENDAR_FILES": "a.toml, /b/2028.json"})
+    assert from_env.calendar_files == ["a.toml", "/b/2028.json"]
+    assert load_settings(environ={"MEIHAO_DATA_KEY": "x" * 43 + "="}).calendar_files == []
+
+
+async def test_migrate_loads_the_years_of_the_config_file_once(meihao, tmp_path):
+    config = tmp_path / "etc" / "meihao.toml"
+    (tmp_path / "etc" / "calendars").mkdir(parents=True)
+    schedule = tmp_path / "etc" / "calendars" / "2027.toml"
+    schedule.write_text(SCHEDULE_2027, encoding="utf-8")
+    config.write_text('calendar_files = ["calendars/2027.toml"]\n', encoding="utf-8")
+    env = {**_environ(meihao), "MEIHAO_CONFIG": str(config)}
+    before = (await working_calendar(meihao)).version
+
+    first = run(tmp_path, "migrate", **env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[-1] == f"calendar 2027 from {schedule}: loaded"
+    loaded = await working_calendar(meihao)
+    assert loaded.version != before and loaded.add_working_days(date(2027, 2, 4), 1) == date(2027, 2, 12)
+    stamp = [y["loaded_at"] for y in await official_years() if y["year"] == 2027]
+
+    # again with the same file: nothing is written, the version stays
+    second = run(tmp_path, "migrate", **env)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.splitlines()[-1] == f"calendar 2027 from {schedule}: already loaded, unchanged"
+    assert (await working_calendar(meihao)).version == loaded.version
+    assert [y["loaded_at"] for y in await official_years() if y["year"] == 2027] == stamp
+    assert await AuditLog.count().where(AuditLog.action == "calendar.load") == 1
+
+    # the file corrected (the holiday ends a day earlier): loaded again, a new version
+    schedule.write_text(SCHEDULE_2027.replace("end = 2027-02-11", "end = 2027-02-10"), encoding="utf-8")
+    third = run(tmp_path, "migrate", **env)
+    assert third.stdout.splitlines()[-1] == f"calendar 2027 from {schedule}: loaded", third.stderr
+    corrected = await working_calendar(meihao)
+    assert corrected.version not in (before, loaded.version) and corrected.is_workday(date(2027, 2, 11))
+
+    # a bad file stops migrate in one line, before anything is written
+    schedule.write_text(SCHEDULE_2027.replace("date = 2027-02-13", 'date = "13 Feb"'), encoding="utf-8")
+    bad = run(tmp_path, "migrate", **env)
+    lines = [line for line in bad.stderr.splitlines() if line.strip()]
+    assert bad.returncode != 0 and "Traceback" not in bad.stdout + bad.stderr, bad.stdout + bad.stderr
+    assert len(lines) == 1 and "workdays[0].date: '13 Feb' is not a date" in lines[0], bad.stderr
+    assert (await working_calendar(meihao)).version == corrected.version

@@ -166,6 +166,49 @@ async def load_official_year(mh: Meihao, schedule: OfficialYear, principal: Prin
             "source": schedule.source, "holidays": len(schedule.holidays), "workdays": len(schedule.workdays)})
 
 
+async def stored_year(year: int) -> OfficialYear | None:
+    """The schedule loaded for ``year`` as it is stored (None when the year is not loaded)."""
+    row = await CalendarYear.select(CalendarYear.source).where(CalendarYear.year == year).first()
+    if row is None:
+        return None
+    stored = OfficialYear(year=year, source=row["source"])
+    for day in await official_days(year):
+        (stored.holidays if day["kind"] == "holiday" else stored.workdays)[day["day"]] = day["name"]
+    return stored
+
+
+@dataclass
+class FileLoad:
+    """What loading one schedule file did: ``changed`` is False when the year was already loaded with the same content."""
+
+    path: str
+    year: int
+    changed: bool
+
+
+async def load_schedule_files(mh: Meihao, paths: list[str], principal: Principal = SYSTEM) -> list[FileLoad]:
+    """Load the schedule files named by the ``calendar_files`` setting (``meihao migrate`` does).
+
+    Every file is read and checked before anything is written (a bad one raises InvalidInput
+    naming it, and nothing is loaded). A year whose stored schedule has the same source, days
+    and names is not written again: no new ``loaded_at``, no audit entry, the same calendar
+    version. Two files for one year are refused.
+    """
+    schedules = [read_schedule_file(path) for path in paths]
+    seen: dict[int, str] = {}
+    for path, schedule in zip(paths, schedules, strict=True):
+        if schedule.year in seen:
+            raise InvalidInput(f"calendar_files: {path} and {seen[schedule.year]} both give {schedule.year}", field="calendar_files")
+        seen[schedule.year] = path
+    done = []
+    for path, schedule in zip(paths, schedules, strict=True):
+        same = await stored_year(schedule.year) == schedule
+        if not same:
+            await load_official_year(mh, schedule, principal)
+        done.append(FileLoad(path=path, year=schedule.year, changed=not same))
+    return done
+
+
 async def official_years() -> list[dict[str, Any]]:
     """Every loaded year, oldest first: ``year``, ``source``, ``loaded_at``, ``holidays``, ``workdays`` (counts)."""
     years = await CalendarYear.select().order_by(CalendarYear.year)

@@ -16,11 +16,13 @@ import msgspec
 from meihao.db.database import json_value
 from meihao.errors import InvalidInput, NotFound
 from meihao.hooks.declarations import SCENES
+from meihao.register.calendar import working_calendar
 from meihao.register.communities import get_community
 from meihao.register.tables import Community
 from meihao.reminders.audiences import AudienceSpec, parse_audience
 from meihao.reminders.tables import Activity, DueReminder, Reminder
 from meihao.time.recurrence import occurrences, validate_rule
+from meihao.time.workcalendar import WorkingCalendar
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
@@ -309,7 +311,10 @@ async def cancel_activity(mh: Meihao, activity_id: int) -> dict[str, Any]:
 async def cancel_occurrence(mh: Meihao, activity_id: int, key: str) -> dict[str, Any]:
     """Cancel one occurrence (by its key) of a recurring activity."""
     current = await get_activity(activity_id)
-    window = activity_occurrences(current, current["starts_at"] - timedelta(days=1), datetime(2100, 1, 1, tzinfo=timezone.utc), limit=5000)
+    # Keys are original starts: one the working calendar skips or moves today can still be
+    # cancelled (a market day called off after a typhoon closed it), so check them unmoved.
+    unmoved = {**current, "holiday_policy": "keep"}
+    window = activity_occurrences(unmoved, current["starts_at"] - timedelta(days=1), datetime(2100, 1, 1, tzinfo=timezone.utc), limit=5000)
     if key not in {o["key"] for o in window}:
         raise NotFound(f"activity {activity_id} has no occurrence {key!r}")
     exdates = sorted(set(current["exdates"]) | {key})
@@ -319,8 +324,21 @@ async def cancel_occurrence(mh: Meihao, activity_id: int, key: str) -> dict[str,
     return await get_activity(activity_id)
 
 
-def activity_occurrences(activity: dict[str, Any], start: datetime, end: datetime, limit: int = 100) -> list[dict[str, Any]]:
-    found = occurrences(activity, activity["timezone"], start, end)[:limit]
+async def activity_calendar(mh: Meihao, activity: dict[str, Any]) -> WorkingCalendar:
+    """The working calendar of the activity's community (its holidays and the street's overrides decide the holiday policy)."""
+    return await working_calendar(mh, {"id": activity["community"], "timezone": activity["timezone"]})
+
+
+def activity_occurrences(
+    activity: dict[str, Any], start: datetime, end: datetime, limit: int = 100, *, calendar: WorkingCalendar | None = None
+) -> list[dict[str, Any]]:
+    """The occurrences of ``activity`` whose start lies in ``[start, end)``, holiday policy applied.
+
+    Pass ``calendar=await working_calendar(mh, community)`` (the activity's community): the
+    reminders follow that calendar. Without it the holidays are the pinned chinese-calendar
+    package's, with no loaded years and no overrides.
+    """
+    found = occurrences(activity, activity["timezone"], start, end, calendar)[:limit]
     return [
         {"key": o.key, "starts_at": o.starts_at, "ends_at": o.ends_at, "moved_from": o.moved_from.isoformat() if o.moved_from else None}
         for o in found

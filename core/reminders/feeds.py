@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any
 from icalendar import Calendar, Event
 from piccolo.querystring import QueryString
 
+from meihao.register.calendar import working_calendar
 from meihao.register.communities import get_community
 from meihao.register.tables import Resident
 from meihao.reminders.activities import activity_occurrences, audience_of, list_activities
 from meihao.reminders.audiences import resident_condition
 from meihao.time.community import community_today
+from meihao.time.workcalendar import WorkingCalendar
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
@@ -37,9 +39,9 @@ def _calendar(name: str, timezone: str) -> Calendar:
     return calendar
 
 
-def _add_events(mh: Meihao, calendar: Calendar, activity: dict[str, Any], now: datetime) -> None:
+def _add_events(mh: Meihao, calendar: Calendar, activity: dict[str, Any], now: datetime, working: WorkingCalendar) -> None:
     url = f"{mh.settings.base_url}/api/activities/{activity['id']}"
-    for occurrence in activity_occurrences(activity, now - PAST, now + AHEAD, limit=500):
+    for occurrence in activity_occurrences(activity, now - PAST, now + AHEAD, limit=500, calendar=working):
         event = Event()
         event.add("uid", f"activity-{activity['id']}-{occurrence['key']}@meihao")
         event.add("dtstamp", activity["updated_at"] or now)
@@ -62,9 +64,10 @@ async def community_feed(mh: Meihao, slug: str) -> bytes:
     community = await get_community(slug)
     now = mh.clock.now()
     calendar = _calendar(f"{community['name']} 社区活动", community["timezone"])
+    working = await working_calendar(mh, community)
     for activity in await list_activities(slug):
         if audience_of(activity).is_everyone:
-            _add_events(mh, calendar, activity, now)
+            _add_events(mh, calendar, activity, now, working)
     return calendar.to_ical()
 
 
@@ -81,6 +84,7 @@ async def resident_feed(mh: Meihao, resident_id: int) -> bytes:
     now = mh.clock.now()
     today = community_today(mh, community)
     calendar = _calendar(f"{community.name} 我的活动", community.timezone)
+    working = await working_calendar(mh, community)
     for activity in await list_activities(resident["slug"]):
         condition = resident_condition(mh, audience_of(activity), community.id, today, activity_id=activity["id"])
         if condition is None:
@@ -89,5 +93,5 @@ async def resident_feed(mh: Meihao, resident_id: int) -> bytes:
             QueryString('SELECT 1 AS hit FROM "meihao_resident" AS "r" WHERE "r"."id" = {} AND ({})', resident_id, condition)
         )
         if found:
-            _add_events(mh, calendar, activity, now)
+            _add_events(mh, calendar, activity, now, working)
     return calendar.to_ical()

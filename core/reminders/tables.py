@@ -51,6 +51,9 @@ class Activity(Table, tablename="meihao_activity"):
     version = Integer(default=1)
     #: How far ahead reminders have been planned (the planner's cursor).
     planned_until = Timestamptz(null=True, default=None)
+    #: The version of the community's working calendar its reminder points were planned on;
+    #: when the calendar changes, the planner moves the points of a holiday policy's occurrences.
+    calendar_version = Varchar(length=40, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

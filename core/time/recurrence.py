@@ -1,13 +1,22 @@
-"""Occurrences of an activity: RFC 5545 RRULE, yearly Chinese lunar dates, and the official holiday calendar.
+"""Occurrences of an activity: RFC 5545 RRULE, yearly Chinese lunar dates, and the holiday policy on the working calendar.
 
 Times are computed on the community's wall clock (a 9:00 market stays at 9:00) and
 returned in UTC. Each occurrence has a stable ``key``, its original start in UTC, which
 does not change when a holiday moves it; reminders and calendar feeds are keyed on it.
 
-The official calendar (法定节假日 and 调休 adjusted workdays) comes from the
-``chinese-calendar`` package, which knows the years the State Council has announced. For a
-later year it does not know yet, no day counts as a statutory holiday and Monday to Friday
-count as workdays; ``holiday_calendar_known(year)`` says which case applies.
+The holiday policy reads a :class:`~meihao.time.workcalendar.WorkingCalendar`, passed in by
+the caller (the kernel passes the community's, from ``meihao.working_calendar``: the official
+years loaded in the database, the make-up workdays and the street's overrides). An occurrence
+is *on a holiday* when its day is an official holiday (法定节假日) or a day the street closed
+(a typhoon day); a day the street opened is a working day, even on a Sunday or inside a
+holiday. ``skip`` drops such an occurrence; ``next_workday``/``previous_workday`` move it to
+the nearest day the calendar works (make-up workdays and opened days included); ``keep``
+ignores the calendar. In a year whose official schedule is not loaded, no day is an official
+holiday (only closed days move) and the working weekdays are workdays; a warning is logged.
+
+Without a calendar, :func:`package_calendar` is used: the years the pinned ``chinese-calendar``
+package knows and no overrides (what this module did before the working calendar existed;
+for tests and scripts, never for the kernel's own answers).
 """
 
 from __future__ import annotations
@@ -20,11 +29,11 @@ from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
 from dateutil.rrule import rrulestr
 from lunardate import LunarDate
 
 from meihao.errors import InvalidInput
+from meihao.time.workcalendar import WorkingCalendar
 
 log = logging.getLogger("meihao.recurrence")
 
@@ -33,6 +42,9 @@ HOLIDAY_POLICIES: tuple[str, ...] = ("keep", "skip", "next_workday", "previous_w
 
 #: Upper bound on occurrences looked at in one window, so a runaway rule cannot stall a worker.
 MAX_OCCURRENCES = 2000
+#: How far a holiday policy may move an occurrence, at most (the Spring Festival week and a
+#: few closed days): windows are widened by it so that a moved occurrence is not missed.
+MOVE_SLACK = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -50,36 +62,53 @@ def occurrence_key(original_start: datetime) -> str:
 
 # -- the official calendar -------------------------------------------------------------
 
+#: The kinds of day (``WorkingCalendar.day_kind``) on which a holiday policy acts: an official
+#: holiday, or a day the street (or the community) closed. An opened day is a working day.
+HOLIDAY_KINDS = frozenset({"holiday", "closed"})
+
+
+@lru_cache(maxsize=1)
+def package_calendar() -> WorkingCalendar:
+    """The official years of the pinned ``chinese-calendar`` package, without overrides: the default
+    when no calendar is given (the database's seeded years hold the same days)."""
+    from chinese_calendar.constants import holidays, workdays
+
+    return WorkingCalendar(holidays={d: str(n) for d, n in holidays.items()}, makeup_workdays={d: str(n) for d, n in workdays.items()})
+
+
+def holiday_calendar_known(year: int, calendar: WorkingCalendar | None = None) -> bool:
+    """Whether ``year``'s official schedule is in ``calendar`` (default: the package's years)."""
+    return year in (calendar or package_calendar()).known_years
+
+
+def statutory_holiday(day: date, calendar: WorkingCalendar | None = None) -> str | None:
+    """The name of the official holiday ``day`` belongs to (``National Day``), or None (also when the street opened it)."""
+    cal = calendar or package_calendar()
+    return cal.holidays[day] if cal.day_kind(day) == "holiday" else None
+
+
+def is_workday(day: date, calendar: WorkingCalendar | None = None) -> bool:
+    """A working day, counting adjusted workdays (调休上班), official holidays and the street's overrides."""
+    return (calendar or package_calendar()).is_workday(day)
+
+
+def policy_applies(day: date, calendar: WorkingCalendar) -> bool:
+    """Whether a holiday policy acts on ``day``: an official holiday or a closed day (see the module's docstring)."""
+    if day.year not in calendar.known_years:
+        _warn_unknown_year(day.year)
+    return calendar.day_kind(day) in HOLIDAY_KINDS
+
 
 @lru_cache(maxsize=64)
-def holiday_calendar_known(year: int) -> bool:
-    try:
-        chinese_calendar.is_workday(date(year, 6, 1))
-    except NotImplementedError:
-        log.warning("the holiday calendar does not know %s yet: no statutory holidays, weekdays are workdays", year)
-        return False
-    return True
+def _warn_unknown_year(year: int) -> None:
+    log.warning("the working calendar has no official schedule for %s: no statutory holidays, weekdays are workdays "
+                "(load it with `meihao calendar load FILE`)", year)
 
 
-def statutory_holiday(day: date) -> str | None:
-    """The name of the official holiday ``day`` belongs to (``National Day``), or None."""
-    if not holiday_calendar_known(day.year):
-        return None
-    on_holiday, name = chinese_calendar.get_holiday_detail(day)
-    return name if on_holiday and name else None
-
-
-def is_workday(day: date) -> bool:
-    """A working day, counting adjusted workdays (调休上班) and official holidays."""
-    if not holiday_calendar_known(day.year):
-        return day.weekday() < 5
-    return bool(chinese_calendar.is_workday(day))
-
-
-def _shift_to_workday(day: date, step: int) -> date:
+def _shift_to_workday(day: date, step: int, calendar: WorkingCalendar) -> date:
     for _ in range(40):
         day += timedelta(days=step)
-        if is_workday(day):
+        if calendar.is_workday(day):
             return day
     return day
 
@@ -134,19 +163,24 @@ def _original_starts(activity: dict[str, Any], tz: ZoneInfo) -> Iterator[datetim
         yield naive_first
 
 
-def occurrences(activity: dict[str, Any], tz_name: str, start: datetime, end: datetime) -> list[Occurrence]:
+def occurrences(
+    activity: dict[str, Any], tz_name: str, start: datetime, end: datetime, calendar: WorkingCalendar | None = None
+) -> list[Occurrence]:
     """Occurrences whose (possibly moved) start lies in ``[start, end)``, in order.
 
     ``activity`` has ``starts_at``, ``ends_at``, ``rrule``, ``lunar_month``, ``lunar_day``,
-    ``recurrence_until``, ``exdates`` (keys) and ``holiday_policy``.
+    ``recurrence_until``, ``exdates`` (keys) and ``holiday_policy``. ``calendar`` decides the
+    holidays and working days (default :func:`package_calendar`); only its days are read, so
+    its time zone does not matter.
     """
     tz = ZoneInfo(tz_name)
+    calendar = calendar or package_calendar()
     duration = activity["ends_at"] - activity["starts_at"]
     until = activity.get("recurrence_until")
     exdates = set(activity.get("exdates") or [])
     policy = activity.get("holiday_policy") or "keep"
     # A move shifts a start by a few days at most (the Spring Festival week): look a little wider.
-    slack = timedelta(days=14) if policy in ("next_workday", "previous_workday") else timedelta(0)
+    slack = MOVE_SLACK if policy in ("next_workday", "previous_workday") else timedelta(0)
     result = []
     for count, naive in enumerate(_original_starts(activity, tz)):
         if count >= MAX_OCCURRENCES:
@@ -161,10 +195,10 @@ def occurrences(activity: dict[str, Any], tz_name: str, start: datetime, end: da
             continue
         day = original.date()
         moved_from = None
-        if policy != "keep" and statutory_holiday(day):
+        if policy != "keep" and policy_applies(day, calendar):
             if policy == "skip":
                 continue
-            new_day = _shift_to_workday(day, 1 if policy == "next_workday" else -1)
+            new_day = _shift_to_workday(day, 1 if policy == "next_workday" else -1, calendar)
             original_time = naive.time()
             moved = datetime.combine(new_day, original_time).replace(tzinfo=tz)
             moved_from, begins = day, moved

@@ -171,7 +171,9 @@ async def list_occurrences(activity_id: FromPath[int], meihao: NamedDependency[M
     """Coming occurrences (holiday moves applied) for the next ``days`` days."""
     row = await _activity_in_scope(activity_id, principal)
     now = meihao.clock.now()
-    return [OccurrenceOut(**o) for o in activity_service.activity_occurrences(row, now, now + timedelta(days=min(max(days, 1), 800)))]
+    working = await activity_service.activity_calendar(meihao, row)
+    found = activity_service.activity_occurrences(row, now, now + timedelta(days=min(max(days, 1), 800)), calendar=working)
+    return [OccurrenceOut(**o) for o in found]
 
 
 @get("/api/activities/{activity_id:int}/preview", tags=["activities"], guards=[requires("meihao.activity.read")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from meihao import CommunityInfo, Conflict, Principal, activity_occurrences, audit, cancel_occurrence, get_activity
+from meihao import CommunityInfo, Conflict, Principal, activity_occurrences, audit, cancel_occurrence, get_activity, working_calendar
 
 from ..tables import Application, Market, MarketDay
 from .applications import _place, _promote, _tell
@@ -27,7 +27,9 @@ async def ensure_days(mh: Any, community: CommunityInfo, market_id: int, *, ahea
     now = mh.clock.now()
     known = {r["occurrence"] for r in await MarketDay.select(MarketDay.occurrence).where(MarketDay.market == market_id)}
     start = activity["starts_at"] if not known else now - timedelta(days=1)
-    found = activity_occurrences(activity, start, now + timedelta(days=ahead_days), limit=500)
+    # The days follow the street's working calendar (loaded years, typhoon days closed), as the reminders do.
+    calendar = await working_calendar(mh, community)
+    found = activity_occurrences(activity, start, now + timedelta(days=ahead_days), limit=500, calendar=calendar)
     tz = community.tz
     rows = []
     for o in found:
