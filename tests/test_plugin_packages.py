@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +19,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def install(source: Path, target: Path) -> None:
-    """``pip install`` the package in ``source`` into ``target`` (its own wheel, entry point and all), without its dependencies."""
+    """``pip install`` the package in ``source`` into ``target`` (its own wheel, entry point and all), without its dependencies.
+
+    It is built from a copy, so that no build folder is left in (or reused from) the source tree.
+    """
+    copy = target.with_name(f"{target.name}-source")
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", ".venv"))
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(source)],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(copy)],
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
