@@ -84,7 +84,7 @@ async def meihao_demo_data(community: CommunityInfo, settings: CultureSettings, 
 async def meihao_metrics(community: CommunityInfo, meihao: Meihao) -> list[Metric]:
     figures = await summary(meihao, community, this_year(meihao, community), Principal.system())
     return [
-        Metric("shows_delivered", "今年已演出场次", "Shows delivered this year", figures["shows_delivered"]),
-        Metric("audience_reached", "今年观众人次", "Audience reached this year", figures["audience_reached"]),
-        Metric("venues_covered", "今年已演出的场地", "Venues with a show this year", figures["venues_covered"]),
+        Metric("shows_delivered", "今年已演出场次", "Shows delivered this year", figures.shows_delivered),
+        Metric("audience_reached", "今年观众人次", "Audience reached this year", figures.audience_reached),
+        Metric("venues_covered", "今年已演出的场地", "Venues with a show this year", figures.venues_covered),
     ]

@@ -16,7 +16,7 @@ from typing import Any
 from meihao import ActivityIn, CommunityInfo, Principal, community_now, create_activity
 from meihao.tables import Grid
 
-from .schemas import CultureSettings, PlanIn, PlayIn, ShowIn, TroupeIn, VenueIn
+from .schemas import CultureSettings, PlanIn, PlanOut, PlayIn, PlayOut, ShowIn, TroupeIn, TroupeOut, VenueIn, VenueOut
 from .services.common import LEVELS_ZH
 from .services.plans import create_plan
 from .services.shows import create_show
@@ -73,9 +73,9 @@ async def fill(mh: Any, community: CommunityInfo, settings: CultureSettings, see
         name=f"{today.year}年{today.month}月送戏下乡", season_start=today - timedelta(days=20), season_end=today + timedelta(days=40),
         procurement_lot=f"JY-XQ-{today.year}-{today.month:02d}"), SYSTEM)
 
-    def pick() -> tuple[dict[str, Any], dict[str, Any]]:
+    def pick() -> tuple[TroupeOut, PlayOut]:
         troupe = rng.choice(troupes)
-        return troupe, rng.choice(troupe["repertoire"])
+        return troupe, rng.choice(troupe.repertoire)
 
     # held this spring, and earlier this month: with their records
     held = [datetime.combine(date(today.year, 3, 8) + timedelta(days=9 * k), time(14, 30)) for k in range(6)]
@@ -84,7 +84,7 @@ async def fill(mh: Any, community: CommunityInfo, settings: CultureSettings, see
         if when >= now.replace(tzinfo=None) - timedelta(days=1):
             continue
         plan = spring if when.month in (3, 4) else current
-        if not plan["season_start"] <= when.date() <= plan["season_end"]:
+        if not plan.season_start <= when.date() <= plan.season_end:
             continue
         troupe, play = pick()
         await _past_show(mh, community, settings, plan, venues[index % len(venues)], troupe, play, when, rng, recorded=True)
@@ -95,26 +95,26 @@ async def fill(mh: Any, community: CommunityInfo, settings: CultureSettings, see
     # ahead: tomorrow evening (elders first) and the afternoon after
     for days, at, elders_first, venue in ((1, time(19, 0), True, venues[0]), (2, time(14, 30), False, venues[-1])):
         troupe, play = pick()
-        await create_show(mh, community, current["id"], ShowIn(
-            venue_id=venue["id"], troupe_id=troupe["id"], play_id=play["id"], starts_at=datetime.combine(today + timedelta(days=days), at),
+        await create_show(mh, community, current.id, ShowIn(
+            venue_id=venue.id, troupe_id=troupe.id, play_id=play.id, starts_at=datetime.combine(today + timedelta(days=days), at),
             elders_first=elders_first), SYSTEM)
 
 
-async def _past_show(mh: Any, community: CommunityInfo, settings: CultureSettings, plan: dict[str, Any], venue: dict[str, Any],
-                     troupe: dict[str, Any], play: dict[str, Any], when: datetime, rng: random.Random, *, recorded: bool) -> None:
+async def _past_show(mh: Any, community: CommunityInfo, settings: CultureSettings, plan: PlanOut, venue: VenueOut,
+                     troupe: TroupeOut, play: PlayOut, when: datetime, rng: random.Random, *, recorded: bool) -> None:
     """A show that has taken place, written straight into the table (the API plans shows ahead only)."""
     starts = when.replace(tzinfo=community.tz)
-    ends = starts + timedelta(minutes=play["duration_minutes"])
-    grids = [g["grid"] for g in await VenueGrid.select(VenueGrid.grid).where(VenueGrid.venue == venue["id"])]
-    title = f"戏曲进乡村·{play['genre']}《{play['title']}》"
-    description = f"{troupe['name']}（{LEVELS_ZH[troupe['level']]}）演出{play['genre']}《{play['title']}》"
+    ends = starts + timedelta(minutes=play.duration_minutes)
+    grids = [g["grid"] for g in await VenueGrid.select(VenueGrid.grid).where(VenueGrid.venue == venue.id)]
+    title = f"戏曲进乡村·{play.genre}《{play.title}》"
+    description = f"{troupe.name}（{LEVELS_ZH[troupe.level]}）演出{play.genre}《{play.title}》"
     show = Show(
-        community=community.id, plan=plan["id"], venue=venue["id"], grid=venue["grid_id"], troupe=troupe["id"], play=play["id"],
+        community=community.id, plan=plan.id, venue=venue.id, grid=venue.grid_id, troupe=troupe.id, play=play.id,
         day=starts.date(), starts_at=starts, ends_at=ends, status="scheduled", activity=0, subsidy_fen=settings.subsidy_per_show_yuan * 100,
     )
     await show.save()
     activity = await create_activity(mh, community.slug, ActivityIn(
-        scene="culture", title=title, description=description, venue=venue["name"], starts_at=starts, ends_at=ends,
+        scene="culture", title=title, description=description, venue=venue.name, starts_at=starts, ends_at=ends,
         audience={"grids": grids}, reminder_offsets=[settings.remind_day_before_minutes], source=f"culture.show:{show.id}"))
     values: dict[Any, Any] = {Show.activity: activity["id"]}
     if recorded:

@@ -43,54 +43,54 @@ class CultureController(Controller):
     @get("/troupes", guards=[requires(READ)])
     async def list_troupes(self, community: CurrentCommunity) -> list[TroupeOut]:
         """Troupes (剧团) and their repertoire (剧目, 剧种); contact phones masked."""
-        return [TroupeOut(**t) for t in await troupes.list_troupes(community)]
+        return await troupes.list_troupes(community)
 
     @post("/troupes", guards=[requires(MANAGE)])
     async def create_troupe(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[TroupeIn]) -> TroupeOut:
-        return TroupeOut(**await troupes.create_troupe(meihao, community, data, principal))
+        return await troupes.create_troupe(meihao, community, data, principal)
 
     @get("/troupes/{troupe_id:int}", guards=[requires(READ)])
     async def get_troupe(self, community: CurrentCommunity, troupe_id: FromPath[int]) -> TroupeOut:
-        return TroupeOut(**await troupes.get_troupe(community, troupe_id))
+        return await troupes.get_troupe(community, troupe_id)
 
     @post("/troupes/{troupe_id:int}/repertoire", guards=[requires(MANAGE)])
     async def add_play(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, troupe_id: FromPath[int], data: JSONBody[PlayIn]) -> TroupeOut:
-        return TroupeOut(**await troupes.add_play(meihao, community, troupe_id, data, principal))
+        return await troupes.add_play(meihao, community, troupe_id, data, principal)
 
     # -- venues -----------------------------------------------------------------------
 
     @get("/venues", guards=[requires(READ)])
     async def list_venues(self, community: CurrentCommunity, principal: Caller) -> list[VenueOut]:
         """Venues in the caller's scope, with the grids whose residents they serve."""
-        return [VenueOut(**v) for v in await venues.list_venues(community, principal)]
+        return await venues.list_venues(community, principal)
 
     @post("/venues", guards=[requires(MANAGE)])
     async def create_venue(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[VenueIn]) -> VenueOut:
-        return VenueOut(**await venues.create_venue(meihao, community, data, principal))
+        return await venues.create_venue(meihao, community, data, principal)
 
     @get("/venues/{venue_id:int}", guards=[requires(READ)])
     async def get_venue(self, community: CurrentCommunity, principal: Caller, venue_id: FromPath[int]) -> VenueOut:
-        return VenueOut(**await venues.get_venue(community, venue_id, principal))
+        return await venues.get_venue(community, venue_id, principal)
 
     # -- tour plans and shows -------------------------------------------------------------
 
     @get("/plans", guards=[requires(READ)])
     async def list_plans(self, community: CurrentCommunity, principal: Caller) -> list[PlanOut]:
-        return [PlanOut(**p) for p in await plans.list_plans(community, principal)]
+        return await plans.list_plans(community, principal)
 
     @post("/plans", guards=[requires(MANAGE)])
     async def create_plan(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[PlanIn]) -> PlanOut:
         """A tour plan (巡演计划): a season of shows, one procurement lot, an organiser asked for attendance."""
-        return PlanOut(**await plans.create_plan(meihao, community, data, principal))
+        return await plans.create_plan(meihao, community, data, principal)
 
     @get("/plans/{plan_id:int}", guards=[requires(READ)])
     async def get_plan(self, community: CurrentCommunity, principal: Caller, plan_id: FromPath[int]) -> PlanOut:
-        return PlanOut(**await plans.get_plan(community, plan_id, principal))
+        return await plans.get_plan(community, plan_id, principal)
 
     @post("/plans/{plan_id:int}/shows", guards=[requires(MANAGE)])
     async def create_show(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, plan_id: FromPath[int], data: JSONBody[ShowIn]) -> ShowOut:
         """A show: its audience (the residents of the venue's grids) is reminded the day before and on the day."""
-        return ShowOut(**await shows.create_show(meihao, community, plan_id, data, principal))
+        return await shows.create_show(meihao, community, plan_id, data, principal)
 
     @get("/shows", guards=[requires(READ)])
     async def list_shows(
@@ -103,27 +103,27 @@ class CultureController(Controller):
         status: FromQuery[str | None] = None,
     ) -> list[ShowOut]:
         """Shows at venues in the caller's scope, in time order."""
-        return [ShowOut(**s) for s in await shows.list_shows(community, principal, plan_id=plan_id, start=start, end=end, status=status)]
+        return await shows.list_shows(community, principal, plan_id=plan_id, start=start, end=end, status=status)
 
     @get("/shows/{show_id:int}", guards=[requires(READ)])
     async def get_show(self, community: CurrentCommunity, principal: Caller, show_id: FromPath[int]) -> ShowOut:
-        return ShowOut(**await shows.get_show(community, show_id, principal))
+        return await shows.get_show(community, show_id, principal)
 
     @patch("/shows/{show_id:int}", guards=[requires(MANAGE)])
     async def reschedule_show(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, show_id: FromPath[int], data: JSONBody[ShowPatch]) -> ShowOut:
-        return ShowOut(**await shows.reschedule_show(meihao, community, show_id, data, principal))
+        return await shows.reschedule_show(meihao, community, show_id, data, principal)
 
     @post("/shows/{show_id:int}/cancel", guards=[requires(MANAGE)], status_code=200)
     async def cancel_show(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, show_id: FromPath[int], data: JSONBody[ReasonIn]) -> ShowOut:
-        return ShowOut(**await shows.cancel_show(meihao, community, show_id, data.reason, principal))
+        return await shows.cancel_show(meihao, community, show_id, data.reason, principal)
 
     @put("/shows/{show_id:int}/record", guards=[requires(RECORD)])
     async def record_show(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, show_id: FromPath[int], data: JSONBody[ShowRecordIn]) -> ShowOut:
         """After the show: attendance, satisfaction and feedback, the committee's confirmation, the subsidy."""
-        return ShowOut(**await shows.record_show(meihao, community, show_id, data, principal))
+        return await shows.record_show(meihao, community, show_id, data, principal)
 
     @get("/summary", guards=[requires(READ)])
     async def summary(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, year: FromQuery[int | None] = None) -> SummaryOut:
         """The year's figures (default: this year) within the caller's scope."""
         year = year or figures.this_year(meihao, community)
-        return SummaryOut(**await figures.summary(meihao, community, year, principal))
+        return await figures.summary(meihao, community, year, principal)

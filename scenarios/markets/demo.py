@@ -17,7 +17,7 @@ from typing import Any
 from meihao import CommunityInfo, Principal, community_now
 from meihao.tables import Resident, ResidentTag
 
-from .schemas import ApplicationIn, MarketIn, MarketsSettings, MerchantIn
+from .schemas import ApplicationIn, MarketIn, MarketOut, MarketsSettings, MerchantIn, MerchantOut
 from .services.applications import apply, approve
 from .services.days import ensure_days
 from .services.markets import create_market
@@ -78,38 +78,38 @@ async def fill(mh: Any, community: CommunityInfo, settings: MarketsSettings, see
             # the special is announced late: applications close the evening before
             applications_close_hours=None if index == 0 else 12,
         ), SYSTEM)
-        await ensure_days(mh, community, market["id"])
-        days = await MarketDay.select().where(MarketDay.market == market["id"]).order_by(MarketDay.starts_at)
+        await ensure_days(mh, community, market.id)
+        days = await MarketDay.select().where(MarketDay.market == market.id).order_by(MarketDay.starts_at)
         now = mh.clock.now()
         past = [d for d in days if d["starts_at"] <= now]
-        close = timedelta(hours=market["applications_close_hours"])
+        close = timedelta(hours=market.applications_close_hours)
         coming = [d for d in days if d["starts_at"] - close > now]
         await _past_days(rng, community, market, past, pool, merchants)
         if coming:
             await _next_day(mh, rng, community, coming[0], capacity, pool, merchants)
 
 
-async def _past_days(rng: random.Random, community: CommunityInfo, market: dict[str, Any], days: list[dict[str, Any]],
-                     pool: list[int], merchants: list[dict[str, Any]]) -> None:
+async def _past_days(rng: random.Random, community: CommunityInfo, market: MarketOut, days: list[dict[str, Any]],
+                     pool: list[int], merchants: list[MerchantOut]) -> None:
     """Market days already held: approved stalls and what each raised, as the organiser recorded them."""
     for day in days:
         await MarketDay.update({MarketDay.status: "closed", MarketDay.closed_at: day["starts_at"]}).where(MarketDay.id == day["id"])
-        residents = rng.sample(pool, min(len(pool), max(1, market["capacity"] - rng.randint(2, 6))))
+        residents = rng.sample(pool, min(len(pool), max(1, market.capacity - rng.randint(2, 6))))
         grids = {r["id"]: r["grid"] for r in await Resident.select(Resident.id, Resident.grid).where(Resident.id.is_in(residents))}
         applied = day["starts_at"] - timedelta(days=rng.randint(3, 12))
         rows = [
-            Application(community=community.id, market=market["id"], market_day=day["id"], resident=r, contact=r, grid=grids[r],
+            Application(community=community.id, market=market.id, market_day=day["id"], resident=r, contact=r, grid=grids[r],
                         goods=rng.choice(GOODS), status="approved", applied_at=applied, decided_at=applied + timedelta(hours=20),
                         decided_by="社区管理员")
             for r in residents
         ]
         for merchant in rng.sample(merchants, min(2, len(merchants))):
-            rows.append(Application(community=community.id, market=market["id"], market_day=day["id"], merchant=merchant["id"],
+            rows.append(Application(community=community.id, market=market.id, market_day=day["id"], merchant=merchant.id,
                                     goods=rng.choice(MERCHANT_GOODS), status="approved", applied_at=applied,
                                     decided_at=applied + timedelta(hours=20), decided_by="社区管理员"))
         saved = await Application.insert(*rows).returning(Application.id, Application.grid)
         await Proceeds.insert(*[
-            Proceeds(community=community.id, market=market["id"], market_day=day["id"], application=a["id"], grid=a["grid"],
+            Proceeds(community=community.id, market=market.id, market_day=day["id"], application=a["id"], grid=a["grid"],
                      amount_fen=rng.randint(30, 600) * 100 + rng.choice((0, 0, 50)), recorded_by="社区管理员",
                      recorded_at=day["ends_at"] + timedelta(hours=1))
             for a in saved
@@ -117,14 +117,14 @@ async def _past_days(rng: random.Random, community: CommunityInfo, market: dict[
 
 
 async def _next_day(mh: Any, rng: random.Random, community: CommunityInfo, day: dict[str, Any], capacity: int,
-                    pool: list[int], merchants: list[dict[str, Any]]) -> None:
+                    pool: list[int], merchants: list[MerchantOut]) -> None:
     """The coming market day: applications through the service functions, approved to capacity, then a waiting list."""
     residents = rng.sample(pool, min(len(pool), capacity + 3))
     applications = []
     for merchant in merchants[:2]:
-        applications.append(await apply(mh, community, day["id"], ApplicationIn(merchant_id=merchant["id"], goods=rng.choice(MERCHANT_GOODS)), SYSTEM))
+        applications.append(await apply(mh, community, day["id"], ApplicationIn(merchant_id=merchant.id, goods=rng.choice(MERCHANT_GOODS)), SYSTEM))
     for resident in residents:
         applications.append(await apply(mh, community, day["id"], ApplicationIn(resident_id=resident, goods=rng.choice(GOODS)), SYSTEM))
     for application in applications[: len(applications) - 2]:  # two left for the organiser to decide
-        await approve(mh, community, application["id"], SYSTEM)
+        await approve(mh, community, application.id, SYSTEM)
 

@@ -6,7 +6,6 @@ Handlers are thin: a permission guard, then a service function that scopes its S
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from litestar import Controller, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -50,45 +49,45 @@ class MarketsController(Controller):
     @get("/merchants", guards=[requires(READ)])
     async def list_merchants(self, community: CurrentCommunity) -> list[MerchantOut]:
         """Partner merchants (合作商户) that may take stalls; contact phones masked."""
-        return [MerchantOut(**m) for m in await merchants.list_merchants(community)]
+        return await merchants.list_merchants(community)
 
     @post("/merchants", guards=[requires(MANAGE)])
     async def create_merchant(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[MerchantIn]) -> MerchantOut:
-        return MerchantOut(**await merchants.create_merchant(meihao, community, data, principal))
+        return await merchants.create_merchant(meihao, community, data, principal)
 
     # -- markets --------------------------------------------------------------------
 
     @get("/markets", guards=[requires(READ)])
     async def list_markets(self, community: CurrentCommunity, meihao: Runtime) -> list[MarketOut]:
-        return [MarketOut(**m) for m in await markets.list_markets(meihao, community)]
+        return await markets.list_markets(meihao, community)
 
     @post("/markets", guards=[requires(MANAGE)])
     async def create_market(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[MarketIn]) -> MarketOut:
         """A charity market with its recurring schedule; its days for the coming weeks open for applications."""
-        return _market(await markets.create_market(meihao, community, data, principal))
+        return await markets.create_market(meihao, community, data, principal)
 
     @get("/markets/{market_id:int}", guards=[requires(READ)])
     async def get_market(self, community: CurrentCommunity, meihao: Runtime, market_id: FromPath[int]) -> MarketOut:
-        return _market(await markets.get_market(meihao, community, market_id))
+        return await markets.get_market(meihao, community, market_id)
 
     @patch("/markets/{market_id:int}", guards=[requires(MANAGE)])
     async def update_market(
         self, community: CurrentCommunity, principal: Caller, meihao: Runtime, market_id: FromPath[int], data: JSONBody[MarketPatch]
     ) -> MarketOut:
-        return _market(await markets.update_market(meihao, community, market_id, data, principal))
+        return await markets.update_market(meihao, community, market_id, data, principal)
 
     @post("/markets/{market_id:int}/cancel", guards=[requires(MANAGE)], status_code=200)
     async def cancel_market(
         self, community: CurrentCommunity, principal: Caller, meihao: Runtime, market_id: FromPath[int], data: JSONBody[ReasonIn]
     ) -> MarketOut:
-        return _market(await markets.cancel_market(meihao, community, market_id, data.reason, principal))
+        return await markets.cancel_market(meihao, community, market_id, data.reason, principal)
 
     @get("/markets/{market_id:int}/days", guards=[requires(READ)])
     async def list_days(
         self, community: CurrentCommunity, meihao: Runtime, market_id: FromPath[int], start: FromQuery[date | None] = None, end: FromQuery[date | None] = None
     ) -> list[MarketDayOut]:
         """Market days with their stall counts and application deadline."""
-        return [MarketDayOut(**d) for d in await days.list_days(meihao, community, market_id, start, end)]
+        return await days.list_days(meihao, community, market_id, start, end)
 
     @get("/markets/{market_id:int}/proceeds", guards=[requires(READ_PROCEEDS)])
     async def market_proceeds(
@@ -96,79 +95,75 @@ class MarketsController(Controller):
     ) -> MarketProceedsOut:
         """Charity proceeds of the market per market day of a year (default: this year), and their sum."""
         year = year or proceeds.this_year(meihao, community)
-        return MarketProceedsOut(**await proceeds.market_proceeds(meihao, community, market_id, year, principal))
+        return await proceeds.market_proceeds(meihao, community, market_id, year, principal)
 
     @get("/proceeds", guards=[requires(READ_PROCEEDS)])
     async def community_proceeds(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, year: FromQuery[int | None] = None) -> CommunityProceedsOut:
         """Charity proceeds per market of the community in a year (default: this year), and their sum."""
         year = year or proceeds.this_year(meihao, community)
-        return CommunityProceedsOut(**await proceeds.community_proceeds(meihao, community, year, principal))
+        return await proceeds.community_proceeds(meihao, community, year, principal)
 
     # -- market days ------------------------------------------------------------------
 
     @get("/days/{day_id:int}", guards=[requires(READ)])
     async def get_day(self, community: CurrentCommunity, meihao: Runtime, day_id: FromPath[int]) -> MarketDayOut:
-        return MarketDayOut(**await days.get_day(meihao, community, day_id))
+        return await days.get_day(meihao, community, day_id)
 
     @patch("/days/{day_id:int}", guards=[requires(MANAGE)])
     async def set_day_capacity(
         self, community: CurrentCommunity, principal: Caller, meihao: Runtime, day_id: FromPath[int], data: JSONBody[MarketDayPatch]
     ) -> MarketDayOut:
         """Change one day's stall capacity (more stalls promote from the waiting list)."""
-        return MarketDayOut(**await days.set_day_capacity(meihao, community, day_id, data.capacity, principal))
+        return await days.set_day_capacity(meihao, community, day_id, data.capacity, principal)
 
     @post("/days/{day_id:int}/cancel", guards=[requires(MANAGE)], status_code=200)
     async def cancel_day(
         self, community: CurrentCommunity, principal: Caller, meihao: Runtime, day_id: FromPath[int], data: JSONBody[ReasonIn]
     ) -> MarketDayOut:
-        return MarketDayOut(**await days.cancel_day(meihao, community, day_id, data.reason, principal))
+        return await days.cancel_day(meihao, community, day_id, data.reason, principal)
 
     @get("/days/{day_id:int}/applications", guards=[requires(READ_APPLICATIONS)])
     async def list_applications(
         self, community: CurrentCommunity, principal: Caller, meihao: Runtime, day_id: FromPath[int], status: FromQuery[str | None] = None
     ) -> list[ApplicationOut]:
         """Stall applications of one day that the caller's scope reaches, in order of application."""
-        return [ApplicationOut(**a) for a in await applications.list_applications(meihao, community, day_id, principal, status)]
+        return await applications.list_applications(meihao, community, day_id, principal, status)
 
     @post("/days/{day_id:int}/applications", guards=[requires(APPLY)])
     async def apply(
         self, community: CurrentCommunity, principal: Caller, meihao: Runtime, day_id: FromPath[int], data: JSONBody[ApplicationIn]
     ) -> ApplicationOut:
         """Apply for a stall on behalf of a resident in the caller's scope, or of a partner merchant."""
-        return ApplicationOut(**await applications.apply(meihao, community, day_id, data, principal))
+        return await applications.apply(meihao, community, day_id, data, principal)
 
     # -- applications --------------------------------------------------------------------
 
     @get("/applications/{application_id:int}", guards=[requires(READ_APPLICATIONS)])
     async def get_application(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, application_id: FromPath[int]) -> ApplicationOut:
-        return ApplicationOut(**await applications.get_application(meihao, community, application_id, principal))
+        return await applications.get_application(meihao, community, application_id, principal)
 
     @post("/applications/{application_id:int}/approve", guards=[requires(DECIDE)], status_code=200)
     async def approve(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, application_id: FromPath[int]) -> ApplicationOut:
         """Approve: a stall if one is free that day, else the waiting list (``status`` says which)."""
-        return ApplicationOut(**await applications.approve(meihao, community, application_id, principal))
+        return await applications.approve(meihao, community, application_id, principal)
 
     @post("/applications/{application_id:int}/refuse", guards=[requires(DECIDE)], status_code=200)
     async def refuse(
         self, community: CurrentCommunity, principal: Caller, meihao: Runtime, application_id: FromPath[int], data: JSONBody[ReasonIn]
     ) -> ApplicationOut:
-        return ApplicationOut(**await applications.refuse(meihao, community, application_id, data.reason, principal))
+        return await applications.refuse(meihao, community, application_id, data.reason, principal)
 
     @post("/applications/{application_id:int}/cancel", guards=[requires(APPLY)], status_code=200)
     async def cancel_application(
         self, community: CurrentCommunity, principal: Caller, meihao: Runtime, application_id: FromPath[int], data: JSONBody[OptionalReasonIn]
     ) -> ApplicationOut:
         """Withdraw an application; a freed stall goes to the first on the waiting list."""
-        return ApplicationOut(**await applications.cancel_application(meihao, community, application_id, data.reason, principal))
+        return await applications.cancel_application(meihao, community, application_id, data.reason, principal)
 
     @put("/applications/{application_id:int}/proceeds", guards=[requires(RECORD)])
     async def record_proceeds(
         self, community: CurrentCommunity, principal: Caller, meihao: Runtime, application_id: FromPath[int], data: JSONBody[ProceedsIn]
     ) -> ProceedsOut:
         """Record (or correct) the charity proceeds of one stall on its market day."""
-        return ProceedsOut(**await proceeds.record_proceeds(meihao, community, application_id, data.amount, data.note, principal))
+        return await proceeds.record_proceeds(meihao, community, application_id, data.amount, data.note, principal)
 
-
-def _market(values: dict[str, Any]) -> MarketOut:
-    days = [MarketDayOut(**d) for d in values.pop("next_days", [])]
-    return MarketOut(**values, next_days=days)

@@ -121,9 +121,9 @@ async def test_a_notice_sent_from_a_scenes_code_belongs_to_that_scene(make_meiha
 
     day_id = await _market_day(w, capacity=1)
     application = await apply(mh, w.community, day_id, ApplicationIn(resident_id=w.residents["王秀英"]["id"], goods="书"), SYSTEM)
-    await approve(mh, w.community, application["id"], SYSTEM)
+    await approve(mh, w.community, application.id, SYSTEM)
     rows = await Activity.select(Activity.scene, Activity.scenario, Activity.source).where(Activity.source.like("notice:%"))
-    assert rows == [{"scene": "markets", "scenario": "markets", "source": f"notice:markets.application:{application['id']}:approved"}]
+    assert rows == [{"scene": "markets", "scenario": "markets", "source": f"notice:markets.application:{application.id}:approved"}]
     # and the market's own activities too
     assert {(r["scene"], r["scenario"]) for r in await Activity.select(Activity.scene, Activity.scenario)} == {("markets", "markets")}
 

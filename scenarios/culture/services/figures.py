@@ -7,6 +7,7 @@ from typing import Any
 
 from meihao import CommunityInfo, Principal, community_now, fen_to_yuan, scope_where
 
+from ..schemas import SummaryOut
 from ..tables import Show, Venue
 from . import shows, venues
 from .common import settings_of
@@ -18,7 +19,7 @@ def this_year(mh: Any, community: CommunityInfo) -> int:
     return community_now(mh, community).year
 
 
-async def summary(mh: Any, community: CommunityInfo, year: int, principal: Principal) -> dict[str, Any]:
+async def summary(mh: Any, community: CommunityInfo, year: int, principal: Principal) -> SummaryOut:
     """The year's figures: shows delivered, audience reached, venues covered ("一村一年一场戏"), subsidy, satisfaction."""
     first, last = date(year, 1, 1), date(year, 12, 31)
     scope = [*scope_where(principal, community, shows.PLACED_BY), Show.day >= first, Show.day <= last]
@@ -28,13 +29,13 @@ async def summary(mh: Any, community: CommunityInfo, year: int, principal: Princ
     per_venue: dict[int, int] = {}
     for s in delivered:
         per_venue[s["venue"]] = per_venue.get(s["venue"], 0) + 1
-    return {
-        "year": year,
-        "shows_delivered": len(delivered),
-        "audience_reached": sum(s["attendance"] or 0 for s in delivered),
-        "shows_scheduled": await Show.count().where(*scope, Show.status == "scheduled"),
-        "venues": venue_count,
-        "venues_covered": sum(1 for n in per_venue.values() if n >= settings.shows_per_venue_per_year),
-        "subsidy": fen_to_yuan(sum(s["subsidy_fen"] for s in delivered)),
+    return SummaryOut(
+        year=year,
+        shows_delivered=len(delivered),
+        audience_reached=sum(s["attendance"] or 0 for s in delivered),
+        shows_scheduled=await Show.count().where(*scope, Show.status == "scheduled"),
+        venues=venue_count,
+        venues_covered=sum(1 for n in per_venue.values() if n >= settings.shows_per_venue_per_year),
+        subsidy=fen_to_yuan(sum(s["subsidy_fen"] for s in delivered)),
         **{key: sum(1 for s in delivered if s["satisfaction"] == key) for key in SATISFACTION_ZH},
-    }
+    )

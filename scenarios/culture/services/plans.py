@@ -6,25 +6,25 @@ from typing import Any
 
 from meihao import CommunityInfo, InvalidInput, NotFound, Principal, audit, scope_where, staff_works_in
 
-from ..schemas import PlanIn
+from ..schemas import PlanIn, PlanOut
 from ..tables import Show, TourPlan
 from .common import _tx
 
 
-async def _plans_out(community: CommunityInfo, rows: list[dict[str, Any]], principal: Principal) -> list[dict[str, Any]]:
+async def _plans_out(community: CommunityInfo, rows: list[dict[str, Any]], principal: Principal) -> list[PlanOut]:
     result = []
     for r in rows:
         scope = [Show.plan == r["id"], *scope_where(principal, community, (Show.community, Show.grid))]
-        result.append({
-            "id": r["id"], "name": r["name"], "season_start": r["season_start"], "season_end": r["season_end"],
-            "procurement_lot": r["procurement_lot"], "organiser_staff_id": r["organiser"],
-            "shows": await Show.count().where(*scope, Show.status != "cancelled"),
-            "delivered": await Show.count().where(*scope, Show.status == "delivered"),
-        })
+        result.append(PlanOut(
+            id=r["id"], name=r["name"], season_start=r["season_start"], season_end=r["season_end"],
+            procurement_lot=r["procurement_lot"], organiser_staff_id=r["organiser"],
+            shows=await Show.count().where(*scope, Show.status != "cancelled"),
+            delivered=await Show.count().where(*scope, Show.status == "delivered"),
+        ))
     return result
 
 
-async def list_plans(community: CommunityInfo, principal: Principal) -> list[dict[str, Any]]:
+async def list_plans(community: CommunityInfo, principal: Principal) -> list[PlanOut]:
     return await _plans_out(community, await TourPlan.select().where(TourPlan.community == community.id).order_by(TourPlan.season_start), principal)
 
 
@@ -35,11 +35,11 @@ async def _plan_row(community: CommunityInfo, plan_id: int) -> dict[str, Any]:
     return row
 
 
-async def get_plan(community: CommunityInfo, plan_id: int, principal: Principal) -> dict[str, Any]:
+async def get_plan(community: CommunityInfo, plan_id: int, principal: Principal) -> PlanOut:
     return (await _plans_out(community, [await _plan_row(community, plan_id)], principal))[0]
 
 
-async def create_plan(mh: Any, community: CommunityInfo, data: PlanIn, principal: Principal) -> dict[str, Any]:
+async def create_plan(mh: Any, community: CommunityInfo, data: PlanIn, principal: Principal) -> PlanOut:
     if data.season_end < data.season_start:
         raise InvalidInput("season_end: must not be before season_start", field="season_end")
     if data.organiser_staff_id is not None and not await staff_works_in(data.organiser_staff_id, community.id):

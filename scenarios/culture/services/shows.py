@@ -27,7 +27,7 @@ from meihao import (
 )
 from meihao.tables import StaffAssignment
 
-from ..schemas import ShowIn, ShowPatch, ShowRecordIn
+from ..schemas import ShowIn, ShowOut, ShowPatch, ShowRecordIn
 from ..tables import Play, Show, TourPlan, VenueGrid
 from .common import LEVELS_ZH, SCENE, _tx, settings_of
 from .plans import _plan_row
@@ -45,15 +45,15 @@ SHOW_COLUMNS = (
 )
 
 
-def _show_out(r: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": r["id"], "plan_id": r["plan"], "venue_id": r["venue"], "venue": r["venue_name"], "grid_id": r["grid"], "troupe_id": r["troupe"],
-        "troupe": r["troupe_name"], "troupe_level": r["troupe_level"], "play_id": r["play"], "play": r["play_title"], "genre": r["play_genre"],
-        "day": r["day"], "starts_at": r["starts_at"], "ends_at": r["ends_at"], "elders_first": r["elders_first"], "status": r["status"],
-        "cancel_reason": r["cancel_reason"], "activity_id": r["activity"], "subsidy": fen_to_yuan(r["subsidy_fen"]),
-        "attendance": r["attendance"], "satisfaction": r["satisfaction"], "feedback": r["feedback"], "confirmed_by": r["confirmed_by"],
-        "recorded_at": r["recorded_at"], "attendance_asked_at": r["attendance_asked_at"],
-    }
+def _show_out(r: dict[str, Any]) -> ShowOut:
+    return ShowOut(
+        id=r["id"], plan_id=r["plan"], venue_id=r["venue"], venue=r["venue_name"], grid_id=r["grid"], troupe_id=r["troupe"],
+        troupe=r["troupe_name"], troupe_level=r["troupe_level"], play_id=r["play"], play=r["play_title"], genre=r["play_genre"],
+        day=r["day"], starts_at=r["starts_at"], ends_at=r["ends_at"], elders_first=r["elders_first"], status=r["status"],
+        cancel_reason=r["cancel_reason"], activity_id=r["activity"], subsidy=fen_to_yuan(r["subsidy_fen"]),
+        attendance=r["attendance"], satisfaction=r["satisfaction"], feedback=r["feedback"], confirmed_by=r["confirmed_by"],
+        recorded_at=r["recorded_at"], attendance_asked_at=r["attendance_asked_at"],
+    )
 
 
 #: A show is placed by its community and its venue's grid: a grid worker sees the shows in their grids.
@@ -64,14 +64,14 @@ async def _show_row(community: CommunityInfo, show_id: int, principal: Principal
     return await scoped_row(Show, show_id, principal, community, via=PLACED_BY, columns=SHOW_COLUMNS, noun="show")
 
 
-async def get_show(community: CommunityInfo, show_id: int, principal: Principal) -> dict[str, Any]:
+async def get_show(community: CommunityInfo, show_id: int, principal: Principal) -> ShowOut:
     return _show_out(await _show_row(community, show_id, principal))
 
 
 async def list_shows(
     community: CommunityInfo, principal: Principal, *, plan_id: int | None = None, start: date | None = None, end: date | None = None,
     status: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ShowOut]:
     query = Show.select(*SHOW_COLUMNS).where(*scope_where(principal, community, PLACED_BY))
     if plan_id is not None:
         query = query.where(Show.plan == plan_id)
@@ -94,7 +94,7 @@ def _texts(troupe: dict[str, Any], play: dict[str, Any], venue: dict[str, Any]) 
     return title, description
 
 
-async def create_show(mh: Any, community: CommunityInfo, plan_id: int, data: ShowIn, principal: Principal) -> dict[str, Any]:
+async def create_show(mh: Any, community: CommunityInfo, plan_id: int, data: ShowIn, principal: Principal) -> ShowOut:
     """A show of a tour plan: a kernel activity for the residents of the venue's grids (and one for its elders first)."""
     settings = await settings_of(mh, community)
     plan = await _plan_row(community, plan_id)
@@ -137,7 +137,7 @@ async def create_show(mh: Any, community: CommunityInfo, plan_id: int, data: Sho
     return await get_show(community, show.id, principal)
 
 
-async def reschedule_show(mh: Any, community: CommunityInfo, show_id: int, patch: ShowPatch, principal: Principal) -> dict[str, Any]:
+async def reschedule_show(mh: Any, community: CommunityInfo, show_id: int, patch: ShowPatch, principal: Principal) -> ShowOut:
     row = await _show_row(community, show_id, principal)
     if row["status"] != "scheduled":
         raise Conflict(f"status: show {show_id} is {row['status']}", field="status")
@@ -157,7 +157,7 @@ async def reschedule_show(mh: Any, community: CommunityInfo, show_id: int, patch
     return await get_show(community, show_id, principal)
 
 
-async def cancel_show(mh: Any, community: CommunityInfo, show_id: int, reason: str, principal: Principal) -> dict[str, Any]:
+async def cancel_show(mh: Any, community: CommunityInfo, show_id: int, reason: str, principal: Principal) -> ShowOut:
     row = await _show_row(community, show_id, principal)
     if row["status"] == "cancelled":
         return _show_out(row)
@@ -172,7 +172,7 @@ async def cancel_show(mh: Any, community: CommunityInfo, show_id: int, reason: s
     return await get_show(community, show_id, principal)
 
 
-async def record_show(mh: Any, community: CommunityInfo, show_id: int, data: ShowRecordIn, principal: Principal) -> dict[str, Any]:
+async def record_show(mh: Any, community: CommunityInfo, show_id: int, data: ShowRecordIn, principal: Principal) -> ShowOut:
     """The record after the show (attendance, satisfaction, feedback, confirmation, subsidy); entering it again corrects it."""
     row = await _show_row(community, show_id, principal)
     if row["status"] == "cancelled":

@@ -6,7 +6,7 @@ from typing import Any
 
 from meihao import CommunityInfo, InvalidInput, NotFound, Principal, audit, mask_phone, normalise_phone
 
-from ..schemas import PlayIn, TroupeIn
+from ..schemas import PlayIn, PlayOut, TroupeIn, TroupeOut
 from ..tables import Play, Troupe
 from .common import _tx
 
@@ -17,16 +17,16 @@ def _check_play(play: PlayIn, index: int | None = None) -> None:
         raise InvalidInput(f"{where}: between 10 and 600 minutes", field=where)
 
 
-async def _troupe_out(row: dict[str, Any]) -> dict[str, Any]:
+async def _troupe_out(row: dict[str, Any]) -> TroupeOut:
     plays = await Play.select(Play.id, Play.title, Play.genre, Play.duration_minutes, Play.description).where(
         Play.troupe == row["id"]).order_by(Play.id)
-    return {
-        "id": row["id"], "name": row["name"], "level": row["level"], "contact_name": row["contact_name"],
-        "contact_phone": mask_phone(row["contact_phone"]), "repertoire": plays,
-    }
+    return TroupeOut(
+        id=row["id"], name=row["name"], level=row["level"], contact_name=row["contact_name"],
+        contact_phone=mask_phone(row["contact_phone"]), repertoire=[PlayOut(**p) for p in plays],
+    )
 
 
-async def list_troupes(community: CommunityInfo) -> list[dict[str, Any]]:
+async def list_troupes(community: CommunityInfo) -> list[TroupeOut]:
     rows = await Troupe.select().where(Troupe.community == community.id).order_by(Troupe.id)
     return [await _troupe_out(r) for r in rows]
 
@@ -38,11 +38,11 @@ async def _troupe_row(community: CommunityInfo, troupe_id: int, field: str | Non
     return row
 
 
-async def get_troupe(community: CommunityInfo, troupe_id: int) -> dict[str, Any]:
+async def get_troupe(community: CommunityInfo, troupe_id: int) -> TroupeOut:
     return await _troupe_out(await _troupe_row(community, troupe_id))
 
 
-async def create_troupe(mh: Any, community: CommunityInfo, data: TroupeIn, principal: Principal) -> dict[str, Any]:
+async def create_troupe(mh: Any, community: CommunityInfo, data: TroupeIn, principal: Principal) -> TroupeOut:
     phone = normalise_phone(data.contact_phone) if data.contact_phone.strip() else ""
     for index, play in enumerate(data.repertoire):
         _check_play(play, index)
@@ -57,7 +57,7 @@ async def create_troupe(mh: Any, community: CommunityInfo, data: TroupeIn, princ
     return await get_troupe(community, troupe.id)
 
 
-async def add_play(mh: Any, community: CommunityInfo, troupe_id: int, data: PlayIn, principal: Principal) -> dict[str, Any]:
+async def add_play(mh: Any, community: CommunityInfo, troupe_id: int, data: PlayIn, principal: Principal) -> TroupeOut:
     await _troupe_row(community, troupe_id)
     _check_play(data)
     async with _tx(mh):

@@ -7,19 +7,19 @@ from typing import Any
 from meihao import CommunityInfo, InvalidInput, NotFound, Principal, audit, scope_where, scoped_row
 from meihao.tables import Grid
 
-from ..schemas import VenueIn
+from ..schemas import VenueIn, VenueOut
 from ..tables import Venue, VenueGrid
 from .common import _tx
 
 
-async def _venues_out(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def _venues_out(rows: list[dict[str, Any]]) -> list[VenueOut]:
     served: dict[int, list[int]] = {r["id"]: [] for r in rows}
     if rows:
         for link in await VenueGrid.select(VenueGrid.venue, VenueGrid.grid).where(VenueGrid.venue.is_in(list(served))).order_by(VenueGrid.grid):
             served[link["venue"]].append(link["grid"])
     return [
-        {"id": r["id"], "name": r["name"], "kind": r["kind"], "address": r["address"], "capacity": r["capacity"], "grid_id": r["grid"],
-         "serves_grid_ids": served[r["id"]]}
+        VenueOut(id=r["id"], name=r["name"], kind=r["kind"], address=r["address"], capacity=r["capacity"], grid_id=r["grid"],
+                 serves_grid_ids=served[r["id"]])
         for r in rows
     ]
 
@@ -28,7 +28,7 @@ async def _venues_out(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 PLACED_BY = (Venue.community, Venue.grid)
 
 
-async def list_venues(community: CommunityInfo, principal: Principal) -> list[dict[str, Any]]:
+async def list_venues(community: CommunityInfo, principal: Principal) -> list[VenueOut]:
     return await _venues_out(await Venue.select().where(*scope_where(principal, community, PLACED_BY)).order_by(Venue.id))
 
 
@@ -36,11 +36,11 @@ async def _venue_row(community: CommunityInfo, venue_id: int, principal: Princip
     return await scoped_row(Venue, venue_id, principal, community, via=PLACED_BY, field=field, noun="venue")
 
 
-async def get_venue(community: CommunityInfo, venue_id: int, principal: Principal) -> dict[str, Any]:
+async def get_venue(community: CommunityInfo, venue_id: int, principal: Principal) -> VenueOut:
     return (await _venues_out([await _venue_row(community, venue_id, principal)]))[0]
 
 
-async def create_venue(mh: Any, community: CommunityInfo, data: VenueIn, principal: Principal) -> dict[str, Any]:
+async def create_venue(mh: Any, community: CommunityInfo, data: VenueIn, principal: Principal) -> VenueOut:
     grids = [data.grid_id, *[g for g in data.serves_grid_ids if g != data.grid_id]]
     known = {r["id"] for r in await Grid.select(Grid.id).where(Grid.id.is_in(grids), Grid.community == community.id)}
     if data.grid_id not in known:

@@ -20,7 +20,7 @@ from meihao import (
     scoped_row,
 )
 
-from ..schemas import ApplicationIn
+from ..schemas import ApplicationIn, ApplicationOut
 from ..tables import Application, MarketDay, Merchant, Proceeds
 from .common import LIVE, SCENE, _day_and_market, _tx, settings_of
 
@@ -32,7 +32,7 @@ APPLICATION_COLUMNS = (
 )
 
 
-async def _applications_out(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def _applications_out(rows: list[dict[str, Any]]) -> list[ApplicationOut]:
     positions: dict[int, int] = {}
     waiting_days = sorted({r["market_day"] for r in rows if r["status"] == "waitlisted"})
     if waiting_days:
@@ -49,23 +49,23 @@ async def _applications_out(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         proceeds = {p["application"]: p["amount_fen"] for p in await Proceeds.select(Proceeds.application, Proceeds.amount_fen).where(
             Proceeds.application.is_in(ids))}
     return [
-        {
-            "id": r["id"],
-            "market_id": r["market"],
-            "market_day_id": r["market_day"],
-            "day": r["day"],
-            "applicant_kind": "merchant" if r["merchant"] else "resident",
-            "applicant_name": r["resident_name"] or r["merchant_name"] or "",
-            "resident_id": r["resident"],
-            "merchant_id": r["merchant"],
-            "goods": r["goods"],
-            "status": r["status"],
-            "reason": r["reason"],
-            "applied_at": r["applied_at"],
-            "decided_at": r["decided_at"],
-            "waitlist_position": positions.get(r["id"]),
-            "proceeds": fen_to_yuan(proceeds[r["id"]]) if r["id"] in proceeds else None,
-        }
+        ApplicationOut(
+            id=r["id"],
+            market_id=r["market"],
+            market_day_id=r["market_day"],
+            day=r["day"],
+            applicant_kind="merchant" if r["merchant"] else "resident",
+            applicant_name=r["resident_name"] or r["merchant_name"] or "",
+            resident_id=r["resident"],
+            merchant_id=r["merchant"],
+            goods=r["goods"],
+            status=r["status"],
+            reason=r["reason"],
+            applied_at=r["applied_at"],
+            decided_at=r["decided_at"],
+            waitlist_position=positions.get(r["id"]),
+            proceeds=fen_to_yuan(proceeds[r["id"]]) if r["id"] in proceeds else None,
+        )
         for r in rows
     ]
 
@@ -78,13 +78,13 @@ async def _application_row(community: CommunityInfo, application_id: int, princi
     return await scoped_row(Application, application_id, principal, community, via=PLACED_BY, columns=APPLICATION_COLUMNS, noun="application")
 
 
-async def get_application(mh: Any, community: CommunityInfo, application_id: int, principal: Principal) -> dict[str, Any]:
+async def get_application(mh: Any, community: CommunityInfo, application_id: int, principal: Principal) -> ApplicationOut:
     return (await _applications_out([await _application_row(community, application_id, principal)]))[0]
 
 
 async def list_applications(
     mh: Any, community: CommunityInfo, day_id: int, principal: Principal, status: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[ApplicationOut]:
     await _day_and_market(community, day_id)
     query = Application.select(*APPLICATION_COLUMNS).where(Application.market_day == day_id, *scope_where(principal, community, PLACED_BY))
     if status:
@@ -92,7 +92,7 @@ async def list_applications(
     return await _applications_out(await query.order_by(Application.applied_at).order_by(Application.id))
 
 
-async def apply(mh: Any, community: CommunityInfo, day_id: int, data: ApplicationIn, principal: Principal) -> dict[str, Any]:
+async def apply(mh: Any, community: CommunityInfo, day_id: int, data: ApplicationIn, principal: Principal) -> ApplicationOut:
     """A stall application for one market day, by a resident (in the caller's scope) or a partner merchant."""
     if (data.resident_id is None) == (data.merchant_id is None):
         raise InvalidInput("resident_id: give either resident_id or merchant_id", field="resident_id")
@@ -204,7 +204,7 @@ async def _tell(mh: Any, community: CommunityInfo, application_id: int, status: 
     ))
 
 
-async def approve(mh: Any, community: CommunityInfo, application_id: int, principal: Principal) -> dict[str, Any]:
+async def approve(mh: Any, community: CommunityInfo, application_id: int, principal: Principal) -> ApplicationOut:
     """Approve a pending application: a stall if one is free, else the waiting list (the answer says which)."""
     row = await _application_row(community, application_id, principal)
     if row["status"] != "pending":
@@ -223,7 +223,7 @@ async def approve(mh: Any, community: CommunityInfo, application_id: int, princi
     return await get_application(mh, community, application_id, principal)
 
 
-async def refuse(mh: Any, community: CommunityInfo, application_id: int, reason: str, principal: Principal) -> dict[str, Any]:
+async def refuse(mh: Any, community: CommunityInfo, application_id: int, reason: str, principal: Principal) -> ApplicationOut:
     """Refuse a pending or wait-listed application, with the reason the applicant is told."""
     if not reason.strip():
         raise InvalidInput("reason: say why the application is refused", field="reason")
@@ -242,7 +242,7 @@ async def refuse(mh: Any, community: CommunityInfo, application_id: int, reason:
     return await get_application(mh, community, application_id, principal)
 
 
-async def cancel_application(mh: Any, community: CommunityInfo, application_id: int, reason: str, principal: Principal) -> dict[str, Any]:
+async def cancel_application(mh: Any, community: CommunityInfo, application_id: int, reason: str, principal: Principal) -> ApplicationOut:
     """The applicant withdraws (or staff withdraw for them); a freed stall goes to the first on the waiting list."""
     row = await _application_row(community, application_id, principal)
     if row["status"] not in LIVE:

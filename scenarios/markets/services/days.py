@@ -7,6 +7,7 @@ from typing import Any
 
 from meihao import CommunityInfo, Conflict, Principal, activity_occurrences, audit, cancel_occurrence, get_activity, working_calendar
 
+from ..schemas import MarketDayOut
 from ..tables import Application, Market, MarketDay
 from .applications import _place, _promote, _tell
 from .common import _day_and_market, _market_row, _non_negative, _tx, settings_of
@@ -63,26 +64,26 @@ async def _counts(day_ids: list[int]) -> dict[int, dict[str, int]]:
     return counts
 
 
-async def _days_out(market: dict[str, Any], days: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def _days_out(market: dict[str, Any], days: list[dict[str, Any]]) -> list[MarketDayOut]:
     counts = await _counts([d["id"] for d in days])
     return [
-        {
-            "id": d["id"],
-            "market_id": market["id"],
-            "day": d["day"],
-            "starts_at": d["starts_at"],
-            "ends_at": d["ends_at"],
-            "applications_close_at": d["starts_at"] - timedelta(hours=market["close_hours"]),
-            "status": d["status"],
-            "capacity": _capacity(d, market),
-            "cancel_reason": d["cancel_reason"],
+        MarketDayOut(
+            id=d["id"],
+            market_id=market["id"],
+            day=d["day"],
+            starts_at=d["starts_at"],
+            ends_at=d["ends_at"],
+            applications_close_at=d["starts_at"] - timedelta(hours=market["close_hours"]),
+            status=d["status"],
+            capacity=_capacity(d, market),
+            cancel_reason=d["cancel_reason"],
             **counts[d["id"]],
-        }
+        )
         for d in days
     ]
 
 
-async def list_days(mh: Any, community: CommunityInfo, market_id: int, start: date | None, end: date | None) -> list[dict[str, Any]]:
+async def list_days(mh: Any, community: CommunityInfo, market_id: int, start: date | None, end: date | None) -> list[MarketDayOut]:
     market = await _market_row(community, market_id)
     query = MarketDay.select().where(MarketDay.market == market_id)
     if start is not None:
@@ -92,12 +93,12 @@ async def list_days(mh: Any, community: CommunityInfo, market_id: int, start: da
     return await _days_out(market, await query.order_by(MarketDay.starts_at).limit(400))
 
 
-async def get_day(mh: Any, community: CommunityInfo, day_id: int) -> dict[str, Any]:
+async def get_day(mh: Any, community: CommunityInfo, day_id: int) -> MarketDayOut:
     day, market = await _day_and_market(community, day_id)
     return (await _days_out(market, [day]))[0]
 
 
-async def set_day_capacity(mh: Any, community: CommunityInfo, day_id: int, capacity: int, principal: Principal) -> dict[str, Any]:
+async def set_day_capacity(mh: Any, community: CommunityInfo, day_id: int, capacity: int, principal: Principal) -> MarketDayOut:
     """Change one day's capacity; a larger one promotes from the waiting list, a smaller one keeps who is approved."""
     _non_negative(capacity, "capacity", 1)
     day, _ = await _day_and_market(community, day_id)
@@ -110,7 +111,7 @@ async def set_day_capacity(mh: Any, community: CommunityInfo, day_id: int, capac
     return await get_day(mh, community, day_id)
 
 
-async def cancel_day(mh: Any, community: CommunityInfo, day_id: int, reason: str, principal: Principal) -> dict[str, Any]:
+async def cancel_day(mh: Any, community: CommunityInfo, day_id: int, reason: str, principal: Principal) -> MarketDayOut:
     """Call off one market day (rain, say): its reminders are cancelled; applications stay for the record."""
     day, market = await _day_and_market(community, day_id)
     if day["status"] == "cancelled":

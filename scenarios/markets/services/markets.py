@@ -23,7 +23,7 @@ from meihao import (
 )
 from meihao.tables import Grid
 
-from ..schemas import MarketIn, MarketPatch
+from ..schemas import MarketDayOut, MarketIn, MarketOut, MarketPatch
 from ..tables import Market, MarketDay
 from .applications import _lock_day, _promote
 from .common import SCENE, _market_row, _non_negative, _tx, settings_of
@@ -40,29 +40,30 @@ async def _check_organiser(staff_id: int, community: CommunityInfo) -> None:
         raise NotFound(f"organiser_staff_id: no active staff member {staff_id} works in this community", field="organiser_staff_id")
 
 
-def _market_out(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "venue": row["venue"],
-        "grid_id": row["grid"],
-        "rrule": row["rrule"],
-        "holiday_policy": row["holiday_policy"],
-        "first_day": row["first_day"],
-        "until": row["until"],
-        "opens_at": row["opens_at"],
-        "closes_at": row["closes_at"],
-        "setup_minutes": row["setup_minutes"],
-        "capacity": row["capacity"],
-        "applications_close_hours": row["close_hours"],
-        "organiser_staff_id": row["organiser"],
-        "status": row["status"],
-        "activity_id": row["activity"],
-        "stall_activity_id": row["stall_activity"],
-    }
+def _market_out(row: dict[str, Any], next_days: list[MarketDayOut] | None = None) -> MarketOut:
+    return MarketOut(
+        id=row["id"],
+        name=row["name"],
+        venue=row["venue"],
+        grid_id=row["grid"],
+        rrule=row["rrule"],
+        holiday_policy=row["holiday_policy"],
+        first_day=row["first_day"],
+        until=row["until"],
+        opens_at=row["opens_at"],
+        closes_at=row["closes_at"],
+        setup_minutes=row["setup_minutes"],
+        capacity=row["capacity"],
+        applications_close_hours=row["close_hours"],
+        organiser_staff_id=row["organiser"],
+        status=row["status"],
+        activity_id=row["activity"],
+        stall_activity_id=row["stall_activity"],
+        next_days=next_days or [],
+    )
 
 
-async def create_market(mh: Any, community: CommunityInfo, data: MarketIn, principal: Principal) -> dict[str, Any]:
+async def create_market(mh: Any, community: CommunityInfo, data: MarketIn, principal: Principal) -> MarketOut:
     """A market and its two recurring kernel activities; its days for the coming weeks are opened."""
     settings = await settings_of(mh, community)
     capacity = data.capacity if data.capacity is not None else settings.default_capacity
@@ -112,21 +113,20 @@ async def create_market(mh: Any, community: CommunityInfo, data: MarketIn, princ
     return await get_market(mh, community, market.id)
 
 
-async def list_markets(mh: Any, community: CommunityInfo) -> list[dict[str, Any]]:
+async def list_markets(mh: Any, community: CommunityInfo) -> list[MarketOut]:
     rows = await Market.select().where(Market.community == community.id).order_by(Market.id)
     return [_market_out(r) for r in rows]
 
 
-async def get_market(mh: Any, community: CommunityInfo, market_id: int) -> dict[str, Any]:
+async def get_market(mh: Any, community: CommunityInfo, market_id: int) -> MarketOut:
+    """The market with its next three days (those not over yet)."""
     row = await _market_row(community, market_id)
-    out = _market_out(row)
     now = mh.clock.now()
     days = await MarketDay.select().where(MarketDay.market == market_id, MarketDay.ends_at > now).order_by(MarketDay.starts_at).limit(3)
-    out["next_days"] = await _days_out(row, days)
-    return out
+    return _market_out(row, await _days_out(row, days))
 
 
-async def update_market(mh: Any, community: CommunityInfo, market_id: int, patch: MarketPatch, principal: Principal) -> dict[str, Any]:
+async def update_market(mh: Any, community: CommunityInfo, market_id: int, patch: MarketPatch, principal: Principal) -> MarketOut:
     row = await _market_row(community, market_id)
     if row["status"] != "active":
         raise Conflict(f"market {market_id} is cancelled", field="status")
@@ -162,7 +162,7 @@ async def update_market(mh: Any, community: CommunityInfo, market_id: int, patch
     return await get_market(mh, community, market_id)
 
 
-async def cancel_market(mh: Any, community: CommunityInfo, market_id: int, reason: str, principal: Principal) -> dict[str, Any]:
+async def cancel_market(mh: Any, community: CommunityInfo, market_id: int, reason: str, principal: Principal) -> MarketOut:
     """No more market days: coming days are cancelled, their reminders with them; the records stay."""
     row = await _market_row(community, market_id)
     if row["status"] == "cancelled":

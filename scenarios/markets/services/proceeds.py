@@ -8,6 +8,7 @@ from typing import Any
 
 from meihao import CommunityInfo, Conflict, Principal, audit, community_now, fen_to_yuan, yuan_to_fen
 
+from ..schemas import CommunityProceedsOut, DayTotal, MarketProceedsOut, MarketTotal, ProceedsOut
 from ..tables import Proceeds
 from .applications import _application_row
 from .common import _day_and_market, _market_row, _tx, settings_of
@@ -15,7 +16,7 @@ from .common import _day_and_market, _market_row, _tx, settings_of
 
 async def record_proceeds(
     mh: Any, community: CommunityInfo, application_id: int, amount: Decimal, note: str, principal: Principal
-) -> dict[str, Any]:
+) -> ProceedsOut:
     """The charity proceeds of one stall on its market day (recording again corrects the amount)."""
     settings = await settings_of(mh, community)
     # the cap catches a typo (setting max_proceeds_per_stall_yuan)
@@ -40,10 +41,10 @@ async def record_proceeds(
         await audit(principal, "markets.proceeds.record", "markets.application", application_id, community_id=community.id,
                     detail={"amount_fen": fen, "before_fen": existing["amount_fen"] if existing else None})
     saved = await Proceeds.select().where(Proceeds.application == application_id).first()
-    return {
-        "application_id": application_id, "market_day_id": saved["market_day"], "amount": fen_to_yuan(saved["amount_fen"]),
-        "note": saved["note"], "recorded_by": saved["recorded_by"], "recorded_at": saved["recorded_at"],
-    }
+    return ProceedsOut(
+        application_id=application_id, market_day_id=saved["market_day"], amount=fen_to_yuan(saved["amount_fen"]),
+        note=saved["note"], recorded_by=saved["recorded_by"], recorded_at=saved["recorded_at"],
+    )
 
 
 def _year_bounds(year: int) -> tuple[date, date]:
@@ -54,19 +55,19 @@ def this_year(mh: Any, community: CommunityInfo) -> int:
     return community_now(mh, community).year
 
 
-async def market_proceeds(mh: Any, community: CommunityInfo, market_id: int, year: int, principal: Principal) -> dict[str, Any]:
+async def market_proceeds(mh: Any, community: CommunityInfo, market_id: int, year: int, principal: Principal) -> MarketProceedsOut:
     """Proceeds of one market per market day of ``year`` (local dates), summed in SQL."""
     await _market_row(community, market_id)
     rows = await _sums(
         "p.market_day AS market_day, d.day AS day, COUNT(*) AS stalls, SUM(p.amount_fen) AS fen",
         "p.market = {}", [market_id], "p.market_day, d.day ORDER BY d.day", community, year, principal,
     )
-    return {
-        "market_id": market_id,
-        "year": year,
-        "days": [{"market_day_id": r["market_day"], "day": _as_date(r["day"]), "stalls": r["stalls"], "amount": fen_to_yuan(r["fen"])} for r in rows],
-        "total": fen_to_yuan(sum(r["fen"] or 0 for r in rows)),
-    }
+    return MarketProceedsOut(
+        market_id=market_id,
+        year=year,
+        days=[DayTotal(market_day_id=r["market_day"], day=_as_date(r["day"]), stalls=r["stalls"], amount=fen_to_yuan(r["fen"])) for r in rows],
+        total=fen_to_yuan(sum(r["fen"] or 0 for r in rows)),
+    )
 
 
 def _as_date(value: Any) -> date:
@@ -90,17 +91,17 @@ async def _sums(
     return await Proceeds.raw(query + "GROUP BY " + group, *values)
 
 
-async def community_proceeds(mh: Any, community: CommunityInfo, year: int, principal: Principal) -> dict[str, Any]:
+async def community_proceeds(mh: Any, community: CommunityInfo, year: int, principal: Principal) -> CommunityProceedsOut:
     """Proceeds of every market of the community in ``year``, per market and in all."""
     rows = await _sums(
         "p.market AS market, m.name AS name, COUNT(DISTINCT p.market_day) AS days, COUNT(*) AS stalls, SUM(p.amount_fen) AS fen",
         "1 = 1", [], "p.market, m.name ORDER BY p.market", community, year, principal,
     )
-    return {
-        "year": year,
-        "markets": [{"market_id": r["market"], "name": r["name"], "days": r["days"], "stalls": r["stalls"], "amount": fen_to_yuan(r["fen"])} for r in rows],
-        "total": fen_to_yuan(sum(r["fen"] or 0 for r in rows)),
-    }
+    return CommunityProceedsOut(
+        year=year,
+        markets=[MarketTotal(market_id=r["market"], name=r["name"], days=r["days"], stalls=r["stalls"], amount=fen_to_yuan(r["fen"])) for r in rows],
+        total=fen_to_yuan(sum(r["fen"] or 0 for r in rows)),
+    )
 
 
 def _grid_scope_sql(principal: Principal) -> tuple[str, list[Any]] | None:

@@ -35,21 +35,21 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
         today = community_today(mh, community)
         troupe = await troupes.create_troupe(mh, community, TroupeIn(
             name="济阳区吕剧团", repertoire=[PlayIn(title="李二嫂改嫁", genre="吕剧")]), system)
-        play = troupe["repertoire"][0]
+        play = troupe.repertoire[0]
         plan = await plans.create_plan(mh, community, PlanIn(
             name="送戏下乡", season_start=today - timedelta(days=30), season_end=today + timedelta(days=60)), system)
         for place in (p for p in places if world.slugs[p] == slug):
             ids = world.places[place]
             venue = await venues.create_venue(mh, community, VenueIn(name=f"{place}文体广场", grid_id=ids["grid_id"]), system)
-            show = await shows.create_show(mh, community, plan["id"], ShowIn(
-                venue_id=venue["id"], troupe_id=troupe["id"], play_id=play["id"],
+            show = await shows.create_show(mh, community, plan.id, ShowIn(
+                venue_id=venue.id, troupe_id=troupe.id, play_id=play.id,
                 starts_at=datetime.combine(today + timedelta(days=10), time(19, 0))), system)
             yesterday = datetime.combine(today - timedelta(days=1), time(19, 0), tzinfo=community.tz)
-            held = Show(community=community["id"], plan=plan["id"], venue=venue["id"], grid=ids["grid_id"], troupe=troupe["id"], play=play["id"],
+            held = Show(community=community.id, plan=plan.id, venue=venue.id, grid=ids["grid_id"], troupe=troupe.id, play=play.id,
                         day=yesterday.date(), starts_at=yesterday, ends_at=yesterday + timedelta(hours=2), status="scheduled", activity=0)
             await held.save()
-            ids.update(cu_troupe_id=troupe["id"], cu_play_id=play["id"], cu_plan_id=plan["id"], cu_venue_id=venue["id"],
-                       cu_show_id=show["id"], cu_held_show_id=held.id, cu_day=str(today + timedelta(days=12)))
+            ids.update(cu_troupe_id=troupe.id, cu_play_id=play.id, cu_plan_id=plan.id, cu_venue_id=venue.id,
+                       cu_show_id=show.id, cu_held_show_id=held.id, cu_day=str(today + timedelta(days=12)))
 
 
 RECORD_ROUTES: dict[tuple[str, str], Any] = {

@@ -14,13 +14,13 @@ P = "/api/communities/chengguan/culture"
 async def test_demo_data_fills_the_old_town_with_opera(chengguan):
     w = chengguan
     w.at(2026, 4, 20, 10, 0)
-    settings = await scenario_settings(w.mh, w.community["id"], "culture")
+    settings = await scenario_settings(w.mh, w.community.id, "culture")
     await w.mh.plugins.demo_data(w.community, "culture", settings, 1169, w.mh)
     assert await Troupe.count() == 4 and await Venue.count() == 3
     delivered = await Show.select().where(Show.status == "delivered")
     assert len(delivered) == 7  # the spring dates already past, and twelve and five days ago
     assert all(s["attendance"] and s["confirmed_by"] for s in delivered)
-    async with w.client("admin") as admin:
+    async with w.client("community_admin") as admin:
         summary = (await admin.get(f"{P}/summary")).json()
         assert summary["shows_delivered"] == len(delivered) and summary["audience_reached"] == sum(s["attendance"] for s in delivered)
         ahead = (await admin.get(f"{P}/shows?status=scheduled")).json()

@@ -33,7 +33,7 @@ async def setting_the_stage(w, admin) -> dict:
     hall = await admin.post(f"{P}/venues", json={"name": "南关社区综合文化服务中心", "kind": "community_hall", "grid_id": w.grids["C"]})
     plan = await admin.post(f"{P}/plans", json={
         "name": "2026年春季戏曲进乡村", "season_start": "2026-03-01", "season_end": "2026-04-30",
-        "procurement_lot": "JY-XQ-2026-01", "organiser_staff_id": w.staff["admin"]["id"]})
+        "procurement_lot": "JY-XQ-2026-01", "organiser_staff_id": w.staff["community_admin"]["id"]})
     assert plan.status_code == 201, plan.text
     return {"troupe": troupe.json(), "square": square.json(), "hall": hall.json(), "plan": plan.json()}
 
@@ -41,7 +41,7 @@ async def setting_the_stage(w, admin) -> dict:
 async def test_a_show_reminds_its_audience_and_is_recorded_the_morning_after(chengguan):
     w = chengguan
     r = w.residents
-    async with w.client("admin") as admin, w.client("worker") as worker, w.client("leader_c") as leader_c:
+    async with w.client("community_admin") as admin, w.client("grid_worker") as worker, w.client("leader_c") as leader_c:
         stage = await setting_the_stage(w, admin)
         assert stage["troupe"]["contact_phone"] == "138****8000"
         assert stage["square"]["serves_grid_ids"] == sorted([w.grids["A"], w.grids["B"]])
@@ -89,7 +89,7 @@ async def test_a_show_reminds_its_audience_and_is_recorded_the_morning_after(che
         await ask_attendance(meihao=w.mh, community=w.community, now=w.clock.now())
         await ask_attendance(meihao=w.mh, community=w.community, now=w.clock.now())
         await drain(w.engine)
-        asked = await inbox("staff", w.staff["admin"]["id"])
+        asked = await inbox("staff", w.staff["community_admin"]["id"])
         assert asked == [f"请录入03月07日 19:00在城关老街文化广场演出的济阳区吕剧团《李二嫂改嫁》的观众人数、群众满意度和村（居）委确认人（演出编号 {show['id']}）。"]
 
         # the record: attendance, satisfaction, feedback, the committee's confirmation
@@ -115,7 +115,7 @@ async def test_a_show_reminds_its_audience_and_is_recorded_the_morning_after(che
 
 async def test_a_recorded_show_is_not_asked_about_and_a_cancelled_one_reminds_nobody(chengguan):
     w = chengguan
-    async with w.client("admin") as admin:
+    async with w.client("community_admin") as admin:
         stage = await setting_the_stage(w, admin)
         play = stage["troupe"]["repertoire"][1]
         base = {"troupe_id": stage["troupe"]["id"], "play_id": play["id"]}
@@ -133,13 +133,13 @@ async def test_a_recorded_show_is_not_asked_about_and_a_cancelled_one_reminds_no
         w.at(2026, 3, 9, 19, 0)
         result = await drain(w.engine)
         assert result.recipients == 0  # nothing for the cancelled show
-        assert await inbox("staff", w.staff["admin"]["id"]) == []
+        assert await inbox("staff", w.staff["community_admin"]["id"]) == []
         assert (await admin.post(f"{P}/shows/{held['id']}/cancel", json={"reason": "x"})).status_code == 409
 
 
 async def test_a_moved_show_reminds_at_its_new_time(chengguan):
     w = chengguan
-    async with w.client("admin") as admin:
+    async with w.client("community_admin") as admin:
         stage = await setting_the_stage(w, admin)
         play = stage["troupe"]["repertoire"][0]
         show = (await admin.post(f"{P}/plans/{stage['plan']['id']}/shows", json={
@@ -155,7 +155,7 @@ async def test_a_moved_show_reminds_at_its_new_time(chengguan):
 
 async def test_bad_input_names_the_field(chengguan):
     w = chengguan
-    async with w.client("admin") as admin:
+    async with w.client("community_admin") as admin:
         stage = await setting_the_stage(w, admin)
         other = (await admin.post(f"{P}/troupes", json={"name": "山东省京剧院", "level": "province",
                                                        "repertoire": [{"title": "锁麟囊", "genre": "京剧"}]})).json()
@@ -190,7 +190,7 @@ async def test_bad_input_names_the_field(chengguan):
 
 async def test_switching_culture_off_stops_reminders_and_on_brings_them_back(chengguan):
     w = chengguan
-    async with w.client("admin") as admin:
+    async with w.client("community_admin") as admin:
         stage = await setting_the_stage(w, admin)
         play = stage["troupe"]["repertoire"][0]
         await admin.post(f"{P}/plans/{stage['plan']['id']}/shows", json={

@@ -15,7 +15,7 @@ BASE = "/api/communities/yajuyuan/elder_care"
 
 async def register_all(y) -> dict[str, dict]:
     elders = {}
-    async with y.client("admin") as client:
+    async with y.client("community_admin") as client:
         for name in ("王秀英", "张伟", "赵桂兰"):
             response = await client.post(f"{BASE}/elders", json={"resident_id": y.residents[name]["id"]})
             assert response.status_code == 201, response.text
@@ -73,8 +73,8 @@ async def test_changing_the_intervals_moves_every_due_date(yajuyuan):
 
 async def test_birthday_greetings_once_a_year(yajuyuan):
     y = yajuyuan
-    async with y.client("admin") as client:
-        await client.post(f"{BASE}/elders", json={"resident_id": y.residents["王秀英"]["id"], "visitor_staff_id": y.staff["worker"]["id"]})
+    async with y.client("community_admin") as client:
+        await client.post(f"{BASE}/elders", json={"resident_id": y.residents["王秀英"]["id"], "visitor_staff_id": y.staff["grid_worker"]["id"]})
     from meihao.scenarios.elder_care.jobs import birthday_greetings
 
     y.at(2026, 3, 14, 8, 0)
@@ -85,7 +85,7 @@ async def test_birthday_greetings_once_a_year(yajuyuan):
     await drain(y.engine)
     [greeting] = await inbox("resident", y.residents["王秀英"]["id"])
     assert greeting["body"] == "王秀英，祝您生日快乐、健康长寿！——松龄雅居"
-    [note] = await inbox("staff", y.staff["worker"]["id"])
+    [note] = await inbox("staff", y.staff["grid_worker"]["id"])
     assert "86岁生日" in note["body"]
 
 
@@ -108,7 +108,7 @@ async def test_named_audiences_resolve_in_sql(yajuyuan):
 async def test_nursing_home_visit_with_its_roster(yajuyuan):
     y = yajuyuan
     li, zhang = y.residents["李娜"]["id"], y.residents["刘建国"]["id"]
-    async with y.client("worker") as client:
+    async with y.client("grid_worker") as client:
         empty = await client.post(f"{BASE}/nursing-home-visits", json={"starts_at": "2026-03-07T09:00:00", "ends_at": "2026-03-07T11:00:00"})
         assert empty.status_code == 400 and empty.json()["field"] == "volunteers"
         backwards = await client.post(f"{BASE}/nursing-home-visits", json={
@@ -134,9 +134,9 @@ async def test_nursing_home_visit_with_its_roster(yajuyuan):
     for person in (li, zhang):
         [message] = await inbox("resident", person)
         assert "新市镇敬老院" in message["body"]
-    assert len(await inbox("staff", y.staff["worker"]["id"])) == 1
+    assert len(await inbox("staff", y.staff["grid_worker"]["id"])) == 1
 
-    async with y.client("worker") as client:
+    async with y.client("grid_worker") as client:
         removed = await client.delete(f"{BASE}/nursing-home-visits/{visit['id']}/roster/{zhang}")
         assert [v["name"] for v in removed.json()["volunteers"]] == ["李娜"]
         cancelled = await client.post(f"{BASE}/nursing-home-visits/{visit['id']}/cancel")
@@ -151,10 +151,10 @@ async def test_nursing_home_visit_with_its_roster(yajuyuan):
 async def test_metrics_on_the_dashboard(yajuyuan):
     y = yajuyuan
     elders = await register_all(y)
-    async with y.client("admin") as client:
-        y.at(2026, 3, 9)
+    async with y.client("community_admin") as client:
+        y.at(2026, 3, 9, 8, 30)
         await client.post(f"{BASE}/elders/{elders['赵桂兰']['id']}/visits", json={"method": "phone", "visited_at": "2026-03-02T10:00:00"})
-        y.at(2026, 3, 10)
+        y.at(2026, 3, 10, 8, 30)
         figures = {m["key"]: m["value"] for m in (await client.get("/api/communities/yajuyuan/dashboard")).json() if m["scenario"] == "elder_care"}
     assert figures == {
         "elders": 3, "elders_high_risk": 2, "elders_key": 0, "elders_general": 1, "living_alone": 2,
@@ -165,7 +165,7 @@ async def test_metrics_on_the_dashboard(yajuyuan):
 async def test_demo_data_fills_the_register_and_produces_reminders(yajuyuan):
     y = yajuyuan
     # more elders and volunteers in the community
-    building = await y.factories.building(y.grid_b)
+    building = await y.factories.building(y.grids["B"])
     for i in range(12):
         household = await y.factories.household(building["id"])
         await y.factories.resident(household["id"], name=f"老人{i}", birth_date=datetime(1935 + 2 * i, 4, 1).date(),
@@ -174,7 +174,7 @@ async def test_demo_data_fills_the_register_and_produces_reminders(yajuyuan):
     await y.factories.resident(household["id"], name="志愿者小周", birth_date=datetime(1995, 4, 1).date(), tags=["volunteer"])
     from meihao import scenario_settings
 
-    settings = await scenario_settings(y.mh, y.community["id"], "elder_care")
+    settings = await scenario_settings(y.mh, y.community.id, "elder_care")
     await y.mh.plugins.demo_data(y.community, "elder_care", settings, 1169, y.mh)
     async with y.client() as client:
         page = (await client.get(f"{BASE}/elders?page_size=100")).json()
@@ -199,9 +199,8 @@ async def test_the_daily_jobs_are_scheduled_per_community_in_its_time_zone(yajuy
     from meihao.scheduling.scheduler import next_fire_time, planned_schedules
 
     y = yajuyuan
-    other = await y.factories.community("hepan")
     planned = {p.id: p for p in await planned_schedules(y.mh) if p.plugin == "elder_care"}
     assert set(planned) == {"meihao:elder_care.visit_check@yajuyuan", "meihao:elder_care.birthday_greetings@yajuyuan"}
-    assert other["slug"] not in str(planned)
+    assert y.other_slug not in str(planned)  # the neighbouring community has no elder_care
     fire = next_fire_time(planned["meihao:elder_care.visit_check@yajuyuan"], y.clock.now())
     assert fire == datetime(2026, 3, 2, 0, 30, tzinfo=timezone.utc)  # 08:30 in Shanghai

@@ -14,7 +14,7 @@ BASE = "/api/communities/yajuyuan/elder_care"
 
 
 async def _resident(y, name: str, birth: date) -> int:
-    building = await y.factories.building(y.grid_a)
+    building = await y.factories.building(y.grids["A"])
     household = await y.factories.household(building["id"])
     return (await y.factories.resident(household["id"], name=name, birth_date=birth, phone="13912345678"))["id"]
 
@@ -26,7 +26,7 @@ async def _resident(y, name: str, birth: date) -> int:
 async def test_the_register_starts_at_exactly_elder_age(yajuyuan, birth, status, age):
     y = yajuyuan
     resident_id = await _resident(y, "钱多多", birth)
-    async with y.client("admin") as client:
+    async with y.client("community_admin") as client:
         response = await client.post(f"{BASE}/elders", json={"resident_id": resident_id})
     assert response.status_code == status, response.text
     if status == 400:
@@ -39,7 +39,7 @@ async def test_candidates_start_at_exactly_elder_age(yajuyuan):
     y = yajuyuan
     sixty = await _resident(y, "钱六十", date(1966, 3, 2))
     await _resident(y, "钱明天", date(1966, 3, 3))
-    async with y.client("admin") as client:
+    async with y.client("community_admin") as client:
         listed = (await client.get(f"{BASE}/elders/candidates")).json()
     names = {c["name"]: c["age"] for c in listed}
     assert names["钱六十"] == 60 and "钱明天" not in names
@@ -62,7 +62,7 @@ async def test_candidates_start_at_exactly_elder_age(yajuyuan):
 async def test_care_level_at_the_high_risk_age(yajuyuan, birth, living_alone, disability, care_level, interval):
     y = yajuyuan
     resident_id = await _resident(y, "孙长者", birth)
-    async with y.client("admin") as client:
+    async with y.client("community_admin") as client:
         response = await client.post(f"{BASE}/elders", json={"resident_id": resident_id, "living_alone": living_alone, "disability": disability})
     assert response.status_code == 201, response.text
     elder = response.json()

@@ -9,7 +9,7 @@ BASE = "/api/communities/yajuyuan/elder_care"
 
 async def test_registering_follows_the_rules_and_names_the_field(yajuyuan):
     y = yajuyuan
-    async with y.client("admin") as client:
+    async with y.client("community_admin") as client:
         young = await client.post(f"{BASE}/elders", json={"resident_id": y.residents["刘建国"]["id"]})  # 56
         assert young.status_code == 400 and young.json()["field"] == "resident_id" and "elder_age" in young.json()["detail"]
         missing = await client.post(f"{BASE}/elders", json={"resident_id": 987654})
@@ -19,7 +19,7 @@ async def test_registering_follows_the_rules_and_names_the_field(yajuyuan):
         level = await client.post(f"{BASE}/elders", json={"resident_id": y.residents["张伟"]["id"], "care_level": "urgent"})
         assert level.status_code == 400 and "care_level" in level.text
         both = await client.post(f"{BASE}/elders", json={
-            "resident_id": y.residents["张伟"]["id"], "visitor_staff_id": y.staff["worker"]["id"], "visitor_resident_id": y.residents["李娜"]["id"],
+            "resident_id": y.residents["张伟"]["id"], "visitor_staff_id": y.staff["grid_worker"]["id"], "visitor_resident_id": y.residents["李娜"]["id"],
         })
         assert both.status_code == 400 and both.json()["field"] == "visitor_staff_id"
         stranger = await client.post(f"{BASE}/elders", json={"resident_id": y.residents["张伟"]["id"], "visitor_staff_id": 987654})
@@ -42,12 +42,12 @@ async def test_registering_follows_the_rules_and_names_the_field(yajuyuan):
 
 async def test_grid_staff_see_and_change_only_the_elders_of_their_grids(yajuyuan):
     y = yajuyuan
-    async with y.client("admin") as client:
+    async with y.client("community_admin") as client:
         ours = (await client.post(f"{BASE}/elders", json={"resident_id": y.residents["王秀英"]["id"]})).json()
         theirs = (await client.post(f"{BASE}/elders", json={"resident_id": y.residents["赵桂兰"]["id"]})).json()
         candidates = (await client.get(f"{BASE}/elders/candidates")).json()
         assert [c["name"] for c in candidates] == ["张伟"]  # 60+, not yet registered; 刘建国 and 李娜 are too young
-    async with y.client("worker") as client:
+    async with y.client("grid_worker") as client:
         listed = (await client.get(f"{BASE}/elders")).json()
         assert [e["name"] for e in listed["items"]] == ["王秀英"] and listed["total"] == 1
         hidden = await client.get(f"{BASE}/elders/{theirs['id']}")
@@ -72,18 +72,18 @@ async def test_grid_staff_see_and_change_only_the_elders_of_their_grids(yajuyuan
 
 async def test_changing_the_plan_and_leaving_the_register(yajuyuan):
     y = yajuyuan
-    async with y.client("admin") as client:
+    async with y.client("community_admin") as client:
         elder = (await client.post(f"{BASE}/elders", json={"resident_id": y.residents["王秀英"]["id"]})).json()
         assert elder["plan"]["next_due_on"] == "2026-03-09"
         longer = (await client.patch(f"{BASE}/elders/{elder['id']}", json={"interval_days": 14})).json()
         assert longer["plan"] == {**elder["plan"], "interval_days": 14, "follows_care_level": False, "next_due_on": "2026-03-16"}
-        back = (await client.patch(f"{BASE}/elders/{elder['id']}", json={"interval_days": None, "visitor_staff_id": y.staff["worker"]["id"]})).json()
+        back = (await client.patch(f"{BASE}/elders/{elder['id']}", json={"interval_days": None, "visitor_staff_id": y.staff["grid_worker"]["id"]})).json()
         assert back["plan"]["next_due_on"] == "2026-03-09" and back["visitor"]["name"] == "陈网格"
         volunteer = (await client.patch(f"{BASE}/elders/{elder['id']}", json={"visitor_resident_id": y.residents["李娜"]["id"]})).json()
         assert volunteer["visitor"] == {"kind": "resident", "id": y.residents["李娜"]["id"], "name": "李娜"}
         no_reason = await client.patch(f"{BASE}/elders/{elder['id']}", json={"active": False})
         assert no_reason.status_code == 400 and no_reason.json()["field"] == "ended_reason"
-        y.at(2026, 3, 20)
+        y.at(2026, 3, 20, 8, 30)
         assert (await y.run_check()).reminded == 1
         gone = (await client.patch(f"{BASE}/elders/{elder['id']}", json={"active": False, "ended_reason": "nursing_home"})).json()
         assert gone["active"] is False and gone["plan"]["status"] == "ended"
@@ -92,13 +92,13 @@ async def test_changing_the_plan_and_leaving_the_register(yajuyuan):
         assert (await client.get(f"{BASE}/elders?active=false")).json()["total"] == 1
         visit = await client.post(f"{BASE}/elders/{elder['id']}/visits", json={"method": "home"})
         assert visit.status_code == 400 and visit.json()["field"] == "elder_id"
-    y.at(2026, 4, 20)
+    y.at(2026, 4, 20, 8, 30)
     assert (await y.run_check()).overdue == 0
 
 
 async def test_visit_records_check_their_input(yajuyuan):
     y = yajuyuan
-    async with y.client("worker") as client:
+    async with y.client("grid_worker") as client:
         elder = (await client.post(f"{BASE}/elders", json={"resident_id": y.residents["王秀英"]["id"]})).json()
         visits = f"{BASE}/elders/{elder['id']}/visits"
         for body, field in (

@@ -15,8 +15,8 @@ async def register(client, resident_id: int, **fields) -> dict:
 
 async def test_overdue_elder_is_reminded_once_then_a_visit_stops_it(yajuyuan):
     y = yajuyuan
-    worker = y.staff["worker"]["id"]
-    async with y.client("worker") as client:
+    worker = y.staff["grid_worker"]["id"]
+    async with y.client("grid_worker") as client:
         elder = await register(client, y.residents["王秀英"]["id"], visitor_staff_id=worker,
                                emergency_contact={"name": "王建国", "relation": "儿子", "phone": "13700001234"})
     # 86 and living alone: 高风险, visited at least weekly (domain-rules §7)
@@ -28,14 +28,14 @@ async def test_overdue_elder_is_reminded_once_then_a_visit_stops_it(yajuyuan):
     assert elder["emergency_contact"]["phone"] == "137****1234"
 
     # on the due day the visit is due, not overdue: nobody is nagged yet
-    y.at(2026, 3, 9)
+    y.at(2026, 3, 9, 8, 30)
     assert (await y.run_check()).overdue == 0
-    async with y.client("worker") as client:
+    async with y.client("grid_worker") as client:
         dashboard = {m["key"]: m["value"] for m in (await client.get("/api/communities/yajuyuan/dashboard")).json()}
     assert dashboard["visits_due_today"] == 1 and dashboard["overdue"] == 0
 
     # the day after: the visitor is reminded, once however often the check runs
-    y.at(2026, 3, 10)
+    y.at(2026, 3, 10, 8, 30)
     result = await y.run_check()
     assert (result.overdue, result.reminded, result.escalated) == (1, 1, 0)
     assert (await y.run_check()).reminded == 0
@@ -44,7 +44,7 @@ async def test_overdue_elder_is_reminded_once_then_a_visit_stops_it(yajuyuan):
     assert len(messages) == 1
     assert "王秀英" in messages[0]["body"] and "3月9日" in messages[0]["body"] and "已8天" in messages[0]["body"] and "137" not in messages[0]["body"]
     assert await inbox("staff", y.staff["leader"]["id"]) == []
-    async with y.client("worker") as client:
+    async with y.client("grid_worker") as client:
         alerts = (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json()
         assert [(a["name"], a["level"], a["due_on"]) for a in alerts] == [("王秀英", "visitor", "2026-03-09")]
 
@@ -63,7 +63,7 @@ async def test_overdue_elder_is_reminded_once_then_a_visit_stops_it(yajuyuan):
         assert again["plan"]["last_contact_on"] == "2026-03-10" and again["plan"]["next_due_on"] == "2026-03-17"
         assert again["plan"]["status"] == "ok"
 
-    y.at(2026, 3, 11)
+    y.at(2026, 3, 11, 8, 30)
     assert (await y.run_check()).overdue == 0
     await drain(y.engine)
     assert len(await inbox("staff", worker)) == 1  # nothing new
@@ -71,17 +71,17 @@ async def test_overdue_elder_is_reminded_once_then_a_visit_stops_it(yajuyuan):
 
 async def test_missing_twice_escalates_to_the_grid_leader(yajuyuan):
     y = yajuyuan
-    async with y.client("admin") as client:
+    async with y.client("community_admin") as client:
         elder = await register(client, y.residents["王秀英"]["id"], visitor_resident_id=y.residents["李娜"]["id"])
     assert elder["visitor"] == {"kind": "resident", "id": y.residents["李娜"]["id"], "name": "李娜"}
 
-    y.at(2026, 3, 10)  # first miss: the volunteer is reminded
+    y.at(2026, 3, 10, 8, 30)  # first miss: the volunteer is reminded
     first = await y.run_check()
     assert (first.reminded, first.escalated) == (1, 0)
     await drain(y.engine)
-    y.at(2026, 3, 16)  # the second interval's due day: nothing new yet
+    y.at(2026, 3, 16, 8, 30)  # the second interval's due day: nothing new yet
     assert (await y.run_check()).reminded == 0
-    y.at(2026, 3, 17)  # second miss: the volunteer again (new due date) and the grid leader
+    y.at(2026, 3, 17, 8, 30)  # second miss: the volunteer again (new due date) and the grid leader
     second = await y.run_check()
     assert (second.reminded, second.escalated) == (1, 1)
     assert (await y.run_check()).escalated == 0
@@ -99,7 +99,7 @@ async def test_missing_twice_escalates_to_the_grid_leader(yajuyuan):
             ("escalation", "2026-03-16"), ("visitor", "2026-03-09"), ("visitor", "2026-03-16"),
         ]
         # the grid leader visits in person: every open alert ends
-        y.at(2026, 3, 17, 10)
+        y.at(2026, 3, 17, 10, 30)
         response = await client.post(f"/api/communities/yajuyuan/elder_care/elders/{elder['id']}/visits", json={"method": "home"})
         assert response.status_code == 201
         assert (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json() == []
@@ -107,18 +107,18 @@ async def test_missing_twice_escalates_to_the_grid_leader(yajuyuan):
 
 async def test_an_elder_without_a_visitor_is_the_grid_workers(yajuyuan):
     y = yajuyuan
-    async with y.client("admin") as client:
+    async with y.client("community_admin") as client:
         await register(client, y.residents["张伟"]["id"], care_level="key")  # monthly
-    y.at(2026, 4, 2)
+    y.at(2026, 4, 2, 8, 30)
     assert (await y.run_check()).reminded == 1
     await drain(y.engine)
-    assert len(await inbox("staff", y.staff["worker"]["id"])) == 1
+    assert len(await inbox("staff", y.staff["grid_worker"]["id"])) == 1
 
 
 async def test_a_notice_not_yet_delivered_is_withdrawn_when_the_visit_comes_first(yajuyuan):
     y = yajuyuan
-    async with y.client("worker") as client:
-        elder = await register(client, y.residents["王秀英"]["id"], visitor_staff_id=y.staff["worker"]["id"])
+    async with y.client("grid_worker") as client:
+        elder = await register(client, y.residents["王秀英"]["id"], visitor_staff_id=y.staff["grid_worker"]["id"])
         y.at(2026, 3, 10, 6, 0)  # inside quiet hours: the notice waits
         assert (await y.run_check()).reminded == 1
         assert (await drain(y.engine)).deferred == 1
@@ -126,4 +126,4 @@ async def test_a_notice_not_yet_delivered_is_withdrawn_when_the_visit_comes_firs
         await client.post(f"/api/communities/yajuyuan/elder_care/elders/{elder['id']}/visits", json={"method": "video"})
     y.at(2026, 3, 10, 8, 0)
     await drain(y.engine)
-    assert await inbox("staff", y.staff["worker"]["id"]) == []
+    assert await inbox("staff", y.staff["grid_worker"]["id"]) == []

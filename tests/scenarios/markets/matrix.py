@@ -36,14 +36,14 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
         today = community_today(mh, community)
         market = await create_market(mh, community, MarketIn(
             venue="广场", rrule="FREQ=WEEKLY", first_day=today - timedelta(days=14), holiday_policy="keep"), system)
-        days = {d["day"]: d["id"] for d in await MarketDay.select(MarketDay.id, MarketDay.day).where(MarketDay.market == market["id"])}
+        days = {d["day"]: d["id"] for d in await MarketDay.select(MarketDay.id, MarketDay.day).where(MarketDay.market == market.id)}
         past, next_week, in_two_weeks = days[today - timedelta(days=7)], days[today + timedelta(days=7)], days[today + timedelta(days=14)]
         for place in (p for p in places if world.slugs[p] == slug):
             ids = world.places[place]
-            ids["mk_market_id"], ids["mk_day_id"], ids["mk_day2_id"] = market["id"], next_week, in_two_weeks
+            ids["mk_market_id"], ids["mk_day_id"], ids["mk_day2_id"] = market.id, next_week, in_two_weeks
             application = await apply(mh, community, next_week, ApplicationIn(resident_id=ids["resident_id"], goods="旧书"), system)
-            ids["mk_app_id"] = application["id"]
-            stall = Application(community=community["id"], market=market["id"], market_day=past, resident=ids["resident_id"],
+            ids["mk_app_id"] = application.id
+            stall = Application(community=community.id, market=market.id, market_day=past, resident=ids["resident_id"],
                                 contact=ids["resident_id"], grid=ids["grid_id"], goods="绿植", status="approved")
             await stall.save()
             ids["mk_paid_app_id"] = stall.id

@@ -24,13 +24,13 @@ async def _market_with_applications(w) -> dict[str, int]:
     today = w.clock.now().astimezone(w.tz).date()
     market = await create_market(w.mh, w.community, MarketIn(venue="广场", rrule="FREQ=WEEKLY", first_day=today - timedelta(days=14),
                                                                holiday_policy="keep"), system)
-    days = {d["day"]: d["id"] for d in await MarketDay.select(MarketDay.id, MarketDay.day).where(MarketDay.market == market["id"])}
+    days = {d["day"]: d["id"] for d in await MarketDay.select(MarketDay.id, MarketDay.day).where(MarketDay.market == market.id)}
     wang = w.residents["王秀英"]
     application = await apply(w.mh, w.community, days[today + timedelta(days=7)], ApplicationIn(resident_id=wang["id"], goods="旧书"), system)
-    stall = Application(community=w.community["id"], market=market["id"], market_day=days[today - timedelta(days=7)], resident=wang["id"],
+    stall = Application(community=w.community.id, market=market.id, market_day=days[today - timedelta(days=7)], resident=wang["id"],
                         contact=wang["id"], grid=w.grids["A"], goods="绿植", status="approved")
     await stall.save()
-    return {"resident": wang["id"], "day": days[today + timedelta(days=14)], "application": application["id"], "stall": stall.id}
+    return {"resident": wang["id"], "day": days[today + timedelta(days=14)], "application": application.id, "stall": stall.id}
 
 
 async def test_every_markets_route_keeps_the_access_rules(huayang):

@@ -22,12 +22,12 @@ async def _market_day(w, capacity: int) -> int:
     market = await create_market(w.mh, w.community, MarketIn(
         venue="华阳社区党群服务中心广场", rrule="FREQ=MONTHLY;BYDAY=2SA", first_day=date(2026, 3, 1), capacity=capacity,
     ), SYSTEM)
-    return market["next_days"][0]["id"]
+    return market.next_days[0].id
 
 
 async def _outcome(coroutine) -> str:
     try:
-        return (await coroutine)["status"]
+        return (await coroutine).status
     except Conflict:
         return "conflict"
 
@@ -51,7 +51,7 @@ async def test_ten_approvals_at_once_for_two_stalls_approve_exactly_two(huayang)
     for n in range(10):
         household = await w.factories.household(building["id"])
         resident = await w.factories.resident(household["id"], name=f"摊主{n}")
-        ids.append((await apply(w.mh, w.community, day_id, ApplicationIn(resident_id=resident["id"], goods="旧书"), SYSTEM))["id"])
+        ids.append((await apply(w.mh, w.community, day_id, ApplicationIn(resident_id=resident["id"], goods="旧书"), SYSTEM)).id)
     outcomes = await asyncio.gather(*[_outcome(approve(w.mh, w.community, application_id, SYSTEM)) for application_id in ids])
     assert sorted(outcomes) == ["approved"] * 2 + ["waitlisted"] * 8
     assert await Application.count().where(Application.market_day == day_id, Application.status == "approved") == 2

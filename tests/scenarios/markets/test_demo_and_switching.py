@@ -12,9 +12,9 @@ P = "/api/communities/huayang/markets"
 async def test_demo_data_fills_a_year_of_markets_and_makes_reminders_fall_due(huayang):
     w = huayang
     w.at(2026, 6, 17, 10, 0)  # a Wednesday; the special starts tomorrow
-    settings = await scenario_settings(w.mh, w.community["id"], "markets")
+    settings = await scenario_settings(w.mh, w.community.id, "markets")
     await w.mh.plugins.demo_data(w.community, "markets", settings, 1169, w.mh)
-    markets = await Market.select().where(Market.community == w.community["id"]).order_by(Market.id)
+    markets = await Market.select().where(Market.community == w.community.id).order_by(Market.id)
     assert [m["name"] for m in markets] == ["睦邻善市公益市集", "睦邻善市·便民专场"]
     held = await MarketDay.count().where(MarketDay.market == markets[0]["id"], MarketDay.status == "closed")
     assert held == 6  # the second Saturdays of January to June
