@@ -477,7 +477,8 @@ async def resident_erase(resident_id: int, reason: str) -> None:
         result = await erase_resident(mh, resident_id, reason)
     finally:
         await mh.close()
-    click.echo(f"erased resident {resident_id}: " + ", ".join(f"{k} {v}" for k, v in result["erased"].items()))
+    parts = "; ".join(f"{part}: " + ", ".join(f"{k} {v}" for k, v in counts.items()) for part, counts in result["erased"].items())
+    click.echo(f"erased resident {resident_id} ({parts})")
 
 
 # -- the working calendar --------------------------------------------------------

@@ -29,7 +29,7 @@ from meihao.runtime import Meihao
 from meihao.version import __version__
 from meihao.web.auth import BearerTokenMiddleware
 from meihao.web.metrics import MetricsController, prometheus_config
-from meihao.web.routes import activities, auth, calendar, communities, health, jobs, links, plugins, recipients, residents, staff
+from meihao.web.routes import activities, auth, calendar, communities, health, jobs, links, plugins, recipients, residents, rights, staff
 
 #: The kernel's own routes, capability by capability.
 KERNEL_HANDLERS = [
@@ -37,6 +37,7 @@ KERNEL_HANDLERS = [
     *auth.HANDLERS,
     *communities.HANDLERS,
     *residents.HANDLERS,
+    *rights.HANDLERS,
     *staff.HANDLERS,
     *plugins.HANDLERS,
     *activities.HANDLERS,
