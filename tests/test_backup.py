@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 from datetime import date, datetime, timedelta, timezone
@@ -164,3 +165,54 @@ def test_cli_backup_and_restore_with_a_wrong_key(tmp_path):
     done = run(tmp_path, "restore", "one.backup", **env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"restored {tmp_path / 'meihao.db'} from one.backup (made ")
+    # into a new, empty database: no migration needed first, nothing pending after
+    fresh = {**env, "MEIHAO_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    into_new = run(tmp_path, "restore", "one.backup", **fresh)
+    assert into_new.returncode == 0, into_new.stderr
+    assert run(tmp_path, "migrate", **fresh).stdout == f"Nothing to migrate in {tmp_path / 'fresh.db'}.\n"
+
+
+@pytest.mark.meihao_db("sqlite")
+async def test_a_sqlite_backup_is_one_snapshot_while_another_process_writes(meihao, tmp_path):
+    """A writer commits a row every few milliseconds during the backup: the copy holds a whole prefix of them, intact."""
+    import sqlite3
+    import threading
+    import time
+
+    await _world(meihao)
+    stop = threading.Event()
+    written: list[int] = []
+
+    def writer() -> None:
+        connection = sqlite3.connect(meihao.settings.sqlite_path, timeout=30, isolation_level=None)
+        connection.execute("CREATE TABLE IF NOT EXISTS load_probe (n INTEGER PRIMARY KEY)")
+        n = 0
+        while not stop.is_set():
+            n += 1
+            connection.execute("INSERT INTO load_probe (n) VALUES (?)", (n,))
+            written.append(n)
+            time.sleep(0.002)  # a busy node: hundreds of commits a second
+        connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while len(written) < 50:
+            await asyncio.sleep(0.01)
+        await backup(meihao, tmp_path / "busy.backup")
+        after = len(written)
+        while len(written) < after + 20:
+            await asyncio.sleep(0.01)
+    finally:
+        stop.set()
+        thread.join()
+    await restore(meihao, tmp_path / "busy.backup", force=True)
+    connection = sqlite3.connect(meihao.settings.sqlite_path)
+    try:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        numbers = [n for (n,) in connection.execute("SELECT n FROM load_probe ORDER BY n")]
+    finally:
+        connection.close()
+    assert len(numbers) >= 50
+    assert numbers == list(range(1, len(numbers) + 1))  # a prefix: no gap, nothing half-written
+    assert len(numbers) < len(written)  # the writer went on after the snapshot

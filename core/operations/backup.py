@@ -134,7 +134,8 @@ def _sqlite_copy(source: Path, target: Path) -> None:
     """One consistent snapshot of a live SQLite database (the online backup API, all pages in one step)."""
     if not source.exists():
         raise MeihaoError(f"there is no database at {source}")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    # Opened read-write (a read-only connection cannot always open a WAL database); the backup only reads it.
+    src = sqlite3.connect(source, timeout=30)
     try:
         dst = sqlite3.connect(target)
         try:
@@ -273,7 +274,7 @@ async def restore(mh: Meihao, file: Path, *, force: bool = False) -> BackupInfo:
 
 def _sqlite_check(payload: Path, file: Path) -> None:
     try:
-        connection = sqlite3.connect(f"file:{payload}?mode=ro", uri=True)
+        connection = sqlite3.connect(f"{payload.resolve().as_uri()}?mode=ro", uri=True)
         try:
             ok = connection.execute("PRAGMA quick_check").fetchone()[0]
             has_register = connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'meihao_resident'").fetchone()
@@ -287,7 +288,7 @@ def _sqlite_check(payload: Path, file: Path) -> None:
 
 def _sqlite_restore(payload: Path, target: Path) -> None:
     """Copy the backup into the live file page by page (the backup API): connected processes see the restored data."""
-    src = sqlite3.connect(f"file:{payload}?mode=ro", uri=True)
+    src = sqlite3.connect(f"{payload.resolve().as_uri()}?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(target, timeout=30)
         try:

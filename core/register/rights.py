@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from meihao.access.audit import audit
 from meihao.access.principals import SYSTEM, Principal
 from meihao.access.tables import AuditLog
+from meihao.db.transactions import transaction
 from meihao.errors import Conflict, InvalidInput, NotFound
 from meihao.register.tables import Resident, ResidentTag
 
@@ -119,11 +120,13 @@ async def erase_resident(mh: Meihao, resident_id: int, reason: str, principal: P
     reason = (reason or "").strip()
     if len(reason) < mh.settings.reveal_reason_min_length:
         raise InvalidInput(f"reason: say why (the request), in at least {mh.settings.reveal_reason_min_length} characters", field="reason")
-    row = await _resident(resident_id, principal)
-    if row["id_card_hash"] == erased_marker(resident_id):
-        raise Conflict(f"resident {resident_id} is already erased")
+    await _resident(resident_id, principal)  # 404 before anything else
     erased: dict[str, Any] = {}
-    async with mh.db.transaction():
+    # One erasure of a resident at a time: the second finds the first's work done (409).
+    async with transaction(mh, lock=("meihao.resident.erase", resident_id)):
+        row = await _resident(resident_id, principal)
+        if row["id_card_hash"] == erased_marker(resident_id):
+            raise Conflict(f"resident {resident_id} is already erased")
         tags = await ResidentTag.count().where(ResidentTag.resident == resident_id)
         await ResidentTag.delete().where(ResidentTag.resident == resident_id)
         await Resident.update(
