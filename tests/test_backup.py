@@ -216,3 +216,18 @@ async def test_a_sqlite_backup_is_one_snapshot_while_another_process_writes(meih
     assert len(numbers) >= 50
     assert numbers == list(range(1, len(numbers) + 1))  # a prefix: no gap, nothing half-written
     assert len(numbers) < len(written)  # the writer went on after the snapshot
+
+
+@pytest.mark.meihao_db("postgresql")
+async def test_cli_round_trip_on_postgresql(meihao, tmp_path):
+    """The commands drive pg_dump and pg_restore against the configured URL (a throwaway database of this run)."""
+    resident = await _world(meihao)
+    env = {"MEIHAO_DATABASE_URL": meihao.settings.database_url, "MEIHAO_DATA_KEY": meihao.settings.data_key}
+    made = await asyncio.to_thread(run, tmp_path, "backup", "pg.backup", **env)
+    assert made.returncode == 0, made.stderr
+    assert read_header(tmp_path / "pg.backup").backend == "postgresql"
+    await Resident.delete().where(Resident.id == resident["id"])
+    restored = await asyncio.to_thread(run, tmp_path, "restore", "pg.backup", **env)
+    assert restored.returncode == 0, restored.stderr
+    assert await Resident.select(Resident.name).where(Resident.id == resident["id"]).first() == {"name": "赵大海"}
+    assert await reveal(meihao, resident["id"], "id_card", "备份恢复后核对身份证号", SYSTEM) == ID_CARD
