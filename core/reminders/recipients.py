@@ -32,10 +32,13 @@ def _channel_names(mh: Meihao) -> set[str]:
 async def set_contact(mh: Meihao, kind: str, recipient_id: int, channel: str, address: str) -> None:
     """Reach this recipient on ``channel`` at ``address`` (replaces an earlier address)."""
     await check_recipient(kind, recipient_id)
-    if channel not in _channel_names(mh):
+    found = {c.name: c for _, c in mh.plugins.channels()}.get(channel)
+    if found is None:
         raise InvalidInput(f"channel: {channel!r} is not installed", field="channel")
     if not address.strip():
         raise InvalidInput("address: must not be empty", field="address")
+    if found.check_address is not None:
+        await found.check_address(address.strip())
     where = (Contact.recipient_kind == kind, Contact.recipient_id == recipient_id, Contact.channel == channel)
     if await Contact.exists().where(*where):
         await Contact.update({Contact.address: address.strip()}).where(*where)
