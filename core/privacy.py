@@ -106,3 +106,25 @@ class PersonalDataCodec:
 
     def lookup_hash(self, value: str) -> str:
         return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+#: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"): = + - @, tab, CR.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: a string starting with ``= + - @``, tab or carriage return
+    gets a leading ``'`` (OWASP's rule); other values pass unchanged (``csv`` quotes what needs quoting)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_line(row: list[object]) -> bytes:
+    """One CSV line (UTF-8, ``\\r\\n``) of ``row`` with every cell neutralised by :func:`csv_cell`."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([csv_cell(value) for value in row])
+    return buffer.getvalue().encode()

@@ -452,3 +452,30 @@ async def test_audit_log_page_size_must_be_positive(meihao_client, factories, pl
         response = await meihao_client.get("/api/audit", params={"page_size": size})
         assert response.status_code == 400, response.text
         assert field_named(response) == "page_size"
+
+
+@pytest.mark.parametrize(
+    ("name", "cell"),
+    [
+        ('=HYPERLINK("http://x","y")', "'=HYPERLINK(\"http://x\",\"y\")"),
+        ("+86张", "'+86张"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("王=秀英", "王=秀英"),  # only the first character counts
+        ("王秀英", "王秀英"),
+    ],
+)
+async def test_export_neutralises_formulas_in_every_text_cell(meihao_client, factories, place, name, cell):
+    import csv
+    import io
+
+    resident = await factories.resident(place["household_id"], name="王秀英", tags=["-1+1"])
+    await Resident.update({Resident.name: name}).where(Resident.id == resident["id"])
+    export = await meihao_client.get("/api/residents/export")
+    assert export.status_code == 200
+    header, row = list(csv.reader(io.StringIO(export.content.decode(), newline="")))
+    assert (header[1], row[1]) == ("name", cell)
+    assert (header[7], row[7]) == ("tags", "'-1+1")
+    assert row[0] == str(resident["id"])  # numbers stay numbers
