@@ -28,6 +28,7 @@ from meihao.version import __version__
 from meihao.web.auth import BearerTokenMiddleware
 from meihao.web.metrics import MetricsController, prometheus_config
 from meihao.web.routes import activities, auth, communities, health, jobs, links, plugins, recipients, residents, staff
+from meihao.web.safety import InputSafetyMiddleware
 
 #: The kernel's own routes, capability by capability.
 KERNEL_HANDLERS = [
@@ -169,7 +170,13 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
             "meihao": Provide(provide_meihao, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
-        middleware=[prometheus_config().middleware, DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
+        # Every method is authenticated, OPTIONS included (Litestar skips it by default): an anonymous
+        # caller gets 401 before the scenario guard, and cannot learn which scenes a community runs.
+        middleware=[
+            prometheus_config().middleware,
+            DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"], exclude_http_methods=[]),
+            InputSafetyMiddleware(),
+        ],
         exception_handlers={MeihaoError: meihao_error_response, ValidationException: validation_error_response},
         lifespan=[lifespan],
         # GET /schema is the OpenAPI document itself (what tools and `curl` expect);

@@ -1,0 +1,126 @@
+"""Requests checked before a handler sees them, so that bad input is a 400 naming what is wrong, never a 500.
+
+- integers in the path or the query string beyond the database's integer columns (ids are 32-bit
+  ``serial`` on PostgreSQL);
+- JSON bodies that are not UTF-8 or nest deeper than :data:`MAX_JSON_DEPTH`;
+- dates and date-times (a JSON string or a query value written ``YYYY-MM-DD…``) outside the years
+  :data:`FIRST_YEAR`–:data:`LAST_YEAR`: no birth, event or record of a community lies outside them, and
+  time-zone arithmetic near year 1 or 9999 overflows.
+
+It runs after authentication: an anonymous caller gets 401 first and learns nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+from litestar.connection import Request
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from meihao.errors import InvalidInput
+
+#: Row ids and counts are ``integer`` columns: 32-bit on PostgreSQL (SQLite's are wider). A path or query
+#: integer beyond it cannot name anything; it is a 400 naming the parameter on both databases alike.
+MAX_INTEGER = 2**31 - 1
+#: No request meihao accepts nests objects and lists this deep; msgspec would recurse until Python stops it.
+MAX_JSON_DEPTH = 32
+
+#: The years a date may have anywhere in the API (births from 1900; plans up to 2199).
+FIRST_YEAR = 1900
+LAST_YEAR = 2199
+
+_INTEGER = re.compile(r"[+-]?\d+")
+_ISO_DATE = re.compile(r"(\d{4,})-\d\d-\d\d(?:[T ][0-9:.+\-Z]*)?")
+_JSON_DATE = re.compile(rb'"((?:[^"\\]|\\.){1,100})"\s*:\s*"(\d{4,})-\d\d-\d\d(?:[T ][0-9:.+\-Z]*)?"')
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+
+
+def json_depth(body: bytes) -> int:
+    """How deep ``[`` and ``{`` nest in ``body``, strings left aside (for a body that is not valid JSON, an estimate)."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return 0  # cannot be too deep: the common case costs two counts
+    depth = deepest = 0
+    for char in _STRING.sub(b"", body).translate(None, _NOT_BRACKETS):
+        if char in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _year_problem(key: str, year: str) -> InvalidInput | None:
+    if FIRST_YEAR <= int(year) <= LAST_YEAR:
+        return None
+    return InvalidInput(f"{key}: the year must be between {FIRST_YEAR} and {LAST_YEAR}", field=key)
+
+
+def check_dates_in_body(body: bytes) -> None:
+    if b"-" not in body:
+        return
+    for match in _JSON_DATE.finditer(body):
+        problem = _year_problem(match.group(1).decode("utf-8", "replace"), match.group(2).decode())
+        if problem is not None:
+            raise problem
+
+
+def _int_parameters(handler: Any) -> dict[str, str]:
+    """Query-string keys of the handler's integer parameters, mapped to the name the caller sent."""
+    found: dict[str, str] = {}
+    for name, definition in handler.parsed_fn_signature.parameters.items():
+        kwarg = definition.kwarg_definition
+        key = getattr(kwarg, "query", None) or name
+        if definition.is_subclass_of(int) or definition.has_inner_subclass_of(int):
+            if not (definition.is_subclass_of(bool) or definition.has_inner_subclass_of(bool)):
+                found[key] = key
+    return found
+
+
+def check_path_and_query(scope: Scope) -> None:
+    for name, value in (scope.get("path_params") or {}).items():
+        if isinstance(value, int) and not isinstance(value, bool) and not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
+            raise InvalidInput(f"{name}: must be a whole number up to {MAX_INTEGER}", field=name)
+    handler = scope.get("route_handler")
+    query = scope.get("query_string", b"")
+    if handler is None or not query:
+        return
+    keys = _int_parameters(handler)
+    for key, value in parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True):
+        if key in keys and _INTEGER.fullmatch(value.strip()) and not -MAX_INTEGER - 1 <= int(value) <= MAX_INTEGER:
+            raise InvalidInput(f"{key}: must be a whole number up to {MAX_INTEGER}", field=key)
+        date = _ISO_DATE.fullmatch(value.strip())
+        if date is not None and (problem := _year_problem(key, date.group(1))) is not None:
+            raise problem
+
+
+async def check_body(scope: Scope, receive: Receive) -> None:
+    if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        return
+    request: Request[Any, Any, Any] = Request(scope, receive)
+    if "json" not in request.headers.get("content-type", "json"):
+        return
+    body = await request.body()  # kept in the scope: the handler reads the same bytes
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InvalidInput("body: is not valid UTF-8 text; send JSON encoded as UTF-8", field="body") from err
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise InvalidInput(f"body: objects and lists nest more than {MAX_JSON_DEPTH} levels deep", field="body")
+    check_dates_in_body(body)
+
+
+class InputSafetyMiddleware(ASGIMiddleware):
+    """400 for integers beyond the integer columns, dates outside the years meihao keeps, and bodies that are not UTF-8
+    or nest too deeply (see the module)."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        check_path_and_query(scope)
+        await check_body(scope, receive)
+        await next_app(scope, receive, send)
