@@ -153,6 +153,13 @@ def _staff_scope(principal: Principal) -> list[Any]:
     return [Staff.id.is_in(StaffAssignment.select(StaffAssignment.staff).where(StaffAssignment.community.is_in(ids)))]
 
 
+def staff_ids_in_scope(principal: Principal) -> Any:
+    """A sub-select of the ids of staff the caller may see (as in the staff register), for ``column.is_in(...)``."""
+    query = Staff.select(Staff.id)
+    clauses = _staff_scope(principal)
+    return query.where(*clauses) if clauses else query
+
+
 async def get_staff(principal: Principal, staff_id: int) -> dict[str, Any]:
     if not await Staff.exists().where(Staff.id == staff_id, *_staff_scope(principal)):
         raise NotFound(f"staff {staff_id} not found")

@@ -16,6 +16,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from meihao.access.audit import audit
 from meihao.access.principals import Principal
+from meihao.access.staff import staff_ids_in_scope
 from meihao.errors import NotFound
 from meihao.register.communities import get_community
 from meihao.reminders import activities as activity_service
@@ -184,14 +185,24 @@ async def preview_audience(activity_id: FromPath[int], meihao: NamedDependency[M
     return PreviewOut(**result)
 
 
+def _recipients_in_scope(principal: Principal) -> list[Any]:
+    if principal.street:
+        return []
+    residents = (Reminder.recipient_kind == "resident") & Reminder.recipient_id.is_in(principal.resident_ids())
+    staff = (Reminder.recipient_kind == "staff") & Reminder.recipient_id.is_in(staff_ids_in_scope(principal))
+    return [residents | staff]
+
+
 @get("/api/activities/{activity_id:int}/reminders", tags=["activities"], guards=[requires("meihao.activity.read")])
 async def list_reminders(
     activity_id: FromPath[int], principal: Caller, status: FromQuery[str | None] = None, limit: FromQuery[int] = 100
 ) -> DeliveryOut:
-    """Delivery state per reminder: counts by status, and the reminders (newest first)."""
+    """Delivery state per reminder: counts by status, and the reminders (newest first), of the recipients in
+    the caller's scope only (residents as in the register, staff as in the staff list)."""
     await _activity_in_scope(activity_id, principal)
+    scope = _recipients_in_scope(principal)
     counts: dict[str, int] = {}
-    for row in await Reminder.select(Reminder.status).where(Reminder.activity == activity_id):
+    for row in await Reminder.select(Reminder.status).where(Reminder.activity == activity_id, *scope):
         counts[row["status"]] = counts.get(row["status"], 0) + 1
     query = Reminder.select(
         Reminder.id,
@@ -205,7 +216,7 @@ async def list_reminders(
         Reminder.next_attempt_at,
         Reminder.sent_at,
         Reminder.last_error,
-    ).where(Reminder.activity == activity_id)
+    ).where(Reminder.activity == activity_id, *scope)
     if status:
         query = query.where(Reminder.status == status)
     rows = await query.order_by(Reminder.id, ascending=False).limit(min(max(limit, 1), 1000))
