@@ -18,7 +18,7 @@ from meihao.errors import InvalidInput, NotFound
 from meihao.hooks.declarations import SCENES
 from meihao.register.communities import get_community
 from meihao.register.tables import Community
-from meihao.reminders.audiences import AudienceSpec, parse_audience
+from meihao.reminders.audiences import AudienceSpec, check_members, parse_audience
 from meihao.reminders.tables import Activity, DueReminder, Reminder
 from meihao.time.recurrence import occurrences, validate_rule
 
@@ -111,6 +111,7 @@ async def create_activity(mh: Meihao, slug: str, data: ActivityIn) -> dict[str, 
     community = await get_community(slug)
     tz = community["timezone"]
     audience = parse_audience(mh, data.audience)
+    await check_members(audience, community["id"])
     now = mh.clock.now()
     values = {
         "scene": data.scene,
@@ -211,6 +212,8 @@ async def update_activity(mh: Meihao, activity_id: int, patch: ActivityPatch) ->
         values["rrule"] = ""
     _check(mh, values)
     audience = parse_audience(mh, patch.audience if patch.audience is not None else current["audience"])
+    if patch.audience is not None:
+        await check_members(audience, current["community"])
     now = mh.clock.now()
     version = current["version"] + 1
     async with mh.db.transaction():
