@@ -49,10 +49,6 @@ async def resolve_assignment(spec: AssignmentSpec) -> dict[str, Any]:
             raise NotFound(f"grid {spec.grid_id} not found", field="grid_id")
         values["grid"] = grid["id"]
         values["community"] = grid["community"]
-        if role.max_per_grid is not None:
-            taken = await StaffAssignment.count().where(StaffAssignment.grid == grid["id"], StaffAssignment.role == spec.role)
-            if taken >= role.max_per_grid:
-                raise Conflict(f"role: grid {grid['id']} already has {taken} {role.title_en.lower()}(s), the most it may have", field="role")
     if role.needs_department:
         if not spec.department:
             raise InvalidInput(f"department: the role {spec.role} needs a department", field="department")
@@ -61,6 +57,21 @@ async def resolve_assignment(spec: AssignmentSpec) -> dict[str, Any]:
             raise NotFound(f"department {spec.department!r} not found", field="department")
         values["department"] = department["id"]
     return values
+
+
+async def check_capacity(assignment: dict[str, Any]) -> None:
+    """409 when the grid already has the most people of the role it may have (the 2+1+N+X team).
+
+    Checked only after :func:`check_grantable`: for a grid outside the caller's reach the answer
+    is the 404 of a missing grid, and reveals nothing of that grid's team."""
+    role = ROLES[assignment["role"]]
+    if assignment["grid"] is None or role.max_per_grid is None:
+        return
+    taken = await StaffAssignment.count().where(StaffAssignment.grid == assignment["grid"], StaffAssignment.role == assignment["role"])
+    if taken >= role.max_per_grid:
+        raise Conflict(
+            f"role: grid {assignment['grid']} already has {taken} {role.title_en.lower()}(s), the most it may have", field="role"
+        )
 
 
 def check_grantable(principal: Principal, assignment: dict[str, Any]) -> None:
@@ -95,6 +106,7 @@ async def create_staff(
     resolved = [await resolve_assignment(a) for a in assignments]
     for a in resolved:
         check_grantable(principal, a)
+        await check_capacity(a)
     phone = normalise_phone(phone) if phone else ""
     hashed = await asyncio.to_thread(BaseUser.hash_password, password)
     async with mh.db.transaction():
@@ -112,6 +124,7 @@ async def add_assignment(mh: Meihao, principal: Principal, staff_id: int, spec: 
     await get_staff(principal, staff_id)
     resolved = await resolve_assignment(spec)
     check_grantable(principal, resolved)
+    await check_capacity(resolved)
     async with mh.db.transaction():
         await StaffAssignment.insert(StaffAssignment(staff=staff_id, **resolved))
         await audit(principal, "staff.assign", "staff", staff_id, community_id=resolved["community"], detail={"role": spec.role})
