@@ -154,6 +154,8 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", "/api/buildings/{building_id}/households"): lambda w, p: (f"/api/buildings/{w.places[p]['building_id']}/households", None),
     ("POST", "/api/buildings/{building_id}/households"): lambda w, p: (f"/api/buildings/{w.places[p]['building_id']}/households", {"room": "909"}),
     ("POST", "/api/grids/{grid_id}/buildings"): lambda w, p: (f"/api/grids/{w.places[p]['grid_id']}/buildings", {"name": "新楼"}),
+    # a grid outside the scope is 404 (an empty list would confirm it exists)
+    ("GET", "/api/grids/{grid_id}/buildings"): lambda w, p: (f"/api/grids/{w.places[p]['grid_id']}/buildings", None),
     # a resident's reminder choices (tests/reminders/test_routes.py covers the rest)
     ("GET", "/api/residents/{resident_id}/reminder-preferences"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/reminder-preferences", None),
     ("PUT", "/api/residents/{resident_id}/contacts/{channel}"): lambda w, p: (
@@ -169,12 +171,13 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
 LIST_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", "/api/residents"): lambda w, p: ("/api/residents?page_size=200", None),
     ("GET", "/api/residents/export"): lambda w, p: ("/api/residents/export", None),
-    ("GET", "/api/grids/{grid_id}/buildings"): lambda w, p: (f"/api/grids/{w.places[p]['grid_id']}/buildings", None),
 }
 
 # Community routes: outside the caller's communities they are 403 (the community itself is not secret).
 COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
     ("POST", "/api/communities/{slug}/grids"): lambda w, p: (f"/api/communities/{w.slugs[p]}/grids", {"code": "NEW", "name": "新网格"}),
+    # grid staff see their own grids: tests/test_communities.py
+    ("GET", "/api/communities/{slug}/grids"): lambda w, p: (f"/api/communities/{w.slugs[p]}/grids", None),
     ("PATCH", "/api/communities/{slug}"): lambda w, p: (f"/api/communities/{w.slugs[p]}", {"brand_slogan": "新口号"}),
     ("PUT", "/api/communities/{slug}/scenarios/{scenario}"): lambda w, p: (f"/api/communities/{w.slugs[p]}/scenarios/lantern", {"settings": {}}),
     ("DELETE", "/api/communities/{slug}/scenarios/{scenario}"): lambda w, p: (f"/api/communities/{w.slugs[p]}/scenarios/lantern", None),
@@ -211,7 +214,6 @@ ORGANISATION_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/communities"): "street only (meihao.community.manage)",
     ("GET", "/api/communities/{slug}"): "a community and its brand",
     ("GET", "/api/communities/{slug}/scenarios"): "which scenarios a community enabled",
-    ("GET", "/api/communities/{slug}/grids"): "grid names and codes: organisation, not people",
     ("GET", "/api/departments"): "departments",
     ("POST", "/api/departments"): "street only (meihao.department.manage)",
     ("GET", "/api/plugins"): "installed plugins",
