@@ -26,7 +26,7 @@ from piccolo.querystring import QueryString
 
 from meihao.errors import InvalidInput, split_validation_error
 from meihao.hooks.declarations import Audience
-from meihao.privacy import mask_id_card, mask_phone
+from meihao.privacy import mask_phone
 from meihao.register.residents import shift_years
 
 if TYPE_CHECKING:
@@ -260,7 +260,8 @@ async def preview(
     activity_id: int | None = None,
     sample_scope: QueryString | None = None,
 ) -> dict[str, Any]:
-    """How many residents and staff the audience reaches, and a masked sample of residents.
+    """How many residents and staff the audience reaches, and a masked sample of residents (name, phone,
+    grid, language: never an ID-card number, not even masked).
 
     ``sample_scope`` (a condition on ``"r"``) limits the sample to the caller's scope; the
     counts are aggregates and cover the whole audience.
@@ -274,7 +275,7 @@ async def preview(
         rows = await run(
             mh,
             QueryString(
-                'SELECT "r"."id", "r"."name", "r"."phone", "r"."id_card_last4", "r"."grid", "r"."preferred_language" '
+                'SELECT "r"."id", "r"."name", "r"."phone", "r"."grid", "r"."preferred_language" '
                 'FROM "meihao_resident" AS "r" WHERE ({}) AND ({}) ORDER BY "r"."id" LIMIT {}',
                 condition,
                 sample_scope if sample_scope is not None else QueryString("1 = 1"),
@@ -286,7 +287,6 @@ async def preview(
                 "id": r["id"],
                 "name": mask_name(r["name"]),
                 "phone": mask_phone(r["phone"]),
-                "id_card": mask_id_card(r["id_card_last4"]),
                 "grid_id": r["grid"],
                 "language": r["preferred_language"],
             }

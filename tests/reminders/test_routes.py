@@ -68,6 +68,8 @@ async def test_preview_is_masked_and_its_sample_stays_in_scope(meihao):
     assert {p["name"] for p in preview["sample"]} == {"王*英", "李*国", "A**a", "张*", "刘*"}
     text = str(preview)
     assert "13912345678" not in text and "139****5678" in text
+    assert [sorted(p) for p in preview["sample"]][0] == ["grid_id", "id", "language", "name", "phone"]  # no ID-card number, even masked
+    assert "id_card" not in text
     async with make_client(meihao, worker_b["id"]) as client:
         mine = (await client.get(f"/api/activities/{activity['id']}/preview")).json()
     assert mine["residents"] == 5  # the count is an aggregate
