@@ -149,7 +149,16 @@ def serve(host: str | None, port: int | None, role: str | None, node_id: str | N
         await app(scope, receive, forward if scope["type"] == "lifespan" else send)
 
     try:
-        uvicorn.run(refusals_in_one_line, host=host, port=port, log_level="info")
+        # X-Forwarded-For only from the configured proxies (uvicorn alone would trust 127.0.0.1).
+        trusted = mh.settings.trusted_proxies
+        uvicorn.run(
+            refusals_in_one_line,
+            host=host,
+            port=port,
+            log_level="info",
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=",".join(trusted) if trusted else "",
+        )
     except SystemExit:
         if "refused" in app.state:
             raise app.state["refused"] from None

@@ -49,7 +49,10 @@ def meihao_error_response(request: Request[Any, Any, Any], exc: MeihaoError) -> 
     body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.message}
     if exc.field:
         body["field"] = exc.field
-    return Response(body, status_code=exc.status_code)
+    headers = {}
+    if exc.status_code == 429:  # every 429 says when to come back
+        headers["Retry-After"] = str(getattr(exc, "retry_after", 60))
+    return Response(body, status_code=exc.status_code, headers=headers)
 
 
 def validation_error_response(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
