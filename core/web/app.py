@@ -28,7 +28,7 @@ from meihao.version import __version__
 from meihao.web.auth import BearerTokenMiddleware
 from meihao.web.metrics import MetricsController, prometheus_config
 from meihao.web.routes import activities, auth, communities, health, jobs, links, plugins, recipients, residents, staff
-from meihao.web.safety import InputSafetyMiddleware
+from meihao.web.safety import InputSafetyMiddleware, RequestIdMiddleware, internal_error_response
 
 #: The kernel's own routes, capability by capability.
 KERNEL_HANDLERS = [
@@ -176,11 +176,17 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
         # Every method is authenticated, OPTIONS included (Litestar skips it by default): an anonymous
         # caller gets 401 before the scenario guard, and cannot learn which scenes a community runs.
         middleware=[
+            RequestIdMiddleware(),
             prometheus_config().middleware,
             DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"], exclude_http_methods=[]),
             InputSafetyMiddleware(),
         ],
-        exception_handlers={MeihaoError: meihao_error_response, ValidationException: validation_error_response},
+        exception_handlers={
+            MeihaoError: meihao_error_response,
+            ValidationException: validation_error_response,
+            # what no handler expected (a bug): logged with its traceback, a request id for the caller
+            500: internal_error_response,
+        },
         lifespan=[lifespan],
         # GET /schema is the OpenAPI document itself (what tools and `curl` expect);
         # the pages for people are at /schema/redoc and /schema/swagger.

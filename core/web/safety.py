@@ -1,4 +1,5 @@
-"""Requests checked before a handler sees them, so that bad input is a 400 naming what is wrong, never a 500.
+"""Requests checked before a handler sees them, so that bad input is a 400 naming what is wrong, never a 500;
+and the 500s that remain logged with a request id.
 
 - integers in the path or the query string beyond the database's integer columns (ids are 32-bit
   ``serial`` on PostgreSQL);
@@ -12,13 +13,16 @@ It runs after authentication: an anonymous caller gets 401 first and learns noth
 
 from __future__ import annotations
 
+import logging
 import re
+import uuid
 from typing import Any
 from urllib.parse import parse_qsl
 
 from litestar.connection import Request
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
+from litestar.response import Response
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from meihao.errors import InvalidInput
@@ -124,3 +128,49 @@ class InputSafetyMiddleware(ASGIMiddleware):
         check_path_and_query(scope)
         await check_body(scope, receive)
         await next_app(scope, receive, send)
+
+
+# -- request ids and unhandled errors ----------------------------------------------------
+
+#: The response header (and ``scope["state"]`` key) carrying the id of each request.
+REQUEST_ID_HEADER = "x-request-id"
+
+logger = logging.getLogger("meihao.web")
+
+
+def request_id_of(scope: Scope) -> str:
+    return scope.get("state", {}).get("request_id", "")
+
+
+class RequestIdMiddleware(ASGIMiddleware):
+    """Gives every request an id (a fresh one: a caller's own is not trusted) and sends it back as
+    ``X-Request-Id``; a 500 quotes it, and the log line with the traceback carries it."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        request_id = uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != REQUEST_ID_HEADER.encode()]
+                message = {**message, "headers": [*headers, (REQUEST_ID_HEADER.encode(), request_id.encode())]}
+            await send(message)
+
+        await next_app(scope, receive, send_with_id)
+
+
+def internal_error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """Any error no handler expected: logged with its traceback and the request id, the method and the
+    route's template (never the body, the query string or the path's values: they may name people);
+    the caller gets the request id to quote, and nothing of the internals."""
+    request_id = request_id_of(request.scope)
+    template = request.scope.get("path_template") or "(no route)"
+    logger.error("unhandled error in request %s: %s %s", request_id, request.method, template, exc_info=exc)
+    body = {
+        "status_code": 500,
+        "detail": f"an internal error occurred; quote request id {request_id} when reporting it",
+        "request_id": request_id,
+    }
+    return Response(body, status_code=500)
