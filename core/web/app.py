@@ -25,10 +25,10 @@ from meihao.register.communities import get_community
 from meihao.register.community_scenarios import is_enabled
 from meihao.runtime import Meihao
 from meihao.version import __version__
-from meihao.web.auth import BearerTokenMiddleware
+from meihao.web.auth import PUBLIC, BearerTokenMiddleware
 from meihao.web.metrics import MetricsController, prometheus_config
 from meihao.web.routes import activities, auth, communities, health, jobs, links, plugins, recipients, residents, staff
-from meihao.web.safety import InputSafetyMiddleware, RequestIdMiddleware, internal_error_response
+from meihao.web.safety import InputSafetyMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware, internal_error_response
 
 #: The kernel's own routes, capability by capability.
 KERNEL_HANDLERS = [
@@ -109,6 +109,28 @@ def plugin_routers(mh: Meihao) -> list[Router]:
     return routers
 
 
+#: Where the OpenAPI pages' scripts and styles are served (core/web/static, see its README).
+STATIC = "/schema/static"
+#: Litestar's default favicon is on a CDN; an empty one keeps the pages from asking anyone else.
+NO_FAVICON = "<link rel='icon' href='data:,'>"
+
+
+def openapi_assets() -> Router:
+    """Swagger UI's and ReDoc's files, shipped with meihao: the API pages work offline and load nothing from a CDN."""
+    from pathlib import Path
+
+    from litestar.datastructures import CacheControlHeader
+    from litestar.static_files import create_static_files_router
+
+    return create_static_files_router(
+        path=STATIC,
+        directories=[Path(__file__).parent / "static"],
+        include_in_schema=False,
+        cache_control=CacheControlHeader(max_age=86400, public=True),
+        opt={PUBLIC: True},
+    )
+
+
 def _terminate_this_process() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
@@ -165,7 +187,7 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
 
     return Litestar(
         route_handlers=(
-            [*KERNEL_HANDLERS, *plugin_routers(mh), MetricsController]
+            [*KERNEL_HANDLERS, *plugin_routers(mh), MetricsController, openapi_assets()]
             if mh.settings.serves_api
             else [health.health, MetricsController]
         ),
@@ -177,6 +199,7 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
         # caller gets 401 before the scenario guard, and cannot learn which scenes a community runs.
         middleware=[
             RequestIdMiddleware(),
+            SecurityHeadersMiddleware(),
             prometheus_config().middleware,
             DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"], exclude_http_methods=[]),
             InputSafetyMiddleware(),
@@ -197,8 +220,14 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
             render_plugins=[
                 JsonRenderPlugin(path=["/", "/openapi.json"]),
                 YamlRenderPlugin(),
-                RedocRenderPlugin(),
-                SwaggerRenderPlugin(),
+                # their scripts and styles come from meihao itself (/schema/static), not a CDN
+                RedocRenderPlugin(js_url=f"{STATIC}/redoc.standalone.js", google_fonts=False, favicon=NO_FAVICON),
+                SwaggerRenderPlugin(
+                    favicon=NO_FAVICON,
+                    js_url=f"{STATIC}/swagger-ui-bundle.js",
+                    css_url=f"{STATIC}/swagger-ui.css",
+                    standalone_preset_js_url=f"{STATIC}/swagger-ui-standalone-preset.js",
+                ),
             ],
         ),
         state=State({"meihao": mh}),

@@ -174,3 +174,92 @@ def internal_error_response(request: Request[Any, Any, Any], exc: Exception) -> 
         "request_id": request_id,
     }
     return Response(body, status_code=500)
+
+
+# -- response headers ---------------------------------------------------------------------
+
+#: HTML pages (the OpenAPI pages) load only meihao's own scripts and styles; Swagger UI and ReDoc start
+#: from an inline script and ReDoc styles inline, and ReDoc renders in a worker made from a blob.
+HTML_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class SecurityHeadersMiddleware(ASGIMiddleware):
+    """On every answer ``X-Content-Type-Options: nosniff``; on every API answer ``Cache-Control: no-store``
+    unless the handler chose otherwise (they carry personal data: register, reveals, exports, secret-link
+    feeds, inboxes); on HTML a restrictive ``Content-Security-Policy``; and a ``charset`` written once."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        api = scope["path"].startswith("/api/")
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-content-type-options"]
+                names = {k.lower() for k, _ in headers}
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if api and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                fixed = []
+                for key, value in headers:
+                    if key.lower() == b"content-type":
+                        value = _one_charset(value)
+                        if value.startswith(b"text/html") and b"content-security-policy" not in names:
+                            fixed.append((b"content-security-policy", HTML_POLICY.encode()))
+                    fixed.append((key, value))
+                message = {**message, "headers": fixed}
+            await send(message)
+
+        await next_app(scope, receive, send_with_headers)
+
+
+def _one_charset(value: bytes) -> bytes:
+    """``text/csv; charset=utf-8; charset=utf-8`` → ``text/csv; charset=utf-8``."""
+    parts = [p.strip() for p in value.split(b";")]
+    seen_charset = False
+    kept = []
+    for part in parts:
+        if part.lower().startswith(b"charset="):
+            if seen_charset:
+                continue
+            seen_charset = True
+        kept.append(part)
+    return b"; ".join(kept)
+
+
+# -- access logs ------------------------------------------------------------------------------
+
+#: Routes whose path holds a secret (a resident's calendar, inbox or unsubscribe link).
+_SECRET_LINK = re.compile(r"(/api/(?:calendar|inbox|reminders/unsubscribe)/)[^/?\s\"]+")
+
+
+def redact_secret_links(text: str) -> str:
+    """``GET /api/calendar/abc123.ics`` → ``GET /api/calendar/….ics``-like: the token never reaches a log."""
+    return _SECRET_LINK.sub(r"\1…", text)
+
+
+class SecretLinkFilter(logging.Filter):
+    """For uvicorn's access log: secret-link tokens in request paths are replaced by ``…``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_secret_links(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact_secret_links(record.msg)
+        return True
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's own logging configuration with :class:`SecretLinkFilter` on its access log."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["secret_links"] = {"()": SecretLinkFilter}
+    config["handlers"]["access"]["filters"] = ["secret_links"]
+    return config
