@@ -44,7 +44,7 @@ def normalise_id_card(number: str) -> str:
     except InvalidComponent as err:
         raise InvalidInput("id_card: the birth date or region code in the number is not valid", field="id_card") from err
     except ValidationError as err:
-        raise InvalidInput(f"id_card: {err}", field="id_card") from err
+        raise InvalidInput("id_card: not a valid ID-card number", field="id_card") from err
 
 
 def normalise_phone(number: str) -> str:
@@ -52,7 +52,11 @@ def normalise_phone(number: str) -> str:
     try:
         parsed = phonenumbers.parse(number, "CN")
     except phonenumbers.NumberParseException as err:
-        raise InvalidInput(f"phone: not a phone number ({err})", field="phone") from err
+        # phonenumbers' own words ("(1) The string supplied did not seem to be…") are not the user's
+        raise InvalidInput(
+            "phone: not a phone number; write a mainland number as 13912345678, others with their country code (+852 …)",
+            field="phone",
+        ) from err
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidInput(f"phone: {number!r} is not a valid phone number", field="phone")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

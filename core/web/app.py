@@ -12,7 +12,7 @@ from litestar import Litestar, Request, Response, Router
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import ClientException, NotFoundException, SerializationException, ValidationException
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -28,7 +28,14 @@ from meihao.version import __version__
 from meihao.web.auth import PUBLIC, BearerTokenMiddleware
 from meihao.web.metrics import MetricsController, prometheus_config
 from meihao.web.routes import activities, auth, communities, health, jobs, links, plugins, recipients, residents, staff
-from meihao.web.safety import InputSafetyMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware, internal_error_response
+from meihao.web.safety import (
+    InputSafetyMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    client_error_response,
+    field_problem,
+    internal_error_response,
+)
 
 #: The kernel's own routes, capability by capability.
 KERNEL_HANDLERS = [
@@ -63,10 +70,13 @@ def validation_error_response(request: Request[Any, Any, Any], exc: ValidationEx
     problems = exc.extra if isinstance(exc.extra, list) else []
     first = next((p for p in problems if isinstance(p, dict) and p.get("key")), None)
     if first is not None:
-        body["field"] = first["key"]
-        body["detail"] = f"{first['key']}: {first.get('message', 'invalid')}"
+        # msgspec's words ("Expected `int | null`, got `str`") told in the user's terms
+        body["field"], body["detail"] = field_problem(str(first.get("message", "invalid")), first["key"])
     if problems:
-        body["extra"] = problems
+        body["extra"] = [
+            {**p, "message": field_problem(str(p.get("message", "")), str(p.get("key", "")))[1].split(": ", 1)[-1]} if isinstance(p, dict) else p
+            for p in problems
+        ]
     return Response(body, status_code=400)
 
 
@@ -207,6 +217,8 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
         exception_handlers={
             MeihaoError: meihao_error_response,
             ValidationException: validation_error_response,
+            ClientException: client_error_response,
+            SerializationException: client_error_response,
             # what no handler expected (a bug): logged with its traceback, a request id for the caller
             500: internal_error_response,
         },

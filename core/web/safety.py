@@ -263,3 +263,67 @@ def uvicorn_log_config() -> dict[str, Any]:
     config.setdefault("filters", {})["secret_links"] = {"()": SecretLinkFilter}
     config["handlers"]["access"]["filters"] = ["secret_links"]
     return config
+
+
+# -- messages in the user's terms -------------------------------------------------------------
+
+_TYPES = {
+    "str": "must be text",
+    "int": "must be a whole number",
+    "float": "must be a number",
+    "decimal": "must be a number",
+    "number": "must be a number",
+    "bool": "must be true or false",
+    "object": "must be an object ({…})",
+    "array": "must be a list ([…])",
+    "null": "must be left out",
+}
+
+
+def in_user_terms(message: str) -> str:
+    """msgspec's words for a bad value (``Expected `int | null`, got `str```, ``Invalid RFC3339 encoded
+    date``) said the way a person filling in the field would understand them; other text unchanged."""
+    if match := re.fullmatch(r"Expected `([^`]+)`, got `[^`]+`", message):
+        wanted = [t.strip() for t in match.group(1).split("|") if t.strip() != "null"]
+        return _TYPES.get(wanted[0] if len(wanted) == 1 else "", "has the wrong type") if wanted else "must be left out"
+    if match := re.fullmatch(r"Expected `[^`]+` (>=|<=|>|<) (-?[\d.]+)", message):
+        return {">=": "must be at least", "<=": "must be at most", ">": "must be more than", "<": "must be less than"}[match.group(1)] + f" {match.group(2)}"
+    if match := re.fullmatch(r"Expected `(str|array|object)` of length (>=|<=) (\d+)", message):
+        kind, bound, n = match.groups()
+        if bound == ">=" and n == "1":
+            return "must not be empty"
+        unit = {"str": "characters", "array": "items", "object": "entries"}[kind]
+        return f"must have at {'least' if bound == '>=' else 'most'} {n} {unit}"
+    if re.fullmatch(r"Expected `str` matching regex .*", message):
+        return "is not written the way this field needs"
+    if message.startswith("Invalid RFC3339 encoded datetime"):
+        return "must be a date and time, e.g. 2026-03-07T09:00:00"
+    if message.startswith("Invalid RFC3339 encoded date"):
+        return "must be a date, e.g. 2026-03-07"
+    if message.startswith("Invalid RFC3339 encoded time"):
+        return "must be a time, e.g. 09:00"
+    if message.startswith("Invalid enum value"):
+        return "is not one of the allowed values"
+    if message.startswith("Invalid decimal") or message.startswith("Invalid numeric"):
+        return "must be a number"
+    return message
+
+
+def field_problem(message: str, key: str) -> tuple[str, str]:
+    """``(field, detail)`` for one of Litestar's validation problems: ``Object missing required field `x```
+    names ``x`` itself; the rest are told in the user's terms."""
+    if match := re.fullmatch(r"Object missing required field `([^`]+)`", message):
+        return match.group(1), f"{match.group(1)}: is required"
+    if match := re.fullmatch(r"Object contains unknown field `([^`]+)`", message):
+        return match.group(1), f"{match.group(1)}: is not a field of this request"
+    return key, f"{key}: {in_user_terms(message)}"
+
+
+def client_error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """Litestar's other 400s (a body that does not decode): ``body: is not valid JSON``, not the decoder's words."""
+    detail = getattr(exc, "detail", "") or str(exc)
+    status = getattr(exc, "status_code", 400)
+    body: dict[str, Any] = {"status_code": status, "detail": detail}
+    if status == 400 and ("JSON" in detail or "truncated" in detail or "malformed" in detail.lower()):
+        body = {"status_code": 400, "detail": "body: is not valid JSON", "field": "body"}
+    return Response(body, status_code=status)
