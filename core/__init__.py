@@ -22,7 +22,7 @@ from meihao.hooks.declarations import (
 )
 from meihao.hooks.specs import hookimpl, hookspec
 from meihao.money import fen_to_yuan, yuan_to_fen
-from meihao.privacy import csv_cell, csv_line, mask_phone, normalise_phone
+from meihao.privacy import csv_cell, csv_line, mask_phone, normalise_email, normalise_phone
 from meihao.register.community_scenarios import scenario_settings
 from meihao.reminders.activities import (
     ActivityIn,
@@ -75,6 +75,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "mask_phone",
+    "normalise_email",
     "normalise_phone",
     "notify",
     "requires",

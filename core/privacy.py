@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 import phonenumbers
 from cryptography.fernet import Fernet, InvalidToken
@@ -132,3 +133,17 @@ def csv_line(row: list[object]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer).writerow([csv_cell(value) for value in row])
     return buffer.getvalue().encode()
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+")
+
+
+def normalise_email(address: str, field: str = "email") -> str:
+    """An e-mail address as written (trimmed), or InvalidInput naming ``field``: one ``local@domain``, at
+    most 254 characters, no spaces, line breaks or other control characters (a CR/LF would add mail headers)."""
+    value = address.strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise InvalidInput(f"{field}: must not contain line breaks or control characters", field=field)
+    if len(value) > 254 or not _EMAIL.fullmatch(value):
+        raise InvalidInput(f"{field}: not an e-mail address (name@example.org)", field=field)
+    return value

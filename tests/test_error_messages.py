@@ -68,7 +68,7 @@ async def test_api_errors_in_the_users_terms(meihao, factories):
                 "starts_at: must be a date and time, e.g. 2026-03-07T09:00:00",
             ),
             (
-                await client.post("/api/communities/hepan/activities", json={"scene": "x", "title": "t", "starts_at": "2026-05-01T10:00:00", "ends_at": "2026-05-01T11:00:00", "rrule": "FOO", "audience": {"everyone": True}}),
+                await client.post("/api/communities/hepan/activities", json={"scene": "health", "title": "t", "starts_at": "2026-05-01T10:00:00", "ends_at": "2026-05-01T11:00:00", "rrule": "FOO", "audience": {"everyone": True}}),
                 "rrule",
                 "rrule: each part must read NAME=VALUE, e.g. FREQ=WEEKLY;BYDAY=SA, not 'FOO'",
             ),

@@ -97,7 +97,7 @@ async def create_staff(
     phone: str = "",
     preferred_language: str = "zh",
 ) -> dict[str, Any]:
-    from meihao.privacy import normalise_phone
+    from meihao.privacy import normalise_email, normalise_phone
 
     if len(password) < mh.settings.password_min_length:
         raise InvalidInput(f"password: must be at least {mh.settings.password_min_length} characters", field="password")
@@ -108,6 +108,7 @@ async def create_staff(
         check_grantable(principal, a)
         await check_capacity(a)
     phone = normalise_phone(phone) if phone else ""
+    email = normalise_email(email) if email else ""
     hashed = await asyncio.to_thread(BaseUser.hash_password, password)
     async with mh.db.transaction():
         user = BaseUser(username=username, password=hashed, email=email or f"{username}@staff.invalid", active=True)

@@ -90,9 +90,26 @@ def known_scenes(mh: Meihao) -> set[str]:
     return set(SCENES) | {s.scene for s in mh.plugins.scenarios.values()} | set(mh.plugins.scenarios)
 
 
+#: The longest text each field keeps (the columns' lengths; the description is free text within reason).
+TEXT_LIMITS = {"title": 200, "venue": 200, "source": 120, "description": 10_000, "rrule": 500}
+#: At most this many reminder points and channels per activity.
+MAX_OFFSETS = 10
+MAX_CHANNELS = 10
+
+
 def _check(mh: Meihao, values: dict[str, Any]) -> None:
+    for name, most in TEXT_LIMITS.items():
+        text = values.get(name) or ""
+        if len(text) > most:
+            raise InvalidInput(f"{name}: at most {most} characters, got {len(text)}", field=name)
+        if "\x00" in text:
+            raise InvalidInput(f"{name}: must not contain the NUL character", field=name)
     if not values["title"].strip():
         raise InvalidInput("title: must not be empty", field="title")
+    if len(values["reminder_offsets"]) > MAX_OFFSETS:
+        raise InvalidInput(f"reminder_offsets: at most {MAX_OFFSETS} reminder points", field="reminder_offsets")
+    if len(values["channels"]) > MAX_CHANNELS:
+        raise InvalidInput(f"channels: at most {MAX_CHANNELS} channels", field="channels")
     if values["scene"] not in known_scenes(mh):
         raise InvalidInput(f"scene: {values['scene']!r} is not a scene or an installed scenario", field="scene")
     if values["ends_at"] <= values["starts_at"]:

@@ -25,6 +25,12 @@ async def check_recipient(kind: str, recipient_id: int) -> dict[str, Any]:
     return row
 
 
+def _scene_names(mh: Meihao) -> set[str]:
+    from meihao.hooks.declarations import SCENES
+
+    return set(SCENES) | {s.scene for s in mh.plugins.scenarios.values()} | set(mh.plugins.scenarios)
+
+
 def _channel_names(mh: Meihao) -> set[str]:
     return {c.name for _, c in mh.plugins.channels()}
 
@@ -55,6 +61,9 @@ async def opt_out(mh: Meihao, kind: str, recipient_id: int, scene: str = "*", ch
     await check_recipient(kind, recipient_id)
     if channel != "*" and channel not in _channel_names(mh):
         raise InvalidInput(f"channel: {channel!r} is not installed", field="channel")
+    if scene != "*" and scene not in _scene_names(mh):
+        # an unknown or empty scene would be stored as given (the column holds 40 characters)
+        raise InvalidInput("scene: must be * (every scene) or a scene or scenario installed here", field="scene")
     await ReminderOptOut.insert(
         ReminderOptOut(recipient_kind=kind, recipient_id=recipient_id, scene=scene, channel=channel)
     ).on_conflict(action="DO NOTHING")

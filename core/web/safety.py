@@ -73,6 +73,26 @@ def check_dates_in_body(body: bytes) -> None:
             raise problem
 
 
+_NUL_VALUE = re.compile(rb'"((?:[^"\\]|\\.){1,100})"\s*:\s*"(?:[^"\\]|\\[^u]|\\u(?!0000))*\\u0000')
+_STRING_VALUE = re.compile(r'"((?:[^"\\]|\\.){1,100})"\s*:\s*"([^"\\]{1,64})"')
+_NUMBER = re.compile(r"\s*[+-]?\d+(?:\.\d+)?\s*")
+
+
+def check_text_in_body(body: bytes) -> None:
+    """No NUL characters (databases refuse or cut them), and numbers written with the digits 0-9 (``"１２８"``
+    would be read as 128 by Python, unseen by the person who typed it)."""
+    if b"\\u0000" in body:
+        match = _NUL_VALUE.search(body)
+        key = match.group(1).decode("utf-8", "replace") if match else "body"
+        raise InvalidInput(f"{key}: must not contain the NUL character", field=key)
+    if body.isascii():
+        return
+    for match in _STRING_VALUE.finditer(body.decode("utf-8")):
+        value = match.group(2)
+        if not value.isascii() and _NUMBER.fullmatch(value):
+            raise InvalidInput(f"{match.group(1)}: write numbers with the digits 0-9", field=match.group(1))
+
+
 def _int_parameters(handler: Any) -> dict[str, str]:
     """Query-string keys of the handler's integer parameters, mapped to the name the caller sent."""
     found: dict[str, str] = {}
@@ -95,6 +115,8 @@ def check_path_and_query(scope: Scope) -> None:
         return
     keys = _int_parameters(handler)
     for key, value in parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True):
+        if "\x00" in value:
+            raise InvalidInput(f"{key}: must not contain the NUL character", field=key)
         if key in keys and _INTEGER.fullmatch(value.strip()) and not -MAX_INTEGER - 1 <= int(value) <= MAX_INTEGER:
             raise InvalidInput(f"{key}: must be a whole number up to {MAX_INTEGER}", field=key)
         date = _ISO_DATE.fullmatch(value.strip())
@@ -116,6 +138,7 @@ async def check_body(scope: Scope, receive: Receive) -> None:
     if json_depth(body) > MAX_JSON_DEPTH:
         raise InvalidInput(f"body: objects and lists nest more than {MAX_JSON_DEPTH} levels deep", field="body")
     check_dates_in_body(body)
+    check_text_in_body(body)
 
 
 class InputSafetyMiddleware(ASGIMiddleware):

@@ -32,7 +32,7 @@ async def unsubscribe_page(token: FromPath[str], meihao: NamedDependency[Meihao]
 async def unsubscribe(token: FromPath[str], meihao: NamedDependency[Meihao], scene: FromQuery[str] = "*") -> dict[str, Any]:
     """One-click unsubscribe (RFC 8058): no more reminders of this scene, on any channel."""
     kind, recipient_id = await resolve_token(meihao, token, "unsubscribe")
-    await recipients.opt_out(meihao, kind, recipient_id, scene=scene or "*", channel="*")
+    await recipients.opt_out(meihao, kind, recipient_id, scene=scene, channel="*")
     return {"unsubscribed": True, "scene": scene}
 
 
