@@ -63,6 +63,15 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     login_max_failures_per_address: int = 20
     login_delay_seconds: float = 2.0
     login_max_delay_seconds: float = 300.0
+    #: Reminder floods: the finest recurrence an activity may have (``daily``: no hourly, minutely or
+    #: secondly rules), and per day at most this many occurrences of one activity, reminder points
+    #: (occurrence × offset) of one activity and of all activities of a community; and how many people
+    #: staff who do not manage the community (grid staff) may remind with one activity.
+    finest_recurrence: Literal["yearly", "monthly", "weekly", "daily", "hourly", "minutely", "secondly"] = "daily"
+    max_occurrences_per_day: int = 4
+    max_reminder_points_per_activity_per_day: int = 24
+    max_reminder_points_per_community_per_day: int = 500
+    max_audience_for_grid_staff: int = 3000
     #: Reverse proxies whose ``X-Forwarded-For`` is believed (addresses or networks, comma-separated
     #: in MEIHAO_TRUSTED_PROXIES; ``*``: any, where only the proxy reaches the node). Empty (the default): the header is ignored and the address is the
     #: connection's, so nobody can pick the address the login limits count.
@@ -126,6 +135,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             )
         if not 0 < self.elder_age < 150:
             raise ConfigurationError(f"MEIHAO_ELDER_AGE must be between 1 and 149, got {self.elder_age}", field="elder_age")
+        for name in (
+            "max_occurrences_per_day", "max_reminder_points_per_activity_per_day", "max_reminder_points_per_community_per_day",
+            "max_audience_for_grid_staff",
+        ):
+            if getattr(self, name) < 1:
+                raise ConfigurationError(f"MEIHAO_{name.upper()} must be at least 1, got {getattr(self, name)}", field=name)
         if not 0 < self.login_delay_seconds <= self.login_max_delay_seconds:
             raise ConfigurationError(
                 "MEIHAO_LOGIN_DELAY_SECONDS must be above 0 and at most MEIHAO_LOGIN_MAX_DELAY_SECONDS "

@@ -7,7 +7,8 @@ older version that are not yet sent are cancelled, and the planner plans the new
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -124,6 +125,94 @@ def _check(mh: Meihao, values: dict[str, Any]) -> None:
             raise InvalidInput(f"channels: no channel {name!r} is installed ({', '.join(sorted(channels))})", field="channels")
 
 
+#: From the coarsest recurrence to the finest.
+FREQUENCY_ORDER = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY", "SECONDLY")
+#: How far ahead an activity's load is counted: a year of occurrences.
+LOAD_WINDOW = timedelta(days=366)
+
+
+def _rule_parts(rrule: str) -> dict[str, str]:
+    parts = {}
+    for part in rrule.upper().removeprefix("RRULE:").split(";"):
+        name, _, value = part.partition("=")
+        parts[name.strip()] = value.strip()
+    return parts
+
+
+def _points_per_day(values: dict[str, Any], tz: str, start: datetime, end: datetime) -> tuple[Counter[date], Counter[date]]:
+    """Occurrences per local day from ``start`` to ``end``, and reminder points (occurrence × offset, on the
+    day the reminder fires, from ``start`` on) per day."""
+    zone = ZoneInfo(tz)
+    found = occurrences(values, tz, start, end)
+    per_day: Counter[date] = Counter(o.starts_at.astimezone(zone).date() for o in found)
+    points: Counter[date] = Counter(
+        (o.starts_at - timedelta(minutes=offset)).astimezone(zone).date()
+        for o in found
+        for offset in values["reminder_offsets"]
+        if o.starts_at - timedelta(minutes=offset) >= start
+    )
+    return per_day, points
+
+
+async def check_load(mh: Meihao, values: dict[str, Any], community: dict[str, Any], activity_id: int | None = None) -> None:
+    """Refuse (400 naming the field) an activity that would flood people with reminders.
+
+    Recurrence no finer than ``MEIHAO_FINEST_RECURRENCE`` (daily by default), at most
+    ``MEIHAO_MAX_OCCURRENCES_PER_DAY`` occurrences on a day, ``MEIHAO_MAX_REMINDER_POINTS_PER_ACTIVITY_PER_DAY``
+    reminder points (occurrence × offset) on a day, and, with the community's other scheduled activities,
+    ``MEIHAO_MAX_REMINDER_POINTS_PER_COMMUNITY_PER_DAY``; counted over the coming year.
+    """
+    s = mh.settings
+    if values["rrule"]:
+        parts = _rule_parts(values["rrule"])
+        finest = s.finest_recurrence.upper()
+        if FREQUENCY_ORDER.index(parts.get("FREQ", "YEARLY")) > FREQUENCY_ORDER.index(finest):
+            raise InvalidInput(
+                f"rrule: FREQ={parts['FREQ']} repeats more often than this installation allows ({finest} or less often; "
+                "MEIHAO_FINEST_RECURRENCE)",
+                field="rrule",
+            )
+        per_day = 1
+        for name in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+            if parts.get(name):
+                per_day *= len(parts[name].split(","))
+        if per_day > s.max_occurrences_per_day:  # known before counting (and counting them could be slow)
+            raise InvalidInput(f"rrule: {per_day} occurrences a day; at most {s.max_occurrences_per_day}", field="rrule")
+    tz = community["timezone"]
+    start = mh.clock.now()
+    end = max(start, values["starts_at"]) + LOAD_WINDOW
+    rows = {**values, "exdates": values.get("exdates") or []}
+    occurrences_per_day, points = _points_per_day(rows, tz, start, end)
+    if occurrences_per_day and max(occurrences_per_day.values()) > s.max_occurrences_per_day:
+        day, n = max(occurrences_per_day.items(), key=lambda item: item[1])
+        raise InvalidInput(f"rrule: {n} occurrences on {day}; at most {s.max_occurrences_per_day} a day", field="rrule")
+    if points and max(points.values()) > s.max_reminder_points_per_activity_per_day:
+        day, n = max(points.items(), key=lambda item: item[1])
+        raise InvalidInput(
+            f"reminder_offsets: {n} reminder points on {day}; at most {s.max_reminder_points_per_activity_per_day} a day per activity",
+            field="reminder_offsets",
+        )
+    others = Activity.select(
+        Activity.id, Activity.starts_at, Activity.ends_at, Activity.rrule, Activity.lunar_month, Activity.lunar_day,
+        Activity.recurrence_until, Activity.exdates, Activity.holiday_policy, Activity.reminder_offsets,
+    ).where(Activity.community == community["id"], Activity.status == "scheduled")
+    if activity_id is not None:
+        others = others.where(Activity.id != activity_id)
+    total = Counter(points)
+    for row in await others:
+        for key in ("exdates", "reminder_offsets"):
+            row[key] = json_value(row[key]) or []
+        total.update(_points_per_day(row, tz, start, end)[1])
+    busy = {day: n for day, n in total.items() if points.get(day) and n > s.max_reminder_points_per_community_per_day}
+    if busy:
+        day = min(busy)
+        raise InvalidInput(
+            f"reminder_offsets: the community would have {busy[day]} reminder points on {day}; "
+            f"at most {s.max_reminder_points_per_community_per_day} a day",
+            field="reminder_offsets",
+        )
+
+
 async def create_activity(mh: Meihao, slug: str, data: ActivityIn) -> dict[str, Any]:
     community = await get_community(slug)
     tz = community["timezone"]
@@ -147,6 +236,7 @@ async def create_activity(mh: Meihao, slug: str, data: ActivityIn) -> dict[str, 
         "channels": list(dict.fromkeys(data.channels)),
     }
     _check(mh, values)
+    await check_load(mh, values, community)
     activity = Activity(
         community=community["id"],
         **{k: v for k, v in values.items() if k not in ("reminder_offsets", "channels")},
@@ -228,6 +318,7 @@ async def update_activity(mh: Meihao, activity_id: int, patch: ActivityPatch) ->
     if patch.lunar_month is not None:
         values["rrule"] = ""
     _check(mh, values)
+    await check_load(mh, {**values, "exdates": current.get("exdates") or []}, {"id": current["community"], "timezone": tz}, activity_id)
     audience = parse_audience(mh, patch.audience if patch.audience is not None else current["audience"])
     if patch.audience is not None:
         await check_members(audience, current["community"])

@@ -198,6 +198,25 @@ async def check_members(spec: AudienceSpec, community_id: int) -> None:
             raise InvalidInput(f"audience.staff: staff {outside[0]} has no role in this activity's community", field="audience.staff")
 
 
+async def check_fan_out(mh: Meihao, principal: Any, spec: AudienceSpec, community: dict[str, Any], permission: str) -> None:
+    """Staff who do not manage the community (and lack ``permission``) reach at most
+    ``max_audience_for_grid_staff`` people with one activity: 400 naming ``audience`` otherwise."""
+    from zoneinfo import ZoneInfo
+
+    if principal.manages_community(community["id"]) or principal.can(permission):
+        return
+    today = mh.clock.now().astimezone(ZoneInfo(community["timezone"])).date()
+    counts = await preview(mh, spec, community, today, sample_size=0)
+    reached = counts["residents"] + counts["staff"]
+    most = mh.settings.max_audience_for_grid_staff
+    if reached > most:
+        raise InvalidInput(
+            f"audience: reaches {reached} people; one activity of grid staff may remind at most {most} "
+            f"(MEIHAO_MAX_AUDIENCE_FOR_GRID_STAFF; the community's admin can plan larger ones)",
+            field="audience",
+        )
+
+
 async def check_reach(principal: Any, spec: AudienceSpec, community_id: int, permission: str) -> None:
     """A caller who does not manage the community (grid staff) may remind only residents of their own grids,
     unless they hold ``permission``: residents chosen by filter need ``grids`` (or ``buildings``) inside their

@@ -21,7 +21,7 @@ from meihao.errors import NotFound
 from meihao.register.communities import get_community
 from meihao.reminders import activities as activity_service
 from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
-from meihao.reminders.audiences import check_reach, parse_audience, preview, principal_scope
+from meihao.reminders.audiences import check_fan_out, check_reach, parse_audience, preview, principal_scope
 from meihao.reminders.policy import set_quiet_hours
 from meihao.reminders.tables import Reminder
 from meihao.runtime import Meihao
@@ -126,7 +126,9 @@ async def list_activities(slug: FromPath[str], principal: Caller, include_cancel
 async def create_activity(slug: FromPath[str], data: JSONBody[ActivityIn], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
     """Plan an activity; times without an offset are the community's local time."""
     community = await _community_in_reach(slug, principal)
-    await check_reach(principal, parse_audience(meihao, data.audience), community["id"], WHOLE_COMMUNITY)
+    spec = parse_audience(meihao, data.audience)
+    await check_reach(principal, spec, community["id"], WHOLE_COMMUNITY)
+    await check_fan_out(meihao, principal, spec, community, WHOLE_COMMUNITY)
     async with meihao.db.transaction():
         row = await activity_service.create_activity(meihao, slug, data)
         await audit(principal, "meihao.activity.create", "activity", row["id"], community_id=community["id"])
@@ -143,7 +145,9 @@ async def reschedule_activity(activity_id: FromPath[int], data: JSONBody[Activit
     """Reschedule or correct: reminders not yet sent are cancelled and planned again."""
     row = await _activity_in_scope(activity_id, principal)
     if data.audience is not None:
-        await check_reach(principal, parse_audience(meihao, data.audience), row["community"], WHOLE_COMMUNITY)
+        spec = parse_audience(meihao, data.audience)
+        await check_reach(principal, spec, row["community"], WHOLE_COMMUNITY)
+        await check_fan_out(meihao, principal, spec, await get_community(row["community_slug"]), WHOLE_COMMUNITY)
     async with meihao.db.transaction():
         updated = await activity_service.update_activity(meihao, activity_id, data)
         await audit(principal, "meihao.activity.update", "activity", activity_id, community_id=row["community"])
