@@ -114,6 +114,27 @@ class InvalidCredentials(MeihaoError):
     status_code = 401
 
 
+async def change_password(mh: Meihao, principal: Principal, current: str, new: str, keep_token: str) -> None:
+    """The caller's own password: the current one must match; every other session of theirs ends; audited."""
+    from meihao.errors import InvalidInput
+
+    staff = await Staff.select(Staff.id, Staff.user).where(Staff.id == principal.staff_id).first()
+    user = await BaseUser.select(BaseUser.id, BaseUser.password).where(BaseUser.id == staff["user"]).first() if staff else None
+    if user is None or not await verify_password(user["password"], current):
+        raise InvalidInput("current_password: is not your current password", field="current_password")
+    if len(new) < mh.settings.password_min_length:
+        raise InvalidInput(f"new_password: must be at least {mh.settings.password_min_length} characters", field="new_password")
+    if new == current:
+        raise InvalidInput("new_password: must differ from the current one", field="new_password")
+    hashed = await asyncio.to_thread(BaseUser.hash_password, new)
+    async with mh.db.transaction():
+        await BaseUser.update({BaseUser.password: hashed}).where(BaseUser.id == user["id"])
+        await StaffToken.update({StaffToken.revoked: True}).where(
+            StaffToken.staff == principal.staff_id, StaffToken.token_hash != _token_hash(keep_token)
+        )
+        await audit(principal, "auth.password", "staff", principal.staff_id)
+
+
 async def issue_token(mh: Meihao, staff_id: int) -> str:
     """A token for a staff member without a password check (CLI, tests)."""
     token = secrets.token_urlsafe(32)

@@ -184,6 +184,26 @@ async def list_staff(principal: Principal) -> list[dict[str, Any]]:
     return await _staff_with_assignments(_staff_scope(principal))
 
 
+async def deactivate_staff(mh: Meihao, principal: Principal, staff_id: int) -> dict[str, Any]:
+    """A street admin ends a staff account: it can no longer log in and every session of it ends now; audited."""
+    from meihao.access.tables import StaffToken
+
+    await get_staff(principal, staff_id)
+    if not principal.street:
+        raise Forbidden("only a street admin may deactivate a staff account")
+    if staff_id == principal.staff_id:
+        raise InvalidInput("staff_id: you cannot deactivate your own account", field="staff_id")
+    row = await Staff.select(Staff.user).where(Staff.id == staff_id).first()
+    async with mh.db.transaction():
+        await Staff.update({Staff.active: False}).where(Staff.id == staff_id)
+        await BaseUser.update({BaseUser.active: False}).where(BaseUser.id == row["user"])
+        revoked = await StaffToken.update({StaffToken.revoked: True}).where(
+            StaffToken.staff == staff_id, StaffToken.revoked.eq(False)
+        ).returning(StaffToken.id)
+        await audit(principal, "staff.deactivate", "staff", staff_id, detail={"sessions_revoked": len(revoked)})
+    return await staff_out(staff_id)
+
+
 async def staff_works_in(staff_id: int, community_id: int) -> bool:
     """Whether an active staff member's roles reach a community (the street's, or one of its community or grid roles).
 

@@ -165,6 +165,7 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
     ("POST", "/api/residents/{resident_id}/opt-outs"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/opt-outs", {"scene": "markets"}),
     ("POST", "/api/residents/{resident_id}/calendar-link"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/calendar-link", None),
     ("POST", "/api/residents/{resident_id}/inbox-link"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/inbox-link", None),
+    ("POST", "/api/residents/{resident_id}/unsubscribe-link"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/unsubscribe-link", None),
 }
 
 # List routes: answer 200 with only what is in scope.
@@ -220,6 +221,8 @@ ORGANISATION_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/permissions"): "permission names",
     ("GET", "/api/auth/me"): "the caller's own roles",
     ("POST", "/api/auth/logout"): "revokes the caller's own token",
+    ("POST", "/api/auth/password"): "the caller's own password: tests/access/test_sessions.py",
+    ("POST", "/api/staff/{staff_id}/deactivate"): "street only, staff scoped: tests/access/test_sessions.py",
     ("GET", "/api/staff"): "staff scoped by community: tests/access/test_staff.py",
     ("POST", "/api/staff"): "grantable roles checked: tests/access/test_staff.py",
     ("POST", "/api/staff/{staff_id}/assignments"): "grantable roles checked: tests/access/test_staff.py",
