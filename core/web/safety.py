@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+import weakref
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -93,8 +94,18 @@ def check_text_in_body(body: bytes) -> None:
             raise InvalidInput(f"{match.group(1)}: write numbers with the digits 0-9", field=match.group(1))
 
 
+_INT_PARAMETERS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
 def _int_parameters(handler: Any) -> dict[str, str]:
-    """Query-string keys of the handler's integer parameters, mapped to the name the caller sent."""
+    """Query-string keys of the handler's integer parameters (worked out once per handler)."""
+    found = _INT_PARAMETERS.get(handler)
+    if found is None:
+        found = _INT_PARAMETERS[handler] = _find_int_parameters(handler)
+    return found
+
+
+def _find_int_parameters(handler: Any) -> dict[str, str]:
     found: dict[str, str] = {}
     for name, definition in handler.parsed_fn_signature.parameters.items():
         kwarg = definition.kwarg_definition
