@@ -28,13 +28,12 @@ from meihao.reminders.activities import (
     ActivityIn,
     ActivityPatch,
     activity_occurrences,
-    cancel_activity,
     cancel_occurrence,
     create_activity,
     get_activity,
     update_activity,
 )
-from meihao.reminders.notices import NoticeIn, notify
+from meihao.reminders.notices import NoticeIn, cancel_activity, notify
 from meihao.time.clock import FakeClock
 from meihao.version import __version__
 from meihao.web.auth import requires

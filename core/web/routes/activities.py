@@ -20,9 +20,10 @@ from meihao.access.staff import staff_ids_in_scope
 from meihao.errors import NotFound
 from meihao.register.communities import get_community
 from meihao.reminders import activities as activity_service
+from meihao.reminders import notices
 from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
 from meihao.reminders.audiences import check_fan_out, check_reach, parse_audience, preview, principal_scope
-from meihao.reminders.policy import set_quiet_hours
+from meihao.reminders.policy import set_cancellation_notices, set_quiet_hours
 from meihao.reminders.tables import Reminder
 from meihao.runtime import Meihao
 from meihao.web.auth import requires
@@ -87,9 +88,11 @@ class DeliveryOut(msgspec.Struct):
     reminders: list[ReminderOut]
 
 
-class QuietHoursIn(msgspec.Struct, forbid_unknown_fields=True):
+class QuietHoursIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     quiet_start: str
     quiet_end: str
+    #: Whether people already reminded of an activity hear of its cancellation (on unless switched off).
+    cancellation_notices: bool | None = None
 
 
 def _activity_out(row: dict[str, Any]) -> ActivityOut:
@@ -158,7 +161,7 @@ async def reschedule_activity(activity_id: FromPath[int], data: JSONBody[Activit
 async def cancel_activity(activity_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
     row = await _activity_in_scope(activity_id, principal)
     async with meihao.db.transaction():
-        cancelled = await activity_service.cancel_activity(meihao, activity_id)
+        cancelled = await notices.cancel_activity(meihao, activity_id)
         await audit(principal, "meihao.activity.cancel", "activity", activity_id, community_id=row["community"])
     return _activity_out(cancelled)
 
@@ -243,6 +246,8 @@ async def put_quiet_hours(slug: FromPath[str], data: JSONBody[QuietHoursIn], mei
         raise Forbidden(f"community {slug!r} is outside your scope")
     async with meihao.db.transaction():
         await set_quiet_hours(community["id"], data.quiet_start, data.quiet_end)
+        if data.cancellation_notices is not None:
+            await set_cancellation_notices(community["id"], data.cancellation_notices)
         await audit(principal, "meihao.reminder.quiet_hours", "community", community["id"], community_id=community["id"])
     return data
 
