@@ -167,19 +167,24 @@ def resident_condition(
 
 def staff_condition(spec: AudienceSpec, community_id: int, alias: str = "s") -> QueryString | None:
     """The SQL condition on ``meihao_staff AS {alias}`` for the audience's staff: active accounts with a role
-    in the activity's community (nothing reaches outside it, the street's staff included)."""
+    in the activity's community, or the street's admins (whose scope covers it: ``staff_works_in``)."""
     if not spec.staff:
         return None
     return _and([
         _in_list(f'"{alias}"."id"', spec.staff),
         QueryString(f'"{alias}"."active" = {{}}', True),
-        QueryString(f'"{alias}"."id" IN (SELECT "staff" FROM "meihao_staff_assignment" WHERE "community" = {{}})', community_id),
+        QueryString(
+            f'"{alias}"."id" IN (SELECT "staff" FROM "meihao_staff_assignment" WHERE "community" = {{}} OR "role" = {{}})',
+            community_id,
+            "street_admin",
+        ),
     ])
 
 
 async def check_members(spec: AudienceSpec, community_id: int) -> None:
     """Grids, buildings, residents and staff named by id must belong to the activity's community (400 naming
-    the field otherwise): an audience never reaches outside it."""
+    the field otherwise): an audience never reaches outside it. Staff belong through a role in it, or the
+    street's admin role (as in ``staff_works_in``)."""
     from meihao.access.tables import StaffAssignment
     from meihao.register.tables import Building, Grid, Resident
 
@@ -191,7 +196,8 @@ async def check_members(spec: AudienceSpec, community_id: int) -> None:
                 raise InvalidInput(f"audience.{field}: {outside[0]} is not in this activity's community", field=f"audience.{field}")
     if spec.staff:
         rows = await StaffAssignment.select(StaffAssignment.staff).where(
-            StaffAssignment.staff.is_in(list(spec.staff)), StaffAssignment.community == community_id
+            StaffAssignment.staff.is_in(list(spec.staff)),
+            (StaffAssignment.community == community_id) | (StaffAssignment.role == "street_admin"),
         )
         outside = sorted(set(spec.staff) - {r["staff"] for r in rows})
         if outside:
@@ -221,6 +227,7 @@ async def check_reach(principal: Any, spec: AudienceSpec, community_id: int, per
     """A caller who does not manage the community (grid staff) may remind only residents of their own grids,
     unless they hold ``permission``: residents chosen by filter need ``grids`` (or ``buildings``) inside their
     grids, residents by id must live there. 403 naming the field otherwise."""
+    from meihao.access.tables import StaffAssignment
     from meihao.errors import Forbidden
     from meihao.register.tables import Building, Resident
 
@@ -242,6 +249,12 @@ async def check_reach(principal: Any, spec: AudienceSpec, community_id: int, per
         rows = await Resident.select(Resident.id).where(Resident.id.is_in(list(spec.residents)), Resident.grid.is_in(sorted(own) or [0]))
         if len(rows) != len(set(spec.residents)):
             raise Forbidden("audience.residents: you may remind residents of your own grids only", field="audience.residents")
+    if spec.staff:  # the community's own staff only, not the street's
+        rows = await StaffAssignment.select(StaffAssignment.staff).where(
+            StaffAssignment.staff.is_in(list(spec.staff)), StaffAssignment.community == community_id
+        )
+        if {r["staff"] for r in rows} != set(spec.staff):
+            raise Forbidden("audience.staff: you may remind staff of this community only", field="audience.staff")
 
 
 async def run(mh: Meihao, query: QueryString) -> list[dict[str, Any]]:

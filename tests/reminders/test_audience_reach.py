@@ -67,7 +67,6 @@ async def test_nothing_in_an_audience_reaches_outside_the_community(meihao):
     outsider = await street.factories.staff("community_admin", community="huayang")
     foreign = await street.factories.resident((await street.factories.place("huayang"))["household_id"], name="外人")
     for audience, field in [
-        ({"staff": [street_admin["id"]]}, "audience.staff"),
         ({"staff": [outsider["id"]]}, "audience.staff"),
         ({"grids": [other_grid["id"]]}, "audience.grids"),
         ({"residents": [foreign["id"]]}, "audience.residents"),
@@ -75,6 +74,14 @@ async def test_nothing_in_an_audience_reaches_outside_the_community(meihao):
         with pytest.raises(InvalidInput) as refused:
             await create_activity(meihao, "hepan", msgspec.convert({**PLAN, "audience": audience}, ActivityIn))
         assert refused.value.field == field
+    # the street's admin works in every community (staff_works_in): a visit they organise may remind them
+    assert (await create_activity(meihao, "hepan", msgspec.convert({**PLAN, "audience": {"staff": [street_admin["id"]]}}, ActivityIn)))["id"]
+    worker = await street.factories.staff("grid_worker", grid_id=street.grid_a)
+    async with make_client(meihao, worker["id"]) as client:  # but grid staff name the community's own staff only
+        answer = await client.post("/api/communities/hepan/activities", json={**PLAN, "audience": {"staff": [street_admin["id"]]}})
+        assert answer.json() == {
+            "status_code": 403, "detail": "audience.staff: you may remind staff of this community only", "field": "audience.staff",
+        }
     async with make_client(meihao) as client:
         answer = await client.post("/api/communities/hepan/activities", json={**PLAN, "audience": {"staff": [outsider["id"]]}})
         assert answer.json() == {
