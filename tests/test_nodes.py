@@ -667,3 +667,37 @@ def test_the_nodes_command_lists_who_runs_and_who_stopped(tmp_path):
         worker.send_signal(signal.SIGTERM)
         worker.communicate(timeout=60)
     assert run(tmp_path, "nodes").stdout.splitlines()[1].endswith("stopped")
+
+
+def _dead_pid() -> int:
+    """The pid of a process of this host that has ended (and been reaped)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+async def test_a_killed_holder_on_this_host_is_taken_over_at_once(make_meihao):
+    mh = await make_meihao(node_heartbeat_seconds=50)
+    killed = NodeRegistration(mh, role="scheduler")
+    await killed.start()
+    killed.holding = False  # it never stops cleanly: SIGKILL
+    await Node.update({Node.pid: _dead_pid(), Node.last_seen: _ago(1)}).where(Node.node_id == killed.node_id)
+    assert [n["alive"] for n in await list_nodes(mh)] == [False]  # never called alive: its pid is gone
+    restarted = NodeRegistration(mh, role="scheduler")
+    await restarted.start()  # at once, not after node_timeout_seconds
+    try:
+        row = await _row(restarted.node_id)
+        assert (row["boot"], row["pid"], row["stopped_at"]) == (restarted.boot, os.getpid(), None)
+        assert [n["alive"] for n in await list_nodes(mh)] == [True]
+    finally:
+        await restarted.stop()
+
+
+async def test_a_live_holder_on_another_host_is_still_refused(make_meihao):
+    mh = await make_meihao(node_heartbeat_seconds=50)
+    other = NodeRegistration(mh, role="scheduler")
+    await other.start()
+    other.holding = False
+    await Node.update({Node.host: "another-host", Node.pid: _dead_pid(), Node.last_seen: _ago(1)}).where(Node.node_id == other.node_id)
+    with pytest.raises(ConfigurationError, match="is in use by pid"):  # its pid means nothing here
+        await NodeRegistration(mh, role="scheduler").start()

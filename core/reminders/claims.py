@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from piccolo.querystring import QueryString
 
-from meihao.reminders.policy import DeliveryPolicy
+from meihao.reminders.policy import LEASE_EXPIRED, DeliveryPolicy
 from meihao.reminders.tables import Reminder
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ async def claim(mh: Meihao, policy: DeliveryPolicy, now: datetime) -> list[int]:
     pending = QueryString('"status" = {} AND "next_attempt_at" <= {}', "pending", now)
     expired = QueryString('"status" = {} AND "next_attempt_at" <= {} AND "lease_until" < {}', "sending", now, now)
     ids: list[int] = []
-    for condition in (pending, expired):
+    for condition, note in ((pending, QueryString("")), (expired, QueryString(', "last_error" = {}', LEASE_EXPIRED))):
         room = policy.claim_size - len(ids)
         if room <= 0:
             break
@@ -47,11 +47,12 @@ async def claim(mh: Meihao, policy: DeliveryPolicy, now: datetime) -> list[int]:
         recheck = QueryString("") if mh.db.is_sqlite else QueryString(" AND {}", condition)
         rows = await mh.db.engine.run_querystring(
             QueryString(
-                'UPDATE "meihao_reminder" SET "status" = {}, "lease_until" = {}, "attempts" = "attempts" + 1 '
+                'UPDATE "meihao_reminder" SET "status" = {}, "lease_until" = {}, "attempts" = "attempts" + 1{} '
                 'WHERE "id" IN (SELECT "id" FROM "meihao_reminder" WHERE {} ORDER BY "next_attempt_at" LIMIT {}){} '
                 'RETURNING "id"',
                 "sending",
                 lease,
+                note,
                 condition,
                 room,
                 recheck,

@@ -21,7 +21,7 @@ from piccolo.querystring import QueryString
 
 from meihao.hooks.declarations import Channel, Message, PermanentFailure
 from meihao.reminders.digests import next_local_hour
-from meihao.reminders.policy import DEFAULT_QUIET, DeliveryPolicy, TickResult, quiet_until
+from meihao.reminders.policy import DEFAULT_QUIET, LEASE_EXPIRED, DeliveryPolicy, TickResult, quiet_until
 from meihao.reminders.rendering import details, render
 from meihao.reminders.tables import Reminder
 
@@ -44,7 +44,13 @@ async def send_claimed(mh: Meihao, policy: DeliveryPolicy, channels: dict[str, C
         if row["activity_status"] != "scheduled" or row["version"] != row["activity_version"]:
             await _finish(row["id"], "cancelled")
             continue
-        if row["occurrence_starts_at"] <= now:
+        # A row an earlier sender may already have delivered (its lease ran out: it died after the receiver
+        # accepted) is sent again, late, rather than recorded as missed: receivers deduplicate on the
+        # delivery id, and the record then says what happened. The inbox records its sends atomically.
+        maybe_sent = str(row.get("last_error") or "").startswith(LEASE_EXPIRED) and not (
+            channel is not None and channel.options.get("transactional")
+        )
+        if row["occurrence_starts_at"] <= now and not maybe_sent:
             await _finish(row["id"], "missed")
             result.missed += 1
             continue

@@ -7,7 +7,8 @@ everything (embedded mode, on SQLite or PostgreSQL). Each node has a stable name
 identity in APScheduler's data store, so leases held by a node that restarts carry its
 name. A name belongs to one live process: a second process starting with the name of a
 node that wrote a heartbeat within ``node_timeout_seconds`` (and did not stop cleanly)
-is refused with one line. ``meihao doctor`` reads this table to say which nodes run and
+is refused with one line — unless that process was on this host and is no longer running
+(killed): then the name is taken over at once. ``meihao doctor`` reads this table to say which nodes run and
 whether any of them runs the scheduler.
 """
 
@@ -33,6 +34,20 @@ if TYPE_CHECKING:
     from meihao.runtime import Meihao
 
 log = logging.getLogger("meihao.nodes")
+
+
+def pid_dead_here(host: str, pid: int | None) -> bool:
+    """True when ``pid`` was recorded on this very host and no such process runs now: such a node is gone,
+    whatever its last heartbeat says. (This process's own pid counts as alive.)"""
+    if host != socket.gethostname()[:255] or not pid or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def _utcnow() -> datetime:
@@ -78,6 +93,18 @@ class NodeRegistration:
                 'WHERE "node_id" = {} AND ("stopped_at" IS NOT NULL OR "last_seen" < {}) RETURNING "id"',
                 *claim, self.node_id, cutoff,
             )
+            if not taken:
+                holder = await Node.select().where(Node.node_id == self.node_id).first()
+                if holder is not None and pid_dead_here(holder["host"], holder["pid"]):
+                    # killed (SIGKILL, power loss) on this host: its name is free at once, not after the timeout
+                    taken = await self._run(
+                        'UPDATE "meihao_node" SET "role" = {}, "host" = {}, "pid" = {}, "version" = {}, "boot" = {}, '
+                        '"started_at" = {}, "last_seen" = {}, "stopped_at" = NULL '
+                        'WHERE "node_id" = {} AND "boot" = {} RETURNING "id"',
+                        *claim, self.node_id, holder["boot"],
+                    )
+                    if taken:
+                        log.warning("node %s: took over from pid %s, which is no longer running", self.node_id, holder["pid"])
             if not taken:
                 holder = await Node.select().where(Node.node_id == self.node_id).first()
                 seen = (now - holder["last_seen"]).total_seconds() if holder else 0.0
@@ -139,6 +166,6 @@ async def list_nodes(mh: Meihao, now: datetime | None = None) -> list[dict[str, 
     cutoff = now - timedelta(seconds=mh.settings.node_timeout_seconds)
     rows = await Node.select().order_by(Node.last_seen, ascending=False)
     for row in rows:
-        row["alive"] = row["stopped_at"] is None and row["last_seen"] >= cutoff
+        row["alive"] = row["stopped_at"] is None and row["last_seen"] >= cutoff and not pid_dead_here(row["host"], row["pid"])
         row["runs_scheduler"] = row["role"] in SCHEDULER_ROLES
     return rows
