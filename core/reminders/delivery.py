@@ -8,6 +8,13 @@ to the database (the inbox) are sent inside the transaction that marks the row s
 once. Other channels get a ``delivery_id`` that is the same on every attempt, so receivers can
 deduplicate the one case where a process dies after the receiver accepted and before it was
 recorded.
+
+That case is also why a row is never ``missed`` once a send of it began: an external send
+first writes ``send_started_at`` (with the lease renewal), and only its recorded outcome
+clears it. A row claimed again with it set was in flight when its sender died (SIGKILL,
+power loss): the receiver may have accepted it, so it is sent again with the same delivery
+id even if its occurrence has begun meanwhile (the receiver deduplicates) and ends ``sent``
+or ``failed`` — never ``missed`` for a message that went out.
 """
 
 from __future__ import annotations
@@ -44,12 +51,16 @@ async def send_claimed(mh: Meihao, policy: DeliveryPolicy, channels: dict[str, C
         if row["activity_status"] != "scheduled" or row["version"] != row["activity_version"]:
             await _finish(row["id"], "cancelled")
             continue
-        if row["occurrence_starts_at"] <= now:
+        # A row whose last send began and was never recorded may have reached its receiver.
+        in_flight = row["send_started_at"] is not None
+        if row["occurrence_starts_at"] <= now and not in_flight:
             await _finish(row["id"], "missed")
             result.missed += 1
             continue
+        if in_flight:
+            result.details["resent_in_flight"] = result.details.get("resent_in_flight", 0) + 1
         digest_hour = row.get("digest_hour")
-        if digest_hour is not None and row["occurrence_starts_at"] > next_local_hour(now, mh.settings.default_timezone, digest_hour):
+        if digest_hour is not None and not in_flight and row["occurrence_starts_at"] > next_local_hour(now, mh.settings.default_timezone, digest_hour):
             # The staff member chose a daily digest, and it comes before the activity does.
             await Reminder.update(
                 {Reminder.status: "held", Reminder.lease_until: None, Reminder.attempts: Reminder.attempts - 1}
@@ -138,15 +149,20 @@ async def _send_transactional(
 
 
 async def _renew(mh: Meihao, policy: DeliveryPolicy, reminder_id: int, claimed_until: datetime) -> bool:
-    """Renew a claimed row's lease just before sending it; False when it is no longer this claim's.
+    """Renew a claimed row's lease just before sending it, and record that its send begins
+    (``send_started_at``, kept if an earlier send's outcome is still unknown); False when it is
+    no longer this claim's.
 
     The lease a claim wrote is its token: a row another node claimed again after the lease
     ran out carries that node's lease, and is not sent here a second time.
     """
+    now = mh.clock.now()
     rows = await mh.db.engine.run_querystring(
         QueryString(
-            'UPDATE "meihao_reminder" SET "lease_until" = {} WHERE "id" = {} AND "status" = {} AND "lease_until" = {} RETURNING "id"',
-            max(claimed_until, mh.clock.now() + policy.lease),
+            'UPDATE "meihao_reminder" SET "lease_until" = {}, "send_started_at" = COALESCE("send_started_at", {}) '
+            'WHERE "id" = {} AND "status" = {} AND "lease_until" = {} RETURNING "id"',
+            max(claimed_until, now + policy.lease),
+            now,
             reminder_id,
             "sending",
             claimed_until,
@@ -168,7 +184,7 @@ async def _send_external(
 
 
 async def _finish(reminder_id: int, status: str, now: datetime | None = None) -> None:
-    values: dict[Any, Any] = {Reminder.status: status, Reminder.lease_until: None}
+    values: dict[Any, Any] = {Reminder.status: status, Reminder.lease_until: None, Reminder.send_started_at: None}
     if status == "sent":
         values[Reminder.sent_at] = now
     await Reminder.update(values).where(Reminder.id == reminder_id)
@@ -179,9 +195,9 @@ async def _fail(
 ) -> None:
     attempts = row["attempts"]
     if permanent or attempts >= policy.max_attempts:
-        await Reminder.update({Reminder.status: "failed", Reminder.last_error: error[:2000], Reminder.lease_until: None}).where(
-            Reminder.id == row["id"]
-        )
+        await Reminder.update(
+            {Reminder.status: "failed", Reminder.last_error: error[:2000], Reminder.lease_until: None, Reminder.send_started_at: None}
+        ).where(Reminder.id == row["id"])
         result.failed += 1
     else:
         await Reminder.update(
@@ -189,6 +205,8 @@ async def _fail(
                 Reminder.status: "pending",
                 Reminder.last_error: error[:2000],
                 Reminder.lease_until: None,
+                # the receiver answered (or could not be reached): this attempt did not go out
+                Reminder.send_started_at: None,
                 Reminder.next_attempt_at: now + policy.backoff(attempts),
             }
         ).where(Reminder.id == row["id"])
