@@ -42,18 +42,24 @@ class Worker:
         identity: str | None = None,
     ) -> None:
         self.mh = mh
-        self.engine = ReminderEngine(mh, policy)
+        self.identity = identity
+        self.engine = ReminderEngine(mh, policy, node_id=identity or "")
         self.poll_seconds = poll_seconds
         self.scheduler = Scheduler(mh, identity=identity) if scheduler else None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
+        released = 0
         if self.mh.db.is_sqlite:
             # Embedded mode has one worker: rows it left 'sending' when it died are sendable again.
             released = await self.engine.release_orphans()
-            if released:
-                log.warning("%d reminders were being sent when the last run stopped; sending them again", released)
+        elif self.identity:
+            # This process holds the node's name, so rows claimed under it were claimed by its
+            # killed predecessor: sendable again now, not when their lease runs out.
+            released = await self.engine.release_orphans(self.identity)
+        if released:
+            log.warning("%d reminders were being sent when the last run stopped; sending them again", released)
         if self.scheduler is not None:
             await self.scheduler.start()
         self._stopping.clear()

@@ -30,9 +30,11 @@ import pytest
 
 from meihao.register.communities import get_community
 from meihao.reminders.activities import ActivityIn, create_activity
+from meihao.reminders.engine import ReminderEngine
 from meihao.reminders.policy import set_quiet_hours
 from meihao.reminders.recipients import set_contact
 from meihao.reminders.tables import Reminder
+from meihao.scheduling.worker import Worker
 from meihao.testing import Factories, drain
 from tests.receivers import SmtpReceiver
 from tests.reminders.conftest import build_street
@@ -284,3 +286,51 @@ async def test_a_serve_killed_mid_delivery_is_healthy_again_within_seconds_and_e
         assert len(set(ids)) == RESIDENTS  # none lost
         # only what the killed process had in flight (at most its 10 concurrent sends) arrived twice, same id
         assert sum(n - 1 for n in Counter(ids).values()) <= 10
+
+
+async def test_a_restarted_node_releases_its_own_claims_at_once_and_leaves_other_nodes_claims(meihao, smtp):
+    """On PostgreSQL several nodes deliver: a node restarting under its name (its predecessor was killed)
+    takes back what that predecessor claimed without waiting for the lease; another node's claims wait."""
+    street = await build_street(meihao)
+    ids = await _three_mail_residents(street)
+    await create_activity(meihao, "hepan", market())
+    street.clock.set(at(2026, 3, 7, 8, 50))
+    now = street.clock.now()
+    await street.engine.plan(now)
+    await street.engine.fan_out(now)
+    street.engine.policy.claim_size = 2
+    killed = ReminderEngine(meihao, street.engine.policy, node_id="sched-1")
+    other = ReminderEngine(meihao, dataclasses.replace(street.engine.policy, claim_size=1), node_id="sched-2")
+    assert len(await killed.claim(now)) == 2 and len(await other.claim(now)) == 1  # then sched-1 was killed
+    rows = {r["recipient_id"]: r["claimed_by"] for r in await Reminder.select(Reminder.recipient_id, Reminder.claimed_by)}
+    assert sorted(rows.values()) == ["sched-1", "sched-1", "sched-2"]
+
+    restarted = ReminderEngine(meihao, street.engine.policy, node_id="sched-1")
+    assert await restarted.release_orphans("sched-1") == 2
+    street.clock.set(at(2026, 3, 7, 8, 50, 5))  # five seconds later, well within the 60 s lease
+    assert (await drain(restarted)).sent == 2
+    statuses = {r["recipient_id"]: r["status"] for r in await Reminder.select(Reminder.recipient_id, Reminder.status)}
+    assert sorted(statuses.values()) == ["sending", "sent", "sent"]
+    assert [statuses[ids[a]] for a in sorted(ids) if rows[ids[a]] == "sched-2"] == ["sending"]  # sched-2's, still leased to it
+    assert len(smtp.messages) == 2
+
+
+async def test_a_worker_starting_under_a_node_name_releases_that_nodes_claims(meihao, smtp):
+    """Worker.start: on SQLite (one worker) every orphan is released; on PostgreSQL only its own node's."""
+    street = await build_street(meihao)
+    await _three_mail_residents(street)
+    await create_activity(meihao, "hepan", market())
+    street.clock.set(at(2026, 3, 7, 8, 50))
+    now = street.clock.now()
+    await street.engine.plan(now)
+    await street.engine.fan_out(now)
+    assert len(await ReminderEngine(meihao, dataclasses.replace(street.engine.policy, claim_size=2), node_id="sched-1").claim(now)) == 2
+    assert len(await ReminderEngine(meihao, street.engine.policy, node_id="sched-2").claim(now)) == 1
+    worker = Worker(meihao, scheduler=False, identity="sched-1", poll_seconds=3600)
+    await worker.start()
+    await worker.stop()  # before its pump's first round: what start released is pending
+    rows = await Reminder.select(Reminder.claimed_by, Reminder.status).order_by(Reminder.claimed_by)
+    if meihao.db.is_sqlite:
+        assert [(r["claimed_by"], r["status"]) for r in rows] == [("sched-1", "pending"), ("sched-1", "pending"), ("sched-2", "pending")]
+    else:
+        assert [(r["claimed_by"], r["status"]) for r in rows] == [("sched-1", "pending"), ("sched-1", "pending"), ("sched-2", "sending")]
