@@ -145,7 +145,7 @@ async def _send_transactional(
                     await _finish(row["id"], "sent", now)
                 result.sent += 1
             except Exception as single:
-                await _fail(policy, row, f"{type(single).__name__}: {single}", now, result, permanent=isinstance(single, PermanentFailure))
+                await _fail(policy, row, reason(single), now, result, permanent=isinstance(single, PermanentFailure))
 
 
 async def _renew(mh: Meihao, policy: DeliveryPolicy, reminder_id: int, claimed_until: datetime) -> bool:
@@ -177,10 +177,22 @@ async def _send_external(
     try:
         await channel.send(message)
     except Exception as err:
-        await _fail(policy, row, f"{type(err).__name__}: {err}", now, result, permanent=isinstance(err, PermanentFailure))
+        await _fail(policy, row, reason(err), now, result, permanent=isinstance(err, PermanentFailure))
         return
     await _finish(row["id"], "sent", now)
     result.sent += 1
+
+
+def reason(err: BaseException) -> str:
+    """A failed send's reason as recorded in ``last_error``: the error's type and message, and a plain
+    word where the message is empty (httpx's timeouts have none)."""
+    name = type(err).__name__
+    text = str(err).strip()
+    if text:
+        return f"{name}: {text}"
+    if "timeout" in name.lower() or isinstance(err, TimeoutError):
+        return f"{name}: no answer within the channel's time limit"
+    return f"{name}: no details given"
 
 
 async def _finish(reminder_id: int, status: str, now: datetime | None = None) -> None:
@@ -213,4 +225,4 @@ async def _fail(
         result.retried += 1
 
 
-__all__ = ["send_claimed"]
+__all__ = ["reason", "send_claimed"]

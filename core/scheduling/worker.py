@@ -98,8 +98,17 @@ class Worker:
                 if self.scheduler is not None and time.monotonic() - last_reconcile > RECONCILE_SECONDS:
                     await self.scheduler.reconcile()
                     last_reconcile = time.monotonic()
-            except Exception:  # keep pumping: one bad round must not stop reminders for good
-                log.exception("reminder round failed")
+            except Exception as err:  # keep pumping: one bad round must not stop reminders for good
+                if self.mh.db.is_sqlite and "disk is full" in str(err):
+                    # SQLITE_FULL: the round's transaction was rolled back whole (nothing lost,
+                    # the file intact); say what to do instead of a traceback every half second.
+                    log.error(
+                        "reminder round failed: the database's disk is full (%s); rounds are retried, and "
+                        "nothing is lost or sent twice once there is space again: %s",
+                        self.mh.db.describe(), err,
+                    )
+                else:
+                    log.exception("reminder round failed")
             if not busy:
                 try:
                     await asyncio.wait_for(self._stopping.wait(), timeout=self.poll_seconds)
