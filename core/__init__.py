@@ -24,7 +24,7 @@ from meihao.hooks.declarations import (
 )
 from meihao.hooks.specs import hookimpl, hookspec
 from meihao.money import fen_to_yuan, yuan_to_fen
-from meihao.privacy import mask_phone, normalise_phone
+from meihao.privacy import csv_cell, csv_line, mask_phone, normalise_email, normalise_phone
 from meihao.register.calendar import working_calendar
 from meihao.register.communities import get_community
 from meihao.register.community_scenarios import scenario_settings
@@ -34,13 +34,12 @@ from meihao.reminders.activities import (
     ActivityIn,
     ActivityPatch,
     activity_occurrences,
-    cancel_activity,
     cancel_occurrence,
     create_activity,
     get_activity,
     update_activity,
 )
-from meihao.reminders.notices import NoticeIn, notify
+from meihao.reminders.notices import NoticeIn, cancel_activity, notify
 from meihao.runtime import Meihao
 from meihao.time.clock import FakeClock
 from meihao.time.community import community_now, community_today
@@ -94,6 +93,8 @@ __all__ = [
     "community_now",
     "community_today",
     "create_activity",
+    "csv_cell",
+    "csv_line",
     "fen_to_yuan",
     "get_activity",
     "get_community",
@@ -101,6 +102,7 @@ __all__ = [
     "hookspec",
     "is_workday",
     "mask_phone",
+    "normalise_email",
     "normalise_phone",
     "notify",
     "paginate",

@@ -142,6 +142,7 @@ def serve(host: str | None, port: int | None, role: str | None, node_id: str | N
     import uvicorn
 
     from meihao.web.app import create_app
+    from meihao.web.safety import uvicorn_log_config
 
     mh = _with_settings(_meihao(), role=role, node_id=node_id, host=host, port=port)
     host, port = mh.settings.host, mh.settings.port
@@ -165,7 +166,17 @@ def serve(host: str | None, port: int | None, role: str | None, node_id: str | N
         await app(scope, receive, forward if scope["type"] == "lifespan" else send)
 
     try:
-        uvicorn.run(refusals_in_one_line, host=host, port=port, log_level="info")
+        # X-Forwarded-For only from the configured proxies (uvicorn alone would trust 127.0.0.1).
+        trusted = mh.settings.trusted_proxies
+        uvicorn.run(
+            refusals_in_one_line,
+            host=host,
+            port=port,
+            log_level="info",
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=",".join(trusted) if trusted else "",
+            log_config=uvicorn_log_config(),  # secret-link tokens kept out of the access log
+        )
     except SystemExit:
         if "refused" in app.state:
             raise app.state["refused"] from None
@@ -575,7 +586,7 @@ async def nodes(as_json: bool) -> None:
     click.echo(f"{'node':36} {'role':10} {'host':20} {'pid':>7}  {'last seen (UTC)':20} state")
     for row in rows:
         state = "alive" if row["alive"] else (
-            "stopped" if row["stopped_at"] else "dead (its pid is gone)" if row.get("dead") else "gone (no heartbeat)"
+            "stopped" if row["stopped_at"] else "dead (its process is gone)" if row.get("dead") else "gone (no heartbeat)"
         )
         seen = row["last_seen"].astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         click.echo(f"{row['node_id']:36} {row['role']:10} {row['host'][:20]:20} {row['pid']:>7}  {seen:20} {state}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import socket
@@ -52,12 +53,30 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     default_page_size: int = 50
     #: Time zone given to new communities unless they say otherwise.
     default_timezone: str = "Asia/Shanghai"
-    #: Staff login: bearer tokens live this many hours; failed logins are limited per
-    #: account and per address within a sliding window.
+    #: Staff login: bearer tokens live this many hours. Failed logins count within a sliding
+    #: window. Past ``login_max_failures_per_account`` failures an account is not locked: each
+    #: further try waits a delay that doubles from ``login_delay_seconds`` up to
+    #: ``login_max_delay_seconds`` (the right password works once it has passed); a client
+    #: address past ``login_max_failures_per_address`` failures waits until the window frees one.
     token_hours: int = 12
     login_window_minutes: int = 15
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
+    login_delay_seconds: float = 2.0
+    login_max_delay_seconds: float = 300.0
+    #: Reminder floods: the finest recurrence an activity may have (``daily``: no hourly, minutely or
+    #: secondly rules), and per day at most this many occurrences of one activity, reminder points
+    #: (occurrence × offset) of one activity and of all activities of a community; and how many people
+    #: staff who do not manage the community (grid staff) may remind with one activity.
+    finest_recurrence: Literal["yearly", "monthly", "weekly", "daily", "hourly", "minutely", "secondly"] = "daily"
+    max_occurrences_per_day: int = 4
+    max_reminder_points_per_activity_per_day: int = 24
+    max_reminder_points_per_community_per_day: int = 500
+    max_audience_for_grid_staff: int = 3000
+    #: Reverse proxies whose ``X-Forwarded-For`` is believed (addresses or networks, comma-separated
+    #: in MEIHAO_TRUSTED_PROXIES; ``*``: any, where only the proxy reaches the node). Empty (the default): the header is ignored and the address is the
+    #: connection's, so nobody can pick the address the login limits count.
+    trusted_proxies: list[str] = []
     password_min_length: int = 8
     #: A reveal of a masked field must give a reason at least this long.
     reveal_reason_min_length: int = 4
@@ -127,6 +146,28 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             )
         if not 0 < self.elder_age < 150:
             raise ConfigurationError(f"MEIHAO_ELDER_AGE must be between 1 and 149, got {self.elder_age}", field="elder_age")
+        for name in (
+            "max_occurrences_per_day", "max_reminder_points_per_activity_per_day", "max_reminder_points_per_community_per_day",
+            "max_audience_for_grid_staff",
+        ):
+            if getattr(self, name) < 1:
+                raise ConfigurationError(f"MEIHAO_{name.upper()} must be at least 1, got {getattr(self, name)}", field=name)
+        if not 0 < self.login_delay_seconds <= self.login_max_delay_seconds:
+            raise ConfigurationError(
+                "MEIHAO_LOGIN_DELAY_SECONDS must be above 0 and at most MEIHAO_LOGIN_MAX_DELAY_SECONDS "
+                f"({self.login_max_delay_seconds:g}), got {self.login_delay_seconds:g}",
+                field="login_delay_seconds",
+            )
+        for proxy in self.trusted_proxies:
+            if proxy == "*":
+                continue
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError as err:
+                raise ConfigurationError(
+                    f"MEIHAO_TRUSTED_PROXIES: {proxy!r} is not an address or network (e.g. 127.0.0.1 or 10.0.0.0/24)",
+                    field="trusted_proxies",
+                ) from err
         if self.reminder_lease_seconds <= 0:
             raise ConfigurationError(
                 f"MEIHAO_REMINDER_LEASE_SECONDS must be above 0, got {self.reminder_lease_seconds:g}", field="reminder_lease_seconds"
@@ -199,7 +240,7 @@ def _check_working_week(hours: list[str], weekdays: list[int]) -> None:
 
 
 _FIELDS = {name for name in Settings.__struct_fields__}
-_LIST_FIELDS = {"disabled_plugins", "plugins", "working_hours", "working_weekdays", "calendar_files"}
+_LIST_FIELDS = {"disabled_plugins", "plugins", "working_hours", "working_weekdays", "calendar_files", "trusted_proxies"}
 
 
 def _from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, object]:

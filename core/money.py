@@ -6,10 +6,17 @@ from decimal import Decimal, InvalidOperation
 
 from meihao.errors import InvalidInput
 
+#: No single amount in a community's records comes near a hundred million yuan; the ceiling also keeps
+#: every amount in fen far inside the database's 64-bit integers.
+MOST_YUAN = 100_000_000
+
 
 def yuan_to_fen(amount: Decimal | int | float | str, field: str = "amount", *, most_yuan: int | None = None) -> int:
     """``"128.50"`` → ``12850``. InvalidInput naming ``field`` for a negative amount, more than two
-    decimals, something that is not a number, or more than ``most_yuan``."""
+    decimals, something that is not a number (digits other than 0-9 included), or more than ``most_yuan``
+    (at most :data:`MOST_YUAN`)."""
+    if isinstance(amount, str) and not amount.strip().isascii():
+        raise InvalidInput(f"{field}: write the amount with the digits 0-9", field=field)
     try:
         value = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
         if not value.is_finite():
@@ -21,8 +28,9 @@ def yuan_to_fen(amount: Decimal | int | float | str, field: str = "amount", *, m
         raise InvalidInput(f"{field}: at most two decimals (fen)", field=field)
     if value < 0:
         raise InvalidInput(f"{field}: must not be negative", field=field)
-    if most_yuan is not None and value > most_yuan:
-        raise InvalidInput(f"{field}: more than {most_yuan} yuan", field=field)
+    ceiling = MOST_YUAN if most_yuan is None else min(most_yuan, MOST_YUAN)
+    if value > ceiling:
+        raise InvalidInput(f"{field}: more than {ceiling} yuan", field=field)
     return int(fen)
 
 

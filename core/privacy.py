@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 import phonenumbers
 from cryptography.fernet import Fernet, InvalidToken
@@ -44,7 +45,7 @@ def normalise_id_card(number: str) -> str:
     except InvalidComponent as err:
         raise InvalidInput("id_card: the birth date or region code in the number is not valid", field="id_card") from err
     except ValidationError as err:
-        raise InvalidInput(f"id_card: {err}", field="id_card") from err
+        raise InvalidInput("id_card: not a valid ID-card number", field="id_card") from err
 
 
 def normalise_phone(number: str) -> str:
@@ -52,7 +53,11 @@ def normalise_phone(number: str) -> str:
     try:
         parsed = phonenumbers.parse(number, "CN")
     except phonenumbers.NumberParseException as err:
-        raise InvalidInput(f"phone: not a phone number ({err})", field="phone") from err
+        # phonenumbers' own words ("(1) The string supplied did not seem to be…") are not the user's
+        raise InvalidInput(
+            "phone: not a phone number; write a mainland number as 13912345678, others with their country code (+852 …)",
+            field="phone",
+        ) from err
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidInput(f"phone: {number!r} is not a valid phone number", field="phone")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
@@ -117,3 +122,39 @@ class PersonalDataCodec:
     def lookup_hash(self, value: str) -> str:
         self._key()
         return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+#: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"): = + - @, tab, CR.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: a string starting with ``= + - @``, tab or carriage return
+    gets a leading ``'`` (OWASP's rule); other values pass unchanged (``csv`` quotes what needs quoting)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_line(row: list[object]) -> bytes:
+    """One CSV line (UTF-8, ``\\r\\n``) of ``row`` with every cell neutralised by :func:`csv_cell`."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([csv_cell(value) for value in row])
+    return buffer.getvalue().encode()
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+")
+
+
+def normalise_email(address: str, field: str = "email") -> str:
+    """An e-mail address as written (trimmed), or InvalidInput naming ``field``: one ``local@domain``, at
+    most 254 characters, no spaces, line breaks or other control characters (a CR/LF would add mail headers)."""
+    value = address.strip()
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise InvalidInput(f"{field}: must not contain line breaks or control characters", field=field)
+    if len(value) > 254 or not _EMAIL.fullmatch(value):
+        raise InvalidInput(f"{field}: not an e-mail address (name@example.org)", field=field)
+    return value

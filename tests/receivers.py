@@ -18,6 +18,10 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+#: The webhook plugin posts to public addresses only; the test receivers listen on 127.0.0.1, which the
+#: operator's allow-list admits (set it in the environment of every process that saves or sends).
+ALLOW_LOCAL = {"MEIHAO_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -79,6 +83,8 @@ class HttpReceiver:
     always_status: int | None = None
     #: Seconds each request takes before it is answered (a slow receiver keeps deliveries in flight).
     delay: float = 0.0
+    #: When set, every POST is answered ``302 Found`` with this ``Location`` (and not recorded).
+    redirect_to: str | None = None
     received: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -90,6 +96,14 @@ class HttpReceiver:
                 raw = self.rfile.read(length)
                 if receiver.delay:
                     time.sleep(receiver.delay)
+                if receiver.redirect_to is not None:
+                    with receiver.lock:
+                        receiver.redirected += 1
+                    self.send_response(302)
+                    self.send_header("Location", receiver.redirect_to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 with receiver.lock:
                     if receiver.always_status is not None:
                         status = receiver.always_status
@@ -120,6 +134,7 @@ class HttpReceiver:
                 pass
 
         self.lock = threading.Lock()
+        self.redirected = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 

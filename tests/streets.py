@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 
 from meihao.register.communities import get_community
@@ -10,7 +13,7 @@ from meihao.reminders.policy import set_quiet_hours
 from meihao.reminders.recipients import set_contact
 from meihao.runtime import Meihao
 from meihao.testing import Factories
-from tests.receivers import HttpReceiver
+from tests.receivers import ALLOW_LOCAL, HttpReceiver
 
 
 async def webhook_street(
@@ -34,7 +37,8 @@ async def webhook_street(
             household = await factories.household(place["building_id"])
         born = date(1940 + i % 50, 1 + i % 12, 1 + i % 28)  # ID-card numbers stay unique past a few hundred
         resident = await factories.resident(household["id"], name=f"居民{i:04d}", birth_date=born)
-        await set_contact(mh, "resident", resident["id"], "webhook", f"{receiver.url}/hook")
+        with _allowing_local_receivers():
+            await set_contact(mh, "resident", resident["id"], "webhook", f"{receiver.url}/hook")
     starts = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=6)
     await create_activity(
         mh,
@@ -49,3 +53,17 @@ async def webhook_street(
             channels=list(channels),
         ),
     )
+
+
+@contextmanager
+def _allowing_local_receivers() -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in ALLOW_LOCAL}
+    os.environ.update(ALLOW_LOCAL)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

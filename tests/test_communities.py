@@ -27,7 +27,7 @@ async def test_a_body_that_does_not_decode_is_a_400_in_the_kernels_shape(meihao_
     response = await meihao_client.post("/api/communities", json={"slug": "hepan", "name": 42})
     assert response.status_code == 400
     body = response.json()
-    assert body["field"] == "name" and body["detail"].startswith("name: ") and "str" in body["detail"]
+    assert (body["field"], body["detail"]) == ("name", "name: must be text")
     assert body["extra"][0]["key"] == "name"  # every problem found, as Litestar reports them
     assert await Community.count() == 0
 
@@ -298,3 +298,26 @@ async def test_departments(meihao_client):
     assert bad.status_code == 400
     assert field_named(bad) == "code"
     assert len((await meihao_client.get("/api/departments")).json()) == 2
+
+
+async def test_grids_and_buildings_of_other_communities_are_out_of_reach(meihao):
+    from meihao.testing import Factories, make_client
+
+    f = Factories(meihao)
+    mine = await f.place("hepan")
+    other_grid_here = await f.grid("hepan", code="B")
+    theirs = await f.place("huayang")
+    worker = await f.staff("grid_worker", grid_id=mine["grid_id"])
+    admin = await f.staff("community_admin", community="hepan")
+    async with make_client(meihao, worker["id"]) as client:
+        assert [g["id"] for g in (await client.get("/api/communities/hepan/grids")).json()] == [mine["grid_id"]]
+        foreign = await client.get("/api/communities/huayang/grids")
+        assert (foreign.status_code, foreign.json()["detail"]) == (403, "community 'huayang' is outside your scope")
+        assert [b["id"] for b in (await client.get(f"/api/grids/{mine['grid_id']}/buildings")).json()] == [mine["building_id"]]
+        for grid_id in (theirs["grid_id"], other_grid_here["id"], 999999):
+            answer = await client.get(f"/api/grids/{grid_id}/buildings")
+            assert answer.json() == {"status_code": 404, "detail": f"grid {grid_id} not found"}
+        assert (await client.get(f"/api/buildings/{theirs['building_id']}/households")).status_code == 404
+    async with make_client(meihao, admin["id"]) as client:
+        assert sorted(g["id"] for g in (await client.get("/api/communities/hepan/grids")).json()) == sorted([mine["grid_id"], other_grid_here["id"]])
+        assert (await client.get(f"/api/grids/{theirs['grid_id']}/buildings")).status_code == 404

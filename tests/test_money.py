@@ -46,3 +46,17 @@ def test_a_cap_refuses_a_likely_typo():
     with pytest.raises(InvalidInput, match="more than 5000 yuan"):
         yuan_to_fen("50000", most_yuan=5000)
     assert fen_to_yuan(None) == "0.00"
+
+
+def test_the_kernel_ceiling_keeps_amounts_inside_the_column():
+    assert yuan_to_fen("100000000") == 10_000_000_000
+    for given in ("100000000.01", "1E+30", 10**9):
+        with pytest.raises(InvalidInput, match="^subsidy: more than 100000000 yuan$"):
+            yuan_to_fen(given, "subsidy")
+    with pytest.raises(InvalidInput, match="^amount: more than 5000 yuan$"):
+        yuan_to_fen("1E+30", most_yuan=5000)
+
+
+def test_only_the_digits_0_to_9_count():
+    with pytest.raises(InvalidInput, match="^amount: write the amount with the digits 0-9$"):
+        yuan_to_fen("１２８.５０")

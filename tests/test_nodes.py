@@ -828,7 +828,7 @@ def test_a_killed_worker_is_listed_dead_and_restarts_at_once(tmp_path):
         worker.communicate(timeout=30)
         [node] = json.loads(run(tmp_path, "nodes", "--json").stdout)
         assert (node["node_id"], node["pid"], node["alive"], node["dead"], node["stopped_at"]) == ("sched-1", worker.pid, False, True, None)
-        assert run(tmp_path, "nodes").stdout.splitlines()[1].endswith("dead (its pid is gone)")
+        assert run(tmp_path, "nodes").stdout.splitlines()[1].endswith("dead (its process is gone)")
         # restarted at once, as systemd does (RestartSec=2): it takes the name instead of refusing for a minute
         began = time.monotonic()
         restarted = subprocess.Popen([MEIHAO, "worker", "--node-id", "sched-1"], cwd=tmp_path, env=_environment(tmp_path, {}),
@@ -849,3 +849,37 @@ def test_a_killed_worker_is_listed_dead_and_restarts_at_once(tmp_path):
                 process.communicate(timeout=60)
     output = restarted.stdout.read() if restarted.stdout and not restarted.stdout.closed else ""
     assert restarted.returncode == 0, output
+
+
+def _dead_pid() -> int:
+    """The pid of a process of this host that has ended (and been reaped)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+async def test_a_killed_holder_on_this_host_is_taken_over_at_once(make_meihao):
+    mh = await make_meihao(node_heartbeat_seconds=50)
+    killed = NodeRegistration(mh, role="scheduler")
+    await killed.start()
+    killed.holding = False  # it never stops cleanly: SIGKILL
+    await Node.update({Node.pid: _dead_pid(), Node.last_seen: _ago(1)}).where(Node.node_id == killed.node_id)
+    assert [n["alive"] for n in await list_nodes(mh)] == [False]  # never called alive: its pid is gone
+    restarted = NodeRegistration(mh, role="scheduler")
+    await restarted.start()  # at once, not after node_timeout_seconds
+    try:
+        row = await _row(restarted.node_id)
+        assert (row["boot"], row["pid"], row["stopped_at"]) == (restarted.boot, os.getpid(), None)
+        assert [n["alive"] for n in await list_nodes(mh)] == [True]
+    finally:
+        await restarted.stop()
+
+
+async def test_a_live_holder_on_another_host_is_still_refused(make_meihao):
+    mh = await make_meihao(node_heartbeat_seconds=50)
+    other = NodeRegistration(mh, role="scheduler")
+    await other.start()
+    other.holding = False
+    await Node.update({Node.host: "another-host", Node.pid: _dead_pid(), Node.last_seen: _ago(1)}).where(Node.node_id == other.node_id)
+    with pytest.raises(ConfigurationError, match="is in use by pid"):  # its pid means nothing here
+        await NodeRegistration(mh, role="scheduler").start()

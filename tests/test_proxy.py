@@ -35,8 +35,8 @@ pytestmark = pytest.mark.meihao_db("postgresql")
 
 NGINX_DIR = ROOT / "deploy" / "nginx"
 #: The address the shipped systemd unit tells the web nodes to trust X-Forwarded-For from.
-FORWARDED_ALLOW_IPS = re.search(
-    r"^Environment=FORWARDED_ALLOW_IPS=(\S+)$", (ROOT / "deploy" / "systemd" / "meihao-web@.service").read_text(), re.MULTILINE
+TRUSTED_PROXIES = re.search(
+    r"^Environment=MEIHAO_TRUSTED_PROXIES=(\S+)$", (ROOT / "deploy" / "systemd" / "meihao-web@.service").read_text(), re.MULTILINE
 ).group(1)
 #: The test client connects from a second loopback address, so the proxy (127.0.0.1) and the client differ.
 CLIENT = "127.0.0.2"
@@ -193,7 +193,7 @@ def test_nginx_with_the_shipped_configuration_serves_two_web_nodes(meihao_db_bac
     client = Client(server_name, certificate[0])
 
     url = meihao_db_backend.new_database()  # empty; the cluster script migrates it
-    cluster = LocalCluster(url, tmp_path / "cluster", ("web", "web"), {"FORWARDED_ALLOW_IPS": FORWARDED_ALLOW_IPS})
+    cluster = LocalCluster(url, tmp_path / "cluster", ("web", "web"), {"MEIHAO_TRUSTED_PROXIES": TRUSTED_PROXIES})
     nodes = {n.node_id: n for n in cluster.nodes}
     http_port, https_port, compose_port = free_port(), free_port(), free_port()
     site = _test_config(shipped, [n.port for n in cluster.nodes], {"80": http_port, "443": https_port}, certificate)
@@ -256,7 +256,7 @@ def _through_the_proxy(client: Client, cluster: LocalCluster, nodes: dict[str, N
             assert status == 200 and "meihao_info{" in body, (node.name, path, status, body[:200])
 
     # A login through the proxy works, and the node records the client's address, not the
-    # proxy's: it trusts X-Forwarded-For from the proxy's address (FORWARDED_ALLOW_IPS) only.
+    # proxy's: it trusts X-Forwarded-For from the proxy's address (MEIHAO_TRUSTED_PROXIES) only.
     # A forged X-Forwarded-For from the client changes nothing: nginx appends the real address.
     # (X-Forwarded-Proto is not observable: meihao builds its links from MEIHAO_PUBLIC_URL.)
     credentials = {"username": "chief", "password": PASSWORD}

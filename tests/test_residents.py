@@ -113,15 +113,15 @@ def _change_last(number: str) -> str:
         (lambda b, n: {"phone": "call me"}, "phone", "not a phone number"),
         (lambda b, n: {"phone": "1391234567890"}, "phone", "phone"),
         (lambda b, n: {"name": "   "}, "name", "blank"),
-        (lambda b, n: {"name": ""}, "name", "length"),
+        (lambda b, n: {"name": ""}, "name", "name: must not be empty"),
         (lambda b, n: {"gender": "f"}, "gender", "gender"),
         (lambda b, n: {"birth_date": "17/05/1960"}, "birth_date", "date"),
-        (lambda b, n: {"household_id": "one"}, "household_id", "int"),
+        (lambda b, n: {"household_id": "one"}, "household_id", "household_id: must be a whole number"),
         (lambda b, n: {"tags": ["Elder Care"]}, "tags[0]", "tags"),
         (lambda b, n: {"tags": "elder"}, "tags", "tags"),
         (lambda b, n: {"preferred_language": "fr"}, "preferred_language", "preferred_language"),
         (lambda b, n: {"id_card": None}, "id_card", "id_card"),
-        (lambda b, n: {"shoe_size": 38}, "data", "shoe_size"),
+        (lambda b, n: {"shoe_size": 38}, "shoe_size", "shoe_size: is not a field of this request"),
     ],
 )
 async def test_invalid_resident_is_400_naming_the_field_and_nothing_is_written(meihao_client, factories, place, change, field, words):
@@ -356,7 +356,7 @@ async def test_update_replaces_tags_and_changes_the_phone(meihao_client, factori
         ({"gender": "male"}, "gender"),
         ({"name": "  "}, "name"),
         ({"tags": ["Not A Tag"]}, "tags[0]"),
-        ({"id_card": "110105194912310021"}, "data"),
+        ({"id_card": "110105194912310021"}, "id_card"),  # not a field of a change (it is fixed at registration)
     ],
 )
 async def test_invalid_update_changes_nothing(meihao_client, factories, place, patch, field):
@@ -453,3 +453,30 @@ async def test_audit_log_page_size_must_be_positive(meihao_client, factories, pl
         response = await meihao_client.get("/api/audit", params={"page_size": size})
         assert response.status_code == 400, response.text
         assert field_named(response) == "page_size"
+
+
+@pytest.mark.parametrize(
+    ("name", "cell"),
+    [
+        ('=HYPERLINK("http://x","y")', "'=HYPERLINK(\"http://x\",\"y\")"),
+        ("+86张", "'+86张"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("王=秀英", "王=秀英"),  # only the first character counts
+        ("王秀英", "王秀英"),
+    ],
+)
+async def test_export_neutralises_formulas_in_every_text_cell(meihao_client, factories, place, name, cell):
+    import csv
+    import io
+
+    resident = await factories.resident(place["household_id"], name="王秀英", tags=["-1+1"])
+    await Resident.update({Resident.name: name}).where(Resident.id == resident["id"])
+    export = await meihao_client.get("/api/residents/export")
+    assert export.status_code == 200
+    header, row = list(csv.reader(io.StringIO(export.content.decode(), newline="")))
+    assert (header[1], row[1]) == ("name", cell)
+    assert (header[7], row[7]) == ("tags", "'-1+1")
+    assert row[0] == str(resident["id"])  # numbers stay numbers

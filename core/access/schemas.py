@@ -29,6 +29,11 @@ class AssignmentIn(msgspec.Struct, forbid_unknown_fields=True):
     department: str | None = None
 
 
+class PasswordChangeIn(msgspec.Struct, forbid_unknown_fields=True):
+    current_password: Annotated[str, msgspec.Meta(max_length=128)]
+    new_password: Annotated[str, msgspec.Meta(max_length=128)]
+
+
 class StaffIn(msgspec.Struct, forbid_unknown_fields=True):
     username: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.@-]{3,100}$")]
     password: Annotated[str, msgspec.Meta(max_length=128)]

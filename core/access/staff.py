@@ -49,10 +49,6 @@ async def resolve_assignment(spec: AssignmentSpec) -> dict[str, Any]:
             raise NotFound(f"grid {spec.grid_id} not found", field="grid_id")
         values["grid"] = grid["id"]
         values["community"] = grid["community"]
-        if role.max_per_grid is not None:
-            taken = await StaffAssignment.count().where(StaffAssignment.grid == grid["id"], StaffAssignment.role == spec.role)
-            if taken >= role.max_per_grid:
-                raise Conflict(f"role: grid {grid['id']} already has {taken} {role.title_en.lower()}(s), the most it may have", field="role")
     if role.needs_department:
         if not spec.department:
             raise InvalidInput(f"department: the role {spec.role} needs a department", field="department")
@@ -61,6 +57,21 @@ async def resolve_assignment(spec: AssignmentSpec) -> dict[str, Any]:
             raise NotFound(f"department {spec.department!r} not found", field="department")
         values["department"] = department["id"]
     return values
+
+
+async def check_capacity(assignment: dict[str, Any]) -> None:
+    """409 when the grid already has the most people of the role it may have (the 2+1+N+X team).
+
+    Checked only after :func:`check_grantable`: for a grid outside the caller's reach the answer
+    is the 404 of a missing grid, and reveals nothing of that grid's team."""
+    role = ROLES[assignment["role"]]
+    if assignment["grid"] is None or role.max_per_grid is None:
+        return
+    taken = await StaffAssignment.count().where(StaffAssignment.grid == assignment["grid"], StaffAssignment.role == assignment["role"])
+    if taken >= role.max_per_grid:
+        raise Conflict(
+            f"role: grid {assignment['grid']} already has {taken} {role.title_en.lower()}(s), the most it may have", field="role"
+        )
 
 
 def check_grantable(principal: Principal, assignment: dict[str, Any]) -> None:
@@ -86,7 +97,7 @@ async def create_staff(
     phone: str = "",
     preferred_language: str = "zh",
 ) -> dict[str, Any]:
-    from meihao.privacy import normalise_phone
+    from meihao.privacy import normalise_email, normalise_phone
 
     if len(password) < mh.settings.password_min_length:
         raise InvalidInput(f"password: must be at least {mh.settings.password_min_length} characters", field="password")
@@ -95,7 +106,9 @@ async def create_staff(
     resolved = [await resolve_assignment(a) for a in assignments]
     for a in resolved:
         check_grantable(principal, a)
+        await check_capacity(a)
     phone = normalise_phone(phone) if phone else ""
+    email = normalise_email(email) if email else ""
     hashed = await asyncio.to_thread(BaseUser.hash_password, password)
     async with mh.db.transaction():
         user = BaseUser(username=username, password=hashed, email=email or f"{username}@staff.invalid", active=True)
@@ -112,6 +125,7 @@ async def add_assignment(mh: Meihao, principal: Principal, staff_id: int, spec: 
     await get_staff(principal, staff_id)
     resolved = await resolve_assignment(spec)
     check_grantable(principal, resolved)
+    await check_capacity(resolved)
     async with mh.db.transaction():
         await StaffAssignment.insert(StaffAssignment(staff=staff_id, **resolved))
         await audit(principal, "staff.assign", "staff", staff_id, community_id=resolved["community"], detail={"role": spec.role})
@@ -153,6 +167,13 @@ def _staff_scope(principal: Principal) -> list[Any]:
     return [Staff.id.is_in(StaffAssignment.select(StaffAssignment.staff).where(StaffAssignment.community.is_in(ids)))]
 
 
+def staff_ids_in_scope(principal: Principal) -> Any:
+    """A sub-select of the ids of staff the caller may see (as in the staff register), for ``column.is_in(...)``."""
+    query = Staff.select(Staff.id)
+    clauses = _staff_scope(principal)
+    return query.where(*clauses) if clauses else query
+
+
 async def get_staff(principal: Principal, staff_id: int) -> dict[str, Any]:
     if not await Staff.exists().where(Staff.id == staff_id, *_staff_scope(principal)):
         raise NotFound(f"staff {staff_id} not found")
@@ -161,6 +182,26 @@ async def get_staff(principal: Principal, staff_id: int) -> dict[str, Any]:
 
 async def list_staff(principal: Principal) -> list[dict[str, Any]]:
     return await _staff_with_assignments(_staff_scope(principal))
+
+
+async def deactivate_staff(mh: Meihao, principal: Principal, staff_id: int) -> dict[str, Any]:
+    """A street admin ends a staff account: it can no longer log in and every session of it ends now; audited."""
+    from meihao.access.tables import StaffToken
+
+    await get_staff(principal, staff_id)
+    if not principal.street:
+        raise Forbidden("only a street admin may deactivate a staff account")
+    if staff_id == principal.staff_id:
+        raise InvalidInput("staff_id: you cannot deactivate your own account", field="staff_id")
+    row = await Staff.select(Staff.user).where(Staff.id == staff_id).first()
+    async with mh.db.transaction():
+        await Staff.update({Staff.active: False}).where(Staff.id == staff_id)
+        await BaseUser.update({BaseUser.active: False}).where(BaseUser.id == row["user"])
+        revoked = await StaffToken.update({StaffToken.revoked: True}).where(
+            StaffToken.staff == staff_id, StaffToken.revoked.eq(False)
+        ).returning(StaffToken.id)
+        await audit(principal, "staff.deactivate", "staff", staff_id, detail={"sessions_revoked": len(revoked)})
+    return await staff_out(staff_id)
 
 
 async def staff_works_in(staff_id: int, community_id: int) -> bool:

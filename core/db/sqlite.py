@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import os
 import sqlite3
 import weakref
 from typing import Any
@@ -23,6 +24,23 @@ SQLITE_POOL_SIZE = 4
 def sqlite_engine(path: str) -> MeihaoSQLiteEngine:
     # A generous busy timeout: the web process and CLI commands may write at once.
     return MeihaoSQLiteEngine(path=path, timeout=30)
+
+
+def create_private(path: str | os.PathLike[str]) -> None:
+    """Create a missing SQLite file readable by its owner only (0600), like the data key beside it.
+
+    SQLite gives the ``-wal``, ``-shm`` and journal files the mode of the database file, so they are
+    private too. An existing file keeps its mode (the operator's choice).
+    """
+    name = os.fspath(path)
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    try:
+        os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        pass  # its folder does not exist: opening the database reports that in its own words
 
 
 class MeihaoSQLiteEngine(SQLiteEngine):
@@ -63,8 +81,20 @@ class MeihaoSQLiteEngine(SQLiteEngine):
             weakref.finalize(loop, pool.abandon)
         return pool
 
+    def _ensure_private_file(self) -> None:
+        """Before the first connection: a missing database file is created 0600 (not when the engine is built:
+        commands that never open the database write nothing)."""
+        if not getattr(self, "_file_ready", False):
+            create_private(self.path)
+            self._file_ready = True
+
+    async def get_connection(self) -> Any:
+        self._ensure_private_file()
+        return await super().get_connection()
+
     async def connect(self) -> Any:
         """A new connection as Piccolo opens one (``foreign_keys`` on, rows as dicts), whose thread never blocks exit."""
+        self._ensure_private_file()
         connection = aiosqlite.connect(**self.connection_kwargs)
         # An idle pooled connection left open when the process ends (its loop gone without
         # Database.close()) must not keep the interpreter waiting for its thread.
@@ -85,6 +115,7 @@ class MeihaoSQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: type[Table] | None = None,
     ) -> Any:
+        self._ensure_private_file()
         if query_type == "insert" and self.get_version_sync() < 3.35:
             # No RETURNING before SQLite 3.35: Piccolo's own path, on a connection of its own.
             return await super()._run_in_new_connection(query, args, query_type, table)

@@ -152,6 +152,8 @@ class Channel:
     ``send`` is async and raises on failure (retried with backoff) or :class:`PermanentFailure`.
     ``needs_address``: recipients are reached only if they have a contact address for the
     channel (``meihao_contact``); the inbox needs none. ``for_residents`` False: staff only.
+    ``check_address``: an async function given an address before it is saved; it raises
+    ``InvalidInput`` (naming the field ``address``) for one the channel will not deliver to.
     """
 
     name: str
@@ -161,6 +163,7 @@ class Channel:
     for_residents: bool = True
     needs_address: bool = True
     options: dict[str, Any] = field(default_factory=dict)
+    check_address: Callable[[str], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)

@@ -94,9 +94,12 @@ def require_manager(principal: Principal, community_id: int, *permissions: str) 
 # -- the grid register --------------------------------------------------------
 
 
-async def list_grids(slug: str) -> list[dict[str, Any]]:
+async def list_grids(slug: str, principal: Principal = SYSTEM) -> list[dict[str, Any]]:
+    """The community's grids in the caller's scope (grid staff: their own); 403 for a community they do not reach."""
     community = await get_community(slug)
-    rows = await Grid.select().where(Grid.community == community.id).order_by(Grid.code)
+    if not principal.reaches_community(community.id):
+        raise Forbidden(f"community {slug!r} is outside your scope")
+    rows = await Grid.select().where(Grid.community == community.id, *principal.where(Grid.community, Grid.id)).order_by(Grid.code)
     return [{**r, "community": slug} for r in rows]
 
 
@@ -120,7 +123,9 @@ async def get_grid(grid_id: int) -> dict[str, Any]:
 
 
 async def list_buildings(grid_id: int, principal: Principal = SYSTEM) -> list[dict[str, Any]]:
-    await get_grid(grid_id)
+    """Buildings of a grid in the caller's scope; a grid outside it is 404, like one that does not exist."""
+    if not await Grid.exists().where(Grid.id == grid_id, *principal.where(Grid.community, Grid.id)):
+        raise NotFound(f"grid {grid_id} not found")
     rows = await Building.select(Building.id, Building.grid, Building.name, Building.address).where(
         Building.grid == grid_id, *principal.where(Building.community, Building.grid)
     ).order_by(Building.id)

@@ -19,6 +19,8 @@ Id = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 Tag = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+#: A resident carries a handful of tags (elder, disabled, low_income…), never thousands.
+MAX_TAGS = 30
 
 Gender = Literal["male", "female"]
 
@@ -132,7 +134,7 @@ class ResidentIn(msgspec.Struct, forbid_unknown_fields=True):
     birth_date: date
     id_card: str
     phone: str = ""
-    tags: list[Tag] = []
+    tags: Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)] = []
     preferred_language: Language = "zh"
 
 
@@ -141,7 +143,7 @@ class ResidentPatch(msgspec.Struct, forbid_unknown_fields=True):
     gender: Gender | None = None
     birth_date: date | None = None
     phone: str | None = None
-    tags: list[Tag] | None = None
+    tags: Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)] | None = None
     preferred_language: Language | None = None
 
 

@@ -7,7 +7,8 @@ older version that are not yet sent are cancelled, and the planner plans the new
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,7 @@ from meihao.hooks.declarations import SCENES
 from meihao.register.calendar import working_calendar
 from meihao.register.communities import get_community
 from meihao.register.tables import Community
-from meihao.reminders.audiences import AudienceSpec, parse_audience
+from meihao.reminders.audiences import AudienceSpec, check_members, parse_audience
 from meihao.reminders.tables import Activity, DueReminder, Reminder
 from meihao.time.recurrence import occurrences, validate_rule
 from meihao.time.workcalendar import WorkingCalendar
@@ -145,9 +146,26 @@ def scene_names(mh: Meihao, scene: str, scenario: str = "") -> list[str]:
     return sorted(names)
 
 
+#: The longest text each field keeps (the columns' lengths; the description is free text within reason).
+TEXT_LIMITS = {"title": 200, "venue": 200, "source": 120, "description": 10_000, "rrule": 500}
+#: At most this many reminder points and channels per activity.
+MAX_OFFSETS = 10
+MAX_CHANNELS = 10
+
+
 def _check(mh: Meihao, values: dict[str, Any]) -> None:
+    for name, most in TEXT_LIMITS.items():
+        text = values.get(name) or ""
+        if len(text) > most:
+            raise InvalidInput(f"{name}: at most {most} characters, got {len(text)}", field=name)
+        if "\x00" in text:
+            raise InvalidInput(f"{name}: must not contain the NUL character", field=name)
     if not values["title"].strip():
         raise InvalidInput("title: must not be empty", field="title")
+    if len(values["reminder_offsets"]) > MAX_OFFSETS:
+        raise InvalidInput(f"reminder_offsets: at most {MAX_OFFSETS} reminder points", field="reminder_offsets")
+    if len(values["channels"]) > MAX_CHANNELS:
+        raise InvalidInput(f"channels: at most {MAX_CHANNELS} channels", field="channels")
     if values["scene"] not in known_scenes(mh):
         raise InvalidInput(f"scene: {values['scene']!r} is not a scene or an installed scenario", field="scene")
     if values["ends_at"] <= values["starts_at"]:
@@ -160,6 +178,94 @@ def _check(mh: Meihao, values: dict[str, Any]) -> None:
     for name in values["channels"]:
         if name not in channels:
             raise InvalidInput(f"channels: no channel {name!r} is installed ({', '.join(sorted(channels))})", field="channels")
+
+
+#: From the coarsest recurrence to the finest.
+FREQUENCY_ORDER = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY", "SECONDLY")
+#: How far ahead an activity's load is counted: a year of occurrences.
+LOAD_WINDOW = timedelta(days=366)
+
+
+def _rule_parts(rrule: str) -> dict[str, str]:
+    parts = {}
+    for part in rrule.upper().removeprefix("RRULE:").split(";"):
+        name, _, value = part.partition("=")
+        parts[name.strip()] = value.strip()
+    return parts
+
+
+def _points_per_day(values: dict[str, Any], tz: str, start: datetime, end: datetime) -> tuple[Counter[date], Counter[date]]:
+    """Occurrences per local day from ``start`` to ``end``, and reminder points (occurrence × offset, on the
+    day the reminder fires, from ``start`` on) per day."""
+    zone = ZoneInfo(tz)
+    found = occurrences(values, tz, start, end)
+    per_day: Counter[date] = Counter(o.starts_at.astimezone(zone).date() for o in found)
+    points: Counter[date] = Counter(
+        (o.starts_at - timedelta(minutes=offset)).astimezone(zone).date()
+        for o in found
+        for offset in values["reminder_offsets"]
+        if o.starts_at - timedelta(minutes=offset) >= start
+    )
+    return per_day, points
+
+
+async def check_load(mh: Meihao, values: dict[str, Any], community: dict[str, Any], activity_id: int | None = None) -> None:
+    """Refuse (400 naming the field) an activity that would flood people with reminders.
+
+    Recurrence no finer than ``MEIHAO_FINEST_RECURRENCE`` (daily by default), at most
+    ``MEIHAO_MAX_OCCURRENCES_PER_DAY`` occurrences on a day, ``MEIHAO_MAX_REMINDER_POINTS_PER_ACTIVITY_PER_DAY``
+    reminder points (occurrence × offset) on a day, and, with the community's other scheduled activities,
+    ``MEIHAO_MAX_REMINDER_POINTS_PER_COMMUNITY_PER_DAY``; counted over the coming year.
+    """
+    s = mh.settings
+    if values["rrule"]:
+        parts = _rule_parts(values["rrule"])
+        finest = s.finest_recurrence.upper()
+        if FREQUENCY_ORDER.index(parts.get("FREQ", "YEARLY")) > FREQUENCY_ORDER.index(finest):
+            raise InvalidInput(
+                f"rrule: FREQ={parts['FREQ']} repeats more often than this installation allows ({finest} or less often; "
+                "MEIHAO_FINEST_RECURRENCE)",
+                field="rrule",
+            )
+        per_day = 1
+        for name in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+            if parts.get(name):
+                per_day *= len(parts[name].split(","))
+        if per_day > s.max_occurrences_per_day:  # known before counting (and counting them could be slow)
+            raise InvalidInput(f"rrule: {per_day} occurrences a day; at most {s.max_occurrences_per_day}", field="rrule")
+    tz = community["timezone"]
+    start = mh.clock.now()
+    end = max(start, values["starts_at"]) + LOAD_WINDOW
+    rows = {**values, "exdates": values.get("exdates") or []}
+    occurrences_per_day, points = _points_per_day(rows, tz, start, end)
+    if occurrences_per_day and max(occurrences_per_day.values()) > s.max_occurrences_per_day:
+        day, n = max(occurrences_per_day.items(), key=lambda item: item[1])
+        raise InvalidInput(f"rrule: {n} occurrences on {day}; at most {s.max_occurrences_per_day} a day", field="rrule")
+    if points and max(points.values()) > s.max_reminder_points_per_activity_per_day:
+        day, n = max(points.items(), key=lambda item: item[1])
+        raise InvalidInput(
+            f"reminder_offsets: {n} reminder points on {day}; at most {s.max_reminder_points_per_activity_per_day} a day per activity",
+            field="reminder_offsets",
+        )
+    others = Activity.select(
+        Activity.id, Activity.starts_at, Activity.ends_at, Activity.rrule, Activity.lunar_month, Activity.lunar_day,
+        Activity.recurrence_until, Activity.exdates, Activity.holiday_policy, Activity.reminder_offsets,
+    ).where(Activity.community == community["id"], Activity.status == "scheduled")
+    if activity_id is not None:
+        others = others.where(Activity.id != activity_id)
+    total = Counter(points)
+    for row in await others:
+        for key in ("exdates", "reminder_offsets"):
+            row[key] = json_value(row[key]) or []
+        total.update(_points_per_day(row, tz, start, end)[1])
+    busy = {day: n for day, n in total.items() if points.get(day) and n > s.max_reminder_points_per_community_per_day}
+    if busy:
+        day = min(busy)
+        raise InvalidInput(
+            f"reminder_offsets: the community would have {busy[day]} reminder points on {day}; "
+            f"at most {s.max_reminder_points_per_community_per_day} a day",
+            field="reminder_offsets",
+        )
 
 
 async def create_activity(mh: Meihao, slug: str, data: ActivityIn, *, scenario: str | None = None) -> dict[str, Any]:
@@ -175,6 +281,7 @@ async def create_activity(mh: Meihao, slug: str, data: ActivityIn, *, scenario: 
     community = await get_community(slug)
     tz = community["timezone"]
     audience = parse_audience(mh, data.audience)
+    await check_members(audience, community["id"])
     now = mh.clock.now()
     values = {
         "scene": scene,
@@ -193,6 +300,7 @@ async def create_activity(mh: Meihao, slug: str, data: ActivityIn, *, scenario: 
         "channels": list(dict.fromkeys(data.channels)),
     }
     _check(mh, values)
+    await check_load(mh, values, community)
     activity = Activity(
         community=community["id"],
         scenario=owner,
@@ -275,7 +383,10 @@ async def update_activity(mh: Meihao, activity_id: int, patch: ActivityPatch) ->
     if patch.lunar_month is not None:
         values["rrule"] = ""
     _check(mh, values)
+    await check_load(mh, {**values, "exdates": current.get("exdates") or []}, {"id": current["community"], "timezone": tz}, activity_id)
     audience = parse_audience(mh, patch.audience if patch.audience is not None else current["audience"])
+    if patch.audience is not None:
+        await check_members(audience, current["community"])
     now = mh.clock.now()
     version = current["version"] + 1
     async with mh.db.transaction():

@@ -10,7 +10,8 @@ An audience is a small declarative value stored with the activity::
 Residents are selected by ``everyone`` or any of the filters (``grids``/``buildings`` where
 they live, any of ``tags``, the age range, any of ``named``), all of them combined with
 AND; ``residents`` and ``staff`` are added by id. Everything stays inside the activity's
-community. The result is a Piccolo ``QueryString`` used as a sub-condition of the
+community: ids of another community's grids, buildings, residents or staff are refused when
+the activity is saved, and the fan-out's SQL is limited to the community as well. The result is a Piccolo ``QueryString`` used as a sub-condition of the
 fan-out's ``INSERT … SELECT``, so the set is never loaded into Python.
 """
 
@@ -25,7 +26,7 @@ from piccolo.querystring import QueryString
 
 from meihao.errors import InvalidInput, split_validation_error
 from meihao.hooks.declarations import Audience
-from meihao.privacy import mask_id_card, mask_phone
+from meihao.privacy import mask_phone
 from meihao.register.residents import shift_years
 
 if TYPE_CHECKING:
@@ -165,11 +166,96 @@ def resident_condition(
     return _or(parts)
 
 
-def staff_condition(spec: AudienceSpec, alias: str = "s") -> QueryString | None:
-    """The SQL condition on ``meihao_staff AS {alias}`` for the audience's staff (active accounts only)."""
+def staff_condition(spec: AudienceSpec, community_id: int, alias: str = "s") -> QueryString | None:
+    """The SQL condition on ``meihao_staff AS {alias}`` for the audience's staff: active accounts with a role
+    in the activity's community, or the street's admins (whose scope covers it: ``staff_works_in``)."""
     if not spec.staff:
         return None
-    return _and([_in_list(f'"{alias}"."id"', spec.staff), QueryString(f'"{alias}"."active" = {{}}', True)])
+    return _and([
+        _in_list(f'"{alias}"."id"', spec.staff),
+        QueryString(f'"{alias}"."active" = {{}}', True),
+        QueryString(
+            f'"{alias}"."id" IN (SELECT "staff" FROM "meihao_staff_assignment" WHERE "community" = {{}} OR "role" = {{}})',
+            community_id,
+            "street_admin",
+        ),
+    ])
+
+
+async def check_members(spec: AudienceSpec, community_id: int) -> None:
+    """Grids, buildings, residents and staff named by id must belong to the activity's community (400 naming
+    the field otherwise): an audience never reaches outside it. Staff belong through a role in it, or the
+    street's admin role (as in ``staff_works_in``)."""
+    from meihao.access.tables import StaffAssignment
+    from meihao.register.tables import Building, Grid, Resident
+
+    for field, table, ids in (("grids", Grid, spec.grids), ("buildings", Building, spec.buildings), ("residents", Resident, spec.residents)):
+        if ids:
+            inside = {r["id"] for r in await table.select(table.id).where(table.id.is_in(list(ids)), table.community == community_id)}
+            outside = sorted(set(ids) - inside)
+            if outside:
+                raise InvalidInput(f"audience.{field}: {outside[0]} is not in this activity's community", field=f"audience.{field}")
+    if spec.staff:
+        rows = await StaffAssignment.select(StaffAssignment.staff).where(
+            StaffAssignment.staff.is_in(list(spec.staff)),
+            (StaffAssignment.community == community_id) | (StaffAssignment.role == "street_admin"),
+        )
+        outside = sorted(set(spec.staff) - {r["staff"] for r in rows})
+        if outside:
+            raise InvalidInput(f"audience.staff: staff {outside[0]} has no role in this activity's community", field="audience.staff")
+
+
+async def check_fan_out(mh: Meihao, principal: Any, spec: AudienceSpec, community: dict[str, Any], permission: str) -> None:
+    """Staff who do not manage the community (and lack ``permission``) reach at most
+    ``max_audience_for_grid_staff`` people with one activity: 400 naming ``audience`` otherwise."""
+    from zoneinfo import ZoneInfo
+
+    if principal.manages_community(community["id"]) or principal.can(permission):
+        return
+    today = mh.clock.now().astimezone(ZoneInfo(community["timezone"])).date()
+    counts = await preview(mh, spec, community, today, sample_size=0)
+    reached = counts["residents"] + counts["staff"]
+    most = mh.settings.max_audience_for_grid_staff
+    if reached > most:
+        raise InvalidInput(
+            f"audience: reaches {reached} people; one activity of grid staff may remind at most {most} "
+            f"(MEIHAO_MAX_AUDIENCE_FOR_GRID_STAFF; the community's admin can plan larger ones)",
+            field="audience",
+        )
+
+
+async def check_reach(principal: Any, spec: AudienceSpec, community_id: int, permission: str) -> None:
+    """A caller who does not manage the community (grid staff) may remind only residents of their own grids,
+    unless they hold ``permission``: residents chosen by filter need ``grids`` (or ``buildings``) inside their
+    grids, residents by id must live there. 403 naming the field otherwise."""
+    from meihao.access.tables import StaffAssignment
+    from meihao.errors import Forbidden
+    from meihao.register.tables import Building, Resident
+
+    if principal.manages_community(community_id) or principal.can(permission):
+        return
+    own = set(principal.grid_ids)
+    if spec.grids and not set(spec.grids) <= own:
+        raise Forbidden("audience.grids: you may remind residents of your own grids only", field="audience.grids")
+    if spec.buildings:
+        rows = await Building.select(Building.id).where(Building.id.is_in(list(spec.buildings)), Building.grid.is_in(sorted(own) or [0]))
+        if len(rows) != len(set(spec.buildings)):
+            raise Forbidden("audience.buildings: you may remind residents of your own grids only", field="audience.buildings")
+    if spec.selects_residents_by_filter and not (spec.grids or spec.buildings):
+        raise Forbidden(
+            "audience.grids: name your grids (or buildings); reminding the whole community needs the permission " + repr(permission),
+            field="audience.grids",
+        )
+    if spec.residents:
+        rows = await Resident.select(Resident.id).where(Resident.id.is_in(list(spec.residents)), Resident.grid.is_in(sorted(own) or [0]))
+        if len(rows) != len(set(spec.residents)):
+            raise Forbidden("audience.residents: you may remind residents of your own grids only", field="audience.residents")
+    if spec.staff:  # the community's own staff only, not the street's
+        rows = await StaffAssignment.select(StaffAssignment.staff).where(
+            StaffAssignment.staff.is_in(list(spec.staff)), StaffAssignment.community == community_id
+        )
+        if {r["staff"] for r in rows} != set(spec.staff):
+            raise Forbidden("audience.staff: you may remind staff of this community only", field="audience.staff")
 
 
 async def run(mh: Meihao, query: QueryString) -> list[dict[str, Any]]:
@@ -207,7 +293,8 @@ async def preview(
     activity_id: int | None = None,
     sample_scope: QueryString | None = None,
 ) -> dict[str, Any]:
-    """How many residents and staff the audience reaches, and a masked sample of residents.
+    """How many residents and staff the audience reaches, and a masked sample of residents (name, phone,
+    grid, language: never an ID-card number, not even masked).
 
     ``sample_scope`` (a condition on ``"r"``) limits the sample to the caller's scope; the
     counts are aggregates and cover the whole audience.
@@ -221,7 +308,7 @@ async def preview(
         rows = await run(
             mh,
             QueryString(
-                'SELECT "r"."id", "r"."name", "r"."phone", "r"."id_card_last4", "r"."grid", "r"."preferred_language" '
+                'SELECT "r"."id", "r"."name", "r"."phone", "r"."grid", "r"."preferred_language" '
                 'FROM "meihao_resident" AS "r" WHERE ({}) AND ({}) ORDER BY "r"."id" LIMIT {}',
                 condition,
                 sample_scope if sample_scope is not None else QueryString("1 = 1"),
@@ -233,14 +320,13 @@ async def preview(
                 "id": r["id"],
                 "name": mask_name(r["name"]),
                 "phone": mask_phone(r["phone"]),
-                "id_card": mask_id_card(r["id_card_last4"]),
                 "grid_id": r["grid"],
                 "language": r["preferred_language"],
             }
             for r in rows
         ]
     staff = 0
-    staff_cond = staff_condition(spec)
+    staff_cond = staff_condition(spec, community["id"])
     if staff_cond is not None:
         staff = (await run(mh, QueryString('SELECT COUNT(*) AS n FROM "meihao_staff" AS "s" WHERE {}', staff_cond)))[0]["n"]
     return {"residents": residents, "staff": staff, "sample": sample}

@@ -84,7 +84,7 @@ async def fan_out_one(mh: Meihao, policy: DeliveryPolicy, channels: dict[str, Ch
         stage, cursor = await _fan_out_batch(mh, policy, channels, wanted, due, activity, condition, opted, cursor)
     # stage 1: staff (few: one statement per channel)
     if stage == 1:
-        staff_cond = staff_condition(spec)
+        staff_cond = staff_condition(spec, activity["community"])
         async with mh.db.transaction():
             if staff_cond is not None:
                 for name in wanted:

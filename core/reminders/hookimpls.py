@@ -122,6 +122,11 @@ def meihao_permissions() -> list[Permission]:
     return [
         Permission("meihao.activity.read", "See activities, their audiences (masked) and delivery state", (*_PLANNERS, "grid_part_time", "dispatched")),
         Permission("meihao.activity.write", "Plan, reschedule and cancel activities", _PLANNERS),
+        Permission(
+            "meihao.activity.audience.community",
+            "Remind residents beyond one's own grids (grid staff without it name their grids)",
+            ("community_admin",),
+        ),
         Permission("meihao.reminder.manage", "Record residents' reminder channels, opt-outs and calendar links; quiet hours", _PLANNERS),
     ]
 

@@ -22,13 +22,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 
+from meihao.access.tables import StaffAssignment
 from meihao.errors import InvalidInput
 from meihao.register.communities import get_community
+from meihao.reminders import activities as activity_service
 from meihao.reminders.activities import ActivityIn, create_activity, get_activity, resolve_owner
-from meihao.reminders.tables import Activity
+from meihao.reminders.policy import cancellation_notices_on
+from meihao.reminders.tables import Activity, Reminder
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
@@ -102,3 +106,44 @@ def render_notice(reminder: dict[str, Any]) -> str | None:
     if not is_notice(activity):
         return None
     return str(activity.get("description") or activity.get("title", ""))
+
+
+async def cancel_activity(mh: Meihao, activity_id: int) -> dict[str, Any]:
+    """Cancel every coming occurrence (reminders not yet sent are cancelled), and tell the people already
+    reminded of it: one notice per channel, on the channel they were reminded on, through the outbox
+    like every reminder, once (the notice's key). A community can switch these notices off
+    (``PUT /api/communities/{slug}/reminder-settings`` with ``cancellation_notices: false``)."""
+    before = await get_activity(activity_id)
+    cancelled = await activity_service.cancel_activity(mh, activity_id)
+    if before["status"] == "cancelled" or is_notice(before) or not await cancellation_notices_on(before["community"]):
+        return cancelled
+    reminded = await Reminder.select(Reminder.recipient_kind, Reminder.recipient_id, Reminder.channel).where(
+        Reminder.activity == activity_id, Reminder.status == "sent"
+    ).distinct()
+    by_channel: dict[str, dict[str, set[int]]] = {}
+    for row in reminded:
+        by_channel.setdefault(row["channel"], {"resident": set(), "staff": set()})[row["recipient_kind"]].add(row["recipient_id"])
+    tz = ZoneInfo(before["timezone"])
+    when = before["starts_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    for channel, people in sorted(by_channel.items()):
+        if people["staff"]:  # staff who since left the community are not written to there
+            rows = await StaffAssignment.select(StaffAssignment.staff).where(
+                StaffAssignment.staff.is_in(sorted(people["staff"])), StaffAssignment.community == before["community"]
+            )
+            people["staff"] = {r["staff"] for r in rows}
+        if not (people["staff"] or people["resident"]):
+            continue
+        await notify(
+            mh,
+            before["community_slug"],
+            NoticeIn(
+                scene=before["scene"],
+                key=f"cancelled:{activity_id}:{channel}",
+                title=f"已取消：{before['title']}"[:200],
+                body=f"活动已取消：{before['title']}（{when}）。Cancelled: {before['title']} ({when}).",
+                residents=sorted(people["resident"]),
+                staff=sorted(people["staff"]),
+                channels=[channel],
+            ),
+        )
+    return cancelled

@@ -93,3 +93,16 @@ async def set_quiet_hours(community_id: int, start: str, end: str) -> None:
 
 
 __all__ = ["DEFAULT_QUIET", "LANGUAGES", "DeliveryPolicy", "TickResult", "delivery_id", "quiet_until", "set_quiet_hours"]
+
+
+async def set_cancellation_notices(community_id: int, on: bool) -> None:
+    """Whether people already reminded of an activity are told when it is cancelled (on by default)."""
+    if await ReminderSettings.exists().where(ReminderSettings.community == community_id):
+        await ReminderSettings.update({ReminderSettings.cancellation_notices: on}).where(ReminderSettings.community == community_id)
+    else:
+        await ReminderSettings.insert(ReminderSettings(community=community_id, cancellation_notices=on))
+
+
+async def cancellation_notices_on(community_id: int) -> bool:
+    row = await ReminderSettings.select(ReminderSettings.cancellation_notices).where(ReminderSettings.community == community_id).first()
+    return True if row is None else bool(row["cancellation_notices"])

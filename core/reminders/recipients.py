@@ -25,6 +25,12 @@ async def check_recipient(kind: str, recipient_id: int) -> dict[str, Any]:
     return row
 
 
+def _scene_names(mh: Meihao) -> set[str]:
+    from meihao.hooks.declarations import SCENES
+
+    return set(SCENES) | {s.scene for s in mh.plugins.scenarios.values()} | set(mh.plugins.scenarios)
+
+
 def _channel_names(mh: Meihao) -> set[str]:
     return set(mh.plugins.channels_by_name)
 
@@ -32,10 +38,13 @@ def _channel_names(mh: Meihao) -> set[str]:
 async def set_contact(mh: Meihao, kind: str, recipient_id: int, channel: str, address: str) -> None:
     """Reach this recipient on ``channel`` at ``address`` (replaces an earlier address)."""
     await check_recipient(kind, recipient_id)
-    if channel not in _channel_names(mh):
+    found = {c.name: c for _, c in mh.plugins.channels()}.get(channel)
+    if found is None:
         raise InvalidInput(f"channel: {channel!r} is not installed", field="channel")
     if not address.strip():
         raise InvalidInput("address: must not be empty", field="address")
+    if found.check_address is not None:
+        await found.check_address(address.strip())
     where = (Contact.recipient_kind == kind, Contact.recipient_id == recipient_id, Contact.channel == channel)
     if await Contact.exists().where(*where):
         await Contact.update({Contact.address: address.strip()}).where(*where)
@@ -52,6 +61,9 @@ async def opt_out(mh: Meihao, kind: str, recipient_id: int, scene: str = "*", ch
     await check_recipient(kind, recipient_id)
     if channel != "*" and channel not in _channel_names(mh):
         raise InvalidInput(f"channel: {channel!r} is not installed", field="channel")
+    if scene != "*" and scene not in _scene_names(mh):
+        # an unknown or empty scene would be stored as given (the column holds 40 characters)
+        raise InvalidInput("scene: must be * (every scene) or a scene or scenario installed here", field="scene")
     await ReminderOptOut.insert(
         ReminderOptOut(recipient_kind=kind, recipient_id=recipient_id, scene=scene, channel=channel)
     ).on_conflict(action="DO NOTHING")

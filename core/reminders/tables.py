@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -158,11 +158,13 @@ class RecipientToken(Table, tablename="meihao_recipient_token"):
 
 
 class ReminderSettings(Table, tablename="meihao_reminder_settings"):
-    """Per-community delivery settings: quiet hours (local time, ``HH:MM``) during which nothing is sent."""
+    """Per-community delivery settings: quiet hours (local time, ``HH:MM``) during which nothing is sent, and
+    whether people already reminded of an activity hear of its cancellation."""
 
     community = ForeignKey(Community, on_delete=OnDelete.cascade, unique=True)
     quiet_start = Varchar(length=5, default="21:30")
     quiet_end = Varchar(length=5, default="07:30")
+    cancellation_notices = Boolean(default=True)
 
 
 class StaffDigest(Table, tablename="meihao_staff_digest"):

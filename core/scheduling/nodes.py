@@ -52,6 +52,10 @@ def _utcnow() -> datetime:
 _HELD_BOOTS: set[str] = set()
 
 
+#: How much later than its node row a process with the row's pid must have started to be another program.
+PID_REUSE_SLACK = timedelta(seconds=30)
+
+
 def _process_started_at(pid: int) -> datetime | None:
     """When process ``pid`` started (Linux ``/proc``), or None when that cannot be told."""
     try:
@@ -96,8 +100,10 @@ def local_holder_dead(row: dict[str, Any]) -> bool:
     if _pid_state(pid) in ("Z", "X"):
         return True  # killed, not yet reaped by its parent
     started = _process_started_at(pid)
-    # /proc's start time is rounded to clock ticks; a second of slack covers it.
-    return started is not None and started > row["started_at"] + timedelta(seconds=1)
+    # /proc's start time counts from the boot time in wall-clock seconds: ticks round it, and a
+    # clock stepped since boot (NTP) shifts it. The slack keeps a live holder from ever looking
+    # younger than its row; a pid reused later than that (after a reboot, typically) is told apart.
+    return started is not None and started > row["started_at"] + PID_REUSE_SLACK
 
 
 def node_lock_path(settings: Settings, node_id: str) -> str | None:

@@ -34,6 +34,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from meihao.db.sqlite import create_private
 from meihao.errors import ConfigurationError, NotFound
 from meihao.hooks.declarations import Job
 from meihao.register.tables import Community, CommunityScenario
@@ -301,7 +302,9 @@ class Scheduler:
 
     def _lock_sqlite_store(self) -> None:
         """A SQLite data store is never shared between processes: the second scheduler on it stops here."""
-        path = self.data_store_url.split(":///", 1)[1] + ".lock"
+        store = self.data_store_url.split(":///", 1)[1]
+        create_private(store)  # the scheduler's own SQLite file, 0600 like the main database
+        path = store + ".lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

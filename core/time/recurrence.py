@@ -22,6 +22,7 @@ for tests and scripts, never for the kernel's own answers).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -116,6 +117,35 @@ def _shift_to_workday(day: date, step: int, calendar: WorkingCalendar) -> date:
 # -- rules ------------------------------------------------------------------------------
 
 
+#: The parts of an RFC 5545 RRULE (DTSTART excluded: the activity's start is the first occurrence).
+RULE_PARTS = (
+    "FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYYEARDAY", "BYWEEKNO", "BYSETPOS",
+    "BYHOUR", "BYMINUTE", "BYSECOND", "WKST",
+)
+FREQUENCIES = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY", "SECONDLY")
+
+
+def check_rule_parts(rrule: str) -> None:
+    """InvalidInput in the user's terms for a rule that is not NAME=VALUE parts with a known FREQ and
+    positive INTERVAL and COUNT (dateutil would answer with Python's words, or loop on INTERVAL=0)."""
+    parts: dict[str, str] = {}
+    for part in rrule.strip().strip(";").split(";"):
+        name, equals, value = part.partition("=")
+        name = name.strip().upper()
+        if not equals or not name or not value.strip():
+            raise InvalidInput(f"rrule: each part must read NAME=VALUE, e.g. FREQ=WEEKLY;BYDAY=SA, not {part!r}", field="rrule")
+        if name not in RULE_PARTS:
+            raise InvalidInput(f"rrule: {name} is not a part of a recurrence rule ({', '.join(RULE_PARTS)})", field="rrule")
+        if name in parts:
+            raise InvalidInput(f"rrule: {name} is given twice", field="rrule")
+        parts[name] = value.strip().upper()
+    if parts.get("FREQ") not in FREQUENCIES:
+        raise InvalidInput(f"rrule: FREQ must be one of {', '.join(FREQUENCIES)}", field="rrule")
+    for name in ("INTERVAL", "COUNT"):
+        if name in parts and not (parts[name].isascii() and parts[name].isdigit() and 1 <= int(parts[name]) <= 10_000):
+            raise InvalidInput(f"rrule: {name} must be a whole number from 1 to 10000", field="rrule")
+
+
 def validate_rule(rrule: str, lunar_month: int | None, lunar_day: int | None, holiday_policy: str) -> None:
     """InvalidInput naming the field when a recurrence cannot be used."""
     if rrule and (lunar_month or lunar_day):
@@ -124,10 +154,15 @@ def validate_rule(rrule: str, lunar_month: int | None, lunar_day: int | None, ho
         upper = rrule.upper()
         if "DTSTART" in upper:
             raise InvalidInput("rrule: leave DTSTART out; the activity's start is the first occurrence", field="rrule")
+        check_rule_parts(rrule.removeprefix("RRULE:"))
         try:
             rrulestr(rrule.removeprefix("RRULE:"), dtstart=datetime(2026, 1, 1))
         except (ValueError, TypeError) as err:
-            raise InvalidInput(f"rrule: not a valid RFC 5545 rule: {err}", field="rrule") from err
+            # dateutil's own words ("invalid 'BYDAY': XX", "not enough values to unpack") are not the
+            # user's: name the part when its message does, else show what a rule looks like.
+            part = re.search(r"invalid '([A-Z]+)'", str(err))
+            what = f"the value of {part.group(1)} is not valid" if part else "not a valid RFC 5545 rule"
+            raise InvalidInput(f"rrule: {what} (for example FREQ=WEEKLY;BYDAY=SA;COUNT=10)", field="rrule") from err
     if (lunar_month is None) != (lunar_day is None):
         raise InvalidInput("lunar_month: give lunar_month and lunar_day together", field="lunar_month")
     if lunar_month is not None and not (1 <= lunar_month <= 12 and 1 <= (lunar_day or 0) <= 30):

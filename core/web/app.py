@@ -12,7 +12,7 @@ from litestar import Litestar, Request, Response, Router
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import ClientException, NotFoundException, SerializationException, ValidationException
 from litestar.handlers import BaseRouteHandler
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
@@ -27,9 +27,17 @@ from meihao.register.community_scenarios import is_enabled
 from meihao.register.schemas import CommunityInfo
 from meihao.runtime import Meihao
 from meihao.version import __version__
-from meihao.web.auth import BearerTokenMiddleware
+from meihao.web.auth import PUBLIC, BearerTokenMiddleware
 from meihao.web.metrics import MetricsController, prometheus_config
 from meihao.web.routes import activities, auth, calendar, communities, health, jobs, links, plugins, recipients, residents, staff
+from meihao.web.safety import (
+    InputSafetyMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    client_error_response,
+    field_problem,
+    internal_error_response,
+)
 
 #: The kernel's own routes, capability by capability.
 KERNEL_HANDLERS = [
@@ -51,7 +59,10 @@ def meihao_error_response(request: Request[Any, Any, Any], exc: MeihaoError) -> 
     body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.message}
     if exc.field:
         body["field"] = exc.field
-    return Response(body, status_code=exc.status_code)
+    headers = {}
+    if exc.status_code == 429:  # every 429 says when to come back
+        headers["Retry-After"] = str(getattr(exc, "retry_after", 60))
+    return Response(body, status_code=exc.status_code, headers=headers)
 
 
 def validation_error_response(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
@@ -62,10 +73,13 @@ def validation_error_response(request: Request[Any, Any, Any], exc: ValidationEx
     problems = exc.extra if isinstance(exc.extra, list) else []
     first = next((p for p in problems if isinstance(p, dict) and p.get("key")), None)
     if first is not None:
-        body["field"] = first["key"]
-        body["detail"] = f"{first['key']}: {first.get('message', 'invalid')}"
+        # msgspec's words ("Expected `int | null`, got `str`") told in the user's terms
+        body["field"], body["detail"] = field_problem(str(first.get("message", "invalid")), first["key"])
     if problems:
-        body["extra"] = problems
+        body["extra"] = [
+            {**p, "message": field_problem(str(p.get("message", "")), str(p.get("key", "")))[1].split(": ", 1)[-1]} if isinstance(p, dict) else p
+            for p in problems
+        ]
     return Response(body, status_code=400)
 
 
@@ -117,6 +131,28 @@ CLIENT_ERRORS = frozenset(range(400, 500))
 def logging_config() -> LoggingConfig:
     """Litestar's default logging, minus the tracebacks of client errors (:data:`CLIENT_ERRORS`)."""
     return LoggingConfig(log_exceptions="always", disable_stack_trace=set(CLIENT_ERRORS))
+
+
+#: Where the OpenAPI pages' scripts and styles are served (core/web/static, see its README).
+STATIC = "/schema/static"
+#: Litestar's default favicon is on a CDN; an empty one keeps the pages from asking anyone else.
+NO_FAVICON = "<link rel='icon' href='data:,'>"
+
+
+def openapi_assets() -> Router:
+    """Swagger UI's and ReDoc's files, shipped with meihao: the API pages work offline and load nothing from a CDN."""
+    from pathlib import Path
+
+    from litestar.datastructures import CacheControlHeader
+    from litestar.static_files import create_static_files_router
+
+    return create_static_files_router(
+        path=STATIC,
+        directories=[Path(__file__).parent / "static"],
+        include_in_schema=False,
+        cache_control=CacheControlHeader(max_age=86400, public=True),
+        opt={PUBLIC: True},
+    )
 
 
 def _terminate_this_process() -> None:
@@ -175,7 +211,7 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
 
     return Litestar(
         route_handlers=(
-            [*KERNEL_HANDLERS, *plugin_routers(mh), MetricsController]
+            [*KERNEL_HANDLERS, *plugin_routers(mh), MetricsController, openapi_assets()]
             if mh.settings.serves_api
             else [health.health, MetricsController]
         ),
@@ -183,8 +219,23 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
             "meihao": Provide(provide_meihao, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
-        middleware=[prometheus_config().middleware, DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
-        exception_handlers={MeihaoError: meihao_error_response, ValidationException: validation_error_response},
+        # Every method is authenticated, OPTIONS included (Litestar skips it by default): an anonymous
+        # caller gets 401 before the scenario guard, and cannot learn which scenes a community runs.
+        middleware=[
+            RequestIdMiddleware(),
+            SecurityHeadersMiddleware(),
+            prometheus_config().middleware,
+            DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"], exclude_http_methods=[]),
+            InputSafetyMiddleware(),
+        ],
+        exception_handlers={
+            MeihaoError: meihao_error_response,
+            ValidationException: validation_error_response,
+            ClientException: client_error_response,
+            SerializationException: client_error_response,
+            # what no handler expected (a bug): logged with its traceback, a request id for the caller
+            500: internal_error_response,
+        },
         lifespan=[lifespan],
         logging_config=logging_config(),
         # GET /schema is the OpenAPI document itself (what tools and `curl` expect);
@@ -196,8 +247,14 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
             render_plugins=[
                 JsonRenderPlugin(path=["/", "/openapi.json"]),
                 YamlRenderPlugin(),
-                RedocRenderPlugin(),
-                SwaggerRenderPlugin(),
+                # their scripts and styles come from meihao itself (/schema/static), not a CDN
+                RedocRenderPlugin(js_url=f"{STATIC}/redoc.standalone.js", google_fonts=False, favicon=NO_FAVICON),
+                SwaggerRenderPlugin(
+                    favicon=NO_FAVICON,
+                    js_url=f"{STATIC}/swagger-ui-bundle.js",
+                    css_url=f"{STATIC}/swagger-ui.css",
+                    standalone_preset_js_url=f"{STATIC}/swagger-ui-standalone-preset.js",
+                ),
             ],
         ),
         state=State({"meihao": mh}),

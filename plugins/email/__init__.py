@@ -17,7 +17,7 @@ from email.utils import formatdate
 
 import aiosmtplib
 
-from meihao import Channel, Message, PermanentFailure, hookimpl
+from meihao import Channel, Message, PermanentFailure, hookimpl, normalise_email
 
 __version__ = "1.0"
 
@@ -91,4 +91,9 @@ async def send_email(message: Message) -> None:
 
 @hookimpl
 def meihao_channels() -> list[Channel]:
-    return [Channel("email", "电子邮件", "E-mail", send_email, for_residents=True, needs_address=True)]
+    return [Channel("email", "电子邮件", "E-mail", send_email, for_residents=True, needs_address=True, check_address=check_address)]
+
+
+async def check_address(address: str) -> None:
+    """Save-time check: one plain address, no line breaks (a CR/LF in ``To`` would add headers)."""
+    normalise_email(address, "address")

@@ -9,7 +9,12 @@ and ``X-Meihao-Signature: sha256=HEX``, the HMAC-SHA256 of ``"{timestamp}.{body}
 format (``{"msgtype": "text", "text": {"content": …}}``), for staff groups only.
 
 A 2xx answer is delivered; 408, 429 and 5xx are retried with backoff; other 4xx fail at
-once, as does a WeCom ``errcode`` saying the robot key is invalid.
+once, as does a WeCom ``errcode`` saying the robot key is invalid. Redirects are not followed
+(a 3xx fails at once).
+
+Targets (see ``targets``): http(s) to public addresses only, checked when the address is saved
+and again before every send; ``MEIHAO_WEBHOOK_ALLOWED_HOSTS`` names internal receivers an
+operator allows.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from typing import Any
 
 import httpx
 
-from meihao import Channel, Message, PermanentFailure, hookimpl
+from meihao import Channel, InvalidInput, Message, PermanentFailure, hookimpl
+from meihao.plugins.webhook.targets import TargetRefused, check_target
 
 __version__ = "1.0"
 
@@ -43,8 +49,27 @@ def client() -> httpx.AsyncClient:
     loop = asyncio.get_running_loop()
     found = _clients.get(loop)
     if found is None or found.is_closed:
-        found = _clients[loop] = httpx.AsyncClient(timeout=10)
+        found = _clients[loop] = httpx.AsyncClient(timeout=10, follow_redirects=False)
     return found
+
+
+async def check_address(address: str) -> None:
+    """Save-time check of a webhook address (the same rules apply again at every send)."""
+    try:
+        await check_target(address)
+    except TargetRefused as err:
+        raise InvalidInput(f"address: {err}", field="address") from err
+
+
+async def post(message: Message, **kwargs: Any) -> httpx.Response:
+    """POST to the recipient's address after checking it again, to the very address that was checked."""
+    try:
+        target = await check_target(message.address)
+    except TargetRefused as err:
+        raise PermanentFailure(f"webhook address refused: {err}") from err
+    headers = {**kwargs.pop("headers", {}), "Host": target.host_header}
+    extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else None
+    return await client().post(target.url, headers=headers, extensions=extensions, follow_redirects=False, **kwargs)
 
 
 def secret() -> bytes:
@@ -73,7 +98,7 @@ def payload(message: Message) -> dict:
 def _check_status(response: httpx.Response) -> None:
     if 200 <= response.status_code < 300:
         return
-    problem = f"HTTP {response.status_code} from {response.request.url.host}"
+    problem = f"HTTP {response.status_code} from {response.request.headers.get('Host', response.request.url.host)}"
     if response.status_code in RETRYABLE or response.status_code >= 500:
         raise RuntimeError(problem)
     raise PermanentFailure(problem)
@@ -88,7 +113,7 @@ async def send_webhook(message: Message) -> None:
         "X-Meihao-Timestamp": timestamp,
         "X-Meihao-Signature": sign(secret(), timestamp, body),
     }
-    response = await client().post(message.address, content=body, headers=headers)
+    response = await post(message, content=body, headers=headers)
     _check_status(response)
 
 
@@ -97,7 +122,7 @@ def wecom_text(message: Message) -> dict:
 
 
 async def send_wecom(message: Message) -> None:
-    response = await client().post(message.address, json=wecom_text(message), headers={"X-Meihao-Delivery": message.delivery_id})
+    response = await post(message, json=wecom_text(message), headers={"X-Meihao-Delivery": message.delivery_id})
     _check_status(response)
     try:
         answer = response.json()
@@ -113,6 +138,6 @@ async def send_wecom(message: Message) -> None:
 @hookimpl
 def meihao_channels() -> list[Channel]:
     return [
-        Channel("webhook", "Webhook", "Signed webhook", send_webhook, for_residents=True, needs_address=True),
-        Channel("wecom", "企业微信群机器人", "WeCom group robot", send_wecom, for_residents=False, needs_address=True),
+        Channel("webhook", "Webhook", "Signed webhook", send_webhook, for_residents=True, needs_address=True, check_address=check_address),
+        Channel("wecom", "企业微信群机器人", "WeCom group robot", send_wecom, for_residents=False, needs_address=True, check_address=check_address),
     ]

@@ -302,6 +302,8 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/staff"): "meihao.staff.manage",
     ("POST", "/api/staff"): "meihao.staff.manage",
     ("POST", "/api/staff/{staff_id}/assignments"): "meihao.staff.manage",
+    ("POST", "/api/staff/{staff_id}/deactivate"): "meihao.staff.manage",
+    ("POST", "/api/auth/password"): None,
     ("GET", "/health"): None,
     ("GET", "/metrics"): None,
 }
@@ -359,6 +361,8 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", "/api/buildings/{building_id}/households"): lambda w, p: (f"/api/buildings/{w.places[p]['building_id']}/households", None),
     ("POST", "/api/buildings/{building_id}/households"): lambda w, p: (f"/api/buildings/{w.places[p]['building_id']}/households", {"room": "909"}),
     ("POST", "/api/grids/{grid_id}/buildings"): lambda w, p: (f"/api/grids/{w.places[p]['grid_id']}/buildings", {"name": "新楼"}),
+    # a grid outside the scope is 404 (an empty list would confirm it exists)
+    ("GET", "/api/grids/{grid_id}/buildings"): lambda w, p: (f"/api/grids/{w.places[p]['grid_id']}/buildings", None),
     # a resident's reminder choices (tests/reminders/test_routes.py covers the rest)
     ("GET", "/api/residents/{resident_id}/reminder-preferences"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/reminder-preferences", None),
     ("PUT", "/api/residents/{resident_id}/contacts/{channel}"): lambda w, p: (
@@ -368,18 +372,20 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
     ("POST", "/api/residents/{resident_id}/opt-outs"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/opt-outs", {"scene": "markets"}),
     ("POST", "/api/residents/{resident_id}/calendar-link"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/calendar-link", None),
     ("POST", "/api/residents/{resident_id}/inbox-link"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/inbox-link", None),
+    ("POST", "/api/residents/{resident_id}/unsubscribe-link"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/unsubscribe-link", None),
 }
 
 # List routes: answer 200 with only what is in scope.
 LIST_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", "/api/residents"): lambda w, p: ("/api/residents?page_size=200", None),
     ("GET", "/api/residents/export"): lambda w, p: ("/api/residents/export", None),
-    ("GET", "/api/grids/{grid_id}/buildings"): lambda w, p: (f"/api/grids/{w.places[p]['grid_id']}/buildings", None),
 }
 
 # Community routes: outside the caller's communities they are 403 (the community itself is not secret).
 COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
     ("POST", "/api/communities/{slug}/grids"): lambda w, p: (f"/api/communities/{w.slugs[p]}/grids", {"code": "NEW", "name": "新网格"}),
+    # grid staff see their own grids: tests/test_communities.py
+    ("GET", "/api/communities/{slug}/grids"): lambda w, p: (f"/api/communities/{w.slugs[p]}/grids", None),
     ("PATCH", "/api/communities/{slug}"): lambda w, p: (f"/api/communities/{w.slugs[p]}", {"brand_slogan": "新口号"}),
     ("PUT", "/api/communities/{slug}/scenarios/{scenario}"): lambda w, p: (f"/api/communities/{w.slugs[p]}/scenarios/lantern", {"settings": {}}),
     ("DELETE", "/api/communities/{slug}/scenarios/{scenario}"): lambda w, p: (f"/api/communities/{w.slugs[p]}/scenarios/lantern", None),
@@ -440,8 +446,6 @@ ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ("GET", "/api/communities/{slug}"): [(lambda w, role: ("/api/communities/beta", None), _row("200 200 200 200 200 200 200"))],
     ("GET", "/api/communities/{slug}/scenarios"): [
         (lambda w, role: ("/api/communities/beta/scenarios", None), _row("200 200 200 200 200 200 200"))],
-    # grid names and codes: organisation, not people
-    ("GET", "/api/communities/{slug}/grids"): [(lambda w, role: ("/api/communities/beta/grids", None), _row("200 200 200 200 200 200 200"))],
     ("GET", "/api/departments"): [(lambda w, role: ("/api/departments", None), _row("200 200 200 200 200 200 200"))],
     ("POST", "/api/departments"): [
         (lambda w, role: ("/api/departments", {"code": "health", "name": "卫健办", "kind": "health"}), _row("201 403 403 403 403 403 403"))],
@@ -449,6 +453,13 @@ ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ("GET", "/api/permissions"): [(lambda w, role: ("/api/permissions", None), _row("200 200 200 200 200 200 200"))],
     ("GET", "/api/auth/me"): [(lambda w, role: ("/api/auth/me", None), _row("200 200 200 200 200 200 200"))],
     ("POST", "/api/auth/logout"): [(lambda w, role: ("/api/auth/logout", None), _row("204 204 204 204 204 204 204"))],
+    # one's own password (tests/access/test_sessions.py): the world's staff all use Factories' default password
+    ("POST", "/api/auth/password"): [(lambda w, role: (
+        "/api/auth/password", {"current_password": "correct horse battery", "new_password": "a new long password"}),
+        _row("204 204 204 204 204 204 204"))],
+    # street only (meihao.staff.manage): tests/access/test_sessions.py
+    ("POST", "/api/staff/{staff_id}/deactivate"): [(lambda w, role: (
+        f"/api/staff/{w.staff['grid_part_time']}/deactivate", None), _row("200 403 403 403 403 403 403"))],
     # which staff and which roles a community admin may give: tests/access/test_staff.py
     ("GET", "/api/staff"): [(lambda w, role: ("/api/staff", None), _row("200 200 403 403 403 403 403"))],
     ("POST", "/api/staff"): [(lambda w, role: ("/api/staff", {

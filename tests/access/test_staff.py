@@ -76,3 +76,24 @@ async def test_cli_creates_a_user(tmp_path):
     bad = subprocess.run([meihao, "user", "create", "liu", "--name", "刘", "--role", "grid_worker", "--password", "a long password"], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert bad.returncode == 1
     assert "needs a grid" in bad.stderr and "Traceback" not in bad.stderr
+
+
+async def test_a_full_grid_of_another_community_is_404_not_409(meihao):
+    f = Factories(meihao)
+    alpha = await f.place("alpha")
+    beta = await f.place("beta")
+    await f.staff("grid_worker", grid_id=beta["grid_id"])  # beta's grid has its one full-time worker
+    admin = await f.staff("community_admin", community="alpha")
+    mine = await f.staff("grid_part_time", grid_id=alpha["grid_id"])
+    missing = {"status_code": 404, "detail": "grid 999999 not found", "field": "grid_id"}
+    async with make_client(meihao, admin["id"]) as client:
+        body = {"username": "grid.wu", "password": "long enough pw", "name": "吴", "assignments": [{"role": "grid_worker", "grid_id": beta["grid_id"]}]}
+        created = await client.post("/api/staff", json=body)
+        assert created.json() == {**missing, "detail": f"grid {beta['grid_id']} not found"}
+        added = await client.post(f"/api/staff/{mine['id']}/assignments", json={"role": "grid_worker", "grid_id": beta["grid_id"]})
+        assert added.json() == {**missing, "detail": f"grid {beta['grid_id']} not found"}
+        nowhere = await client.post(f"/api/staff/{mine['id']}/assignments", json={"role": "grid_worker", "grid_id": 999999})
+        assert nowhere.json() == missing
+        await f.staff("grid_worker", grid_id=alpha["grid_id"])
+        full = await client.post(f"/api/staff/{mine['id']}/assignments", json={"role": "grid_worker", "grid_id": alpha["grid_id"]})
+        assert (full.status_code, full.json()["field"]) == (409, "role")  # in their own community the rule is told

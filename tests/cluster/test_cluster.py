@@ -20,7 +20,7 @@ from meihao.scheduling.tables import Node as NodeRow
 from meihao.testing import _TEST_DATA_KEY, Factories, boot_for_tests, settings_for_tests
 from tests.cluster import ticker
 from tests.cluster.local import MEIHAO, ROOT, LocalCluster
-from tests.receivers import HttpReceiver
+from tests.receivers import ALLOW_LOCAL, HttpReceiver
 from tests.streets import webhook_street
 
 pytestmark = pytest.mark.meihao_db("postgresql")
@@ -115,7 +115,7 @@ async def test_a_fan_out_arrives_once_when_a_node_is_killed_mid_delivery(meihao_
             await webhook_street(mh, receiver, residents)
             expected = residents
             cluster = LocalCluster(url, tmp_path / "cluster", ROLES, {
-                "MEIHAO_WEBHOOK_SECRET": SECRET, "MEIHAO_REMINDER_LEASE_SECONDS": "5",
+                "MEIHAO_WEBHOOK_SECRET": SECRET, "MEIHAO_REMINDER_LEASE_SECONDS": "5", **ALLOW_LOCAL,
             })
             cluster.start(_TEST_DATA_KEY)
             victim = cluster.nodes[0]

@@ -30,7 +30,7 @@ from meihao.reminders.tables import DueReminder, InboxMessage, Reminder
 from meihao.runtime import Meihao
 from meihao.testing import _TEST_DATA_KEY, boot_for_tests, settings_for_tests
 from tests.cluster.pg_instance import PostgresInstance
-from tests.receivers import HttpReceiver
+from tests.receivers import ALLOW_LOCAL, HttpReceiver
 from tests.streets import webhook_street
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +89,7 @@ def _environment(url: str) -> dict[str, str]:
             "MEIHAO_DATA_KEY": _TEST_DATA_KEY,
             "MEIHAO_MODE": "demo",
             "MEIHAO_WEBHOOK_SECRET": SECRET,
+            **ALLOW_LOCAL,
             "MEIHAO_REMINDER_LEASE_SECONDS": str(LEASE_SECONDS),
             "PYTHONUNBUFFERED": "1",
         }

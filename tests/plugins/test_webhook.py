@@ -20,6 +20,7 @@ SECRET = "a webhook secret for tests"
 @pytest.fixture
 def receiver(monkeypatch):
     monkeypatch.setenv("MEIHAO_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("MEIHAO_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")  # the receiver is local
     with HttpReceiver(secret=SECRET.encode()) as server:
         yield server
 

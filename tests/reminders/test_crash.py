@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from meihao.reminders.tables import InboxMessage, Reminder
-from tests.receivers import HttpReceiver
+from tests.receivers import ALLOW_LOCAL, HttpReceiver
 from tests.streets import webhook_street
 
 pytestmark = pytest.mark.meihao_db("sqlite")
@@ -44,6 +44,7 @@ def _environment(mh, crash_at: str | None) -> dict[str, str]:
         "MEIHAO_DATABASE_URL": mh.settings.database_url,
         "MEIHAO_DATA_KEY": _TEST_DATA_KEY,
         "MEIHAO_WEBHOOK_SECRET": SECRET,
+        **ALLOW_LOCAL,
         "PYTHONPATH": str(ROOT),
     }
     env.pop("MEIHAO_TEST_CRASH_AT", None)

@@ -156,7 +156,8 @@ async def test_a_webhook_receiver_answering_500_is_retried_with_backoff_then_fai
         await _until_final(street)
         assert street.clock.now() == at(2026, 3, 6, 9, 7, 30)  # the fifth attempt
         rows = await _rows()
-        assert {(r["status"], r["attempts"], r["last_error"]) for r in rows} == {("failed", 5, "RuntimeError: HTTP 500 from 127.0.0.1")}
+        port = receiver.server.server_address[1]
+        assert {(r["status"], r["attempts"], r["last_error"]) for r in rows} == {("failed", 5, f"RuntimeError: HTTP 500 from 127.0.0.1:{port}")}
         assert receiver.received == []  # answered 500: nothing was accepted
 
 

@@ -68,6 +68,8 @@ async def test_preview_is_masked_and_its_sample_stays_in_scope(meihao):
     assert {p["name"] for p in preview["sample"]} == {"王*英", "李*国", "A**a", "张*", "刘*"}
     text = str(preview)
     assert "13912345678" not in text and "139****5678" in text
+    assert [sorted(p) for p in preview["sample"]][0] == ["grid_id", "id", "language", "name", "phone"]  # no ID-card number, even masked
+    assert "id_card" not in text
     async with make_client(meihao, worker_b["id"]) as client:
         mine = (await client.get(f"/api/activities/{activity['id']}/preview")).json()
     assert mine["residents"] == 5  # the count is an aggregate
@@ -204,3 +206,33 @@ async def test_a_residents_own_inbox_through_a_secret_link(meihao):
         assert (await client.post(f"{path}/{messages[0]['id']}/read")).status_code == 204
         assert (await client.get(path + "?unread=true")).json() == []
         assert (await client.get("/api/inbox/r1.1.forged")).status_code == 404
+
+
+async def test_the_delivery_list_shows_only_recipients_in_the_callers_scope(meihao):
+    street = await build_street(meihao)
+    worker_a = await street.factories.staff("grid_worker", grid_id=street.grid_a)
+    worker_b = await street.factories.staff("grid_worker", grid_id=street.grid_b)
+    admin = await street.factories.staff("community_admin", community="hepan")
+    audience = {"everyone": True, "staff": [worker_a["id"], worker_b["id"]]}
+    async with make_client(meihao, admin["id"]) as client:
+        activity = (await client.post("/api/communities/hepan/activities", json={**MARKET, "rrule": "", "audience": audience})).json()
+    street.clock.set(at(2026, 3, 6, 9, 0))
+    await drain(street.engine)
+    ids = street.residents
+
+    async def seen(staff_id):
+        async with make_client(meihao, staff_id) as client:
+            answer = (await client.get(f"/api/activities/{activity['id']}/reminders")).json()
+        return answer["counts"], {(r["recipient_kind"], r["recipient_id"]) for r in answer["reminders"]}
+
+    counts, recipients = await seen(worker_a["id"])
+    assert counts == {"sent": 4}
+    assert recipients == {
+        ("resident", ids["王秀英"]["id"]), ("resident", ids["李建国"]["id"]), ("resident", ids["Anna"]["id"]), ("staff", worker_a["id"]),
+    }
+    counts, recipients = await seen(worker_b["id"])
+    assert counts == {"sent": 3}
+    assert recipients == {("resident", ids["张伟"]["id"]), ("resident", ids["刘芳"]["id"]), ("staff", worker_b["id"])}
+    counts, recipients = await seen(admin["id"])
+    assert counts == {"sent": 7}
+    assert len(recipients) == 7

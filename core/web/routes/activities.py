@@ -15,17 +15,22 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from meihao.access.audit import audit
 from meihao.access.principals import Principal
+from meihao.access.staff import staff_ids_in_scope
 from meihao.errors import NotFound
 from meihao.register.communities import get_community
 from meihao.reminders import activities as activity_service
+from meihao.reminders import notices
 from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
-from meihao.reminders.audiences import preview, principal_scope
-from meihao.reminders.policy import set_quiet_hours
+from meihao.reminders.audiences import check_fan_out, check_reach, parse_audience, preview, principal_scope
+from meihao.reminders.policy import set_cancellation_notices, set_quiet_hours
 from meihao.reminders.tables import Reminder
 from meihao.runtime import Meihao
 from meihao.time.community import community_today
 from meihao.web.auth import requires
 from meihao.web.params import Caller
+
+#: Lets staff who do not manage the community (grid staff) remind residents beyond their own grids.
+WHOLE_COMMUNITY = "meihao.activity.audience.community"
 
 
 class ActivityOut(msgspec.Struct):
@@ -83,9 +88,11 @@ class DeliveryOut(msgspec.Struct):
     reminders: list[ReminderOut]
 
 
-class QuietHoursIn(msgspec.Struct, forbid_unknown_fields=True):
+class QuietHoursIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     quiet_start: str
     quiet_end: str
+    #: Whether people already reminded of an activity hear of its cancellation (on unless switched off).
+    cancellation_notices: bool | None = None
 
 
 def _activity_out(row: dict[str, Any]) -> ActivityOut:
@@ -122,6 +129,9 @@ async def list_activities(slug: FromPath[str], principal: Caller, include_cancel
 async def create_activity(slug: FromPath[str], data: JSONBody[ActivityIn], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
     """Plan an activity; times without an offset are the community's local time."""
     community = await _community_in_reach(slug, principal)
+    spec = parse_audience(meihao, data.audience)
+    await check_reach(principal, spec, community["id"], WHOLE_COMMUNITY)
+    await check_fan_out(meihao, principal, spec, community, WHOLE_COMMUNITY)
     async with meihao.db.transaction():
         row = await activity_service.create_activity(meihao, slug, data)
         await audit(principal, "meihao.activity.create", "activity", row["id"], community_id=community["id"])
@@ -137,6 +147,10 @@ async def get_activity(activity_id: FromPath[int], principal: Caller) -> Activit
 async def reschedule_activity(activity_id: FromPath[int], data: JSONBody[ActivityPatch], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
     """Reschedule or correct: reminders not yet sent are cancelled and planned again."""
     row = await _activity_in_scope(activity_id, principal)
+    if data.audience is not None:
+        spec = parse_audience(meihao, data.audience)
+        await check_reach(principal, spec, row["community"], WHOLE_COMMUNITY)
+        await check_fan_out(meihao, principal, spec, await get_community(row["community_slug"]), WHOLE_COMMUNITY)
     async with meihao.db.transaction():
         updated = await activity_service.update_activity(meihao, activity_id, data)
         await audit(principal, "meihao.activity.update", "activity", activity_id, community_id=row["community"])
@@ -147,7 +161,7 @@ async def reschedule_activity(activity_id: FromPath[int], data: JSONBody[Activit
 async def cancel_activity(activity_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
     row = await _activity_in_scope(activity_id, principal)
     async with meihao.db.transaction():
-        cancelled = await activity_service.cancel_activity(meihao, activity_id)
+        cancelled = await notices.cancel_activity(meihao, activity_id)
         await audit(principal, "meihao.activity.cancel", "activity", activity_id, community_id=row["community"])
     return _activity_out(cancelled)
 
@@ -186,14 +200,24 @@ async def preview_audience(activity_id: FromPath[int], meihao: NamedDependency[M
     return PreviewOut(**result)
 
 
+def _recipients_in_scope(principal: Principal) -> list[Any]:
+    if principal.street:
+        return []
+    residents = (Reminder.recipient_kind == "resident") & Reminder.recipient_id.is_in(principal.resident_ids())
+    staff = (Reminder.recipient_kind == "staff") & Reminder.recipient_id.is_in(staff_ids_in_scope(principal))
+    return [residents | staff]
+
+
 @get("/api/activities/{activity_id:int}/reminders", tags=["activities"], guards=[requires("meihao.activity.read")])
 async def list_reminders(
     activity_id: FromPath[int], principal: Caller, status: FromQuery[str | None] = None, limit: FromQuery[int] = 100
 ) -> DeliveryOut:
-    """Delivery state per reminder: counts by status, and the reminders (newest first)."""
+    """Delivery state per reminder: counts by status, and the reminders (newest first), of the recipients in
+    the caller's scope only (residents as in the register, staff as in the staff list)."""
     await _activity_in_scope(activity_id, principal)
+    scope = _recipients_in_scope(principal)
     counts: dict[str, int] = {}
-    for row in await Reminder.select(Reminder.status).where(Reminder.activity == activity_id):
+    for row in await Reminder.select(Reminder.status).where(Reminder.activity == activity_id, *scope):
         counts[row["status"]] = counts.get(row["status"], 0) + 1
     query = Reminder.select(
         Reminder.id,
@@ -207,7 +231,7 @@ async def list_reminders(
         Reminder.next_attempt_at,
         Reminder.sent_at,
         Reminder.last_error,
-    ).where(Reminder.activity == activity_id)
+    ).where(Reminder.activity == activity_id, *scope)
     if status:
         query = query.where(Reminder.status == status)
     rows = await query.order_by(Reminder.id, ascending=False).limit(min(max(limit, 1), 1000))
@@ -224,6 +248,8 @@ async def put_quiet_hours(slug: FromPath[str], data: JSONBody[QuietHoursIn], mei
         raise Forbidden(f"community {slug!r} is outside your scope")
     async with meihao.db.transaction():
         await set_quiet_hours(community["id"], data.quiet_start, data.quiet_end)
+        if data.cancellation_notices is not None:
+            await set_cancellation_notices(community["id"], data.cancellation_notices)
         await audit(principal, "meihao.reminder.quiet_hours", "community", community["id"], community_id=community["id"])
     return data
 

@@ -11,7 +11,7 @@ from litestar.params import JSONBody
 from meihao.access import logins
 from meihao.access.audit import audit
 from meihao.access.principals import Principal
-from meihao.access.schemas import LoginIn, LoginOut
+from meihao.access.schemas import LoginIn, LoginOut, PasswordChangeIn
 from meihao.runtime import Meihao
 from meihao.web.auth import PUBLIC
 from meihao.web.params import Caller
@@ -30,6 +30,14 @@ async def logout(request: Request[Principal, str, Any], principal: Caller) -> No
     await audit(principal, "auth.logout", "staff", principal.staff_id)
 
 
+@post("/api/auth/password", tags=["auth"], status_code=204)
+async def change_password(
+    data: JSONBody[PasswordChangeIn], request: Request[Principal, str, Any], meihao: NamedDependency[Meihao], principal: Caller
+) -> None:
+    """Change one's own password (the current one is asked for); one's other sessions end."""
+    await logins.change_password(meihao, principal, data.current_password, data.new_password, request.auth)
+
+
 @get("/api/auth/me", tags=["auth"])
 async def me(principal: Caller) -> dict[str, Any]:
     """Who the token belongs to, their roles and permissions."""
@@ -39,5 +47,6 @@ async def me(principal: Caller) -> dict[str, Any]:
 HANDLERS = [
     login,
     logout,
+    change_password,
     me,
 ]

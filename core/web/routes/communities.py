@@ -104,8 +104,9 @@ async def dashboard(slug: FromPath[str], meihao: NamedDependency[Meihao], princi
 
 
 @get("/api/communities/{slug:str}/grids", tags=["register"])
-async def list_grids(slug: FromPath[str]) -> list[GridOut]:
-    return [_out(GridOut, g) for g in await communities.list_grids(slug)]
+async def list_grids(slug: FromPath[str], principal: Caller) -> list[GridOut]:
+    """The community's grids within the caller's scope (grid staff see their own grids)."""
+    return [_out(GridOut, g) for g in await communities.list_grids(slug, principal)]
 
 
 @post("/api/communities/{slug:str}/grids", tags=["register"], guards=[requires("meihao.register.write")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import Request, Response, get
@@ -20,7 +21,9 @@ async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     try:
         await Community.count()
     except Exception as err:  # drivers raise their own types (sqlite3, asyncpg, OSError)
-        raise DatabaseUnavailable(f"the database does not answer: {type(err).__name__}: {err}") from err
+        # /health is public: the driver's words (addresses, file paths) go to the log, not the answer
+        logging.getLogger("meihao.web").warning("health: the database does not answer: %s: %s", type(err).__name__, err)
+        raise DatabaseUnavailable("the database does not answer") from err
     state = request.app.state
     node = state.get("node")
     worker = state.get("worker")

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
+from meihao.access.audit import audit
+from meihao.access.principals import Principal
 from meihao.errors import NotFound
 from meihao.reminders import recipients
 from meihao.reminders.feeds import community_feed, resident_feed
@@ -29,10 +31,15 @@ async def unsubscribe_page(token: FromPath[str], meihao: NamedDependency[Meihao]
 
 
 @post("/api/reminders/unsubscribe/{token:str}", tags=["public"], status_code=200, opt={PUBLIC: True})
-async def unsubscribe(token: FromPath[str], meihao: NamedDependency[Meihao], scene: FromQuery[str] = "*") -> dict[str, Any]:
-    """One-click unsubscribe (RFC 8058): no more reminders of this scene, on any channel."""
+async def unsubscribe(
+    token: FromPath[str], request: Request[Any, Any, Any], meihao: NamedDependency[Meihao], scene: FromQuery[str] = "*"
+) -> dict[str, Any]:
+    """One-click unsubscribe (RFC 8058): no more reminders of this scene, on any channel. Written to the audit log."""
     kind, recipient_id = await resolve_token(meihao, token, "unsubscribe")
-    await recipients.opt_out(meihao, kind, recipient_id, scene=scene or "*", channel="*")
+    who = Principal(staff_id=None, name=f"{kind} {recipient_id} (unsubscribe link)", address=request.client.host if request.client else "")
+    async with meihao.db.transaction():
+        await recipients.opt_out(meihao, kind, recipient_id, scene=scene, channel="*")
+        await audit(who, "meihao.reminder.unsubscribe", kind, recipient_id, detail={"scene": scene})
     return {"unsubscribed": True, "scene": scene}
 
 

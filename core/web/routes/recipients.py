@@ -68,6 +68,16 @@ async def rotate_calendar_link(resident_id: FromPath[int], meihao: NamedDependen
     return LinkOut(url=f"{meihao.settings.base_url}/api/calendar/{token}.ics")
 
 
+@post("/api/residents/{resident_id:int}/unsubscribe-link", tags=["residents"], status_code=200, guards=[requires("meihao.reminder.manage")])
+async def rotate_unsubscribe_link(resident_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> LinkOut:
+    """A new unsubscribe link for the resident (a new generation); every earlier one stops working."""
+    resident = await get_resident(resident_id, principal)
+    async with meihao.db.transaction():
+        token = await revoke(meihao, "resident", resident_id, "unsubscribe")
+        await audit(principal, "meihao.reminder.unsubscribe_link", "resident", resident_id, community_id=await _community_id(resident))
+    return LinkOut(url=f"{meihao.settings.base_url}/api/reminders/unsubscribe/{token}")
+
+
 @post("/api/residents/{resident_id:int}/inbox-link", tags=["residents"], status_code=200, guards=[requires("meihao.reminder.manage")])
 async def rotate_inbox_link(resident_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> LinkOut:
     """A new secret link to the resident's own inbox (for a QR code or a text message); earlier links stop working."""
@@ -121,6 +131,7 @@ HANDLERS = [
     put_contact,
     post_opt_out,
     rotate_calendar_link,
+    rotate_unsubscribe_link,
     rotate_inbox_link,
     my_inbox,
     read_my_message,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 from litestar import delete, get, patch, post
@@ -12,6 +10,7 @@ from litestar.params import FromQuery, JSONBody
 from litestar.response import Stream
 
 from meihao.access.audit import audit
+from meihao.privacy import csv_line
 from meihao.register import residents
 from meihao.register.schemas import (
     MoveIn,
@@ -74,9 +73,7 @@ async def export_residents(
 
     async def lines():
         async for row in residents.export_rows(meihao, filters, principal):
-            buffer = io.StringIO()
-            csv.writer(buffer).writerow(row)
-            yield buffer.getvalue().encode()
+            yield csv_line(row)
 
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
     return Stream(lines(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="residents-{stamp}.csv"'})

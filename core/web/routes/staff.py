@@ -43,6 +43,12 @@ async def add_assignment(staff_id: PathId, data: JSONBody[AssignmentIn], meihao:
     return StaffOut(**await staff.add_assignment(meihao, principal, staff_id, spec))
 
 
+@post("/api/staff/{staff_id:int}/deactivate", tags=["staff"], status_code=200, guards=[requires("meihao.staff.manage")])
+async def deactivate_staff(staff_id: PathId, meihao: NamedDependency[Meihao], principal: Caller) -> StaffOut:
+    """A street admin ends a staff account: no more logins, every session revoked at once (audited)."""
+    return StaffOut(**await staff.deactivate_staff(meihao, principal, staff_id))
+
+
 @get("/api/audit", tags=["audit"], guards=[requires("meihao.audit.read")])
 async def read_audit_log(
     meihao: NamedDependency[Meihao],
@@ -81,5 +87,6 @@ HANDLERS = [
     list_staff,
     create_staff,
     add_assignment,
+    deactivate_staff,
     read_audit_log,
 ]

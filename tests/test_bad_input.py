@@ -1,0 +1,123 @@
+"""Bad input from anyone, logged in or not, is a 4xx naming what is wrong, never a 500 (issue 11, finding 4).
+
+Anonymous callers get 401 before any other check, so they cannot learn which scenes a community runs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from meihao.testing import ANONYMOUS, make_client
+from tests.scenarios.markets.conftest import build
+
+LIMIT = 2**31 - 1  # ids are PostgreSQL serials
+M = "/api/communities/huayang/markets"
+
+
+@pytest.fixture
+async def huayang(meihao):
+    return await build(meihao)
+
+
+async def test_anonymous_options_is_401_whether_or_not_the_scene_runs(meihao, huayang):
+    async with make_client(meihao, ANONYMOUS) as anonymous:
+        for path in (f"{M}/markets", "/api/communities/huayang/culture/shows", "/api/communities/nowhere/markets/markets", "/api/residents"):
+            for method in ("OPTIONS", "GET"):
+                answer = await anonymous.request(method, path)
+                assert answer.status_code == 401, (method, path, answer.text)
+                assert answer.json()["detail"] == "log in first: send Authorization: Bearer <token> (POST /api/auth/login)"
+
+
+async def test_options_for_a_logged_in_caller_lists_the_methods(meihao, huayang):
+    async with make_client(meihao) as admin:
+        answer = await admin.options(f"{M}/markets")
+        assert answer.status_code == 204
+        assert "POST" in answer.headers["allow"]
+        assert (await admin.options("/api/communities/huayang/culture/shows")).status_code == 404  # not enabled there
+
+
+@pytest.mark.parametrize("path", ["/api/auth/login", "/api/residents"])
+async def test_a_body_that_is_not_utf8_is_400(meihao, path):
+    async with make_client(meihao) as client:
+        client.headers.pop("Authorization") if path.endswith("login") else None
+        answer = await client.post(path, content=b'{"username": "\xff\xfe"}', headers={"content-type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json() == {"status_code": 400, "detail": "body: is not valid UTF-8 text; send JSON encoded as UTF-8", "field": "body"}
+
+
+@pytest.mark.parametrize(("depth", "refused"), [(31, False), (32, True), (100_000, True)])  # inside the body's own object
+async def test_deep_json_is_400(meihao, depth, refused):
+    async with make_client(meihao, ANONYMOUS) as anonymous:
+        body = b'{"username": "a", "password": ' + b"[" * depth + b"]" * depth + b"}"
+        answer = await anonymous.post("/api/auth/login", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 400
+    if refused:
+        assert answer.json() == {"status_code": 400, "detail": "body: objects and lists nest more than 32 levels deep", "field": "body"}
+    else:
+        assert answer.json()["field"] == "password"  # decoded, and refused for its type only
+
+
+async def test_brackets_inside_strings_do_not_count(meihao):
+    async with make_client(meihao, ANONYMOUS) as anonymous:
+        body = b'{"username": "' + b"[" * 50 + b'", "password": "x"}'
+        answer = await anonymous.post("/api/auth/login", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/residents/{n}", "resident_id"),
+        ("/api/activities/{n}", "activity_id"),
+        ("/api/activities/{n}/reminders", "activity_id"),
+        ("/api/activities/{n}/preview", "activity_id"),
+        ("/api/grids/{n}/buildings", "grid_id"),
+        (M + "/markets/{n}", "market_id"),
+        (M + "/days/{n}", "day_id"),
+        ("/api/residents?grid={n}", "grid"),
+        ("/api/residents?page_size={n}", "page_size"),
+    ],
+)
+async def test_integers_beyond_the_columns_are_400_naming_the_parameter(meihao, huayang, path, field):
+    async with make_client(meihao) as admin:
+        at_limit = await admin.get(path.format(n=LIMIT))
+        assert at_limit.status_code in (200, 404), at_limit.text
+        for n in (LIMIT + 1, 2**63, 10**30, -(LIMIT + 2)):
+            answer = await admin.get(path.format(n=n))
+            if n < 0 and "?" not in path:
+                assert answer.status_code in (400, 404)  # a negative id does not match the route's int or is refused
+                continue
+            assert answer.status_code == 400, (path, n, answer.text)
+            assert answer.json()["field"] == field
+
+
+ACTIVITY = {"scene": "markets", "title": "市集", "starts_at": "2026-05-01T10:00:00", "ends_at": "2026-05-01T11:00:00", "audience": {"everyone": True}}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "status"),
+    [
+        ({"starts_at": "0001-01-01T00:00:00", "ends_at": "0001-01-01T01:00:00"}, "starts_at", 400),
+        ({"starts_at": "1899-12-31T10:00:00", "ends_at": "1899-12-31T11:00:00"}, "starts_at", 400),
+        ({"starts_at": "1900-01-01T10:00:00", "ends_at": "1900-01-01T11:00:00"}, None, 201),
+        ({"starts_at": "2199-12-31T10:00:00", "ends_at": "2199-12-31T11:00:00"}, None, 201),
+        ({"starts_at": "2200-01-01T10:00:00", "ends_at": "2200-01-01T11:00:00"}, "starts_at", 400),
+        ({"starts_at": "9999-12-31T23:00:00", "ends_at": "9999-12-31T23:59:00"}, "starts_at", 400),
+        ({"rrule": "FREQ=YEARLY", "recurrence_until": "0001-01-01T00:00:00"}, "recurrence_until", 400),
+    ],
+)
+async def test_dates_outside_1900_to_2199_are_400_naming_the_field(meihao, huayang, change, field, status):
+    async with make_client(meihao) as admin:
+        answer = await admin.post("/api/communities/huayang/activities", json={**ACTIVITY, **change})
+    assert answer.status_code == status, answer.text
+    if field:
+        assert answer.json() == {"status_code": 400, "detail": f"{field}: the year must be between 1900 and 2199", "field": field}
+
+
+async def test_scene_dates_and_query_dates_are_checked_too(meihao, huayang):
+    async with make_client(meihao) as admin:
+        market = {"venue": "广场", "rrule": "FREQ=MONTHLY;BYDAY=2SA", "first_day": "0001-01-01"}
+        answer = await admin.post(f"{M}/markets", json=market)
+        assert (answer.status_code, answer.json()["field"]) == (400, "first_day")
+        answer = await admin.get("/api/audit", params={"since": "0001-01-01T00:00:00Z"})
+        assert (answer.status_code, answer.json()["field"]) == (400, "since")
