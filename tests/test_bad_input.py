@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from meihao.testing import ANONYMOUS, make_client
-from tests.scenarios.markets.conftest import build
+from meihao.testing import ANONYMOUS, SceneWorld, make_client
 
 LIMIT = 2**31 - 1  # ids are PostgreSQL serials
 M = "/api/communities/huayang/markets"
@@ -16,7 +15,8 @@ M = "/api/communities/huayang/markets"
 
 @pytest.fixture
 async def huayang(meihao):
-    return await build(meihao)
+    """华阳社区 with markets switched on (and culture not): meihao.testing.SceneWorld."""
+    return await SceneWorld.build(meihao, "markets", slug="huayang", name="华阳社区")
 
 
 async def test_anonymous_options_is_401_whether_or_not_the_scene_runs(meihao, huayang):

@@ -165,6 +165,7 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "meihao.activity.read":             (1,     1,   1,     1,     1,   1,   0),
     "meihao.activity.write":            (1,     1,   1,     1,     0,   0,   0),
     "meihao.reminder.manage":           (1,     1,   1,     1,     0,   0,   0),
+    "meihao.activity.audience.community": (1,   1,   0,     0,     0,   0,   0),
     "lantern.riddle.read":              (1,     1,   1,     1,     1,   0,   0),
     "lantern.riddle.write":             (1,     1,   0,     1,     0,   0,   0),
     "elder_care.elder.read":            (1,     1,   1,     1,     1,   0,   0),
@@ -293,6 +294,7 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/residents/{resident_id}"): "meihao.resident.read",
     ("PATCH", "/api/residents/{resident_id}"): "meihao.resident.write",
     ("POST", "/api/residents/{resident_id}/calendar-link"): "meihao.reminder.manage",
+    ("POST", "/api/residents/{resident_id}/unsubscribe-link"): "meihao.reminder.manage",
     ("PUT", "/api/residents/{resident_id}/contacts/{channel}"): "meihao.reminder.manage",
     ("POST", "/api/residents/{resident_id}/inbox-link"): "meihao.reminder.manage",
     ("POST", "/api/residents/{resident_id}/move"): "meihao.resident.write",
@@ -472,7 +474,10 @@ ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ("GET", "/api/jobs"): [(lambda w, role: ("/api/jobs", None), _row("200 403 403 403 403 403 403"))],
     # activities: community notices (masked previews and the rest: tests/reminders/test_routes.py)
     ("POST", "/api/communities/{slug}/activities"): [
-        (lambda w, role: ("/api/communities/alpha/activities", _ACTIVITY), _row("201 201 201 201 403 403 403")),
+        # the whole community's elders: grid staff may remind their own grids only (meihao.activity.audience.community)
+        (lambda w, role: ("/api/communities/alpha/activities", _ACTIVITY), _row("201 201 403 403 403 403 403")),
+        (lambda w, role: ("/api/communities/alpha/activities", {**_ACTIVITY, "audience": {"grids": [w.places["a1"]["grid_id"]]}}),
+         _row("201 201 201 201 403 403 403")),
         (lambda w, role: ("/api/communities/beta/activities", _ACTIVITY), _row("201 403 403 403 403 403 403")),
     ],
     ("GET", "/api/activities/{activity_id}"): [
