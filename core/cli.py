@@ -663,7 +663,9 @@ async def nodes(as_json: bool) -> None:
         return
     click.echo(f"{'node':36} {'role':10} {'host':20} {'pid':>7}  {'last seen (UTC)':20} state")
     for row in rows:
-        state = "alive" if row["alive"] else ("stopped" if row["stopped_at"] else "gone (no heartbeat)")
+        state = "alive" if row["alive"] else (
+            "stopped" if row["stopped_at"] else "dead (its process is gone)" if row.get("dead") else "gone (no heartbeat)"
+        )
         seen = row["last_seen"].astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         click.echo(f"{row['node_id']:36} {row['role']:10} {row['host'][:20]:20} {row['pid']:>7}  {seen:20} {state}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -29,11 +30,14 @@ def free_port() -> int:
 
 
 class SmtpReceiver:
-    """Collects mail; ``refuse`` maps an address to an SMTP reply for it (e.g. ``"451 try later"``), ``times`` of them."""
+    """Collects mail; ``refuse`` maps an address to an SMTP reply for it (e.g. ``"451 try later"``), ``times`` of them;
+    ``delay`` seconds pass between a message's arrival (recorded) and the server's ``250`` (a slow server keeps
+    sends in flight: a sender killed meanwhile never learns that the message was accepted)."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse: dict[str, tuple[str, int]] = {}
+        self.delay = delay
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
@@ -49,6 +53,8 @@ class SmtpReceiver:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
     def __enter__(self) -> SmtpReceiver:

@@ -183,3 +183,24 @@ def test_the_script_says_in_one_line_when_postgresql_does_not_answer(meihao_db_b
     result = subprocess.run(["bash", str(DEPLOY / "local-cluster.sh"), "start"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert result.stderr.strip().count("\n") == 0 and "PostgreSQL does not answer" in result.stderr
+
+
+def test_long_running_units_restart_a_killed_node_within_seconds():
+    """A node killed with SIGKILL takes its name back at once (tests/reminders/test_restarts.py): the
+    units restart it after a death by signal (on-failure counts SIGKILL, not a clean SIGTERM stop) and
+    soon, well inside the 60 s node timeout that restarts used to wait out."""
+    settings = {}
+    for unit in sorted((DEPLOY / "systemd").glob("*.service")):
+        text = unit.read_text()
+        settings[unit.name] = (
+            re.findall(r"^Restart=(\S+)$", text, flags=re.MULTILINE),
+            re.findall(r"^RestartSec=(\S+)$", text, flags=re.MULTILINE),
+        )
+    assert settings == {
+        "meihao-migrate.service": ([], []),  # runs once (Type=oneshot)
+        "meihao-scheduler.service": (["on-failure"], ["5"]),
+        "meihao-web@.service": (["on-failure"], ["2"]),
+    }
+    compose = (DEPLOY / "compose.yaml").read_text()
+    assert compose.count("restart: unless-stopped") == 3  # the nodes (through the shared block), the database, the proxy
+    assert {"MEIHAO_NODE_ID: web1", "MEIHAO_NODE_ID: web2", "MEIHAO_NODE_ID: scheduler1"} <= set(map(str.strip, compose.splitlines()))

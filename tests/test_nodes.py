@@ -34,7 +34,7 @@ from meihao.errors import ConfigurationError
 from meihao.operations.doctor import diagnose, healthy
 from meihao.runtime import configured_plugins
 from meihao.scheduling.jobs import job_overview
-from meihao.scheduling.nodes import NodeRegistration, list_nodes
+from meihao.scheduling.nodes import NodeRegistration, list_nodes, node_lock_path
 from meihao.scheduling.scheduler import Scheduler
 from meihao.scheduling.store import CLUSTER_SCHEMA
 from meihao.scheduling.tables import JobRun, Node
@@ -667,6 +667,188 @@ def test_the_nodes_command_lists_who_runs_and_who_stopped(tmp_path):
         worker.send_signal(signal.SIGTERM)
         worker.communicate(timeout=60)
     assert run(tmp_path, "nodes").stdout.splitlines()[1].endswith("stopped")
+
+
+# -- 7. a killed node restarts at once (issue 11, item 18) ----------------------------------------
+
+#: A stand-in for a node's process: holds the node's lock file when given one (as a node on
+#: SQLite does), says so, then sleeps until it is killed.
+HOLDER = (
+    "import fcntl, os, sys, time\n"
+    "if sys.argv[1]:\n"
+    "    fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\n"
+    "    fcntl.flock(fd, fcntl.LOCK_EX)\n"
+    "print('ready', flush=True)\n"
+    "time.sleep(120)\n"
+)
+
+
+def _holder(lock: str | None) -> subprocess.Popen[str]:
+    process = subprocess.Popen([sys.executable, "-c", HOLDER, lock or ""], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline() == "ready\n"
+    return process
+
+
+async def _record(node_id: str, pid: int, boot: str, *, host: str | None = None, started: datetime | None = None) -> None:
+    """A node row as a running process writes it: heartbeat now, not stopped."""
+    now = datetime.now(timezone.utc)
+    await Node.insert(
+        Node(node_id=node_id, role="scheduler", host=host or socket.gethostname(), pid=pid, version="0", boot=boot,
+             started_at=started or now, last_seen=now, stopped_at=None)
+    )
+
+
+async def test_a_killed_local_holder_is_taken_over_at_once_and_never_listed_alive(make_meihao):
+    mh = await make_meihao(node_heartbeat_seconds=50)
+    node_id = f"{HOST}-scheduler"
+    holder = _holder(node_lock_path(mh.settings, node_id))
+    try:
+        await _record(node_id, holder.pid, "killed-boot")
+        # alive (and, on SQLite, holding its lock file): refused, listed alive
+        with pytest.raises(ConfigurationError, match=f"is in use by pid {holder.pid} "):
+            await NodeRegistration(mh, role="scheduler").start()
+        [listed] = await list_nodes(mh)
+        assert (listed["alive"], listed["dead"]) == (True, False)
+        # SIGKILL: not reaped yet, the pid is a zombie, and already dead
+        holder.send_signal(signal.SIGKILL)
+        for _ in range(200):  # bounded: until the kernel has made it a zombie
+            if not (await list_nodes(mh))[0]["alive"]:
+                break
+            time.sleep(0.01)
+        [listed] = await list_nodes(mh)
+        assert (listed["alive"], listed["dead"], listed["stopped_at"]) == (False, True, None)
+    finally:
+        holder.kill()
+        holder.wait()
+    [listed] = await list_nodes(mh)  # reaped: the pid is gone
+    assert (listed["alive"], listed["dead"]) == (False, True)
+    # the doctor does not call it alive either
+    check = await _doctor_nodes(mh)
+    assert (check.status, check.summary) == ("warning", "alive: none; none runs the scheduler, so no job runs and no reminder is sent")
+    # well within the heartbeat timeout (the holder beat just now), the name is taken at once
+    new = NodeRegistration(mh, role="scheduler")
+    await new.start()
+    try:
+        row = await _row(node_id)
+        assert (row["pid"], row["boot"], row["stopped_at"]) == (os.getpid(), new.boot, None)
+        [listed] = await list_nodes(mh)
+        assert (listed["alive"], listed["dead"]) == (True, False)
+        check = await _doctor_nodes(mh)
+        assert (check.status, check.summary) == ("ok", f"alive: {node_id} (scheduler)")
+    finally:
+        await new.stop()
+
+
+async def test_an_earlier_process_with_this_pid_is_dead(make_meihao):
+    """A container restarted after a SIGKILL often gets the same pid (1): a row with this process's
+    pid and a boot no registration of this process holds was written by the process before."""
+    mh = await make_meihao(node_heartbeat_seconds=50)
+    await _record("sched-1", os.getpid(), "earlier-incarnation")
+    node = NodeRegistration(mh, role="scheduler")
+    node.node_id = "sched-1"
+    await node.start()
+    try:
+        assert (await _row("sched-1"))["boot"] == node.boot
+    finally:
+        await node.stop()
+
+
+async def test_a_reused_pid_does_not_keep_a_dead_holder_alive(make_meihao):
+    """The pid recorded is alive, but that process started after the row did: another program got the pid."""
+    mh = await make_meihao(node_heartbeat_seconds=50)
+    stranger = _holder(None)
+    try:
+        await _record("sched-1", stranger.pid, "dead-boot", started=_ago(3600))
+        assert [n["dead"] for n in await list_nodes(mh)] == [True]
+        node = NodeRegistration(mh, role="scheduler")
+        node.node_id = "sched-1"
+        await node.start()
+        await node.stop()
+        # a row started after the process with that pid is that process: alive by its pid. On
+        # SQLite the lock file (left by the node just stopped) is free, which says dead anyway.
+        await Node.delete().where(Node.node_id == "sched-1")
+        await _record("sched-1", stranger.pid, "live-boot", started=_ago(0))
+        assert [n["alive"] for n in await list_nodes(mh)] == ([False] if mh.db.is_sqlite else [True])
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+@pytest.mark.meihao_db("postgresql")
+async def test_a_holder_on_another_host_waits_for_its_heartbeat_to_time_out(make_meihao):
+    """On PostgreSQL the nodes are on several machines: a pid is judged only on its own host."""
+    mh = await make_meihao(node_heartbeat_seconds=50)
+    await _record(f"{HOST}-scheduler", 2**22 + 7, "far-boot", host="other-machine")  # no such pid here: irrelevant
+    with pytest.raises(ConfigurationError, match="is in use by pid 4194311 on other-machine"):
+        await NodeRegistration(mh, role="scheduler").start()
+    assert [(n["alive"], n["dead"]) for n in await list_nodes(mh)] == [(True, False)]
+
+
+@pytest.mark.meihao_db("sqlite")
+async def test_on_sqlite_a_free_lock_file_means_its_holder_is_dead(make_meihao):
+    """On SQLite every node runs beside the database file: a holder that does not hold its lock
+    file is dead, whatever host name or pid namespace (another container) it wrote."""
+    mh = await make_meihao(node_heartbeat_seconds=50)
+    node_id = f"{HOST}-scheduler"
+    lock = node_lock_path(mh.settings, node_id)
+    assert lock == f"{mh.settings.sqlite_path}.node-{node_id}.lock"
+    holder = _holder(lock)
+    try:
+        await _record(node_id, 4194311, "container-boot", host="container-1")
+        with pytest.raises(ConfigurationError, match="is in use by pid 4194311 on container-1"):
+            await NodeRegistration(mh, role="scheduler").start()
+        assert [(n["alive"], n["dead"]) for n in await list_nodes(mh)] == [(True, False)]
+    finally:
+        holder.kill()
+        holder.wait()
+    assert [(n["alive"], n["dead"]) for n in await list_nodes(mh)] == [(False, True)]
+    node = NodeRegistration(mh, role="scheduler")
+    await node.start()
+    await node.stop()
+
+
+async def _doctor_nodes(mh):
+    environ = {"MEIHAO_DATABASE_URL": mh.settings.database_url, "MEIHAO_DATA_KEY": mh.settings.data_key, "MEIHAO_ROLE": "web"}
+    return {c.name: c for c in await diagnose(environ, boot=boot_for_tests)}["nodes"]
+
+
+def test_a_killed_worker_is_listed_dead_and_restarts_at_once(tmp_path):
+    assert run(tmp_path, "migrate").returncode == 0
+    worker = subprocess.Popen([MEIHAO, "worker", "--node-id", "sched-1"], cwd=tmp_path, env=_environment(tmp_path, {}),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    restarted = None
+    try:
+        for _ in range(600):  # bounded: until it has registered
+            listed = json.loads(run(tmp_path, "nodes", "--json").stdout)
+            if listed:
+                break
+            assert worker.poll() is None, worker.stdout.read()
+            time.sleep(0.1)
+        worker.send_signal(signal.SIGKILL)
+        worker.communicate(timeout=30)
+        [node] = json.loads(run(tmp_path, "nodes", "--json").stdout)
+        assert (node["node_id"], node["pid"], node["alive"], node["dead"], node["stopped_at"]) == ("sched-1", worker.pid, False, True, None)
+        assert run(tmp_path, "nodes").stdout.splitlines()[1].endswith("dead (its process is gone)")
+        # restarted at once, as systemd does (RestartSec=2): it takes the name instead of refusing for a minute
+        began = time.monotonic()
+        restarted = subprocess.Popen([MEIHAO, "worker", "--node-id", "sched-1"], cwd=tmp_path, env=_environment(tmp_path, {}),
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        database = sqlite3.connect(tmp_path / "x.db", timeout=30)
+        for _ in range(600):  # bounded: until the new process holds the name
+            if database.execute("SELECT pid FROM meihao_node WHERE node_id = 'sched-1'").fetchone()[0] == restarted.pid:
+                break
+            assert restarted.poll() is None, restarted.stdout.read()
+            time.sleep(0.05)
+        assert time.monotonic() - began < 30  # the refusal lasted 60 s (node_timeout_seconds); start-up alone is seconds
+        [node] = json.loads(run(tmp_path, "nodes", "--json").stdout)
+        assert (node["pid"], node["alive"], node["dead"]) == (restarted.pid, True, False)
+    finally:
+        for process in (worker, restarted):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.communicate(timeout=60)
+    output = restarted.stdout.read() if restarted.stdout and not restarted.stdout.closed else ""
+    assert restarted.returncode == 0, output
 
 
 def _dead_pid() -> int:

@@ -8,6 +8,13 @@ to the database (the inbox) are sent inside the transaction that marks the row s
 once. Other channels get a ``delivery_id`` that is the same on every attempt, so receivers can
 deduplicate the one case where a process dies after the receiver accepted and before it was
 recorded.
+
+That case is also why a row is never ``missed`` once a send of it began: an external send
+first writes ``send_started_at`` (with the lease renewal), and only its recorded outcome
+clears it. A row claimed again with it set was in flight when its sender died (SIGKILL,
+power loss): the receiver may have accepted it, so it is sent again with the same delivery
+id even if its occurrence has begun meanwhile (the receiver deduplicates) and ends ``sent``
+or ``failed`` — never ``missed`` for a message that went out.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from piccolo.querystring import QueryString
 
 from meihao.hooks.declarations import Channel, Message, PermanentFailure
 from meihao.reminders.digests import next_local_hour
-from meihao.reminders.policy import DEFAULT_QUIET, LEASE_EXPIRED, DeliveryPolicy, TickResult, quiet_until
+from meihao.reminders.policy import DEFAULT_QUIET, DeliveryPolicy, TickResult, quiet_until
 from meihao.reminders.rendering import details, render
 from meihao.reminders.tables import Reminder
 
@@ -44,18 +51,16 @@ async def send_claimed(mh: Meihao, policy: DeliveryPolicy, channels: dict[str, C
         if row["activity_status"] != "scheduled" or row["version"] != row["activity_version"]:
             await _finish(row["id"], "cancelled")
             continue
-        # A row an earlier sender may already have delivered (its lease ran out: it died after the receiver
-        # accepted) is sent again, late, rather than recorded as missed: receivers deduplicate on the
-        # delivery id, and the record then says what happened. The inbox records its sends atomically.
-        maybe_sent = str(row.get("last_error") or "").startswith(LEASE_EXPIRED) and not (
-            channel is not None and channel.options.get("transactional")
-        )
-        if row["occurrence_starts_at"] <= now and not maybe_sent:
+        # A row whose last send began and was never recorded may have reached its receiver.
+        in_flight = row["send_started_at"] is not None
+        if row["occurrence_starts_at"] <= now and not in_flight:
             await _finish(row["id"], "missed")
             result.missed += 1
             continue
+        if in_flight:
+            result.details["resent_in_flight"] = result.details.get("resent_in_flight", 0) + 1
         digest_hour = row.get("digest_hour")
-        if digest_hour is not None and row["occurrence_starts_at"] > next_local_hour(now, mh.settings.default_timezone, digest_hour):
+        if digest_hour is not None and not in_flight and row["occurrence_starts_at"] > next_local_hour(now, mh.settings.default_timezone, digest_hour):
             # The staff member chose a daily digest, and it comes before the activity does.
             await Reminder.update(
                 {Reminder.status: "held", Reminder.lease_until: None, Reminder.attempts: Reminder.attempts - 1}
@@ -140,19 +145,24 @@ async def _send_transactional(
                     await _finish(row["id"], "sent", now)
                 result.sent += 1
             except Exception as single:
-                await _fail(policy, row, f"{type(single).__name__}: {single}", now, result, permanent=isinstance(single, PermanentFailure))
+                await _fail(policy, row, reason(single), now, result, permanent=isinstance(single, PermanentFailure))
 
 
 async def _renew(mh: Meihao, policy: DeliveryPolicy, reminder_id: int, claimed_until: datetime) -> bool:
-    """Renew a claimed row's lease just before sending it; False when it is no longer this claim's.
+    """Renew a claimed row's lease just before sending it, and record that its send begins
+    (``send_started_at``, kept if an earlier send's outcome is still unknown); False when it is
+    no longer this claim's.
 
     The lease a claim wrote is its token: a row another node claimed again after the lease
     ran out carries that node's lease, and is not sent here a second time.
     """
+    now = mh.clock.now()
     rows = await mh.db.engine.run_querystring(
         QueryString(
-            'UPDATE "meihao_reminder" SET "lease_until" = {} WHERE "id" = {} AND "status" = {} AND "lease_until" = {} RETURNING "id"',
-            max(claimed_until, mh.clock.now() + policy.lease),
+            'UPDATE "meihao_reminder" SET "lease_until" = {}, "send_started_at" = COALESCE("send_started_at", {}) '
+            'WHERE "id" = {} AND "status" = {} AND "lease_until" = {} RETURNING "id"',
+            max(claimed_until, now + policy.lease),
+            now,
             reminder_id,
             "sending",
             claimed_until,
@@ -167,14 +177,26 @@ async def _send_external(
     try:
         await channel.send(message)
     except Exception as err:
-        await _fail(policy, row, f"{type(err).__name__}: {err}", now, result, permanent=isinstance(err, PermanentFailure))
+        await _fail(policy, row, reason(err), now, result, permanent=isinstance(err, PermanentFailure))
         return
     await _finish(row["id"], "sent", now)
     result.sent += 1
 
 
+def reason(err: BaseException) -> str:
+    """A failed send's reason as recorded in ``last_error``: the error's type and message, and a plain
+    word where the message is empty (httpx's timeouts have none)."""
+    name = type(err).__name__
+    text = str(err).strip()
+    if text:
+        return f"{name}: {text}"
+    if "timeout" in name.lower() or isinstance(err, TimeoutError):
+        return f"{name}: no answer within the channel's time limit"
+    return f"{name}: no details given"
+
+
 async def _finish(reminder_id: int, status: str, now: datetime | None = None) -> None:
-    values: dict[Any, Any] = {Reminder.status: status, Reminder.lease_until: None}
+    values: dict[Any, Any] = {Reminder.status: status, Reminder.lease_until: None, Reminder.send_started_at: None}
     if status == "sent":
         values[Reminder.sent_at] = now
     await Reminder.update(values).where(Reminder.id == reminder_id)
@@ -185,9 +207,9 @@ async def _fail(
 ) -> None:
     attempts = row["attempts"]
     if permanent or attempts >= policy.max_attempts:
-        await Reminder.update({Reminder.status: "failed", Reminder.last_error: error[:2000], Reminder.lease_until: None}).where(
-            Reminder.id == row["id"]
-        )
+        await Reminder.update(
+            {Reminder.status: "failed", Reminder.last_error: error[:2000], Reminder.lease_until: None, Reminder.send_started_at: None}
+        ).where(Reminder.id == row["id"])
         result.failed += 1
     else:
         await Reminder.update(
@@ -195,10 +217,12 @@ async def _fail(
                 Reminder.status: "pending",
                 Reminder.last_error: error[:2000],
                 Reminder.lease_until: None,
+                # the receiver answered (or could not be reached): this attempt did not go out
+                Reminder.send_started_at: None,
                 Reminder.next_attempt_at: now + policy.backoff(attempts),
             }
         ).where(Reminder.id == row["id"])
         result.retried += 1
 
 
-__all__ = ["send_claimed"]
+__all__ = ["reason", "send_claimed"]

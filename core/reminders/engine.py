@@ -35,9 +35,11 @@ if TYPE_CHECKING:
 class ReminderEngine:
     """Plans, fans out and delivers reminders for one meihao; ``tick()`` does one round of each."""
 
-    def __init__(self, mh: Meihao, policy: DeliveryPolicy | None = None) -> None:
+    def __init__(self, mh: Meihao, policy: DeliveryPolicy | None = None, node_id: str = "") -> None:
         self.mh = mh
         self.policy = policy or DeliveryPolicy(lease=timedelta(seconds=mh.settings.reminder_lease_seconds))
+        #: The node this engine delivers for, written on the rows it claims ("": none).
+        self.node_id = node_id
 
     def channels(self) -> dict[str, Channel]:
         return self.mh.plugins.channels_by_name
@@ -60,13 +62,14 @@ class ReminderEngine:
 
     # -- 3. deliver ------------------------------------------------------------------
 
-    async def release_orphans(self) -> int:
-        """Embedded mode, at start: rows left 'sending' by a process that died are sendable again."""
-        return await claims.release_orphans()
+    async def release_orphans(self, node_id: str | None = None) -> int:
+        """At start, rows left 'sending' by a process that died are sendable again: all of them
+        (embedded mode), or those ``node_id`` claimed (see :func:`meihao.reminders.claims.release_orphans`)."""
+        return await claims.release_orphans(node_id)
 
     async def claim(self, now: datetime) -> list[int]:
         """Lease up to ``claim_size`` sendable rows (see :func:`meihao.reminders.claims.claim`)."""
-        return await claims.claim(self.mh, self.policy, now)
+        return await claims.claim(self.mh, self.policy, now, self.node_id)
 
     async def deliver(self, now: datetime | None = None) -> TickResult:
         """One round: claim due outbox rows, then send, defer, retry, fail or mark them missed."""

@@ -12,11 +12,6 @@ DEFAULT_QUIET = ("21:30", "07:30")
 LANGUAGES = ("zh", "en")
 
 
-#: Written on an outbox row taken over from a sender whose lease ran out: that sender may have sent it (the
-#: receiver accepted, the process died before recording it), so the row is sent again, never marked missed.
-LEASE_EXPIRED = "lease expired: the earlier sender may have sent it"
-
-
 @dataclass
 class DeliveryPolicy:
     """How the engine paces itself; every value can be changed per instance (tests, bench, operators)."""

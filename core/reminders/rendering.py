@@ -25,7 +25,7 @@ async def details(ids: list[int]) -> list[dict[str, Any]]:
         Reminder.recipient_id,
         Reminder.channel,
         Reminder.attempts,
-        Reminder.last_error,
+        Reminder.send_started_at,
         Reminder.due.occurrence.as_alias("occurrence"),
         Reminder.due.offset_minutes.as_alias("offset_minutes"),
         Reminder.due.starts_at.as_alias("occurrence_starts_at"),

@@ -103,6 +103,14 @@ class Reminder(Table, tablename="meihao_reminder"):
     lease_until = Timestamptz(null=True, default=None)
     last_error = Text(default="")
     sent_at = Timestamptz(null=True, default=None)
+    #: When a send through an external channel (e-mail, webhook) began, until its outcome is
+    #: recorded. A row claimed again with it set was in flight when its sender died: the
+    #: receiver may have accepted it, so it is sent again with the same delivery id (never
+    #: marked ``missed``), see :mod:`meihao.reminders.delivery`.
+    send_started_at = Timestamptz(null=True, default=None)
+    #: The node that claimed it last (``MEIHAO_NODE_ID``; ``""``: a process without a node name):
+    #: a node restarting after a kill releases its own claims at once instead of waiting for their lease.
+    claimed_by = Varchar(length=100, default="")
     created_at = Timestamptz(default=TimestamptzNow())
 
 

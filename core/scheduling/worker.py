@@ -42,18 +42,24 @@ class Worker:
         identity: str | None = None,
     ) -> None:
         self.mh = mh
-        self.engine = ReminderEngine(mh, policy)
+        self.identity = identity
+        self.engine = ReminderEngine(mh, policy, node_id=identity or "")
         self.poll_seconds = poll_seconds
         self.scheduler = Scheduler(mh, identity=identity) if scheduler else None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
+        released = 0
         if self.mh.db.is_sqlite:
             # Embedded mode has one worker: rows it left 'sending' when it died are sendable again.
             released = await self.engine.release_orphans()
-            if released:
-                log.warning("%d reminders were being sent when the last run stopped; sending them again", released)
+        elif self.identity:
+            # This process holds the node's name, so rows claimed under it were claimed by its
+            # killed predecessor: sendable again now, not when their lease runs out.
+            released = await self.engine.release_orphans(self.identity)
+        if released:
+            log.warning("%d reminders were being sent when the last run stopped; sending them again", released)
         if self.scheduler is not None:
             await self.scheduler.start()
         self._stopping.clear()
@@ -92,8 +98,17 @@ class Worker:
                 if self.scheduler is not None and time.monotonic() - last_reconcile > RECONCILE_SECONDS:
                     await self.scheduler.reconcile()
                     last_reconcile = time.monotonic()
-            except Exception:  # keep pumping: one bad round must not stop reminders for good
-                log.exception("reminder round failed")
+            except Exception as err:  # keep pumping: one bad round must not stop reminders for good
+                if self.mh.db.is_sqlite and "disk is full" in str(err):
+                    # SQLITE_FULL: the round's transaction was rolled back whole (nothing lost,
+                    # the file intact); say what to do instead of a traceback every half second.
+                    log.error(
+                        "reminder round failed: the database's disk is full (%s); rounds are retried, and "
+                        "nothing is lost or sent twice once there is space again: %s",
+                        self.mh.db.describe(), err,
+                    )
+                else:
+                    log.exception("reminder round failed")
             if not busy:
                 try:
                     await asyncio.wait_for(self._stopping.wait(), timeout=self.poll_seconds)
