@@ -54,6 +54,10 @@ MODULES: dict[str, list[str]] = {
         "tests/test_workcalendar.py",
         "tests/test_workcalendar_boundaries.py",
     ],
+    "core/register/scopes.py": [
+        "tests/test_scopes.py",
+        "tests/test_community_kit.py",
+    ],
     "core/reminders/fanout.py": [
         "tests/reminders/test_reminders.py",
         "tests/reminders/test_opt_out_boundaries.py",
