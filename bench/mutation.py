@@ -61,6 +61,8 @@ MODULES: dict[str, list[str]] = {
     "core/reminders/fanout.py": [
         "tests/reminders/test_reminders.py",
         "tests/reminders/test_opt_out_boundaries.py",
+        "tests/reminders/test_activity_audiences.py",
+        "tests/reminders/test_fanout_boundaries.py",
     ],
     "core/reminders/planning.py": [
         "tests/reminders/test_reminders.py",
