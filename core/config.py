@@ -226,6 +226,8 @@ def _check_working_week(hours: list[str], weekdays: list[int]) -> None:
             begins, ends = dt_time.fromisoformat(start.strip()), dt_time.fromisoformat(end.strip())
         except ValueError:
             begins = ends = None
+        if begins is not None and ends is not None and (begins.tzinfo is not None or ends.tzinfo is not None):
+            begins = ends = None  # a UTC offset ("08:30-12:00-13:00" reads 12:00 at UTC-13:00) is no wall-clock time
         if not sep or begins is None or ends is None or begins >= ends or (last_end is not None and begins < last_end):
             raise ConfigurationError(
                 f"MEIHAO_WORKING_HOURS: {segment!r} must read HH:MM-HH:MM, end after start, segments in order without overlap",

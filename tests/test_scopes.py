@@ -12,7 +12,7 @@ from piccolo.table import Table
 
 from meihao import NotFound, Principal, get_community, scope_where, scoped_household, scoped_resident, scoped_row, scoped_staff
 from meihao.access.principals import principal_for
-from meihao.tables import Community, Grid, Resident, Staff
+from meihao.tables import Community, Grid, Resident, Staff, StaffAssignment
 from meihao.testing import Factories
 from meihao.web.app import meihao_error_response
 
@@ -261,3 +261,22 @@ async def test_via_must_lead_to_a_resident_a_grid_or_the_community(world, lendin
         scope_where(world.who["street"], world.alpha, Lending.item)
     with pytest.raises(TypeError, match="leads to Lending"):
         scope_where(world.who["street"], world.alpha, Return.lending)
+
+
+# -- what mutation testing (bench/mutation.py) found unguarded ----------------------------------
+
+
+async def test_a_caller_who_does_not_reach_the_community_gets_the_missing_staff_answer(world):
+    colleague = world.staff["worker_a1"]
+    hidden = await not_found(scoped_staff(world.who["worker_b1"], world.alpha, colleague, "visitor_staff_id"))
+    assert (hidden.status_code, hidden.message, hidden.field) == (404, f"visitor_staff_id: staff {colleague} not found", "visitor_staff_id")
+    await Staff.delete().where(Staff.id == colleague)
+    missing = await not_found(scoped_staff(world.who["admin_alpha"], world.alpha, colleague, "visitor_staff_id"))
+    assert body(hidden) == body(missing)
+    unnamed = await not_found(scoped_staff(world.who["worker_b1"], world.alpha, 999_999))
+    assert (unnamed.message, unnamed.field) == ("staff 999999 not found", None)
+
+
+async def test_a_table_named_in_several_words_is_named_in_words(world):
+    err = await not_found(scoped_row(StaffAssignment, 999_999, world.who["street"], world.alpha, via=StaffAssignment.community))
+    assert err.message == "staff assignment 999999 not found"

@@ -79,6 +79,8 @@ def parse_segments(spec: Iterable[str]) -> tuple[Segment, ...]:
             if not sep:
                 raise ValueError
             start, end = time.fromisoformat(start_text.strip()), time.fromisoformat(end_text.strip())
+            if start.tzinfo is not None or end.tzinfo is not None:  # "08:30-12:00-13:00" reads 12:00 at UTC-13:00
+                raise ValueError
         except ValueError:
             raise ValueError(f"{text!r} is not a segment like 08:30-12:00") from None
         if start >= end:
