@@ -76,11 +76,18 @@ async def test_others_get_sensitive_tags_omitted_and_cannot_filter_or_set_them(h
         refused = await client.get("/api/residents", params={"tag": "low_income"})
         assert refused.status_code == 403, refused.text
         assert refused.json()["detail"] == "tag: low_income is sensitive; you need the permission 'meihao.resident.sensitive.read'"
+        assert refused.json()["field"] == "tag"
         # a tag that is not sensitive filters as before
         assert [r["name"] for r in (await client.get("/api/residents", params={"tag": "living_alone"})).json()["items"]] == ["王秀英"]
         set_one = await client.patch(f"/api/residents/{wang}", json={"tags": ["living_alone", "disabled"]})
         assert set_one.status_code == 403
         assert set_one.json()["detail"] == "tags: disabled is sensitive; you need the permission 'meihao.resident.sensitive.read'"
+        created = await client.post("/api/residents", json={
+            "household_id": hepan.residents["张伟"]["household_id"], "name": "李秀兰", "gender": "female", "birth_date": "1960-05-17",
+            "id_card": hepan.factories.id_card(date(1960, 5, 17), "female"), "tags": ["low_income", "volunteer"],
+        })
+        assert created.status_code == 403 and created.json()["field"] == "tags"
+        assert created.json()["detail"] == "tags: low_income is sensitive; you need the permission 'meihao.resident.sensitive.read'"
         # replacing the tags one can see keeps the ones one cannot
         changed = await client.patch(f"/api/residents/{wang}", json={"tags": ["volunteer"]})
         assert changed.status_code == 200 and changed.json()["tags"] == ["volunteer"]

@@ -74,7 +74,7 @@ def check_sensitive_tags(tags: list[str] | None, sensitive: frozenset[str], prin
     if tags and not principal.can(SENSITIVE_READ):
         named = sorted(set(tags) & sensitive)
         if named:
-            raise Forbidden(f"{field}: {', '.join(named)} is sensitive; you need the permission {SENSITIVE_READ!r}")
+            raise Forbidden(f"{field}: {', '.join(named)} is sensitive; you need the permission {SENSITIVE_READ!r}", field=field)
 
 
 def age_on(birth: date, today: date) -> int:
