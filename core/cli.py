@@ -21,7 +21,7 @@ T = TypeVar("T")
 #: Commands the kernel owns; plugins cannot replace them.
 KERNEL_COMMANDS = (
     "migrate", "serve", "demo", "plugins", "plugin", "community", "user", "keygen", "makemigrations", "jobs", "job", "nodes", "remind",
-    "worker", "doctor", "calendar",
+    "worker", "doctor", "calendar", "backup", "restore", "resident",
 )
 
 
@@ -412,6 +412,84 @@ def keygen() -> None:
     from cryptography.fernet import Fernet
 
     click.echo(Fernet.generate_key().decode())
+
+
+# -- backup and restore, residents' data rights -------------------------------------
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@run_async
+async def backup(file: Path) -> None:
+    """Write a backup of the database to FILE (SQLite: online backup API; PostgreSQL: pg_dump), safe while serving."""
+    from meihao.operations.backup import backup as make_backup
+
+    mh = await _started()
+    try:
+        info = await make_backup(mh, file)
+    finally:
+        await mh.close()
+    click.echo(f"backed up {info.database} to {file} ({info.size} bytes, data key {info.key_fingerprint})")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Restore even though live nodes use the database.")
+@run_async
+async def restore(file: Path, force: bool) -> None:
+    """Replace the database with the backup in FILE; it must have been made with the configured data key."""
+    from meihao.operations.backup import restore as restore_backup
+
+    mh = await _started(migrated=False)
+    try:
+        info = await restore_backup(mh, file, force=force)
+    finally:
+        await mh.close()
+    click.echo(f"restored {mh.db.describe()} from {file} (made {info.created_at} by meihao {info.meihao_version}); run `meihao migrate` next")
+
+
+@cli.group()
+def resident() -> None:
+    """A resident's rights over their personal data (PIPL): export, erase."""
+
+
+@resident.command(name="export")
+@click.argument("resident_id", type=click.IntRange(min=1))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the JSON here (default: standard output).")
+@run_async
+async def resident_export(resident_id: int, output: Path | None) -> None:
+    """Everything meihao and its plugins hold about one resident, as JSON (audited)."""
+    from meihao.register.rights import export_resident
+
+    mh = await _started()
+    try:
+        data = await export_resident(mh, resident_id)
+    finally:
+        await mh.close()
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        output.chmod(0o600)
+        click.echo(f"wrote resident {resident_id}'s data to {output}")
+
+
+@resident.command(name="erase")
+@click.argument("resident_id", type=click.IntRange(min=1))
+@click.option("--reason", required=True, help="Why (the request's reference); written to the audit log.")
+@run_async
+async def resident_erase(resident_id: int, reason: str) -> None:
+    """Anonymise one resident: personal data gone, counts (visits, stalls, attendance) kept (audited)."""
+    from meihao.register.rights import erase_resident
+
+    mh = await _started()
+    try:
+        result = await erase_resident(mh, resident_id, reason)
+    finally:
+        await mh.close()
+    parts = "; ".join(f"{part}: " + ", ".join(f"{k} {v}" for k, v in counts.items()) for part, counts in result["erased"].items())
+    click.echo(f"erased resident {resident_id} ({parts})")
 
 
 # -- the working calendar --------------------------------------------------------

@@ -234,3 +234,77 @@ async def test_hook_meihao_metrics(make_meihao, lantern_plugin):
         dashboard = (await client.get("/api/communities/hepan/dashboard")).json()
     assert [m for m in dashboard if m["scenario"] == "lantern"] == [
         {"scenario": "lantern", "key": "riddles", "title_zh": "灯谜数", "title_en": "Riddles", "value": 2}]
+
+
+class Diary:
+    """A throwaway plugin keeping notes about residents in memory."""
+
+    def __init__(self) -> None:
+        self.notes: dict[int, list[str]] = {}
+
+    @hookimpl
+    def meihao_resident_data(self, resident_id):
+        return {"notes": self.notes[resident_id]} if resident_id in self.notes else None
+
+    @hookimpl
+    async def meihao_erase_resident(self, resident_id):
+        if resident_id not in self.notes:
+            return None
+        if self.notes[resident_id] == ["fail"]:
+            raise RuntimeError("disk full")
+        return {"notes": len(self.notes.pop(resident_id))}
+
+
+class WrongDiary:
+    @hookimpl
+    def meihao_resident_data(self, resident_id):
+        return ["not", "a", "dict"]
+
+
+async def test_hook_meihao_resident_data(make_meihao):
+    diary = Diary()
+    mh = await make_meihao(plugins=[("diary", diary)])
+    f = Factories(mh)
+    written, silent = await f.resident(name="赵大海"), await f.resident(name="钱小红")
+    diary.notes[written["id"]] = ["喜欢下象棋", "腿脚不便"]
+    async with make_client(mh) as client:
+        with_notes = (await client.get(f"/api/residents/{written['id']}/export")).json()["plugins"]
+        without = (await client.get(f"/api/residents/{silent['id']}/export")).json()["plugins"]
+    assert with_notes == {"diary": {"notes": ["喜欢下象棋", "腿脚不便"]}}  # the kernel's reminders hold nothing about them
+    assert without == {}
+    # an answer that is not a dict names the plugin
+    mh2 = await make_meihao(plugins=[("wrong", WrongDiary())])
+    resident = await Factories(mh2).resident(name="孙一")
+    from meihao.errors import PluginError
+    from meihao.register.rights import export_resident
+
+    try:
+        await export_resident(mh2, resident["id"])
+    except PluginError as err:
+        assert err.message == "plugin 'wrong': meihao_resident_data must return a dict with str keys or None, got list"
+    else:  # pragma: no cover
+        raise AssertionError("a list answer was accepted")
+
+
+async def test_hook_meihao_erase_resident(make_meihao):
+    from meihao.errors import PluginError
+    from meihao.register.rights import erase_resident
+    from meihao.tables import Resident
+
+    diary = Diary()
+    mh = await make_meihao(plugins=[("diary", diary)])
+    f = Factories(mh)
+    kept, failing = await f.resident(name="赵大海"), await f.resident(name="钱小红")
+    diary.notes[kept["id"]] = ["喜欢下象棋", "腿脚不便"]
+    diary.notes[failing["id"]] = ["fail"]
+    result = await erase_resident(mh, kept["id"], "本人申请删除")
+    assert result["erased"]["diary"] == {"notes": 2}
+    assert kept["id"] not in diary.notes
+    # a plugin that raises undoes the whole erasure: the register entry is untouched
+    try:
+        await erase_resident(mh, failing["id"], "本人申请删除")
+    except PluginError as err:
+        assert err.message == "plugin 'diary': meihao_erase_resident raised RuntimeError: disk full"
+    else:  # pragma: no cover
+        raise AssertionError("the failing erasure went through")
+    assert await Resident.select(Resident.name).where(Resident.id == failing["id"]).first() == {"name": "钱小红"}

@@ -80,7 +80,7 @@ def test_a_new_plugin_installs_and_passes_its_own_tests(tmp_path):
     checked = subprocess.run([MEIHAO, "plugin", "check", "bookshelf"], cwd=tmp_path, env=plugin_env(tmp_path / "site"),
                              capture_output=True, text=True, timeout=120)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert passed(run_its_tests(folder, tmp_path / "site")) == 8 * backends()
+    assert passed(run_its_tests(folder, tmp_path / "site")) == 9 * backends()
 
 
 def test_the_example_plugin_installs_and_passes_its_own_tests(tmp_path):
@@ -88,7 +88,7 @@ def test_the_example_plugin_installs_and_passes_its_own_tests(tmp_path):
     checked = subprocess.run([MEIHAO, "plugin", "check", "toolshelf"], cwd=tmp_path, env=plugin_env(tmp_path / "site"),
                              capture_output=True, text=True, timeout=120)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert passed(run_its_tests(REPO / "examples" / "toolshelf", tmp_path / "site")) == 9 * backends()
+    assert passed(run_its_tests(REPO / "examples" / "toolshelf", tmp_path / "site")) == 10 * backends()
 
 
 @pytest.mark.parametrize(

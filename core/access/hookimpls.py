@@ -26,6 +26,8 @@ def meihao_permissions() -> list[Permission]:
             ("community_admin",),
         ),
         Permission("meihao.resident.reveal", "Reveal one masked field of one resident, with a reason", ("community_admin",)),
+        Permission("meihao.resident.data_export", "Export everything held about one resident, unmasked, at their request (PIPL)"),
+        Permission("meihao.resident.erase", "Erase (anonymise) one resident at their request, keeping counts (PIPL)"),
         Permission("meihao.department.manage", "Create and change departments"),
         Permission("meihao.staff.manage", "Create staff accounts and give them roles within one's scope", ("community_admin",)),
         Permission("meihao.audit.read", "Read the audit log"),

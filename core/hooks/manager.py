@@ -383,6 +383,16 @@ class Plugins:
         answers = await self._aanswers("meihao_metrics", only=scenario, community=community, scenario=scenario, meihao=meihao)
         return [metric for name, answer in answers for metric in _expect_list(name, "meihao_metrics", answer, Metric)]
 
+    async def resident_data(self, resident_id: int, meihao: Any = None) -> dict[str, dict[str, Any]]:
+        """Every plugin's data about one resident, by plugin name (plugins holding nothing left out)."""
+        answers = await self._aanswers("meihao_resident_data", resident_id=resident_id, meihao=meihao)
+        return {name: answer for name, answer in answers if _expect_dict(name, "meihao_resident_data", answer) is not None}
+
+    async def erase_resident(self, resident_id: int, meihao: Any = None) -> dict[str, dict[str, int]]:
+        """Ask every plugin to erase its personal data about one resident; what each erased, by plugin name."""
+        answers = await self._aanswers("meihao_erase_resident", resident_id=resident_id, meihao=meihao)
+        return {name: answer for name, answer in answers if _expect_dict(name, "meihao_erase_resident", answer) is not None}
+
     def render_reminder(self, reminder: dict[str, Any], recipient: dict[str, Any], language: str) -> str:
         """The text of one reminder: asked of the scenario that owns the activity, then of the kernel's default.
 
@@ -477,6 +487,14 @@ def _resolve(obj: Any) -> Callable[[], Any]:
     if isinstance(obj, str):
         return lambda: importlib.import_module(obj)
     return lambda: obj
+
+
+def _expect_dict(plugin: str, hook: str, answer: Any) -> dict[str, Any] | None:
+    if answer is None:
+        return None
+    if not isinstance(answer, dict) or not all(isinstance(key, str) for key in answer):
+        raise PluginError(plugin, f"{hook} must return a dict with str keys or None, got {type(answer).__name__}")
+    return answer
 
 
 def _expect_list(plugin: str, hook: str, answer: Any, kind: type) -> list[Any]:

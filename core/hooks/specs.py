@@ -199,3 +199,38 @@ def meihao_metrics(
     instance (``meihao.community_today(meihao, community)`` says what "today" is there).
     :return: :class:`meihao.Metric` values, or ``None``.
     """
+
+
+# ---------------------------------------------------------------------------
+# data rights: a resident asks for their data, or for it to be erased (PIPL)
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def meihao_resident_data(resident_id: int, meihao: Meihao) -> Awaitable[dict[str, Any] | None] | dict[str, Any] | None:
+    """Give everything this plugin holds about one resident, for the resident's copy of their data.
+
+    Every plugin is asked (also scenarios no community runs any more: their rows stay), after
+    the caller's permission and scope were checked. *Awaitable.* Unmasked: the export is the
+    resident's own copy, and the request is audited as a whole.
+
+    :param resident_id: the resident (``meihao.tables.Resident``).
+    :param meihao: the running instance.
+    :return: a JSON-ready dict (str keys; lists, numbers, strings, dates), under the plugin's
+        name in the export; ``None`` when the plugin holds nothing about the resident.
+    """
+
+
+@hookspec
+def meihao_erase_resident(resident_id: int, meihao: Meihao) -> Awaitable[dict[str, int] | None] | dict[str, int] | None:
+    """Erase this plugin's personal data about one resident, keeping what is counted.
+
+    Every plugin is asked, inside the transaction that anonymises the resident's register
+    entry (raising undoes the whole erasure). Blank the free texts that describe the person
+    (notes, findings, contact people and numbers) and keep the rows that aggregate figures
+    count (a visit, a stall, an attendance): the resident row itself stays, anonymised, so
+    foreign keys keep pointing at it. *Awaitable.*
+
+    :return: how many records of each kind were erased or blanked (``{"visit_notes": 3}``),
+        written to the audit log; ``None`` when the plugin held nothing.
+    """

@@ -282,6 +282,12 @@ async def _in_scope(resident_id: int, principal: Principal) -> dict[str, Any]:
     return row
 
 
+def _id_card(mh: Meihao, current: dict[str, Any]) -> str:
+    if not current["id_card_cipher"]:  # erased at the resident's request (meihao.register.rights)
+        raise Conflict(f"resident {current['id']} was erased: no ID-card number is held", field="id_card")
+    return mh.codec.decrypt(current["id_card_cipher"])
+
+
 async def update_resident(mh: Meihao, resident_id: int, patch: ResidentPatch, principal: Principal = SYSTEM) -> dict[str, Any]:
     sensitive = sensitive_tags(mh)
     check_sensitive_tags(patch.tags, sensitive, principal)
@@ -290,10 +296,10 @@ async def update_resident(mh: Meihao, resident_id: int, patch: ResidentPatch, pr
     if patch.name is not None:
         values[Resident.name] = _clean_name(patch.name)
     if patch.gender is not None:
-        _check_gender_matches(mh.codec.decrypt(current["id_card_cipher"]), patch.gender)
+        _check_gender_matches(_id_card(mh, current), patch.gender)
         values[Resident.gender] = patch.gender
     if patch.birth_date is not None:
-        _check_birth_matches(mh.codec.decrypt(current["id_card_cipher"]), patch.birth_date)
+        _check_birth_matches(_id_card(mh, current), patch.birth_date)
         values[Resident.birth_date] = patch.birth_date
     if patch.phone is not None:
         values[Resident.phone] = normalise_phone(patch.phone) if patch.phone else ""
@@ -359,7 +365,7 @@ async def reveal(mh: Meihao, resident_id: int, field: str, reason: str, principa
     if len(reason.strip()) < mh.settings.reveal_reason_min_length:
         raise InvalidInput(f"reason: say why, in at least {mh.settings.reveal_reason_min_length} characters", field="reason")
     current = await _in_scope(resident_id, principal)
-    value = mh.codec.decrypt(current["id_card_cipher"]) if field == "id_card" else current["phone"]
+    value = _id_card(mh, current) if field == "id_card" else current["phone"]
     await audit(principal, "resident.reveal", "resident", resident_id, community_id=current["community"], reason=reason.strip(), detail={"field": field})
     return value
 

@@ -145,3 +145,72 @@ def meihao_render_reminder(reminder: dict[str, Any], language: str) -> str:
     if language == "en":
         return f"Reminder: {title} at {starts}" + (f", {venue}" if venue else "")
     return f"提醒：{title}，时间 {starts}" + (f"，地点 {venue}" if venue else "")
+
+
+# -- a resident's data rights: what the reminders hold about them ---------------------------
+
+
+def _when(value: Any) -> Any:
+    return value.isoformat() if value is not None else None
+
+
+@hookimpl
+async def meihao_resident_data(resident_id: int) -> dict[str, Any] | None:
+    """Contacts, opt-outs, the reminders sent or due and the inbox of one resident."""
+    from meihao.reminders.tables import Contact, InboxMessage, Reminder, ReminderOptOut
+
+    mine = (("recipient_kind", "resident"), ("recipient_id", resident_id))
+
+    def where(table: Any) -> list[Any]:
+        return [getattr(table, column) == value for column, value in mine]
+
+    contacts = await Contact.select(Contact.channel, Contact.address).where(*where(Contact)).order_by(Contact.id)
+    opt_outs = await ReminderOptOut.select(ReminderOptOut.scene, ReminderOptOut.channel).where(*where(ReminderOptOut)).order_by(ReminderOptOut.id)
+    reminders = await Reminder.select(
+        Reminder.activity, Reminder.activity.title.as_alias("title"), Reminder.activity.scene.as_alias("scene"),
+        Reminder.channel, Reminder.status, Reminder.sent_at,
+    ).where(*where(Reminder)).order_by(Reminder.id)
+    inbox = await InboxMessage.select(InboxMessage.body, InboxMessage.created_at, InboxMessage.read_at).where(*where(InboxMessage)).order_by(
+        InboxMessage.id
+    )
+    if not (contacts or opt_outs or reminders or inbox):
+        return None
+    return {
+        "contacts": contacts,
+        "opt_outs": opt_outs,
+        "reminders": [{**r, "sent_at": _when(r["sent_at"])} for r in reminders],
+        "inbox": [{"body": m["body"], "created_at": _when(m["created_at"]), "read_at": _when(m["read_at"])} for m in inbox],
+    }
+
+
+@hookimpl
+async def meihao_erase_resident(resident_id: int) -> dict[str, int] | None:
+    """Contacts and inbox messages deleted, reminders not yet sent cancelled, every secret link revoked, nothing sent again.
+
+    The outbox rows of reminders that went out stay (without text): they are what delivery figures count.
+    """
+    from meihao.reminders.tables import Contact, InboxMessage, RecipientToken, Reminder, ReminderOptOut
+    from meihao.reminders.tokens import PURPOSES
+
+    def mine(table: Any) -> list[Any]:
+        return [table.recipient_kind == "resident", table.recipient_id == resident_id]
+
+    contacts = await Contact.count().where(*mine(Contact))
+    await Contact.delete().where(*mine(Contact))
+    inbox = await InboxMessage.count().where(*mine(InboxMessage))
+    await InboxMessage.delete().where(*mine(InboxMessage))
+    # One a worker is sending right now finishes as it would (sent or failed).
+    waiting = [Reminder.status == "pending", *mine(Reminder)]
+    cancelled = await Reminder.count().where(*waiting)
+    await Reminder.update({Reminder.status: "cancelled", Reminder.last_error: "resident erased"}).where(*waiting)
+    # Every link they were given stops working: a generation above any issued.
+    held = {r["purpose"]: r["generation"] for r in await RecipientToken.select(RecipientToken.purpose, RecipientToken.generation).where(*mine(RecipientToken))}
+    for purpose in PURPOSES:
+        if purpose in held:
+            await RecipientToken.update({RecipientToken.generation: held[purpose] + 1}).where(*mine(RecipientToken), RecipientToken.purpose == purpose)
+        else:
+            await RecipientToken.insert(RecipientToken(recipient_kind="resident", recipient_id=resident_id, purpose=purpose, generation=2))
+    # Nothing reaches them any more, on any channel, in any scene (audiences still select the row).
+    await ReminderOptOut.delete().where(*mine(ReminderOptOut))
+    await ReminderOptOut.insert(ReminderOptOut(recipient_kind="resident", recipient_id=resident_id, scene="*", channel="*"))
+    return {"contacts": contacts, "inbox_messages": inbox, "reminders_cancelled": cancelled}

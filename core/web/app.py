@@ -29,7 +29,7 @@ from meihao.runtime import Meihao
 from meihao.version import __version__
 from meihao.web.auth import PUBLIC, BearerTokenMiddleware
 from meihao.web.metrics import MetricsController, prometheus_config
-from meihao.web.routes import activities, auth, calendar, communities, health, jobs, links, plugins, recipients, residents, staff
+from meihao.web.routes import activities, auth, calendar, communities, health, jobs, links, plugins, recipients, residents, rights, staff
 from meihao.web.safety import (
     InputSafetyMiddleware,
     RequestIdMiddleware,
@@ -45,6 +45,7 @@ KERNEL_HANDLERS = [
     *auth.HANDLERS,
     *communities.HANDLERS,
     *residents.HANDLERS,
+    *rights.HANDLERS,
     *staff.HANDLERS,
     *plugins.HANDLERS,
     *activities.HANDLERS,

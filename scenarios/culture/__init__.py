@@ -88,3 +88,17 @@ async def meihao_metrics(community: CommunityInfo, meihao: Meihao) -> list[Metri
         Metric("audience_reached", "今年观众人次", "Audience reached this year", figures.audience_reached),
         Metric("venues_covered", "今年已演出的场地", "Venues with a show this year", figures.venues_covered),
     ]
+
+
+@hookimpl
+async def meihao_resident_data(resident_id: int) -> dict[str, Any] | None:
+    from .services import rights
+
+    return await rights.resident_data(resident_id)
+
+
+@hookimpl
+async def meihao_erase_resident(resident_id: int) -> dict[str, int] | None:
+    from .services import rights
+
+    return await rights.erase_resident(resident_id)

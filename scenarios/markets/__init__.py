@@ -103,3 +103,17 @@ async def meihao_metrics(community: CommunityInfo, meihao: Meihao) -> list[Metri
         Metric("stall_capacity", "下次市集摊位数", "Stalls on the next market day", capacity),
         Metric("proceeds_this_year", "今年善款（元）", "Charity proceeds this year (yuan)", round(proceeds / 100, 2)),
     ]
+
+
+@hookimpl
+async def meihao_resident_data(resident_id: int) -> dict[str, Any] | None:
+    from .services import rights
+
+    return await rights.resident_data(resident_id)
+
+
+@hookimpl
+async def meihao_erase_resident(resident_id: int) -> dict[str, int] | None:
+    from .services import rights
+
+    return await rights.erase_resident(resident_id)

@@ -159,6 +159,8 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "meihao.resident.export":           (1,     1,   0,     0,     0,   0,   0),
     "meihao.resident.reveal":           (1,     1,   0,     0,     0,   0,   0),
     "meihao.resident.sensitive.read":   (1,     1,   0,     0,     0,   0,   0),
+    "meihao.resident.data_export":      (1,     0,   0,     0,     0,   0,   0),
+    "meihao.resident.erase":            (1,     0,   0,     0,     0,   0,   0),
     "meihao.resident.read":             (1,     1,   1,     1,     1,   1,   0),
     "meihao.resident.write":            (1,     1,   1,     1,     0,   0,   0),
     "meihao.register.read":             (1,     1,   1,     1,     1,   1,   0),
@@ -303,6 +305,8 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("POST", "/api/residents/{resident_id}/opt-outs"): "meihao.reminder.manage",
     ("GET", "/api/residents/{resident_id}/reminder-preferences"): "meihao.resident.read",
     ("POST", "/api/residents/{resident_id}/reveal"): "meihao.resident.reveal",
+    ("GET", "/api/residents/{resident_id}/export"): "meihao.resident.data_export",
+    ("POST", "/api/residents/{resident_id}/erase"): "meihao.resident.erase",
     ("GET", "/api/staff"): "meihao.staff.manage",
     ("POST", "/api/staff"): "meihao.staff.manage",
     ("POST", "/api/staff/{staff_id}/assignments"): "meihao.staff.manage",
@@ -351,6 +355,12 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
     ("POST", "/api/residents/{resident_id}/reveal"): lambda w, p: (
         f"/api/residents/{w.places[p]['resident_id']}/reveal",
         {"field": "phone", "reason": "核实联系方式"},
+    ),
+    # a resident's data rights (tests/test_data_rights.py covers the rest)
+    ("GET", "/api/residents/{resident_id}/export"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/export", None),
+    ("POST", "/api/residents/{resident_id}/erase"): lambda w, p: (
+        f"/api/residents/{w.places[p]['resident_id']}/erase",
+        {"reason": "本人申请删除个人信息"},
     ),
     ("POST", "/api/residents"): lambda w, p: (
         "/api/residents",

@@ -150,3 +150,18 @@ async def test_the_dashboard_counts_tools_loans_and_overdue(world):
     assert shelf(on_time) == {"tools": 3, "on_loan": 1, "overdue": 0}
     assert shelf(due_day) == {"tools": 3, "on_loan": 1, "overdue": 0}
     assert shelf(late) == {"tools": 3, "on_loan": 1, "overdue": 1}
+
+
+async def test_a_residents_loans_are_in_their_export_and_still_counted_after_erasure(world):
+    wang = world.residents["王秀英"]["id"]
+    async with world.client("community_admin") as admin:
+        await lend(admin, world.tools["电钻"], wang)
+    async with world.client("street_admin") as admin:
+        exported = await admin.get(f"/api/residents/{wang}/export")
+        erased = await admin.post(f"/api/residents/{wang}/erase", json={"reason": "本人申请删除"})
+        loans = await admin.get(f"{BASE}/loans/")
+    assert [(loan["tool"], loan["due_on"]) for loan in exported.json()["plugins"]["toolshelf"]["loans"]] == [("电钻", "2026-03-09")]
+    assert erased.status_code == 200
+    assert [(loan["tool_name"], loan["resident_id"]) for loan in loans.json()["items"]] == [("电钻", wang)]
+    assert loans.json()["items"][0]["resident_name"] == "已删除"
+

@@ -80,6 +80,15 @@ async def meihao_demo_data(community: CommunityInfo, seed: int, meihao: Meihao) 
 
 
 @hookimpl
+async def meihao_resident_data(resident_id: int) -> dict[str, Any] | None:
+    return await services.resident_data(resident_id)
+
+
+# No meihao_erase_resident: a loan holds no text about the person (the tool, the dates). The kernel
+# anonymises the resident's row, so the loans stay counted and name nobody.
+
+
+@hookimpl
 async def meihao_metrics(community: CommunityInfo, meihao: Meihao) -> list[Metric]:
     figures = await services.figures(community, community_today(meihao, community))
     return [

@@ -138,6 +138,14 @@ def overdue_borrowers(community_id: int, today: date) -> Any:
     return Loan.select(Loan.resident).where(Loan.tool.community == community_id, Loan.returned_at.is_null(), Loan.due_on < today)
 
 
+async def resident_data(resident_id: int) -> dict[str, Any] | None:
+    """The resident's loans, for their data export (PIPL)."""
+    rows = await Loan.select(Loan.tool.name.as_alias("tool"), Loan.lent_at, Loan.due_on, Loan.returned_at).where(
+        Loan.resident == resident_id
+    ).order_by(Loan.id)
+    return {"loans": rows} if rows else None
+
+
 async def figures(community: CommunityInfo, today: date) -> dict[str, int]:
     open_ = [Loan.tool.community == community.id, Loan.returned_at.is_null()]
     return {
