@@ -25,6 +25,11 @@ ROLES: tuple[str, ...] = get_args(Role)
 #: The roles that run the scheduler and reminder delivery.
 SCHEDULER_ROLES = ("scheduler", "both")
 
+#: The demo's and scenes' sensitive resident tags (PIPL art. 28 敏感个人信息): health (慢性病
+#: chronic_disease, 残疾 disabled), low income (低保 low_income, 特困 extreme_poverty) and political
+#: status (党员 party_member). ``living_alone``, ``veteran`` and ``volunteer`` are not sensitive.
+DEFAULT_SENSITIVE_TAGS = ("chronic_disease", "disabled", "extreme_poverty", "low_income", "party_member")
+
 
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Every kernel setting with its default; scenario settings live per community instead."""
@@ -80,6 +85,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     password_min_length: int = 8
     #: A reveal of a masked field must give a reason at least this long.
     reveal_reason_min_length: int = 4
+    #: Resident tags that are sensitive personal information (PIPL art. 28: health, disability,
+    #: low income, political status): shown and filtered on only for holders of
+    #: ``meihao.resident.sensitive.read``, omitted for everyone else, audited on detail and export.
+    #: Comma-separated in MEIHAO_SENSITIVE_TAGS; a community's own health or status tags go here too.
+    sensitive_tags: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_SENSITIVE_TAGS))
     #: Load plugins found through the ``meihao`` entry-point group.
     load_entry_points: bool = True
     #: What this process does: ``web`` (the HTTP API), ``scheduler`` (plugins' jobs and
@@ -242,7 +252,7 @@ def _check_working_week(hours: list[str], weekdays: list[int]) -> None:
 
 
 _FIELDS = {name for name in Settings.__struct_fields__}
-_LIST_FIELDS = {"disabled_plugins", "plugins", "working_hours", "working_weekdays", "calendar_files", "trusted_proxies"}
+_LIST_FIELDS = {"disabled_plugins", "plugins", "working_hours", "working_weekdays", "calendar_files", "trusted_proxies", "sensitive_tags"}
 
 
 def _from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, object]:

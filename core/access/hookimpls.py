@@ -20,6 +20,11 @@ def meihao_permissions() -> list[Permission]:
         Permission("meihao.resident.read", "Read residents (masked)", _READERS),
         Permission("meihao.resident.write", "Register, change, move and delete residents", _WRITERS),
         Permission("meihao.resident.export", "Export residents (masked) as CSV", ("community_admin",)),
+        Permission(
+            "meihao.resident.sensitive.read",
+            "Read and filter on residents' sensitive tags (health, disability, low income, political status; PIPL art. 28), audited",
+            ("community_admin",),
+        ),
         Permission("meihao.resident.reveal", "Reveal one masked field of one resident, with a reason", ("community_admin",)),
         Permission("meihao.resident.data_export", "Export everything held about one resident, unmasked, at their request (PIPL)"),
         Permission("meihao.resident.erase", "Erase (anonymise) one resident at their request, keeping counts (PIPL)"),

@@ -16,9 +16,10 @@ from piccolo.query import Select
 
 from meihao.access.audit import audit
 from meihao.access.principals import SYSTEM, Principal
+from meihao.config import DEFAULT_SENSITIVE_TAGS
 from meihao.db.database import icontains
 from meihao.db.paging import page_size_for, paginate
-from meihao.errors import Conflict, InvalidInput, NotFound
+from meihao.errors import Conflict, Forbidden, InvalidInput, NotFound
 from meihao.privacy import mask_id_card, mask_phone, normalise_id_card, normalise_phone
 from meihao.register.communities import get_community, get_household
 from meihao.register.schemas import ResidentIn, ResidentPatch
@@ -51,6 +52,29 @@ OUT_COLUMNS = (
     Resident.building,
     Resident.household,
 )
+
+
+#: The permission that shows residents' sensitive tags (PIPL art. 28) and lets one filter or set them.
+SENSITIVE_READ = "meihao.resident.sensitive.read"
+
+
+def sensitive_tags(mh: Meihao | None) -> frozenset[str]:
+    """The tags configured as sensitive (``sensitive_tags``; the default list without a runtime)."""
+    return frozenset(mh.settings.sensitive_tags if mh is not None else DEFAULT_SENSITIVE_TAGS)
+
+
+def visible_tags(tags: list[str], sensitive: frozenset[str], principal: Principal) -> list[str]:
+    """``tags`` as ``principal`` may see them: sensitive ones are omitted (not masked) without
+    ``meihao.resident.sensitive.read``, so an answer does not even tell that one was there."""
+    return tags if principal.can(SENSITIVE_READ) else [t for t in tags if t not in sensitive]
+
+
+def check_sensitive_tags(tags: list[str] | None, sensitive: frozenset[str], principal: Principal, field: str = "tags") -> None:
+    """403 when a non-holder filters on or sets a sensitive tag (a filter would list exactly who has it)."""
+    if tags and not principal.can(SENSITIVE_READ):
+        named = sorted(set(tags) & sensitive)
+        if named:
+            raise Forbidden(f"{field}: {', '.join(named)} is sensitive; you need the permission {SENSITIVE_READ!r}", field=field)
 
 
 def age_on(birth: date, today: date) -> int:
@@ -160,21 +184,36 @@ def resident_select() -> Select:
 async def list_residents(
     mh: Meihao, filters: ResidentFilter, page: int, page_size: int | None, principal: Principal = SYSTEM
 ) -> dict[str, Any]:
-    """One page of residents the caller may see, filtered in SQL (scope included)."""
+    """One page of residents the caller may see, filtered in SQL (scope included); sensitive tags only for holders."""
     page_size_for(mh, page, page_size)  # bad paging fails before the filters are looked up
+    sensitive = sensitive_tags(mh)
+    check_sensitive_tags([filters.tag] if filters.tag else None, sensitive, principal, "tag")
     clauses = await filters.where(mh.settings.default_timezone) + principal.residents_where()
     query = resident_select().order_by(Resident.id)
     result = await paginate(mh, query.where(*clauses) if clauses else query, page=page, page_size=page_size)
     tags = await _tags_of([r["id"] for r in result.rows])
-    return {"items": [_present(r, tags[r["id"]]) for r in result.rows], "total": result.total, "page": page, "page_size": result.page_size}
+    return {"items": [_present(r, visible_tags(tags[r["id"]], sensitive, principal)) for r in result.rows], "total": result.total, "page": page, "page_size": result.page_size}
 
 
-async def get_resident(resident_id: int, principal: Principal = SYSTEM) -> dict[str, Any]:
-    """One resident, masked; outside the caller's scope exactly as missing (404)."""
+async def get_resident(resident_id: int, principal: Principal = SYSTEM, mh: Meihao | None = None, *, audit_read: bool = False) -> dict[str, Any]:
+    """One resident, masked; outside the caller's scope exactly as missing (404).
+
+    Sensitive tags are shown only to holders of ``meihao.resident.sensitive.read``; with ``audit_read``
+    (the detail route) a holder's read of a resident who has any is written to the audit log
+    (``resident.sensitive.read``, one row per request).
+    """
     row = await resident_select().where(Resident.id == resident_id, *principal.residents_where()).first()
     if row is None:
         raise NotFound(f"resident {resident_id} not found")
-    return _present(row, (await _tags_of([resident_id]))[resident_id])
+    sensitive = sensitive_tags(mh)
+    tags = (await _tags_of([resident_id]))[resident_id]
+    shown = visible_tags(tags, sensitive, principal)
+    read = sorted(set(shown) & sensitive)
+    if audit_read and read:
+        community = await Resident.select(Resident.community).where(Resident.id == resident_id).first()
+        await audit(principal, "resident.sensitive.read", "resident", resident_id, community_id=community["community"],
+                    detail={"via": "detail", "tags": read})
+    return _present(row, shown)
 
 
 def _check_birth_matches(id_card: str, birth_date: date) -> None:
@@ -199,6 +238,7 @@ def _clean_name(name: str) -> str:
 
 
 async def create_resident(mh: Meihao, data: ResidentIn, principal: Principal = SYSTEM) -> dict[str, Any]:
+    check_sensitive_tags(data.tags, sensitive_tags(mh), principal)
     id_card = normalise_id_card(data.id_card)
     _check_birth_matches(id_card, data.birth_date)
     _check_gender_matches(id_card, data.gender)
@@ -230,7 +270,7 @@ async def create_resident(mh: Meihao, data: ResidentIn, principal: Principal = S
             await audit(principal, "resident.create", "resident", resident.id, community_id=household["community"])
     except UNIQUE_VIOLATIONS as err:  # a concurrent registration of the same number won the race
         raise Conflict("id_card: a resident with this ID-card number is already registered", field="id_card") from err
-    return await get_resident(resident.id, principal)
+    return await get_resident(resident.id, principal, mh)
 
 
 async def _in_scope(resident_id: int, principal: Principal) -> dict[str, Any]:
@@ -249,6 +289,8 @@ def _id_card(mh: Meihao, current: dict[str, Any]) -> str:
 
 
 async def update_resident(mh: Meihao, resident_id: int, patch: ResidentPatch, principal: Principal = SYSTEM) -> dict[str, Any]:
+    sensitive = sensitive_tags(mh)
+    check_sensitive_tags(patch.tags, sensitive, principal)
     current = await _in_scope(resident_id, principal)
     values: dict[Any, Any] = {}
     if patch.name is not None:
@@ -268,12 +310,16 @@ async def update_resident(mh: Meihao, resident_id: int, patch: ResidentPatch, pr
             values[Resident.updated_at] = datetime.now().astimezone()
             await Resident.update(values).where(Resident.id == resident_id)
         if patch.tags is not None:
-            await ResidentTag.delete().where(ResidentTag.resident == resident_id)
+            # A non-holder replaces only the tags they can see: the sensitive ones stay as they were.
+            kept = ResidentTag.resident == resident_id
+            if not principal.can(SENSITIVE_READ):
+                kept = kept & ResidentTag.tag.not_in(sorted(sensitive) or [""])
+            await ResidentTag.delete().where(kept)
             if patch.tags:
                 await ResidentTag.insert(*[ResidentTag(resident=resident_id, tag=t) for t in sorted(set(patch.tags))])
         changed = [f for f in patch.__struct_fields__ if getattr(patch, f) is not None]
         await audit(principal, "resident.update", "resident", resident_id, community_id=current["community"], detail={"fields": changed})
-    return await get_resident(resident_id, principal)
+    return await get_resident(resident_id, principal, mh)
 
 
 async def move_resident(mh: Meihao, resident_id: int, household_id: int, principal: Principal = SYSTEM) -> dict[str, Any]:
@@ -294,7 +340,7 @@ async def move_resident(mh: Meihao, resident_id: int, household_id: int, princip
             principal, "resident.move", "resident", resident_id, community_id=household["community"],
             detail={"from_community": current["community"], "to_household": household["id"]},
         )
-    return await get_resident(resident_id, principal)
+    return await get_resident(resident_id, principal, mh)
 
 
 async def delete_resident(mh: Meihao, resident_id: int, principal: Principal = SYSTEM) -> None:
@@ -325,7 +371,10 @@ async def reveal(mh: Meihao, resident_id: int, field: str, reason: str, principa
 
 
 async def export_rows(mh: Meihao, filters: ResidentFilter, principal: Principal) -> AsyncIterator[list[Any]]:
-    """Masked CSV rows of every resident in scope matching the filters, fetched in pages (scope in SQL)."""
+    """Masked CSV rows of every resident in scope matching the filters, fetched in pages (scope in SQL);
+    sensitive tags only for holders (the route audits their export)."""
+    sensitive = sensitive_tags(mh)
+    check_sensitive_tags([filters.tag] if filters.tag else None, sensitive, principal, "tag")
     clauses = await filters.where(mh.settings.default_timezone) + principal.residents_where()
     yield ["id", "name", "gender", "birth_date", "age", "id_card", "phone", "tags", "community", "grid_id", "building_id", "household_id"]
     last_id = 0
@@ -336,6 +385,6 @@ async def export_rows(mh: Meihao, filters: ResidentFilter, principal: Principal)
             return
         tags = await _tags_of([r["id"] for r in rows])
         for row in rows:
-            r = _present(row, tags[row["id"]])
+            r = _present(row, visible_tags(tags[row["id"]], sensitive, principal))
             yield [r["id"], r["name"], r["gender"], r["birth_date"], r["age"], r["id_card"], r["phone"], " ".join(r["tags"]), r["community"], r["grid_id"], r["building_id"], r["household_id"]]
         last_id = rows[-1]["id"]

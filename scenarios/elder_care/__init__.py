@@ -21,6 +21,7 @@ from .tables import Elder
 
 _READERS = ("community_admin", "grid_leader", "grid_worker", "grid_part_time")
 _WRITERS = ("community_admin", "grid_leader", "grid_worker")
+_NOTES_READERS = ("community_admin", "grid_leader")
 
 
 @hookimpl
@@ -53,6 +54,8 @@ def meihao_permissions() -> list[Permission]:
         Permission("elder_care.elder.write", "Register elders, change care level, visitor and plan", _WRITERS),
         # Part-time grid workers visit too (the N of 2+1+N+X).
         Permission("elder_care.visit.record", "Record a welfare visit or contact", _READERS),
+        # PIPL art. 28: what a visitor writes about an elder's health, money and carers is sensitive.
+        Permission("elder_care.visit.notes.read", "Read visits' checklist findings and follow-up notes (sensitive; each read audited)", _NOTES_READERS),
         Permission("elder_care.nursing_home.manage", "Plan volunteer visits to a nursing home and their roster", _WRITERS),
     ]
 

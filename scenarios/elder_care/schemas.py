@@ -212,15 +212,19 @@ class VisitIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class VisitOut(msgspec.Struct):
+    """A visit. ``findings`` and ``follow_up_note`` are sensitive (health, money, carers: PIPL art. 28):
+    ``null`` for callers without ``elder_care.visit.notes.read``; the count of concerns and whether a
+    follow-up is needed are shown to every reader (the alerts work from them)."""
+
     id: int
     elder_id: int
     visitor: VisitorOut | None
     visited_at: datetime
     method: str
-    findings: Findings
+    findings: Findings | None
     concerns: int
     follow_up_needed: bool
-    follow_up_note: str
+    follow_up_note: str | None
 
 
 class AlertOut(msgspec.Struct):

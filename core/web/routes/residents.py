@@ -49,7 +49,8 @@ async def list_residents(
     page: PageNumber = 1,
     page_size: PageSize = None,
 ) -> Page[ResidentOut]:
-    """Residents in the caller's scope, filtered and paginated; ID-card and phone numbers are masked."""
+    """Residents in the caller's scope, filtered and paginated; ID-card and phone numbers are masked, sensitive
+    tags (``sensitive_tags``) shown to holders of ``meihao.resident.sensitive.read`` only (filtering on one needs it too)."""
     filters = _filters(community, grid, building, household, tag, min_age, max_age, name)
     result = await residents.list_residents(meihao, filters, page, page_size, principal)
     return Page(items=[ResidentOut(**r) for r in result["items"]], total=result["total"], page=result["page"], page_size=result["page_size"])
@@ -66,10 +67,16 @@ async def export_residents(
     min_age: FromQuery[int | None] = None,
     max_age: FromQuery[int | None] = None,
 ) -> Stream:
-    """Residents in scope as CSV (masked like every other answer); the export is audited."""
+    """Residents in scope as CSV (masked like every other answer); the export is audited, and so, for holders of
+    ``meihao.resident.sensitive.read``, is the reading of sensitive tags it includes (a second row)."""
     filters = _filters(community, grid, building, None, tag, min_age, max_age, None)
+    sensitive = residents.sensitive_tags(meihao)
+    residents.check_sensitive_tags([tag] if tag else None, sensitive, principal, "tag")
     await filters.where(meihao.settings.default_timezone)  # bad filters fail before the stream starts
-    await audit(principal, "resident.export", "resident", "", detail={k: v for k, v in vars(filters).items() if v is not None})
+    asked = {k: v for k, v in vars(filters).items() if v is not None}
+    await audit(principal, "resident.export", "resident", "", detail=asked)
+    if principal.can(residents.SENSITIVE_READ):
+        await audit(principal, "resident.sensitive.read", "resident", "", detail={"via": "export", **asked})
 
     async def lines():
         async for row in residents.export_rows(meihao, filters, principal):
@@ -85,8 +92,9 @@ async def create_resident(data: JSONBody[ResidentIn], meihao: NamedDependency[Me
 
 
 @get("/api/residents/{resident_id:int}", tags=["residents"], guards=[requires("meihao.resident.read")])
-async def get_resident(resident_id: PathId, principal: Caller) -> ResidentOut:
-    return ResidentOut(**await residents.get_resident(resident_id, principal))
+async def get_resident(resident_id: PathId, meihao: NamedDependency[Meihao], principal: Caller) -> ResidentOut:
+    """One resident, masked; a holder's read of their sensitive tags is audited (``resident.sensitive.read``)."""
+    return ResidentOut(**await residents.get_resident(resident_id, principal, meihao, audit_read=True))
 
 
 @patch("/api/residents/{resident_id:int}", tags=["residents"], guards=[requires("meihao.resident.write")])

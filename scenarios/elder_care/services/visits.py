@@ -80,13 +80,22 @@ async def record_visit(mh: Any, principal: Principal, community: CommunityInfo, 
             principal, "elder_care.visit.record", "visit", visit.id, community_id=community.id,
             detail={"elder_id": elder_id, "method": data.method, "concerns": concerns, "follow_up_needed": data.follow_up_needed},
         )
-    return (await list_visits(mh, principal, community, elder_id, visit_id=visit.id))[0]
+    return (await list_visits(mh, principal, community, elder_id, visit_id=visit.id, audit_read=False))[0]
+
+
+#: Shows visits' findings and follow-up notes (sensitive personal information); each read is audited.
+NOTES_READ = "elder_care.visit.notes.read"
 
 
 async def list_visits(
-    mh: Any, principal: Principal, community: CommunityInfo, elder_id: int, *, visit_id: int | None = None, limit: int = 100
+    mh: Any, principal: Principal, community: CommunityInfo, elder_id: int, *, visit_id: int | None = None, limit: int = 100,
+    audit_read: bool = True,
 ) -> list[VisitOut]:
+    """An elder's visits, latest first. Findings and follow-up notes only with ``elder_care.visit.notes.read``
+    (``null`` otherwise); a holder's read of any is audited as ``elder_care.visit.notes.read``, one row per call.
+    The answer to recording a visit (``audit_read=False``) shows the recorder what they just wrote, if they may read it."""
     await _elder_row(principal, community, elder_id)
+    notes = principal.can(NOTES_READ)
     query = Visit.select(
         Visit.all_columns(),
         Visit.visitor_staff.name.as_alias("staff_name"),
@@ -95,6 +104,10 @@ async def list_visits(
     if visit_id is not None:
         query = query.where(Visit.id == visit_id)
     rows = await query.order_by(Visit.visited_at, ascending=False).limit(limit)
+    if notes and audit_read and rows:
+        await audit(
+            principal, NOTES_READ, "elder", elder_id, community_id=community.id, detail={"visit_ids": [r["id"] for r in rows]},
+        )
     return [
         VisitOut(
             id=r["id"],
@@ -102,10 +115,10 @@ async def list_visits(
             visitor=_visitor(r["visitor_staff"], r["staff_name"], r["visitor_resident"], r["resident_name"]),
             visited_at=r["visited_at"],
             method=r["method"],
-            findings=msgspec.convert(json.loads(r["findings"]) if isinstance(r["findings"], str) else r["findings"], Findings),
+            findings=msgspec.convert(json.loads(r["findings"]) if isinstance(r["findings"], str) else r["findings"], Findings) if notes else None,
             concerns=r["concerns"],
             follow_up_needed=r["follow_up_needed"],
-            follow_up_note=r["follow_up_note"],
+            follow_up_note=r["follow_up_note"] if notes else None,
         )
         for r in rows
     ]

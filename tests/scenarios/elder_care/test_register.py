@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from meihao.access.tables import AuditLog
 
 BASE = "/api/communities/yajuyuan/elder_care"
@@ -119,6 +121,44 @@ async def test_visit_records_check_their_input(yajuyuan):
         assert response.status_code == 201, response.text
         assert response.json()["concerns"] == 2 and response.json()["visitor"]["name"] == "李娜"
         listed = (await client.get(visits)).json()
+        # the grid worker may record notes but not read them (elder_care.visit.notes.read)
+        assert [(v["findings"], v["follow_up_note"], v["concerns"]) for v in listed] == [(None, None, 2)]
+    async with y.client("leader") as client:
+        listed = (await client.get(visits)).json()
         assert [v["findings"]["housing_safety"]["note"] for v in listed] == ["燃气灶老化"]
+    async with y.client("grid_worker") as client:
         plan = (await client.get(f"{BASE}/elders/{elder['id']}")).json()["plan"]
         assert plan["last_contact_on"] == "2026-03-01" and plan["next_due_on"] == "2026-03-08"
+
+
+async def test_visit_notes_are_read_only_with_their_own_permission_and_each_read_is_audited(yajuyuan):
+    """PIPL art. 28: findings and follow-up notes are for community admins and grid leaders; others get null."""
+    y = yajuyuan
+    async with y.client("community_admin") as client:
+        elder = (await client.post(f"{BASE}/elders", json={"resident_id": y.residents["王秀英"]["id"]})).json()
+    visits = f"{BASE}/elders/{elder['id']}/visits"
+    async with y.client("grid_worker") as client:
+        recorded = await client.post(visits, json={
+            "method": "home", "findings": {"health": {"status": "concern", "note": "膝盖疼"}},
+            "follow_up_needed": True, "follow_up_note": "联系家庭医生",
+        })
+        assert recorded.status_code == 201, recorded.text
+        assert recorded.json()["findings"] is None and recorded.json()["follow_up_note"] is None
+        assert "膝盖疼" not in recorded.text and "联系家庭医生" not in recorded.text
+    visit_id = recorded.json()["id"]
+    for role in ("grid_worker", "part_time"):
+        async with y.client(role) as client:
+            response = await client.get(visits)
+            assert response.status_code == 200, (role, response.text)
+            assert [(v["findings"], v["follow_up_note"], v["concerns"], v["follow_up_needed"]) for v in response.json()] == [(None, None, 1, True)]
+            assert "膝盖疼" not in response.text and "联系家庭医生" not in response.text
+    assert await AuditLog.count().where(AuditLog.action == "elder_care.visit.notes.read") == 0
+    for role in ("leader", "community_admin"):
+        async with y.client(role) as client:
+            listed = (await client.get(visits)).json()
+            assert [(v["findings"]["health"], v["follow_up_note"]) for v in listed] == [({"status": "concern", "note": "膝盖疼"}, "联系家庭医生")], role
+    logged = await AuditLog.select(AuditLog.actor, AuditLog.target_type, AuditLog.target_id, AuditLog.detail).where(
+        AuditLog.action == "elder_care.visit.notes.read").order_by(AuditLog.id)
+    assert [(r["actor"], r["target_type"], r["target_id"]) for r in logged] == [
+        ("孙网格长", "elder", str(elder["id"])), ("郑主任", "elder", str(elder["id"]))]
+    assert [json.loads(r["detail"]) if isinstance(r["detail"], str) else r["detail"] for r in logged] == [{"visit_ids": [visit_id]}] * 2
