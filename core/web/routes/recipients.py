@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from meihao.access.audit import audit
+from meihao.access.principals import Principal
 from meihao.errors import NotFound
 from meihao.register.communities import get_community
 from meihao.register.residents import get_resident
@@ -58,34 +59,40 @@ async def post_opt_out(resident_id: FromPath[int], data: JSONBody[OptOutIn], mei
     return await recipients.preferences("resident", resident_id)
 
 
+#: A resident's secret links: purpose -> (the audit action of a new one, the link's path after the base URL).
+LINKS = {
+    "calendar": ("meihao.reminder.calendar_link", "/api/calendar/{token}.ics"),
+    "unsubscribe": ("meihao.reminder.unsubscribe_link", "/api/reminders/unsubscribe/{token}"),
+    "inbox": ("meihao.reminder.inbox_link", "/api/inbox/{token}"),
+}
+
+
+async def _new_link(meihao: Meihao, principal: Principal, resident_id: int, purpose: str) -> LinkOut:
+    """A new ``purpose`` link for a resident in the caller's scope (earlier ones stop working), audited."""
+    resident = await get_resident(resident_id, principal)
+    action, path = LINKS[purpose]
+    async with meihao.db.transaction():
+        token = await revoke(meihao, "resident", resident_id, purpose)
+        await audit(principal, action, "resident", resident_id, community_id=await _community_id(resident))
+    return LinkOut(url=meihao.settings.base_url + path.format(token=token))
+
+
 @post("/api/residents/{resident_id:int}/calendar-link", tags=["residents"], status_code=200, guards=[requires("meihao.reminder.manage")])
 async def rotate_calendar_link(resident_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> LinkOut:
     """A new secret calendar link for the resident; every earlier link stops working."""
-    resident = await get_resident(resident_id, principal)
-    async with meihao.db.transaction():
-        token = await revoke(meihao, "resident", resident_id, "calendar")
-        await audit(principal, "meihao.reminder.calendar_link", "resident", resident_id, community_id=await _community_id(resident))
-    return LinkOut(url=f"{meihao.settings.base_url}/api/calendar/{token}.ics")
+    return await _new_link(meihao, principal, resident_id, "calendar")
 
 
 @post("/api/residents/{resident_id:int}/unsubscribe-link", tags=["residents"], status_code=200, guards=[requires("meihao.reminder.manage")])
 async def rotate_unsubscribe_link(resident_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> LinkOut:
     """A new unsubscribe link for the resident (a new generation); every earlier one stops working."""
-    resident = await get_resident(resident_id, principal)
-    async with meihao.db.transaction():
-        token = await revoke(meihao, "resident", resident_id, "unsubscribe")
-        await audit(principal, "meihao.reminder.unsubscribe_link", "resident", resident_id, community_id=await _community_id(resident))
-    return LinkOut(url=f"{meihao.settings.base_url}/api/reminders/unsubscribe/{token}")
+    return await _new_link(meihao, principal, resident_id, "unsubscribe")
 
 
 @post("/api/residents/{resident_id:int}/inbox-link", tags=["residents"], status_code=200, guards=[requires("meihao.reminder.manage")])
 async def rotate_inbox_link(resident_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> LinkOut:
     """A new secret link to the resident's own inbox (for a QR code or a text message); earlier links stop working."""
-    resident = await get_resident(resident_id, principal)
-    async with meihao.db.transaction():
-        token = await revoke(meihao, "resident", resident_id, "inbox")
-        await audit(principal, "meihao.reminder.inbox_link", "resident", resident_id, community_id=await _community_id(resident))
-    return LinkOut(url=f"{meihao.settings.base_url}/api/inbox/{token}")
+    return await _new_link(meihao, principal, resident_id, "inbox")
 
 
 async def _community_id(resident: dict[str, Any]) -> int:
