@@ -11,29 +11,23 @@ def add_unique_index(manager: Any, table: str, columns: list[str], name: str | N
     Piccolo's composite ``Unique`` constraint is added with ``ALTER TABLE … ADD CONSTRAINT``,
     which SQLite cannot run; a unique index means the same on SQLite and PostgreSQL.
     """
-    index = name or f"{table}_{'_'.join(columns)}_unique"
-    column_list = ", ".join(f'"{c}"' for c in columns)
-
-    async def create() -> None:
-        from piccolo.engine import engine_finder
-
-        engine = engine_finder()
-        assert engine is not None
-        await engine.run_ddl(f'CREATE UNIQUE INDEX IF NOT EXISTS "{index}" ON "{table}" ({column_list})')
-
-    manager.add_raw(create)
+    _add_index(manager, table, columns, name or f"{table}_{'_'.join(columns)}_unique", unique=True)
 
 
 def add_index(manager: Any, table: str, columns: list[str], name: str | None = None) -> None:
     """Add a (non-unique) index over several columns; Piccolo's columns only index one at a time."""
-    index = name or f"{table}_{'_'.join(columns)}_index"
+    _add_index(manager, table, columns, name or f"{table}_{'_'.join(columns)}_index", unique=False)
+
+
+def _add_index(manager: Any, table: str, columns: list[str], index: str, *, unique: bool) -> None:
     column_list = ", ".join(f'"{c}"' for c in columns)
+    kind = "UNIQUE INDEX" if unique else "INDEX"
 
     async def create() -> None:
         from piccolo.engine import engine_finder
 
         engine = engine_finder()
         assert engine is not None
-        await engine.run_ddl(f'CREATE INDEX IF NOT EXISTS "{index}" ON "{table}" ({column_list})')
+        await engine.run_ddl(f'CREATE {kind} IF NOT EXISTS "{index}" ON "{table}" ({column_list})')
 
     manager.add_raw(create)
