@@ -24,6 +24,7 @@ from meihao.hooks.declarations import (
     NoSettings,
     PermanentFailure,
     Permission,
+    QueueItem,
     Scenario,
 )
 from meihao.hooks.specs import hookimpl, hookspec
@@ -88,6 +89,7 @@ __all__ = [
     "Permission",
     "PluginError",
     "Principal",
+    "QueueItem",
     "Runtime",
     "SCENES",
     "Scenario",

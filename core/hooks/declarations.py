@@ -224,6 +224,27 @@ class NavLink:
     permission: str = ""
 
 
+#: How urgent an item of a staff member's queue is: overdue (red), due soon (yellow), due today, or later.
+Urgency = Literal["red", "yellow", "today", ""]
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One open item of a staff member's queue (``/queue``), across scenes: what to do, where, by when.
+
+    ``href`` is the page where it is done; ``action`` (a label pair and a path under the scene's
+    pages to POST to) makes it a one-tap action on a phone, or is empty.
+    """
+
+    title_zh: str
+    title_en: str
+    href: str
+    community: str  # the community's slug
+    due: Any = None  # a date or an aware datetime, or None
+    urgency: Urgency = ""
+    action: tuple[str, str, str] | None = None
+
+
 @dataclass(frozen=True)
 class ConsolePages:
     """What a plugin adds to the console (``meihao_console_pages``).
@@ -241,3 +262,6 @@ class ConsolePages:
     locale: Any = None  # pathlib.Path of the plugin's catalogues
     nav: list[NavLink] = field(default_factory=list)
     cards: list[ConsoleCard] = field(default_factory=list)
+    #: ``queue(meihao, principal)`` is awaited for the viewer's queue: the scene's open items the
+    #: viewer is responsible for (in their scope), as :class:`QueueItem` values.
+    queue: Callable[[Any, Any], Awaitable[list[QueueItem]]] | None = None

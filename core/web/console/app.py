@@ -22,7 +22,7 @@ from meihao.register.communities import get_community
 from meihao.register.community_scenarios import is_enabled
 from meihao.register.schemas import CommunityInfo
 from meihao.web.console.errors import error_page
-from meihao.web.console.pages import auth, home
+from meihao.web.console.pages import activities, auth, community, home, me, ops, queue, register, residents
 from meihao.web.console.session import NOT_CONSOLE_PATTERN, login_required
 
 if TYPE_CHECKING:
@@ -64,8 +64,15 @@ def console_routers(mh: Meihao) -> list[Any]:
             path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False,
             cache_control=CacheControlHeader(max_age=3600, public=True),
         ),
-        Router(path="/", route_handlers=auth.HANDLERS, exception_handlers=PAGE_ERRORS, include_in_schema=False),
-        Router(path="/", route_handlers=home.HANDLERS, guards=[login_required], exception_handlers=PAGE_ERRORS, include_in_schema=False),
+        # public: logging in, and residents' pages behind their secret links (/r/...)
+        Router(path="/", route_handlers=[*auth.HANDLERS, *residents.HANDLERS], exception_handlers=PAGE_ERRORS, include_in_schema=False),
+        # staff pages: each module's HANDLERS, behind a login
+        Router(
+            path="/",
+            route_handlers=[*home.HANDLERS, *community.HANDLERS, *register.HANDLERS, *activities.HANDLERS, *queue.HANDLERS,
+                            *ops.HANDLERS, *me.HANDLERS],
+            guards=[login_required], exception_handlers=PAGE_ERRORS, include_in_schema=False,
+        ),
     ]
     for plugin, pages in mh.plugins.console_pages():
         if pages.handlers:
