@@ -592,7 +592,13 @@ def audience_words(mh: Meihao, audience: dict[str, Any], grids: dict[int, str], 
     if audience.get("tags"):
         parts.append(_("Tags: %(tags)s") % {"tags": ", ".join(audience["tags"])})
     if audience.get("min_age") is not None or audience.get("max_age") is not None:
-        parts.append(_("Ages %(low)s to %(high)s") % {"low": audience.get("min_age") or 0, "high": audience.get("max_age") or "∞"})
+        low, high = audience.get("min_age"), audience.get("max_age")
+        if high is None:
+            parts.append(_("Aged %(low)s and over") % {"low": low})
+        elif low is None:
+            parts.append(_("Aged %(high)s and under") % {"high": high})
+        else:
+            parts.append(_("Ages %(low)s to %(high)s") % {"low": low, "high": high})
     known = mh.plugins.audiences_by_name
     for name in audience.get("named", []):
         a = known.get(name)
