@@ -102,7 +102,8 @@ def test_an_activity_with_its_reminder_log_at_both_sizes(page, phone, served):
     target = page.url.split("?")[0]
     for _ in range(30):  # the worker's next round
         page.goto(target)
-        if page.locator("table.act-reminders tbody tr").count():
+        statuses = page.locator("table.act-reminders tbody tr").evaluate_all("rows => rows.map(r => r.dataset.status)")
+        if statuses and "sending" not in statuses and "pending" not in statuses:
             break
         page.wait_for_timeout(1000)
     assert page.locator("#h-log").inner_text() == "提醒记录"
