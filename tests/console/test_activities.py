@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 from meihao import Channel, PermanentFailure, hookimpl
+from meihao.register.calendar import load_official_year, parse_schedule
 from meihao.reminders.activities import ActivityIn, create_activity
 from meihao.reminders.tables import Activity, Reminder
 from meihao.testing import drain, form_token, make_page_client
@@ -82,6 +83,39 @@ async def test_the_month_week_and_list_show_a_weekly_activity_on_its_days(meihao
         assert (await client.get("/activities?d=March")).status_code == 400
 
 
+def day_labels(page: str) -> dict[str, tuple[str, str]]:
+    """The calendar's days that carry a mark of the working calendar: day -> (kind, label)."""
+    return {day: (kind, html.unescape(label)) for kind, day, label in re.findall(
+        r'<td class="act-day[^"]*kind-(\w+)" data-day="([0-9-]+)">\s*<div class="act-daynum">.*?<span class="act-daylabel">([^<]*)</span>', page)}
+
+
+async def test_holidays_and_make_up_workdays_are_marked_and_the_community_filter_narrows(meihao):
+    street = await build_street(meihao)
+    await load_official_year(meihao, parse_schedule({"year": 2026, "holidays": [{"name": "清明节", "start": "2026-04-04", "end": "2026-04-06"}],
+                                                     "workdays": [{"name": "清明节", "date": "2026-04-12"}]}))
+    await create_activity(meihao, "hepan", MARKET)
+    await street.factories.community("huayang", name="华阳社区")
+    await create_activity(meihao, "huayang", ActivityIn(
+        scene="culture", title="华阳戏曲进社区", starts_at=START.replace(day=10, hour=11), ends_at=START.replace(day=10, hour=13),
+        audience={"everyone": True}))
+    async with make_page_client(meihao) as client:  # a street admin reaches both communities
+        april = await client.get("/activities?d=2026-04-01")
+        assert day_labels(april.text) == {
+            "2026-04-04": ("holiday", "清明节"), "2026-04-05": ("holiday", "清明节"), "2026-04-06": ("holiday", "清明节"),
+            "2026-04-12": ("makeup_workday", "调休上班"),
+        }
+        both = await client.get("/activities?d=2026-03-01")
+        assert month_cells(both.text) == {
+            "2026-03-07": ["09:00 睦邻善市公益市集"], "2026-03-10": ["19:00 华阳戏曲进社区"],
+            "2026-03-14": ["09:00 睦邻善市公益市集"], "2026-03-21": ["09:00 睦邻善市公益市集"],
+        }
+        assert re.findall(r'<option value="(\w*)"', both.text) == ["", "hepan", "huayang"]
+        huayang = await client.get("/activities?d=2026-03-01&community=huayang")
+        assert month_cells(huayang.text) == {"2026-03-10": ["19:00 华阳戏曲进社区"]}
+        listed = await client.get("/activities?view=list&d=2026-03-01")
+        assert re.findall(r"<td>(荷畔社区|华阳社区)</td></tr>", listed.text) == ["荷畔社区", "华阳社区", "荷畔社区", "荷畔社区"]
+
+
 async def test_creating_an_activity_writes_its_rrule_and_offsets(meihao):
     street = await build_street(meihao)
     admin = await street.factories.staff("community_admin", community="hepan")
@@ -134,6 +168,10 @@ async def test_flood_limits_are_shown_at_their_field_and_nothing_is_written(meih
         assert field_error(many.text, "repeat") == ""
         nobody = await client.post("/activities/new", data={**FORM, "who": "some", "_csrf_token": token})
         assert field_error(nobody.text, "audience") == "请选择提醒谁：全体居民，或者某些网格、标签、年龄段、人群。"
+        client.cookies.set("meihao_lang", "en")
+        english = await client.post("/activities/new", data={
+            **FORM, "repeat": "advanced", "rrule": "FREQ=MINUTELY;COUNT=5", "_csrf_token": token})
+        assert field_error(english.text, "repeat") == "This repeats too often: at most once a day here (asked: every minute)."
     assert await Activity.count() == 0
 
 
