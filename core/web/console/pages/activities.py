@@ -422,8 +422,6 @@ def audience_of_form(form: ActivityForm) -> dict[str, Any]:
             audience[name] = getattr(form, name)
     if form.named:
         audience["named"] = form.named
-    if audience.keys() - {"grids"} == set() and audience:
-        audience["everyone"] = True  # every resident of the grids chosen
     return audience
 
 
