@@ -136,7 +136,7 @@ async def test_recording_a_visit_writes_one_visit_and_moves_the_elder_out_of_due
     zhang = y.elders["张伟"]
     async with make_page_client(y.mh, y.staff["grid_worker"]["id"]) as worker:
         form = await worker.get(f"{BASE}/elders/{zhang}/visit")
-        assert (form.status_code, h1(form.text)) == (200, ["记录探访: 张伟"])
+        assert (form.status_code, h1(form.text)) == (200, ["记录探访：张伟"])
         # nothing is ticked for the visitor: every area waits for a tap
         assert 'value="ok" checked' not in form.text and 'value="concern" checked' not in form.text
         token = await form_token(worker, f"{BASE}/elders/{zhang}/visit")
@@ -183,7 +183,7 @@ async def test_visit_notes_are_shown_only_with_the_permission(y):
     assert hidden.status_code == 200 and shown.status_code == 200
     assert "膝盖疼" not in hidden.text and "联系家庭医生" not in hidden.text
     assert "仅对有查看权限的人员显示" in hidden.text and "1项问题" in hidden.text and "需跟进" in hidden.text
-    assert "健康状况: <strong class=\"ec-concern\">有问题</strong> — 膝盖疼" in shown.text and "跟进: 联系家庭医生" in shown.text
+    assert "健康状况： <strong class=\"ec-concern\">有问题</strong> — 膝盖疼" in shown.text and "跟进： 联系家庭医生" in shown.text
     # the alerts page lists the concern without the notes
     assert "张伟" in alerts.text and "膝盖疼" not in alerts.text and "联系家庭医生" not in alerts.text
 
