@@ -201,7 +201,7 @@ async def test_bad_input_shows_the_problem_at_the_field_and_writes_nothing(y):
         no_method = await worker.post(f"{BASE}/elders/{zhang}/visit", data={
             "_csrf_token": token, "form": "visit", **{f"area_{a}": "ok" for a in AREAS}})
     assert unanswered.status_code == 400
-    assert re.findall(r'<p class="error" id="e-([a-z_]+)">([^<]+)</p>', unanswered.text) == [("housing_safety", "请点选“正常”或“有问题”。")]
+    assert re.findall(r'<p class="error[^"]*" id="e-([a-z_]+)">([^<]+)</p>', unanswered.text) == [("housing_safety", "请点选“正常”或“有问题”。")]
     assert 'name="area_health" value="ok" checked' in unanswered.text  # the answers given stay
     assert future.status_code == 400
     assert '<p class="error" id="f-visited_at-note">探访时间不能晚于现在。</p>' in future.text
