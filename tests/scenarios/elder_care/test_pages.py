@@ -250,3 +250,15 @@ async def test_the_queue_lists_the_viewers_visits_by_urgency(y):
 def test_the_catalogue_is_complete():
     assert catalogues.untranslated(SCENE, also=[KERNEL_CONSOLE]) == {}
     assert catalogues.untranslatable(SCENE) == {}
+
+
+async def test_the_visit_form_in_english(y):
+    zhang = y.elders["张伟"]
+    async with make_page_client(y.mh, y.staff["grid_worker"]["id"]) as worker:
+        worker.cookies.set("meihao_lang", "en")
+        form = await worker.get(f"{BASE}/elders/{zhang}/visit")
+    assert h1(form.text) == ["Record a visit: 张伟"]
+    assert re.findall(r"<legend>([^<]+)</legend>", form.text) == [
+        "How", "Health", "Finances and benefits", "Carers doing their duty", "Housing, water, power, gas and heating safety", "Service needs",
+        "Follow-up",
+    ]
