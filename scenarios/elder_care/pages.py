@@ -83,7 +83,7 @@ async def due_page(
     """Elders overdue, due today and due soon, in the viewer's scope, with a button to record each visit."""
     lists = await due.due_elders(meihao, principal, community)
     done = None
-    if recorded is not None:
+    if recorded is not None and 0 < recorded < 2**63:  # a row id; anything else shows no confirmation
         try:
             done = await register.get_elder(meihao, principal, community, recorded)
         except NotFound:
