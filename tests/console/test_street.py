@@ -149,7 +149,7 @@ async def test_a_street_admin_sees_the_street_and_every_community_with_literal_f
     assert reminder_rows(hepan) == [("Today", "2", "2", "0"), ("Last 7 days", "6", "4", "2")]
     assert bars(hepan, "Reminders sent per day, last 14 days")[7:] == ["2/24: 0", "2/25: 2", "2/26: 0", "2/27: 0", "2/28: 0", "3/1: 0", "3/2: 2"]
     assert '<span class="badge tone-alert">2 failed</span> <a href="/activities/%d">敬老讲座</a>' % world.activities["talk"] in hepan
-    assert bars(hepan, "Activities per month, Elder care and welfare visits")[-2:] == ["2: 1", "3: 2"]
+    assert bars(hepan, "Activities per month, Elder care and welfare visits")[-2:] == ["Feb: 1", "Mar: 2"]
     # the scene's dashboard metrics (whole community) are shown to who manages it
     assert ">Elders on the register</span>" in hepan
 

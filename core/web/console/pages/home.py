@@ -158,12 +158,12 @@ async def reminder_figures(principal: Principal, communities: list[CommunityInfo
     return figures
 
 
-def day_label(day: date) -> str:
-    return f"{day.month}/{day.day}"
-
-
-def month_label(day: date) -> str:
-    return f"{day.year % 100:02d}/{day.month:02d}" if day.month == 1 else f"{day.month}"
+def day_bars(days: list[date], counts: list[int]) -> list[tuple[str, int, str]]:
+    """Bars of a chart by day: the label is the day of the month (with the month on the first day and on the 1st), the tooltip the date."""
+    return [
+        (f"{d.month}/{d.day}" if i == 0 or d.day == 1 else str(d.day), n, f"{d.month}/{d.day}")
+        for i, (d, n) in enumerate(zip(days, counts))
+    ]
 
 
 @get("/", include_in_schema=False)
@@ -192,7 +192,7 @@ async def overview(request: Request[Any, Any, Any]) -> Response[Any]:
                 "scenario": mh.plugins.scenarios[name],
                 "cards": [c for c in cards if c["plugin"] == name],
                 "metrics": metrics,
-                "months": [(month_label(m), n) for m, n in zip(days.months, months)] if any(months) else [],
+                "months": [(m.month, n) for m, n in zip(days.months, months)] if any(months) else [],
             })
         figures = reminders.get(community.id, {})
         rows.append({
@@ -201,7 +201,7 @@ async def overview(request: Request[Any, Any, Any]) -> Response[Any]:
             "menu": scene_menu(mh, principal, community.slug, enabled),
             "activities": activities,
             "reminders": figures,
-            "per_day": [(day_label(d), n) for d, n in zip(days.chart_days, figures.get("per_day", []))],
+            "per_day": day_bars(days.chart_days, figures.get("per_day", [])),
             "overdue": overdue.get(community.slug, []),
             "manages": manages,
         })
@@ -226,7 +226,7 @@ def street_summary(rows: list[dict[str, Any]], days: Days, reads_activities: boo
             total[f"reminders_{period}"] = {k: sum(r["reminders"][period][k] for r in rows) for k in ("due", "sent", "failed")}
         total["waiting"] = sum(r["reminders"]["waiting"] for r in rows)
         per_day = [sum(r["reminders"]["per_day"][i] for r in rows) for i in range(len(days.chart_days))]
-        total["per_day"] = [(day_label(d), n) for d, n in zip(days.chart_days, per_day)]
+        total["per_day"] = day_bars(days.chart_days, per_day)
     return total
 
 
