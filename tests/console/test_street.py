@@ -11,9 +11,12 @@ no scene, one resident). On Monday 2 March 2026 at 12:05 in Shanghai:
 
 from __future__ import annotations
 
+import enum
 import re
 from datetime import date, datetime
+from typing import Literal
 
+import msgspec
 import pytest
 import pytest_asyncio
 
@@ -23,6 +26,7 @@ from meihao.register.community_scenarios import is_enabled, scenario_settings
 from meihao.reminders.activities import ActivityIn, create_activity
 from meihao.testing import form_token, make_page_client
 from meihao.testing.world import SceneWorld
+from meihao.web.console.settings_form import error_field, read_settings, settings_fields
 
 SHANGHAI = "Asia/Shanghai"
 
@@ -323,3 +327,75 @@ async def test_forms_without_their_csrf_token_are_refused(world, pages):
 
 def test_the_worlds_days_are_what_the_figures_assume():
     assert date(2026, 3, 2).weekday() == 0 and date(2026, 2, 25).weekday() == 2
+
+
+# -- the settings form, generated from a settings Struct -------------------------------
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class LanternSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A throwaway scene's settings with one field of each kind the form knows."""
+
+    #: How many lanterns each grid hangs.
+    lanterns: int = 12
+    #: Metres between two lanterns.
+    spacing: float = 2.5
+    #: Shown on the lanterns.
+    motto: str = "花好月圆"
+    lit_at_night: bool = True
+    size: Literal["small", "large"] = "small"
+    colour: Colour = Colour.RED
+    reminder_offsets: list[int] = msgspec.field(default_factory=lambda: [1440, 120])
+    budget_yuan: int | None = None
+    extra: dict[str, int] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.lanterns < 1:
+            raise ValueError("lanterns must be at least 1")
+
+
+def test_the_settings_form_has_a_field_of_the_right_kind_for_each_type():
+    fields = {f.name: f for f in settings_fields(LanternSettings)}
+    assert [(f.name, f.kind, f.label, f.default, f.choices, f.optional, f.item_kind) for f in fields.values()] == [
+        ("lanterns", "int", "Lanterns", 12, [], False, ""),
+        ("spacing", "float", "Spacing", 2.5, [], False, ""),
+        ("motto", "str", "Motto", "花好月圆", [], False, ""),
+        ("lit_at_night", "bool", "Lit at night", True, [], False, ""),
+        ("size", "choice", "Size", "small", ["small", "large"], False, ""),
+        ("colour", "choice", "Colour", Colour.RED, ["red", "blue"], False, ""),
+        ("reminder_offsets", "list", "Reminder offsets", [1440, 120], [], False, "int"),
+        ("budget_yuan", "int", "Budget yuan", None, [], True, ""),
+        ("extra", "json", "Extra", {}, [], False, ""),
+    ]
+    assert (fields["lanterns"].hint, fields["spacing"].hint, fields["lit_at_night"].hint) == (
+        "How many lanterns each grid hangs.", "Metres between two lanterns.", "")
+    assert (fields["reminder_offsets"].shown([1440, 120]), fields["colour"].shown(Colour.BLUE), fields["budget_yuan"].shown(None)) == (
+        "1440, 120", "blue", "")
+
+
+def test_the_posted_form_is_read_back_as_the_apis_settings():
+    fields = settings_fields(LanternSettings)
+    form = {"settings.lanterns": " 20 ", "settings.spacing": "3", "settings.motto": "团团圆圆", "settings.size": "large",
+            "settings.colour": "blue", "settings.reminder_offsets": "60，30、 10,", "settings.budget_yuan": "", "settings.extra": '{"a": 1}'}
+    raw, problems = read_settings(fields, form)
+    assert problems == {}
+    assert raw == {"lanterns": 20, "spacing": 3.0, "motto": "团团圆圆", "lit_at_night": False, "size": "large", "colour": "blue",
+                   "reminder_offsets": [60, 30, 10], "budget_yuan": None, "extra": {"a": 1}}
+    assert msgspec.convert(raw, LanternSettings).colour is Colour.BLUE
+    raw, problems = read_settings(fields, {"settings.lanterns": "twelve", "settings.spacing": "", "settings.reminder_offsets": "60, soon",
+                                           "settings.extra": "{"})
+    assert problems == {"lanterns": "whole_number", "spacing": "number", "reminder_offsets": "whole_number", "extra": "json"}
+
+
+@pytest.mark.parametrize(("field", "message", "expected"), [
+    ("settings.size", "settings.size: Expected `str` matching one of ...", "size"),
+    ("settings.reminder_offsets[1]", "settings.reminder_offsets[1]: Expected `int`", "reminder_offsets"),
+    ("settings", "settings: lanterns must be at least 1", "lanterns"),
+    ("settings", "settings: something about the whole", None),
+])
+def test_an_error_of_the_settings_is_placed_at_its_field(field, message, expected):
+    assert error_field(settings_fields(LanternSettings), field, message) == expected

@@ -15,6 +15,7 @@ import inspect
 import json
 import re
 import sys
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,13 +117,24 @@ def _kind(info: Any) -> tuple[str, list[Any], bool, str]:
     return "json", [], optional, ""
 
 
+def _declared_order(annotation: Any, choices: list[Any]) -> list[Any]:
+    """A Literal's values in the order they were written (msgspec's inspection sorts them)."""
+    for part in (annotation, *typing.get_args(annotation)):
+        if typing.get_origin(part) is typing.Literal:
+            return [v for v in typing.get_args(part) if v in choices]
+    return choices
+
+
 def settings_fields(schema: type[msgspec.Struct], gettext: Any = None) -> list[SettingField]:
     """The form's fields for a settings Struct, in the Struct's order; ``gettext`` translates labels and hints."""
     translate = gettext or (lambda text: text)
     comments = field_comments(schema)
+    declared = typing.get_type_hints(schema)
     fields = []
     for f in msgspec.inspect.type_info(schema).fields:
         kind, choices, optional, item_kind = _kind(f.type)
+        if kind == "choice":
+            choices = _declared_order(declared.get(f.name), choices)
         default = f.default if f.default is not msgspec.NODEFAULT else (f.default_factory() if f.default_factory is not msgspec.NODEFAULT else None)
         comment = comments.get(f.name, "")
         if not comment and isinstance(f.type, msgspec.inspect.Metadata):
