@@ -202,6 +202,15 @@ async def test_the_overview_is_chinese_by_default(world):
 # -- a community's page ----------------------------------------------------------------
 
 
+async def test_the_community_page_is_chinese_by_default_with_the_scenes_own_labels(world):
+    async with make_page_client(world.mh, world.staff["community_admin"]["id"]) as client:
+        page = await client.get("/communities/hepan")
+    assert re.findall(r"<h2 id=\"\w+-title\">(.*?)</h2>", page.text) == ["社区品牌", "场景", "网格与网格队伍"]
+    assert '<label for="f-elder_care-elder_age">老年人年龄起点</label>' in page.text
+    assert "默认值：60" in page.text
+    assert "<dd>孙网格长</dd>" in page.text
+
+
 async def test_a_community_page_shows_brand_scenes_and_the_grid_teams(world, pages):
     client = await pages("community_admin")
     page = await client.get("/communities/hepan")
@@ -399,3 +408,17 @@ def test_the_posted_form_is_read_back_as_the_apis_settings():
 ])
 def test_an_error_of_the_settings_is_placed_at_its_field(field, message, expected):
     assert error_field(settings_fields(LanternSettings), field, message) == expected
+
+
+@pytest.mark.parametrize("scenario", ["culture", "elder_care", "markets"])
+def test_every_setting_of_the_built_in_scenes_has_a_chinese_label_and_hint(scenario):
+    from meihao.scenarios import culture, elder_care, markets
+    from meihao.web.console.settings_form import field_comments, humanise, schema_translations
+
+    schema = {"culture": culture, "elder_care": elder_care, "markets": markets}[scenario].schemas
+    settings = next(getattr(schema, name) for name in dir(schema) if name.endswith("Settings"))
+    catalogue = schema_translations(settings, "zh_CN")
+    untranslated = [text for f in msgspec.inspect.type_info(settings).fields
+                    for text in (humanise(f.name), field_comments(settings).get(f.name)) if text and catalogue.gettext(text) == text]
+    assert untranslated == []
+    assert schema_translations(settings, "en") is None
