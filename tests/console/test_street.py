@@ -209,6 +209,11 @@ async def test_the_community_page_is_chinese_by_default_with_the_scenes_own_labe
     assert '<label for="f-elder_care-elder_age">老年人年龄起点</label>' in page.text
     assert "默认值：60" in page.text
     assert "<dd>孙网格长</dd>" in page.text
+    token = await form_token(client, "/communities/hepan")
+    bad = await client.post("/communities/hepan/scenes/elder_care", data={"_csrf_token": token, "settings.elder_age": "30"})
+    assert re.findall(r'<p class="error" id="f-elder_care-elder_age-note">(.*?)</p>', bad.text) == ["老年人年龄起点应在 50 到 100 岁之间。"]
+    typed = await client.post("/communities/hepan/scenes/elder_care", data={"_csrf_token": token, "settings.elder_age": "abc"})
+    assert re.findall(r'<p class="error" id="f-elder_care-elder_age-note">(.*?)</p>', typed.text) == ["请输入整数。"]
 
 
 async def test_a_community_page_shows_brand_scenes_and_the_grid_teams(world, pages):
@@ -271,10 +276,10 @@ async def test_switching_a_scene_on_with_settings_from_the_form(world, pages):
 
 
 @pytest.mark.parametrize(("field", "typed", "message"), [
-    ("default_capacity", "0", "default_capacity must be at least 1"),
+    ("default_capacity", "0", "Not accepted: default_capacity must be at least 1"),
     ("default_capacity", "thirty", "Enter a whole number."),
-    ("holiday_policy", "sometimes", "holiday_policy must be keep, skip, next_workday or previous_workday"),
-    ("setup_minutes", "-5", "setup_minutes must not be negative"),
+    ("holiday_policy", "sometimes", "Not accepted: holiday_policy must be keep, skip, next_workday or previous_workday"),
+    ("setup_minutes", "-5", "Not accepted: setup_minutes must not be negative"),
 ])
 async def test_a_bad_setting_is_shown_at_its_field_and_changes_nothing(world, pages, field, typed, message):
     client = await pages("community_admin")
@@ -289,7 +294,7 @@ async def test_a_bad_setting_is_shown_at_its_field_and_changes_nothing(world, pa
     assert not await is_enabled(world.community.id, "markets")
     # settings of a scene that is on stay as they were
     bad = await client.post("/communities/hepan/scenes/elder_care", data={"_csrf_token": token, "settings.elder_age": "30"})
-    assert re.findall(r'<p class="error" id="f-elder_care-elder_age-note">(.*?)</p>', bad.text) == ["elder_age must be between 50 and 100"]
+    assert re.findall(r'<p class="error" id="f-elder_care-elder_age-note">(.*?)</p>', bad.text) == ["Not accepted: elder_age must be between 50 and 100"]
     assert (await scenario_settings(world.mh, world.community.id, "elder_care")).elder_age == 60
 
 

@@ -60,6 +60,14 @@ def scene_fields(mh: Meihao, scenario: str, language: str) -> list[Any]:
     return settings_fields(schema, catalogue.gettext if catalogue is not None else None)
 
 
+def scene_message(mh: Meihao, scenario: str, language: str, text: str) -> str | tuple[str, str]:
+    """A scene's error message in the visitor's language when its catalogue has it (a rule of its settings: "elder_age must be
+    between 50 and 100"), else ``("reason", text)``: the page shows it after "Not accepted:"."""
+    catalogue = schema_translations(mh.plugins.settings_schema(scenario), language)
+    translated = catalogue.gettext(text) if catalogue is not None else text
+    return translated if translated != text else ("reason", text)
+
+
 async def grid_teams(slug: str, principal: Principal) -> tuple[list[dict[str, Any]], bool]:
     """The grids in the visitor's scope with their team by role, and whether the team could be read (``meihao.staff.manage``)."""
     grids = await list_grids(slug, principal)
@@ -172,9 +180,9 @@ async def switch_on(request: Request[Any, Any, Any], slug: FromPath[str], scenar
         await community_scenarios.enable(mh, slug, scenario, raw, principal)
     except InvalidInput as err:
         name = error_field(fields, err.field, err.message)
+        text = scene_message(mh, scenario, request_language(request), error_text(err.message))
         return await render_community(request, community, status_code=400, scene_form={
-            "name": scenario, "values": typed, "form": data,
-            "errors": {name: error_text(err.message)} if name else {}, "problem": "" if name else error_text(err.message),
+            "name": scenario, "values": typed, "form": data, "errors": {name: text} if name else {}, "problem": "" if name else text,
         })
     return Redirect(f"/communities/{slug}?done={scenario}#scene-{scenario}", status_code=303)
 
