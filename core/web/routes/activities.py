@@ -15,7 +15,6 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from meihao.access.audit import audit
 from meihao.access.principals import Principal
-from meihao.access.staff import staff_ids_in_scope
 from meihao.errors import NotFound
 from meihao.register.communities import get_community
 from meihao.reminders import activities as activity_service
@@ -23,6 +22,7 @@ from meihao.reminders import notices
 from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
 from meihao.reminders.audiences import WHOLE_COMMUNITY, check_fan_out, check_reach, parse_audience, preview, principal_scope
 from meihao.reminders.policy import set_cancellation_notices, set_quiet_hours
+from meihao.reminders.stats import recipients_in_scope
 from meihao.reminders.tables import Reminder
 from meihao.runtime import Meihao
 from meihao.time.community import community_today
@@ -198,11 +198,7 @@ async def preview_audience(activity_id: FromPath[int], meihao: NamedDependency[M
 
 
 def _recipients_in_scope(principal: Principal) -> list[Any]:
-    if principal.street:
-        return []
-    residents = (Reminder.recipient_kind == "resident") & Reminder.recipient_id.is_in(principal.resident_ids())
-    staff = (Reminder.recipient_kind == "staff") & Reminder.recipient_id.is_in(staff_ids_in_scope(principal))
-    return [residents | staff]
+    return recipients_in_scope(principal)
 
 
 @get("/api/activities/{activity_id:int}/reminders", tags=["activities"], guards=[requires("meihao.activity.read")])
