@@ -182,11 +182,11 @@ async def overview(request: Request[Any, Any, Any]) -> Response[Any]:
         enabled = [name for name in sorted(scenes.get(community.id, [])) if name in mh.plugins.scenarios]
         days = days_of[community.id]
         activities = await community_activities(mh, community, days) if reads_activities else CommunityActivities()
-        manages = principal.manages_community(community.id)
         scene_rows = []
         cards = await scene_cards(mh, principal, community, enabled)
         for name in enabled:
-            metrics = await mh.plugins.metrics(community, name, meihao=mh) if manages else []
+            # each scene counts what this viewer may read (a grid worker: their grid's)
+            metrics = await mh.plugins.metrics(community, name, mh, principal)
             months = activities.by_month.get(name, [])
             scene_rows.append({
                 "scenario": mh.plugins.scenarios[name],
@@ -203,7 +203,6 @@ async def overview(request: Request[Any, Any, Any]) -> Response[Any]:
             "reminders": figures,
             "per_day": day_bars(days.chart_days, figures.get("per_day", [])),
             "overdue": overdue.get(community.slug, []),
-            "manages": manages,
         })
     street = None
     if principal.street and rows:
