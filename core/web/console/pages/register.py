@@ -108,6 +108,19 @@ async def _facets(mh: Meihao, query: ListQuery, filters: residents.ResidentFilte
     return facets
 
 
+async def _describe(query: ListQuery) -> list[tuple[str, str]]:
+    """The filter in words: (English message id of the key, value), with names for ids and tags (a confirmation shows it)."""
+    labels = {"community": N_("Community"), "grid": N_("Grid"), "building": N_("Building"), "tag": N_("Tag"),
+              "min_age": N_("Age from"), "max_age": N_("Age to"), "name": N_("Name")}
+    described = []
+    for key, value in query.values.items():
+        if key in ("grid", "building") and value.isdigit():
+            table = Grid if key == "grid" else Building
+            value = (await _names(table, [int(value)], table.name)).get(int(value), {}).get("name", value)
+        described.append((labels[key], value))
+    return described
+
+
 def _rows(items: list[dict[str, Any]], grids: dict[int, dict[str, Any]], buildings: dict[int, dict[str, Any]],
           households: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
@@ -291,7 +304,7 @@ async def bulk_confirm(request: Request[Any, Any, Any]) -> Response[Any]:
         error = "tag"
     matching = await residents.count_residents(mh, filters, principal)
     return render_page(request, "register/bulk.html", status_code=400 if error else 200, query=query, op=op, tag=tag, error=error,
-                       matching=matching, changing=changing, changed=None, tag_labels=TAG_LABELS)
+                       matching=matching, changing=changing, changed=None, tag_labels=TAG_LABELS, described=await _describe(query))
 
 
 @post(f"{PATH}/bulk", guards=[page_requires("meihao.resident.read", "meihao.resident.write")])
@@ -306,7 +319,7 @@ async def bulk_apply(request: Request[Any, Any, Any], data: Form) -> Response[An
     if changing != expected:
         matching = await residents.count_residents(mh, filters, principal)
         return render_page(request, "register/bulk.html", status_code=409, query=query, op=op, tag=tag, error="",
-                           matching=matching, changing=changing, changed=expected, tag_labels=TAG_LABELS)
+                           matching=matching, changing=changing, changed=expected, tag_labels=TAG_LABELS, described=await _describe(query))
     changed = await residents.tag_matching(mh, filters, tag, add=op == "add", principal=principal)
     back = query.encode()
     notice = f"changed={changed}&op={op}&bulk_tag={tag}"
