@@ -29,6 +29,8 @@ def test_a_grid_worker_on_a_phone_filters_and_opens_a_resident(phone, served):
     assert serious_violations(phone) == []
     shoot(phone, "register-list-phone")
     phone.screenshot(path=str(SCREENSHOTS / "register-list-phone-first-screen.png"))  # what the worker sees first
+    phone.evaluate("window.scrollTo(0, document.querySelector('#results-h').offsetTop)")
+    phone.screenshot(path=str(SCREENSHOTS / "register-list-phone-results.png"))
 
     alone = served.sql(
         "SELECT count(*) FROM meihao_resident r JOIN meihao_resident_tag t ON t.resident = r.id WHERE r.grid = ? AND t.tag = 'living_alone'", grid,
@@ -38,8 +40,6 @@ def test_a_grid_worker_on_a_phone_filters_and_opens_a_resident(phone, served):
     assert phone.locator("#results-h").inner_text().startswith(f"{alone} 位居民")
     assert phone.locator(".chosen-filters").inner_text().startswith("标签: 独居")
     shoot(phone, "register-filtered-phone")
-    phone.locator("#results-h").scroll_into_view_if_needed()
-    phone.screenshot(path=str(SCREENSHOTS / "register-filtered-phone-results.png"))
 
     first = phone.locator("table.residents tbody th[scope=row] a").first
     name = first.inner_text()
