@@ -52,7 +52,7 @@ async def forwards():
         db_column_name="staff",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
-        params=_params(references=Staff, on_delete=OnDelete.cascade, on_update=OnUpdate.cascade, target_column=None, index=True),
+        params=_params(references=Staff, on_delete=OnDelete.cascade, on_update=OnUpdate.cascade, target_column=None, null=True, index=True),
         schema=None,
     )
     manager.add_column(
