@@ -303,3 +303,40 @@ async def test_a_saved_view_round_trip_is_the_staff_members_own(meihao, hepan):
         deleted = await client.post(f"/register/views/{view_id}/delete", data={"_csrf_token": token})
         assert (deleted.status_code, deleted.headers["location"]) == (303, "/register")
         assert "独居老人" not in (await client.get("/register")).text
+
+
+async def test_paging_keeps_the_filter_and_the_community_facet_counts_per_community(meihao, hepan):
+    f = hepan["f"]
+    await f.community("yinshan", name="银山社区")
+    place = await f.place("yinshan")
+    for i in range(26):
+        await f.resident(place["household_id"], name=f"居民{i:02d}", birth_date=date(1970, 1, 1 + i % 28), tags=["volunteer"])
+    async with make_page_client(meihao) as client:  # a street admin
+        page = await client.get("/register?tag=volunteer")
+        assert facet(page.text, "community") == {"荷畔社区": 1, "银山社区": 26}
+        assert '<h2 id="results-h">27 位居民' in page.text
+        assert len(names(page.text)) == 25
+        assert '<a class="button" href="/register?tag=volunteer&amp;page=2" rel="next">下一页</a>' in page.text
+        second = await client.get("/register?tag=volunteer&page=2")
+        assert names(second.text) == ["居民24", "居民25"]
+        assert "第 26–27 条" in second.text and "第 2 页，共 2 页" in second.text
+        assert '<a class="button" href="/register?tag=volunteer" rel="prev">上一页</a>' in second.text
+        # choosing a community keeps the tag and goes back to page 1
+        assert 'href="/register?community=yinshan&amp;tag=volunteer"' in second.text
+    async with make_page_client(meihao, hepan["admin"]) as client:  # one community: no community facet
+        page = await client.get("/register?tag=volunteer")
+        assert facet(page.text, "community") == {} and names(page.text) == ["张伟"]
+
+
+async def test_the_register_in_english(meihao, hepan):
+    wang = hepan["people"]["王秀英"]
+    async with make_page_client(meihao, hepan["admin"]) as client:
+        client.cookies.set("meihao_lang", "en")
+        page = await client.get("/register?min_age=60")
+        assert (page.status_code, h1(page.text)) == (200, ["Register of residents"])
+        assert '<h2 id="results-h">3 residents' in page.text
+        assert facet(page.text, "tag") == {"Living alone": 2, "Party member": 1, "Veteran": 1}
+        resident = await client.get(f"/register/residents/{wang['id']}")
+        assert "Show in full" in resident.text and "Household members" in resident.text
+        confirm = await client.get("/register/bulk?min_age=60&op=add&bulk_tag=elder")
+        assert "The tag Elder (elder) will be added to 3 residents." in confirm.text
