@@ -125,7 +125,9 @@ async def test_a_grid_worker_sees_only_their_grid_and_counts_only_it(meihao, hep
     ("min_age=abc", "min_age: must be a whole number"),
     ("min_age=90&max_age=10", "min_age: must not be greater than max_age"),
     ("grid=x", "grid: must be a whole number"),
-    ("page=0", "page: must be at least 1"),
+    ("page=0", "page: must be between 1 and 1000000000"),
+    ("grid=2147483648", "grid: must be between 1 and 2147483647"),
+    ("max_age=151", "max_age: must be between 0 and 150"),
 ])
 async def test_a_bad_filter_is_a_400_page_naming_the_field(meihao, hepan, query, message):
     async with make_page_client(meihao, hepan["admin"]) as client:

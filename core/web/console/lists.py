@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from litestar import Request, Response
 from litestar.response import Stream
 
+from meihao.db.paging import MAX_PAGE
 from meihao.errors import InvalidInput
 from meihao.privacy import csv_cell, csv_line
 
@@ -42,7 +43,7 @@ class ListQuery:
         keys = tuple(keys)
         values = {k: str(params[k]).strip() for k in keys if str(params.get(k) or "").strip()}
         query = cls(keys, values)
-        query.page = query.number("page", str(params.get("page") or "1"), low=1)
+        query.page = query.number("page", str(params.get("page") or "1"), low=1, high=MAX_PAGE)
         return query
 
     @staticmethod

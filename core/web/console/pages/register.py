@@ -24,6 +24,7 @@ from meihao.web.console.lists import Facet, ListQuery, Option, csv_download, fac
 from meihao.web.console.rendering import page_user, render_page
 from meihao.web.console.session import page_requires
 from meihao.web.params import PathId
+from meihao.web.safety import MAX_INTEGER
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -60,11 +61,11 @@ def _filters(query: ListQuery) -> residents.ResidentFilter:
     """The API's filter from the page's query; a value that is not a number is a 400 naming its field."""
     return residents.ResidentFilter(
         community=query.get("community"),
-        grid_id=query.integer("grid", 1),
-        building_id=query.integer("building", 1),
+        grid_id=query.integer("grid", 1, MAX_INTEGER),
+        building_id=query.integer("building", 1, MAX_INTEGER),
         tag=query.get("tag"),
-        min_age=query.integer("min_age"),
-        max_age=query.integer("max_age"),
+        min_age=query.integer("min_age", 0, residents.MAX_AGE),
+        max_age=query.integer("max_age", 0, residents.MAX_AGE),
         name=query.get("name"),
     )
 
