@@ -85,11 +85,13 @@ async def plan_page(request: Request[Any, Any, Any], community: CurrentCommunity
     """The tour plans with their shows done and to come, and the coming shows in the viewer's area."""
     now = meihao.clock.now()
     today = now.astimezone(community.tz).date()
-    coming = [s for s in await shows.list_shows(community, principal, start=today, status="scheduled") if s.starts_at > now]
+    scheduled = await shows.list_shows(community, principal, status="scheduled")
+    coming = [s for s in scheduled if s.starts_at > now]
+    to_record = len(scheduled) - len(coming)
     year = figures.this_year(meihao, community)
     summary = await figures.summary(meihao, community, year, principal)
     return render_page(request, "culture/plan.html", community=community, plans=await plans.list_plans(community, principal),
-                       coming=_rows(coming, community, now), summary=summary, year=year, today=today,
+                       coming=_rows(coming, community, now), to_record=to_record, summary=summary, year=year, today=today,
                        status=STATUS, tone=STATUS_TONE, can_record=principal.can(RECORD))
 
 

@@ -256,7 +256,12 @@ async def proceeds_page(
     totals = await proceeds.community_proceeds(meihao, community, year, principal)
     per_market = [(market, await proceeds.market_proceeds(meihao, community, market.market_id, year, principal)) for market in totals.markets]
     return render_page(request, "markets/proceeds.html", community=community, year=year, years=list(range(this_year, this_year - 4, -1)),
-                       totals=totals, per_market=per_market)
+                       totals=totals, per_market=per_market, yuan=_grouped_yuan)
+
+
+def _grouped_yuan(amount: str) -> str:
+    """``"60954.50"`` → ``"60,954.50"``: large sums read at a glance."""
+    return f"{Decimal(amount):,.2f}"
 
 
 # -- the card and the queue -------------------------------------------------------------------------

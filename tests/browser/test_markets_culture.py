@@ -23,17 +23,17 @@ def test_chengguan_admin_decides_a_stall_application_and_reads_the_proceeds(page
     page.click(".scene-nav a:has-text('摊位审批')")
     assert page.locator("h1").inner_text() == "摊位审批"
     waiting = page.locator(".scene-items > li").count()
-    assert waiting == 2  # the demo leaves two applications of the next market day to decide
+    assert waiting == 4  # the demo leaves two applications of each market's next day to decide (two markets)
     look(page, "markets-applications-desktop")
     first = page.locator(".scene-items > li h3").first.inner_text()
-    page.locator(".scene-items > li").first.locator("button:has-text('通过')").click()
+    page.locator(".scene-items > li").first.get_by_role("button", name="通过", exact=True).click()
     page.wait_for_load_state()
     assert page.locator("[role=status]").inner_text().startswith("已通过")
     assert page.locator(".scene-items > li").count() == waiting - 1
     assert first not in page.locator(".scene-items").inner_text()
 
     # refusing without a reason says so at the field
-    page.locator(".scene-items > li").first.locator("button:has-text('不通过')").click()
+    page.locator(".scene-items > li").first.get_by_role("button", name="不通过", exact=True).click()
     page.wait_for_load_state()
     assert page.locator(".scene-items p.error").inner_text() == "请说明不通过的原因：申请人会收到这条说明。"
     assert serious_violations(page) == []
