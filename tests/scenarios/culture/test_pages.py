@@ -83,6 +83,10 @@ async def test_the_plan_and_the_shows_are_scoped_like_the_api(chengguan):
         assert re.findall(r'<p class="item-sub">(2026-03-\d\d \d\d:\d\d) · (.*?)</p>', page.text) == [
             ("2026-03-07 19:00", "城关老街文化广场"), ("2026-03-10 14:30", "南关社区综合文化服务中心")]
         assert (await admin.get(PAGES_AT)).status_code == 200
+        admin.cookies.set("meihao_lang", "en")
+        english = await admin.get(f"{PAGES_AT}/plan")
+        assert re.findall(r"<h1>(.*?)</h1>", english.text) == ["Opera to the villages: tour plan"]
+        assert h3s(english.text) == ["吕剧: 李二嫂改嫁", "吕剧: 小姑贤"]
         assert (await admin.get("/c/beiyuan/culture/plan")).status_code == 404
 
 

@@ -104,6 +104,11 @@ async def test_applications_to_decide_are_scoped_like_the_api(world):
             assert h2s(page.text) == ["2026-03-14 睦邻善市公益市集"]
             # only the community's admins decide: the grid workers see no buttons
             assert page.text.count(">通过</button>") == (4 if who == "community_admin" else 0)
+    async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as admin:
+        admin.cookies.set("meihao_lang", "en")
+        english = await admin.get(f"{PAGES_AT}/applications")
+        assert re.findall(r"<h1>(.*?)</h1>", english.text) == ["Applications to decide"]
+        assert english.text.count(">Approve</button>") == 4 and "Stalls taken 0 of 2 · applications close 2026-03-12 09:00" in english.text
 
 
 async def test_approve_and_refuse_from_the_page_change_exactly_that_application(world):
