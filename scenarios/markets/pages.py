@@ -79,7 +79,8 @@ def _local(value: datetime | None, community: CommunityInfo) -> datetime | None:
 def _back(form: dict[str, Any], fallback: str) -> str:
     """Where to go after a one-tap action: a local path given by the form (the queue, say), else ``fallback``."""
     target = str(form.get("next", ""))
-    return target if target.startswith("/") and not target.startswith("//") else fallback
+    local = target.startswith("/") and not target.startswith("//") and "\\" not in target and "\n" not in target
+    return target if local else fallback
 
 
 async def _form(request: Request[Any, Any, Any]) -> dict[str, Any]:

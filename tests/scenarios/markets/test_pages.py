@@ -11,7 +11,7 @@ import pytest_asyncio
 from meihao.access.principals import principal_for
 from meihao.access.tables import AuditLog
 from meihao.scenarios import markets
-from meihao.scenarios.markets.pages import PAGES
+from meihao.scenarios.markets.pages import PAGES, _back
 from meihao.scenarios.markets.tables import Application, Proceeds
 from meihao.testing import SceneWorld, form_token, make_page_client
 from meihao.web.console import catalogues
@@ -249,6 +249,12 @@ async def test_card_and_queue(world):
     async with w.client("street_admin") as street:
         assert (await street.delete("/api/communities/huayang/scenarios/markets")).status_code in (200, 204)
     assert await PAGES.queue(w.mh, admin) == []  # switched off: nothing of it in anyone's queue
+
+
+def test_one_tap_actions_go_back_to_local_paths_only():
+    assert _back({"next": "/queue"}, "/fallback") == "/queue"
+    for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/", "", "/queue\nSet-Cookie: x=1"):
+        assert _back({"next": target}, "/fallback") == "/fallback", target
 
 
 def test_the_catalogue_is_complete():
