@@ -78,5 +78,5 @@ async def read_audit_log(
         AuditLog.target_id, AuditLog.community.slug.as_alias("community"), AuditLog.address, AuditLog.reason, AuditLog.detail,
     ).order_by(AuditLog.id, ascending=False)
     result = await paginate(mh, query.where(*clauses) if clauses else query, page=page, page_size=page_size)
-    rows = [{**r, "staff_id": r.pop("staff"), "detail": json_value(r.pop("detail"))} for r in result.rows]
+    rows = [{**{k: v for k, v in r.items() if k != "staff"}, "staff_id": r["staff"], "detail": json_value(r["detail"])} for r in result.rows]
     return PageResult(rows=rows, total=result.total, page=result.page, page_size=result.page_size)

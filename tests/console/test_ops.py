@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from html import unescape
 from datetime import datetime, timedelta, timezone
+from html import unescape
 
 import pytest
 import pytest_asyncio

@@ -21,8 +21,8 @@ from meihao.reminders import activities as activity_service
 from meihao.reminders import notices
 from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
 from meihao.reminders.audiences import check_fan_out, check_reach, parse_audience, preview, principal_scope
-from meihao.reminders.recipients import reminders_in_scope
 from meihao.reminders.policy import set_cancellation_notices, set_quiet_hours
+from meihao.reminders.recipients import reminders_in_scope
 from meihao.reminders.tables import Reminder
 from meihao.runtime import Meihao
 from meihao.time.community import community_today

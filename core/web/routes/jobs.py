@@ -9,18 +9,7 @@ from litestar.di import NamedDependency
 
 from meihao.runtime import Meihao
 from meihao.web.auth import requires
-
-
-async def current_job_overview(meihao: Meihao) -> list[dict[str, Any]]:
-    """The job overview as this process sees it: the running scheduler's data store when it runs here (the API and the console)."""
-    from meihao.scheduling import scheduler as scheduler_module  # APScheduler: imported only where a scheduler is wanted
-    from meihao.scheduling.jobs import job_overview
-    from meihao.scheduling.worker import in_loop_of
-
-    running = scheduler_module._running
-    if running is not None and running.mh is meihao:
-        return await in_loop_of(running, lambda: job_overview(meihao, running))
-    return await job_overview(meihao, None)
+from meihao.web.job_overview import current_job_overview
 
 
 @get("/api/jobs", tags=["jobs"], guards=[requires("meihao.jobs.read")])

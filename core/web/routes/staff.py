@@ -9,9 +9,9 @@ from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
+from meihao.access import audit as audit_log
 from meihao.access import staff
 from meihao.access.schemas import AssignmentIn, AuditOut, StaffIn, StaffOut
-from meihao.access.audit import read_audit_log
 from meihao.register.schemas import (
     Page,
 )
@@ -60,7 +60,7 @@ async def read_audit_log(
     page_size: PageSize = None,
 ) -> Page[AuditOut]:
     """The audit log, newest first, filtered. It is append-only: there is no route to change it."""
-    result = await read_audit_log(
+    result = await audit_log.read_audit_log(
         meihao, staff_id=staff_id, action=action, target_type=target_type, target_id=target_id, since=since, until=until,
         page=page, page_size=page_size,
     )

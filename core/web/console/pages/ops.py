@@ -18,7 +18,7 @@ from meihao.runtime import Meihao
 from meihao.scheduling.nodes import list_nodes
 from meihao.web.console.rendering import page_user, render_page
 from meihao.web.console.session import page_requires
-from meihao.web.routes.jobs import current_job_overview
+from meihao.web.job_overview import current_job_overview
 
 #: Audit rows on one page of the Operations page.
 AUDIT_PAGE_SIZE = 50
