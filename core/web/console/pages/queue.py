@@ -93,8 +93,9 @@ def _due_text(due: date | datetime | None, community: CommunityInfo, now: dateti
 
 
 def _order(entry: Entry) -> tuple[Any, ...]:
+    """Most urgent first, then the earliest due (undated last), then by community; ties keep the scene's own order."""
     far = datetime.max.replace(tzinfo=entry.community.tz)
-    return URGENCIES.index(entry.urgency), entry.due or far, entry.community.id, entry.title, entry.href
+    return URGENCIES.index(entry.urgency), entry.due or far, entry.community.id
 
 
 def scene_link(href: str, slug: str, plugin: str) -> str:
