@@ -12,6 +12,7 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from tests.browser.conftest import MEIHAO, ROOT, Served, _free_port, chromium_path, log_in, serious_violations, shoot
 
 RIDDLES = ["千条线万条线", "麻屋子红帐子", "小小诸葛亮"]
+INBOX = [("明天上午九点在议事厅开邻里议事会，请提前十分钟到场。", 20), ("3号楼王秀英已十天未探访，请今天上门看看。", 1)]
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +51,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         hepan = db.execute("SELECT id FROM meihao_community WHERE slug = 'hepan'").fetchone()[0]
         db.execute("DELETE FROM lantern_riddle")
         db.executemany("INSERT INTO lantern_riddle (community, question, answer) VALUES (?, ?, ?)", [(hepan, q, "谜底") for q in RIDDLES])
+        # two messages in the grid worker's own inbox (as the inbox channel writes them)
+        worker = db.execute(
+            "SELECT s.id FROM meihao_staff s JOIN piccolo_user u ON u.id = s.user WHERE u.username = 'hepan-g01-grid-worker-1'"
+        ).fetchone()[0]
+        now = datetime.now(timezone.utc)
+        db.executemany(
+            "INSERT INTO meihao_inbox (recipient_kind, recipient_id, language, body, created_at) VALUES ('staff', ?, 'zh', ?, ?)",
+            [(worker, body, str(now - timedelta(hours=hours))) for body, hours in INBOX],
+        )
     log = (folder / "serve.log").open("w")
     server = subprocess.Popen([MEIHAO, "serve", "--port", str(port)], env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -150,13 +161,15 @@ def test_my_inbox_and_digest_on_a_phone_and_a_desktop(phone, page, served):
     assert phone.url.endswith("/me")
     assert serious_violations(phone) == []
     shoot(phone, "me-phone")
-    unread = phone.locator("li.message.unread")
-    if unread.count():
-        first = unread.first
-        message_id = first.get_attribute("id")
-        first.locator("button:has-text('标为已读')").tap()
-        phone.wait_for_selector(f"#{message_id}:not(.unread)")
-        assert phone.locator(f"#{message_id} .badge").inner_text() == "已读"
+    assert phone.locator("li.message .message-body").all_inner_texts() == [body for body, _ in reversed(INBOX)]
+    assert phone.locator("li.message.unread").count() == 2
+    # marked read in place (htmx): the page stays, the message says it was read
+    first = phone.locator("li.message").first
+    message_id = first.get_attribute("id")
+    first.locator("button:has-text('标为已读')").tap()
+    phone.wait_for_selector(f"#{message_id}:not(.unread)")
+    assert phone.locator(f"#{message_id} .badge").inner_text() == "已读"
+    assert phone.url.endswith("/me") and phone.locator("li.message.unread").count() == 1
     # a daily digest at 18:00
     phone.check("#f-digest")
     phone.select_option("#f-hour", "18")

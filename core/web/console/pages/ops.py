@@ -14,8 +14,10 @@ from litestar.handlers import BaseRouteHandler
 from meihao.access.audit import read_audit_log
 from meihao.access.staff import list_staff
 from meihao.errors import Forbidden, InvalidInput
+from meihao.register.communities import list_communities
 from meihao.runtime import Meihao
 from meihao.scheduling.nodes import list_nodes
+from meihao.web.console.i18n import N_
 from meihao.web.console.rendering import page_user, render_page
 from meihao.web.console.session import page_requires
 from meihao.web.job_overview import current_job_overview
@@ -35,13 +37,36 @@ def _local(mh: Meihao, value: datetime | None) -> datetime | None:
     return value.astimezone(ZoneInfo(mh.settings.default_timezone)) if value else None
 
 
+def when_it_runs(trigger: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]] | None:
+    """A job's trigger in words (a message id and its values) for the common shapes; None for the others (shown as they are)."""
+    kind, args = trigger
+    if kind == "cron" and set(args) == {"hour", "minute"} and all(isinstance(v, int) for v in args.values()):
+        return N_("every day at %(time)s"), {"time": f"{args['hour']:02d}:{args['minute']:02d}"}
+    if kind == "cron" and args == {"minute": 0}:
+        return N_("every hour on the hour"), {}
+    if kind == "cron" and set(args) == {"minute"} and isinstance(args["minute"], int):
+        return N_("every hour at minute %(minute)s"), {"minute": args["minute"]}
+    if kind == "interval" and len(args) == 1:
+        unit, value = next(iter(args.items()))
+        words = {"minutes": N_("every %(n)s minutes"), "hours": N_("every %(n)s hours"), "days": N_("every %(n)s days")}
+        if unit in words:
+            return words[unit], {"n": value}
+    return None
+
+
 @get("/ops", include_in_schema=False, guards=[page_requires("meihao.jobs.read"), street_only])
 async def ops_page(request: Request[Any, Any, Any]) -> Response[Any]:
     mh: Meihao = request.app.state.meihao
+    declared = {job.id: job for _, job in mh.plugins.jobs()}
+    names = {c["slug"]: c["name"] for c in await list_communities()}
     jobs = []
     for row in await current_job_overview(mh):
         runs = [{**run, "started_at": _local(mh, run["started_at"])} for run in row["recent_runs"]]
-        jobs.append({**row, "next_fire_time": _local(mh, row["next_fire_time"]), "recent_runs": runs})
+        job = declared.get(row["job"])
+        jobs.append({
+            **row, "next_fire_time": _local(mh, row["next_fire_time"]), "recent_runs": runs,
+            "community_name": names.get(row["community"] or "", row["community"]), "words": when_it_runs(job.trigger) if job else None,
+        })
     nodes = [{**n, "last_seen": _local(mh, n["last_seen"]), "started_at": _local(mh, n["started_at"])} for n in await list_nodes(mh)]
     failing = sum(1 for job in jobs if job["recent_runs"] and job["recent_runs"][0]["outcome"] == "error")
     return render_page(
