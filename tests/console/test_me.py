@@ -54,6 +54,7 @@ async def test_my_inbox_shows_only_my_messages_newest_first(world):
         assert '<span class="badge tone-warn">未读 2 条</span>' in page.text
         assert '<a href="/me/password">修改我的密码</a>' in page.text
         assert "别人的消息" not in page.text and "居民的消息" not in page.text
+        assert re.findall(r'<p class="message-meta">\s*<span>(.*?)</span>', page.text) == ["2026-03-02 09:00", "2026-03-01 09:00"]  # Shanghai
 
 
 async def test_marking_a_message_read_in_place_with_htmx(world):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
@@ -17,6 +18,12 @@ from meihao.web.console.rendering import page_user, render_page
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
+def _local(mh: Meihao, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Messages with their time on the street's clock (MEIHAO_DEFAULT_TIMEZONE)."""
+    tz = ZoneInfo(mh.settings.default_timezone)
+    return [{**m, "created_at": m["created_at"].astimezone(tz) if m["created_at"] else None} for m in messages]
+
+
 def _channels(mh: Meihao) -> list[Any]:
     """The channels a digest can go out on: every installed one (the inbox first)."""
     return sorted(mh.plugins.channels_by_name.values(), key=lambda c: (c.name != "inbox", c.name))
@@ -26,7 +33,7 @@ async def _render(request: Request[Any, Any, Any], *, unread: bool = False, form
                   errors: dict[str, str] | None = None, saved: bool = False) -> Response[Any]:
     mh: Meihao = request.app.state.meihao
     staff_id = page_user(request).staff_id
-    messages = await recipients.inbox("staff", staff_id, unread_only=unread) if staff_id is not None else []
+    messages = _local(mh, await recipients.inbox("staff", staff_id, unread_only=unread)) if staff_id is not None else []
     unread_count = len([m for m in messages if m["read_at"] is None]) if not unread else len(messages)
     digest = form if form is not None else (await recipients.digest_of(staff_id) if staff_id is not None else {"digest": False})
     return render_page(
@@ -49,7 +56,7 @@ async def read_message(request: Request[Any, Any, Any], message_id: FromPath[int
         raise InvalidInput("only staff accounts have an inbox")
     await recipients.mark_read(mh, "staff", staff_id, message_id)
     if request.headers.get("hx-request") == "true":
-        message = next(m for m in await recipients.inbox("staff", staff_id, limit=1000) if m["id"] == message_id)
+        message = next(m for m in _local(mh, await recipients.inbox("staff", staff_id, limit=1000)) if m["id"] == message_id)
         return render_page(request, "me/_message.html", m=message)
     return Redirect("/me", status_code=303)
 
