@@ -56,8 +56,9 @@ async def read_message(request: Request[Any, Any, Any], message_id: FromPath[int
         raise InvalidInput("only staff accounts have an inbox")
     await recipients.mark_read(mh, "staff", staff_id, message_id)
     if request.headers.get("hx-request") == "true":
-        message = next(m for m in _local(mh, await recipients.inbox("staff", staff_id, limit=1000)) if m["id"] == message_id)
-        return render_page(request, "me/_message.html", m=message)
+        message = next((m for m in _local(mh, await recipients.inbox("staff", staff_id, limit=1000)) if m["id"] == message_id), None)
+        if message is not None:  # beyond the newest thousand: the page again
+            return render_page(request, "me/_message.html", m=message)
     return Redirect("/me", status_code=303)
 
 
