@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from meihao.access.staff import staff_ids_in_scope
 from meihao.access.tables import Staff
 from meihao.register.tables import Resident
 from meihao.reminders.audiences import mask_name
+from meihao.reminders.recipients import reminders_in_scope
 from meihao.reminders.tables import Reminder
 
 if TYPE_CHECKING:
@@ -22,20 +22,11 @@ if TYPE_CHECKING:
 STATUSES = ("pending", "sending", "sent", "failed", "held", "missed", "cancelled")
 
 
-def recipients_in_scope(principal: Principal) -> list[Any]:
-    """Conditions on reminders limiting them to recipients the caller may see (none for the street)."""
-    if principal.street:
-        return []
-    residents = (Reminder.recipient_kind == "resident") & Reminder.recipient_id.is_in(principal.resident_ids())
-    staff = (Reminder.recipient_kind == "staff") & Reminder.recipient_id.is_in(staff_ids_in_scope(principal))
-    return [residents | staff]
-
-
 async def reminder_log(principal: Principal, activity_id: int, *, status: str | None = None, limit: int = 100) -> dict[str, Any]:
     """Counts by status and the newest ``limit`` reminders of the activity, each with ``recipient`` (a masked
     resident's name or a staff member's name), ``occurrence``, ``offset_minutes``, ``due_at``, ``channel``,
     ``status``, ``attempts``, ``next_attempt_at``, ``sent_at`` and ``last_error``."""
-    scope = recipients_in_scope(principal)
+    scope = reminders_in_scope(principal)
     counts: dict[str, int] = {}
     for row in await Reminder.select(Reminder.status).where(Reminder.activity == activity_id, *scope):
         counts[row["status"]] = counts.get(row["status"], 0) + 1

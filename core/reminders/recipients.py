@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meihao.access.staff import staff_ids_in_scope
 from meihao.access.tables import Staff
 from meihao.errors import InvalidInput, NotFound
 from meihao.register.tables import Resident
-from meihao.reminders.tables import Contact, InboxMessage, ReminderOptOut, StaffDigest
+from meihao.reminders.tables import Contact, InboxMessage, Reminder, ReminderOptOut, StaffDigest
 
 if TYPE_CHECKING:
+    from meihao.access.principals import Principal
     from meihao.runtime import Meihao
 
 KINDS = ("resident", "staff")
@@ -135,6 +137,12 @@ async def set_digest(mh: Meihao, staff_id: int, hour: int = 7, channel: str = "i
     return {"digest": True, "hour": hour, "channel": channel}
 
 
+async def digest_of(staff_id: int) -> dict[str, Any]:
+    """The staff member's digest setting, as :func:`set_digest` and :func:`clear_digest` answer it."""
+    row = await StaffDigest.select(StaffDigest.hour, StaffDigest.channel).where(StaffDigest.staff == staff_id).first()
+    return {"digest": True, **row} if row else {"digest": False}
+
+
 async def clear_digest(staff_id: int) -> dict[str, Any]:
     """Back to single reminders; reminders held for the digest are sent as they are (see the engine)."""
     from meihao.reminders.tables import Reminder
@@ -144,3 +152,13 @@ async def clear_digest(staff_id: int) -> dict[str, Any]:
         Reminder.recipient_kind == "staff", Reminder.recipient_id == staff_id, Reminder.status == "held"
     )
     return {"digest": False}
+
+
+def reminders_in_scope(principal: Principal) -> list[Any]:
+    """WHERE clauses keeping the outbox rows whose recipient the caller may see: residents as in the
+    register, staff as in the staff list (none for the street)."""
+    if principal.street:
+        return []
+    residents = (Reminder.recipient_kind == "resident") & Reminder.recipient_id.is_in(principal.resident_ids())
+    staff = (Reminder.recipient_kind == "staff") & Reminder.recipient_id.is_in(staff_ids_in_scope(principal))
+    return [residents | staff]

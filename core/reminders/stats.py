@@ -1,7 +1,7 @@
 """Counting reminders for dashboards: due, sent and failed per community and period, sent per day, failures by activity.
 
 Every count is limited to the recipients the caller may see, as the API's reminder log of an
-activity is (:func:`recipients_in_scope`): residents of their register scope, staff of their
+activity is (:func:`meihao.reminders.recipients.reminders_in_scope`): residents of their register scope, staff of their
 staff list. The counts are grouped in SQL, one query per figure for all communities at once.
 """
 
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count, Max
 
-from meihao.access.staff import staff_ids_in_scope
+from meihao.reminders.recipients import reminders_in_scope
 from meihao.reminders.tables import Reminder
 
 if TYPE_CHECKING:
@@ -21,15 +21,6 @@ if TYPE_CHECKING:
 
 #: The outbox states of a reminder that has not gone out yet but may still go.
 WAITING = ("pending", "sending")
-
-
-def recipients_in_scope(principal: Principal) -> list[Any]:
-    """WHERE clauses keeping the reminders whose recipient the caller may see (none for the street)."""
-    if principal.street:
-        return []
-    residents = (Reminder.recipient_kind == "resident") & Reminder.recipient_id.is_in(principal.resident_ids())
-    staff = (Reminder.recipient_kind == "staff") & Reminder.recipient_id.is_in(staff_ids_in_scope(principal))
-    return [residents | staff]
 
 
 def local_midnight(day: date, timezone: str) -> datetime:
@@ -40,7 +31,7 @@ def local_midnight(day: date, timezone: str) -> datetime:
 async def _grouped(principal: Principal, community_ids: list[int], *clauses: Any) -> dict[int, int]:
     community = Reminder.activity.community
     rows = await Reminder.select(community.as_alias("community"), Count(Reminder.id)).where(
-        community.is_in(community_ids), *clauses, *recipients_in_scope(principal)
+        community.is_in(community_ids), *clauses, *reminders_in_scope(principal)
     ).group_by(community)
     return {row["community"]: row["count"] for row in rows}
 
@@ -97,7 +88,7 @@ async def failures_by_activity(principal: Principal, community_ids: list[int], s
         Max(Reminder.last_error, alias="last_error"),
     ).where(
         Reminder.activity.community.is_in(community_ids), Reminder.status == "failed", Reminder.next_attempt_at >= since,
-        *recipients_in_scope(principal),
+        *reminders_in_scope(principal),
     ).group_by(Reminder.activity, Reminder.activity.title, Reminder.activity.community)
     rows.sort(key=lambda r: (-r["failed"], r["activity"]))
     return rows[:limit]

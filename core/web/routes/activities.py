@@ -22,7 +22,7 @@ from meihao.reminders import notices
 from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
 from meihao.reminders.audiences import WHOLE_COMMUNITY, check_fan_out, check_reach, parse_audience, preview, principal_scope
 from meihao.reminders.policy import set_cancellation_notices, set_quiet_hours
-from meihao.reminders.stats import recipients_in_scope
+from meihao.reminders.recipients import reminders_in_scope
 from meihao.reminders.tables import Reminder
 from meihao.runtime import Meihao
 from meihao.time.community import community_today
@@ -197,10 +197,6 @@ async def preview_audience(activity_id: FromPath[int], meihao: NamedDependency[M
     return PreviewOut(**result)
 
 
-def _recipients_in_scope(principal: Principal) -> list[Any]:
-    return recipients_in_scope(principal)
-
-
 @get("/api/activities/{activity_id:int}/reminders", tags=["activities"], guards=[requires("meihao.activity.read")])
 async def list_reminders(
     activity_id: FromPath[int], principal: Caller, status: FromQuery[str | None] = None, limit: FromQuery[int] = 100
@@ -208,7 +204,7 @@ async def list_reminders(
     """Delivery state per reminder: counts by status, and the reminders (newest first), of the recipients in
     the caller's scope only (residents as in the register, staff as in the staff list)."""
     await _activity_in_scope(activity_id, principal)
-    scope = _recipients_in_scope(principal)
+    scope = reminders_in_scope(principal)
     counts: dict[str, int] = {}
     for row in await Reminder.select(Reminder.status).where(Reminder.activity == activity_id, *scope):
         counts[row["status"]] = counts.get(row["status"], 0) + 1
