@@ -28,7 +28,8 @@ async def check_recipient(kind: str, recipient_id: int) -> dict[str, Any]:
     return row
 
 
-def _scene_names(mh: Meihao) -> set[str]:
+def scene_names(mh: Meihao) -> set[str]:
+    """The scenes a recipient may opt out of: the nine scenes, and every installed scenario's name and scene."""
     from meihao.hooks.declarations import SCENES
 
     return set(SCENES) | {s.scene for s in mh.plugins.scenarios.values()} | set(mh.plugins.scenarios)
@@ -64,7 +65,7 @@ async def opt_out(mh: Meihao, kind: str, recipient_id: int, scene: str = "*", ch
     await check_recipient(kind, recipient_id)
     if channel != "*" and channel not in _channel_names(mh):
         raise InvalidInput(f"channel: {channel!r} is not installed", field="channel")
-    if scene != "*" and scene not in _scene_names(mh):
+    if scene != "*" and scene not in scene_names(mh):
         # an unknown or empty scene would be stored as given (the column holds 40 characters)
         raise InvalidInput("scene: must be * (every scene) or a scene or scenario installed here", field="scene")
     await ReminderOptOut.insert(

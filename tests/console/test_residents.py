@@ -244,7 +244,7 @@ async def test_the_calendar_page_gives_the_feed_address_the_steps_and_the_next_e
     assert page.status_code == 200 and feed.status_code == 200
     base = meihao.settings.base_url
     host = base.split("://", 1)[1]
-    assert f'value="{base}/api/calendar/{token}.ics"' in page.text
+    assert f'readonly>{base}/api/calendar/{token}.ics</textarea>' in page.text
     assert f'href="webcal://{host}/api/calendar/{token}.ics"' in page.text
     assert h1(page.text) == ["把活动放进手机日历"]
     assert re.findall(r'<h2 id="[a-z]+-title">(.*?)</h2>', page.text) == [

@@ -161,8 +161,7 @@ def _scene_title(mh: Meihao, scene: str) -> tuple[str, str]:
 
 def _known_scene(mh: Meihao, scene: str) -> str:
     """The scene asked for, or an error naming the field (the unsubscribe takes only known scenes)."""
-    known = set(SCENES) | set(mh.plugins.scenarios) | {s.scene for s in mh.plugins.scenarios.values()}
-    if scene != "*" and scene not in known:
+    if scene != "*" and scene not in recipients.scene_names(mh):
         raise InvalidInput("scene: must be * (every scene) or a scene installed here", field="scene")
     return scene
 
