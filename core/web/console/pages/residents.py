@@ -57,9 +57,9 @@ async def _resident(request: Request[Any, Any, Any], token: str, purpose: str) -
     return row
 
 
-def _who(request: Request[Any, Any, Any], resident_id: int, link: str) -> Principal:
-    """The resident acting through a secret link, as the audit log names them."""
-    return Principal(staff_id=None, name=f"resident {resident_id} ({link} link)", address=request.client.host if request.client else "")
+def _who(request: Request[Any, Any, Any], recipient_id: int, link: str, kind: str = "resident") -> Principal:
+    """The recipient acting through their secret link, as the audit log names them (the same words as the API's links)."""
+    return Principal(staff_id=None, name=f"{kind} {recipient_id} ({link} link)", address=request.client.host if request.client else "")
 
 
 # -- the inbox -------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ async def unsubscribe(request: Request[Any, Any, Any], token: FromPath[str], sce
     mh = _mh(request)
     kind, recipient_id = await resolve_token(mh, token, "unsubscribe")
     scene = _known_scene(mh, scene)
-    who = Principal(staff_id=None, name=f"{kind} {recipient_id} (unsubscribe link)", address=request.client.host if request.client else "")
+    who = _who(request, recipient_id, "unsubscribe", kind)
     await recipients.unsubscribe(mh, who, kind, recipient_id, scene)
     return Redirect(f"/r/unsubscribe/{quote(token)}?scene={quote(scene)}&done=off", status_code=303)
 
@@ -198,7 +198,7 @@ async def undo_unsubscribe(request: Request[Any, Any, Any], token: FromPath[str]
     mh = _mh(request)
     kind, recipient_id = await resolve_token(mh, token, "unsubscribe")
     scene = _known_scene(mh, scene)
-    who = Principal(staff_id=None, name=f"{kind} {recipient_id} (unsubscribe link)", address=request.client.host if request.client else "")
+    who = _who(request, recipient_id, "unsubscribe", kind)
     changed = await recipients.undo_unsubscribe(mh, who, kind, recipient_id, scene)
     return Redirect(f"/r/unsubscribe/{quote(token)}?scene={quote(scene)}&done={'undone' if changed else 'nothing'}", status_code=303)
 
