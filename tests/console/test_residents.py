@@ -104,6 +104,28 @@ async def test_the_inbox_page_shows_the_residents_own_messages_newest_first_and_
         assert await InboxMessage.count().where(InboxMessage.recipient_id == anna, InboxMessage.read_at.is_not_null()) == 0
 
 
+async def test_the_pages_in_english(meihao):
+    street = await build_street(meihao)
+    async with make_client(meihao) as client:
+        await client.post("/api/communities/hepan/activities", json={**MARKET, "signups_open": True})
+    street.clock.set(at(2026, 3, 6, 9, 0))
+    await drain(street.engine)
+    wang = street.residents["王秀英"]["id"]
+    inbox = await make_token(meihao, "resident", wang, "inbox")
+    unsubscribe = await make_token(meihao, "resident", wang, "unsubscribe")
+    async with make_page_client(meihao, ANONYMOUS) as client:
+        client.cookies.set("meihao_lang", "en")
+        page = await client.get(f"/r/inbox/{inbox}")
+        assert (h1(page.text), texts(page.text, "r-lead")) == (["My messages"], ["New messages: 1"])
+        assert texts(page.text, "r-when") == ["New 3/6 Friday 09:00"]
+        assert texts(page.text, "r-body") == [WEEK_7]  # the message as it was written, in Wang's language
+        signups_page = await client.get(f"/r/inbox/{inbox}/activities")
+        assert texts(signups_page.text, "r-places") == ["0 signed up, no limit"] * 3
+        shown = await client.get(f"/r/unsubscribe/{unsubscribe}?scene=markets")
+        assert texts(shown.text, "r-lead") == ["After you tap the button, you will no longer get reminders of “neighbourhood markets” activities."]
+        assert h1((await client.get("/r/calendar/nothing")).text) == ["This link does not work"]
+
+
 async def test_a_wrong_revoked_or_foreign_link_is_the_same_404_page_with_no_detail(meihao):
     street = await build_street(meihao)
     wang = street.residents["王秀英"]["id"]
