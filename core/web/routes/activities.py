@@ -21,16 +21,13 @@ from meihao.register.communities import get_community
 from meihao.reminders import activities as activity_service
 from meihao.reminders import notices, signups
 from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
-from meihao.reminders.audiences import check_fan_out, check_reach, parse_audience, preview, principal_scope
+from meihao.reminders.audiences import WHOLE_COMMUNITY, check_fan_out, check_reach, parse_audience, preview, principal_scope
 from meihao.reminders.policy import set_cancellation_notices, set_quiet_hours
 from meihao.reminders.tables import Reminder
 from meihao.runtime import Meihao
 from meihao.time.community import community_today
 from meihao.web.auth import requires
 from meihao.web.params import Caller
-
-#: Lets staff who do not manage the community (grid staff) remind residents beyond their own grids.
-WHOLE_COMMUNITY = "meihao.activity.audience.community"
 
 
 class ActivityOut(msgspec.Struct):
