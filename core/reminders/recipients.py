@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meihao.access.audit import audit
 from meihao.access.staff import staff_ids_in_scope
-from meihao.access.tables import Staff
+from meihao.access.tables import AuditLog, Staff
+from meihao.db.database import json_value
 from meihao.errors import InvalidInput, NotFound
 from meihao.register.tables import Resident
 from meihao.reminders.tables import Contact, InboxMessage, Reminder, ReminderOptOut, StaffDigest
@@ -27,7 +29,8 @@ async def check_recipient(kind: str, recipient_id: int) -> dict[str, Any]:
     return row
 
 
-def _scene_names(mh: Meihao) -> set[str]:
+def scene_names(mh: Meihao) -> set[str]:
+    """The scenes a recipient may opt out of: the nine scenes, and every installed scenario's name and scene."""
     from meihao.hooks.declarations import SCENES
 
     return set(SCENES) | {s.scene for s in mh.plugins.scenarios.values()} | set(mh.plugins.scenarios)
@@ -63,12 +66,58 @@ async def opt_out(mh: Meihao, kind: str, recipient_id: int, scene: str = "*", ch
     await check_recipient(kind, recipient_id)
     if channel != "*" and channel not in _channel_names(mh):
         raise InvalidInput(f"channel: {channel!r} is not installed", field="channel")
-    if scene != "*" and scene not in _scene_names(mh):
+    if scene != "*" and scene not in scene_names(mh):
         # an unknown or empty scene would be stored as given (the column holds 40 characters)
         raise InvalidInput("scene: must be * (every scene) or a scene or scenario installed here", field="scene")
     await ReminderOptOut.insert(
         ReminderOptOut(recipient_kind=kind, recipient_id=recipient_id, scene=scene, channel=channel)
     ).on_conflict(action="DO NOTHING")
+
+
+#: The audit actions that change a recipient's opt-outs: the latest one decides what an undo may restore.
+OPT_OUT_ACTIONS = ("meihao.reminder.unsubscribe", "meihao.reminder.unsubscribe_undo", "meihao.reminder.opt_out")
+
+
+async def unsubscribe(mh: Meihao, who: Principal, kind: str, recipient_id: int, scene: str = "*") -> bool:
+    """The recipient's own unsubscribe (their secret link): no more reminders of ``scene`` on any channel.
+
+    Audited with whether it added an opt-out (``added``): that is what :func:`undo_unsubscribe`
+    takes back, so that an undo restores exactly the opt-outs there were before. Returns ``added``.
+    """
+    async with mh.db.transaction():
+        existed = await ReminderOptOut.exists().where(*_opt_out_row(kind, recipient_id, scene))
+        await opt_out(mh, kind, recipient_id, scene=scene, channel="*")
+        await audit(who, "meihao.reminder.unsubscribe", kind, recipient_id, detail={"scene": scene, "added": not existed})
+    return not existed
+
+
+async def undo_unsubscribe(mh: Meihao, who: Principal, kind: str, recipient_id: int, scene: str = "*") -> bool:
+    """Take back the recipient's latest unsubscribe of ``scene``, if it is still the latest change of their
+    opt-outs and it added one: that opt-out is removed (audited). Returns whether anything changed."""
+    async with mh.db.transaction():
+        latest = await AuditLog.select(AuditLog.action, AuditLog.detail).where(
+            AuditLog.action.is_in(list(OPT_OUT_ACTIONS)), AuditLog.target_type == kind, AuditLog.target_id == str(recipient_id)
+        ).order_by(AuditLog.id, ascending=False).first()
+        detail = json_value(latest["detail"]) if latest else {}
+        if latest is None or latest["action"] != "meihao.reminder.unsubscribe" or detail.get("scene") != scene or not detail.get("added"):
+            return False
+        await opt_in(kind, recipient_id, scene=scene, channel="*")
+        await audit(who, "meihao.reminder.unsubscribe_undo", kind, recipient_id, detail={"scene": scene, "removed": True})
+    return True
+
+
+async def is_opted_out(kind: str, recipient_id: int, scene: str = "*") -> bool:
+    """Whether the recipient opted out of ``scene`` on every channel (the row an unsubscribe link writes)."""
+    return await ReminderOptOut.exists().where(*_opt_out_row(kind, recipient_id, scene))
+
+
+def _opt_out_row(kind: str, recipient_id: int, scene: str, channel: str = "*") -> tuple[Any, ...]:
+    return (
+        ReminderOptOut.recipient_kind == kind,
+        ReminderOptOut.recipient_id == recipient_id,
+        ReminderOptOut.scene == scene,
+        ReminderOptOut.channel == channel,
+    )
 
 
 async def opt_in(kind: str, recipient_id: int, scene: str = "*", channel: str = "*") -> None:

@@ -18,7 +18,7 @@ from meihao.access.principals import Principal
 from meihao.errors import NotFound
 from meihao.register.communities import get_community
 from meihao.reminders import activities as activity_service
-from meihao.reminders import notices
+from meihao.reminders import notices, signups
 from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
 from meihao.reminders.audiences import WHOLE_COMMUNITY, check_fan_out, check_reach, parse_audience, preview, principal_scope
 from meihao.reminders.policy import set_cancellation_notices, set_quiet_hours
@@ -51,6 +51,8 @@ class ActivityOut(msgspec.Struct):
     channels: list[str]
     status: str
     version: int
+    signups_open: bool
+    signup_capacity: int | None
 
 
 class OccurrenceOut(msgspec.Struct):
@@ -78,6 +80,21 @@ class ReminderOut(msgspec.Struct):
     next_attempt_at: datetime
     sent_at: datetime | None
     last_error: str
+
+
+class SignupOut(msgspec.Struct):
+    id: int
+    occurrence: str
+    resident_id: int
+    resident_name: str
+    created_at: datetime
+
+
+class SignupsOut(msgspec.Struct):
+    #: Sign-ups per occurrence key (of the residents in the caller's scope).
+    counts: dict[str, int]
+    capacity: int | None
+    signups: list[SignupOut]
 
 
 class DeliveryOut(msgspec.Struct):
@@ -243,6 +260,17 @@ async def put_quiet_hours(slug: FromPath[str], data: JSONBody[QuietHoursIn], mei
     return data
 
 
+@get("/api/activities/{activity_id:int}/signups", tags=["activities"], guards=[requires("meihao.activity.read")])
+async def list_signups(activity_id: FromPath[int], principal: Caller) -> SignupsOut:
+    """Who signed up (报名) for each occurrence: the residents in the caller's scope only, oldest first."""
+    row = await _activity_in_scope(activity_id, principal)
+    found = await signups.signups_of(activity_id, None if principal.street else principal.residents_in(row["community"]))
+    counts: dict[str, int] = {}
+    for signup in found:
+        counts[signup["occurrence"]] = counts.get(signup["occurrence"], 0) + 1
+    return SignupsOut(counts=counts, capacity=row["signup_capacity"], signups=[SignupOut(**s) for s in found])
+
+
 HANDLERS = [
     list_activities,
     create_activity,
@@ -253,5 +281,7 @@ HANDLERS = [
     list_occurrences,
     preview_audience,
     list_reminders,
+    list_signups,
     put_quiet_hours,
 ]
+
