@@ -179,3 +179,18 @@ def test_the_check_finds_an_untranslated_message_and_stray_chinese(tmp_path):
     assert list(catalogues.untranslated(tmp_path)) == ["Not in any catalogue"]
     assert list(catalogues.untranslatable(tmp_path)) == ["居"]
     assert catalogues.main(["check", str(tmp_path)]) == 1
+
+
+def test_the_kernels_catalogues_translate_each_message_one_way():
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for path in sorted((CONSOLE / "locale" / "zh_CN" / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as po:
+            for message in read_po(po, locale="zh_CN"):
+                if message.id and message.string:
+                    first = seen.setdefault(message.id, (path.name, message.string))
+                    if first[1] != message.string:
+                        clashes.append((message.id, first, (path.name, message.string)))
+    assert clashes == []

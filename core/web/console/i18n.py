@@ -52,9 +52,13 @@ def load_translations(folders: list[Path], language: str) -> Translations:
     return merged
 
 
-def locale_folders(mh: Meihao) -> list[Path]:
-    """The kernel's catalogues, then each plugin's (``ConsolePages.locale``)."""
-    return [KERNEL_LOCALE] + [Path(pages.locale) for _, pages in mh.plugins.console_pages() if pages.locale is not None]
+def locale_folders(mh: Meihao, owner: str | None = None) -> list[Path]:
+    """The catalogues a page reads, the one winning a message last: every plugin's (``ConsolePages.locale``;
+    the kernel's pages show a scene's setting labels, say), then the kernel's, so that a plugin never
+    changes the kernel's words on the kernel's pages; on a plugin's own pages (``owner``) its catalogue last."""
+    plugins = {name: Path(pages.locale) for name, pages in mh.plugins.console_pages() if pages.locale is not None}
+    folders = [folder for name, folder in plugins.items() if name != owner] + [KERNEL_LOCALE]
+    return folders + ([plugins[owner]] if owner in plugins else [])
 
 
 def language_of(cookie: str | None, default: str = DEFAULT_LANGUAGE) -> str:

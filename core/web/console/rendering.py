@@ -43,15 +43,20 @@ MENU: tuple[MenuItem, ...] = (
 )
 
 
-def environments(mh: Meihao) -> dict[str, Environment]:
-    """One environment per language, built once per running instance (templates and catalogues are read at start)."""
-    cached = vars(mh).get("_console_environments")
-    if cached is None:
-        cached = vars(mh)["_console_environments"] = {language: _environment(mh, language) for language in LANGUAGES}
-    return cached
+def environment(mh: Meihao, language: str, template: str) -> Environment:
+    """The environment for a template in a language: the kernel's, or the plugin's whose template it is
+    (``"<plugin>/…"``: its catalogue wins on its own pages). Built once per running instance."""
+    cached: dict[tuple[str, str | None], Environment] = vars(mh).setdefault("_console_environments", {})
+    owner = template.split("/", 1)[0] if "/" in template else None
+    if owner not in {name for name, pages in mh.plugins.console_pages() if pages.templates}:
+        owner = None
+    env = cached.get((language, owner))
+    if env is None:
+        env = cached[(language, owner)] = _environment(mh, language, owner)
+    return env
 
 
-def _environment(mh: Meihao, language: str) -> Environment:
+def _environment(mh: Meihao, language: str, owner: str | None) -> Environment:
     plugin_templates = {name: FileSystemLoader(pages.templates) for name, pages in mh.plugins.console_pages() if pages.templates}
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(KERNEL_TEMPLATES), PrefixLoader(plugin_templates)]),
@@ -61,7 +66,7 @@ def _environment(mh: Meihao, language: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(load_translations(locale_folders(mh), language), newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(load_translations(locale_folders(mh, owner), language), newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = language
     env.globals["languages"] = LANGUAGES
     env.globals["both"] = (lambda zh, en: zh) if language == DEFAULT_LANGUAGE else (lambda zh, en: en or zh)
@@ -109,8 +114,7 @@ def render_page(request: Request[Any, Any, Any], template: str, *, status_code: 
     mh: Meihao = request.app.state.meihao
     language = request_language(request)
     user = page_user(request)
-    env = environments(mh)[language]
-    html = env.get_template(template).render(
+    html = environment(mh, language, template).get_template(template).render(
         user=user,
         csrf_token=csrf_token(request),
         menu=menu(user),
