@@ -46,7 +46,7 @@ from meihao.time.community import community_now, community_today
 from meihao.time.workcalendar import Deadline, WorkingCalendar, add_working_days, add_working_hours, is_workday, working_time_between
 from meihao.version import __version__
 from meihao.web.auth import requires
-from meihao.web.params import Caller, CurrentCommunity, PageNumber, PageSize, PathId, Runtime
+from meihao.web.params import Caller, CurrentCommunity, PageNumber, PageSize, PathId, QueryYear, Runtime
 
 __all__ = [
     "ActivityIn",
@@ -78,6 +78,7 @@ __all__ = [
     "Permission",
     "PluginError",
     "Principal",
+    "QueryYear",
     "Runtime",
     "SCENES",
     "Scenario",

@@ -29,6 +29,7 @@ from meihao.runtime import Meihao
 from meihao.version import __version__
 from meihao.web.auth import PUBLIC, BearerTokenMiddleware
 from meihao.web.metrics import MetricsController, prometheus_config
+from meihao.web.responses import DocumentedErrors
 from meihao.web.routes import activities, auth, calendar, communities, health, jobs, links, plugins, recipients, residents, rights, staff
 from meihao.web.safety import (
     InputSafetyMiddleware,
@@ -102,6 +103,7 @@ def scenario_guard(scenario: str):
         if not principal.reaches_community(community.id):
             raise Forbidden(f"your scope does not reach community {slug!r}")
 
+    guard.hides = guard.refuses = True  # type: ignore[attr-defined]  # 404 and 403: documented by meihao.web.responses
     return guard
 
 
@@ -238,6 +240,8 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
             500: internal_error_response,
         },
         lifespan=[lifespan],
+        # every route's error answers (400, 401, 403, 404, 409) in the OpenAPI document, plugin routes included
+        plugins=[DocumentedErrors()],
         logging_config=logging_config(),
         # GET /schema is the OpenAPI document itself (what tools and `curl` expect);
         # the pages for people are at /schema/redoc and /schema/swagger.
