@@ -13,13 +13,18 @@ from meihao.errors import Conflict, Forbidden, InvalidInput, MeihaoError, NotFou
 from meihao.hooks.declarations import (
     SCENES,
     Audience,
+    CardFigure,
     Channel,
+    ConsoleCard,
+    ConsolePages,
     Job,
     Message,
     Metric,
+    NavLink,
     NoSettings,
     PermanentFailure,
     Permission,
+    QueueItem,
     Scenario,
 )
 from meihao.hooks.specs import hookimpl, hookspec
@@ -46,6 +51,8 @@ from meihao.time.community import community_now, community_today
 from meihao.time.workcalendar import Deadline, WorkingCalendar, add_working_days, add_working_hours, is_workday, working_time_between
 from meihao.version import __version__
 from meihao.web.auth import requires
+from meihao.web.console.rendering import render_page
+from meihao.web.console.session import page_requires
 from meihao.web.params import Caller, CurrentCommunity, PageNumber, PageSize, PathId, QueryYear, Runtime
 
 __all__ = [
@@ -53,9 +60,12 @@ __all__ = [
     "ActivityPatch",
     "Audience",
     "Caller",
+    "CardFigure",
     "Channel",
     "CommunityInfo",
     "Conflict",
+    "ConsoleCard",
+    "ConsolePages",
     "CurrentCommunity",
     "Deadline",
     "FakeClock",
@@ -66,6 +76,7 @@ __all__ = [
     "MeihaoError",
     "Message",
     "Metric",
+    "NavLink",
     "NoSettings",
     "NotFound",
     "NoticeIn",
@@ -79,6 +90,7 @@ __all__ = [
     "PluginError",
     "Principal",
     "QueryYear",
+    "QueueItem",
     "Runtime",
     "SCENES",
     "Scenario",
@@ -106,7 +118,9 @@ __all__ = [
     "normalise_email",
     "normalise_phone",
     "notify",
+    "page_requires",
     "paginate",
+    "render_page",
     "requires",
     "scenario_settings",
     "scope_where",

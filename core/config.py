@@ -128,6 +128,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: Relative paths are read from the configuration file's folder (from the working
     #: directory in MEIHAO_CALENDAR_FILES, comma-separated).
     calendar_files: list[str] = []
+    #: The console's language for visitors who have not chosen one (``zh_CN`` or ``en``).
+    console_language: str = "zh_CN"
 
     def __post_init__(self) -> None:
         if not (self.database_url.startswith("sqlite:///") or self.database_url.startswith(("postgresql://", "postgres://"))):
@@ -191,6 +193,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             if not (name.strip() and module.strip()):
                 raise ConfigurationError(f"MEIHAO_PLUGINS: {entry!r} must read name=package.module", field="plugins")
         _check_working_week(self.working_hours, self.working_weekdays)
+        if self.console_language not in ("zh_CN", "en"):
+            raise ConfigurationError(f"MEIHAO_CONSOLE_LANGUAGE must be zh_CN or en, got {self.console_language!r}", field="console_language")
         try:
             ZoneInfo(self.default_timezone)
         except (ZoneInfoNotFoundError, ValueError) as err:

@@ -308,3 +308,39 @@ async def test_hook_meihao_erase_resident(make_meihao):
     else:  # pragma: no cover
         raise AssertionError("the failing erasure went through")
     assert await Resident.select(Resident.name).where(Resident.id == failing["id"]).first() == {"name": "钱小红"}
+
+
+async def test_hook_meihao_console_pages(make_meihao, lantern_plugin):
+    from meihao.testing import ANONYMOUS, make_page_client
+
+    mh = await make_meihao(plugins=[lantern_plugin])
+    f = Factories(mh)
+    await f.community("hepan")
+    await f.community("xinhe")
+    hepan = await get_community("hepan")
+    await Riddle.insert(Riddle(community=hepan.id, question="千条线万条线", answer="雨"))
+    async with make_page_client(mh) as client:
+        # switched off: the page is the console's 404 page, the overview shows no card
+        assert (await client.get("/c/hepan/lantern/riddles")).status_code == 404
+        await enable(mh, "hepan", "lantern")
+        page = await client.get("/c/hepan/lantern/riddles")
+        assert page.status_code == 200, page.text
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
+        # the plugin's template, inside the layout, translated by the plugin's own catalogue
+        assert f"<h1>{hepan.name}的灯谜</h1>" in page.text
+        assert "<li>千条线万条线</li>" in page.text
+        assert "雨" not in page.text.split("<main")[1]  # the answer is not on the page
+        overview = (await client.get("/")).text
+        assert 'href="/c/hepan/lantern/riddles"' in overview  # the menu link
+        assert '<span class="value">1</span><span class="label">灯谜</span>' in overview  # the card
+        assert 'href="/c/xinhe/lantern/riddles"' not in overview  # xinhe does not run it
+        client.cookies.set("meihao_lang", "en")
+        english = await client.get("/c/hepan/lantern/riddles")
+        assert "Riddles of " in english.text
+    # a community admin of xinhe does not reach hepan: the 403 page; anonymous: to the login page
+    xinhe_admin = await f.staff("community_admin", community="xinhe")
+    async with make_page_client(mh, xinhe_admin["id"]) as client:
+        assert (await client.get("/c/hepan/lantern/riddles")).status_code == 403
+    async with make_page_client(mh, ANONYMOUS) as client:
+        redirect = await client.get("/c/hepan/lantern/riddles")
+        assert (redirect.status_code, redirect.headers["location"]) == (303, "/login?next=/c/hepan/lantern/riddles")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +35,16 @@ def crack() -> None:
     raise RuntimeError("the bell cracked")
 
 
+#: The hanging job sets ``started`` (an event made by the test, in its loop) once it runs; the test
+#: then cancels it, as a node stopping does.
+HANGING: dict[str, asyncio.Event] = {}
+
+
+async def hang() -> None:
+    HANGING["started"].set()
+    await asyncio.Event().wait()
+
+
 class Belfry:
     """A throwaway scenario with a per-community job, a street-wide one and one that fails."""
 
@@ -47,6 +58,7 @@ class Belfry:
             Job("belfry.count", count_bells, ("cron", {"hour": 6}), per_community=True),
             Job("belfry.street", ring_street, ("cron", {"hour": 7})),
             Job("belfry.crack", crack, ("cron", {"hour": 8})),
+            Job("belfry.hang", hang, ("cron", {"hour": 9})),
         ]
 
 
@@ -120,6 +132,19 @@ async def test_a_job_that_fails_is_recorded_and_its_error_raised(belfry):
         await fire_job(belfry, "belfry.crack", at=datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc))
     runs = await JobRun.select(JobRun.outcome, JobRun.error, JobRun.finished_at).where(JobRun.job_id == "belfry.crack")
     assert runs == [{"outcome": "error", "error": "RuntimeError: the bell cracked", "finished_at": datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)}]
+
+
+async def test_a_run_cancelled_mid_way_is_recorded_as_cancelled_not_left_running(belfry):
+    HANGING["started"] = asyncio.Event()
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    task = asyncio.create_task(fire_job(belfry, "belfry.hang", at=at))
+    await asyncio.wait_for(HANGING["started"].wait(), 10)
+    assert await JobRun.select(JobRun.outcome).where(JobRun.job_id == "belfry.hang") == [{"outcome": "running"}]
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    runs = await JobRun.select(JobRun.outcome, JobRun.error, JobRun.finished_at).where(JobRun.job_id == "belfry.hang")
+    assert runs == [{"outcome": "cancelled", "error": "the node stopped while the job ran", "finished_at": at}]
 
 
 # -- the inbox -----------------------------------------------------------------------------

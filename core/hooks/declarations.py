@@ -176,3 +176,92 @@ class Metric:
     value: float | int
     at: datetime | None = None
     window: timedelta | None = None
+
+
+# ---------------------------------------------------------------------------
+# the console: pages and dashboard cards a plugin brings (meihao_console_pages)
+# ---------------------------------------------------------------------------
+
+#: How a figure on a card is coloured: plain, good, needs attention (yellow), overdue (red).
+Tone = Literal["", "ok", "warn", "alert"]
+
+
+@dataclass(frozen=True)
+class CardFigure:
+    """One figure on a dashboard card: a label in both languages, a value, a tone."""
+
+    label_zh: str
+    label_en: str
+    value: int | float | str
+    tone: Tone = ""
+
+
+@dataclass(frozen=True)
+class ConsoleCard:
+    """A card on a community's page and the street overview.
+
+    ``figures(meihao, principal, community)`` is awaited for each community that runs the
+    scenario and that the viewer reaches; it must count only what the viewer may read (the
+    principal's scope), like the plugin's routes. ``link`` is a path under the scenario's
+    pages (``"due"`` → ``/c/{slug}/{scenario}/due``), or empty.
+    """
+
+    key: str
+    title_zh: str
+    title_en: str
+    figures: Callable[[Any, Any, Any], Awaitable[list[CardFigure]]]
+    link: str = ""
+    permission: str = ""
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link to one of the plugin's pages in a community's menu; shown when the viewer holds ``permission`` (if any)."""
+
+    title_zh: str
+    title_en: str
+    path: str
+    permission: str = ""
+
+
+#: How urgent an item of a staff member's queue is: overdue (red), due soon (yellow), due today, or later.
+Urgency = Literal["red", "yellow", "today", ""]
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One open item of a staff member's queue (``/queue``), across scenes: what to do, where, by when.
+
+    ``href`` is the page where it is done; ``action`` (a label pair and a path under the scene's
+    pages to POST to) makes it a one-tap action on a phone, or is empty.
+    """
+
+    title_zh: str
+    title_en: str
+    href: str
+    community: str  # the community's slug
+    due: Any = None  # a date or an aware datetime, or None
+    urgency: Urgency = ""
+    action: tuple[str, str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ConsolePages:
+    """What a plugin adds to the console (``meihao_console_pages``).
+
+    ``handlers`` are Litestar handlers (or controllers, routers) mounted under
+    ``/c/{slug}/{scenario}`` for a scenario, behind a logged-in staff member, the scenario
+    switched on for the community in the path, and the viewer's scope reaching it. They
+    render with :func:`meihao.render_page` from ``templates`` (a folder; its templates are
+    addressed as ``"<plugin>/<file>"``) and translate with the ``.po`` files under
+    ``locale/<language>/LC_MESSAGES/``.
+    """
+
+    handlers: list[Any] = field(default_factory=list)
+    templates: Any = None  # pathlib.Path of the plugin's templates folder
+    locale: Any = None  # pathlib.Path of the plugin's catalogues
+    nav: list[NavLink] = field(default_factory=list)
+    cards: list[ConsoleCard] = field(default_factory=list)
+    #: ``queue(meihao, principal)`` is awaited for the viewer's queue: the scene's open items the
+    #: viewer is responsible for (in their scope), as :class:`QueueItem` values.
+    queue: Callable[[Any, Any], Awaitable[list[QueueItem]]] | None = None

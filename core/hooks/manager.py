@@ -33,6 +33,7 @@ import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -40,7 +41,7 @@ import pluggy
 
 from meihao.errors import MeihaoError, PluginError
 from meihao.hooks import specs as hookspecs
-from meihao.hooks.declarations import NAME_PATTERN, Audience, Channel, Job, Metric, NoSettings, Permission, Scenario
+from meihao.hooks.declarations import NAME_PATTERN, Audience, Channel, ConsolePages, Job, Metric, NoSettings, Permission, Scenario
 from meihao.version import __version__
 
 if TYPE_CHECKING:
@@ -229,6 +230,7 @@ class Plugins:
             "jobs": self._jobs(),
             "audiences": self._audiences(),
             "channels": self._channels(),
+            "console_pages": self._console_pages(),
         }
         self._static["channels_by_name"] = {channel.name: channel for _, channel in self._static["channels"]}
         self._static["audiences_by_name"] = {audience.name: audience for _, audience in self._static["audiences"]}
@@ -326,6 +328,32 @@ class Plugins:
             if handlers:
                 result.append((name, handlers))
         return result
+
+    def _console_pages(self) -> list[tuple[str, ConsolePages]]:
+        from litestar import Controller, Router
+        from litestar.handlers import BaseRouteHandler
+
+        result = []
+        for name, answer in self._answers("meihao_console_pages"):
+            if answer is None:
+                continue
+            if not isinstance(answer, ConsolePages):
+                raise PluginError(name, f"meihao_console_pages must return meihao.ConsolePages or None, got {type(answer).__name__}")
+            for handler in answer.handlers:
+                ok = isinstance(handler, (BaseRouteHandler, Router)) or (isinstance(handler, type) and issubclass(handler, Controller))
+                if not ok:
+                    raise PluginError(name, f"meihao_console_pages gave {handler!r}, not a Litestar handler, Controller or Router")
+            for folder in (answer.templates, answer.locale):
+                if folder is not None and not Path(folder).is_dir():
+                    raise PluginError(name, f"meihao_console_pages names the folder {str(folder)!r}, which does not exist")
+            if answer.handlers and self.loaded[name].scenario is None:
+                raise PluginError(name, "console pages are mounted under a scenario: this plugin provides none")
+            result.append((name, answer))
+        return result
+
+    def console_pages(self) -> list[tuple[str, ConsolePages]]:
+        """``(plugin, pages)`` for each plugin that adds to the console (collected at load)."""
+        return list(self._static["console_pages"])
 
     def _permissions(self) -> list[Permission]:
         seen: dict[str, str] = {}

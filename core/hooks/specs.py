@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import click
     from litestar.types import ControllerRouterHandler
 
-    from meihao.hooks.declarations import Audience, Channel, Job, Metric, Permission, Scenario
+    from meihao.hooks.declarations import Audience, Channel, ConsolePages, Job, Metric, Permission, Scenario
     from meihao.register.schemas import CommunityInfo
     from meihao.runtime import Meihao
 
@@ -198,6 +198,24 @@ def meihao_metrics(
     *Awaitable.* ``community`` is a :class:`meihao.CommunityInfo`; ``meihao`` is the running
     instance (``meihao.community_today(meihao, community)`` says what "today" is there).
     :return: :class:`meihao.Metric` values, or ``None``.
+    """
+
+
+# ---------------------------------------------------------------------------
+# the console: pages for people (Jinja2 + htmx), served by meihao
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def meihao_console_pages() -> ConsolePages | None:
+    """Give the plugin's console pages, menu links and dashboard cards.
+
+    Asked once at load. A scenario's page handlers are mounted under ``/c/{slug}/{scenario}``
+    behind the same guards as its routes (a logged-in staff member, the scenario switched on
+    in the community, the viewer's scope reaching it); add ``meihao.page_requires(permission)``
+    where a route would have ``meihao.requires``. A page renders with
+    ``meihao.render_page(request, "<plugin>/<template>", **context)``.
+    :return: a :class:`meihao.ConsolePages`, or ``None`` for none.
     """
 
 

@@ -9,11 +9,13 @@ and runs the job through :func:`run_job_once`, exactly as the scheduler would.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from piccolo.querystring import QueryString
 
 from meihao.errors import InvalidInput, NotFound
@@ -47,7 +49,8 @@ async def run_job_once(mh: Meihao, job: Job, community_slug: str | None, schedul
 
     Returns None, without running it, when the fire at ``scheduled_at`` already ran (on
     another node); a run by hand (``scheduled_at`` None) always runs. An exception of the
-    job is recorded (outcome ``error``) and raised again.
+    job is recorded (outcome ``error``) and raised again; a run cancelled mid-way (its node
+    stopping) is recorded as ``cancelled`` before the cancellation goes on, never left ``running``.
     """
     now = mh.clock.now()
     sid = schedule_id(job, community_slug)
@@ -76,6 +79,14 @@ async def run_job_once(mh: Meihao, job: Job, community_slug: str | None, schedul
         await JobRun.update(
             {JobRun.outcome: "error", JobRun.error: f"{type(err).__name__}: {err}", JobRun.finished_at: mh.clock.now()}
         ).where(JobRun.id == run_id)
+        raise
+    except (asyncio.CancelledError, anyio.get_cancelled_exc_class()):
+        # The node is stopping: say so in the run's row, shielded from the cancellation in
+        # progress (an await inside a cancelled anyio scope would be cancelled again).
+        with anyio.CancelScope(shield=True):
+            await JobRun.update(
+                {JobRun.outcome: "cancelled", JobRun.error: "the node stopped while the job ran", JobRun.finished_at: mh.clock.now()}
+            ).where(JobRun.id == run_id)
         raise
     await JobRun.update({JobRun.outcome: "success", JobRun.finished_at: mh.clock.now()}).where(JobRun.id == run_id)
     return await JobRun.select().where(JobRun.id == run_id).first()

@@ -296,6 +296,40 @@ async def make_client(mh: Meihao, staff_id: int | str | None = None) -> AsyncIte
         yield client
 
 
+@asynccontextmanager
+async def make_page_client(mh: Meihao, staff_id: int | str | None = None) -> AsyncIterator[Any]:
+    """An in-process client for the console's pages, logged in by a session cookie of ``staff_id``
+    (by default a street admin made for the test; ``ANONYMOUS`` for none). Redirects are not followed."""
+    from litestar.testing import AsyncTestClient
+
+    from meihao.access.logins import issue_token
+    from meihao.web.app import create_app
+    from meihao.web.console.session import SESSION_COOKIE
+
+    async with AsyncTestClient(app=create_app(mh, debug=False, register_node=False)) as client:
+        client.follow_redirects = False
+        if staff_id != ANONYMOUS:
+            if staff_id is None:
+                staff_id = (await Factories(mh).street_admin())["id"]
+            client.cookies.set(SESSION_COOKIE, await issue_token(mh, int(staff_id)))
+        yield client
+
+
+async def form_token(client: Any, path: str | None = None) -> str:
+    """The CSRF token a console form must carry (``_csrf_token``), read from the page at ``path``
+    (by default the overview when logged in, the login page when not)."""
+    import re
+
+    from meihao.web.console.session import SESSION_COOKIE
+
+    path = path or ("/" if client.cookies.get(SESSION_COOKIE) else "/login")
+    page = await client.get(path)
+    found = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    if found is None:
+        raise AssertionError(f"no form token on {path} (status {page.status_code})")
+    return found.group(1)
+
+
 @pytest_asyncio.fixture
 async def meihao_client(meihao: Meihao) -> AsyncIterator[Any]:
     async with make_client(meihao) as client:

@@ -80,12 +80,29 @@ def _swap_in_body(body: Any, old: int, new: int) -> Any:
 
 
 def route_table(app: Any) -> dict[tuple[str, str], Any]:
-    """Every route of a Litestar app: (method, path template as ``/api/x/{id}``) -> its handler (no OPTIONS, no /schema)."""
+    """Every route of a Litestar app's API: (method, path template as ``/api/x/{id}``) -> its handler (no OPTIONS,
+    no /schema, no console pages: :func:`page_table` lists those)."""
+    from meihao.web.console.session import is_console_path
+
     found = {}
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
             for method in handler.http_methods:
-                if method == "OPTIONS" or route.path.startswith("/schema"):
+                if method == "OPTIONS" or route.path.startswith("/schema") or is_console_path(route.path):
+                    continue
+                found[(method, route.path_format)] = handler
+    return found
+
+
+def page_table(app: Any) -> dict[tuple[str, str], Any]:
+    """Every console page of a Litestar app: (method, path template as ``/c/{slug}/x``) -> its handler (no HEAD, no static files)."""
+    from meihao.web.console.session import is_console_path
+
+    found = {}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            for method in handler.http_methods:
+                if method in ("OPTIONS", "HEAD") or not is_console_path(route.path) or route.path.startswith("/static"):
                     continue
                 found[(method, route.path_format)] = handler
     return found

@@ -28,6 +28,9 @@ from meihao.register.schemas import CommunityInfo
 from meihao.runtime import Meihao
 from meihao.version import __version__
 from meihao.web.auth import PUBLIC, BearerTokenMiddleware
+from meihao.web.console.app import console_routers, csrf_config
+from meihao.web.console.errors import console_or
+from meihao.web.console.session import ConsoleSessionMiddleware
 from meihao.web.metrics import MetricsController, prometheus_config
 from meihao.web.responses import DocumentedErrors
 from meihao.web.routes import activities, auth, calendar, communities, health, jobs, links, plugins, recipients, residents, rights, staff
@@ -214,7 +217,7 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
 
     return Litestar(
         route_handlers=(
-            [*KERNEL_HANDLERS, *plugin_routers(mh), MetricsController, openapi_assets()]
+            [*KERNEL_HANDLERS, *plugin_routers(mh), MetricsController, openapi_assets(), *console_routers(mh)]
             if mh.settings.serves_api
             else [health.health, MetricsController]
         ),
@@ -222,22 +225,27 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
             "meihao": Provide(provide_meihao, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
-        # Every method is authenticated, OPTIONS included (Litestar skips it by default): an anonymous
-        # caller gets 401 before the scenario guard, and cannot learn which scenes a community runs.
+        # Every method of the API is authenticated, OPTIONS included (Litestar skips it by default): an
+        # anonymous caller gets 401 before the scenario guard, and cannot learn which scenes a community
+        # runs. The console's pages (every path outside /api, /schema, /health, /metrics) know their
+        # visitor by the session cookie instead, and their forms carry CSRF tokens.
         middleware=[
             RequestIdMiddleware(),
             SecurityHeadersMiddleware(),
             prometheus_config().middleware,
             DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"], exclude_http_methods=[]),
+            ConsoleSessionMiddleware(),
             InputSafetyMiddleware(),
         ],
+        csrf_config=csrf_config(mh) if mh.settings.serves_api else None,
         exception_handlers={
             MeihaoError: meihao_error_response,
             ValidationException: validation_error_response,
-            ClientException: client_error_response,
+            # an unknown address or method outside the API is answered with a page
+            ClientException: console_or(client_error_response),
             SerializationException: client_error_response,
             # what no handler expected (a bug): logged with its traceback, a request id for the caller
-            500: internal_error_response,
+            500: console_or(internal_error_response),
         },
         lifespan=[lifespan],
         # every route's error answers (400, 401, 403, 404, 409) in the OpenAPI document, plugin routes included

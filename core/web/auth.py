@@ -15,6 +15,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from meihao.access.logins import principal_from_token
 from meihao.access.principals import Principal
+from meihao.web.console.session import is_console_path
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
@@ -27,6 +28,9 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
     """Turns ``Authorization: Bearer …`` into ``request.user`` (a Principal); 401 when it is missing or stale."""
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        if is_console_path(connection.scope["path"]):
+            # the console's pages know their visitor by the session cookie (ConsoleSessionMiddleware)
+            return AuthenticationResult(user=None, auth=None)
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:

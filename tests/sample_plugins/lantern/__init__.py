@@ -11,8 +11,9 @@ from typing import Any
 import click
 import msgspec
 
-from meihao import Metric, Permission, Scenario, hookimpl
+from meihao import ConsolePages, Metric, Permission, Scenario, hookimpl
 
+from .pages import PAGES
 from .routes import LanternController
 
 
@@ -49,6 +50,11 @@ def meihao_piccolo_apps() -> list[str]:
 @hookimpl
 def meihao_route_handlers() -> list[Any]:
     return [LanternController]
+
+
+@hookimpl
+def meihao_console_pages() -> ConsolePages:
+    return PAGES
 
 
 @hookimpl

@@ -1,0 +1,107 @@
+"""The console mounted on the app: kernel pages, every plugin's pages, static files, CSRF, error pages."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from litestar import Router
+from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
+from litestar.datastructures import CacheControlHeader
+from litestar.di import Provide
+from litestar.exceptions import ClientException, HTTPException, NotFoundException, SerializationException, ValidationException
+from litestar.handlers import BaseRouteHandler
+from litestar.params import FromPath
+from litestar.static_files import create_static_files_router
+
+from meihao.errors import Forbidden, MeihaoError
+from meihao.register.communities import get_community
+from meihao.register.community_scenarios import is_enabled
+from meihao.register.schemas import CommunityInfo
+from meihao.web.console.errors import error_page
+from meihao.web.console.pages import activities, auth, community, home, me, ops, queue, register, residents
+from meihao.web.console.session import NOT_CONSOLE_PATTERN, login_required
+
+if TYPE_CHECKING:
+    from meihao.runtime import Meihao
+
+STATIC_DIR = Path(__file__).parent / "static"
+#: Where the console's own scripts and styles are served (htmx, the stylesheet).
+STATIC_PATH = "/static"
+
+#: Every error on a console page renders the error page (these override the API's JSON handlers).
+PAGE_ERRORS: dict[Any, Any] = {
+    key: error_page
+    for key in (Exception, MeihaoError, HTTPException, ClientException, NotFoundException, ValidationException, SerializationException,
+                400, 401, 403, 404, 405, 409, 429, 500)
+}
+
+
+async def provide_community(slug: FromPath[str]) -> CommunityInfo:
+    return await get_community(slug)
+
+
+def scenario_page_guard(scenario: str):
+    """A scene's pages exist only where the community runs it (404 page otherwise), for viewers its scope reaches (403)."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        community = await get_community(connection.path_params.get("slug", ""))
+        if not await is_enabled(community.id, scenario):
+            raise NotFoundException(f"scenario {scenario!r} is not enabled in community {community.slug!r}")
+        if not connection.scope["user"].reaches_community(community.id):
+            raise Forbidden(f"your scope does not reach community {community.slug!r}")
+
+    return guard
+
+
+def console_routers(mh: Meihao) -> list[Any]:
+    """The console's routes: public pages (login, residents' secret links), staff pages, each scene's pages, static files."""
+    routers: list[Any] = [
+        create_static_files_router(
+            path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False,
+            cache_control=CacheControlHeader(max_age=3600, public=True),
+        ),
+        # public: logging in, and residents' pages behind their secret links (/r/...)
+        Router(path="/", route_handlers=[*auth.HANDLERS, *residents.HANDLERS], exception_handlers=PAGE_ERRORS, include_in_schema=False),
+        # staff pages: each module's HANDLERS, behind a login
+        Router(
+            path="/",
+            route_handlers=[*home.HANDLERS, *community.HANDLERS, *register.HANDLERS, *activities.HANDLERS, *queue.HANDLERS,
+                            *ops.HANDLERS, *me.HANDLERS],
+            guards=[login_required], exception_handlers=PAGE_ERRORS, include_in_schema=False,
+        ),
+    ]
+    for plugin, pages in mh.plugins.console_pages():
+        if pages.handlers:
+            routers.append(
+                Router(
+                    path=f"/c/{{slug:str}}/{plugin}",
+                    route_handlers=pages.handlers,
+                    guards=[login_required, scenario_page_guard(plugin)],
+                    dependencies={"community": Provide(provide_community)},
+                    exception_handlers=PAGE_ERRORS,
+                    include_in_schema=False,
+                )
+            )
+    return routers
+
+
+def csrf_config(mh: Meihao) -> CSRFConfig:
+    """Double-submit CSRF tokens on every console form (the API, with bearer tokens, needs none).
+
+    The secret comes from the data key, so that every node of a cluster accepts the others' tokens.
+    """
+    key = mh.settings.data_key
+    secret = hashlib.sha256(b"meihao console csrf\0" + key.encode()).hexdigest() if key else secrets.token_hex(32)
+    return CSRFConfig(
+        secret=secret,
+        cookie_name="meihao_csrf",
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        cookie_secure=mh.settings.public_url.startswith("https://"),
+        header_name="x-csrftoken",
+        exclude=[NOT_CONSOLE_PATTERN],
+    )

@@ -1,0 +1,1 @@
+"""The kernel's console pages, one module per area."""

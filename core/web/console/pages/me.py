@@ -1,0 +1,5 @@
+"""Console pages: me (being built)."""
+
+from __future__ import annotations
+
+HANDLERS: list = []

@@ -1,0 +1,5 @@
+"""Console pages: queue (being built)."""
+
+from __future__ import annotations
+
+HANDLERS: list = []

@@ -1,0 +1,5 @@
+"""Console pages: register (being built)."""
+
+from __future__ import annotations
+
+HANDLERS: list = []

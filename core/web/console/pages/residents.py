@@ -1,0 +1,5 @@
+"""Console pages: residents (being built)."""
+
+from __future__ import annotations
+
+HANDLERS: list = []

@@ -1,0 +1,123 @@
+"""Rendering a console page: one Jinja2 environment per language, the layout's context, ``render_page``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
+from litestar import Request, Response
+from litestar.utils.scope.state import ScopeState
+
+from meihao.web.console.i18n import DEFAULT_LANGUAGE, LANGUAGE_COOKIE, LANGUAGES, N_, language_of, load_translations, locale_folders
+from meihao.web.safety import request_id_of
+
+if TYPE_CHECKING:
+    from meihao.access.principals import Principal
+    from meihao.runtime import Meihao
+
+HTML = "text/html"  # Litestar adds "; charset=utf-8"
+KERNEL_TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """A link in the console's main menu (English message id, translated when shown)."""
+
+    title: str
+    href: str
+    permission: str = ""
+    street_only: bool = False
+
+
+#: The console's main menu; each entry is shown to who holds its permission.
+MENU: tuple[MenuItem, ...] = (
+    MenuItem(N_("Overview"), "/"),
+    MenuItem(N_("My queue"), "/queue"),
+    MenuItem(N_("Register"), "/register", "meihao.resident.read"),
+    MenuItem(N_("Activities"), "/activities", "meihao.activity.read"),
+    MenuItem(N_("Operations"), "/ops", "meihao.jobs.read", street_only=True),
+    MenuItem(N_("Me"), "/me"),
+)
+
+
+def environments(mh: Meihao) -> dict[str, Environment]:
+    """One environment per language, built once per running instance (templates and catalogues are read at start)."""
+    cached = vars(mh).get("_console_environments")
+    if cached is None:
+        cached = vars(mh)["_console_environments"] = {language: _environment(mh, language) for language in LANGUAGES}
+    return cached
+
+
+def _environment(mh: Meihao, language: str) -> Environment:
+    plugin_templates = {name: FileSystemLoader(pages.templates) for name, pages in mh.plugins.console_pages() if pages.templates}
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(KERNEL_TEMPLATES), PrefixLoader(plugin_templates)]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(load_translations(locale_folders(mh), language), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["language"] = language
+    env.globals["languages"] = LANGUAGES
+    env.globals["both"] = (lambda zh, en: zh) if language == DEFAULT_LANGUAGE else (lambda zh, en: en or zh)
+    env.filters["day"] = _day
+    env.filters["when"] = _when
+    return env
+
+
+def _day(value: date | datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d")
+
+
+def _when(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+def request_language(request: Request[Any, Any, Any]) -> str:
+    mh: Meihao = request.app.state.meihao
+    return language_of(request.cookies.get(LANGUAGE_COOKIE), mh.settings.console_language)
+
+
+def csrf_token(request: Request[Any, Any, Any]) -> str:
+    """The form token Litestar's CSRF middleware set for this request (sent back as ``_csrf_token`` or ``X-CSRFToken``)."""
+    return ScopeState.from_scope(request.scope).csrf_token or ""
+
+
+def page_user(request: Request[Any, Any, Any]) -> Principal | None:
+    return request.scope.get("user")
+
+
+def menu(user: Principal | None) -> list[MenuItem]:
+    if user is None:
+        return []
+    return [item for item in MENU if (not item.permission or user.can(item.permission)) and (not item.street_only or user.street)]
+
+
+def render_page(request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any) -> Response[str]:
+    """Render ``template`` (a kernel template, or ``"<plugin>/<file>"``) in the visitor's language, inside the layout.
+
+    The layout gets the visitor (``user``, a :class:`meihao.Principal`, or ``None`` on public
+    pages), the form token (``csrf_token``), the menu and the path; ``_()`` translates.
+    A request made by htmx for a fragment renders the same way: a template that extends the
+    layout's ``base.html`` only when ``not partial`` keeps to its block.
+    """
+    mh: Meihao = request.app.state.meihao
+    language = request_language(request)
+    user = page_user(request)
+    env = environments(mh)[language]
+    html = env.get_template(template).render(
+        user=user,
+        csrf_token=csrf_token(request),
+        menu=menu(user),
+        path=request.url.path,
+        here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        partial=request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true",
+        request_id=request_id_of(request.scope),
+        **context,
+    )
+    return Response(html, status_code=status_code, media_type=HTML)
