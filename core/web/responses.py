@@ -1,15 +1,16 @@
-"""The error answers every route documents in OpenAPI, worked out once from its guards and path, for kernel and plugin routes alike.
+"""The error answers every route documents in OpenAPI, worked out from its guards, path and inputs, kernel and plugin routes alike.
 
 A route answers more than its success: 400 for bad input (anywhere); 401 without a valid token
 (every route not marked public); 403 where a guard checks a permission or a scope, or the path
 names a community (the caller's scope may not reach it); 404 where the path names anything, where
 a query parameter or a body field names a record (``…_id``, ``…_ids``, or one of
 :data:`RECORD_NAMES`) or where the scenario guard checks that the community runs the scenario;
-409 where a logged-in caller writes. :class:`DocumentedErrors` adds these to each handler as it is registered, so that the
-OpenAPI document lists every status a route can answer (and a client generated from it, or a
-fuzzer checking it, meets no undocumented one), and new routes are covered without a line of
-their own. A handler's own ``responses=`` win over these; a handler answers a status of its own
-(429 on login) by naming it with :func:`error_response`.
+409 where a logged-in caller writes. :class:`DocumentedErrors` adds these to each handler as the
+app registers it, so that the OpenAPI document lists every status a route can answer (a client
+generated from it, or a fuzzer checking it, meets no undocumented one) and new routes are covered
+without a line of their own. A handler's own ``responses=`` win over these; a handler that
+refuses where none of these rules sees it, or answers another status (401 and 429 on login),
+names it with :func:`error_response`.
 """
 
 from __future__ import annotations
