@@ -30,7 +30,7 @@ from tests.commands import environment, run
 
 pytestmark = pytest.mark.fuzz
 
-SCHEMATHESIS = str(Path(sys.executable).with_name("st"))
+SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 #: The checks the issue asks for.
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 #: Test cases per operation and phase: with ~120 operations and two callers, 1–2 minutes on two busy cores.
