@@ -407,8 +407,11 @@ class Plugins:
             "meihao_demo_data", only=scenario, community=community, scenario=scenario, settings=settings, seed=seed, meihao=meihao
         )
 
-    async def metrics(self, community: CommunityInfo, scenario: str, meihao: Any = None) -> list[Metric]:
-        answers = await self._aanswers("meihao_metrics", only=scenario, community=community, scenario=scenario, meihao=meihao)
+    async def metrics(self, community: CommunityInfo, scenario: str, meihao: Any, principal: Any) -> list[Metric]:
+        """The scenario's figures for one community as ``principal`` may see them (``meihao_metrics``)."""
+        answers = await self._aanswers(
+            "meihao_metrics", only=scenario, community=community, scenario=scenario, meihao=meihao, principal=principal
+        )
         return [metric for name, answer in answers for metric in _expect_list(name, "meihao_metrics", answer, Metric)]
 
     async def resident_data(self, resident_id: int, meihao: Any = None) -> dict[str, dict[str, Any]]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import click
     from litestar.types import ControllerRouterHandler
 
+    from meihao.access.principals import Principal
     from meihao.hooks.declarations import Audience, Channel, ConsolePages, Job, Metric, Permission, Scenario
     from meihao.register.schemas import CommunityInfo
     from meihao.runtime import Meihao
@@ -190,13 +191,17 @@ def meihao_demo_data(
 
 @hookspec
 def meihao_metrics(
-    community: CommunityInfo, scenario: str, meihao: Meihao
+    community: CommunityInfo, scenario: str, meihao: Meihao, principal: Principal
 ) -> Awaitable[list[Metric]] | list[Metric] | None:
-    """Give the scenario's key figures for one community (the dashboard).
+    """Give the scenario's key figures for one community (the dashboard), as one viewer may see them.
 
     Asked only of the plugin that provides ``scenario``, for a community that enabled it.
     *Awaitable.* ``community`` is a :class:`meihao.CommunityInfo`; ``meihao`` is the running
-    instance (``meihao.community_today(meihao, community)`` says what "today" is there).
+    instance (``meihao.community_today(meihao, community)`` says what "today" is there);
+    ``principal`` is the viewer (a :class:`meihao.Principal`; ``Principal.system()`` for the
+    kernel itself): count only the rows the viewer's scope reaches (``scope_where``) and leave
+    out a figure whose data needs a permission the viewer lacks (proceeds, say), exactly as
+    the scene's routes would answer that viewer.
     :return: :class:`meihao.Metric` values, or ``None``.
     """
 

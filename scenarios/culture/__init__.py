@@ -81,8 +81,8 @@ async def meihao_demo_data(community: CommunityInfo, settings: CultureSettings, 
 
 
 @hookimpl
-async def meihao_metrics(community: CommunityInfo, meihao: Meihao) -> list[Metric]:
-    figures = await summary(meihao, community, this_year(meihao, community), Principal.system())
+async def meihao_metrics(community: CommunityInfo, meihao: Meihao, principal: Principal) -> list[Metric]:
+    figures = await summary(meihao, community, this_year(meihao, community), principal)
     return [
         Metric("shows_delivered", "今年已演出场次", "Shows delivered this year", figures.shows_delivered),
         Metric("audience_reached", "今年观众人次", "Audience reached this year", figures.audience_reached),

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from meihao import Audience, CommunityInfo, Meihao, Metric, Permission, Scenario, hookimpl, scope_where
+from meihao import Audience, CommunityInfo, ConsolePages, Meihao, Metric, Permission, Principal, Scenario, hookimpl, scope_where
 from meihao.tables import Resident
 
 from .jobs import JOBS
+from .pages import PAGES
 from .routes import HANDLERS
 from .schemas import CARE_LEVELS, ElderCareSettings
 from .services import common, metrics, occasions, register
@@ -45,6 +46,11 @@ def meihao_piccolo_apps() -> list[str]:
 @hookimpl
 def meihao_route_handlers() -> list[Any]:
     return list(HANDLERS)
+
+
+@hookimpl
+def meihao_console_pages() -> ConsolePages:
+    return PAGES
 
 
 @hookimpl
@@ -112,8 +118,8 @@ async def meihao_demo_data(community: CommunityInfo, settings: ElderCareSettings
 
 
 @hookimpl
-async def meihao_metrics(community: CommunityInfo, meihao: Meihao) -> list[Metric]:
-    figures = await metrics.metrics(meihao, community)
+async def meihao_metrics(community: CommunityInfo, meihao: Meihao, principal: Principal) -> list[Metric]:
+    figures = await metrics.metrics(meihao, community, principal)
     result = [Metric("elders", "在册老人", "Elders on the register", figures["elders"])]
     for level, (zh, en) in CARE_LEVELS.items():
         result.append(Metric(f"elders_{level}", f"{zh}对象", f"Elders, {en} care level", figures[f"elders_{level}"]))

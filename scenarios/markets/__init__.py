@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import Audience, CommunityInfo, Meihao, Metric, Permission, Scenario, hookimpl
+from meihao import Audience, CommunityInfo, Meihao, Metric, Permission, Principal, Scenario, hookimpl
 
 from .jobs import JOBS
-from .routes import MarketsController
+from .routes import READ_PROCEEDS, MarketsController
 from .schemas import MarketsSettings
 from .services.days import next_day_fill
 from .services.proceeds import proceeds_total_fen, this_year
@@ -94,15 +94,16 @@ async def meihao_demo_data(community: CommunityInfo, settings: MarketsSettings, 
 
 
 @hookimpl
-async def meihao_metrics(community: CommunityInfo, meihao: Meihao) -> list[Metric]:
+async def meihao_metrics(community: CommunityInfo, meihao: Meihao, principal: Principal) -> list[Metric]:
     filled, capacity = await next_day_fill(meihao, community)
-    year = this_year(meihao, community)
-    proceeds = await proceeds_total_fen(community, year)
-    return [
+    figures = [
         Metric("stalls_filled", "下次市集已定摊位", "Stalls filled on the next market day", filled),
         Metric("stall_capacity", "下次市集摊位数", "Stalls on the next market day", capacity),
-        Metric("proceeds_this_year", "今年善款（元）", "Charity proceeds this year (yuan)", round(proceeds / 100, 2)),
     ]
+    if principal.can(READ_PROCEEDS):  # the money is for those who may read the proceeds' routes
+        proceeds = await proceeds_total_fen(community, this_year(meihao, community))
+        figures.append(Metric("proceeds_this_year", "今年善款（元）", "Charity proceeds this year (yuan)", round(proceeds / 100, 2)))
+    return figures
 
 
 @hookimpl

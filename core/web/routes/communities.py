@@ -89,7 +89,8 @@ async def disable_scenario(slug: FromPath[str], scenario: FromPath[str], meihao:
 
 @get("/api/communities/{slug:str}/dashboard", tags=["scenarios"])
 async def dashboard(slug: FromPath[str], meihao: NamedDependency[Meihao], principal: Caller) -> list[MetricOut]:
-    """Key figures of every scenario the community enabled (``meihao_metrics``), for staff whose scope reaches it."""
+    """Key figures of every scenario the community enabled (``meihao_metrics``), for staff whose scope reaches it,
+    each counting only what the caller may read (a grid worker: their grid's)."""
     community = await communities.get_community(slug)
     if not principal.reaches_community(community.id):
         from meihao.errors import Forbidden
@@ -98,7 +99,7 @@ async def dashboard(slug: FromPath[str], meihao: NamedDependency[Meihao], princi
     result = []
     for scenario in (await communities.enabled_scenarios([community.id]))[community.id]:
         if scenario in meihao.plugins.scenarios:
-            for m in await meihao.plugins.metrics(community, scenario, meihao):
+            for m in await meihao.plugins.metrics(community, scenario, meihao, principal):
                 result.append(MetricOut(scenario=scenario, key=m.key, title_zh=m.title_zh, title_en=m.title_en, value=m.value))
     return result
 

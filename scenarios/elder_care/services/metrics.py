@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import CommunityInfo, community_today, scope_where
+from meihao import CommunityInfo, Principal, community_today, scope_where
 
 from ..schemas import CARE_LEVELS
 from ..tables import Elder
-from .common import EVERYONE
 
 
-async def metrics(mh: Any, community: CommunityInfo) -> dict[str, int]:
+async def metrics(mh: Any, community: CommunityInfo, principal: Principal) -> dict[str, int]:
+    """The figures of the elders ``principal`` reaches in ``community`` (a grid worker: their grid's)."""
     today = community_today(mh, community)
-    mine = [*scope_where(EVERYONE, community, Elder.resident), Elder.active.eq(True)]
+    mine = [*scope_where(principal, community, Elder.resident), Elder.active.eq(True)]
     figures = {"elders": await Elder.count().where(*mine)}
     for level in CARE_LEVELS:
         figures[f"elders_{level}"] = await Elder.count().where(*mine, Elder.care_level == level)
