@@ -187,8 +187,13 @@ async def register_elder(mh: Any, principal: Principal, community: CommunityInfo
     return (await shown(mh, principal, community, [await _elder_row(principal, community, elder.id)], audit_read=False))[0]
 
 
-async def get_elder(mh: Any, principal: Principal, community: CommunityInfo, elder_id: int) -> ElderOut:
-    return (await shown(mh, principal, community, [await _elder_row(principal, community, elder_id)]))[0]
+async def get_elder(mh: Any, principal: Principal, community: CommunityInfo, elder_id: int, *, sensitive: bool = True) -> ElderOut:
+    """One register entry; ``sensitive=False`` for an answer that shows neither disability nor notes (a console
+    page): they are left out for everyone, and nothing is read or audited."""
+    row = await _elder_row(principal, community, elder_id)
+    if not sensitive:
+        return present(row, await settings_of(mh, community), community_today(mh, community), sensitive=False)
+    return (await shown(mh, principal, community, [row]))[0]
 
 
 async def list_elders(
