@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from meihao.access.tables import AuditLog
+from meihao.testing import make_page_client
 
 BASE = "/api/communities/yajuyuan/elder_care"
 
@@ -192,6 +193,12 @@ async def test_disability_and_notes_are_read_only_with_their_own_permission_and_
             assert listed.json() == {"items": [entry], "total": 1, "page": 1, "page_size": 50}, role
             for answer in (detail, listed):
                 assert "耳背" not in answer.text and "partial" not in answer.text and "full" not in answer.text
+    assert await AuditLog.count().where(AuditLog.action == "elder_care.elder.sensitive.read") == 0
+    # the console's pages show neither field, to anyone, and so read neither (no audit row for a holder either)
+    async with make_page_client(y.mh, y.staff["community_admin"]["id"]) as pages:
+        for path in (f"/c/yajuyuan/elder_care/elders/{elder_id}", "/c/yajuyuan/elder_care/due", f"/c/yajuyuan/elder_care/elders/{elder_id}/visit"):
+            page = await pages.get(path)
+            assert page.status_code == 200 and "耳背" not in page.text, path
     assert await AuditLog.count().where(AuditLog.action == "elder_care.elder.sensitive.read") == 0
     shown = {**entry, "disability": "full", "notes": "耳背，敲门要大声；女儿周末来"}
     for role in ("leader", "community_admin"):
