@@ -81,4 +81,18 @@ class AuditLog(Table, tablename="meihao_audit_log"):
     detail = JSON(default="{}")
 
 
-ACCESS_TABLES: list[type[Table]] = [Staff, StaffAssignment, StaffToken, LoginAttempt, AuditLog]
+class SavedView(Table, tablename="meihao_saved_view"):
+    """A list's filter that a staff member saved under a name (常用筛选: "my grid's elders living alone").
+
+    ``area`` names the list (``register``, …); ``query`` is the list's filter as a query string,
+    kept to the filter's own keys. Each staff member sees and changes only their own views.
+    """
+
+    staff = ForeignKey(Staff, on_delete=OnDelete.cascade, index=True)
+    area = Varchar(length=32)
+    name = Varchar(length=100)
+    query = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+ACCESS_TABLES: list[type[Table]] = [Staff, StaffAssignment, StaffToken, LoginAttempt, AuditLog, SavedView]

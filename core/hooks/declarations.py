@@ -139,6 +139,10 @@ class Message:
     community: str
     reminder_id: int = 0
     sent_at: datetime | None = None
+    #: Where a mail client's RFC 8058 one-click unsubscribe POSTs (no form token, no page):
+    #: the API's address, while ``unsubscribe_url`` is the resident's page that says what it
+    #: switches off and offers to undo it. Empty: use ``unsubscribe_url``.
+    list_unsubscribe_url: str = ""
 
 
 class PermanentFailure(Exception):

@@ -388,3 +388,102 @@ async def export_rows(mh: Meihao, filters: ResidentFilter, principal: Principal)
             r = _present(row, visible_tags(tags[row["id"]], sensitive, principal))
             yield [r["id"], r["name"], r["gender"], r["birth_date"], r["age"], r["id_card"], r["phone"], " ".join(r["tags"]), r["community"], r["grid_id"], r["building_id"], r["household_id"]]
         last_id = rows[-1]["id"]
+
+
+# -- lists: counts per filter value, bulk tagging, the export's audit ------------------
+
+
+async def _matching(mh: Meihao, filters: ResidentFilter, principal: Principal) -> list[Any]:
+    """The WHERE clauses of residents in the caller's scope matching ``filters`` (a sensitive tag filter needs the permission)."""
+    check_sensitive_tags([filters.tag] if filters.tag else None, sensitive_tags(mh), principal, "tag")
+    return await filters.where(mh.settings.default_timezone) + principal.residents_where()
+
+
+async def count_residents(mh: Meihao, filters: ResidentFilter, principal: Principal) -> int:
+    """How many residents in the caller's scope match ``filters``."""
+    return await Resident.count().where(*await _matching(mh, filters, principal))
+
+
+#: What the resident lists count per value: the column each facet groups by.
+FACETS = ("community", "grid", "building", "household", "tag")
+
+
+async def facet_counts(mh: Meihao, filters: ResidentFilter, principal: Principal, facet: str) -> dict[Any, int]:
+    """Residents in scope matching ``filters`` counted per value of ``facet`` (community, grid, building or
+    household id, or tag); the filter of that facet itself is left out, so that each value says what choosing it would
+    give. Tags the caller may not see (sensitive ones without the permission) are not counted."""
+    from piccolo.query.functions.aggregate import Count
+
+    if facet not in FACETS:
+        raise ValueError(f"facet: one of {', '.join(FACETS)}")
+    others = ResidentFilter(**{
+        **vars(filters),
+        "community": None if facet == "community" else filters.community,
+        "grid_id": None if facet == "grid" else filters.grid_id,
+        "building_id": None if facet == "building" else filters.building_id,
+        "household_id": None if facet == "household" else filters.household_id,
+        "tag": None if facet == "tag" else filters.tag,
+    })
+    clauses = await _matching(mh, others, principal)
+    if facet == "tag":
+        query = ResidentTag.select(ResidentTag.tag.as_alias("value"), Count(ResidentTag.id).as_alias("n")).where(
+            ResidentTag.resident.is_in(Resident.select(Resident.id).where(*clauses) if clauses else Resident.select(Resident.id))
+        )
+        if not principal.can(SENSITIVE_READ):
+            query = query.where(ResidentTag.tag.not_in(sorted(sensitive_tags(mh)) or [""]))
+        query = query.group_by(ResidentTag.tag)
+    else:
+        column = {"community": Resident.community, "grid": Resident.grid, "building": Resident.building, "household": Resident.household}[facet]
+        query = Resident.select(column.as_alias("value"), Count(Resident.id).as_alias("n"))
+        query = (query.where(*clauses) if clauses else query).group_by(column)
+    return {row["value"]: row["n"] for row in await query}
+
+
+async def age_band_counts(mh: Meihao, filters: ResidentFilter, principal: Principal, bands: list[tuple[int, int | None]]) -> list[int]:
+    """For each age band ``(min, max)`` (``max`` None: and older), how many residents in scope match ``filters`` with that age instead of theirs."""
+    counts = []
+    for low, high in bands:
+        counts.append(await count_residents(mh, ResidentFilter(**{**vars(filters), "min_age": low, "max_age": high}), principal))
+    return counts
+
+
+async def tag_matching(mh: Meihao, filters: ResidentFilter, tag: str, *, add: bool, principal: Principal, dry_run: bool = False) -> int:
+    """Add ``tag`` to (or remove it from) every resident in the caller's scope matching ``filters``, in SQL;
+    answers how many residents changed (with ``dry_run``: would change). Needs ``meihao.resident.write``;
+    a sensitive tag needs ``meihao.resident.sensitive.read`` as well. One audit row (``resident.bulk_tag``)."""
+    import re
+
+    principal.require("meihao.resident.write")
+    tag = tag.strip()
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", tag):
+        raise InvalidInput("tag: lower-case letters, digits and _, starting with a letter, at most 32 (elder, living_alone)", field="tag")
+    check_sensitive_tags([tag], sensitive_tags(mh), principal, "tag")
+    clauses = await _matching(mh, filters, principal)
+    matching = Resident.select(Resident.id).where(*clauses) if clauses else Resident.select(Resident.id)
+    tagged = ResidentTag.select(ResidentTag.resident).where(ResidentTag.tag == tag)
+    if add:
+        changing = Resident.count().where(*clauses, Resident.id.not_in(tagged))
+    else:
+        changing = ResidentTag.count().where(ResidentTag.tag == tag, ResidentTag.resident.is_in(matching))
+    if dry_run:
+        return await changing
+    async with mh.db.transaction():
+        if add:
+            ids = [r["id"] for r in await Resident.select(Resident.id).where(*clauses, Resident.id.not_in(tagged)).order_by(Resident.id)]
+            for start in range(0, len(ids), 500):
+                await ResidentTag.insert(*[ResidentTag(resident=i, tag=tag) for i in ids[start:start + 500]])
+            changed = len(ids)
+        else:
+            changed = len(await ResidentTag.delete().where(ResidentTag.tag == tag, ResidentTag.resident.is_in(matching)).returning(ResidentTag.id))
+        asked = {k: v for k, v in vars(filters).items() if v is not None}
+        await audit(principal, "resident.bulk_tag", "resident", "", detail={"tag": tag, "add": add, "changed": changed, "filter": asked})
+    return changed
+
+
+async def audit_export(mh: Meihao, filters: ResidentFilter, principal: Principal, **extra: Any) -> None:
+    """Write the audit rows of an export of residents: ``resident.export``, and for holders of
+    ``meihao.resident.sensitive.read`` the reading of the sensitive tags it includes (a second row)."""
+    asked = {**{k: v for k, v in vars(filters).items() if v is not None}, **extra}
+    await audit(principal, "resident.export", "resident", "", detail=asked)
+    if principal.can(SENSITIVE_READ):
+        await audit(principal, "resident.sensitive.read", "resident", "", detail={"via": "export", **asked})

@@ -54,6 +54,9 @@ class ActivityIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reminder_offsets: list[int] = msgspec.field(default_factory=lambda: [1440])
     channels: list[str] = msgspec.field(default_factory=lambda: ["inbox"])
     source: str = ""
+    #: Residents may sign up for its occurrences themselves (报名), at most ``signup_capacity`` each (None: no cap).
+    signups_open: bool = False
+    signup_capacity: int | None = None
 
 
 class ActivityPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
@@ -72,6 +75,9 @@ class ActivityPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, om
     audience: dict[str, Any] | None = None
     reminder_offsets: list[int] | None = None
     channels: list[str] | None = None
+    signups_open: bool | None = None
+    #: ``null`` removes the cap; left out, it stays as it is.
+    signup_capacity: int | None | msgspec.UnsetType = msgspec.UNSET
 
 
 def _aware(value: datetime | None, tz: str) -> datetime | None:
@@ -151,6 +157,8 @@ TEXT_LIMITS = {"title": 200, "venue": 200, "source": 120, "description": 10_000,
 #: At most this many reminder points and channels per activity.
 MAX_OFFSETS = 10
 MAX_CHANNELS = 10
+#: The most sign-ups one occurrence may take.
+MAX_SIGNUP_CAPACITY = 100_000
 
 
 def _check(mh: Meihao, values: dict[str, Any]) -> None:
@@ -174,6 +182,9 @@ def _check(mh: Meihao, values: dict[str, Any]) -> None:
     offsets = values["reminder_offsets"]
     if any(not 0 <= o <= MAX_OFFSET_MINUTES for o in offsets) or len(set(offsets)) != len(offsets):
         raise InvalidInput("reminder_offsets: distinct minutes between 0 and 60 days", field="reminder_offsets")
+    capacity = values.get("signup_capacity")
+    if capacity is not None and not 1 <= capacity <= MAX_SIGNUP_CAPACITY:
+        raise InvalidInput(f"signup_capacity: between 1 and {MAX_SIGNUP_CAPACITY}, or null for no limit", field="signup_capacity")
     channels = mh.plugins.channels_by_name
     for name in values["channels"]:
         if name not in channels:
@@ -298,6 +309,8 @@ async def create_activity(mh: Meihao, slug: str, data: ActivityIn, *, scenario: 
         "holiday_policy": data.holiday_policy,
         "reminder_offsets": list(data.reminder_offsets),
         "channels": list(dict.fromkeys(data.channels)),
+        "signups_open": data.signups_open,
+        "signup_capacity": data.signup_capacity,
     }
     _check(mh, values)
     await check_load(mh, values, community)
@@ -372,10 +385,10 @@ async def update_activity(mh: Meihao, activity_id: int, patch: ActivityPatch) ->
     given = msgspec.structs.asdict(patch)
     values = {k: current[k] for k in (
         "scene", "title", "description", "venue", "starts_at", "ends_at", "rrule", "lunar_month", "lunar_day",
-        "recurrence_until", "holiday_policy", "reminder_offsets", "channels",
+        "recurrence_until", "holiday_policy", "reminder_offsets", "channels", "signups_open", "signup_capacity",
     )}
     for key, value in given.items():
-        if value is None or key == "audience":
+        if value is msgspec.UNSET or (value is None and key != "signup_capacity") or key == "audience":
             continue
         values[key] = _aware(value, tz) if key in ("starts_at", "ends_at", "recurrence_until") else value
     if patch.rrule:

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from meihao.runtime import Meihao
 
 
+#: Lets staff who do not manage the community (grid staff) remind residents beyond their own grids.
+WHOLE_COMMUNITY = "meihao.activity.audience.community"
+
+
 class AudienceSpec(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
     """Who an activity is for (see the module docstring)."""
 

@@ -71,8 +71,8 @@ async def community_feed(mh: Meihao, slug: str) -> bytes:
     return calendar.to_ical()
 
 
-async def resident_feed(mh: Meihao, resident_id: int) -> bytes:
-    """The activities whose audience includes this resident (checked in SQL, one activity at a time)."""
+async def _resident_activities(mh: Meihao, resident_id: int) -> tuple[Any, list[dict[str, Any]]]:
+    """The resident's community and the activities whose audience includes them (checked in SQL, one activity at a time)."""
     resident = await Resident.select(Resident.id, Resident.name, Resident.community.slug.as_alias("slug")).where(
         Resident.id == resident_id
     ).first()
@@ -81,10 +81,8 @@ async def resident_feed(mh: Meihao, resident_id: int) -> bytes:
 
         raise NotFound("link not found")
     community = await get_community(resident["slug"])
-    now = mh.clock.now()
     today = community_today(mh, community)
-    calendar = _calendar(f"{community.name} 我的活动", community.timezone)
-    working = await working_calendar(mh, community)
+    mine = []
     for activity in await list_activities(resident["slug"]):
         condition = resident_condition(mh, audience_of(activity), community.id, today, activity_id=activity["id"])
         if condition is None:
@@ -93,5 +91,33 @@ async def resident_feed(mh: Meihao, resident_id: int) -> bytes:
             QueryString('SELECT 1 AS hit FROM "meihao_resident" AS "r" WHERE "r"."id" = {} AND ({})', resident_id, condition)
         )
         if found:
-            _add_events(mh, calendar, activity, now, working)
+            mine.append(activity)
+    return community, mine
+
+
+async def resident_feed(mh: Meihao, resident_id: int) -> bytes:
+    """The activities whose audience includes this resident."""
+    community, activities = await _resident_activities(mh, resident_id)
+    now = mh.clock.now()
+    calendar = _calendar(f"{community.name} 我的活动", community.timezone)
+    working = await working_calendar(mh, community)
+    for activity in activities:
+        _add_events(mh, calendar, activity, now, working)
     return calendar.to_ical()
+
+
+async def resident_events(mh: Meihao, resident_id: int, *, days: int = 30, limit: int = 10) -> list[dict[str, Any]]:
+    """The resident's next occurrences (the same activities as their feed), soonest first:
+    ``title``, ``venue``, ``starts_at`` and ``ends_at`` (in the community's time zone)."""
+    from zoneinfo import ZoneInfo
+
+    community, activities = await _resident_activities(mh, resident_id)
+    now = mh.clock.now()
+    working = await working_calendar(mh, community)
+    zone = ZoneInfo(community.timezone)
+    events = [
+        {"title": a["title"], "venue": a["venue"], "starts_at": o["starts_at"].astimezone(zone), "ends_at": o["ends_at"].astimezone(zone)}
+        for a in activities
+        for o in activity_occurrences(a, now, now + timedelta(days=days), limit=limit, calendar=working)
+    ]
+    return sorted(events, key=lambda e: e["starts_at"])[:limit]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from meihao.access.tables import Staff
+from meihao.access.audit import audit
+from meihao.access.staff import staff_ids_in_scope
+from meihao.access.tables import AuditLog, Staff
+from meihao.db.database import json_value
 from meihao.errors import InvalidInput, NotFound
 from meihao.register.tables import Resident
-from meihao.reminders.tables import Contact, InboxMessage, ReminderOptOut, StaffDigest
+from meihao.reminders.tables import Contact, InboxMessage, Reminder, ReminderOptOut, StaffDigest
 
 if TYPE_CHECKING:
+    from meihao.access.principals import Principal
     from meihao.runtime import Meihao
 
 KINDS = ("resident", "staff")
@@ -25,7 +29,8 @@ async def check_recipient(kind: str, recipient_id: int) -> dict[str, Any]:
     return row
 
 
-def _scene_names(mh: Meihao) -> set[str]:
+def scene_names(mh: Meihao) -> set[str]:
+    """The scenes a recipient may opt out of: the nine scenes, and every installed scenario's name and scene."""
     from meihao.hooks.declarations import SCENES
 
     return set(SCENES) | {s.scene for s in mh.plugins.scenarios.values()} | set(mh.plugins.scenarios)
@@ -61,12 +66,58 @@ async def opt_out(mh: Meihao, kind: str, recipient_id: int, scene: str = "*", ch
     await check_recipient(kind, recipient_id)
     if channel != "*" and channel not in _channel_names(mh):
         raise InvalidInput(f"channel: {channel!r} is not installed", field="channel")
-    if scene != "*" and scene not in _scene_names(mh):
+    if scene != "*" and scene not in scene_names(mh):
         # an unknown or empty scene would be stored as given (the column holds 40 characters)
         raise InvalidInput("scene: must be * (every scene) or a scene or scenario installed here", field="scene")
     await ReminderOptOut.insert(
         ReminderOptOut(recipient_kind=kind, recipient_id=recipient_id, scene=scene, channel=channel)
     ).on_conflict(action="DO NOTHING")
+
+
+#: The audit actions that change a recipient's opt-outs: the latest one decides what an undo may restore.
+OPT_OUT_ACTIONS = ("meihao.reminder.unsubscribe", "meihao.reminder.unsubscribe_undo", "meihao.reminder.opt_out")
+
+
+async def unsubscribe(mh: Meihao, who: Principal, kind: str, recipient_id: int, scene: str = "*") -> bool:
+    """The recipient's own unsubscribe (their secret link): no more reminders of ``scene`` on any channel.
+
+    Audited with whether it added an opt-out (``added``): that is what :func:`undo_unsubscribe`
+    takes back, so that an undo restores exactly the opt-outs there were before. Returns ``added``.
+    """
+    async with mh.db.transaction():
+        existed = await ReminderOptOut.exists().where(*_opt_out_row(kind, recipient_id, scene))
+        await opt_out(mh, kind, recipient_id, scene=scene, channel="*")
+        await audit(who, "meihao.reminder.unsubscribe", kind, recipient_id, detail={"scene": scene, "added": not existed})
+    return not existed
+
+
+async def undo_unsubscribe(mh: Meihao, who: Principal, kind: str, recipient_id: int, scene: str = "*") -> bool:
+    """Take back the recipient's latest unsubscribe of ``scene``, if it is still the latest change of their
+    opt-outs and it added one: that opt-out is removed (audited). Returns whether anything changed."""
+    async with mh.db.transaction():
+        latest = await AuditLog.select(AuditLog.action, AuditLog.detail).where(
+            AuditLog.action.is_in(list(OPT_OUT_ACTIONS)), AuditLog.target_type == kind, AuditLog.target_id == str(recipient_id)
+        ).order_by(AuditLog.id, ascending=False).first()
+        detail = json_value(latest["detail"]) if latest else {}
+        if latest is None or latest["action"] != "meihao.reminder.unsubscribe" or detail.get("scene") != scene or not detail.get("added"):
+            return False
+        await opt_in(kind, recipient_id, scene=scene, channel="*")
+        await audit(who, "meihao.reminder.unsubscribe_undo", kind, recipient_id, detail={"scene": scene, "removed": True})
+    return True
+
+
+async def is_opted_out(kind: str, recipient_id: int, scene: str = "*") -> bool:
+    """Whether the recipient opted out of ``scene`` on every channel (the row an unsubscribe link writes)."""
+    return await ReminderOptOut.exists().where(*_opt_out_row(kind, recipient_id, scene))
+
+
+def _opt_out_row(kind: str, recipient_id: int, scene: str, channel: str = "*") -> tuple[Any, ...]:
+    return (
+        ReminderOptOut.recipient_kind == kind,
+        ReminderOptOut.recipient_id == recipient_id,
+        ReminderOptOut.scene == scene,
+        ReminderOptOut.channel == channel,
+    )
 
 
 async def opt_in(kind: str, recipient_id: int, scene: str = "*", channel: str = "*") -> None:
@@ -135,6 +186,12 @@ async def set_digest(mh: Meihao, staff_id: int, hour: int = 7, channel: str = "i
     return {"digest": True, "hour": hour, "channel": channel}
 
 
+async def digest_of(staff_id: int) -> dict[str, Any]:
+    """The staff member's digest setting, as :func:`set_digest` and :func:`clear_digest` answer it."""
+    row = await StaffDigest.select(StaffDigest.hour, StaffDigest.channel).where(StaffDigest.staff == staff_id).first()
+    return {"digest": True, **row} if row else {"digest": False}
+
+
 async def clear_digest(staff_id: int) -> dict[str, Any]:
     """Back to single reminders; reminders held for the digest are sent as they are (see the engine)."""
     from meihao.reminders.tables import Reminder
@@ -144,3 +201,13 @@ async def clear_digest(staff_id: int) -> dict[str, Any]:
         Reminder.recipient_kind == "staff", Reminder.recipient_id == staff_id, Reminder.status == "held"
     )
     return {"digest": False}
+
+
+def reminders_in_scope(principal: Principal) -> list[Any]:
+    """WHERE clauses keeping the outbox rows whose recipient the caller may see: residents as in the
+    register, staff as in the staff list (none for the street)."""
+    if principal.street:
+        return []
+    residents = (Reminder.recipient_kind == "resident") & Reminder.recipient_id.is_in(principal.resident_ids())
+    staff = (Reminder.recipient_kind == "staff") & Reminder.recipient_id.is_in(staff_ids_in_scope(principal))
+    return [residents | staff]

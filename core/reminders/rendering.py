@@ -101,7 +101,9 @@ def render(mh: Meihao, row: dict[str, Any], now: datetime | None = None) -> Mess
     starts = row["occurrence_starts_at"].astimezone(tz)
     ends = starts + (row["activity_ends_at"] - row["activity_starts_at"])
     token = token_for_generation(mh, row["recipient_kind"], row["recipient_id"], "unsubscribe", row["unsubscribe_generation"])
-    unsubscribe_url = f"{mh.settings.base_url}/api/reminders/unsubscribe/{token}?scene={row['scene']}"
+    # people follow the link to a page that says what it switches off (and can undo it); mail clients' one-click POSTs go to the API
+    unsubscribe_url = f"{mh.settings.base_url}/r/unsubscribe/{token}?scene={row['scene']}"
+    list_unsubscribe_url = f"{mh.settings.base_url}/api/reminders/unsubscribe/{token}?scene={row['scene']}"
     activity = {
         "id": row["activity_id"],
         "title": row["title"],
@@ -137,6 +139,7 @@ def render(mh: Meihao, row: dict[str, Any], now: datetime | None = None) -> Mess
         subject=subject,
         body=body,
         unsubscribe_url=unsubscribe_url,
+        list_unsubscribe_url=list_unsubscribe_url,
         activity=activity,
         community=row["community"],
         reminder_id=row["id"],

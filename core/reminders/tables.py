@@ -8,7 +8,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from meihao.access.tables import Staff
-from meihao.register.tables import Community
+from meihao.register.tables import Community, Resident
 
 # -- activities and their reminder points -------------------------------------------
 
@@ -54,8 +54,25 @@ class Activity(Table, tablename="meihao_activity"):
     #: The version of the community's working calendar its reminder points were planned on;
     #: when the calendar changes, the planner moves the points of a holiday policy's occurrences.
     calendar_version = Varchar(length=40, default="")
+    #: Residents may sign up for its occurrences themselves (through their inbox link).
+    signups_open = Boolean(default=False)
+    #: At most this many sign-ups per occurrence; ``None``: no limit.
+    signup_capacity = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ActivitySignup(Table, tablename="meihao_activity_signup"):
+    """报名 a resident signed up for one occurrence of an activity that takes sign-ups.
+
+    Unique per (activity, occurrence, resident); the capacity is enforced by the service under a lock.
+    """
+
+    activity = ForeignKey(Activity, on_delete=OnDelete.cascade, index=True)
+    #: The occurrence's key (its original start, UTC ISO 8601), as in :class:`DueReminder`.
+    occurrence = Varchar(length=40)
+    resident = ForeignKey(Resident, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class DueReminder(Table, tablename="meihao_reminder_due"):
@@ -179,6 +196,7 @@ class StaffDigest(Table, tablename="meihao_staff_digest"):
 
 REMINDER_TABLES: list[type[Table]] = [
     Activity,
+    ActivitySignup,
     DueReminder,
     Reminder,
     InboxMessage,

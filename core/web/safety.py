@@ -299,8 +299,8 @@ def _one_charset(value: bytes) -> bytes:
 
 # -- access logs ------------------------------------------------------------------------------
 
-#: Routes whose path holds a secret (a resident's calendar, inbox or unsubscribe link).
-_SECRET_LINK = re.compile(r"(/api/(?:calendar|inbox|reminders/unsubscribe)/)[^/?\s\"]+")
+#: Routes whose path holds a secret (a resident's calendar, inbox or unsubscribe link, and their pages under /r/).
+_SECRET_LINK = re.compile(r"(/api/(?:calendar|inbox|reminders/unsubscribe)/|/r/(?:calendar|inbox|unsubscribe)/)[^/?\s\"]+")
 
 
 def redact_secret_links(text: str) -> str:

@@ -53,8 +53,9 @@ def build_email(message: Message, sender: str) -> EmailMessage:
     # Stable across retries: a receiver (or the MTA) can drop a second copy.
     mail["Message-ID"] = f"<{message.delivery_id}@meihao>"
     mail["X-Meihao-Delivery"] = message.delivery_id
-    # RFC 8058 one-click unsubscribe: mail clients POST to the link, no login needed.
-    mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+    # RFC 8058 one-click unsubscribe: mail clients POST to the link, no login needed (the API's
+    # address: the page in the footer, for people, asks for a form token).
+    mail["List-Unsubscribe"] = f"<{message.list_unsubscribe_url or message.unsubscribe_url}>"
     mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     footer = (
         f"\n\n--\nUnsubscribe from these reminders: {message.unsubscribe_url}"

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import CommunityInfo, Meihao, Metric, Permission, Principal, Scenario, hookimpl
+from meihao import CommunityInfo, ConsolePages, Meihao, Metric, Permission, Principal, Scenario, hookimpl
 
 from .jobs import JOBS
+from .pages import PAGES
 from .routes import CultureController
 from .schemas import CultureSettings
 from .services.figures import summary, this_year
@@ -42,6 +43,11 @@ def meihao_piccolo_apps() -> list[str]:
 @hookimpl
 def meihao_route_handlers() -> list[Any]:
     return [CultureController]
+
+
+@hookimpl
+def meihao_console_pages() -> ConsolePages:
+    return PAGES
 
 
 @hookimpl

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import Audience, CommunityInfo, Meihao, Metric, Permission, Principal, Scenario, hookimpl
+from meihao import Audience, CommunityInfo, ConsolePages, Meihao, Metric, Permission, Principal, Scenario, hookimpl
 
 from .jobs import JOBS
+from .pages import PAGES
 from .routes import READ_PROCEEDS, MarketsController
 from .schemas import MarketsSettings
 from .services.days import next_day_fill
@@ -45,6 +46,11 @@ def meihao_piccolo_apps() -> list[str]:
 @hookimpl
 def meihao_route_handlers() -> list[Any]:
     return [MarketsController]
+
+
+@hookimpl
+def meihao_console_pages() -> ConsolePages:
+    return PAGES
 
 
 @hookimpl

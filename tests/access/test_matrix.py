@@ -199,6 +199,7 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("POST", "/api/activities/{activity_id}/occurrences/{key}/cancel"): "meihao.activity.write",
     ("GET", "/api/activities/{activity_id}/preview"): "meihao.activity.read",
     ("GET", "/api/activities/{activity_id}/reminders"): "meihao.activity.read",
+    ("GET", "/api/activities/{activity_id}/signups"): "meihao.activity.read",
     ("GET", "/api/audit"): "meihao.audit.read",
     ("POST", "/api/auth/login"): None,
     ("POST", "/api/auth/logout"): None,
@@ -514,6 +515,11 @@ ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ("GET", "/api/activities/{activity_id}/reminders"): [
         (_activity("a1", "/reminders"), _row("200 200 200 200 200 200 403")),
         (_activity("b1", "/reminders"), _row("200 404 404 404 404 404 403")),
+    ],
+    # residents' sign-ups (报名), of the residents in the caller's scope (tests/console/test_residents.py)
+    ("GET", "/api/activities/{activity_id}/signups"): [
+        (_activity("a1", "/signups"), _row("200 200 200 200 200 200 403")),
+        (_activity("b1", "/signups"), _row("200 404 404 404 404 404 403")),
     ],
     # the working calendar: read by all staff, changed by the street only (tests/test_calendar.py)
     ("GET", "/api/working-calendar"): [(lambda w, role: ("/api/working-calendar", None), _row("200 200 200 200 200 200 200"))],

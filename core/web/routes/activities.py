@@ -15,22 +15,19 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from meihao.access.audit import audit
 from meihao.access.principals import Principal
-from meihao.access.staff import staff_ids_in_scope
 from meihao.errors import NotFound
 from meihao.register.communities import get_community
 from meihao.reminders import activities as activity_service
-from meihao.reminders import notices
+from meihao.reminders import notices, signups
 from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
-from meihao.reminders.audiences import check_fan_out, check_reach, parse_audience, preview, principal_scope
+from meihao.reminders.audiences import WHOLE_COMMUNITY, check_fan_out, check_reach, parse_audience, preview, principal_scope
 from meihao.reminders.policy import set_cancellation_notices, set_quiet_hours
+from meihao.reminders.recipients import reminders_in_scope
 from meihao.reminders.tables import Reminder
 from meihao.runtime import Meihao
 from meihao.time.community import community_today
 from meihao.web.auth import requires
 from meihao.web.params import Caller
-
-#: Lets staff who do not manage the community (grid staff) remind residents beyond their own grids.
-WHOLE_COMMUNITY = "meihao.activity.audience.community"
 
 
 class ActivityOut(msgspec.Struct):
@@ -54,6 +51,8 @@ class ActivityOut(msgspec.Struct):
     channels: list[str]
     status: str
     version: int
+    signups_open: bool
+    signup_capacity: int | None
 
 
 class OccurrenceOut(msgspec.Struct):
@@ -81,6 +80,21 @@ class ReminderOut(msgspec.Struct):
     next_attempt_at: datetime
     sent_at: datetime | None
     last_error: str
+
+
+class SignupOut(msgspec.Struct):
+    id: int
+    occurrence: str
+    resident_id: int
+    resident_name: str
+    created_at: datetime
+
+
+class SignupsOut(msgspec.Struct):
+    #: Sign-ups per occurrence key (of the residents in the caller's scope).
+    counts: dict[str, int]
+    capacity: int | None
+    signups: list[SignupOut]
 
 
 class DeliveryOut(msgspec.Struct):
@@ -200,14 +214,6 @@ async def preview_audience(activity_id: FromPath[int], meihao: NamedDependency[M
     return PreviewOut(**result)
 
 
-def _recipients_in_scope(principal: Principal) -> list[Any]:
-    if principal.street:
-        return []
-    residents = (Reminder.recipient_kind == "resident") & Reminder.recipient_id.is_in(principal.resident_ids())
-    staff = (Reminder.recipient_kind == "staff") & Reminder.recipient_id.is_in(staff_ids_in_scope(principal))
-    return [residents | staff]
-
-
 @get("/api/activities/{activity_id:int}/reminders", tags=["activities"], guards=[requires("meihao.activity.read")])
 async def list_reminders(
     activity_id: FromPath[int], principal: Caller, status: FromQuery[str | None] = None, limit: FromQuery[int] = 100
@@ -215,7 +221,7 @@ async def list_reminders(
     """Delivery state per reminder: counts by status, and the reminders (newest first), of the recipients in
     the caller's scope only (residents as in the register, staff as in the staff list)."""
     await _activity_in_scope(activity_id, principal)
-    scope = _recipients_in_scope(principal)
+    scope = reminders_in_scope(principal)
     counts: dict[str, int] = {}
     for row in await Reminder.select(Reminder.status).where(Reminder.activity == activity_id, *scope):
         counts[row["status"]] = counts.get(row["status"], 0) + 1
@@ -254,6 +260,17 @@ async def put_quiet_hours(slug: FromPath[str], data: JSONBody[QuietHoursIn], mei
     return data
 
 
+@get("/api/activities/{activity_id:int}/signups", tags=["activities"], guards=[requires("meihao.activity.read")])
+async def list_signups(activity_id: FromPath[int], principal: Caller) -> SignupsOut:
+    """Who signed up (报名) for each occurrence: the residents in the caller's scope only, oldest first."""
+    row = await _activity_in_scope(activity_id, principal)
+    found = await signups.signups_of(activity_id, None if principal.street else principal.residents_in(row["community"]))
+    counts: dict[str, int] = {}
+    for signup in found:
+        counts[signup["occurrence"]] = counts.get(signup["occurrence"], 0) + 1
+    return SignupsOut(counts=counts, capacity=row["signup_capacity"], signups=[SignupOut(**s) for s in found])
+
+
 HANDLERS = [
     list_activities,
     create_activity,
@@ -264,5 +281,7 @@ HANDLERS = [
     list_occurrences,
     preview_audience,
     list_reminders,
+    list_signups,
     put_quiet_hours,
 ]
+

@@ -11,7 +11,6 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
-from meihao.access.audit import audit
 from meihao.access.principals import Principal
 from meihao.errors import NotFound
 from meihao.reminders import recipients
@@ -37,9 +36,7 @@ async def unsubscribe(
     """One-click unsubscribe (RFC 8058): no more reminders of this scene, on any channel. Written to the audit log."""
     kind, recipient_id = await resolve_token(meihao, token, "unsubscribe")
     who = Principal(staff_id=None, name=f"{kind} {recipient_id} (unsubscribe link)", address=request.client.host if request.client else "")
-    async with meihao.db.transaction():
-        await recipients.opt_out(meihao, kind, recipient_id, scene=scene, channel="*")
-        await audit(who, "meihao.reminder.unsubscribe", kind, recipient_id, detail={"scene": scene})
+    await recipients.unsubscribe(meihao, who, kind, recipient_id, scene)
     return {"unsubscribed": True, "scene": scene}
 
 

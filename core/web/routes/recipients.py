@@ -31,7 +31,10 @@ class OptOutIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class LinkOut(msgspec.Struct):
+    #: The link itself (the API's: JSON, or the calendar feed).
     url: str
+    #: The resident's page behind the same secret (large text, plain Chinese): the link to give them.
+    page: str = ""
 
 
 @get("/api/residents/{resident_id:int}/reminder-preferences", tags=["residents"], guards=[requires("meihao.resident.read")])
@@ -59,22 +62,22 @@ async def post_opt_out(resident_id: FromPath[int], data: JSONBody[OptOutIn], mei
     return await recipients.preferences("resident", resident_id)
 
 
-#: A resident's secret links: purpose -> (the audit action of a new one, the link's path after the base URL).
+#: A resident's secret links: purpose -> (the audit action of a new one, the link's path after the base URL, the page's path).
 LINKS = {
-    "calendar": ("meihao.reminder.calendar_link", "/api/calendar/{token}.ics"),
-    "unsubscribe": ("meihao.reminder.unsubscribe_link", "/api/reminders/unsubscribe/{token}"),
-    "inbox": ("meihao.reminder.inbox_link", "/api/inbox/{token}"),
+    "calendar": ("meihao.reminder.calendar_link", "/api/calendar/{token}.ics", "/r/calendar/{token}"),
+    "unsubscribe": ("meihao.reminder.unsubscribe_link", "/api/reminders/unsubscribe/{token}", "/r/unsubscribe/{token}"),
+    "inbox": ("meihao.reminder.inbox_link", "/api/inbox/{token}", "/r/inbox/{token}"),
 }
 
 
 async def _new_link(meihao: Meihao, principal: Principal, resident_id: int, purpose: str) -> LinkOut:
     """A new ``purpose`` link for a resident in the caller's scope (earlier ones stop working), audited."""
     resident = await get_resident(resident_id, principal)
-    action, path = LINKS[purpose]
+    action, path, page = LINKS[purpose]
     async with meihao.db.transaction():
         token = await revoke(meihao, "resident", resident_id, purpose)
         await audit(principal, action, "resident", resident_id, community_id=await _community_id(resident))
-    return LinkOut(url=meihao.settings.base_url + path.format(token=token))
+    return LinkOut(url=meihao.settings.base_url + path.format(token=token), page=meihao.settings.base_url + page.format(token=token))
 
 
 @post("/api/residents/{resident_id:int}/calendar-link", tags=["residents"], status_code=200, guards=[requires("meihao.reminder.manage")])

@@ -9,7 +9,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 from litestar.response import Stream
 
-from meihao.access.audit import audit
 from meihao.privacy import csv_line
 from meihao.register import residents
 from meihao.register.schemas import (
@@ -76,10 +75,7 @@ async def export_residents(
     sensitive = residents.sensitive_tags(meihao)
     residents.check_sensitive_tags([tag] if tag else None, sensitive, principal, "tag")
     await filters.where(meihao.settings.default_timezone)  # bad filters fail before the stream starts
-    asked = {k: v for k, v in vars(filters).items() if v is not None}
-    await audit(principal, "resident.export", "resident", "", detail=asked)
-    if principal.can(residents.SENSITIVE_READ):
-        await audit(principal, "resident.sensitive.read", "resident", "", detail={"via": "export", **asked})
+    await residents.audit_export(meihao, filters, principal)
 
     async def lines():
         async for row in residents.export_rows(meihao, filters, principal):

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
+from meihao.access import audit as audit_log
 from meihao.access import staff
 from meihao.access.schemas import AssignmentIn, AuditOut, StaffIn, StaffOut
-from meihao.access.tables import AuditLog
-from meihao.db.database import json_value
-from meihao.db.paging import paginate
 from meihao.register.schemas import (
     Page,
 )
@@ -62,25 +60,11 @@ async def read_audit_log(
     page_size: PageSize = None,
 ) -> Page[AuditOut]:
     """The audit log, newest first, filtered. It is append-only: there is no route to change it."""
-    clauses: list[Any] = []
-    if staff_id is not None:
-        clauses.append(AuditLog.staff == staff_id)
-    if action:
-        clauses.append(AuditLog.action == action)
-    if target_type:
-        clauses.append(AuditLog.target_type == target_type)
-    if target_id:
-        clauses.append(AuditLog.target_id == target_id)
-    if since:
-        clauses.append(AuditLog.at >= since)
-    if until:
-        clauses.append(AuditLog.at < until)
-    query = AuditLog.select(
-        AuditLog.id, AuditLog.at, AuditLog.staff, AuditLog.actor, AuditLog.action, AuditLog.target_type,
-        AuditLog.target_id, AuditLog.community.slug.as_alias("community"), AuditLog.address, AuditLog.reason, AuditLog.detail,
-    ).order_by(AuditLog.id, ascending=False)
-    result = await paginate(meihao, query.where(*clauses) if clauses else query, page=page, page_size=page_size)
-    return result.page_of([AuditOut(staff_id=r.pop("staff"), detail=json_value(r.pop("detail")), **r) for r in result.rows])
+    result = await audit_log.read_audit_log(
+        meihao, staff_id=staff_id, action=action, target_type=target_type, target_id=target_id, since=since, until=until,
+        page=page, page_size=page_size,
+    )
+    return result.page_of([AuditOut(**r) for r in result.rows])
 
 
 HANDLERS = [

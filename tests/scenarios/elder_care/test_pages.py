@@ -78,7 +78,9 @@ def h1(html: str) -> list[str]:
 
 
 def figures(html: str) -> list[tuple[str, str]]:
-    return re.findall(r'<span class="value">([^<]*)</span><span class="label">([^<]*)</span>', html)
+    """The figures on the scene's cards (the overview has figures of its own besides)."""
+    cards = "".join(re.findall(r'<section class="card">(.*?)</section>', html, flags=re.S))
+    return re.findall(r'<span class="value">([^<]*)</span><span class="label">([^<]*)</span>', cards)
 
 
 async def test_the_due_lists_are_scoped_and_cut_at_the_thresholds(y):

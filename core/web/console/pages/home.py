@@ -1,15 +1,36 @@
-"""The street overview (``/``): the communities the visitor reaches, their brand, scenes and the scenes' cards."""
+"""The street overview (``/``): for each community the visitor reaches, its brand, scenes, activities, reminders, figures and charts.
+
+Every figure comes from the services the API uses, within the visitor's scope: activities of the
+communities they reach (``meihao.activity.read``, as ``GET /api/communities/{slug}/activities``),
+reminders of the recipients they may see (as an activity's reminder log), each scene's cards
+counting what they may read. The scenes' dashboard metrics (``meihao_metrics``) count the whole
+community, so they are shown only to who manages it (the street, its community admin).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from litestar import Request, Response, get
 
+from meihao.access.principals import Principal
+from meihao.register.calendar import working_calendar
 from meihao.register.communities import enabled_scenarios, list_communities
 from meihao.register.schemas import CommunityInfo
+from meihao.reminders import stats
+from meihao.reminders.activities import activity_occurrences, list_activities
 from meihao.runtime import Meihao
 from meihao.web.console.rendering import page_user, render_page
+
+#: Days of reminders sent shown in the chart, and months of activities per scene.
+CHART_DAYS = 14
+CHART_MONTHS = 6
+#: How many of the day's and the week's activities are listed (the count says how many there are).
+LISTED = 6
+#: Activities with failed reminders listed per community (the most failures first).
+FAILURES_LISTED = 5
 
 
 async def scene_cards(mh: Meihao, principal: Any, community: CommunityInfo, scenes: list[str]) -> list[dict[str, Any]]:
@@ -39,23 +60,173 @@ def scene_menu(mh: Meihao, principal: Any, slug: str, scenes: list[str]) -> list
     return links
 
 
+@dataclass
+class Days:
+    """The community's local today, its week (Monday to Sunday) and the days and months the charts show."""
+
+    today: date
+    week_start: date
+    chart_days: list[date]
+    months: list[date]  # first days, oldest first
+
+    @classmethod
+    def of(cls, now: datetime, community: CommunityInfo) -> Days:
+        today = now.astimezone(community.tz).date()
+        months = [today.replace(day=1)]
+        while len(months) < CHART_MONTHS:
+            months.insert(0, (months[0] - timedelta(days=1)).replace(day=1))
+        return cls(today, today - timedelta(days=today.weekday()), [today - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)], months)
+
+    def at(self, day: date, community: CommunityInfo) -> datetime:
+        return stats.local_midnight(day, community.timezone)
+
+
+@dataclass
+class CommunityActivities:
+    today: list[dict[str, Any]] = field(default_factory=list)
+    week: list[dict[str, Any]] = field(default_factory=list)
+    #: scenario (the activity's owner) -> count per month of :attr:`Days.months`
+    by_month: dict[str, list[int]] = field(default_factory=dict)
+
+
+async def community_activities(mh: Meihao, community: CommunityInfo, days: Days) -> CommunityActivities:
+    """The occurrences of the community's scheduled activities today, this week, and per month and scene (the last months)."""
+    result = CommunityActivities()
+    start = days.at(days.months[0], community)
+    week_end = days.at(days.week_start + timedelta(days=7), community)
+    tomorrow = days.at(days.today + timedelta(days=1), community)
+    today_start = days.at(days.today, community)
+    week_start = days.at(days.week_start, community)
+    rows = await list_activities(community.slug)
+    if not rows:
+        return result
+    calendar = await working_calendar(mh, community)
+    for activity in rows:
+        for occurrence in activity_occurrences(activity, min(start, week_start), max(week_end, tomorrow), limit=2000, calendar=calendar):
+            begins = occurrence["starts_at"]
+            item = {"id": activity["id"], "title": activity["title"], "venue": activity["venue"], "scene": activity["scene"],
+                    "starts_at": begins.astimezone(community.tz), "ends_at": occurrence["ends_at"].astimezone(community.tz)}
+            if today_start <= begins < tomorrow:
+                result.today.append(item)
+            if week_start <= begins < week_end:
+                result.week.append(item)
+            local = begins.astimezone(community.tz).date().replace(day=1)
+            if begins >= start and local in days.months and activity["scenario"]:
+                counts = result.by_month.setdefault(activity["scenario"], [0] * len(days.months))
+                counts[days.months.index(local)] += 1
+    result.today.sort(key=lambda a: a["starts_at"])
+    result.week.sort(key=lambda a: a["starts_at"])
+    return result
+
+
+async def red_queue_items(mh: Meihao, principal: Principal, scenes: set[str]) -> dict[str, list[Any]]:
+    """The viewer's overdue items (red in their queue), by community slug, from the scenes that keep a queue."""
+    found: dict[str, list[Any]] = {}
+    for plugin, pages in mh.plugins.console_pages():
+        if pages.queue is None or plugin not in scenes:
+            continue
+        for item in await pages.queue(mh, principal):
+            if item.urgency == "red":
+                found.setdefault(item.community, []).append(item)
+    return found
+
+
+async def reminder_figures(principal: Principal, communities: list[CommunityInfo], days_of: dict[int, Days], now: datetime) -> dict[int, dict[str, Any]]:
+    """Per community: reminders due/sent/failed today and in the last 7 days, waiting now, sent per day (chart)."""
+    figures: dict[int, dict[str, Any]] = {c.id: {} for c in communities}
+    by_zone: dict[str, list[CommunityInfo]] = {}
+    for c in communities:
+        by_zone.setdefault(c.timezone, []).append(c)
+    for zone, members in by_zone.items():
+        ids = [c.id for c in members]
+        days = days_of[members[0].id]
+        today = stats.local_midnight(days.today, zone)
+        tomorrow = today + timedelta(days=1)
+        for key, start in (("today", today), ("week", today - timedelta(days=6))):
+            for cid, counts in (await stats.period_counts(principal, ids, start, tomorrow)).items():
+                figures[cid][key] = counts
+        waiting = await stats.waiting_counts(principal, ids, now)
+        per_day = await stats.sent_per_day(principal, ids, days.chart_days, zone)
+        for cid in ids:
+            figures[cid]["waiting"] = waiting.get(cid, 0)
+            figures[cid]["per_day"] = per_day[cid]
+        for row in await stats.failures_by_activity(principal, ids, today - timedelta(days=6), limit=50):
+            figures[row["community"]].setdefault("failures", []).append(row)
+    for cid in figures:
+        figures[cid].setdefault("failures", [])
+        del figures[cid]["failures"][FAILURES_LISTED:]
+    return figures
+
+
+def day_bars(days: list[date], counts: list[int]) -> list[tuple[str, int, str]]:
+    """Bars of a chart by day: the label is the day of the month (with the month on the first day and on the 1st), the tooltip the date."""
+    return [
+        (f"{d.month}/{d.day}" if i == 0 or d.day == 1 else str(d.day), n, f"{d.month}/{d.day}")
+        for i, (d, n) in enumerate(zip(days, counts))
+    ]
+
+
 @get("/", include_in_schema=False)
 async def overview(request: Request[Any, Any, Any]) -> Response[Any]:
     mh: Meihao = request.app.state.meihao
-    principal = page_user(request)
-    communities = [c for c in await list_communities() if principal.reaches_community(c["id"])]
-    scenes = await enabled_scenarios([c["id"] for c in communities])
+    principal: Principal = page_user(request)
+    communities = [CommunityInfo.from_row(c) for c in await list_communities() if principal.reaches_community(c["id"])]
+    scenes = await enabled_scenarios([c.id for c in communities])
+    now = mh.clock.now()
+    days_of = {c.id: Days.of(now, c) for c in communities}
+    reads_activities = principal.can("meihao.activity.read")
+    reminders = await reminder_figures(principal, communities, days_of, now) if reads_activities else {}
+    overdue = await red_queue_items(mh, principal, {name for names in scenes.values() for name in names})
     rows = []
-    for row in communities:
-        community = CommunityInfo.from_row(row)
-        enabled = sorted(scenes.get(community.id, []))
+    for community in communities:
+        enabled = [name for name in sorted(scenes.get(community.id, [])) if name in mh.plugins.scenarios]
+        days = days_of[community.id]
+        activities = await community_activities(mh, community, days) if reads_activities else CommunityActivities()
+        scene_rows = []
+        cards = await scene_cards(mh, principal, community, enabled)
+        for name in enabled:
+            # each scene counts what this viewer may read (a grid worker: their grid's)
+            metrics = await mh.plugins.metrics(community, name, mh, principal)
+            months = activities.by_month.get(name, [])
+            scene_rows.append({
+                "scenario": mh.plugins.scenarios[name],
+                "cards": [c for c in cards if c["plugin"] == name],
+                "metrics": metrics,
+                "months": [(m.month, n) for m, n in zip(days.months, months)] if any(months) else [],
+            })
+        figures = reminders.get(community.id, {})
         rows.append({
             "community": community,
-            "scenes": [mh.plugins.scenarios[name] for name in enabled if name in mh.plugins.scenarios],
+            "scenes": scene_rows,
             "menu": scene_menu(mh, principal, community.slug, enabled),
-            "cards": await scene_cards(mh, principal, community, enabled),
+            "activities": activities,
+            "reminders": figures,
+            "per_day": day_bars(days.chart_days, figures.get("per_day", [])),
+            "overdue": overdue.get(community.slug, []),
         })
-    return render_page(request, "overview.html", communities=rows)
+    street = None
+    if principal.street and rows:
+        street = street_summary(rows, days_of[communities[0].id], reads_activities)
+    return render_page(request, "home/overview.html", communities=rows, street=street, reads_activities=reads_activities,
+                       listed=LISTED, now=now)
+
+
+def street_summary(rows: list[dict[str, Any]], days: Days, reads_activities: bool) -> dict[str, Any]:
+    """The street's totals over its communities (the rows' own figures added up)."""
+    total: dict[str, Any] = {
+        "communities": len(rows),
+        "scenes": sum(len(r["scenes"]) for r in rows),
+        "today": sum(len(r["activities"].today) for r in rows),
+        "week": sum(len(r["activities"].week) for r in rows),
+        "overdue": sum(len(r["overdue"]) for r in rows),
+    }
+    if reads_activities:
+        for period in ("today", "week"):
+            total[f"reminders_{period}"] = {k: sum(r["reminders"][period][k] for r in rows) for k in ("due", "sent", "failed")}
+        total["waiting"] = sum(r["reminders"]["waiting"] for r in rows)
+        per_day = [sum(r["reminders"]["per_day"][i] for r in rows) for i in range(len(days.chart_days))]
+        total["per_day"] = day_bars(days.chart_days, per_day)
+    return total
 
 
 HANDLERS = [overview]

@@ -1,5 +1,358 @@
-"""Console pages: register (being built)."""
+"""The register (居民台账) in the console: residents scoped like ``GET /api/residents``, a resident's page with the
+reveal of one masked field (with a reason, audited), household and building views, saved views, bulk tagging of
+everything a filter matches (after a confirmation that says how many) and spreadsheets of what the list shows."""
 
 from __future__ import annotations
 
-HANDLERS: list = []
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Stream
+
+from meihao.access import saved_views
+from meihao.errors import InvalidInput
+from meihao.register import residents
+from meihao.register.communities import get_building, get_household, list_households
+from meihao.register.tables import Building, Community, Grid, Household
+from meihao.reminders import recipients
+from meihao.runtime import Meihao
+from meihao.web.console.i18n import N_
+from meihao.web.console.lists import Facet, ListQuery, Option, csv_download, facet, pager, xlsx_download
+from meihao.web.console.rendering import page_user, render_page
+from meihao.web.console.session import page_requires
+from meihao.web.params import PathId
+from meihao.web.safety import MAX_INTEGER
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+PATH = "/register"
+#: The saved views of this list are kept under this name.
+AREA = "register"
+#: The filter's keys, named as in ``GET /api/residents``.
+KEYS = ("community", "grid", "building", "tag", "min_age", "max_age", "name")
+PAGE_SIZE = 25
+#: The age bands offered with their counts (老年人 from 60, as the register counts elders).
+AGE_BANDS: tuple[tuple[int, int | None, str], ...] = (
+    (0, 17, N_("Under 18")), (18, 59, N_("18 to 59")), (60, 79, N_("60 to 79")), (80, None, N_("80 and over")),
+)
+#: Tags the register knows, shown by these names (others by their own).
+TAG_LABELS: dict[str, str] = {
+    "elder": N_("Elder"),
+    "living_alone": N_("Living alone"),
+    "chronic_disease": N_("Chronic disease"),
+    "disabled": N_("Disabled"),
+    "low_income": N_("Low income"),
+    "extreme_poverty": N_("Extreme poverty"),
+    "party_member": N_("Party member"),
+    "veteran": N_("Veteran"),
+    "volunteer": N_("Volunteer"),
+}
+FIELDS = {"id_card": N_("ID-card number"), "phone": N_("Phone")}
+
+
+def _mh(request: Request[Any, Any, Any]) -> Meihao:
+    return request.app.state.meihao
+
+
+def _filters(query: ListQuery) -> residents.ResidentFilter:
+    """The API's filter from the page's query; a value that is not a number is a 400 naming its field."""
+    return residents.ResidentFilter(
+        community=query.get("community"),
+        grid_id=query.integer("grid", 1, MAX_INTEGER),
+        building_id=query.integer("building", 1, MAX_INTEGER),
+        tag=query.get("tag"),
+        min_age=query.integer("min_age", 0, residents.MAX_AGE),
+        max_age=query.integer("max_age", 0, residents.MAX_AGE),
+        name=query.get("name"),
+    )
+
+
+async def _names(table: Any, ids: Any, *columns: Any) -> dict[int, dict[str, Any]]:
+    ids = sorted({i for i in ids if i is not None})
+    if not ids:
+        return {}
+    return {r["id"]: r for r in await table.select(table.id, *columns).where(table.id.is_in(ids))}
+
+
+async def _facets(mh: Meihao, query: ListQuery, filters: residents.ResidentFilter, principal: Any) -> list[Facet]:
+    """The filter's values with their counts, counted in SQL within the viewer's scope."""
+    facets = []
+    by_community = await residents.facet_counts(mh, filters, principal, "community")
+    if len(by_community) > 1 or query.get("community"):
+        communities = await _names(Community, by_community, Community.slug, Community.name)
+        values = sorted(((c["slug"], c["name"], by_community.get(i, 0)) for i, c in communities.items()), key=lambda v: v[0])
+        facets.append(facet(query, PATH, "community", N_("Community"), values, resets=("grid", "building")))
+    by_grid = await residents.facet_counts(mh, filters, principal, "grid")
+    grids = await _names(Grid, by_grid, Grid.code, Grid.name)
+    values = sorted(((i, f"{g['name']}", by_grid[i]) for i, g in grids.items()), key=lambda v: grids[v[0]]["code"])
+    facets.append(facet(query, PATH, "grid", N_("Grid"), values, resets=("building",)))
+    if filters.grid_id is not None or filters.building_id is not None:
+        by_building = await residents.facet_counts(mh, filters, principal, "building")
+        buildings = await _names(Building, by_building, Building.name)
+        values = sorted(((i, b["name"], by_building[i]) for i, b in buildings.items()), key=lambda v: v[0])
+        facets.append(facet(query, PATH, "building", N_("Building"), values))
+    by_tag = await residents.facet_counts(mh, filters, principal, "tag")
+    facets.append(facet(query, PATH, "tag", N_("Tag"), [(t, TAG_LABELS.get(t, t), n) for t, n in sorted(by_tag.items())],
+                        translate=True))
+    counts = await residents.age_band_counts(mh, filters, principal, [(low, high) for low, high, _ in AGE_BANDS])
+    chosen = (query.get("min_age"), query.get("max_age"))
+    options = [
+        Option(f"{low}-{high if high is not None else ''}", label, count, chosen == (str(low), str(high) if high is not None else None),
+               query.href(PATH, min_age=low, max_age=high))
+        for (low, high, label), count in zip(AGE_BANDS, counts, strict=True)
+    ]
+    options = [o for o in options if o.count or o.selected]
+    facets.append(Facet("age", N_("Age"), options, query.href(PATH, min_age=None, max_age=None), translate=True))
+    return facets
+
+
+async def _describe(query: ListQuery) -> list[tuple[str, str]]:
+    """The filter in words: (English message id of the key, value), with names for ids and tags (a confirmation shows it)."""
+    labels = {"community": N_("Community"), "grid": N_("Grid"), "building": N_("Building"), "tag": N_("Tag"),
+              "min_age": N_("Age from"), "max_age": N_("Age to"), "name": N_("Name")}
+    described = []
+    for key, value in query.values.items():
+        if key in ("grid", "building") and value.isdigit():
+            table = Grid if key == "grid" else Building
+            value = (await _names(table, [int(value)], table.name)).get(int(value), {}).get("name", value)
+        described.append((labels[key], value))
+    return described
+
+
+def _rows(items: list[dict[str, Any]], grids: dict[int, dict[str, Any]], buildings: dict[int, dict[str, Any]],
+          households: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for r in items:
+        household = households.get(r["household_id"])
+        rows.append({
+            **r,
+            "grid_name": grids.get(r["grid_id"], {}).get("name", ""),
+            "building_name": buildings.get(r["building_id"], {}).get("name", ""),
+            "room": f"{household['unit']}-{household['room']}".lstrip("-") if household else "",
+        })
+    return rows
+
+
+async def _present(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the list with the names of their grid and building and their room (the residents are in scope, so are these)."""
+    grids = await _names(Grid, (r["grid_id"] for r in items), Grid.name)
+    buildings = await _names(Building, (r["building_id"] for r in items), Building.name)
+    households = await _names(Household, (r["household_id"] for r in items), Household.unit, Household.room)
+    return _rows(items, grids, buildings, households)
+
+
+def _settable_tags(mh: Meihao, principal: Any) -> dict[str, str]:
+    """The known tags the viewer may set (a sensitive one needs ``meihao.resident.sensitive.read``)."""
+    shown = set(residents.visible_tags(list(TAG_LABELS), residents.sensitive_tags(mh), principal))
+    return {t: label for t, label in TAG_LABELS.items() if t in shown}
+
+
+def _notice(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+    """What a bulk action that just ran did (it redirects here with these parameters)."""
+    params = request.query_params
+    if params.get("changed") is None or params.get("op") not in ("add", "remove"):
+        return None
+    try:
+        changed = int(params["changed"])
+    except ValueError:
+        return None
+    return {"op": params["op"], "changed": changed, "tag": params.get("bulk_tag", "")}
+
+
+@get(PATH, guards=[page_requires("meihao.resident.read")])
+async def register_list(request: Request[Any, Any, Any]) -> Response[Any]:
+    mh, principal = _mh(request), page_user(request)
+    query = ListQuery.read(request, KEYS)
+    filters = _filters(query)
+    result = await residents.list_residents(mh, filters, query.page, PAGE_SIZE, principal)
+    return render_page(
+        request, "register/list.html",
+        query=query, rows=await _present(result["items"]), total=result["total"],
+        pager=pager(query, PATH, result["total"], PAGE_SIZE),
+        facets=await _facets(mh, query, filters, principal),
+        views=await saved_views.list_views(principal, AREA),
+        tag_labels=TAG_LABELS, notice=_notice(request), bulk_tags=_settable_tags(mh, principal),
+    )
+
+
+# -- one resident, their household and building --------------------------------
+
+
+@get(f"{PATH}/residents/{{resident_id:int}}", guards=[page_requires("meihao.resident.read")])
+async def resident_page(request: Request[Any, Any, Any], resident_id: PathId) -> Response[Any]:
+    mh, principal = _mh(request), page_user(request)
+    resident = await residents.get_resident(resident_id, principal, mh, audit_read=True)  # 404 outside the scope, as for none
+    household = await get_household(resident["household_id"], principal)
+    building = await get_building(resident["building_id"], principal)
+    grid = (await _names(Grid, [resident["grid_id"]], Grid.name, Grid.code))[resident["grid_id"]]
+    community = (await _names(Community, [building["community"]], Community.name))[building["community"]]
+    members = await residents.list_residents(mh, residents.ResidentFilter(household_id=household["id"]), 1, 50, principal)
+    return render_page(
+        request, "register/resident.html",
+        resident=resident, household=household, building=building, grid=grid, community=community,
+        members=[m for m in members["items"] if m["id"] != resident_id],
+        preferences=await recipients.preferences("resident", resident_id),
+        tag_labels=TAG_LABELS, fields=FIELDS,
+    )
+
+
+async def _reveal_form(request: Request[Any, Any, Any], resident_id: int, field: str, reason: str = "", error: str = "",
+                       status_code: int = 200) -> Response[Any]:
+    resident = await residents.get_resident(resident_id, page_user(request), _mh(request))
+    return render_page(
+        request, "register/reveal.html", status_code=status_code, resident=resident, field=field, fields=FIELDS,
+        reason=reason, error=error, value=None, min_length=_mh(request).settings.reveal_reason_min_length,
+    )
+
+
+@get(f"{PATH}/residents/{{resident_id:int}}/reveal", guards=[page_requires("meihao.resident.read", "meihao.resident.reveal")])
+async def reveal_form(request: Request[Any, Any, Any], resident_id: PathId) -> Response[Any]:
+    field = request.query_params.get("field", "phone")
+    if field not in residents.REVEALABLE:
+        raise InvalidInput("field: must be id_card or phone", field="field")
+    return await _reveal_form(request, resident_id, field)
+
+
+@post(f"{PATH}/residents/{{resident_id:int}}/reveal", guards=[page_requires("meihao.resident.read", "meihao.resident.reveal")])
+async def reveal(request: Request[Any, Any, Any], resident_id: PathId, data: Form) -> Response[Any]:
+    """The clear value, once, on a page no cache keeps; the same service (and audit row) as ``POST /api/residents/{id}/reveal``."""
+    mh, principal = _mh(request), page_user(request)
+    field, reason = data.get("field", ""), data.get("reason", "")
+    if field not in residents.REVEALABLE:
+        raise InvalidInput("field: must be id_card or phone", field="field")
+    try:
+        value = await residents.reveal(mh, resident_id, field, reason, principal)
+    except InvalidInput as err:
+        if err.field != "reason":
+            raise
+        return await _reveal_form(request, resident_id, field, reason, "short", status_code=400)
+    resident = await residents.get_resident(resident_id, principal, mh)
+    response = render_page(request, "register/reveal.html", resident=resident, field=field, fields=FIELDS, reason=reason.strip(),
+                           error="", value=value, min_length=mh.settings.reveal_reason_min_length)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@get(f"{PATH}/households/{{household_id:int}}", guards=[page_requires("meihao.resident.read", "meihao.register.read")])
+async def household_page(request: Request[Any, Any, Any], household_id: PathId) -> Response[Any]:
+    mh, principal = _mh(request), page_user(request)
+    household = await get_household(household_id, principal)
+    building = await get_building(household["building"], principal)
+    members = await residents.list_residents(mh, residents.ResidentFilter(household_id=household_id), 1, 50, principal)
+    return render_page(request, "register/household.html", household=household, building=building,
+                       members=await _present(members["items"]), tag_labels=TAG_LABELS)
+
+
+@get(f"{PATH}/buildings/{{building_id:int}}", guards=[page_requires("meihao.resident.read", "meihao.register.read")])
+async def building_page(request: Request[Any, Any, Any], building_id: PathId) -> Response[Any]:
+    mh, principal = _mh(request), page_user(request)
+    building = await get_building(building_id, principal)
+    households = await list_households(building_id, principal)
+    in_building = residents.ResidentFilter(building_id=building_id)
+    counts = await residents.facet_counts(mh, in_building, principal, "tag")
+    per_household = await residents.facet_counts(mh, in_building, principal, "household")
+    grid = (await _names(Grid, [building["grid"]], Grid.name))[building["grid"]]
+    return render_page(
+        request, "register/building.html", building=building, grid=grid, households=households, per_household=per_household,
+        total=sum(per_household.values()), tags=sorted(counts.items()), tag_labels=TAG_LABELS,
+        list_href=ListQuery(KEYS).href(PATH, grid=building["grid"], building=building_id),
+    )
+
+
+# -- saved views ---------------------------------------------------------------
+
+
+@post(f"{PATH}/views", guards=[page_requires("meihao.resident.read")])
+async def save_view(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
+    query = ListQuery.parse(dict(data), KEYS)
+    _filters(query)  # a view keeps only a filter the list accepts
+    await saved_views.save_view(page_user(request), AREA, data.get("view_name", ""), query.filter_string)
+    return Redirect(query.href(PATH), status_code=303)
+
+
+@post(f"{PATH}/views/{{view_id:int}}/delete", guards=[page_requires("meihao.resident.read")])
+async def delete_view(request: Request[Any, Any, Any], view_id: PathId) -> Response[Any]:
+    await saved_views.delete_view(page_user(request), AREA, view_id)
+    return Redirect(PATH, status_code=303)
+
+
+# -- bulk actions on everything the filter matches -----------------------------
+
+
+def _bulk_args(values: dict[str, Any]) -> tuple[str, str]:
+    op, tag = values.get("op", ""), str(values.get("bulk_tag", "")).strip()
+    if op not in ("add", "remove"):
+        raise InvalidInput("op: must be add or remove", field="op")
+    return op, tag
+
+
+@get(f"{PATH}/bulk", guards=[page_requires("meihao.resident.read", "meihao.resident.write")])
+async def bulk_confirm(request: Request[Any, Any, Any]) -> Response[Any]:
+    """How many residents the filter matches and how many the action would change, before anything changes."""
+    mh, principal = _mh(request), page_user(request)
+    query = ListQuery.read(request, KEYS)
+    filters = _filters(query)
+    op, tag = _bulk_args(dict(request.query_params))
+    error, changing = "", 0
+    try:
+        changing = await residents.tag_matching(mh, filters, tag, add=op == "add", principal=principal, dry_run=True)
+    except InvalidInput as err:
+        if err.field != "tag":
+            raise
+        error = "tag"
+    matching = await residents.count_residents(mh, filters, principal)
+    return render_page(request, "register/bulk.html", status_code=400 if error else 200, query=query, op=op, tag=tag, error=error,
+                       matching=matching, changing=changing, changed=None, tag_labels=TAG_LABELS, described=await _describe(query))
+
+
+@post(f"{PATH}/bulk", guards=[page_requires("meihao.resident.read", "meihao.resident.write")])
+async def bulk_apply(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
+    """Apply it to what the filter matches now; when that is no longer the number confirmed, confirm again (409)."""
+    mh, principal = _mh(request), page_user(request)
+    query = ListQuery.parse(dict(data), KEYS)
+    filters = _filters(query)
+    op, tag = _bulk_args(data)
+    expected = ListQuery.number("expected", data.get("expected", ""))
+    changing = await residents.tag_matching(mh, filters, tag, add=op == "add", principal=principal, dry_run=True)
+    if changing != expected:
+        matching = await residents.count_residents(mh, filters, principal)
+        return render_page(request, "register/bulk.html", status_code=409, query=query, op=op, tag=tag, error="",
+                           matching=matching, changing=changing, changed=expected, tag_labels=TAG_LABELS, described=await _describe(query))
+    changed = await residents.tag_matching(mh, filters, tag, add=op == "add", principal=principal)
+    back = query.encode()
+    notice = f"changed={changed}&op={op}&bulk_tag={tag}"
+    return Redirect(f"{PATH}?{back + '&' if back else ''}{notice}", status_code=303)
+
+
+# -- spreadsheets of what the list shows ---------------------------------------
+
+
+async def _export(request: Request[Any, Any, Any], kind: str) -> tuple[Any, str]:
+    mh, principal = _mh(request), page_user(request)
+    filters = _filters(ListQuery.read(request, KEYS))
+    residents.check_sensitive_tags([filters.tag] if filters.tag else None, residents.sensitive_tags(mh), principal, "tag")
+    await filters.where(mh.settings.default_timezone)  # a bad filter fails before anything is written
+    await residents.audit_export(mh, filters, principal, format=kind)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    return residents.export_rows(mh, filters, principal), f"residents-{stamp}.{kind}"
+
+
+@get(f"{PATH}/export.csv", guards=[page_requires("meihao.resident.read", "meihao.resident.export")])
+async def export_csv(request: Request[Any, Any, Any]) -> Stream:
+    rows, filename = await _export(request, "csv")
+    return csv_download(rows, filename)
+
+
+@get(f"{PATH}/export.xlsx", guards=[page_requires("meihao.resident.read", "meihao.resident.export")])
+async def export_xlsx(request: Request[Any, Any, Any]) -> Response[Any]:
+    rows, filename = await _export(request, "xlsx")
+    return await xlsx_download(rows, filename, sheet="residents")
+
+
+HANDLERS = [
+    register_list, resident_page, reveal_form, reveal, household_page, building_page, save_view, delete_view,
+    bulk_confirm, bulk_apply, export_csv, export_xlsx,
+]

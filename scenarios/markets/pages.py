@@ -1,0 +1,348 @@
+"""The markets scene's console pages (睦邻善市公益市集): market days, applications to decide, the waiting list, proceeds; its card and queue.
+
+Pages call the same service functions as the API routes, with the same permissions, so that
+a page shows exactly what the viewer could read through the API (out of scope = the 404 page).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
+
+from meihao import (
+    Caller,
+    CardFigure,
+    CommunityInfo,
+    ConsoleCard,
+    ConsolePages,
+    CurrentCommunity,
+    MeihaoError,
+    NavLink,
+    Principal,
+    QueueItem,
+    Runtime,
+    community_today,
+    page_requires,
+    render_page,
+    scope_where,
+    yuan_to_fen,
+)
+from meihao.tables import Community
+
+from .routes import DECIDE, READ, READ_APPLICATIONS, READ_PROCEEDS, RECORD
+from .schemas import ApplicationOut, MarketDayOut
+from .services import applications, days, markets, proceeds
+from .services.applications import PLACED_BY
+from .tables import Application, MarketDay, Proceeds
+
+HERE = Path(__file__).parent
+SCENE = "markets"
+#: Days that ended this long ago and still lack proceeds stay in the queue; older ones are left to the records.
+PROCEEDS_LOOKBACK = timedelta(days=60)
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue; the template translates it where it is shown."""
+    return message
+
+
+DAY_STATUS = {"open": N_("Taking applications"), "closed": N_("Applications closed"), "cancelled": N_("Cancelled")}
+DAY_TONE = {"open": "ok", "closed": "warn", "cancelled": "alert"}
+APPLICATION_STATUS = {
+    "pending": N_("Waiting for a decision"), "approved": N_("Approved"), "waitlisted": N_("Waiting list"),
+    "refused": N_("Refused"), "cancelled": N_("Withdrawn"),
+}
+MESSAGES = {
+    "reason": N_("Say why the application is refused: the applicant is told."),
+    "reason_long": N_("The reason is too long (500 characters at most)."),
+    "amount": N_("Enter the amount in yuan, e.g. 120 or 85.50."),
+    "decided": N_("This application was decided already, or its market day has begun; the list is up to date now."),
+    "proceeds_early": N_("Proceeds are recorded once the market day has begun."),
+    "proceeds_status": N_("Proceeds are recorded for approved stalls only."),
+    "too_much": N_("That amount is more than one stall can raise; check the figure."),
+}
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _local(value: datetime | None, community: CommunityInfo) -> datetime | None:
+    return value.astimezone(community.tz) if value is not None else None
+
+
+def _back(form: dict[str, Any], fallback: str) -> str:
+    """Where to go after a one-tap action: a local path given by the form (the queue, say), else ``fallback``."""
+    target = str(form.get("next", ""))
+    local = target.startswith("/") and not target.startswith("//") and "\\" not in target and "\n" not in target
+    return target if local else fallback
+
+
+async def _form(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return dict(await request.form())
+
+
+async def _upcoming_days(mh: Any, community: CommunityInfo) -> list[tuple[Any, MarketDayOut]]:
+    """(market, day) of every active market's days that are not over, in time order."""
+    now = mh.clock.now()
+    today = community_today(mh, community)
+    found = []
+    for market in await markets.list_markets(mh, community):
+        if market.status != "active":
+            continue
+        for day in await days.list_days(mh, community, market.id, today, None):
+            if day.ends_at > now:
+                found.append((market, day))
+    return sorted(found, key=lambda pair: (pair[1].starts_at, pair[0].id))
+
+
+async def _applications_of(
+    mh: Any, community: CommunityInfo, principal: Principal, status: str
+) -> list[dict[str, Any]]:
+    """Per coming day (not cancelled), its applications in ``status`` that the viewer's scope reaches."""
+    groups = []
+    for market, day in await _upcoming_days(mh, community):
+        if day.status == "cancelled":
+            continue
+        rows = await applications.list_applications(mh, community, day.id, principal, status)
+        if status == "waitlisted":
+            rows.sort(key=lambda a: a.waitlist_position or 0)
+        if rows:
+            groups.append({"market": market, "day": day, "starts": _local(day.starts_at, community),
+                           "closes": _local(day.applications_close_at, community), "applications": rows})
+    return groups
+
+
+# -- market days ------------------------------------------------------------------------------
+
+
+@get(["/", "/days"], guards=[page_requires(READ)])
+async def days_page(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller) -> Response[str]:
+    """The coming market days of every market, with their state and stalls."""
+    rows = [
+        {"market": market, "day": day, "starts": _local(day.starts_at, community), "closes": _local(day.applications_close_at, community)}
+        for market, day in await _upcoming_days(meihao, community)
+    ]
+    return render_page(request, "markets/days.html", community=community, rows=rows, day_status=DAY_STATUS, day_tone=DAY_TONE,
+                       can_read_applications=principal.can(READ_APPLICATIONS))
+
+
+@get("/days/{day_id:int}", guards=[page_requires(READ)])
+async def day_page(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller, day_id: FromPath[int]) -> Response[str]:
+    return await _render_day(request, meihao, community, principal, day_id)
+
+
+async def _render_day(
+    request: Request[Any, Any, Any], mh: Any, community: CommunityInfo, principal: Principal, day_id: int, *, status_code: int = 200,
+    errors: dict[int, str] | None = None, values: dict[int, str] | None = None,
+) -> Response[str]:
+    day = await days.get_day(mh, community, day_id)
+    market = await markets.get_market(mh, community, day.market_id)
+    rows: list[ApplicationOut] = []
+    if principal.can(READ_APPLICATIONS):
+        rows = await applications.list_applications(mh, community, day_id, principal)
+    begun = day.status != "cancelled" and day.starts_at <= mh.clock.now()
+    return render_page(
+        request, "markets/day.html", status_code=status_code, community=community, market=market, day=day,
+        starts=_local(day.starts_at, community), closes=_local(day.applications_close_at, community),
+        applications=rows, day_status=DAY_STATUS, day_tone=DAY_TONE, application_status=APPLICATION_STATUS,
+        can_record=begun and principal.can(RECORD), can_decide=principal.can(DECIDE) and day.starts_at > mh.clock.now(),
+        errors=errors or {}, values=values or {}, done=request.query_params.get("done", ""),
+    )
+
+
+# -- applications: approve or refuse ------------------------------------------------------------
+
+
+@get("/applications", guards=[page_requires(READ_APPLICATIONS)])
+async def applications_page(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller) -> Response[str]:
+    """Applications waiting for a decision, per coming market day; one tap approves, a reason refuses."""
+    return await _render_applications(request, meihao, community, principal)
+
+
+async def _render_applications(
+    request: Request[Any, Any, Any], mh: Any, community: CommunityInfo, principal: Principal, *, status_code: int = 200,
+    errors: dict[int, str] | None = None, values: dict[int, str] | None = None, alert: str = "",
+) -> Response[str]:
+    groups = await _applications_of(mh, community, principal, "pending")
+    return render_page(request, "markets/applications.html", status_code=status_code, community=community, groups=groups,
+                       can_decide=principal.can(DECIDE), errors=errors or {}, values=values or {}, alert=alert,
+                       done=request.query_params.get("done", "") if status_code == 200 else "")
+
+
+@post("/applications/{application_id:int}/approve", guards=[page_requires(DECIDE)])
+async def approve_application(
+    request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller, application_id: FromPath[int]
+) -> Response[Any]:
+    form = await _form(request)
+    try:
+        decided = await applications.approve(meihao, community, application_id, principal)
+    except MeihaoError as err:
+        if err.status_code != 409:
+            raise
+        return await _render_applications(request, meihao, community, principal, status_code=409, alert=MESSAGES["decided"])
+    outcome = "approved" if decided.status == "approved" else "waitlisted"
+    return Redirect(_back(form, f"/c/{community.slug}/{SCENE}/applications?done={outcome}"), status_code=303)
+
+
+@post("/applications/{application_id:int}/refuse", guards=[page_requires(DECIDE)])
+async def refuse_application(
+    request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller, application_id: FromPath[int]
+) -> Response[Any]:
+    form = await _form(request)
+    reason = str(form.get("reason", "")).strip()
+    problem = "reason" if not reason else "reason_long" if len(reason) > 500 else ""
+    if problem:
+        # the record must exist and be the viewer's before a form is shown again for it
+        await applications.get_application(meihao, community, application_id, principal)
+        return await _render_applications(request, meihao, community, principal, status_code=400, errors={application_id: MESSAGES[problem]},
+                                          values={application_id: reason})
+    try:
+        await applications.refuse(meihao, community, application_id, reason, principal)
+    except MeihaoError as err:
+        if err.status_code != 409:
+            raise
+        return await _render_applications(request, meihao, community, principal, status_code=409, alert=MESSAGES["decided"])
+    return Redirect(_back(form, f"/c/{community.slug}/{SCENE}/applications?done=refused"), status_code=303)
+
+
+@get("/waiting", guards=[page_requires(READ_APPLICATIONS)])
+async def waiting_page(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller) -> Response[str]:
+    """The waiting list of each coming market day, in the order stalls are given when one frees."""
+    groups = await _applications_of(meihao, community, principal, "waitlisted")
+    return render_page(request, "markets/waiting.html", community=community, groups=groups)
+
+
+# -- proceeds -----------------------------------------------------------------------------------
+
+
+@post("/applications/{application_id:int}/proceeds", guards=[page_requires(RECORD)])
+async def record_proceeds(
+    request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller, application_id: FromPath[int]
+) -> Response[Any]:
+    form = await _form(request)
+    application = await applications.get_application(meihao, community, application_id, principal)
+    raw = str(form.get("amount", "")).strip()
+    problem = ""
+    try:
+        yuan_to_fen(raw, "amount")  # the form's own check first: the service takes a Decimal
+        await proceeds.record_proceeds(meihao, community, application_id, Decimal(raw), "", principal)
+    except MeihaoError as err:
+        if err.status_code == 404 or err.status_code >= 500:
+            raise
+        if err.status_code == 409:
+            problem = "proceeds_early" if err.field == "amount" else "proceeds_status"
+        else:
+            problem = "too_much" if "more than" in err.message else "amount"
+    if problem:
+        return await _render_day(request, meihao, community, principal, application.market_day_id, status_code=400,
+                                 errors={application_id: MESSAGES[problem]}, values={application_id: raw})
+    return Redirect(f"/c/{community.slug}/{SCENE}/days/{application.market_day_id}?done=proceeds#a{application_id}", status_code=303)
+
+
+@get("/proceeds", guards=[page_requires(READ_PROCEEDS)])
+async def proceeds_page(
+    request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller, year: FromQuery[int | None] = None
+) -> Response[str]:
+    """Charity proceeds of a year per market and in all, then per market day: the API's proceeds routes, the same scope."""
+    this_year = proceeds.this_year(meihao, community)
+    year = year or this_year
+    if not 2000 <= year <= this_year + 1:
+        year = this_year
+    totals = await proceeds.community_proceeds(meihao, community, year, principal)
+    per_market = [(market, await proceeds.market_proceeds(meihao, community, market.market_id, year, principal)) for market in totals.markets]
+    return render_page(request, "markets/proceeds.html", community=community, year=year, years=list(range(this_year, this_year - 4, -1)),
+                       totals=totals, per_market=per_market, yuan=_grouped_yuan)
+
+
+def _grouped_yuan(amount: str) -> str:
+    """``"60954.50"`` → ``"60,954.50"``: large sums read at a glance."""
+    return f"{Decimal(amount):,.2f}"
+
+
+# -- the card and the queue -------------------------------------------------------------------------
+
+
+async def market_figures(mh: Any, principal: Principal, community: CommunityInfo) -> list[CardFigure]:
+    """The next market day and, for who may read them, the applications in their scope waiting for a decision."""
+    now = mh.clock.now()
+    upcoming = await MarketDay.select(MarketDay.day).where(
+        MarketDay.community == community.id, MarketDay.status != "cancelled", MarketDay.ends_at > now
+    ).order_by(MarketDay.starts_at).first()
+    figures = [CardFigure("下次市集", "Next market day", upcoming["day"].strftime("%m-%d") if upcoming else "—")]
+    if principal.can(READ_APPLICATIONS):
+        waiting = await Application.count().where(
+            Application.status == "pending", Application.market_day.status != "cancelled", Application.market_day.starts_at > now,
+            *scope_where(principal, community, PLACED_BY),
+        )
+        figures.append(CardFigure("待审批申请", "Applications waiting", waiting, "warn" if waiting else "ok"))
+    return figures
+
+
+async def running_communities(principal: Principal) -> list[CommunityInfo]:
+    """The communities that run the scene and that the viewer's scope reaches."""
+    rows = await Community.raw(
+        "SELECT c.id, c.slug, c.name, c.timezone FROM meihao_community AS c JOIN meihao_community_scenario AS s ON s.community = c.id "
+        "WHERE s.scenario = {} AND s.enabled = {} ORDER BY c.id", SCENE, True,
+    )
+    return [CommunityInfo(id=r["id"], slug=r["slug"], name=r["name"], timezone=r["timezone"]) for r in rows if principal.reaches_community(r["id"])]
+
+
+async def queue(mh: Any, principal: Principal) -> list[QueueItem]:
+    """Applications waiting for a decision (yellow, for who decides) and market days past without proceeds recorded (red, for who records)."""
+    now = mh.clock.now()
+    items: list[QueueItem] = []
+    for community in await running_communities(principal):
+        base = f"/c/{community.slug}/{SCENE}"
+        scope = scope_where(principal, community, PLACED_BY)
+        if principal.can(DECIDE):
+            pending = await Application.select(
+                Application.id, Application.goods, Application.resident.name.as_alias("resident_name"),
+                Application.merchant.name.as_alias("merchant_name"), Application.market_day.day.as_alias("day"),
+                Application.market_day.starts_at.as_alias("starts_at"), Application.market.close_hours.as_alias("close_hours"),
+            ).where(
+                Application.status == "pending", Application.market_day.status != "cancelled", Application.market_day.starts_at > now, *scope,
+            ).order_by(Application.market_day.starts_at).order_by(Application.id)
+            for a in pending:
+                who = a["resident_name"] or a["merchant_name"] or ""
+                items.append(QueueItem(
+                    f"审批摊位申请：{who}（{a['goods']}），{a['day']:%m月%d日}市集", f"Decide a stall application: {who} ({a['goods']}), market of {a['day']:%d %b}",
+                    f"{base}/applications", community.slug, a["starts_at"] - timedelta(hours=a["close_hours"]), "yellow",
+                    ("通过", "Approve", f"applications/{a['id']}/approve"),
+                ))
+        if principal.can(RECORD):
+            missing = await Application.select(Application.market_day, Application.market_day.day.as_alias("day"),
+                                               Application.market_day.ends_at.as_alias("ends_at"), Application.market.name.as_alias("market")).where(
+                Application.status == "approved", Application.market_day.status != "cancelled", Application.market_day.ends_at <= now,
+                Application.market_day.ends_at > now - PROCEEDS_LOOKBACK, Application.id.not_in(Proceeds.select(Proceeds.application)), *scope,
+            ).order_by(Application.market_day.starts_at)
+            stalls: dict[int, dict[str, Any]] = {}
+            for row in missing:
+                stalls.setdefault(row["market_day"], {**row, "n": 0})["n"] += 1
+            for day_id, row in stalls.items():
+                items.append(QueueItem(
+                    f"登记善款：{row['market']}（{row['day']:%m月%d日}），{row['n']}个摊位未登记",
+                    f"Record proceeds: {row['market']} ({row['day']:%d %b}), {row['n']} stalls without proceeds",
+                    f"{base}/days/{day_id}", community.slug, row["ends_at"], "red",
+                ))
+    return items
+
+
+PAGES = ConsolePages(
+    handlers=[days_page, day_page, applications_page, approve_application, refuse_application, waiting_page, record_proceeds, proceeds_page],
+    templates=HERE / "templates",
+    locale=HERE / "locale",
+    nav=[
+        NavLink("市集日", "Market days", "", permission=READ),
+        NavLink("摊位审批", "Stall applications", "applications", permission=READ_APPLICATIONS),
+        NavLink("候补名单", "Waiting list", "waiting", permission=READ_APPLICATIONS),
+        NavLink("善款", "Proceeds", "proceeds", permission=READ_PROCEEDS),
+    ],
+    cards=[ConsoleCard("markets", "睦邻善市", "Charity markets", market_figures, link="days", permission=READ)],
+    queue=queue,
+)
