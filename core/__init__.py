@@ -53,7 +53,8 @@ from meihao.version import __version__
 from meihao.web.auth import requires
 from meihao.web.console.rendering import render_page
 from meihao.web.console.session import page_requires
-from meihao.web.params import Caller, CurrentCommunity, PageNumber, PageSize, PathId, Runtime
+from meihao.web.params import Caller, CurrentCommunity, PageNumber, PageSize, PathId, QueryYear, Runtime
+from meihao.web.responses import error_response
 
 __all__ = [
     "ActivityIn",
@@ -89,6 +90,7 @@ __all__ = [
     "Permission",
     "PluginError",
     "Principal",
+    "QueryYear",
     "QueueItem",
     "Runtime",
     "SCENES",
@@ -107,6 +109,7 @@ __all__ = [
     "create_activity",
     "csv_cell",
     "csv_line",
+    "error_response",
     "fen_to_yuan",
     "get_activity",
     "get_community",

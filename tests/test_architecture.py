@@ -85,7 +85,7 @@ VIOLATIONS = [
     ("meihao/access/principals.py", "from meihao.access import staff", "access: hook implementations, staff and logins, the audit log, principals, roles, tables BROKEN"),
     ("meihao/register/communities.py", "from meihao.register import residents", "register: switching scenarios and residents, then communities and the grid register, then tables BROKEN"),
     ("meihao/scheduling/scheduler.py", "from meihao.scheduling import worker", "scheduling: hook implementations, the worker and the job overview, the scheduler and nodes, the shared store, tables BROKEN"),
-    ("meihao/web/auth.py", "from meihao.web.routes import staff", "web: the app, then routes and metrics, then authentication and parameters BROKEN"),
+    ("meihao/web/auth.py", "from meihao.web.routes import staff", "web: the app, then routes and metrics, then the documented error answers, then authentication and parameters BROKEN"),
     ("meihao/reminders/planning.py", "from meihao.reminders import fanout", REMINDERS),
     ("meihao/reminders/tables.py", "from meihao.reminders import notices", "Tables import only other tables BROKEN"),
     ("meihao/hooks/declarations.py", "from meihao.hooks import manager", CYCLES),

@@ -121,3 +121,60 @@ async def test_scene_dates_and_query_dates_are_checked_too(meihao, huayang):
         assert (answer.status_code, answer.json()["field"]) == (400, "first_day")
         answer = await admin.get("/api/audit", params={"since": "0001-01-01T00:00:00Z"})
         assert (answer.status_code, answer.json()["field"]) == (400, "since")
+
+
+# -- found by fuzzing the OpenAPI document (tests/test_fuzz_openapi.py) -------------------------
+
+
+async def test_options_with_a_query_string_lists_the_methods(meihao, huayang):
+    """Litestar's own OPTIONS handler takes no weak reference; the query check cached by one (a 500 before)."""
+    async with make_client(meihao) as admin:
+        for path in ("/api/audit?page=1", f"{M}/proceeds?year=2026", "/api/me/inbox?unread=true"):
+            answer = await admin.options(path)
+            assert answer.status_code == 204, (path, answer.text)
+            assert "GET" in answer.headers["allow"]
+
+
+@pytest.mark.parametrize(("year", "status"), [(1899, 400), (1900, 200), (2199, 200), (2200, 400), (-885, 400), (142611919, 400)])
+async def test_a_year_outside_1900_to_2199_is_400_naming_it(meihao, huayang, year, status):
+    """``?year=`` far out made a date Python cannot (a 500 before), on the working calendar and the market proceeds."""
+    async with make_client(meihao) as admin:
+        for path in ("/api/working-calendar/overrides", f"{M}/proceeds"):
+            answer = await admin.get(path, params={"year": year})
+            assert answer.status_code == status, (path, answer.text)
+            if status == 400:
+                detail = "year: must be at least 1900" if year < 1900 else "year: must be at most 2199"
+                assert (answer.json()["field"], answer.json()["detail"]) == ("year", detail), path
+
+
+async def test_a_year_far_out_in_a_scene_summary_is_400(meihao):
+    await SceneWorld.build(meihao, "culture", slug="chengguan", name="城关社区")
+    async with make_client(meihao) as admin:
+        answer = await admin.get("/api/communities/chengguan/culture/summary", params={"year": 64180555})
+        assert (answer.status_code, answer.json()) == (400, {
+            "status_code": 400, "detail": "year: must be at most 2199", "field": "year",
+            "extra": [{"message": "must be at most 2199", "key": "year", "source": "query"}],
+        })
+        assert (await admin.get("/api/communities/chengguan/culture/summary", params={"year": 2199})).status_code == 200
+
+
+@pytest.mark.parametrize("n", [LIMIT + 1, 2**63, 3478548335544017879040, -(LIMIT + 2)])
+async def test_integers_in_a_body_beyond_the_columns_are_400_naming_the_field(meihao, n):
+    """A staff id of 22 digits reached the database (SQLite: an OverflowError; PostgreSQL: beyond its integer), a 500 before."""
+    world = await SceneWorld.build(meihao, "culture", slug="chengguan", name="城关社区")
+    plan = {"name": "2026 戏曲进乡村", "season_start": "2026-04-01", "season_end": "2026-10-31"}
+    venue = {"name": "村口广场", "grid_id": world.grids["A"]}
+    async with make_client(meihao) as admin:
+        for path, body, field in (
+            ("/api/communities/chengguan/culture/plans", {**plan, "organiser_staff_id": n}, "organiser_staff_id"),
+            ("/api/communities/chengguan/culture/venues", {**venue, "serves_grid_ids": [world.grids["B"], n]}, "serves_grid_ids"),
+            ("/api/residents", {"household_id": n, "name": "王芳", "gender": "female", "birth_date": "1980-01-01", "id_card": "x"}, "household_id"),
+        ):
+            answer = await admin.post(path, json=body)
+            assert (answer.status_code, answer.json()) == (400, {"status_code": 400, "detail": f"{field}: must be a whole number up to {LIMIT}", "field": field})
+        # at the limit the number is read, and names nothing
+        answer = await admin.post("/api/communities/chengguan/culture/plans", json={**plan, "organiser_staff_id": LIMIT})
+        assert (answer.status_code, answer.json()["field"]) == (404, "organiser_staff_id")
+        # ten digits inside a text are text
+        answer = await admin.post("/api/communities/chengguan/culture/plans", json={**plan, "name": "第 12345678901 号"})
+        assert answer.status_code == 201, answer.text

@@ -212,7 +212,9 @@ class MetricOut(msgspec.Struct):
     key: str
     title_zh: str
     title_en: str
-    value: float | int
+    #: a count or a rate: ``float`` is OpenAPI's ``number``, which integers are too (``float | int``, a oneOf
+    #: of number and integer, refused every integer, as it matched both)
+    value: float
 
 
 class RevealIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -32,6 +32,7 @@ from meihao.web.console.app import console_routers, csrf_config
 from meihao.web.console.errors import console_or
 from meihao.web.console.session import ConsoleSessionMiddleware
 from meihao.web.metrics import MetricsController, prometheus_config
+from meihao.web.responses import DocumentedErrors
 from meihao.web.routes import activities, auth, calendar, communities, health, jobs, links, plugins, recipients, residents, rights, staff
 from meihao.web.safety import (
     InputSafetyMiddleware,
@@ -105,6 +106,7 @@ def scenario_guard(scenario: str):
         if not principal.reaches_community(community.id):
             raise Forbidden(f"your scope does not reach community {slug!r}")
 
+    guard.hides = guard.refuses = True  # type: ignore[attr-defined]  # 404 and 403: documented by meihao.web.responses
     return guard
 
 
@@ -246,6 +248,8 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
             500: console_or(internal_error_response),
         },
         lifespan=[lifespan],
+        # every route's error answers (400, 401, 403, 404, 409) in the OpenAPI document, plugin routes included
+        plugins=[DocumentedErrors()],
         logging_config=logging_config(),
         # GET /schema is the OpenAPI document itself (what tools and `curl` expect);
         # the pages for people are at /schema/redoc and /schema/swagger.

@@ -15,6 +15,7 @@ from meihao.access.principals import Principal
 from meihao.db.paging import MAX_PAGE
 from meihao.register.schemas import CommunityInfo
 from meihao.runtime import Meihao
+from meihao.time import FIRST_YEAR, LAST_YEAR
 
 S = TypeVar("S")
 
@@ -27,6 +28,11 @@ PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
 QueryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
+
+
+#: ``?year=``: a calendar year the API keeps dates in (:data:`meihao.time.FIRST_YEAR`–:data:`meihao.time.LAST_YEAR`);
+#: None when left out.
+QueryYear = Annotated[int | None, QueryParameter(ge=FIRST_YEAR, le=LAST_YEAR)]
 
 
 #: ``?page=``, from 1. Beyond 10⁹ the row offset of a page no longer fits the database's integers.

@@ -1,8 +1,8 @@
 """Requests checked before a handler sees them, so that bad input is a 400 naming what is wrong, never a 500;
 and the 500s that remain logged with a request id.
 
-- integers in the path or the query string beyond the database's integer columns (ids are 32-bit
-  ``serial`` on PostgreSQL);
+- integers in the path, the query string or a JSON body beyond the database's integer columns (ids are
+  32-bit ``serial`` on PostgreSQL);
 - JSON bodies that are not UTF-8 or nest deeper than :data:`MAX_JSON_DEPTH`;
 - dates and date-times (a JSON string or a query value written ``YYYY-MM-DD…``) outside the years
   :data:`FIRST_YEAR`–:data:`LAST_YEAR`: no birth, event or record of a community lies outside them, and
@@ -13,6 +13,7 @@ It runs after authentication: an anonymous caller gets 401 first and learns noth
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -27,6 +28,7 @@ from litestar.response import Response
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from meihao.errors import InvalidInput
+from meihao.time import FIRST_YEAR, LAST_YEAR
 
 #: Row ids and counts are ``integer`` columns: 32-bit on PostgreSQL (SQLite's are wider). A path or query
 #: integer beyond it cannot name anything; it is a 400 naming the parameter on both databases alike.
@@ -34,9 +36,6 @@ MAX_INTEGER = 2**31 - 1
 #: No request meihao accepts nests objects and lists this deep; msgspec would recurse until Python stops it.
 MAX_JSON_DEPTH = 32
 
-#: The years a date may have anywhere in the API (births from 1900; plans up to 2199).
-FIRST_YEAR = 1900
-LAST_YEAR = 2199
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _ISO_DATE = re.compile(r"(\d{4,})-\d\d-\d\d(?:[T ][0-9:.+\-Z]*)?")
@@ -74,6 +73,35 @@ def check_dates_in_body(body: bytes) -> None:
             raise problem
 
 
+_LONG_NUMBER = re.compile(rb"\d{10,}")
+
+
+def _too_big(value: Any, key: str) -> str | None:
+    """The key of the first integer in a decoded body beyond the integer columns (the list's key for an item of one)."""
+    if isinstance(value, dict):
+        return next((found for k, v in value.items() if (found := _too_big(v, str(k))) is not None), None)
+    if isinstance(value, list):
+        return next((found for v in value if (found := _too_big(v, key)) is not None), None)
+    if isinstance(value, int) and not isinstance(value, bool) and not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
+        return key
+    return None
+
+
+def check_integers_in_body(body: bytes) -> None:
+    """Integers beyond :data:`MAX_INTEGER` name nothing and count nothing meihao keeps: a 400 naming the field,
+    as in the path and the query string, before a database refuses them (a 500). Only a body with ten digits
+    in a row outside its strings is decoded to look."""
+    if not _LONG_NUMBER.search(body) or not _LONG_NUMBER.search(_STRING.sub(b'""', body)):
+        return
+    try:
+        value = json.loads(body, parse_float=str, parse_constant=str)
+    except ValueError:
+        return  # not JSON (or digits beyond Python's limit): the decoder's 400 says so
+    key = _too_big(value, "body")
+    if key is not None:
+        raise InvalidInput(f"{key}: must be a whole number up to {MAX_INTEGER}", field=key)
+
+
 _NUL_VALUE = re.compile(rb'"((?:[^"\\]|\\.){1,100})"\s*:\s*"(?:[^"\\]|\\[^u]|\\u(?!0000))*\\u0000')
 _STRING_VALUE = re.compile(r'"((?:[^"\\]|\\.){1,100})"\s*:\s*"([^"\\]{1,64})"')
 _NUMBER = re.compile(r"\s*[+-]?\d+(?:\.\d+)?\s*")
@@ -99,7 +127,10 @@ _INT_PARAMETERS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKe
 
 def _int_parameters(handler: Any) -> dict[str, str]:
     """Query-string keys of the handler's integer parameters (worked out once per handler)."""
-    found = _INT_PARAMETERS.get(handler)
+    try:
+        found = _INT_PARAMETERS.get(handler)
+    except TypeError:  # Litestar's own OPTIONS handlers take no weak references (and no integer parameters)
+        return {}
     if found is None:
         found = _INT_PARAMETERS[handler] = _find_int_parameters(handler)
     return found
@@ -150,10 +181,11 @@ async def check_body(scope: Scope, receive: Receive) -> None:
         raise InvalidInput(f"body: objects and lists nest more than {MAX_JSON_DEPTH} levels deep", field="body")
     check_dates_in_body(body)
     check_text_in_body(body)
+    check_integers_in_body(body)
 
 
 class InputSafetyMiddleware(ASGIMiddleware):
-    """400 for integers beyond the integer columns, dates outside the years meihao keeps, and bodies that are not UTF-8
+    """400 for integers beyond the integer columns (path, query, body), dates outside the years meihao keeps, and bodies that are not UTF-8
     or nest too deeply (see the module)."""
 
     scopes = (ScopeType.HTTP,)

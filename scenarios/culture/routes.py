@@ -10,7 +10,7 @@ from datetime import date
 from litestar import Controller, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from meihao import Caller, CurrentCommunity, Runtime, requires
+from meihao import Caller, CurrentCommunity, QueryYear, Runtime, requires
 
 from .schemas import (
     PlanIn,
@@ -123,7 +123,7 @@ class CultureController(Controller):
         return await shows.record_show(meihao, community, show_id, data, principal)
 
     @get("/summary", guards=[requires(READ)])
-    async def summary(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, year: FromQuery[int | None] = None) -> SummaryOut:
+    async def summary(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, year: QueryYear = None) -> SummaryOut:
         """The year's figures (default: this year) within the caller's scope."""
         year = year or figures.this_year(meihao, community)
         return await figures.summary(meihao, community, year, principal)

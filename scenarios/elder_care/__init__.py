@@ -62,6 +62,8 @@ def meihao_permissions() -> list[Permission]:
         Permission("elder_care.visit.record", "Record a welfare visit or contact", _READERS),
         # PIPL art. 28: what a visitor writes about an elder's health, money and carers is sensitive.
         Permission("elder_care.visit.notes.read", "Read visits' checklist findings and follow-up notes (sensitive; each read audited)", _NOTES_READERS),
+        # So is the register's word on a disability and its free-text notes.
+        Permission("elder_care.elder.sensitive.read", "Read elders' disability and register notes (sensitive; each read audited)", _NOTES_READERS),
         Permission("elder_care.nursing_home.manage", "Plan volunteer visits to a nursing home and their roster", _WRITERS),
     ]
 

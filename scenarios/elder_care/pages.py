@@ -85,7 +85,7 @@ async def due_page(
     done = None
     if recorded is not None and 0 < recorded < 2**63:  # a row id; anything else shows no confirmation
         try:
-            done = await register.get_elder(meihao, principal, community, recorded)
+            done = await register.get_elder(meihao, principal, community, recorded, sensitive=False)
         except NotFound:
             done = None
     return render_page(
@@ -101,7 +101,7 @@ async def due_page(
 async def elder_page(
     request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime, elder_id: PathId
 ) -> Response[str]:
-    elder = await register.get_elder(meihao, principal, community, elder_id)
+    elder = await register.get_elder(meihao, principal, community, elder_id, sensitive=False)
     history = await visits.list_visits(meihao, principal, community, elder_id, limit=20)
     return render_page(
         request, "elder_care/elder.html", community=community, base=_base(community), elder=elder, visits=history,
@@ -123,7 +123,7 @@ async def _render_form(
     request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, elder_id: int,
     form: dict[str, Any], errors: dict[str, str], status_code: int = 200,
 ) -> Response[str]:
-    elder = await register.get_elder(meihao, principal, community, elder_id)
+    elder = await register.get_elder(meihao, principal, community, elder_id, sensitive=False)
     return render_page(
         request, "elder_care/visit.html", status_code=status_code, community=community, base=_base(community), elder=elder,
         form=form, errors=defaultdict(str, errors), **_labels(),
@@ -197,7 +197,7 @@ async def record_visit(
     raw = await request.form()
     if raw.get("form") != "visit":
         # the queue's one-tap button: open the form for this elder (in scope, else the 404 page)
-        await register.get_elder(meihao, principal, community, elder_id)
+        await register.get_elder(meihao, principal, community, elder_id, sensitive=False)
         return Redirect(f"{_base(community)}/elders/{elder_id}/visit", status_code=303)
     form, errors = _read_form(raw)
     if not errors:

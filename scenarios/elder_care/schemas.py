@@ -153,6 +153,10 @@ class PlanOut(msgspec.Struct):
 
 
 class ElderOut(msgspec.Struct):
+    """An elder on the register. ``disability`` and ``notes`` are sensitive (health, and whatever staff
+    noted about the person: PIPL art. 28): ``null`` for callers without ``elder_care.elder.sensitive.read``;
+    the care level (which a disability may have raised) is shown to every reader, as the visit plan follows it."""
+
     id: int
     resident_id: int
     name: str
@@ -162,11 +166,11 @@ class ElderOut(msgspec.Struct):
     care_level: str
     care_level_title: str
     living_alone: bool
-    disability: str
+    disability: str | None
     emergency_contact: EmergencyContact
     visitor: VisitorOut | None
     plan: PlanOut
-    notes: str
+    notes: str | None
     active: bool
     ended_reason: str
 

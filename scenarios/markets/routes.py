@@ -10,7 +10,7 @@ from datetime import date
 from litestar import Controller, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from meihao import Caller, CurrentCommunity, Runtime, requires
+from meihao import Caller, CurrentCommunity, QueryYear, Runtime, requires
 
 from .schemas import (
     ApplicationIn,
@@ -91,14 +91,14 @@ class MarketsController(Controller):
 
     @get("/markets/{market_id:int}/proceeds", guards=[requires(READ_PROCEEDS)])
     async def market_proceeds(
-        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, market_id: FromPath[int], year: FromQuery[int | None] = None
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, market_id: FromPath[int], year: QueryYear = None
     ) -> MarketProceedsOut:
         """Charity proceeds of the market per market day of a year (default: this year), and their sum."""
         year = year or proceeds.this_year(meihao, community)
         return await proceeds.market_proceeds(meihao, community, market_id, year, principal)
 
     @get("/proceeds", guards=[requires(READ_PROCEEDS)])
-    async def community_proceeds(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, year: FromQuery[int | None] = None) -> CommunityProceedsOut:
+    async def community_proceeds(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, year: QueryYear = None) -> CommunityProceedsOut:
         """Charity proceeds per market of the community in a year (default: this year), and their sum."""
         year = year or proceeds.this_year(meihao, community)
         return await proceeds.community_proceeds(meihao, community, year, principal)

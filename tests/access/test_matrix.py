@@ -175,6 +175,7 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "elder_care.elder.write":           (1,     1,   1,     1,     0,   0,   0),
     "elder_care.visit.record":          (1,     1,   1,     1,     1,   0,   0),
     "elder_care.visit.notes.read":      (1,     1,   1,     0,     0,   0,   0),
+    "elder_care.elder.sensitive.read":  (1,     1,   1,     0,     0,   0,   0),
     "elder_care.nursing_home.manage":   (1,     1,   1,     1,     0,   0,   0),
     "markets.market.read":              (1,     1,   1,     1,     1,   1,   0),
     "markets.market.manage":            (1,     1,   0,     0,     0,   0,   0),

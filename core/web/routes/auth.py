@@ -15,9 +15,10 @@ from meihao.access.schemas import LoginIn, LoginOut, PasswordChangeIn
 from meihao.runtime import Meihao
 from meihao.web.auth import PUBLIC
 from meihao.web.params import Caller
+from meihao.web.responses import error_response
 
 
-@post("/api/auth/login", tags=["auth"], opt={PUBLIC: True}, status_code=200)
+@post("/api/auth/login", tags=["auth"], opt={PUBLIC: True}, status_code=200, responses={401: error_response(401, "The username or password is wrong"), 429: error_response(429)})
 async def login(data: JSONBody[LoginIn], request: Request[Any, Any, Any], meihao: NamedDependency[Meihao]) -> LoginOut:
     """Exchange username and password for a bearer token (failures are rate-limited)."""
     address = request.client.host if request.client else ""

@@ -14,7 +14,7 @@ from meihao.errors import InvalidInput
 from meihao.register import calendar
 from meihao.runtime import Meihao
 from meihao.web.auth import requires
-from meihao.web.params import Caller
+from meihao.web.params import Caller, QueryYear
 
 
 class OverrideIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -52,7 +52,7 @@ async def calendar_overview(meihao: NamedDependency[Meihao]) -> CalendarOut:
 
 
 @get("/api/working-calendar/overrides", tags=["working calendar"])
-async def list_overrides(year: FromQuery[int | None] = None) -> list[OverrideOut]:
+async def list_overrides(year: QueryYear = None) -> list[OverrideOut]:
     """The street's and communities' overrides, in day order (of one year with ``?year=``)."""
     return [OverrideOut(day=r["day"], community=r["community"], open=r["open"], reason=r["reason"], created_by=r["created_by"])
             for r in await calendar.list_overrides(year)]

@@ -53,7 +53,7 @@ async def resident_read(token: FromPath[str], message_id: FromPath[int], meihao:
     await recipients.mark_read(meihao, kind, recipient_id, message_id)
 
 
-@get("/api/calendar/{token:str}", tags=["public"], opt={PUBLIC: True})
+@get("/api/calendar/{token:str}", tags=["public"], opt={PUBLIC: True}, media_type=ICS)
 async def resident_calendar(token: FromPath[str], meihao: NamedDependency[Meihao]) -> Response[bytes]:
     """A resident's own activities as iCalendar; the link is secret and can be revoked."""
     kind, recipient_id = await resolve_token(meihao, token.removesuffix(".ics"), "calendar")
@@ -62,7 +62,7 @@ async def resident_calendar(token: FromPath[str], meihao: NamedDependency[Meihao
     return Response(await resident_feed(meihao, recipient_id), media_type=ICS)
 
 
-@get("/api/communities/{slug:str}/calendar.ics", tags=["public"], opt={PUBLIC: True})
+@get("/api/communities/{slug:str}/calendar.ics", tags=["public"], opt={PUBLIC: True}, media_type=ICS)
 async def community_calendar(slug: FromPath[str], meihao: NamedDependency[Meihao]) -> Response[bytes]:
     """The community's activities that are open to everyone (public notices, 社区公告)."""
     return Response(await community_feed(meihao, slug), media_type=ICS)

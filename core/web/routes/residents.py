@@ -24,6 +24,9 @@ from meihao.runtime import Meihao
 from meihao.web.auth import requires
 from meihao.web.params import Caller, PageNumber, PageSize, PathId, QueryId
 
+#: The export's media type, written in the OpenAPI document too.
+CSV = "text/csv; charset=utf-8"
+
 
 def _filters(
     community: str | None, grid_id: int | None, building_id: int | None, household_id: int | None,
@@ -55,7 +58,7 @@ async def list_residents(
     return Page(items=[ResidentOut(**r) for r in result["items"]], total=result["total"], page=result["page"], page_size=result["page_size"])
 
 
-@get("/api/residents/export", tags=["residents"], guards=[requires("meihao.resident.export")])
+@get("/api/residents/export", tags=["residents"], guards=[requires("meihao.resident.export")], media_type=CSV)
 async def export_residents(
     meihao: NamedDependency[Meihao],
     principal: Caller,
@@ -79,7 +82,7 @@ async def export_residents(
             yield csv_line(row)
 
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
-    return Stream(lines(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="residents-{stamp}.csv"'})
+    return Stream(lines(), media_type=CSV, headers={"Content-Disposition": f'attachment; filename="residents-{stamp}.csv"'})
 
 
 @post("/api/residents", tags=["residents"], guards=[requires("meihao.resident.write")])

@@ -48,7 +48,12 @@ def suggest_care_level(age: int, living_alone: bool, disability: str, settings: 
     return "general"
 
 
-def present(row: dict[str, Any], settings: ElderCareSettings, today: date) -> ElderOut:
+#: Shows elders' disability and register notes (sensitive personal information); each read is audited.
+SENSITIVE_READ = "elder_care.elder.sensitive.read"
+
+
+def present(row: dict[str, Any], settings: ElderCareSettings, today: date, *, sensitive: bool) -> ElderOut:
+    """One register entry; ``disability`` and ``notes`` only when ``sensitive`` (the caller holds :data:`SENSITIVE_READ`)."""
     state = plan_state(row, settings, today)
     return ElderOut(
         id=row["id"],
@@ -60,7 +65,7 @@ def present(row: dict[str, Any], settings: ElderCareSettings, today: date) -> El
         care_level=row["care_level"],
         care_level_title=CARE_LEVELS[row["care_level"]][0],
         living_alone=row["living_alone"],
-        disability=row["disability"],
+        disability=row["disability"] if sensitive else None,
         emergency_contact=EmergencyContact(
             name=row["emergency_contact_name"],
             relation=row["emergency_contact_relation"],
@@ -76,7 +81,7 @@ def present(row: dict[str, Any], settings: ElderCareSettings, today: date) -> El
             status=state.status if row["active"] else "ended",
             missed_intervals=state.missed,
         ),
-        notes=row["notes"],
+        notes=row["notes"] if sensitive else None,
         active=row["active"],
         ended_reason=row["ended_reason"],
     )
@@ -107,6 +112,24 @@ def _contact_values(contact: EmergencyContact) -> dict[Any, Any]:
 
 
 # -- the register --------------------------------------------------------------------------
+
+
+async def shown(
+    mh: Any, principal: Principal, community: CommunityInfo, rows: list[dict[str, Any]], *, audit_read: bool = True, listing: bool = False
+) -> list[ElderOut]:
+    """Register entries as the caller may see them; a holder's read of their sensitive fields is audited as
+    ``elder_care.elder.sensitive.read``, one row per request: target the elder (``""`` for a page of the list),
+    ``detail`` the elders shown and the fields."""
+    settings = await settings_of(mh, community)
+    today = community_today(mh, community)
+    sensitive = principal.can(SENSITIVE_READ)
+    if sensitive and audit_read and rows:
+        ids = [r["id"] for r in rows]
+        await audit(
+            principal, SENSITIVE_READ, "elder", "" if listing else ids[0], community_id=community.id,
+            detail={"elder_ids": ids, "fields": ["disability", "notes"]},
+        )
+    return [present(r, settings, today, sensitive=sensitive) for r in rows]
 
 
 async def register_elder(mh: Any, principal: Principal, community: CommunityInfo, data: ElderIn) -> ElderOut:
@@ -160,12 +183,17 @@ async def register_elder(mh: Any, principal: Principal, community: CommunityInfo
             principal, "elder_care.elder.register", "elder", elder.id, community_id=community.id,
             detail={"resident_id": data.resident_id, "care_level": care_level, "living_alone": living_alone},
         )
-    return present(await _elder_row(principal, community, elder.id), settings, today)
+    # the registrar sees what they just wrote, if they may read it: not a read of anything else
+    return (await shown(mh, principal, community, [await _elder_row(principal, community, elder.id)], audit_read=False))[0]
 
 
-async def get_elder(mh: Any, principal: Principal, community: CommunityInfo, elder_id: int) -> ElderOut:
-    settings = await settings_of(mh, community)
-    return present(await _elder_row(principal, community, elder_id), settings, community_today(mh, community))
+async def get_elder(mh: Any, principal: Principal, community: CommunityInfo, elder_id: int, *, sensitive: bool = True) -> ElderOut:
+    """One register entry; ``sensitive=False`` for an answer that shows neither disability nor notes (a console
+    page): they are left out for everyone, and nothing is read or audited."""
+    row = await _elder_row(principal, community, elder_id)
+    if not sensitive:
+        return present(row, await settings_of(mh, community), community_today(mh, community), sensitive=False)
+    return (await shown(mh, principal, community, [row]))[0]
 
 
 async def list_elders(
@@ -181,7 +209,6 @@ async def list_elders(
     page: int = 1,
     page_size: int | None = None,
 ) -> Page[ElderOut]:
-    settings = await settings_of(mh, community)
     today = community_today(mh, community)
     if care_level is not None and care_level not in CARE_LEVELS:
         raise InvalidInput(f"care_level: one of {', '.join(CARE_LEVELS)}", field="care_level")
@@ -199,7 +226,7 @@ async def list_elders(
             raise InvalidInput("status: one of overdue, due_today, ok", field="status")
         where.append(conditions[status])
     result = await paginate(mh, _elder_select().where(*where).order_by(Elder.next_due_on).order_by(Elder.id), page=page, page_size=page_size)
-    return result.page_of([present(r, settings, today) for r in result.rows])
+    return result.page_of(await shown(mh, principal, community, result.rows, listing=True))
 
 
 async def candidates(mh: Any, principal: Principal, community: CommunityInfo, *, page: int = 1, page_size: int | None = None) -> list[CandidateOut]:
@@ -266,7 +293,7 @@ async def update_elder(mh: Any, principal: Principal, community: CommunityInfo, 
         if patch.ended_reason:
             changed["ended_reason"] = patch.ended_reason
     if not values:
-        return present(row, settings, today)
+        return (await shown(mh, principal, community, [row]))[0]
     merged = {**row, **{column._meta.name: value for column, value in values.items()}}
     values[Elder.next_due_on] = plan_state(merged, settings, today).next_due_on
     values[Elder.updated_at] = mh.clock.now()
@@ -275,7 +302,8 @@ async def update_elder(mh: Any, principal: Principal, community: CommunityInfo, 
         if Elder.active in values and not values[Elder.active]:
             await _resolve_alerts(mh, elder_id)
         await audit(principal, "elder_care.elder.update", "elder", elder_id, community_id=community.id, detail=changed)
-    return present(await _elder_row(principal, community, elder_id), settings, today)
+    # the answer shows the whole entry (notes written by others too): a holder's read, audited
+    return (await shown(mh, principal, community, [await _elder_row(principal, community, elder_id)]))[0]
 
 
 async def refresh_plans(mh: Any, community: CommunityInfo, settings: ElderCareSettings) -> int:

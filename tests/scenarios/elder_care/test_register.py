@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from meihao.access.tables import AuditLog
+from meihao.testing import make_page_client
 
 BASE = "/api/communities/yajuyuan/elder_care"
 
@@ -162,3 +163,56 @@ async def test_visit_notes_are_read_only_with_their_own_permission_and_each_read
     assert [(r["actor"], r["target_type"], r["target_id"]) for r in logged] == [
         ("孙网格长", "elder", str(elder["id"])), ("郑主任", "elder", str(elder["id"]))]
     assert [json.loads(r["detail"]) if isinstance(r["detail"], str) else r["detail"] for r in logged] == [{"visit_ids": [visit_id]}] * 2
+
+
+async def test_disability_and_notes_are_read_only_with_their_own_permission_and_each_read_is_audited(yajuyuan):
+    """PIPL art. 28: an elder's disability and the register's notes are for community admins and grid leaders
+    (elder_care.elder.sensitive.read); everyone else gets null, also for what they wrote themselves; holders' reads audited."""
+    y = yajuyuan
+    wang = y.residents["王秀英"]["id"]
+    async with y.client("grid_worker") as client:  # keeps the register (elder_care.elder.write) without reading these
+        registered = await client.post(f"{BASE}/elders", json={"resident_id": wang, "disability": "partial", "notes": "耳背，敲门要大声"})
+        assert registered.status_code == 201, registered.text
+        elder_id = registered.json()["id"]
+        entry = {
+            "id": elder_id, "resident_id": wang, "name": "王秀英", "gender": "female", "age": 85, "grid_id": y.grids["A"],
+            "care_level": "high_risk", "care_level_title": "高风险", "living_alone": True, "disability": None,
+            "emergency_contact": {"name": "", "relation": "", "phone": ""}, "visitor": None,
+            "plan": {"interval_days": 7, "follows_care_level": True, "starts_on": "2026-03-02", "last_contact_on": None,
+                     "next_due_on": "2026-03-09", "status": "ok", "missed_intervals": 0},
+            "notes": None, "active": True, "ended_reason": "",
+        }
+        assert registered.json() == entry
+        changed = await client.patch(f"{BASE}/elders/{elder_id}", json={"notes": "耳背，敲门要大声；女儿周末来", "disability": "full"})
+        assert changed.status_code == 200 and changed.json() == entry
+    for role in ("grid_worker", "part_time"):
+        async with y.client(role) as client:
+            detail = await client.get(f"{BASE}/elders/{elder_id}")
+            assert detail.status_code == 200 and detail.json() == entry, role
+            listed = await client.get(f"{BASE}/elders")
+            assert listed.json() == {"items": [entry], "total": 1, "page": 1, "page_size": 50}, role
+            for answer in (detail, listed):
+                assert "耳背" not in answer.text and "partial" not in answer.text and "full" not in answer.text
+    assert await AuditLog.count().where(AuditLog.action == "elder_care.elder.sensitive.read") == 0
+    # the console's pages show neither field, to anyone, and so read neither (no audit row for a holder either)
+    async with make_page_client(y.mh, y.staff["community_admin"]["id"]) as pages:
+        for path in (f"/c/yajuyuan/elder_care/elders/{elder_id}", "/c/yajuyuan/elder_care/due", f"/c/yajuyuan/elder_care/elders/{elder_id}/visit"):
+            page = await pages.get(path)
+            assert page.status_code == 200 and "耳背" not in page.text, path
+    assert await AuditLog.count().where(AuditLog.action == "elder_care.elder.sensitive.read") == 0
+    shown = {**entry, "disability": "full", "notes": "耳背，敲门要大声；女儿周末来"}
+    for role in ("leader", "community_admin"):
+        async with y.client(role) as client:
+            assert (await client.get(f"{BASE}/elders/{elder_id}")).json() == shown, role
+            assert (await client.get(f"{BASE}/elders")).json()["items"] == [shown], role
+    async with y.client("community_admin") as client:
+        assert (await client.patch(f"{BASE}/elders/{elder_id}", json={"disability": "partial"})).json()["notes"] == shown["notes"]
+        assert (await client.get(f"{BASE}/elders?care_level=general")).json()["items"] == []  # nothing shown, nothing read
+    logged = await AuditLog.select(AuditLog.actor, AuditLog.target_type, AuditLog.target_id, AuditLog.detail).where(
+        AuditLog.action == "elder_care.elder.sensitive.read").order_by(AuditLog.id)
+    read = {"elder_ids": [elder_id], "fields": ["disability", "notes"]}
+    assert [(r["actor"], r["target_type"], r["target_id"], json.loads(r["detail"]) if isinstance(r["detail"], str) else r["detail"]) for r in logged] == [
+        ("孙网格长", "elder", str(elder_id), read), ("孙网格长", "elder", "", read),
+        ("郑主任", "elder", str(elder_id), read), ("郑主任", "elder", "", read),
+        ("郑主任", "elder", str(elder_id), read),  # the answer to a change shows the notes others wrote
+    ]
