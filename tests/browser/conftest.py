@@ -58,13 +58,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """``meihao demo`` then ``meihao serve`` on a free port, as the README's first command does."""
+def need_chromium() -> None:
     if chromium_path() is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true and no chromium: install Debian's chromium package (.ci/run does)")
         pytest.skip("no chromium on this machine (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """``meihao demo`` then ``meihao serve`` on a free port, as the README's first command does: one server
+    per test module, so that what one module's tests change (activities, opt-outs, scenes) is not another's."""
+    need_chromium()
     folder = tmp_path_factory.mktemp("served")
     key = subprocess.run([MEIHAO, "keygen"], capture_output=True, text=True, check=True).stdout.strip()
     port = _free_port()
@@ -102,9 +107,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="session")
-def browser(served: Served) -> Iterator[object]:
+def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
+    need_chromium()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-dev-shm-usage"])
         yield launched

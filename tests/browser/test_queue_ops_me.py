@@ -17,17 +17,16 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from tests.browser.conftest import MEIHAO, ROOT, Served, _free_port, chromium_path, log_in, serious_violations, shoot
+from tests.browser.conftest import MEIHAO, ROOT, Served, _free_port, log_in, need_chromium, serious_violations, shoot
 
 RIDDLES = ["千条线万条线", "麻屋子红帐子", "小小诸葛亮"]
 INBOX = [("明天上午九点在议事厅开邻里议事会，请提前十分钟到场。", 20), ("3号楼王秀英已十天未探访，请今天上门看看。", 1)]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The demo as tests/browser/conftest.py serves it, plus the lantern scene in hepan with riddles to solve."""
-    if chromium_path() is None:
-        pytest.skip("no chromium on this machine (apt-get install chromium)")
+    need_chromium()
     import os
 
     folder = tmp_path_factory.mktemp("served-queue")
