@@ -10,6 +10,11 @@ DEMO = ["荷畔社区", "华阳社区", "银山社区", "城关社区", "雅居�
 
 
 def test_the_street_admin_overview_on_desktop_and_phone(page, phone, served):
+    # the demo's reminders due now go out on the server's worker's first rounds: wait for them (bounded)
+    for _ in range(90):
+        if served.sql("SELECT count(*) FROM meihao_reminder WHERE status = 'sent'") != [(0,)]:
+            break
+        page.wait_for_timeout(1000)
     log_in(page, served, "admin")
     assert page.locator("h1").inner_text() == "总览"
     assert page.locator("#street-title").inner_text() == "全街道"
