@@ -13,8 +13,8 @@ from typing import Any
 import msgspec
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.handlers import BaseRouteHandler
 from litestar.di import NamedDependency
+from litestar.handlers import BaseRouteHandler
 
 from meihao.access.principals import Principal
 from meihao.errors import NotFound
