@@ -104,6 +104,11 @@ async def test_a_resident_applies_through_her_link_as_herself_whatever_the_form_
         long = await client.post(f"{stalls}/apply", data={"_csrf_token": csrf(page.text), "day": str(second), "goods": "书" * 201})
         assert (long.status_code, texts(long.text, "r-alert")) == (400, ["太长了：最多 200 个字。"])
         assert await applications() == [(first, wang, "手工编织 杯垫", "pending", "")]
+        client.cookies.set("meihao_lang", "en")
+        english = await client.get(stalls)
+        assert (h1(english.text), texts(english.text, "r-status"), texts(english.text, "r-places")) == (
+            ["Apply for a market stall"], ["Waiting for a decision"], ["0 of 2 stalls taken", "0 of 2 stalls taken"])
+        client.cookies.delete("meihao_lang")
         # without the form's token: refused, nothing written
         refused = await client.post(f"{stalls}/apply", data={"day": str(second), "goods": "旧书"})
         assert (refused.status_code, h1(refused.text)) == (403, ["表单已过期"])
