@@ -31,6 +31,7 @@ from meihao.hooks.manager import Plugins
 from meihao.register.community_scenarios import disable, enable
 from meihao.reminders.tokens import make_token, revoke
 from meihao.testing import ANONYMOUS, Factories, builtin_only, form_token, make_page_client
+from meihao.web.safety import redact_secret_links
 
 SEEN: list[ResidentLink] = []
 
@@ -157,6 +158,13 @@ async def test_the_inbox_links_to_the_scenes_resident_pages_where_the_community_
         assert "noticeboard" not in (await client.get(f"/r/inbox/{other}")).text
         client.cookies.set("meihao_lang", "en")
         assert f'href="/r/{token}/noticeboard/board">Notice board</a>' in (await client.get(f"/r/inbox/{token}")).text
+
+
+def test_the_token_of_a_scenes_resident_page_never_reaches_a_log():
+    assert redact_secret_links('"GET /r/r12.1.Abc-_9/markets/stalls?done=applied HTTP/1.1" 200') == (
+        '"GET /r/…/markets/stalls?done=applied HTTP/1.1" 200')
+    assert redact_secret_links("POST /r/inbox/r12.1.Abc/3/read") == "POST /r/inbox/…/3/read"
+    assert redact_secret_links("GET /r/rabbit/page") == "GET /r/rabbit/page"
 
 
 def test_resident_pages_need_a_scenario_and_litestar_handlers():
