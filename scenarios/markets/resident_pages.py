@@ -8,6 +8,7 @@ applicant is always the link's resident, never an id from the form.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -15,7 +16,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from meihao import CommunityInfo, Conflict, CurrentCommunity, CurrentResident, InvalidInput, NotFound, ResidentLink, render_page
+from meihao import CommunityInfo, Conflict, CurrentCommunity, CurrentResident, InvalidInput, NotFound, Principal, ResidentLink, render_page
 
 from .pages import APPLICATION_STATUS, N_
 from .routes import APPLY
@@ -36,6 +37,12 @@ MESSAGES = {
     "closed": N_("Applications for this market day are closed."),
     "not_pending": N_("This application is no longer waiting for a decision; it cannot be withdrawn here. Please ask your community worker."),
 }
+
+
+def _on_her_own(resident: ResidentLink, grid_id: int | None, *permissions: str) -> Principal:
+    """She acting on one of her own applications (the caller checked it is hers): scoped to the grid it was placed in,
+    which is not her grid any more once her household moved."""
+    return replace(resident.principal(*permissions), grid_ids={grid_id} if grid_id is not None else set())
 
 
 def _stalls(resident: ResidentLink) -> str:
@@ -59,13 +66,12 @@ async def _open_days(mh: Any, community: CommunityInfo) -> list[dict[str, Any]]:
 async def _mine(mh: Any, community: CommunityInfo, resident: ResidentLink) -> list[dict[str, Any]]:
     """Her applications for market days not over yet, soonest first."""
     now = mh.clock.now()
-    rows = await Application.select(Application.id, Application.market.name.as_alias("market"),
+    rows = await Application.select(Application.id, Application.grid, Application.market.name.as_alias("market"),
                                     Application.market_day.starts_at.as_alias("starts_at")).where(
         Application.resident == resident.resident_id, Application.community == community.id, Application.market_day.ends_at > now,
     ).order_by(Application.market_day.starts_at).order_by(Application.id)
-    principal = resident.principal()
     return [{"market": r["market"], "starts": r["starts_at"].astimezone(community.tz),
-             "application": await applications.get_application(mh, community, r["id"], principal)} for r in rows]
+             "application": await applications.get_application(mh, community, r["id"], _on_her_own(resident, r["grid"]))} for r in rows]
 
 
 async def _page(request: Request[Any, Any, Any], resident: ResidentLink, community: CommunityInfo, *, status_code: int = 200,
@@ -118,7 +124,7 @@ async def withdraw_application(request: Request[Any, Any, Any], resident: Curren
                                application_id: FromPath[int]) -> Response[Any]:
     """Withdraw her own application while it waits for a decision; anyone else's is the "link not valid" page."""
     mh = request.app.state.meihao
-    row = await Application.select(Application.status, Application.market_day).where(
+    row = await Application.select(Application.status, Application.grid).where(
         Application.id == application_id, Application.resident == resident.resident_id, Application.community == community.id,
     ).first()
     if row is None:
@@ -127,7 +133,7 @@ async def withdraw_application(request: Request[Any, Any, Any], resident: Curren
         return await _page(request, resident, community, status_code=409,
                            problem={"application": application_id, "message": "not_pending"})
     try:
-        await applications.cancel_application(mh, community, application_id, WITHDRAWN_REASON, resident.principal(APPLY))
+        await applications.cancel_application(mh, community, application_id, WITHDRAWN_REASON, _on_her_own(resident, row["grid"], APPLY))
     except Conflict:  # decided meanwhile, or the day has begun
         return await _page(request, resident, community, status_code=409,
                            problem={"application": application_id, "message": "not_pending"})

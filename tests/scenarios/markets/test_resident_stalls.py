@@ -16,6 +16,7 @@ from meihao.access.tables import AuditLog
 from meihao.reminders.tokens import make_token
 from meihao.scenarios import markets
 from meihao.scenarios.markets.tables import Application
+from meihao.tables import Resident
 from meihao.testing import ANONYMOUS, SceneWorld, make_page_client
 from meihao.web.console import catalogues
 
@@ -185,6 +186,27 @@ async def test_she_withdraws_her_own_pending_application_and_no_one_elses(world)
     async with make_page_client(w.mh, ANONYMOUS) as client:
         page = await client.get(f"/r/{await make_token(w.mh, 'resident', zhao, 'inbox')}/markets/stalls")
         assert texts(page.text, "r-status") == []
+
+
+async def test_after_her_household_moved_to_another_grid_she_still_sees_and_withdraws_her_application(world):
+    w = world
+    wang = w.residents["王秀英"]["id"]
+    first, second = w.days
+    token = await make_token(w.mh, "resident", wang, "inbox")
+    stalls = f"/r/{token}/markets/stalls"
+    async with make_page_client(w.mh, ANONYMOUS) as client:
+        page = await client.get(stalls)
+        await client.post(f"{stalls}/apply", data={"_csrf_token": csrf(page.text), "day": str(first), "goods": "多肉绿植"})
+        await Resident.update({Resident.grid: w.grids["B"]}).where(Resident.id == wang)  # the grid register moved her to 澄波湖畔
+        page = await client.get(stalls)
+        assert (page.status_code, texts(page.text, "r-status")) == (200, ["待审批"])
+        mine = (await Application.select(Application.id).where(Application.resident == wang).first())["id"]
+        done = await client.post(f"{stalls}/{mine}/withdraw", data={"_csrf_token": csrf(page.text)})
+        assert done.status_code == 303
+        # a new application is placed in her new grid
+        assert (await client.post(f"{stalls}/apply", data={"_csrf_token": csrf(page.text), "day": str(second), "goods": "旧书"})).status_code == 303
+    rows = await Application.select(Application.market_day, Application.grid, Application.status).where(Application.resident == wang).order_by(Application.id)
+    assert [(r["market_day"], r["grid"], r["status"]) for r in rows] == [(first, w.grids["A"], "cancelled"), (second, w.grids["B"], "pending")]
 
 
 async def test_her_inbox_links_to_the_page_only_where_the_community_runs_markets(world):
