@@ -52,6 +52,7 @@ from meihao.time.workcalendar import Deadline, WorkingCalendar, add_working_days
 from meihao.version import __version__
 from meihao.web.auth import requires
 from meihao.web.console.rendering import render_page
+from meihao.web.console.resident_links import CurrentResident, ResidentLink
 from meihao.web.console.session import page_requires
 from meihao.web.params import Caller, CurrentCommunity, PageNumber, PageSize, PathId, QueryYear, Runtime
 from meihao.web.responses import error_response
@@ -68,6 +69,7 @@ __all__ = [
     "ConsoleCard",
     "ConsolePages",
     "CurrentCommunity",
+    "CurrentResident",
     "Deadline",
     "FakeClock",
     "Forbidden",
@@ -92,6 +94,7 @@ __all__ = [
     "Principal",
     "QueryYear",
     "QueueItem",
+    "ResidentLink",
     "Runtime",
     "SCENES",
     "Scenario",

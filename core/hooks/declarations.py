@@ -259,6 +259,14 @@ class ConsolePages:
     render with :func:`meihao.render_page` from ``templates`` (a folder; its templates are
     addressed as ``"<plugin>/<file>"``) and translate with the ``.po`` files under
     ``locale/<language>/LC_MESSAGES/``.
+
+    ``resident_handlers`` are pages for residents (who have no account), mounted under
+    ``/r/{token}/{scenario}`` with no login: the token is the resident's inbox link, resolved
+    before the handler runs (a wrong or revoked link, or a community that does not run the
+    scenario, is the residents' "link not valid" page). They may ask for ``resident`` (a
+    :class:`meihao.ResidentLink`) and ``community``. ``resident_nav`` links (paths under
+    ``/r/{token}/{scenario}``) are shown on the resident's inbox page when her community runs
+    the scenario.
     """
 
     handlers: list[Any] = field(default_factory=list)
@@ -269,3 +277,5 @@ class ConsolePages:
     #: ``queue(meihao, principal)`` is awaited for the viewer's queue: the scene's open items the
     #: viewer is responsible for (in their scope), as :class:`QueueItem` values.
     queue: Callable[[Any, Any], Awaitable[list[QueueItem]]] | None = None
+    resident_handlers: list[Any] = field(default_factory=list)
+    resident_nav: list[NavLink] = field(default_factory=list)

@@ -41,7 +41,7 @@ import pluggy
 
 from meihao.errors import MeihaoError, PluginError
 from meihao.hooks import specs as hookspecs
-from meihao.hooks.declarations import NAME_PATTERN, Audience, Channel, ConsolePages, Job, Metric, NoSettings, Permission, Scenario
+from meihao.hooks.declarations import NAME_PATTERN, Audience, Channel, ConsolePages, Job, Metric, NavLink, NoSettings, Permission, Scenario
 from meihao.version import __version__
 
 if TYPE_CHECKING:
@@ -339,7 +339,7 @@ class Plugins:
                 continue
             if not isinstance(answer, ConsolePages):
                 raise PluginError(name, f"meihao_console_pages must return meihao.ConsolePages or None, got {type(answer).__name__}")
-            for handler in answer.handlers:
+            for handler in [*answer.handlers, *answer.resident_handlers]:
                 ok = isinstance(handler, (BaseRouteHandler, Router)) or (isinstance(handler, type) and issubclass(handler, Controller))
                 if not ok:
                     raise PluginError(name, f"meihao_console_pages gave {handler!r}, not a Litestar handler, Controller or Router")
@@ -348,6 +348,11 @@ class Plugins:
                     raise PluginError(name, f"meihao_console_pages names the folder {str(folder)!r}, which does not exist")
             if answer.handlers and self.loaded[name].scenario is None:
                 raise PluginError(name, "console pages are mounted under a scenario: this plugin provides none")
+            if (answer.resident_handlers or answer.resident_nav) and self.loaded[name].scenario is None:
+                raise PluginError(name, "residents' pages are mounted under a scenario: this plugin provides none")
+            for link in answer.resident_nav:
+                if not isinstance(link, NavLink):
+                    raise PluginError(name, f"meihao_console_pages gave resident_nav {link!r}, not a meihao.NavLink")
             result.append((name, answer))
         return result
 

@@ -299,8 +299,9 @@ def _one_charset(value: bytes) -> bytes:
 
 # -- access logs ------------------------------------------------------------------------------
 
-#: Routes whose path holds a secret (a resident's calendar, inbox or unsubscribe link, and their pages under /r/).
-_SECRET_LINK = re.compile(r"(/api/(?:calendar|inbox|reminders/unsubscribe)/|/r/(?:calendar|inbox|unsubscribe)/)[^/?\s\"]+")
+#: Routes whose path holds a secret (a resident's calendar, inbox or unsubscribe link, and their pages under /r/;
+#: scenes' resident pages, /r/{token}/{scenario}/…, start with the token itself: r12.1.…, s3.1.…).
+_SECRET_LINK = re.compile(r"(/api/(?:calendar|inbox|reminders/unsubscribe)/|/r/(?:calendar|inbox|unsubscribe)/|/r/(?=[rs]\d+\.\d+\.))[^/?\s\"]+")
 
 
 def redact_secret_links(text: str) -> str:

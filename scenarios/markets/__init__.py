@@ -8,12 +8,14 @@ See docs/scenes/markets.md.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from meihao import Audience, CommunityInfo, ConsolePages, Meihao, Metric, Permission, Principal, Scenario, hookimpl
+from meihao import Audience, CommunityInfo, ConsolePages, Meihao, Metric, NavLink, Permission, Principal, Scenario, hookimpl
 
 from .jobs import JOBS
 from .pages import PAGES
+from .resident_pages import HANDLERS as RESIDENT_HANDLERS
 from .routes import READ_PROCEEDS, MarketsController
 from .schemas import MarketsSettings
 from .services.days import next_day_fill
@@ -50,7 +52,8 @@ def meihao_route_handlers() -> list[Any]:
 
 @hookimpl
 def meihao_console_pages() -> ConsolePages:
-    return PAGES
+    # residents apply for a stall themselves, through their inbox link (/r/{token}/markets/stalls)
+    return replace(PAGES, resident_handlers=RESIDENT_HANDLERS, resident_nav=[NavLink("申请市集摊位", "Apply for a market stall", "stalls")])
 
 
 @hookimpl

@@ -23,6 +23,7 @@ from meihao.register.community_scenarios import is_enabled
 from meihao.register.schemas import CommunityInfo
 from meihao.web.console.errors import error_page
 from meihao.web.console.pages import activities, auth, community, home, me, ops, queue, register, residents
+from meihao.web.console.resident_links import provide_resident, provide_resident_community, resident_page_guard
 from meihao.web.console.session import NOT_CONSOLE_PATTERN, login_required
 
 if TYPE_CHECKING:
@@ -38,6 +39,9 @@ PAGE_ERRORS: dict[Any, Any] = {
     for key in (Exception, MeihaoError, HTTPException, ClientException, NotFoundException, ValidationException, SerializationException,
                 400, 401, 403, 404, 405, 409, 429, 500)
 }
+
+#: A scene's resident pages: a wrong link (or anything not found through it) is the residents' "link not valid" page.
+RESIDENT_PAGE_ERRORS: dict[Any, Any] = {**PAGE_ERRORS, **residents.INVALID, 404: residents.INVALID[NotFoundException]}
 
 
 async def provide_community(slug: FromPath[str]) -> CommunityInfo:
@@ -83,6 +87,18 @@ def console_routers(mh: Meihao) -> list[Any]:
                     guards=[login_required, scenario_page_guard(plugin)],
                     dependencies={"community": Provide(provide_community)},
                     exception_handlers=PAGE_ERRORS,
+                    include_in_schema=False,
+                )
+            )
+        if pages.resident_handlers:
+            # public: residents reach them through their inbox link (no login); the guard resolves the link
+            routers.append(
+                Router(
+                    path=f"/r/{{token:str}}/{plugin}",
+                    route_handlers=pages.resident_handlers,
+                    guards=[resident_page_guard(plugin)],
+                    dependencies={"resident": Provide(provide_resident), "community": Provide(provide_resident_community)},
+                    exception_handlers=RESIDENT_PAGE_ERRORS,
                     include_in_schema=False,
                 )
             )

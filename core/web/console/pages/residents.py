@@ -21,7 +21,7 @@ from litestar.response import Redirect
 from meihao.access.principals import Principal
 from meihao.errors import Conflict, InvalidInput, NotFound
 from meihao.hooks.declarations import SCENES
-from meihao.register.tables import Resident
+from meihao.register.tables import CommunityScenario, Resident
 from meihao.reminders import recipients, signups
 from meihao.reminders.feeds import resident_events
 from meihao.reminders.tokens import make_token, resolve_token
@@ -78,7 +78,18 @@ async def inbox_page(request: Request[Any, Any, Any], token: FromPath[str]) -> P
     # the same resident's calendar page (their current calendar link: making it changes nothing)
     calendar = await make_token(_mh(request), "resident", resident["id"], "calendar")
     return render_page(request, "residents/inbox.html", resident=resident, messages=messages, unread=unread, token=token,
-                       has_signups=has_signups, calendar_token=calendar)
+                       has_signups=has_signups, calendar_token=calendar, scene_links=await _scene_links(request, resident, token))
+
+
+async def _scene_links(request: Request[Any, Any, Any], resident: dict[str, Any], token: str) -> list[dict[str, str]]:
+    """The scenes' resident pages (``ConsolePages.resident_nav``) of the scenes the resident's community runs."""
+    declared = [(plugin, pages.resident_nav) for plugin, pages in _mh(request).plugins.console_pages() if pages.resident_nav]
+    if not declared:
+        return []
+    running = {row["scenario"] for row in await CommunityScenario.select(CommunityScenario.scenario).where(
+        CommunityScenario.community == resident["community"], CommunityScenario.enabled.eq(True))}
+    return [{"title_zh": link.title_zh, "title_en": link.title_en, "href": f"/r/{quote(token)}/{plugin}/{link.path}".rstrip("/")}
+            for plugin, links in declared if plugin in running for link in links]
 
 
 @post("/r/inbox/{token:str}/{message_id:int}/read", exception_handlers=INVALID)
