@@ -106,8 +106,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Chromium through Playwright's sync API, for one test module: the sync API keeps an event loop running in
+    this thread while it is started, so it must stop before the worker runs another module's asyncio tests."""
     from playwright.sync_api import sync_playwright
 
     need_chromium()
