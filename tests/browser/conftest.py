@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +66,35 @@ def need_chromium() -> None:
         pytest.skip("no chromium on this machine (apt-get install chromium)")
 
 
+@contextmanager
+def running(folder: Path, env: dict[str, str], port: int) -> Iterator[str]:
+    """``meihao serve`` on ``port`` in ``folder`` until the block ends; yields its address once /health answers."""
+    log = (folder / "serve.log").open("w")
+    server = subprocess.Popen([MEIHAO, "serve", "--port", str(port)], env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert server.poll() is None, (folder / "serve.log").read_text()
+        time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail("meihao serve did not answer /health within 60 s:\n" + (folder / "serve.log").read_text())
+    try:
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """``meihao demo`` then ``meihao serve`` on a free port, as the README's first command does: one server
@@ -82,28 +112,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert demo.returncode == 0, demo.stderr
     staff_password = re.search(r"demo password '([^']+)'", demo.stdout).group(1)
     admin_password = re.search(r"username 'admin', password '([^']+)'", demo.stdout).group(1)
-    log = (folder / "serve.log").open("w")
-    server = subprocess.Popen([MEIHAO, "serve", "--port", str(port)], env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert server.poll() is None, (folder / "serve.log").read_text()
-        time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail("meihao serve did not answer /health within 60 s:\n" + (folder / "serve.log").read_text())
-    yield Served(url, env, staff_password, admin_password, folder / "meihao.db")
-    server.terminate()
-    try:
-        server.wait(10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+    with running(folder, env, port) as url:
+        yield Served(url, env, staff_password, admin_password, folder / "meihao.db")
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
-import httpx
 import pytest
 
-from tests.browser.conftest import MEIHAO, ROOT, Served, _free_port, log_in, need_chromium, serious_violations, shoot
+from tests.browser.conftest import MEIHAO, ROOT, Served, _free_port, log_in, need_chromium, running, serious_violations, shoot
 
 RIDDLES = ["千条线万条线", "麻屋子红帐子", "小小诸葛亮"]
 INBOX = [("明天上午九点在议事厅开邻里议事会，请提前十分钟到场。", 20), ("3号楼王秀英已十天未探访，请今天上门看看。", 1)]
@@ -59,28 +57,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             "INSERT INTO meihao_inbox (recipient_kind, recipient_id, language, body, created_at) VALUES ('staff', ?, 'zh', ?, ?)",
             [(worker, body, str(now - timedelta(hours=hours))) for body, hours in INBOX],
         )
-    log = (folder / "serve.log").open("w")
-    server = subprocess.Popen([MEIHAO, "serve", "--port", str(port)], env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert server.poll() is None, (folder / "serve.log").read_text()
-        time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail("meihao serve did not answer /health within 60 s:\n" + (folder / "serve.log").read_text())
-    yield Served(url, env, staff_password, admin_password, folder / "meihao.db")
-    server.terminate()
-    try:
-        server.wait(10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+    with running(folder, env, port) as url:
+        yield Served(url, env, staff_password, admin_password, folder / "meihao.db")
 
 
 def riddle_titles(page) -> list[str]:
