@@ -22,10 +22,12 @@ if TYPE_CHECKING:
 STATUSES = ("pending", "sending", "sent", "failed", "held", "missed", "cancelled")
 
 
-async def reminder_log(principal: Principal, activity_id: int, *, status: str | None = None, limit: int = 100) -> dict[str, Any]:
-    """Counts by status and the newest ``limit`` reminders of the activity, each with ``recipient`` (a masked
-    resident's name or a staff member's name), ``occurrence``, ``offset_minutes``, ``due_at``, ``channel``,
-    ``status``, ``attempts``, ``next_attempt_at``, ``sent_at`` and ``last_error``."""
+async def delivery_state(
+    principal: Principal, activity_id: int, *, status: str | None = None, limit: int = 100
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Counts by status and the newest ``limit`` (1–1000) reminders of the activity (optionally of one
+    ``status``), of the recipients in the caller's scope only: what ``GET /api/activities/{id}/reminders``
+    answers and the console's reminder log shows."""
     scope = reminders_in_scope(principal)
     counts: dict[str, int] = {}
     for row in await Reminder.select(Reminder.status).where(Reminder.activity == activity_id, *scope):
@@ -46,7 +48,13 @@ async def reminder_log(principal: Principal, activity_id: int, *, status: str | 
     ).where(Reminder.activity == activity_id, *scope)
     if status:
         query = query.where(Reminder.status == status)
-    rows = await query.order_by(Reminder.id, ascending=False).limit(min(max(limit, 1), 1000))
+    return counts, await query.order_by(Reminder.id, ascending=False).limit(min(max(limit, 1), 1000))
+
+
+async def reminder_log(principal: Principal, activity_id: int, *, status: str | None = None, limit: int = 100) -> dict[str, Any]:
+    """:func:`delivery_state` for people to read: the counts in the order of :data:`STATUSES`, and each
+    reminder with ``recipient`` (a masked resident's name or a staff member's name)."""
+    counts, rows = await delivery_state(principal, activity_id, status=status, limit=limit)
     resident_ids = sorted({r["recipient_id"] for r in rows if r["recipient_kind"] == "resident"})
     staff_ids = sorted({r["recipient_id"] for r in rows if r["recipient_kind"] == "staff"})
     residents = {r["id"]: mask_name(r["name"]) for r in await Resident.select(Resident.id, Resident.name).where(

@@ -18,12 +18,10 @@ from meihao.access.principals import Principal
 from meihao.errors import NotFound
 from meihao.register.communities import get_community
 from meihao.reminders import activities as activity_service
-from meihao.reminders import notices, signups
+from meihao.reminders import history, notices, signups
 from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
 from meihao.reminders.audiences import WHOLE_COMMUNITY, check_fan_out, check_reach, parse_audience, preview, principal_scope
 from meihao.reminders.policy import set_cancellation_notices, set_quiet_hours
-from meihao.reminders.recipients import reminders_in_scope
-from meihao.reminders.tables import Reminder
 from meihao.runtime import Meihao
 from meihao.time.community import community_today
 from meihao.web.auth import requires
@@ -221,27 +219,9 @@ async def list_reminders(
     """Delivery state per reminder: counts by status, and the reminders (newest first), of the recipients in
     the caller's scope only (residents as in the register, staff as in the staff list)."""
     await _activity_in_scope(activity_id, principal)
-    scope = reminders_in_scope(principal)
-    counts: dict[str, int] = {}
-    for row in await Reminder.select(Reminder.status).where(Reminder.activity == activity_id, *scope):
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
-    query = Reminder.select(
-        Reminder.id,
-        Reminder.due.occurrence.as_alias("occurrence"),
-        Reminder.due.offset_minutes.as_alias("offset_minutes"),
-        Reminder.recipient_kind,
-        Reminder.recipient_id,
-        Reminder.channel,
-        Reminder.status,
-        Reminder.attempts,
-        Reminder.next_attempt_at,
-        Reminder.sent_at,
-        Reminder.last_error,
-    ).where(Reminder.activity == activity_id, *scope)
-    if status:
-        query = query.where(Reminder.status == status)
-    rows = await query.order_by(Reminder.id, ascending=False).limit(min(max(limit, 1), 1000))
-    return DeliveryOut(counts=counts, reminders=[ReminderOut(**r) for r in rows])
+    counts, rows = await history.delivery_state(principal, activity_id, status=status, limit=limit)
+    fields = ReminderOut.__struct_fields__
+    return DeliveryOut(counts=counts, reminders=[ReminderOut(**{name: r[name] for name in fields}) for r in rows])
 
 
 @put("/api/communities/{slug:str}/reminder-settings", tags=["activities"], guards=[requires("meihao.reminder.manage")])
