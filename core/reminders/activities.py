@@ -26,6 +26,7 @@ from meihao.time.recurrence import occurrences, validate_rule
 from meihao.time.workcalendar import WorkingCalendar
 
 if TYPE_CHECKING:
+    from meihao.access.principals import Principal
     from meihao.runtime import Meihao
 
 #: Reminder offsets are minutes before the start; at most 60 days ahead.
@@ -342,6 +343,15 @@ async def get_activity(activity_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"activity {activity_id} not found")
     return _decode(row)
+
+
+async def activity_in_scope(activity_id: int, principal: Principal) -> dict[str, Any]:
+    """:func:`get_activity`, or NotFound, answered exactly as for a missing activity, when it lies outside the
+    communities the caller reaches (the API's routes and the console's pages)."""
+    row = await get_activity(activity_id)
+    if not principal.reaches_community(row["community"]):
+        raise NotFound(f"activity {activity_id} not found")
+    return row
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:

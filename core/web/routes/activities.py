@@ -15,7 +15,6 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from meihao.access.audit import audit
 from meihao.access.principals import Principal
-from meihao.errors import NotFound
 from meihao.register.communities import get_community
 from meihao.reminders import activities as activity_service
 from meihao.reminders import history, notices, signups
@@ -111,17 +110,6 @@ def _activity_out(row: dict[str, Any]) -> ActivityOut:
     return ActivityOut(**{**{k: row[k] for k in ActivityOut.__struct_fields__ if k != "community"}, "community": row["community_slug"]})
 
 
-async def _activity_in_scope(activity_id: int, principal: Principal) -> dict[str, Any]:
-    """The activity, or 404 when it is outside the communities the caller reaches (same as missing)."""
-    try:
-        row = await activity_service.get_activity(activity_id)
-    except NotFound:
-        raise NotFound(f"activity {activity_id} not found") from None
-    if not principal.reaches_community(row["community"]):
-        raise NotFound(f"activity {activity_id} not found")
-    return row
-
-
 async def _community_in_reach(slug: str, principal: Principal) -> dict[str, Any]:
     from meihao.errors import Forbidden
 
@@ -152,13 +140,13 @@ async def create_activity(slug: FromPath[str], data: JSONBody[ActivityIn], meiha
 
 @get("/api/activities/{activity_id:int}", tags=["activities"], guards=[requires("meihao.activity.read")])
 async def get_activity(activity_id: FromPath[int], principal: Caller) -> ActivityOut:
-    return _activity_out(await _activity_in_scope(activity_id, principal))
+    return _activity_out(await activity_service.activity_in_scope(activity_id, principal))
 
 
 @patch("/api/activities/{activity_id:int}", tags=["activities"], guards=[requires("meihao.activity.write")])
 async def reschedule_activity(activity_id: FromPath[int], data: JSONBody[ActivityPatch], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
     """Reschedule or correct: reminders not yet sent are cancelled and planned again."""
-    row = await _activity_in_scope(activity_id, principal)
+    row = await activity_service.activity_in_scope(activity_id, principal)
     if data.audience is not None:
         spec = parse_audience(meihao, data.audience)
         await check_reach(principal, spec, row["community"], WHOLE_COMMUNITY)
@@ -171,7 +159,7 @@ async def reschedule_activity(activity_id: FromPath[int], data: JSONBody[Activit
 
 @post("/api/activities/{activity_id:int}/cancel", tags=["activities"], status_code=200, guards=[requires("meihao.activity.write")])
 async def cancel_activity(activity_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
-    row = await _activity_in_scope(activity_id, principal)
+    row = await activity_service.activity_in_scope(activity_id, principal)
     async with meihao.db.transaction():
         cancelled = await notices.cancel_activity(meihao, activity_id)
         await audit(principal, "meihao.activity.cancel", "activity", activity_id, community_id=row["community"])
@@ -185,7 +173,7 @@ async def cancel_activity(activity_id: FromPath[int], meihao: NamedDependency[Me
     guards=[requires("meihao.activity.write")],
 )
 async def cancel_occurrence(activity_id: FromPath[int], key: FromPath[str], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
-    row = await _activity_in_scope(activity_id, principal)
+    row = await activity_service.activity_in_scope(activity_id, principal)
     async with meihao.db.transaction():
         updated = await activity_service.cancel_occurrence(meihao, activity_id, key)
         await audit(principal, "meihao.activity.cancel_occurrence", "activity", activity_id, community_id=row["community"], detail={"occurrence": key})
@@ -195,7 +183,7 @@ async def cancel_occurrence(activity_id: FromPath[int], key: FromPath[str], meih
 @get("/api/activities/{activity_id:int}/occurrences", tags=["activities"], guards=[requires("meihao.activity.read")])
 async def list_occurrences(activity_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller, days: FromQuery[int] = 90) -> list[OccurrenceOut]:
     """Coming occurrences (holiday moves applied) for the next ``days`` days."""
-    row = await _activity_in_scope(activity_id, principal)
+    row = await activity_service.activity_in_scope(activity_id, principal)
     now = meihao.clock.now()
     working = await activity_service.activity_calendar(meihao, row)
     found = activity_service.activity_occurrences(row, now, now + timedelta(days=min(max(days, 1), 800)), calendar=working)
@@ -205,7 +193,7 @@ async def list_occurrences(activity_id: FromPath[int], meihao: NamedDependency[M
 @get("/api/activities/{activity_id:int}/preview", tags=["activities"], guards=[requires("meihao.activity.read")])
 async def preview_audience(activity_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> PreviewOut:
     """Who would be reminded: counts and a masked sample (from within the caller's scope)."""
-    row = await _activity_in_scope(activity_id, principal)
+    row = await activity_service.activity_in_scope(activity_id, principal)
     community = await get_community(row["community_slug"])
     today = community_today(meihao, community)
     result = await preview(meihao, audience_of(row), community, today, activity_id=activity_id, sample_scope=principal_scope(principal))
@@ -218,7 +206,7 @@ async def list_reminders(
 ) -> DeliveryOut:
     """Delivery state per reminder: counts by status, and the reminders (newest first), of the recipients in
     the caller's scope only (residents as in the register, staff as in the staff list)."""
-    await _activity_in_scope(activity_id, principal)
+    await activity_service.activity_in_scope(activity_id, principal)
     counts, rows = await history.delivery_state(principal, activity_id, status=status, limit=limit)
     fields = ReminderOut.__struct_fields__
     return DeliveryOut(counts=counts, reminders=[ReminderOut(**{name: r[name] for name in fields}) for r in rows])
@@ -243,7 +231,7 @@ async def put_quiet_hours(slug: FromPath[str], data: JSONBody[QuietHoursIn], mei
 @get("/api/activities/{activity_id:int}/signups", tags=["activities"], guards=[requires("meihao.activity.read")])
 async def list_signups(activity_id: FromPath[int], principal: Caller) -> SignupsOut:
     """Who signed up (报名) for each occurrence: the residents in the caller's scope only, oldest first."""
-    row = await _activity_in_scope(activity_id, principal)
+    row = await activity_service.activity_in_scope(activity_id, principal)
     found = await signups.signups_of(activity_id, None if principal.street else principal.residents_in(row["community"]))
     counts: dict[str, int] = {}
     for signup in found:

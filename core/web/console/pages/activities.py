@@ -168,17 +168,6 @@ async def reachable_communities(principal: Principal) -> list[CommunityInfo]:
     return [CommunityInfo.from_row(c) for c in await list_communities() if principal.reaches_community(c["id"])]
 
 
-async def activity_in_scope(activity_id: int, principal: Principal) -> dict[str, Any]:
-    """The activity, or the 404 page when it is missing or outside the communities the visitor reaches (as the API)."""
-    try:
-        row = await activity_service.get_activity(activity_id)
-    except NotFound:
-        raise NotFound(f"activity {activity_id} not found") from None
-    if not principal.reaches_community(row["community"]):
-        raise NotFound(f"activity {activity_id} not found")
-    return row
-
-
 async def community_in_reach(slug: str, principal: Principal) -> CommunityInfo:
     community = await get_community(slug)
     if not principal.reaches_community(community.id):
@@ -614,7 +603,7 @@ async def activity_page(request: Request[Any, Any, Any], activity_id: FromPath[i
     mh: Meihao = request.app.state.meihao
     principal = page_user(request)
     t = translator(request)
-    row = await activity_in_scope(activity_id, principal)
+    row = await activity_service.activity_in_scope(activity_id, principal)
     community = await get_community(row["community_slug"])
     zone = community.tz
     now = mh.clock.now()
@@ -659,7 +648,7 @@ def _channel_title(mh: Meihao, name: str, language: str) -> str:
 async def edit_page(request: Request[Any, Any, Any], activity_id: FromPath[int]) -> Response[Any]:
     mh: Meihao = request.app.state.meihao
     principal = page_user(request)
-    row = await activity_in_scope(activity_id, principal)
+    row = await activity_service.activity_in_scope(activity_id, principal)
     community = await get_community(row["community_slug"])
     return render_page(request, "activities/form.html", form=form_of_activity(row), errors={}, activity=row,
                        **await form_context(mh, principal, community))
@@ -670,7 +659,7 @@ async def reschedule(request: Request[Any, Any, Any], activity_id: FromPath[int]
     mh: Meihao = request.app.state.meihao
     principal = page_user(request)
     t = translator(request)
-    row = await activity_in_scope(activity_id, principal)
+    row = await activity_service.activity_in_scope(activity_id, principal)
     community = await get_community(row["community_slug"])
     form = form_from(await _form_data(request))
     form.scene = row["scene"]
@@ -697,7 +686,7 @@ async def cancel(request: Request[Any, Any, Any], activity_id: FromPath[int]) ->
     """Cancel every coming occurrence; people already reminded are told (the community's setting), as by the API."""
     mh: Meihao = request.app.state.meihao
     principal = page_user(request)
-    row = await activity_in_scope(activity_id, principal)
+    row = await activity_service.activity_in_scope(activity_id, principal)
     async with mh.db.transaction():
         await notices.cancel_activity(mh, activity_id)
         await audit(principal, "meihao.activity.cancel", "activity", activity_id, community_id=row["community"])
