@@ -275,16 +275,22 @@ def profile(database: Path, env: dict[str, str], work: Path, ids: list[int], slu
     return result.stdout
 
 
+def build_demo(work: Path, database: Path, residents: int) -> tuple[dict[str, str], str, str]:
+    """``meihao demo`` on a fresh SQLite file in ``work``: the environment to run meihao on it, and the street admin's username and password."""
+    env = clean_environment(database)
+    summary = meihao("demo", "--residents", str(residents), "--quiet", env=env, cwd=work)
+    found = re.search(r"First street admin: username '([^']+)', password '([^']+)'", summary)
+    if found is None:
+        raise RuntimeError(f"meihao demo printed no street admin:\n{summary[-2000:]}")
+    username, password = found.groups()
+    return env, username, password
+
+
 def measure(seconds: int, clients: int, residents: int, with_profile: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="meihao-bench-throughput-") as tmp:
         work = Path(tmp)
         database = work / "meihao.db"
-        env = clean_environment(database)
-        summary = meihao("demo", "--residents", str(residents), "--quiet", env=env, cwd=work)
-        found = re.search(r"First street admin: username '([^']+)', password '([^']+)'", summary)
-        if found is None:
-            raise RuntimeError(f"meihao demo printed no street admin:\n{summary[-2000:]}")
-        username, password = found.groups()
+        env, username, password = build_demo(work, database, residents)
         ids, slugs = read_world(database)
         results: dict[str, Any] = {}
 

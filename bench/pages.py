@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _perfdoc import VENV_BIN, free_port, load_average, machine_facts, start_server, stop_process, update_section  # noqa: E402
-from api_throughput import clean_environment, meihao, read_world  # noqa: E402
+from api_throughput import build_demo, read_world  # noqa: E402
 
 WARMUP_SECONDS = 3
 
@@ -148,12 +147,7 @@ def measure(seconds: int, clients: int, residents: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="meihao-bench-pages-") as tmp:
         work = Path(tmp)
         database = work / "meihao.db"
-        env = clean_environment(database)
-        summary = meihao("demo", "--residents", str(residents), "--quiet", env=env, cwd=work)
-        found = re.search(r"First street admin: username '([^']+)', password '([^']+)'", summary)
-        if found is None:
-            raise RuntimeError(f"meihao demo printed no street admin:\n{summary[-2000:]}")
-        username, password = found.groups()
+        env, username, password = build_demo(work, database, residents)
         _, slugs = read_world(database)
         results: dict[str, Any] = {}
         with ExitStack() as stack:
