@@ -460,8 +460,10 @@ ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ("POST", "/api/communities"): [
         (lambda w, role: ("/api/communities", {"slug": "gamma", "name": "丙社区"}), _row("201 403 403 403 403 403 403"))],
     ("GET", "/api/communities/{slug}"): [(lambda w, role: ("/api/communities/beta", None), _row("200 200 200 200 200 200 200"))],
+    # a community's scenarios and settings: staff whose scope reaches it (department staff reach no community)
     ("GET", "/api/communities/{slug}/scenarios"): [
-        (lambda w, role: ("/api/communities/beta/scenarios", None), _row("200 200 200 200 200 200 200"))],
+        (lambda w, role: ("/api/communities/alpha/scenarios", None), _row("200 200 200 200 200 200 403")),
+        (lambda w, role: ("/api/communities/beta/scenarios", None), _row("200 403 403 403 403 403 403"))],
     ("GET", "/api/departments"): [(lambda w, role: ("/api/departments", None), _row("200 200 200 200 200 200 200"))],
     ("POST", "/api/departments"): [
         (lambda w, role: ("/api/departments", {"code": "health", "name": "卫健办", "kind": "health"}), _row("201 403 403 403 403 403 403"))],

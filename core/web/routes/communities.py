@@ -13,11 +13,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from meihao.access.audit import audit
-from meihao.errors import Conflict, InvalidInput
+from meihao.access.principals import Principal
+from meihao.errors import Conflict, Forbidden, InvalidInput
 from meihao.register import communities, community_scenarios
 from meihao.register.schemas import (
     BuildingIn,
     BuildingOut,
+    CommunityInfo,
     CommunityIn,
     CommunityOut,
     CommunityPatch,
@@ -58,8 +60,16 @@ async def update_community(slug: FromPath[str], data: JSONBody[CommunityPatch], 
     return _out(CommunityOut, await communities.update_community(meihao, slug, data, principal))
 
 
+def _reach(principal: Principal, community: CommunityInfo) -> None:
+    if not principal.reaches_community(community.id):
+        raise Forbidden("your scope does not reach this community")
+
+
 @get("/api/communities/{slug:str}/scenarios", tags=["scenarios"])
-async def list_scenarios(slug: FromPath[str], meihao: NamedDependency[Meihao]) -> list[ScenarioOut]:
+async def list_scenarios(slug: FromPath[str], meihao: NamedDependency[Meihao], principal: Caller) -> list[ScenarioOut]:
+    """The scenarios the community switched on, with their settings: for staff whose scope reaches it (a
+    community's settings are its own staff's business, as its dashboard is)."""
+    _reach(principal, await communities.get_community(slug))
     return [ScenarioOut(**s) for s in await community_scenarios.list_scenarios(meihao, slug)]
 
 
@@ -92,10 +102,7 @@ async def dashboard(slug: FromPath[str], meihao: NamedDependency[Meihao], princi
     """Key figures of every scenario the community enabled (``meihao_metrics``), for staff whose scope reaches it,
     each counting only what the caller may read (a grid worker: their grid's)."""
     community = await communities.get_community(slug)
-    if not principal.reaches_community(community.id):
-        from meihao.errors import Forbidden
-
-        raise Forbidden("your scope does not reach this community")
+    _reach(principal, community)
     result = []
     for scenario in (await communities.enabled_scenarios([community.id]))[community.id]:
         if scenario in meihao.plugins.scenarios:
