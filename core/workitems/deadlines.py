@@ -26,7 +26,7 @@ async def history(item_id: int) -> list[dict[str, Any]]:
     return await WorkItemEvent.select(
         WorkItemEvent.id, WorkItemEvent.at, WorkItemEvent.staff, WorkItemEvent.actor, WorkItemEvent.action,
         WorkItemEvent.from_state, WorkItemEvent.to_state, WorkItemEvent.reason, WorkItemEvent.detail,
-    ).where(WorkItemEvent.item == item_id).order_by(WorkItemEvent.at).order_by(WorkItemEvent.id)
+    ).where(WorkItemEvent.item == item_id).order_by(WorkItemEvent.at).order_by(WorkItemEvent.id).output(load_json=True)
 
 
 async def recompute(mh: Meihao, workflow: Workflow, item: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
