@@ -11,11 +11,13 @@ in the same transaction as the claim, so a crash between the two leaves neither.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from meihao.access.tables import Staff, StaffAssignment
 from meihao.db.transactions import transaction
+from meihao.errors import InvalidInput
 from meihao.register.tables import Community
 from meihao.reminders.notices import NoticeIn, notify
 from meihao.workitems.tables import WorkItem, WorkItemClock, WorkItemEscalation
@@ -23,6 +25,8 @@ from meihao.workitems.workflows import CHAIN
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
+
+log = logging.getLogger("meihao.workitems")
 
 #: What each level says, in Chinese and English (the notice is read as written).
 _HEADLINES = {
@@ -85,7 +89,12 @@ async def _fire(mh: Meihao, escalation_id: int, now: datetime) -> int:
             clock = await WorkItemClock.select(WorkItemClock.due_at).where(
                 WorkItemClock.item == item["id"], WorkItemClock.name == level["clock"]).first()
             tz = (await Community.select(Community.timezone).where(Community.id == item["community"]).first())["timezone"]
-            await notify(mh, item["slug"], _notice(item, level, clock["due_at"], tz, people), scenario=item["scenario"])
+            try:
+                await notify(mh, item["slug"], _notice(item, level, clock["due_at"], tz, people), scenario=item["scenario"])
+            except InvalidInput as err:
+                # The owning scenario was uninstalled since: the level stays claimed (it must not block
+                # every later run), and the operator reads why in the log.
+                log.warning("work item %s: the %s level of its %s clock was not sent: %s", item["id"], level["level"], level["clock"], err)
         return 1
 
 

@@ -109,6 +109,8 @@ async def open_item(
     info = await _community(community)
     if not principal.reaches_community(info.id):
         raise NotFound(f"community {info.slug!r} not found")
+    if workflow.scenario not in mh.plugins.scenarios:  # its notices go out under the scenario's scene
+        raise InvalidInput(f"workflow: {workflow.scenario!r} is not an installed scenario", field="workflow")
     unknown = sorted(set(durations or {}) - {c.name for c in workflow.clocks})
     if unknown:
         raise InvalidInput(f"durations: {unknown[0]!r} is not a clock of {workflow.scenario}.{workflow.name}", field="durations")

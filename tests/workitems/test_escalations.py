@@ -153,3 +153,16 @@ async def test_a_level_sent_is_not_sent_again_after_an_extension(make_desk):
     await fire_job(desk.mh, JOB, at=at(2026, 12, 9, 8, 30))
     assert await Activity.count().where(Activity.source == f"notice:workitems:{item['id']}:resolution:yellow") == 1
 
+
+async def test_a_level_of_a_scenario_uninstalled_since_is_logged_and_does_not_block_the_others(make_desk, caplog):
+    from meihao.workitems.tables import WorkItem
+
+    desk = await make_desk(at(2026, 11, 30, 9, 0))
+    gone = await _follow_up(desk)
+    kept = await _follow_up(desk)
+    await WorkItem.update({WorkItem.scenario: "gone"}).where(WorkItem.id == gone["id"])
+    assert await check(desk.mh, at(2026, 12, 7, 8, 30)) == 2
+    assert [level[4] for level in await _levels(gone["id"])][:1] == [at(2026, 12, 7, 8, 30)]
+    assert await Activity.count().where(Activity.source == f"notice:workitems:{gone['id']}:resolution:yellow") == 0
+    assert await Activity.count().where(Activity.source == f"notice:workitems:{kept['id']}:resolution:yellow") == 1
+    assert f"work item {gone['id']}: the yellow level of its resolution clock was not sent" in caplog.text
