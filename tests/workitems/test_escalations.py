@@ -16,9 +16,8 @@ from meihao import Duration, extend_item, get_work_item, open_item, transition_i
 from meihao.reminders.engine import ReminderEngine
 from meihao.reminders.recipients import inbox
 from meihao.reminders.tables import Activity
-from meihao.testing import drain, fire_job
+from meihao.testing import drain, fire_job, work_item_escalations
 from meihao.workitems.escalations import check
-from meihao.workitems.tables import WorkItemEscalation
 
 from .conftest import FOLLOW_UPS, REQUESTS, at
 
@@ -26,8 +25,7 @@ JOB = "meihao.workitems.check"
 
 
 async def _levels(item_id: int) -> list[tuple]:
-    rows = await WorkItemEscalation.select().where(WorkItemEscalation.item == item_id).order_by(WorkItemEscalation.reached_at).output(
-        load_json=True)
+    rows = await work_item_escalations(item_id)
     return [(r["clock"], r["level"], r["reached_at"], r["notify_at"], r["sent_at"], r["recipients"]) for r in rows]
 
 
