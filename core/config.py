@@ -144,8 +144,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     workitem_max_extensions: int = 1
     workitem_max_extension_working_days: int = 10
     workitem_max_extension_working_hours: float = 7.5
-    #: How many escalation notices one run of the work-item check sends at most (the rest wait for the next run).
-    workitem_check_batch: int = 500
+    #: The work-item check (every 5 minutes) reads the escalations due this many at a time, and stops after
+    #: this many seconds (what is left goes at the next run): one notice takes about 0.1 s (docs/workitems.md).
+    workitem_check_batch: int = 100
+    workitem_check_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         if not (self.database_url.startswith("sqlite:///") or self.database_url.startswith(("postgresql://", "postgres://"))):
@@ -228,6 +230,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         if self.workitem_check_batch < 1:
             raise ConfigurationError(f"MEIHAO_WORKITEM_CHECK_BATCH must be at least 1, got {self.workitem_check_batch}",
                                      field="workitem_check_batch")
+        if self.workitem_check_seconds <= 0:
+            raise ConfigurationError(f"MEIHAO_WORKITEM_CHECK_SECONDS must be above 0, got {self.workitem_check_seconds:g}",
+                                     field="workitem_check_seconds")
         if self.console_language not in ("zh_CN", "en"):
             raise ConfigurationError(f"MEIHAO_CONSOLE_LANGUAGE must be zh_CN or en, got {self.console_language!r}", field="console_language")
         try:

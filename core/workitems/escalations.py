@@ -12,6 +12,7 @@ in the same transaction as the claim, so a crash between the two leaves neither.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -60,15 +61,22 @@ async def recipients(item: dict[str, Any], reach: str) -> list[int]:
 
 
 async def check(meihao: Meihao, now: datetime) -> int:
-    """Send the escalation notices due by ``now`` (at most ``workitem_check_batch``); returns how many levels fired."""
-    due = await WorkItemEscalation.select(WorkItemEscalation.id).where(
-        WorkItemEscalation.sent_at.is_null(), WorkItemEscalation.notify_at <= now,
-        WorkItemEscalation.item.is_in(WorkItem.select(WorkItem.id).where(WorkItem.final.eq(False), WorkItem.paused.eq(False))),
-    ).order_by(WorkItemEscalation.notify_at).order_by(WorkItemEscalation.id).limit(meihao.settings.workitem_check_batch)
+    """Send the escalation notices due by ``now``, ``workitem_check_batch`` rows a query, until none is left
+    or the run has taken ``workitem_check_seconds`` (the rest go at the next run); returns how many levels fired."""
+    settings = meihao.settings
+    started = time.monotonic()
     fired = 0
-    for row in due:
-        fired += await _fire(meihao, row["id"], now)
-    return fired
+    while True:
+        due = await WorkItemEscalation.select(WorkItemEscalation.id).where(
+            WorkItemEscalation.sent_at.is_null(), WorkItemEscalation.notify_at <= now,
+            WorkItemEscalation.item.is_in(WorkItem.select(WorkItem.id).where(WorkItem.final.eq(False), WorkItem.paused.eq(False))),
+        ).order_by(WorkItemEscalation.notify_at).order_by(WorkItemEscalation.id).limit(settings.workitem_check_batch)
+        for row in due:
+            fired += await _fire(meihao, row["id"], now)
+            if time.monotonic() - started > settings.workitem_check_seconds:
+                return fired
+        if len(due) < settings.workitem_check_batch:
+            return fired
 
 
 async def _fire(mh: Meihao, escalation_id: int, now: datetime) -> int:

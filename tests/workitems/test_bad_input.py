@@ -62,3 +62,9 @@ def test_settings_at_the_edges_are_accepted():
     settings = load_settings(environ={}, workitem_yellow_working_days=0, workitem_community_after_working_days=5,
                              workitem_max_extensions=0)
     assert (settings.workitem_yellow_working_days, settings.workitem_community_after_working_days) == (0, 5)
+
+
+def test_the_checks_time_budget_must_be_positive():
+    with pytest.raises(ConfigurationError) as err:
+        load_settings(environ={}, workitem_check_seconds=0)
+    assert err.value.field == "workitem_check_seconds"

@@ -164,3 +164,20 @@ async def test_a_level_of_a_scenario_uninstalled_since_is_logged_and_does_not_bl
     assert await Activity.count().where(Activity.source == f"notice:workitems:{gone['id']}:resolution:yellow") == 0
     assert await Activity.count().where(Activity.source == f"notice:workitems:{kept['id']}:resolution:yellow") == 1
     assert f"work item {gone['id']}: the yellow level of its resolution clock was not sent" in caplog.text
+
+
+async def test_the_check_works_through_the_due_levels_a_batch_at_a_time(make_desk):
+    desk = await make_desk(at(2026, 11, 30, 9, 0), workitem_check_batch=2)
+    items = [await _follow_up(desk) for _ in range(5)]
+    assert await check(desk.mh, at(2026, 12, 7, 8, 30)) == 5  # three queries of at most two rows
+    assert [len([lv for lv in await _levels(i["id"]) if lv[4] is not None]) for i in items] == [1, 1, 1, 1, 1]
+
+
+async def test_the_check_stops_when_its_time_is_up_and_the_next_run_goes_on(make_desk):
+    desk = await make_desk(at(2026, 11, 30, 9, 0), workitem_check_seconds=0.001)
+    for _ in range(3):
+        await _follow_up(desk)
+    assert await check(desk.mh, at(2026, 12, 7, 8, 30)) == 1  # the budget runs out after the first notice
+    assert await check(desk.mh, at(2026, 12, 7, 8, 35)) == 1
+    assert await check(desk.mh, at(2026, 12, 7, 8, 40)) == 1
+    assert await check(desk.mh, at(2026, 12, 7, 8, 45)) == 0
