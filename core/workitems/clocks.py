@@ -109,11 +109,11 @@ def level_reached_at(level: EscalationLevel, due_at: datetime, calendar: Working
 
 
 def flag(state: ClockState | dict[str, Any], now: datetime) -> str:
-    """``met`` (stopped), ``waiting`` (not started), ``paused``, ``red`` (past due), ``yellow`` (past its
-    yellow moment) or ``green``."""
+    """``met`` (stopped in time), ``met_late`` (stopped after its deadline), ``waiting`` (not started),
+    ``paused``, ``red`` (past due), ``yellow`` (past its yellow moment) or ``green``."""
     get = state.get if isinstance(state, dict) else lambda name: getattr(state, name)
     if get("stopped_at") is not None:
-        return "met"
+        return "met_late" if get("due_at") is not None and get("stopped_at") > get("due_at") else "met"
     if get("started_at") is None:
         return "waiting"
     if get("due_at") is None:
@@ -126,4 +126,4 @@ def flag(state: ClockState | dict[str, Any], now: datetime) -> str:
 
 
 #: From calm to alarming: an item's flag is its worst clock's.
-FLAG_ORDER = ("met", "waiting", "paused", "green", "yellow", "red")
+FLAG_ORDER = ("met", "met_late", "waiting", "paused", "green", "yellow", "red")

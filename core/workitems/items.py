@@ -291,7 +291,7 @@ async def get_work_item(mh: Meihao, principal: Principal, community: CommunityIn
 async def item_deadlines(mh: Meihao, principal: Principal, community: CommunityInfo | str, item_id: int) -> list[dict[str, Any]]:
     """Each clock of the item: ``name``, ``working_days``/``working_hours``/``by_close``, ``started_at``,
     ``stopped_at``, ``due_at``, ``yellow_at``, ``paused_seconds``, ``extensions`` and its ``flag`` now
-    (``met``, ``waiting``, ``paused``, ``green``, ``yellow`` or ``red``)."""
+    (``met``, ``met_late``, ``waiting``, ``paused``, ``green``, ``yellow`` or ``red``)."""
     info = await _community(community)
     await _item(principal, info, item_id)
     now = mh.clock.now()

@@ -243,3 +243,15 @@ async def test_two_people_sign_one_item_at_once_and_one_wins(make_desk):
     assert str(lost[0]) == f"state: work item {item['id']} is 'signed' now, not 'dispatched' ({winner} changed it at 2026-11-30 09:00)"
     final = await get_work_item(desk.mh, desk.principals["admin"], "hepan", item["id"])
     assert [e["to_state"] for e in final["history"]] == ["received", "dispatched", "signed"]
+
+
+@pytest.mark.parametrize(("signed_at", "flag"), [(at(2026, 11, 30, 10, 59), "met"), (at(2026, 11, 30, 11, 0), "met"),
+                                                 (at(2026, 11, 30, 11, 1), "met_late")])
+async def test_a_clock_stopped_after_its_deadline_was_met_late(make_desk, signed_at, flag):
+    desk = await make_desk(at(2026, 11, 30, 9, 0))  # sign-off due 11:00
+    item = await open_item(desk.mh, desk.principals["admin"], REQUESTS, "hepan")
+    await _walk(desk, item["id"], "dispatched")
+    desk.clock.set(signed_at)
+    signed = await _walk(desk, item["id"], "signed")
+    assert (clock(signed, "sign_off")["flag"], clock(signed, "sign_off")["stopped_at"]) == (flag, signed_at)
+    assert signed["flag"] == "green"  # the live clocks decide the item's flag
