@@ -68,14 +68,14 @@ async def _community(community: CommunityInfo | str) -> CommunityInfo:
 
 
 async def _item(principal: Principal, community: CommunityInfo, item_id: int, workflow: Workflow | None = None) -> dict[str, Any]:
-    row = await WorkItem.select(*ITEM_COLUMNS).where(WorkItem.id == item_id, *item_scope(principal, community.id)).first()
+    """The item, if the caller's scope reaches it and (``workflow`` given) it is that workflow's: a scene
+    never reaches another scene's items through an id in its own routes; else the 404 of a missing item."""
+    clauses = item_scope(principal, community.id)
+    if workflow is not None:
+        clauses += [WorkItem.scenario == workflow.scenario, WorkItem.workflow == workflow.name]
+    row = await WorkItem.select(*ITEM_COLUMNS).where(WorkItem.id == item_id, *clauses).first()
     if row is None:
         raise NotFound(f"work item {item_id} not found")
-    if workflow is not None and (row["scenario"], row["workflow"]) != (workflow.scenario, workflow.name):
-        raise InvalidInput(
-            f"workflow: work item {item_id} follows {row['scenario']}.{row['workflow']}, not {workflow.scenario}.{workflow.name}",
-            field="workflow",
-        )
     return row
 
 
@@ -145,7 +145,7 @@ async def open_item(
         if clocks:
             await WorkItemClock.insert(*clocks)
         await recompute(mh, workflow, {"id": item.id, "community": info.id, "final": False}, now)
-    return await get_work_item(mh, principal, info, item.id)
+    return await get_work_item(mh, principal, info, item.id, workflow=workflow)
 
 
 async def transition_item(
@@ -199,11 +199,12 @@ async def transition_item(
         await WorkItemEvent.insert(_event(item_id, principal, "transition", now, from_state=item["state"], to_state=target,
                                           reason=reason.strip()))
         await recompute(mh, workflow, {**item, "final": final}, now)
-    return await get_work_item(mh, principal, info, item_id)
+    return await get_work_item(mh, principal, info, item_id, workflow=workflow)
 
 
 async def assign_item(
-    mh: Meihao, principal: Principal, community: CommunityInfo | str, item_id: int, staff_id: int | None, *, reason: str = "",
+    mh: Meihao, principal: Principal, workflow: Workflow, community: CommunityInfo | str, item_id: int, staff_id: int | None, *,
+    reason: str = "",
 ) -> dict[str, Any]:
     """Hand the item to ``staff_id`` (someone working in the community; None: to nobody), recorded in its history.
 
@@ -213,13 +214,13 @@ async def assign_item(
         await scoped_staff(principal, info, staff_id, field="assignee")
     now = mh.clock.now()
     async with transaction(mh, lock=("workitems.item", item_id)):
-        item = await _item(principal, info, item_id)
+        item = await _item(principal, info, item_id, workflow)
         if item["final"]:
             raise Conflict(f"assignee: work item {item_id} is closed ({item['state']!r}); it cannot be handed over", field="assignee")
         await WorkItem.update({WorkItem.assignee: staff_id}).where(WorkItem.id == item_id)
         await WorkItemEvent.insert(_event(item_id, principal, "assign", now, from_state=item["state"], to_state=item["state"],
                                           reason=reason.strip(), detail={"from": item["assignee"], "to": staff_id}))
-    return await get_work_item(mh, principal, info, item_id)
+    return await get_work_item(mh, principal, info, item_id, workflow=workflow)
 
 
 async def extend_item(
@@ -274,26 +275,32 @@ async def extend_item(
         await WorkItemEvent.insert(_event(item_id, principal, "extend", now, from_state=item["state"], to_state=item["state"],
                                           reason=reason.strip(), detail={"clock": clock, unit: amount}))
         await recompute(mh, workflow, item, now)
-    return await get_work_item(mh, principal, info, item_id)
+    return await get_work_item(mh, principal, info, item_id, workflow=workflow)
 
 
 # -- reading -----------------------------------------------------------------------------
 
 
-async def get_work_item(mh: Meihao, principal: Principal, community: CommunityInfo | str, item_id: int) -> dict[str, Any]:
-    """The item with its ``clocks`` (each with its ``flag``), its ``flag`` (its worst clock's) and its ``history``."""
+async def get_work_item(
+    mh: Meihao, principal: Principal, community: CommunityInfo | str, item_id: int, *, workflow: Workflow | None = None,
+) -> dict[str, Any]:
+    """The item with its ``clocks`` (each with its ``flag``), its ``flag`` (its worst clock's) and its ``history``.
+
+    A scene passes its ``workflow`` so that an id of another scene's item is a 404 in its routes."""
     info = await _community(community)
-    item = await _item(principal, info, item_id)
+    item = await _item(principal, info, item_id, workflow)
     clocks = await item_deadlines(mh, principal, info, item_id)
     return {**item, "clocks": clocks, "flag": _worst(c["flag"] for c in clocks), "history": await history(item_id)}
 
 
-async def item_deadlines(mh: Meihao, principal: Principal, community: CommunityInfo | str, item_id: int) -> list[dict[str, Any]]:
+async def item_deadlines(
+    mh: Meihao, principal: Principal, community: CommunityInfo | str, item_id: int, *, workflow: Workflow | None = None,
+) -> list[dict[str, Any]]:
     """Each clock of the item: ``name``, ``working_days``/``working_hours``/``by_close``, ``started_at``,
     ``stopped_at``, ``due_at``, ``yellow_at``, ``paused_seconds``, ``extensions`` and its ``flag`` now
     (``met``, ``met_late``, ``waiting``, ``paused``, ``green``, ``yellow`` or ``red``)."""
     info = await _community(community)
-    await _item(principal, info, item_id)
+    await _item(principal, info, item_id, workflow)
     now = mh.clock.now()
     rows = await WorkItemClock.select(
         WorkItemClock.name, WorkItemClock.working_days, WorkItemClock.working_hours, WorkItemClock.by_close,

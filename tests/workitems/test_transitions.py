@@ -6,7 +6,18 @@ import asyncio
 
 import pytest
 
-from meihao import Conflict, Duration, Forbidden, InvalidInput, assign_item, extend_item, get_work_item, open_item, transition_item
+from meihao import (
+    Conflict,
+    Duration,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    assign_item,
+    extend_item,
+    get_work_item,
+    open_item,
+    transition_item,
+)
 from meihao.workitems.deadlines import recompute
 from meihao.workitems.tables import WorkItemClock
 
@@ -35,7 +46,7 @@ async def test_every_step_is_recorded_with_who_when_and_why(make_desk):
     await transition_item(desk.mh, desk.principals["admin"], REQUESTS, "hepan", item["id"], "dispatched")
     desk.clock.set(at(2026, 11, 30, 10, 0))
     await transition_item(desk.mh, desk.principals["admin"], REQUESTS, "hepan", item["id"], "returned", reason="不属本网格")
-    await assign_item(desk.mh, desk.principals["admin"], "hepan", item["id"], desk.staff["worker_a"]["id"], reason="改派")
+    await assign_item(desk.mh, desk.principals["admin"], REQUESTS, "hepan", item["id"], desk.staff["worker_a"]["id"], reason="改派")
     done = await get_work_item(desk.mh, desk.principals["admin"], "hepan", item["id"])
     assert (done["subject_table"], done["subject_id"], done["state"], done["assignee"]) == ("desk_request", 7, "returned",
                                                                                             desk.staff["worker_a"]["id"])
@@ -76,7 +87,7 @@ async def test_a_return_needs_a_reason_and_a_closed_item_stays_closed(make_desk)
         await transition_item(desk.mh, desk.principals["admin"], REQUESTS, "hepan", item["id"], "received")
     assert str(err.value) == f"state: work item {item['id']} is closed ('closed'); it cannot change any more"
     with pytest.raises(Conflict):
-        await assign_item(desk.mh, desk.principals["admin"], "hepan", item["id"], desk.staff["worker_a"]["id"])
+        await assign_item(desk.mh, desk.principals["admin"], REQUESTS, "hepan", item["id"], desk.staff["worker_a"]["id"])
 
 
 async def test_a_move_with_a_permission_is_checked_on_the_caller(make_desk):
@@ -88,12 +99,21 @@ async def test_a_move_with_a_permission_is_checked_on_the_caller(make_desk):
     assert (await _walk(desk, item["id"], "closed"))["state"] == "closed"
 
 
-async def test_the_workflow_named_must_be_the_items(make_desk):
+async def test_an_item_of_another_workflow_is_not_found_as_if_missing(make_desk):
     desk = await make_desk(at(2026, 11, 30, 9, 0))
     item = await open_item(desk.mh, desk.principals["admin"], REQUESTS, "hepan")
-    with pytest.raises(InvalidInput) as err:
-        await transition_item(desk.mh, desk.principals["admin"], FOLLOW_UPS, "hepan", item["id"], "done")
-    assert str(err.value) == f"workflow: work item {item['id']} follows desk.request, not desk.follow_up"
+    calls = [
+        transition_item(desk.mh, desk.principals["admin"], FOLLOW_UPS, "hepan", item["id"], "done"),
+        assign_item(desk.mh, desk.principals["admin"], FOLLOW_UPS, "hepan", item["id"], None),
+        extend_item(desk.mh, desk.principals["admin"], FOLLOW_UPS, "hepan", item["id"], "resolution", Duration(working_days=1),
+                    reason="x"),
+        get_work_item(desk.mh, desk.principals["admin"], "hepan", item["id"], workflow=FOLLOW_UPS),
+    ]
+    for call in calls:
+        with pytest.raises(NotFound) as err:
+            await call
+        assert str(err.value) == f"work item {item['id']} not found"
+    assert (await get_work_item(desk.mh, desk.principals["admin"], "hepan", item["id"], workflow=REQUESTS))["state"] == "received"
 
 
 # -- pauses ------------------------------------------------------------------------------
