@@ -33,6 +33,7 @@ from meihao.reminders import activities as activity_service
 from meihao.reminders.activities import ActivityIn, create_activity, get_activity, resolve_owner
 from meihao.reminders.policy import cancellation_notices_on
 from meihao.reminders.tables import Activity, Reminder
+from meihao.time.wording import zh_when
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
@@ -124,7 +125,8 @@ async def cancel_activity(mh: Meihao, activity_id: int) -> dict[str, Any]:
     for row in reminded:
         by_channel.setdefault(row["channel"], {"resident": set(), "staff": set()})[row["recipient_kind"]].add(row["recipient_id"])
     tz = ZoneInfo(before["timezone"])
-    when = before["starts_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    local = before["starts_at"].astimezone(tz)
+    when, when_en = zh_when(local), local.strftime("%Y-%m-%d %H:%M")
     for channel, people in sorted(by_channel.items()):
         if people["staff"]:  # staff who since left the community are not written to there
             rows = await StaffAssignment.select(StaffAssignment.staff).where(
@@ -140,7 +142,7 @@ async def cancel_activity(mh: Meihao, activity_id: int) -> dict[str, Any]:
                 scene=before["scene"],
                 key=f"cancelled:{activity_id}:{channel}",
                 title=f"已取消：{before['title']}"[:200],
-                body=f"活动已取消：{before['title']}（{when}）。Cancelled: {before['title']} ({when}).",
+                body=f"原定{when}的{before['title']}已取消。Cancelled: {before['title']} ({when_en}).",
                 residents=sorted(people["resident"]),
                 staff=sorted(people["staff"]),
                 channels=[channel],
