@@ -7,7 +7,19 @@ from datetime import date, datetime, time
 
 import pytest
 
-from meihao import surname_of, zh_address, zh_committee, zh_date, zh_interval, zh_join, zh_overdue, zh_salutation, zh_signature, zh_time, zh_when
+from meihao import (
+    surname_of,
+    zh_address,
+    zh_committee,
+    zh_date,
+    zh_interval,
+    zh_join,
+    zh_overdue,
+    zh_salutation,
+    zh_signature,
+    zh_time,
+    zh_when,
+)
 
 
 def at(hour: int, minute: int = 0) -> time:
@@ -145,6 +157,7 @@ def test_committee_and_no_repeated_words() -> None:
     assert zh_committee("荷畔社区") == "荷畔社区居民委员会"
     assert zh_committee("荷畔") == "荷畔社区居民委员会"
     assert zh_committee("太平村") == "太平村村民委员会"
+    assert zh_committee("社区1") == "社区1居民委员会"  # never 社区1社区
     assert zh_signature("雅居园社区") == "——雅居园社区居民委员会"
     assert zh_join("荷畔社区", "社区活动") == "荷畔社区活动"
     assert zh_join("荷畔", "社区活动") == "荷畔社区活动"

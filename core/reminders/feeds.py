@@ -19,8 +19,8 @@ from meihao.register.tables import Resident
 from meihao.reminders.activities import activity_occurrences, audience_of, list_activities
 from meihao.reminders.audiences import resident_condition
 from meihao.time.community import community_today
-from meihao.time.workcalendar import WorkingCalendar
 from meihao.time.wording import zh_join
+from meihao.time.workcalendar import WorkingCalendar
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao

@@ -166,7 +166,10 @@ def addressed(mh: Meihao, body: str, row: dict[str, Any], starts: datetime) -> s
         row["recipient_name"], row.get("recipient_gender"), age, adult_age=s.salutation_adult_age, aunt_age=s.salutation_aunt_age,
         grandparent_age=s.salutation_grandparent_age, grandfather=s.salutation_grandfather, grandmother=s.salutation_grandmother,
     )
-    return f"{greeting}：\n{body}\n{zh_signature(row.get('community_name') or row['community'])}"
+    signature = zh_signature(row.get("community_name") or row["community"])
+    head = "" if body.startswith("尊敬的") else f"{greeting}：\n"  # a text that addresses the resident itself keeps its own
+    tail = "" if body.endswith(signature) else f"\n{signature}"
+    return f"{head}{body}{tail}"
 
 
 __all__ = ["addressed", "details", "render"]

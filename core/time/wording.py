@@ -190,11 +190,11 @@ def zh_join(head: str, tail: str) -> str:
 
 
 def zh_committee(community: str) -> str:
-    """The community's self-governing committee: 荷畔社区 → 荷畔社区居民委员会; a village (…村) → …村村民委员会."""
+    """The community's self-governing committee: 荷畔社区 → 荷畔社区居民委员会, 荷畔 → 荷畔社区居民委员会; a village (…村) → …村村民委员会."""
     community = community.strip()
     if community.endswith("村"):
         return community + "村民委员会"
-    return (community if community.endswith("社区") else community + "社区") + "居民委员会"
+    return (community if "社区" in community else community + "社区") + "居民委员会"
 
 
 def zh_signature(community: str) -> str:

@@ -55,6 +55,7 @@ def emergency_contact(rng: random.Random, elder_name: str, elder_gender: str) ->
 
 async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, seed: int) -> None:
     rng = random.Random(seed * 7919 + community.id)
+    contacts = random.Random(seed * 7919 + community.id + 1)
     today = community_today(mh, community)
     elders = await Resident.select(Resident.id, Resident.name, Resident.gender, Resident.birth_date, Resident.grid).where(
         Resident.community == community.id, Resident.birth_date <= common.years_before(today, settings.elder_age)
@@ -94,6 +95,7 @@ async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, s
         last = today - timedelta(days=elapsed)
         volunteers = [v for v in volunteers_by_grid.get(person["grid"], []) if v != person["id"]]
         visitor = rng.choice(volunteers) if volunteers else None
+        rng.randrange(10), rng.randrange(7)  # the two draws the contact once took: the demo's visits and overdue elders stay as they were
         phone = f"+86{rng.choice(['139', '138', '158', '186', '151'])}{rng.randint(0, 99_999_999):08d}"
         rows.append(
             Elder(
@@ -101,7 +103,7 @@ async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, s
                 care_level=care_level,
                 living_alone=living_alone,
                 disability=disability,
-                **emergency_contact(rng, person["name"], person["gender"]),
+                **emergency_contact(contacts, person["name"], person["gender"]),
                 emergency_contact_phone=phone,
                 visitor_staff=None,
                 visitor_resident=visitor,

@@ -199,7 +199,7 @@ async def test_a_residents_own_inbox_through_a_secret_link(meihao):
     path = link.removeprefix(meihao.settings.base_url)
     async with make_client(meihao, ANONYMOUS) as client:
         messages = (await client.get(path)).json()
-        assert [m["body"] for m in messages] == ["提醒：睦邻善市公益市集，时间 2026-03-07 09:00，地点 荷畔广场"]
+        assert [m["body"] for m in messages] == ["尊敬的王奶奶：\n睦邻善市公益市集将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——荷畔社区居民委员会"]
         anna_messages = (await client.get(anna_link.removeprefix(meihao.settings.base_url))).json()
         # one resident's link cannot mark another's message
         assert (await client.post(f"{path}/{anna_messages[0]['id']}/read")).status_code == 404

@@ -148,7 +148,7 @@ async def check_visits(mh: Any, community: CommunityInfo) -> CheckResult:
         result.overdue += 1
         since = "上次探访或联系" if row["last_contact_on"] else "纳入探访计划"
         plan = f"{CARE_LEVELS[row['care_level']][0]}对象，{zh_interval(state.interval_days)}至少探访一次"
-        overdue = f"{zh_overdue((today - state.next_due_on).days)}（应于{_day(state.next_due_on)}前探访）"
+        overdue = f"{zh_overdue((today - state.next_due_on).days)}（最迟应于{_day(state.next_due_on)}探访）"
         staff = [row["visitor_staff"]] if row["visitor_staff"] else []
         residents = [row["visitor_resident"]] if row["visitor_resident"] else []
         if not (staff or residents):
