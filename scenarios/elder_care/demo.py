@@ -95,8 +95,8 @@ async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, s
         last = today - timedelta(days=elapsed)
         volunteers = [v for v in volunteers_by_grid.get(person["grid"], []) if v != person["id"]]
         visitor = rng.choice(volunteers) if volunteers else None
-        rng.randrange(10), rng.randrange(7)  # the two draws the contact once took: the demo's visits and overdue elders stay as they were
         phone = f"+86{rng.choice(['139', '138', '158', '186', '151'])}{rng.randint(0, 99_999_999):08d}"
+        rng.randrange(10), rng.randrange(7)  # the two draws the contact once took: the demo's visits and overdue elders stay as they were
         rows.append(
             Elder(
                 resident=person["id"],

@@ -90,7 +90,7 @@ async def test_a_show_reminds_its_audience_and_is_recorded_the_morning_after(che
         await ask_attendance(meihao=w.mh, community=w.community, now=w.clock.now())
         await drain(w.engine)
         asked = await inbox("staff", w.staff["community_admin"]["id"])
-        assert asked == [f"请录入03月07日 19:00在城关老街文化广场演出的济阳区吕剧团《李二嫂改嫁》的观众人数、群众满意度和村（居）委确认人（演出编号 {show['id']}）。"]
+        assert asked == [f"请录入3月7日（周六）晚7点在城关老街文化广场演出的济阳区吕剧团《李二嫂改嫁》的观众人数、群众满意度和村（居）委确认人（演出编号 {show['id']}）。"]
 
         # the record: attendance, satisfaction, feedback, the committee's confirmation
         early = await worker.put(f"{P}/shows/{show['id']}/record", json={"attendance": -5})

@@ -148,7 +148,7 @@ async def test_nursing_home_visit_with_its_roster(yajuyuan):
     # the day-before reminder, then the notice that the visit is cancelled (people already reminded are told)
     assert [m["body"].split("\n")[:2] for m in await inbox("resident", li)] == [
         ["尊敬的李女士：", "原定3月7日（周六）上午9点的志愿者走进新市镇敬老院慰问老人已取消。Cancelled: 志愿者走进新市镇敬老院慰问老人 (2026-03-07 09:00)."],
-        ["尊敬的李女士：", "Z"],
+        ["尊敬的李女士：", "志愿者走进新市镇敬老院慰问老人将于3月7日（周六）上午9点在新市镇敬老院举行，欢迎参加。"],
     ]
 
 
