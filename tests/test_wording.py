@@ -188,3 +188,47 @@ def test_demo_emergency_contacts_fit_the_relation() -> None:
         if relation in ("儿媳", "女婿", "外甥女"):
             assert name[0] != elder[0], (elder, contact)
     assert len(seen) == 16  # every relation came up for a man and for a woman
+
+
+async def _reminded(meihao, environ: dict[str, str]) -> list[str]:
+    """Bodies the market reminder puts in the inboxes of 张伟 (man, 76), 王秀英 (woman, 76) and Anna (English), under these settings."""
+    from meihao import ActivityIn, create_activity
+    from meihao.config import load_settings
+    from meihao.reminders.recipients import inbox
+    from meihao.testing import drain
+    from tests.reminders.conftest import build_street
+
+    street = await build_street(meihao)
+    meihao.settings = load_settings(environ=environ, database_url=meihao.settings.database_url, data_key=meihao.settings.data_key)
+    people = [street.residents[n]["id"] for n in ("张伟", "王秀英", "Anna")]
+    await create_activity(meihao, "hepan", ActivityIn(
+        scene="markets", title="睦邻善市公益市集", venue="荷畔广场", starts_at=datetime(2026, 3, 7, 9, 0), ends_at=datetime(2026, 3, 7, 11, 0),
+        audience={"residents": people}, reminder_offsets=[1440], channels=["inbox"],
+    ))
+    street.clock.set(datetime(2026, 3, 6, 9, 0, tzinfo=street.community.tz))
+    assert (await drain(street.engine)).sent == 3
+    return [(await inbox("resident", p))[0]["body"] for p in people]
+
+
+async def test_a_reminder_is_addressed_by_the_settings_and_signed_and_english_keeps_its_form(meihao):
+    # born 1 January 1950: 76 on the market day
+    text = "睦邻善市公益市集将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——荷畔社区居民委员会"
+    assert await _reminded(meihao, {"MEIHAO_SALUTATION_GRANDPARENT_AGE": "76", "MEIHAO_SALUTATION_GRANDFATHER": "大爷"}) == [
+        f"尊敬的张大爷：\n{text}", f"尊敬的王奶奶：\n{text}", "Reminder: 睦邻善市公益市集 at 2026-03-07 09:00, 荷畔广场",
+    ]
+
+
+async def test_one_year_below_the_grandparent_age_is_uncle_and_aunt(meihao):
+    text = "睦邻善市公益市集将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——荷畔社区居民委员会"
+    assert await _reminded(meihao, {"MEIHAO_SALUTATION_GRANDPARENT_AGE": "77"}) == [
+        f"尊敬的张伟叔叔：\n{text}", f"尊敬的王秀英阿姨：\n{text}", "Reminder: 睦邻善市公益市集 at 2026-03-07 09:00, 荷畔广场",
+    ]
+
+
+def test_salutation_ages_out_of_order_stop_start_up_naming_the_setting() -> None:
+    from meihao.config import load_settings
+    from meihao.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="MEIHAO_SALUTATION_AUNT_AGE") as refused:
+        load_settings(environ={"MEIHAO_SALUTATION_AUNT_AGE": "80"}, with_data_key=False)
+    assert "80, 70" in str(refused.value)

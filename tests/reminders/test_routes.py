@@ -135,6 +135,7 @@ async def test_calendar_feeds(meihao):
     async with make_client(meihao, ANONYMOUS) as client:
         feed = await client.get(path)
         assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+        assert str(Calendar.from_ical(feed.content)["x-wr-calname"]) == "荷畔社区·我的活动"
         events = Calendar.from_ical(feed.content).walk("VEVENT")
         assert sorted(str(e["summary"]) for e in events) == sorted(["网格A健康讲座", *["睦邻善市公益市集"] * 3])
         first = next(e for e in events if str(e["summary"]) == "网格A健康讲座")
@@ -145,7 +146,9 @@ async def test_calendar_feeds(meihao):
         zhang_events = Calendar.from_ical((await client.get(zhang_link.removeprefix(meihao.settings.base_url))).content).walk("VEVENT")
         assert {str(e["summary"]) for e in zhang_events} == {"睦邻善市公益市集"}  # not in grid A
 
-        public = Calendar.from_ical((await client.get("/api/communities/hepan/calendar.ics")).content).walk("VEVENT")
+        public_feed = Calendar.from_ical((await client.get("/api/communities/hepan/calendar.ics")).content)
+        assert str(public_feed["x-wr-calname"]) == "荷畔社区活动"  # not 荷畔社区 社区活动
+        public = public_feed.walk("VEVENT")
         assert {str(e["summary"]) for e in public} == {"睦邻善市公益市集"}  # only what is open to everyone
         assert len({str(e["uid"]) for e in public}) == 3
 
