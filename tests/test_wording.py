@@ -232,3 +232,27 @@ def test_salutation_ages_out_of_order_stop_start_up_naming_the_setting() -> None
     with pytest.raises(ConfigurationError, match="MEIHAO_SALUTATION_AUNT_AGE") as refused:
         load_settings(environ={"MEIHAO_SALUTATION_AUNT_AGE": "80"}, with_data_key=False)
     assert "80, 70" in str(refused.value)
+
+
+async def test_subjects_a_reminder_says_what_it_is_a_notice_keeps_its_title(make_meihao):
+    from meihao import ActivityIn, NoticeIn, create_activity, notify
+    from meihao.testing import drain
+    from tests.reminders.conftest import build_street
+    from tests.test_hooks import Pigeons
+
+    pigeons = Pigeons()
+    mh = await make_meihao(plugins=[("pigeons", pigeons)])
+    street = await build_street(mh)
+    wang = street.residents["王秀英"]["id"]
+    await create_activity(mh, "hepan", ActivityIn(
+        scene="markets", title="睦邻善市公益市集", venue="荷畔广场", starts_at=datetime(2026, 3, 7, 9, 0), ends_at=datetime(2026, 3, 7, 11, 0),
+        audience={"residents": [wang]}, reminder_offsets=[1440], channels=["pigeon"],
+    ))
+    await notify(mh, "hepan", NoticeIn(scene="markets", key="t:1", title="睦邻善市公益市集摊位申请", body="摊位已确认", residents=[wang], channels=["pigeon"]))
+    await drain(street.engine)  # the notice goes now
+    street.clock.set(datetime(2026, 3, 6, 9, 0, tzinfo=street.community.tz))
+    await drain(street.engine)
+    assert sorted((m.subject, m.body) for m in pigeons.sent) == [
+        ("活动提醒：睦邻善市公益市集", "尊敬的王奶奶：\n睦邻善市公益市集将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——荷畔社区居民委员会"),
+        ("睦邻善市公益市集摊位申请", "尊敬的王奶奶：\n摊位已确认\n——荷畔社区居民委员会"),
+    ]

@@ -137,7 +137,10 @@ def render(mh: Meihao, row: dict[str, Any], now: datetime | None = None) -> Mess
     body = mh.plugins.render_reminder(reminder, recipient, row["language"])
     if row["recipient_kind"] == "resident" and row["language"] == "zh":
         body = addressed(mh, body, row, starts)
-    subject = f"Reminder: {row['title']}" if row["language"] == "en" else f"活动提醒：{row['title']}"
+    if str(row["source"]).startswith("notice:"):  # a notice's title says what it is (已取消：…, 摊位申请): not 活动提醒：已取消：…
+        subject = row["title"]
+    else:
+        subject = f"Reminder: {row['title']}" if row["language"] == "en" else f"活动提醒：{row['title']}"
     return Message(
         delivery_id=reminder["delivery_id"],
         recipient_kind=row["recipient_kind"],
