@@ -23,7 +23,6 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from meihao.access.audit import audit
 from meihao.access.principals import Principal
 from meihao.errors import Forbidden, InvalidInput, MeihaoError, NotFound
 from meihao.hooks.declarations import SCENES
@@ -31,9 +30,10 @@ from meihao.register.calendar import working_calendar
 from meihao.register.communities import get_community, list_communities, list_grids
 from meihao.register.schemas import CommunityInfo
 from meihao.reminders import activities as activity_service
-from meihao.reminders import notices
-from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
-from meihao.reminders.audiences import WHOLE_COMMUNITY, check_fan_out, check_reach, parse_audience, preview, principal_scope
+from meihao.reminders import commands, notices
+from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of, occurrence_start
+from meihao.reminders.audiences import WHOLE_COMMUNITY, check_reach, parse_audience, preview, principal_scope
+from meihao.reminders.commands import community_in_reach
 from meihao.reminders.history import reminded_people, reminder_log
 from meihao.reminders.policy import cancellation_notices_on
 from meihao.runtime import Meihao
@@ -168,13 +168,6 @@ async def reachable_communities(principal: Principal) -> list[CommunityInfo]:
     return [CommunityInfo.from_row(c) for c in await list_communities() if principal.reaches_community(c["id"])]
 
 
-async def community_in_reach(slug: str, principal: Principal) -> CommunityInfo:
-    community = await get_community(slug)
-    if not principal.reaches_community(community.id):
-        raise Forbidden(f"community {slug!r} is outside your scope")
-    return community
-
-
 def today_in(mh: Meihao, communities: list[CommunityInfo]) -> date:
     zone = communities[0].tz if communities else ZoneInfo("Asia/Shanghai")
     return mh.clock.now().astimezone(zone).date()
@@ -193,6 +186,9 @@ class Entry:
     starts: datetime
     ends: datetime
     moved_from: str | None
+    #: The occurrence's key (its original start): what cancelling one date names.
+    key: str = ""
+    recurring: bool = False
 
 
 @dataclass
@@ -228,8 +224,12 @@ async def occurrences_in(mh: Meihao, communities: list[CommunityInfo], first: da
         for row in await activity_service.list_activities(community.slug):
             for o in activity_service.activity_occurrences(row, start, end, OCCURRENCES_PER_PAGE, calendar=working):
                 found.append(Entry(row["id"], row["title"], row["venue"], community.name, o["starts_at"].astimezone(zone),
-                                   o["ends_at"].astimezone(zone), o["moved_from"]))
+                                   o["ends_at"].astimezone(zone), o["moved_from"], o["key"], is_recurring(row)))
     return sorted(found, key=lambda e: (e.starts, e.title, e.activity_id))
+
+
+def is_recurring(row: dict[str, Any]) -> bool:
+    return bool(row["rrule"] or row["lunar_month"])
 
 
 async def calendar_days(mh: Meihao, community: CommunityInfo | None, first: date, last: date, period: tuple[date, date],
@@ -500,12 +500,7 @@ async def create(request: Request[Any, Any, Any], community: FromQuery[str] = ""
     values, errors = read_form(form, t)
     if not errors:
         try:
-            spec = parse_audience(mh, values["audience"])
-            await check_reach(principal, spec, chosen.id, WHOLE_COMMUNITY)
-            await check_fan_out(mh, principal, spec, chosen, WHOLE_COMMUNITY)
-            async with mh.db.transaction():
-                row = await activity_service.create_activity(mh, chosen.slug, ActivityIn(scene=form.scene, **values))
-                await audit(principal, "meihao.activity.create", "activity", row["id"], community_id=chosen.id)
+            row = await commands.plan_activity(mh, principal, chosen.slug, ActivityIn(scene=form.scene, **values))
         except (InvalidInput, Forbidden) as err:
             errors[form_field_of(err)] = explain(err, t)
         else:
@@ -599,7 +594,7 @@ def audience_words(mh: Meihao, audience: dict[str, Any], grids: dict[int, str], 
 
 @get("/activities/{activity_id:int}", guards=[READ], include_in_schema=False)
 async def activity_page(request: Request[Any, Any, Any], activity_id: FromPath[int], status: FromQuery[str] = "",
-                        saved: FromQuery[str] = "") -> Response[Any]:
+                        saved: FromQuery[str] = "", cancelled: FromQuery[str] = "") -> Response[Any]:
     mh: Meihao = request.app.state.meihao
     principal = page_user(request)
     t = translator(request)
@@ -634,7 +629,12 @@ async def activity_page(request: Request[Any, Any, Any], activity_id: FromPath[i
         # the title of the notice notices.cancel_activity sends (written in Chinese there, for residents)
         reminded=await reminded_people(activity_id), notice_title=f"已取消：{row['title']}", notices_on=await cancellation_notices_on(row["community"]),
         policy=dict(HOLIDAY_POLICIES).get(row["holiday_policy"], row["holiday_policy"]),
+        recurring=is_recurring(row), cancelled_day=_local_key(cancelled, zone) if cancelled in row["exdates"] else None,
     )
+
+
+def _local_key(key: str, zone: ZoneInfo) -> datetime:
+    return occurrence_start(key).astimezone(zone)
 
 
 def _channel_title(mh: Meihao, name: str, language: str) -> str:
@@ -666,13 +666,8 @@ async def reschedule(request: Request[Any, Any, Any], activity_id: FromPath[int]
     values, errors = read_form(form, t)
     if not errors:
         try:
-            spec = parse_audience(mh, values["audience"])
-            await check_reach(principal, spec, community.id, WHOLE_COMMUNITY)
-            await check_fan_out(mh, principal, spec, community, WHOLE_COMMUNITY)
             patch = msgspec.convert({k: v for k, v in values.items() if v is not None}, ActivityPatch, strict=False)
-            async with mh.db.transaction():
-                await activity_service.update_activity(mh, activity_id, patch)
-                await audit(principal, "meihao.activity.update", "activity", activity_id, community_id=community.id)
+            await commands.reschedule_activity(mh, principal, activity_id, patch)
         except (InvalidInput, Forbidden) as err:
             errors[form_field_of(err)] = explain(err, t)
         else:
@@ -686,11 +681,63 @@ async def cancel(request: Request[Any, Any, Any], activity_id: FromPath[int]) ->
     """Cancel every coming occurrence; people already reminded are told (the community's setting), as by the API."""
     mh: Meihao = request.app.state.meihao
     principal = page_user(request)
-    row = await activity_service.activity_in_scope(activity_id, principal)
-    async with mh.db.transaction():
-        await notices.cancel_activity(mh, activity_id)
-        await audit(principal, "meihao.activity.cancel", "activity", activity_id, community_id=row["community"])
+    await commands.call_off_activity(mh, principal, activity_id)
     return Redirect(f"/activities/{activity_id}", status_code=303)
 
 
-HANDLERS = [calendar_page, new_page, create, preview_part, activity_page, edit_page, reschedule, cancel]
+# -- one date of a recurring activity -------------------------------------------------------
+
+async def _occurrence(mh: Meihao, principal: Principal, activity_id: int, key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The activity and its coming (or recent) occurrence ``key``, or the 404 page (outside the scope, no such date)."""
+    row = await activity_service.activity_in_scope(activity_id, principal)
+    working = await activity_service.activity_calendar(mh, row)
+    now = mh.clock.now()
+    found = {o["key"]: o for o in activity_service.activity_occurrences(row, now - timedelta(days=1), now + timedelta(days=800), 2000,
+                                                                          calendar=working)}
+    if row["status"] != "scheduled" or key not in found:
+        raise NotFound(f"activity {activity_id} has no coming occurrence {key!r}")
+    return row, found[key]
+
+
+async def _cancel_occurrence_form(request: Request[Any, Any, Any], activity_id: int, key: str, reason: str = "", error: str = "",
+                                  status_code: int = 200) -> Response[Any]:
+    mh: Meihao = request.app.state.meihao
+    row, occurrence = await _occurrence(mh, page_user(request), activity_id, key)
+    zone = ZoneInfo(row["timezone"])
+    people = {(p["recipient_kind"], p["recipient_id"]) for p in await notices.occurrence_people(activity_id, key)}
+    return render_page(
+        request, "activities/cancel_occurrence.html", status_code=status_code, activity=row, key=key,
+        starts=occurrence["starts_at"].astimezone(zone), ends=occurrence["ends_at"].astimezone(zone), reason=reason, error=error,
+        told=len(people), notices_on=await cancellation_notices_on(row["community"]), max_reason=commands.MAX_REASON,
+        back=request.query_params.get("back", "") if request.query_params.get("back", "").startswith("/activities") else "",
+    )
+
+
+@get("/activities/{activity_id:int}/occurrences/{key:str}/cancel", guards=[WRITE], include_in_schema=False)
+async def cancel_occurrence_form(request: Request[Any, Any, Any], activity_id: FromPath[int], key: FromPath[str]) -> Response[Any]:
+    """Ask for the reason and say who will be told, before one date of a recurring activity is cancelled."""
+    return await _cancel_occurrence_form(request, activity_id, key)
+
+
+@post("/activities/{activity_id:int}/occurrences/{key:str}/cancel", guards=[WRITE], include_in_schema=False)
+async def cancel_one_occurrence(request: Request[Any, Any, Any], activity_id: FromPath[int], key: FromPath[str]) -> Response[Any]:
+    """Cancel one date, through the same service as ``POST /api/activities/{id}/occurrences/{key}/cancel``."""
+    mh: Meihao = request.app.state.meihao
+    principal = page_user(request)
+    t = translator(request)
+    await _occurrence(mh, principal, activity_id, key)
+    reason = str((await _form_data(request)).get("reason", "") or "").strip()
+    if not reason:
+        return await _cancel_occurrence_form(request, activity_id, key, reason, t.gettext("Say why this date is cancelled."), 400)
+    try:
+        await commands.call_off_occurrence(mh, principal, activity_id, key, reason)
+    except InvalidInput as err:
+        if err.field != "reason":
+            raise
+        message = t.gettext("At most %(n)s characters.") % {"n": commands.MAX_REASON}
+        return await _cancel_occurrence_form(request, activity_id, key, reason, message, 400)
+    return Redirect(f"/activities/{activity_id}?{urlencode({'cancelled': key})}", status_code=303)
+
+
+HANDLERS = [calendar_page, new_page, create, preview_part, activity_page, edit_page, reschedule, cancel, cancel_occurrence_form,
+            cancel_one_occurrence]
