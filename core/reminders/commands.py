@@ -84,8 +84,7 @@ async def call_off_activity(mh: Meihao, principal: Principal, activity_id: int, 
     reason = _reason(reason)
     async with mh.db.transaction():
         cancelled = await notices.cancel_activity(mh, activity_id, reason=reason)
-        await audit(principal, "meihao.activity.cancel", "activity", activity_id, community_id=row["community"],
-                    **({"detail": {"reason": reason}} if reason else {}))
+        await audit(principal, "meihao.activity.cancel", "activity", activity_id, community_id=row["community"], reason=reason)
     return cancelled
 
 
@@ -96,6 +95,6 @@ async def call_off_occurrence(mh: Meihao, principal: Principal, activity_id: int
     reason = _reason(reason)
     async with mh.db.transaction():
         updated = await notices.cancel_occurrence(mh, activity_id, key, reason=reason)
-        detail = {"occurrence": key, **({"reason": reason} if reason else {})}
-        await audit(principal, "meihao.activity.cancel_occurrence", "activity", activity_id, community_id=row["community"], detail=detail)
+        await audit(principal, "meihao.activity.cancel_occurrence", "activity", activity_id, community_id=row["community"],
+                    reason=reason, detail={"occurrence": key})
     return updated

@@ -95,7 +95,7 @@ async def cancel_signup(mh: Meihao, who: Principal, resident_id: int, activity_i
         if not removed:
             raise NotFound("sign-up not found")
         await audit(who, "meihao.activity.signup_cancel", "resident", resident_id, community_id=resident["community"],
-                    detail={"activity": activity_id, "occurrence": occurrence, **({"reason": reason} if reason else {})})
+                    reason=reason, detail={"activity": activity_id, "occurrence": occurrence})
 
 
 async def open_activities(mh: Meihao, resident_id: int) -> list[dict[str, Any]]:

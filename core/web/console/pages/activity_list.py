@@ -41,7 +41,8 @@ PERIODS = (
 )
 STATUSES = ("scheduled", "cancelled")
 #: The columns of the spreadsheet (English message ids, translated for the visitor).
-COLUMNS = ("Activity", "Community", "Scene", "Status", "First start", "Repeats", "Venue", "Next date", "Dates in the period")
+COLUMNS = (N_("Activity"), N_("Community"), N_("Scene"), N_("Status"), N_("First start"), N_("Repeats"), N_("Venue"), N_("Next date"),
+           N_("Dates in the period"))
 
 
 def period_days(period: str, today: date) -> tuple[date, date]:
@@ -144,7 +145,7 @@ async def list_page(request: Request[Any, Any, Any]) -> Response[Any]:
     return render_page(
         request, "activities/list.html", query=query, facets=facets(query, rows, communities, language), pager=page,
         total=len(shown), rows=[_present(r, query, t, language) for r in visible], several=len(communities) > 1,
-        can_write=page_user(request).can("meihao.activity.write"), path=PATH,
+        can_write=page_user(request).can("meihao.activity.write"), list_path=PATH,
     )
 
 

@@ -24,12 +24,13 @@ from meihao.reminders import signups
 from meihao.reminders.activities import activity_in_scope
 from meihao.reminders.audiences import mask_name
 from meihao.runtime import Meihao
+from meihao.web.console.i18n import N_
 from meihao.web.console.lists import csv_download, xlsx_download
 from meihao.web.console.pages.activities import READ, WRITE, translator
 from meihao.web.console.rendering import page_user, render_page
 
 #: The columns of the spreadsheet (English message ids, translated for the visitor).
-COLUMNS = ("Date", "Still a date of the activity", "Resident", "Grid", "Signed up at")
+COLUMNS = (N_("Date"), N_("Still a date of the activity"), N_("Resident"), N_("Grid"), N_("Signed up at"))
 
 
 async def _sheet(request: Request[Any, Any, Any], activity_id: int) -> tuple[dict[str, Any], list[dict[str, Any]], ZoneInfo]:
@@ -77,7 +78,7 @@ async def _rows(request: Request[Any, Any, Any], activity_id: int, kind: str) ->
         yield [t.gettext(c) for c in COLUMNS]
         for o in sheet:
             for s in o["signups"]:
-                yield [o["starts"].strftime("%Y-%m-%d %H:%M"), t.gettext("yes") if o["current"] else t.gettext("no"), s["masked"],
+                yield [o["starts"].strftime("%Y-%m-%d %H:%M"), t.gettext(N_("yes")) if o["current"] else t.gettext(N_("no")), s["masked"],
                        s["grid_name"], s["created_local"].strftime("%Y-%m-%d %H:%M")]
 
     return rows(), f"signups-{activity_id}.{kind}"
