@@ -73,8 +73,8 @@ def console_routers(mh: Meihao) -> list[Any]:
         # staff pages: each module's HANDLERS, behind a login
         Router(
             path="/",
-            route_handlers=[*home.HANDLERS, *community.HANDLERS, *register.HANDLERS, *activities.HANDLERS, *activity_signups.HANDLERS, *activity_list.HANDLERS, *queue.HANDLERS,
-                            *ops.HANDLERS, *me.HANDLERS],
+            route_handlers=[*home.HANDLERS, *community.HANDLERS, *register.HANDLERS, *activities.HANDLERS, *activity_signups.HANDLERS,
+                            *activity_list.HANDLERS, *queue.HANDLERS, *ops.HANDLERS, *me.HANDLERS],
             guards=[login_required], exception_handlers=PAGE_ERRORS, include_in_schema=False,
         ),
     ]
