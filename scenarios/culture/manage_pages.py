@@ -47,7 +47,7 @@ MESSAGES = {
     "starts_past": N_("A show is planned ahead: choose a day and time still to come."),
     "starts_season": N_("The show must fall within the plan's season."),
     "ends_at": N_("The show must end after it starts, on the same day (hours and minutes, e.g. 21:30)."),
-    "subsidy": N_("Enter the subsidy in yuan, e.g. 5000 or 4800.50, or leave it empty."),
+    "subsidy": N_("Enter the subsidy in yuan, e.g. 5000 or 4800.50; empty: the community's setting."),
     "reason": N_("Say why the show is cancelled, at most 500 characters."),
     "show_closed": N_("This show took place or was cancelled: it cannot be changed any more."),
     "other": N_("Nothing was saved: %(detail)s"),

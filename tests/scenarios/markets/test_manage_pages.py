@@ -349,12 +349,12 @@ async def test_each_role_reads_and_manages_as_the_api_allows(world):
     for who, (reads, manages) in ROLES.items():
         async with make_page_client(w.mh, w.staff[who]["id"]) as client:
             assert [(await client.get(f"{PAGES_AT}/{p}")).status_code for p in ("markets", "merchants")] == [reads, reads], who
-            gets = [f"markets/new", f"markets/{market_id}/edit", f"days/{day_id}/edit"]
+            gets = ["markets/new", f"markets/{market_id}/edit", f"days/{day_id}/edit"]
             assert [(await client.get(f"{PAGES_AT}/{p}")).status_code for p in gets] == [manages] * 3, who
             listed = (await client.get(f"{PAGES_AT}/markets")).text
             assert listed.count(">新建市集</a>") == (1 if manages == 200 else 0), who
             token = await form_token(client, f"{PAGES_AT}/markets")
-            posts = {f"markets/new": MARKET_FORM, f"markets/{market_id}/edit": {"name": "改名", "venue": "改", "capacity": "9"},
+            posts = {"markets/new": MARKET_FORM, f"markets/{market_id}/edit": {"name": "改名", "venue": "改", "capacity": "9"},
                      f"days/{day_id}/edit": {"capacity": "9"}, f"days/{day_id}/cancel": {"reason": "测试"},
                      "merchants/new": {"name": "某店", "kind": "shop"}}
             if manages == 403:
