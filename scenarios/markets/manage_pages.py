@@ -56,6 +56,7 @@ HOLIDAY_POLICIES = {
     "next_workday": N_("Move it to the next working day"),
     "previous_workday": N_("Move it to the previous working day"),
 }
+WEEKDAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 MERCHANT_KINDS = {"shop": N_("Shop"), "enterprise": N_("Enterprise"), "social_organisation": N_("Social organisation"), "other": N_("Other")}
 MARKET_STATUS = {"active": N_("Running"), "cancelled": N_("Cancelled")}
 DAY_STATUS = {"open": N_("Taking applications"), "closed": N_("Applications closed"), "cancelled": N_("Cancelled")}
@@ -216,7 +217,7 @@ async def markets_page(request: Request[Any, Any, Any], community: CurrentCommun
         coming = [d for d in await days.list_days(meihao, community, market.id, today, None) if d.ends_at > now][:6]
         rows.append({"market": market, "first": market.first_day, "repeat": _repeat_of(market.rrule, market.first_day),
                      "days": [{"day": d, "starts": d.starts_at.astimezone(community.tz)} for d in coming]})
-    return render_page(request, "markets/manage/markets.html", community=community, rows=rows, repeats=REPEATS,
+    return render_page(request, "markets/manage/markets.html", community=community, rows=rows, weekdays=WEEKDAY_NAMES,
                        policies=HOLIDAY_POLICIES, market_status=MARKET_STATUS, day_status=DAY_STATUS,
                        can_manage=principal.can(MANAGE), done=DONE.get(request.query_params.get("done", ""), ""))
 
