@@ -20,7 +20,7 @@ from meihao import Caller, CommunityInfo, CurrentCommunity, MeihaoError, Princip
 from meihao.tables import StaffAssignment
 
 from .routes import MANAGE
-from .schemas import PlanIn, ReasonIn, ShowIn, ShowPatch
+from .schemas import PlanIn, PlanPatch, ReasonIn, ShowIn, ShowPatch
 from .services import plans, shows, troupes, venues
 from .services.common import settings_of
 
@@ -37,6 +37,7 @@ MESSAGES = {
     "name": N_("Give the plan a name, at most 100 characters."),
     "season_start": N_("Choose the first day of the season."),
     "season_end": N_("The season ends on a date, not before it starts."),
+    "season_shows": N_("The plan has shows outside this season: move or cancel them first."),
     "procurement_lot": N_("The procurement lot has at most 100 characters."),
     "organiser_staff_id": N_("Choose a staff member who works in this community."),
     "venue_id": N_("Choose a venue in your area."),
@@ -54,6 +55,7 @@ MESSAGES = {
 }
 DONE = {
     "plan_created": N_("The tour plan is created: schedule its shows now."),
+    "plan_saved": N_("The tour plan is saved."),
     "show_created": N_("The show is scheduled: the residents of the venue's grids are reminded the day before and on the day."),
     "show_moved": N_("The show is moved: reminders not yet sent follow the new time."),
     "show_cancelled": N_("The show is cancelled: its reminders not yet sent are cancelled."),
@@ -124,6 +126,8 @@ def _service_problem(err: MeihaoError) -> dict[str, str]:
         return {"starts_at": "starts_season" if "season" in err.message else "starts_past"}
     if name == "status":
         return {"other": "show_closed"}
+    if name in ("season_start", "season_end") and "has a show" in err.message:
+        return {name: "season_shows"}
     return {name: name} if name in MESSAGES else {"other": "other"}
 
 
@@ -159,9 +163,9 @@ async def manage_page(request: Request[Any, Any, Any], community: CurrentCommuni
 
 async def _plan_form(
     request: Request[Any, Any, Any], community: CommunityInfo, *, values: dict[str, str], errors: dict[str, str] | None = None,
-    status_code: int = 200, detail: str = "",
+    status_code: int = 200, detail: str = "", plan: Any = None,
 ) -> Response[str]:
-    return render_page(request, "culture/manage/plan_form.html", status_code=status_code, community=community, values=values,
+    return render_page(request, "culture/manage/plan_form.html", status_code=status_code, community=community, values=values, plan=plan,
                        errors=errors or {}, messages=MESSAGES, detail=detail, organisers=await _organisers(community))
 
 
@@ -175,16 +179,44 @@ async def create_plan(request: Request[Any, Any, Any], community: CurrentCommuni
     """POST /plans of the API: a season of shows with its procurement lot and organiser."""
     values = await _form(request)
     errors: dict[str, str] = {}
-    fields = {"name": values.get("name", ""), "season_start": _day(values, "season_start", errors),
-              "season_end": _day(values, "season_end", errors), "procurement_lot": values.get("procurement_lot", ""),
-              "organiser_staff_id": _whole(values, "organiser_staff_id", errors)}
     try:
-        created = await plans.create_plan(meihao, community, _body(PlanIn, fields, errors), principal)
+        created = await plans.create_plan(meihao, community, _body(PlanIn, _plan_fields(values, errors), errors), principal)
     except FormError as err:
         return await _plan_form(request, community, values=values, errors=err.errors, status_code=400)
     except MeihaoError as err:
         return await _plan_form(request, community, values=values, errors=_service_problem(err), status_code=400, detail=err.message)
     return Redirect(_page(community, f"manage?done=plan_created#p{created.id}"), status_code=303)
+
+
+def _plan_fields(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    return {"name": values.get("name", ""), "season_start": _day(values, "season_start", errors),
+            "season_end": _day(values, "season_end", errors), "procurement_lot": values.get("procurement_lot", ""),
+            "organiser_staff_id": _whole(values, "organiser_staff_id", errors)}
+
+
+@get("/plans/{plan_id:int}/edit", guards=[page_requires(MANAGE)])
+async def edit_plan_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, plan_id: FromPath[int]) -> Response[str]:
+    plan = await plans.get_plan(community, plan_id, principal)
+    values = {"name": plan.name, "season_start": plan.season_start.isoformat(), "season_end": plan.season_end.isoformat(),
+              "procurement_lot": plan.procurement_lot, "organiser_staff_id": "" if plan.organiser_staff_id is None else str(plan.organiser_staff_id)}
+    return await _plan_form(request, community, values=values, plan=plan)
+
+
+@post("/plans/{plan_id:int}/edit", guards=[page_requires(MANAGE)])
+async def update_plan(
+    request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller, plan_id: FromPath[int]
+) -> Response[Any]:
+    """PATCH /plans/{id} of the API: name, season (its shows must stay inside), procurement lot, organiser."""
+    plan = await plans.get_plan(community, plan_id, principal)
+    values = await _form(request)
+    errors: dict[str, str] = {}
+    try:
+        await plans.update_plan(meihao, community, plan_id, _body(PlanPatch, _plan_fields(values, errors), errors), principal)
+    except FormError as err:
+        return await _plan_form(request, community, values=values, errors=err.errors, status_code=400, plan=plan)
+    except MeihaoError as err:
+        return await _plan_form(request, community, values=values, errors=_service_problem(err), status_code=400, detail=err.message, plan=plan)
+    return Redirect(_page(community, f"manage?done=plan_saved#p{plan_id}"), status_code=303)
 
 
 # -- shows ------------------------------------------------------------------------------------------------
@@ -305,4 +337,4 @@ async def cancel_show(
     return Redirect(_page(community, f"manage?done=show_cancelled#s{show_id}"), status_code=303)
 
 
-HANDLERS = [manage_page, new_plan_page, create_plan, new_show_page, create_show, edit_show_page, reschedule_show, cancel_show]
+HANDLERS = [manage_page, new_plan_page, create_plan, edit_plan_page, update_plan, new_show_page, create_show, edit_show_page, reschedule_show, cancel_show]

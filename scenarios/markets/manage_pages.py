@@ -30,7 +30,7 @@ from meihao import (
 from meihao.tables import Grid, StaffAssignment
 
 from .routes import MANAGE, READ
-from .schemas import MarketDayPatch, MarketIn, MarketPatch, MerchantIn, ReasonIn
+from .schemas import MarketDayPatch, MarketIn, MarketPatch, MerchantIn, MerchantPatch, ReasonIn
 from .services import days, markets, merchants
 from .services.common import settings_of
 
@@ -96,6 +96,7 @@ DONE = {
     "day_saved": N_("The market day is saved."),
     "day_cancelled": N_("The market day is called off; its reminders not yet sent are cancelled."),
     "merchant_created": N_("The merchant is registered."),
+    "merchant_saved": N_("The merchant is saved."),
 }
 
 
@@ -422,7 +423,45 @@ async def create_merchant(
     return Redirect(_page(community, f"merchants?done=merchant_created#r{created.id}"), status_code=303)
 
 
+async def _merchant_form(
+    request: Request[Any, Any, Any], community: CommunityInfo, merchant_id: int, *, values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None, status_code: int = 200,
+) -> Response[str]:
+    merchant = await merchants.get_merchant(community, merchant_id)
+    if values is None:  # the phone is never sent back unmasked: the field starts empty ("keep it")
+        values = {"name": merchant.name, "kind": merchant.kind, "contact_name": merchant.contact_name,
+                  "contact_resident_id": "" if merchant.contact_resident_id is None else str(merchant.contact_resident_id),
+                  "active": "yes" if merchant.active else ""}
+    return render_page(request, "markets/manage/merchant_form.html", status_code=status_code, community=community, merchant=merchant,
+                       kinds=MERCHANT_KINDS, values=values, errors=errors or {}, messages=MESSAGES)
+
+
+@get("/merchants/{merchant_id:int}/edit", guards=[page_requires(MANAGE)])
+async def edit_merchant_page(request: Request[Any, Any, Any], community: CurrentCommunity, merchant_id: FromPath[int]) -> Response[str]:
+    return await _merchant_form(request, community, merchant_id)
+
+
+@post("/merchants/{merchant_id:int}/edit", guards=[page_requires(MANAGE)])
+async def update_merchant(
+    request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller, merchant_id: FromPath[int]
+) -> Response[Any]:
+    """PATCH /merchants/{id} of the API: name, kind, contact, a new phone (empty keeps it), whether it may still apply."""
+    await merchants.get_merchant(community, merchant_id)
+    values = await _form(request)
+    errors: dict[str, str] = {}
+    fields = {"name": values.get("name", ""), "kind": _choice(values, "kind", MERCHANT_KINDS, errors) or "shop",
+              "contact_name": values.get("contact_name", ""), "contact_phone": values.get("contact_phone") or None,
+              "contact_resident_id": _whole(values, "contact_resident_id", errors), "active": values.get("active") == "yes"}
+    try:
+        await merchants.update_merchant(meihao, community, merchant_id, _body(MerchantPatch, fields, errors), principal)
+    except FormError as err:
+        return await _merchant_form(request, community, merchant_id, values=values, errors=err.errors, status_code=400)
+    except MeihaoError as err:
+        return await _merchant_form(request, community, merchant_id, values=values, errors=_service_problem(err), status_code=400)
+    return Redirect(_page(community, f"merchants?done=merchant_saved#r{merchant_id}"), status_code=303)
+
+
 HANDLERS = [
     markets_page, new_market_page, create_market, edit_market_page, update_market, edit_day_page, set_day_capacity, cancel_day,
-    merchants_page, create_merchant,
+    merchants_page, create_merchant, edit_merchant_page, update_merchant,
 ]

@@ -259,3 +259,32 @@ async def test_the_pages_read_in_english_too_and_the_catalogue_is_complete(cheng
         assert field_errors(bad.text) == {"season_end": "The season ends on a date, not before it starts."}
     assert catalogues.untranslated(SCENE_FOLDER, also=[CONSOLE]) == {}
     assert catalogues.untranslatable(SCENE_FOLDER) == {}
+
+
+async def test_changing_a_plan_keeps_its_shows_inside_the_season(chengguan):
+    w = chengguan
+    stage, form = await stage_and_form(w)
+    plan = stage["plan"]["id"]
+    path = f"{PAGES_AT}/plans/{plan}/edit"
+    async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as admin:
+        await post_form(admin, f"{PAGES_AT}/plans/{plan}/shows/new", form)  # 7 March
+        page = await admin.get(path)
+        assert [value_of(page.text, n) for n in ("name", "season_start", "season_end")] == ["2026年春季戏曲进乡村", "2026-03-01", "2026-04-30"]
+        base = {"name": "2026年春季送戏下乡", "season_start": "2026-03-01", "season_end": "2026-04-30", "procurement_lot": "JY-XQ-2026-02"}
+        for changes, expected in (({"season_start": "2026-03-08"}, {"season_start": "这个计划有演出不在这个演出季内：请先给这些演出改期或取消。"}),
+                                  ({"season_end": "2026-02-28"}, {"season_end": "演出季结束日期要填日期，而且不能早于开始日期。"}),
+                                  ({"season_start": "2026-03-01", "season_end": "2026-03-06"},
+                                   {"season_end": "这个计划有演出不在这个演出季内：请先给这些演出改期或取消。"})):
+            bad = await post_form(admin, path, {**base, **changes})
+            assert (bad.status_code, field_errors(bad.text)) == (400, expected), changes
+        saved = await post_form(admin, path, {**base, "season_start": "2026-03-07", "season_end": "2026-03-07"})
+        assert (saved.status_code, saved.headers["location"]) == (303, f"{PAGES_AT}/manage?done=plan_saved#p{plan}")
+        assert notice((await admin.get(saved.headers["location"])).text) == ["巡演计划已保存。"]
+    async with w.client("community_admin") as api:
+        got = (await api.get(f"{API}/plans/{plan}")).json()
+        assert (got["name"], got["season_start"], got["season_end"], got["procurement_lot"], got["shows"]) == (
+            "2026年春季送戏下乡", "2026-03-07", "2026-03-07", "JY-XQ-2026-02", 1)
+    async with w.client("grid_worker") as api:
+        assert (await api.patch(f"{API}/plans/{plan}", json={"name": "x"})).status_code == 403
+    async with make_page_client(w.mh, w.staff["grid_worker"]["id"]) as worker:
+        assert (await worker.get(path)).status_code == 403

@@ -403,3 +403,42 @@ async def test_the_pages_read_in_english_too_and_the_catalogue_is_complete(world
         assert field_errors(bad.text) == {"capacity": "Stalls: a whole number from 1 to 10000."}
     assert catalogues.untranslated(SCENE_FOLDER, also=[CONSOLE]) == {}
     assert catalogues.untranslatable(SCENE_FOLDER) == {}
+
+
+async def test_changing_a_merchant_keeps_its_phone_unless_a_new_one_is_typed_and_an_inactive_one_cannot_apply(world):
+    w = world
+    async with w.client("community_admin") as api:
+        merchant = (await api.post(f"{API}/merchants", json={"name": "张记果蔬", "contact_name": "张老板", "contact_phone": "13912345678"})).json()
+    path = f"{PAGES_AT}/merchants/{merchant['id']}/edit"
+    async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as admin:
+        page = await admin.get(path)
+        assert (value_of(page.text, "name"), value_of(page.text, "contact_phone")) == ("张记果蔬", "")
+        assert "现在是：139****5678。不改就不用填。" in page.text and "13912345678" not in page.text
+        bad = await post_form(admin, path, {"name": "张记果蔬", "kind": "shop", "contact_phone": "12345", "active": "yes"})
+        assert (bad.status_code, field_errors(bad.text)) == (400, {"contact_phone": "请填写手机号，如 13912345678；座机请带区号，如 0531 8888 8888。"})
+        kept = await post_form(admin, path, {"name": "张记生鲜", "kind": "enterprise", "contact_name": "张经理", "contact_phone": ""})
+        assert (kept.status_code, kept.headers["location"]) == (303, f"{PAGES_AT}/merchants?done=merchant_saved#r{merchant['id']}")
+        listed = await admin.get(kept.headers["location"])
+        assert notice(listed.text) == ["商户已保存。"] and "已不再参加" in listed.text
+    async with w.client("community_admin") as api:
+        got = (await api.get(f"{API}/merchants/{merchant['id']}")).json()
+        assert (got["name"], got["kind"], got["contact_name"], got["contact_phone"], got["active"]) == (
+            "张记生鲜", "enterprise", "张经理", "139****5678", False)
+        market = (await api.post(f"{API}/markets", json={"venue": "广场", "rrule": "FREQ=MONTHLY;BYDAY=2SA", "first_day": "2026-03-14"})).json()
+        refused = await api.post(f"{API}/days/{market['next_days'][0]['id']}/applications", json={"merchant_id": merchant["id"], "goods": "水果"})
+        assert refused.status_code == 404  # no longer applies
+        again = await api.patch(f"{API}/merchants/{merchant['id']}", json={"active": True, "contact_phone": "13800138000"})
+        assert (again.status_code, again.json()["contact_phone"], again.json()["active"]) == (200, "138****8000", True)
+    async with w.client("grid_worker") as api:
+        assert (await api.patch(f"{API}/merchants/{merchant['id']}", json={"name": "x"})).status_code == 403
+    async with make_page_client(w.mh, w.staff["grid_worker"]["id"]) as worker:
+        assert (await worker.get(path)).status_code == 403
+        assert (await post_form(worker, path, {"name": "x", "kind": "shop"})).status_code == 403
+    await enable(w.mh, "beiyuan", "markets", {})
+    async with w.client("street_admin") as street:
+        theirs = (await street.post("/api/communities/beiyuan/markets/merchants", json={"name": "北苑超市"})).json()
+    async with make_page_client(w.mh, w.staff["street_admin"]["id"]) as street:
+        assert (await street.get(f"{PAGES_AT}/merchants/{theirs['id']}/edit")).status_code == 404
+        assert (await post_form(street, f"{PAGES_AT}/merchants/{theirs['id']}/edit", {"name": "x", "kind": "shop"})).status_code == 404
+    assert [(r["name"], r["active"]) for r in await Merchant.select(Merchant.name, Merchant.active).order_by(Merchant.id)] == [
+        ("张记生鲜", True), ("北苑超市", True)]
