@@ -62,6 +62,9 @@ def test_chengguan_admin_creates_a_market_and_changes_its_first_day(page, served
     look(page, "markets-manage-merchants-error-desktop")
     page.goto(f"{CULTURE}/manage")
     look(page, "culture-manage-desktop")
+    page.locator("a:has-text('安排一场演出')").first.click()
+    assert page.locator("h1").inner_text() == "安排一场演出"
+    look(page, "culture-show-new-desktop")
 
 
 def test_chengguan_admin_plans_a_show_on_a_phone(phone, served):
@@ -101,6 +104,11 @@ def test_chengguan_admin_plans_a_show_on_a_phone(phone, served):
     assert phone.locator("[role=status]").inner_text() == "演出已安排：场地所在网格的居民会在演出前一天和当天收到提醒。"
     look(phone, "culture-show-created-phone")
 
+    phone.get_by_role("link", name="修改“冬季戏曲进乡村”").click()
+    assert phone.locator("#f-season_end").input_value() == (today + timedelta(days=60)).isoformat()
+    look(phone, "culture-plan-edit-phone")
+    phone.goto(f"{CULTURE}/manage")
+
     moving = f"改期或取消 {(today + timedelta(days=7)).isoformat()} 19:00 的演出"
     phone.get_by_role("link", name=moving).first.click()
     assert phone.locator("#f-starts_at").input_value() == "19:00"
@@ -109,3 +117,6 @@ def test_chengguan_admin_plans_a_show_on_a_phone(phone, served):
                        (f"{MARKETS}/merchants", "markets-manage-merchants-phone")):
         assert phone.goto(path).status == 200, path
         look(phone, name)
+    phone.locator("table a:has-text('修改')").first.click()
+    assert phone.locator("h1").inner_text() == "修改商户"
+    look(phone, "markets-merchant-edit-phone")

@@ -300,8 +300,8 @@ async def test_a_merchant_registered_on_the_page_is_listed_masked_by_the_api(wor
         assert done.status_code == 303
         listed = await admin.get(done.headers["location"])
         assert notice(listed.text) == ["商户已登记。"]
-        assert re.findall(r'<tr id="r\d+"><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>', listed.text) == [
-            ("华阳邮政便民服务站", "企业", "周经理", "139****5678")]
+        assert re.findall(r'<tr id="r\d+"><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td><a href="(.*?)"', listed.text) == [
+            ("华阳邮政便民服务站", "企业", "周经理", "139****5678", f"{PAGES_AT}/merchants/1/edit")]
         assert "13912345678" not in listed.text
     async with w.client("grid_worker") as api:
         assert [(m["name"], m["kind"], m["contact_name"], m["contact_phone"], m["contact_resident_id"])
