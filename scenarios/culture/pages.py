@@ -34,7 +34,8 @@ from meihao import (
 )
 from meihao.tables import Community
 
-from .routes import READ, RECORD
+from .manage_pages import HANDLERS as MANAGE_HANDLERS
+from .routes import MANAGE, READ, RECORD
 from .schemas import ShowOut, ShowRecordIn
 from .services import figures, plans, shows
 from .tables import Show
@@ -231,10 +232,11 @@ async def queue(mh: Any, principal: Principal) -> list[QueueItem]:
 
 
 PAGES = ConsolePages(
-    handlers=[plan_page, shows_page, show_page, record_show],
+    handlers=[plan_page, shows_page, show_page, record_show, *MANAGE_HANDLERS],
     templates=HERE / "templates",
     locale=HERE / "locale",
-    nav=[NavLink("演出计划", "Tour plan", "plan", permission=READ), NavLink("演出场次", "Shows", "shows", permission=READ)],
+    nav=[NavLink("演出计划", "Tour plan", "plan", permission=READ), NavLink("演出场次", "Shows", "shows", permission=READ),
+         NavLink("安排演出", "Plan shows", "manage", permission=MANAGE)],
     cards=[ConsoleCard("culture", "戏曲进乡村", "Opera to the villages", show_figures, link="plan", permission=READ)],
     queue=queue,
 )

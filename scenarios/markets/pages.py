@@ -35,6 +35,7 @@ from meihao import (
 )
 from meihao.tables import Community
 
+from .manage_pages import HANDLERS as MANAGE_HANDLERS
 from .routes import DECIDE, READ, READ_APPLICATIONS, READ_PROCEEDS, RECORD
 from .schemas import ApplicationOut, MarketDayOut
 from .services import applications, days, markets, proceeds
@@ -334,7 +335,8 @@ async def queue(mh: Any, principal: Principal) -> list[QueueItem]:
 
 
 PAGES = ConsolePages(
-    handlers=[days_page, day_page, applications_page, approve_application, refuse_application, waiting_page, record_proceeds, proceeds_page],
+    handlers=[days_page, day_page, applications_page, approve_application, refuse_application, waiting_page, record_proceeds, proceeds_page,
+              *MANAGE_HANDLERS],
     templates=HERE / "templates",
     locale=HERE / "locale",
     nav=[
@@ -342,6 +344,7 @@ PAGES = ConsolePages(
         NavLink("摊位审批", "Stall applications", "applications", permission=READ_APPLICATIONS),
         NavLink("候补名单", "Waiting list", "waiting", permission=READ_APPLICATIONS),
         NavLink("善款", "Proceeds", "proceeds", permission=READ_PROCEEDS),
+        NavLink("市集与商户", "Markets and merchants", "markets", permission=READ),
     ],
     cards=[ConsoleCard("markets", "睦邻善市", "Charity markets", market_figures, link="days", permission=READ)],
     queue=queue,
