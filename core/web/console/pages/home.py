@@ -132,28 +132,22 @@ async def red_queue_items(mh: Meihao, principal: Principal, scenes: set[str]) ->
 
 
 async def reminder_figures(principal: Principal, communities: list[CommunityInfo], days_of: dict[int, Days], now: datetime) -> dict[int, dict[str, Any]]:
-    """Per community: reminders due/sent/failed today and in the last 7 days, waiting now, sent per day (chart)."""
-    figures: dict[int, dict[str, Any]] = {c.id: {} for c in communities}
+    """Per community: reminders due/sent/failed today and in the last 7 days, waiting now, sent per day (chart), failures by
+    activity. Two queries per time zone the communities are in (usually one zone): the counts, the failures."""
+    figures: dict[int, dict[str, Any]] = {}
     by_zone: dict[str, list[CommunityInfo]] = {}
     for c in communities:
         by_zone.setdefault(c.timezone, []).append(c)
     for zone, members in by_zone.items():
         ids = [c.id for c in members]
         days = days_of[members[0].id]
-        today = stats.local_midnight(days.today, zone)
-        tomorrow = today + timedelta(days=1)
-        for key, start in (("today", today), ("week", today - timedelta(days=6))):
-            for cid, counts in (await stats.period_counts(principal, ids, start, tomorrow)).items():
-                figures[cid][key] = counts
-        waiting = await stats.waiting_counts(principal, ids, now)
-        per_day = await stats.sent_per_day(principal, ids, days.chart_days, zone)
+        periods = stats.Periods.of(days.today, days.chart_days, zone, now)
+        figures.update(await stats.reminder_counts(principal, ids, periods))
         for cid in ids:
-            figures[cid]["waiting"] = waiting.get(cid, 0)
-            figures[cid]["per_day"] = per_day[cid]
-        for row in await stats.failures_by_activity(principal, ids, today - timedelta(days=6), limit=50):
-            figures[row["community"]].setdefault("failures", []).append(row)
+            figures[cid]["failures"] = []
+        for row in await stats.failures_by_activity(principal, ids, periods.week, limit=50):
+            figures[row["community"]]["failures"].append(row)
     for cid in figures:
-        figures[cid].setdefault("failures", [])
         del figures[cid]["failures"][FAILURES_LISTED:]
     return figures
 
