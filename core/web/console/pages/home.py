@@ -20,7 +20,7 @@ from meihao.register.calendar import working_calendar
 from meihao.register.communities import enabled_scenarios, list_communities
 from meihao.register.schemas import CommunityInfo
 from meihao.reminders import stats
-from meihao.reminders.activities import activity_occurrences, list_activities
+from meihao.reminders.activities import activity_occurrences, scheduled_activities_of
 from meihao.runtime import Meihao
 from meihao.web.console.rendering import page_user, render_page
 
@@ -89,15 +89,14 @@ class CommunityActivities:
     by_month: dict[str, list[int]] = field(default_factory=dict)
 
 
-async def community_activities(mh: Meihao, community: CommunityInfo, days: Days) -> CommunityActivities:
-    """The occurrences of the community's scheduled activities today, this week, and per month and scene (the last months)."""
+async def community_activities(mh: Meihao, community: CommunityInfo, days: Days, rows: list[dict[str, Any]]) -> CommunityActivities:
+    """The occurrences of the community's scheduled activities (``rows``) today, this week, and per month and scene (the last months)."""
     result = CommunityActivities()
     start = days.at(days.months[0], community)
     week_end = days.at(days.week_start + timedelta(days=7), community)
     tomorrow = days.at(days.today + timedelta(days=1), community)
     today_start = days.at(days.today, community)
     week_start = days.at(days.week_start, community)
-    rows = await list_activities(community.slug)
     if not rows:
         return result
     calendar = await working_calendar(mh, community)
@@ -171,11 +170,14 @@ async def overview(request: Request[Any, Any, Any]) -> Response[Any]:
     reads_activities = principal.can("meihao.activity.read")
     reminders = await reminder_figures(principal, communities, days_of, now) if reads_activities else {}
     overdue = await red_queue_items(mh, principal, {name for names in scenes.values() for name in names})
+    activity_rows: dict[int, list[dict[str, Any]]] = {}
+    for activity in await scheduled_activities_of([c.id for c in communities]) if reads_activities else []:
+        activity_rows.setdefault(activity["community"], []).append(activity)
     rows = []
     for community in communities:
         enabled = [name for name in sorted(scenes.get(community.id, [])) if name in mh.plugins.scenarios]
         days = days_of[community.id]
-        activities = await community_activities(mh, community, days) if reads_activities else CommunityActivities()
+        activities = await community_activities(mh, community, days, activity_rows.get(community.id, []))
         scene_rows = []
         cards = await scene_cards(mh, principal, community, enabled)
         for name in enabled:
