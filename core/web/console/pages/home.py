@@ -17,7 +17,7 @@ from litestar import Request, Response, get
 
 from meihao.access.principals import Principal
 from meihao.register.calendar import working_calendar
-from meihao.register.communities import enabled_scenarios, list_communities
+from meihao.register.communities import list_communities
 from meihao.register.schemas import CommunityInfo
 from meihao.reminders import stats
 from meihao.reminders.activities import activity_occurrences, scheduled_activities_of
@@ -163,8 +163,9 @@ def day_bars(days: list[date], counts: list[int]) -> list[tuple[str, int, str]]:
 async def overview(request: Request[Any, Any, Any]) -> Response[Any]:
     mh: Meihao = request.app.state.meihao
     principal: Principal = page_user(request)
-    communities = [CommunityInfo.from_row(c) for c in await list_communities() if principal.reaches_community(c["id"])]
-    scenes = await enabled_scenarios([c.id for c in communities])
+    reached = [c for c in await list_communities() if principal.reaches_community(c["id"])]
+    communities = [CommunityInfo.from_row(c) for c in reached]
+    scenes = {c["id"]: c["scenarios"] for c in reached}
     now = mh.clock.now()
     days_of = {c.id: Days.of(now, c) for c in communities}
     reads_activities = principal.can("meihao.activity.read")
