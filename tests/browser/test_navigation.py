@@ -24,7 +24,7 @@ def test_menu_links_pages_and_months_swap_the_content_and_back_works(page, serve
     assert page.evaluate(MARK) == 42  # the same document: no full load
     assert page.title() == "居民台账 · 美好"
     assert current_menu(page) == ["居民台账"]
-    assert page.evaluate("document.activeElement.id") == "main"  # focus on the new content, for screen readers
+    page.wait_for_function("document.activeElement.id === 'main'")  # focus on the new content, for screen readers
     assert page.locator("main").count() == 1 and page.locator("header.top").count() == 1
     assert serious_violations(page) == []
     shoot(page, "navigation-register-boosted-desktop")
