@@ -13,6 +13,7 @@ from tests.browser.conftest import log_in, serious_violations, shoot
 def test_a_community_admin_creates_an_activity_and_sees_it_on_the_month(page, served):
     log_in(page, served, "hepan-admin")
     page.click("nav >> text=活动")
+    page.wait_for_url("**/activities")  # a boosted link: the content is swapped in, no page load to wait for
     assert page.locator("h1").inner_text() == "活动"
     assert serious_violations(page) == []
     shoot(page, "activities-month-desktop")
