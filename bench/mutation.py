@@ -69,6 +69,7 @@ MODULES: dict[str, list[str]] = {
         "tests/reminders/test_faults.py",
         "tests/reminders/test_policy_boundaries.py",
         "tests/reminders/test_accepted_not_missed.py",
+        "tests/reminders/test_delivery_boundaries.py",
     ],
     "core/reminders/audiences.py": [
         "tests/reminders/test_activity_audiences.py",
@@ -76,6 +77,7 @@ MODULES: dict[str, list[str]] = {
         "tests/reminders/test_reminders.py",
         "tests/reminders/test_floods.py",
         "tests/reminders/test_routes.py",
+        "tests/reminders/test_audience_boundaries.py",
     ],
     "core/reminders/planning.py": [
         "tests/reminders/test_reminders.py",
