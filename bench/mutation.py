@@ -85,8 +85,8 @@ MODULES: dict[str, list[str]] = {
         "tests/reminders/test_recurrence_calendar.py",
     ],
     "core/access/roles.py": [
+        "tests/access/test_roles.py",
         "tests/access/test_principal.py",
-        "tests/access/test_staff.py",
     ],
     "core/access/principals.py": [
         "tests/access/test_principal.py",
