@@ -83,6 +83,7 @@ MODULES: dict[str, list[str]] = {
         "tests/reminders/test_reminders.py",
         "tests/reminders/test_concurrent_planning.py",
         "tests/reminders/test_recurrence_calendar.py",
+        "tests/reminders/test_planning_boundaries.py",
     ],
     "core/access/roles.py": [
         "tests/access/test_roles.py",
