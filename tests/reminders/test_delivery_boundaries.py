@@ -9,6 +9,7 @@ the next attempt's time, the lease written before a send.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -228,7 +229,7 @@ async def test_quiet_hours_defer_a_row_without_spending_an_attempt(make_meihao):
 # -- channels that write to the database: one transaction, then one by one ------------------
 
 
-async def test_a_transactional_batch_that_fails_is_sent_one_by_one(make_meihao):
+async def test_a_transactional_batch_that_fails_is_sent_one_by_one(make_meihao, caplog):
     """A ``send_many`` that fails sends nothing; the rows are then sent one at a time, and a row that
     fails alone is retried or failed on its own while the others are sent."""
     street = await _fanned_out(make_meihao, ["王秀英", "Anna", "张伟"])
@@ -248,7 +249,11 @@ async def test_a_transactional_batch_that_fails_is_sent_one_by_one(make_meihao):
         sent.append(message.recipient_id)
 
     _with(street, send=send, options={"transactional": True, "send_many": send_many})
-    result = await street.engine.deliver()
+    with caplog.at_level(logging.WARNING, logger="meihao.reminders"):
+        result = await street.engine.deliver()
+    assert [r.getMessage() for r in caplog.records if r.name == "meihao.reminders"] == [
+        "transactional delivery of 3 reminders failed (batch refused); retrying one by one"
+    ]
     assert batches == [3]
     assert (result.sent, result.retried, result.failed) == (1, 1, 1)
     assert sent == [wang]
@@ -259,7 +264,8 @@ async def test_a_transactional_batch_that_fails_is_sent_one_by_one(make_meihao):
     assert _utc(rows[zhang]["next_attempt_at"]) == DUE + timedelta(seconds=30)
 
 
-async def test_a_transactional_channel_sends_each_message_when_it_has_no_send_many(make_meihao):
+async def test_a_transactional_channel_sends_each_message_when_it_has_no_send_many(make_meihao, caplog):
+    """Each message in the one transaction, not one by one after a failure (which would log it)."""
     street = await _fanned_out(make_meihao, ["王秀英", "Anna"])
     sent: list[int] = []
 
@@ -267,7 +273,9 @@ async def test_a_transactional_channel_sends_each_message_when_it_has_no_send_ma
         sent.append(message.recipient_id)
 
     _with(street, send=send, options={"transactional": True})
-    result = await street.engine.deliver()
+    with caplog.at_level(logging.WARNING, logger="meihao.reminders"):
+        result = await street.engine.deliver()
+    assert [r.getMessage() for r in caplog.records if r.name == "meihao.reminders"] == []
     assert result.sent == 2
     assert sorted(sent) == sorted(street.residents[n]["id"] for n in ("王秀英", "Anna"))
     assert [(r["status"], _utc(r["sent_at"]), r["lease_until"]) for r in await _rows()] == [("sent", DUE, None)] * 2
