@@ -90,6 +90,7 @@ MODULES: dict[str, list[str]] = {
         "tests/access/test_principal.py",
     ],
     "core/access/principals.py": [
+        "tests/access/test_principal_boundaries.py",
         "tests/access/test_principal.py",
         "tests/access/test_staff.py",
         "tests/access/test_aggregates.py",
