@@ -152,6 +152,19 @@ async def test_a_permanent_failure_fails_at_the_first_attempt(make_meihao):
     assert (row["status"], row["attempts"], row["last_error"]) == ("failed", 1, "PermanentFailure: no such pigeon loft")
 
 
+async def test_the_reason_of_a_failed_row_is_cut_at_2000_characters(make_meihao):
+    street = await _fanned_out(make_meihao, ["Anna"])
+
+    async def refuse(message):
+        raise PermanentFailure("y" * 3000)
+
+    _with(street, send=refuse)
+    assert (await street.engine.deliver()).failed == 1
+    [row] = await _rows()
+    assert row["status"] == "failed"
+    assert row["last_error"] == "PermanentFailure: " + "y" * 1982 and len(row["last_error"]) == 2000
+
+
 async def test_a_channel_no_longer_installed_fails_its_rows_at_once_saying_so(make_meihao):
     street = await _fanned_out(make_meihao, ["Anna", "张伟"])
     _with(street, pigeon=None)
