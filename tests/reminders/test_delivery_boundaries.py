@@ -309,3 +309,44 @@ async def test_a_transactional_batch_is_sent_with_send_many_once(make_meihao):
     result = await street.engine.deliver()
     assert (batches, result.sent) == ([3], 3)
     assert [(r["status"], _utc(r["sent_at"]), r["lease_until"]) for r in await _rows()] == [("sent", DUE, None)] * 3
+
+
+# -- rows claimed before their activity changed ---------------------------------------------
+
+
+async def test_rows_claimed_before_a_reschedule_or_a_cancellation_are_cancelled_not_sent(make_meihao):
+    """``invalidate`` leaves rows already claimed (``sending``) alone; delivery finds them out of date and cancels them."""
+    from meihao.reminders.activities import ActivityPatch, update_activity
+    from meihao.reminders.tables import Activity
+
+    street = await _fanned_out(make_meihao, ["王秀英", "Anna"])
+    sent: list[int] = []
+
+    async def send(message):
+        sent.append(message.recipient_id)
+
+    _with(street, send=send)
+    activity = (await Activity.select(Activity.id).first())["id"]
+    ids = await street.engine.claim(street.clock.now())
+    await update_activity(street.mh, activity, ActivityPatch(title="睦邻善市（改期）"))  # a new version, still scheduled
+    result = await street.engine.send_claimed(ids, street.clock.now())
+    assert (result.sent, result.missed, result.failed, sent) == (0, 0, 0, [])
+    assert [(r["status"], r["lease_until"], r["send_started_at"], r["sent_at"]) for r in await _rows()] == [
+        ("cancelled", None, None, None)] * 2
+
+
+async def test_rows_of_an_activity_no_longer_scheduled_are_cancelled_even_at_the_same_version(make_meihao):
+    from meihao.reminders.tables import Activity
+
+    street = await _fanned_out(make_meihao, ["王秀英", "Anna"])
+    sent: list[int] = []
+
+    async def send(message):
+        sent.append(message.recipient_id)
+
+    _with(street, send=send)
+    ids = await street.engine.claim(street.clock.now())
+    await Activity.update({Activity.status: "cancelled"}).where(Activity.id > 0)
+    result = await street.engine.send_claimed(ids, street.clock.now())
+    assert (result.sent, sent) == (0, [])
+    assert [r["status"] for r in await _rows()] == ["cancelled", "cancelled"]
