@@ -350,3 +350,18 @@ async def test_rows_of_an_activity_no_longer_scheduled_are_cancelled_even_at_the
     result = await street.engine.send_claimed(ids, street.clock.now())
     assert (result.sent, sent) == (0, [])
     assert [r["status"] for r in await _rows()] == ["cancelled", "cancelled"]
+
+
+async def test_a_row_is_missed_from_the_first_second_of_its_occurrence_and_sent_the_second_before(make_meihao):
+    street = await _fanned_out(make_meihao, ["王秀英", "Anna"])
+    wang, anna = street.residents["王秀英"]["id"], street.residents["Anna"]["id"]
+    rows = {r["recipient_id"]: r["id"] for r in await Reminder.select(Reminder.id, Reminder.recipient_id)}
+    await Reminder.update({Reminder.status: "held"}).where(Reminder.id == rows[anna])  # kept aside for the second round
+    street.clock.set(at(2026, 3, 7, 8, 59, 59))  # the market begins at 09:00
+    before = await street.engine.deliver()
+    assert (before.sent, before.missed) == (1, 0)
+    await Reminder.update({Reminder.status: "pending"}).where(Reminder.id == rows[anna])
+    street.clock.set(at(2026, 3, 7, 9, 0))
+    on_time = await street.engine.deliver()
+    assert (on_time.sent, on_time.missed) == (0, 1)
+    assert {r["recipient_id"]: r["status"] for r in await _rows()} == {wang: "sent", anna: "missed"}
