@@ -365,3 +365,22 @@ async def test_a_row_is_missed_from_the_first_second_of_its_occurrence_and_sent_
     on_time = await street.engine.deliver()
     assert (on_time.sent, on_time.missed) == (0, 1)
     assert {r["recipient_id"]: r["status"] for r in await _rows()} == {wang: "sent", anna: "missed"}
+
+
+async def test_rows_whose_sender_died_mid_send_are_sent_again_and_counted(make_meihao):
+    """Rows left ``sending`` with ``send_started_at`` set (the sender died after the send began) are
+    claimed again once their lease ran out, sent with the same delivery id, and counted in ``resent_in_flight``."""
+    street = await _fanned_out(make_meihao, ["王秀英", "Anna", "张伟"], DeliveryPolicy(lease=timedelta(seconds=60)))
+    sent: list[str] = []
+
+    async def send(message):
+        sent.append(message.delivery_id)
+
+    _with(street, send=send)
+    ids = await street.engine.claim(street.clock.now())
+    await Reminder.update({Reminder.send_started_at: street.clock.now()}).where(Reminder.id.is_in(ids[:2]))  # then it died
+    street.clock.set(at(2026, 3, 6, 9, 2))  # the lease ran out
+    result = await street.engine.deliver()
+    assert (result.sent, result.details) == (3, {"resent_in_flight": 2})
+    assert sorted(sent) == sorted(f"meihao-reminder-{i}" for i in ids)
+    assert [(r["status"], r["send_started_at"]) for r in await _rows()] == [("sent", None)] * 3
