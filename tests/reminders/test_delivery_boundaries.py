@@ -384,3 +384,25 @@ async def test_rows_whose_sender_died_mid_send_are_sent_again_and_counted(make_m
     assert (result.sent, result.details) == (3, {"resent_in_flight": 2})
     assert sorted(sent) == sorted(f"meihao-reminder-{i}" for i in ids)
     assert [(r["status"], r["send_started_at"]) for r in await _rows()] == [("sent", None)] * 3
+
+
+async def test_a_staff_digest_holds_what_starts_after_the_next_digest_and_not_what_starts_at_it(street):
+    from meihao.reminders.recipients import set_digest
+
+    first = await street.factories.staff("grid_worker", grid_id=street.grid_a)
+    second = await street.factories.staff("grid_part_time", grid_id=street.grid_a)
+    for staff in (first, second):
+        await set_digest(street.mh, staff["id"], hour=10)
+    for title, minute in (("十点整开始", 0), ("十点过一分开始", 1)):
+        await create_activity(street.mh, "hepan", market(
+            title=title, rrule="", starts_at=datetime(2026, 3, 7, 10, minute), ends_at=datetime(2026, 3, 7, 11, 0),
+            audience={"staff": [first["id"], second["id"]]}, reminder_offsets=[1440]))
+    street.clock.set(at(2026, 3, 6, 10, 1))  # the next digest: Saturday 7 March, 10:00
+    await street.engine.fan_out()
+    result = await street.engine.deliver()
+    assert (result.sent, result.held) == (2, 2)
+    rows = await Reminder.select(Reminder.activity.title, Reminder.status, Reminder.attempts, Reminder.lease_until).order_by(Reminder.id)
+    assert sorted((r["activity.title"], r["status"], r["attempts"], r["lease_until"]) for r in rows) == [
+        ("十点整开始", "sent", 1, None), ("十点整开始", "sent", 1, None),
+        ("十点过一分开始", "held", 0, None), ("十点过一分开始", "held", 0, None),
+    ]
