@@ -175,13 +175,12 @@ async def test_a_channel_no_longer_installed_fails_its_rows_at_once_saying_so(ma
     ] * 2
 
 
-async def test_a_channel_that_needs_an_address_fails_a_row_without_one_at_once(make_meihao):
-    street = await _fanned_out(make_meihao, ["Anna"])
+async def test_a_channel_that_needs_an_address_fails_rows_without_one_at_once(make_meihao):
+    street = await _fanned_out(make_meihao, ["Anna", "张伟"])
     _with(street, needs_address=True)
     result = await street.engine.deliver()
-    assert (result.sent, result.failed) == (0, 1)
-    [row] = await _rows()
-    assert (row["status"], row["attempts"], row["last_error"]) == ("failed", 1, "no address for this channel")
+    assert (result.sent, result.failed) == (0, 2)
+    assert [(r["status"], r["attempts"], r["last_error"]) for r in await _rows()] == [("failed", 1, "no address for this channel")] * 2
 
 
 # -- what a send writes before it begins ----------------------------------------------------
@@ -196,6 +195,7 @@ async def test_a_send_renews_the_lease_and_records_when_it_began(make_meihao):
     async def look(message):
         seen.append(await Reminder.select(Reminder.status, Reminder.lease_until, Reminder.send_started_at).where(
             Reminder.id == message.reminder_id).first())
+        seen[-1]["message_sent_at"] = message.sent_at
 
     _with(street, send=look)
     claimed_at = street.clock.now()
@@ -203,8 +203,8 @@ async def test_a_send_renews_the_lease_and_records_when_it_began(make_meihao):
     street.clock.set(at(2026, 3, 6, 9, 0, 45))  # the send begins 45 s after the claim
     result = await street.engine.send_claimed(ids, claimed_at)
     assert result.sent == 1
-    assert [(s["status"], _utc(s["lease_until"]), _utc(s["send_started_at"])) for s in seen] == [
-        ("sending", DUE + timedelta(seconds=105), DUE + timedelta(seconds=45))
+    assert [(s["status"], _utc(s["lease_until"]), _utc(s["send_started_at"]), s["message_sent_at"]) for s in seen] == [
+        ("sending", DUE + timedelta(seconds=105), DUE + timedelta(seconds=45), DUE)  # the message carries the round's time
     ]
     [row] = await _rows()
     assert (row["status"], row["lease_until"], row["send_started_at"], _utc(row["sent_at"])) == ("sent", None, None, DUE)
