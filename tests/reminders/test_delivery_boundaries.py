@@ -8,6 +8,7 @@ the next attempt's time, the lease written before a send.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from datetime import datetime, timedelta, timezone
@@ -406,3 +407,31 @@ async def test_a_staff_digest_holds_what_starts_after_the_next_digest_and_not_wh
         ("十点整开始", "sent", 1, None), ("十点整开始", "sent", 1, None),
         ("十点过一分开始", "held", 0, None), ("十点过一分开始", "held", 0, None),
     ]
+
+
+class RecordingFailed(BaseException):
+    """What escapes a send: the database failing to record it (no handler of delivery's catches it)."""
+
+
+async def test_when_recording_a_send_fails_no_further_send_starts_and_those_in_flight_finish(make_meihao):
+    """Two sends at once: the first fails to be recorded, the second is in flight and is recorded before the
+    error is raised; the third never starts (it keeps its lease and goes out once, later)."""
+    street = await _fanned_out(make_meihao, ["王秀英", "Anna", "张伟"], DeliveryPolicy(concurrency=2))
+    calls: list[int] = []
+
+    async def send(message):
+        calls.append(message.recipient_id)
+        if len(calls) == 1:
+            raise RecordingFailed
+        await asyncio.sleep(0.05)
+
+    _with(street, send=send)
+    with pytest.raises(RecordingFailed):
+        await street.engine.deliver()
+    assert len(calls) == 2
+    rows = {r["recipient_id"]: r for r in await _rows()}
+    first, second = calls
+    [third] = set(rows) - {first, second}
+    assert (rows[first]["status"], _utc(rows[first]["send_started_at"])) == ("sending", DUE)  # its outcome unknown
+    assert (rows[second]["status"], rows[second]["send_started_at"]) == ("sent", None)
+    assert (rows[third]["status"], rows[third]["send_started_at"]) == ("sending", None)  # never begun
