@@ -172,11 +172,14 @@ async def test_a_preview_counts_everyone_and_samples_within_its_size_and_scope(m
     assert two["residents"] == 5 and two["staff"] == 0
     assert [s["id"] for s in two["sample"]] == [r["王秀英"]["id"], r["李建国"]["id"]]
     assert two["sample"][0] == {"id": r["王秀英"]["id"], "name": "王*英", "phone": "139****5678", "grid_id": street.grid_a, "language": "zh"}
+    household = await street.factories.household((await street.factories.building(street.grid_b))["id"])
+    await street.factories.resident(household["id"], name="赵六")  # a sixth resident: the default sample is five
     default = await preview(meihao, everyone, street.community, date(2026, 3, 2))
+    assert default["residents"] == 6
     assert [s["name"] for s in default["sample"]] == ["王*英", "李*国", "A**a", "张*", "刘*"]
     scope = principal_scope(Principal(staff_id=1, name="B", grid_ids={street.grid_b}))
     scoped = await preview(meihao, everyone, street.community, date(2026, 3, 2), sample_scope=scope)
-    assert (scoped["residents"], [s["name"] for s in scoped["sample"]]) == (5, ["张*", "刘*"])
+    assert (scoped["residents"], [s["name"] for s in scoped["sample"]]) == (6, ["张*", "刘*", "赵*"])
     nobody = await preview(meihao, AudienceSpec(staff=[999]), street.community, date(2026, 3, 2))
     assert nobody == {"residents": 0, "staff": 0, "sample": []}
 
