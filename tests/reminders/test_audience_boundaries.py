@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 
+from meihao import hookimpl
 from meihao.access.principals import Principal
 from meihao.errors import Forbidden, InvalidInput
 from meihao.reminders.audiences import (
@@ -270,3 +271,25 @@ async def test_grid_staff_reach_only_their_grids_buildings_and_residents(meihao)
     # the permission, or managing the community, lifts every limit
     await check_reach(_grid_staff(street, street.grid_a, permissions={PERMISSION}), AudienceSpec(everyone=True), hepan, PERMISSION)
     await check_reach(Principal(staff_id=2, name="admin", community_ids={hepan}), AudienceSpec(everyone=True), hepan, PERMISSION)
+
+
+class Chosen:
+    """A named audience of one activity: the resident whose id the activity names (here: the activity id itself)."""
+
+    @hookimpl
+    def meihao_audiences(self):
+        from meihao import Audience
+
+        return [Audience("chosen.one", "指定", "Chosen", lambda community_id, activity_id: Resident.select(Resident.id).where(
+            Resident.id == (activity_id or 0)))]
+
+
+async def test_a_preview_passes_the_day_and_the_activity_to_the_condition(make_meihao):
+    mh = await make_meihao(plugins=[("chosen", Chosen())])
+    street = await build_street(mh)
+    elders = await preview(mh, AudienceSpec(min_age=76), street.community, date(2026, 1, 1))
+    assert (elders["residents"], [s["name"] for s in elders["sample"]]) == (2, ["王*英", "张*"])
+    assert (await preview(mh, AudienceSpec(min_age=76), street.community, date(2025, 12, 31)))["residents"] == 0
+    anna = street.residents["Anna"]["id"]
+    chosen = await preview(mh, AudienceSpec(named=["chosen.one"]), street.community, date(2026, 3, 2), activity_id=anna)
+    assert (chosen["residents"], [s["name"] for s in chosen["sample"]]) == (1, ["A**a"])
