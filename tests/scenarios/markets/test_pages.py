@@ -54,7 +54,8 @@ def h2s(html: str) -> list[str]:
 
 
 def h3s(html: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h3[^>]*>(.*?)</h3>", html, re.S)]
+    """The h3 headings of the items (applicants), not those of the list's filters (facets)."""
+    return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h3(?! id=\"facet-)[^>]*>(.*?)</h3>", html, re.S)]
 
 
 def field_errors(html: str) -> list[str]:
