@@ -109,7 +109,7 @@ async def test_a_bad_filter_is_a_400_page_naming_the_field(market, query, messag
 
 
 async def test_bulk_approval_takes_exactly_the_pending_matches_and_the_service_keeps_to_capacity(market):
-    w, march, ids = market["w"], market["march"], market["ids"]
+    w, march = market["w"], market["march"]
     async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as client:
         confirm = await client.get(f"{LIST}/bulk?day={march}&action=approve")
         assert confirm.status_code == 200
