@@ -48,8 +48,9 @@ def test_markets_applications_filtered_by_day_and_approved_in_bulk(page, served)
     assert page.locator("[role=status]").inner_text() == f"已处理 {in_day} 份申请。"
     assert page.locator(".bulk-results li").count() == in_day
     look(page, "lists-markets-bulk-done-desktop")
-    page.click("a:has-text('返回列表')")
-    assert counts(page, "day").get(first_day) is None  # nothing pending left on that day
+    page.click("a:has-text('返回名单')")
+    assert counts(page, "day")[first_day] == 0  # nothing pending left on the day chosen (still shown: it is chosen)
+    assert page.locator(".scene-items > li").count() == 0
 
 
 def test_culture_shows_filtered_by_month(page, served):
@@ -100,16 +101,22 @@ def test_the_audit_log_with_counts(page, served):
     assert page.locator("a:has-text('CSV')").get_attribute("href") == f"/ops/audit/export.csv?action={action}"
 
 
-def test_the_lists_on_a_phone(phone, served):
+def test_the_scene_lists_on_a_phone(phone, served):
     log_in(phone, served, "chengguan-admin")
     for path, name in ((f"{MARKETS}/applications", "lists-markets-applications"), (f"{CULTURE}/shows", "lists-culture-shows")):
         assert phone.goto(path).status == 200
         look(phone, f"{name}-phone")
     phone.goto(f"{MARKETS}/applications/bulk?action=refuse&reason=本期摊位已满")
     look(phone, "lists-markets-bulk-confirm-phone")
+
+
+def test_the_elders_list_on_a_phone(phone, served):
     log_in(phone, served, "yajuyuan-admin")
     phone.goto(f"{ELDERS}/due")
     look(phone, "lists-elder_care-due-phone")
+
+
+def test_the_audit_log_on_a_phone(phone, served):
     log_in(phone, served, "admin")
     phone.goto("/ops/audit")
     look(phone, "lists-audit-phone")
