@@ -162,23 +162,28 @@ async def due_page(
     )
 
 
-async def _bulk_step(meihao: Any, principal: Principal, community: CommunityInfo, values: Any, posted: bool) -> tuple[BulkAction, Any]:
+async def _bulk_step(meihao: Any, principal: Principal, community: CommunityInfo, values: Any,
+                     posted: bool) -> tuple[BulkAction, Any, list[int]]:
+    """The step, the visitor and the elders it takes: counted and listed once, by the same scoped query."""
     query = ListQuery.parse(dict(values), KEYS)
-    filters = _elder_filter(query)
-    bulk = await bulk_action(query, str(values.get("action", "")), BULK_ACTIONS,
-                             lambda: listing.count(meihao, principal, community, filters), values if posted else None)
+    ids = await listing.matching_ids(meihao, principal, community, _elder_filter(query))
+
+    async def count() -> int:
+        return len(ids)
+
+    bulk = await bulk_action(query, str(values.get("action", "")), BULK_ACTIONS, count, values if posted else None)
     raw = str(values.get("visitor_staff_id", ""))
     staff_id = ListQuery.number("visitor_staff_id", raw, 1, 2**31 - 1) if raw.strip() else None
     if staff_id is None:
         raise InvalidInput("visitor_staff_id: choose the visitor", field="visitor_staff_id")
     visitor = await scoped_staff(principal, community, staff_id, "visitor_staff_id", roles=TEAM_ROLES)  # as the service checks it
-    return bulk, visitor
+    return bulk, visitor, ids
 
 
 @get("/due/bulk", guards=[page_requires(READ, WRITE)])
 async def bulk_confirm(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[str]:
     """How many elders the filter matches, whose responsible visitor would become the one chosen, before anything changes."""
-    bulk, visitor = await _bulk_step(meihao, principal, community, request.query_params, posted=False)
+    bulk, visitor, _ = await _bulk_step(meihao, principal, community, request.query_params, posted=False)
     return render_page(request, "elder_care/bulk.html", community=community, base=_base(community), bulk=bulk, visitor=visitor,
                        results=None, list_path=f"{_base(community)}/due")
 
@@ -188,11 +193,11 @@ async def bulk_apply(request: Request[Any, Any, Any], community: CurrentCommunit
     """Name the visitor of every elder the filter matches now, one by one through the API's service (``PATCH …/elders/{id}``),
     each with its audit row; when the elders matching are no longer the number confirmed, confirm again (409)."""
     values = await request.form()
-    bulk, visitor = await _bulk_step(meihao, principal, community, values, posted=True)
+    bulk, visitor, ids = await _bulk_step(meihao, principal, community, values, posted=True)
     results = None
     if not bulk.stale:
         results = []
-        for elder_id in await listing.matching_ids(meihao, principal, community, _elder_filter(bulk.query)):
+        for elder_id in ids:  # exactly those counted now, most urgent first
             before = await register.get_elder(meihao, principal, community, elder_id, sensitive=False)
             unchanged = before.visitor is not None and before.visitor.kind == "staff" and before.visitor.id == visitor["id"]
             if not unchanged:

@@ -252,16 +252,18 @@ def _bulk_reason(action: str, values: Any) -> tuple[str, str]:
 
 
 async def _bulk_step(request: Request[Any, Any, Any], mh: Any, community: CommunityInfo, principal: Principal, values: Any,
-                     posted: bool) -> tuple[BulkAction, listing.ApplicationFilter | None]:
+                     posted: bool) -> tuple[BulkAction, list[int]]:
+    """The step and the pending applications it takes: counted and listed once, by the same scoped query."""
     query = ListQuery.parse(dict(values), APPLICATION_KEYS)
     filters, _ = await _application_filter(mh, community, query)
     # a decision takes pending applications only: of the filter's, those still pending
     pending = replace(filters, status="pending") if filters.status in (None, "pending") else None
+    ids = [] if pending is None else await listing.matching_ids(principal, community, pending)
 
     async def count() -> int:
-        return 0 if pending is None else await listing.count(principal, community, pending)
+        return len(ids)
 
-    return await bulk_action(query, str(values.get("action", "")), BULK_ACTIONS, count, values if posted else None), pending
+    return await bulk_action(query, str(values.get("action", "")), BULK_ACTIONS, count, values if posted else None), ids
 
 
 async def _render_bulk(request: Request[Any, Any, Any], community: CommunityInfo, bulk: BulkAction, *, reason: str = "", problem: str = "",
@@ -297,14 +299,14 @@ async def bulk_apply(request: Request[Any, Any, Any], community: CurrentCommunit
     """Decide every pending application the filter matches now, one by one through the API's service (which keeps to the
     day's capacity: approving on a full day puts the applicant on the waiting list); each one's outcome is shown."""
     values = await _form(request)
-    bulk, pending = await _bulk_step(request, meihao, community, principal, values, posted=True)
+    bulk, ids = await _bulk_step(request, meihao, community, principal, values, posted=True)
     reason, problem = _bulk_reason(bulk.action, values)
     if problem:
         return await _render_bulk(request, community, bulk, reason=reason, problem=problem, status_code=400)
-    if bulk.stale or pending is None:
+    if bulk.stale:
         return await _render_bulk(request, community, bulk, reason=reason, status_code=bulk.status_code)
     results = []
-    for application_id in await listing.matching_ids(principal, community, pending):
+    for application_id in ids:  # exactly those counted now, oldest application first
         try:
             if bulk.action == "approve":
                 decided = await applications.approve(meihao, community, application_id, principal)
