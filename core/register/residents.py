@@ -371,23 +371,13 @@ async def reveal(mh: Meihao, resident_id: int, field: str, reason: str, principa
 
 
 async def export_rows(mh: Meihao, filters: ResidentFilter, principal: Principal) -> AsyncIterator[list[Any]]:
-    """Masked CSV rows of every resident in scope matching the filters, fetched in pages (scope in SQL);
-    sensitive tags only for holders (the route audits their export)."""
-    sensitive = sensitive_tags(mh)
-    check_sensitive_tags([filters.tag] if filters.tag else None, sensitive, principal, "tag")
-    clauses = await filters.where(mh.settings.default_timezone) + principal.residents_where()
-    yield ["id", "name", "gender", "birth_date", "age", "id_card", "phone", "tags", "community", "grid_id", "building_id", "household_id"]
-    last_id = 0
-    while True:
-        query = resident_select().where(Resident.id > last_id, *clauses).order_by(Resident.id).limit(1000)
-        rows = await query
-        if not rows:
-            return
-        tags = await _tags_of([r["id"] for r in rows])
-        for row in rows:
-            r = _present(row, visible_tags(tags[row["id"]], sensitive, principal))
-            yield [r["id"], r["name"], r["gender"], r["birth_date"], r["age"], r["id_card"], r["phone"], " ".join(r["tags"]), r["community"], r["grid_id"], r["building_id"], r["household_id"]]
-        last_id = rows[-1]["id"]
+    """Masked spreadsheet rows of every resident in scope matching the filters, under the register's Chinese
+    headers (姓名, 性别 男/女, 网格, 楼栋, 单元, 房号 …: the import template's, see :mod:`meihao.register.importing`);
+    sensitive tags only for holders (the caller audits the export)."""
+    from meihao.register.importing import export_rows as rows
+
+    async for row in rows(mh, filters, principal):
+        yield row
 
 
 # -- lists: counts per filter value, bulk tagging, the export's audit ------------------
