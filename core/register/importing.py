@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from meihao.access.audit import audit
 from meihao.access.principals import SYSTEM, Principal
-from meihao.errors import Conflict, InvalidInput, NotFound
+from meihao.errors import Conflict, Forbidden, InvalidInput
 from meihao.privacy import FORMULA_STARTS, mask_id_card, mask_phone, normalise_id_card, normalise_phone
 from meihao.register.communities import get_community
 from meihao.register.residents import (
@@ -401,11 +401,12 @@ def _parse_date(text: str) -> date | None:
 
 
 async def _importing_community(slug: str, principal: Principal) -> Any:
-    """The community imported into; one the caller does not manage reads as missing (404), as elsewhere in the register."""
+    """The community imported into: 404 when there is none, 403 when the caller does not manage it (as the
+    register's other community routes: the community itself is not secret)."""
     principal.require(IMPORT_PERMISSION)
     community = await get_community(slug)
     if not principal.manages_community(community.id):
-        raise NotFound(f"community {slug!r} not found", field="community")
+        raise Forbidden(f"community {slug!r} is outside your scope")
     return community
 
 
@@ -413,7 +414,7 @@ async def import_register(
     mh: Meihao, slug: str, data: bytes, filename: str, principal: Principal = SYSTEM, *, dry_run: bool = True,
 ) -> ImportReport:
     """Check a register file for community ``slug`` and, unless ``dry_run``, write it: all rows or, when any row is
-    wrong, none. Needs ``meihao.resident.import`` and a scope that manages the community (else 404, as a missing one).
+    wrong, none. Needs ``meihao.resident.import`` and a scope that manages the community (else 403).
     A write is audited (``resident.import``, one row with the counts)."""
     community = await _importing_community(slug, principal)
     table = read_table(data, filename)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import msgspec
-from litestar import Response, get, post
-from litestar.datastructures import UploadFile
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 
 from meihao.register import importing, residents
 from meihao.runtime import Meihao
@@ -47,12 +45,6 @@ class ImportReportOut(msgspec.Struct):
     problems: list[ImportProblemOut]
 
 
-class ImportIn(msgspec.Struct):
-    """The register file: an .xlsx workbook or a .csv file (UTF-8, or GBK as Excel on Chinese Windows saves it)."""
-
-    file: UploadFile
-
-
 def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
 
@@ -71,16 +63,20 @@ async def import_template(format: FromQuery[Literal["xlsx", "csv"]] = "xlsx") ->
                                                     description="The file has wrong rows: nothing was written (the report lists them)")})
 async def import_register(
     slug: FromPath[str],
-    data: Annotated[ImportIn, Body(media_type=RequestEncodingType.MULTI_PART)],
+    request: Request[Any, Any, Any],
     meihao: NamedDependency[Meihao],
     principal: Caller,
+    format: FromQuery[Literal["xlsx", "csv"]] = "xlsx",  # noqa: A002 - the query's name
     dry_run: FromQuery[bool] = True,
 ) -> Response[ImportReportOut]:
     """Check a register file for the community (``dry_run``, the default) or import it: every row or, when any is
-    wrong, none (400 with the same report). Grids, buildings and households are matched by name or created; a
-    community the caller does not manage is a 404, as a missing one. An import is audited (``resident.import``)."""
-    content = await data.file.read()
-    report = await importing.import_register(meihao, slug, content, data.file.filename or "", principal, dry_run=dry_run)
+    wrong, none (400 with the same report). The body is the file (``format`` says which kind); grids, buildings and
+    households are matched by name or created. A community the caller does not manage is a 403, as the register's
+    other community routes. An import is audited (``resident.import``).
+
+    The body is the file itself, sent as it is (``Content-Type: application/octet-stream``): an .xlsx workbook, or
+    a CSV file in UTF-8 (with or without a BOM) or GBK/GB18030."""
+    report = await importing.import_register(meihao, slug, await request.body(), f"upload.{format}", principal, dry_run=dry_run)
     out = msgspec.convert(report.as_dict(), ImportReportOut)
     return Response(out, status_code=400 if report.problems else 200)
 

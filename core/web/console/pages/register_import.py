@@ -14,7 +14,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect
 
-from meihao.errors import InvalidInput, NotFound
+from meihao.errors import Forbidden, InvalidInput, NotFound
 from meihao.register import importing
 from meihao.register.tables import Community
 from meihao.runtime import Meihao
@@ -100,8 +100,8 @@ async def check_or_import(request: Request[Any, Any, Any], data: Upload) -> Resp
         if err.field != "file":
             raise
         return await _render(request, status_code=400, errors={"file": err.message}, community=slug)
-    except NotFound:
-        return await _render(request, status_code=404, errors={"community": "community"}, community=slug)
+    except (NotFound, Forbidden) as err:  # a community that is not there, or not the visitor's: as the API answers
+        return await _render(request, status_code=err.status_code, errors={"community": "community"}, community=slug)
     payload = base64.b64encode(content).decode()
     if data.get("action") == "import" and not report.problems:
         expected = str(data.get("expected", ""))
