@@ -92,6 +92,14 @@ _ID_CARD_ZH = {
 }
 
 
+#: What stops a file being read at all, in Chinese (the console shows these; the API and the CLI the English).
+FILE_ERRORS_ZH = {
+    "file: must be an .xlsx workbook or a .csv file": "文件须是 Excel 表格（.xlsx）或 CSV 文件",
+    "file: not an .xlsx workbook that can be read; save it again from Excel or WPS": "这个 .xlsx 文件打不开，请用 Excel 或 WPS 重新保存一次",
+    "file: the CSV is neither UTF-8 nor GBK/GB18030; save it again as CSV UTF-8 or as .xlsx": "CSV 文件的编码既不是 UTF-8 也不是 GBK，请另存为“CSV UTF-8”或 .xlsx",
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     """What is wrong in one cell (or one row, or the file): where, and what, in English and Chinese."""

@@ -99,7 +99,8 @@ async def check_or_import(request: Request[Any, Any, Any], data: Upload) -> Resp
     except InvalidInput as err:
         if err.field != "file":
             raise
-        return await _render(request, status_code=400, errors={"file": err.message}, community=slug)
+        shown = err.message if request_language(request) == "en" else importing.FILE_ERRORS_ZH.get(err.message, err.message)
+        return await _render(request, status_code=400, errors={"file": shown}, community=slug)
     except (NotFound, Forbidden) as err:  # a community that is not there, or not the visitor's: as the API answers
         return await _render(request, status_code=err.status_code, errors={"community": "community"}, community=slug)
     payload = base64.b64encode(content).decode()
