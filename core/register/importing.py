@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from meihao.access.audit import audit
 from meihao.access.principals import SYSTEM, Principal
+from meihao.db.bulk import BulkInserter
 from meihao.errors import Conflict, Forbidden, InvalidInput
 from meihao.privacy import FORMULA_STARTS, mask_id_card, mask_phone, normalise_id_card, normalise_phone
 from meihao.register.communities import get_community
@@ -79,8 +80,8 @@ _TAG = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _TAG_SPLIT = re.compile(r"[\s,，、;；]+")
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 
-#: The largest number of rows one INSERT carries: 1,000 residents of 13 columns stay far below the
-#: 32,767 parameters asyncpg allows in one statement.
+#: How many ID-card hashes or grid names one lookup asks for at once (a statement's parameters: asyncpg allows
+#: 32,767; the writes are chunked by :class:`meihao.db.bulk.BulkInserter` below that too).
 CHUNK = 1000
 
 #: An ID-card number's error from the kernel's check, in Chinese.
@@ -499,29 +500,26 @@ async def _write(mh: Meihao, community_id: int, rows: list[_Row]) -> None:
         building = Building(grid=grids[grid_name], community=community_id, name=name)
         await building.save()
         buildings[(grids[grid_name], name)] = building.id
+    writer = BulkInserter(mh.db)
     wanted = sorted({(buildings[(grids[r.grid], r.building)], r.unit, r.room) for r in rows} - set(households))
     grid_of = {b: g for (g, _), b in buildings.items()}
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start:start + CHUNK]
-        made = await Household.insert(*[Household(building=b, grid=grid_of[b], community=community_id, unit=u, room=room) for b, u, room in chunk]).returning(
-            Household.id, Household.building, Household.unit, Household.room)
-        households.update({(h["building"], h["unit"], h["room"]): h["id"] for h in made})
+    made = await writer.insert(
+        Household, (Household.building, Household.grid, Household.community, Household.unit, Household.room),
+        [(b, grid_of[b], community_id, unit, room) for b, unit, room in wanted],
+        returning=(Household.id, Household.building, Household.unit, Household.room),
+    )
+    households.update({(building, unit, room): id_ for id_, building, unit, room in made})
     now = datetime.now().astimezone()
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        made = await Resident.insert(*[
-            Resident(
-                household=households[(buildings[(grids[r.grid], r.building)], r.unit, r.room)],
-                building=buildings[(grids[r.grid], r.building)], grid=grids[r.grid], community=community_id,
-                name=r.name, gender=r.gender, birth_date=r.birth_date, id_card_cipher=mh.codec.encrypt(r.id_card),
-                id_card_hash=r.id_hash, id_card_last4=r.id_card[-4:], phone=r.phone, created_at=now, updated_at=now,
-            )
-            for r in chunk
-        ]).returning(Resident.id, Resident.id_card_hash)
-        ids = {m["id_card_hash"]: m["id"] for m in made}
-        tags = [ResidentTag(resident=ids[r.id_hash], tag=t) for r in chunk for t in r.tags]
-        for at in range(0, len(tags), CHUNK):
-            await ResidentTag.insert(*tags[at:at + CHUNK])
+    columns = (Resident.household, Resident.building, Resident.grid, Resident.community, Resident.name, Resident.gender, Resident.birth_date,
+               Resident.id_card_cipher, Resident.id_card_hash, Resident.id_card_last4, Resident.phone, Resident.preferred_language,
+               Resident.created_at, Resident.updated_at)
+    values = []
+    for r in rows:
+        building = buildings[(grids[r.grid], r.building)]
+        values.append((households[(building, r.unit, r.room)], building, grids[r.grid], community_id, r.name, r.gender, r.birth_date,
+                       mh.codec.encrypt(r.id_card), r.id_hash, r.id_card[-4:], r.phone, "zh", now, now))
+    ids = dict(await writer.insert(Resident, columns, values, returning=(Resident.id_card_hash, Resident.id)))
+    await writer.insert(ResidentTag, (ResidentTag.resident, ResidentTag.tag), [(ids[r.id_hash], t) for r in rows for t in r.tags])
 
 
 # -- the export -----------------------------------------------------------------
