@@ -41,7 +41,12 @@ GOOD_ROWS = "\r\n".join([
 
 @pytest.fixture
 async def places(meihao):
-    """荷畔社区 (hepan: 一网格, 1号楼, room 101 with 王秀英) and 柳荫社区 (liuyin: 柳荫网格), each with its community admin."""
+    return await make_places(meihao)
+
+
+async def make_places(meihao):
+    """荷畔社区 (hepan: 一网格, 1号楼, room 101 with 王秀英) and 柳荫社区 (liuyin: 柳荫网格), each with its community admin,
+    and the grid worker of 一网格."""
     f = Factories(meihao)
     await f.community("hepan", name="荷畔社区")
     await f.community("liuyin", name="柳荫社区")

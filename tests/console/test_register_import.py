@@ -6,14 +6,20 @@ from __future__ import annotations
 import base64
 import re
 
+import pytest
 from openpyxl import load_workbook
 
 from meihao.access.tables import AuditLog
 from meihao.register.tables import Resident
 from meihao.testing import form_token, make_page_client
-from tests.test_register_import import BAD_ROWS, GOOD_ROWS, HEADER, places  # noqa: F401 - the fixture
+from tests.test_register_import import BAD_ROWS, GOOD_ROWS, HEADER, make_places
 
 PAGE = "/register/import"
+
+
+@pytest.fixture
+async def places(meihao):
+    return await make_places(meihao)
 
 
 def problems(page: str) -> list[tuple[str, str, str]]:
