@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from _perfdoc import machine_facts, median, seconds, update_section
+from cryptography.fernet import Fernet
 from stdnum.cn import ric
 
 from meihao.config import load_settings
@@ -36,6 +37,8 @@ COLUMNS = (
     "household, building, grid, community, name, gender, birth_date, id_card_cipher, id_card_hash, "
     "id_card_last4, phone, preferred_language, created_at, updated_at"
 )
+#: One data key for the run (PostgreSQL wants one set; the demo mode would make one per SQLite file).
+DATA_KEY = Fernet.generate_key().decode()
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "秀英桂兰建国志强丽娟海燕明华玉珍德胜淑芬国庆红梅文斌"
@@ -79,7 +82,7 @@ async def _postgres_database(name: str, *, drop: bool = False) -> str:
 
 async def meihao_import(url: str, data: bytes) -> tuple[float, float, int, list[tuple]]:
     """Seconds of the dry run and of the import on a fresh migrated database; the resident rows it wrote."""
-    mh = boot(load_settings(environ={}, database_url=url, mode="demo"))
+    mh = boot(load_settings(environ={}, database_url=url, mode="demo", data_key=DATA_KEY))
     await mh.start()
     try:
         await mh.db.migrate()
