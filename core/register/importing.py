@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,16 +22,10 @@ from meihao.access.audit import audit
 from meihao.access.principals import SYSTEM, Principal
 from meihao.db.bulk import BulkInserter
 from meihao.errors import Conflict, Forbidden, InvalidInput
-from meihao.privacy import FORMULA_STARTS, mask_id_card, mask_phone, normalise_id_card, normalise_phone
+from meihao.privacy import FORMULA_STARTS, normalise_id_card, normalise_phone
 from meihao.register.communities import get_community
-from meihao.register.residents import (
-    SENSITIVE_READ,
-    UNIQUE_VIOLATIONS,
-    ResidentFilter,
-    check_sensitive_tags,
-    sensitive_tags,
-    visible_tags,
-)
+from meihao.register.residents import SENSITIVE_READ, UNIQUE_VIOLATIONS, sensitive_tags
+from meihao.register.sheet import COLUMNS, GENDERS, HEADERS
 from meihao.register.tables import Building, Grid, Household, Resident, ResidentTag
 
 if TYPE_CHECKING:
@@ -43,38 +37,6 @@ UTF8_BOM = b"\xef\xbb\xbf"
 #: The permission to import a register into a community (its community admin; the street).
 IMPORT_PERMISSION = "meihao.resident.import"
 
-
-@dataclass(frozen=True)
-class SheetColumn:
-    """One column of the register's spreadsheets: its Chinese header, what it holds, how to fill it."""
-
-    header: str
-    key: str
-    required: bool
-    #: how to fill it, for the template's instructions sheet (Chinese, the English meaning beside it)
-    note: str
-
-
-#: The columns of the template, of an import and of an export, in this order (an export can be imported again).
-COLUMNS: tuple[SheetColumn, ...] = (
-    SheetColumn("姓名", "name", True, "必填。Name."),
-    SheetColumn("性别", "gender", True, "必填，填 男 或 女，与身份证号第17位一致。Gender: 男 (male) or 女 (female)."),
-    SheetColumn("出生日期", "birth_date", False, "可不填（从身份证号读出）；填写时如 1950-03-01，须与身份证号一致。Birth date, optional."),
-    SheetColumn("身份证号", "id_card", True, "必填，18 位居民身份证号码（末位可为 X），请设为文本格式。ID-card number."),
-    SheetColumn("联系电话", "phone", False, "可不填；手机如 13912345678，固话带区号。Phone, optional."),
-    SheetColumn("社区", "community", False, "可不填；填写时须为导入的社区名称。Community, optional: must be the one imported into."),
-    SheetColumn("网格", "grid", True, "必填，网格名称；本社区没有的网格会新建。Grid by name (created when missing)."),
-    SheetColumn("楼栋", "building", True, "必填，楼栋（楼院）名称，如 1号楼。Building by name (created when missing)."),
-    SheetColumn("单元", "unit", False, "可不填，如 2单元。Unit, optional."),
-    SheetColumn("房号", "room", True, "必填，如 301。Room (the household is matched or created)."),
-    SheetColumn("标签", "tags", False, "可不填；多个标签用空格分隔，如 elder living_alone。Tags, space-separated codes."),
-)
-
-HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
-
-#: Gender as written in a register, and as the register stores it.
-GENDERS = {"男": "male", "女": "female", "male": "male", "female": "female"}
-GENDER_WORDS = {"male": "男", "female": "女"}
 
 _TAG = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _TAG_SPLIT = re.compile(r"[\s,，、;；]+")
@@ -523,53 +485,6 @@ async def _write(mh: Meihao, community_id: int, rows: list[_Row]) -> None:
 
 
 # -- the export -----------------------------------------------------------------
-
-
-EXPORT_COLUMNS = (
-    Resident.id,
-    Resident.name,
-    Resident.gender,
-    Resident.birth_date,
-    Resident.id_card_last4,
-    Resident.phone,
-    Resident.community.name.as_alias("community_name"),
-    Resident.grid.name.as_alias("grid_name"),
-    Resident.building.name.as_alias("building_name"),
-    Resident.household.unit.as_alias("unit"),
-    Resident.household.room.as_alias("room"),
-)
-
-
-async def _tags_of(resident_ids: list[int]) -> dict[int, list[str]]:
-    tags: dict[int, list[str]] = {i: [] for i in resident_ids}
-    if resident_ids:
-        for row in await ResidentTag.select(ResidentTag.resident, ResidentTag.tag).where(ResidentTag.resident.is_in(resident_ids)).order_by(ResidentTag.tag):
-            tags[row["resident"]].append(row["tag"])
-    return tags
-
-
-async def export_rows(mh: Meihao, filters: ResidentFilter, principal: Principal) -> AsyncIterator[list[Any]]:
-    """The residents in scope matching ``filters`` as spreadsheet rows under :data:`HEADERS` (the template's columns,
-    so an export can be imported again once its masked numbers are filled in): ID-card and phone numbers masked,
-    gender as 男/女, grid, building and household by name; sensitive tags only for holders. Fetched in pages, scope in
-    SQL; the caller audits the export (``audit_export``)."""
-    sensitive = sensitive_tags(mh)
-    check_sensitive_tags([filters.tag] if filters.tag else None, sensitive, principal, "tag")
-    clauses = await filters.where(mh.settings.default_timezone) + principal.residents_where()
-    yield list(HEADERS)
-    last_id = 0
-    while True:
-        rows = await Resident.select(*EXPORT_COLUMNS).where(Resident.id > last_id, *clauses).order_by(Resident.id).limit(CHUNK)
-        if not rows:
-            return
-        tags = await _tags_of([r["id"] for r in rows])
-        for r in rows:
-            yield [
-                r["name"], GENDER_WORDS.get(r["gender"], r["gender"]), r["birth_date"].isoformat(), mask_id_card(r["id_card_last4"]),
-                mask_phone(r["phone"]), r["community_name"], r["grid_name"], r["building_name"], r["unit"], r["room"],
-                " ".join(visible_tags(tags[r["id"]], sensitive, principal)),
-            ]
-        last_id = rows[-1]["id"]
 
 
 def xlsx_bytes(rows: Iterable[list[Any]], sheet: str = "居民台账") -> bytes:
