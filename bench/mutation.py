@@ -64,12 +64,33 @@ MODULES: dict[str, list[str]] = {
         "tests/reminders/test_activity_audiences.py",
         "tests/reminders/test_fanout_boundaries.py",
     ],
+    "core/reminders/delivery.py": [
+        "tests/reminders/test_reminders.py",
+        "tests/reminders/test_faults.py",
+        "tests/reminders/test_policy_boundaries.py",
+        "tests/reminders/test_accepted_not_missed.py",
+        "tests/reminders/test_delivery_boundaries.py",
+    ],
+    "core/reminders/audiences.py": [
+        "tests/reminders/test_activity_audiences.py",
+        "tests/reminders/test_audience_reach.py",
+        "tests/reminders/test_reminders.py",
+        "tests/reminders/test_floods.py",
+        "tests/reminders/test_routes.py",
+        "tests/reminders/test_audience_boundaries.py",
+    ],
     "core/reminders/planning.py": [
         "tests/reminders/test_reminders.py",
         "tests/reminders/test_concurrent_planning.py",
         "tests/reminders/test_recurrence_calendar.py",
+        "tests/reminders/test_planning_boundaries.py",
+    ],
+    "core/access/roles.py": [
+        "tests/access/test_roles.py",
+        "tests/access/test_principal.py",
     ],
     "core/access/principals.py": [
+        "tests/access/test_principal_boundaries.py",
         "tests/access/test_principal.py",
         "tests/access/test_staff.py",
         "tests/access/test_aggregates.py",

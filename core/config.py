@@ -133,6 +133,24 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     calendar_files: list[str] = []
     #: The console's language for visitors who have not chosen one (``zh_CN`` or ``en``).
     console_language: str = "zh_CN"
+    #: Work items (docs/workitems.md has the sources). The yellow flag (黄牌) goes up this many working
+    #: days before a deadline (山东省政务服务投诉热线 2017: one working day before); red (红牌) at the
+    #: deadline; then the grid leaders are added this many working days after it (催办 the day after
+    #: expiry), the community's admins after more, and the street's after more still (>5 working days
+    #: overdue → written 通报). Each level adds people to those before, never replaces them.
+    workitem_yellow_working_days: int = 1
+    workitem_grid_leader_after_working_days: int = 1
+    workitem_community_after_working_days: int = 3
+    workitem_street_after_working_days: int = 5
+    #: Extensions (延期) of one clock of one item: how many (2017 rule: one), and how long each may be
+    #: (山东省政务服务热线管理办法 2020: at most 10 working days; clocks counted in hours: 7.5, one day).
+    workitem_max_extensions: int = 1
+    workitem_max_extension_working_days: int = 10
+    workitem_max_extension_working_hours: float = 7.5
+    #: The work-item check (every 5 minutes) reads the escalations due this many at a time, and stops after
+    #: this many seconds (what is left goes at the next run): one notice takes about 0.1 s (docs/workitems.md).
+    workitem_check_batch: int = 100
+    workitem_check_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         if not (self.database_url.startswith("sqlite:///") or self.database_url.startswith(("postgresql://", "postgres://"))):
@@ -196,6 +214,28 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             if not (name.strip() and module.strip()):
                 raise ConfigurationError(f"MEIHAO_PLUGINS: {entry!r} must read name=package.module", field="plugins")
         _check_working_week(self.working_hours, self.working_weekdays)
+        if self.workitem_yellow_working_days < 0:
+            raise ConfigurationError(
+                f"MEIHAO_WORKITEM_YELLOW_WORKING_DAYS must be 0 or more, got {self.workitem_yellow_working_days}",
+                field="workitem_yellow_working_days",
+            )
+        chain = ("workitem_grid_leader_after_working_days", "workitem_community_after_working_days", "workitem_street_after_working_days")
+        values = [getattr(self, name) for name in chain]
+        if values[0] < 0 or values != sorted(values):
+            raise ConfigurationError(
+                "MEIHAO_WORKITEM_GRID_LEADER/COMMUNITY/STREET_AFTER_WORKING_DAYS must be 0 or more and climb the chain in order "
+                f"(grid leader ≤ community ≤ street), got {values[0]}, {values[1]}, {values[2]}",
+                field="workitem_grid_leader_after_working_days",
+            )
+        for name in ("workitem_max_extensions", "workitem_max_extension_working_days", "workitem_max_extension_working_hours"):
+            if getattr(self, name) < 0:
+                raise ConfigurationError(f"MEIHAO_{name.upper()} must be 0 or more, got {getattr(self, name)}", field=name)
+        if self.workitem_check_batch < 1:
+            raise ConfigurationError(f"MEIHAO_WORKITEM_CHECK_BATCH must be at least 1, got {self.workitem_check_batch}",
+                                     field="workitem_check_batch")
+        if self.workitem_check_seconds <= 0:
+            raise ConfigurationError(f"MEIHAO_WORKITEM_CHECK_SECONDS must be above 0, got {self.workitem_check_seconds:g}",
+                                     field="workitem_check_seconds")
         if self.console_language not in ("zh_CN", "en"):
             raise ConfigurationError(f"MEIHAO_CONSOLE_LANGUAGE must be zh_CN or en, got {self.console_language!r}", field="console_language")
         try:

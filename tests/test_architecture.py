@@ -31,6 +31,7 @@ CONTRACTS = [
     "scheduling-layers",
     "reminders-layers",
     "web-layers",
+    "workitems-layers",
     "tables-are-the-bottom",
     "no-cycles",
 ]

@@ -56,6 +56,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "meihao.access.hookimpls",
     "meihao.reminders.hookimpls",
     "meihao.scheduling.hookimpls",
+    "meihao.workitems.hookimpls",
 )
 
 #: Hooks asked only of the plugin that provides the scenario concerned (and, for rendering, the

@@ -21,8 +21,8 @@ from meihao.register.calendar import working_calendar
 from meihao.register.communities import get_community
 from meihao.register.tables import Community
 from meihao.reminders.audiences import AudienceSpec, check_members, parse_audience
-from meihao.reminders.tables import Activity, DueReminder, Reminder
-from meihao.time.recurrence import occurrences, validate_rule
+from meihao.reminders.tables import Activity, ActivitySignup, DueReminder, Reminder
+from meihao.time.recurrence import occurrence_key, occurrences, validate_rule
 from meihao.time.workcalendar import WorkingCalendar
 
 if TYPE_CHECKING:
@@ -373,6 +373,18 @@ async def list_activities(slug: str, *, include_cancelled: bool = False) -> list
     return [_decode(r) for r in await query.order_by(Activity.starts_at)]
 
 
+async def scheduled_activities_of(community_ids: list[int]) -> list[dict[str, Any]]:
+    """The scheduled activities (notices left out, as :func:`list_activities`) of several communities at once, in one query."""
+    if not community_ids:
+        return []
+    rows = await Activity.select(
+        Activity.all_columns(),
+        Activity.community.slug.as_alias("community_slug"),
+        Activity.community.timezone.as_alias("timezone"),
+    ).where(Activity.community.is_in(community_ids), Activity.source.not_like("notice:%"), Activity.status == "scheduled").order_by(Activity.starts_at)
+    return [_decode(r) for r in rows]
+
+
 async def invalidate(activity_id: int, *, up_to_version: int, occurrence: str | None = None) -> int:
     """Cancel reminder points and outbox rows not yet sent for older versions (or one occurrence)."""
     due_filter = [DueReminder.activity == activity_id, DueReminder.version <= up_to_version]
@@ -425,8 +437,24 @@ async def update_activity(mh: Meihao, activity_id: int, patch: ActivityPatch) ->
             }
         ).where(Activity.id == activity_id)
         await invalidate(activity_id, up_to_version=version - 1)
+        await move_signups(activity_id, values["starts_at"] - current["starts_at"], now)
     await _plan(mh, activity_id)
     return await get_activity(activity_id)
+
+
+async def move_signups(activity_id: int, shift: timedelta, now: datetime) -> int:
+    """Carry the sign-ups of the coming occurrences along when the start moves by ``shift``: an occurrence's
+    key is its original start, so without this the residents would stay signed up for a time that no
+    longer exists. Keys are moved in the direction of the shift (the last first when later), so one never
+    lands on a key still to be moved. Returns how many occurrences moved."""
+    if not shift:
+        return 0
+    keys = {r["occurrence"] for r in await ActivitySignup.select(ActivitySignup.occurrence).where(
+        ActivitySignup.activity == activity_id, ActivitySignup.occurrence >= occurrence_key(now)).distinct()}
+    for key in sorted(keys, reverse=shift > timedelta(0)):
+        await ActivitySignup.update({ActivitySignup.occurrence: occurrence_key(occurrence_start(key) + shift)}).where(
+            ActivitySignup.activity == activity_id, ActivitySignup.occurrence == key)
+    return len(keys)
 
 
 async def cancel_activity(mh: Meihao, activity_id: int) -> dict[str, Any]:
@@ -484,6 +512,11 @@ async def community_of(activity: dict[str, Any]) -> dict[str, Any]:
     if row is None:  # pragma: no cover - the foreign key forbids it
         raise NotFound("community not found")
     return row
+
+
+def occurrence_start(key: str) -> datetime:
+    """The original start an occurrence key names (UTC)."""
+    return datetime.fromisoformat(key.replace("Z", "+00:00"))
 
 
 def audience_of(activity: dict[str, Any]) -> AudienceSpec:

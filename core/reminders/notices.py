@@ -20,7 +20,7 @@ then (quiet hours, a channel down) is marked missed rather than sent late.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -30,9 +30,9 @@ from meihao.access.tables import StaffAssignment
 from meihao.errors import InvalidInput
 from meihao.register.communities import get_community
 from meihao.reminders import activities as activity_service
-from meihao.reminders.activities import ActivityIn, create_activity, get_activity, resolve_owner
+from meihao.reminders.activities import ActivityIn, create_activity, get_activity, occurrence_start, resolve_owner
 from meihao.reminders.policy import cancellation_notices_on
-from meihao.reminders.tables import Activity, Reminder
+from meihao.reminders.tables import Activity, ActivitySignup, Reminder
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
@@ -108,11 +108,12 @@ def render_notice(reminder: dict[str, Any]) -> str | None:
     return str(activity.get("description") or activity.get("title", ""))
 
 
-async def cancel_activity(mh: Meihao, activity_id: int) -> dict[str, Any]:
+async def cancel_activity(mh: Meihao, activity_id: int, *, reason: str = "") -> dict[str, Any]:
     """Cancel every coming occurrence (reminders not yet sent are cancelled), and tell the people already
     reminded of it: one notice per channel, on the channel they were reminded on, through the outbox
     like every reminder, once (the notice's key). A community can switch these notices off
-    (``PUT /api/communities/{slug}/reminder-settings`` with ``cancellation_notices: false``)."""
+    (``PUT /api/communities/{slug}/reminder-settings`` with ``cancellation_notices: false``).
+    ``reason`` (staff's words, optional) is added to the notice."""
     before = await get_activity(activity_id)
     cancelled = await activity_service.cancel_activity(mh, activity_id)
     if before["status"] == "cancelled" or is_notice(before) or not await cancellation_notices_on(before["community"]):
@@ -120,11 +121,44 @@ async def cancel_activity(mh: Meihao, activity_id: int) -> dict[str, Any]:
     reminded = await Reminder.select(Reminder.recipient_kind, Reminder.recipient_id, Reminder.channel).where(
         Reminder.activity == activity_id, Reminder.status == "sent"
     ).distinct()
+    await _tell_cancelled(mh, before, reminded, key=f"cancelled:{activity_id}", starts=before["starts_at"], reason=reason)
+    return cancelled
+
+
+async def cancel_occurrence(mh: Meihao, activity_id: int, occurrence: str, *, reason: str = "") -> dict[str, Any]:
+    """Cancel one occurrence (:func:`meihao.reminders.activities.cancel_occurrence`) and tell, as
+    :func:`cancel_activity` does, the people already reminded of that occurrence and the residents who
+    signed up for it (on the inbox, where they signed up), once per occurrence and channel."""
+    before = await get_activity(activity_id)
+    updated = await activity_service.cancel_occurrence(mh, activity_id, occurrence)
+    if occurrence in (before["exdates"] or []) or is_notice(before) or not await cancellation_notices_on(before["community"]):
+        return updated
+    people = await occurrence_people(activity_id, occurrence)
+    await _tell_cancelled(mh, before, people, key=f"cancelled:{activity_id}:{occurrence}",
+                          starts=occurrence_start(occurrence), reason=reason)
+    return updated
+
+
+async def occurrence_people(activity_id: int, occurrence: str) -> list[dict[str, Any]]:
+    """Who a cancelled occurrence is told to, per channel (``recipient_kind``, ``recipient_id``, ``channel``): the
+    people sent a reminder of it, and the residents signed up for it (on the inbox)."""
+    reminded = await Reminder.select(Reminder.recipient_kind, Reminder.recipient_id, Reminder.channel).where(
+        Reminder.activity == activity_id, Reminder.status == "sent", Reminder.due.occurrence == occurrence
+    ).distinct()
+    signed_up = await ActivitySignup.select(ActivitySignup.resident).where(
+        ActivitySignup.activity == activity_id, ActivitySignup.occurrence == occurrence
+    )
+    return [*reminded, *({"recipient_kind": "resident", "recipient_id": r["resident"], "channel": "inbox"} for r in signed_up)]
+
+
+async def _tell_cancelled(mh: Meihao, before: dict[str, Any], reminded: list[dict[str, Any]], *, key: str, starts: datetime,
+                          reason: str) -> None:
     by_channel: dict[str, dict[str, set[int]]] = {}
     for row in reminded:
         by_channel.setdefault(row["channel"], {"resident": set(), "staff": set()})[row["recipient_kind"]].add(row["recipient_id"])
     tz = ZoneInfo(before["timezone"])
-    when = before["starts_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    when = starts.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    why = f"原因：{reason}。Reason: {reason}." if reason else ""
     for channel, people in sorted(by_channel.items()):
         if people["staff"]:  # staff who since left the community are not written to there
             rows = await StaffAssignment.select(StaffAssignment.staff).where(
@@ -138,12 +172,11 @@ async def cancel_activity(mh: Meihao, activity_id: int) -> dict[str, Any]:
             before["community_slug"],
             NoticeIn(
                 scene=before["scene"],
-                key=f"cancelled:{activity_id}:{channel}",
+                key=f"{key}:{channel}",
                 title=f"已取消：{before['title']}"[:200],
-                body=f"活动已取消：{before['title']}（{when}）。Cancelled: {before['title']} ({when}).",
+                body=f"活动已取消：{before['title']}（{when}）。Cancelled: {before['title']} ({when}).{(' ' + why) if why else ''}",
                 residents=sorted(people["resident"]),
                 staff=sorted(people["staff"]),
                 channels=[channel],
             ),
         )
-    return cancelled

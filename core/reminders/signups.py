@@ -8,14 +8,14 @@ and concurrency*).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from meihao.access.audit import audit
 from meihao.db.transactions import transaction
 from meihao.errors import Conflict, InvalidInput, NotFound
 from meihao.register.tables import Resident
-from meihao.reminders.activities import activity_calendar, activity_occurrences, get_activity
+from meihao.reminders.activities import activity_calendar, activity_occurrences, get_activity, occurrence_start
 from meihao.reminders.tables import Activity, ActivitySignup
 
 if TYPE_CHECKING:
@@ -85,8 +85,8 @@ async def sign_up(mh: Meihao, who: Principal, resident_id: int, activity_id: int
     return {"created": True, "taken": taken + 1, "capacity": capacity}
 
 
-async def cancel_signup(mh: Meihao, who: Principal, resident_id: int, activity_id: int, occurrence: str) -> None:
-    """Cancel the resident's own sign-up for an occurrence (404 when there is none); audited."""
+async def cancel_signup(mh: Meihao, who: Principal, resident_id: int, activity_id: int, occurrence: str, *, reason: str = "") -> None:
+    """Cancel the resident's sign-up for an occurrence (404 when there is none); audited (with staff's ``reason``)."""
     resident = await _resident(resident_id)
     async with transaction(mh, lock=(LOCK, f"{activity_id}:{occurrence}")):
         removed = await ActivitySignup.delete().where(
@@ -95,7 +95,7 @@ async def cancel_signup(mh: Meihao, who: Principal, resident_id: int, activity_i
         if not removed:
             raise NotFound("sign-up not found")
         await audit(who, "meihao.activity.signup_cancel", "resident", resident_id, community_id=resident["community"],
-                    detail={"activity": activity_id, "occurrence": occurrence})
+                    reason=reason, detail={"activity": activity_id, "occurrence": occurrence})
 
 
 async def open_activities(mh: Meihao, resident_id: int) -> list[dict[str, Any]]:
@@ -144,6 +144,64 @@ async def signups_of(activity_id: int, residents_in_scope: Any | None) -> list[d
     return await query.order_by(ActivitySignup.occurrence).order_by(ActivitySignup.id)
 
 
-def occurrence_start(key: str) -> datetime:
-    """The original start an occurrence key names (UTC)."""
-    return datetime.fromisoformat(key.replace("Z", "+00:00"))
+def _scope(principal: Principal, activity: dict[str, Any]) -> Any | None:
+    """The residents ``principal`` reads in the activity's community (a sub-select), or None for the whole street."""
+    return None if principal.street else principal.residents_in(activity["community"])
+
+
+async def signup_sheet(mh: Meihao, principal: Principal, activity: dict[str, Any]) -> list[dict[str, Any]]:
+    """Staff's view of an activity's sign-ups, per occurrence: the coming occurrences (as residents see them) and
+    every other occurrence someone signed up for, oldest first. Each has its ``key``, ``starts_at`` (moved by
+    the holiday policy where it is coming), ``current`` (still a date of the activity), ``taken`` (every
+    sign-up: what residents see against the capacity), and ``signups``: those of the residents in
+    ``principal``'s scope only (``id``, ``resident_id``, ``resident_name``, ``grid_name``, ``created_at``)."""
+    coming = {o["key"]: o for o in await _coming(mh, activity)}
+    totals = {r["occurrence"]: r["n"] for r in await ActivitySignup.raw(
+        "SELECT occurrence, COUNT(*) AS n FROM meihao_activity_signup WHERE activity = {} GROUP BY occurrence", activity["id"])}
+    query = ActivitySignup.select(
+        ActivitySignup.id,
+        ActivitySignup.occurrence,
+        ActivitySignup.resident.as_alias("resident_id"),
+        ActivitySignup.resident.name.as_alias("resident_name"),
+        ActivitySignup.resident.grid.name.as_alias("grid_name"),
+        ActivitySignup.created_at,
+    ).where(ActivitySignup.activity == activity["id"])
+    scope = _scope(principal, activity)
+    if scope is not None:
+        query = query.where(ActivitySignup.resident.is_in(scope))
+    mine: dict[str, list[dict[str, Any]]] = {}
+    for row in await query.order_by(ActivitySignup.occurrence).order_by(ActivitySignup.id):
+        mine.setdefault(row["occurrence"], []).append(row)
+    sheet = []
+    for key in sorted(set(coming) | set(totals)):
+        found = coming.get(key)
+        sheet.append({
+            "key": key, "starts_at": found["starts_at"] if found else occurrence_start(key), "current": found is not None,
+            "moved_from": found["moved_from"] if found else None, "taken": totals.get(key, 0), "signups": mine.get(key, []),
+        })
+    return sheet
+
+
+async def cancel_signup_for(mh: Meihao, principal: Principal, activity: dict[str, Any], signup_id: int, reason: str) -> dict[str, Any]:
+    """Staff cancel a resident's sign-up on their behalf, with a reason (audited). A sign-up of a resident outside
+    ``principal``'s scope is NotFound, as if it did not exist."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("reason: say why the sign-up is cancelled", field="reason")
+    if len(reason) > 200:
+        raise InvalidInput(f"reason: at most 200 characters, got {len(reason)}", field="reason")
+    query = ActivitySignup.select(ActivitySignup.id, ActivitySignup.occurrence, ActivitySignup.resident).where(
+        ActivitySignup.id == signup_id, ActivitySignup.activity == activity["id"])
+    scope = _scope(principal, activity)
+    if scope is not None:
+        query = query.where(ActivitySignup.resident.is_in(scope))
+    row = await query.first()
+    if row is None:
+        raise NotFound("sign-up not found")
+    await cancel_signup(mh, principal, row["resident"], activity["id"], row["occurrence"], reason=reason)
+    return row
+
+
+async def has_signups(activity_id: int) -> bool:
+    """Whether anyone ever signed up (an activity that stopped taking sign-ups still has its list)."""
+    return await ActivitySignup.exists().where(ActivitySignup.activity == activity_id)

@@ -2,19 +2,22 @@
 
 Every count is limited to the recipients the caller may see, as the API's reminder log of an
 activity is (:func:`meihao.reminders.recipients.reminders_in_scope`): residents of their register scope, staff of their
-staff list. The counts are grouped in SQL, one query per figure for all communities at once.
+staff list. The counts are grouped in SQL: one query for every figure of every community at once
+(:func:`reminder_counts`), one for the failures by activity.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count, Max
+from piccolo.querystring import QueryString
 
 from meihao.reminders.recipients import reminders_in_scope
-from meihao.reminders.tables import Reminder
+from meihao.reminders.tables import DueReminder, Reminder
 
 if TYPE_CHECKING:
     from meihao.access.principals import Principal
@@ -28,50 +31,82 @@ def local_midnight(day: date, timezone: str) -> datetime:
     return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone))
 
 
-async def _grouped(principal: Principal, community_ids: list[int], *clauses: Any) -> dict[int, int]:
+@dataclass(frozen=True)
+class Periods:
+    """The instants a dashboard counts reminders between, in one time zone: ``today`` and ``tomorrow`` (local
+    midnights), the first of the last 7 days (``week``), the first of the charted days (``chart``) and ``now``."""
+
+    today: datetime
+    week: datetime
+    chart: list[datetime]  # local midnights of the charted days, oldest first
+    now: datetime
+
+    @classmethod
+    def of(cls, today: date, chart_days: list[date], timezone: str, now: datetime) -> Periods:
+        return cls(local_midnight(today, timezone), local_midnight(today - timedelta(days=6), timezone),
+                   [local_midnight(day, timezone) for day in chart_days], now)
+
+    @property
+    def tomorrow(self) -> datetime:
+        return self.today + timedelta(days=1)
+
+
+def _count_if(condition: Any, alias: str) -> QueryString:
+    """``SUM(CASE WHEN condition THEN 1 ELSE 0 END)``: a count of the group's rows that match, in the same
+    pass as the others (SQLite and PostgreSQL alike; ``COUNT(*) FILTER`` needs SQLite 3.30)."""
+    return QueryString("SUM(CASE WHEN {} THEN 1 ELSE 0 END)", condition.querystring).as_alias(alias)
+
+
+def _due_between(start: datetime, end: datetime) -> Any:
+    """Outbox rows whose reminder point fell due in ``[start, end)`` (the points' ``due_at`` index, no join)."""
+    return Reminder.due.is_in(DueReminder.select(DueReminder.id).where(DueReminder.due_at >= start, DueReminder.due_at < end))
+
+
+async def reminder_counts(principal: Principal, community_ids: list[int], periods: Periods) -> dict[int, dict[str, Any]]:
+    """Per community, everything a dashboard shows of its reminders, counted in one grouped query:
+
+    - ``today`` and ``week`` (the last 7 days), each ``due`` (their reminder point fell due in it,
+      cancelled ones left out), ``sent`` (sent in it) and ``failed`` (given up after their last
+      attempt, planned in it);
+    - ``waiting``: whose time to go has passed and that have not gone yet (quiet hours, retries, a stopped worker);
+    - ``per_day``: sent on each of the charted days, in their order.
+    """
+    result = {cid: {"today": {"due": 0, "sent": 0, "failed": 0}, "week": {"due": 0, "sent": 0, "failed": 0},
+                    "waiting": 0, "per_day": [0] * len(periods.chart)} for cid in community_ids}
+    if not community_ids:
+        return result
+    tomorrow = periods.tomorrow
+    sent = Reminder.status == "sent"
+    failed = Reminder.status == "failed"
+    not_cancelled = Reminder.status != "cancelled"
+    figures: dict[str, Any] = {}
+    for period, start in (("today", periods.today), ("week", periods.week)):
+        figures[f"{period}_due"] = _due_between(start, tomorrow) & not_cancelled
+        figures[f"{period}_sent"] = sent & (Reminder.sent_at >= start) & (Reminder.sent_at < tomorrow)
+        figures[f"{period}_failed"] = failed & (Reminder.next_attempt_at >= start) & (Reminder.next_attempt_at < tomorrow)
+    waiting = Reminder.status.is_in(list(WAITING)) & (Reminder.next_attempt_at <= periods.now)
+    figures["waiting"] = waiting
+    for index, start in enumerate(periods.chart):
+        figures[f"day_{index}"] = sent & (Reminder.sent_at >= start) & (Reminder.sent_at < start + timedelta(days=1))
+    # Only the rows some figure counts are read: each branch of the OR has its index
+    # (status + sent_at, status + next_attempt_at, the outbox's key that starts with its point).
+    first = min([periods.week, *periods.chart])
+    rows_counted = (
+        (_due_between(periods.week, tomorrow) & not_cancelled)
+        | (sent & (Reminder.sent_at >= first) & (Reminder.sent_at < tomorrow))
+        | (failed & (Reminder.next_attempt_at >= periods.week) & (Reminder.next_attempt_at < tomorrow))
+        | waiting
+    )
     community = Reminder.activity.community
-    rows = await Reminder.select(community.as_alias("community"), Count(Reminder.id)).where(
-        community.is_in(community_ids), *clauses, *reminders_in_scope(principal)
+    rows = await Reminder.select(community.as_alias("community"), *(_count_if(c, name) for name, c in figures.items())).where(
+        community.is_in(community_ids), rows_counted, *reminders_in_scope(principal)
     ).group_by(community)
-    return {row["community"]: row["count"] for row in rows}
-
-
-async def period_counts(principal: Principal, community_ids: list[int], start: datetime, end: datetime) -> dict[int, dict[str, int]]:
-    """Per community, the reminders of ``[start, end)``: ``due`` (their due time fell in it, cancelled ones left out),
-    ``sent`` (sent in it) and ``failed`` (given up after their last attempt, planned in it)."""
-    result = {cid: {"due": 0, "sent": 0, "failed": 0} for cid in community_ids}
-    if not community_ids:
-        return result
-    figures = {
-        "due": (Reminder.due.due_at >= start, Reminder.due.due_at < end, Reminder.status != "cancelled"),
-        "sent": (Reminder.status == "sent", Reminder.sent_at >= start, Reminder.sent_at < end),
-        "failed": (Reminder.status == "failed", Reminder.next_attempt_at >= start, Reminder.next_attempt_at < end),
-    }
-    for key, clauses in figures.items():
-        for cid, count in (await _grouped(principal, community_ids, *clauses)).items():
-            result[cid][key] = count
-    return result
-
-
-async def waiting_counts(principal: Principal, community_ids: list[int], now: datetime) -> dict[int, int]:
-    """Per community, the reminders whose time to go has passed and that have not gone yet (quiet hours, retries, a stopped worker)."""
-    if not community_ids:
-        return {}
-    return await _grouped(principal, community_ids, Reminder.status.is_in(list(WAITING)), Reminder.next_attempt_at <= now)
-
-
-async def sent_per_day(principal: Principal, community_ids: list[int], days: list[date], timezone: str) -> dict[int, list[int]]:
-    """Per community, the reminders sent on each of ``days`` (local days of ``timezone``), in that order."""
-    result = {cid: [0] * len(days) for cid in community_ids}
-    if not community_ids:
-        return result
-    for index, day in enumerate(days):
-        start = local_midnight(day, timezone)
-        counts = await _grouped(
-            principal, community_ids, Reminder.status == "sent", Reminder.sent_at >= start, Reminder.sent_at < start + timedelta(days=1)
-        )
-        for cid, count in counts.items():
-            result[cid][index] = count
+    for row in rows:
+        counts = result[row["community"]]
+        for period in ("today", "week"):
+            counts[period] = {key: int(row[f"{period}_{key}"] or 0) for key in ("due", "sent", "failed")}
+        counts["waiting"] = int(row["waiting"] or 0)
+        counts["per_day"] = [int(row[f"day_{index}"] or 0) for index in range(len(periods.chart))]
     return result
 
 

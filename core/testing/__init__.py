@@ -18,9 +18,9 @@ project that has meihao installed:
 ``drain(engine, now=None)``
     ticks a reminder engine until nothing more happens at ``now``: drive it with a fake
     clock, and nothing waits on real time.
-``fire_job(mh, job_id, community=None, at=None)``, ``inbox(mh, resident_id)``
+``fire_job(mh, job_id, community=None, at=None)``, ``inbox(mh, resident_id)``, ``work_item_escalations(item_id)``
     run a job as the scheduler would at a fake time, its run recorded; read a resident's
-    inbox (:mod:`meihao.testing.kit`).
+    inbox; a work item's escalation levels, planned and sent (:mod:`meihao.testing.kit`).
 ``SceneWorld.build(mh, scenario, ...)``
     two communities, grids, residents, a client per role and fake-time travel for a scene's
     tests (:mod:`meihao.testing.world`).
@@ -71,6 +71,7 @@ from meihao.testing.databases import (
 from meihao.testing.factories import Factories
 from meihao.testing.kit import fire_job as fire_job
 from meihao.testing.kit import inbox as inbox
+from meihao.testing.kit import work_item_escalations as work_item_escalations
 from meihao.testing.world import SceneWorld as SceneWorld
 
 if TYPE_CHECKING:

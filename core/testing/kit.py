@@ -55,3 +55,18 @@ async def inbox(mh: Meihao, resident_id: int, *, unread_only: bool = False) -> l
 
     await check_recipient("resident", resident_id)
     return await read_inbox("resident", resident_id, unread_only=unread_only, limit=1000)
+
+
+async def work_item_escalations(item_id: int) -> list[dict[str, Any]]:
+    """The escalation levels of a work item's clocks, in the order they are reached: each a dict with
+    ``clock``, ``level``, ``reach``, ``reached_at``, ``notify_at`` (moved into working hours),
+    ``sent_at`` (None until the check sent it) and ``recipients`` (the staff ids it went to).
+
+    Levels not yet sent are planned again at every change of the item; a sent level stays. Drive
+    the check with ``fire_job(mh, "meihao.workitems.check", at=...)``.
+    """
+    from meihao.workitems.tables import WorkItemEscalation as E
+
+    rows = await E.select(E.clock, E.level, E.reach, E.reached_at, E.notify_at, E.sent_at, E.recipients).where(
+        E.item == item_id).order_by(E.reached_at).order_by(E.id).output(load_json=True)
+    return list(rows)

@@ -185,6 +185,12 @@ def _lunar_starts(first_local: datetime, month: int, day: int) -> Iterator[datet
             break
 
 
+def lunar_date_of(day: date) -> tuple[int, int, bool]:
+    """The lunar (month, day, leap month) of a solar day: to say, e.g., that a lunar 30th fell on the 29th."""
+    lunar = LunarDate.fromSolarDate(day.year, day.month, day.day)
+    return lunar.month, lunar.day, bool(lunar.isLeapMonth)
+
+
 def _original_starts(activity: dict[str, Any], tz: ZoneInfo) -> Iterator[datetime]:
     """Naive local wall-clock starts, in order, before any holiday policy."""
     first = activity["starts_at"].astimezone(tz)

@@ -6,14 +6,14 @@ a page shows exactly the shows the viewer could read through the API (out of sco
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect
+from litestar.params import FromPath
+from litestar.response import Redirect, Stream
 
 from meihao import (
     Caller,
@@ -22,21 +22,27 @@ from meihao import (
     ConsoleCard,
     ConsolePages,
     CurrentCommunity,
+    ListQuery,
     MeihaoError,
     NavLink,
     Principal,
     QueueItem,
     Runtime,
+    audit,
+    csv_download,
+    facet,
     page_requires,
     render_page,
     scope_where,
+    xlsx_download,
     yuan_to_fen,
 )
 from meihao.tables import Community
 
-from .routes import READ, RECORD
+from .manage_pages import HANDLERS as MANAGE_HANDLERS
+from .routes import MANAGE, READ, RECORD
 from .schemas import ShowOut, ShowRecordIn
-from .services import figures, plans, shows
+from .services import figures, listing, plans, shows
 from .tables import Show
 
 HERE = Path(__file__).parent
@@ -95,23 +101,70 @@ async def plan_page(request: Request[Any, Any, Any], community: CurrentCommunity
                        status=STATUS, tone=STATUS_TONE, can_record=principal.can(RECORD))
 
 
+#: The shows list's filter keys: the year, then month, venue, state (``status``) and genre (剧种) with their counts.
+SHOW_KEYS = ("year", "month", "venue", "status", "genre")
+GROUP_TITLES = {
+    "to_record": N_("Held, waiting for their record"), "scheduled": N_("Coming"), "delivered": N_("Held and recorded"), "cancelled": N_("Cancelled"),
+}
+MONTHS = {m: label for m, label in enumerate((
+    N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"), N_("August"), N_("September"),
+    N_("October"), N_("November"), N_("December")), start=1)}
+
+
+def _show_filter(query: ListQuery, this_year: int) -> listing.ShowFilter:
+    """The list's filter; a value that is not a whole number in range, or not a state, is a 400 naming its field."""
+    return listing.ShowFilter(
+        year=query.integer("year", 2000, this_year + 1) or this_year, month=query.integer("month", 1, 12),
+        venue_id=query.integer("venue", 1, 2**31 - 1), state=query.get("status"), genre=query.get("genre"),
+    )
+
+
 @get("/shows", guards=[page_requires(READ)])
-async def shows_page(
-    request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller, year: FromQuery[int | None] = None
-) -> Response[str]:
-    """The shows of a year in the viewer's area: those waiting for their record first, then the coming ones, then the rest."""
+async def shows_page(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller) -> Response[str]:
+    """The shows of a year in the viewer's area, with counts per month, venue, state and genre: those waiting for their record
+    first, then the coming ones, then the rest; spreadsheets of what is shown."""
     now = meihao.clock.now()
     this_year = figures.this_year(meihao, community)
-    year = year if year is not None and 2000 <= year <= this_year + 1 else this_year
-    rows = _rows(await shows.list_shows(community, principal, start=date(year, 1, 1), end=date(year, 12, 31)), community, now)
+    query = ListQuery.read(request, SHOW_KEYS)
+    filters = _show_filter(query, this_year)
+    path = f"/c/{community.slug}/{SCENE}/shows"
+    rows = _rows(await listing.matching(principal, community, filters, now), community, now)
     groups = [
-        ("to_record", N_("Held, waiting for their record"), [r for r in rows if r["state"] == "to_record"]),
-        ("scheduled", N_("Coming"), [r for r in rows if r["state"] == "scheduled"]),
-        ("delivered", N_("Held and recorded"), list(reversed([r for r in rows if r["state"] == "delivered"]))),
-        ("cancelled", N_("Cancelled"), [r for r in rows if r["state"] == "cancelled"]),
+        ("to_record", GROUP_TITLES["to_record"], [r for r in rows if r["state"] == "to_record"]),
+        ("scheduled", GROUP_TITLES["scheduled"], [r for r in rows if r["state"] == "scheduled"]),
+        ("delivered", GROUP_TITLES["delivered"], list(reversed([r for r in rows if r["state"] == "delivered"]))),
+        ("cancelled", GROUP_TITLES["cancelled"], [r for r in rows if r["state"] == "cancelled"]),
     ]
-    return render_page(request, "culture/shows.html", community=community, groups=groups, year=year,
-                       years=list(range(this_year, this_year - 4, -1)), status=STATUS, tone=STATUS_TONE, can_record=principal.can(RECORD))
+    counts = await listing.facet_counts(principal, community, filters, now)
+    facets = [
+        facet(query, path, "status", N_("State"), [(k, STATUS[k], counts["status"][k]) for k in listing.STATES], translate=True),
+        facet(query, path, "month", N_("Month"), [(m, MONTHS[m], counts["month"][m]) for m in MONTHS], translate=True),
+        facet(query, path, "venue", N_("Venue"), [(v, name, n) for v, (name, n) in counts["venue"].items()]),
+        facet(query, path, "genre", N_("Genre"), [(g, g, n) for g, n in counts["genre"].items()]),
+    ]
+    return render_page(request, "culture/shows.html", community=community, groups=groups, year=filters.year,
+                       years=list(range(this_year, this_year - 4, -1)), status=STATUS, tone=STATUS_TONE, can_record=principal.can(RECORD),
+                       query=query, list_path=path, facets=facets, total=len(rows))
+
+
+async def _show_rows(request: Request[Any, Any, Any], meihao: Any, community: CommunityInfo, principal: Principal, kind: str) -> Any:
+    query = ListQuery.read(request, SHOW_KEYS)
+    filters = _show_filter(query, figures.this_year(meihao, community))
+    await audit(principal, "culture.show.export", "culture.show", "", community_id=community.id, detail={**query.values, "format": kind})
+    return listing.export_rows(principal, community, filters, meihao.clock.now())
+
+
+@get("/shows/export.csv", guards=[page_requires(READ)])
+async def shows_csv(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller) -> Stream:
+    """The shows the list shows (its whole filter) as CSV with a BOM."""
+    rows = await _show_rows(request, meihao, community, principal, "csv")
+    return csv_download(rows, f"shows-{community.slug}-{meihao.clock.now():%Y%m%d-%H%M}.csv")
+
+
+@get("/shows/export.xlsx", guards=[page_requires(READ)])
+async def shows_xlsx(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller) -> Response[Any]:
+    rows = await _show_rows(request, meihao, community, principal, "xlsx")
+    return await xlsx_download(rows, f"shows-{community.slug}-{meihao.clock.now():%Y%m%d-%H%M}.xlsx", sheet="shows")
 
 
 # -- one show and its record ----------------------------------------------------------------------------
@@ -231,10 +284,11 @@ async def queue(mh: Any, principal: Principal) -> list[QueueItem]:
 
 
 PAGES = ConsolePages(
-    handlers=[plan_page, shows_page, show_page, record_show],
+    handlers=[plan_page, shows_page, shows_csv, shows_xlsx, show_page, record_show, *MANAGE_HANDLERS],
     templates=HERE / "templates",
     locale=HERE / "locale",
-    nav=[NavLink("演出计划", "Tour plan", "plan", permission=READ), NavLink("演出场次", "Shows", "shows", permission=READ)],
+    nav=[NavLink("演出计划", "Tour plan", "plan", permission=READ), NavLink("演出场次", "Shows", "shows", permission=READ),
+         NavLink("安排演出", "Plan shows", "manage", permission=MANAGE)],
     cards=[ConsoleCard("culture", "戏曲进乡村", "Opera to the villages", show_figures, link="plan", permission=READ)],
     queue=queue,
 )

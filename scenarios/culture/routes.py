@@ -15,6 +15,7 @@ from meihao import Caller, CurrentCommunity, QueryYear, Runtime, requires
 from .schemas import (
     PlanIn,
     PlanOut,
+    PlanPatch,
     PlayIn,
     ReasonIn,
     ShowIn,
@@ -86,6 +87,11 @@ class CultureController(Controller):
     @get("/plans/{plan_id:int}", guards=[requires(READ)])
     async def get_plan(self, community: CurrentCommunity, principal: Caller, plan_id: FromPath[int]) -> PlanOut:
         return await plans.get_plan(community, plan_id, principal)
+
+    @patch("/plans/{plan_id:int}", guards=[requires(MANAGE)])
+    async def update_plan(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, plan_id: FromPath[int], data: JSONBody[PlanPatch]) -> PlanOut:
+        """Change a tour plan's name, season, procurement lot or organiser; its shows must stay inside the season."""
+        return await plans.update_plan(meihao, community, plan_id, data, principal)
 
     @post("/plans/{plan_id:int}/shows", guards=[requires(MANAGE)])
     async def create_show(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, plan_id: FromPath[int], data: JSONBody[ShowIn]) -> ShowOut:

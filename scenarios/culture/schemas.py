@@ -123,6 +123,16 @@ class PlanIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     organiser_staff_id: int | None = None
 
 
+class PlanPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    """What changes on a tour plan; a field left out stays. The season must still hold the plan's shows."""
+
+    name: Name | None = None
+    season_start: date | None = None
+    season_end: date | None = None
+    procurement_lot: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    organiser_staff_id: int | None = None
+
+
 class PlanOut(msgspec.Struct):
     id: int
     name: str

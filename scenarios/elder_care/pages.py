@@ -8,39 +8,52 @@ and notes only to holders of ``elder_care.visit.notes.read``.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromQuery
-from litestar.response import Redirect
+from litestar.response import Redirect, Stream
 
 from meihao import (
+    BulkAction,
     Caller,
     CardFigure,
     CommunityInfo,
     ConsoleCard,
     ConsolePages,
     CurrentCommunity,
+    Facet,
     InvalidInput,
+    ListQuery,
     NavLink,
     NotFound,
     PathId,
     Principal,
     QueueItem,
     Runtime,
+    audit,
+    bulk_action,
     community_today,
+    csv_download,
+    facet,
     get_community,
+    list_views,
     page_requires,
+    pager,
     render_page,
+    saved_view_handlers,
+    scoped_staff,
+    xlsx_download,
 )
 from meihao.tables import Community, Resident
 
-from .routes import READ, RECORD
-from .schemas import CARE_LEVELS, CHECKLIST, VisitIn
-from .services import alerts, due, register, visits
+from .routes import READ, RECORD, WRITE
+from .schemas import CARE_LEVELS, CHECKLIST, ElderPatch, VisitIn
+from .services import alerts, due, listing, register, visits
+from .services.common import TEAM_ROLES
 from .tables import Elder
 
 HERE = Path(__file__).parent
@@ -73,25 +86,145 @@ def _base(community: CommunityInfo) -> str:
     return f"/c/{community.slug}/elder_care"
 
 
-# -- visits due -----------------------------------------------------------------------------------
+# -- visits due: the elders list ----------------------------------------------------------------
+
+#: The list's filter keys; none chosen lists the visits due now and soon.
+KEYS = ("grid", "care_level", "age", "living_alone", "status")
+#: The saved views of the list are kept under this name.
+AREA = "elder_care.due"
+PAGE_SIZE = 50
+STATUS_LABELS = {"overdue": N_("Overdue"), "due_today": N_("Due today"), "soon": N_("Due soon"), "later": N_("Not due yet")}
+CARE_LABELS = {"high_risk": N_("High risk"), "key": N_("Key"), "general": N_("General")}
+AGE_LABELS = {"0-69": N_("Under 70"), "70-79": N_("70 to 79"), "80-89": N_("80 to 89"), "90-": N_("90 and over")}
+ALONE_LABELS = {"yes": N_("Lives alone"), "no": N_("Lives with others")}
+#: What the bulk action does to every elder the filter matches: name their responsible visitor.
+BULK_ACTIONS = ("assign",)
+
+
+def _elder_filter(query: ListQuery) -> listing.ElderFilter:
+    """The list's filter from the query; a value it does not know is a 400 naming its field."""
+    alone = query.get("living_alone")
+    if alone is not None and alone not in ALONE_LABELS:
+        raise InvalidInput("living_alone: yes or no", field="living_alone")
+    return listing.ElderFilter(
+        grid_id=query.integer("grid", 1, 2**31 - 1), care_level=query.get("care_level"), age=query.get("age"),
+        living_alone=None if alone is None else alone == "yes", status=query.get("status"),
+    )
+
+
+async def _facets(meihao: Any, principal: Principal, community: CommunityInfo, query: ListQuery, filters: listing.ElderFilter,
+                  path: str) -> list[Facet]:
+    counts = await listing.facet_counts(meihao, principal, community, filters)
+    grids = await listing.grid_names(community)
+    return [
+        facet(query, path, "status", N_("Visit"), [(k, label, counts["status"][k]) for k, label in STATUS_LABELS.items()], translate=True),
+        facet(query, path, "grid", N_("Grid"), [(g, name, counts["grid"].get(g, 0)) for g, name in grids.items()]),
+        facet(query, path, "care_level", N_("Care level"), [(k, label, counts["care_level"].get(k, 0)) for k, label in CARE_LABELS.items()],
+              translate=True),
+        facet(query, path, "age", N_("Age"), [(k, label, counts["age"][k]) for k, label in AGE_LABELS.items()], translate=True),
+        facet(query, path, "living_alone", N_("Living alone"),
+              [("yes", ALONE_LABELS["yes"], counts["living_alone"].get(True, 0)), ("no", ALONE_LABELS["no"], counts["living_alone"].get(False, 0))],
+              translate=True),
+    ]
 
 
 @get(["/", "/due"], guards=[page_requires(READ)])
 async def due_page(
     request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime, recorded: FromQuery[int | None] = None
 ) -> Response[str]:
-    """Elders overdue, due today and due soon, in the viewer's scope, with a button to record each visit."""
-    lists = await due.due_elders(meihao, principal, community)
+    """Elders overdue, due today and due soon (or as the filter says), in the viewer's scope, with counts per grid, care level,
+    age band, living alone and visit state, a button to record each visit, saved views, export and a bulk visitor."""
+    query = ListQuery.read(request, KEYS)
+    filters = _elder_filter(query)
+    path = f"{_base(community)}/due"
+    total = await listing.count(meihao, principal, community, filters)
+    today = community_today(meihao, community)
+    rows = await listing.page_of(meihao, principal, community, filters, query.page, PAGE_SIZE)
+    lists = due.DueElders(
+        overdue=[e for e in rows if e.plan.next_due_on < today],
+        today=[e for e in rows if e.plan.next_due_on == today],
+        soon=[e for e in rows if today < e.plan.next_due_on <= today + timedelta(days=due.SOON_DAYS)],
+    )
+    later = [e for e in rows if e.plan.next_due_on > today + timedelta(days=due.SOON_DAYS)]
     done = None
     if recorded is not None and 0 < recorded < 2**63:  # a row id; anything else shows no confirmation
         try:
             done = await register.get_elder(meihao, principal, community, recorded, sensitive=False)
         except NotFound:
             done = None
+    can_assign = principal.can(WRITE)
     return render_page(
-        request, "elder_care/due.html", community=community, base=_base(community), lists=lists, soon_days=due.SOON_DAYS,
-        today=community_today(meihao, community), recorded=done, can_record=principal.can(RECORD), **_labels(),
+        request, "elder_care/due.html", community=community, base=_base(community), lists=lists, later=later, soon_days=due.SOON_DAYS,
+        today=today, recorded=done, can_record=principal.can(RECORD), query=query, list_path=path, total=total,
+        facets=await _facets(meihao, principal, community, query, filters, path), pager=pager(query, path, total, PAGE_SIZE),
+        views=await list_views(principal, AREA), can_assign=can_assign, team=await listing.team(community) if can_assign and total else [],
+        **_labels(),
     )
+
+
+async def _bulk_step(meihao: Any, principal: Principal, community: CommunityInfo, values: Any,
+                     posted: bool) -> tuple[BulkAction, Any, list[int]]:
+    """The step, the visitor and the elders it takes: counted and listed once, by the same scoped query."""
+    query = ListQuery.parse(dict(values), KEYS)
+    ids = await listing.matching_ids(meihao, principal, community, _elder_filter(query))
+
+    async def count() -> int:
+        return len(ids)
+
+    bulk = await bulk_action(query, str(values.get("action", "")), BULK_ACTIONS, count, values if posted else None)
+    raw = str(values.get("visitor_staff_id", ""))
+    staff_id = ListQuery.number("visitor_staff_id", raw, 1, 2**31 - 1) if raw.strip() else None
+    if staff_id is None:
+        raise InvalidInput("visitor_staff_id: choose the visitor", field="visitor_staff_id")
+    visitor = await scoped_staff(principal, community, staff_id, "visitor_staff_id", roles=TEAM_ROLES)  # as the service checks it
+    return bulk, visitor, ids
+
+
+@get("/due/bulk", guards=[page_requires(READ, WRITE)])
+async def bulk_confirm(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[str]:
+    """How many elders the filter matches, whose responsible visitor would become the one chosen, before anything changes."""
+    bulk, visitor, _ = await _bulk_step(meihao, principal, community, request.query_params, posted=False)
+    return render_page(request, "elder_care/bulk.html", community=community, base=_base(community), bulk=bulk, visitor=visitor,
+                       results=None, list_path=f"{_base(community)}/due")
+
+
+@post("/due/bulk", guards=[page_requires(READ, WRITE)])
+async def bulk_apply(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[str]:
+    """Name the visitor of every elder the filter matches now, one by one through the API's service (``PATCH …/elders/{id}``),
+    each with its audit row; when the elders matching are no longer the number confirmed, confirm again (409)."""
+    values = await request.form()
+    bulk, visitor, ids = await _bulk_step(meihao, principal, community, values, posted=True)
+    results = None
+    if not bulk.stale:
+        results = []
+        for elder_id in ids:  # exactly those counted now, most urgent first
+            before = await register.get_elder(meihao, principal, community, elder_id, sensitive=False)
+            unchanged = before.visitor is not None and before.visitor.kind == "staff" and before.visitor.id == visitor["id"]
+            if not unchanged:
+                await register.update_elder(meihao, principal, community, elder_id, ElderPatch(visitor_staff_id=visitor["id"]))
+            results.append({"elder": before, "outcome": "unchanged" if unchanged else "assigned"})
+    return render_page(request, "elder_care/bulk.html", status_code=bulk.status_code, community=community, base=_base(community), bulk=bulk,
+                       visitor=visitor, results=results, list_path=f"{_base(community)}/due")
+
+
+async def _export(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, kind: str) -> Any:
+    query = ListQuery.read(request, KEYS)
+    filters = _elder_filter(query)
+    await audit(principal, "elder_care.elder.export", "elder", "", community_id=community.id, detail={**query.values, "format": kind})
+    return listing.export_rows(meihao, principal, community, filters)
+
+
+@get("/due/export.csv", guards=[page_requires(READ)])
+async def export_csv(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Stream:
+    """The elders the list shows (its whole filter, every page) as CSV with a BOM: what the list shows, nothing sensitive."""
+    rows = await _export(request, meihao, principal, community, "csv")
+    return csv_download(rows, f"elders-{community.slug}-{meihao.clock.now():%Y%m%d-%H%M}.csv")
+
+
+@get("/due/export.xlsx", guards=[page_requires(READ)])
+async def export_xlsx(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[Any]:
+    rows = await _export(request, meihao, principal, community, "xlsx")
+    return await xlsx_download(rows, f"elders-{community.slug}-{meihao.clock.now():%Y%m%d-%H%M}.xlsx", sheet="elders")
 
 
 # -- one elder ------------------------------------------------------------------------------------
@@ -289,7 +422,10 @@ async def visit_queue(meihao: Any, principal: Principal) -> list[QueueItem]:
 
 
 PAGES = ConsolePages(
-    handlers=[due_page, elder_page, visit_form, record_visit, alerts_page],
+    handlers=[
+        due_page, bulk_confirm, bulk_apply, export_csv, export_xlsx, elder_page, visit_form, record_visit, alerts_page,
+        *saved_view_handlers("/due", AREA, KEYS, READ, check=_elder_filter),
+    ],
     templates=HERE / "templates",
     locale=HERE / "locale",
     nav=[

@@ -6,6 +6,7 @@ a page shows exactly what the viewer could read through the API (out of scope = 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -13,31 +14,44 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect
+from litestar.response import Redirect, Stream
 
 from meihao import (
+    BulkAction,
     Caller,
     CardFigure,
     CommunityInfo,
     ConsoleCard,
     ConsolePages,
     CurrentCommunity,
+    Facet,
+    InvalidInput,
+    ListQuery,
     MeihaoError,
     NavLink,
+    Option,
     Principal,
     QueueItem,
     Runtime,
+    audit,
+    bulk_action,
     community_today,
+    csv_download,
+    facet,
+    list_views,
     page_requires,
     render_page,
+    saved_view_handlers,
     scope_where,
+    xlsx_download,
     yuan_to_fen,
 )
 from meihao.tables import Community
 
+from .manage_pages import HANDLERS as MANAGE_HANDLERS
 from .routes import DECIDE, READ, READ_APPLICATIONS, READ_PROCEEDS, RECORD
 from .schemas import ApplicationOut, MarketDayOut
-from .services import applications, days, markets, proceeds
+from .services import applications, days, listing, markets, proceeds
 from .services.applications import PLACED_BY
 from .tables import Application, MarketDay, Proceeds
 
@@ -156,12 +170,42 @@ async def _render_day(
     )
 
 
-# -- applications: approve or refuse ------------------------------------------------------------
+# -- applications: the list, approve or refuse -----------------------------------------------------
+
+#: The applications list's filter keys: a coming market day (its id) and a status (``all`` for any; none given: pending).
+APPLICATION_KEYS = ("day", "status")
+#: The saved views of the applications list are kept under this name.
+APPLICATIONS_AREA = "markets.applications"
+#: What a bulk decision does to every pending application the filter matches.
+BULK_ACTIONS = ("approve", "refuse")
+BULK_OUTCOMES = {
+    "approved": N_("Approved"), "waitlisted": N_("Waiting list (the day was full)"), "refused": N_("Refused"),
+    "decided": N_("Not changed: decided meanwhile, or its day has begun"),
+}
+
+
+def _application_query(query: ListQuery) -> tuple[int | None, str | None]:
+    """The filter's day id and status (None: any); a status not known or a day that is not a number is a 400 naming it."""
+    status = query.get("status") or "pending"
+    if status != "all" and status not in listing.STATUSES:
+        raise InvalidInput(f"status: one of all, {', '.join(listing.STATUSES)}", field="status")
+    return query.integer("day", 1, 2**31 - 1), None if status == "all" else status
+
+
+async def _application_filter(mh: Any, community: CommunityInfo, query: ListQuery) -> tuple[listing.ApplicationFilter, list[Any]]:
+    day_id, status = _application_query(query)
+    coming = [(market, day) for market, day in await _upcoming_days(mh, community) if day.status != "cancelled"]
+    return listing.ApplicationFilter(tuple(day.id for _, day in coming), day_id, status), coming
+
+
+def _applications_path(community: CommunityInfo) -> str:
+    return f"/c/{community.slug}/{SCENE}/applications"
 
 
 @get("/applications", guards=[page_requires(READ_APPLICATIONS)])
 async def applications_page(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller) -> Response[str]:
-    """Applications waiting for a decision, per coming market day; one tap approves, a reason refuses."""
+    """Applications of the coming market days, waiting for a decision unless the filter says otherwise, with counts per day
+    and status; one tap approves, a reason refuses, and a bulk decision takes every pending one the filter matches."""
     return await _render_applications(request, meihao, community, principal)
 
 
@@ -169,10 +213,134 @@ async def _render_applications(
     request: Request[Any, Any, Any], mh: Any, community: CommunityInfo, principal: Principal, *, status_code: int = 200,
     errors: dict[int, str] | None = None, values: dict[int, str] | None = None, alert: str = "",
 ) -> Response[str]:
-    groups = await _applications_of(mh, community, principal, "pending")
+    query = ListQuery.read(request, APPLICATION_KEYS)
+    filters, coming = await _application_filter(mh, community, query)
+    path = _applications_path(community)
+    groups = []
+    for market, day in coming:
+        if filters.day_id is not None and day.id != filters.day_id:
+            continue
+        rows = await applications.list_applications(mh, community, day.id, principal, filters.status)
+        if rows:
+            groups.append({"market": market, "day": day, "starts": _local(day.starts_at, community),
+                           "closes": _local(day.applications_close_at, community), "applications": rows})
+    per_day = await listing.counts_by(principal, community, filters, "market_day")
+    per_status = await listing.counts_by(principal, community, filters, "status")
+    day_facet = facet(query, path, "day", N_("Market day"),
+                      [(day.id, f"{_local(day.starts_at, community):%Y-%m-%d} {market.name}", per_day.get(day.id, 0)) for market, day in coming])
+    shown_status = filters.status or "all"
+    status_facet = Facet("status", N_("Status"), [
+        Option(value, label, count, value == shown_status, query.href(path, status=value))
+        for value, label, count in [*((s, APPLICATION_STATUS[s], per_status.get(s, 0)) for s in listing.STATUSES),
+                                    ("all", N_("Any status"), sum(per_status.values()))]
+        if count or value == shown_status
+    ], query.href(path, status="all"), translate=True)
+    total = await listing.count(principal, community, filters)
+    pending = 0 if filters.status not in (None, "pending") else per_status.get("pending", 0)
     return render_page(request, "markets/applications.html", status_code=status_code, community=community, groups=groups,
                        can_decide=principal.can(DECIDE), errors=errors or {}, values=values or {}, alert=alert,
-                       done=request.query_params.get("done", "") if status_code == 200 else "")
+                       done=request.query_params.get("done", "") if status_code == 200 else "",
+                       query=query, list_path=path, facets=[day_facet, status_facet], total=total, pending=pending,
+                       views=await list_views(principal, APPLICATIONS_AREA), application_status=APPLICATION_STATUS)
+
+
+def _bulk_reason(action: str, values: Any) -> tuple[str, str]:
+    """The reason a bulk refusal gives every applicant, and the problem with it (a MESSAGES key, or "")."""
+    reason = str(values.get("reason", "")).strip()
+    if action != "refuse":
+        return "", ""
+    return reason, "reason" if not reason else "reason_long" if len(reason) > 500 else ""
+
+
+async def _bulk_step(request: Request[Any, Any, Any], mh: Any, community: CommunityInfo, principal: Principal, values: Any,
+                     posted: bool) -> tuple[BulkAction, list[int]]:
+    """The step and the pending applications it takes: counted and listed once, by the same scoped query."""
+    query = ListQuery.parse(dict(values), APPLICATION_KEYS)
+    filters, _ = await _application_filter(mh, community, query)
+    # a decision takes pending applications only: of the filter's, those still pending
+    pending = replace(filters, status="pending") if filters.status in (None, "pending") else None
+    ids = [] if pending is None else await listing.matching_ids(principal, community, pending)
+
+    async def count() -> int:
+        return len(ids)
+
+    return await bulk_action(query, str(values.get("action", "")), BULK_ACTIONS, count, values if posted else None), ids
+
+
+async def _render_bulk(request: Request[Any, Any, Any], community: CommunityInfo, bulk: BulkAction, *, reason: str = "", problem: str = "",
+                       results: list[dict[str, Any]] | None = None, status_code: int = 200) -> Response[str]:
+    return render_page(request, "markets/bulk.html", status_code=status_code, community=community, bulk=bulk, reason=reason,
+                       problem=MESSAGES.get(problem, ""), results=results, outcomes=BULK_OUTCOMES, list_path=_applications_path(community),
+                       described=await _described(community, bulk.query))
+
+
+async def _described(community: CommunityInfo, query: ListQuery) -> list[tuple[str, str]]:
+    """The filter in words for the confirmation: (message id of the key, value shown)."""
+    described = []
+    day_id, status = _application_query(query)
+    if day_id is not None:
+        day = await MarketDay.select(MarketDay.day, MarketDay.market.name.as_alias("market")).where(
+            MarketDay.id == day_id, MarketDay.community == community.id).first()
+        described.append((N_("Market day"), f"{day['day']:%Y-%m-%d} {day['market']}" if day else str(day_id)))
+    described.append((N_("Status"), APPLICATION_STATUS[status] if status else N_("Any status")))
+    return described
+
+
+@get("/applications/bulk", guards=[page_requires(DECIDE)])
+async def bulk_confirm(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller) -> Response[str]:
+    """How many pending applications the filter matches, before any is decided; a refusal needs its reason first."""
+    values = request.query_params
+    bulk, _ = await _bulk_step(request, meihao, community, principal, values, posted=False)
+    reason, problem = _bulk_reason(bulk.action, values)
+    return await _render_bulk(request, community, bulk, reason=reason, problem=problem, status_code=400 if problem else 200)
+
+
+@post("/applications/bulk", guards=[page_requires(DECIDE)])
+async def bulk_apply(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller) -> Response[str]:
+    """Decide every pending application the filter matches now, one by one through the API's service (which keeps to the
+    day's capacity: approving on a full day puts the applicant on the waiting list); each one's outcome is shown."""
+    values = await _form(request)
+    bulk, ids = await _bulk_step(request, meihao, community, principal, values, posted=True)
+    reason, problem = _bulk_reason(bulk.action, values)
+    if problem:
+        return await _render_bulk(request, community, bulk, reason=reason, problem=problem, status_code=400)
+    if bulk.stale:
+        return await _render_bulk(request, community, bulk, reason=reason, status_code=bulk.status_code)
+    results = []
+    for application_id in ids:  # exactly those counted now, oldest application first
+        try:
+            if bulk.action == "approve":
+                decided = await applications.approve(meihao, community, application_id, principal)
+            else:
+                decided = await applications.refuse(meihao, community, application_id, reason, principal)
+            outcome = decided.status
+        except MeihaoError as err:
+            if err.status_code != 409:
+                raise
+            decided, outcome = await applications.get_application(meihao, community, application_id, principal), "decided"
+        results.append({"application": decided, "outcome": outcome})
+    return await _render_bulk(request, community, bulk, reason=reason, results=results)
+
+
+async def _application_rows(request: Request[Any, Any, Any], mh: Any, community: CommunityInfo, principal: Principal, kind: str) -> Any:
+    query = ListQuery.read(request, APPLICATION_KEYS)
+    filters, _ = await _application_filter(mh, community, query)
+    await audit(principal, "markets.application.export", "markets.application", "", community_id=community.id,
+                detail={**query.values, "format": kind})
+    return listing.export_rows(principal, community, filters)
+
+
+@get("/applications/export.csv", guards=[page_requires(READ_APPLICATIONS)])
+async def applications_csv(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller) -> Stream:
+    """The applications the list shows (its whole filter), as CSV with a BOM: names as shown, no phone or ID card."""
+    rows = await _application_rows(request, meihao, community, principal, "csv")
+    return csv_download(rows, f"applications-{community.slug}-{meihao.clock.now():%Y%m%d-%H%M}.csv")
+
+
+@get("/applications/export.xlsx", guards=[page_requires(READ_APPLICATIONS)])
+async def applications_xlsx(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller) -> Response[Any]:
+    rows = await _application_rows(request, meihao, community, principal, "xlsx")
+    return await xlsx_download(rows, f"applications-{community.slug}-{meihao.clock.now():%Y%m%d-%H%M}.xlsx", sheet="applications")
 
 
 @post("/applications/{application_id:int}/approve", guards=[page_requires(DECIDE)])
@@ -334,7 +502,12 @@ async def queue(mh: Any, principal: Principal) -> list[QueueItem]:
 
 
 PAGES = ConsolePages(
-    handlers=[days_page, day_page, applications_page, approve_application, refuse_application, waiting_page, record_proceeds, proceeds_page],
+    handlers=[
+        days_page, day_page, applications_page, bulk_confirm, bulk_apply, applications_csv, applications_xlsx, approve_application,
+        refuse_application, waiting_page, record_proceeds, proceeds_page,
+        *MANAGE_HANDLERS,
+        *saved_view_handlers("/applications", APPLICATIONS_AREA, APPLICATION_KEYS, READ_APPLICATIONS, check=_application_query),
+    ],
     templates=HERE / "templates",
     locale=HERE / "locale",
     nav=[
@@ -342,6 +515,7 @@ PAGES = ConsolePages(
         NavLink("摊位审批", "Stall applications", "applications", permission=READ_APPLICATIONS),
         NavLink("候补名单", "Waiting list", "waiting", permission=READ_APPLICATIONS),
         NavLink("善款", "Proceeds", "proceeds", permission=READ_PROCEEDS),
+        NavLink("市集与商户", "Markets and merchants", "markets", permission=READ),
     ],
     cards=[ConsoleCard("markets", "睦邻善市", "Charity markets", market_figures, link="days", permission=READ)],
     queue=queue,

@@ -24,6 +24,7 @@ from .schemas import (
     MarketProceedsOut,
     MerchantIn,
     MerchantOut,
+    MerchantPatch,
     OptionalReasonIn,
     ProceedsIn,
     ProceedsOut,
@@ -54,6 +55,17 @@ class MarketsController(Controller):
     @post("/merchants", guards=[requires(MANAGE)])
     async def create_merchant(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[MerchantIn]) -> MerchantOut:
         return await merchants.create_merchant(meihao, community, data, principal)
+
+    @get("/merchants/{merchant_id:int}", guards=[requires(READ)])
+    async def get_merchant(self, community: CurrentCommunity, merchant_id: FromPath[int]) -> MerchantOut:
+        return await merchants.get_merchant(community, merchant_id)
+
+    @patch("/merchants/{merchant_id:int}", guards=[requires(MANAGE)])
+    async def update_merchant(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, merchant_id: FromPath[int], data: JSONBody[MerchantPatch]
+    ) -> MerchantOut:
+        """Change a partner merchant: name, kind, contact, or ``active: false`` to take it off the list."""
+        return await merchants.update_merchant(meihao, community, merchant_id, data, principal)
 
     # -- markets --------------------------------------------------------------------
 

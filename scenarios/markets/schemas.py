@@ -68,6 +68,18 @@ class MerchantIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     contact_resident_id: int | None = None
 
 
+class MerchantPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    """What changes on a partner merchant; a field left out stays. ``contact_phone: ""`` removes the number,
+    ``active: false`` takes the merchant off the list of those who may apply."""
+
+    name: Name | None = None
+    kind: Literal["shop", "enterprise", "social_organisation", "other"] | None = None
+    contact_name: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    contact_phone: str | None = None
+    contact_resident_id: int | None = None
+    active: bool | None = None
+
+
 class MerchantOut(msgspec.Struct):
     id: int
     name: str

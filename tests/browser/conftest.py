@@ -13,11 +13,12 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +96,17 @@ def running(folder: Path, env: dict[str, str], port: int) -> Iterator[str]:
         log.close()
 
 
+def no_quiet_hours(database: Path) -> None:
+    """The demo's communities keep no quiet hours: the flows wait for reminders to be sent, which the default
+    quiet hours (21:30–07:30 in Shanghai) would hold whenever the tests run in the evening (CI's clock is real)."""
+    with closing(sqlite3.connect(database)) as db, db:
+        db.execute("UPDATE meihao_reminder_settings SET quiet_start = '00:00', quiet_end = '00:00'")
+        db.execute(
+            "INSERT INTO meihao_reminder_settings (community, quiet_start, quiet_end, cancellation_notices) "
+            "SELECT id, '00:00', '00:00', 1 FROM meihao_community WHERE id NOT IN (SELECT community FROM meihao_reminder_settings)"
+        )
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """``meihao demo`` then ``meihao serve`` on a free port, as the README's first command does: one server
@@ -112,6 +124,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert demo.returncode == 0, demo.stderr
     staff_password = re.search(r"demo password '([^']+)'", demo.stdout).group(1)
     admin_password = re.search(r"username 'admin', password '([^']+)'", demo.stdout).group(1)
+    no_quiet_hours(folder / "meihao.db")
     with running(folder, env, port) as url:
         yield Served(url, env, staff_password, admin_password, folder / "meihao.db")
 

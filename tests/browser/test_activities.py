@@ -13,6 +13,7 @@ from tests.browser.conftest import log_in, serious_violations, shoot
 def test_a_community_admin_creates_an_activity_and_sees_it_on_the_month(page, served):
     log_in(page, served, "hepan-admin")
     page.click("nav >> text=活动")
+    page.wait_for_url("**/activities")  # a boosted link: the content is swapped in, no page load to wait for
     assert page.locator("h1").inner_text() == "活动"
     assert serious_violations(page) == []
     shoot(page, "activities-month-desktop")
@@ -115,3 +116,102 @@ def test_an_activity_with_its_reminder_log_at_both_sizes(page, phone, served):
     phone.goto(target)
     assert serious_violations(phone) == []
     shoot(phone, "activities-detail-phone")
+
+
+def test_one_date_of_a_weekly_activity_is_cancelled_with_a_reason_from_the_activity_and_the_calendar(page, phone, served):
+    log_in(page, served, "hepan-admin")
+    first = date.today() + timedelta(days=2)
+    page.goto(f"/activities/new?d={first.isoformat()}")
+    page.fill("#f-title", "周末书法课")
+    page.fill("#f-start_time", "14:00")
+    page.check("input[name=repeat][value=weekly]")
+    page.fill("#f-count", "4")
+    page.click("button:has-text('创建活动')")
+    assert page.locator("h1").inner_text() == "周末书法课"
+    activity = page.url.split("?")[0]
+    dates = [(first + timedelta(days=7 * n)).isoformat() for n in range(4)]
+    assert page.locator(".act-coming .act-cancel-date").count() == 4
+
+    page.locator(".act-coming li").nth(1).locator("text=取消这一次").click()
+    assert page.locator("h1").inner_text() == "取消一次活动"
+    assert page.locator(".act-when").inner_text().startswith(f"{dates[1]} 14:00")
+    page.click("button:has-text('确认取消这一次')")  # no reason yet: refused at the field
+    assert page.locator("#f-reason-note").inner_text() == "请写明为什么取消这一次。"
+    assert page.locator("#f-reason").get_attribute("aria-invalid") == "true"
+    assert serious_violations(page) == []
+    shoot(page, "activities-cancel-date-desktop")
+    page.fill("#f-reason", "老师临时有事")
+    page.click("button:has-text('确认取消这一次')")
+    assert page.url.startswith(activity)
+    assert page.locator("[role=status]").inner_text() == f"已取消 {dates[1]} 14:00 这一次。"
+    assert [t[:10] for t in page.locator(".act-coming .act-time").all_inner_texts()] == [dates[0], dates[2], dates[3]]
+
+    # from the week calendar, on a phone
+    log_in(phone, served, "hepan-admin")
+    phone.goto(f"/activities?view=week&d={dates[2]}")
+    day = phone.locator(f"li.act-wday[data-day='{dates[2]}']")
+    day.locator("text=取消这一次").click()
+    assert phone.locator("h1").inner_text() == "取消一次活动"
+    phone.fill("#f-reason", "活动室维修")
+    assert serious_violations(phone) == []
+    shoot(phone, "activities-cancel-date-phone")
+    phone.click("button:has-text('确认取消这一次')")
+    assert phone.locator("[role=status]").inner_text() == f"已取消 {dates[2]} 14:00 这一次。"
+    phone.goto(f"/activities?view=week&d={dates[2]}")
+    assert "周末书法课" not in phone.locator(f"li.act-wday[data-day='{dates[2]}']").inner_text()
+
+
+def test_a_lunar_date_in_the_form_shows_its_next_dates_at_both_sizes(page, phone, served):
+    log_in(page, served, "hepan-admin")
+    page.goto("/activities/new")
+    page.fill("#f-title", "中秋邻里茶话会")
+    page.fill("#f-start_time", "19:00")
+    assert not page.locator("#f-lunar_month").is_visible()  # shows when a lunar date is chosen
+    page.check("input[name=repeat][value=lunar_yearly]")
+    page.select_option("#f-lunar_month", "8")
+    page.select_option("#f-lunar_day", "15")
+    page.locator("#f-lunar_day").dispatch_event("change")
+    expect(page.locator("#dates .act-date-list li")).to_have_count(5)
+    mid_autumn = {"2026-09-25", "2027-09-15", "2028-10-03", "2029-09-22", "2030-09-12", "2031-10-01"}
+    shown = [t[:10] for t in page.locator("#dates .act-time").all_inner_texts()]
+    assert set(shown) <= mid_autumn and shown == sorted(shown)
+    page.select_option("#f-lunar_day", "30")
+    page.locator("#f-lunar_day").dispatch_event("change")
+    expect(page.locator("#dates")).to_contain_text("这个农历月没有三十：改在廿九")
+    page.select_option("#f-lunar_day", "15")
+    page.locator("#f-lunar_day").dispatch_event("change")
+    expect(page.locator("#dates")).not_to_contain_text("没有三十")
+    assert serious_violations(page) == []
+    shoot(page, "activities-lunar-desktop")
+    page.click("button:has-text('创建活动')")
+    assert page.locator("h1").inner_text() == "中秋邻里茶话会"
+    assert "每年农历八月十五" in page.locator(".act-dl").inner_text()
+
+    log_in(phone, served, "hepan-admin")
+    phone.goto("/activities/new")
+    phone.check("input[name=repeat][value=lunar_yearly]")
+    phone.select_option("#f-lunar_month", "9")
+    phone.select_option("#f-lunar_day", "9")
+    phone.locator("#f-lunar_day").dispatch_event("change")
+    expect(phone.locator("#dates .act-date-list li")).to_have_count(5)
+    assert serious_violations(phone) == []
+    phone.locator("#when-fields").scroll_into_view_if_needed()
+    shoot(phone, "activities-lunar-phone")
+
+
+def test_the_list_of_activities_at_both_sizes(page, phone, served):
+    log_in(page, served, "admin")
+    page.goto("/activities")
+    page.click("text=活动列表")
+    assert page.locator("h1").inner_text() == "活动列表"
+    total = int(page.locator("[data-total]").get_attribute("data-total"))
+    assert total == page.locator("table.act-table tbody tr").count() or total > 50
+    page.locator("#facet-status + ul a").first.click()
+    assert page.locator(".chosen-filters li").count() == 1
+    assert serious_violations(page) == []
+    shoot(page, "activities-list-desktop")
+    log_in(phone, served, "hepan-admin")
+    phone.goto("/activities/list?period=next30")
+    assert phone.locator("table.act-table tbody tr").count() == int(phone.locator("[data-total]").get_attribute("data-total"))
+    assert serious_violations(phone) == []
+    shoot(phone, "activities-list-phone")

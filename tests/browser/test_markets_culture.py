@@ -52,7 +52,7 @@ def test_chengguan_admin_records_last_nights_show(page, served):
     assert page.locator("h1").inner_text() == "戏曲进乡村：演出计划"
     look(page, "culture-plan-desktop")
     page.click(".scene-nav a:has-text('演出场次')")
-    assert page.locator("h2").first.inner_text() == "已演出，待录入记录 (1)"
+    assert page.locator(".day-group h2").first.inner_text() == "已演出，待录入记录 (1)"
     look(page, "culture-shows-desktop")
     page.click("a:has-text('录入这场演出')")
     page.fill("#f-attendance", "")

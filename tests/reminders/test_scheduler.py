@@ -77,6 +77,7 @@ async def test_schedules_per_enabled_community_in_its_time_zone(make_meihao, tmp
         "meihao:patrol.street_report",
         "meihao:meihao.forget_old_job_runs",  # the kernel's own housekeeping
         "meihao:meihao.reminders.digest",
+        "meihao:meihao.workitems.check",  # work items' flags and escalations
     }
     scheduler = Scheduler(mh, data_store_url=f"sqlite+aiosqlite:///{tmp_path / 'sched.db'}")
     await scheduler.start()

@@ -1,5 +1,6 @@
-"""The console's list pieces, for any list page: the filter read from the query string, options with their
-counts, paging, saved views' links and spreadsheets (CSV with a BOM, .xlsx) of what the list shows.
+"""The console's list kit, for any list page (the kernel's and a scene's): the filter read from the query string,
+options with their counts, paging, saved views, bulk actions with a confirmation and spreadsheets (CSV with
+a BOM, .xlsx) of what the list shows. Public through ``meihao``; see docs/plugins.md, "Lists".
 
 A list page reads its query with :meth:`ListQuery.read` (only the keys it knows, whole numbers checked, a
 bad value an :class:`~meihao.InvalidInput` naming the field), builds :class:`Facet` s from counts its
@@ -10,17 +11,24 @@ of ``_lists.html``. Every link keeps the rest of the filter; changing the filter
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Request, Response
-from litestar.response import Stream
+from litestar import Request, Response, post
+from litestar.enums import RequestEncodingType
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import Body
+from litestar.response import Redirect, Stream
 
+from meihao.access import saved_views
 from meihao.db.paging import MAX_PAGE
 from meihao.errors import InvalidInput
 from meihao.privacy import csv_cell, csv_line
+from meihao.web.console.session import page_requires
+from meihao.web.params import PathId
+from meihao.web.safety import MAX_INTEGER
 
 #: Excel on Chinese Windows reads a CSV as GBK unless it starts with a UTF-8 byte-order mark.
 BOM = "\ufeff".encode()
@@ -154,6 +162,85 @@ def pager(query: ListQuery, path: str, total: int, page_size: int) -> Pager:
     previous_href = query.href(path, page=page - 1) if page > 1 else ""
     next_href = query.href(path, page=page + 1) if page < pages else ""
     return Pager(page, page_size, total, previous_href, next_href)
+
+
+# -- saved views (常用筛选) -----------------------------------------------------
+
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def saved_view_handlers(path: str, area: str, keys: Iterable[str], *permissions: str,
+                        check: Callable[[ListQuery], Any] | None = None) -> list[HTTPRouteHandler]:
+    """The two handlers a list needs for its saved views: ``POST {path}/views`` saves the posted filter under
+    ``view_name`` (a view of the same name is replaced) and ``POST {path}/views/{id}/delete`` deletes one of the
+    viewer's own (another's is the 404 page). ``area`` names the list (a scene's ``"<scene>.<list>"``); ``check``
+    refuses a filter the list itself would refuse (an InvalidInput naming the field), so a view never keeps one.
+    Both answer with a redirect to the list (the request's own path without ``/views…``); both need ``permissions``."""
+    keys = tuple(keys)
+
+    def _list_path(request: Request[Any, Any, Any]) -> str:
+        return request.url.path.rsplit("/views", 1)[0]
+
+    @post(f"{path}/views", guards=[page_requires(*permissions)], name=f"{area}.views.save")
+    async def save_view(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
+        query = ListQuery.parse(dict(data), keys)
+        if check is not None:
+            check(query)
+        await saved_views.save_view(request.scope["user"], area, data.get("view_name", ""), query.filter_string)
+        return Redirect(query.href(_list_path(request)), status_code=303)
+
+    @post(f"{path}/views/{{view_id:int}}/delete", guards=[page_requires(*permissions)], name=f"{area}.views.delete")
+    async def delete_view(request: Request[Any, Any, Any], view_id: PathId) -> Response[Any]:
+        await saved_views.delete_view(request.scope["user"], area, view_id)
+        return Redirect(_list_path(request), status_code=303)
+
+    return [save_view, delete_view]
+
+
+async def list_views(user: Any, area: str) -> list[dict[str, Any]]:
+    """The viewer's saved views of the list ``area`` (``id``, ``name``, ``query``), by name: the ``saved_views`` macro shows them."""
+    return await saved_views.list_views(user, area)
+
+
+# -- bulk actions on everything a filter matches ----------------------------------
+
+
+@dataclass
+class BulkAction:
+    """One step of a bulk action on every row a filter matches, in the viewer's scope.
+
+    The confirmation (a GET) shows ``count``, the rows the action would touch now, counted by the same
+    scoped query the action uses, and posts it back as ``expected`` with the filter and a CSRF token.
+    On the POST, :func:`bulk_action` counts again: when the rows matching the filter are no longer the
+    number confirmed the page confirms again (``stale``, a 409), else the action applies to exactly the
+    rows the scoped filter matches then.
+    """
+
+    query: ListQuery
+    #: the page's own name of the action (``approve``, ``assign``…), posted back with the filter
+    action: str
+    count: int
+    #: the count the viewer confirmed (on the POST), None on the confirmation itself
+    expected: int | None = None
+
+    @property
+    def stale(self) -> bool:
+        return self.expected is not None and self.expected != self.count
+
+    @property
+    def status_code(self) -> int:
+        return 409 if self.stale else 200
+
+
+async def bulk_action(query: ListQuery, action: str, actions: Iterable[str], count: Callable[[], Awaitable[int]],
+                      data: Mapping[str, Any] | None = None) -> BulkAction:
+    """The step of the action ``action`` (one of ``actions``, else an InvalidInput naming ``action``): ``count`` counts
+    what it would touch now; ``data``, the posted form, gives the ``expected`` count (a whole number, else a 400)."""
+    if action not in tuple(actions):
+        raise InvalidInput(f"action: one of {', '.join(actions)}", field="action")
+    expected = None if data is None else ListQuery.number("expected", str(data.get("expected", "")), 0, MAX_INTEGER)
+    return BulkAction(query, action, await count(), expected)
 
 
 # -- spreadsheets of what a list shows ----------------------------------------

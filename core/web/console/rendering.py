@@ -110,10 +110,16 @@ def render_page(request: Request[Any, Any, Any], template: str, *, status_code: 
     pages), the form token (``csrf_token``), the menu and the path; ``_()`` translates.
     A request made by htmx for a fragment renders the same way: a template that extends the
     layout's ``base.html`` only when ``not partial`` keeps to its block.
+
+    A boosted navigation (``hx-boost`` on the layout: a menu link, a list's page, a calendar's
+    month, a form) gets the page without its frame: the title, the ``<main>`` region and the header
+    and footer swapped out of band, with ``HX-Retarget``/``HX-Reswap`` so that htmx replaces only
+    those (see :func:`is_boosted`). Every other request gets the whole page.
     """
     mh: Meihao = request.app.state.meihao
     language = request_language(request)
     user = page_user(request)
+    boosted = is_boosted(request)
     html = environment(mh, language, template).get_template(template).render(
         user=user,
         csrf_token=csrf_token(request),
@@ -121,7 +127,18 @@ def render_page(request: Request[Any, Any, Any], template: str, *, status_code: 
         path=request.url.path,
         here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         partial=request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true",
+        boosted=boosted,
         request_id=request_id_of(request.scope),
         **context,
     )
-    return Response(html, status_code=status_code, media_type=HTML)
+    headers = {"Vary": "HX-Request, HX-Boosted"}
+    if boosted:
+        headers.update({"HX-Retarget": "#main", "HX-Reswap": "outerHTML show:window:top"})
+    return Response(html, status_code=status_code, media_type=HTML, headers=headers)
+
+
+def is_boosted(request: Request[Any, Any, Any]) -> bool:
+    """A navigation htmx made for a boosted link or form (not a fragment a widget asks for, and not the
+    whole page htmx asks for when its history cache misses on Back)."""
+    headers = request.headers
+    return headers.get("hx-boosted") == "true" and headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"

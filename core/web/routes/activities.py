@@ -14,12 +14,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from meihao.access.audit import audit
-from meihao.access.principals import Principal
 from meihao.register.communities import get_community
 from meihao.reminders import activities as activity_service
-from meihao.reminders import history, notices, signups
+from meihao.reminders import commands, history, signups
 from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
-from meihao.reminders.audiences import WHOLE_COMMUNITY, check_fan_out, check_reach, parse_audience, preview, principal_scope
+from meihao.reminders.audiences import preview, principal_scope
 from meihao.reminders.policy import set_cancellation_notices, set_quiet_hours
 from meihao.runtime import Meihao
 from meihao.time.community import community_today
@@ -99,6 +98,11 @@ class DeliveryOut(msgspec.Struct):
     reminders: list[ReminderOut]
 
 
+class CancelIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: Why it is cancelled (at most 200 characters): written to the audit log and told to the people reminded.
+    reason: str = ""
+
+
 class QuietHoursIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     quiet_start: str
     quiet_end: str
@@ -110,32 +114,16 @@ def _activity_out(row: dict[str, Any]) -> ActivityOut:
     return ActivityOut(**{**{k: row[k] for k in ActivityOut.__struct_fields__ if k != "community"}, "community": row["community_slug"]})
 
 
-async def _community_in_reach(slug: str, principal: Principal) -> dict[str, Any]:
-    from meihao.errors import Forbidden
-
-    community = await get_community(slug)
-    if not principal.reaches_community(community["id"]):
-        raise Forbidden(f"community {slug!r} is outside your scope")
-    return community
-
-
 @get("/api/communities/{slug:str}/activities", tags=["activities"], guards=[requires("meihao.activity.read")])
 async def list_activities(slug: FromPath[str], principal: Caller, include_cancelled: FromQuery[bool] = False) -> list[ActivityOut]:
-    await _community_in_reach(slug, principal)
+    await commands.community_in_reach(slug, principal)
     return [_activity_out(a) for a in await activity_service.list_activities(slug, include_cancelled=include_cancelled)]
 
 
 @post("/api/communities/{slug:str}/activities", tags=["activities"], guards=[requires("meihao.activity.write")])
 async def create_activity(slug: FromPath[str], data: JSONBody[ActivityIn], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
     """Plan an activity; times without an offset are the community's local time."""
-    community = await _community_in_reach(slug, principal)
-    spec = parse_audience(meihao, data.audience)
-    await check_reach(principal, spec, community["id"], WHOLE_COMMUNITY)
-    await check_fan_out(meihao, principal, spec, community, WHOLE_COMMUNITY)
-    async with meihao.db.transaction():
-        row = await activity_service.create_activity(meihao, slug, data)
-        await audit(principal, "meihao.activity.create", "activity", row["id"], community_id=community["id"])
-    return _activity_out(row)
+    return _activity_out(await commands.plan_activity(meihao, principal, slug, data))
 
 
 @get("/api/activities/{activity_id:int}", tags=["activities"], guards=[requires("meihao.activity.read")])
@@ -146,24 +134,16 @@ async def get_activity(activity_id: FromPath[int], principal: Caller) -> Activit
 @patch("/api/activities/{activity_id:int}", tags=["activities"], guards=[requires("meihao.activity.write")])
 async def reschedule_activity(activity_id: FromPath[int], data: JSONBody[ActivityPatch], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
     """Reschedule or correct: reminders not yet sent are cancelled and planned again."""
-    row = await activity_service.activity_in_scope(activity_id, principal)
-    if data.audience is not None:
-        spec = parse_audience(meihao, data.audience)
-        await check_reach(principal, spec, row["community"], WHOLE_COMMUNITY)
-        await check_fan_out(meihao, principal, spec, await get_community(row["community_slug"]), WHOLE_COMMUNITY)
-    async with meihao.db.transaction():
-        updated = await activity_service.update_activity(meihao, activity_id, data)
-        await audit(principal, "meihao.activity.update", "activity", activity_id, community_id=row["community"])
-    return _activity_out(updated)
+    return _activity_out(await commands.reschedule_activity(meihao, principal, activity_id, data))
 
 
 @post("/api/activities/{activity_id:int}/cancel", tags=["activities"], status_code=200, guards=[requires("meihao.activity.write")])
-async def cancel_activity(activity_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
-    row = await activity_service.activity_in_scope(activity_id, principal)
-    async with meihao.db.transaction():
-        cancelled = await notices.cancel_activity(meihao, activity_id)
-        await audit(principal, "meihao.activity.cancel", "activity", activity_id, community_id=row["community"])
-    return _activity_out(cancelled)
+async def cancel_activity(
+    activity_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller, data: JSONBody[CancelIn | None] = None
+) -> ActivityOut:
+    """Cancel every coming occurrence; people already reminded are told (with the reason, when one is given)."""
+    reason = data.reason if data else ""
+    return _activity_out(await commands.call_off_activity(meihao, principal, activity_id, reason))
 
 
 @post(
@@ -172,12 +152,14 @@ async def cancel_activity(activity_id: FromPath[int], meihao: NamedDependency[Me
     status_code=200,
     guards=[requires("meihao.activity.write")],
 )
-async def cancel_occurrence(activity_id: FromPath[int], key: FromPath[str], meihao: NamedDependency[Meihao], principal: Caller) -> ActivityOut:
-    row = await activity_service.activity_in_scope(activity_id, principal)
-    async with meihao.db.transaction():
-        updated = await activity_service.cancel_occurrence(meihao, activity_id, key)
-        await audit(principal, "meihao.activity.cancel_occurrence", "activity", activity_id, community_id=row["community"], detail={"occurrence": key})
-    return _activity_out(updated)
+async def cancel_occurrence(
+    activity_id: FromPath[int], key: FromPath[str], meihao: NamedDependency[Meihao], principal: Caller,
+    data: JSONBody[CancelIn | None] = None,
+) -> ActivityOut:
+    """Cancel one occurrence (its key, from ``/occurrences``); people already reminded of it and residents signed
+    up for it are told (with the reason, when one is given), as when a whole activity is cancelled."""
+    reason = data.reason if data else ""
+    return _activity_out(await commands.call_off_occurrence(meihao, principal, activity_id, key, reason))
 
 
 @get("/api/activities/{activity_id:int}/occurrences", tags=["activities"], guards=[requires("meihao.activity.read")])

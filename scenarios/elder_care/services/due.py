@@ -31,12 +31,14 @@ def _scoped(principal: Principal, community: CommunityInfo) -> list[Any]:
     return [*scope_where(principal, community, Elder.resident), Elder.active.eq(True)]
 
 
-async def due_elders(mh: Any, principal: Principal, community: CommunityInfo, *, soon_days: int = SOON_DAYS) -> DueElders:
-    """Active elders the caller reaches whose visit is overdue, due today, or due within ``soon_days``."""
+async def due_elders(mh: Any, principal: Principal, community: CommunityInfo, *, soon_days: int = SOON_DAYS,
+                     only: Any = None) -> DueElders:
+    """Active elders the caller reaches whose visit is overdue, due today, or due within ``soon_days``
+    (and, when given, who match the WHERE clause ``only``)."""
     settings = await settings_of(mh, community)
     today = community_today(mh, community)
     rows = await _elder_select().where(
-        *_scoped(principal, community), Elder.next_due_on <= today + timedelta(days=soon_days)
+        *_scoped(principal, community), Elder.next_due_on <= today + timedelta(days=soon_days), *([only] if only is not None else [])
     ).order_by(Elder.next_due_on).order_by(Elder.id)
     elders = [present(r, settings, today, sensitive=False) for r in rows]  # the lists show neither disability nor notes
     return DueElders(
@@ -84,14 +86,14 @@ async def responsible_due(mh: Any, principal: Principal, community: CommunityInf
     or nobody is and they are a grid worker of the elder's grid (whom the overdue check reminds then)."""
     if principal.staff_id is None:
         return []
-    due = await due_elders(mh, principal, community, soon_days=soon_days)
-    own_grids = {
+    own_grids = [
         r["grid"] for r in await StaffAssignment.select(StaffAssignment.grid).where(
             StaffAssignment.staff == principal.staff_id, StaffAssignment.role == "grid_worker"
         )
-    }
-    return [
-        e for e in [*due.overdue, *due.today, *due.soon]
-        if (e.visitor is not None and e.visitor.kind == "staff" and e.visitor.id == principal.staff_id)
-        or (e.visitor is None and e.grid_id in own_grids)
     ]
+    # Chosen in SQL: the street's admin, responsible for nobody, reads no elder at all.
+    theirs = Elder.visitor_staff == principal.staff_id
+    if own_grids:
+        theirs = theirs | (Elder.visitor_staff.is_null() & Elder.visitor_resident.is_null() & Elder.resident.grid.is_in(own_grids))
+    due = await due_elders(mh, principal, community, soon_days=soon_days, only=theirs)
+    return [*due.overdue, *due.today, *due.soon]

@@ -74,6 +74,7 @@ COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", f"{C}/plans"): lambda w, p: (_c(w, p, "/plans"), None),
     ("POST", f"{C}/plans"): lambda w, p: (_c(w, p, "/plans"), {"name": "秋季", "season_start": "2030-10-01", "season_end": "2030-11-30"}),
     ("GET", f"{C}/plans/{{plan_id}}"): lambda w, p: (_c(w, p, f"/plans/{w.places[p]['cu_plan_id']}"), None),
+    ("PATCH", f"{C}/plans/{{plan_id}}"): lambda w, p: (_c(w, p, f"/plans/{w.places[p]['cu_plan_id']}"), {"procurement_lot": "JY-2030-02"}),
     # lists scoped to the caller's grids
     ("GET", f"{C}/venues"): lambda w, p: (_c(w, p, "/venues"), None),
     ("GET", f"{C}/shows"): lambda w, p: (_c(w, p, "/shows"), None),

@@ -12,9 +12,10 @@ from datetime import timedelta
 from typing import Any
 
 from meihao import Principal, community_today
-from meihao.scenarios.markets.schemas import ApplicationIn, MarketIn
+from meihao.scenarios.markets.schemas import ApplicationIn, MarketIn, MerchantIn
 from meihao.scenarios.markets.services.applications import apply
 from meihao.scenarios.markets.services.markets import create_market
+from meihao.scenarios.markets.services.merchants import create_merchant
 from meihao.scenarios.markets.tables import Application, Market, MarketDay, Merchant, Proceeds
 
 M = "/api/communities/{slug}/markets"
@@ -36,11 +37,12 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
         today = community_today(mh, community)
         market = await create_market(mh, community, MarketIn(
             venue="广场", rrule="FREQ=WEEKLY", first_day=today - timedelta(days=14), holiday_policy="keep"), system)
+        merchant = await create_merchant(mh, community, MerchantIn(name="便民超市"), system)
         days = {d["day"]: d["id"] for d in await MarketDay.select(MarketDay.id, MarketDay.day).where(MarketDay.market == market.id)}
         past, next_week, in_two_weeks = days[today - timedelta(days=7)], days[today + timedelta(days=7)], days[today + timedelta(days=14)]
         for place in (p for p in places if world.slugs[p] == slug):
             ids = world.places[place]
-            ids["mk_market_id"], ids["mk_day_id"], ids["mk_day2_id"] = market.id, next_week, in_two_weeks
+            ids["mk_market_id"], ids["mk_day_id"], ids["mk_day2_id"], ids["mk_merchant_id"] = market.id, next_week, in_two_weeks, merchant.id
             application = await apply(mh, community, next_week, ApplicationIn(resident_id=ids["resident_id"], goods="旧书"), system)
             ids["mk_app_id"] = application.id
             stall = Application(community=community.id, market=market.id, market_day=past, resident=ids["resident_id"],
@@ -64,6 +66,8 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
 COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", f"{M}/merchants"): lambda w, p: (_m(w, p, "/merchants"), None),
     ("POST", f"{M}/merchants"): lambda w, p: (_m(w, p, "/merchants"), {"name": "便民超市"}),
+    ("GET", f"{M}/merchants/{{merchant_id}}"): lambda w, p: (_m(w, p, f"/merchants/{w.places[p]['mk_merchant_id']}"), None),
+    ("PATCH", f"{M}/merchants/{{merchant_id}}"): lambda w, p: (_m(w, p, f"/merchants/{w.places[p]['mk_merchant_id']}"), {"contact_name": "周经理"}),
     ("GET", f"{M}/markets"): lambda w, p: (_m(w, p, "/markets"), None),
     ("POST", f"{M}/markets"): lambda w, p: (_m(w, p, "/markets"), {"venue": "广场", "rrule": "FREQ=MONTHLY;BYDAY=2SA", "first_day": "2030-01-01"}),
     ("GET", f"{M}/markets/{{market_id}}"): lambda w, p: (_m(w, p, f"/markets/{w.places[p]['mk_market_id']}"), None),

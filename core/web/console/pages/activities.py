@@ -23,7 +23,6 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from meihao.access.audit import audit
 from meihao.access.principals import Principal
 from meihao.errors import Forbidden, InvalidInput, MeihaoError, NotFound
 from meihao.hooks.declarations import SCENES
@@ -31,12 +30,14 @@ from meihao.register.calendar import working_calendar
 from meihao.register.communities import get_community, list_communities, list_grids
 from meihao.register.schemas import CommunityInfo
 from meihao.reminders import activities as activity_service
-from meihao.reminders import notices
-from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of
-from meihao.reminders.audiences import WHOLE_COMMUNITY, check_fan_out, check_reach, parse_audience, preview, principal_scope
+from meihao.reminders import commands, notices
+from meihao.reminders.activities import ActivityIn, ActivityPatch, audience_of, occurrence_start
+from meihao.reminders.audiences import WHOLE_COMMUNITY, check_reach, parse_audience, preview, principal_scope
+from meihao.reminders.commands import community_in_reach
 from meihao.reminders.history import reminded_people, reminder_log
 from meihao.reminders.policy import cancellation_notices_on
 from meihao.runtime import Meihao
+from meihao.time.recurrence import lunar_date_of, validate_rule
 from meihao.web.console.i18n import N_, load_translations, locale_folders
 from meihao.web.console.rendering import page_user, render_page, request_language
 from meihao.web.console.session import page_requires
@@ -53,8 +54,30 @@ REPEATS = (
     ("weekly", N_("Every week on the days ticked")),
     ("monthly_day", N_("Every month on the same date")),
     ("monthly_weekday", N_("Every month on the same weekday (e.g. the 2nd Saturday)")),
+    ("lunar_yearly", N_("Every year on a lunar date (e.g. the Mid-Autumn Festival, the 15th of the 8th lunar month)")),
     ("advanced", N_("Advanced: an RRULE")),
 )
+#: The lunar months and days as people say them (正月 … 腊月, 初一 … 三十 in Chinese).
+LUNAR_MONTHS = tuple((n, name) for n, name in enumerate((
+    N_("1st lunar month"), N_("2nd lunar month"), N_("3rd lunar month"), N_("4th lunar month"), N_("5th lunar month"),
+    N_("6th lunar month"), N_("7th lunar month"), N_("8th lunar month"), N_("9th lunar month"), N_("10th lunar month"),
+    N_("11th lunar month"), N_("12th lunar month")), start=1))
+LUNAR_DAYS = tuple((n, name) for n, name in enumerate((
+    N_("lunar day 1"), N_("lunar day 2"), N_("lunar day 3"), N_("lunar day 4"), N_("lunar day 5"), N_("lunar day 6"),
+    N_("lunar day 7"), N_("lunar day 8"), N_("lunar day 9"), N_("lunar day 10"), N_("lunar day 11"), N_("lunar day 12"),
+    N_("lunar day 13"), N_("lunar day 14"), N_("lunar day 15"), N_("lunar day 16"), N_("lunar day 17"), N_("lunar day 18"),
+    N_("lunar day 19"), N_("lunar day 20"), N_("lunar day 21"), N_("lunar day 22"), N_("lunar day 23"), N_("lunar day 24"),
+    N_("lunar day 25"), N_("lunar day 26"), N_("lunar day 27"), N_("lunar day 28"), N_("lunar day 29"), N_("lunar day 30")), start=1))
+#: How many coming dates the form's preview lists.
+PREVIEW_DATES = 5
+
+
+def lunar_date_words(month: int, day: int, t: Translations) -> str:
+    """八月十五 (in English: 8th lunar month, lunar day 15)."""
+    _ = t.gettext
+    return _("%(month)s %(day)s") % {"month": _(LUNAR_MONTHS[month - 1][1]), "day": _(LUNAR_DAYS[day - 1][1])}
+
+
 #: Reminder points offered as ticks (minutes before the start); others go in the free field.
 OFFSET_CHOICES = (
     (10080, N_("1 week before")),
@@ -91,7 +114,7 @@ DAY_KINDS = {
 #: Which part of the form a service's error belongs to (the field it names).
 FORM_FIELD = {
     "title": "title", "venue": "venue", "description": "description", "scene": "scene", "starts_at": "start",
-    "ends_at": "duration", "rrule": "repeat", "lunar_month": "repeat", "recurrence_until": "repeat", "holiday_policy": "holiday_policy",
+    "ends_at": "duration", "rrule": "repeat", "lunar_month": "lunar", "lunar_day": "lunar", "recurrence_until": "repeat", "holiday_policy": "holiday_policy",
     "reminder_offsets": "offsets", "channels": "channels", "status": "title",
 }
 #: The frequencies of an RRULE in words (``MEIHAO_FINEST_RECURRENCE`` names one of them).
@@ -152,6 +175,8 @@ def explain(err: MeihaoError, t: Translations) -> str:
         return _("Reminder points are different numbers of minutes, from 0 up to 60 days.")
     if "you may remind residents of your own grids only" in message or "name your grids" in message:
         return _("You may remind residents of your own grids only: choose your grids.")
+    if message.startswith("lunar_month: a lunar date is month"):
+        return _("A lunar date is in the 1st to the 12th month, on the 1st to the 30th day.")
     if message.startswith("status: a cancelled activity"):
         return _("A cancelled activity cannot be changed.")
     return message.split(": ", 1)[1] if ": " in message else message
@@ -166,13 +191,6 @@ def form_field_of(err: MeihaoError) -> str:
 
 async def reachable_communities(principal: Principal) -> list[CommunityInfo]:
     return [CommunityInfo.from_row(c) for c in await list_communities() if principal.reaches_community(c["id"])]
-
-
-async def community_in_reach(slug: str, principal: Principal) -> CommunityInfo:
-    community = await get_community(slug)
-    if not principal.reaches_community(community.id):
-        raise Forbidden(f"community {slug!r} is outside your scope")
-    return community
 
 
 def today_in(mh: Meihao, communities: list[CommunityInfo]) -> date:
@@ -193,6 +211,9 @@ class Entry:
     starts: datetime
     ends: datetime
     moved_from: str | None
+    #: The occurrence's key (its original start): what cancelling one date names.
+    key: str = ""
+    recurring: bool = False
 
 
 @dataclass
@@ -228,8 +249,12 @@ async def occurrences_in(mh: Meihao, communities: list[CommunityInfo], first: da
         for row in await activity_service.list_activities(community.slug):
             for o in activity_service.activity_occurrences(row, start, end, OCCURRENCES_PER_PAGE, calendar=working):
                 found.append(Entry(row["id"], row["title"], row["venue"], community.name, o["starts_at"].astimezone(zone),
-                                   o["ends_at"].astimezone(zone), o["moved_from"]))
+                                   o["ends_at"].astimezone(zone), o["moved_from"], o["key"], is_recurring(row)))
     return sorted(found, key=lambda e: (e.starts, e.title, e.activity_id))
+
+
+def is_recurring(row: dict[str, Any]) -> bool:
+    return bool(row["rrule"] or row["lunar_month"])
 
 
 async def calendar_days(mh: Meihao, community: CommunityInfo | None, first: date, last: date, period: tuple[date, date],
@@ -312,6 +337,10 @@ class ActivityForm:
     until: str = ""
     rrule: str = ""
     holiday_policy: str = "keep"
+    lunar_month: str = "8"
+    lunar_day: str = "15"
+    #: The activity was on a lunar date before this change (a one-off then needs a rule that clears it).
+    was_lunar: bool = False
     who: str = "everyone"
     grids: list[str] = field(default_factory=list)
     tags: str = ""
@@ -327,9 +356,10 @@ def form_from(data: Any) -> ActivityForm:
     """The form as sent (a multi-dict of the body, or of the query for a preview)."""
     single = {name: str(data.get(name, "") or "").strip() for name in (
         "title", "venue", "description", "scene", "start_date", "start_time", "duration", "repeat", "count", "until", "rrule",
-        "holiday_policy", "who", "tags", "min_age", "max_age", "more_offsets")}
+        "holiday_policy", "who", "tags", "min_age", "max_age", "more_offsets", "lunar_month", "lunar_day")}
     return ActivityForm(
-        **{k: v for k, v in single.items() if v or k not in ("scene", "repeat", "holiday_policy", "who", "start_time", "duration")},
+        **{k: v for k, v in single.items()
+           if v or k not in ("scene", "repeat", "holiday_policy", "who", "start_time", "duration", "lunar_month", "lunar_day")},
         weekdays=[w for w in data.getall("weekdays", []) if w in WEEKDAY_CODES],
         grids=list(data.getall("grids", [])), named=list(data.getall("named", [])),
         offsets=list(data.getall("offsets", [])), channels=list(data.getall("channels", [])),
@@ -356,6 +386,8 @@ def form_of_activity(row: dict[str, Any]) -> ActivityForm:
     form.offsets = [str(m) for m in row["reminder_offsets"] if str(m) in offered]
     form.more_offsets = ", ".join(str(m) for m in row["reminder_offsets"] if str(m) not in offered)
     form.repeat, form.weekdays, form.count = simple_repeat(row["rrule"], starts)
+    if row["lunar_month"]:
+        form.repeat, form.lunar_month, form.lunar_day, form.was_lunar = "lunar_yearly", str(row["lunar_month"]), str(row["lunar_day"]), True
     if form.repeat == "advanced":
         form.rrule = row["rrule"]
     return form
@@ -368,6 +400,8 @@ def simple_repeat(rrule: str, starts: datetime) -> tuple[str, list[str], str]:
     parts = dict(p.partition("=")[::2] for p in rrule.upper().removeprefix("RRULE:").split(";") if p)
     count = parts.pop("COUNT", "")
     freq = parts.pop("FREQ", "")
+    if count == "1" and not parts:
+        return "once", [], ""  # how a lunar activity became a one-off (see rule_of)
     code = WEEKDAY_CODES[starts.weekday()]
     if freq == "DAILY" and not parts:
         return "daily", [], count
@@ -385,7 +419,9 @@ def simple_repeat(rrule: str, starts: datetime) -> tuple[str, list[str], str]:
 def rule_of(form: ActivityForm, starts: datetime) -> str:
     code = WEEKDAY_CODES[starts.weekday()]
     rule = {
-        "once": "",
+        # An empty rule leaves a lunar date as it was (ActivityPatch): a lunar activity becomes a one-off by a rule of one date.
+        "once": "FREQ=DAILY;COUNT=1" if form.was_lunar else "",
+        "lunar_yearly": "",
         "daily": "FREQ=DAILY",
         "weekly": "FREQ=WEEKLY;BYDAY=" + ",".join(d for d in WEEKDAY_CODES if d in (form.weekdays or [code])),
         "monthly_day": f"FREQ=MONTHLY;BYMONTHDAY={starts.day}",
@@ -437,6 +473,15 @@ def read_form(form: ActivityForm, t: Translations) -> tuple[dict[str, Any], dict
     if form.repeat == "advanced" and not form.rrule.strip():
         errors["repeat"] = _("Write the RRULE, e.g. FREQ=WEEKLY;BYDAY=SA;COUNT=10.")
     values["rrule"] = rule_of(form, starts)
+    values["lunar_month"] = values["lunar_day"] = None
+    if form.repeat == "lunar_yearly":
+        month, day = form.lunar_month, form.lunar_day
+        if not (month.isdigit() and 1 <= int(month) <= 12):
+            errors["lunar"] = _("Choose the lunar month, from the 1st to the 12th.")
+        elif not (day.isdigit() and 1 <= int(day) <= 30):
+            errors["lunar"] = _("Choose the lunar day, from the 1st to the 30th.")
+        else:
+            values["lunar_month"], values["lunar_day"] = int(month), int(day)
     values["recurrence_until"] = None
     if form.until and form.repeat != "once":
         try:
@@ -466,7 +511,7 @@ async def form_context(mh: Meihao, principal: Principal, community: CommunityInf
     grids = await list_grids(community.slug, principal)
     return {
         "community": community, "grids": grids, "repeats": REPEATS, "offset_choices": OFFSET_CHOICES,
-        "holiday_policies": HOLIDAY_POLICIES, "weekday_codes": list(zip(WEEKDAY_CODES, WEEKDAY_NAMES, strict=True)),
+        "holiday_policies": HOLIDAY_POLICIES, "lunar_months": LUNAR_MONTHS, "lunar_days": LUNAR_DAYS, "weekday_codes": list(zip(WEEKDAY_CODES, WEEKDAY_NAMES, strict=True)),
         "audiences": sorted(mh.plugins.audiences_by_name.values(), key=lambda a: a.name),
         "channels": sorted(mh.plugins.channels_by_name.values(), key=lambda c: (c.name != "inbox", c.name)),
         "scenes": [(name, zh, en) for name, (zh, en) in SCENES.items()],
@@ -500,12 +545,7 @@ async def create(request: Request[Any, Any, Any], community: FromQuery[str] = ""
     values, errors = read_form(form, t)
     if not errors:
         try:
-            spec = parse_audience(mh, values["audience"])
-            await check_reach(principal, spec, chosen.id, WHOLE_COMMUNITY)
-            await check_fan_out(mh, principal, spec, chosen, WHOLE_COMMUNITY)
-            async with mh.db.transaction():
-                row = await activity_service.create_activity(mh, chosen.slug, ActivityIn(scene=form.scene, **values))
-                await audit(principal, "meihao.activity.create", "activity", row["id"], community_id=chosen.id)
+            row = await commands.plan_activity(mh, principal, chosen.slug, ActivityIn(scene=form.scene, **values))
         except (InvalidInput, Forbidden) as err:
             errors[form_field_of(err)] = explain(err, t)
         else:
@@ -531,6 +571,42 @@ async def preview_part(request: Request[Any, Any, Any], community: FromQuery[str
     return render_page(request, "activities/_preview.html", result=result, problem=problem, grid_names=await grid_names(chosen, principal))
 
 
+@get("/activities/dates", guards=[READ], include_in_schema=False)
+async def dates_part(request: Request[Any, Any, Any], community: FromQuery[str] = "") -> Response[Any]:
+    """The next few dates as the form's "When" stands (htmx swaps it in as it changes): the recurrence, the lunar date
+    and the holiday policy read exactly as the service will read them, or what is wrong, at its field."""
+    mh: Meihao = request.app.state.meihao
+    principal = page_user(request)
+    t = translator(request)
+    chosen = await community_in_reach(community, principal)
+    form = form_from(request.query_params)
+    values, errors = read_form(form, t)
+    problem = next((errors[k] for k in ("start", "duration", "repeat", "lunar") if k in errors), "")
+    dates: list[dict[str, Any]] = []
+    if not problem:
+        zone = chosen.tz
+        row = {**values, "starts_at": values["starts_at"].replace(tzinfo=zone), "ends_at": values["ends_at"].replace(tzinfo=zone),
+               "recurrence_until": values["recurrence_until"].replace(tzinfo=zone) if values["recurrence_until"] else None,
+               "exdates": [], "timezone": chosen.timezone}
+        try:
+            validate_rule(row["rrule"], row["lunar_month"], row["lunar_day"], row["holiday_policy"])
+        except InvalidInput as err:
+            problem = explain(err, t)
+        else:
+            working = await working_calendar(mh, chosen)
+            start = min(row["starts_at"], mh.clock.now())
+            for o in activity_service.activity_occurrences(row, start, start + timedelta(days=366 * 6), PREVIEW_DATES,
+                                                            calendar=working):
+                local = o["starts_at"].astimezone(zone)
+                note = ""
+                if row["lunar_month"]:
+                    month, day, _leap = lunar_date_of(occurrence_start(o["key"]).astimezone(zone).date())
+                    if day != row["lunar_day"]:
+                        note = t.gettext("this lunar month has no 30th: on the 29th")
+                dates.append({"starts": local, "weekday": WEEKDAY_NAMES[local.weekday()], "moved_from": o["moved_from"], "note": note})
+    return render_page(request, "activities/_dates.html", dates=dates, problem=problem, most=PREVIEW_DATES)
+
+
 async def grid_names(community: CommunityInfo, principal: Principal) -> dict[int, str]:
     return {g["id"]: g["name"] for g in await list_grids(community.slug, principal)}
 
@@ -551,7 +627,7 @@ def offset_words(minutes: int, t: Translations) -> str:
 def repeat_words(row: dict[str, Any], t: Translations) -> str:
     _ = t.gettext
     if row["lunar_month"]:
-        return _("Every year on lunar %(month)s/%(day)s") % {"month": row["lunar_month"], "day": row["lunar_day"]}
+        return _("Every year on %(date)s of the lunar calendar") % {"date": lunar_date_words(row["lunar_month"], row["lunar_day"], t)}
     starts = row["starts_at"].astimezone(ZoneInfo(row["timezone"]))
     repeat, days, count = simple_repeat(row["rrule"], starts)
     if repeat == "advanced":
@@ -599,7 +675,7 @@ def audience_words(mh: Meihao, audience: dict[str, Any], grids: dict[int, str], 
 
 @get("/activities/{activity_id:int}", guards=[READ], include_in_schema=False)
 async def activity_page(request: Request[Any, Any, Any], activity_id: FromPath[int], status: FromQuery[str] = "",
-                        saved: FromQuery[str] = "") -> Response[Any]:
+                        saved: FromQuery[str] = "", cancelled: FromQuery[str] = "") -> Response[Any]:
     mh: Meihao = request.app.state.meihao
     principal = page_user(request)
     t = translator(request)
@@ -634,7 +710,12 @@ async def activity_page(request: Request[Any, Any, Any], activity_id: FromPath[i
         # the title of the notice notices.cancel_activity sends (written in Chinese there, for residents)
         reminded=await reminded_people(activity_id), notice_title=f"已取消：{row['title']}", notices_on=await cancellation_notices_on(row["community"]),
         policy=dict(HOLIDAY_POLICIES).get(row["holiday_policy"], row["holiday_policy"]),
+        recurring=is_recurring(row), cancelled_day=_local_key(cancelled, zone) if cancelled in row["exdates"] else None,
     )
+
+
+def _local_key(key: str, zone: ZoneInfo) -> datetime:
+    return occurrence_start(key).astimezone(zone)
 
 
 def _channel_title(mh: Meihao, name: str, language: str) -> str:
@@ -663,16 +744,12 @@ async def reschedule(request: Request[Any, Any, Any], activity_id: FromPath[int]
     community = await get_community(row["community_slug"])
     form = form_from(await _form_data(request))
     form.scene = row["scene"]
+    form.was_lunar = bool(row["lunar_month"])
     values, errors = read_form(form, t)
     if not errors:
         try:
-            spec = parse_audience(mh, values["audience"])
-            await check_reach(principal, spec, community.id, WHOLE_COMMUNITY)
-            await check_fan_out(mh, principal, spec, community, WHOLE_COMMUNITY)
             patch = msgspec.convert({k: v for k, v in values.items() if v is not None}, ActivityPatch, strict=False)
-            async with mh.db.transaction():
-                await activity_service.update_activity(mh, activity_id, patch)
-                await audit(principal, "meihao.activity.update", "activity", activity_id, community_id=community.id)
+            await commands.reschedule_activity(mh, principal, activity_id, patch)
         except (InvalidInput, Forbidden) as err:
             errors[form_field_of(err)] = explain(err, t)
         else:
@@ -686,11 +763,63 @@ async def cancel(request: Request[Any, Any, Any], activity_id: FromPath[int]) ->
     """Cancel every coming occurrence; people already reminded are told (the community's setting), as by the API."""
     mh: Meihao = request.app.state.meihao
     principal = page_user(request)
-    row = await activity_service.activity_in_scope(activity_id, principal)
-    async with mh.db.transaction():
-        await notices.cancel_activity(mh, activity_id)
-        await audit(principal, "meihao.activity.cancel", "activity", activity_id, community_id=row["community"])
+    await commands.call_off_activity(mh, principal, activity_id)
     return Redirect(f"/activities/{activity_id}", status_code=303)
 
 
-HANDLERS = [calendar_page, new_page, create, preview_part, activity_page, edit_page, reschedule, cancel]
+# -- one date of a recurring activity -------------------------------------------------------
+
+async def _occurrence(mh: Meihao, principal: Principal, activity_id: int, key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The activity and its coming (or recent) occurrence ``key``, or the 404 page (outside the scope, no such date)."""
+    row = await activity_service.activity_in_scope(activity_id, principal)
+    working = await activity_service.activity_calendar(mh, row)
+    now = mh.clock.now()
+    found = {o["key"]: o for o in activity_service.activity_occurrences(row, now - timedelta(days=1), now + timedelta(days=800), 2000,
+                                                                          calendar=working)}
+    if row["status"] != "scheduled" or key not in found:
+        raise NotFound(f"activity {activity_id} has no coming occurrence {key!r}")
+    return row, found[key]
+
+
+async def _cancel_occurrence_form(request: Request[Any, Any, Any], activity_id: int, key: str, reason: str = "", error: str = "",
+                                  status_code: int = 200) -> Response[Any]:
+    mh: Meihao = request.app.state.meihao
+    row, occurrence = await _occurrence(mh, page_user(request), activity_id, key)
+    zone = ZoneInfo(row["timezone"])
+    people = {(p["recipient_kind"], p["recipient_id"]) for p in await notices.occurrence_people(activity_id, key)}
+    return render_page(
+        request, "activities/cancel_occurrence.html", status_code=status_code, activity=row, key=key,
+        starts=occurrence["starts_at"].astimezone(zone), ends=occurrence["ends_at"].astimezone(zone), reason=reason, error=error,
+        told=len(people), notices_on=await cancellation_notices_on(row["community"]), max_reason=commands.MAX_REASON,
+        back=request.query_params.get("back", "") if request.query_params.get("back", "").startswith("/activities") else "",
+    )
+
+
+@get("/activities/{activity_id:int}/occurrences/{key:str}/cancel", guards=[WRITE], include_in_schema=False)
+async def cancel_occurrence_form(request: Request[Any, Any, Any], activity_id: FromPath[int], key: FromPath[str]) -> Response[Any]:
+    """Ask for the reason and say who will be told, before one date of a recurring activity is cancelled."""
+    return await _cancel_occurrence_form(request, activity_id, key)
+
+
+@post("/activities/{activity_id:int}/occurrences/{key:str}/cancel", guards=[WRITE], include_in_schema=False)
+async def cancel_one_occurrence(request: Request[Any, Any, Any], activity_id: FromPath[int], key: FromPath[str]) -> Response[Any]:
+    """Cancel one date, through the same service as ``POST /api/activities/{id}/occurrences/{key}/cancel``."""
+    mh: Meihao = request.app.state.meihao
+    principal = page_user(request)
+    t = translator(request)
+    await _occurrence(mh, principal, activity_id, key)
+    reason = str((await _form_data(request)).get("reason", "") or "").strip()
+    if not reason:
+        return await _cancel_occurrence_form(request, activity_id, key, reason, t.gettext("Say why this date is cancelled."), 400)
+    try:
+        await commands.call_off_occurrence(mh, principal, activity_id, key, reason)
+    except InvalidInput as err:
+        if err.field != "reason":
+            raise
+        message = t.gettext("At most %(n)s characters.") % {"n": commands.MAX_REASON}
+        return await _cancel_occurrence_form(request, activity_id, key, reason, message, 400)
+    return Redirect(f"/activities/{activity_id}?{urlencode({'cancelled': key})}", status_code=303)
+
+
+HANDLERS = [calendar_page, new_page, create, preview_part, dates_part, activity_page, edit_page, reschedule, cancel, cancel_occurrence_form,
+            cancel_one_occurrence]

@@ -17,10 +17,10 @@ from litestar import Request, Response, get
 
 from meihao.access.principals import Principal
 from meihao.register.calendar import working_calendar
-from meihao.register.communities import enabled_scenarios, list_communities
+from meihao.register.communities import list_communities
 from meihao.register.schemas import CommunityInfo
 from meihao.reminders import stats
-from meihao.reminders.activities import activity_occurrences, list_activities
+from meihao.reminders.activities import activity_occurrences, scheduled_activities_of
 from meihao.runtime import Meihao
 from meihao.web.console.rendering import page_user, render_page
 
@@ -89,15 +89,14 @@ class CommunityActivities:
     by_month: dict[str, list[int]] = field(default_factory=dict)
 
 
-async def community_activities(mh: Meihao, community: CommunityInfo, days: Days) -> CommunityActivities:
-    """The occurrences of the community's scheduled activities today, this week, and per month and scene (the last months)."""
+async def community_activities(mh: Meihao, community: CommunityInfo, days: Days, rows: list[dict[str, Any]]) -> CommunityActivities:
+    """The occurrences of the community's scheduled activities (``rows``) today, this week, and per month and scene (the last months)."""
     result = CommunityActivities()
     start = days.at(days.months[0], community)
     week_end = days.at(days.week_start + timedelta(days=7), community)
     tomorrow = days.at(days.today + timedelta(days=1), community)
     today_start = days.at(days.today, community)
     week_start = days.at(days.week_start, community)
-    rows = await list_activities(community.slug)
     if not rows:
         return result
     calendar = await working_calendar(mh, community)
@@ -132,28 +131,22 @@ async def red_queue_items(mh: Meihao, principal: Principal, scenes: set[str]) ->
 
 
 async def reminder_figures(principal: Principal, communities: list[CommunityInfo], days_of: dict[int, Days], now: datetime) -> dict[int, dict[str, Any]]:
-    """Per community: reminders due/sent/failed today and in the last 7 days, waiting now, sent per day (chart)."""
-    figures: dict[int, dict[str, Any]] = {c.id: {} for c in communities}
+    """Per community: reminders due/sent/failed today and in the last 7 days, waiting now, sent per day (chart), failures by
+    activity. Two queries per time zone the communities are in (usually one zone): the counts, the failures."""
+    figures: dict[int, dict[str, Any]] = {}
     by_zone: dict[str, list[CommunityInfo]] = {}
     for c in communities:
         by_zone.setdefault(c.timezone, []).append(c)
     for zone, members in by_zone.items():
         ids = [c.id for c in members]
         days = days_of[members[0].id]
-        today = stats.local_midnight(days.today, zone)
-        tomorrow = today + timedelta(days=1)
-        for key, start in (("today", today), ("week", today - timedelta(days=6))):
-            for cid, counts in (await stats.period_counts(principal, ids, start, tomorrow)).items():
-                figures[cid][key] = counts
-        waiting = await stats.waiting_counts(principal, ids, now)
-        per_day = await stats.sent_per_day(principal, ids, days.chart_days, zone)
+        periods = stats.Periods.of(days.today, days.chart_days, zone, now)
+        figures.update(await stats.reminder_counts(principal, ids, periods))
         for cid in ids:
-            figures[cid]["waiting"] = waiting.get(cid, 0)
-            figures[cid]["per_day"] = per_day[cid]
-        for row in await stats.failures_by_activity(principal, ids, today - timedelta(days=6), limit=50):
-            figures[row["community"]].setdefault("failures", []).append(row)
+            figures[cid]["failures"] = []
+        for row in await stats.failures_by_activity(principal, ids, periods.week, limit=50):
+            figures[row["community"]]["failures"].append(row)
     for cid in figures:
-        figures[cid].setdefault("failures", [])
         del figures[cid]["failures"][FAILURES_LISTED:]
     return figures
 
@@ -170,18 +163,22 @@ def day_bars(days: list[date], counts: list[int]) -> list[tuple[str, int, str]]:
 async def overview(request: Request[Any, Any, Any]) -> Response[Any]:
     mh: Meihao = request.app.state.meihao
     principal: Principal = page_user(request)
-    communities = [CommunityInfo.from_row(c) for c in await list_communities() if principal.reaches_community(c["id"])]
-    scenes = await enabled_scenarios([c.id for c in communities])
+    reached = [c for c in await list_communities() if principal.reaches_community(c["id"])]
+    communities = [CommunityInfo.from_row(c) for c in reached]
+    scenes = {c["id"]: c["scenarios"] for c in reached}
     now = mh.clock.now()
     days_of = {c.id: Days.of(now, c) for c in communities}
     reads_activities = principal.can("meihao.activity.read")
     reminders = await reminder_figures(principal, communities, days_of, now) if reads_activities else {}
     overdue = await red_queue_items(mh, principal, {name for names in scenes.values() for name in names})
+    activity_rows: dict[int, list[dict[str, Any]]] = {}
+    for activity in await scheduled_activities_of([c.id for c in communities]) if reads_activities else []:
+        activity_rows.setdefault(activity["community"], []).append(activity)
     rows = []
     for community in communities:
         enabled = [name for name in sorted(scenes.get(community.id, [])) if name in mh.plugins.scenarios]
         days = days_of[community.id]
-        activities = await community_activities(mh, community, days) if reads_activities else CommunityActivities()
+        activities = await community_activities(mh, community, days, activity_rows.get(community.id, []))
         scene_rows = []
         cards = await scene_cards(mh, principal, community, enabled)
         for name in enabled:

@@ -5,14 +5,11 @@ everything a filter matches (after a confirmation that says how many) and spread
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Stream
 
-from meihao.access import saved_views
 from meihao.errors import InvalidInput
 from meihao.register import residents
 from meihao.register.communities import get_building, get_household, list_households
@@ -20,13 +17,24 @@ from meihao.register.tables import Building, Community, Grid, Household
 from meihao.reminders import recipients
 from meihao.runtime import Meihao
 from meihao.web.console.i18n import N_
-from meihao.web.console.lists import Facet, ListQuery, Option, csv_download, facet, pager, xlsx_download
+from meihao.web.console.lists import (
+    BulkAction,
+    Facet,
+    Form,
+    ListQuery,
+    Option,
+    bulk_action,
+    csv_download,
+    facet,
+    list_views,
+    pager,
+    saved_view_handlers,
+    xlsx_download,
+)
 from meihao.web.console.rendering import page_user, render_page
 from meihao.web.console.session import page_requires
 from meihao.web.params import PathId
 from meihao.web.safety import MAX_INTEGER
-
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 PATH = "/register"
 #: The saved views of this list are kept under this name.
@@ -173,7 +181,7 @@ async def register_list(request: Request[Any, Any, Any]) -> Response[Any]:
         query=query, rows=await _present(result["items"]), total=result["total"],
         pager=pager(query, PATH, result["total"], PAGE_SIZE),
         facets=await _facets(mh, query, filters, principal),
-        views=await saved_views.list_views(principal, AREA),
+        views=await list_views(principal, AREA),
         tag_labels=TAG_LABELS, notice=_notice(request), bulk_tags=_settable_tags(mh, principal),
     )
 
@@ -262,68 +270,65 @@ async def building_page(request: Request[Any, Any, Any], building_id: PathId) ->
     )
 
 
-# -- saved views ---------------------------------------------------------------
-
-
-@post(f"{PATH}/views", guards=[page_requires("meihao.resident.read")])
-async def save_view(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
-    query = ListQuery.parse(dict(data), KEYS)
-    _filters(query)  # a view keeps only a filter the list accepts
-    await saved_views.save_view(page_user(request), AREA, data.get("view_name", ""), query.filter_string)
-    return Redirect(query.href(PATH), status_code=303)
-
-
-@post(f"{PATH}/views/{{view_id:int}}/delete", guards=[page_requires("meihao.resident.read")])
-async def delete_view(request: Request[Any, Any, Any], view_id: PathId) -> Response[Any]:
-    await saved_views.delete_view(page_user(request), AREA, view_id)
-    return Redirect(PATH, status_code=303)
-
-
 # -- bulk actions on everything the filter matches -----------------------------
 
-
-def _bulk_args(values: dict[str, Any]) -> tuple[str, str]:
-    op, tag = values.get("op", ""), str(values.get("bulk_tag", "")).strip()
-    if op not in ("add", "remove"):
-        raise InvalidInput("op: must be add or remove", field="op")
-    return op, tag
+BULK = page_requires("meihao.resident.read", "meihao.resident.write")
 
 
-@get(f"{PATH}/bulk", guards=[page_requires("meihao.resident.read", "meihao.resident.write")])
+async def _bulk(mh: Meihao, principal: Any, query: ListQuery, values: Any, posted: bool) -> tuple[BulkAction, str, str]:
+    """The bulk step (its count: the residents the tag would change now, in the viewer's scope), the tag, and ``"tag"``
+    when the tag is malformed (nothing then changes)."""
+    filters = _filters(query)
+    tag = str(values.get("bulk_tag", "")).strip()
+    op = str(values.get("op", ""))
+    error = ""
+
+    async def changing() -> int:
+        nonlocal error
+        try:
+            return await residents.tag_matching(mh, filters, tag, add=op == "add", principal=principal, dry_run=True)
+        except InvalidInput as err:
+            if err.field != "tag" or posted:
+                raise
+            error = "tag"
+            return 0
+
+    try:
+        bulk = await bulk_action(query, op, ("add", "remove"), changing, values if posted else None)
+    except InvalidInput as err:
+        if err.field == "action":
+            raise InvalidInput("op: must be add or remove", field="op") from None
+        raise
+    return bulk, tag, error
+
+
+async def _bulk_page(request: Request[Any, Any, Any], query: ListQuery, bulk: BulkAction, tag: str, error: str) -> Response[Any]:
+    mh, principal = _mh(request), page_user(request)
+    matching = await residents.count_residents(mh, _filters(query), principal)
+    status = 400 if error else bulk.status_code
+    return render_page(request, "register/bulk.html", status_code=status, query=query, bulk=bulk, tag=tag, error=error,
+                       matching=matching, tag_labels=TAG_LABELS, described=await _describe(query))
+
+
+@get(f"{PATH}/bulk", guards=[BULK])
 async def bulk_confirm(request: Request[Any, Any, Any]) -> Response[Any]:
     """How many residents the filter matches and how many the action would change, before anything changes."""
-    mh, principal = _mh(request), page_user(request)
     query = ListQuery.read(request, KEYS)
-    filters = _filters(query)
-    op, tag = _bulk_args(dict(request.query_params))
-    error, changing = "", 0
-    try:
-        changing = await residents.tag_matching(mh, filters, tag, add=op == "add", principal=principal, dry_run=True)
-    except InvalidInput as err:
-        if err.field != "tag":
-            raise
-        error = "tag"
-    matching = await residents.count_residents(mh, filters, principal)
-    return render_page(request, "register/bulk.html", status_code=400 if error else 200, query=query, op=op, tag=tag, error=error,
-                       matching=matching, changing=changing, changed=None, tag_labels=TAG_LABELS, described=await _describe(query))
+    bulk, tag, error = await _bulk(_mh(request), page_user(request), query, request.query_params, posted=False)
+    return await _bulk_page(request, query, bulk, tag, error)
 
 
-@post(f"{PATH}/bulk", guards=[page_requires("meihao.resident.read", "meihao.resident.write")])
+@post(f"{PATH}/bulk", guards=[BULK])
 async def bulk_apply(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
     """Apply it to what the filter matches now; when that is no longer the number confirmed, confirm again (409)."""
     mh, principal = _mh(request), page_user(request)
     query = ListQuery.parse(dict(data), KEYS)
-    filters = _filters(query)
-    op, tag = _bulk_args(data)
-    expected = ListQuery.number("expected", data.get("expected", ""))
-    changing = await residents.tag_matching(mh, filters, tag, add=op == "add", principal=principal, dry_run=True)
-    if changing != expected:
-        matching = await residents.count_residents(mh, filters, principal)
-        return render_page(request, "register/bulk.html", status_code=409, query=query, op=op, tag=tag, error="",
-                           matching=matching, changing=changing, changed=expected, tag_labels=TAG_LABELS, described=await _describe(query))
-    changed = await residents.tag_matching(mh, filters, tag, add=op == "add", principal=principal)
+    bulk, tag, error = await _bulk(mh, principal, query, data, posted=True)
+    if bulk.stale:
+        return await _bulk_page(request, query, bulk, tag, error)
+    changed = await residents.tag_matching(mh, _filters(query), tag, add=bulk.action == "add", principal=principal)
     back = query.encode()
-    notice = f"changed={changed}&op={op}&bulk_tag={tag}"
+    notice = f"changed={changed}&op={bulk.action}&bulk_tag={tag}"
     return Redirect(f"{PATH}?{back + '&' if back else ''}{notice}", status_code=303)
 
 
@@ -353,6 +358,7 @@ async def export_xlsx(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 HANDLERS = [
-    register_list, resident_page, reveal_form, reveal, household_page, building_page, save_view, delete_view,
+    register_list, resident_page, reveal_form, reveal, household_page, building_page,
+    *saved_view_handlers(PATH, AREA, KEYS, "meihao.resident.read", check=_filters),
     bulk_confirm, bulk_apply, export_csv, export_xlsx,
 ]
