@@ -90,6 +90,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: ``meihao.resident.sensitive.read``, omitted for everyone else, audited on detail and export.
     #: Comma-separated in MEIHAO_SENSITIVE_TAGS; a community's own health or status tags go here too.
     sensitive_tags: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_SENSITIVE_TAGS))
+    #: The most rows one register import (人口台账导入) takes; a street's largest community holds some
+    #: 20,000 people, so a whole register fits, and a file of another street's does not go in by mistake.
+    register_import_max_rows: int = 100_000
     #: Load plugins found through the ``meihao`` entry-point group.
     load_entry_points: bool = True
     #: What this process does: ``web`` (the HTTP API), ``scheduler`` (plugins' jobs and
