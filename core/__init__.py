@@ -48,6 +48,19 @@ from meihao.reminders.notices import NoticeIn, cancel_activity, notify
 from meihao.runtime import Meihao
 from meihao.time.clock import FakeClock
 from meihao.time.community import community_now, community_today
+from meihao.time.wording import (
+    surname_of,
+    zh_address,
+    zh_committee,
+    zh_date,
+    zh_interval,
+    zh_join,
+    zh_overdue,
+    zh_salutation,
+    zh_signature,
+    zh_time,
+    zh_when,
+)
 from meihao.time.workcalendar import Deadline, WorkingCalendar, add_working_days, add_working_hours, is_workday, working_time_between
 from meihao.version import __version__
 from meihao.web.auth import requires
@@ -182,6 +195,7 @@ __all__ = [
     "scoped_row",
     "scoped_staff",
     "staff_works_in",
+    "surname_of",
     "transaction",
     "transition_item",
     "update_activity",
@@ -189,4 +203,14 @@ __all__ = [
     "working_time_between",
     "xlsx_download",
     "yuan_to_fen",
+    "zh_address",
+    "zh_committee",
+    "zh_date",
+    "zh_interval",
+    "zh_join",
+    "zh_overdue",
+    "zh_salutation",
+    "zh_signature",
+    "zh_time",
+    "zh_when",
 ]

@@ -21,7 +21,7 @@ T = TypeVar("T")
 #: Commands the kernel owns; plugins cannot replace them.
 KERNEL_COMMANDS = (
     "migrate", "serve", "demo", "plugins", "plugin", "community", "user", "keygen", "makemigrations", "jobs", "job", "nodes", "remind",
-    "worker", "doctor", "calendar", "backup", "restore", "resident",
+    "worker", "doctor", "calendar", "backup", "restore", "resident", "register",
 )
 
 
@@ -490,6 +490,54 @@ async def resident_erase(resident_id: int, reason: str) -> None:
         await mh.close()
     parts = "; ".join(f"{part}: " + ", ".join(f"{k} {v}" for k, v in counts.items()) for part, counts in result["erased"].items())
     click.echo(f"erased resident {resident_id} ({parts})")
+
+
+# -- the register in and out (人口台账) --------------------------------------------
+
+
+@cli.group(name="register")
+def register_group() -> None:
+    """The register in and out: the import template, and importing a community's existing register (人口台账)."""
+
+
+@register_group.command(name="template")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def register_template(file: Path) -> None:
+    """Write the import template to FILE (.xlsx with how to fill each column, or .csv with the header line)."""
+    from meihao.register.importing import template_csv, template_xlsx
+
+    suffix = file.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise click.ClickException(f"{file}: the template is an .xlsx or a .csv file")
+    file.write_bytes(template_xlsx() if suffix == ".xlsx" else template_csv())
+    click.echo(f"wrote the register template to {file}")
+
+
+@register_group.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--community", "slug", required=True, help="The community's slug; grids, buildings and households are matched within it.")
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@run_async
+async def register_import(file: Path, slug: str, dry_run: bool) -> None:
+    """Import FILE (.xlsx, or .csv in UTF-8 or GBK) into a community: every row, or none when any row is wrong."""
+    from meihao.register.importing import import_register
+
+    try:
+        data = file.read_bytes()
+    except OSError as err:
+        raise click.ClickException(f"{file}: {err.strerror or err}") from err
+    mh = await _started()
+    try:
+        report = await import_register(mh, slug, data, file.name, dry_run=dry_run)
+    finally:
+        await mh.close()
+    for problem in report.problems:
+        click.echo(problem.line(), err=True)
+    if report.problems:
+        raise click.ClickException(f"{len(report.problems)} problem(s) in {report.rows} row(s) of {file}; nothing was written")
+    made = f"{report.residents} resident(s), {report.grids} new grid(s), {report.buildings} new building(s), {report.households} new household(s)"
+    click.echo(f"{file}: {report.rows} row(s) are good; would import {made} (dry run: nothing written)" if dry_run
+               else f"imported {made} into {slug} from {file}")
 
 
 # -- the working calendar --------------------------------------------------------

@@ -90,6 +90,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: ``meihao.resident.sensitive.read``, omitted for everyone else, audited on detail and export.
     #: Comma-separated in MEIHAO_SENSITIVE_TAGS; a community's own health or status tags go here too.
     sensitive_tags: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_SENSITIVE_TAGS))
+    #: The most rows one register import (人口台账导入) takes; a street's largest community holds some
+    #: 20,000 people, so a whole register fits, and a file of another street's does not go in by mistake.
+    register_import_max_rows: int = 100_000
     #: Load plugins found through the ``meihao`` entry-point group.
     load_entry_points: bool = True
     #: What this process does: ``web`` (the HTTP API), ``scheduler`` (plugins' jobs and
@@ -108,6 +111,15 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: audience: 60, as in the Law on the Protection of the Rights and Interests of the
     #: Elderly (老年人权益保障法, art. 2). Scenes keep their own thresholds as settings.
     elder_age: int = 60
+    #: How reminders address residents (称呼, :func:`meihao.zh_address`): 先生/女士 from this age,
+    #: full name + 叔叔/阿姨 from ``salutation_aunt_age``, surname + 爷爷/奶奶 (or the words below,
+    #: e.g. 大爷/大娘 in Shandong) from ``salutation_grandparent_age``. Customs as residents'
+    #: committees write them; see docs/plugins.md ("Chinese wording").
+    salutation_adult_age: int = 18
+    salutation_aunt_age: int = 50
+    salutation_grandparent_age: int = 70
+    salutation_grandfather: str = "爷爷"
+    salutation_grandmother: str = "奶奶"
     #: A reminder claimed by a node for sending and not finished within this many seconds is
     #: taken by another node (its sender is presumed dead). Longer than the slowest channel's
     #: send; shorter means a killed node's reminders go out sooner.
@@ -176,6 +188,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             )
         if not 0 < self.elder_age < 150:
             raise ConfigurationError(f"MEIHAO_ELDER_AGE must be between 1 and 149, got {self.elder_age}", field="elder_age")
+        if not 0 < self.salutation_adult_age <= self.salutation_aunt_age <= self.salutation_grandparent_age < 150:
+            raise ConfigurationError(
+                "MEIHAO_SALUTATION_ADULT_AGE <= MEIHAO_SALUTATION_AUNT_AGE <= MEIHAO_SALUTATION_GRANDPARENT_AGE (all 1 to 149) must hold, got "
+                f"{self.salutation_adult_age}, {self.salutation_aunt_age}, {self.salutation_grandparent_age}",
+                field="salutation_aunt_age",
+            )
         for name in (
             "max_occurrences_per_day", "max_reminder_points_per_activity_per_day", "max_reminder_points_per_community_per_day",
             "max_audience_for_grid_staff",

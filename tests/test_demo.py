@@ -17,7 +17,7 @@ import pytest
 from faker import Faker
 from stdnum.cn import ric
 
-import meihao.demo.bulk as bulk
+import meihao.db.bulk as bulk
 from meihao.demo import build_demo, load_profile
 from meihao.demo.people import DEFAULT_TAG_RATES
 from meihao.errors import Conflict, InvalidInput, MeihaoError

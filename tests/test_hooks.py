@@ -145,7 +145,7 @@ async def test_hook_meihao_channels(make_meihao):
     pigeons = Pigeons()
     mh = await make_meihao(plugins=[("pigeons", pigeons)])
     await _one_reminder(mh, "markets", "睦邻善市")
-    assert [m.body for m in pigeons.sent] == ["提醒：睦邻善市，时间 2026-03-07 09:00，地点 荷畔广场"]
+    assert [m.body for m in pigeons.sent] == ["尊敬的王秀英阿姨：\n睦邻善市将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——社区1居民委员会"]
 
 
 async def test_hook_meihao_render_reminder(make_meihao):
@@ -153,7 +153,10 @@ async def test_hook_meihao_render_reminder(make_meihao):
     mh = await make_meihao(plugins=[("pigeons", pigeons), ("opera", Opera())])
     await _one_reminder(mh, "culture", "吕剧《李二嫂改嫁》", scenario="opera")
     await _one_reminder(mh, "neighbourhood", "黄梅戏《天仙配》")  # not opera's: the kernel's default text
-    assert [m.body for m in pigeons.sent] == ["王秀英：吕剧《李二嫂改嫁》", "提醒：黄梅戏《天仙配》，时间 2026-03-07 09:00，地点 荷畔广场"]
+    assert [m.body for m in pigeons.sent] == [
+        "尊敬的王秀英阿姨：\n王秀英：吕剧《李二嫂改嫁》\n——社区1居民委员会",
+        "尊敬的王秀英阿姨：\n黄梅戏《天仙配》将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——社区1居民委员会",
+    ]
 
 
 async def test_hook_meihao_permissions(make_meihao, lantern_plugin):

@@ -476,7 +476,7 @@ async def test_export_neutralises_formulas_in_every_text_cell(meihao_client, fac
     await Resident.update({Resident.name: name}).where(Resident.id == resident["id"])
     export = await meihao_client.get("/api/residents/export")
     assert export.status_code == 200
-    header, row = list(csv.reader(io.StringIO(export.content.decode(), newline="")))
-    assert (header[1], row[1]) == ("name", cell)
-    assert (header[7], row[7]) == ("tags", "'-1+1")
-    assert row[0] == str(resident["id"])  # numbers stay numbers
+    header, row = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"), newline="")))
+    assert (header[0], row[0]) == ("姓名", cell)
+    assert (header[10], row[10]) == ("标签", "'-1+1")
+    assert (header[2], row[2]) == ("出生日期", resident["birth_date"].isoformat())  # dates pass as they are

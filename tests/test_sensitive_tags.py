@@ -103,8 +103,9 @@ async def test_a_holder_export_shows_sensitive_tags_and_is_audited_once(hepan):
     async with hepan.client("community_admin") as client:
         response = await client.get("/api/residents/export", params={"community": "hepan"})
         assert response.status_code == 200, response.text
-    rows = list(csv.reader(io.StringIO(response.text)))
-    assert [(r[1], r[7]) for r in rows[1:]] == [("王秀英", "chronic_disease living_alone low_income party_member"), ("张伟", "volunteer")]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert (rows[0][0], rows[0][10]) == ("姓名", "标签")
+    assert [(r[0], r[10]) for r in rows[1:]] == [("王秀英", "chronic_disease living_alone low_income party_member"), ("张伟", "volunteer")]
     reads = await _reads()
     assert [(r["actor"], r["target_id"], _detail(r)) for r in reads] == [("郑主任", "", {"via": "export", "community": "hepan"})]
     assert await AuditLog.count().where(AuditLog.action == "resident.export") == 1
@@ -116,7 +117,7 @@ async def test_an_export_without_the_permission_omits_sensitive_tags_and_reads_n
 
     exporter = Principal(staff_id=None, name="导出员", permissions={"meihao.resident.read", "meihao.resident.export"}, street=True)
     rows = [row async for row in export_rows(hepan.mh, ResidentFilter(community="hepan"), exporter)]
-    assert [(r[1], r[7]) for r in rows[1:]] == [("王秀英", "living_alone"), ("张伟", "volunteer")]
+    assert [(r[0], r[10]) for r in rows[1:]] == [("王秀英", "living_alone"), ("张伟", "volunteer")]
     with pytest.raises(Exception, match="^tag: party_member is sensitive"):
         [row async for row in export_rows(hepan.mh, ResidentFilter(tag="party_member"), exporter)]
 

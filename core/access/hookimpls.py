@@ -19,7 +19,8 @@ def meihao_permissions() -> list[Permission]:
         Permission("meihao.register.write", "Change the grid register", _WRITERS),
         Permission("meihao.resident.read", "Read residents (masked)", _READERS),
         Permission("meihao.resident.write", "Register, change, move and delete residents", _WRITERS),
-        Permission("meihao.resident.export", "Export residents (masked) as CSV", ("community_admin",)),
+        Permission("meihao.resident.export", "Export residents (masked) as CSV or .xlsx", ("community_admin",)),
+        Permission("meihao.resident.import", "Import a community's register (人口台账) from a spreadsheet, all rows or none", ("community_admin",)),
         Permission(
             "meihao.resident.sensitive.read",
             "Read and filter on residents' sensitive tags (health, disability, low income, political status; PIPL art. 28), audited",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from piccolo.engine.sqlite import TransactionType
 
-from meihao.demo.bulk import BulkInserter
+from meihao.db.bulk import BulkInserter
 from meihao.demo.people import HouseholdPlan, IdCardIssuer, PeopleMaker
 from meihao.demo.profile import CommunitySpec, DemoProfile
 from meihao.demo.staff import build_demo_staff

@@ -23,6 +23,7 @@ from meihao.errors import Conflict, Forbidden, InvalidInput, NotFound
 from meihao.privacy import mask_id_card, mask_phone, normalise_id_card, normalise_phone
 from meihao.register.communities import get_community, get_household
 from meihao.register.schemas import ResidentIn, ResidentPatch
+from meihao.register.sheet import GENDER_WORDS, HEADERS
 from meihao.register.tables import Community, Resident, ResidentTag
 
 if TYPE_CHECKING:
@@ -370,23 +371,42 @@ async def reveal(mh: Meihao, resident_id: int, field: str, reason: str, principa
     return value
 
 
+EXPORT_COLUMNS = (
+    Resident.id,
+    Resident.name,
+    Resident.gender,
+    Resident.birth_date,
+    Resident.id_card_last4,
+    Resident.phone,
+    Resident.community.name.as_alias("community_name"),
+    Resident.grid.name.as_alias("grid_name"),
+    Resident.building.name.as_alias("building_name"),
+    Resident.household.unit.as_alias("unit"),
+    Resident.household.room.as_alias("room"),
+)
+
+
 async def export_rows(mh: Meihao, filters: ResidentFilter, principal: Principal) -> AsyncIterator[list[Any]]:
-    """Masked CSV rows of every resident in scope matching the filters, fetched in pages (scope in SQL);
-    sensitive tags only for holders (the route audits their export)."""
+    """The residents in scope matching ``filters`` as spreadsheet rows under the register's Chinese headers (姓名,
+    性别 男/女, 网格, 楼栋, 单元, 房号 …: :data:`meihao.register.sheet.HEADERS`, the import template's, so that an
+    export can be imported again once its masked numbers are filled in): ID-card and phone numbers masked, sensitive
+    tags only for holders. Fetched in pages, scope in SQL; the caller audits the export (:func:`audit_export`)."""
     sensitive = sensitive_tags(mh)
     check_sensitive_tags([filters.tag] if filters.tag else None, sensitive, principal, "tag")
     clauses = await filters.where(mh.settings.default_timezone) + principal.residents_where()
-    yield ["id", "name", "gender", "birth_date", "age", "id_card", "phone", "tags", "community", "grid_id", "building_id", "household_id"]
+    yield list(HEADERS)
     last_id = 0
     while True:
-        query = resident_select().where(Resident.id > last_id, *clauses).order_by(Resident.id).limit(1000)
-        rows = await query
+        rows = await Resident.select(*EXPORT_COLUMNS).where(Resident.id > last_id, *clauses).order_by(Resident.id).limit(1000)
         if not rows:
             return
         tags = await _tags_of([r["id"] for r in rows])
-        for row in rows:
-            r = _present(row, visible_tags(tags[row["id"]], sensitive, principal))
-            yield [r["id"], r["name"], r["gender"], r["birth_date"], r["age"], r["id_card"], r["phone"], " ".join(r["tags"]), r["community"], r["grid_id"], r["building_id"], r["household_id"]]
+        for r in rows:
+            yield [
+                r["name"], GENDER_WORDS.get(r["gender"], r["gender"]), r["birth_date"].isoformat(), mask_id_card(r["id_card_last4"]),
+                mask_phone(r["phone"]), r["community_name"], r["grid_name"], r["building_name"], r["unit"], r["room"],
+                " ".join(visible_tags(tags[r["id"]], sensitive, principal)),
+            ]
         last_id = rows[-1]["id"]
 
 

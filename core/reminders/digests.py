@@ -11,6 +11,7 @@ from meihao.access.tables import Staff
 from meihao.hooks.declarations import Message
 from meihao.reminders.policy import LANGUAGES
 from meihao.reminders.tables import Contact, Reminder, StaffDigest
+from meihao.time.wording import zh_when
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
@@ -65,8 +66,9 @@ async def send_digests(mh: Meihao, now: datetime | None = None) -> int:
             if r["due_id"] in seen:
                 continue  # the same reminder held on several channels: listed once
             seen.add(r["due_id"])
-            when = r["starts_at"].astimezone(ZoneInfo(r["timezone"])).strftime("%m-%d %H:%M")
-            lines.append(f"- {when} {r['title']}" + (f" @ {r['venue']}" if r["venue"] else ""))
+            local = r["starts_at"].astimezone(ZoneInfo(r["timezone"]))
+            when = local.strftime("%m-%d %H:%M") if language == "en" else zh_when(local)
+            lines.append(f"- {when} {r['title']}" + ((f" @ {r['venue']}" if language == "en" else f"（{r['venue']}）") if r["venue"] else ""))
         heading = f"Your reminders ({len(lines)})" if language == "en" else f"今日活动提醒（{len(lines)}项）"
         day = now.astimezone(ZoneInfo(mh.settings.default_timezone)).date().isoformat()
         address = ""

@@ -19,6 +19,7 @@ from meihao.register.tables import Resident
 from meihao.reminders.activities import activity_occurrences, audience_of, list_activities
 from meihao.reminders.audiences import resident_condition
 from meihao.time.community import community_today
+from meihao.time.wording import zh_join
 from meihao.time.workcalendar import WorkingCalendar
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ async def community_feed(mh: Meihao, slug: str) -> bytes:
     """Activities open to the whole community (audience ``everyone`` with no narrower filter)."""
     community = await get_community(slug)
     now = mh.clock.now()
-    calendar = _calendar(f"{community['name']} 社区活动", community["timezone"])
+    calendar = _calendar(zh_join(community["name"], "社区活动"), community["timezone"])
     working = await working_calendar(mh, community)
     for activity in await list_activities(slug):
         if audience_of(activity).is_everyone:
@@ -99,7 +100,7 @@ async def resident_feed(mh: Meihao, resident_id: int) -> bytes:
     """The activities whose audience includes this resident."""
     community, activities = await _resident_activities(mh, resident_id)
     now = mh.clock.now()
-    calendar = _calendar(f"{community.name} 我的活动", community.timezone)
+    calendar = _calendar(f"{community.name}·我的活动", community.timezone)
     working = await working_calendar(mh, community)
     for activity in activities:
         _add_events(mh, calendar, activity, now, working)

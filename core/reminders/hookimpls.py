@@ -144,7 +144,7 @@ def meihao_render_reminder(reminder: dict[str, Any], language: str) -> str:
     venue = activity.get("venue", "")
     if language == "en":
         return f"Reminder: {title} at {starts}" + (f", {venue}" if venue else "")
-    return f"提醒：{title}，时间 {starts}" + (f"，地点 {venue}" if venue else "")
+    return f"{title}将于{activity.get('when') or starts}" + (f"在{venue}" if venue else "") + "举行，欢迎参加。"
 
 
 # -- a resident's data rights: what the reminders hold about them ---------------------------

@@ -33,6 +33,7 @@ from meihao.reminders import activities as activity_service
 from meihao.reminders.activities import ActivityIn, create_activity, get_activity, occurrence_start, resolve_owner
 from meihao.reminders.policy import cancellation_notices_on
 from meihao.reminders.tables import Activity, ActivitySignup, Reminder
+from meihao.time.wording import zh_when
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
@@ -157,7 +158,8 @@ async def _tell_cancelled(mh: Meihao, before: dict[str, Any], reminded: list[dic
     for row in reminded:
         by_channel.setdefault(row["channel"], {"resident": set(), "staff": set()})[row["recipient_kind"]].add(row["recipient_id"])
     tz = ZoneInfo(before["timezone"])
-    when = starts.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    local = starts.astimezone(tz)
+    when, when_en = zh_when(local), local.strftime("%Y-%m-%d %H:%M")
     why = f"原因：{reason}。Reason: {reason}." if reason else ""
     for channel, people in sorted(by_channel.items()):
         if people["staff"]:  # staff who since left the community are not written to there
@@ -174,7 +176,7 @@ async def _tell_cancelled(mh: Meihao, before: dict[str, Any], reminded: list[dic
                 scene=before["scene"],
                 key=f"{key}:{channel}",
                 title=f"已取消：{before['title']}"[:200],
-                body=f"活动已取消：{before['title']}（{when}）。Cancelled: {before['title']} ({when}).{(' ' + why) if why else ''}",
+                body=f"原定{when}的{before['title']}已取消。Cancelled: {before['title']} ({when_en}).{(' ' + why) if why else ''}",
                 residents=sorted(people["resident"]),
                 staff=sorted(people["staff"]),
                 channels=[channel],

@@ -12,6 +12,7 @@ from meihao.register.tables import Resident
 from meihao.reminders.policy import LANGUAGES, delivery_id
 from meihao.reminders.tables import Contact, RecipientToken, Reminder, ReminderSettings, StaffDigest
 from meihao.reminders.tokens import token_for_generation
+from meihao.time.wording import zh_salutation, zh_signature, zh_when
 
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
@@ -43,6 +44,7 @@ async def details(ids: list[int]) -> list[dict[str, Any]]:
         Reminder.activity.version.as_alias("activity_version"),
         Reminder.activity.community.id.as_alias("community_id"),
         Reminder.activity.community.slug.as_alias("community"),
+        Reminder.activity.community.name.as_alias("community_name"),
         Reminder.activity.community.timezone.as_alias("timezone"),
     ).where(Reminder.id.is_in(ids))
     community_ids = {r["community_id"] for r in rows}
@@ -54,7 +56,9 @@ async def details(ids: list[int]) -> list[dict[str, Any]]:
     resident_ids = [r["recipient_id"] for r in rows if r["recipient_kind"] == "resident"]
     staff_ids = [r["recipient_id"] for r in rows if r["recipient_kind"] == "staff"]
     if resident_ids:
-        for p in await Resident.select(Resident.id, Resident.name, Resident.preferred_language).where(Resident.id.is_in(resident_ids)):
+        for p in await Resident.select(Resident.id, Resident.name, Resident.gender, Resident.birth_date, Resident.preferred_language).where(
+            Resident.id.is_in(resident_ids)
+        ):
             people[("resident", p["id"])] = p
     if staff_ids:
         for p in await Staff.select(Staff.id, Staff.name, Staff.preferred_language, Staff.email).where(Staff.id.is_in(staff_ids)):
@@ -81,6 +85,8 @@ async def details(ids: list[int]) -> list[dict[str, Any]]:
         key = (row["recipient_kind"], row["recipient_id"])
         person = people.get(key, {"name": "", "preferred_language": "zh"})
         row["recipient_name"] = person["name"]
+        row["recipient_gender"] = person.get("gender")
+        row["recipient_birth_date"] = person.get("birth_date")
         row["language"] = person["preferred_language"] if person["preferred_language"] in LANGUAGES else "zh"
         address = addresses.get((*key, row["channel"]), "")
         if not address and row["recipient_kind"] == "staff" and row["channel"] == "email":
@@ -116,6 +122,7 @@ def render(mh: Meihao, row: dict[str, Any], now: datetime | None = None) -> Mess
         "timezone": row["timezone"],
         "starts_at": starts.strftime("%Y-%m-%d %H:%M"),
         "ends_at": ends.strftime("%Y-%m-%d %H:%M"),
+        "when": zh_when(starts),  # 3月7日（周六）上午9点: how Chinese texts say the time (meihao.zh_when)
         "occurrence": row["occurrence"],
     }
     reminder = {
@@ -128,7 +135,12 @@ def render(mh: Meihao, row: dict[str, Any], now: datetime | None = None) -> Mess
     }
     recipient = {"kind": row["recipient_kind"], "id": row["recipient_id"], "name": row["recipient_name"], "language": row["language"]}
     body = mh.plugins.render_reminder(reminder, recipient, row["language"])
-    subject = f"Reminder: {row['title']}" if row["language"] == "en" else f"活动提醒：{row['title']}"
+    if row["recipient_kind"] == "resident" and row["language"] == "zh":
+        body = addressed(mh, body, row, starts)
+    if str(row["source"]).startswith("notice:"):  # a notice's title says what it is (已取消：…, 摊位申请): not 活动提醒：已取消：…
+        subject = row["title"]
+    else:
+        subject = f"Reminder: {row['title']}" if row["language"] == "en" else f"活动提醒：{row['title']}"
     return Message(
         delivery_id=reminder["delivery_id"],
         recipient_kind=row["recipient_kind"],
@@ -147,4 +159,20 @@ def render(mh: Meihao, row: dict[str, Any], now: datetime | None = None) -> Mess
     )
 
 
-__all__ = ["details", "render"]
+def addressed(mh: Meihao, body: str, row: dict[str, Any], starts: datetime) -> str:
+    """A resident's Chinese text as a residents' committee writes it: 尊敬的王秀兰阿姨： above, the committee's
+    signature below (——荷畔社区居民委员会). The age is the one on the occurrence's day."""
+    born = row.get("recipient_birth_date")
+    age = None if born is None else starts.year - born.year - ((starts.month, starts.day) < (born.month, born.day))
+    s = mh.settings
+    greeting = zh_salutation(
+        row["recipient_name"], row.get("recipient_gender"), age, adult_age=s.salutation_adult_age, aunt_age=s.salutation_aunt_age,
+        grandparent_age=s.salutation_grandparent_age, grandfather=s.salutation_grandfather, grandmother=s.salutation_grandmother,
+    )
+    signature = zh_signature(row.get("community_name") or row["community"])
+    head = "" if body.startswith("尊敬的") else f"{greeting}：\n"  # a text that addresses the resident itself keeps its own
+    tail = "" if body.endswith(signature) else f"\n{signature}"
+    return f"{head}{body}{tail}"
+
+
+__all__ = ["addressed", "details", "render"]

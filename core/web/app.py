@@ -33,7 +33,21 @@ from meihao.web.console.errors import console_or
 from meihao.web.console.session import ConsoleSessionMiddleware
 from meihao.web.metrics import MetricsController, prometheus_config
 from meihao.web.responses import DocumentedErrors
-from meihao.web.routes import activities, auth, calendar, communities, health, jobs, links, plugins, recipients, residents, rights, staff
+from meihao.web.routes import (
+    activities,
+    auth,
+    calendar,
+    communities,
+    health,
+    jobs,
+    links,
+    plugins,
+    recipients,
+    register_import,
+    residents,
+    rights,
+    staff,
+)
 from meihao.web.safety import (
     InputSafetyMiddleware,
     RequestIdMiddleware,
@@ -49,6 +63,7 @@ KERNEL_HANDLERS = [
     *auth.HANDLERS,
     *communities.HANDLERS,
     *residents.HANDLERS,
+    *register_import.HANDLERS,
     *rights.HANDLERS,
     *staff.HANDLERS,
     *plugins.HANDLERS,

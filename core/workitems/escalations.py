@@ -21,6 +21,7 @@ from meihao.db.transactions import transaction
 from meihao.errors import InvalidInput
 from meihao.register.tables import Community
 from meihao.reminders.notices import NoticeIn, notify
+from meihao.time.wording import zh_when
 from meihao.workitems.tables import WorkItem, WorkItemClock, WorkItemEscalation
 from meihao.workitems.workflows import CHAIN
 
@@ -111,11 +112,12 @@ def _notice(item: dict[str, Any], level: dict[str, Any], due_at: datetime | None
 
     zh, en = _HEADLINES.get(level["level"], ("督办：超期升级", f"Escalated: overdue ({level['level']})"))
     clock = _CLOCKS.get(level["clock"], level["clock"])
-    when = due_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M") if due_at else ""
+    local = due_at.astimezone(ZoneInfo(tz)) if due_at else None
+    when, when_en = (zh_when(local), local.strftime("%Y-%m-%d %H:%M")) if local else ("", "")
     title = item["title"] or f"#{item['id']}"
     return NoticeIn(
         key=f"workitems:{item['id']}:{level['clock']}:{level['level']}",
         title=f"{zh}：{title}"[:200],
-        body=f"{zh}（{clock}时限 {when}）：{title}。{en} ({level['clock']} due {when}): {title}.",
+        body=f"{zh}（{clock}时限 {when}）：{title}。{en} ({level['clock']} due {when_en}): {title}.",
         staff=people,
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from meihao import CommunityInfo, Principal, community_today, scope_where
+from meihao import CommunityInfo, Principal, community_today, scope_where, surname_of
 from meihao.tables import Resident, ResidentTag
 
 from .schemas import ElderCareSettings, Finding, Findings, NursingHomeVisitIn, RosterIn
@@ -17,8 +17,14 @@ from .services import alerts, common, nursing_home, register
 from .services import visits as visit_service  # not `visits`: fill() has a list of that name
 from .tables import Elder, Visit
 
-GIVEN = ["建国", "秀兰", "志强", "丽娟", "海燕", "国庆", "红梅", "立新", "静", "伟"]
-RELATIONS = ["儿子", "女儿", "儿媳", "女婿", "侄子", "外甥女", "邻居"]
+GIVEN = {"male": ["建国", "志强", "国庆", "立新", "伟", "海涛", "军"], "female": ["秀兰", "丽娟", "海燕", "红梅", "静", "晓燕", "玉梅"]}
+SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱"]
+#: An emergency contact's gender, and whose surname they carry: the elder's own (a man's children, anyone's 侄子:
+#: a brother's son), or another family's (a woman's children carry their father's; in-laws, 老伴, 外甥女, neighbours).
+RELATIONS = {
+    "儿子": ("male", "children"), "女儿": ("female", "children"), "儿媳": ("female", "other"), "女婿": ("male", "other"),
+    "侄子": ("male", "own"), "外甥女": ("female", "other"), "老伴": ("spouse", "other"), "邻居": ("any", "other"),
+}
 CONCERNS = {
     "health": "血压偏高，近期头晕，已提醒按时服药并联系家庭医生",
     "finances": "高龄津贴尚未到账，已转街道民政办核实",
@@ -30,10 +36,28 @@ TASKS = ["打扫卫生", "整理房间", "理发", "陪老人聊天", "量血压
 BATCH = 500
 
 
+def emergency_contact(rng: random.Random, elder_name: str, elder_gender: str) -> dict[str, str]:
+    """A relation and a name that fit it: 儿子 is a man, carrying his father's surname (so the elder's, when the
+    elder is the father); 女儿 a woman; 老伴 of the other gender with her or his own surname; and so on."""
+    relation = rng.choice(list(RELATIONS))
+    gender, surname_from = RELATIONS[relation]
+    if gender == "spouse":
+        gender = "female" if elder_gender == "male" else "male"
+    elif gender == "any":
+        gender = rng.choice(["male", "female"])
+    own = surname_of(elder_name)
+    if surname_from == "own" or (surname_from == "children" and elder_gender == "male"):
+        surname = own
+    else:
+        surname = rng.choice([s for s in SURNAMES if s != own])
+    return {"emergency_contact_name": surname + rng.choice(GIVEN[gender]), "emergency_contact_relation": relation}
+
+
 async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, seed: int) -> None:
     rng = random.Random(seed * 7919 + community.id)
+    contacts = random.Random(seed * 7919 + community.id + 1)
     today = community_today(mh, community)
-    elders = await Resident.select(Resident.id, Resident.name, Resident.birth_date, Resident.grid).where(
+    elders = await Resident.select(Resident.id, Resident.name, Resident.gender, Resident.birth_date, Resident.grid).where(
         Resident.community == community.id, Resident.birth_date <= common.years_before(today, settings.elder_age)
     ).order_by(Resident.id)
     if not elders:
@@ -72,14 +96,14 @@ async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, s
         volunteers = [v for v in volunteers_by_grid.get(person["grid"], []) if v != person["id"]]
         visitor = rng.choice(volunteers) if volunteers else None
         phone = f"+86{rng.choice(['139', '138', '158', '186', '151'])}{rng.randint(0, 99_999_999):08d}"
+        rng.randrange(10), rng.randrange(7)  # the two draws the contact once took: the demo's visits and overdue elders stay as they were
         rows.append(
             Elder(
                 resident=person["id"],
                 care_level=care_level,
                 living_alone=living_alone,
                 disability=disability,
-                emergency_contact_name=person["name"][0] + rng.choice(GIVEN),
-                emergency_contact_relation=rng.choice(RELATIONS),
+                **emergency_contact(contacts, person["name"], person["gender"]),
                 emergency_contact_phone=phone,
                 visitor_staff=None,
                 visitor_resident=visitor,

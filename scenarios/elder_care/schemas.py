@@ -52,7 +52,8 @@ class ElderCareSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True
     channels: list[str] = msgspec.field(default_factory=lambda: ["inbox"])
     #: Birthday greetings to registered elders (issue 5).
     birthday_greetings: bool = True
-    birthday_message: str = "{name}，祝您生日快乐、健康长寿！——{community}"
+    #: The kernel addresses it (尊敬的王奶奶：) and signs it (——荷畔社区居民委员会): write only the wish.
+    birthday_message: str = "{community}祝您生日快乐、健康长寿！"
     #: The yearly Double Ninth (重阳, lunar 9/9) activity for the community's elders (issue 5).
     double_ninth: bool = True
     double_ninth_title: str = "重阳节敬老活动"

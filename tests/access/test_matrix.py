@@ -157,6 +157,7 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "meihao.scenario.manage":           (1,     1,   0,     0,     0,   0,   0),
     "meihao.staff.manage":              (1,     1,   0,     0,     0,   0,   0),
     "meihao.resident.export":           (1,     1,   0,     0,     0,   0,   0),
+    "meihao.resident.import":           (1,     1,   0,     0,     0,   0,   0),
     "meihao.resident.reveal":           (1,     1,   0,     0,     0,   0,   0),
     "meihao.resident.sensitive.read":   (1,     1,   0,     0,     0,   0,   0),
     "meihao.resident.data_export":      (1,     0,   0,     0,     0,   0,   0),
@@ -299,6 +300,9 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/residents"): "meihao.resident.read",
     ("POST", "/api/residents"): "meihao.resident.write",
     ("GET", "/api/residents/export"): "meihao.resident.export",
+    ("GET", "/api/residents/export.xlsx"): "meihao.resident.export",
+    ("GET", "/api/residents/import-template"): "meihao.resident.import",
+    ("POST", "/api/communities/{slug}/residents/import"): "meihao.resident.import",
     ("DELETE", "/api/residents/{resident_id}"): "meihao.resident.write",
     ("GET", "/api/residents/{resident_id}"): "meihao.resident.read",
     ("PATCH", "/api/residents/{resident_id}"): "meihao.resident.write",
@@ -491,6 +495,15 @@ ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
         _row("201 201 403 403 403 403 403"))],
     ("GET", "/api/audit"): [(lambda w, role: ("/api/audit", None), _row("200 403 403 403 403 403 403"))],
     ("GET", "/api/jobs"): [(lambda w, role: ("/api/jobs", None), _row("200 403 403 403 403 403 403"))],
+    # the register in and out (tests/test_register_import.py): the .xlsx export is scoped like the CSV (checked there,
+    # its cells are zipped); an import into a community one does not manage is a 403, an empty file a 400 report
+    ("GET", "/api/residents/export.xlsx"): [(lambda w, role: ("/api/residents/export.xlsx", None), _row("200 200 403 403 403 403 403"))],
+    ("GET", "/api/residents/import-template"): [
+        (lambda w, role: ("/api/residents/import-template", None), _row("200 200 403 403 403 403 403"))],
+    ("POST", "/api/communities/{slug}/residents/import"): [
+        (lambda w, role: ("/api/communities/alpha/residents/import?format=csv", None), _row("400 400 403 403 403 403 403")),
+        (lambda w, role: ("/api/communities/beta/residents/import?format=csv", None), _row("400 403 403 403 403 403 403")),
+    ],
     # activities: community notices (masked previews and the rest: tests/reminders/test_routes.py)
     ("POST", "/api/communities/{slug}/activities"): [
         # the whole community's elders: grid staff may remind their own grids only (meihao.activity.audience.community)

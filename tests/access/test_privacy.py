@@ -33,8 +33,8 @@ async def test_masked_in_detail_list_and_export(meihao):
     assert detail.json()["phone"] == "139****5678"
     item = listed.json()["items"][0]
     assert (item["id_card"], item["phone"]) == (detail.json()["id_card"], "139****5678")
-    rows = list(csv.DictReader(io.StringIO(exported.text)))
-    assert rows[0]["name"] == "赵大海" and rows[0]["phone"] == "139****5678" and rows[0]["id_card"].endswith(number[-4:])
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0]["姓名"] == "赵大海" and rows[0]["联系电话"] == "139****5678" and rows[0]["身份证号"] == "*" * 14 + number[-4:]
     for response in (detail, listed, exported):
         assert number not in response.text
         assert "13912345678" not in response.text and "12345678" not in response.text

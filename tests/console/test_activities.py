@@ -370,7 +370,7 @@ async def test_cancelling_one_date_asks_why_and_tells_those_reminded_or_signed_u
     notice = await Activity.select(Activity.id, Activity.title, Activity.description).where(
         Activity.source == f"notice:cancelled:{market['id']}:{SAT_7}:inbox").first()
     assert notice["title"] == "已取消：睦邻善市公益市集"
-    assert notice["description"] == ("活动已取消：睦邻善市公益市集（2026-03-07 09:00）。Cancelled: 睦邻善市公益市集 (2026-03-07 09:00). "
+    assert notice["description"] == ("原定3月7日（周六）上午9点的睦邻善市公益市集已取消。Cancelled: 睦邻善市公益市集 (2026-03-07 09:00). "
                                      "原因：广场维修。Reason: 广场维修.")
     signed = await Activity.select(Activity.id).where(Activity.source == f"notice:cancelled:{market['id']}:{SAT_14}:inbox").first()
     await drain(street.engine)

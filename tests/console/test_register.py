@@ -255,12 +255,12 @@ async def test_export_has_exactly_the_rows_shown_masked_with_a_bom(meihao, hepan
         assert exported.headers["cache-control"] == "no-store"
         assert exported.content.startswith(b"\xef\xbb\xbf")
         lines = exported.content.decode("utf-8-sig").splitlines()
-        assert lines[0] == "id,name,gender,birth_date,age,id_card,phone,tags,community,grid_id,building_id,household_id"
+        assert lines[0] == "姓名,性别,出生日期,身份证号,联系电话,社区,网格,楼栋,单元,房号,标签"  # the import template's
         rows = [line.split(",") for line in lines[1:]]
-        assert [r[1] for r in rows] == ["王秀英", "李建国", "张伟", "赵敏", "'=HYPERLINK(1)"]
-        assert [r[6] for r in rows] == ["138****8001", "139****9002", "137****7003", "", ""]
-        assert all(re.fullmatch(r"\*{14}\d{3}[\dX]", r[5]) for r in rows)
-        assert [r[7] for r in rows] == ["living_alone", "party_member veteran", "volunteer", "", ""]
+        assert [r[0] for r in rows] == ["王秀英", "李建国", "张伟", "赵敏", "'=HYPERLINK(1)"]
+        assert [r[4] for r in rows] == ["138****8001", "139****9002", "137****7003", "", ""]
+        assert all(re.fullmatch(r"\*{14}\d{3}[\dX]", r[3]) for r in rows)
+        assert [r[10] for r in rows] == ["living_alone", "party_member veteran", "volunteer", "", ""]
 
         from openpyxl import load_workbook
 
@@ -268,10 +268,10 @@ async def test_export_has_exactly_the_rows_shown_masked_with_a_bom(meihao, hepan
         assert book.status_code == 200
         sheet = load_workbook(io.BytesIO(book.content)).active
         cells = [[c.value for c in row] for row in sheet.iter_rows()]
-        assert cells[0][:3] == ["id", "name", "gender"]
-        assert [r[1] for r in cells[1:]] == ["王秀英", "李建国", "张伟", "赵敏", "'=HYPERLINK(1)"]
-        assert [r[6] or "" for r in cells[1:]] == ["138****8001", "139****9002", "137****7003", "", ""]
-        assert all(sheet.cell(row=i, column=2).data_type == "s" for i in range(1, 7))
+        assert cells[0][:3] == ["姓名", "性别", "出生日期"]
+        assert [r[0] for r in cells[1:]] == ["王秀英", "李建国", "张伟", "赵敏", "'=HYPERLINK(1)"]
+        assert [r[4] or "" for r in cells[1:]] == ["138****8001", "139****9002", "137****7003", "", ""]
+        assert all(sheet.cell(row=i, column=1).data_type == "s" for i in range(1, 7))
         audits = await AuditLog.select(AuditLog.action, AuditLog.detail).where(AuditLog.action == "resident.export").order_by(AuditLog.id)
         assert [a["detail"] for a in audits] in (
             [{"grid_id": hepan["grid_a"], "format": "csv"}, {"grid_id": hepan["grid_a"], "format": "xlsx"}],

@@ -23,8 +23,8 @@ from tests.reminders.conftest import build_street
 from tests.reminders.test_reminders import at
 from tests.reminders.test_routes import MARKET
 
-WEEK_7 = "提醒：睦邻善市公益市集，时间 2026-03-07 09:00，地点 荷畔广场"
-WEEK_14 = "提醒：睦邻善市公益市集，时间 2026-03-14 09:00，地点 荷畔广场"
+WEEK_7 = "尊敬的王奶奶： 睦邻善市公益市集将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。 ——荷畔社区居民委员会"
+WEEK_14 = "尊敬的王奶奶： 睦邻善市公益市集将于3月14日（周六）上午9点在荷畔广场举行，欢迎参加。 ——荷畔社区居民委员会"
 FIRST, SECOND = "2026-03-07T01:00:00Z", "2026-03-14T01:00:00Z"
 
 
@@ -82,7 +82,7 @@ async def test_the_inbox_page_shows_the_residents_own_messages_newest_first_and_
         assert '<body class="resident">' in page.text
         assert h1(page.text) == ["我的消息"]
         assert texts(page.text, "r-body") == [WEEK_14, WEEK_7]
-        assert texts(page.text, "r-when") == ["新 3月13日 星期五 09:00", "新 3月6日 星期五 09:00"]
+        assert texts(page.text, "r-when") == ["新 3月13日（周五）上午9点", "新 3月6日（周五）上午9点"]
         assert texts(page.text, "r-lead") == ["您有 2 条新消息。"]
         assert "Anna" not in page.text and "13912345678" not in page.text
         newest = (await InboxMessage.select(InboxMessage.id).where(InboxMessage.recipient_id == wang, InboxMessage.recipient_kind == "resident")
@@ -96,7 +96,7 @@ async def test_the_inbox_page_shows_the_residents_own_messages_newest_first_and_
         page = await client.get(f"/r/inbox/{token}")
         assert texts(page.text, "r-lead") == ["您有 1 条新消息。"]
         assert texts(page.text, "r-done") == ["已读"]
-        assert texts(page.text, "r-when") == ["3月13日 星期五 09:00", "新 3月6日 星期五 09:00"]
+        assert texts(page.text, "r-when") == ["3月13日（周五）上午9点", "新 3月6日（周五）上午9点"]
         # another resident's message through this link: the same 404 page as a wrong link
         annas = (await InboxMessage.select(InboxMessage.id).where(InboxMessage.recipient_id == anna).first())["id"]
         other = await client.post(f"/r/inbox/{token}/{annas}/read", data={"_csrf_token": csrf(page.text)})
@@ -272,7 +272,7 @@ async def test_the_calendar_page_gives_the_feed_address_the_steps_and_the_next_e
     assert re.findall(r'<h2 id="[a-z]+-title">(.*?)</h2>', page.text) == [
         "您的日历订阅地址", "苹果手机", "安卓手机（华为、小米、OPPO、vivo）", "在微信里打开的？", "近期活动"]
     # the three market Saturdays (the reading club is for people under 40: not Wang's)
-    assert texts(page.text, "r-when") == ["3月7日 星期六 09:00–11:00", "3月14日 星期六 09:00–11:00", "3月21日 星期六 09:00–11:00"]
+    assert texts(page.text, "r-when") == ["3月7日（周六）上午9点–上午11点", "3月14日（周六）上午9点–上午11点", "3月21日（周六）上午9点–上午11点"]
     assert texts(page.text, "r-body") == ["睦邻善市公益市集"] * 3
 
 
@@ -303,7 +303,7 @@ async def test_residents_sign_up_within_the_capacity_and_the_next_one_is_told_it
         assert h1(page.text) == ["活动报名"]
         assert re.findall(r'<h2 id="a\d+-title">(.*?)</h2>', page.text) == ["睦邻善市公益市集"]  # only the one taking sign-ups
         assert texts(page.text, "r-places") == ["已报名 0 人，共 2 个名额"] * 3
-        assert texts(page.text, "r-when") == ["3月7日 星期六 09:00–11:00", "3月14日 星期六 09:00–11:00", "3月21日 星期六 09:00–11:00"]
+        assert texts(page.text, "r-when") == ["3月7日（周六）上午9点–上午11点", "3月14日（周六）上午9点–上午11点", "3月21日（周六）上午9点–上午11点"]
         inbox = await client.get(f"/r/inbox/{tokens['王秀英']}")
         assert f'href="/r/inbox/{tokens["王秀英"]}/activities"' in inbox.text
 

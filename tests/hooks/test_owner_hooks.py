@@ -76,10 +76,10 @@ async def test_a_scenario_without_a_guard_renders_only_its_own_reminders(make_me
     assert (await drain(street.engine)).sent == 4
     bodies = sorted(m["body"] for m in await inbox("resident", wang))
     assert bodies == sorted([
-        "风筝节：放风筝",
-        "【吕剧】2026-03-07 09:00 在荷畔广场开演，，免费观看，欢迎乡亲们来看戏！",
-        "提醒：读书会，时间 2026-03-07 09:00，地点 荷畔广场",
-        "提醒：义诊，时间 2026-03-07 09:00，地点 荷畔广场",
+        "尊敬的王奶奶：\n风筝节：放风筝\n——荷畔社区居民委员会",
+        "尊敬的王奶奶：\n【吕剧】3月7日（周六）上午9点在荷畔广场开演，免费观看，欢迎乡亲们来看戏！\n——荷畔社区居民委员会",
+        "尊敬的王奶奶：\n读书会将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——荷畔社区居民委员会",
+        "尊敬的王奶奶：\n义诊将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——荷畔社区居民委员会",
     ])
 
 
@@ -91,7 +91,7 @@ async def test_a_notice_of_a_scenario_without_a_guard_is_read_as_written_unless_
     await notify(mh, "hepan", NoticeIn(key="m:1", title="通知", body="摊位已确认", residents=[wang]), scenario="markets")
     await drain(street.engine)
     # kites renders what it owns (even its notices: it asked for it); markets' notice is as written
-    assert sorted(m["body"] for m in await inbox("resident", wang)) == ["摊位已确认", "风筝节：通知"]
+    assert sorted(m["body"] for m in await inbox("resident", wang)) == ["尊敬的王奶奶：\n摊位已确认\n——荷畔社区居民委员会", "尊敬的王奶奶：\n风筝节：通知\n——荷畔社区居民委员会"]
 
 
 async def test_switches_reach_the_scenario_switched_and_every_watcher(make_meihao):

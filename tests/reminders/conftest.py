@@ -46,7 +46,8 @@ async def build_street(mh: Meihao) -> Street:
             household = await factories.household(building["id"])
             birth = date(1950, 1, 1) if name in ("王秀英", "张伟") else date(1990, 6, 1)
             tags = ["elder"] if birth.year < 1960 else []
-            residents[name] = await factories.resident(household["id"], name=name, birth_date=birth, tags=tags, phone="13912345678")
+            gender = "male" if name in ("李建国", "张伟") else "female"  # reminders address them so: 尊敬的张爷爷, 尊敬的王奶奶
+            residents[name] = await factories.resident(household["id"], name=name, birth_date=birth, gender=gender, tags=tags, phone="13912345678")
     from meihao.tables import Resident
 
     await Resident.update({Resident.preferred_language: "en"}).where(Resident.id == residents["Anna"]["id"])

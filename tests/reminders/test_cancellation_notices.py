@@ -45,9 +45,9 @@ async def test_people_already_reminded_hear_of_the_cancellation_once(meihao):
     await drain(street.engine)
     wang = street.residents["王秀英"]["id"]
     messages = [m["body"] for m in await inbox("resident", wang)]
-    assert messages[0] == "活动已取消：健康体检（2026-03-07 09:00）。Cancelled: 健康体检 (2026-03-07 09:00)."
+    assert messages[0] == "尊敬的王奶奶：\n原定3月7日（周六）上午9点的健康体检已取消。Cancelled: 健康体检 (2026-03-07 09:00).\n——荷畔社区居民委员会"
     assert len(messages) == 2  # the reminder, then the notice
-    assert [m["body"] for m in await inbox("staff", worker["id"])][0].startswith("活动已取消：健康体检")
+    assert [m["body"] for m in await inbox("staff", worker["id"])][0] == "原定3月7日（周六）上午9点的健康体检已取消。Cancelled: 健康体检 (2026-03-07 09:00)."  # staff: not addressed
     for name in ("张伟", "刘芳"):  # grid B was never reminded
         assert await inbox("resident", street.residents[name]["id"]) == []
     assert await Reminder.count().where(Reminder.status == "sent") == 4 + 4

@@ -26,7 +26,8 @@ async def test_a_notice_reaches_staff_and_residents_as_written_once_per_key(stre
     result = await drain(street.engine)
     assert result.sent == 2
     assert [m["body"] for m in await inbox("staff", staff["id"])] == ["王秀英 已超过探访周期，请尽快联系。"]
-    assert [m["body"] for m in await inbox("resident", wang)] == ["王秀英 已超过探访周期，请尽快联系。"]
+    # a resident's copy is addressed and signed by the residents' committee (issue 16); staff's is as written
+    assert [m["body"] for m in await inbox("resident", wang)] == ["尊敬的王奶奶：\n王秀英 已超过探访周期，请尽快联系。\n——荷畔社区居民委员会"]
 
     # the same key again: nothing new, now or later
     assert await notify(street.mh, "hepan", notice(staff=[staff["id"]], body="又一次")) is None

@@ -44,9 +44,9 @@ async def test_a_cancelled_date_tells_those_reminded_of_it_and_those_signed_up_w
         third = await client.post(f"/api/activities/{market['id']}/occurrences/{SAT_21}/cancel", json={})
         assert third.status_code == 200
     told_7, told_14 = await _notice(market["id"], SAT_7), await _notice(market["id"], SAT_14)
-    assert told_7["description"] == ("活动已取消：睦邻善市公益市集（2026-03-07 09:00）。Cancelled: 睦邻善市公益市集 (2026-03-07 09:00). "
+    assert told_7["description"] == ("原定3月7日（周六）上午9点的睦邻善市公益市集已取消。Cancelled: 睦邻善市公益市集 (2026-03-07 09:00). "
                                      "原因：广场维修。Reason: 广场维修.")
-    assert told_14["description"] == "活动已取消：睦邻善市公益市集（2026-03-14 09:00）。Cancelled: 睦邻善市公益市集 (2026-03-14 09:00)."
+    assert told_14["description"] == "原定3月14日（周六）上午9点的睦邻善市公益市集已取消。Cancelled: 睦邻善市公益市集 (2026-03-14 09:00)."
     assert await _notice(market["id"], SAT_21) is None  # nobody was reminded of the 21st or signed up for it
     await drain(street.engine)
     assert await Reminder.count().where(Reminder.activity == told_7["id"]) == 5

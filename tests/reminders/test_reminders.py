@@ -71,7 +71,7 @@ async def test_reminders_fan_out_at_their_time_and_land_in_inboxes_once(street):
     anna = await inbox("resident", street.residents["Anna"]["id"])
     wang = await inbox("resident", street.residents["王秀英"]["id"])
     assert anna[0]["body"] == "Reminder: 睦邻善市公益市集 at 2026-03-07 09:00, 荷畔广场"
-    assert wang[0]["body"] == "提醒：睦邻善市公益市集，时间 2026-03-07 09:00，地点 荷畔广场"
+    assert wang[0]["body"] == "尊敬的王奶奶：\n睦邻善市公益市集将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——荷畔社区居民委员会"
 
     again = await drain(street.engine)
     assert (again.fanned_out, again.sent) == (0, 0)
@@ -138,7 +138,7 @@ async def test_reschedule_invalidates_unsent_reminders_and_plans_new_ones(street
     street.clock.set(at(2026, 3, 14, 10, 0))
     assert (await drain(street.engine)).sent == 5
     bodies = [m["body"] for m in await inbox("resident", street.residents["王秀英"]["id"])]
-    assert "2026-03-15 10:00" in bodies[0]
+    assert "睦邻善市公益市集将于3月15日（周日）上午10点在荷畔广场举行" in bodies[0]
 
     await cancel_activity(street.mh, activity["id"])
     street.clock.set(at(2026, 3, 20, 9, 0))
@@ -276,8 +276,8 @@ async def test_a_plugin_channel_and_renderer(make_meihao):
     texts = sorted(m.body for m in pigeons.sent)
     assert texts == [
         "Dear Anna: 吕剧 @ 2026-03-07 09:00",
-        "提醒：睦邻善市公益市集，时间 2026-03-07 09:00，地点 荷畔广场",
-        "提醒：睦邻善市公益市集，时间 2026-03-07 09:00，地点 荷畔广场",
+        "尊敬的刘女士：\n睦邻善市公益市集将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——荷畔社区居民委员会",
+        "尊敬的张爷爷：\n睦邻善市公益市集将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——荷畔社区居民委员会",
     ]
     assert {m.delivery_id for m in pigeons.sent} == {f"meihao-reminder-{m.reminder_id}" for m in pigeons.sent}
 
@@ -360,7 +360,7 @@ async def test_staff_digest_collects_reminders_into_one_daily_message(street):
     assert await send_digests(street.mh, at(2026, 3, 6, 15, 0)) == 0  # not the digest hour
     assert await send_digests(street.mh, at(2026, 3, 7, 7, 0)) == 1
     [digest, single] = await inbox("staff", staff["id"])
-    assert digest["body"] == "今日活动提醒（2项）\n- 03-07 15:00 周六市集 @ 荷畔广场\n- 03-08 15:00 周日讲座 @ 荷畔广场"
+    assert digest["body"] == "今日活动提醒（2项）\n- 3月7日（周六）下午3点 周六市集（荷畔广场）\n- 3月8日（周日）下午3点 周日讲座（荷畔广场）"
     assert "紧急会议" in single["body"]
     assert await statuses() == {"sent": 3}
     assert await send_digests(street.mh, at(2026, 3, 8, 7, 0)) == 0  # nothing left: sent once

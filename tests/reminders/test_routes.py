@@ -135,6 +135,7 @@ async def test_calendar_feeds(meihao):
     async with make_client(meihao, ANONYMOUS) as client:
         feed = await client.get(path)
         assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+        assert str(Calendar.from_ical(feed.content)["x-wr-calname"]) == "荷畔社区·我的活动"
         events = Calendar.from_ical(feed.content).walk("VEVENT")
         assert sorted(str(e["summary"]) for e in events) == sorted(["网格A健康讲座", *["睦邻善市公益市集"] * 3])
         first = next(e for e in events if str(e["summary"]) == "网格A健康讲座")
@@ -145,7 +146,9 @@ async def test_calendar_feeds(meihao):
         zhang_events = Calendar.from_ical((await client.get(zhang_link.removeprefix(meihao.settings.base_url))).content).walk("VEVENT")
         assert {str(e["summary"]) for e in zhang_events} == {"睦邻善市公益市集"}  # not in grid A
 
-        public = Calendar.from_ical((await client.get("/api/communities/hepan/calendar.ics")).content).walk("VEVENT")
+        public_feed = Calendar.from_ical((await client.get("/api/communities/hepan/calendar.ics")).content)
+        assert str(public_feed["x-wr-calname"]) == "荷畔社区活动"  # not 荷畔社区 社区活动
+        public = public_feed.walk("VEVENT")
         assert {str(e["summary"]) for e in public} == {"睦邻善市公益市集"}  # only what is open to everyone
         assert len({str(e["uid"]) for e in public}) == 3
 
@@ -199,7 +202,7 @@ async def test_a_residents_own_inbox_through_a_secret_link(meihao):
     path = link.removeprefix(meihao.settings.base_url)
     async with make_client(meihao, ANONYMOUS) as client:
         messages = (await client.get(path)).json()
-        assert [m["body"] for m in messages] == ["提醒：睦邻善市公益市集，时间 2026-03-07 09:00，地点 荷畔广场"]
+        assert [m["body"] for m in messages] == ["尊敬的王奶奶：\n睦邻善市公益市集将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——荷畔社区居民委员会"]
         anna_messages = (await client.get(anna_link.removeprefix(meihao.settings.base_url))).json()
         # one resident's link cannot mark another's message
         assert (await client.post(f"{path}/{anna_messages[0]['id']}/read")).status_code == 404

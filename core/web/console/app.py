@@ -22,7 +22,9 @@ from meihao.register.communities import get_community
 from meihao.register.community_scenarios import is_enabled
 from meihao.register.schemas import CommunityInfo
 from meihao.web.console.errors import error_page
-from meihao.web.console.pages import activities, activity_list, activity_signups, auth, community, home, me, ops, queue, register, residents
+from meihao.web.console.pages import (
+    activities, activity_list, activity_signups, auth, community, home, me, ops, queue, register, register_import, residents,
+)
 from meihao.web.console.resident_links import provide_resident, provide_resident_community, resident_page_guard
 from meihao.web.console.session import NOT_CONSOLE_PATTERN, login_required
 
@@ -73,8 +75,8 @@ def console_routers(mh: Meihao) -> list[Any]:
         # staff pages: each module's HANDLERS, behind a login
         Router(
             path="/",
-            route_handlers=[*home.HANDLERS, *community.HANDLERS, *register.HANDLERS, *activities.HANDLERS, *activity_signups.HANDLERS,
-                            *activity_list.HANDLERS, *queue.HANDLERS, *ops.HANDLERS, *me.HANDLERS],
+            route_handlers=[*home.HANDLERS, *community.HANDLERS, *register.HANDLERS, *register_import.HANDLERS, *activities.HANDLERS,
+                            *activity_signups.HANDLERS, *activity_list.HANDLERS, *queue.HANDLERS, *ops.HANDLERS, *me.HANDLERS],
             guards=[login_required], exception_handlers=PAGE_ERRORS, include_in_schema=False,
         ),
     ]

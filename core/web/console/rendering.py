@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, St
 from litestar import Request, Response
 from litestar.utils.scope.state import ScopeState
 
+from meihao.time.wording import zh_time, zh_when
 from meihao.web.console.i18n import DEFAULT_LANGUAGE, LANGUAGE_COOKIE, LANGUAGES, N_, language_of, load_translations, locale_folders
 from meihao.web.safety import request_id_of
 
@@ -72,6 +73,8 @@ def _environment(mh: Meihao, language: str, owner: str | None) -> Environment:
     env.globals["both"] = (lambda zh, en: zh) if language == DEFAULT_LANGUAGE else (lambda zh, en: en or zh)
     env.filters["day"] = _day
     env.filters["when"] = _when
+    env.filters["zh_when"] = zh_when  # residents' pages: 3月7日（周六）上午9点
+    env.filters["zh_time"] = zh_time
     return env
 
 

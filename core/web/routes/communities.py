@@ -19,8 +19,8 @@ from meihao.register import communities, community_scenarios
 from meihao.register.schemas import (
     BuildingIn,
     BuildingOut,
-    CommunityInfo,
     CommunityIn,
+    CommunityInfo,
     CommunityOut,
     CommunityPatch,
     DepartmentIn,

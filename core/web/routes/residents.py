@@ -11,6 +11,7 @@ from litestar.response import Stream
 
 from meihao.privacy import csv_line
 from meihao.register import residents
+from meihao.register.importing import UTF8_BOM
 from meihao.register.schemas import (
     MoveIn,
     Page,
@@ -69,7 +70,8 @@ async def export_residents(
     min_age: FromQuery[int | None] = None,
     max_age: FromQuery[int | None] = None,
 ) -> Stream:
-    """Residents in scope as CSV (masked like every other answer); the export is audited, and so, for holders of
+    """Residents in scope as CSV (UTF-8 with a BOM, under the import template's Chinese headers, masked like every
+    other answer, formulas neutralised); the export is audited, and so, for holders of
     ``meihao.resident.sensitive.read``, is the reading of sensitive tags it includes (a second row)."""
     filters = _filters(community, grid, building, None, tag, min_age, max_age, None)
     sensitive = residents.sensitive_tags(meihao)
@@ -78,6 +80,7 @@ async def export_residents(
     await residents.audit_export(meihao, filters, principal)
 
     async def lines():
+        yield UTF8_BOM  # Excel on Chinese Windows reads the file as UTF-8 only with it
         async for row in residents.export_rows(meihao, filters, principal):
             yield csv_line(row)
 

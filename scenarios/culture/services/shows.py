@@ -24,6 +24,7 @@ from meihao import (
     staff_works_in,
     update_activity,
     yuan_to_fen,
+    zh_when,
 )
 from meihao.tables import StaffAssignment
 
@@ -238,7 +239,7 @@ async def ask_for_attendance(mh: Any, community: CommunityInfo, now: datetime | 
             if not claimed:
                 continue
             if staff:
-                when = show["starts_at"].astimezone(community.tz).strftime("%m月%d日 %H:%M")
+                when = zh_when(show["starts_at"].astimezone(community.tz))
                 await notify(mh, community.slug, NoticeIn(
                     scene=SCENE, key=f"culture.attendance:{show['id']}", title=f"请录入演出观众人数：《{show['play_title']}》",
                     body=(f"请录入{when}在{show['venue_name']}演出的{show['troupe_name']}《{show['play_title']}》的观众人数、群众满意度"

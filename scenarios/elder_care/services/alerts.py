@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from meihao import CommunityInfo, NoticeIn, Principal, cancel_activity, community_today, notify, scope_where
+from meihao import CommunityInfo, NoticeIn, Principal, cancel_activity, community_today, notify, scope_where, zh_interval, zh_overdue
 from meihao.tables import StaffAssignment
 
 from ..schemas import CARE_LEVELS, AlertOut, ElderCareSettings
@@ -147,14 +147,15 @@ async def check_visits(mh: Any, community: CommunityInfo) -> CheckResult:
             continue
         result.overdue += 1
         since = "上次探访或联系" if row["last_contact_on"] else "纳入探访计划"
-        plan = f"{CARE_LEVELS[row['care_level']][0]}对象，每{state.interval_days}天至少探访一次"
+        plan = f"{CARE_LEVELS[row['care_level']][0]}对象，{zh_interval(state.interval_days)}至少探访一次"
+        overdue = f"{zh_overdue((today - state.next_due_on).days)}（最迟应于{_day(state.next_due_on)}探访）"
         staff = [row["visitor_staff"]] if row["visitor_staff"] else []
         residents = [row["visitor_resident"]] if row["visitor_resident"] else []
         if not (staff or residents):
             staff = await _grid_staff(row["grid_id"], "grid_worker")
         body = (
             f"探访提醒：{row['name']}（{plan}）自{_day(state.anchor)}{since}已{(today - state.anchor).days}天，"
-            f"应于{_day(state.current_due_on)}前探访。请尽快上门、电话或视频联系，并记录探访情况。"
+            f"{overdue}。请尽快上门、电话或视频联系，并记录探访情况。"
         )
         if await _alert(mh, community, settings, row, state, "visitor", staff, residents, body):
             if staff or residents:
@@ -166,7 +167,7 @@ async def check_visits(mh: Any, community: CommunityInfo) -> CheckResult:
             visitor = row["visitor_staff_name"] or row["visitor_resident_name"] or "（未指定）"
             body = (
                 f"探访超期上报：{row['name']}（{plan}）已连续{state.missed}个探访周期未被探访或联系，"
-                f"自{_day(state.anchor)}{since}已{(today - state.anchor).days}天；责任探访人：{visitor}。请督促落实。"
+                f"自{_day(state.anchor)}{since}已{(today - state.anchor).days}天，{overdue}；责任探访人：{visitor}。请督促落实。"
             )
             if await _alert(mh, community, settings, row, state, "escalation", leaders, [], body) and leaders:
                 result.escalated += 1

@@ -18,6 +18,7 @@ from meihao import (
     scope_where,
     scoped_resident,
     scoped_row,
+    zh_date,
 )
 
 from ..schemas import ApplicationIn, ApplicationOut
@@ -179,9 +180,9 @@ async def _promote(mh: Any, community: CommunityInfo, day_id: int, principal: Pr
 
 
 NOTICE_TEXT = {
-    "approved": "您报名的{market}（{day}）摊位已确认，请于开市前按时到{venue}布展。",
-    "waitlisted": "{market}（{day}）摊位已满，您已进入候补名单；有摊位空出时将按顺序递补并通知您。",
-    "refused": "很抱歉，您报名的{market}（{day}）摊位未获通过：{reason}",
+    "approved": "您报名的{day}{market}摊位已确认，请于开市前按时到{venue}摆摊。",
+    "waitlisted": "{day}{market}摊位已满，您已进入候补名单；有摊位空出时将按顺序递补并通知您。",
+    "refused": "很抱歉，您报名的{day}{market}摊位未获通过：{reason}",
 }
 
 
@@ -196,7 +197,7 @@ async def _tell(mh: Any, community: CommunityInfo, application_id: int, status: 
     until_over = row["ends_at"] - mh.clock.now()
     if until_over <= timedelta(minutes=1):
         return
-    body = NOTICE_TEXT[status].format(market=row["market"], day=f"{row['day']:%m月%d日}", venue=row["venue"], reason=row["reason"])
+    body = NOTICE_TEXT[status].format(market=row["market"], day=zh_date(row["day"]), venue=row["venue"], reason=row["reason"])
     settings = await settings_of(mh, community)
     await notify(mh, community.slug, NoticeIn(
         scene=SCENE, key=f"markets.application:{application_id}:{status}", title=f"{row['market']}摊位申请", body=body,

@@ -102,8 +102,8 @@ async def create_market(mh: Any, community: CommunityInfo, data: MarketIn, princ
             audience={"everyone": True}, reminder_offsets=[settings.community_reminder_minutes],
             source=f"markets.market:{market.id}", **common))
         stall_activity = await create_activity(mh, community.slug, ActivityIn(
-            title=f"{data.name.strip()}·摊主布展", starts_at=setup_start, ends_at=ends,
-            description="摊主请按时到场布展。Stallholders: please arrive on time to set up.",
+            title=f"{data.name.strip()}·摊主摆摊", starts_at=setup_start, ends_at=ends,
+            description="摊主请按时到场摆摊。Stallholders: please arrive on time to set up.",
             audience={"named": ["markets.stallholders"]}, reminder_offsets=[settings.stallholder_reminder_minutes],
             source=f"markets.stalls:{market.id}", **common))
         await Market.update({Market.activity: activity["id"], Market.stall_activity: stall_activity["id"]}).where(Market.id == market.id)
@@ -148,7 +148,7 @@ async def update_market(mh: Any, community: CommunityInfo, market_id: int, patch
             name = (patch.name or row["name"]).strip()
             venue = (patch.venue or row["venue"]).strip()
             await update_activity(mh, row["activity"], ActivityPatch(title=name, venue=venue))
-            await update_activity(mh, row["stall_activity"], ActivityPatch(title=f"{name}·摊主布展", venue=venue))
+            await update_activity(mh, row["stall_activity"], ActivityPatch(title=f"{name}·摊主摆摊", venue=venue))
         await audit(principal, "markets.market.update", "markets.market", market_id, community_id=community.id,
                     detail={k: v for k, v in msgspec.structs.asdict(patch).items() if v is not None})
         if patch.capacity is not None:

@@ -26,12 +26,13 @@ def render(activity: dict[str, Any], language: str) -> str | None:
     """The text of a market reminder: the community's, or the stallholders' before set-up."""
     source = str(activity.get("source", ""))
     title, venue, starts = activity.get("title", ""), activity.get("venue", ""), activity.get("starts_at", "")
+    when = activity.get("when") or starts  # 3月7日（周六）上午9点 (meihao.zh_when); English keeps its own form
     if source.startswith("markets.market:"):
         if language == "en":
             return f"Charity market: {title}, {starts} at {venue}. All proceeds go to community charity; neighbours welcome!"
-        return f"【{title}】{starts} 在{venue}开市，义卖所得全部用于社区公益，欢迎街坊邻居来逛！"
+        return f"【{title}】{when}在{venue}开市，义卖所得全部用于社区公益，欢迎街坊邻居来逛！"
     if source.startswith("markets.stalls:"):
         if language == "en":
             return f"Stallholders of {title.split('·')[0]}: set-up starts {starts} at {venue}. Please arrive on time."
-        return f"摊主提醒：{starts} 开始在{venue}布展（{title.split('·')[0]}），请按时到场，带好摊位物品。"
+        return f"摊主提醒：{title.split('·')[0]}{when}开始在{venue}摆摊，请按时到场，带好摊位物品。"
     return None  # notices and anything else: as the kernel renders them

@@ -21,6 +21,7 @@ RESIDENTS = {
     "刘洋": ("B", date(1992, 5, 20)),
     "赵大爷": ("C", date(1944, 1, 9)),  # elder, another grid
 }
+MEN = {"李建国", "刘洋", "赵大爷"}  # the rest are women: reminders address them so (尊敬的王奶奶, 尊敬的刘先生)
 
 
 @pytest_asyncio.fixture
@@ -32,6 +33,8 @@ async def chengguan(meihao) -> SceneWorld:
         name="城关社区",
         brand_name="老街坊",
         grids={"A": "城关老街", "B": "北关小区", "C": "南关小区"},
-        residents={name: {"grid": grid, "birth_date": birth} for name, (grid, birth) in RESIDENTS.items()},
+        residents={
+            name: {"grid": grid, "birth_date": birth, "gender": "male" if name in MEN else "female"} for name, (grid, birth) in RESIDENTS.items()
+        },
         staff={"leader_c": ("grid_leader", "C", "吴网格长")},
     )

@@ -69,7 +69,7 @@ async def test_a_show_reminds_its_audience_and_is_recorded_the_morning_after(che
         activities = await Show.select(Show.activity, Show.elders_activity).where(Show.id == show["id"]).first()
         assert await reminded(activities["elders_activity"]) == {r["王秀英"]["id"], r["张桂兰"]["id"]}
         assert (await inbox("resident", r["王秀英"]["id"]))[-1] == (
-            "【戏曲进乡村·吕剧《李二嫂改嫁》】2026-03-07 19:00 在城关老街文化广场开演，前排座位优先留给老年人，欢迎您提前到场入座。")
+            "尊敬的王奶奶：\n【戏曲进乡村·吕剧《李二嫂改嫁》】3月7日（周六）晚7点在城关老街文化广场开演，前排座位优先留给老年人，欢迎您提前到场入座。\n——城关社区居民委员会")
         w.at(2026, 3, 6, 19, 0)
         assert (await drain(w.engine)).recipients == 4
         w.at(2026, 3, 7, 16, 0)
@@ -79,7 +79,7 @@ async def test_a_show_reminds_its_audience_and_is_recorded_the_morning_after(che
         assert await reminded(activities["activity"]) == audience  # grid C's 赵大爷 is not in the audience
         assert await Reminder.count().where(Reminder.activity == activities["activity"]) == 8  # 4 people × 2 reminders, once each
         assert (await inbox("resident", r["刘洋"]["id"]))[-1] == (
-            "【戏曲进乡村·吕剧《李二嫂改嫁》】2026-03-07 19:00 在城关老街文化广场开演，济阳区吕剧团（县级）演出吕剧《李二嫂改嫁》，免费观看，欢迎乡亲们来看戏！")
+            "尊敬的刘先生：\n【戏曲进乡村·吕剧《李二嫂改嫁》】3月7日（周六）晚7点在城关老街文化广场开演，济阳区吕剧团（县级）演出吕剧《李二嫂改嫁》，免费观看，欢迎乡亲们来看戏！\n——城关社区居民委员会")
 
         # the morning after: not before 09:00, then the organiser is asked once
         w.at(2026, 3, 8, 8, 5)
@@ -90,7 +90,7 @@ async def test_a_show_reminds_its_audience_and_is_recorded_the_morning_after(che
         await ask_attendance(meihao=w.mh, community=w.community, now=w.clock.now())
         await drain(w.engine)
         asked = await inbox("staff", w.staff["community_admin"]["id"])
-        assert asked == [f"请录入03月07日 19:00在城关老街文化广场演出的济阳区吕剧团《李二嫂改嫁》的观众人数、群众满意度和村（居）委确认人（演出编号 {show['id']}）。"]
+        assert asked == [f"请录入3月7日（周六）晚7点在城关老街文化广场演出的济阳区吕剧团《李二嫂改嫁》的观众人数、群众满意度和村（居）委确认人（演出编号 {show['id']}）。"]
 
         # the record: attendance, satisfaction, feedback, the committee's confirmation
         early = await worker.put(f"{P}/shows/{show['id']}/record", json={"attendance": -5})

@@ -36,7 +36,7 @@ async def test_the_double_ninth_comes_with_the_scenario_and_goes_with_it(yajuyua
     reminded = {name for name, r in y.residents.items() if await inbox("resident", r["id"])}
     assert reminded == {"王秀英", "张伟", "赵桂兰"}
     [message] = await inbox("resident", y.residents["王秀英"]["id"])
-    assert "重阳节敬老活动" in message["body"] and "2026-10-18 09:00" in message["body"]
+    assert message["body"] == "尊敬的王奶奶：\n重阳节敬老活动将于10月18日（周日）上午9点在社区党群服务中心举行，欢迎参加。\n——雅居园社区居民委员会"
 
     async with y.client() as client:
         changed = await client.put("/api/communities/yajuyuan/scenarios/elder_care",
@@ -84,7 +84,7 @@ async def test_birthday_greetings_once_a_year(yajuyuan):
     assert await birthday_greetings(meihao=y.mh, community=y.community) == 0
     await drain(y.engine)
     [greeting] = await inbox("resident", y.residents["王秀英"]["id"])
-    assert greeting["body"] == "王秀英，祝您生日快乐、健康长寿！——松龄雅居"
+    assert greeting["body"] == "尊敬的王奶奶：\n松龄雅居祝您生日快乐、健康长寿！\n——雅居园社区居民委员会"
     [note] = await inbox("staff", y.staff["grid_worker"]["id"])
     assert "86岁生日" in note["body"]
 
@@ -146,7 +146,10 @@ async def test_nursing_home_visit_with_its_roster(yajuyuan):
     y.clock.set(datetime(2026, 3, 6, 23, 30, tzinfo=timezone.utc))  # two hours before: no second reminder
     await drain(y.engine)
     # the day-before reminder, then the notice that the visit is cancelled (people already reminded are told)
-    assert [m["body"][:7] for m in await inbox("resident", li)] == ["活动已取消：志", "提醒：志愿者走"]
+    assert [m["body"].split("\n")[:2] for m in await inbox("resident", li)] == [
+        ["尊敬的李女士：", "原定3月7日（周六）上午9点的志愿者走进新市镇敬老院慰问老人已取消。Cancelled: 志愿者走进新市镇敬老院慰问老人 (2026-03-07 09:00)."],
+        ["尊敬的李女士：", "志愿者走进新市镇敬老院慰问老人将于3月7日（周六）上午9点在新市镇敬老院举行，欢迎参加。"],
+    ]
 
 
 async def test_metrics_on_the_dashboard(yajuyuan):

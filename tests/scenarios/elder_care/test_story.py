@@ -43,6 +43,8 @@ async def test_overdue_elder_is_reminded_once_then_a_visit_stops_it(yajuyuan):
     messages = await inbox("staff", worker)
     assert len(messages) == 1
     assert "王秀英" in messages[0]["body"] and "3月9日" in messages[0]["body"] and "已8天" in messages[0]["body"] and "137" not in messages[0]["body"]
+    assert messages[0]["body"] == (  # staff: the notice as written, not addressed
+        "探访提醒：王秀英（高风险对象，每周至少探访一次）自3月2日纳入探访计划已8天，已逾期1天（最迟应于3月9日探访）。请尽快上门、电话或视频联系，并记录探访情况。")
     assert await inbox("staff", y.staff["leader"]["id"]) == []
     async with y.client("grid_worker") as client:
         alerts = (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json()
@@ -87,9 +89,17 @@ async def test_missing_twice_escalates_to_the_grid_leader(yajuyuan):
     assert (await y.run_check()).escalated == 0
     await drain(y.engine)
     volunteer = await inbox("resident", y.residents["李娜"]["id"])
-    assert len(volunteer) == 2
+    assert [m["body"] for m in volunteer] == [  # newest first; the volunteer is a resident: addressed and signed
+        "尊敬的李女士：\n探访提醒：王秀英（高风险对象，每周至少探访一次）自3月2日纳入探访计划已15天，已逾期8天（最迟应于3月9日探访）。"
+        "请尽快上门、电话或视频联系，并记录探访情况。\n——雅居园社区居民委员会",
+        "尊敬的李女士：\n探访提醒：王秀英（高风险对象，每周至少探访一次）自3月2日纳入探访计划已8天，已逾期1天（最迟应于3月9日探访）。"
+        "请尽快上门、电话或视频联系，并记录探访情况。\n——雅居园社区居民委员会",
+    ]
     leader = await inbox("staff", y.staff["leader"]["id"])
-    assert len(leader) == 1 and "连续2个探访周期" in leader[0]["body"] and "李娜" in leader[0]["body"]
+    assert [m["body"] for m in leader] == [
+        "探访超期上报：王秀英（高风险对象，每周至少探访一次）已连续2个探访周期未被探访或联系，自3月2日纳入探访计划已15天，"
+        "已逾期8天（最迟应于3月9日探访）；责任探访人：李娜。请督促落实。"
+    ]
     # the other grid's leader hears nothing of it
     assert await inbox("staff", y.staff["leader_b"]["id"]) == []
 
@@ -127,3 +137,20 @@ async def test_a_notice_not_yet_delivered_is_withdrawn_when_the_visit_comes_firs
     y.at(2026, 3, 10, 8, 0)
     await drain(y.engine)
     assert await inbox("staff", y.staff["grid_worker"]["id"]) == []
+
+
+async def test_a_general_elder_is_visited_quarterly_and_told_how_long_overdue(yajuyuan):
+    """每季度, not 每91天; the overdue notice says by how many days (issue 16)."""
+    y = yajuyuan
+    worker = y.staff["grid_worker"]["id"]
+    async with y.client("grid_worker") as client:
+        elder = await register(client, y.residents["张伟"]["id"], visitor_staff_id=worker)
+    assert (elder["care_level"], elder["plan"]["interval_days"], elder["plan"]["next_due_on"]) == ("general", 91, "2026-06-01")
+    y.at(2026, 6, 1, 8, 30)  # the due day: nothing yet
+    assert (await y.run_check()).overdue == 0
+    y.at(2026, 6, 3, 8, 30)
+    assert (await y.run_check()).reminded == 1
+    await drain(y.engine)
+    assert [m["body"] for m in await inbox("staff", worker)] == [
+        "探访提醒：张伟（一般对象，每季度至少探访一次）自3月2日纳入探访计划已93天，已逾期2天（最迟应于6月1日探访）。请尽快上门、电话或视频联系，并记录探访情况。"
+    ]

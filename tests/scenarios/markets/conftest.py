@@ -14,6 +14,7 @@ import pytest_asyncio
 from meihao.testing import SceneWorld
 
 RESIDENTS = {"王秀英": "A", "李建国": "A", "张伟": "A", "刘芳": "A", "赵丽": "B", "孙强": "B"}
+MEN = {"李建国", "张伟", "孙强"}  # the rest are women: reminders address them so (尊敬的张伟叔叔, 尊敬的王秀英阿姨)
 
 
 @pytest_asyncio.fixture
@@ -25,5 +26,7 @@ async def huayang(meihao) -> SceneWorld:
         name="华阳社区",
         brand_name="商居互融",
         grids={"A": "华阳小区", "B": "澄波湖畔"},
-        residents={name: {"grid": grid, "birth_date": date(1975, 4, 1)} for name, grid in RESIDENTS.items()},
+        residents={
+            name: {"grid": grid, "birth_date": date(1975, 4, 1), "gender": "male" if name in MEN else "female"} for name, grid in RESIDENTS.items()
+        },
     )

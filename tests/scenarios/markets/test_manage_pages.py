@@ -115,8 +115,8 @@ MARKET_CASES = [
     ("capacity", "0", "摊位数请填1到10000之间的整数。"), ("capacity", "1", None), ("capacity", "10000", None),
     ("capacity", "10001", "摊位数请填1到10000之间的整数。"), ("capacity", "-1", "摊位数请填1到10000之间的整数。"),
     ("capacity", "二十", "摊位数请填1到10000之间的整数。"), ("capacity", "2.5", "摊位数请填1到10000之间的整数。"),
-    ("setup_minutes", "-1", "布展时间请填0到720之间的整数分钟（最多12小时）。"), ("setup_minutes", "0", None), ("setup_minutes", "720", None),
-    ("setup_minutes", "721", "布展时间请填0到720之间的整数分钟（最多12小时）。"),
+    ("setup_minutes", "-1", "摆摊准备时间请填0到720之间的整数分钟（最多12小时）。"), ("setup_minutes", "0", None), ("setup_minutes", "720", None),
+    ("setup_minutes", "721", "摆摊准备时间请填0到720之间的整数分钟（最多12小时）。"),
     ("applications_close_hours", "-1", "报名截止时间请填开市前0到720之间的整数小时（最多30天）。"), ("applications_close_hours", "0", None),
     ("applications_close_hours", "720", None), ("applications_close_hours", "721", "报名截止时间请填开市前0到720之间的整数小时（最多30天）。"),
     ("name", "", "请填写名称，最多100个字。"), ("name", "市" * 100, None), ("name", "市" * 101, "请填写名称，最多100个字。"),
@@ -194,7 +194,7 @@ async def test_changing_a_market_changes_its_activities_and_a_cancelled_one_cann
     market = (await api_markets(w))[0]
     assert (market["name"], market["venue"], market["capacity"], market["organiser_staff_id"]) == ("华阳善市", "澄波湖畔小广场", 40, int(leader))
     assert [(a["title"], a["venue"]) for a in [await get_activity(market["activity_id"]), await get_activity(market["stall_activity_id"])]] == [
-        ("华阳善市", "澄波湖畔小广场"), ("华阳善市·摊主布展", "澄波湖畔小广场")]
+        ("华阳善市", "澄波湖畔小广场"), ("华阳善市·摊主摆摊", "澄波湖畔小广场")]
     async with w.client("community_admin") as api:
         assert (await api.post(f"{API}/markets/{market_id}/cancel", json={"reason": "场地改造"})).status_code == 200
     async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as admin:

@@ -79,9 +79,9 @@ async def test_a_resident_applies_through_her_link_as_herself_whatever_the_form_
         assert page.status_code == 200, page.text
         assert h1(page.text) == ["申请市集摊位"]
         assert '<span class="r-place">华阳社区</span>' in page.text
-        assert texts(page.text, "r-when") == ["3月14日 星期六 09:00–11:30", "4月11日 星期六 09:00–11:30"]
+        assert texts(page.text, "r-when") == ["3月14日（周六）上午9点–上午11点半", "4月11日（周六）上午9点–上午11点半"]
         assert texts(page.text, "r-places") == ["已定摊位 0 / 2", "已定摊位 0 / 2"]
-        assert texts(page.text, "r-muted")[:2] == ["报名截止：3月12日 星期四 09:00", "报名截止：4月9日 星期四 09:00"]
+        assert texts(page.text, "r-muted")[:2] == ["报名截止：3月12日（周四）上午9点", "报名截止：4月9日（周四）上午9点"]
         assert "您还没有申请近期市集的摊位。" in page.text
         # the form names 李建国: the application is still 王秀英's, the link's resident
         done = await client.post(f"{stalls}/apply", data={"_csrf_token": csrf(page.text), "day": str(first),
@@ -126,9 +126,9 @@ async def test_a_closed_day_is_refused(world):
         page = await client.get(stalls)
         # applications for 14 March close on 12 March 09:00 (01:00 UTC): one second before, it is listed; at the deadline it is not
         w.clock.set(datetime(2026, 3, 12, 0, 59, 59, tzinfo=timezone.utc))
-        assert texts((await client.get(stalls)).text, "r-when") == ["3月14日 星期六 09:00–11:30", "4月11日 星期六 09:00–11:30"]
+        assert texts((await client.get(stalls)).text, "r-when") == ["3月14日（周六）上午9点–上午11点半", "4月11日（周六）上午9点–上午11点半"]
         w.clock.set(datetime(2026, 3, 12, 1, 0, tzinfo=timezone.utc))
-        assert texts((await client.get(stalls)).text, "r-when") == ["4月11日 星期六 09:00–11:30"]
+        assert texts((await client.get(stalls)).text, "r-when") == ["4月11日（周六）上午9点–上午11点半"]
         late = await client.post(f"{stalls}/apply", data={"_csrf_token": csrf(page.text), "day": str(first), "goods": "旧书"})
         assert (late.status_code, texts(late.text, "r-alert")) == (409, ["这一天的摊位申请已经截止。"])
         # a day that is not her community's (or none): the same answer

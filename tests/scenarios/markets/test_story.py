@@ -83,8 +83,8 @@ async def test_a_market_day_from_applications_to_proceeds(huayang):
         assert (await admin.get(f"{P}/applications/{ids['post']}")).json()["waitlist_position"] == 1
         await drain(w.engine)
         assert await inbox_of(r["张伟"]) == [
-            "睦邻善市公益市集（03月14日）摊位已满，您已进入候补名单；有摊位空出时将按顺序递补并通知您。",
-            "您报名的睦邻善市公益市集（03月14日）摊位已确认，请于开市前按时到华阳社区党群服务中心广场布展。",
+            "尊敬的张伟叔叔：\n3月14日（周六）睦邻善市公益市集摊位已满，您已进入候补名单；有摊位空出时将按顺序递补并通知您。\n——华阳社区居民委员会",
+            "尊敬的张伟叔叔：\n您报名的3月14日（周六）睦邻善市公益市集摊位已确认，请于开市前按时到华阳社区党群服务中心广场摆摊。\n——华阳社区居民委员会",
         ]
         assert len(await inbox_of(r["孙强"])) == 1  # the merchant's contact person: wait-listed
 
@@ -106,7 +106,8 @@ async def test_a_market_day_from_applications_to_proceeds(huayang):
         w.at(2026, 3, 13, 9, 0)
         day_before = await drain(w.engine)
         assert day_before.recipients == 6  # every resident of 华阳
-        assert (await inbox_of(r["王秀英"]))[-1] == "【睦邻善市公益市集】2026-03-14 09:00 在华阳社区党群服务中心广场开市，义卖所得全部用于社区公益，欢迎街坊邻居来逛！"
+        assert (await inbox_of(r["王秀英"]))[-1] == (
+            "尊敬的王秀英阿姨：\n【睦邻善市公益市集】3月14日（周六）上午9点在华阳社区党群服务中心广场开市，义卖所得全部用于社区公益，欢迎街坊邻居来逛！\n——华阳社区居民委员会")
         w.at(2026, 3, 14, 6, 0)
         quiet = await drain(w.engine)
         assert (quiet.recipients, quiet.deferred, quiet.sent) == (2, 2, 0)  # quiet hours until 07:30
@@ -115,7 +116,8 @@ async def test_a_market_day_from_applications_to_proceeds(huayang):
         assert (await drain(w.engine)).sent == 0
         reminded = await Reminder.select(Reminder.recipient_id).where(Reminder.activity == stall_activity)
         assert sorted(x["recipient_id"] for x in reminded) == sorted([r["王秀英"]["id"], r["张伟"]["id"]])
-        assert (await inbox_of(r["张伟"]))[-1] == "摊主提醒：2026-03-14 08:00 开始在华阳社区党群服务中心广场布展（睦邻善市公益市集），请按时到场，带好摊位物品。"
+        assert (await inbox_of(r["张伟"]))[-1] == (
+            "尊敬的张伟叔叔：\n摊主提醒：睦邻善市公益市集3月14日（周六）早上8点开始在华阳社区党群服务中心广场摆摊，请按时到场，带好摊位物品。\n——华阳社区居民委员会")
 
         # proceeds per stall, summed per day, market and year
         w.at(2026, 3, 14, 12, 0)

@@ -1,4 +1,4 @@
-"""Chunked multi-row INSERTs on the open transaction's connection, for SQLite and PostgreSQL alike."""
+"""Chunked multi-row INSERTs on the open transaction's connection, for SQLite and PostgreSQL alike (the demo's build, the register's import)."""
 
 from __future__ import annotations
 
