@@ -62,7 +62,7 @@ def test_commands_before_migrate_say_to_run_it(tmp_path):
         assert_one_line_error(result, "meihao migrate")
 
 
-KERNEL_PLUGINS = ["meihao.access.hookimpls", "meihao.reminders.hookimpls", "meihao.scheduling.hookimpls"]
+KERNEL_PLUGINS = ["meihao.access.hookimpls", "meihao.reminders.hookimpls", "meihao.scheduling.hookimpls", "meihao.workitems.hookimpls"]
 
 
 def test_plugins_lists_the_kernel_plugins(migrated):
@@ -173,11 +173,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_serve_answers_health(migrated):
+def test_serve_answers_health(workdir):
+    # its own copy: the scheduler it starts runs the kernel's interval jobs (the work-item check) and records them
     port = _free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MEIHAO_")}
-    environment.update(MEIHAO_DATABASE_URL=f"sqlite:///{migrated}/x.db", MEIHAO_PORT=str(port))
-    server = subprocess.Popen([MEIHAO, "serve"], cwd=migrated, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    environment.update(MEIHAO_DATABASE_URL=f"sqlite:///{workdir}/x.db", MEIHAO_PORT=str(port))
+    server = subprocess.Popen([MEIHAO, "serve"], cwd=workdir, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 20
         while True:

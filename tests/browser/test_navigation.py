@@ -47,10 +47,10 @@ def test_menu_links_pages_and_months_swap_the_content_and_back_works(page, serve
     # Back: the previous addresses, each page whole (reloaded: no page is kept in the browser's storage)
     page.go_back()
     page.wait_for_url("**/activities")
-    assert page.locator("main h2").first.inner_text() == first_heading
+    page.wait_for_function("h => document.querySelector('main h2')?.innerText === h", arg=first_heading)  # the page restored
     page.go_back()
     page.wait_for_url("**/register?*page=2*")
-    assert page.locator("h1").inner_text() == "居民台账"
+    page.locator("h1", has_text="居民台账").wait_for()  # the address changes before the restored page arrives
     assert page.locator("nav.pager span").inner_text().startswith("第 2 页")
     page.go_forward()
     page.wait_for_url("**/activities")
