@@ -208,6 +208,8 @@ def test_the_list_of_activities_at_both_sizes(page, phone, served):
     total = int(page.locator("[data-total]").get_attribute("data-total"))
     assert total == page.locator("table.act-table tbody tr").count() or total > 50
     page.locator("#facet-status + ul a").first.click()
+    page.wait_for_url("**status=*")  # a boosted facet link
+    page.locator(".chosen-filters li").first.wait_for()
     assert page.locator(".chosen-filters li").count() == 1
     assert serious_violations(page) == []
     shoot(page, "activities-list-desktop")

@@ -283,6 +283,8 @@ async def test_the_disk_full_under_sqlite_is_a_clear_error_loses_nothing_and_cor
             assert _integrity(path) == "ok"
 
             filler.unlink()  # space again
+            # a send whose record hit the full disk stays claimed ('sending') until its lease runs out, then is taken again
+            street.clock.set(at(2026, 3, 6, 9, 0) + street.engine.policy.lease + timedelta(seconds=1))
             await drain(street.engine)
             assert _integrity(path) == "ok"
             rows = await Reminder.select(Reminder.id, Reminder.channel, Reminder.status)
