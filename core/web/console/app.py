@@ -23,7 +23,18 @@ from meihao.register.community_scenarios import is_enabled
 from meihao.register.schemas import CommunityInfo
 from meihao.web.console.errors import error_page
 from meihao.web.console.pages import (
-    activities, activity_list, activity_signups, auth, community, home, me, ops, queue, register, register_import, residents,
+    activities,
+    activity_list,
+    activity_signups,
+    auth,
+    community,
+    home,
+    me,
+    ops,
+    queue,
+    register,
+    register_import,
+    residents,
 )
 from meihao.web.console.resident_links import provide_resident, provide_resident_community, resident_page_guard
 from meihao.web.console.session import NOT_CONSOLE_PATTERN, login_required
