@@ -97,7 +97,7 @@ async def test_a_dry_run_reports_every_bad_row_by_row_and_column_and_writes_noth
     before = await _counts()
     async with make_client(meihao, places["admin"]) as client:
         response = await _post(client, "hepan", BAD_ROWS.encode(), "台账.csv", dry_run=True)
-    assert response.status_code == 400, response.text
+    assert response.status_code == 422, response.text
     report = response.json()
     assert (report["rows"], report["dry_run"], report["written"], report["residents"]) == (8, True, False, 1)
     assert [(p["row"], p["column"], p["header"], p["code"], p["message"], p["message_zh"]) for p in report["problems"]] == [
@@ -118,7 +118,7 @@ async def test_one_bad_row_and_nothing_is_written(meihao, places):
     one_bad = GOOD_ROWS + "孙丽,女,,370125197008120082,,,一网格,1号楼,,101,\r\n"
     async with make_client(meihao, places["admin"]) as client:
         response = await _post(client, "hepan", one_bad.encode(), "台账.csv", dry_run=False)
-        assert response.status_code == 400
+        assert response.status_code == 422
         assert [(p["row"], p["code"]) for p in response.json()["problems"]] == [(6, "bad_id_card")]
         assert response.json()["written"] is False
         assert await _counts() == (1, 2, 1, 1, 1)
@@ -212,7 +212,7 @@ async def test_an_xlsx_with_numbers_typed_as_numbers_and_dates_as_dates(meihao, 
 async def test_a_file_with_wrong_columns_is_reported_at_the_header(meihao, places, content, filename, problems):
     async with make_client(meihao, places["admin"]) as client:
         response = await _post(client, "hepan", content, filename, dry_run=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert [(p["row"], p["column"], p["header"], p["code"]) for p in response.json()["problems"]] == problems
 
 

@@ -154,6 +154,7 @@ async def test_inbox_reads_a_residents_messages_delivered_at_the_fake_time_newes
     mh = meihao
     mh.clock = FakeClock(datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc))  # 09:00 in Shanghai, outside quiet hours
     f = Factories(mh)
+    await f.community("hepan", name="荷畔社区")
     place = await f.place("hepan")
     wang = await f.resident(place["household_id"], name="王秀英")
     li = await f.resident(place["household_id"], name="李建国")
@@ -166,8 +167,8 @@ async def test_inbox_reads_a_residents_messages_delivered_at_the_fake_time_newes
     await drain(engine)
     messages = await inbox(mh, wang["id"])
     assert [(m["body"], m["created_at"], m["read_at"]) for m in messages] == [
-        ("第二条", datetime(2026, 3, 2, 3, 30, tzinfo=timezone.utc), None),
-        ("第一条", datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc), None),
+        ("尊敬的王秀英阿姨：\n第二条\n——荷畔社区居民委员会", datetime(2026, 3, 2, 3, 30, tzinfo=timezone.utc), None),
+        ("尊敬的王秀英阿姨：\n第一条\n——荷畔社区居民委员会", datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc), None),
     ]
     assert set(messages[0]) == {"id", "activity", "language", "body", "created_at", "read_at"}
     assert await inbox(mh, li["id"]) == []  # another resident's messages are not theirs

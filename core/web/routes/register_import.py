@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -9,6 +10,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, Schema
 from litestar.params import FromPath, FromQuery
 
 from meihao.register import importing, residents
@@ -45,12 +47,25 @@ class ImportReportOut(msgspec.Struct):
     problems: list[ImportProblemOut]
 
 
+@dataclass
+class _WorkbookOrCsv(Operation):
+    """The template's 200 answers either kind, as ``format`` asks: both are documented."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if ok is not None:
+            ok.content = {
+                XLSX: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)),
+                CSV: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+            }
+
+
 def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
 
 
 @get("/api/residents/import-template", tags=["residents"], guards=[requires(importing.IMPORT_PERMISSION)],
-     media_type=XLSX)
+     media_type=XLSX, operation_class=_WorkbookOrCsv)
 async def import_template(format: FromQuery[Literal["xlsx", "csv"]] = "xlsx") -> Response[bytes]:  # noqa: A002 - the query's name
     """The register template: the Chinese column headers (the export's too) and, in the workbook, how to fill each column."""
     if format == "csv":
@@ -59,7 +74,7 @@ async def import_template(format: FromQuery[Literal["xlsx", "csv"]] = "xlsx") ->
 
 
 @post("/api/communities/{slug:str}/residents/import", tags=["residents"], guards=[requires(importing.IMPORT_PERMISSION)],
-      status_code=200, responses={400: ResponseSpec(data_container=ImportReportOut, generate_examples=False,
+      status_code=200, responses={422: ResponseSpec(data_container=ImportReportOut, generate_examples=False,
                                                     description="The file has wrong rows: nothing was written (the report lists them)")})
 async def import_register(
     slug: FromPath[str],
@@ -70,15 +85,16 @@ async def import_register(
     dry_run: FromQuery[bool] = True,
 ) -> Response[ImportReportOut]:
     """Check a register file for the community (``dry_run``, the default) or import it: every row or, when any is
-    wrong, none (400 with the same report). The body is the file (``format`` says which kind); grids, buildings and
+    wrong, none (422 with the same report). The body is the file (``format`` says which kind); grids, buildings and
     households are matched by name or created. A community the caller does not manage is a 403, as the register's
-    other community routes. An import is audited (``resident.import``).
+    other community routes. An import is audited (``resident.import``). A file that cannot be read at all is a 400
+    (the error body, ``field`` "file"); a file that can be read but has wrong rows or columns is a 422 with the report.
 
     The body is the file itself, sent as it is (``Content-Type: application/octet-stream``): an .xlsx workbook, or
     a CSV file in UTF-8 (with or without a BOM) or GBK/GB18030."""
     report = await importing.import_register(meihao, slug, await request.body(), f"upload.{format}", principal, dry_run=dry_run)
     out = msgspec.convert(report.as_dict(), ImportReportOut)
-    return Response(out, status_code=400 if report.problems else 200)
+    return Response(out, status_code=422 if report.problems else 200)
 
 
 @get("/api/residents/export.xlsx", tags=["residents"], guards=[requires("meihao.resident.export")], media_type=XLSX)

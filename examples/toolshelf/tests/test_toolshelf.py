@@ -130,8 +130,10 @@ async def test_the_borrower_hears_the_working_day_before_and_each_day_overdue(wo
         await world.drain()
         heard[day] = len(await world.inbox("王秀英"))
     assert heard == {5: 0, 6: 1, 9: 1, 10: 2, 11: 3}
-    overdue = "您借用的电钻应于3月9日归还，请尽快送回社区工具架。"
-    assert [m["body"] for m in await world.inbox("王秀英")] == [overdue, overdue, "您借用的电钻请于3月9日前归还。"]
+    # the kernel adds the greeting and the residents' committee's signature to every Chinese text
+    overdue = "尊敬的王秀英阿姨：\n您借用的电钻应于3月9日归还，请尽快送回社区工具架。\n——荷畔社区居民委员会"
+    before = "尊敬的王秀英阿姨：\n您借用的电钻请于3月9日前归还。\n——荷畔社区居民委员会"
+    assert [m["body"] for m in await world.inbox("王秀英")] == [overdue, overdue, before]
     assert await world.inbox("张伟") == []
 
 
