@@ -111,8 +111,9 @@ def render_notice(reminder: dict[str, Any]) -> str | None:
 
 async def cancel_activity(mh: Meihao, activity_id: int, *, reason: str = "") -> dict[str, Any]:
     """Cancel every coming occurrence (reminders not yet sent are cancelled), and tell the people already
-    reminded of it: one notice per channel, on the channel they were reminded on, through the outbox
-    like every reminder, once (the notice's key). A community can switch these notices off
+    reminded of it and the residents signed up for a date still to come (on the inbox, where they signed
+    up): one notice per channel, on the channel they were reminded on, through the outbox like every
+    reminder, once (the notice's key). A community can switch these notices off
     (``PUT /api/communities/{slug}/reminder-settings`` with ``cancellation_notices: false``).
     ``reason`` (staff's words, optional) is added to the notice."""
     before = await get_activity(activity_id)
@@ -122,7 +123,11 @@ async def cancel_activity(mh: Meihao, activity_id: int, *, reason: str = "") -> 
     reminded = await Reminder.select(Reminder.recipient_kind, Reminder.recipient_id, Reminder.channel).where(
         Reminder.activity == activity_id, Reminder.status == "sent"
     ).distinct()
-    await _tell_cancelled(mh, before, reminded, key=f"cancelled:{activity_id}", starts=before["starts_at"], reason=reason)
+    now = mh.clock.now()
+    signups = await ActivitySignup.select(ActivitySignup.resident, ActivitySignup.occurrence).where(ActivitySignup.activity == activity_id)
+    signed_up = [{"recipient_kind": "resident", "recipient_id": r["resident"], "channel": "inbox"}
+                 for r in signups if occurrence_start(r["occurrence"]) >= now]  # a date already past is not called off
+    await _tell_cancelled(mh, before, [*reminded, *signed_up], key=f"cancelled:{activity_id}", starts=before["starts_at"], reason=reason)
     return cancelled
 
 

@@ -184,14 +184,17 @@ async def signup_sheet(mh: Meihao, principal: Principal, activity: dict[str, Any
 
 async def cancel_signup_for(mh: Meihao, principal: Principal, activity: dict[str, Any], signup_id: int, reason: str) -> dict[str, Any]:
     """Staff cancel a resident's sign-up on their behalf, with a reason (audited). A sign-up of a resident outside
-    ``principal``'s scope is NotFound, as if it did not exist."""
+    ``principal``'s scope is NotFound, as if it did not exist. Returns the sign-up as it was (``id``, ``occurrence``,
+    ``resident``, ``resident_name``, ``created_at``)."""
     reason = reason.strip()
     if not reason:
         raise InvalidInput("reason: say why the sign-up is cancelled", field="reason")
     if len(reason) > 200:
         raise InvalidInput(f"reason: at most 200 characters, got {len(reason)}", field="reason")
-    query = ActivitySignup.select(ActivitySignup.id, ActivitySignup.occurrence, ActivitySignup.resident).where(
-        ActivitySignup.id == signup_id, ActivitySignup.activity == activity["id"])
+    query = ActivitySignup.select(
+        ActivitySignup.id, ActivitySignup.occurrence, ActivitySignup.resident, ActivitySignup.resident.name.as_alias("resident_name"),
+        ActivitySignup.created_at,
+    ).where(ActivitySignup.id == signup_id, ActivitySignup.activity == activity["id"])
     scope = _scope(principal, activity)
     if scope is not None:
         query = query.where(ActivitySignup.resident.is_in(scope))

@@ -107,3 +107,52 @@ async def test_signups_of_dates_already_past_stay_as_they_were(meihao):
         assert moved.status_code == 200
     keys = sorted(r["occurrence"] for r in await ActivitySignup.select(ActivitySignup.occurrence))
     assert keys == [SAT_7, "2026-03-14T02:00:00Z"]
+
+
+async def test_calling_off_the_whole_activity_tells_those_signed_up_for_a_coming_date_but_not_for_a_past_one(meihao):
+    street = await build_street(meihao)
+    admin = await street.factories.staff("community_admin", community="hepan")
+    li, liu = street.residents["李建国"]["id"], street.residents["刘芳"]["id"]
+    async with make_client(meihao, admin["id"]) as client:
+        market = (await client.post("/api/communities/hepan/activities", json={**MARKET, "audience": {"tags": ["elder"]}})).json()
+        await sign_up(meihao, SYSTEM, li, market["id"], SAT_7)
+        await sign_up(meihao, SYSTEM, liu, market["id"], SAT_14)
+        street.clock.set(START + timedelta(days=4, hours=2))  # Friday 6 March 10:00: the elders were reminded of the 7th
+        await drain(street.engine)
+        street.clock.set(START + timedelta(days=6))  # Sunday 8 March: the 7th is past, the 14th to come
+        called_off = await client.post(f"/api/activities/{market['id']}/cancel", json={"reason": "场地收回"})
+        assert called_off.status_code == 200, called_off.text
+    notice = await Activity.select(Activity.id).where(Activity.source == f"notice:cancelled:{market['id']}:inbox").first()
+    await drain(street.engine)
+    told = {r["recipient_id"] for r in await Reminder.select(Reminder.recipient_id).where(Reminder.activity == notice["id"])}
+    # the two elders reminded of the 7th, and 刘芳 signed up for the 14th; 李建国's sign-up was for the 7th, already held
+    assert told == {street.residents["王秀英"]["id"], street.residents["张伟"]["id"], liu}
+
+
+async def test_staff_cancel_a_signup_through_the_api_with_a_reason_for_residents_in_their_scope_only(meihao):
+    street = await build_street(meihao)
+    admin = await street.factories.staff("community_admin", community="hepan")
+    worker_a = await street.factories.staff("grid_worker", grid_id=street.grid_a)  # 刘芳 lives in grid B
+    liu = street.residents["刘芳"]["id"]
+    async with make_client(meihao, admin["id"]) as client:
+        market = (await client.post("/api/communities/hepan/activities", json=MARKET)).json()
+    await sign_up(meihao, SYSTEM, liu, market["id"], SAT_14)
+    signup = await ActivitySignup.select(ActivitySignup.id).first()
+    url = f"/api/activities/{market['id']}/signups/{signup['id']}/cancel"
+    async with make_client(meihao, worker_a["id"]) as client:
+        hidden = await client.post(url, json={"reason": "电话告知"})
+        missing = await client.post(f"/api/activities/{market['id']}/signups/999999/cancel", json={"reason": "电话告知"})
+    assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json()) == (404, {"status_code": 404, "detail": "sign-up not found"})
+    async with make_client(meihao, admin["id"]) as client:
+        blank = await client.post(url, json={"reason": "  "})
+        too_long = await client.post(url, json={"reason": "病" * 201})
+        done = await client.post(url, json={"reason": "本人电话告知来不了"})
+        again = await client.post(url, json={"reason": "本人电话告知来不了"})
+    assert (blank.status_code, blank.json()["field"], blank.json()["detail"]) == (400, "reason", "reason: say why the sign-up is cancelled")
+    assert (too_long.status_code, too_long.json()["detail"]) == (400, "reason: at most 200 characters, got 201")
+    body = done.json()
+    assert (done.status_code, body["id"], body["occurrence"], body["resident_id"], body["resident_name"]) == (200, signup["id"], SAT_14, liu, "刘芳")
+    assert again.status_code == 404
+    assert await ActivitySignup.count() == 0
+    entries = await AuditLog.select(AuditLog.staff, AuditLog.reason, AuditLog.target_id).where(AuditLog.action == "meihao.activity.signup_cancel")
+    assert entries == [{"staff": admin["id"], "reason": "本人电话告知来不了", "target_id": str(liu)}]

@@ -221,6 +221,26 @@ async def list_signups(activity_id: FromPath[int], principal: Caller) -> Signups
     return SignupsOut(counts=counts, capacity=row["signup_capacity"], signups=[SignupOut(**s) for s in found])
 
 
+class SignupCancelIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: Why staff cancel the sign-up on the resident's behalf (required, at most 200 characters): written to the audit log.
+    reason: str
+
+
+@post("/api/activities/{activity_id:int}/signups/{signup_id:int}/cancel", tags=["activities"], status_code=200,
+      guards=[requires("meihao.activity.write")])
+async def cancel_signup(
+    activity_id: FromPath[int], signup_id: FromPath[int], meihao: NamedDependency[Meihao], principal: Caller,
+    data: JSONBody[SignupCancelIn],
+) -> SignupOut:
+    """Cancel a resident's sign-up on their behalf (they phoned, say), with a reason; audited
+    (``meihao.activity.signup_cancel``). A sign-up of a resident outside the caller's scope is a 404, as a missing one.
+    Returns the sign-up as it was."""
+    activity = await activity_service.activity_in_scope(activity_id, principal)
+    row = await signups.cancel_signup_for(meihao, principal, activity, signup_id, data.reason)
+    return SignupOut(id=row["id"], occurrence=row["occurrence"], resident_id=row["resident"], resident_name=row["resident_name"],
+                     created_at=row["created_at"])
+
+
 HANDLERS = [
     list_activities,
     create_activity,
@@ -232,6 +252,7 @@ HANDLERS = [
     preview_audience,
     list_reminders,
     list_signups,
+    cancel_signup,
     put_quiet_hours,
 ]
 
