@@ -42,7 +42,8 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import EntryPoint
 from pathlib import Path
@@ -284,7 +285,6 @@ async def make_client(mh: Meihao, staff_id: int | str | None = None) -> AsyncIte
     from litestar.testing import AsyncTestClient
 
     from meihao.access.logins import issue_token
-    from meihao.web.app import create_app
 
     headers = {}
     if staff_id != ANONYMOUS:
@@ -292,9 +292,59 @@ async def make_client(mh: Meihao, staff_id: int | str | None = None) -> AsyncIte
             staff_id = (await Factories(mh).street_admin())["id"]
         headers["Authorization"] = f"Bearer {await issue_token(mh, int(staff_id))}"
     # Several clients may share one process and one database: none registers as a node.
-    async with AsyncTestClient(app=create_app(mh, debug=True, register_node=False)) as client:
-        client.headers.update(headers)
-        yield client
+    with _app_for(mh, debug=True) as app:
+        async with AsyncTestClient(app=app) as client:
+            client.headers.update(headers)
+            yield client
+
+
+@dataclass
+class _BuiltApp:
+    """A web app built for tests, with what it was built from."""
+
+    settings: tuple[Any, ...]
+    #: The plugins, route handlers and console pages it mounts, compared by identity or equality (a plugin's
+    #: ConsolePages is made anew at each load, with the same handlers); kept alive, so that no later object
+    #: takes the id of one of them.
+    anchors: tuple[Any, ...]
+    app: Any
+    busy: bool = False
+
+
+#: Apps built for earlier tests of this process. Building one (about 500 routes) costs a second or more,
+#: most of a test's set-up; an app mounts the same routes for every meihao with the same plugins and
+#: settings, and reads its meihao from ``app.state`` (meihao.web.app.create_app), so it is reused.
+_BUILT: list[_BuiltApp] = []
+
+
+@contextmanager
+def _app_for(mh: Meihao, *, debug: bool) -> Iterator[Any]:
+    """A web app for ``mh``: one built before for the same plugins and settings and not in use now, or a new one."""
+    from meihao.web.app import create_app
+
+    s = mh.settings
+    settings = (debug, s.data_key, s.public_url, s.serves_api, s.runs_scheduler)
+    anchors = (
+        *(loaded.obj for loaded in mh.plugins.loaded.values()), *sorted(mh.plugins.scenarios),
+        *(h for _, handlers in mh.plugins.route_handlers() for h in handlers), *(pages for _, pages in mh.plugins.console_pages()),
+    )
+
+    def same(built: _BuiltApp) -> bool:
+        return (not built.busy and built.settings == settings and len(built.anchors) == len(anchors)
+                and all(a is b or a == b for a, b in zip(built.anchors, anchors)))
+
+    built = next((b for b in _BUILT if same(b)), None)
+    if built is None:
+        built = _BuiltApp(settings, anchors, create_app(mh, debug=debug, register_node=False))
+        if len(_BUILT) >= 8:  # keep the few set-ups a test run uses
+            _BUILT.pop(0)
+        _BUILT.append(built)
+    built.busy = True
+    built.app.state["meihao"] = mh
+    try:
+        yield built.app
+    finally:
+        built.busy = False
 
 
 @asynccontextmanager
@@ -304,16 +354,16 @@ async def make_page_client(mh: Meihao, staff_id: int | str | None = None) -> Asy
     from litestar.testing import AsyncTestClient
 
     from meihao.access.logins import issue_token
-    from meihao.web.app import create_app
     from meihao.web.console.session import SESSION_COOKIE
 
-    async with AsyncTestClient(app=create_app(mh, debug=False, register_node=False)) as client:
-        client.follow_redirects = False
-        if staff_id != ANONYMOUS:
-            if staff_id is None:
-                staff_id = (await Factories(mh).street_admin())["id"]
-            client.cookies.set(SESSION_COOKIE, await issue_token(mh, int(staff_id)))
-        yield client
+    with _app_for(mh, debug=False) as app:
+        async with AsyncTestClient(app=app) as client:
+            client.follow_redirects = False
+            if staff_id != ANONYMOUS:
+                if staff_id is None:
+                    staff_id = (await Factories(mh).street_admin())["id"]
+                client.cookies.set(SESSION_COOKIE, await issue_token(mh, int(staff_id)))
+            yield client
 
 
 async def form_token(client: Any, path: str | None = None) -> str:

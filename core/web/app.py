@@ -191,8 +191,12 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
     """
     from meihao.scheduling.nodes import NodeRegistration
 
+    # The lifespan and the handlers read meihao from the app's state, never from this call's
+    # arguments: the test kit reuses one app for the many meihaos of a test run (see
+    # meihao.testing.make_client), since building the app is the bulk of a test's set-up.
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        mh: Meihao = app.state["meihao"]
         await mh.start()
         # A node whose name another process took over (it was presumed dead) shuts down as on SIGTERM.
         node = NodeRegistration(mh, port=port, on_lost=_terminate_this_process) if register_node else None
@@ -224,8 +228,8 @@ def create_app(mh: Meihao, *, debug: bool = False, port: int | None = None, regi
                 await node.stop()
             await mh.close()
 
-    def provide_meihao() -> Meihao:
-        return mh
+    def provide_meihao(state: State) -> Meihao:
+        return state["meihao"]  # type: ignore[no-any-return]
 
     def provide_principal(request: Request[Principal, Any, Any]) -> Principal:
         return request.user
