@@ -1,0 +1,1 @@
+"""Demo data for service: placeholder filled in below."""
