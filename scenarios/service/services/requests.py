@@ -185,8 +185,11 @@ async def receive(
         "resolution": Duration(working_days=days, by_close=True),
         "reopen": Duration(working_days=settings.reopen_working_days, by_close=True),
     }
+    # 首接负责制: the receiver owns it, when they work in the community (the street's staff hand it on).
+    works_here = community.id in principal.community_ids or community.id in principal.grid_community_ids
     item = await open_item(
-        mh, principal, REQUESTS, community, kind=data.type, title=text[:60], grid=grid, assignee=principal.staff_id,
+        mh, principal, REQUESTS, community, kind=data.type, title=text[:60], grid=grid,
+        assignee=principal.staff_id if works_here else None,
         durations=durations, reason=f"{CHANNELS[data.channel]}受理",
     )
     row = ServiceRequest(
