@@ -13,6 +13,7 @@ from meihao import (
     count_work_items,
     notify,
     scoped_staff,
+    transaction,
     work_item_rates,
     working_calendar,
 )
@@ -121,9 +122,11 @@ async def hotline_intake(mh: Any, principal: Principal, community: CommunityInfo
         raise InvalidInput("external_id: 1 to 64 characters", field="external_id")
     if data.working_days is not None and not 1 <= data.working_days <= 60:
         raise InvalidInput(f"working_days: 1 to 60, got {data.working_days}", field="working_days")
-    known = await ServiceRequest.select(ServiceRequest.id).where(
-        ServiceRequest.community == community.id, ServiceRequest.external_id == external).first()
-    if known is not None:
-        return await get_request(mh, principal, community, known["id"]), False
-    request = RequestIn(channel="hotline", type=data.type, text=data.text, grid=data.grid)
-    return await receive(mh, principal, community, request, external_id=external, working_days=data.working_days), True
+    # One at a time per number: a platform that pushes the same order twice at once gets one request.
+    async with transaction(mh, lock=("service.hotline", f"{community.id}:{external}")):
+        known = await ServiceRequest.select(ServiceRequest.id).where(
+            ServiceRequest.community == community.id, ServiceRequest.external_id == external).first()
+        if known is None:
+            request = RequestIn(channel="hotline", type=data.type, text=data.text, grid=data.grid)
+            return await receive(mh, principal, community, request, external_id=external, working_days=data.working_days), True
+    return await get_request(mh, principal, community, known["id"]), False

@@ -83,3 +83,15 @@ async def test_this_months_rates_on_the_dashboard(hepan):
     # one valid call-back: 响应 1, 解决 1, 满意 0.9; 综合 100 × (0.1 + 0.5 + 0.36) = 96
     assert (figures["response_rate"], figures["resolution_rate"], figures["satisfaction_rate"], figures["on_time_rate"],
             figures["score"]) == (1.0, 1.0, 0.9, 1.0, 96.0)
+
+
+async def test_the_same_12345_order_pushed_twice_at_once_makes_one_request(hepan):
+    import asyncio
+
+    w = hepan
+    order = {"external_id": "BJ12345-20261130-0100", "type": "help", "text": "楼道堆放杂物堵塞通道", "grid": w.grids["A"]}
+    async with w.client("community_admin") as one, w.client("community_admin") as two:
+        first, second = await asyncio.gather(one.post(f"{BASE}/hotline-orders", json=order), two.post(f"{BASE}/hotline-orders", json=order))
+        assert sorted((first.status_code, second.status_code)) == [200, 201], (first.text, second.text)
+        assert first.json()["id"] == second.json()["id"]
+        assert (await one.get(f"{BASE}/requests")).json()["total"] == 1
