@@ -19,7 +19,7 @@ class ServiceRequest(Table, tablename="service_request"):
     ``external_id`` is the 12345 platform's work-order number (unique in the community).
     """
 
-    community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
+    community = ForeignKey(Community, on_delete=OnDelete.restrict, null=False, index=True)
     item = Integer(unique=True, index=True)
     #: ``visit`` 来访, ``phone`` 电话, ``hotline`` 12345 转办, ``grid`` 网格员上报, ``online`` 线上.
     channel = Varchar(length=16)
@@ -39,9 +39,9 @@ class ServiceRequest(Table, tablename="service_request"):
 class DutyShift(Table, tablename="service_duty_shift"):
     """首席接访员 the community leader on duty at the front desk on one day (one per community and day)."""
 
-    community = ForeignKey(Community, on_delete=OnDelete.cascade, index=True)
+    community = ForeignKey(Community, on_delete=OnDelete.cascade, null=False, index=True)
     day = Date(index=True)
-    staff = ForeignKey(Staff, on_delete=OnDelete.cascade)
+    staff = ForeignKey(Staff, on_delete=OnDelete.cascade, null=False)
 
 
 TABLES: list[type[Table]] = [ServiceRequest, DutyShift]

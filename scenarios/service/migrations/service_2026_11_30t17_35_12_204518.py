@@ -3,6 +3,7 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
 from piccolo.columns.column_types import Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -53,7 +54,7 @@ COLUMNS = {
     ],
     ("DutyShift", "service_duty_shift"): [
         ("community", ForeignKey, _fk(Community, OnDelete.cascade, index=True)),
-        ("day", Date, _params(default=None, index=True)),
+        ("day", Date, _params(default=DateNow(), index=True)),
         ("staff", ForeignKey, _fk(Staff, OnDelete.cascade)),
     ],
 }
