@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from meihao import Caller, CurrentCommunity, InvalidInput, Page, PageNumber, PageSize, Runtime, requires
 
-from .schemas import ActionIn, CallbackIn, CallbackOut, DutyIn, DutyOut, ExtensionIn, HotlineOrderIn, RequestIn, RequestOut
+from .schemas import ActionIn, CallbackIn, CallbackOut, DutyIn, DutyOut, ExtensionIn, HotlineOrderIn, RatesOut, RequestIn, RequestOut
 from .services import desk, requests
 
 READ = "service.request.read"
@@ -102,4 +102,23 @@ class DutyController(Controller):
         return await desk.set_duty(meihao, principal, community, data)
 
 
-HANDLERS = [RequestController, HotlineController, DutyController]
+class RatesController(Controller):
+    """三率 the requests' response, resolution and satisfaction rates, on-time closure and the composite score."""
+
+    path = "/rates"
+
+    @get("/", guards=[requires(READ)])
+    async def rates(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, since: FromQuery[date], until: FromQuery[date],
+        by: FromQuery[str | None] = None,
+    ) -> list[RatesOut]:
+        """Requests received from ``since`` to ``until`` (inclusive, the community's days) in the caller's scope,
+        one row, or one per ``grid``, ``assignee``, ``kind`` (the request type) or ``month``."""
+        if until < since or (until - since).days > 366:
+            raise InvalidInput("until: on or after since, at most a year later", field="until")
+        if by not in (None, "grid", "assignee", "kind", "month"):
+            raise InvalidInput(f"by: choose grid, assignee, kind or month, not {by!r}", field="by")
+        return await desk.rates(meihao, principal, community, since, until, by)
+
+
+HANDLERS = [RequestController, HotlineController, DutyController, RatesController]

@@ -341,6 +341,7 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/communities/{slug}/service/requests/{request_id}/callbacks"): "service.request.read",
     ("POST", "/api/communities/{slug}/service/requests/{request_id}/callbacks"): "service.callback.record",
     ("POST", "/api/communities/{slug}/service/requests/{request_id}/extension"): "service.request.write",
+    ("GET", "/api/communities/{slug}/service/rates"): "service.request.read",
 }
 
 

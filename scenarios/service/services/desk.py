@@ -19,7 +19,7 @@ from meihao import (
 )
 from meihao.tables import Staff, StaffAssignment
 
-from ..schemas import DutyIn, DutyOut, HotlineOrderIn, RequestIn, RequestOut
+from ..schemas import TYPES, DutyIn, DutyOut, HotlineOrderIn, RatesOut, RequestIn, RequestOut
 from ..tables import DutyShift, ServiceRequest
 from .requests import REQUESTS, SCENARIO, get_request, month_start, receive, settings_of
 
@@ -110,6 +110,16 @@ async def morning_digest(mh: Any, community: CommunityInfo) -> dict[str, Any] | 
         key=f"service.digest:{today.isoformat()}", title="今日诉求待办", body=body, staff=people, channels=list(settings.channels),
         useful_for=timedelta(hours=10)), scenario=SCENARIO)
     return {"day": today, "staff": people, **f}
+
+
+async def rates(mh: Any, principal: Principal, community: CommunityInfo, since: date, until: date, by: str | None) -> list[RatesOut]:
+    """The 三率 of the requests received on the community's days ``since``..``until``; closure on time by the resolution clock."""
+    start = datetime.combine(since, time(0), tzinfo=community.tz)
+    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=community.tz)
+    rows = await work_item_rates(mh, principal, since=start, until=end, scenario=SCENARIO, workflow=REQUESTS.name,
+                                 communities=[community], by=by, clock="resolution")
+    return [RatesOut(key="" if r["key"] is None else str(r["key"]), label=r["label"] or TYPES.get(str(r["key"]), ""),
+                     **{k: r[k] for k in RatesOut.__struct_fields__ if k not in ("key", "label")}) for r in rows]
 
 
 # -- 12345 ---------------------------------------------------------------------------------

@@ -78,4 +78,5 @@ COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", f"{SV}/requests"): lambda w, p: (_sv(w, p, "/requests?page_size=100"), None),
     ("GET", f"{SV}/duty"): lambda w, p: (_sv(w, p, "/duty?since=2030-01-01&until=2030-01-31"), None),
     ("PUT", f"{SV}/duty"): lambda w, p: (_sv(w, p, "/duty"), {"day": "2030-01-02", "staff": w.places[p]["sv_leader_id"]}),
+    ("GET", f"{SV}/rates"): lambda w, p: (_sv(w, p, "/rates?since=2020-01-01&until=2020-12-31&by=grid"), None),
 }

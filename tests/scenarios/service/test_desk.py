@@ -95,3 +95,28 @@ async def test_the_same_12345_order_pushed_twice_at_once_makes_one_request(hepan
         assert sorted((first.status_code, second.status_code)) == [200, 201], (first.text, second.text)
         assert first.json()["id"] == second.json()["id"]
         assert (await one.get(f"{BASE}/requests")).json()["total"] == 1
+
+
+async def test_the_rates_by_type_and_by_grid_in_scope(hepan):
+    w = hepan
+    async with w.client("community_admin") as client:
+        requests = [await receive(client, type=kind, requester=w.residents[who]["id"])
+                    for kind, who in (("help", "王秀英"), ("complaint", "王秀英"), ("help", "张伟"))]
+        for request, result in zip(requests, ("satisfied", "unsatisfied", "basically_satisfied"), strict=True):
+            await act(client, request["id"], "dispatch", assignee=w.staff["community_admin"]["id"])
+            for step in ("sign", "start"):
+                await act(client, request["id"], step)
+            await act(client, request["id"], "reply", reply="已处理")
+            await client.post(f"{BASE}/requests/{request['id']}/callbacks",
+                              json={"result": result, "contacted": True, "resolved": result != "unsatisfied"})
+        by_kind = (await client.get(f"{BASE}/rates", params={"since": "2026-11-01", "until": "2026-11-30", "by": "kind"})).json()
+        # complaint: 1 valid, unresolved, unsatisfied → 10 + 0 + 0; help: 2 valid, both resolved, (1 + 0.9) / 2 = 0.95 → 10 + 50 + 38
+        assert [(r["key"], r["label"], r["valid"], r["resolution_rate"], r["satisfaction_rate"], r["score"]) for r in by_kind] == [
+            ("complaint", "投诉", 1, 0.0, 0.0, 10.0), ("help", "求助", 2, 1.0, 0.95, 98.0)]
+        bad = await client.get(f"{BASE}/rates", params={"since": "2026-11-01", "until": "2026-11-30", "by": "weekday"})
+        assert (bad.status_code, bad.json()["field"]) == (400, "by")
+        december = (await client.get(f"{BASE}/rates", params={"since": "2026-12-01", "until": "2026-12-31"})).json()
+        assert december == []
+    async with w.client("grid_worker_out") as client:  # grid B: only 张伟's
+        by_grid = (await client.get(f"{BASE}/rates", params={"since": "2026-11-01", "until": "2026-11-30", "by": "grid"})).json()
+    assert [(r["key"], r["label"], r["items"], r["satisfaction_rate"]) for r in by_grid] == [(str(w.grids["B"]), "荷畔二网格", 1, 0.9)]
