@@ -116,6 +116,8 @@ class RatesController(Controller):
         one row, or one per ``grid``, ``assignee``, ``kind`` (the request type) or ``month``."""
         if until < since or (until - since).days > 366:
             raise InvalidInput("until: on or after since, at most a year later", field="until")
+        if not (2000 <= since.year and until.year <= 2100):
+            raise InvalidInput("since: days from 2000 to 2100", field="since")
         if by not in (None, "grid", "assignee", "kind", "month"):
             raise InvalidInput(f"by: choose grid, assignee, kind or month, not {by!r}", field="by")
         return await desk.rates(meihao, principal, community, since, until, by)

@@ -120,3 +120,15 @@ async def test_the_rates_by_type_and_by_grid_in_scope(hepan):
     async with w.client("grid_worker_out") as client:  # grid B: only 张伟's
         by_grid = (await client.get(f"{BASE}/rates", params={"since": "2026-11-01", "until": "2026-11-30", "by": "grid"})).json()
     assert [(r["key"], r["label"], r["items"], r["satisfaction_rate"]) for r in by_grid] == [(str(w.grids["B"]), "荷畔二网格", 1, 0.9)]
+
+
+async def test_the_rates_refuse_days_out_of_range_with_the_field(hepan):
+    async with hepan.client("community_admin") as client:
+        for params, field in (({"since": "2026-12-01", "until": "2026-11-30"}, "until"),
+                              ({"since": "2026-01-01", "until": "2027-01-03"}, "until"),
+                              ({"since": "9999-12-30", "until": "9999-12-31"}, "since"),
+                              ({"since": "1999-12-31", "until": "2000-01-31"}, "since")):
+            response = await client.get(f"{BASE}/rates", params=params)
+            assert (response.status_code, response.json()["field"]) == (400, field), params
+        edge = await client.get(f"{BASE}/rates", params={"since": "2026-01-01", "until": "2027-01-02"})  # 366 days: accepted
+        assert (edge.status_code, edge.json()) == (200, [])
