@@ -83,6 +83,7 @@ from meihao.web.console.resident_links import CurrentResident, ResidentLink
 from meihao.web.console.session import page_requires
 from meihao.web.params import Caller, CurrentCommunity, PageNumber, PageSize, PathId, QueryYear, Runtime
 from meihao.web.responses import error_response
+from meihao.workitems.callbacks import CALLBACK_RESULTS, item_callbacks, record_callback, work_item_rates
 from meihao.workitems.items import (
     assign_item,
     count_work_items,
@@ -100,6 +101,7 @@ __all__ = [
     "ActivityPatch",
     "Audience",
     "BulkAction",
+    "CALLBACK_RESULTS",
     "Caller",
     "CardFigure",
     "Channel",
@@ -174,6 +176,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "is_workday",
+    "item_callbacks",
     "item_deadlines",
     "list_views",
     "list_work_items",
@@ -185,6 +188,7 @@ __all__ = [
     "page_requires",
     "pager",
     "paginate",
+    "record_callback",
     "render_page",
     "requires",
     "saved_view_handlers",
@@ -199,6 +203,7 @@ __all__ = [
     "transaction",
     "transition_item",
     "update_activity",
+    "work_item_rates",
     "working_calendar",
     "working_time_between",
     "xlsx_download",

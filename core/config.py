@@ -160,6 +160,14 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: this many seconds (what is left goes at the next run): one notice takes about 0.1 s (docs/workitems.md).
     workitem_check_batch: int = 100
     workitem_check_seconds: float = 30.0
+    #: The 三率 (docs/workitems.md, *Call-backs and the 三率*): 满意率 counts a 基本满意 call-back as this
+    #: much of a 满意 one (district 12345 practice: 满意 + 0.9 × 基本满意 over valid call-backs), and the
+    #: composite score (综合成绩) weighs 响应率, 解决率 and 满意率 so (0.1 / 0.5 / 0.4, the same practice;
+    #: other places use 0.3 / 0.35 / 0.35: keep them local).
+    workitem_basically_satisfied_weight: float = 0.9
+    workitem_response_weight: float = 0.1
+    workitem_resolution_weight: float = 0.5
+    workitem_satisfaction_weight: float = 0.4
 
     def __post_init__(self) -> None:
         if not (self.database_url.startswith("sqlite:///") or self.database_url.startswith(("postgresql://", "postgres://"))):
@@ -251,6 +259,18 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         if self.workitem_check_seconds <= 0:
             raise ConfigurationError(f"MEIHAO_WORKITEM_CHECK_SECONDS must be above 0, got {self.workitem_check_seconds:g}",
                                      field="workitem_check_seconds")
+        if not 0 <= self.workitem_basically_satisfied_weight <= 1:
+            raise ConfigurationError(
+                f"MEIHAO_WORKITEM_BASICALLY_SATISFIED_WEIGHT must be between 0 and 1, got {self.workitem_basically_satisfied_weight:g}",
+                field="workitem_basically_satisfied_weight",
+            )
+        weights = ("workitem_response_weight", "workitem_resolution_weight", "workitem_satisfaction_weight")
+        for name in weights:
+            if getattr(self, name) < 0:
+                raise ConfigurationError(f"MEIHAO_{name.upper()} must be 0 or more, got {getattr(self, name):g}", field=name)
+        if sum(getattr(self, name) for name in weights) <= 0:
+            raise ConfigurationError("MEIHAO_WORKITEM_RESPONSE/RESOLUTION/SATISFACTION_WEIGHT: at least one must be above 0",
+                                     field="workitem_response_weight")
         if self.console_language not in ("zh_CN", "en"):
             raise ConfigurationError(f"MEIHAO_CONSOLE_LANGUAGE must be zh_CN or en, got {self.console_language!r}", field="console_language")
         try:

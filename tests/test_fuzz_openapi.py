@@ -43,7 +43,7 @@ PASSWORD = "fuzzing-password-1169"
 #: The demo's full-time grid worker of 雅居园's first grid (松龄雅居: elder care runs there).
 GRID_WORKER = "yajuyuan-g01-grid-worker-1"
 #: Where the demo switched each scene on: a scene's routes are fuzzed in a community that runs it.
-SCENE_COMMUNITIES = {"markets": "huayang", "culture": "chengguan", "elder_care": "yajuyuan"}
+SCENE_COMMUNITIES = {"markets": "huayang", "culture": "chengguan", "elder_care": "yajuyuan", "service": "yinshan"}
 
 
 def _free_port() -> int:

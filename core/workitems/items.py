@@ -208,7 +208,8 @@ async def assign_item(
 ) -> dict[str, Any]:
     """Hand the item to ``staff_id`` (someone working in the community; None: to nobody), recorded in its history.
 
-    Escalations reach whoever is the assignee when they fire."""
+    Escalations reach whoever is the assignee when they fire. The answer is the item as changed, even
+    when the hand-over took it out of the caller's scope."""
     info = await _community(community)
     if staff_id is not None:
         await scoped_staff(principal, info, staff_id, field="assignee")
@@ -220,7 +221,9 @@ async def assign_item(
         await WorkItem.update({WorkItem.assignee: staff_id}).where(WorkItem.id == item_id)
         await WorkItemEvent.insert(_event(item_id, principal, "assign", now, from_state=item["state"], to_state=item["state"],
                                           reason=reason.strip(), detail={"from": item["assignee"], "to": staff_id}))
-    return await get_work_item(mh, principal, info, item_id, workflow=workflow)
+    # Handing an item over can take it out of the caller's sight (a grid worker passing on an item of
+    # no grid): the answer is still the item they just changed.
+    return await get_work_item(mh, Principal.system(principal.name), info, item_id, workflow=workflow)
 
 
 async def extend_item(
@@ -367,10 +370,12 @@ async def list_work_items(
 
 async def count_work_items(
     mh: Meihao, principal: Principal, community: CommunityInfo | str, *, scenario: str | None = None, workflow: str | None = None,
+    due_by: datetime | None = None,
 ) -> dict[str, Any]:
-    """Counts over the items the caller may see: ``total``, ``open``, ``by_state`` ({state: n}), ``yellow``, ``red``, ``paused``.
+    """Counts over the items the caller may see: ``total``, ``open``, ``by_state`` ({state: n}), ``yellow``, ``red``, ``paused``;
+    with ``due_by`` also ``due``: open items with a running clock due after now and by ``due_by`` (due today: the day's end).
 
-    Four aggregate queries, whatever the number of items."""
+    Aggregate queries only, whatever the number of items."""
     info = await _community(community)
     now = mh.clock.now()
 
@@ -380,7 +385,7 @@ async def count_work_items(
 
     by_state = {r["state"]: r["n"] for r in await WorkItem.select(WorkItem.state, Count(WorkItem.id, alias="n")).where(
         *where()).group_by(WorkItem.state)}
-    return {
+    counts = {
         "total": sum(by_state.values()),
         "open": await WorkItem.count().where(*where(open_only=True)),
         "by_state": dict(sorted(by_state.items())),
@@ -388,3 +393,8 @@ async def count_work_items(
         "red": await WorkItem.count().where(*where(flag_is="red")),
         "paused": await WorkItem.count().where(*where(open_only=True), WorkItem.paused.eq(True)),
     }
+    if due_by is not None:
+        coming = WorkItemClock.select(WorkItemClock.item).where(
+            WorkItemClock.stopped_at.is_null(), WorkItemClock.due_at > now, WorkItemClock.due_at <= due_by)
+        counts["due"] = await WorkItem.count().where(*where(open_only=True), WorkItem.id.is_in(coming))
+    return counts

@@ -88,4 +88,25 @@ class WorkItemEscalation(Table, tablename="meihao_work_item_escalation"):
     recipients = JSON(default="[]")
 
 
-WORKITEM_TABLES: list[type[Table]] = [WorkItem, WorkItemEvent, WorkItemClock, WorkItemEscalation]
+class WorkItemCallback(Table, tablename="meihao_work_item_callback"):
+    """A call-back (回访) to the person who raised an item, after it was answered or closed.
+
+    ``result`` is ``satisfied`` (满意), ``basically_satisfied`` (基本满意), ``unsatisfied`` (不满意)
+    or ``unreachable`` (联系不上: not a valid call-back); ``contacted`` (the handler got in touch,
+    是否联系) and ``resolved`` (the matter is solved, 是否解决) are the person's answers. An item
+    may be called back again after it was reopened (重办); only its ``latest`` call-back counts
+    in the 三率.
+    """
+
+    item = ForeignKey(WorkItem, on_delete=OnDelete.cascade, index=True)
+    at = Timestamptz(default=TimestamptzNow())
+    staff = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
+    actor = Varchar(length=100, default="")
+    result = Varchar(length=32)
+    contacted = Boolean(default=False)
+    resolved = Boolean(default=False)
+    note = Text(default="")
+    latest = Boolean(default=True)
+
+
+WORKITEM_TABLES: list[type[Table]] = [WorkItem, WorkItemEvent, WorkItemClock, WorkItemEscalation, WorkItemCallback]

@@ -86,7 +86,8 @@ class Workflow:
     it. ``initial`` is the state an item opens in. ``pause`` states stop every running clock
     (waiting for the resident); ``final`` states close the item and stop its clocks. ``levels``
     are the escalation levels (None: the kernel's defaults, from the settings); ``max_extensions``
-    and ``max_extension`` limit extensions (None: the settings').
+    and ``max_extension`` limit extensions (None: the settings'). A call-back (回访) may be recorded
+    on a closed item, and on an open one in a state of ``callback_in`` (answered, waiting for 回访).
     """
 
     scenario: str
@@ -99,13 +100,14 @@ class Workflow:
     levels: tuple[EscalationLevel, ...] | None = None
     max_extensions: int | None = None
     max_extension: Duration | None = None
+    callback_in: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         states = self.states
         where = f"workflow {self.scenario}.{self.name}"
-        for state in (*self.pause, *self.final):
+        for state in (*self.pause, *self.final, *self.callback_in):
             if state not in states:
-                raise ValueError(f"{where}: {state!r} is in pause/final but no transition leads to or from it")
+                raise ValueError(f"{where}: {state!r} is in pause/final/callback_in but no transition leads to or from it")
         for transition in self.transitions:
             if transition.source in self.final:
                 raise ValueError(f"{where}: {transition.source!r} is final, so no transition may leave it")

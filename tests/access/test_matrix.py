@@ -33,6 +33,7 @@ from tests.sample_plugins import lantern
 from tests.scenarios.culture import matrix as culture_matrix
 from tests.scenarios.elder_care import matrix as elder_care_matrix
 from tests.scenarios.markets import matrix as markets_matrix
+from tests.scenarios.service import matrix as service_matrix
 
 ROLES = ["street_admin", "community_admin", "grid_leader", "grid_worker", "grid_part_time", "dispatched", "department_staff"]
 
@@ -188,6 +189,12 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "culture.read":                     (1,     1,   1,     1,     1,   1,   0),
     "culture.manage":                   (1,     1,   0,     0,     0,   0,   0),
     "culture.show.record":              (1,     1,   1,     1,     0,   0,   0),
+    # service (NAME service)
+    "service.request.read":             (1,     1,   1,     1,     1,   0,   0),
+    "service.request.write":            (1,     1,   1,     1,     1,   0,   0),
+    "service.callback.record":          (1,     1,   1,     0,     0,   0,   0),
+    "service.hotline.intake":           (1,     1,   0,     0,     0,   0,   0),
+    "service.duty.manage":              (1,     1,   0,     0,     0,   0,   0),
 }
 
 # The permission each route's guard asks for (None: no permission guard; the handler decides,
@@ -324,6 +331,18 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("POST", "/api/auth/password"): None,
     ("GET", "/health"): None,
     ("GET", "/metrics"): None,
+    # service (NAME service)
+    ("GET", "/api/communities/{slug}/service/duty"): "service.request.read",
+    ("PUT", "/api/communities/{slug}/service/duty"): "service.duty.manage",
+    ("POST", "/api/communities/{slug}/service/hotline-orders"): "service.hotline.intake",
+    ("GET", "/api/communities/{slug}/service/requests"): "service.request.read",
+    ("POST", "/api/communities/{slug}/service/requests"): "service.request.write",
+    ("GET", "/api/communities/{slug}/service/requests/{request_id}"): "service.request.read",
+    ("POST", "/api/communities/{slug}/service/requests/{request_id}/actions"): "service.request.write",
+    ("GET", "/api/communities/{slug}/service/requests/{request_id}/callbacks"): "service.request.read",
+    ("POST", "/api/communities/{slug}/service/requests/{request_id}/callbacks"): "service.callback.record",
+    ("POST", "/api/communities/{slug}/service/requests/{request_id}/extension"): "service.request.write",
+    ("GET", "/api/communities/{slug}/service/rates"): "service.request.read",
 }
 
 
@@ -433,7 +452,7 @@ MISSING_ROUTES: dict[tuple[str, str], Any] = {}
 TEAM_WRITE_ROUTES: set[tuple[str, str]] = set()
 
 # The scenes keep their part of the matrix beside their tests (same rules as above).
-SCENE_MATRICES = (elder_care_matrix, markets_matrix, culture_matrix)
+SCENE_MATRICES = (elder_care_matrix, markets_matrix, culture_matrix, service_matrix)
 for _scene in SCENE_MATRICES:
     SCENARIO_RECORD_ROUTES.update(_scene.RECORD_ROUTES)
     COMMUNITY_ROUTES.update(_scene.COMMUNITY_ROUTES)

@@ -1,0 +1,126 @@
+"""service's routes, mounted by the kernel under /api/communities/{slug}/service. Thin: the work is in services."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from litestar import Controller, Response, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from meihao import Caller, CurrentCommunity, InvalidInput, Page, PageNumber, PageSize, Runtime, requires
+
+from .schemas import ActionIn, CallbackIn, CallbackOut, DutyIn, DutyOut, ExtensionIn, HotlineOrderIn, RatesOut, RequestIn, RequestOut
+from .services import desk, requests
+
+READ = "service.request.read"
+WRITE = "service.request.write"
+CALLBACK = "service.callback.record"
+INTAKE = "service.hotline.intake"
+DUTY = "service.duty.manage"
+
+
+class RequestController(Controller):
+    """诉求 residents' requests, from 受理 to 办结."""
+
+    path = "/requests"
+
+    @get("/", guards=[requires(READ)])
+    async def list_requests(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, status: FromQuery[str | None] = None,
+        flag: FromQuery[str | None] = None, open: FromQuery[bool] = False, page: PageNumber = 1, page_size: PageSize = None,
+    ) -> Page[RequestOut]:
+        """Requests in the caller's scope, newest first; ``status`` a state (``received`` … ``closed``), ``flag`` ``yellow`` or ``red``."""
+        return await requests.list_requests(meihao, principal, community, state=status, flag=flag, open_only=open, page=page,
+                                            page_size=page_size)
+
+    @post("/", guards=[requires(WRITE)])
+    async def receive(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[RequestIn]) -> RequestOut:
+        """受理: the caller becomes the first receiver (首接负责); ``settled_on_the_spot`` closes it at once."""
+        return await requests.receive(meihao, principal, community, data)
+
+    @get("/{request_id:int}", guards=[requires(READ)])
+    async def get_request(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, request_id: FromPath[int]) -> RequestOut:
+        return await requests.get_request(meihao, principal, community, request_id)
+
+    @post("/{request_id:int}/actions", guards=[requires(WRITE)])
+    async def act(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, request_id: FromPath[int], data: JSONBody[ActionIn]
+    ) -> RequestOut:
+        """分办 dispatch, 签收 sign, 办理 start, 答复 reply, 办结 close, 退回 return, 再分办 redispatch, 重办 reopen."""
+        if data.action == "close":
+            principal.require(CALLBACK)
+        return await requests.act(meihao, principal, community, request_id, data)
+
+    @post("/{request_id:int}/extension", guards=[requires(WRITE)])
+    async def extend(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, request_id: FromPath[int], data: JSONBody[ExtensionIn]
+    ) -> RequestOut:
+        """延期 with a reason, within the community's limits."""
+        return await requests.extend(meihao, principal, community, request_id, data)
+
+    @post("/{request_id:int}/callbacks", guards=[requires(CALLBACK)])
+    async def call_back(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, request_id: FromPath[int], data: JSONBody[CallbackIn]
+    ) -> RequestOut:
+        """回访: the requester's answers on an answered request."""
+        return await requests.call_back(meihao, principal, community, request_id, data)
+
+    @get("/{request_id:int}/callbacks", guards=[requires(READ)])
+    async def list_callbacks(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, request_id: FromPath[int]
+    ) -> list[CallbackOut]:
+        return await requests.callbacks(meihao, principal, community, request_id)
+
+
+class HotlineController(Controller):
+    """12345 转办: work orders pushed by the city hotline platform."""
+
+    path = "/hotline-orders"
+
+    @post("/", guards=[requires(INTAKE)])
+    async def intake(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[HotlineOrderIn]
+    ) -> Response[RequestOut]:
+        """201 with the new request; 200 with the same request when this ``external_id`` was taken before."""
+        request, new = await desk.hotline_intake(meihao, principal, community, data)
+        return Response(request, status_code=201 if new else 200)
+
+
+class DutyController(Controller):
+    """首席接访员 the duty roster of the community's leaders at the front desk."""
+
+    path = "/duty"
+
+    @get("/", guards=[requires(READ)])
+    async def roster(self, community: CurrentCommunity, since: FromQuery[date], until: FromQuery[date]) -> list[DutyOut]:
+        if until < since or (until - since).days > 366:
+            raise InvalidInput("until: on or after since, at most a year later", field="until")
+        return await desk.roster(community, since, until)
+
+    @put("/", guards=[requires(DUTY)])
+    async def set_duty(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[DutyIn]) -> DutyOut:
+        return await desk.set_duty(meihao, principal, community, data)
+
+
+class RatesController(Controller):
+    """三率 the requests' response, resolution and satisfaction rates, on-time closure and the composite score."""
+
+    path = "/rates"
+
+    @get("/", guards=[requires(READ)])
+    async def rates(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, since: FromQuery[date], until: FromQuery[date],
+        by: FromQuery[str | None] = None,
+    ) -> list[RatesOut]:
+        """Requests received from ``since`` to ``until`` (inclusive, the community's days) in the caller's scope,
+        one row, or one per ``grid``, ``assignee``, ``kind`` (the request type) or ``month``."""
+        if until < since or (until - since).days > 366:
+            raise InvalidInput("until: on or after since, at most a year later", field="until")
+        if not (2000 <= since.year and until.year <= 2100):
+            raise InvalidInput("since: days from 2000 to 2100", field="since")
+        if by not in (None, "grid", "assignee", "kind", "month"):
+            raise InvalidInput(f"by: choose grid, assignee, kind or month, not {by!r}", field="by")
+        return await desk.rates(meihao, principal, community, since, until, by)
+
+
+HANDLERS = [RequestController, HotlineController, DutyController, RatesController]

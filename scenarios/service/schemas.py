@@ -1,0 +1,188 @@
+"""service's settings and API bodies (msgspec Structs); every default names its source (docs/scenes/service.md)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+import msgspec
+
+Channel = Literal["visit", "phone", "hotline", "grid", "online"]
+RequestType = Literal["consultation", "help", "complaint", "report", "suggestion"]
+Action = Literal["dispatch", "sign", "start", "reply", "close", "return", "redispatch", "reopen"]
+CallbackResult = Literal["satisfied", "basically_satisfied", "unsatisfied", "unreachable"]
+
+CHANNELS: dict[str, str] = {"visit": "来访", "phone": "电话", "hotline": "12345转办", "grid": "网格员上报", "online": "线上"}
+TYPES: dict[str, str] = {"consultation": "咨询", "help": "求助", "complaint": "投诉", "report": "举报", "suggestion": "建议"}
+STATES: dict[str, str] = {
+    "received": "受理", "dispatched": "分办", "signed": "签收", "in_progress": "办理", "replied": "答复",
+    "visited": "回访", "closed": "办结", "returned": "退回", "reopened": "重办",
+}
+
+
+class ServiceSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """What a community can tune (docs/scenes/service.md has each source)."""
+
+    #: 签收 within 2 working hours of 分办, every type (晴隆 县 rule [V][L], domain-rules §1).
+    sign_off_working_hours: float = 2.0
+    #: 办结 by type, working days to the close of the day (晴隆 [V][L]): 咨询 1, 求助/建议 5, 投诉/举报 10.
+    consultation_working_days: int = 1
+    help_working_days: int = 5
+    suggestion_working_days: int = 5
+    complaint_working_days: int = 10
+    report_working_days: int = 10
+    #: 12345 transfers: 5 working days unless the platform gives its own (山东省政务服务热线管理办法 2020 [V]).
+    hotline_working_days: int = 5
+    #: One extension (延期) of at most 10 working days (same rule; 山东 2017: one extension).
+    max_extensions: int = 1
+    max_extension_working_days: int = 10
+    #: 退回 a wrong-owner request within 2 working days of 分办, with a reason (山东 2020 [V]).
+    return_within_working_days: int = 2
+    #: 重办 after an unsatisfied call-back: a new deadline of this many working days (design default,
+    #: the 求助 length; no published rule found).
+    reopen_working_days: int = 5
+    #: Channels of the morning digest to the 首席接访员 and the community's admins.
+    channels: list[str] = msgspec.field(default_factory=lambda: ["inbox"])
+
+    def __post_init__(self) -> None:
+        if not 0 < self.sign_off_working_hours <= 24:
+            raise ValueError("sign_off_working_hours must be above 0 and at most 24")
+        for name in ("consultation_working_days", "help_working_days", "suggestion_working_days", "complaint_working_days",
+                     "report_working_days", "hotline_working_days", "reopen_working_days"):
+            if not 1 <= getattr(self, name) <= 60:
+                raise ValueError(f"{name} must be between 1 and 60")
+        if not 0 <= self.max_extensions <= 5:
+            raise ValueError("max_extensions must be between 0 and 5")
+        if not 1 <= self.max_extension_working_days <= 30:
+            raise ValueError("max_extension_working_days must be between 1 and 30")
+        if not 1 <= self.return_within_working_days <= 10:
+            raise ValueError("return_within_working_days must be between 1 and 10")
+
+    def working_days_for(self, request_type: str, channel: str) -> int:
+        if channel == "hotline":
+            return self.hotline_working_days
+        return getattr(self, f"{request_type}_working_days")
+
+
+class RequestIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A request as the first receiver takes it; ``requester`` a resident's id, or None (anonymous)."""
+
+    channel: Channel
+    type: RequestType
+    text: str = msgspec.field()
+    requester: int | None = None
+    grid: int | None = None
+    building: int | None = None
+    #: 简单事项当场办结: a matter settled on the spot, with what was said or done.
+    settled_on_the_spot: str = ""
+
+
+class HotlineOrderIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A 12345 work order pushed by the city hotline platform; ``external_id`` is its number (idempotent)."""
+
+    external_id: str
+    type: RequestType
+    text: str
+    #: The platform's own limit in working days (None: the setting ``hotline_working_days``).
+    working_days: int | None = None
+    grid: int | None = None
+
+
+class ActionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A step of the request's workflow; ``expected`` the state the caller saw (a second signer gets 409)."""
+
+    action: Action
+    reason: str = ""
+    #: 分办 / 再分办: to whom (a staff member of the community).
+    assignee: int | None = None
+    #: 答复: what the requester was told.
+    reply: str = ""
+    expected: str | None = None
+
+
+class ExtensionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    working_days: int
+    reason: str
+
+
+class CallbackIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    result: CallbackResult
+    contacted: bool | None = None
+    resolved: bool | None = None
+    note: str = ""
+
+
+class ClockOut(msgspec.Struct, kw_only=True):
+    name: str
+    due_at: datetime | None
+    stopped_at: datetime | None
+    flag: str
+    extensions: int
+
+
+class RequestOut(msgspec.Struct, kw_only=True):
+    id: int
+    item: int
+    channel: str
+    channel_zh: str
+    type: str
+    type_zh: str
+    state: str
+    state_zh: str
+    flag: str
+    text: str
+    requester: int | None
+    requester_name: str
+    anonymous: bool
+    grid: int | None
+    building: int | None
+    received_by: int | None
+    assignee: int | None
+    received_at: datetime
+    closed_at: datetime | None
+    external_id: str | None
+    reply: str
+    clocks: list[ClockOut]
+
+
+class RequestPage(msgspec.Struct, kw_only=True):
+    items: list[RequestOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class CallbackOut(msgspec.Struct, kw_only=True):
+    id: int
+    result: str
+    contacted: bool
+    resolved: bool
+    note: str
+    at: datetime
+    actor: str
+    latest: bool
+
+
+class DutyIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    day: date
+    staff: int
+
+
+class DutyOut(msgspec.Struct, kw_only=True):
+    day: date
+    staff: int
+    staff_name: str
+
+
+class RatesOut(msgspec.Struct, kw_only=True):
+    key: str
+    label: str
+    items: int
+    closed: int
+    closed_on_time: int
+    valid: int
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    on_time_rate: float | None
+    score: float | None

@@ -1,0 +1,82 @@
+"""The service scenario in the access matrix (tests/access/test_matrix.py): its world and its routes.
+
+Each place has two requests from its resident (so in its grid): one 分办 and waiting to be
+signed (``sv_request_id``), one answered and waiting for its call-back (``sv_replied_id``);
+each community has a leader of its own for the duty roster (``sv_leader_id``). Builders use the
+place's own community, so a place in another community meets the kernel's 403 and a place in
+another grid the plugin's 404, the same as a request that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meihao import Principal, transition_item
+from meihao.scenarios.service.schemas import RequestIn
+from meihao.scenarios.service.services.requests import REQUESTS, receive
+from meihao.scenarios.service.tables import DutyShift, ServiceRequest
+
+SV = "/api/communities/{slug}/service"
+TABLES = (ServiceRequest, DutyShift)
+
+
+def _sv(w: Any, p: str, rest: str) -> str:
+    return f"/api/communities/{w.slugs[p]}/service{rest}"
+
+
+async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
+    from meihao.register.communities import get_community
+    from meihao.register.community_scenarios import enable
+    from meihao.testing import Factories
+
+    f = Factories(mh)
+    system = Principal.system()
+    for slug in ("alpha", "beta"):
+        await enable(mh, slug, "service", {})
+        community = await get_community(slug)
+        leader = await f.staff("community_admin", community=slug, name=f"{slug}值班书记")
+        for place in [p for p in places if world.slugs[p] == slug]:
+            ids = world.places[place]
+            ids["sv_leader_id"] = leader["id"]
+            body = RequestIn(channel="phone", type="help", text="楼上漏水", requester=ids["resident_id"])
+            waiting = await receive(mh, system, community, body)
+            await transition_item(mh, system, REQUESTS, community, waiting.item, "dispatched")
+            ids["sv_request_id"] = waiting.id
+            replied = await receive(mh, system, community, body)
+            for state in ("dispatched", "signed", "in_progress", "replied"):
+                await transition_item(mh, system, REQUESTS, community, replied.item, state)
+            ids["sv_replied_id"] = replied.id
+
+
+def _request(key: str, rest: str = "", body: Any = None) -> Any:
+    return lambda w, p: (_sv(w, p, f"/requests/{w.places[p][key]}{rest}"), body)
+
+
+RECORD_ROUTES: dict[tuple[str, str], Any] = {
+    ("POST", f"{SV}/requests"): lambda w, p: (
+        _sv(w, p, "/requests"), {"channel": "visit", "type": "consultation", "text": "咨询", "requester": w.places[p]["resident_id"]}),
+    ("GET", f"{SV}/requests/{{request_id}}"): _request("sv_request_id"),
+    ("POST", f"{SV}/requests/{{request_id}}/actions"): _request("sv_request_id", "/actions", {"action": "sign"}),
+    ("POST", f"{SV}/requests/{{request_id}}/extension"): _request("sv_request_id", "/extension", {"working_days": 3, "reason": "需协调"}),
+    ("GET", f"{SV}/requests/{{request_id}}/callbacks"): _request("sv_replied_id", "/callbacks"),
+    ("POST", f"{SV}/requests/{{request_id}}/callbacks"): _request(
+        "sv_replied_id", "/callbacks", {"result": "satisfied", "contacted": True, "resolved": True}),
+    ("POST", f"{SV}/hotline-orders"): lambda w, p: (
+        _sv(w, p, "/hotline-orders"), {"external_id": f"12345-{p}", "type": "complaint", "text": "噪音", "grid": w.places[p]["grid_id"]}),
+}
+
+# A request of another grid answers exactly as one that does not exist.
+MISSING_ROUTES: dict[tuple[str, str], Any] = {
+    route: (lambda build: lambda w, p: (
+        build(w, p)[0].replace(f"/requests/{w.places[p]['sv_request_id']}", "/requests/987654")
+        .replace(f"/requests/{w.places[p]['sv_replied_id']}", "/requests/987654"), build(w, p)[1]))(build)
+    for route, build in RECORD_ROUTES.items()
+    if "{request_id}" in route[1]
+}
+
+COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
+    ("GET", f"{SV}/requests"): lambda w, p: (_sv(w, p, "/requests?page_size=100"), None),
+    ("GET", f"{SV}/duty"): lambda w, p: (_sv(w, p, "/duty?since=2030-01-01&until=2030-01-31"), None),
+    ("PUT", f"{SV}/duty"): lambda w, p: (_sv(w, p, "/duty"), {"day": "2030-01-02", "staff": w.places[p]["sv_leader_id"]}),
+    ("GET", f"{SV}/rates"): lambda w, p: (_sv(w, p, "/rates?since=2020-01-01&until=2020-12-31&by=grid"), None),
+}
