@@ -80,6 +80,13 @@ async def meihao_community_enabled(community: CommunityInfo, meihao: Meihao) -> 
 
 
 @hookimpl
+async def meihao_demo_data(community: CommunityInfo, settings: GovernanceSettings, seed: int, meihao: Meihao) -> None:
+    from .demo import fill
+
+    await fill(meihao, community, settings, seed)
+
+
+@hookimpl
 async def meihao_metrics(community: CommunityInfo, meihao: Meihao, principal: Principal) -> list[Metric]:
     if not principal.can("governance.figures.read"):
         return []
