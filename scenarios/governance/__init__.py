@@ -12,6 +12,7 @@ from typing import Any
 from meihao import CommunityInfo, Meihao, Metric, Permission, Principal, Scenario, hookimpl
 
 from .jobs import JOBS
+from .pages import PAGES
 from .routes import HANDLERS
 from .schemas import GovernanceSettings
 from .services import metrics, patrols
@@ -42,6 +43,11 @@ def meihao_piccolo_apps() -> list[str]:
 @hookimpl
 def meihao_route_handlers() -> list[Any]:
     return list(HANDLERS)
+
+
+@hookimpl
+def meihao_console_pages() -> Any:
+    return PAGES
 
 
 @hookimpl

@@ -415,12 +415,12 @@ def test_an_error_of_the_settings_is_placed_at_its_field(field, message, expecte
     assert error_field(settings_fields(LanternSettings), field, message) == expected
 
 
-@pytest.mark.parametrize("scenario", ["culture", "elder_care", "markets"])
+@pytest.mark.parametrize("scenario", ["culture", "elder_care", "governance", "markets"])
 def test_every_setting_of_the_built_in_scenes_has_a_chinese_label_and_hint(scenario):
-    from meihao.scenarios import culture, elder_care, markets
+    from meihao.scenarios import culture, elder_care, governance, markets
     from meihao.web.console.settings_form import field_comments, humanise, schema_translations
 
-    schema = {"culture": culture, "elder_care": elder_care, "markets": markets}[scenario].schemas
+    schema = {"culture": culture, "elder_care": elder_care, "governance": governance, "markets": markets}[scenario].schemas
     settings = next(getattr(schema, name) for name in dir(schema) if name.endswith("Settings"))
     catalogue = schema_translations(settings, "zh_CN")
     untranslated = [text for f in msgspec.inspect.type_info(settings).fields
