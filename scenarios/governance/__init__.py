@@ -81,8 +81,8 @@ def meihao_jobs() -> list[Any]:
 
 
 @hookimpl
-async def meihao_community_enabled(community: CommunityInfo, meihao: Meihao) -> None:
-    await patrols.ensure_default_plans(meihao, community)
+async def meihao_community_enabled(community: CommunityInfo, settings: GovernanceSettings, meihao: Meihao) -> None:
+    await patrols.ensure_default_plans(meihao, community, settings)
 
 
 @hookimpl

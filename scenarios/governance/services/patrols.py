@@ -42,9 +42,11 @@ async def _grid_in_scope(principal: Principal, community: CommunityInfo, grid_id
         raise NotFound(f"grid_id: grid {grid_id} not found", field="grid_id")
 
 
-async def ensure_default_plans(mh: Meihao, community: CommunityInfo) -> int:
-    """A plan for every full-time grid worker of the community who has none for their grid; returns how many were made."""
-    settings = await settings_of(mh, community)
+async def ensure_default_plans(mh: Meihao, community: CommunityInfo, settings: Any = None) -> int:
+    """A plan for every full-time grid worker of the community who has none for their grid; returns how many were made.
+
+    ``settings``: the scene's settings being switched on (the hook's), else the community's stored ones."""
+    settings = settings or await settings_of(mh, community)
     workers = await StaffAssignment.select(StaffAssignment.staff, StaffAssignment.grid).where(
         StaffAssignment.role == "grid_worker", StaffAssignment.community == community.id, StaffAssignment.staff.active.eq(True))
     planned = {(p["grid"], p["staff"]) for p in await PatrolPlan.select(PatrolPlan.grid, PatrolPlan.staff).where(PatrolPlan.community == community.id)}

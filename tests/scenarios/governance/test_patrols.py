@@ -49,3 +49,13 @@ async def test_a_workdays_plan_is_not_missed_on_a_sunday(yinshan):
         sunday = (await c.get(f"{E}/patrols/missing", params={"day": "2026-12-06"})).json()
         friday = (await c.get(f"{E}/patrols/missing", params={"day": "2026-12-04"})).json()
     assert (sunday, [m["staff_name"] for m in friday]) == ([], ["陈网格"])  # the leader sees grid A only
+
+
+async def test_switching_the_scene_on_with_workdays_plans_the_grid_workers_so(make_meihao):
+    from meihao.register.community_scenarios import enable
+    from meihao.scenarios.governance.tables import PatrolPlan
+    from meihao.testing import SceneWorld
+
+    w = await SceneWorld.build(await make_meihao(), None, slug="yinshan", name="银山社区")
+    await enable(w.mh, "yinshan", "governance", {"patrol_frequency": "workdays"})
+    assert sorted(p["frequency"] for p in await PatrolPlan.select(PatrolPlan.frequency)) == ["workdays", "workdays"]
