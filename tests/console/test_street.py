@@ -222,7 +222,7 @@ async def test_a_community_page_shows_brand_scenes_and_the_grid_teams(world, pag
     assert (page.status_code, h1(page.text)) == (200, ["荷畔社区"])
     assert 'name="brand_name" type="text" value="美好社区"' in page.text
     on = re.findall(r'<h3 id="scene-(\w+)-title">.*?</h3>\s*<span class="badge[^"]*">(\w+)</span>', page.text)
-    assert on == [("culture", "Off"), ("elder_care", "On"), ("markets", "Off")]
+    assert on == [("culture", "Off"), ("elder_care", "On"), ("governance", "Off"), ("markets", "Off")]
     # the settings form comes from the schema: types, current values, the field's comment as a hint
     assert '<input id="f-elder_care-elder_age" name="settings.elder_age" value="60" type="text" inputmode="numeric"' in page.text
     assert 'id="f-elder_care-birthday_greetings" name="settings.birthday_greetings" type="checkbox" checked' in page.text
