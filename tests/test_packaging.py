@@ -24,6 +24,8 @@ def test_wheel_contains_packages_migrations_and_data(tmp_path):
     assert {n.rsplit("/", 1)[1] for n in names if n.startswith("meihao/migrations/")} == kernel_migrations
     for path in (ROOT / "core" / "demo").glob("*.toml"):
         assert f"meihao/demo/{path.name}" in names
+    for path in (ROOT / "scenarios").glob("*/*.toml"):  # a scene's data (governance's categories)
+        assert f"meihao/scenarios/{path.relative_to(ROOT / 'scenarios').as_posix()}" in names, path
     for folder, package in (("scenarios", "meihao/scenarios"), ("plugins", "meihao/plugins")):
         for path in (ROOT / folder).rglob("*.py"):
             assert f"{package}/{path.relative_to(ROOT / folder).as_posix()}" in names, path

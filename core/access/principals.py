@@ -55,6 +55,11 @@ class Principal:
     def manages_community(self, community_id: int) -> bool:
         return self.street or community_id in self.community_ids
 
+    def department_staff(self) -> bool:
+        """Department staff (部门工作人员): no community of their own; they reach a community only through a
+        scenario that serves departments (``Scenario.departments``), which scopes them to their department."""
+        return bool(self.department_ids) and "department_staff" in self.roles
+
     def where(self, community: Column, grid: Column) -> list[Any]:
         """The WHERE clauses limiting a table with community and grid columns to this scope."""
         if self.street:

@@ -107,7 +107,9 @@ async def build_demo(mh: Meihao, profile: DemoProfile, *, residents: int = 20_00
     first = built[0].spec.slug if built else "hepan"
     return summary + (
         f"\n  {staff[0]} staff accounts: each community's admin ({first}-admin) and each grid's two leaders, "
-        f"one full-time and two part-time workers ({first}-g01-grid-leader-1, …), all with the demo password {staff[1]!r}"
+        f"one full-time and two part-time workers ({first}-g01-grid-leader-1, …), the staff sent down to the grids "
+        f"({first}-law-1, {first}-lawyer-1, {first}-counsellor-1) and two of each department (dept-housing-1, …), "
+        f"all with the demo password {staff[1]!r}"
     )
 
 

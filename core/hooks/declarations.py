@@ -46,6 +46,10 @@ class Scenario:
     #: Names of plugins this one needs; start-up stops when one is missing.
     dependencies: tuple[str, ...] = ()
     description: str = ""
+    #: Department staff (``department_staff``: no community of their own) reach this scenario's routes
+    #: and pages in every community that runs it, as governance's orders to departments need; the
+    #: scene then scopes their rows to their department (a row outside it is a 404 as if missing).
+    departments: bool = False
 
 
 @dataclass(frozen=True)

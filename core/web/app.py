@@ -107,9 +107,10 @@ async def provide_community(slug: FromPath[str]) -> CommunityInfo:
     return await get_community(slug)
 
 
-def scenario_guard(scenario: str):
+def scenario_guard(scenario: str, departments: bool = False):
     """404 where the scenario is not enabled for the community in the path, exactly as for an unknown path;
-    403 where the caller's scope does not reach the community. Records inside a scenario are the
+    403 where the caller's scope does not reach the community (department staff pass where the scenario
+    serves departments, ``Scenario.departments``). Records inside a scenario are the
     plugin's to scope (``scoped_row``, ``scope_where`` and friends), 404 outside it."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -118,7 +119,7 @@ def scenario_guard(scenario: str):
         if not await is_enabled(community.id, scenario):
             raise NotFoundException(f"scenario {scenario!r} is not enabled in community {slug!r}")
         principal: Principal = connection.user
-        if not principal.reaches_community(community.id):
+        if not principal.reaches_community(community.id) and not (departments and principal.department_staff()):
             raise Forbidden(f"your scope does not reach community {slug!r}")
 
     guard.hides = guard.refuses = True  # type: ignore[attr-defined]  # 404 and 403: documented by meihao.web.responses
@@ -133,7 +134,7 @@ def plugin_routers(mh: Meihao) -> list[Router]:
                 Router(
                     path=f"/api/communities/{{slug:str}}/{plugin}",
                     route_handlers=handlers,
-                    guards=[scenario_guard(plugin)],
+                    guards=[scenario_guard(plugin, mh.plugins.scenarios[plugin].departments)],
                     dependencies={"community": Provide(provide_community)},
                     tags=[plugin],
                 )

@@ -32,6 +32,7 @@ from meihao.web.auth import PUBLIC
 from tests.sample_plugins import lantern
 from tests.scenarios.culture import matrix as culture_matrix
 from tests.scenarios.elder_care import matrix as elder_care_matrix
+from tests.scenarios.governance import matrix as governance_matrix
 from tests.scenarios.markets import matrix as markets_matrix
 from tests.scenarios.service import matrix as service_matrix
 
@@ -195,6 +196,20 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "service.callback.record":          (1,     1,   1,     0,     0,   0,   0),
     "service.hotline.intake":           (1,     1,   0,     0,     0,   0,   0),
     "service.duty.manage":              (1,     1,   0,     0,     0,   0,   0),
+    # governance (NAME governance): department staff read and answer what is sent to their department
+    "governance.event.read":            (1,     1,   1,     1,     1,   1,   1),
+    "governance.event.report":          (1,     1,   1,     1,     1,   1,   0),
+    "governance.event.dispatch":        (1,     1,   1,     0,     0,   0,   0),
+    "governance.event.check":           (1,     1,   1,     1,     1,   1,   0),
+    "governance.order.handle":          (1,     0,   1,     1,     1,   1,   1),
+    "governance.whistle.read":          (1,     1,   1,     1,     1,   1,   1),
+    "governance.whistle.blow":          (1,     1,   0,     0,     0,   0,   0),
+    "governance.whistle.answer":        (1,     0,   0,     0,     0,   0,   1),
+    "governance.whistle.rate":          (1,     1,   0,     0,     0,   0,   0),
+    "governance.patrol.read":           (1,     1,   1,     1,     1,   0,   0),
+    "governance.patrol.record":         (1,     0,   1,     1,     1,   0,   0),
+    "governance.patrol.plan":           (1,     1,   1,     0,     0,   0,   0),
+    "governance.figures.read":          (1,     1,   0,     0,     0,   0,   0),
 }
 
 # The permission each route's guard asks for (None: no permission guard; the handler decides,
@@ -343,6 +358,35 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("POST", "/api/communities/{slug}/service/requests/{request_id}/callbacks"): "service.callback.record",
     ("POST", "/api/communities/{slug}/service/requests/{request_id}/extension"): "service.request.write",
     ("GET", "/api/communities/{slug}/service/rates"): "service.request.read",
+    # governance (NAME governance)
+    ("GET", "/api/communities/{slug}/governance/events"): "governance.event.read",
+    ("POST", "/api/communities/{slug}/governance/events"): "governance.event.report",
+    ("GET", "/api/communities/{slug}/governance/events/categories"): "governance.event.read",
+    ("GET", "/api/communities/{slug}/governance/events/{event_id}"): "governance.event.read",
+    ("POST", "/api/communities/{slug}/governance/events/{event_id}/register"): "governance.event.dispatch",
+    ("POST", "/api/communities/{slug}/governance/events/{event_id}/dismiss"): "governance.event.dispatch",
+    ("POST", "/api/communities/{slug}/governance/events/{event_id}/dispatch"): "governance.event.dispatch",
+    ("POST", "/api/communities/{slug}/governance/events/{event_id}/check"): "governance.event.check",
+    ("POST", "/api/communities/{slug}/governance/events/{event_id}/close"): "governance.event.dispatch",
+    ("GET", "/api/communities/{slug}/governance/orders"): "governance.event.read",
+    ("GET", "/api/communities/{slug}/governance/orders/{order_id}"): "governance.event.read",
+    ("POST", "/api/communities/{slug}/governance/orders/{order_id}/sign"): "governance.order.handle",
+    ("POST", "/api/communities/{slug}/governance/orders/{order_id}/return"): "governance.order.handle",
+    ("POST", "/api/communities/{slug}/governance/orders/{order_id}/feedback"): "governance.order.handle",
+    ("GET", "/api/communities/{slug}/governance/whistles"): "governance.whistle.read",
+    ("POST", "/api/communities/{slug}/governance/whistles"): "governance.whistle.blow",
+    ("GET", "/api/communities/{slug}/governance/whistles/{whistle_id}"): "governance.whistle.read",
+    ("POST", "/api/communities/{slug}/governance/calls/{call_id}/sign"): "governance.whistle.answer",
+    ("POST", "/api/communities/{slug}/governance/calls/{call_id}/contact"): "governance.whistle.answer",
+    ("POST", "/api/communities/{slug}/governance/calls/{call_id}/report"): "governance.whistle.answer",
+    ("POST", "/api/communities/{slug}/governance/calls/{call_id}/rate"): "governance.whistle.rate",
+    ("GET", "/api/communities/{slug}/governance/patrols"): "governance.patrol.read",
+    ("POST", "/api/communities/{slug}/governance/patrols"): "governance.patrol.record",
+    ("GET", "/api/communities/{slug}/governance/patrols/missing"): "governance.patrol.read",
+    ("GET", "/api/communities/{slug}/governance/patrols/plans"): "governance.patrol.read",
+    ("POST", "/api/communities/{slug}/governance/patrols/plans"): "governance.patrol.plan",
+    ("GET", "/api/communities/{slug}/governance/figures"): "governance.figures.read",
+    ("GET", "/api/communities/{slug}/governance/figures/departments"): "governance.figures.read",
 }
 
 
@@ -452,7 +496,7 @@ MISSING_ROUTES: dict[tuple[str, str], Any] = {}
 TEAM_WRITE_ROUTES: set[tuple[str, str]] = set()
 
 # The scenes keep their part of the matrix beside their tests (same rules as above).
-SCENE_MATRICES = (elder_care_matrix, markets_matrix, culture_matrix, service_matrix)
+SCENE_MATRICES = (elder_care_matrix, markets_matrix, culture_matrix, service_matrix, governance_matrix)
 for _scene in SCENE_MATRICES:
     SCENARIO_RECORD_ROUTES.update(_scene.RECORD_ROUTES)
     COMMUNITY_ROUTES.update(_scene.COMMUNITY_ROUTES)
@@ -479,6 +523,104 @@ _OCCURRENCE = "2030-10-01T01:00:00Z"  # the world's activities: 1 October 2030, 
 
 def _activity(place: str, rest: str = "") -> Any:
     return lambda w, role: (f"/api/activities/{w.places[place]['activity_id']}{rest}", None)
+
+
+# -- governance (NAME governance) ------------------------------------------------------------
+# Department staff pass the scene's guard (Scenario.departments) and see what was sent to their
+# department (``law``) in both communities; grid staff their grid's (a1); the community's admin
+# alpha's. The world's records: tests/scenarios/governance/matrix.py. Per place a1, a2, b1:
+#                 street comm leader worker part disp dept
+GV = "/api/communities/{slug}/governance"
+
+
+def _gv(place: str, rest: str, body: Any = None) -> Any:
+    """A governance path in the place's community, ``rest`` formatted with the place's ids."""
+    return lambda w, role: (f"/api/communities/{w.slugs[place]}/governance{rest.format(**w.places[place])}", body)
+
+
+def _gv3(rest: str, a1: str, a2: str, b1: str, body: Any = None) -> list[tuple[Any, dict[str, int]]]:
+    return [(_gv("a1", rest, body), _row(a1)), (_gv("a2", rest, body), _row(a2)), (_gv("b1", rest, body), _row(b1))]
+
+
+def _report_in(place: str) -> Any:
+    return lambda w, role: (f"/api/communities/{w.slugs[place]}/governance/events",
+                            {"grid_id": w.places[place]["grid_id"], "category": "street_order", "text": "占道经营"})
+
+
+_WHISTLE_IN = {"level": "advance", "reason": "emergency", "title": "爆管抢修", "text": "主管道爆裂", "departments": ["law"]}
+
+GOVERNANCE_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
+    ("GET", f"{GV}/events"): [(lambda w, role: ("/api/communities/alpha/governance/events", None), _row("200 200 200 200 200 200 200")),
+                               (lambda w, role: ("/api/communities/beta/governance/events", None), _row("200 403 403 403 403 403 200"))],
+    ("POST", f"{GV}/events"): [(_report_in("a1"), _row("201 201 201 201 201 201 403")), (_report_in("a2"), _row("201 201 404 404 404 404 403")),
+                                (_report_in("b1"), _row("201 403 403 403 403 403 403"))],
+    ("GET", f"{GV}/events/categories"): [(lambda w, role: ("/api/communities/alpha/governance/events/categories", None),
+                                          _row("200 200 200 200 200 200 200"))],
+    # the dispatched event: the department sees it in both communities; an event not sent to it is 404 as if missing
+    ("GET", f"{GV}/events/{{event_id}}"): [
+        *_gv3("/events/{gv_sent}", "200 200 200 200 200 200 200", "200 200 404 404 404 404 200", "200 403 403 403 403 403 200"),
+        (_gv("a1", "/events/{gv_reg}"), _row("200 200 200 200 200 200 404"))],
+    ("POST", f"{GV}/events/{{event_id}}/register"): _gv3(
+        "/events/{gv_new}/register", "200 200 200 403 403 403 403", "200 200 404 403 403 403 403", "200 403 403 403 403 403 403", {}),
+    ("POST", f"{GV}/events/{{event_id}}/dismiss"): _gv3(
+        "/events/{gv_new}/dismiss", "200 200 200 403 403 403 403", "200 200 404 403 403 403 403", "200 403 403 403 403 403 403", {"reason": "重复上报"}),
+    ("POST", f"{GV}/events/{{event_id}}/dispatch"): _gv3(
+        "/events/{gv_reg}/dispatch", "200 200 200 403 403 403 403", "200 200 404 403 403 403 403", "200 403 403 403 403 403 403", {"department": "law"}),
+    # no grid worker when the world's events were reported: the admins check; the event is not fed back yet (409)
+    ("POST", f"{GV}/events/{{event_id}}/check"): _gv3(
+        "/events/{gv_sent}/check", "409 409 403 403 403 403 403", "409 409 404 404 404 404 403", "409 403 403 403 403 403 403", {"passed": True}),
+    ("POST", f"{GV}/events/{{event_id}}/close"): _gv3(
+        "/events/{gv_sent}/close", "409 409 409 403 403 403 403", "409 409 404 403 403 403 403", "409 403 403 403 403 403 403"),
+    ("GET", f"{GV}/orders"): [(lambda w, role: ("/api/communities/alpha/governance/orders", None), _row("200 200 200 200 200 200 200")),
+                               (lambda w, role: ("/api/communities/beta/governance/orders", None), _row("200 403 403 403 403 403 200"))],
+    ("GET", f"{GV}/orders/{{order_id}}"): _gv3(
+        "/orders/{gv_order}", "200 200 200 200 200 200 200", "200 200 404 404 404 404 200", "200 403 403 403 403 403 200"),
+    # an order to a department is its staff's to sign, return and feed back (the street and the grid team: 403)
+    ("POST", f"{GV}/orders/{{order_id}}/sign"): _gv3(
+        "/orders/{gv_order}/sign", "403 403 403 403 403 403 200", "403 403 404 404 404 404 200", "403 403 403 403 403 403 200"),
+    ("POST", f"{GV}/orders/{{order_id}}/return"): _gv3(
+        "/orders/{gv_order}/return", "403 403 403 403 403 403 200", "403 403 404 404 404 404 200", "403 403 403 403 403 403 200",
+        {"reason": "不属本部门职责"}),
+    ("POST", f"{GV}/orders/{{order_id}}/feedback"): _gv3(
+        "/orders/{gv_order}/feedback", "403 403 403 403 403 403 409", "403 403 404 404 404 404 409", "403 403 403 403 403 403 409",
+        {"text": "已处理"}),
+    ("GET", f"{GV}/whistles"): [(lambda w, role: ("/api/communities/alpha/governance/whistles", None), _row("200 200 200 200 200 200 200")),
+                                 (lambda w, role: ("/api/communities/beta/governance/whistles", None), _row("200 403 403 403 403 403 200"))],
+    ("POST", f"{GV}/whistles"): [(lambda w, role: ("/api/communities/alpha/governance/whistles", _WHISTLE_IN), _row("201 201 403 403 403 403 403")),
+                                  (lambda w, role: ("/api/communities/beta/governance/whistles", _WHISTLE_IN), _row("201 403 403 403 403 403 403"))],
+    ("GET", f"{GV}/whistles/{{whistle_id}}"): _gv3(
+        "/whistles/{gv_whistle}", "200 200 200 200 200 200 200", "200 200 404 404 404 404 200", "200 403 403 403 403 403 200"),
+    ("POST", f"{GV}/calls/{{call_id}}/sign"): _gv3(
+        "/calls/{gv_call}/sign", "403 403 403 403 403 403 200", "403 403 403 403 403 403 200", "403 403 403 403 403 403 200"),
+    ("POST", f"{GV}/calls/{{call_id}}/contact"): _gv3(
+        "/calls/{gv_call}/contact", "403 403 403 403 403 403 409", "403 403 403 403 403 403 409", "403 403 403 403 403 403 409"),
+    ("POST", f"{GV}/calls/{{call_id}}/report"): _gv3(
+        "/calls/{gv_call}/report", "403 403 403 403 403 403 409", "403 403 403 403 403 403 409", "403 403 403 403 403 403 409",
+        {"kind": "on_site", "text": "已到场"}),
+    ("POST", f"{GV}/calls/{{call_id}}/rate"): _gv3(
+        "/calls/{gv_call}/rate", "409 409 403 403 403 403 403", "409 409 403 403 403 403 403", "409 403 403 403 403 403 403",
+        {"speed": 5, "quality": 5}),
+    # patrols: the grid team's (the department's staff and the X sent down do not patrol); a patrol is one's own
+    ("GET", f"{GV}/patrols"): _gv3("/patrols", "200 200 200 200 200 403 403", "200 200 200 200 200 403 403", "200 403 403 403 403 403 403"),
+    ("POST", f"{GV}/patrols"): [
+        (lambda w, role: ("/api/communities/alpha/governance/patrols", {"grid_id": w.places["a1"]["grid_id"]}), _row("201 403 201 201 201 403 403")),
+        (lambda w, role: ("/api/communities/alpha/governance/patrols", {"grid_id": w.places["a2"]["grid_id"]}), _row("201 403 404 404 404 403 403")),
+        (lambda w, role: ("/api/communities/beta/governance/patrols", {"grid_id": w.places["b1"]["grid_id"]}), _row("201 403 403 403 403 403 403"))],
+    ("GET", f"{GV}/patrols/missing"): _gv3(
+        "/patrols/missing", "200 200 200 200 200 403 403", "200 200 200 200 200 403 403", "200 403 403 403 403 403 403"),
+    ("GET", f"{GV}/patrols/plans"): _gv3(
+        "/patrols/plans", "200 200 200 200 200 403 403", "200 200 200 200 200 403 403", "200 403 403 403 403 403 403"),
+    # the grid worker of a1 planned in a1; in b1 they are of no grid team (404 naming staff_id)
+    ("POST", f"{GV}/patrols/plans"): [
+        (lambda w, role: ("/api/communities/alpha/governance/patrols/plans",
+                          {"grid_id": w.places["a1"]["grid_id"], "staff_id": w.staff["grid_worker"]}), _row("200 200 200 403 403 403 403")),
+        (lambda w, role: ("/api/communities/beta/governance/patrols/plans",
+                          {"grid_id": w.places["b1"]["grid_id"], "staff_id": w.staff["grid_worker"]}), _row("404 403 403 403 403 403 403"))],
+    # the whole community's figures: its admins
+    ("GET", f"{GV}/figures"): _gv3("/figures", "200 200 403 403 403 403 403", "200 200 403 403 403 403 403", "200 403 403 403 403 403 403"),
+    ("GET", f"{GV}/figures/departments"): _gv3(
+        "/figures/departments", "200 200 403 403 403 403 403", "200 200 403 403 403 403 403", "200 403 403 403 403 403 403"),
+}
 
 
 ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
@@ -585,6 +727,7 @@ ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ],
     ("PUT", "/api/me/reminder-digest"): [(lambda w, role: ("/api/me/reminder-digest", {"hour": 7}), _row("200 200 200 200 200 200 200"))],
     ("DELETE", "/api/me/reminder-digest"): [(lambda w, role: ("/api/me/reminder-digest", None), _row("200 200 200 200 200 200 200"))],
+    **GOVERNANCE_ROUTES,
 }
 
 PUBLIC_ROUTES = {
@@ -762,7 +905,7 @@ async def test_scene_routes_answer_404_where_the_scene_is_off(world):
     from meihao.register.community_scenarios import disable
 
     mh, client, w = world
-    scenes = sorted({template.split("/")[4] for _, template in SCENARIO_RECORD_ROUTES} | {"lantern"})
+    scenes = sorted({template.split("/")[4] for _, template in SCENARIO_RECORD_ROUTES} | {"lantern", "governance"})
     for scene in scenes:
         await disable(mh, "beta", scene)
     routes = _routes(client.app)

@@ -61,14 +61,16 @@ async def provide_community(slug: FromPath[str]) -> CommunityInfo:
     return await get_community(slug)
 
 
-def scenario_page_guard(scenario: str):
-    """A scene's pages exist only where the community runs it (404 page otherwise), for viewers its scope reaches (403)."""
+def scenario_page_guard(scenario: str, departments: bool = False):
+    """A scene's pages exist only where the community runs it (404 page otherwise), for viewers its scope reaches (403);
+    department staff pass where the scenario serves departments (``Scenario.departments``)."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         community = await get_community(connection.path_params.get("slug", ""))
         if not await is_enabled(community.id, scenario):
             raise NotFoundException(f"scenario {scenario!r} is not enabled in community {community.slug!r}")
-        if not connection.scope["user"].reaches_community(community.id):
+        viewer = connection.scope["user"]
+        if not viewer.reaches_community(community.id) and not (departments and viewer.department_staff()):
             raise Forbidden(f"your scope does not reach community {community.slug!r}")
 
     return guard
@@ -97,7 +99,7 @@ def console_routers(mh: Meihao) -> list[Any]:
                 Router(
                     path=f"/c/{{slug:str}}/{plugin}",
                     route_handlers=pages.handlers,
-                    guards=[login_required, scenario_page_guard(plugin)],
+                    guards=[login_required, scenario_page_guard(plugin, mh.plugins.scenarios[plugin].departments)],
                     dependencies={"community": Provide(provide_community)},
                     exception_handlers=PAGE_ERRORS,
                     include_in_schema=False,

@@ -1,0 +1,90 @@
+"""督办 of late departments (once per clock), and a hand-built month's figures and department ranking with the numbers worked out here."""
+
+from __future__ import annotations
+
+from meihao.scenarios.governance.tables import Supervision
+
+from .test_events import E, _report
+
+
+async def _through(w, event: dict, dispatch: dict, handler: str, sign_at: tuple, feedback_at: tuple) -> dict:
+    async with w.client("leader") as c:
+        await c.post(f"{E}/events/{event['id']}/register", json={})
+        order = (await c.post(f"{E}/events/{event['id']}/dispatch", json=dispatch)).json()["orders"][-1]
+    w.at(*sign_at)
+    async with w.client(handler) as c:
+        assert (await c.post(f"{E}/orders/{order['id']}/sign")).status_code == 200
+    w.at(*feedback_at)
+    async with w.client(handler) as c:
+        await c.post(f"{E}/orders/{order['id']}/feedback", json={"text": "已处理"})
+    async with w.client("grid_worker") as c:
+        await c.post(f"{E}/events/{event['id']}/check", json={"passed": True})
+    async with w.client("leader") as c:
+        return (await c.post(f"{E}/events/{event['id']}/close")).json()
+
+
+async def test_a_month_of_events_whistles_and_supervision(yinshan):
+    w = yinshan
+    w.at(2026, 11, 30, 9, 0)
+    late_sign = await _report(w)
+    in_grid = await _report(w, category="environment", text="2号楼楼道堆放杂物")
+    dismissed = await _report(w, text="重复上报")
+    await _report(w, text="银山花园南门共享单车乱停")  # still open at the end of the month
+    async with w.client("leader") as c:
+        await c.post(f"{E}/events/{dismissed['id']}/dismiss", json={"reason": "与上一条重复"})
+        await c.post(f"{E}/events/{late_sign['id']}/register", json={})
+        order = (await c.post(f"{E}/events/{late_sign['id']}/dispatch", json={"department": "chengguan"})).json()["orders"][0]
+    async with w.client("community_admin") as c:
+        whistle = (await c.post(f"{E}/whistles", json={"level": "advance", "reason": "beyond_power", "title": "银山花园地下管网渗漏",
+                                                        "text": "多户反映地下室渗水", "departments": ["zhujian"], "grid_id": w.grids["A"]})).json()
+    call = whistle["calls"][0]
+    # 10:00 both sign-offs fall due; the 10:15 check supervises each once, the 10:30 one adds nothing
+    await w.fire_job("governance.supervise", at=w.at(2026, 11, 30, 9, 45))
+    assert await Supervision.count() == 0
+    await w.fire_job("governance.supervise", at=w.at(2026, 11, 30, 10, 15))
+    await w.fire_job("governance.supervise", at=w.at(2026, 11, 30, 10, 30))
+    assert sorted((s["kind"], s["record"], s["clock"]) for s in await Supervision.select(Supervision.kind, Supervision.record, Supervision.clock)) == [
+        ("call", call["id"], "sign_off"), ("order", order["id"], "sign_off")]
+    await w.drain()
+    async with w.client("community_admin") as c:
+        bodies = sorted(m["body"] for m in (await c.get("/api/me/inbox")).json() if m["body"].startswith(("区住建局", "街道城管中队")))
+    assert bodies == ["区住建局未按时签收吹哨「银山花园地下管网渗漏」（应于11月30日（周一）上午10点前），已列入督办。",
+                      "街道城管中队未按时签收派单「银山花园北门占道经营，影响通行」（应于11月30日（周一）上午10点前），已列入督办。"]
+    w.at(2026, 11, 30, 10, 40)
+    async with w.client("chengguan") as c:
+        await c.post(f"{E}/orders/{order['id']}/sign")
+    w.at(2026, 11, 30, 11, 0)
+    closed = await _through(w, in_grid, {"assignee_id": w.staff["dispatched"]["id"]}, "dispatched", (2026, 11, 30, 11, 30), (2026, 11, 30, 15, 0))
+    assert (closed["handled_in_grid"], closed["closed_on_time"]) == (True, True)
+    w.at(2026, 11, 30, 15, 30)
+    async with w.client("zhujian") as c:
+        await c.post(f"{E}/calls/{call['id']}/sign")
+        await c.post(f"{E}/calls/{call['id']}/report", json={"kind": "on_site", "text": "已到场排查渗漏点"})
+    async with w.client("community_admin") as c:
+        await c.post(f"{E}/calls/{call['id']}/rate", json={"speed": 4, "quality": 5})
+    w.at(2026, 12, 2, 15, 0)
+    async with w.client("chengguan") as c:
+        await c.post(f"{E}/orders/{order['id']}/feedback", json={"text": "已劝离摊贩"})
+    async with w.client("grid_worker") as c:
+        await c.post(f"{E}/events/{late_sign['id']}/check", json={"passed": True})
+    async with w.client("leader") as c:
+        await c.post(f"{E}/events/{late_sign['id']}/close")
+    async with w.client("community_admin") as c:
+        figures = (await c.get(f"{E}/figures", params={"month": "2026-11"})).json()
+        ranking = (await c.get(f"{E}/figures/departments", params={"month": "2026-11"})).json()
+        december = (await c.get(f"{E}/figures", params={"month": "2026-12"})).json()
+        bad = await c.get(f"{E}/figures", params={"month": "2026-13"})
+    # 3 events (the dismissed one left out), 2 closed, both fed back on time, 1 inside the grid;
+    # 2 orders, the grid's signed on time and 城管's 40 minutes late; 1 whistle
+    assert figures == {
+        "month": "2026-11", "events": 3, "closed": 2, "closed_on_time": 2, "closed_in_grid": 1, "orders": 2, "signed_on_time": 1,
+        "closed_rate": 0.6667, "closed_on_time_rate": 0.6667, "in_grid_share": 0.5, "signed_on_time_rate": 0.5,
+        "whistles": 1, "whistles_by_level": {"advance": 1, "tackle": 0},
+    }
+    assert (december["events"], december["closed_rate"], bad.status_code, bad.json()["field"]) == (0, None, 400, "month")
+    # each met one of its two clocks (0.5); 住建 rated (4 + 5) / 2 = 4.5 goes first
+    assert [(r["rank"], r["department"], r["orders"], r["signed_on_time"], r["fed_back_on_time"], r["calls"], r["calls_signed_on_time"],
+             r["calls_reported_on_time"], r["rating"]) for r in ranking] == [
+        (1, "zhujian", 0, 0, 0, 1, 0, 1, 4.5), (2, "chengguan", 1, 0, 1, 0, 0, 0, None)]
+    async with w.client("leader") as c:
+        assert (await c.get(f"{E}/figures")).status_code == 403
