@@ -151,7 +151,8 @@ async def test_recording_a_visit_writes_one_visit_and_moves_the_elder_out_of_due
         })
         assert (done.status_code, done.headers["location"]) == (303, f"{BASE}/due?recorded={zhang}")
         after = await worker.get(done.headers["location"])
-    assert "已记录对张伟的探访，下次应于2026-03-12前探访。" in after.text
+    # issue 16: the follow-up brings the next visit forward to 7 days (follow_up_revisit_days), before the interval's 3月12日
+    assert "已记录对张伟的探访，下次应于2026-03-09前探访。" in after.text
     assert names_in(after.text, "today") == [] and "ec-name" in after.text and "张伟</a>" not in after.text
     visits = await Visit.select().where(Visit.elder == zhang)
     assert len(visits) == 1 and await Visit.count() == 1
@@ -167,7 +168,8 @@ async def test_recording_a_visit_writes_one_visit_and_moves_the_elder_out_of_due
         "needs": {"status": "ok", "note": ""}, "needs_list": ["rehabilitation"],
     }
     elder = await Elder.select(Elder.last_contact_on, Elder.next_due_on).where(Elder.id == zhang).first()
-    assert elder == {"last_contact_on": date(2026, 3, 2), "next_due_on": date(2026, 3, 12)}
+    assert elder == {"last_contact_on": date(2026, 3, 2), "next_due_on": date(2026, 3, 9)}
+    assert visit["follow_up_item"] is not None
 
 
 async def test_visit_notes_are_shown_only_with_the_permission(y):
