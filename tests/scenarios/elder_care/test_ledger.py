@@ -98,3 +98,16 @@ async def test_the_severe_disability_grade_is_a_setting(yajuyuan):
         bad = await client.put("/api/communities/yajuyuan/scenarios/elder_care", json={"settings": {"severe_disability_max_grade": 5}})
     assert (elder["care_level"], elder["categories"]) == ("key", ["severe_disability"])
     assert bad.status_code == 400 and "severe_disability_max_grade" in bad.text
+
+
+async def test_volunteer_visits_go_to_the_streets_elder_care_centre_by_default(yajuyuan):
+    """Issue 16: a sub-district's default venue is its 综合养老服务中心 (敬老院 are the towns'); a community may name its own."""
+    y = yajuyuan
+    body = {"starts_at": "2026-03-07T09:00:00", "ends_at": "2026-03-07T11:00:00", "volunteers": [{"resident_id": y.residents["李娜"]["id"]}]}
+    async with y.client("community_admin") as client:
+        default = await client.post(f"{BASE}/nursing-home-visits", json=body)
+        put = await client.put("/api/communities/yajuyuan/scenarios/elder_care", json={"settings": {"nursing_home": "雅居园社区日间照料中心"}})
+        assert put.status_code == 200, put.text
+        own = await client.post(f"{BASE}/nursing-home-visits", json=body)
+    assert default.status_code == own.status_code == 201, default.text
+    assert (default.json()["nursing_home"], own.json()["nursing_home"]) == ("街道综合养老服务中心", "雅居园社区日间照料中心")
