@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -54,7 +55,7 @@ from .common import (
 
 def suggest_care_level(
     age: int, settings: ElderCareSettings, *, living_alone: bool, empty_nest: bool = False, left_behind: bool = False,
-    self_care_loss: str = "none", disability_grade: int | None = None, categories: list[str] = (),  # type: ignore[assignment]
+    self_care_loss: str = "none", disability_grade: int | None = None, categories: Iterable[str] = (),
 ) -> str:
     """The care level the rules give (domain-rules §7, 内蒙古 意见; 民政部等10部门 2022):
 
