@@ -37,8 +37,8 @@ BATCH = 500
 #: The most elders a demo visitor is responsible for: staff of the grid team and the community take the elders in
 #: special difficulty first (高风险, then 重点), volunteers assist with a few; the rest have no named visitor and the
 #: grid worker is reminded for them (issue 16: no one carrying 18 elders).
-STAFF_LOAD = 12
-VOLUNTEER_LOAD = 3
+STAFF_LOAD = 15
+VOLUNTEER_LOAD = 2
 #: The grid roles that visit, in the order they take elders (the full-time grid worker first).
 VISITING_ROLES = ("grid_worker", "grid_part_time", "grid_leader")
 
@@ -148,12 +148,13 @@ async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, s
         interval = settings.interval_for(care_level)
         draw = rng.random()
         # Most are visited on time; some slip once, a few twice (the demo's reminders and escalations).
+        escalate = settings.escalate_after_days(care_level)
         if draw < 0.80:
             elapsed = rng.randint(0, interval - 1)
-        elif draw < 0.93:
-            elapsed = interval + rng.randint(1, max(1, interval - 1))
-        else:
-            elapsed = 2 * interval + rng.randint(1, max(1, interval - 1))
+        elif draw < 0.93:  # a little late: the visitor is reminded
+            elapsed = interval + rng.randint(1, max(1, escalate - 1))
+        else:  # late enough for the grid leader (escalation is by days overdue per care level)
+            elapsed = interval + escalate + rng.randint(0, max(0, interval - 1))
         last = today - timedelta(days=elapsed)
         volunteers = [v for v in volunteers_by_grid.get(person["grid"], []) if v != person["id"]]
         rng.choice(volunteers) if volunteers else None  # the draw the volunteer visitor once took (see above)
