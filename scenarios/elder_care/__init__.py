@@ -62,8 +62,9 @@ def meihao_permissions() -> list[Permission]:
         Permission("elder_care.visit.record", "Record a welfare visit or contact", _READERS),
         # PIPL art. 28: what a visitor writes about an elder's health, money and carers is sensitive.
         Permission("elder_care.visit.notes.read", "Read visits' checklist findings and follow-up notes (sensitive; each read audited)", _NOTES_READERS),
-        # So is the register's word on a disability and its free-text notes.
-        Permission("elder_care.elder.sensitive.read", "Read elders' disability and register notes (sensitive; each read audited)", _NOTES_READERS),
+        # So is the register's word on self-care, disability, 低保/特困 and the like, and its free-text notes.
+        Permission("elder_care.elder.sensitive.read",
+                   "Read elders' loss of self-care, disability grade, categories and register notes (sensitive; each read audited)", _NOTES_READERS),
         Permission("elder_care.nursing_home.manage", "Plan volunteer visits to a nursing home and their roster", _WRITERS),
     ]
 
@@ -127,7 +128,11 @@ async def meihao_metrics(community: CommunityInfo, meihao: Meihao, principal: Pr
         Metric("living_alone", "独居老人", "Elders living alone", figures["living_alone"]),
         Metric("visits_due_today", "今日应探访", "Visits due today", figures["visits_due_today"]),
         Metric("overdue", "探访超期", "Elders overdue for a visit", figures["overdue"]),
+        Metric("special_difficulty", "特殊困难老人", "Elders in special difficulty", figures["special_difficulty"]),
+        Metric("visited_this_month", "本月已探访", "Of them, visited this month", figures["visited_this_month"]),
     ]
+    if figures["monthly_visit_rate"] is not None:  # nobody to count: no rate, rather than 0 %
+        result.append(Metric("monthly_visit_rate", "月探访率（%）", "Monthly visit rate (%)", figures["monthly_visit_rate"]))
     return result
 
 

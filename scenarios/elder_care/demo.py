@@ -1,5 +1,5 @@
 """Demo data for elder_care (``meihao demo``): a register drawn from the community's elders, a season of visits,
-volunteers as visitors, a nursing-home visit, and the first run of the overdue check, so reminders appear at once."""
+grid and community staff as visitors with volunteers assisting, a nursing-home visit, and the first run of the overdue check, so reminders appear at once."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 
 from meihao import CommunityInfo, Principal, community_today, scope_where, surname_of
-from meihao.tables import Resident, ResidentTag
+from meihao.tables import Grid, Resident, ResidentTag, StaffAssignment
 
 from .schemas import ElderCareSettings, Finding, Findings, NursingHomeVisitIn, RosterIn
 from .services import alerts, common, nursing_home, register
@@ -34,6 +34,13 @@ CONCERNS = {
 }
 TASKS = ["打扫卫生", "整理房间", "理发", "陪老人聊天", "量血压", "表演节目"]
 BATCH = 500
+#: The most elders a demo visitor is responsible for: staff of the grid team and the community take the elders in
+#: special difficulty first (高风险, then 重点), volunteers assist with a few; the rest have no named visitor and the
+#: grid worker is reminded for them (issue 16: no one carrying 18 elders).
+STAFF_LOAD = 15
+VOLUNTEER_LOAD = 2
+#: The grid roles that visit, in the order they take elders (the full-time grid worker first).
+VISITING_ROLES = ("grid_worker", "grid_part_time", "grid_leader")
 
 
 def emergency_contact(rng: random.Random, elder_name: str, elder_gender: str) -> dict[str, str]:
@@ -51,6 +58,46 @@ def emergency_contact(rng: random.Random, elder_name: str, elder_gender: str) ->
     else:
         surname = rng.choice([s for s in SURNAMES if s != own])
     return {"emergency_contact_name": surname + rng.choice(GIVEN[gender]), "emergency_contact_relation": relation}
+
+
+async def _visiting_staff(community: CommunityInfo) -> dict[int, list[int]]:
+    """Per grid, the active staff who visit: its grid worker, part-time workers and leaders, then the community's admins."""
+    rows = await StaffAssignment.select(StaffAssignment.staff, StaffAssignment.grid, StaffAssignment.role).where(
+        StaffAssignment.grid.is_in(Grid.select(Grid.id).where(Grid.community == community.id)),
+        StaffAssignment.role.is_in(list(VISITING_ROLES)), StaffAssignment.staff.active.eq(True),
+    ).order_by(StaffAssignment.staff)
+    admins = [r["staff"] for r in await StaffAssignment.select(StaffAssignment.staff).where(
+        StaffAssignment.community == community.id, StaffAssignment.role == "community_admin", StaffAssignment.staff.active.eq(True),
+    ).order_by(StaffAssignment.staff)]
+    grids: dict[int, list[int]] = {}
+    for role in VISITING_ROLES:
+        for r in rows:
+            if r["role"] == role and r["staff"] not in grids.setdefault(r["grid"], []):
+                grids[r["grid"]].append(r["staff"])
+    for grid in await Grid.select(Grid.id).where(Grid.community == community.id).order_by(Grid.id):
+        grids.setdefault(grid["id"], [])
+    # the community's admins help in every grid, after its own team
+    return {grid: [*team, *(a for a in admins if a not in team)] for grid, team in grids.items()}
+
+
+def _assign_visitors(rows: list[Elder], grid_of: dict[int, int], staff_by_grid: dict[int, list[int]],
+                     volunteers_by_grid: dict[int, list[int]]) -> None:
+    """Name responsible visitors: the most urgent elders first, staff up to ``STAFF_LOAD`` each, then volunteers up to
+    ``VOLUNTEER_LOAD`` (never themselves); 一般 elders left over have none (the grid worker is reminded)."""
+    load: dict[tuple[str, int], int] = {}
+    order = {"high_risk": 0, "key": 1, "general": 2}
+    for row in sorted(rows, key=lambda r: (order[r.care_level], r.resident)):
+        grid = grid_of[row.resident]
+        staff = next((s for s in staff_by_grid.get(grid, []) if load.get(("staff", s), 0) < STAFF_LOAD), None)
+        if staff is not None:
+            row.visitor_staff = staff
+            load[("staff", staff)] = load.get(("staff", staff), 0) + 1
+            continue
+        volunteer = next((v for v in volunteers_by_grid.get(grid, [])
+                          if v != row.resident and load.get(("resident", v), 0) < VOLUNTEER_LOAD), None)
+        if volunteer is not None:
+            row.visitor_resident = volunteer
+            load[("resident", volunteer)] = load.get(("resident", volunteer), 0) + 1
 
 
 async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, seed: int) -> None:
@@ -74,6 +121,13 @@ async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, s
     ).order_by(Resident.id):
         volunteers_by_grid.setdefault(row["grid"], []).append(row["id"])
 
+    for row in await ResidentTag.select(ResidentTag.resident, ResidentTag.tag).where(
+        *scope_where(common.EVERYONE, community, ResidentTag.resident), ResidentTag.tag.is_in(["low_income", "extreme_poverty"])
+    ):
+        tags.setdefault(row["resident"], set()).add(row["tag"])
+    staff_by_grid = await _visiting_staff(community)
+    flags = random.Random(seed * 7919 + community.id + 2)  # its own stream: the draws below stay as they were
+
     now = mh.clock.now()
     rows: list[Elder] = []
     last_visits: dict[int, tuple[Any, int | None]] = {}
@@ -82,19 +136,28 @@ async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, s
         age = common.age_on(person["birth_date"], today)
         living_alone = "living_alone" in own
         disability = rng.choice(["partial", "full"]) if "disabled" in own else "none"
-        care_level = register.suggest_care_level(age, living_alone, disability, settings)
+        empty_nest = not living_alone and flags.random() < 0.25
+        left_behind = not living_alone and not empty_nest and flags.random() < 0.05
+        grade = flags.choice([1, 2, 2, 3, 3, 4]) if "disabled" in own else None
+        categories = [c for c, share in (("dementia", 0.03 if age >= 75 else 0.005), ("family_planning_special", 0.01)) if flags.random() < share]
+        categories += [c for c, tag in (("subsistence_allowance", "low_income"), ("dispersed_extreme_poverty", "extreme_poverty")) if tag in own]
+        care_level = register.suggest_care_level(
+            age, settings, living_alone=living_alone, empty_nest=empty_nest, left_behind=left_behind, self_care_loss=disability,
+            disability_grade=grade, categories=categories,
+        )
         interval = settings.interval_for(care_level)
         draw = rng.random()
         # Most are visited on time; some slip once, a few twice (the demo's reminders and escalations).
+        escalate = settings.escalate_after_days(care_level)
         if draw < 0.80:
             elapsed = rng.randint(0, interval - 1)
-        elif draw < 0.93:
-            elapsed = interval + rng.randint(1, max(1, interval - 1))
-        else:
-            elapsed = 2 * interval + rng.randint(1, max(1, interval - 1))
+        elif draw < 0.93:  # a little late: the visitor is reminded
+            elapsed = interval + rng.randint(1, max(1, escalate - 1))
+        else:  # late enough for the grid leader (escalation is by days overdue per care level)
+            elapsed = interval + escalate + rng.randint(0, max(0, interval - 1))
         last = today - timedelta(days=elapsed)
         volunteers = [v for v in volunteers_by_grid.get(person["grid"], []) if v != person["id"]]
-        visitor = rng.choice(volunteers) if volunteers else None
+        rng.choice(volunteers) if volunteers else None  # the draw the volunteer visitor once took (see above)
         phone = f"+86{rng.choice(['139', '138', '158', '186', '151'])}{rng.randint(0, 99_999_999):08d}"
         rng.randrange(10), rng.randrange(7)  # the two draws the contact once took: the demo's visits and overdue elders stay as they were
         rows.append(
@@ -102,11 +165,15 @@ async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, s
                 resident=person["id"],
                 care_level=care_level,
                 living_alone=living_alone,
+                empty_nest=empty_nest,
+                left_behind=left_behind,
                 disability=disability,
+                disability_grade=grade,
+                categories=common.encode_categories(categories),
                 **emergency_contact(contacts, person["name"], person["gender"]),
                 emergency_contact_phone=phone,
                 visitor_staff=None,
-                visitor_resident=visitor,
+                visitor_resident=None,
                 interval_days=None,
                 plan_starts_on=today - timedelta(days=3 * 91),
                 last_contact_on=last,
@@ -118,7 +185,10 @@ async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, s
                 updated_at=now,
             )
         )
-        last_visits[person["id"]] = (last, visitor)
+        last_visits[person["id"]] = (last, None)
+    _assign_visitors(rows, {p["id"]: p["grid"] for p in elders}, staff_by_grid, volunteers_by_grid)
+    for row in rows:
+        last_visits[row.resident] = (last_visits[row.resident][0], (row.visitor_staff, row.visitor_resident))
     for start in range(0, len(rows), BATCH):
         await Elder.insert(*rows[start : start + BATCH])
 
@@ -127,6 +197,7 @@ async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, s
         for r in await Elder.select(Elder.id, Elder.resident).where(*scope_where(common.EVERYONE, community, Elder.resident))
     }
     tz = community.tz
+    grid_of = {p["id"]: p["grid"] for p in elders}
     visits: list[Visit] = []
     for resident_id, (day, visitor) in last_visits.items():
         concerns = [area for area in CONCERNS if rng.random() < 0.06]
@@ -137,14 +208,16 @@ async def fill(mh: Any, community: CommunityInfo, settings: ElderCareSettings, s
         visits.append(
             Visit(
                 elder=ids[resident_id],
-                visitor_staff=None,
-                visitor_resident=visitor,
+                # no named visitor: the grid's own team made the visit
+                visitor_staff=visitor[0] if any(visitor) else next(iter(staff_by_grid.get(grid_of[resident_id], [])), None),
+                visitor_resident=visitor[1],
                 visited_at=visit_service._aware(when, tz, now),
                 method=rng.choices(["home", "phone", "video"], weights=[60, 35, 5])[0],
                 findings=msgspec.json.encode(findings).decode(),
                 concerns=len(concerns),
-                follow_up_needed=bool(concerns),
-                follow_up_note="；".join(CONCERNS[a] for a in concerns),
+                # the demo's old visits: their follow-ups are settled (no open work item)
+                follow_up_needed=False,
+                follow_up_note="",
                 recorded_by=None,
                 created_at=now,
             )

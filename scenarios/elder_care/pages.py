@@ -52,7 +52,7 @@ from meihao.tables import Community, Resident
 
 from .routes import READ, RECORD, WRITE
 from .schemas import CARE_LEVELS, CHECKLIST, ElderPatch, VisitIn
-from .services import alerts, due, listing, register, visits
+from .services import alerts, due, follow_ups, listing, metrics, register, visits
 from .services.common import TEAM_ROLES
 from .tables import Elder
 
@@ -65,8 +65,9 @@ def N_(message: str) -> str:
 
 
 NOTES_READ = visits.NOTES_READ
-#: The checklist's answers in the form: one tap each, nothing chosen until the visitor chooses.
-AREA_ANSWERS = ("ok", "concern")
+#: The checklist's answers in the form: one tap each, nothing chosen until the visitor chooses; 未查 (not checked) is
+#: an answer of its own, never recorded as fine (issue 16).
+AREA_ANSWERS = ("ok", "concern", "not_checked")
 #: How the visitor was in contact (``Visit.method``), as shown.
 METHODS: dict[str, tuple[str, str]] = {"home": ("上门入户", "Home visit"), "phone": ("电话", "Phone call"), "video": ("视频", "Video call")}
 #: The service needs a visit may name (``schemas.NEEDS``), as shown.
@@ -77,9 +78,14 @@ NEED_TITLES: dict[str, tuple[str, str]] = {
 ALERT_LEVELS: dict[str, tuple[str, str]] = {"visitor": ("超期提醒", "Reminder to the visitor"), "escalation": ("超期上报", "Escalated")}
 
 
+#: A follow-up's state and flag as shown.
+FOLLOW_UP_STATES: dict[str, tuple[str, str]] = {"open": ("待跟进", "Open"), "done": ("已办结", "Done"), "cancelled": ("已取消", "Cancelled")}
+
+
 def _labels() -> dict[str, Any]:
-    """What every template shows from codes: care levels, checklist areas, methods, needs, alert levels."""
-    return {"care_levels": CARE_LEVELS, "checklist": CHECKLIST, "methods": METHODS, "need_titles": NEED_TITLES, "alert_levels": ALERT_LEVELS}
+    """What every template shows from codes: care levels, checklist areas, methods, needs, alert levels, follow-up states."""
+    return {"care_levels": CARE_LEVELS, "checklist": CHECKLIST, "methods": METHODS, "need_titles": NEED_TITLES, "alert_levels": ALERT_LEVELS,
+            "follow_up_states": FOLLOW_UP_STATES}
 
 
 def _base(community: CommunityInfo) -> str:
@@ -284,7 +290,7 @@ def _read_form(raw: Any) -> tuple[dict[str, Any], dict[str, str]]:
         form["areas"][area] = answer if answer in AREA_ANSWERS else ""
         form["area_notes"][area] = raw.get(f"note_{area}", "").strip()
         if not form["areas"][area]:
-            errors[f"area_{area}"] = N_("Tap Fine or Concern.")
+            errors[f"area_{area}"] = N_("Tap Fine, Concern or Not checked.")
     form["needs_list"] = [n for n in raw.getall("needs_list", []) if n]
     form["follow_up_needed"] = raw.get("follow_up_needed", "") == "yes"
     form["follow_up_note"] = raw.get("follow_up_note", "").strip()
@@ -366,12 +372,16 @@ def _message(err: InvalidInput) -> str:
 
 @get("/alerts", guards=[page_requires(READ)])
 async def alerts_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[str]:
-    """Open overdue alerts (escalations first) and the last month's visits that found a concern or asked for a follow-up."""
+    """The month's 月探访率, open overdue alerts (escalations first), open follow-ups (the most urgent due first) and the
+    last month's visits that found a concern or asked for a follow-up."""
     open_alerts = await alerts.list_alerts(meihao, principal, community)
     open_alerts.sort(key=lambda a: (a.level != "escalation", a.due_on, a.id))
     found = await due.concerns(meihao, principal, community)
+    pending = await follow_ups.list_follow_ups(meihao, principal, community)
+    pending.sort(key=lambda f: (f.due_at is None, f.due_at or f.opened_at, f.id))
     return render_page(
-        request, "elder_care/alerts.html", community=community, base=_base(community), alerts=open_alerts, concerns=found, **_labels(),
+        request, "elder_care/alerts.html", community=community, base=_base(community), alerts=open_alerts, concerns=found,
+        follow_ups=pending, report=await metrics.monthly_report(meihao, principal, community), **_labels(),
     )
 
 
@@ -391,10 +401,14 @@ async def alert_figures(meihao: Any, principal: Principal, community: CommunityI
     open_alerts = await alerts.list_alerts(meihao, principal, community)
     escalations = sum(1 for a in open_alerts if a.level == "escalation")
     found = await due.concerns(meihao, principal, community)
-    return [
+    report = await metrics.monthly_report(meihao, principal, community)
+    figures = [
         CardFigure("超期上报", "Escalations", escalations, "alert" if escalations else "ok"),
         CardFigure("近30天发现问题", "Concerns, last 30 days", len(found), "warn" if found else "ok"),
     ]
+    if report.rate is not None:
+        figures.append(CardFigure("本月探访率（%）", "Visited this month (%)", report.rate, "ok" if report.met_target else "warn"))
+    return figures
 
 
 async def visit_queue(meihao: Any, principal: Principal) -> list[QueueItem]:

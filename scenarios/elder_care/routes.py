@@ -13,13 +13,16 @@ from .schemas import (
     ElderIn,
     ElderOut,
     ElderPatch,
+    FollowUpClose,
+    FollowUpOut,
+    MonthlyReportOut,
     NursingHomeVisitIn,
     NursingHomeVisitOut,
     RosterIn,
     VisitIn,
     VisitOut,
 )
-from .services import alerts, nursing_home, register, visits
+from .services import alerts, follow_ups, metrics, nursing_home, register, visits
 
 READ = "elder_care.elder.read"
 WRITE = "elder_care.elder.write"
@@ -96,6 +99,36 @@ class AlertController(Controller):
         return await alerts.list_alerts(meihao, principal, community, open_only=open)
 
 
+class FollowUpController(Controller):
+    """Follow-ups visits asked for (探访跟进): kernel work items with a due date."""
+
+    path = "/follow-ups"
+
+    @get("/", guards=[requires(READ)])
+    async def list_follow_ups(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, open: FromQuery[bool] = True
+    ) -> list[FollowUpOut]:
+        """The follow-ups in the caller's scope (open ones by default), newest first, with their due time and flag."""
+        return await follow_ups.list_follow_ups(meihao, principal, community, open_only=open)
+
+    @post("/{item_id:int}/close", guards=[requires(RECORD)])
+    async def close_follow_up(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, item_id: FromPath[int], data: JSONBody[FollowUpClose]
+    ) -> FollowUpOut:
+        """Report the follow-up done (or cancelled), saying what was done."""
+        return await follow_ups.close_follow_up(meihao, principal, community, item_id, data.outcome, data.note)
+
+
+class ReportController(Controller):
+    path = "/report"
+
+    @get("/monthly", guards=[requires(READ)])
+    async def monthly(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, month: FromQuery[str | None] = None) -> MonthlyReportOut:
+        """月探访率 of a month (``YYYY-MM``, default this month): elders in special difficulty visited ÷ elders in special
+        difficulty, overall and per grid, in the caller's scope."""
+        return await metrics.monthly_report(meihao, principal, community, month)
+
+
 class NursingHomeVisitController(Controller):
     """Volunteer visits to a nursing home (志愿者慰问敬老院老人): kernel activities with a roster."""
 
@@ -130,4 +163,4 @@ class NursingHomeVisitController(Controller):
         return await nursing_home.cancel_nursing_home_visit(meihao, principal, community, visit_id)
 
 
-HANDLERS = [ElderController, AlertController, NursingHomeVisitController]
+HANDLERS = [ElderController, AlertController, FollowUpController, ReportController, NursingHomeVisitController]

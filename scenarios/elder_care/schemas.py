@@ -8,16 +8,33 @@ from typing import Literal
 import msgspec
 
 CareLevel = Literal["high_risk", "key", "general"]
-Disability = Literal["none", "partial", "full"]
+#: Loss of self-care (失能), an assessed level: none, 半失能, 失能.
+SelfCareLoss = Literal["none", "partial", "full"]
 Method = Literal["home", "phone", "video"]
 EndedReason = Literal["moved", "deceased", "nursing_home", "other"]
-AreaStatus = Literal["ok", "concern"]
+#: A checklist area: fine, a concern, or not looked at (未查: never recorded as fine).
+AreaStatus = Literal["ok", "concern", "not_checked"]
+#: The civil-affairs ledger's categories kept as flags (失能 and 重残 are ``self_care_loss`` and ``disability_grade``).
+Category = Literal["dementia", "family_planning_special", "dispersed_extreme_poverty", "subsistence_allowance"]
 
 CARE_LEVELS: dict[str, tuple[str, str]] = {
     "high_risk": ("高风险", "high risk"),
     "key": ("重点", "key"),
     "general": ("一般", "general"),
 }
+#: The categories of the civil-affairs ledger (民政 台账) and of the national guidance on visiting elders in special
+#: difficulty (民政部等10部门 2022: 独居、空巢、留守、失能、重残、计划生育特殊家庭), as shown; ``self_care_loss`` and
+#: ``severe_disability`` are derived from the fields of the same meaning.
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "self_care_loss": ("失能", "loss of self-care"),
+    "dementia": ("失智", "dementia"),
+    "severe_disability": ("重残", "severe disability (grade 1–2)"),
+    "family_planning_special": ("计划生育特殊家庭", "family-planning special family"),
+    "dispersed_extreme_poverty": ("分散供养特困", "extreme poverty, supported at home"),
+    "subsistence_allowance": ("低保", "subsistence allowance"),
+}
+#: 失能 levels as shown.
+SELF_CARE_LOSS: dict[str, tuple[str, str]] = {"none": ("能自理", "self-caring"), "partial": ("半失能", "partly dependent"), "full": ("失能", "dependent")}
 #: The visit checklist (探访内容), domain-rules §7 (唐山民政局 2025): 健康, 经济/保障待遇,
 #: 赡养人是否履责, 住房与水电气暖安全隐患, 服务需求.
 CHECKLIST: dict[str, tuple[str, str]] = {
@@ -37,17 +54,33 @@ class ElderCareSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True
     #: Age from which a resident counts as an elder: 60 (domain-rules §7: the national 探访关爱
     #: targets and Beijing's list start at 60+; 《老年人权益保障法》 art. 2).
     elder_age: int = 60
-    #: 80+ living alone (独居/空巢) is 高风险 high risk (domain-rules §7, 内蒙古 意见 [L]).
+    #: 80+ living alone, 空巢 or 留守 is 高风险 high risk (domain-rules §7, 内蒙古 意见 [L]).
     high_risk_age: int = 80
+    #: 重残: a disability certificate of grade 1 or 2 (残疾证 一、二级; 民政部等10部门 2022 lists 重残 elders).
+    severe_disability_max_grade: int = 2
     #: Visit intervals by care level (domain-rules §7, 内蒙古 意见 [V][L]): 高风险 ≥1/week,
     #: 重点 ≥1/month, 一般 ≥1/quarter. National goal: monthly visits for every special-difficulty
     #: elder by end-2025 (民政部等10部门 2022) — a community may shorten ``general`` to 30.
     high_risk_interval_days: int = 7
     key_interval_days: int = 30
     general_interval_days: int = 91
-    #: Tell the grid leaders once an elder has missed this many intervals (issue 5: "escalating
-    #: to the grid leader when overdue twice").
+    #: Ignored since issue 16 (escalation counts days overdue per care level, below); kept so that stored settings load.
     escalate_after_missed: int = 2
+    #: Tell the grid leaders once an elder is this many days past the due date, per care level (issue 16: by days
+    #: overdue per tier, not by missed intervals). Design defaults, no published rule found (confirm locally):
+    #: half a week for the weekly 高风险, a week for the monthly 重点, two weeks for the quarterly 一般.
+    escalate_after_days_high_risk: int = 3
+    escalate_after_days_key: int = 7
+    escalate_after_days_general: int = 14
+    #: A visit that asks for a follow-up opens a work item due this many working days later, to the close of the day
+    #: (山东省政务服务热线管理办法 2020: 5 working days to finish a matter [V], domain-rules §1).
+    follow_up_working_days: int = 5
+    #: …and the next visit is due within this many days at the latest (design default: the 高风险 weekly rhythm of
+    #: the 内蒙古 意见, domain-rules §7, until the matter is settled).
+    follow_up_revisit_days: int = 7
+    #: 月探访率 target in percent: the national goal of monthly visits to every elder in special difficulty by end-2025
+    #: (民政部等10部门 2022, domain-rules §7).
+    monthly_visit_target_percent: int = 100
     #: Channels for the overdue notices and greetings (the kernel's inbox by default).
     channels: list[str] = msgspec.field(default_factory=lambda: ["inbox"])
     #: Birthday greetings to registered elders (issue 5).
@@ -63,8 +96,9 @@ class ElderCareSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True
     double_ninth_minutes: int = 120
     #: Reminders a day and two hours before (minutes before the start).
     double_ninth_reminder_offsets: list[int] = msgspec.field(default_factory=lambda: [1440, 120])
-    #: The nursing home (敬老院) volunteers usually visit, the default for new visits.
-    nursing_home: str = "街道敬老院"
+    #: Where volunteer visits usually go, the default for new ones: the street's 综合养老服务中心 (or a community's
+    #: 日间照料中心); 敬老院 are the towns' (乡镇) institutions, not a sub-district's (issue 16).
+    nursing_home: str = "街道综合养老服务中心"
 
     def __post_init__(self) -> None:
         if not 50 <= self.elder_age <= 100:
@@ -76,6 +110,17 @@ class ElderCareSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True
                 raise ValueError(f"{name} must be between 1 and 366")
         if not 1 <= self.escalate_after_missed <= 12:
             raise ValueError("escalate_after_missed must be between 1 and 12")
+        for name in ("escalate_after_days_high_risk", "escalate_after_days_key", "escalate_after_days_general"):
+            if not 1 <= getattr(self, name) <= 366:
+                raise ValueError(f"{name} must be between 1 and 366")
+        if not 1 <= self.severe_disability_max_grade <= 4:
+            raise ValueError("severe_disability_max_grade must be between 1 and 4")
+        if not 1 <= self.follow_up_working_days <= 60:
+            raise ValueError("follow_up_working_days must be between 1 and 60")
+        if not 1 <= self.follow_up_revisit_days <= 366:
+            raise ValueError("follow_up_revisit_days must be between 1 and 366")
+        if not 1 <= self.monthly_visit_target_percent <= 100:
+            raise ValueError("monthly_visit_target_percent must be between 1 and 100")
         hours, _, minutes = self.double_ninth_start.partition(":")
         if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60 and len(minutes) == 2):
             raise ValueError("double_ninth_start must be HH:MM, e.g. 09:00")
@@ -91,6 +136,13 @@ class ElderCareSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True
             "general": self.general_interval_days,
         }[care_level]
 
+    def escalate_after_days(self, care_level: str) -> int:
+        return {
+            "high_risk": self.escalate_after_days_high_risk,
+            "key": self.escalate_after_days_key,
+            "general": self.escalate_after_days_general,
+        }[care_level]
+
 
 # -- elders ----------------------------------------------------------------------
 
@@ -102,13 +154,21 @@ class EmergencyContact(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
 
 
 class ElderIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Register a resident as an elder. Missing care level: suggested from age, living alone and disability."""
+    """Register a resident as an elder. Missing care level: suggested from age, how they live, loss of self-care,
+    the disability grade and the categories (docs/scenes/elder_care.md)."""
 
     resident_id: int
     care_level: CareLevel | None = None
     #: Missing: taken from the resident's ``living_alone`` tag.
     living_alone: bool | None = None
-    disability: Disability = "none"
+    #: 空巢 and 留守.
+    empty_nest: bool = False
+    left_behind: bool = False
+    #: 失能, an assessed level.
+    self_care_loss: SelfCareLoss = "none"
+    #: 残疾证 grade 1–4 (1 the most severe); null: no certificate.
+    disability_grade: int | None = None
+    categories: list[Category] = []
     emergency_contact: EmergencyContact | None = None
     #: The responsible visitor: one of a staff member or a volunteer resident.
     visitor_staff_id: int | None = None
@@ -125,7 +185,13 @@ class ElderPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_
 
     care_level: CareLevel | None = None
     living_alone: bool | None = None
-    disability: Disability | None = None
+    empty_nest: bool | None = None
+    left_behind: bool | None = None
+    self_care_loss: SelfCareLoss | None = None
+    #: ``null`` clears it (no certificate).
+    disability_grade: int | None | msgspec.UnsetType = msgspec.UNSET
+    #: The whole list (replaces the one kept).
+    categories: list[Category] | None = None
     emergency_contact: EmergencyContact | None = None
     visitor_staff_id: int | None | msgspec.UnsetType = msgspec.UNSET
     visitor_resident_id: int | None | msgspec.UnsetType = msgspec.UNSET
@@ -151,12 +217,17 @@ class PlanOut(msgspec.Struct):
     #: ``ok``, ``due_today`` or ``overdue``.
     status: str
     missed_intervals: int
+    #: Days past the due date (0 when not overdue).
+    days_overdue: int
+    #: The latest day of the next visit set by a follow-up (shorter than the interval), or null.
+    revisit_on: date | None
 
 
 class ElderOut(msgspec.Struct):
-    """An elder on the register. ``disability`` and ``notes`` are sensitive (health, and whatever staff
-    noted about the person: PIPL art. 28): ``null`` for callers without ``elder_care.elder.sensitive.read``;
-    the care level (which a disability may have raised) is shown to every reader, as the visit plan follows it."""
+    """An elder on the register. ``self_care_loss``, ``disability_grade``, ``categories`` and ``notes`` are sensitive
+    (health, disability, 低保/特困 and whatever staff noted about the person: PIPL art. 28): ``null`` for callers without
+    ``elder_care.elder.sensitive.read``; the care level and ``special_difficulty`` (which they may have raised) are shown
+    to every reader, as the visit plan and the 月探访率 follow them."""
 
     id: int
     resident_id: int
@@ -167,7 +238,14 @@ class ElderOut(msgspec.Struct):
     care_level: str
     care_level_title: str
     living_alone: bool
-    disability: str | None
+    empty_nest: bool
+    left_behind: bool
+    #: 特殊困难老年人: living alone, 空巢, 留守, 失能, 重残 or in a category (the 月探访率's denominator).
+    special_difficulty: bool
+    self_care_loss: str | None
+    disability_grade: int | None
+    #: Every category that applies, 失能 and 重残 included (``CATEGORIES``' codes).
+    categories: list[str] | None
     emergency_contact: EmergencyContact
     visitor: VisitorOut | None
     plan: PlanOut
@@ -189,7 +267,8 @@ class CandidateOut(msgspec.Struct):
 
 
 class Finding(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    status: AreaStatus = "ok"
+    #: An area not given is 未查 (not checked), never "ok".
+    status: AreaStatus = "not_checked"
     note: str = ""
 
 
@@ -230,6 +309,55 @@ class VisitOut(msgspec.Struct):
     concerns: int
     follow_up_needed: bool
     follow_up_note: str | None
+    #: The kernel work item opened for the follow-up (``meihao.workitems``), or null.
+    follow_up_item_id: int | None
+
+
+class FollowUpOut(msgspec.Struct):
+    """A follow-up a visit asked for: a kernel work item (``meihao.workitems``) with its due time."""
+
+    id: int
+    visit_id: int
+    elder_id: int
+    name: str
+    #: ``open``, ``done`` or ``cancelled``.
+    state: str
+    #: The kernel's flag of its clock: ``green``, ``yellow``, ``red``, ``met``, ``met_late``.
+    flag: str
+    assignee_id: int | None
+    opened_at: datetime
+    due_at: datetime | None
+    closed_at: datetime | None
+
+
+class FollowUpClose(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Close a follow-up: ``done`` (what was done) or ``cancelled`` (why)."""
+
+    note: str
+    outcome: Literal["done", "cancelled"] = "done"
+
+
+class MonthlyGridOut(msgspec.Struct):
+    grid_id: int
+    grid: str
+    special_difficulty: int
+    visited: int
+    #: Percent, one decimal; null when the grid has no elder in special difficulty.
+    rate: float | None
+
+
+class MonthlyReportOut(msgspec.Struct):
+    """月探访率: elders in special difficulty visited (or contacted) in the month ÷ elders in special difficulty."""
+
+    month: str
+    special_difficulty: int
+    visited: int
+    rate: float | None
+    target_percent: int
+    met_target: bool
+    by_grid: list[MonthlyGridOut]
+    #: Visits of the month by method (``home``, ``phone``, ``video``), every elder in scope.
+    visits_by_method: dict[str, int]
 
 
 class AlertOut(msgspec.Struct):
@@ -239,6 +367,7 @@ class AlertOut(msgspec.Struct):
     due_on: date
     level: str
     missed_intervals: int
+    days_overdue: int
     recipients: int
     created_at: datetime
     resolved_at: datetime | None

@@ -24,8 +24,19 @@ class Elder(Table, tablename="elder_care_elder"):
     #: ``high_risk`` (高风险), ``key`` (重点) or ``general`` (一般).
     care_level = Varchar(length=16, default="general", index=True)
     living_alone = Boolean(default=False, index=True)
-    #: ``none``, ``partial`` (半失能) or ``full`` (失能).
+    #: 空巢: living only with a spouse who is old too, the children away (issue 16).
+    empty_nest = Boolean(default=False)
+    #: 留守: the children work far away; an elder left behind in the community (issue 16).
+    left_behind = Boolean(default=False)
+    #: Loss of self-care (失能), an assessed level: ``none``, ``partial`` (半失能) or ``full`` (失能). The column
+    #: kept its first name (SQLite cannot rename a column); the API calls it ``self_care_loss`` (issue 16).
     disability = Varchar(length=16, default="none")
+    #: The disability certificate's grade (残疾证 1–4, 1 the most severe); None: no certificate. 重残 = grades 1–2.
+    disability_grade = Integer(null=True, default=None)
+    #: The civil-affairs ledger's categories an elder is in, comma-wrapped (",dementia,subsistence_allowance,"):
+    #: ``dementia`` 失智, ``family_planning_special`` 计划生育特殊家庭, ``dispersed_extreme_poverty`` 分散供养特困,
+    #: ``subsistence_allowance`` 低保. 失能 and 重残 are the two fields above.
+    categories = Varchar(length=200, default="")
     emergency_contact_name = Varchar(length=64, default="")
     emergency_contact_relation = Varchar(length=32, default="")
     #: E.164; shown masked only.
@@ -38,6 +49,8 @@ class Elder(Table, tablename="elder_care_elder"):
     plan_starts_on = Date()
     last_contact_on = Date(null=True, default=None)
     next_due_on = Date(index=True)
+    #: A visit asked for a follow-up: the next visit is due by this day at the latest (setting ``follow_up_revisit_days``).
+    revisit_on = Date(null=True, default=None)
     notes = Text(default="")
     active = Boolean(default=True, index=True)
     #: Why an elder left the register: ``moved``, ``deceased``, ``nursing_home``, ``other``.
@@ -55,12 +68,14 @@ class Visit(Table, tablename="elder_care_visit"):
     visited_at = Timestamptz(index=True)
     #: ``home`` (上门入户), ``phone`` (电话) or ``video`` (视频).
     method = Varchar(length=8)
-    #: The checklist: {area: {"status": "ok" | "concern", "note": …}} for health, finances,
+    #: The checklist: {area: {"status": "ok" | "concern" | "not_checked", "note": …}} for health, finances,
     #: carers, housing_safety, needs; plus "needs_list" (care, rehab, companionship, adaptation…).
     findings = JSON(default="{}")
     concerns = Integer(default=0)
     follow_up_needed = Boolean(default=False, index=True)
     follow_up_note = Text(default="")
+    #: The kernel work item (``meihao.workitems``) opened for the follow-up; None when none was needed.
+    follow_up_item = Integer(null=True, default=None)
     recorded_by = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
@@ -76,6 +91,8 @@ class OverdueAlert(Table, tablename="elder_care_alert"):
     due_on = Date()
     level = Varchar(length=12)
     missed_intervals = Integer(default=1)
+    #: Days past the first missed due date when the alert was raised (escalation is by days overdue per tier).
+    days_overdue = Integer(default=0)
     #: [["staff", 3], ["resident", 17]]: who was told.
     recipients = JSON(default="[]")
     #: The kernel activity of the notice (0 when nobody could be told).

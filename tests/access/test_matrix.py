@@ -387,6 +387,10 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("POST", "/api/communities/{slug}/governance/patrols/plans"): "governance.patrol.plan",
     ("GET", "/api/communities/{slug}/governance/figures"): "governance.figures.read",
     ("GET", "/api/communities/{slug}/governance/figures/departments"): "governance.figures.read",
+    # eldercare (issue 16): follow-ups as work items, the 月探访率 report
+    ("GET", "/api/communities/{slug}/elder_care/follow-ups"): "elder_care.elder.read",
+    ("POST", "/api/communities/{slug}/elder_care/follow-ups/{item_id}/close"): "elder_care.visit.record",
+    ("GET", "/api/communities/{slug}/elder_care/report/monthly"): "elder_care.elder.read",
 }
 
 

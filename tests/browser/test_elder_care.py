@@ -30,7 +30,7 @@ def test_a_grid_worker_records_a_visit_on_a_phone(phone, served):
     # saving without the checklist: every area says what is missing, nothing is written
     phone.click("button:has-text('保存探访记录')")
     assert phone.locator("[role=alert]").inner_text() == "请检查标红的项目，本次尚未保存。"
-    assert phone.locator("fieldset.ec-area .error").all_inner_texts() == ["请点选“正常”或“有问题”。"] * 5
+    assert phone.locator("fieldset.ec-area .error").all_inner_texts() == ["请点选“正常”“有问题”或“未查”。"] * 5
     assert serious_violations(phone) == []
     shoot(phone, "elder_care-visit-errors-phone")
 

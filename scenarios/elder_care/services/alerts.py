@@ -45,6 +45,7 @@ async def list_alerts(mh: Any, principal: Principal, community: CommunityInfo, *
             due_on=r["due_on"],
             level=r["level"],
             missed_intervals=r["missed_intervals"],
+            days_overdue=r["days_overdue"],
             recipients=len(json.loads(r["recipients"]) if isinstance(r["recipients"], str) else r["recipients"]),
             created_at=r["created_at"],
             resolved_at=r["resolved_at"],
@@ -102,6 +103,7 @@ async def _alert(
                 due_on=state.current_due_on,
                 level=level,
                 missed_intervals=state.missed,
+                days_overdue=state.days_overdue,
                 recipients=json.dumps(recipients),
                 notice=0,
                 created_at=mh.clock.now(),
@@ -131,7 +133,8 @@ async def _alert(
 
 
 async def check_visits(mh: Any, community: CommunityInfo) -> CheckResult:
-    """Remind each overdue elder's visitor, and the grid leaders once the elder missed enough intervals.
+    """Remind each overdue elder's visitor, and the grid leaders once the elder is ``escalate_after_days_<level>``
+    days past the due date (per care level: days, not missed intervals).
 
     Idempotent: a reminder is sent once per elder, due date and level, however often this runs.
     """
@@ -162,12 +165,12 @@ async def check_visits(mh: Any, community: CommunityInfo) -> CheckResult:
                 result.reminded += 1
             else:
                 result.unreachable += 1
-        if state.missed >= settings.escalate_after_missed:
+        if state.days_overdue >= settings.escalate_after_days(row["care_level"]):
             leaders = await _grid_staff(row["grid_id"], "grid_leader") or await _community_admins(community.id)
             visitor = row["visitor_staff_name"] or row["visitor_resident_name"] or "（未指定）"
             body = (
-                f"探访超期上报：{row['name']}（{plan}）已连续{state.missed}个探访周期未被探访或联系，"
-                f"自{_day(state.anchor)}{since}已{(today - state.anchor).days}天，{overdue}；责任探访人：{visitor}。请督促落实。"
+                f"探访超期上报：{row['name']}（{plan}）自{_day(state.anchor)}{since}已{(today - state.anchor).days}天，"
+                f"{overdue}；责任探访人：{visitor}。请督促落实。"
             )
             if await _alert(mh, community, settings, row, state, "escalation", leaders, [], body) and leaders:
                 result.escalated += 1

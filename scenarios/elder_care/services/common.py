@@ -53,16 +53,60 @@ class PlanState:
     missed: int
     #: The latest due date that passed (the one an overdue notice is about).
     current_due_on: date
+    #: Days past ``next_due_on`` (0 when not overdue): what escalation counts.
+    days_overdue: int = 0
 
 
 def plan_state(row: dict[str, Any], settings: ElderCareSettings, today: date) -> PlanState:
+    """The plan on ``today``: next due ``anchor + interval``, or earlier when a follow-up set ``revisit_on``; then due
+    dates every interval after it, each one passed without contact a missed one."""
     interval = row["interval_days"] or settings.interval_for(row["care_level"])
     anchor = row["last_contact_on"] or row["plan_starts_on"]
     next_due = anchor + timedelta(days=interval)
-    elapsed = (today - anchor).days
-    missed = max(0, (elapsed - 1) // interval) if elapsed > interval else 0
+    revisit = row.get("revisit_on")
+    if revisit is not None and anchor < revisit < next_due:
+        next_due = revisit
+    late = (today - next_due).days
+    missed = 1 + (late - 1) // interval if late > 0 else 0
     status = "overdue" if missed else ("due_today" if today == next_due else "ok")
-    return PlanState(interval, anchor, next_due, status, missed, anchor + timedelta(days=interval * max(missed, 1)))
+    return PlanState(interval, anchor, next_due, status, missed, next_due + timedelta(days=interval * max(missed - 1, 0)), max(late, 0))
+
+
+# -- the civil-affairs categories and 特殊困难 -------------------------------------------------------
+
+
+def categories_of(row: dict[str, Any], settings: ElderCareSettings) -> list[str]:
+    """Every category of ``CATEGORIES`` that applies: 失能 and 重残 from their fields, the rest as kept."""
+    found = []
+    if row["disability"] != "none":
+        found.append("self_care_loss")
+    kept = set(filter(None, (row.get("categories") or "").split(",")))
+    if "dementia" in kept:
+        found.append("dementia")
+    grade = row.get("disability_grade")
+    if grade is not None and grade <= settings.severe_disability_max_grade:
+        found.append("severe_disability")
+    found += [c for c in ("family_planning_special", "dispersed_extreme_poverty", "subsistence_allowance") if c in kept]
+    return found
+
+
+def encode_categories(categories: list[str]) -> str:
+    """",dementia,subsistence_allowance,": one code per comma, so that SQL can ask ``LIKE '%,dementia,%'``."""
+    codes = sorted(set(categories))
+    return f",{','.join(codes)}," if codes else ""
+
+
+def special_difficulty(row: dict[str, Any], settings: ElderCareSettings) -> bool:
+    """特殊困难老年人 (民政部等10部门 2022): living alone, 空巢, 留守, 失能, 重残, or in a ledger category."""
+    return bool(row["living_alone"] or row.get("empty_nest") or row.get("left_behind") or categories_of(row, settings))
+
+
+def special_difficulty_where(settings: ElderCareSettings) -> Any:
+    """:func:`special_difficulty` as one SQL condition on ``Elder`` (the 月探访率's denominator)."""
+    return (
+        Elder.living_alone.eq(True) | Elder.empty_nest.eq(True) | Elder.left_behind.eq(True) | (Elder.disability != "none")
+        | (Elder.disability_grade <= settings.severe_disability_max_grade) | (Elder.categories != "")
+    )
 
 
 # -- scoping -----------------------------------------------------------------------------

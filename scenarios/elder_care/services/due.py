@@ -40,7 +40,7 @@ async def due_elders(mh: Any, principal: Principal, community: CommunityInfo, *,
     rows = await _elder_select().where(
         *_scoped(principal, community), Elder.next_due_on <= today + timedelta(days=soon_days), *([only] if only is not None else [])
     ).order_by(Elder.next_due_on).order_by(Elder.id)
-    elders = [present(r, settings, today, sensitive=False) for r in rows]  # the lists show neither disability nor notes
+    elders = [present(r, settings, today, sensitive=False) for r in rows]  # the lists show none of the sensitive fields
     return DueElders(
         overdue=[e for e in elders if e.plan.next_due_on < today],
         today=[e for e in elders if e.plan.next_due_on == today],

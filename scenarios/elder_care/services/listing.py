@@ -110,7 +110,7 @@ async def count(mh: Any, principal: Principal, community: CommunityInfo, filters
 
 
 async def page_of(mh: Any, principal: Principal, community: CommunityInfo, filters: ElderFilter, page: int, page_size: int) -> list[ElderOut]:
-    """One page of the elders the filter matches, most urgent first; neither disability nor notes (the list shows neither)."""
+    """One page of the elders the filter matches, most urgent first; none of the sensitive fields (the list shows none)."""
     today = community_today(mh, community)
     settings = await settings_of(mh, community)
     rows = await _elder_select().where(*filters.where(principal, community, today)).order_by(Elder.next_due_on).order_by(
@@ -141,7 +141,7 @@ HEADER = ["id", "name", "gender", "age", "grid", "care_level", "living_alone", "
 
 
 async def export_rows(mh: Any, principal: Principal, community: CommunityInfo, filters: ElderFilter) -> AsyncIterator[list[Any]]:
-    """The header, then every elder the filter matches as the list shows them: no ID card, phone, disability, notes or contact."""
+    """The header, then every elder the filter matches as the list shows them: no ID card, phone, self-care, disability, categories, notes or contact."""
     yield HEADER
     grids = await grid_names(community)
     for elder in await page_of(mh, principal, community, filters, 1, 100_000):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -36,24 +37,53 @@ from ..schemas import (
 )
 from ..tables import Elder
 from .alerts import _resolve_alerts
-from .common import EVERYONE, _check_visitor, _elder_row, _elder_select, _visitor, age_on, plan_state, settings_of, years_before
+from .common import (
+    EVERYONE,
+    _check_visitor,
+    _elder_row,
+    _elder_select,
+    _visitor,
+    age_on,
+    categories_of,
+    encode_categories,
+    plan_state,
+    settings_of,
+    special_difficulty,
+    years_before,
+)
 
 
-def suggest_care_level(age: int, living_alone: bool, disability: str, settings: ElderCareSettings) -> str:
-    """高风险 80+ living alone, or disabled and alone; 重点 disabled or 80+; else 一般 (domain-rules §7)."""
-    if living_alone and (age >= settings.high_risk_age or disability == "full"):
+def suggest_care_level(
+    age: int, settings: ElderCareSettings, *, living_alone: bool, empty_nest: bool = False, left_behind: bool = False,
+    self_care_loss: str = "none", disability_grade: int | None = None, categories: Iterable[str] = (),
+) -> str:
+    """The care level the rules give (domain-rules §7, 内蒙古 意见; 民政部等10部门 2022):
+
+    - 高风险: 80+ (``high_risk_age``) living alone, 空巢 or 留守; or fully dependent (失能) and living so;
+    - 重点: living alone, 空巢 or 留守 at any age (独居 is a national target group with a monthly visit), 失能 or
+      半失能, 重残 (grade up to ``severe_disability_max_grade``), 失智, 计划生育特殊家庭, 分散供养特困, 低保; or 80+;
+    - 一般: everyone else.
+    """
+    alone = living_alone or empty_nest or left_behind
+    if alone and (age >= settings.high_risk_age or self_care_loss == "full"):
         return "high_risk"
-    if disability != "none" or age >= settings.high_risk_age:
+    row = {"living_alone": alone, "disability": self_care_loss, "disability_grade": disability_grade,
+           "categories": encode_categories(list(categories))}
+    if special_difficulty(row, settings) or age >= settings.high_risk_age:
         return "key"
     return "general"
 
 
-#: Shows elders' disability and register notes (sensitive personal information); each read is audited.
+#: The fields of an entry shown only with :data:`SENSITIVE_READ` (and named in its audit rows).
+SENSITIVE_FIELDS = ["self_care_loss", "disability_grade", "categories", "notes"]
+
+
+#: Shows elders' loss of self-care, disability grade, categories and register notes (sensitive personal information); each read is audited.
 SENSITIVE_READ = "elder_care.elder.sensitive.read"
 
 
 def present(row: dict[str, Any], settings: ElderCareSettings, today: date, *, sensitive: bool) -> ElderOut:
-    """One register entry; ``disability`` and ``notes`` only when ``sensitive`` (the caller holds :data:`SENSITIVE_READ`)."""
+    """One register entry; the :data:`SENSITIVE_FIELDS` only when ``sensitive`` (the caller holds :data:`SENSITIVE_READ`)."""
     state = plan_state(row, settings, today)
     return ElderOut(
         id=row["id"],
@@ -65,7 +95,12 @@ def present(row: dict[str, Any], settings: ElderCareSettings, today: date, *, se
         care_level=row["care_level"],
         care_level_title=CARE_LEVELS[row["care_level"]][0],
         living_alone=row["living_alone"],
-        disability=row["disability"] if sensitive else None,
+        empty_nest=row["empty_nest"],
+        left_behind=row["left_behind"],
+        special_difficulty=special_difficulty(row, settings),
+        self_care_loss=row["disability"] if sensitive else None,
+        disability_grade=row["disability_grade"] if sensitive else None,
+        categories=categories_of(row, settings) if sensitive else None,
         emergency_contact=EmergencyContact(
             name=row["emergency_contact_name"],
             relation=row["emergency_contact_relation"],
@@ -80,6 +115,8 @@ def present(row: dict[str, Any], settings: ElderCareSettings, today: date, *, se
             next_due_on=state.next_due_on,
             status=state.status if row["active"] else "ended",
             missed_intervals=state.missed,
+            days_overdue=state.days_overdue if row["active"] else 0,
+            revisit_on=row["revisit_on"] if row["revisit_on"] and state.next_due_on == row["revisit_on"] else None,
         ),
         notes=row["notes"] if sensitive else None,
         active=row["active"],
@@ -90,6 +127,11 @@ def present(row: dict[str, Any], settings: ElderCareSettings, today: date, *, se
 def _check_interval(value: int | None) -> None:
     if value is not None and not 1 <= value <= 366:
         raise InvalidInput("interval_days: between 1 and 366 days", field="interval_days")
+
+
+def _check_grade(value: int | None) -> None:
+    if value is not None and not 1 <= value <= 4:
+        raise InvalidInput("disability_grade: 1 to 4 (残疾证 grade), or null without a certificate", field="disability_grade")
 
 
 def _contact_values(contact: EmergencyContact) -> dict[Any, Any]:
@@ -127,7 +169,7 @@ async def shown(
         ids = [r["id"] for r in rows]
         await audit(
             principal, SENSITIVE_READ, "elder", "" if listing else ids[0], community_id=community.id,
-            detail={"elder_ids": ids, "fields": ["disability", "notes"]},
+            detail={"elder_ids": ids, "fields": SENSITIVE_FIELDS},
         )
     return [present(r, settings, today, sensitive=sensitive) for r in rows]
 
@@ -153,7 +195,11 @@ async def register_elder(mh: Any, principal: Principal, community: CommunityInfo
     living_alone = data.living_alone
     if living_alone is None:
         living_alone = await ResidentTag.exists().where(ResidentTag.resident == data.resident_id, ResidentTag.tag == "living_alone")
-    care_level = data.care_level or suggest_care_level(age, living_alone, data.disability, settings)
+    _check_grade(data.disability_grade)
+    care_level = data.care_level or suggest_care_level(
+        age, settings, living_alone=living_alone, empty_nest=data.empty_nest, left_behind=data.left_behind,
+        self_care_loss=data.self_care_loss, disability_grade=data.disability_grade, categories=data.categories,
+    )
     contact = _contact_values(data.emergency_contact or EmergencyContact())
     interval = data.interval_days or settings.interval_for(care_level)
     now = mh.clock.now()
@@ -161,7 +207,11 @@ async def register_elder(mh: Any, principal: Principal, community: CommunityInfo
         resident=data.resident_id,
         care_level=care_level,
         living_alone=living_alone,
-        disability=data.disability,
+        empty_nest=data.empty_nest,
+        left_behind=data.left_behind,
+        disability=data.self_care_loss,
+        disability_grade=data.disability_grade,
+        categories=encode_categories(list(data.categories)),
         visitor_staff=data.visitor_staff_id,
         visitor_resident=data.visitor_resident_id,
         interval_days=data.interval_days,
@@ -181,14 +231,15 @@ async def register_elder(mh: Any, principal: Principal, community: CommunityInfo
         await elder.save()
         await audit(
             principal, "elder_care.elder.register", "elder", elder.id, community_id=community.id,
-            detail={"resident_id": data.resident_id, "care_level": care_level, "living_alone": living_alone},
+            detail={"resident_id": data.resident_id, "care_level": care_level, "living_alone": living_alone,
+                    "empty_nest": data.empty_nest, "left_behind": data.left_behind},
         )
     # the registrar sees what they just wrote, if they may read it: not a read of anything else
     return (await shown(mh, principal, community, [await _elder_row(principal, community, elder.id)], audit_read=False))[0]
 
 
 async def get_elder(mh: Any, principal: Principal, community: CommunityInfo, elder_id: int, *, sensitive: bool = True) -> ElderOut:
-    """One register entry; ``sensitive=False`` for an answer that shows neither disability nor notes (a console
+    """One register entry; ``sensitive=False`` for an answer that shows none of the :data:`SENSITIVE_FIELDS` (a console
     page): they are left out for everyone, and nothing is read or audited."""
     row = await _elder_row(principal, community, elder_id)
     if not sensitive:
@@ -257,11 +308,19 @@ async def update_elder(mh: Any, principal: Principal, community: CommunityInfo, 
     row = await _elder_row(principal, community, elder_id)
     values: dict[Any, Any] = {}
     changed: dict[str, Any] = {}
-    for name in ("care_level", "living_alone", "disability", "notes"):
+    for name, column in (("care_level", Elder.care_level), ("living_alone", Elder.living_alone), ("empty_nest", Elder.empty_nest),
+                         ("left_behind", Elder.left_behind), ("self_care_loss", Elder.disability), ("notes", Elder.notes)):
         value = getattr(patch, name)
         if value is not None:
-            values[getattr(Elder, name)] = value
+            values[column] = value
             changed[name] = value
+    if patch.disability_grade is not msgspec.UNSET:
+        _check_grade(patch.disability_grade)
+        values[Elder.disability_grade] = patch.disability_grade
+        changed["disability_grade"] = patch.disability_grade
+    if patch.categories is not None:
+        values[Elder.categories] = encode_categories(list(patch.categories))
+        changed["categories"] = sorted(set(patch.categories))
     staff_id = row["visitor_staff"] if patch.visitor_staff_id is msgspec.UNSET else patch.visitor_staff_id
     resident_id = row["visitor_resident"] if patch.visitor_resident_id is msgspec.UNSET else patch.visitor_resident_id
     if patch.visitor_staff_id is not msgspec.UNSET and patch.visitor_staff_id is not None and patch.visitor_resident_id is msgspec.UNSET:
@@ -310,7 +369,7 @@ async def refresh_plans(mh: Any, community: CommunityInfo, settings: ElderCareSe
     """Recompute every elder's next due date after the community changed its intervals."""
     today = community_today(mh, community)
     rows = await Elder.select(
-        Elder.id, Elder.care_level, Elder.interval_days, Elder.last_contact_on, Elder.plan_starts_on, Elder.next_due_on
+        Elder.id, Elder.care_level, Elder.interval_days, Elder.last_contact_on, Elder.plan_starts_on, Elder.next_due_on, Elder.revisit_on
     ).where(*scope_where(EVERYONE, community, Elder.resident))
     changed = 0
     for row in rows:

@@ -36,7 +36,11 @@ async def resident_data(resident_id: int) -> dict[str, Any] | None:
         data["elder"] = {
             "care_level": elder["care_level"],
             "living_alone": elder["living_alone"],
-            "disability": elder["disability"],
+            "empty_nest": elder["empty_nest"],
+            "left_behind": elder["left_behind"],
+            "self_care_loss": elder["disability"],
+            "disability_grade": elder["disability_grade"],
+            "categories": [c for c in elder["categories"].split(",") if c],
             "emergency_contact": {
                 "name": elder["emergency_contact_name"], "relation": elder["emergency_contact_relation"], "phone": elder["emergency_contact_phone"],
             },
@@ -49,7 +53,7 @@ async def resident_data(resident_id: int) -> dict[str, Any] | None:
             "ended_reason": elder["ended_reason"],
         }
         visits = await Visit.select(
-            Visit.visited_at, Visit.method, Visit.findings, Visit.concerns, Visit.follow_up_needed, Visit.follow_up_note
+            Visit.visited_at, Visit.method, Visit.findings, Visit.concerns, Visit.follow_up_needed, Visit.follow_up_note, Visit.follow_up_item
         ).where(Visit.elder == elder["id"]).order_by(Visit.visited_at)
         data["visits"] = [
             {**v, "visited_at": _day(v["visited_at"]), "findings": _findings(v["findings"])} for v in visits

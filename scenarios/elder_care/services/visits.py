@@ -15,6 +15,7 @@ from ..schemas import CHECKLIST, NEEDS, Findings, VisitIn, VisitOut
 from ..tables import Elder, Visit
 from .alerts import _resolve_alerts
 from .common import _check_visitor, _elder_row, _visitor, plan_state, settings_of, years_before
+from .follow_ups import open_follow_up
 
 
 def _aware(value: datetime | None, tz: ZoneInfo, default: datetime) -> datetime:
@@ -36,7 +37,9 @@ def _check_findings(findings: Findings) -> int:
 
 
 async def record_visit(mh: Any, principal: Principal, community: CommunityInfo, elder_id: int, data: VisitIn) -> VisitOut:
-    """Record a visit or contact: it restarts the elder's interval and ends their open overdue alerts."""
+    """Record a visit or contact: it restarts the elder's interval and ends their open overdue alerts. A visit that asks
+    for a follow-up opens a kernel work item due in ``follow_up_working_days`` working days, and the next visit is then
+    due within ``follow_up_revisit_days`` days at the latest (sooner than the interval)."""
     settings = await settings_of(mh, community)
     row = await _elder_row(principal, community, elder_id)
     if not row["active"]:
@@ -56,6 +59,8 @@ async def record_visit(mh: Any, principal: Principal, community: CommunityInfo, 
     concerns = _check_findings(data.findings)
     if len(data.follow_up_note) > 2000:
         raise InvalidInput("follow_up_note: at most 2000 characters", field="follow_up_note")
+    if data.follow_up_needed and not data.follow_up_note.strip():
+        raise InvalidInput("follow_up_note: say what to follow up", field="follow_up_note")
     visit = Visit(
         elder=elder_id,
         visitor_staff=staff_id,
@@ -70,15 +75,26 @@ async def record_visit(mh: Any, principal: Principal, community: CommunityInfo, 
         created_at=now,
     )
     last = max(filter(None, [row["last_contact_on"], visited_on]))
-    due = plan_state({**row, "last_contact_on": last}, settings, community_today(mh, community)).next_due_on
+    latest = last == visited_on  # a visit recorded late, before the last contact, changes neither the plan nor the revisit
+    revisit = row["revisit_on"]
+    if latest:
+        revisit = visited_on + timedelta(days=settings.follow_up_revisit_days) if data.follow_up_needed else None
+    due = plan_state({**row, "last_contact_on": last, "revisit_on": revisit}, settings, community_today(mh, community)).next_due_on
     async with mh.db.transaction():
         await visit.save()
-        await Elder.update({Elder.last_contact_on: last, Elder.next_due_on: due, Elder.updated_at: now}).where(Elder.id == elder_id)
+        item = None
+        if data.follow_up_needed:
+            item = await open_follow_up(mh, principal, community, settings, row, visit.id)
+            await Visit.update({Visit.follow_up_item: item}).where(Visit.id == visit.id)
+        await Elder.update(
+            {Elder.last_contact_on: last, Elder.next_due_on: due, Elder.revisit_on: revisit, Elder.updated_at: now}
+        ).where(Elder.id == elder_id)
         if due > community_today(mh, community):
             await _resolve_alerts(mh, elder_id)
         await audit(
             principal, "elder_care.visit.record", "visit", visit.id, community_id=community.id,
-            detail={"elder_id": elder_id, "method": data.method, "concerns": concerns, "follow_up_needed": data.follow_up_needed},
+            detail={"elder_id": elder_id, "method": data.method, "concerns": concerns, "follow_up_needed": data.follow_up_needed,
+                    **({"follow_up_item": item} if item else {})},
         )
     return (await list_visits(mh, principal, community, elder_id, visit_id=visit.id, audit_read=False))[0]
 
@@ -119,6 +135,7 @@ async def list_visits(
             concerns=r["concerns"],
             follow_up_needed=r["follow_up_needed"],
             follow_up_note=r["follow_up_note"] if notes else None,
+            follow_up_item_id=r["follow_up_item"],
         )
         for r in rows
     ]

@@ -39,7 +39,9 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
             ids = world.places[place]
             elder = await register.register_elder(mh, system, community, ElderIn(resident_id=ids["resident_id"]))
             ids["elder_id"] = elder.id
-            await visits.record_visit(mh, system, community, elder.id, VisitIn(method="phone"))
+            visit = await visits.record_visit(mh, system, community, elder.id, VisitIn(method="phone", follow_up_needed=True,
+                                                                                      follow_up_note="联系家庭医生"))
+            ids["follow_up_id"] = visit.follow_up_item_id
             second = await f.resident(ids["household_id"], name=f"{world.names[place]}二", birth_date=date(1950, 1, 1))
             ids["resident2_id"] = second["id"]
         visit = await nursing_home.create_nursing_home_visit(
@@ -67,6 +69,9 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
     ("DELETE", f"{EC}/nursing-home-visits/{{visit_id}}/roster/{{resident_id}}"): lambda w, p: (
         _ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}/roster/{w.places[p]['resident_id']}"), None,
     ),
+    ("POST", f"{EC}/follow-ups/{{item_id}}/close"): lambda w, p: (
+        _ec(w, p, f"/follow-ups/{w.places[p]['follow_up_id']}/close"), {"note": "已陪同就医"},
+    ),
 }
 
 # Record routes whose record can also be asked for by an id that does not exist: the answer
@@ -81,6 +86,8 @@ COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", f"{EC}/elders"): lambda w, p: (_ec(w, p, "/elders?page_size=100"), None),
     ("GET", f"{EC}/elders/candidates"): lambda w, p: (_ec(w, p, "/elders/candidates"), None),
     ("GET", f"{EC}/alerts"): lambda w, p: (_ec(w, p, "/alerts?open=false"), None),
+    ("GET", f"{EC}/follow-ups"): lambda w, p: (_ec(w, p, "/follow-ups?open=false"), None),
+    ("GET", f"{EC}/report/monthly"): lambda w, p: (_ec(w, p, "/report/monthly"), None),
     ("GET", f"{EC}/nursing-home-visits"): lambda w, p: (_ec(w, p, "/nursing-home-visits"), None),
     ("GET", f"{EC}/nursing-home-visits/{{visit_id}}"): lambda w, p: (_ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}"), None),
     ("POST", f"{EC}/nursing-home-visits/{{visit_id}}/cancel"): lambda w, p: (

@@ -163,6 +163,8 @@ async def test_metrics_on_the_dashboard(yajuyuan):
     assert figures == {
         "elders": 3, "elders_high_risk": 2, "elders_key": 0, "elders_general": 1, "living_alone": 2,
         "visits_due_today": 0, "overdue": 2,
+        # issue 16: the 月探访率 (both living alone are in special difficulty; 赵桂兰 was called in March)
+        "special_difficulty": 2, "visited_this_month": 1, "monthly_visit_rate": 50.0,
     }
 
 
@@ -184,17 +186,22 @@ async def test_demo_data_fills_the_register_and_produces_reminders(yajuyuan):
         page = (await client.get(f"{BASE}/elders?page_size=100")).json()
         assert page["total"] == 15  # every resident of 60 and over
         levels = [e["care_level"] for e in page["items"]]
-        assert {level: levels.count(level) for level in set(levels)} == {"high_risk": 4, "key": 6, "general": 5}  # demo seed 1169
+        # demo seed 1169; issue 16: 空巢/留守 and the ledger's categories raise two of the five 一般 to 重点
+        assert {level: levels.count(level) for level in set(levels)} == {"high_risk": 4, "key": 8, "general": 3}
         assert all(e["plan"]["last_contact_on"] for e in page["items"])
         assert all("*" in e["emergency_contact"]["phone"] for e in page["items"])
         visits = (await client.get(f"{BASE}/nursing-home-visits")).json()
         assert len(visits) == 1 and visits[0]["volunteers"]
         alerts = (await client.get(f"{BASE}/alerts")).json()
     overdue = [e for e in page["items"] if e["plan"]["status"] == "overdue"]
-    assert [(e["name"], e["visitor"]["name"]) for e in overdue] == [("老人7", "志愿者小周")]
-    # two intervals missed: the visitor is told, and the grid leaders (escalation)
+    # issue 16: the grid's staff are the visitors first (吴网格 is grid B's grid worker), volunteers assist
+    assert [(e["name"], e["visitor"]["name"]) for e in overdue] == [("老人7", "吴网格")]
+    visitors = [e["visitor"]["name"] for e in page["items"]]
+    # at most 15 elders each (demo.STAFF_LOAD): grid B's 13 elders are its grid worker's
+    assert {name: visitors.count(name) for name in set(visitors)} == {"吴网格": 13, "陈网格": 2}
+    # late enough for its tier (days overdue, issue 16): the visitor is told, and the grid leaders (escalation)
     assert sorted((a["name"], a["level"], a["missed_intervals"], a["recipients"]) for a in alerts) == [
-        ("老人7", "escalation", 2, 1), ("老人7", "visitor", 2, 1)]
+        ("老人7", "escalation", 1, 1), ("老人7", "visitor", 1, 1)]
     result = await drain(y.engine)
     assert (result.sent, result.recipients) == (2, 2)
 

@@ -47,9 +47,10 @@ async def test_candidates_start_at_exactly_elder_age(yajuyuan):
 
 
 @pytest.mark.parametrize(
-    ("birth", "living_alone", "disability", "care_level", "interval"),
+    ("birth", "living_alone", "self_care_loss", "care_level", "interval"),
     [
-        (date(1946, 3, 3), True, "none", "general", 91),  # 79, alone: not yet high risk
+        # issue 16: living alone is a national target group with a monthly visit (重点), not quarterly (一般)
+        (date(1946, 3, 3), True, "none", "key", 30),  # 79, alone: not yet high risk, but monthly
         (date(1946, 3, 2), True, "none", "high_risk", 7),  # 80 today, alone: weekly
         (date(1946, 3, 2), False, "none", "key", 30),  # 80, not alone: monthly
         (date(1946, 3, 3), False, "none", "general", 91),  # 79, not alone
@@ -59,11 +60,12 @@ async def test_candidates_start_at_exactly_elder_age(yajuyuan):
         (date(1936, 3, 2), False, "none", "key", 30),  # 90
     ],
 )
-async def test_care_level_at_the_high_risk_age(yajuyuan, birth, living_alone, disability, care_level, interval):
+async def test_care_level_at_the_high_risk_age(yajuyuan, birth, living_alone, self_care_loss, care_level, interval):
     y = yajuyuan
     resident_id = await _resident(y, "孙长者", birth)
     async with y.client("community_admin") as client:
-        response = await client.post(f"{BASE}/elders", json={"resident_id": resident_id, "living_alone": living_alone, "disability": disability})
+        response = await client.post(f"{BASE}/elders", json={"resident_id": resident_id, "living_alone": living_alone,
+                                                                       "self_care_loss": self_care_loss})
     assert response.status_code == 201, response.text
     elder = response.json()
     assert (elder["care_level"], elder["plan"]["interval_days"]) == (care_level, interval)

@@ -112,8 +112,10 @@ async def test_the_cards_count_only_what_the_viewer_reaches(y):
         mine = figures((await worker.get("/")).text)
     async with make_page_client(y.mh, y.staff["community_admin"]["id"]) as admin:
         everyone = figures((await admin.get("/")).text)
-    assert mine == [("2", "探访超期"), ("1", "今日应访"), ("1", "3天内到期"), ("0", "超期上报"), ("0", "近30天发现问题")]
-    assert everyone == [("2", "探访超期"), ("1", "今日应访"), ("2", "3天内到期"), ("0", "超期上报"), ("0", "近30天发现问题")]
+    # issue 16: the 月探访率 (王秀英 and 赵桂兰 live alone; nobody visited in March yet)
+    assert mine == [("2", "探访超期"), ("1", "今日应访"), ("1", "3天内到期"), ("0", "超期上报"), ("0", "近30天发现问题"), ("0.0", "本月探访率（%）")]
+    assert everyone == [("2", "探访超期"), ("1", "今日应访"), ("2", "3天内到期"), ("0", "超期上报"), ("0", "近30天发现问题"),
+                        ("0.0", "本月探访率（%）")]
 
 
 async def test_another_grids_worker_gets_the_404_page_for_an_elder_not_theirs(y):
@@ -151,7 +153,8 @@ async def test_recording_a_visit_writes_one_visit_and_moves_the_elder_out_of_due
         })
         assert (done.status_code, done.headers["location"]) == (303, f"{BASE}/due?recorded={zhang}")
         after = await worker.get(done.headers["location"])
-    assert "已记录对张伟的探访，下次应于2026-03-12前探访。" in after.text
+    # issue 16: the follow-up brings the next visit forward to 7 days (follow_up_revisit_days), before the interval's 3月12日
+    assert "已记录对张伟的探访，下次应于2026-03-09前探访。" in after.text
     assert names_in(after.text, "today") == [] and "ec-name" in after.text and "张伟</a>" not in after.text
     visits = await Visit.select().where(Visit.elder == zhang)
     assert len(visits) == 1 and await Visit.count() == 1
@@ -167,7 +170,8 @@ async def test_recording_a_visit_writes_one_visit_and_moves_the_elder_out_of_due
         "needs": {"status": "ok", "note": ""}, "needs_list": ["rehabilitation"],
     }
     elder = await Elder.select(Elder.last_contact_on, Elder.next_due_on).where(Elder.id == zhang).first()
-    assert elder == {"last_contact_on": date(2026, 3, 2), "next_due_on": date(2026, 3, 12)}
+    assert elder == {"last_contact_on": date(2026, 3, 2), "next_due_on": date(2026, 3, 9)}
+    assert visit["follow_up_item"] is not None
 
 
 async def test_visit_notes_are_shown_only_with_the_permission(y):
@@ -203,7 +207,7 @@ async def test_bad_input_shows_the_problem_at_the_field_and_writes_nothing(y):
         no_method = await worker.post(f"{BASE}/elders/{zhang}/visit", data={
             "_csrf_token": token, "form": "visit", **{f"area_{a}": "ok" for a in AREAS}})
     assert unanswered.status_code == 400
-    assert re.findall(r'<p class="error[^"]*" id="e-([a-z_]+)">([^<]+)</p>', unanswered.text) == [("housing_safety", "请点选“正常”或“有问题”。")]
+    assert re.findall(r'<p class="error[^"]*" id="e-([a-z_]+)">([^<]+)</p>', unanswered.text) == [("housing_safety", "请点选“正常”“有问题”或“未查”。")]
     assert 'name="area_health" value="ok" checked' in unanswered.text  # the answers given stay
     assert future.status_code == 400
     assert '<p class="error" id="f-visited_at-note">探访时间不能晚于现在。</p>' in future.text
@@ -264,3 +268,31 @@ async def test_the_visit_form_in_english(y):
         "How", "Health", "Finances and benefits", "Carers doing their duty", "Housing, water, power, gas and heating safety", "Service needs",
         "Follow-up",
     ]
+
+
+async def test_the_form_records_an_area_not_looked_at_as_not_checked_and_the_alerts_page_shows_the_rate_and_follow_ups(y):
+    """Issue 16: 未查 is a tap of its own (never "fine"); the follow-up opens a task the alerts page lists; the 月探访率."""
+    zhang = y.elders["张伟"]
+    async with make_page_client(y.mh, y.staff["grid_worker"]["id"]) as worker:
+        form = await worker.get(f"{BASE}/elders/{zhang}/visit")
+        assert form.text.count('value="not_checked"') == 5 and "未查" in form.text
+        token = await form_token(worker, f"{BASE}/elders/{zhang}/visit")
+        done = await worker.post(f"{BASE}/elders/{zhang}/visit", data={
+            "_csrf_token": token, "form": "visit", "method": "phone",
+            "area_health": "ok", "area_finances": "not_checked", "area_carers": "not_checked", "area_housing_safety": "not_checked",
+            "area_needs": "ok", "follow_up_needed": "yes", "follow_up_note": "提醒子女陪同复诊",
+        })
+        assert done.status_code == 303, done.text
+    import json
+    visit = await Visit.select(Visit.findings, Visit.concerns, Visit.follow_up_item).where(Visit.elder == zhang).first()
+    findings = json.loads(visit["findings"]) if isinstance(visit["findings"], str) else visit["findings"]
+    assert [findings[a]["status"] for a in AREAS] == ["ok", "not_checked", "not_checked", "not_checked", "ok"]
+    assert visit["concerns"] == 0 and visit["follow_up_item"] is not None
+    async with make_page_client(y.mh, y.staff["leader"]["id"]) as leader:
+        elder_page = await leader.get(f"{BASE}/elders/{zhang}")
+        alerts = await leader.get(f"{BASE}/alerts")
+    assert "未查" in elder_page.text and f"跟进任务 {visit['follow_up_item']}" in elder_page.text
+    assert alerts.status_code == 200
+    # grid A's leader: 王秀英 (lives alone) is grid A's one elder in special difficulty, not visited in March yet
+    assert "本月已探访或联系特殊困难老人0人，共1人（目标100%）。" in alerts.text
+    assert "待办跟进事项" in alerts.text and "张伟" in alerts.text.split("待办跟进事项", 1)[1].split("近30天", 1)[0]

@@ -30,7 +30,7 @@ async def test_registering_follows_the_rules_and_names_the_field(yajuyuan):
         interval = await client.post(f"{BASE}/elders", json={"resident_id": y.residents["张伟"]["id"], "interval_days": 0})
         assert interval.status_code == 400 and interval.json()["field"] == "interval_days"
 
-        ok = await client.post(f"{BASE}/elders", json={"resident_id": y.residents["张伟"]["id"], "disability": "partial",
+        ok = await client.post(f"{BASE}/elders", json={"resident_id": y.residents["张伟"]["id"], "self_care_loss": "partial",
                                                       "emergency_contact": {"name": "张强", "relation": "儿子", "phone": "+86 139 1234 5678"}})
         assert ok.status_code == 201, ok.text
         elder = ok.json()
@@ -171,19 +171,21 @@ async def test_disability_and_notes_are_read_only_with_their_own_permission_and_
     y = yajuyuan
     wang = y.residents["王秀英"]["id"]
     async with y.client("grid_worker") as client:  # keeps the register (elder_care.elder.write) without reading these
-        registered = await client.post(f"{BASE}/elders", json={"resident_id": wang, "disability": "partial", "notes": "耳背，敲门要大声"})
+        registered = await client.post(f"{BASE}/elders", json={"resident_id": wang, "self_care_loss": "partial", "disability_grade": 2,
+                                                               "categories": ["subsistence_allowance"], "notes": "耳背，敲门要大声"})
         assert registered.status_code == 201, registered.text
         elder_id = registered.json()["id"]
         entry = {
             "id": elder_id, "resident_id": wang, "name": "王秀英", "gender": "female", "age": 85, "grid_id": y.grids["A"],
-            "care_level": "high_risk", "care_level_title": "高风险", "living_alone": True, "disability": None,
+            "care_level": "high_risk", "care_level_title": "高风险", "living_alone": True, "empty_nest": False, "left_behind": False,
+            "special_difficulty": True, "self_care_loss": None, "disability_grade": None, "categories": None,
             "emergency_contact": {"name": "", "relation": "", "phone": ""}, "visitor": None,
             "plan": {"interval_days": 7, "follows_care_level": True, "starts_on": "2026-03-02", "last_contact_on": None,
-                     "next_due_on": "2026-03-09", "status": "ok", "missed_intervals": 0},
+                     "next_due_on": "2026-03-09", "status": "ok", "missed_intervals": 0, "days_overdue": 0, "revisit_on": None},
             "notes": None, "active": True, "ended_reason": "",
         }
         assert registered.json() == entry
-        changed = await client.patch(f"{BASE}/elders/{elder_id}", json={"notes": "耳背，敲门要大声；女儿周末来", "disability": "full"})
+        changed = await client.patch(f"{BASE}/elders/{elder_id}", json={"notes": "耳背，敲门要大声；女儿周末来", "self_care_loss": "full"})
         assert changed.status_code == 200 and changed.json() == entry
     for role in ("grid_worker", "part_time"):
         async with y.client(role) as client:
@@ -193,6 +195,7 @@ async def test_disability_and_notes_are_read_only_with_their_own_permission_and_
             assert listed.json() == {"items": [entry], "total": 1, "page": 1, "page_size": 50}, role
             for answer in (detail, listed):
                 assert "耳背" not in answer.text and "partial" not in answer.text and "full" not in answer.text
+                assert "subsistence" not in answer.text and "severe" not in answer.text
     assert await AuditLog.count().where(AuditLog.action == "elder_care.elder.sensitive.read") == 0
     # the console's pages show neither field, to anyone, and so read neither (no audit row for a holder either)
     async with make_page_client(y.mh, y.staff["community_admin"]["id"]) as pages:
@@ -200,17 +203,18 @@ async def test_disability_and_notes_are_read_only_with_their_own_permission_and_
             page = await pages.get(path)
             assert page.status_code == 200 and "耳背" not in page.text, path
     assert await AuditLog.count().where(AuditLog.action == "elder_care.elder.sensitive.read") == 0
-    shown = {**entry, "disability": "full", "notes": "耳背，敲门要大声；女儿周末来"}
+    shown = {**entry, "self_care_loss": "full", "disability_grade": 2,
+             "categories": ["self_care_loss", "severe_disability", "subsistence_allowance"], "notes": "耳背，敲门要大声；女儿周末来"}
     for role in ("leader", "community_admin"):
         async with y.client(role) as client:
             assert (await client.get(f"{BASE}/elders/{elder_id}")).json() == shown, role
             assert (await client.get(f"{BASE}/elders")).json()["items"] == [shown], role
     async with y.client("community_admin") as client:
-        assert (await client.patch(f"{BASE}/elders/{elder_id}", json={"disability": "partial"})).json()["notes"] == shown["notes"]
+        assert (await client.patch(f"{BASE}/elders/{elder_id}", json={"self_care_loss": "partial"})).json()["notes"] == shown["notes"]
         assert (await client.get(f"{BASE}/elders?care_level=general")).json()["items"] == []  # nothing shown, nothing read
     logged = await AuditLog.select(AuditLog.actor, AuditLog.target_type, AuditLog.target_id, AuditLog.detail).where(
         AuditLog.action == "elder_care.elder.sensitive.read").order_by(AuditLog.id)
-    read = {"elder_ids": [elder_id], "fields": ["disability", "notes"]}
+    read = {"elder_ids": [elder_id], "fields": ["self_care_loss", "disability_grade", "categories", "notes"]}
     assert [(r["actor"], r["target_type"], r["target_id"], json.loads(r["detail"]) if isinstance(r["detail"], str) else r["detail"]) for r in logged] == [
         ("孙网格长", "elder", str(elder_id), read), ("孙网格长", "elder", "", read),
         ("郑主任", "elder", str(elder_id), read), ("郑主任", "elder", "", read),

@@ -41,7 +41,8 @@ async def test_export_holds_the_elders_register_entry_visits_and_volunteering(ya
         volunteer = (await client.get(f"/api/residents/{li}/export")).json()["plugins"]["elder_care"]
         nobody = (await client.get(f"/api/residents/{y.residents['张伟']['id']}/export")).json()["plugins"]
     assert mine["elder"] == {
-        "care_level": "high_risk", "living_alone": True, "disability": "none",
+        "care_level": "high_risk", "living_alone": True, "empty_nest": False, "left_behind": False, "self_care_loss": "none",
+        "disability_grade": None, "categories": [],
         "emergency_contact": {"name": "王强", "relation": "儿子", "phone": "+8613912345678"},
         "interval_days": None, "plan_starts_on": "2026-03-02", "last_contact_on": "2026-03-02", "next_due_on": "2026-03-09",
         "notes": "耳背，敲门要大声", "active": True, "ended_reason": "",
@@ -84,6 +85,7 @@ async def test_erasure_blanks_contact_and_notes_and_keeps_the_visits_counted(yaj
     assert [(v["method"], v["concerns"], v["follow_up_needed"], v["follow_up_note"]) for v in visits] == [
         ("phone", 0, False, ""), ("home", 1, True, ""),
     ]
-    assert [v["findings"]["health"] for v in visits] == [{"status": "ok", "note": ""}, {"status": "concern", "note": ""}]
+    # issue 16: an area the visitor did not give is 未查 (not checked), never "ok"
+    assert [v["findings"]["health"] for v in visits] == [{"status": "not_checked", "note": ""}, {"status": "concern", "note": ""}]
     assert visits[0]["findings"]["carers"] == {"status": "ok", "note": ""}
     assert "血压偏高" not in str(visits) and "儿子每周来" not in str(visits)

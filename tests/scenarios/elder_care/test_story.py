@@ -3,6 +3,10 @@ a visit is recorded and the alert stops; missing twice brings in the grid leader
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+
 from meihao.reminders.recipients import inbox
 from meihao.testing import drain
 
@@ -23,7 +27,7 @@ async def test_overdue_elder_is_reminded_once_then_a_visit_stops_it(yajuyuan):
     assert elder["care_level"] == "high_risk" and elder["living_alone"] is True
     assert elder["plan"] == {
         "interval_days": 7, "follows_care_level": True, "starts_on": "2026-03-02", "last_contact_on": None,
-        "next_due_on": "2026-03-09", "status": "ok", "missed_intervals": 0,
+        "next_due_on": "2026-03-09", "status": "ok", "missed_intervals": 0, "days_overdue": 0, "revisit_on": None,
     }
     assert elder["emergency_contact"]["phone"] == "137****1234"
 
@@ -71,48 +75,71 @@ async def test_overdue_elder_is_reminded_once_then_a_visit_stops_it(yajuyuan):
     assert len(await inbox("staff", worker)) == 1  # nothing new
 
 
-async def test_missing_twice_escalates_to_the_grid_leader(yajuyuan):
+async def test_three_days_overdue_escalates_a_high_risk_elder_to_the_grid_leader(yajuyuan):
+    """Issue 16: escalation counts days past the due date per care level (高风险: 3, setting escalate_after_days_high_risk),
+    not missed intervals: a weekly elder is not left two weeks before the grid leader hears of it."""
     y = yajuyuan
     async with y.client("community_admin") as client:
         elder = await register(client, y.residents["王秀英"]["id"], visitor_resident_id=y.residents["李娜"]["id"])
     assert elder["visitor"] == {"kind": "resident", "id": y.residents["李娜"]["id"], "name": "李娜"}
 
-    y.at(2026, 3, 10, 8, 30)  # first miss: the volunteer is reminded
+    y.at(2026, 3, 10, 8, 30)  # one day overdue: the volunteer is reminded
     first = await y.run_check()
     assert (first.reminded, first.escalated) == (1, 0)
     await drain(y.engine)
-    y.at(2026, 3, 16, 8, 30)  # the second interval's due day: nothing new yet
-    assert (await y.run_check()).reminded == 0
-    y.at(2026, 3, 17, 8, 30)  # second miss: the volunteer again (new due date) and the grid leader
-    second = await y.run_check()
-    assert (second.reminded, second.escalated) == (1, 1)
+    y.at(2026, 3, 11, 8, 30)  # two days: not yet
+    assert (await y.run_check()).escalated == 0
+    y.at(2026, 3, 12, 8, 30)  # three days: the grid leader, once
+    assert (await y.run_check()).escalated == 1
     assert (await y.run_check()).escalated == 0
     await drain(y.engine)
     volunteer = await inbox("resident", y.residents["李娜"]["id"])
-    assert [m["body"] for m in volunteer] == [  # newest first; the volunteer is a resident: addressed and signed
-        "尊敬的李女士：\n探访提醒：王秀英（高风险对象，每周至少探访一次）自3月2日纳入探访计划已15天，已逾期8天（最迟应于3月9日探访）。"
-        "请尽快上门、电话或视频联系，并记录探访情况。\n——雅居园社区居民委员会",
+    assert [m["body"] for m in volunteer] == [  # the volunteer is a resident: addressed and signed
         "尊敬的李女士：\n探访提醒：王秀英（高风险对象，每周至少探访一次）自3月2日纳入探访计划已8天，已逾期1天（最迟应于3月9日探访）。"
         "请尽快上门、电话或视频联系，并记录探访情况。\n——雅居园社区居民委员会",
     ]
     leader = await inbox("staff", y.staff["leader"]["id"])
     assert [m["body"] for m in leader] == [
-        "探访超期上报：王秀英（高风险对象，每周至少探访一次）已连续2个探访周期未被探访或联系，自3月2日纳入探访计划已15天，"
-        "已逾期8天（最迟应于3月9日探访）；责任探访人：李娜。请督促落实。"
+        "探访超期上报：王秀英（高风险对象，每周至少探访一次）自3月2日纳入探访计划已10天，"
+        "已逾期3天（最迟应于3月9日探访）；责任探访人：李娜。请督促落实。"
     ]
     # the other grid's leader hears nothing of it
     assert await inbox("staff", y.staff["leader_b"]["id"]) == []
 
     async with y.client("leader") as client:
         alerts = (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json()
-        assert sorted((a["level"], a["due_on"]) for a in alerts) == [
-            ("escalation", "2026-03-16"), ("visitor", "2026-03-09"), ("visitor", "2026-03-16"),
+        assert sorted((a["level"], a["due_on"], a["missed_intervals"], a["days_overdue"]) for a in alerts) == [
+            ("escalation", "2026-03-09", 1, 3), ("visitor", "2026-03-09", 1, 1),
         ]
         # the grid leader visits in person: every open alert ends
-        y.at(2026, 3, 17, 10, 30)
+        y.at(2026, 3, 12, 10, 30)
         response = await client.post(f"/api/communities/yajuyuan/elder_care/elders/{elder['id']}/visits", json={"method": "home"})
         assert response.status_code == 201
         assert (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json() == []
+
+
+@pytest.mark.parametrize(
+    ("care_level", "due_on", "day_before", "day_of"),
+    [
+        ("key", date(2026, 4, 1), date(2026, 4, 7), date(2026, 4, 8)),  # monthly: 7 days overdue (escalate_after_days_key)
+        ("general", date(2026, 6, 1), date(2026, 6, 14), date(2026, 6, 15)),  # quarterly: 14 days (escalate_after_days_general)
+    ],
+)
+async def test_escalation_waits_the_days_of_the_elders_tier(yajuyuan, care_level, due_on, day_before, day_of):
+    y = yajuyuan
+    async with y.client("community_admin") as client:
+        elder = await register(client, y.residents["张伟"]["id"], care_level=care_level)
+    assert elder["plan"]["next_due_on"] == due_on.isoformat()
+    y.at(day_before.year, day_before.month, day_before.day, 8, 30)
+    result = await y.run_check()
+    assert (result.overdue, result.reminded, result.escalated) == (1, 1, 0)
+    y.at(day_of.year, day_of.month, day_of.day, 8, 30)
+    result = await y.run_check()
+    assert (result.overdue, result.reminded, result.escalated) == (1, 0, 1)
+    async with y.client("leader") as client:
+        elder = (await client.get(f"/api/communities/yajuyuan/elder_care/elders/{elder['id']}")).json()
+    assert (elder["plan"]["status"], elder["plan"]["missed_intervals"], elder["plan"]["days_overdue"]) == (
+        "overdue", 1, (day_of - due_on).days)
 
 
 async def test_an_elder_without_a_visitor_is_the_grid_workers(yajuyuan):
