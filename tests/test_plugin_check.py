@@ -293,8 +293,7 @@ def test_an_unknown_plugin_is_one_line_and_exit_2(tmp_path):
     result = check(tmp_path, "nope")
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr == "Error: no plugin named 'nope' is installed (installed: culture, elder_care, email, governance, markets, service, webhook)
-"
+    assert result.stderr == "Error: no plugin named 'nope' is installed (installed: culture, elder_care, email, governance, markets, service, webhook)\n"
 
 
 def test_importing_another_plugin_needs_it_declared_as_a_dependency(tmp_path):
