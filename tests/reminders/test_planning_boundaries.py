@@ -82,3 +82,28 @@ async def test_a_cancelled_activity_is_not_planned_further(street):
     assert await plan(street.mh, START + timedelta(days=10)) == 0
     assert await plan(street.mh, START + timedelta(days=10), activity_id=weekly["id"]) == 0
     assert await _planned_until(weekly["id"]) == START + timedelta(days=8)
+
+
+# -- what the mutation run of planning.py found unguarded -------------------------------------------------
+
+
+async def test_a_round_counts_every_activitys_new_points_and_reads_the_clock_and_the_default_lookahead(street):
+    first = await create_activity(street.mh, "hepan", market(rrule="FREQ=WEEKLY;BYDAY=SA", reminder_offsets=[1440, 120]))
+    second = await create_activity(street.mh, "hepan", market(rrule="FREQ=WEEKLY;BYDAY=SU", reminder_offsets=[120], title="周日场"))
+    street.clock.set(START + timedelta(days=6))  # Sunday 8 March 08:00 in Shanghai; no `now` given: the clock's
+    # the first adds Saturday 14 March (two points), the second Sunday 15 March (one point)
+    assert await plan(street.mh) == 3
+    assert await _planned_until(first["id"]) == datetime(2026, 3, 16, 0, 0, tzinfo=UTC)  # the clock + 1 day + 7 days
+    assert await _planned_until(second["id"]) == datetime(2026, 3, 15, 2, 0, tzinfo=UTC)  # the clock + 2 hours + 7 days
+    assert [p[1:3] for p in await _points(second["id"])] == [("2026-03-08T01:00:00Z", 120), ("2026-03-15T01:00:00Z", 120)]
+
+
+async def test_a_round_looks_as_far_ahead_as_the_policy_given(street):
+    from meihao.reminders.policy import DeliveryPolicy
+
+    weekly = await create_activity(street.mh, "hepan", market(rrule="FREQ=WEEKLY;BYDAY=SA", reminder_offsets=[1440]))
+    later = START + timedelta(days=6)
+    assert await plan(street.mh, later, weekly["id"], policy=DeliveryPolicy(lookahead=timedelta(days=2))) == 0  # to Wednesday 11 March
+    assert await _planned_until(weekly["id"]) == datetime(2026, 3, 11, 0, 0, tzinfo=UTC)  # + 1 day + 2 days
+    assert await plan(street.mh, later, weekly["id"], policy=DeliveryPolicy(lookahead=timedelta(days=14))) == 2  # 14 and 21 March
+    assert await _planned_until(weekly["id"]) == datetime(2026, 3, 23, 0, 0, tzinfo=UTC)  # + 1 day + 14 days
