@@ -80,10 +80,9 @@ MODULES: dict[str, list[str]] = {
         "tests/reminders/test_activity_audiences.py",
     ],
     "core/reminders/planning.py": [
-        "tests/reminders/test_reminders.py",
+        "tests/reminders/test_planning_boundaries.py",
         "tests/reminders/test_concurrent_planning.py",
         "tests/reminders/test_recurrence_calendar.py",
-        "tests/reminders/test_planning_boundaries.py",
     ],
     "core/reminders/commands.py": [
         "tests/reminders/test_commands.py",

@@ -379,3 +379,15 @@ async def test_parsing_converts_text_to_numbers_and_accepts_a_declared_name(meih
     with pytest.raises(InvalidInput) as refused:
         parse_audience(meihao, {"min_age": "old"})
     assert (str(refused.value), refused.value.field) == ("audience.min_age: Expected `int | null`, got `str`", "audience.min_age")
+
+
+async def test_named_audiences_are_taken_with_the_communitys_settings_and_add_up(make_meihao):
+    mh = await make_meihao(plugins=[("chosen", Chosen())], elder_age=76)
+    street = await build_street(mh)
+    anna = street.residents["Anna"]["id"]
+    # MEIHAO_ELDER_AGE=76: the 1950-born are elders from 1 January 2026 on, not the day before
+    elders = await preview(mh, AudienceSpec(named=["meihao.elders"]), street.community, date(2026, 1, 1))
+    assert (elders["residents"], [s["name"] for s in elders["sample"]]) == (2, ["王*英", "张*"])
+    assert (await preview(mh, AudienceSpec(named=["meihao.elders"]), street.community, date(2025, 12, 31)))["residents"] == 0
+    both = await preview(mh, AudienceSpec(named=["meihao.elders", "chosen.one"]), street.community, date(2026, 1, 1), activity_id=anna)
+    assert (both["residents"], [s["name"] for s in both["sample"]]) == (3, ["王*英", "A**a", "张*"])

@@ -135,3 +135,16 @@ async def test_a_cancellations_reason_is_trimmed_and_at_most_200_characters(meih
     await call_off_activity(meihao, worker, second["id"])
     assert [(a[2], a[6], a[7]) for a in (await _audit())[4:]] == [
         ("meihao.activity.cancel_occurrence", "", {"occurrence": SAT_7}), ("meihao.activity.cancel", "", {})]
+
+
+async def test_grid_staff_holding_the_whole_community_permission_plan_beyond_their_grids_and_the_cap(make_meihao):
+    mh = await make_meihao(max_audience_for_grid_staff=3)
+    street = await build_street(mh)
+    staff = await street.factories.staff("grid_worker", grid_id=street.grid_a)
+    hepan = street.community["id"]
+    trusted = Principal(staff_id=staff["id"], name=staff["name"], roles={"grid_worker"}, permissions={"meihao.activity.audience.community"},
+                        grid_ids={street.grid_a}, grid_community_ids={hepan})
+    row = await plan_activity(mh, trusted, "hepan", market(audience={"everyone": True}))  # five residents, over the cap of three
+    assert row["audience"] == {"everyone": True}
+    updated = await reschedule_activity(mh, trusted, row["id"], ActivityPatch(audience={"grids": [street.grid_b]}))
+    assert updated["audience"] == {"grids": [street.grid_b]}
