@@ -148,3 +148,19 @@ async def test_grid_staff_holding_the_whole_community_permission_plan_beyond_the
     assert row["audience"] == {"everyone": True}
     updated = await reschedule_activity(mh, trusted, row["id"], ActivityPatch(audience={"grids": [street.grid_b]}))
     assert updated["audience"] == {"grids": [street.grid_b]}
+
+
+async def test_calling_off_an_activity_tells_those_reminded_the_reason(meihao):
+    from datetime import timedelta
+
+    from meihao.testing import drain
+    from tests.reminders.conftest import START
+
+    street = await build_street(meihao)
+    _, worker = await _grid_worker(street)
+    row = await plan_activity(meihao, worker, "hepan", market(audience={"grids": [street.grid_a]}))
+    street.clock.set(START + timedelta(days=4, hours=2))  # Friday 6 March 10:00: the day-before reminders went out
+    await drain(street.engine)
+    await call_off_activity(meihao, worker, row["id"], " 广场维修 ")
+    notice = await Activity.select(Activity.description).where(Activity.source == f"notice:cancelled:{row['id']}:inbox").first()
+    assert "原因：广场维修。Reason: 广场维修." in notice["description"]
