@@ -93,11 +93,10 @@ MODULES: dict[str, list[str]] = {
         "tests/access/test_roles.py",
         "tests/access/test_principal.py",
     ],
+    # the principal is in every request: the module's own tests only
     "core/access/principals.py": [
         "tests/access/test_principal_boundaries.py",
         "tests/access/test_principal.py",
-        "tests/access/test_staff.py",
-        "tests/access/test_aggregates.py",
     ],
     "scenarios/elder_care/services/register.py": [
         "tests/scenarios/elder_care/test_register.py",
