@@ -98,3 +98,17 @@ def test_assignments_make_the_scope(meihao):
     street = _principal(meihao, {"id": 1, "name": "街道"}, [
         {"role": "street_admin", "community": None, "grid": None, "department": None, "grid_community": None}], "")
     assert (street.street, street.permissions, street.community_ids) == (True, {"*"}, set())
+
+
+async def test_a_principal_read_without_an_address_has_none(meihao):
+    from meihao.access.principals import principal_for
+
+    _, _, y1, _, _, _ = await _world(meihao)
+    staff = await Factories(meihao).staff("grid_worker", grid_id=y1)
+    principal = await principal_for(meihao, staff)
+    assert (principal.address, principal.grid_ids) == ("", {y1})
+
+
+def test_the_kernels_own_principal_made_at_run_time():
+    assert Principal.system() == Principal(staff_id=None, name="system", street=True, permissions={"*"})
+    assert Principal.system("demo") == Principal(staff_id=None, name="demo", street=True, permissions={"*"})

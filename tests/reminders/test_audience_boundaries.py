@@ -11,12 +11,13 @@ from datetime import date
 
 import pytest
 
-from meihao import hookimpl
+from meihao import get_community, hookimpl
 from meihao.access.principals import Principal
 from meihao.errors import Forbidden, InvalidInput
 from meihao.reminders.audiences import (
     AudienceSpec,
     check_fan_out,
+    check_members,
     check_reach,
     mask_name,
     parse_audience,
@@ -293,3 +294,100 @@ async def test_a_preview_passes_the_day_and_the_activity_to_the_condition(make_m
     anna = street.residents["Anna"]["id"]
     chosen = await preview(mh, AudienceSpec(named=["chosen.one"]), street.community, date(2026, 3, 2), activity_id=anna)
     assert (chosen["residents"], [s["name"] for s in chosen["sample"]]) == (1, ["A**a"])
+
+
+# -- what the second mutation run found unguarded: members by id, lax parsing, the community's day ------
+
+
+async def test_members_named_by_id_must_belong_to_the_community_and_the_refusal_names_the_lowest(meihao):
+    street = await build_street(meihao)
+    hepan = street.community["id"]
+    other = await street.factories.place()  # another community: a grid, a building, a household
+    second = await street.factories.place(other["community"])
+    own_building = (await Building.select(Building.id).where(Building.grid == street.grid_a).first())["id"]
+    foreign = (await Resident.select(Resident.id).where(Resident.name == "外人").first())["id"]
+    stranger = (await street.factories.resident(second["household_id"], name="路人"))["id"]
+    worker = await street.factories.staff("grid_worker", grid_id=street.grid_a)
+    admin = await street.factories.street_admin()
+    outsider = await street.factories.staff("community_admin", community=other["community"])
+    another = await street.factories.staff("grid_worker", grid_id=second["grid_id"])
+    r = street.residents
+    # inside, duplicates included, and the street's admin: accepted
+    await check_members(AudienceSpec(
+        grids=[street.grid_a, street.grid_b, street.grid_a], buildings=[own_building, own_building],
+        residents=[r["王秀英"]["id"], r["张伟"]["id"]], staff=[worker["id"], admin["id"], worker["id"]],
+    ), hepan)
+    await check_members(AudienceSpec(everyone=True), hepan)
+    low_grid, high_grid = sorted([other["grid_id"], second["grid_id"]])
+    low_building, high_building = sorted([other["building_id"], second["building_id"]])
+    low_resident, high_resident = sorted([foreign, stranger])
+    low_staff, high_staff = sorted([outsider["id"], another["id"]])
+    for spec, message, field in [
+        (AudienceSpec(grids=[street.grid_a, high_grid, low_grid]), f"audience.grids: {low_grid} is not in this activity's community",
+         "audience.grids"),
+        (AudienceSpec(buildings=[high_building, own_building, low_building]),
+         f"audience.buildings: {low_building} is not in this activity's community", "audience.buildings"),
+        (AudienceSpec(residents=[r["Anna"]["id"], high_resident, low_resident]),
+         f"audience.residents: {low_resident} is not in this activity's community", "audience.residents"),
+        (AudienceSpec(staff=[worker["id"], high_staff, low_staff]),
+         f"audience.staff: staff {low_staff} has no role in this activity's community", "audience.staff"),
+        # the fields are checked in order: grids, buildings, residents, staff
+        (AudienceSpec(grids=[high_grid], buildings=[low_building], residents=[low_resident], staff=[low_staff]),
+         f"audience.grids: {high_grid} is not in this activity's community", "audience.grids"),
+        (AudienceSpec(buildings=[high_building], residents=[low_resident], staff=[low_staff]),
+         f"audience.buildings: {high_building} is not in this activity's community", "audience.buildings"),
+        (AudienceSpec(residents=[high_resident], staff=[low_staff]),
+         f"audience.residents: {high_resident} is not in this activity's community", "audience.residents"),
+    ]:
+        with pytest.raises(InvalidInput) as refused:
+            await check_members(spec, hepan)
+        assert (str(refused.value), refused.value.field) == (message, field)
+    # seen from the other community, its own members are inside and hepan's are not
+    other_id = (await get_community(other["community"]))["id"]
+    await check_members(AudienceSpec(grids=[other["grid_id"]], staff=[outsider["id"], admin["id"]]), other_id)
+    with pytest.raises(InvalidInput) as refused:
+        await check_members(AudienceSpec(staff=[worker["id"]]), other_id)
+    assert str(refused.value) == f"audience.staff: staff {worker['id']} has no role in this activity's community"
+
+
+async def test_the_cap_counts_ages_on_the_communitys_date_not_utcs(make_meihao):
+    from datetime import datetime, timezone
+
+    mh = await make_meihao(max_audience_for_grid_staff=1)
+    street = await build_street(mh)
+    worker = _grid_staff(street, street.grid_a)
+    elders = AudienceSpec(min_age=76)  # 王秀英 and 张伟 turn 76 on 1 January 2026
+    # 23:59 on 31 December in Shanghai: nobody is 76 yet
+    street.clock.set(datetime(2025, 12, 31, 15, 59, tzinfo=timezone.utc))
+    await check_fan_out(mh, worker, elders, street.community, PERMISSION)
+    # 01:00 on 1 January in Shanghai, still 31 December in UTC: two people, one over the cap
+    street.clock.set(datetime(2025, 12, 31, 17, 0, tzinfo=timezone.utc))
+    with pytest.raises(InvalidInput) as refused:
+        await check_fan_out(mh, worker, elders, street.community, PERMISSION)
+    assert str(refused.value).startswith("audience: reaches 2 people; one activity of grid staff may remind at most 1 ")
+
+
+async def test_parsing_converts_text_to_numbers_and_accepts_a_declared_name(meihao):
+    assert parse_audience(meihao, {"min_age": "60", "grids": ["3", 4]}) == AudienceSpec(min_age=60, grids=[3, 4])
+    assert parse_audience(meihao, {"named": ["meihao.elders", "meihao.everyone"]}) == AudienceSpec(named=["meihao.elders", "meihao.everyone"])
+    with pytest.raises(InvalidInput) as refused:
+        parse_audience(meihao, {"named": ["meihao.elders", "meihao.nobody"]})
+    assert str(refused.value) == "audience.named: no plugin declares an audience 'meihao.nobody'"
+    with pytest.raises(InvalidInput) as refused:
+        parse_audience(meihao, {"everyone": True, "colour": "red"})
+    assert (str(refused.value), refused.value.field) == ("audience: Object contains unknown field `colour`", "audience")
+    with pytest.raises(InvalidInput) as refused:
+        parse_audience(meihao, {"min_age": "old"})
+    assert (str(refused.value), refused.value.field) == ("audience.min_age: Expected `int | null`, got `str`", "audience.min_age")
+
+
+async def test_named_audiences_are_taken_with_the_communitys_settings_and_add_up(make_meihao):
+    mh = await make_meihao(plugins=[("chosen", Chosen())], elder_age=76)
+    street = await build_street(mh)
+    anna = street.residents["Anna"]["id"]
+    # MEIHAO_ELDER_AGE=76: the 1950-born are elders from 1 January 2026 on, not the day before
+    elders = await preview(mh, AudienceSpec(named=["meihao.elders"]), street.community, date(2026, 1, 1))
+    assert (elders["residents"], [s["name"] for s in elders["sample"]]) == (2, ["王*英", "张*"])
+    assert (await preview(mh, AudienceSpec(named=["meihao.elders"]), street.community, date(2025, 12, 31)))["residents"] == 0
+    both = await preview(mh, AudienceSpec(named=["meihao.elders", "chosen.one"]), street.community, date(2026, 1, 1), activity_id=anna)
+    assert (both["residents"], [s["name"] for s in both["sample"]]) == (3, ["王*英", "A**a", "张*"])
