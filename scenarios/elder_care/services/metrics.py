@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count
-from piccolo.querystring import QueryString
 
 from meihao import CommunityInfo, Principal, community_today, scope_where
 
 from ..schemas import CARE_LEVELS
 from ..tables import Elder
+from .common import count_if
 
 
 async def metrics(mh: Any, community: CommunityInfo, principal: Principal) -> dict[str, int]:
@@ -22,6 +22,6 @@ async def metrics(mh: Any, community: CommunityInfo, principal: Principal) -> di
     figures["overdue"] = Elder.next_due_on < today
     row = await Elder.select(
         Count(Elder.id, alias="elders"),
-        *(QueryString("SUM(CASE WHEN {} THEN 1 ELSE 0 END)", condition.querystring).as_alias(name) for name, condition in figures.items()),
+        *(count_if(condition, name) for name, condition in figures.items()),
     ).where(*scope_where(principal, community, Elder.resident), Elder.active.eq(True)).first()
     return {"elders": row["elders"], **{name: int(row[name] or 0) for name in figures}}
