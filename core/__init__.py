@@ -64,6 +64,7 @@ from meihao.time.wording import (
 from meihao.time.workcalendar import Deadline, WorkingCalendar, add_working_days, add_working_hours, is_workday, working_time_between
 from meihao.version import __version__
 from meihao.web.auth import requires
+from meihao.web.console.forms import FormError, FormFields
 from meihao.web.console.lists import (
     BulkAction,
     Facet,
@@ -118,6 +119,8 @@ __all__ = [
     "Facet",
     "FakeClock",
     "Forbidden",
+    "FormError",
+    "FormFields",
     "InvalidInput",
     "Job",
     "ListQuery",

@@ -281,5 +281,10 @@ class ConsolePages:
     #: ``queue(meihao, principal)`` is awaited for the viewer's queue: the scene's open items the
     #: viewer is responsible for (in their scope), as :class:`QueueItem` values.
     queue: Callable[[Any, Any], Awaitable[list[QueueItem]]] | None = None
+    #: ``overdue(meihao, principal)``: the red items of ``queue`` only, for the street overview, which
+    #: shows nothing else of it; a scene whose queue reads more than its red items (the yellow ones, a
+    #: window of days) gives it so that the overview does not. Without it the overview awaits ``queue``
+    #: and keeps its red items.
+    overdue: Callable[[Any, Any], Awaitable[list[QueueItem]]] | None = None
     resident_handlers: list[Any] = field(default_factory=list)
     resident_nav: list[NavLink] = field(default_factory=list)

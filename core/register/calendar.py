@@ -280,15 +280,17 @@ async def list_overrides(year: int | None = None) -> list[dict[str, Any]]:
 # -- the calendar ------------------------------------------------------------------------
 
 
-async def working_calendar(mh: Meihao, community: Any = None) -> WorkingCalendar:
+async def working_calendar(mh: Meihao, community: Any = None, *, stamp: tuple[Any, ...] | None = None) -> WorkingCalendar:
     """The working calendar of ``community`` (a slug, a community as hooks and routes receive it,
     or None for the street as a whole), in its time zone, with the street's overrides and its own.
 
     Built from the database and cached per process until the calendar's data changes (another
-    node's load or override is seen on the next call: the check is one small query).
+    node's load or override is seen on the next call: the check is one small query). A page that
+    needs the calendars of several communities reads :func:`calendar_stamp` once and passes it.
     """
     community_id, tz = await _place(mh, community)
-    stamp = await _data_stamp()
+    if stamp is None:
+        stamp = await calendar_stamp()
     cache: dict[Any, tuple[Any, WorkingCalendar]] = vars(mh).setdefault("_working_calendars", {})
     key = (community_id, tz, tuple(mh.settings.working_hours), tuple(mh.settings.working_weekdays))
     cached = cache.get(key)
@@ -326,7 +328,7 @@ async def _place(mh: Meihao, community: Any) -> tuple[int | None, str]:
     return community.id, getattr(community, "timezone", "") or mh.settings.default_timezone
 
 
-async def _data_stamp() -> tuple[Any, ...]:
+async def calendar_stamp() -> tuple[Any, ...]:
     """Changes whenever a year is (re)loaded or an override is set or removed: a reload writes a
     new ``loaded_at`` (the real time, never reused), and the overrides are few enough to compare
     whole (SQLite may hand a deleted row's id to the next one, so ids alone would not tell)."""

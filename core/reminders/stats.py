@@ -17,7 +17,7 @@ from piccolo.query.functions.aggregate import Count, Max
 from piccolo.querystring import QueryString
 
 from meihao.reminders.recipients import reminders_in_scope
-from meihao.reminders.tables import DueReminder, Reminder
+from meihao.reminders.tables import Activity, Reminder
 
 if TYPE_CHECKING:
     from meihao.access.principals import Principal
@@ -51,15 +51,23 @@ class Periods:
         return self.today + timedelta(days=1)
 
 
-def _count_if(condition: Any, alias: str) -> QueryString:
+#: The outbox and its activities, as the grouped counts name them (no aliases: the scope's clauses name the outbox table).
+_R = '"meihao_reminder"'
+_A = '"meihao_activity"'
+
+
+def _count_if(alias: str, condition: str, *values: Any) -> QueryString:
     """``SUM(CASE WHEN condition THEN 1 ELSE 0 END)``: a count of the group's rows that match, in the same
-    pass as the others (SQLite and PostgreSQL alike; ``COUNT(*) FILTER`` needs SQLite 3.30)."""
-    return QueryString("SUM(CASE WHEN {} THEN 1 ELSE 0 END)", condition.querystring).as_alias(alias)
+    pass as the others (SQLite and PostgreSQL alike; ``COUNT(*) FILTER`` needs SQLite 3.30). ``condition``
+    is SQL with a ``{}`` for each of ``values``."""
+    return QueryString(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS {alias}", *values)
 
 
-def _due_between(start: datetime, end: datetime) -> Any:
-    """Outbox rows whose reminder point fell due in ``[start, end)`` (the points' ``due_at`` index, no join)."""
-    return Reminder.due.is_in(DueReminder.select(DueReminder.id).where(DueReminder.due_at >= start, DueReminder.due_at < end))
+#: Outbox rows whose reminder point fell due in ``[{}, {})`` (the points' ``due_at`` index, no join), not cancelled.
+_DUE = f'{_R}."due" IN (SELECT "id" FROM "meihao_reminder_due" WHERE "due_at" >= {{}} AND "due_at" < {{}}) AND {_R}."status" != \'cancelled\''
+_SENT = f'{_R}."status" = \'sent\' AND {_R}."sent_at" >= {{}} AND {_R}."sent_at" < {{}}'
+_FAILED = f'{_R}."status" = \'failed\' AND {_R}."next_attempt_at" >= {{}} AND {_R}."next_attempt_at" < {{}}'
+_WAITING = f'{_R}."status" IN ({", ".join(repr(w) for w in WAITING)}) AND {_R}."next_attempt_at" <= {{}}'
 
 
 async def reminder_counts(principal: Principal, community_ids: list[int], periods: Periods) -> dict[int, dict[str, Any]]:
@@ -76,31 +84,25 @@ async def reminder_counts(principal: Principal, community_ids: list[int], period
     if not community_ids:
         return result
     tomorrow = periods.tomorrow
-    sent = Reminder.status == "sent"
-    failed = Reminder.status == "failed"
-    not_cancelled = Reminder.status != "cancelled"
-    figures: dict[str, Any] = {}
+    # Written as SQL, not composed by Piccolo: the same query, built in a fraction of the time (the overview runs it on every view).
+    figures: list[QueryString] = []
     for period, start in (("today", periods.today), ("week", periods.week)):
-        figures[f"{period}_due"] = _due_between(start, tomorrow) & not_cancelled
-        figures[f"{period}_sent"] = sent & (Reminder.sent_at >= start) & (Reminder.sent_at < tomorrow)
-        figures[f"{period}_failed"] = failed & (Reminder.next_attempt_at >= start) & (Reminder.next_attempt_at < tomorrow)
-    waiting = Reminder.status.is_in(list(WAITING)) & (Reminder.next_attempt_at <= periods.now)
-    figures["waiting"] = waiting
-    for index, start in enumerate(periods.chart):
-        figures[f"day_{index}"] = sent & (Reminder.sent_at >= start) & (Reminder.sent_at < start + timedelta(days=1))
+        figures += [_count_if(f"{period}_due", _DUE, start, tomorrow), _count_if(f"{period}_sent", _SENT, start, tomorrow),
+                    _count_if(f"{period}_failed", _FAILED, start, tomorrow)]
+    figures.append(_count_if("waiting", _WAITING, periods.now))
+    figures += [_count_if(f"day_{index}", _SENT, start, start + timedelta(days=1)) for index, start in enumerate(periods.chart)]
     # Only the rows some figure counts are read: each branch of the OR has its index
     # (status + sent_at, status + next_attempt_at, the outbox's key that starts with its point).
     first = min([periods.week, *periods.chart])
-    rows_counted = (
-        (_due_between(periods.week, tomorrow) & not_cancelled)
-        | (sent & (Reminder.sent_at >= first) & (Reminder.sent_at < tomorrow))
-        | (failed & (Reminder.next_attempt_at >= periods.week) & (Reminder.next_attempt_at < tomorrow))
-        | waiting
+    rows_counted = QueryString(
+        f"({_DUE}) OR ({_SENT}) OR ({_FAILED}) OR ({_WAITING})", periods.week, tomorrow, first, tomorrow, periods.week, tomorrow, periods.now,
     )
-    community = Reminder.activity.community
-    rows = await Reminder.select(community.as_alias("community"), *(_count_if(c, name) for name, c in figures.items())).where(
-        community.is_in(community_ids), rows_counted, *reminders_in_scope(principal)
-    ).group_by(community)
+    scope = [clause.querystring for clause in reminders_in_scope(principal)]
+    rows = await Reminder.raw(
+        f"SELECT {_A}.\"community\" AS community, {', '.join('{}' for _ in figures)} FROM {_R} JOIN {_A} ON {_A}.\"id\" = {_R}.\"activity\" "
+        f"WHERE {_A}.\"community\" IN ({', '.join('{}' for _ in community_ids)}) AND ({{}}){' AND {}' * len(scope)} GROUP BY {_A}.\"community\"",
+        *figures, *community_ids, rows_counted, *scope,
+    )
     for row in rows:
         counts = result[row["community"]]
         for period in ("today", "week"):
@@ -115,15 +117,17 @@ async def failures_by_activity(principal: Principal, community_ids: list[int], s
     ``community``, ``failed``, ``last_error`` (the text of one of its failures, as the activity's reminder log shows it)."""
     if not community_ids:
         return []
-    rows = await Reminder.select(
-        Reminder.activity.as_alias("activity"),
-        Reminder.activity.title.as_alias("title"),
-        Reminder.activity.community.as_alias("community"),
-        Count(Reminder.id, alias="failed"),
-        Max(Reminder.last_error, alias="last_error"),
-    ).where(
-        Reminder.activity.community.is_in(community_ids), Reminder.status == "failed", Reminder.next_attempt_at >= since,
-        *reminders_in_scope(principal),
-    ).group_by(Reminder.activity, Reminder.activity.title, Reminder.activity.community)
+    # The activities by id (a subquery, not Piccolo's join through ``Reminder.activity``, slow to build); their
+    # titles are read only when something failed.
+    rows = await Reminder.select(Reminder.activity, Count(Reminder.id, alias="failed"), Max(Reminder.last_error, alias="last_error")).where(
+        Reminder.activity.is_in(Activity.select(Activity.id).where(Activity.community.is_in(community_ids))), Reminder.status == "failed",
+        Reminder.next_attempt_at >= since, *reminders_in_scope(principal),
+    ).group_by(Reminder.activity)
+    if not rows:
+        return []
     rows.sort(key=lambda r: (-r["failed"], r["activity"]))
-    return rows[:limit]
+    rows = rows[:limit]
+    about = {a["id"]: a for a in await Activity.select(Activity.id, Activity.title, Activity.community).where(
+        Activity.id.is_in([r["activity"] for r in rows]))}
+    return [{"activity": r["activity"], "title": about[r["activity"]]["title"], "community": about[r["activity"]]["community"],
+             "failed": r["failed"], "last_error": r["last_error"]} for r in rows]

@@ -8,7 +8,7 @@ field it names, in the visitor's language; a plan or show outside the viewer's r
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -16,7 +16,18 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from meihao import Caller, CommunityInfo, CurrentCommunity, MeihaoError, Principal, Runtime, page_requires, render_page
+from meihao import (
+    Caller,
+    CommunityInfo,
+    CurrentCommunity,
+    FormError,
+    FormFields,
+    MeihaoError,
+    Principal,
+    Runtime,
+    page_requires,
+    render_page,
+)
 from meihao.tables import StaffAssignment
 
 from .routes import MANAGE
@@ -65,50 +76,9 @@ DONE = {
 # -- reading a form ---------------------------------------------------------------------------
 
 
-class FormError(Exception):
-    """The form's own check failed: ``errors`` maps a field to a key of ``MESSAGES``."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
-async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
-    return {k: str(v).strip() for k, v in (await request.form()).items() if k != "_csrf_token"}
-
-
-def _whole(values: dict[str, str], name: str, errors: dict[str, str], *, required: bool = False) -> int | None:
-    text = values.get(name, "")
-    if not text and not required:
-        return None
-    if not re.fullmatch(r"[0-9]{1,9}", text):
-        errors[name] = name
-        return None
-    return int(text)
-
-
-def _day(values: dict[str, str], name: str, errors: dict[str, str]) -> date | None:
-    try:
-        return date.fromisoformat(values.get(name, ""))
-    except ValueError:
-        errors[name] = name
-        return None
-
-
-def _clock(values: dict[str, str], name: str, errors: dict[str, str], *, required: bool = True) -> time | None:
-    text = values.get(name, "")
-    if not text and not required:
-        return None
-    if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", text):
-        errors[name] = name
-        return None
-    return time.fromisoformat(text)
-
-
-def _body(cls: type[Any], fields: dict[str, Any], errors: dict[str, str]) -> Any:
+def _body(cls: type[Any], fields: dict[str, Any], form: FormFields) -> Any:
     """The API's body from the form's fields; msgspec's own checks (lengths, a decimal) become field errors too."""
-    if errors:
-        raise FormError(errors)
+    form.check()
     try:
         return msgspec.convert({k: v for k, v in fields.items() if v is not None}, cls, strict=False)
     except msgspec.ValidationError as err:
@@ -177,10 +147,10 @@ async def new_plan_page(request: Request[Any, Any, Any], community: CurrentCommu
 @post("/plans/new", guards=[page_requires(MANAGE)])
 async def create_plan(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller) -> Response[Any]:
     """POST /plans of the API: a season of shows with its procurement lot and organiser."""
-    values = await _form(request)
-    errors: dict[str, str] = {}
+    form = await FormFields.read(request)
+    values = form.values
     try:
-        created = await plans.create_plan(meihao, community, _body(PlanIn, _plan_fields(values, errors), errors), principal)
+        created = await plans.create_plan(meihao, community, _body(PlanIn, _plan_fields(form), form), principal)
     except FormError as err:
         return await _plan_form(request, community, values=values, errors=err.errors, status_code=400)
     except MeihaoError as err:
@@ -188,10 +158,10 @@ async def create_plan(request: Request[Any, Any, Any], community: CurrentCommuni
     return Redirect(_page(community, f"manage?done=plan_created#p{created.id}"), status_code=303)
 
 
-def _plan_fields(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    return {"name": values.get("name", ""), "season_start": _day(values, "season_start", errors),
-            "season_end": _day(values, "season_end", errors), "procurement_lot": values.get("procurement_lot", ""),
-            "organiser_staff_id": _whole(values, "organiser_staff_id", errors)}
+def _plan_fields(form: FormFields) -> dict[str, Any]:
+    return {"name": form.text("name"), "season_start": form.day("season_start", required=True),
+            "season_end": form.day("season_end", required=True), "procurement_lot": form.text("procurement_lot"),
+            "organiser_staff_id": form.whole("organiser_staff_id")}
 
 
 @get("/plans/{plan_id:int}/edit", guards=[page_requires(MANAGE)])
@@ -208,10 +178,10 @@ async def update_plan(
 ) -> Response[Any]:
     """PATCH /plans/{id} of the API: name, season (its shows must stay inside), procurement lot, organiser."""
     plan = await plans.get_plan(community, plan_id, principal)
-    values = await _form(request)
-    errors: dict[str, str] = {}
+    form = await FormFields.read(request)
+    values = form.values
     try:
-        await plans.update_plan(meihao, community, plan_id, _body(PlanPatch, _plan_fields(values, errors), errors), principal)
+        await plans.update_plan(meihao, community, plan_id, _body(PlanPatch, _plan_fields(form), form), principal)
     except FormError as err:
         return await _plan_form(request, community, values=values, errors=err.errors, status_code=400, plan=plan)
     except MeihaoError as err:
@@ -241,23 +211,22 @@ async def new_show_page(
     return await _show_form(request, meihao, community, principal, plan_id, values={"starts_at": "19:00"})
 
 
-def _times(values: dict[str, str], errors: dict[str, str]) -> dict[str, datetime | None]:
+def _times(form: FormFields) -> dict[str, datetime | None]:
     """``starts_at`` and ``ends_at`` (local, naive: the service reads them in the community's time) from the day and two clock times."""
-    day = _day(values, "day", errors)
-    starts = _clock(values, "starts_at", errors)
-    ends = _clock(values, "ends_at", errors, required=False)
+    day = form.day("day", required=True)
+    starts = form.clock("starts_at", required=True)
+    ends = form.clock("ends_at")
     return {"starts_at": datetime.combine(day, starts) if day and starts else None,
             "ends_at": datetime.combine(day, ends) if day and ends else None}
 
 
-def _read_show(values: dict[str, str]) -> ShowIn:
-    errors: dict[str, str] = {}
+def _read_show(form: FormFields) -> ShowIn:
     fields = {
-        "venue_id": _whole(values, "venue_id", errors, required=True), "troupe_id": _whole(values, "troupe_id", errors, required=True),
-        "play_id": _whole(values, "play_id", errors, required=True), **_times(values, errors),
-        "elders_first": values.get("elders_first") == "yes", "subsidy": values.get("subsidy") or None,
+        "venue_id": form.whole("venue_id", required=True), "troupe_id": form.whole("troupe_id", required=True),
+        "play_id": form.whole("play_id", required=True), **_times(form),
+        "elders_first": form.text("elders_first") == "yes", "subsidy": form.text("subsidy") or None,
     }
-    return _body(ShowIn, fields, errors)
+    return _body(ShowIn, fields, form)
 
 
 @post("/plans/{plan_id:int}/shows/new", guards=[page_requires(MANAGE)])
@@ -266,9 +235,10 @@ async def create_show(
 ) -> Response[Any]:
     """POST /plans/{id}/shows of the API: a show, and its reminders to the residents of the venue's grids."""
     await plans.get_plan(community, plan_id, principal)  # another community's plan: the 404 page before anything else
-    values = await _form(request)
+    form = await FormFields.read(request)
+    values = form.values
     try:
-        created = await shows.create_show(meihao, community, plan_id, _read_show(values), principal)
+        created = await shows.create_show(meihao, community, plan_id, _read_show(form), principal)
     except FormError as err:
         return await _show_form(request, meihao, community, principal, plan_id, values=values, errors=err.errors, status_code=400)
     except MeihaoError as err:
@@ -305,11 +275,11 @@ async def reschedule_show(
 ) -> Response[Any]:
     """PATCH /shows/{id} of the API: a new day and time; reminders not yet sent are planned again for it."""
     await shows.get_show(community, show_id, principal)
-    values = await _form(request)
-    errors: dict[str, str] = {}
-    fields = _times(values, errors)
+    form = await FormFields.read(request)
+    values = form.values
+    fields = _times(form)
     try:
-        await shows.reschedule_show(meihao, community, show_id, _body(ShowPatch, fields, errors), principal)
+        await shows.reschedule_show(meihao, community, show_id, _body(ShowPatch, fields, form), principal)
     except FormError as err:
         return await _edit_form(request, meihao, community, principal, show_id, values=values, errors=err.errors, status_code=400)
     except MeihaoError as err:
@@ -324,9 +294,10 @@ async def cancel_show(
 ) -> Response[Any]:
     """POST /shows/{id}/cancel of the API: the show is off, its reminders not yet sent are cancelled."""
     await shows.get_show(community, show_id, principal)
-    values = await _form(request)
+    form = await FormFields.read(request)
+    values = form.values
     try:
-        body = _body(ReasonIn, {"reason": values.get("reason", "")}, {})
+        body = _body(ReasonIn, {"reason": values.get("reason", "")}, form)
         await shows.cancel_show(meihao, community, show_id, body.reason, principal)
     except FormError:
         return await _edit_form(request, meihao, community, principal, show_id, values=values, errors={"reason": "reason"}, status_code=400)

@@ -291,4 +291,5 @@ PAGES = ConsolePages(
          NavLink("安排演出", "Plan shows", "manage", permission=MANAGE)],
     cards=[ConsoleCard("culture", "戏曲进乡村", "Opera to the villages", show_figures, link="plan", permission=READ)],
     queue=queue,
+    overdue=queue,  # every item of its queue is red
 )

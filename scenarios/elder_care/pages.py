@@ -39,7 +39,6 @@ from meihao import (
     community_today,
     csv_download,
     facet,
-    get_community,
     list_views,
     page_requires,
     pager,
@@ -398,13 +397,14 @@ async def visit_figures(meihao: Any, principal: Principal, community: CommunityI
 
 
 async def alert_figures(meihao: Any, principal: Principal, community: CommunityInfo) -> list[CardFigure]:
-    open_alerts = await alerts.list_alerts(meihao, principal, community)
-    escalations = sum(1 for a in open_alerts if a.level == "escalation")
-    found = await due.concerns(meihao, principal, community)
+    """Open escalations and the concerns visits found in the last 30 days, all of them counted in SQL (the alerts page
+    lists the latest), and this month's visit rate (月探访率)."""
+    escalations = await alerts.escalation_count(principal, community)
+    found = await due.concern_count(meihao, principal, community)
     report = await metrics.monthly_report(meihao, principal, community)
     figures = [
         CardFigure("超期上报", "Escalations", escalations, "alert" if escalations else "ok"),
-        CardFigure("近30天发现问题", "Concerns, last 30 days", len(found), "warn" if found else "ok"),
+        CardFigure("近30天发现问题", "Concerns, last 30 days", found, "warn" if found else "ok"),
     ]
     if report.rate is not None:
         figures.append(CardFigure("本月探访率（%）", "Visited this month (%)", report.rate, "ok" if report.met_target else "warn"))
@@ -413,17 +413,27 @@ async def alert_figures(meihao: Any, principal: Principal, community: CommunityI
 
 async def visit_queue(meihao: Any, principal: Principal) -> list[QueueItem]:
     """The viewer's visits: overdue (red), due today, due within a few days (yellow), for elders they visit."""
+    return await _visits_due(meihao, principal)
+
+
+async def overdue_visits(meihao: Any, principal: Principal) -> list[QueueItem]:
+    """The red part of :func:`visit_queue` only (the street overview's), chosen in SQL."""
+    return await _visits_due(meihao, principal, overdue_only=True)
+
+
+async def _visits_due(meihao: Any, principal: Principal, *, overdue_only: bool = False) -> list[QueueItem]:
     if not principal.can(RECORD):
         return []
     with_elders = Resident.select(Resident.community).where(Resident.id.is_in(Elder.select(Elder.resident).where(Elder.active.eq(True))))
-    communities = await Community.select(Community.id, Community.slug).where(Community.id.is_in(with_elders)).order_by(Community.id)
+    communities = await Community.select().where(Community.id.is_in(with_elders)).order_by(Community.id)
     items: list[QueueItem] = []
     for row in communities:
         if not principal.reaches_community(row["id"]):
             continue
-        community = await get_community(row["slug"])
+        community = CommunityInfo.from_row(row)
         today = community_today(meihao, community)
-        for elder in await due.responsible_due(meihao, principal, community):
+        # due up to yesterday is overdue: the red items only
+        for elder in await due.responsible_due(meihao, principal, community, soon_days=-1 if overdue_only else due.SOON_DAYS):
             when = elder.plan.next_due_on
             urgency = "red" if when < today else ("today" if when == today else "yellow")
             level_zh, level_en = CARE_LEVELS[elder.care_level]
@@ -451,4 +461,5 @@ PAGES = ConsolePages(
         ConsoleCard("alerts", "探访预警", "Visit alerts", alert_figures, link="alerts", permission=READ),
     ],
     queue=visit_queue,
+    overdue=overdue_visits,
 )

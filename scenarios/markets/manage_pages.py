@@ -20,6 +20,8 @@ from meihao import (
     Caller,
     CommunityInfo,
     CurrentCommunity,
+    FormError,
+    FormFields,
     MeihaoError,
     Principal,
     Runtime,
@@ -103,54 +105,9 @@ DONE = {
 # -- reading a form ---------------------------------------------------------------------------
 
 
-class FormError(Exception):
-    """The form's own check failed: ``errors`` maps a field to a key of ``MESSAGES``."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
-async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
-    return {k: str(v).strip() for k, v in (await request.form()).items() if k != "_csrf_token"}
-
-
-def _whole(values: dict[str, str], name: str, errors: dict[str, str], *, required: bool = False) -> int | None:
-    """A whole number typed into the form (ASCII digits, an optional minus); empty is None unless ``required``."""
-    text = values.get(name, "")
-    if not text and not required:
-        return None
-    if not re.fullmatch(r"-?[0-9]{1,9}", text):
-        errors[name] = name
-        return None
-    return int(text)
-
-
-def _day(values: dict[str, str], name: str, errors: dict[str, str], *, required: bool = False) -> date | None:
-    text = values.get(name, "")
-    if not text and not required:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors[name] = name
-        return None
-
-
-def _choice(values: dict[str, str], name: str, allowed: Any, errors: dict[str, str]) -> str | None:
-    text = values.get(name, "")
-    if not text:
-        return None
-    if text not in allowed:
-        errors[name] = name
-        return None
-    return text
-
-
-def _body(cls: type[Any], fields: dict[str, Any], errors: dict[str, str]) -> Any:
+def _body(cls: type[Any], fields: dict[str, Any], form: FormFields) -> Any:
     """The API's body from the form's fields; msgspec's own checks (lengths, the time pattern) become field errors too."""
-    if errors:
-        raise FormError(errors)
+    form.check()
     try:
         return msgspec.convert({k: v for k, v in fields.items() if v is not None}, cls)
     except msgspec.ValidationError as err:
@@ -244,8 +201,9 @@ async def new_market_page(request: Request[Any, Any, Any], community: CurrentCom
 
 
 def _read_market(values: dict[str, str]) -> MarketIn:
-    errors: dict[str, str] = {}
-    first = _day(values, "first_day", errors, required=True)
+    form = FormFields(values)
+    errors = form.errors
+    first = form.day("first_day", required=True)
     repeat = values.get("repeat", "")
     rrule = None
     if repeat not in REPEATS:
@@ -256,16 +214,16 @@ def _read_market(values: dict[str, str]) -> MarketIn:
         rrule = _rule(repeat, first, values.get("rrule", ""))
     fields: dict[str, Any] = {
         "name": values.get("name", ""), "venue": values.get("venue", ""), "rrule": rrule, "first_day": first,
-        "until": _day(values, "until", errors), "opens_at": values.get("opens_at", ""), "closes_at": values.get("closes_at", ""),
-        "grid_id": _whole(values, "grid_id", errors), "capacity": _whole(values, "capacity", errors),
-        "setup_minutes": _whole(values, "setup_minutes", errors),
-        "applications_close_hours": _whole(values, "applications_close_hours", errors),
-        "holiday_policy": _choice(values, "holiday_policy", HOLIDAY_POLICIES, errors),
-        "organiser_staff_id": _whole(values, "organiser_staff_id", errors),
+        "until": form.day("until"), "opens_at": values.get("opens_at", ""), "closes_at": values.get("closes_at", ""),
+        "grid_id": form.whole("grid_id", negative=True), "capacity": form.whole("capacity", negative=True),
+        "setup_minutes": form.whole("setup_minutes", negative=True),
+        "applications_close_hours": form.whole("applications_close_hours", negative=True),
+        "holiday_policy": form.choice("holiday_policy", HOLIDAY_POLICIES),
+        "organiser_staff_id": form.whole("organiser_staff_id", negative=True),
     }
     if first is None and "first_day" not in errors:
         errors["first_day"] = "first_day"
-    return _body(MarketIn, fields, errors)
+    return _body(MarketIn, fields, form)
 
 
 @post("/markets/new", guards=[page_requires(MANAGE)])
@@ -273,7 +231,8 @@ async def create_market(
     request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller
 ) -> Response[Any]:
     """POST /markets of the API: a market, its two recurring activities, its days for the coming weeks."""
-    values = await _form(request)
+    form = await FormFields.read(request)
+    values = form.values
     try:
         created = await markets.create_market(meihao, community, _read_market(values), principal)
     except FormError as err:
@@ -305,13 +264,13 @@ async def update_market(
 ) -> Response[Any]:
     """PATCH /markets/{id} of the API: name, venue, stalls per day and organiser (the schedule stays: cancel and make a new market)."""
     market = await markets.get_market(meihao, community, market_id)  # another community's: the 404 page before anything else
-    values = await _form(request)
-    errors: dict[str, str] = {}
+    form = await FormFields.read(request)
+    values = form.values
     fields = {"name": values.get("name", ""), "venue": values.get("venue", ""),
-              "capacity": _whole(values, "capacity", errors, required=True),
-              "organiser_staff_id": _whole(values, "organiser_staff_id", errors)}
+              "capacity": form.whole("capacity", required=True, negative=True),
+              "organiser_staff_id": form.whole("organiser_staff_id", negative=True)}
     try:
-        await markets.update_market(meihao, community, market_id, _body(MarketPatch, fields, errors), principal)
+        await markets.update_market(meihao, community, market_id, _body(MarketPatch, fields, form), principal)
     except FormError as err:
         return await _market_form(request, meihao, community, values=values, errors=err.errors, market=market, status_code=400)
     except MeihaoError as err:
@@ -349,10 +308,10 @@ async def set_day_capacity(
 ) -> Response[Any]:
     """PATCH /days/{id} of the API: the day's stalls (more promote from the waiting list)."""
     day = await days.get_day(meihao, community, day_id)
-    values = await _form(request)
-    errors: dict[str, str] = {}
+    form = await FormFields.read(request)
+    values = form.values
     try:
-        patch = _body(MarketDayPatch, {"capacity": _whole(values, "capacity", errors, required=True)}, errors)
+        patch = _body(MarketDayPatch, {"capacity": form.whole("capacity", required=True, negative=True)}, form)
         await days.set_day_capacity(meihao, community, day_id, patch.capacity, principal)
     except FormError as err:
         return await _day_form(request, meihao, community, day_id, values=values, errors=err.errors, status_code=400)
@@ -368,9 +327,10 @@ async def cancel_day(
 ) -> Response[Any]:
     """POST /days/{id}/cancel of the API: the day is called off, its reminders not yet sent are cancelled, the applications stay."""
     day = await days.get_day(meihao, community, day_id)
-    values = await _form(request)
+    form = await FormFields.read(request)
+    values = form.values
     try:
-        body = _body(ReasonIn, {"reason": values.get("reason", "")}, {})
+        body = _body(ReasonIn, {"reason": values.get("reason", "")}, form)
         await days.cancel_day(meihao, community, day_id, body.reason, principal)
     except FormError:
         return await _day_form(request, meihao, community, day_id, values={"capacity": str(day.capacity), **values},
@@ -409,13 +369,13 @@ async def create_merchant(
     request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller
 ) -> Response[Any]:
     """POST /merchants of the API: a partner merchant; its contact's phone is kept in full and shown masked."""
-    values = await _form(request)
-    errors: dict[str, str] = {}
-    fields = {"name": values.get("name", ""), "kind": _choice(values, "kind", MERCHANT_KINDS, errors) or "shop",
+    form = await FormFields.read(request)
+    values = form.values
+    fields = {"name": values.get("name", ""), "kind": form.choice("kind", MERCHANT_KINDS) or "shop",
               "contact_name": values.get("contact_name", ""), "contact_phone": values.get("contact_phone", ""),
-              "contact_resident_id": _whole(values, "contact_resident_id", errors)}
+              "contact_resident_id": form.whole("contact_resident_id", negative=True)}
     try:
-        created = await merchants.create_merchant(meihao, community, _body(MerchantIn, fields, errors), principal)
+        created = await merchants.create_merchant(meihao, community, _body(MerchantIn, fields, form), principal)
     except FormError as err:
         return await _merchants(request, community, principal, values=values, errors=err.errors, status_code=400)
     except MeihaoError as err:
@@ -447,13 +407,13 @@ async def update_merchant(
 ) -> Response[Any]:
     """PATCH /merchants/{id} of the API: name, kind, contact, a new phone (empty keeps it), whether it may still apply."""
     await merchants.get_merchant(community, merchant_id)
-    values = await _form(request)
-    errors: dict[str, str] = {}
-    fields = {"name": values.get("name", ""), "kind": _choice(values, "kind", MERCHANT_KINDS, errors) or "shop",
+    form = await FormFields.read(request)
+    values = form.values
+    fields = {"name": values.get("name", ""), "kind": form.choice("kind", MERCHANT_KINDS) or "shop",
               "contact_name": values.get("contact_name", ""), "contact_phone": values.get("contact_phone") or None,
-              "contact_resident_id": _whole(values, "contact_resident_id", errors), "active": values.get("active") == "yes"}
+              "contact_resident_id": form.whole("contact_resident_id", negative=True), "active": values.get("active") == "yes"}
     try:
-        await merchants.update_merchant(meihao, community, merchant_id, _body(MerchantPatch, fields, errors), principal)
+        await merchants.update_merchant(meihao, community, merchant_id, _body(MerchantPatch, fields, form), principal)
     except FormError as err:
         return await _merchant_form(request, community, merchant_id, values=values, errors=err.errors, status_code=400)
     except MeihaoError as err:

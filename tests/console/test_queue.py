@@ -246,3 +246,60 @@ async def test_the_queue_in_english(world):
     assert re.findall(r'<h1>(.*?)</h1>', page.text) == ["My queue"]
     assert queue_rows(page.text)[0] == ("red", "昨天的日子 (en)")
     assert "The items of Gales could not be loaded just now" in page.text
+
+
+async def _kestrel_queue(meihao, principal):
+    now = meihao.clock.now()
+    return [QueueItem("队列的红项", "red in the queue", "nests", "hepan", now - timedelta(days=1), "red"),
+            QueueItem("队列的黄项", "yellow in the queue", "nests", "hepan", now, "yellow")]
+
+
+async def _kestrel_overdue(meihao, principal):
+    return [QueueItem("总览的红项", "red for the overview", "nests", "hepan", meihao.clock.now() - timedelta(days=2), "red")]
+
+
+class Kestrel(Kite):
+    """A throwaway scene that gives the overview its red items (``overdue``) besides its queue."""
+
+    @hookimpl
+    def meihao_scenario(self):
+        return Scenario(name="kestrel", title_zh="红隼", title_en="Kestrels", scene="neighbourhood", version="1.0")
+
+    @hookimpl
+    def meihao_console_pages(self):
+        return ConsolePages(queue=_kestrel_queue, overdue=_kestrel_overdue)
+
+
+@pytest_asyncio.fixture
+async def birds(make_meihao) -> SceneWorld:
+    mh = await make_meihao(plugins=[("kite", Kite()), ("kestrel", Kestrel())])
+    return await SceneWorld.build(mh)
+
+
+def overdue_titles(html: str) -> list[str]:
+    """The overdue items a community's section of the overview lists."""
+    found = re.search(r'<div class="overdue".*?</div>', html, re.S)
+    return re.findall(r'<span class="badge tone-alert">[^<]*</span> <a href="[^"]+">([^<]+)</a>', found.group(0)) if found else []
+
+
+async def test_the_overview_lists_a_scenes_overdue_items_or_else_the_red_items_of_its_queue(birds):
+    """Kestrel gives ``overdue``: the overview shows its items (and not its queue's); the kite scene gives none: the overview
+    keeps the items of its queue that call themselves red (only those: the queue page works out the rest's urgency)."""
+    await enable(birds.mh, "hepan", "kestrel")
+    async with make_page_client(birds.mh, birds.staff["grid_worker"]["id"]) as client:
+        overview = await client.get("/")
+        queue = await client.get("/queue")
+    assert overdue_titles(overview.text) == ["总览的红项"]
+    assert [title for _, title in queue_rows(queue.text)] == ["队列的红项", "队列的黄项"]
+
+    await enable(birds.mh, "hepan", "kite")
+    async with make_page_client(birds.mh, birds.staff["grid_worker"]["id"]) as client:
+        overview = await client.get("/")
+    assert overdue_titles(overview.text) == ["总览的红项"]  # none of the kite's items is red of its own
+    KITE_ITEMS.append(("自称逾期", None, "red"))
+    try:
+        async with make_page_client(birds.mh, birds.staff["grid_worker"]["id"]) as client:
+            overview = await client.get("/")
+    finally:
+        KITE_ITEMS.pop()
+    assert overdue_titles(overview.text) == ["总览的红项", "自称逾期"]  # the scenes in the order the kernel asks them

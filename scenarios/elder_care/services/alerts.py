@@ -12,7 +12,7 @@ from meihao.tables import StaffAssignment
 
 from ..schemas import CARE_LEVELS, AlertOut, ElderCareSettings
 from ..tables import Elder, OverdueAlert
-from .common import EVERYONE, SCENARIO, PlanState, _elder_select, plan_state, settings_of
+from .common import EVERYONE, SCENARIO, PlanState, _elder_select, elders_in_scope, plan_state, settings_of
 
 
 async def _resolve_alerts(mh: Any, elder_id: int) -> None:
@@ -52,6 +52,14 @@ async def list_alerts(mh: Any, principal: Principal, community: CommunityInfo, *
         )
         for r in rows
     ]
+
+
+async def escalation_count(principal: Principal, community: CommunityInfo) -> int:
+    """How many open alerts in the caller's scope are escalations (all of them: :func:`list_alerts` lists the latest)."""
+    return await OverdueAlert.count().where(
+        OverdueAlert.elder.is_in(elders_in_scope(principal, community)), OverdueAlert.resolved_at.is_null(),
+        OverdueAlert.level == "escalation",
+    )
 
 
 # -- the daily check ------------------------------------------------------------------------

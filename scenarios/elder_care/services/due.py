@@ -11,7 +11,7 @@ from meihao.tables import StaffAssignment
 
 from ..schemas import ElderOut
 from ..tables import Elder, Visit
-from .common import _elder_select, settings_of
+from .common import _elder_select, count_if, elders_in_scope, settings_of
 from .register import present
 
 #: "Due soon": the next visit falls within this many days after today (the queue's yellow, the list's third part).
@@ -35,11 +35,13 @@ async def due_elders(mh: Any, principal: Principal, community: CommunityInfo, *,
                      only: Any = None) -> DueElders:
     """Active elders the caller reaches whose visit is overdue, due today, or due within ``soon_days``
     (and, when given, who match the WHERE clause ``only``)."""
-    settings = await settings_of(mh, community)
     today = community_today(mh, community)
     rows = await _elder_select().where(
         *_scoped(principal, community), Elder.next_due_on <= today + timedelta(days=soon_days), *([only] if only is not None else [])
     ).order_by(Elder.next_due_on).order_by(Elder.id)
+    if not rows:  # no elder due (a queue, usually): no settings to read
+        return DueElders(overdue=[], today=[], soon=[])
+    settings = await settings_of(mh, community)
     elders = [present(r, settings, today, sensitive=False) for r in rows]  # the lists show none of the sensitive fields
     return DueElders(
         overdue=[e for e in elders if e.plan.next_due_on < today],
@@ -49,14 +51,13 @@ async def due_elders(mh: Any, principal: Principal, community: CommunityInfo, *,
 
 
 async def due_counts(mh: Any, principal: Principal, community: CommunityInfo, *, soon_days: int = SOON_DAYS) -> dict[str, int]:
-    """How many of the elders the caller reaches are overdue, due today and due soon (counted in SQL)."""
+    """How many of the elders the caller reaches are overdue, due today and due soon (counted in SQL, one query)."""
     today = community_today(mh, community)
-    mine = _scoped(principal, community)
-    return {
-        "overdue": await Elder.count().where(*mine, Elder.next_due_on < today),
-        "today": await Elder.count().where(*mine, Elder.next_due_on == today),
-        "soon": await Elder.count().where(*mine, Elder.next_due_on > today, Elder.next_due_on <= today + timedelta(days=soon_days)),
-    }
+    row = await Elder.select(
+        count_if(Elder.next_due_on < today, "overdue"), count_if(Elder.next_due_on == today, "today"),
+        count_if(Elder.next_due_on > today, "soon"),
+    ).where(*_scoped(principal, community), Elder.next_due_on <= today + timedelta(days=soon_days)).first()
+    return {key: int((row or {}).get(key) or 0) for key in ("overdue", "today", "soon")}
 
 
 async def concerns(mh: Any, principal: Principal, community: CommunityInfo, *, days: int = 30, limit: int = 100) -> list[dict[str, Any]]:
@@ -65,16 +66,25 @@ async def concerns(mh: Any, principal: Principal, community: CommunityInfo, *, d
     Only what every reader of a visit sees (the count of concerns, whether to follow up): the
     findings and notes stay on the elder's page, behind ``elder_care.visit.notes.read``.
     """
-    since = community_today(mh, community) - timedelta(days=days)
     rows = await Visit.select(
         Visit.id, Visit.elder, Visit.visited_at, Visit.method, Visit.concerns, Visit.follow_up_needed,
         Visit.elder.resident.name.as_alias("name"),
-    ).where(
-        *scope_where(principal, community, Visit.elder.resident),
+    ).where(*_concerns_where(mh, principal, community, days)).order_by(Visit.visited_at, ascending=False).limit(limit)
+    return rows
+
+
+async def concern_count(mh: Any, principal: Principal, community: CommunityInfo, *, days: int = 30) -> int:
+    """How many visits of the last ``days`` days found a concern or asked for a follow-up (all of them: :func:`concerns` lists the latest)."""
+    return await Visit.count().where(*_concerns_where(mh, principal, community, days))
+
+
+def _concerns_where(mh: Any, principal: Principal, community: CommunityInfo, days: int) -> list[Any]:
+    since = community_today(mh, community) - timedelta(days=days)
+    return [
+        Visit.elder.is_in(elders_in_scope(principal, community)),
         (Visit.concerns > 0) | Visit.follow_up_needed.eq(True),
         Visit.visited_at >= _start_of(since, community),
-    ).order_by(Visit.visited_at, ascending=False).limit(limit)
-    return rows
+    ]
 
 
 def _start_of(day: date, community: CommunityInfo) -> datetime:

@@ -7,14 +7,13 @@ from datetime import date, datetime
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count
-from piccolo.querystring import QueryString
 
 from meihao import CommunityInfo, InvalidInput, Principal, community_today, scope_where
 from meihao.tables import Grid
 
 from ..schemas import CARE_LEVELS, ElderCareSettings, MonthlyGridOut, MonthlyReportOut
 from ..tables import Elder, Visit
-from .common import settings_of, special_difficulty_where
+from .common import count_if, settings_of, special_difficulty_where
 
 
 async def metrics(mh: Any, community: CommunityInfo, principal: Principal) -> dict[str, Any]:
@@ -28,7 +27,7 @@ async def metrics(mh: Any, community: CommunityInfo, principal: Principal) -> di
     figures["special_difficulty"] = special_difficulty_where(settings)
     row = await Elder.select(
         Count(Elder.id, alias="elders"),
-        *(QueryString("SUM(CASE WHEN {} THEN 1 ELSE 0 END)", condition.querystring).as_alias(name) for name, condition in figures.items()),
+        *(count_if(condition, name) for name, condition in figures.items()),
     ).where(*scope_where(principal, community, Elder.resident), Elder.active.eq(True)).first()
     result = {"elders": row["elders"], **{name: int(row[name] or 0) for name in figures}}
     start, end = month_bounds(today.year, today.month)

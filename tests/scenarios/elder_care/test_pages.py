@@ -10,14 +10,14 @@ last day of "within 3 days"), 周德明 (A, due 6 Mar: the first day after it) a
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest_asyncio
 
 from meihao.scenarios import elder_care
 from meihao.scenarios.elder_care.pages import visit_queue
-from meihao.scenarios.elder_care.tables import Elder, Visit
+from meihao.scenarios.elder_care.tables import Elder, OverdueAlert, Visit
 from meihao.testing import form_token, make_page_client
 from meihao.web.console import catalogues
 from tests.scenarios.elder_care.conftest import Yajuyuan
@@ -116,6 +116,41 @@ async def test_the_cards_count_only_what_the_viewer_reaches(y):
     assert mine == [("2", "探访超期"), ("1", "今日应访"), ("1", "3天内到期"), ("0", "超期上报"), ("0", "近30天发现问题"), ("0.0", "本月探访率（%）")]
     assert everyone == [("2", "探访超期"), ("1", "今日应访"), ("2", "3天内到期"), ("0", "超期上报"), ("0", "近30天发现问题"),
                         ("0.0", "本月探访率（%）")]
+
+
+async def test_the_alert_card_counts_every_open_escalation_and_concern_beyond_the_alert_pages_lists(y):
+    """The card counts in SQL, not the alerts page's lists (the latest 200 alerts, the latest 100 concerns): the
+    oldest open escalation, behind 200 newer alerts, and the 101st concern are counted; the 30 days start at
+    midnight of 31 January (today, 2 March, minus 30 days) in Shanghai, 16:00 UTC the day before."""
+    wang, zhao = y.elders["王秀英"], y.elders["赵桂兰"]
+    alert = {"missed_intervals": 2, "recipients": "[]", "notice": 0}
+    await OverdueAlert.insert(OverdueAlert(elder=wang, due_on=date(2025, 1, 1), level="escalation", **alert))  # the oldest
+    await OverdueAlert.insert(*(OverdueAlert(elder=wang, due_on=date(2025, 1, 2) + timedelta(days=n), level="visitor", **alert)
+                                for n in range(200)))
+    await OverdueAlert.insert(
+        OverdueAlert(elder=wang, due_on=date(2026, 2, 1), level="escalation", resolved_at=datetime(2026, 2, 2, tzinfo=timezone.utc), **alert),
+        OverdueAlert(elder=zhao, due_on=date(2026, 2, 3), level="escalation", **alert),  # grid B's
+    )
+    start = datetime(2026, 1, 30, 16, 0, tzinfo=timezone.utc)
+    visit = {"method": "home", "findings": "{}"}
+    await Visit.insert(*(Visit(elder=wang, visited_at=start + timedelta(hours=n), concerns=1, **visit) for n in range(101)))
+    await Visit.insert(
+        Visit(elder=wang, visited_at=start - timedelta(microseconds=1), concerns=2, **visit),  # a tick before the 30 days
+        Visit(elder=wang, visited_at=start + timedelta(days=1), concerns=0, follow_up_needed=False, **visit),  # nothing found
+        Visit(elder=wang, visited_at=start + timedelta(days=2), concerns=0, follow_up_needed=True, **visit),  # a follow-up only
+        Visit(elder=zhao, visited_at=start + timedelta(days=3), concerns=1, **visit),  # grid B's
+    )
+    async with make_page_client(y.mh, y.staff["community_admin"]["id"]) as admin:
+        everyone = figures((await admin.get("/")).text)[3:]
+        listed = await admin.get(f"{BASE}/alerts")
+    async with make_page_client(y.mh, y.staff["grid_worker"]["id"]) as worker:
+        mine = figures((await worker.get("/")).text)[3:]
+    async with make_page_client(y.mh, y.staff["grid_worker_out"]["id"]) as other:
+        theirs = figures((await other.get("/")).text)[3:]
+    assert everyone == [("2", "超期上报"), ("103", "近30天发现问题")]
+    assert mine == [("1", "超期上报"), ("102", "近30天发现问题")]
+    assert theirs == [("1", "超期上报"), ("1", "近30天发现问题")]
+    assert listed.status_code == 200
 
 
 async def test_another_grids_worker_gets_the_404_page_for_an_elder_not_theirs(y):

@@ -115,6 +115,7 @@ MARKET_CASES = [
     ("capacity", "0", "摊位数请填1到10000之间的整数。"), ("capacity", "1", None), ("capacity", "10000", None),
     ("capacity", "10001", "摊位数请填1到10000之间的整数。"), ("capacity", "-1", "摊位数请填1到10000之间的整数。"),
     ("capacity", "二十", "摊位数请填1到10000之间的整数。"), ("capacity", "2.5", "摊位数请填1到10000之间的整数。"),
+    ("capacity", "999999999", "摊位数请填1到10000之间的整数。"), ("capacity", "1234567890", "摊位数请填1到10000之间的整数。"),  # 9 and 10 digits
     ("setup_minutes", "-1", "摆摊准备时间请填0到720之间的整数分钟（最多12小时）。"), ("setup_minutes", "0", None), ("setup_minutes", "720", None),
     ("setup_minutes", "721", "摆摊准备时间请填0到720之间的整数分钟（最多12小时）。"),
     ("applications_close_hours", "-1", "报名截止时间请填开市前0到720之间的整数小时（最多30天）。"), ("applications_close_hours", "0", None),

@@ -236,6 +236,7 @@ async def test_card_and_queue(world):
     ]
     assert items[0].due.isoformat() == "2026-03-12T01:00:00+00:00"  # undecided ones are decided in order at the close
     assert await PAGES.queue(w.mh, worker) == []  # a grid worker does not decide
+    assert await PAGES.overdue(w.mh, admin) == []  # the overview's red part: none of the four yellow ones
 
     async with w.client("community_admin") as api:
         for name in ("王秀英", "赵丽"):
@@ -244,8 +245,14 @@ async def test_card_and_queue(world):
         await api.put(f"{API}/applications/{ids['王秀英']}/proceeds", json={"amount": "50"})
     assert [(i.title_zh, i.urgency, i.href) for i in await PAGES.queue(w.mh, admin)] == [
         ("登记善款：睦邻善市公益市集（03月14日），1个摊位未登记", "red", f"{PAGES_AT}/days/{setup['day_id']}")]
+    assert [(i.title_zh, i.urgency, i.href, i.due.isoformat()) for i in await PAGES.overdue(w.mh, admin)] == [
+        ("登记善款：睦邻善市公益市集（03月14日），1个摊位未登记", "red", f"{PAGES_AT}/days/{setup['day_id']}", "2026-03-14T03:30:00+00:00")]
+    async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as page:
+        assert "登记善款：睦邻善市公益市集（03月14日），1个摊位未登记" in (await page.get("/")).text  # overdue, on the overview
     assert [i.title_en for i in await PAGES.queue(w.mh, leader_b)] == ["Record proceeds: 睦邻善市公益市集 (14 Mar), 1 stalls without proceeds"]
+    assert [i.title_en for i in await PAGES.overdue(w.mh, leader_b)] == ["Record proceeds: 睦邻善市公益市集 (14 Mar), 1 stalls without proceeds"]
     assert await PAGES.queue(w.mh, worker) == []  # 王秀英's stall, in their grid, is recorded
+    assert await PAGES.overdue(w.mh, worker) == []
 
     async with w.client("street_admin") as street:
         assert (await street.delete("/api/communities/huayang/scenarios/markets")).status_code in (200, 204)

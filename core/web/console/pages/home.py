@@ -16,7 +16,7 @@ from typing import Any
 from litestar import Request, Response, get
 
 from meihao.access.principals import Principal
-from meihao.register.calendar import working_calendar
+from meihao.register.calendar import calendar_stamp, working_calendar
 from meihao.register.communities import list_communities
 from meihao.register.schemas import CommunityInfo
 from meihao.reminders import stats
@@ -89,8 +89,10 @@ class CommunityActivities:
     by_month: dict[str, list[int]] = field(default_factory=dict)
 
 
-async def community_activities(mh: Meihao, community: CommunityInfo, days: Days, rows: list[dict[str, Any]]) -> CommunityActivities:
-    """The occurrences of the community's scheduled activities (``rows``) today, this week, and per month and scene (the last months)."""
+async def community_activities(mh: Meihao, community: CommunityInfo, days: Days, rows: list[dict[str, Any]],
+                               calendar_version: tuple[Any, ...] | None = None) -> CommunityActivities:
+    """The occurrences of the community's scheduled activities (``rows``) today, this week, and per month and scene (the last months).
+    ``calendar_version``: the working calendar's :func:`~meihao.register.calendar.calendar_stamp`, read once for every community."""
     result = CommunityActivities()
     start = days.at(days.months[0], community)
     week_end = days.at(days.week_start + timedelta(days=7), community)
@@ -99,7 +101,7 @@ async def community_activities(mh: Meihao, community: CommunityInfo, days: Days,
     week_start = days.at(days.week_start, community)
     if not rows:
         return result
-    calendar = await working_calendar(mh, community)
+    calendar = await working_calendar(mh, community, stamp=calendar_version)
     for activity in rows:
         for occurrence in activity_occurrences(activity, min(start, week_start), max(week_end, tomorrow), limit=2000, calendar=calendar):
             begins = occurrence["starts_at"]
@@ -119,12 +121,14 @@ async def community_activities(mh: Meihao, community: CommunityInfo, days: Days,
 
 
 async def red_queue_items(mh: Meihao, principal: Principal, scenes: set[str]) -> dict[str, list[Any]]:
-    """The viewer's overdue items (red in their queue), by community slug, from the scenes that keep a queue."""
+    """The viewer's overdue items (red in their queue), by community slug, from the scenes that keep a queue
+    (their ``overdue`` where they give one: the red items only)."""
     found: dict[str, list[Any]] = {}
     for plugin, pages in mh.plugins.console_pages():
-        if pages.queue is None or plugin not in scenes:
+        read = pages.overdue or pages.queue
+        if read is None or plugin not in scenes:
             continue
-        for item in await pages.queue(mh, principal):
+        for item in await read(mh, principal):
             if item.urgency == "red":
                 found.setdefault(item.community, []).append(item)
     return found
@@ -174,11 +178,12 @@ async def overview(request: Request[Any, Any, Any]) -> Response[Any]:
     activity_rows: dict[int, list[dict[str, Any]]] = {}
     for activity in await scheduled_activities_of([c.id for c in communities]) if reads_activities else []:
         activity_rows.setdefault(activity["community"], []).append(activity)
+    calendar_version = await calendar_stamp() if activity_rows else None
     rows = []
     for community in communities:
         enabled = [name for name in sorted(scenes.get(community.id, [])) if name in mh.plugins.scenarios]
         days = days_of[community.id]
-        activities = await community_activities(mh, community, days, activity_rows.get(community.id, []))
+        activities = await community_activities(mh, community, days, activity_rows.get(community.id, []), calendar_version)
         scene_rows = []
         cards = await scene_cards(mh, principal, community, enabled)
         for name in enabled:
