@@ -470,7 +470,7 @@ def test_enable_adds_a_scenario_to_one_community_of_the_profile(tmp_path):
     }
     assert all(c.scenarios == [] for c in profile.communities)  # the loaded profile is left as it was
     shipped = with_enabled(load_profile(), ["lantern@hepan"], ["lantern"])
-    assert shipped.communities[0].scenarios == ["neighbourhood", "health", "education", "lantern"]
+    assert shipped.communities[0].scenarios == ["neighbourhood", "health", "education", "service", "lantern"]
 
 
 @pytest.mark.parametrize(
@@ -522,7 +522,7 @@ def test_the_demo_command_enables_a_third_party_scene(tmp_path):
     profile_with(tmp_path)  # tmp_path/profile.toml, no scenarios wanted
     for item, message in [
         ("bookshelf@hepan", "Error: --enable bookshelf@hepan: no scenario named 'bookshelf' is installed "
-         "(installed: culture, elder_care, governance, lantern, markets)"),
+         "(installed: culture, elder_care, governance, lantern, markets, service)"),
         ("lantern@nowhere", "Error: --enable lantern@nowhere: the demo profile has no community 'nowhere' "
          "(its communities: hepan, huayang, yinshan, chengguan, yajuyuan)"),
     ]:

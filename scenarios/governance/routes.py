@@ -70,7 +70,7 @@ class EventController(Controller):
         return await events.report_event(meihao, principal, community, data)
 
     @get("/categories", guards=[requires(EVENT_READ)])
-    async def categories(self) -> list[CategoryOut]:
+    async def categories(self, community: CurrentCommunity) -> list[CategoryOut]:  # noqa: ARG002 - the path's {slug}, documented
         """The classes of the urban-management standard (部件 5, 事件 6)."""
         return [CategoryOut(code=code, kind=c["kind"], name_zh=c["zh"], name_en=c["en"]) for code, c in CATEGORIES.items()]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from litestar import Controller, Response, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from meihao import Caller, CurrentCommunity, InvalidInput, Page, PageNumber, PageSize, Runtime, requires
@@ -77,7 +78,10 @@ class HotlineController(Controller):
 
     path = "/hotline-orders"
 
-    @post("/", guards=[requires(INTAKE)])
+    @post("/", guards=[requires(INTAKE)], responses={
+        200: ResponseSpec(data_container=RequestOut, generate_examples=False,
+                          description="This external_id was taken before: the same request, nothing new created"),
+    })
     async def intake(
         self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[HotlineOrderIn]
     ) -> Response[RequestOut]:

@@ -147,9 +147,11 @@ async def test_the_alert_card_counts_every_open_escalation_and_concern_beyond_th
         mine = figures((await worker.get("/")).text)[3:]
     async with make_page_client(y.mh, y.staff["grid_worker_out"]["id"]) as other:
         theirs = figures((await other.get("/")).text)[3:]
-    assert everyone == [("2", "超期上报"), ("103", "近30天发现问题")]
-    assert mine == [("1", "超期上报"), ("102", "近30天发现问题")]
-    assert theirs == [("1", "超期上报"), ("1", "近30天发现问题")]
+    # the month's visit rate follows: every visit here is from January and February, none from March (today is 2 March)
+    march = ("0.0", "本月探访率（%）")
+    assert everyone == [("2", "超期上报"), ("103", "近30天发现问题"), march]
+    assert mine == [("1", "超期上报"), ("102", "近30天发现问题"), march]
+    assert theirs == [("1", "超期上报"), ("1", "近30天发现问题"), march]
     assert listed.status_code == 200
 
 
