@@ -107,26 +107,56 @@ def no_quiet_hours(database: Path) -> None:
         )
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """``meihao demo`` then ``meihao serve`` on a free port, as the README's first command does: one server
-    per test module, so that what one module's tests change (activities, opt-outs, scenes) is not another's."""
+@dataclass(frozen=True)
+class DemoTemplate:
+    """The demo built once per test process: its SQLite file, data key and the passwords ``meihao demo`` printed."""
+
+    database: Path
+    key: str
+    staff_password: str
+    admin_password: str
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
+    """``meihao demo`` once per test process (a minute or more on a busy machine); each module serves a copy."""
     need_chromium()
-    folder = tmp_path_factory.mktemp("served")
+    folder = tmp_path_factory.mktemp("demo-template")
     key = subprocess.run([MEIHAO, "keygen"], capture_output=True, text=True, check=True).stdout.strip()
-    port = _free_port()
-    env = {
-        **os.environ, "MEIHAO_DATABASE_URL": f"sqlite:///{folder / 'meihao.db'}", "MEIHAO_DATA_KEY": key,
-        "MEIHAO_PORT": str(port), "MEIHAO_PUBLIC_URL": f"http://127.0.0.1:{port}",
-    }
+    env = {**os.environ, "MEIHAO_DATABASE_URL": f"sqlite:///{folder / 'meihao.db'}", "MEIHAO_DATA_KEY": key}
     env.pop("MEIHAO_CONFIG", None)
-    demo = subprocess.run([MEIHAO, "demo", "--residents", "400", "--quiet"], capture_output=True, text=True, env=env, cwd=folder, timeout=300)
+    env.pop("MEIHAO_PLUGINS", None)
+    demo = subprocess.run([MEIHAO, "demo", "--residents", "400", "--quiet"], capture_output=True, text=True, env=env, cwd=folder, timeout=600)
     assert demo.returncode == 0, demo.stderr
     staff_password = re.search(r"demo password '([^']+)'", demo.stdout).group(1)
     admin_password = re.search(r"username 'admin', password '([^']+)'", demo.stdout).group(1)
     no_quiet_hours(folder / "meihao.db")
+    return DemoTemplate(folder / "meihao.db", key, staff_password, admin_password)
+
+
+def demo_copy(template: DemoTemplate, folder: Path, **extra_env: str) -> tuple[dict[str, str], int]:
+    """A private copy of the demo's database in ``folder`` (SQLite's backup: one consistent file, WAL included)
+    and the environment that serves it on a free port; returns (env, port)."""
+    with closing(sqlite3.connect(template.database)) as source, closing(sqlite3.connect(folder / "meihao.db")) as copy:
+        source.backup(copy)
+    port = _free_port()
+    env = {
+        **os.environ, "MEIHAO_DATABASE_URL": f"sqlite:///{folder / 'meihao.db'}", "MEIHAO_DATA_KEY": template.key,
+        "MEIHAO_PORT": str(port), "MEIHAO_PUBLIC_URL": f"http://127.0.0.1:{port}", **extra_env,
+    }
+    env.pop("MEIHAO_CONFIG", None)
+    return env, port
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoTemplate) -> Iterator[Served]:
+    """The demo served by ``meihao serve`` on a free port, as the README's first command does: one server and one
+    copy of the demo's database per test module, so that what one module's tests change (activities, opt-outs,
+    scenes) is not another's."""
+    folder = tmp_path_factory.mktemp("served")
+    env, port = demo_copy(demo_template, folder)
     with running(folder, env, port) as url:
-        yield Served(url, env, staff_password, admin_password, folder / "meihao.db")
+        yield Served(url, env, demo_template.staff_password, demo_template.admin_password, folder / "meihao.db")
 
 
 @pytest.fixture(scope="module")

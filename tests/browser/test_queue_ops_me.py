@@ -8,40 +8,38 @@ item of the queue with a one-tap "solved" button.
 
 from __future__ import annotations
 
-import re
 import subprocess
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.browser.conftest import MEIHAO, ROOT, Served, _free_port, log_in, need_chromium, running, serious_violations, shoot
+from tests.browser.conftest import (
+    MEIHAO,
+    ROOT,
+    DemoTemplate,
+    Served,
+    demo_copy,
+    log_in,
+    running,
+    serious_violations,
+    shoot,
+)
 
 RIDDLES = ["千条线万条线", "麻屋子红帐子", "小小诸葛亮"]
 INBOX = [("明天上午九点在议事厅开邻里议事会，请提前十分钟到场。", 20), ("3号楼王秀英已十天未探访，请今天上门看看。", 1)]
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoTemplate) -> Iterator[Served]:
     """The demo as tests/browser/conftest.py serves it, plus the lantern scene in hepan with riddles to solve."""
-    need_chromium()
-    import os
-
     folder = tmp_path_factory.mktemp("served-queue")
-    key = subprocess.run([MEIHAO, "keygen"], capture_output=True, text=True, check=True).stdout.strip()
-    port = _free_port()
-    env = {
-        **os.environ, "MEIHAO_DATABASE_URL": f"sqlite:///{folder / 'meihao.db'}", "MEIHAO_DATA_KEY": key,
-        "MEIHAO_PORT": str(port), "MEIHAO_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "MEIHAO_PLUGINS": "lantern=tests.sample_plugins.lantern", "PYTHONPATH": str(ROOT),
-    }
-    env.pop("MEIHAO_CONFIG", None)
-    demo = subprocess.run([MEIHAO, "demo", "--residents", "400", "--quiet"], capture_output=True, text=True, env=env, cwd=folder, timeout=300)
-    assert demo.returncode == 0, demo.stderr
-    staff_password = re.search(r"demo password '([^']+)'", demo.stdout).group(1)
-    admin_password = re.search(r"username 'admin', password '([^']+)'", demo.stdout).group(1)
+    env, port = demo_copy(demo_template, folder, MEIHAO_PLUGINS="lantern=tests.sample_plugins.lantern", PYTHONPATH=str(ROOT))
+    migrated = subprocess.run([MEIHAO, "migrate"], capture_output=True, text=True, env=env, cwd=folder)
+    assert migrated.returncode == 0, migrated.stderr
     enabled = subprocess.run([MEIHAO, "community", "enable", "hepan", "lantern"], capture_output=True, text=True, env=env, cwd=folder)
     assert enabled.returncode == 0, enabled.stderr
+    staff_password, admin_password = demo_template.staff_password, demo_template.admin_password
     import sqlite3
 
     with sqlite3.connect(folder / "meihao.db") as db:
