@@ -21,7 +21,7 @@ from meihao.db.transactions import transaction
 from meihao.errors import InvalidInput
 from meihao.register.tables import Community
 from meihao.reminders.notices import NoticeIn, notify
-from meihao.time.wording import zh_when
+from meihao.time.wording import zh_overdue, zh_when
 from meihao.workitems.tables import WorkItem, WorkItemClock, WorkItemEscalation
 from meihao.workitems.workflows import CHAIN
 
@@ -30,11 +30,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("meihao.workitems")
 
-#: What each level says, in Chinese and English (the notice is read as written).
-_HEADLINES = {
-    "yellow": ("黄牌预警：即将到期", "Yellow flag: due soon"),
-    "red": ("红牌：已超期", "Red flag: overdue"),
-}
+#: The headline of each kernel level; a level past the deadline that reaches further up is a 督办.
+_HEADLINES = {"yellow": "黄牌预警", "red": "红牌"}
+#: Who a level reaches, as the notice names them.
+_RUNGS = {"grid_leader": "网格长", "community_admin": "社区", "street_admin": "街道"}
 _CLOCKS = {"sign_off": "签收", "first_response": "首次响应", "resolution": "办结"}
 
 
@@ -99,7 +98,7 @@ async def _fire(mh: Meihao, escalation_id: int, now: datetime) -> int:
                 WorkItemClock.item == item["id"], WorkItemClock.name == level["clock"]).first()
             tz = (await Community.select(Community.timezone).where(Community.id == item["community"]).first())["timezone"]
             try:
-                await notify(mh, item["slug"], _notice(item, level, clock["due_at"], tz, people), scenario=item["scenario"])
+                await notify(mh, item["slug"], _notice(item, level, clock["due_at"], tz, people, now), scenario=item["scenario"])
             except InvalidInput as err:
                 # The owning scenario was uninstalled since: the level stays claimed (it must not block
                 # every later run), and the operator reads why in the log.
@@ -107,17 +106,37 @@ async def _fire(mh: Meihao, escalation_id: int, now: datetime) -> int:
         return 1
 
 
-def _notice(item: dict[str, Any], level: dict[str, Any], due_at: datetime | None, tz: str, people: list[int]) -> NoticeIn:
+def _notice(item: dict[str, Any], level: dict[str, Any], due_at: datetime | None, tz: str, people: list[int],
+            now: datetime | None = None) -> NoticeIn:
+    """The notice as staff read it, in plain Chinese: what, which time limit, how late, and who has been told.
+
+    黄牌预警：「王秀英家中漏水回访」的办结时限是12月7日（周一）下午5点半，即将到期，请抓紧办理。
+    督办：「…」已超过办结时限（12月7日（周一）下午5点半），已逾期2天，已报网格长，请尽快办理。
+    """
     from zoneinfo import ZoneInfo
 
-    zh, en = _HEADLINES.get(level["level"], ("督办：超期升级", f"Escalated: overdue ({level['level']})"))
-    clock = _CLOCKS.get(level["clock"], level["clock"])
+    clock = _CLOCKS.get(level["clock"], "")
+    limit = f"{clock}时限"
     local = due_at.astimezone(ZoneInfo(tz)) if due_at else None
-    when, when_en = (zh_when(local), local.strftime("%Y-%m-%d %H:%M")) if local else ("", "")
     title = item["title"] or f"#{item['id']}"
+    name = level["level"]
+    before = now < due_at if (now is not None and due_at is not None) else name == "yellow"
+    if before:
+        when = f"是{zh_when(local)}" if local else "快到了"
+        headline = _HEADLINES.get(name, "预警")
+        body = f"{headline}：「{title}」的{limit}{when}，即将到期，请抓紧办理。"
+    else:
+        headline = _HEADLINES.get(name, "督办")
+        late = ""
+        if local is not None and now is not None:
+            days = (now.astimezone(ZoneInfo(tz)).date() - local.date()).days
+            late = f"，{zh_overdue(days)}" if days > 0 else ""
+        when = f"（{zh_when(local)}）" if local else ""
+        told = f"，已报{_RUNGS[level['reach']]}" if level["reach"] in _RUNGS else ""
+        body = f"{headline}：「{title}」已超过{limit}{when}{late}{told}，请尽快办理。"
     return NoticeIn(
         key=f"workitems:{item['id']}:{level['clock']}:{level['level']}",
-        title=f"{zh}：{title}"[:200],
-        body=f"{zh}（{clock}时限 {when}）：{title}。{en} ({level['clock']} due {when_en}): {title}.",
+        title=f"{headline}：{title}"[:200],
+        body=body,
         staff=people,
     )

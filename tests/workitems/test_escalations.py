@@ -79,10 +79,14 @@ async def test_the_chain_fires_once_per_level_in_working_hours_adding_people(mak
     assert got == {"street": 1, "admin": 2, "leader_a": 3, "worker_a": 5, "worker_a2": 0, "leader_b": 0, "worker_b": 0,
                    "department": 0, "other_admin": 0}
     bodies = [m["body"] for m in reversed(await inbox("staff", s["worker_a"]))]
-    assert bodies[0] == ("黄牌预警：即将到期（办结时限 12月7日（周一）下午5点半）：王秀英家中漏水回访。"
-                         "Yellow flag: due soon (resolution due 2026-12-07 17:30): 王秀英家中漏水回访.")
-    assert bodies[1] == ("红牌：已超期（办结时限 12月7日（周一）下午5点半）：王秀英家中漏水回访。"
-                         "Red flag: overdue (resolution due 2026-12-07 17:30): 王秀英家中漏水回访.")
+    # plain Chinese: the time limit, how late, and who else has been told
+    assert bodies == [
+        "黄牌预警：「王秀英家中漏水回访」的办结时限是12月7日（周一）下午5点半，即将到期，请抓紧办理。",
+        "红牌：「王秀英家中漏水回访」已超过办结时限（12月7日（周一）下午5点半），已逾期1天，请尽快办理。",
+        "督办：「王秀英家中漏水回访」已超过办结时限（12月7日（周一）下午5点半），已逾期2天，已报网格长，请尽快办理。",
+        "督办：「王秀英家中漏水回访」已超过办结时限（12月7日（周一）下午5点半），已逾期4天，已报社区，请尽快办理。",
+        "督办：「王秀英家中漏水回访」已超过办结时限（12月7日（周一）下午5点半），已逾期8天，已报街道，请尽快办理。",
+    ]
 
 
 async def test_two_checks_at_once_send_a_level_once(make_desk):
