@@ -147,3 +147,21 @@ async def test_the_same_migrations_build_the_same_schema_on_both(_meihao_templat
             c: n for c, n in on_postgres[table]["columns"].items() if c != "id"
         }, table
         assert on_sqlite[table]["unique"] == on_postgres[table]["unique"], table
+
+
+def test_the_kernels_migrations_make_exactly_its_tables():
+    """Piccolo's auto-diff of the kernel's app is empty: no column of a table class (its type, NOT NULL, default)
+    differs from what the migrations built. Six foreign keys once said nullable while the migrations made them
+    NOT NULL, and `meihao makemigrations meihao` offered to loosen them."""
+    import asyncio
+    import contextlib
+    import io
+
+    from piccolo.apps.migrations.commands.new import AutoMigrationManager
+
+    import meihao.db.database  # noqa: F401  (Piccolo's configuration: PICCOLO_CONF)
+    from meihao.piccolo_app import APP_CONFIG
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        changes = asyncio.run(AutoMigrationManager(auto_input="y").get_alter_statements(app_config=APP_CONFIG))
+    assert [statement for change in changes for statement in change.statements] == []

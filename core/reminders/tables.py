@@ -68,10 +68,10 @@ class ActivitySignup(Table, tablename="meihao_activity_signup"):
     Unique per (activity, occurrence, resident); the capacity is enforced by the service under a lock.
     """
 
-    activity = ForeignKey(Activity, on_delete=OnDelete.cascade, index=True)
+    activity = ForeignKey(Activity, on_delete=OnDelete.cascade, index=True, null=False)
     #: The occurrence's key (its original start, UTC ISO 8601), as in :class:`DueReminder`.
     occurrence = Varchar(length=40)
-    resident = ForeignKey(Resident, on_delete=OnDelete.cascade, index=True)
+    resident = ForeignKey(Resident, on_delete=OnDelete.cascade, index=True, null=False)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -22,7 +22,7 @@ class WorkItem(Table, tablename="meihao_work_item"):
 
     scenario = Varchar(length=64, index=True)
     workflow = Varchar(length=64)
-    community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
+    community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True, null=False)
     kind = Varchar(length=64, default="")
     subject_table = Varchar(length=64, default="")
     subject_id = Integer(null=True, default=None)
@@ -40,7 +40,7 @@ class WorkItem(Table, tablename="meihao_work_item"):
 class WorkItemEvent(Table, tablename="meihao_work_item_event"):
     """One step in an item's history: opened, a transition, an assignment or an extension; who, when, why."""
 
-    item = ForeignKey(WorkItem, on_delete=OnDelete.cascade, index=True)
+    item = ForeignKey(WorkItem, on_delete=OnDelete.cascade, index=True, null=False)
     at = Timestamptz(default=TimestamptzNow())
     staff = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
     actor = Varchar(length=100, default="")
@@ -59,7 +59,7 @@ class WorkItemClock(Table, tablename="meihao_work_item_clock"):
     at every change (``due_at`` NULL: not started, or paused now).
     """
 
-    item = ForeignKey(WorkItem, on_delete=OnDelete.cascade, index=True)
+    item = ForeignKey(WorkItem, on_delete=OnDelete.cascade, index=True, null=False)
     name = Varchar(length=32)
     working_days = Integer(null=True, default=None)
     working_hours = Float(null=True, default=None)
@@ -78,7 +78,7 @@ class WorkItemEscalation(Table, tablename="meihao_work_item_escalation"):
     when it went (once: unique per item, clock and level). Rows not yet sent are replaced whenever
     the deadline moves; a sent row stays and is never sent again."""
 
-    item = ForeignKey(WorkItem, on_delete=OnDelete.cascade, index=True)
+    item = ForeignKey(WorkItem, on_delete=OnDelete.cascade, index=True, null=False)
     clock = Varchar(length=32)
     level = Varchar(length=32)
     reach = Varchar(length=32)
@@ -98,7 +98,7 @@ class WorkItemCallback(Table, tablename="meihao_work_item_callback"):
     in the 三率.
     """
 
-    item = ForeignKey(WorkItem, on_delete=OnDelete.cascade, index=True)
+    item = ForeignKey(WorkItem, on_delete=OnDelete.cascade, index=True, null=False)
     at = Timestamptz(default=TimestamptzNow())
     staff = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
     actor = Varchar(length=100, default="")
