@@ -104,7 +104,9 @@ async def replan_on_calendar(mh: Meihao, activity: dict[str, Any], offsets: list
     change is conditional on the point's status, and inserts ignore points already there.
     """
     planned_until = activity["planned_until"]
-    if planned_until is None or planned_until <= now or not offsets:
+    # A window already past (the planner idle) may still hold points an earlier calendar moved beyond it,
+    # up to MOVE_SLACK later: those are looked at too.
+    if planned_until is None or not offsets:
         await _record(activity, calendar)
         return 0
     # Look past the planner's cursor too: a point planned before it may now fall after it.

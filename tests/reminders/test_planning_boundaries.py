@@ -270,3 +270,35 @@ async def test_a_round_plans_on_the_communitys_own_calendar_and_adds_up_replanne
     assert await plan(street.mh, now, policy=DeliveryPolicy(lookahead=timedelta(days=15))) == 2
     assert [p[0] for p in await points(weekly["id"])] == ["2027-02-20T01:00:00Z", "2027-02-27T01:00:00Z"]
     assert await points(late["id"]) == [("2027-02-20T01:00:00Z", 1440, "02-20 09:00", "02-19 09:00", "pending")]
+
+
+async def test_a_point_moved_past_the_window_moves_again_when_the_planner_was_idle_past_the_whole_window(street, tmp_path):
+    """Closing Saturday 20 and Monday 22 February moves a 9:00 market to Tuesday 23, past the planned window (Monday
+    22, 09:00); when the planner next runs after the window's end and the 23rd closes too, that point moves to the 24th.
+    It stayed due on the 23rd before, for a market no longer held that day (mutation testing found the gap)."""
+    from datetime import date
+
+    from meihao.register.calendar import set_override
+    from tests.reminders.test_recurrence_calendar import at, load_2027, points
+    from tests.reminders.test_recurrence_calendar import market as saturday_market
+
+    await load_2027(street.mh, tmp_path)
+    street.clock.set(at(2027, 2, 15, 8))
+    moving = await create_activity(street.mh, "hepan", saturday_market(at(2027, 2, 20, 9), "next_workday", count=1, offsets=[60]))
+    key = "2027-02-20T01:00:00Z"
+    assert await _planned_until(moving["id"]) == datetime(2027, 2, 22, 1, 0, tzinfo=UTC)
+    await set_override(street.mh, date(2027, 2, 20), open=False, reason="台风停工 typhoon")
+    await set_override(street.mh, date(2027, 2, 22), open=False, reason="台风停工 typhoon")
+    assert await plan(street.mh, at(2027, 2, 15, 8)) == 0
+    assert await points(moving["id"]) == [(key, 60, "02-23 09:00", "02-23 08:00", "pending")]
+    # the planner idle until after the window's end (Monday 09:00); then the 23rd closes as well
+    await set_override(street.mh, date(2027, 2, 23), open=False, reason="台风停工 typhoon")
+    assert await plan(street.mh, at(2027, 2, 22, 12)) == 0
+    assert await points(moving["id"]) == [(key, 60, "02-24 09:00", "02-24 08:00", "pending")]
+    # one second before the (moved) point falls due, reopening the 20th puts the market in the past: the point is cancelled
+    from meihao.register.calendar import remove_override
+
+    for day in (20, 22, 23):
+        await remove_override(street.mh, date(2027, 2, day))
+    assert await plan(street.mh, at(2027, 2, 24, 7, 59, 59)) == 0
+    assert await points(moving["id"]) == [(key, 60, "02-24 09:00", "02-24 08:00", "cancelled")]
