@@ -29,7 +29,7 @@ async def fill(mh: Any, community: CommunityInfo, settings: HealthSettings, seed
     rng = random.Random(seed * 7919 + community.id)
     today = community_today(mh, community)
     calendar = await working_calendar(mh, community)
-    team = DoctorTeam(community=community.id, name="雅居园家庭医生一团队", provider="济阳街道社区卫生服务中心")
+    team = DoctorTeam(community=community.id, name=f"{community.name}家庭医生一团队", provider="济阳街道社区卫生服务中心")
     await team.save()
     members = await _doctors(community)
     if not members:
