@@ -73,8 +73,8 @@ async def fill(mh: Any, community: CommunityInfo, settings: HealthSettings, seed
                                        packages='["basic", "elderly"]', priority_groups='["elderly"]'))
     # this year's checks: about half the elders so far
     for person in elders[: len(elders) // 2]:
-        day = rules.on_or_before(today - timedelta(days=rng.randint(0, 200)), calendar)
-        if day.year != today.year:
+        day = rules.on_or_before(today - timedelta(days=rng.randint(0, today.timetuple().tm_yday - 1)), calendar)
+        if day.year != today.year:  # 1 or 2 January of a year that starts on a holiday: none yet
             continue
         await HealthCheck.insert(HealthCheck(
             community=community.id, resident=person["id"], year=day.year, checked_on=day,
