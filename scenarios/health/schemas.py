@@ -135,6 +135,8 @@ class FollowUpIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     symptoms: Text = ""
     side_effects: bool = False
     new_complication: bool = False
+    #: 紧急转诊 signs seen at the visit (意识改变、剧烈头痛、恶心呕吐、视力模糊、胸闷喘憋、妊娠期血压高 …).
+    emergency_signs: bool = False
     medication_change: Text = ""
 
 

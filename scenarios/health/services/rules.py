@@ -54,7 +54,7 @@ def decide(condition: str, data: FollowUpIn, uncontrolled_before: int, s: Health
     check_readings(condition, data)
     bad = uncontrolled(condition, data, s)
     in_a_row = uncontrolled_before + 1 if bad else 0
-    if emergency(data, s):
+    if data.emergency_signs or emergency(data, s):
         return "emergency", in_a_row
     if data.new_complication or (bad and in_a_row >= s.uncontrolled_in_a_row_for_referral):
         return "referral", in_a_row

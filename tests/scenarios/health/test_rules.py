@@ -53,6 +53,10 @@ def test_side_effects_recheck_and_a_new_complication_refers_even_when_controlled
     assert decide("hypertension", FollowUpIn(systolic=128, diastolic=78, new_complication=True), 0, S) == ("referral", 0)
 
 
+def test_emergency_signs_refer_at_once_whatever_the_readings():
+    assert decide("hypertension", FollowUpIn(systolic=128, diastolic=78, emergency_signs=True), 0, S) == ("emergency", 0)
+
+
 def test_every_threshold_is_a_setting():
     strict = HealthSettings(systolic_controlled_below=130, diastolic_controlled_below=80, glucose_controlled_below=6.1,
                             uncontrolled_in_a_row_for_referral=3)
