@@ -108,3 +108,17 @@ async def meihao_metrics(community: CommunityInfo, meihao: Meihao, principal: Pr
         if f[key] is not None:
             result.append(Metric(key, zh, en, f[key]))
     return result
+
+
+@hookimpl
+async def meihao_resident_data(resident_id: int) -> dict[str, Any] | None:
+    from .services import rights
+
+    return await rights.resident_data(resident_id)
+
+
+@hookimpl
+async def meihao_erase_resident(resident_id: int) -> dict[str, int] | None:
+    from .services import rights
+
+    return await rights.erase_resident(resident_id)
