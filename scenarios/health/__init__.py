@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import Audience, CommunityInfo, Meihao, Metric, Permission, Principal, Scenario, hookimpl
+from meihao import Audience, CommunityInfo, ConsolePages, Meihao, Metric, Permission, Principal, Scenario, hookimpl
 
 from .jobs import JOBS
 from .routes import HANDLERS
@@ -122,3 +122,10 @@ async def meihao_erase_resident(resident_id: int) -> dict[str, int] | None:
     from .services import rights
 
     return await rights.erase_resident(resident_id)
+
+
+@hookimpl
+def meihao_console_pages() -> ConsolePages:
+    from .pages import PAGES
+
+    return PAGES
