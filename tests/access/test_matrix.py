@@ -33,6 +33,7 @@ from tests.sample_plugins import lantern
 from tests.scenarios.culture import matrix as culture_matrix
 from tests.scenarios.elder_care import matrix as elder_care_matrix
 from tests.scenarios.governance import matrix as governance_matrix
+from tests.scenarios.health import matrix as health_matrix
 from tests.scenarios.markets import matrix as markets_matrix
 from tests.scenarios.service import matrix as service_matrix
 
@@ -210,6 +211,16 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "governance.patrol.record":         (1,     0,   1,     1,     1,   0,   0),
     "governance.patrol.plan":           (1,     1,   1,     0,     0,   0,   0),
     "governance.figures.read":          (1,     1,   0,     0,     0,   0,   0),
+    # --- health (helper) ---: health data (readings, conditions, check items) is the doctor team's and
+    # health.reading.read's (the street's); the grid team sees due / overdue / referred
+    "health.patient.read":              (1,     1,   1,     1,     1,   1,   0),
+    "health.patient.write":             (1,     1,   0,     0,     0,   1,   0),
+    "health.followup.record":           (1,     0,   0,     0,     0,   1,   0),
+    "health.reading.read":              (1,     0,   0,     0,     0,   0,   0),
+    "health.team.manage":               (1,     1,   0,     0,     0,   0,   0),
+    "health.check.record":              (1,     0,   0,     0,     0,   1,   0),
+    "health.contract.manage":           (1,     1,   0,     0,     0,   1,   0),
+    "health.tracing.handle":            (1,     0,   1,     1,     1,   0,   0),
 }
 
 # The permission each route's guard asks for (None: no permission guard; the handler decides,
@@ -391,6 +402,21 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/communities/{slug}/elder_care/follow-ups"): "elder_care.elder.read",
     ("POST", "/api/communities/{slug}/elder_care/follow-ups/{item_id}/close"): "elder_care.visit.record",
     ("GET", "/api/communities/{slug}/elder_care/report/monthly"): "elder_care.elder.read",
+    # --- health (helper) ---
+    ("GET", "/api/communities/{slug}/health/teams"): "health.patient.read",
+    ("POST", "/api/communities/{slug}/health/teams"): "health.team.manage",
+    ("GET", "/api/communities/{slug}/health/patients"): "health.patient.read",
+    ("POST", "/api/communities/{slug}/health/patients"): "health.patient.write",
+    ("GET", "/api/communities/{slug}/health/patients/{patient_id}"): "health.patient.read",
+    ("GET", "/api/communities/{slug}/health/patients/{patient_id}/follow-ups"): "health.patient.read",
+    ("POST", "/api/communities/{slug}/health/patients/{patient_id}/follow-ups"): "health.followup.record",
+    ("GET", "/api/communities/{slug}/health/tracing"): "health.patient.read",
+    ("POST", "/api/communities/{slug}/health/tracing/{item_id}/reminded"): "health.tracing.handle",
+    ("GET", "/api/communities/{slug}/health/checks/due"): "health.patient.read",
+    ("POST", "/api/communities/{slug}/health/checks"): "health.check.record",
+    ("GET", "/api/communities/{slug}/health/checks/{check_id}"): "health.patient.read",
+    ("GET", "/api/communities/{slug}/health/contracts"): "health.patient.read",
+    ("POST", "/api/communities/{slug}/health/contracts"): "health.contract.manage",
 }
 
 
@@ -500,7 +526,7 @@ MISSING_ROUTES: dict[tuple[str, str], Any] = {}
 TEAM_WRITE_ROUTES: set[tuple[str, str]] = set()
 
 # The scenes keep their part of the matrix beside their tests (same rules as above).
-SCENE_MATRICES = (elder_care_matrix, markets_matrix, culture_matrix, service_matrix, governance_matrix)
+SCENE_MATRICES = (elder_care_matrix, markets_matrix, culture_matrix, service_matrix, governance_matrix, health_matrix)
 for _scene in SCENE_MATRICES:
     SCENARIO_RECORD_ROUTES.update(_scene.RECORD_ROUTES)
     COMMUNITY_ROUTES.update(_scene.COMMUNITY_ROUTES)
@@ -627,6 +653,38 @@ GOVERNANCE_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
 }
 
 
+# --- health (helper) ---
+# The routes that read or write health data: only the patient's doctor team (no world staff member is on one)
+# and health.reading.read (the street) pass the service's check — the grid team and the X sent down get 403
+# inside their scope, 404 outside it (as if missing), 403 in another community. tests/scenarios/health/matrix.py.
+#                 street comm leader worker part disp dept
+HL = "/api/communities/{slug}/health"
+
+
+def _hl(place: str, rest: str, body: Any = None) -> Any:
+    return lambda w, role: (f"/api/communities/{w.slugs[place]}/health{rest.format(**w.places[place])}", body)
+
+
+def _hl3(rest: str, a1: str, a2: str, b1: str, body: Any = None) -> list[tuple[Any, dict[str, int]]]:
+    return [(_hl("a1", rest, body), _row(a1)), (_hl("a2", rest, body), _row(a2)), (_hl("b1", rest, body), _row(b1))]
+
+
+def _check_in(place: str) -> Any:
+    return lambda w, role: (f"/api/communities/{w.slugs[place]}/health/checks", {"resident_id": w.places[place]["resident_id"],
+                                                                                "items": {"血压": "130/80"}})
+
+
+HEALTH_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
+    ("GET", f"{HL}/patients/{{patient_id}}/follow-ups"): _hl3(
+        "/patients/{hl_patient_id}/follow-ups", "200 403 403 403 403 403 403", "200 403 404 404 404 404 403", "200 403 403 403 403 403 403"),
+    ("POST", f"{HL}/patients/{{patient_id}}/follow-ups"): _hl3(
+        "/patients/{hl_patient_id}/follow-ups", "201 403 403 403 403 403 403", "201 403 403 403 403 404 403", "201 403 403 403 403 403 403",
+        {"systolic": 130, "diastolic": 80}),
+    ("POST", f"{HL}/checks"): [(_check_in("a1"), _row("201 403 403 403 403 403 403")), (_check_in("a2"), _row("201 403 403 403 403 404 403")),
+                               (_check_in("b1"), _row("201 403 403 403 403 403 403"))],
+}
+
+
 ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ("GET", "/api/communities"): [(lambda w, role: ("/api/communities", None), _row("200 200 200 200 200 200 200"))],
     # street only (meihao.community.manage, meihao.department.manage)
@@ -732,6 +790,7 @@ ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ("PUT", "/api/me/reminder-digest"): [(lambda w, role: ("/api/me/reminder-digest", {"hour": 7}), _row("200 200 200 200 200 200 200"))],
     ("DELETE", "/api/me/reminder-digest"): [(lambda w, role: ("/api/me/reminder-digest", None), _row("200 200 200 200 200 200 200"))],
     **GOVERNANCE_ROUTES,
+    **HEALTH_ROUTES,
 }
 
 PUBLIC_ROUTES = {
