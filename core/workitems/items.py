@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from piccolo.query.functions.aggregate import Count
-from piccolo.querystring import QueryString
 
 from meihao.access.principals import Principal
+from meihao.db.database import count_if
 from meihao.db.paging import PageResult, paginate
 from meihao.db.transactions import transaction
 from meihao.errors import Conflict, InvalidInput, NotFound
@@ -402,7 +402,3 @@ async def count_work_items(
     counts: dict[str, Any] = {"total": sum(by_state.values()), "open": summed.pop("open"), "by_state": dict(sorted(by_state.items())), **summed}
     return counts
 
-
-def count_if(condition: Any, alias: str) -> QueryString:
-    """``SUM(CASE WHEN condition THEN 1 ELSE 0 END)``: how many rows match, counted in the same pass as other figures."""
-    return QueryString("SUM(CASE WHEN {} THEN 1 ELSE 0 END)", condition.querystring).as_alias(alias)
