@@ -65,6 +65,14 @@ def icontains(column: Any, text: str) -> Any:
     return column.like(pattern)
 
 
+def count_if(condition: Any, alias: str) -> Any:
+    """``SUM(CASE WHEN condition THEN 1 ELSE 0 END) AS alias``: how many rows match a Piccolo condition, counted in the same
+    pass as other figures of one ``select`` (the sum is NULL over no rows: read it as ``int(row[alias] or 0)``)."""
+    from piccolo.querystring import QueryString
+
+    return QueryString("SUM(CASE WHEN {} THEN 1 ELSE 0 END)", condition.querystring).as_alias(alias)
+
+
 def json_value(value: Any) -> Any:
     """A JSON column's value, alike on both databases: SQLite hands back the text, PostgreSQL the decoded value."""
     return json.loads(value) if isinstance(value, str) else value

@@ -8,8 +8,10 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
+from meihao.db.counting import StatementCounting
 
-class MeihaoPostgresEngine(PostgresEngine):
+
+class MeihaoPostgresEngine(StatementCounting, PostgresEngine):
     """Piccolo's PostgreSQL engine with one connection pool per event loop, and no version check.
 
     An asyncpg pool belongs to the event loop that opened it, and one process may run

@@ -15,6 +15,8 @@ from aiosqlite.core import _STOP_RUNNING_SENTINEL
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 from piccolo.table import Table
 
+from meihao.db.counting import StatementCounting
+
 #: Connections each event loop keeps open to the SQLite file for statements outside a transaction.
 #: SQLite runs one statement per connection at a time and the process has one event loop doing
 #: the work, so a few cover the concurrency there is; a statement waits when all are busy.
@@ -43,7 +45,7 @@ def create_private(path: str | os.PathLike[str]) -> None:
         pass  # its folder does not exist: opening the database reports that in its own words
 
 
-class MeihaoSQLiteEngine(SQLiteEngine):
+class MeihaoSQLiteEngine(StatementCounting, SQLiteEngine):
     """Piccolo's SQLite engine, keeping a few connections open per event loop for statements outside a transaction.
 
     Piccolo opens a new aiosqlite connection for every such statement: a thread started (the

@@ -127,19 +127,16 @@ class ResidentFilter:
             if age is not None and not 0 <= age <= MAX_AGE:
                 raise InvalidInput(f"{name}: must be between 0 and {MAX_AGE}", field=name)
         if self.min_age is not None or self.max_age is not None:
-            # A birthday counts from midnight where the resident lives: one birth-date range
-            # per time zone, each limited to the communities in that zone.
-            if self.community is not None:
-                zones: dict[str, list[int] | None] = {timezone: None}
-            else:
-                zones = {}
-                for row in await Community.select(Community.id, Community.timezone):
-                    zones.setdefault(row["timezone"], []).append(row["id"])
-            ranges = [self._birth_range(today_in(zone), ids) for zone, ids in zones.items()]
-            clauses.append(functools.reduce(operator.or_, ranges) if ranges else Resident.id.is_null())
+            clauses.append(self.age_clause({timezone: None} if self.community is not None else await all_zones()))
         if self.name:
             clauses.append(icontains(Resident.name, self.name))
         return clauses
+
+    def age_clause(self, zones: dict[str, list[int] | None]) -> Any:
+        """The residents aged ``min_age``..``max_age``: a birthday counts from midnight where the resident lives, so one
+        birth-date range per time zone of ``zones`` (zone -> its communities' ids, None: whatever the community)."""
+        ranges = [self._birth_range(today_in(zone), ids) for zone, ids in zones.items()]
+        return functools.reduce(operator.or_, ranges) if ranges else Resident.id.is_null()
 
     def _birth_range(self, today: date, community_ids: list[int] | None) -> Any:
         parts: list[Any] = [] if community_ids is None else [Resident.community.is_in(community_ids)]
@@ -149,6 +146,14 @@ class ResidentFilter:
             # born after the day they would have turned max_age + 1
             parts.append(Resident.birth_date > shift_years(today, self.max_age + 1))
         return functools.reduce(operator.and_, parts)
+
+
+async def all_zones() -> dict[str, list[int] | None]:
+    """Each time zone of the communities, with the ids of its communities."""
+    zones: dict[str, list[int] | None] = {}
+    for row in await Community.select(Community.id, Community.timezone):
+        zones.setdefault(row["timezone"], []).append(row["id"])  # type: ignore[union-attr]
+    return zones
 
 
 async def _tags_of(resident_ids: list[int]) -> dict[int, list[str]]:
@@ -447,7 +452,8 @@ async def facet_counts(mh: Meihao, filters: ResidentFilter, principal: Principal
     clauses = await _matching(mh, others, principal)
     if facet == "tag":
         query = ResidentTag.select(ResidentTag.tag.as_alias("value"), Count(ResidentTag.id).as_alias("n")).where(
-            ResidentTag.resident.is_in(Resident.select(Resident.id).where(*clauses) if clauses else Resident.select(Resident.id))
+            # nothing limits the residents (the street, no filter): every tag of a resident, without listing them all
+            ResidentTag.resident.is_in(Resident.select(Resident.id).where(*clauses)) if clauses else ResidentTag.resident.is_not_null()
         )
         if not principal.can(SENSITIVE_READ):
             query = query.where(ResidentTag.tag.not_in(sorted(sensitive_tags(mh)) or [""]))
@@ -460,11 +466,17 @@ async def facet_counts(mh: Meihao, filters: ResidentFilter, principal: Principal
 
 
 async def age_band_counts(mh: Meihao, filters: ResidentFilter, principal: Principal, bands: list[tuple[int, int | None]]) -> list[int]:
-    """For each age band ``(min, max)`` (``max`` None: and older), how many residents in scope match ``filters`` with that age instead of theirs."""
-    counts = []
-    for low, high in bands:
-        counts.append(await count_residents(mh, ResidentFilter(**{**vars(filters), "min_age": low, "max_age": high}), principal))
-    return counts
+    """For each age band ``(min, max)`` (``max`` None: and older), how many residents in scope match ``filters`` with that age instead of theirs.
+
+    One ``COUNT`` per band, each a range search of the (community, birth_date) index; the other filters and the
+    communities' time zones are read once for all the bands."""
+    others = ResidentFilter(**{**vars(filters), "min_age": None, "max_age": None})
+    clauses = await _matching(mh, others, principal)
+    if filters.community is not None:
+        zones: dict[str, list[int] | None] = {(await get_community(filters.community))["timezone"]: None}
+    else:
+        zones = await all_zones()
+    return [await Resident.count().where(*clauses, ResidentFilter(min_age=low, max_age=high).age_clause(zones)) for low, high in bands]
 
 
 async def tag_matching(mh: Meihao, filters: ResidentFilter, tag: str, *, add: bool, principal: Principal, dry_run: bool = False) -> int:

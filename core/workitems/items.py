@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from piccolo.query.functions.aggregate import Count
 
 from meihao.access.principals import Principal
+from meihao.db.database import count_if
 from meihao.db.paging import PageResult, paginate
 from meihao.db.transactions import transaction
 from meihao.errors import Conflict, InvalidInput, NotFound
@@ -375,26 +376,29 @@ async def count_work_items(
     """Counts over the items the caller may see: ``total``, ``open``, ``by_state`` ({state: n}), ``yellow``, ``red``, ``paused``;
     with ``due_by`` also ``due``: open items with a running clock due after now and by ``due_by`` (due today: the day's end).
 
-    Aggregate queries only, whatever the number of items."""
+    One aggregate query whatever the number of items: per state, a ``SUM(CASE …)`` per figure."""
     info = await _community(community)
     now = mh.clock.now()
 
-    def where(**given: Any) -> list[Any]:
-        return _filters(principal, info.id, now, scenario=scenario, workflow=workflow, state=None, assignee=None,
-                        open_only=given.get("open_only", False), flag_is=given.get("flag_is"))
+    def running(*clauses: Any) -> Any:
+        """The items with a running clock (started, not stopped, with a due time) matching ``clauses``."""
+        return WorkItemClock.select(WorkItemClock.item).where(WorkItemClock.stopped_at.is_null(), WorkItemClock.due_at.is_not_null(), *clauses)
 
-    by_state = {r["state"]: r["n"] for r in await WorkItem.select(WorkItem.state, Count(WorkItem.id, alias="n")).where(
-        *where()).group_by(WorkItem.state)}
-    counts = {
-        "total": sum(by_state.values()),
-        "open": await WorkItem.count().where(*where(open_only=True)),
-        "by_state": dict(sorted(by_state.items())),
-        "yellow": await WorkItem.count().where(*where(flag_is="yellow")),
-        "red": await WorkItem.count().where(*where(flag_is="red")),
-        "paused": await WorkItem.count().where(*where(open_only=True), WorkItem.paused.eq(True)),
+    is_open = WorkItem.final.eq(False)
+    figures = {
+        "open": is_open,
+        "yellow": WorkItem.id.is_in(running(WorkItemClock.yellow_at <= now)) & WorkItem.id.not_in(running(WorkItemClock.due_at <= now)),
+        "red": WorkItem.id.is_in(running(WorkItemClock.due_at <= now)),
+        "paused": is_open & WorkItem.paused.eq(True),
     }
     if due_by is not None:
-        coming = WorkItemClock.select(WorkItemClock.item).where(
-            WorkItemClock.stopped_at.is_null(), WorkItemClock.due_at > now, WorkItemClock.due_at <= due_by)
-        counts["due"] = await WorkItem.count().where(*where(open_only=True), WorkItem.id.is_in(coming))
+        figures["due"] = is_open & WorkItem.id.is_in(running(WorkItemClock.due_at > now, WorkItemClock.due_at <= due_by))
+    rows = await WorkItem.select(
+        WorkItem.state, Count(WorkItem.id, alias="n"), *(count_if(condition, name) for name, condition in figures.items()),
+    ).where(*_filters(principal, info.id, now, scenario=scenario, workflow=workflow, state=None, assignee=None, open_only=False,
+                      flag_is=None)).group_by(WorkItem.state)
+    by_state = {r["state"]: r["n"] for r in rows}
+    summed = {name: sum(int(r[name] or 0) for r in rows) for name in figures}
+    counts: dict[str, Any] = {"total": sum(by_state.values()), "open": summed.pop("open"), "by_state": dict(sorted(by_state.items())), **summed}
     return counts
+

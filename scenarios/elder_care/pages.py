@@ -401,13 +401,13 @@ async def alert_figures(meihao: Any, principal: Principal, community: CommunityI
     lists the latest), and this month's visit rate (月探访率)."""
     escalations = await alerts.escalation_count(principal, community)
     found = await due.concern_count(meihao, principal, community)
-    report = await metrics.monthly_report(meihao, principal, community)
+    month_rate, met_target = await metrics.month_rate(meihao, principal, community)
     figures = [
         CardFigure("超期上报", "Escalations", escalations, "alert" if escalations else "ok"),
         CardFigure("近30天发现问题", "Concerns, last 30 days", found, "warn" if found else "ok"),
     ]
-    if report.rate is not None:
-        figures.append(CardFigure("本月探访率（%）", "Visited this month (%)", report.rate, "ok" if report.met_target else "warn"))
+    if month_rate is not None:
+        figures.append(CardFigure("本月探访率（%）", "Visited this month (%)", month_rate, "ok" if met_target else "warn"))
     return figures
 
 

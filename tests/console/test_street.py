@@ -427,3 +427,33 @@ def test_every_setting_of_the_built_in_scenes_has_a_chinese_label_and_hint(scena
                     for text in (humanise(f.name), field_comments(settings).get(f.name)) if text and catalogue.gettext(text) == text]
     assert untranslated == []
     assert schema_translations(settings, "en") is None
+
+
+# -- what the overview costs -------------------------------------------------------------
+
+
+async def test_the_overview_runs_a_fixed_number_of_statements_and_a_community_admin_counts_only_their_community(world, pages):
+    """The overview's SQL statements, counted on the engine (meihao.db.counting), pinned so that a change cannot add some
+    silently (issue 12). The kernel's figures (communities and scenes, activities, reminders) are grouped queries over every
+    community in scope: the street admin's two communities cost what hepan alone costs its admin. The scenes' cards and
+    metrics are read per community that runs the scene (elder care: hepan only)."""
+    from meihao.db.counting import count_statements
+
+    street_admin = await pages("street_admin")
+    await street_admin.get("/")  # the working calendar and the scenes' settings are read the same way every time
+    with count_statements() as statements:
+        page = await street_admin.get("/")
+    assert (page.status_code, len(statements)) == (200, 17), statements
+
+    admin = await pages("community_admin")  # hepan's
+    with count_statements() as statements:
+        page = await admin.get("/")
+    assert (page.status_code, len(statements)) == (200, 17), statements
+    assert list(sections(page.text)) == ["hepan"] and "北苑" not in page.text and "The whole street" not in page.text
+    hepan = sections(page.text)["hepan"]
+    # hepan's figures as the street admin sees them: nothing of beiyuan's (its meeting, its reminder) counted in
+    assert figures(hepan.split('<div class="scene-panels">')[0]) == {
+        "Activities today": "1", "Activities this week": "2", "Waiting to go out": "0", "Overdue items": "0",
+    }
+    assert reminder_rows(hepan) == [("Today", "2", "2", "0"), ("Last 7 days", "6", "4", "2")]
+    assert bars(hepan, "Reminders sent per day, last 14 days")[-1] == "3/2: 2"

@@ -25,15 +25,28 @@ async def metrics(mh: Any, community: CommunityInfo, principal: Principal) -> di
     figures["visits_due_today"] = Elder.next_due_on == today
     figures["overdue"] = Elder.next_due_on < today
     figures["special_difficulty"] = special_difficulty_where(settings)
+    start, end = month_bounds(today.year, today.month)
+    figures["visited_this_month"] = special_difficulty_where(settings) & Elder.id.is_in(_visits_between(community, start, end))
     row = await Elder.select(
         Count(Elder.id, alias="elders"),
         *(count_if(condition, name) for name, condition in figures.items()),
     ).where(*scope_where(principal, community, Elder.resident), Elder.active.eq(True)).first()
     result = {"elders": row["elders"], **{name: int(row[name] or 0) for name in figures}}
-    start, end = month_bounds(today.year, today.month)
-    result["visited_this_month"] = await _visited(principal, community, settings, start, end)
     result["monthly_visit_rate"] = rate(result["visited_this_month"], result["special_difficulty"])
     return result
+
+
+async def month_rate(mh: Any, principal: Principal, community: CommunityInfo) -> tuple[float | None, bool]:
+    """This month's 月探访率 in the caller's scope and whether it meets the target: :func:`monthly_report`'s ``rate`` and
+    ``met_target`` for the current month, counted in one query (the dashboard card's; the report adds the grids and methods)."""
+    settings = await settings_of(mh, community)
+    today = community_today(mh, community)
+    start, end = month_bounds(today.year, today.month)
+    row = await Elder.select(
+        Count(Elder.id, alias="special"), count_if(Elder.id.is_in(_visits_between(community, start, end)), "visited"),
+    ).where(*_special(principal, community, settings)).first()
+    overall = rate(int(row["visited"] or 0), row["special"])
+    return overall, overall is not None and overall >= settings.monthly_visit_target_percent
 
 
 def rate(visited: int, of: int) -> float | None:
@@ -56,14 +69,6 @@ def _visits_between(community: CommunityInfo, start: date, end: date) -> Any:
         Visit.visited_at >= datetime.combine(start, datetime.min.time(), tzinfo=tz),
         Visit.visited_at < datetime.combine(end, datetime.min.time(), tzinfo=tz),
     )
-
-
-async def _visited(principal: Principal, community: CommunityInfo, settings: ElderCareSettings, start: date, end: date, *,
-                   grid_id: int | None = None) -> int:
-    where = _special(principal, community, settings)
-    if grid_id is not None:
-        where.append(Elder.resident.grid == grid_id)
-    return await Elder.count().where(*where, Elder.id.is_in(_visits_between(community, start, end)))
 
 
 async def monthly_report(mh: Any, principal: Principal, community: CommunityInfo, month: str | None = None) -> MonthlyReportOut:
