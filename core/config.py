@@ -26,9 +26,12 @@ ROLES: tuple[str, ...] = get_args(Role)
 SCHEDULER_ROLES = ("scheduler", "both")
 
 #: The demo's and scenes' sensitive resident tags (PIPL art. 28 敏感个人信息): health (慢性病
-#: chronic_disease, 残疾 disabled), low income (低保 low_income, 特困 extreme_poverty) and political
-#: status (党员 party_member). ``living_alone``, ``veteran`` and ``volunteer`` are not sensitive.
-DEFAULT_SENSITIVE_TAGS = ("chronic_disease", "disabled", "extreme_poverty", "low_income", "party_member")
+#: chronic_disease, 残疾 disabled), social assistance (低保 low_income, 低保边缘 low_income_edge, 特困
+#: extreme_poverty) and political status (党员 party_member). ``living_alone``, ``veteran`` and ``volunteer`` are not sensitive.
+DEFAULT_SENSITIVE_TAGS = ("chronic_disease", "disabled", "extreme_poverty", "low_income", "low_income_edge", "party_member")
+#: The special groups' tags (特殊人群: 社区矫正, 刑满释放, 严重精神障碍, 社区戒毒康复), behind their own permission
+#: ``meihao.resident.special.read``: :mod:`meihao.register.categories`.
+DEFAULT_SPECIAL_TAGS = ("community_correction", "drug_rehabilitation", "released_prisoner", "severe_mental_disorder")
 
 
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -90,6 +93,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: ``meihao.resident.sensitive.read``, omitted for everyone else, audited on detail and export.
     #: Comma-separated in MEIHAO_SENSITIVE_TAGS; a community's own health or status tags go here too.
     sensitive_tags: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_SENSITIVE_TAGS))
+    #: Resident tags of the special groups (特殊人群: community correction, released prisoners, severe mental
+    #: disorders, drug rehabilitation): shown, filtered on and set only by holders of ``meihao.resident.special.read``,
+    #: every read of one (detail, list, export) audited, omitted for everyone else. Comma-separated in MEIHAO_SPECIAL_TAGS.
+    special_tags: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_SPECIAL_TAGS))
     #: The most rows one register import (人口台账导入) takes; a street's largest community holds some
     #: 20,000 people, so a whole register fits, and a file of another street's does not go in by mistake.
     register_import_max_rows: int = 100_000
@@ -334,7 +341,7 @@ def _check_working_week(hours: list[str], weekdays: list[int]) -> None:
 
 
 _FIELDS = {name for name in Settings.__struct_fields__}
-_LIST_FIELDS = {"disabled_plugins", "plugins", "working_hours", "working_weekdays", "calendar_files", "trusted_proxies", "sensitive_tags"}
+_LIST_FIELDS = {"disabled_plugins", "plugins", "working_hours", "working_weekdays", "calendar_files", "trusted_proxies", "sensitive_tags", "special_tags"}
 
 
 def _from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, object]:
