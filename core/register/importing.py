@@ -23,7 +23,6 @@ from meihao.access.principals import SYSTEM, Principal
 from meihao.db.bulk import BulkInserter
 from meihao.errors import Conflict, Forbidden, InvalidInput
 from meihao.privacy import FORMULA_STARTS, normalise_id_card, normalise_phone
-from meihao.register.communities import get_community
 from meihao.register.categories import (
     ASSISTANCE_WORDS,
     RELATION_SYNONYMS,
@@ -34,6 +33,7 @@ from meihao.register.categories import (
     assistance_conflict,
     word_to_code,
 )
+from meihao.register.communities import get_community
 from meihao.register.residents import UNIQUE_VIOLATIONS, tag_rules
 from meihao.register.sheet import COLUMNS, GENDERS, HEADERS, SheetColumn
 from meihao.register.tables import Building, Grid, Household, Resident, ResidentTag

@@ -51,6 +51,7 @@ def export_columns(sensitive: bool, special: bool) -> tuple[SheetColumn, ...]:
     held = {"": True, "meihao.resident.sensitive.read": sensitive, "meihao.resident.special.read": special}
     return tuple(c for c in COLUMNS if held[c.needs])
 
+
 #: Gender as written in a register, and as the register stores it.
 GENDERS = {"男": "male", "女": "female", "male": "male", "female": "female"}
 GENDER_WORDS = {"male": "男", "female": "女"}

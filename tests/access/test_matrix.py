@@ -210,6 +210,9 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "governance.patrol.record":         (1,     0,   1,     1,     1,   0,   0),
     "governance.patrol.plan":           (1,     1,   1,     0,     0,   0,   0),
     "governance.figures.read":          (1,     1,   0,     0,     0,   0,   0),
+    # --- register (helper) ---
+    # the special groups (特殊人群): their own permission, the community's admin only; every read audited
+    "meihao.resident.special.read":     (1,     1,   0,     0,     0,   0,   0),
 }
 
 # The permission each route's guard asks for (None: no permission guard; the handler decides,
