@@ -302,3 +302,18 @@ async def test_the_console_filters_by_category_and_omits_special_groups_for_othe
         outside = await pages.get(f"/register/residents/{world.residents['李强']['id']}")
         assert outside.status_code == 404
     assert len(await _special_reads()) == 4
+
+
+async def test_bulk_tagging_keeps_assistance_apart(world):
+    from meihao.errors import InvalidInput
+    from meihao.register.residents import tag_matching
+
+    admin = Principal(staff_id=None, name="郑主任", street=True, permissions={"*"})
+    everyone = ResidentFilter(community="hepan")
+    # the same tag as 王秀英's is no clash: 张伟 and 李强 would take it
+    assert await tag_matching(world.mh, everyone, "low_income", add=True, principal=admin, dry_run=True) == 2
+    with pytest.raises(InvalidInput, match="^tag: 1 of these residents have another of 低保, 低保边缘 and 特困"):
+        await tag_matching(world.mh, everyone, "extreme_poverty", add=True, principal=admin)
+    # without 王秀英 (低保) the two others take it
+    assert await tag_matching(world.mh, ResidentFilter(community="hepan", grid_id=world.grids["B"]), "extreme_poverty", add=True,
+                              principal=admin) == 1

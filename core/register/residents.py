@@ -610,6 +610,11 @@ async def tag_matching(mh: Meihao, filters: ResidentFilter, tag: str, *, add: bo
     clauses = await _matching(mh, filters, principal)
     matching = Resident.select(Resident.id).where(*clauses) if clauses else Resident.select(Resident.id)
     tagged = ResidentTag.select(ResidentTag.resident).where(ResidentTag.tag == tag)
+    if add and tag in ASSISTANCE_TAGS:
+        others = ResidentTag.select(ResidentTag.resident).where(ResidentTag.tag.is_in([t for t in ASSISTANCE_TAGS if t != tag]))
+        clash = await Resident.count().where(*clauses, Resident.id.is_in(others))
+        if clash:
+            raise InvalidInput(f"tag: {clash} of these residents have another of 低保, 低保边缘 and 特困 (at most one); narrow the filter", field="tag")
     if add:
         changing = Resident.count().where(*clauses, Resident.id.not_in(tagged))
     else:
