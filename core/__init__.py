@@ -6,6 +6,7 @@ This module is the public API for plugin authors: import from ``meihao`` only.
 from meihao.access.audit import audit
 from meihao.access.principals import Principal
 from meihao.access.staff import staff_works_in
+from meihao.attachments.service import AttachmentOwner
 from meihao.db.migration_helpers import add_unique_index
 from meihao.db.paging import Page, PageResult, paginate
 from meihao.db.transactions import transaction
@@ -63,6 +64,7 @@ from meihao.time.wording import (
 )
 from meihao.time.workcalendar import Deadline, WorkingCalendar, add_working_days, add_working_hours, is_workday, working_time_between
 from meihao.version import __version__
+from meihao.web.attachments import attachment_routes
 from meihao.web.auth import requires
 from meihao.web.console.forms import FormError, FormFields
 from meihao.web.console.lists import (
@@ -100,6 +102,7 @@ from meihao.workitems.workflows import DeadlineClock, Duration, EscalationLevel,
 __all__ = [
     "ActivityIn",
     "ActivityPatch",
+    "AttachmentOwner",
     "Audience",
     "BulkAction",
     "CALLBACK_RESULTS",
@@ -158,6 +161,7 @@ __all__ = [
     "add_working_days",
     "add_working_hours",
     "assign_item",
+    "attachment_routes",
     "audit",
     "bulk_action",
     "cancel_activity",

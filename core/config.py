@@ -26,9 +26,16 @@ ROLES: tuple[str, ...] = get_args(Role)
 SCHEDULER_ROLES = ("scheduler", "both")
 
 #: The demo's and scenes' sensitive resident tags (PIPL art. 28 敏感个人信息): health (慢性病
-#: chronic_disease, 残疾 disabled), low income (低保 low_income, 特困 extreme_poverty) and political
-#: status (党员 party_member). ``living_alone``, ``veteran`` and ``volunteer`` are not sensitive.
-DEFAULT_SENSITIVE_TAGS = ("chronic_disease", "disabled", "extreme_poverty", "low_income", "party_member")
+#: chronic_disease, 残疾 disabled), social assistance (低保 low_income, 低保边缘 low_income_edge, 特困
+#: extreme_poverty) and political status (党员 party_member). ``living_alone``, ``veteran`` and ``volunteer`` are not sensitive.
+DEFAULT_SENSITIVE_TAGS = ("chronic_disease", "disabled", "extreme_poverty", "low_income", "low_income_edge", "party_member")
+#: The special groups' tags (特殊人群: 社区矫正, 刑满释放, 严重精神障碍, 社区戒毒康复), behind their own permission
+#: ``meihao.resident.special.read``: :mod:`meihao.register.categories`.
+DEFAULT_SPECIAL_TAGS = ("community_correction", "drug_rehabilitation", "released_prisoner", "severe_mental_disorder")
+
+
+#: The attachment types meihao recognises from a file's first bytes (meihao.attachments.store).
+ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 
 
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -90,6 +97,20 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: ``meihao.resident.sensitive.read``, omitted for everyone else, audited on detail and export.
     #: Comma-separated in MEIHAO_SENSITIVE_TAGS; a community's own health or status tags go here too.
     sensitive_tags: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_SENSITIVE_TAGS))
+    #: Resident tags of the special groups (特殊人群: community correction, released prisoners, severe mental
+    #: disorders, drug rehabilitation): shown, filtered on and set only by holders of ``meihao.resident.special.read``,
+    #: every read of one (detail, list, export) audited, omitted for everyone else. Comma-separated in MEIHAO_SPECIAL_TAGS.
+    special_tags: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_SPECIAL_TAGS))
+    #: Where attachments (附件: photos of grid events, culture shows, scanned documents) are kept, one file per
+    #: content hash. Empty (the default): ``attachments/`` beside the SQLite database file, or in the working
+    #: directory on PostgreSQL. With several nodes, every node must name the same shared directory (an NFS or
+    #: other network mount): a file uploaded through one node is downloaded through another.
+    attachments_dir: str = ""
+    #: The largest attachment taken, in bytes (8 MiB: a phone's photo is 2-6 MB; larger is a 413).
+    attachment_max_bytes: int = 8 * 1024 * 1024
+    #: The types an attachment may have, read from its first bytes (never from its name): of
+    #: image/jpeg, image/png, image/webp and application/pdf. Comma-separated in MEIHAO_ATTACHMENT_TYPES.
+    attachment_types: list[str] = msgspec.field(default_factory=lambda: ["image/jpeg", "image/png", "image/webp", "application/pdf"])
     #: The most rows one register import (人口台账导入) takes; a street's largest community holds some
     #: 20,000 people, so a whole register fits, and a file of another street's does not go in by mistake.
     register_import_max_rows: int = 100_000
@@ -188,6 +209,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             )
         if not 1 <= self.port <= 65535:
             raise ConfigurationError(f"MEIHAO_PORT must be between 1 and 65535, got {self.port}", field="port")
+        unknown = sorted(set(self.attachment_types) - set(ATTACHMENT_TYPES))
+        if unknown:
+            raise ConfigurationError(f"MEIHAO_ATTACHMENT_TYPES: {', '.join(unknown)} cannot be recognised from the bytes; "
+                                     f"choose among {', '.join(ATTACHMENT_TYPES)}", field="attachment_types")
+        if self.attachment_max_bytes < 1:
+            raise ConfigurationError(f"MEIHAO_ATTACHMENT_MAX_BYTES must be at least 1, got {self.attachment_max_bytes}", field="attachment_max_bytes")
         if not 0 < self.node_heartbeat_seconds < self.node_timeout_seconds:
             raise ConfigurationError(
                 "MEIHAO_NODE_HEARTBEAT_SECONDS must be above 0 and below MEIHAO_NODE_TIMEOUT_SECONDS "
@@ -308,6 +335,13 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def sqlite_path(self) -> Path:
         return Path(self.database_url.removeprefix("sqlite:///"))
 
+    @property
+    def attachments_path(self) -> Path:
+        """Where attachments are kept: ``attachments_dir``, else ``attachments/`` beside the SQLite file or in the working directory."""
+        if self.attachments_dir:
+            return Path(self.attachments_dir)
+        return (self.sqlite_path.parent if self.is_sqlite else Path(".")) / "attachments"
+
 
 def _check_working_week(hours: list[str], weekdays: list[int]) -> None:
     """The same rules as meihao.time.workcalendar.parse_segments (config sits beside time, not above it)."""
@@ -334,7 +368,7 @@ def _check_working_week(hours: list[str], weekdays: list[int]) -> None:
 
 
 _FIELDS = {name for name in Settings.__struct_fields__}
-_LIST_FIELDS = {"disabled_plugins", "plugins", "working_hours", "working_weekdays", "calendar_files", "trusted_proxies", "sensitive_tags"}
+_LIST_FIELDS = {"disabled_plugins", "plugins", "working_hours", "working_weekdays", "calendar_files", "trusted_proxies", "sensitive_tags", "special_tags", "attachment_types"}
 
 
 def _from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, object]:

@@ -41,6 +41,7 @@ async def test_export_is_everything_held_unmasked_and_audited(meihao):
     assert person == {
         "id": rid, "name": "赵大海", "gender": "male", "birth_date": "1980-03-15", "id_card": ID_CARD, "phone": "+8613912345678",
         "preferred_language": "zh", "tags": ["party_member", "volunteer"], "erased": False,
+        "residence_status": "", "relation_to_head": "",
     }
     assert {k: data["residence"][k] for k in ("community", "unit")} == {"community": "alpha", "unit": "1"}
     assert [(e["action"], e["reason"]) for e in data["access_log"]] == [

@@ -14,7 +14,7 @@ from meihao.access.tables import AuditLog
 from meihao.register.tables import Building, Grid, Household, Resident, ResidentTag
 from meihao.testing import Factories, make_client
 
-HEADER = "姓名,性别,出生日期,身份证号,联系电话,社区,网格,楼栋,单元,房号,标签"
+HEADER = "姓名,性别,出生日期,身份证号,联系电话,社区,网格,楼栋,单元,房号,标签,与户主关系,人口类型,救助类别,特殊人群"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 #: Every kind of bad row, one per row, after a good one (row 2).
@@ -88,6 +88,7 @@ async def test_the_template_has_the_chinese_headers_and_how_to_fill_each(meihao,
     assert [(n[0], n[1]) for n in notes[1:]] == [
         ("姓名", "必填"), ("性别", "必填"), ("出生日期", "选填"), ("身份证号", "必填"), ("联系电话", "选填"), ("社区", "选填"),
         ("网格", "必填"), ("楼栋", "必填"), ("单元", "选填"), ("房号", "必填"), ("标签", "选填"),
+        ("与户主关系", "选填"), ("人口类型", "选填"), ("救助类别", "选填"), ("特殊人群", "选填"),
     ]
     assert flat.status_code == 200 and flat.content == ("\ufeff" + HEADER + "\r\n").encode()
     assert bad.status_code == 400
@@ -264,15 +265,15 @@ async def test_the_export_has_the_templates_headers_masked_as_elsewhere(meihao, 
     assert flat.status_code == 200 and flat.content.startswith(b"\xef\xbb\xbf")
     assert flat.content.decode("utf-8-sig").splitlines() == [
         HEADER,
-        "王秀英,女,1950-03-01,**************0028,138****8001,荷畔社区,一网格,1号楼,,101,living_alone",
-        "'=HYPERLINK(1),男,1955-05-05,**************0097,,荷畔社区,一网格,1号楼,,101,",
+        "王秀英,女,1950-03-01,**************0028,138****8001,荷畔社区,一网格,1号楼,,101,living_alone,,,,",
+        "'=HYPERLINK(1),男,1955-05-05,**************0097,,荷畔社区,一网格,1号楼,,101,,,,,",
     ]
     assert (book.status_code, book.headers["content-type"]) == (200, XLSX)
     sheet = load_workbook(io.BytesIO(book.content)).active
     assert [[c.value or "" for c in row] for row in sheet.iter_rows()] == [
         HEADER.split(","),
-        ["王秀英", "女", "1950-03-01", "**************0028", "138****8001", "荷畔社区", "一网格", "1号楼", "", "101", "living_alone"],
-        ["'=HYPERLINK(1)", "男", "1955-05-05", "**************0097", "", "荷畔社区", "一网格", "1号楼", "", "101", ""],
+        ["王秀英", "女", "1950-03-01", "**************0028", "138****8001", "荷畔社区", "一网格", "1号楼", "", "101", "living_alone", "", "", "", ""],
+        ["'=HYPERLINK(1)", "男", "1955-05-05", "**************0097", "", "荷畔社区", "一网格", "1号楼", "", "101", "", "", "", "", ""],
     ]
     assert sheet.cell(row=3, column=1).data_type == "s"
     assert [a["detail"] for a in await AuditLog.select(AuditLog.detail).where(AuditLog.action == "resident.export").order_by(AuditLog.id)] in (

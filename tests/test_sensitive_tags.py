@@ -104,8 +104,9 @@ async def test_a_holder_export_shows_sensitive_tags_and_is_audited_once(hepan):
         response = await client.get("/api/residents/export", params={"community": "hepan"})
         assert response.status_code == 200, response.text
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert (rows[0][0], rows[0][10]) == ("姓名", "标签")
-    assert [(r[0], r[10]) for r in rows[1:]] == [("王秀英", "chronic_disease living_alone low_income party_member"), ("张伟", "volunteer")]
+    assert (rows[0][0], rows[0][10], rows[0][13]) == ("姓名", "标签", "救助类别")
+    # 低保 has its own column (救助类别), not the tags'
+    assert [(r[0], r[10], r[13]) for r in rows[1:]] == [("王秀英", "chronic_disease living_alone party_member", "低保"), ("张伟", "volunteer", "")]
     reads = await _reads()
     assert [(r["actor"], r["target_id"], _detail(r)) for r in reads] == [("郑主任", "", {"via": "export", "community": "hepan"})]
     assert await AuditLog.count().where(AuditLog.action == "resident.export") == 1
@@ -117,6 +118,7 @@ async def test_an_export_without_the_permission_omits_sensitive_tags_and_reads_n
 
     exporter = Principal(staff_id=None, name="导出员", permissions={"meihao.resident.read", "meihao.resident.export"}, street=True)
     rows = [row async for row in export_rows(hepan.mh, ResidentFilter(community="hepan"), exporter)]
+    assert rows[0] == ["姓名", "性别", "出生日期", "身份证号", "联系电话", "社区", "网格", "楼栋", "单元", "房号", "标签", "与户主关系", "人口类型"]
     assert [(r[0], r[10]) for r in rows[1:]] == [("王秀英", "living_alone"), ("张伟", "volunteer")]
     with pytest.raises(Exception, match="^tag: party_member is sensitive"):
         [row async for row in export_rows(hepan.mh, ResidentFilter(tag="party_member"), exporter)]
@@ -134,4 +136,4 @@ async def test_the_sensitive_tags_are_a_setting(make_meihao):
 def test_the_default_list_names_health_disability_low_income_and_political_tags():
     from meihao.config import Settings
 
-    assert Settings().sensitive_tags == ["chronic_disease", "disabled", "extreme_poverty", "low_income", "party_member"]
+    assert Settings().sensitive_tags == ["chronic_disease", "disabled", "extreme_poverty", "low_income", "low_income_edge", "party_member"]

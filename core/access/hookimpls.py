@@ -26,6 +26,12 @@ def meihao_permissions() -> list[Permission]:
             "Read and filter on residents' sensitive tags (health, disability, low income, political status; PIPL art. 28), audited",
             ("community_admin",),
         ),
+        Permission(
+            "meihao.resident.special.read",
+            "Read, filter on and set residents' special groups (特殊人群: community correction, released prisoners, severe mental "
+            "disorders, drug rehabilitation); every read audited",
+            ("community_admin",),
+        ),
         Permission("meihao.resident.reveal", "Reveal one masked field of one resident, with a reason", ("community_admin",)),
         Permission("meihao.resident.data_export", "Export everything held about one resident, unmasked, at their request (PIPL)"),
         Permission("meihao.resident.erase", "Erase (anonymise) one resident at their request, keeping counts (PIPL)"),

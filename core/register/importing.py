@@ -23,9 +23,19 @@ from meihao.access.principals import SYSTEM, Principal
 from meihao.db.bulk import BulkInserter
 from meihao.errors import Conflict, Forbidden, InvalidInput
 from meihao.privacy import FORMULA_STARTS, normalise_id_card, normalise_phone
+from meihao.register.categories import (
+    ASSISTANCE_WORDS,
+    RELATION_SYNONYMS,
+    RELATION_WORDS,
+    RESIDENCE_SYNONYMS,
+    RESIDENCE_WORDS,
+    SPECIAL_WORDS,
+    assistance_conflict,
+    word_to_code,
+)
 from meihao.register.communities import get_community
-from meihao.register.residents import SENSITIVE_READ, UNIQUE_VIOLATIONS, sensitive_tags
-from meihao.register.sheet import COLUMNS, GENDERS, HEADERS
+from meihao.register.residents import UNIQUE_VIOLATIONS, tag_rules
+from meihao.register.sheet import COLUMNS, GENDERS, HEADERS, SheetColumn
 from meihao.register.tables import Building, Grid, Household, Resident, ResidentTag
 
 if TYPE_CHECKING:
@@ -122,27 +132,37 @@ def column_letter(index: int) -> str:
 # -- the template --------------------------------------------------------------
 
 
-def template_xlsx() -> bytes:
-    """The import template: the header row on the first sheet (居民台账), how to fill each column on the second (填写说明)."""
+def columns_for(principal: Principal) -> tuple[SheetColumn, ...]:
+    """The template's and the export's columns for ``principal``: 救助类别 and 特殊人群 only for holders of their permissions."""
+    from meihao.register.categories import SPECIAL_READ
+    from meihao.register.residents import SENSITIVE_READ
+    from meihao.register.sheet import export_columns
+
+    return export_columns(principal.can(SENSITIVE_READ), principal.can(SPECIAL_READ))
+
+
+def template_xlsx(columns: tuple[SheetColumn, ...] = COLUMNS) -> bytes:
+    """The import template: the header row on the first sheet (居民台账), how to fill each column on the second (填写说明);
+    ``columns``: :func:`meihao.register.sheet.export_columns` for the caller (restricted ones only for their holders)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
     sheet.title = "居民台账"
-    sheet.append(list(HEADERS))
+    sheet.append([c.header for c in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     # ID-card and phone numbers typed as numbers lose digits (Excel keeps 15): their columns are text.
     for key in ("id_card", "phone", "room", "unit"):
-        letter = column_letter([c.key for c in COLUMNS].index(key))
+        letter = column_letter([c.key for c in columns].index(key))
         sheet.column_dimensions[letter].number_format = "@"
         for row in range(2, 1002):
             sheet[f"{letter}{row}"].number_format = "@"
-    sheet.column_dimensions[column_letter([c.key for c in COLUMNS].index("id_card"))].width = 22
+    sheet.column_dimensions[column_letter([c.key for c in columns].index("id_card"))].width = 22
     notes = book.create_sheet("填写说明")
     notes.append(["列", "是否必填", "填写说明"])
-    for column in COLUMNS:
+    for column in columns:
         notes.append([column.header, "必填" if column.required else "选填", column.note])
     notes.column_dimensions["C"].width = 80
     buffer = io.BytesIO()
@@ -150,9 +170,9 @@ def template_xlsx() -> bytes:
     return buffer.getvalue()
 
 
-def template_csv() -> bytes:
+def template_csv(columns: tuple[SheetColumn, ...] = COLUMNS) -> bytes:
     """The template as CSV: the header line, UTF-8 with a BOM (Excel on Chinese Windows reads it right)."""
-    return UTF8_BOM + (",".join(HEADERS) + "\r\n").encode()
+    return UTF8_BOM + (",".join(c.header for c in columns) + "\r\n").encode()
 
 
 # -- reading a file -----------------------------------------------------------
@@ -226,6 +246,8 @@ class _Row:
     unit: str
     room: str
     tags: list[str]
+    relation_to_head: str = ""
+    residence_status: str = ""
 
 
 class _Checker:
@@ -237,7 +259,10 @@ class _Checker:
         self.principal = principal
         self.problems: list[Problem] = []
         self.rows: list[_Row] = []
-        self.sensitive = sensitive_tags(mh)
+        self.rules = tag_rules(mh)
+        self.hidden = self.rules.hidden(principal)
+        #: (grid, building, unit, room) -> the row that names the household's head (户主)
+        self.heads: dict[tuple[str, str, str, str], int] = {}
         self.header_row = first_row
         self.position = {h: i for i, h in reversed(list(enumerate(header)))}
         self.letters = {c.key: column_letter(self.position[c.header]) for c in COLUMNS if c.header in self.position}
@@ -331,12 +356,45 @@ class _Checker:
             if not _TAG.fullmatch(tag):
                 self.problem(number, "tags", "bad_tag", f"tags: {tag!r} is not a tag (lower-case letters, digits and _, like living_alone)",
                              f"标签“{tag}”不对：只能用小写字母、数字和 _，如 living_alone")
-            elif tag in self.sensitive and not self.principal.can(SENSITIVE_READ):
-                self.problem(number, "tags", "sensitive_tag", f"tags: {tag} is sensitive; you need the permission {SENSITIVE_READ!r}",
+            elif tag in self.hidden:
+                self.problem(number, "tags", "sensitive_tag", f"tags: {tag} is sensitive; you need the permission {self.rules.permission(tag)!r}",
                              f"标签“{tag}”是敏感信息，你没有设置它的权限")
+        relation = self._word(number, cells, "relation_to_head", RELATION_WORDS, RELATION_SYNONYMS, "与户主关系", "户主、配偶、子女")
+        residence = self._word(number, cells, "residence_status", RESIDENCE_WORDS, RESIDENCE_SYNONYMS, "人口类型", "户籍、常住、流动、人户分离")
+        for key, words, header in (("assistance", ASSISTANCE_WORDS, "救助类别"), ("special_groups", SPECIAL_WORDS, "特殊人群")):
+            for word in (w for w in _TAG_SPLIT.split(cells[key]) if w):
+                code = word_to_code(word, words, {})
+                if code is None:
+                    self.problem(number, key, f"unknown_{key}", f"{key}: {word!r} is not one of {', '.join(words.values())}",
+                                 f"{header}“{word}”不对，应为：{'、'.join(words.values())}")
+                elif code in self.hidden:
+                    self.problem(number, key, "sensitive_tag", f"{key}: {word} is restricted; you need the permission {self.rules.permission(code)!r}",
+                                 f"{header}是敏感信息，你没有填写它的权限")
+                elif code not in tags:
+                    tags.append(code)
+        both = assistance_conflict(tags)
+        if both:
+            self.problem(number, "assistance", "assistance_conflict", f"assistance: {' and '.join(both)} exclude each other (at most one)",
+                         f"{'、'.join(ASSISTANCE_WORDS[t] for t in both)}只能有一个")
+        if relation == "head":
+            home = (cells["grid"], cells["building"], cells["unit"], cells["room"])
+            first = self.heads.setdefault(home, number)
+            if first != number:
+                self.problem(number, "relation_to_head", "second_head", f"relation_to_head: row {first} names this household's head already",
+                             f"第 {first} 行已是这一户的户主，一户只有一个户主")
         if len(self.problems) == before and birth is not None and gender is not None:
             self.rows.append(_Row(number, name, gender, birth, id_card, id_hash, phone, cells["grid"], cells["building"],
-                                  cells["unit"], cells["room"], tags))
+                                  cells["unit"], cells["room"], sorted(tags), relation or "", residence or ""))
+
+    def _word(self, number: int, cells: dict[str, str], key: str, words: dict[str, str], synonyms: dict[str, str],
+              header: str, examples: str) -> str | None:
+        if not cells[key]:
+            return ""
+        code = word_to_code(cells[key], words, synonyms)
+        if code is None:
+            self.problem(number, key, f"unknown_{key}", f"{key}: {cells[key]!r} is not one of {', '.join(words.values())}",
+                         f"{header}“{cells[key]}”看不懂，应填：{examples} 等")
+        return code
 
     async def check_register(self) -> None:
         """Problems only the database can tell: numbers already registered, grid names of another community."""
@@ -353,6 +411,14 @@ class _Checker:
         theirs = set()
         for start in range(0, len(new), CHUNK):
             theirs |= {r["name"] for r in await Grid.select(Grid.name).where(Grid.community != self.community.id, Grid.name.is_in(new[start:start + CHUNK]))}
+        heads = await Resident.select(Resident.grid.name.as_alias("grid"), Resident.building.name.as_alias("building"),
+                                      Resident.household.unit.as_alias("unit"), Resident.household.room.as_alias("room")).where(
+            Resident.community == self.community.id, Resident.relation_to_head == "head")
+        headed = {(r["grid"], r["building"], r["unit"], r["room"]) for r in heads}
+        for home, number in sorted(self.heads.items(), key=lambda item: item[1]):
+            if home in headed:
+                self.problem(number, "relation_to_head", "household_has_head", "relation_to_head: the household already has a head (户主) in the register",
+                             "这一户在台账中已有户主，一户只有一个户主")
         for row in self.rows:
             if row.grid in theirs:
                 self.problem(row.number, "grid", "grid_of_another_community",
@@ -474,12 +540,12 @@ async def _write(mh: Meihao, community_id: int, rows: list[_Row]) -> None:
     now = datetime.now().astimezone()
     columns = (Resident.household, Resident.building, Resident.grid, Resident.community, Resident.name, Resident.gender, Resident.birth_date,
                Resident.id_card_cipher, Resident.id_card_hash, Resident.id_card_last4, Resident.phone, Resident.preferred_language,
-               Resident.created_at, Resident.updated_at)
+               Resident.created_at, Resident.updated_at, Resident.relation_to_head, Resident.residence_status)
     values = []
     for r in rows:
         building = buildings[(grids[r.grid], r.building)]
         values.append((households[(building, r.unit, r.room)], building, grids[r.grid], community_id, r.name, r.gender, r.birth_date,
-                       mh.codec.encrypt(r.id_card), r.id_hash, r.id_card[-4:], r.phone, "zh", now, now))
+                       mh.codec.encrypt(r.id_card), r.id_hash, r.id_card[-4:], r.phone, "zh", now, now, r.relation_to_head, r.residence_status))
     ids = dict(await writer.insert(Resident, columns, values, returning=(Resident.id_card_hash, Resident.id)))
     await writer.insert(ResidentTag, (ResidentTag.resident, ResidentTag.tag), [(ids[r.id_hash], t) for r in rows for t in r.tags])
 

@@ -16,14 +16,25 @@ from piccolo.query import Select
 
 from meihao.access.audit import audit
 from meihao.access.principals import SYSTEM, Principal
-from meihao.config import DEFAULT_SENSITIVE_TAGS
+from meihao.config import DEFAULT_SENSITIVE_TAGS, DEFAULT_SPECIAL_TAGS
 from meihao.db.database import icontains
 from meihao.db.paging import page_size_for, paginate
 from meihao.errors import Conflict, Forbidden, InvalidInput, NotFound
 from meihao.privacy import mask_id_card, mask_phone, normalise_id_card, normalise_phone
+from meihao.register.categories import (
+    ASSISTANCE_TAGS,
+    ASSISTANCE_WORDS,
+    RELATION_WORDS,
+    RELATIONS,
+    RESIDENCE_STATUSES,
+    RESIDENCE_WORDS,
+    SPECIAL_READ,
+    SPECIAL_WORDS,
+    assistance_conflict,
+)
 from meihao.register.communities import get_community, get_household
 from meihao.register.schemas import ResidentIn, ResidentPatch
-from meihao.register.sheet import GENDER_WORDS, HEADERS
+from meihao.register.sheet import GENDER_WORDS, export_columns
 from meihao.register.tables import Community, Resident, ResidentTag
 
 if TYPE_CHECKING:
@@ -52,6 +63,8 @@ OUT_COLUMNS = (
     Resident.grid,
     Resident.building,
     Resident.household,
+    Resident.residence_status,
+    Resident.relation_to_head,
 )
 
 
@@ -59,23 +72,81 @@ OUT_COLUMNS = (
 SENSITIVE_READ = "meihao.resident.sensitive.read"
 
 
-def sensitive_tags(mh: Meihao | None) -> frozenset[str]:
-    """The tags configured as sensitive (``sensitive_tags``; the default list without a runtime)."""
-    return frozenset(mh.settings.sensitive_tags if mh is not None else DEFAULT_SENSITIVE_TAGS)
+@dataclass(frozen=True)
+class TagRules:
+    """Which tags need which permission: the sensitive ones (``sensitive_tags``) ``meihao.resident.sensitive.read``,
+    the special groups' (``special_tags``) ``meihao.resident.special.read``; a tag in both lists needs the special one."""
+
+    sensitive: frozenset[str]
+    special: frozenset[str]
+
+    def hidden(self, principal: Principal) -> frozenset[str]:
+        """The tags ``principal`` may not see, filter on or set."""
+        hidden = frozenset() if principal.can(SENSITIVE_READ) else self.sensitive - self.special
+        return hidden | (frozenset() if principal.can(SPECIAL_READ) else self.special)
+
+    def permission(self, tag: str) -> str:
+        return SPECIAL_READ if tag in self.special else SENSITIVE_READ
 
 
-def visible_tags(tags: list[str], sensitive: frozenset[str], principal: Principal) -> list[str]:
+def tag_rules(mh: Meihao | None) -> TagRules:
+    """The configured sensitive and special tags (the default lists without a runtime)."""
+    if mh is None:
+        return TagRules(frozenset(DEFAULT_SENSITIVE_TAGS), frozenset(DEFAULT_SPECIAL_TAGS))
+    return TagRules(frozenset(mh.settings.sensitive_tags), frozenset(mh.settings.special_tags))
+
+
+def sensitive_tags(mh: Meihao | None) -> TagRules:
+    """The tag rules (``sensitive_tags`` and ``special_tags``); kept under its old name for the callers."""
+    return tag_rules(mh)
+
+
+def visible_tags(tags: list[str], rules: TagRules, principal: Principal) -> list[str]:
     """``tags`` as ``principal`` may see them: sensitive ones are omitted (not masked) without
-    ``meihao.resident.sensitive.read``, so an answer does not even tell that one was there."""
-    return tags if principal.can(SENSITIVE_READ) else [t for t in tags if t not in sensitive]
+    ``meihao.resident.sensitive.read``, the special groups' without ``meihao.resident.special.read``, so an
+    answer does not even tell that one was there."""
+    hidden = rules.hidden(principal)
+    return [t for t in tags if t not in hidden] if hidden else tags
 
 
-def check_sensitive_tags(tags: list[str] | None, sensitive: frozenset[str], principal: Principal, field: str = "tags") -> None:
-    """403 when a non-holder filters on or sets a sensitive tag (a filter would list exactly who has it)."""
-    if tags and not principal.can(SENSITIVE_READ):
-        named = sorted(set(tags) & sensitive)
+def check_sensitive_tags(tags: list[str] | None, rules: TagRules, principal: Principal, field: str = "tags") -> None:
+    """403 when a non-holder filters on or sets a sensitive or special tag (a filter would list exactly who has it)."""
+    if tags:
+        named = sorted(set(tags) & rules.hidden(principal))
         if named:
-            raise Forbidden(f"{field}: {', '.join(named)} is sensitive; you need the permission {SENSITIVE_READ!r}", field=field)
+            permission = rules.permission(named[0])
+            kind = "a special group's tag" if permission == SPECIAL_READ else "sensitive"
+            raise Forbidden(f"{field}: {', '.join(named)} is {kind}; you need the permission {permission!r}", field=field)
+
+
+def check_assistance(tags: list[str] | None, field: str = "tags") -> None:
+    """400 when ``tags`` carry more than one of 低保 / 低保边缘 / 特困 (kept apart: a resident has at most one)."""
+    both = assistance_conflict(tags or [])
+    if both:
+        raise InvalidInput(f"{field}: {' and '.join(both)} exclude each other (低保, 低保边缘 and 特困: at most one)", field=field)
+
+
+async def check_one_head(household_id: int, resident_id: int | None = None) -> None:
+    """409 when the household already has a head (户主) other than ``resident_id``: a household has at most one."""
+    query = Resident.exists().where(Resident.household == household_id, Resident.relation_to_head == "head")
+    if resident_id is not None:
+        query = query.where(Resident.id != resident_id)
+    if await query:
+        raise Conflict(f"relation_to_head: household {household_id} already has a head (户主)", field="relation_to_head")
+
+
+async def _audit_special(principal: Principal, rules: TagRules, shown: dict[int, list[str]], community_id: int | None, via: str) -> None:
+    """One ``resident.special.read`` row for a request that showed special groups' tags (``shown``: resident id -> tags)."""
+    read = {i: sorted(set(tags) & rules.special) for i, tags in shown.items()}
+    read = {i: tags for i, tags in read.items() if tags}
+    if not read:
+        return
+    if len(read) == 1 and via == "detail":
+        ((resident_id, tags),) = read.items()
+        await audit(principal, "resident.special.read", "resident", resident_id, community_id=community_id, detail={"via": via, "tags": tags})
+    else:
+        await audit(principal, "resident.special.read", "resident", "", community_id=community_id,
+                    detail={"via": via, "residents": sorted(read), "tags": sorted({t for tags in read.values() for t in tags})})
 
 
 def age_on(birth: date, today: date) -> int:
@@ -105,6 +176,9 @@ class ResidentFilter:
     min_age: int | None = None
     max_age: int | None = None
     name: str | None = None
+    #: 人口类型 (registered, permanent, floating, separated) and 与户主关系 (head, spouse …); ``none``: not recorded
+    residence_status: str | None = None
+    relation_to_head: str | None = None
 
     async def where(self, default_timezone: str) -> list[Where]:
         clauses: list[Any] = []
@@ -130,6 +204,13 @@ class ResidentFilter:
             clauses.append(self.age_clause({timezone: None} if self.community is not None else await all_zones()))
         if self.name:
             clauses.append(icontains(Resident.name, self.name))
+        for key, column, known in (("residence_status", Resident.residence_status, RESIDENCE_STATUSES),
+                                   ("relation_to_head", Resident.relation_to_head, RELATIONS)):
+            value = getattr(self, key)
+            if value is not None:
+                if value != "none" and value not in known:
+                    raise InvalidInput(f"{key}: must be one of {', '.join(known)} or none (not recorded)", field=key)
+                clauses.append(column == ("" if value == "none" else value))
         return clauses
 
     def age_clause(self, zones: dict[str, list[int] | None]) -> Any:
@@ -180,6 +261,8 @@ def _present(row: dict[str, Any], tags: list[str]) -> dict[str, Any]:
         "grid_id": row["grid"],
         "building_id": row["building"],
         "household_id": row["household"],
+        "residence_status": row["residence_status"],
+        "relation_to_head": row["relation_to_head"],
     }
 
 
@@ -190,35 +273,45 @@ def resident_select() -> Select:
 async def list_residents(
     mh: Meihao, filters: ResidentFilter, page: int, page_size: int | None, principal: Principal = SYSTEM
 ) -> dict[str, Any]:
-    """One page of residents the caller may see, filtered in SQL (scope included); sensitive tags only for holders."""
+    """One page of residents the caller may see, filtered in SQL (scope included); sensitive tags only for holders.
+    A page that shows special groups' tags (to holders of ``meihao.resident.special.read``) is audited
+    (``resident.special.read``, one row naming the residents)."""
     page_size_for(mh, page, page_size)  # bad paging fails before the filters are looked up
-    sensitive = sensitive_tags(mh)
-    check_sensitive_tags([filters.tag] if filters.tag else None, sensitive, principal, "tag")
+    rules = tag_rules(mh)
+    check_sensitive_tags([filters.tag] if filters.tag else None, rules, principal, "tag")
     clauses = await filters.where(mh.settings.default_timezone) + principal.residents_where()
     query = resident_select().order_by(Resident.id)
     result = await paginate(mh, query.where(*clauses) if clauses else query, page=page, page_size=page_size)
     tags = await _tags_of([r["id"] for r in result.rows])
-    return {"items": [_present(r, visible_tags(tags[r["id"]], sensitive, principal)) for r in result.rows], "total": result.total, "page": page, "page_size": result.page_size}
+    shown = {r["id"]: visible_tags(tags[r["id"]], rules, principal) for r in result.rows}
+    if any(set(t) & rules.special for t in shown.values()):
+        communities = {r["community_slug"] for r in result.rows}
+        community_id = (await get_community(communities.pop()))["id"] if len(communities) == 1 else None
+        await _audit_special(principal, rules, shown, community_id, "list")
+    return {"items": [_present(r, shown[r["id"]]) for r in result.rows], "total": result.total, "page": page, "page_size": result.page_size}
 
 
 async def get_resident(resident_id: int, principal: Principal = SYSTEM, mh: Meihao | None = None, *, audit_read: bool = False) -> dict[str, Any]:
     """One resident, masked; outside the caller's scope exactly as missing (404).
 
-    Sensitive tags are shown only to holders of ``meihao.resident.sensitive.read``; with ``audit_read``
-    (the detail route) a holder's read of a resident who has any is written to the audit log
-    (``resident.sensitive.read``, one row per request).
+    Sensitive tags are shown only to holders of ``meihao.resident.sensitive.read``, the special groups' only to
+    holders of ``meihao.resident.special.read``; with ``audit_read`` (the detail route, the console's page) a
+    holder's read of a resident who has any is written to the audit log (``resident.sensitive.read`` and
+    ``resident.special.read``, one row each per request).
     """
     row = await resident_select().where(Resident.id == resident_id, *principal.residents_where()).first()
     if row is None:
         raise NotFound(f"resident {resident_id} not found")
-    sensitive = sensitive_tags(mh)
+    rules = tag_rules(mh)
     tags = (await _tags_of([resident_id]))[resident_id]
-    shown = visible_tags(tags, sensitive, principal)
-    read = sorted(set(shown) & sensitive)
-    if audit_read and read:
+    shown = visible_tags(tags, rules, principal)
+    read = sorted(set(shown) & (rules.sensitive - rules.special))
+    if audit_read and (read or set(shown) & rules.special):
         community = await Resident.select(Resident.community).where(Resident.id == resident_id).first()
-        await audit(principal, "resident.sensitive.read", "resident", resident_id, community_id=community["community"],
-                    detail={"via": "detail", "tags": read})
+        if read:
+            await audit(principal, "resident.sensitive.read", "resident", resident_id, community_id=community["community"],
+                        detail={"via": "detail", "tags": read})
+        await _audit_special(principal, rules, {resident_id: shown}, community["community"], "detail")
     return _present(row, shown)
 
 
@@ -244,13 +337,16 @@ def _clean_name(name: str) -> str:
 
 
 async def create_resident(mh: Meihao, data: ResidentIn, principal: Principal = SYSTEM) -> dict[str, Any]:
-    check_sensitive_tags(data.tags, sensitive_tags(mh), principal)
+    check_sensitive_tags(data.tags, tag_rules(mh), principal)
+    check_assistance(data.tags)
     id_card = normalise_id_card(data.id_card)
     _check_birth_matches(id_card, data.birth_date)
     _check_gender_matches(id_card, data.gender)
     name = _clean_name(data.name)
     phone = normalise_phone(data.phone) if data.phone else ""
     household = await get_household(data.household_id, principal)
+    if data.relation_to_head == "head":
+        await check_one_head(household["id"])
     id_hash = mh.codec.lookup_hash(id_card)
     if await Resident.exists().where(Resident.id_card_hash == id_hash):
         raise Conflict("id_card: a resident with this ID-card number is already registered", field="id_card")
@@ -267,6 +363,8 @@ async def create_resident(mh: Meihao, data: ResidentIn, principal: Principal = S
         id_card_last4=id_card[-4:],
         phone=phone,
         preferred_language=data.preferred_language,
+        residence_status=data.residence_status,
+        relation_to_head=data.relation_to_head,
     )
     try:
         async with mh.db.transaction():
@@ -280,7 +378,7 @@ async def create_resident(mh: Meihao, data: ResidentIn, principal: Principal = S
 
 
 async def _in_scope(resident_id: int, principal: Principal) -> dict[str, Any]:
-    row = await Resident.select(Resident.id, Resident.id_card_cipher, Resident.phone, Resident.community).where(
+    row = await Resident.select(Resident.id, Resident.id_card_cipher, Resident.phone, Resident.community, Resident.relation_to_head).where(
         Resident.id == resident_id, *principal.residents_where()
     ).first()
     if row is None:
@@ -295,9 +393,13 @@ def _id_card(mh: Meihao, current: dict[str, Any]) -> str:
 
 
 async def update_resident(mh: Meihao, resident_id: int, patch: ResidentPatch, principal: Principal = SYSTEM) -> dict[str, Any]:
-    sensitive = sensitive_tags(mh)
-    check_sensitive_tags(patch.tags, sensitive, principal)
+    rules = tag_rules(mh)
+    check_sensitive_tags(patch.tags, rules, principal)
     current = await _in_scope(resident_id, principal)
+    if patch.tags is not None:
+        # the hidden tags the caller cannot see stay, so they count in the one-assistance rule
+        kept = await ResidentTag.select(ResidentTag.tag).where(ResidentTag.resident == resident_id, ResidentTag.tag.is_in(sorted(rules.hidden(principal)) or [""]))
+        check_assistance([*patch.tags, *(r["tag"] for r in kept)])
     values: dict[Any, Any] = {}
     if patch.name is not None:
         values[Resident.name] = _clean_name(patch.name)
@@ -311,6 +413,13 @@ async def update_resident(mh: Meihao, resident_id: int, patch: ResidentPatch, pr
         values[Resident.phone] = normalise_phone(patch.phone) if patch.phone else ""
     if patch.preferred_language is not None:
         values[Resident.preferred_language] = patch.preferred_language
+    if patch.residence_status is not None:
+        values[Resident.residence_status] = patch.residence_status
+    if patch.relation_to_head is not None:
+        if patch.relation_to_head == "head":
+            household = await Resident.select(Resident.household).where(Resident.id == resident_id).first()
+            await check_one_head(household["household"], resident_id)
+        values[Resident.relation_to_head] = patch.relation_to_head
     async with mh.db.transaction():
         if values:
             values[Resident.updated_at] = datetime.now().astimezone()
@@ -318,8 +427,9 @@ async def update_resident(mh: Meihao, resident_id: int, patch: ResidentPatch, pr
         if patch.tags is not None:
             # A non-holder replaces only the tags they can see: the sensitive ones stay as they were.
             kept = ResidentTag.resident == resident_id
-            if not principal.can(SENSITIVE_READ):
-                kept = kept & ResidentTag.tag.not_in(sorted(sensitive) or [""])
+            hidden = rules.hidden(principal)
+            if hidden:
+                kept = kept & ResidentTag.tag.not_in(sorted(hidden))
             await ResidentTag.delete().where(kept)
             if patch.tags:
                 await ResidentTag.insert(*[ResidentTag(resident=resident_id, tag=t) for t in sorted(set(patch.tags))])
@@ -332,6 +442,8 @@ async def move_resident(mh: Meihao, resident_id: int, household_id: int, princip
     """Move to another household; the caller must reach both the resident and the new household."""
     current = await _in_scope(resident_id, principal)
     household = await get_household(household_id, principal)
+    if current["relation_to_head"] == "head":
+        await check_one_head(household["id"], resident_id)
     async with mh.db.transaction():
         await Resident.update(
             {
@@ -388,18 +500,24 @@ EXPORT_COLUMNS = (
     Resident.building.name.as_alias("building_name"),
     Resident.household.unit.as_alias("unit"),
     Resident.household.room.as_alias("room"),
+    Resident.relation_to_head,
+    Resident.residence_status,
 )
 
 
 async def export_rows(mh: Meihao, filters: ResidentFilter, principal: Principal) -> AsyncIterator[list[Any]]:
     """The residents in scope matching ``filters`` as spreadsheet rows under the register's Chinese headers (姓名,
-    性别 男/女, 网格, 楼栋, 单元, 房号 …: :data:`meihao.register.sheet.HEADERS`, the import template's, so that an
-    export can be imported again once its masked numbers are filled in): ID-card and phone numbers masked, sensitive
-    tags only for holders. Fetched in pages, scope in SQL; the caller audits the export (:func:`audit_export`)."""
-    sensitive = sensitive_tags(mh)
-    check_sensitive_tags([filters.tag] if filters.tag else None, sensitive, principal, "tag")
+    性别 男/女, 网格, 楼栋, 单元, 房号, 与户主关系, 人口类型 …: :func:`meihao.register.sheet.export_columns`, the import
+    template's, so that an export can be imported again once its masked numbers are filled in): ID-card and phone
+    numbers masked; the 救助类别 (低保 / 低保边缘 / 特困) column only for holders of ``meihao.resident.sensitive.read``, the
+    特殊人群 column only for holders of ``meihao.resident.special.read``, hidden tags omitted from 标签. Fetched in
+    pages, scope in SQL; the caller audits the export (:func:`audit_export`)."""
+    rules = tag_rules(mh)
+    check_sensitive_tags([filters.tag] if filters.tag else None, rules, principal, "tag")
     clauses = await filters.where(mh.settings.default_timezone) + principal.residents_where()
-    yield list(HEADERS)
+    columns = export_columns(principal.can(SENSITIVE_READ), principal.can(SPECIAL_READ))
+    yield [c.header for c in columns]
+    own_column = set(ASSISTANCE_TAGS) | rules.special
     last_id = 0
     while True:
         rows = await Resident.select(*EXPORT_COLUMNS).where(Resident.id > last_id, *clauses).order_by(Resident.id).limit(1000)
@@ -407,11 +525,18 @@ async def export_rows(mh: Meihao, filters: ResidentFilter, principal: Principal)
             return
         tags = await _tags_of([r["id"] for r in rows])
         for r in rows:
-            yield [
-                r["name"], GENDER_WORDS.get(r["gender"], r["gender"]), r["birth_date"].isoformat(), mask_id_card(r["id_card_last4"]),
-                mask_phone(r["phone"]), r["community_name"], r["grid_name"], r["building_name"], r["unit"], r["room"],
-                " ".join(visible_tags(tags[r["id"]], sensitive, principal)),
-            ]
+            shown = visible_tags(tags[r["id"]], rules, principal)
+            cells = {
+                "name": r["name"], "gender": GENDER_WORDS.get(r["gender"], r["gender"]), "birth_date": r["birth_date"].isoformat(),
+                "id_card": mask_id_card(r["id_card_last4"]), "phone": mask_phone(r["phone"]), "community": r["community_name"],
+                "grid": r["grid_name"], "building": r["building_name"], "unit": r["unit"], "room": r["room"],
+                "relation_to_head": RELATION_WORDS.get(r["relation_to_head"], ""),
+                "residence_status": RESIDENCE_WORDS.get(r["residence_status"], ""),
+                "assistance": "、".join(ASSISTANCE_WORDS[t] for t in shown if t in ASSISTANCE_WORDS),
+                "special_groups": "、".join(SPECIAL_WORDS.get(t, t) for t in shown if t in rules.special),
+                "tags": " ".join(t for t in shown if t not in own_column),
+            }
+            yield [cells[c.key] for c in columns]
         last_id = rows[-1]["id"]
 
 
@@ -420,7 +545,7 @@ async def export_rows(mh: Meihao, filters: ResidentFilter, principal: Principal)
 
 async def _matching(mh: Meihao, filters: ResidentFilter, principal: Principal) -> list[Any]:
     """The WHERE clauses of residents in the caller's scope matching ``filters`` (a sensitive tag filter needs the permission)."""
-    check_sensitive_tags([filters.tag] if filters.tag else None, sensitive_tags(mh), principal, "tag")
+    check_sensitive_tags([filters.tag] if filters.tag else None, tag_rules(mh), principal, "tag")
     return await filters.where(mh.settings.default_timezone) + principal.residents_where()
 
 
@@ -430,7 +555,7 @@ async def count_residents(mh: Meihao, filters: ResidentFilter, principal: Princi
 
 
 #: What the resident lists count per value: the column each facet groups by.
-FACETS = ("community", "grid", "building", "household", "tag")
+FACETS = ("community", "grid", "building", "household", "tag", "residence_status", "relation_to_head")
 
 
 async def facet_counts(mh: Meihao, filters: ResidentFilter, principal: Principal, facet: str) -> dict[Any, int]:
@@ -448,6 +573,8 @@ async def facet_counts(mh: Meihao, filters: ResidentFilter, principal: Principal
         "building_id": None if facet == "building" else filters.building_id,
         "household_id": None if facet == "household" else filters.household_id,
         "tag": None if facet == "tag" else filters.tag,
+        "residence_status": None if facet == "residence_status" else filters.residence_status,
+        "relation_to_head": None if facet == "relation_to_head" else filters.relation_to_head,
     })
     clauses = await _matching(mh, others, principal)
     if facet == "tag":
@@ -455,11 +582,13 @@ async def facet_counts(mh: Meihao, filters: ResidentFilter, principal: Principal
             # nothing limits the residents (the street, no filter): every tag of a resident, without listing them all
             ResidentTag.resident.is_in(Resident.select(Resident.id).where(*clauses)) if clauses else ResidentTag.resident.is_not_null()
         )
-        if not principal.can(SENSITIVE_READ):
-            query = query.where(ResidentTag.tag.not_in(sorted(sensitive_tags(mh)) or [""]))
+        hidden = tag_rules(mh).hidden(principal)
+        if hidden:
+            query = query.where(ResidentTag.tag.not_in(sorted(hidden)))
         query = query.group_by(ResidentTag.tag)
     else:
-        column = {"community": Resident.community, "grid": Resident.grid, "building": Resident.building, "household": Resident.household}[facet]
+        column = {"community": Resident.community, "grid": Resident.grid, "building": Resident.building, "household": Resident.household,
+                  "residence_status": Resident.residence_status, "relation_to_head": Resident.relation_to_head}[facet]
         query = Resident.select(column.as_alias("value"), Count(Resident.id).as_alias("n"))
         query = (query.where(*clauses) if clauses else query).group_by(column)
     return {row["value"]: row["n"] for row in await query}
@@ -489,10 +618,15 @@ async def tag_matching(mh: Meihao, filters: ResidentFilter, tag: str, *, add: bo
     tag = tag.strip()
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", tag):
         raise InvalidInput("tag: lower-case letters, digits and _, starting with a letter, at most 32 (elder, living_alone)", field="tag")
-    check_sensitive_tags([tag], sensitive_tags(mh), principal, "tag")
+    check_sensitive_tags([tag], tag_rules(mh), principal, "tag")
     clauses = await _matching(mh, filters, principal)
     matching = Resident.select(Resident.id).where(*clauses) if clauses else Resident.select(Resident.id)
     tagged = ResidentTag.select(ResidentTag.resident).where(ResidentTag.tag == tag)
+    if add and tag in ASSISTANCE_TAGS:
+        others = ResidentTag.select(ResidentTag.resident).where(ResidentTag.tag.is_in([t for t in ASSISTANCE_TAGS if t != tag]))
+        clash = await Resident.count().where(*clauses, Resident.id.is_in(others))
+        if clash:
+            raise InvalidInput(f"tag: {clash} of these residents have another of 低保, 低保边缘 and 特困 (at most one); narrow the filter", field="tag")
     if add:
         changing = Resident.count().where(*clauses, Resident.id.not_in(tagged))
     else:
@@ -513,9 +647,12 @@ async def tag_matching(mh: Meihao, filters: ResidentFilter, tag: str, *, add: bo
 
 
 async def audit_export(mh: Meihao, filters: ResidentFilter, principal: Principal, **extra: Any) -> None:
-    """Write the audit rows of an export of residents: ``resident.export``, and for holders of
-    ``meihao.resident.sensitive.read`` the reading of the sensitive tags it includes (a second row)."""
+    """Write the audit rows of an export of residents: ``resident.export``, for holders of
+    ``meihao.resident.sensitive.read`` the reading of the sensitive tags it includes (a second row), and for holders
+    of ``meihao.resident.special.read`` the reading of the special groups' tags (a third)."""
     asked = {**{k: v for k, v in vars(filters).items() if v is not None}, **extra}
     await audit(principal, "resident.export", "resident", "", detail=asked)
     if principal.can(SENSITIVE_READ):
         await audit(principal, "resident.sensitive.read", "resident", "", detail={"via": "export", **asked})
+    if principal.can(SPECIAL_READ):
+        await audit(principal, "resident.special.read", "resident", "", detail={"via": "export", **asked})

@@ -79,6 +79,8 @@ async def export_resident(mh: Meihao, resident_id: int, principal: Principal = S
             "phone": row["phone"],
             "preferred_language": row["preferred_language"],
             "tags": tags,
+            "residence_status": row["residence_status"],
+            "relation_to_head": row["relation_to_head"],
             "registered_at": _iso(row["created_at"]),
             "updated_at": _iso(row["updated_at"]),
             "erased": erased,

@@ -10,6 +10,7 @@ import msgspec
 
 from meihao.db.paging import Page as Page  # the kernel's routes import it from here
 from meihao.hooks.declarations import Language
+from meihao.register.categories import RelationToHead, ResidenceStatus
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,62}$", description="lower-case letters, digits and -")]
 
@@ -136,6 +137,10 @@ class ResidentIn(msgspec.Struct, forbid_unknown_fields=True):
     phone: str = ""
     tags: Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)] = []
     preferred_language: Language = "zh"
+    #: 人口类型: registered 户籍, permanent 常住, floating 流动, separated 人户分离 ("" not recorded)
+    residence_status: ResidenceStatus = ""
+    #: 与户主关系 (GB/T 4761 groups); a household has at most one ``head``
+    relation_to_head: RelationToHead = ""
 
 
 class ResidentPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -145,6 +150,8 @@ class ResidentPatch(msgspec.Struct, forbid_unknown_fields=True):
     phone: str | None = None
     tags: Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)] | None = None
     preferred_language: Language | None = None
+    residence_status: ResidenceStatus | None = None
+    relation_to_head: RelationToHead | None = None
 
 
 class MoveIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -167,6 +174,8 @@ class ResidentOut(msgspec.Struct):
     grid_id: int
     building_id: int
     household_id: int
+    residence_status: str = ""
+    relation_to_head: str = ""
 
 
 class DepartmentIn(msgspec.Struct, forbid_unknown_fields=True):

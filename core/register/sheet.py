@@ -14,6 +14,8 @@ class SheetColumn:
     required: bool
     #: how to fill it, for the template's instructions sheet (Chinese, the English meaning beside it)
     note: str
+    #: the permission without which the column is left out of the template and the export ("" none)
+    needs: str = ""
 
 
 #: The columns of the template, of an import and of an export, in this order (an export can be imported again).
@@ -29,9 +31,26 @@ COLUMNS: tuple[SheetColumn, ...] = (
     SheetColumn("单元", "unit", False, "可不填，如 2单元。Unit, optional."),
     SheetColumn("房号", "room", True, "必填，如 301。Room (the household is matched or created)."),
     SheetColumn("标签", "tags", False, "可不填；多个标签用空格分隔，如 elder living_alone。Tags, space-separated codes."),
+    SheetColumn("与户主关系", "relation_to_head", False,
+                "可不填；户主、配偶、子女、儿媳/女婿、孙子女、父母、公婆/岳父母、祖父母、兄弟姐妹、其他亲属、非亲属（一户只有一个户主）。"
+                "Relation to the head of household (GB/T 4761 groups; one head per household)."),
+    SheetColumn("人口类型", "residence_status", False, "可不填；户籍、常住、流动 或 人户分离。Residence status."),
+    SheetColumn("救助类别", "assistance", False, "可不填；低保、低保边缘 或 特困，三者只填一个。Social assistance: one of the three.",
+                "meihao.resident.sensitive.read"),
+    SheetColumn("特殊人群", "special_groups", False, "可不填；社区矫正、刑满释放、严重精神障碍、社区戒毒康复，多个用、分隔。"
+                "Special groups (restricted: only staff with the permission see or fill this column).", "meihao.resident.special.read"),
 )
 
+#: Every column's header: an import reads any of them (a restricted column only from holders of its permission).
 HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
+
+
+def export_columns(sensitive: bool, special: bool) -> tuple[SheetColumn, ...]:
+    """The columns of a template or an export for a caller who holds (or not) ``meihao.resident.sensitive.read``
+    and ``meihao.resident.special.read``: 救助类别 and 特殊人群 only for their holders."""
+    held = {"": True, "meihao.resident.sensitive.read": sensitive, "meihao.resident.special.read": special}
+    return tuple(c for c in COLUMNS if held[c.needs])
+
 
 #: Gender as written in a register, and as the register stores it.
 GENDERS = {"男": "male", "女": "female", "male": "male", "female": "female"}

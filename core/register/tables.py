@@ -76,6 +76,11 @@ class Resident(Table, tablename="meihao_resident"):
     preferred_language = Varchar(length=8, default="zh")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    #: 人口类型 residence status (户籍 registered, 常住 permanent, 流动 floating, 人户分离 separated; "" not recorded):
+    #: :mod:`meihao.register.categories`.
+    residence_status = Varchar(length=16, default="", index=True)
+    #: 与户主关系 relation to the head of household (GB/T 4761 groups: head, spouse, child …; "" not recorded).
+    relation_to_head = Varchar(length=16, default="")
 
 
 class ResidentTag(Table, tablename="meihao_resident_tag"):

@@ -221,6 +221,9 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "health.check.record":              (1,     0,   0,     0,     0,   1,   0),
     "health.contract.manage":           (1,     1,   0,     0,     0,   1,   0),
     "health.tracing.handle":            (1,     0,   1,     1,     1,   0,   0),
+    # --- register (helper) ---
+    # the special groups (特殊人群): their own permission, the community's admin only; every read audited
+    "meihao.resident.special.read":     (1,     1,   0,     0,     0,   0,   0),
 }
 
 # The permission each route's guard asks for (None: no permission guard; the handler decides,

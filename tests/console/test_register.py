@@ -255,7 +255,7 @@ async def test_export_has_exactly_the_rows_shown_masked_with_a_bom(meihao, hepan
         assert exported.headers["cache-control"] == "no-store"
         assert exported.content.startswith(b"\xef\xbb\xbf")
         lines = exported.content.decode("utf-8-sig").splitlines()
-        assert lines[0] == "姓名,性别,出生日期,身份证号,联系电话,社区,网格,楼栋,单元,房号,标签"  # the import template's
+        assert lines[0] == "姓名,性别,出生日期,身份证号,联系电话,社区,网格,楼栋,单元,房号,标签,与户主关系,人口类型,救助类别,特殊人群"  # the import template's
         rows = [line.split(",") for line in lines[1:]]
         assert [r[0] for r in rows] == ["王秀英", "李建国", "张伟", "赵敏", "'=HYPERLINK(1)"]
         assert [r[4] for r in rows] == ["138****8001", "139****9002", "137****7003", "", ""]

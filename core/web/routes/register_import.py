@@ -17,6 +17,7 @@ from meihao.register import importing, residents
 from meihao.runtime import Meihao
 from meihao.web.auth import requires
 from meihao.web.params import Caller, QueryId
+from meihao.web.routes.residents import RelationFilter, ResidenceFilter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -66,11 +67,13 @@ def _attachment(filename: str) -> dict[str, str]:
 
 @get("/api/residents/import-template", tags=["residents"], guards=[requires(importing.IMPORT_PERMISSION)],
      media_type=XLSX, operation_class=_WorkbookOrCsv)
-async def import_template(format: FromQuery[Literal["xlsx", "csv"]] = "xlsx") -> Response[bytes]:  # noqa: A002 - the query's name
-    """The register template: the Chinese column headers (the export's too) and, in the workbook, how to fill each column."""
+async def import_template(principal: Caller, format: FromQuery[Literal["xlsx", "csv"]] = "xlsx") -> Response[bytes]:  # noqa: A002 - the query's name
+    """The register template: the Chinese column headers (the export's too) and, in the workbook, how to fill each column;
+    救助类别 only for holders of ``meihao.resident.sensitive.read``, 特殊人群 only for holders of ``meihao.resident.special.read``."""
+    columns = importing.columns_for(principal)
     if format == "csv":
-        return Response(importing.template_csv(), media_type=CSV, headers=_attachment("register-template.csv"))
-    return Response(importing.template_xlsx(), media_type=XLSX, headers=_attachment("register-template.xlsx"))
+        return Response(importing.template_csv(columns), media_type=CSV, headers=_attachment("register-template.csv"))
+    return Response(importing.template_xlsx(columns), media_type=XLSX, headers=_attachment("register-template.xlsx"))
 
 
 @post("/api/communities/{slug:str}/residents/import", tags=["residents"], guards=[requires(importing.IMPORT_PERMISSION)],
@@ -107,9 +110,11 @@ async def export_residents_xlsx(
     tag: FromQuery[str | None] = None,
     min_age: FromQuery[int | None] = None,
     max_age: FromQuery[int | None] = None,
+    residence_status: ResidenceFilter = None,
+    relation_to_head: RelationFilter = None,
 ) -> Response[bytes]:
     """Residents in scope as an .xlsx workbook under the template's Chinese headers, masked like the CSV; audited alike."""
-    filters = residents.ResidentFilter(community, grid, building, None, tag, min_age, max_age, None)
+    filters = residents.ResidentFilter(community, grid, building, None, tag, min_age, max_age, None, residence_status, relation_to_head)
     residents.check_sensitive_tags([tag] if tag else None, residents.sensitive_tags(meihao), principal, "tag")
     await filters.where(meihao.settings.default_timezone)  # bad filters fail before anything is written
     await residents.audit_export(meihao, filters, principal, format="xlsx")

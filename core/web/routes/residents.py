@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from litestar import delete, get, patch, post
 from litestar.di import NamedDependency
@@ -32,8 +33,15 @@ CSV = "text/csv; charset=utf-8"
 def _filters(
     community: str | None, grid_id: int | None, building_id: int | None, household_id: int | None,
     tag: str | None, min_age: int | None, max_age: int | None, name: str | None,
+    residence_status: str | None = None, relation_to_head: str | None = None,
 ) -> residents.ResidentFilter:
-    return residents.ResidentFilter(community, grid_id, building_id, household_id, tag, min_age, max_age, name)
+    return residents.ResidentFilter(community, grid_id, building_id, household_id, tag, min_age, max_age, name, residence_status, relation_to_head)
+
+
+#: 人口类型 and 与户主关系 filters (``none``: not recorded), documented with their values.
+ResidenceFilter = FromQuery[Literal["registered", "permanent", "floating", "separated", "none"] | None]
+RelationFilter = FromQuery[Literal["head", "spouse", "child", "child_in_law", "grandchild", "parent", "parent_in_law", "grandparent",
+                                   "sibling", "other_relative", "non_relative", "none"] | None]
 
 
 @get("/api/residents", tags=["residents"], guards=[requires("meihao.resident.read")])
@@ -49,12 +57,15 @@ async def list_residents(
     min_age: FromQuery[int | None] = None,
     max_age: FromQuery[int | None] = None,
     name: FromQuery[str | None] = None,
+    residence_status: ResidenceFilter = None,
+    relation_to_head: RelationFilter = None,
     page: PageNumber = 1,
     page_size: PageSize = None,
 ) -> Page[ResidentOut]:
     """Residents in the caller's scope, filtered and paginated; ID-card and phone numbers are masked, sensitive
-    tags (``sensitive_tags``) shown to holders of ``meihao.resident.sensitive.read`` only (filtering on one needs it too)."""
-    filters = _filters(community, grid, building, household, tag, min_age, max_age, name)
+    tags (``sensitive_tags``) shown to holders of ``meihao.resident.sensitive.read`` only (filtering on one needs it too), the
+    special groups' (``special_tags``) to holders of ``meihao.resident.special.read`` only, a page showing one audited."""
+    filters = _filters(community, grid, building, household, tag, min_age, max_age, name, residence_status, relation_to_head)
     result = await residents.list_residents(meihao, filters, page, page_size, principal)
     return Page(items=[ResidentOut(**r) for r in result["items"]], total=result["total"], page=result["page"], page_size=result["page_size"])
 
@@ -69,11 +80,13 @@ async def export_residents(
     tag: FromQuery[str | None] = None,
     min_age: FromQuery[int | None] = None,
     max_age: FromQuery[int | None] = None,
+    residence_status: ResidenceFilter = None,
+    relation_to_head: RelationFilter = None,
 ) -> Stream:
     """Residents in scope as CSV (UTF-8 with a BOM, under the import template's Chinese headers, masked like every
     other answer, formulas neutralised); the export is audited, and so, for holders of
     ``meihao.resident.sensitive.read``, is the reading of sensitive tags it includes (a second row)."""
-    filters = _filters(community, grid, building, None, tag, min_age, max_age, None)
+    filters = _filters(community, grid, building, None, tag, min_age, max_age, None, residence_status, relation_to_head)
     sensitive = residents.sensitive_tags(meihao)
     residents.check_sensitive_tags([tag] if tag else None, sensitive, principal, "tag")
     await filters.where(meihao.settings.default_timezone)  # bad filters fail before the stream starts

@@ -40,7 +40,7 @@ PATH = "/register"
 #: The saved views of this list are kept under this name.
 AREA = "register"
 #: The filter's keys, named as in ``GET /api/residents``.
-KEYS = ("community", "grid", "building", "tag", "min_age", "max_age", "name")
+KEYS = ("community", "grid", "building", "tag", "min_age", "max_age", "name", "residence_status", "relation_to_head")
 PAGE_SIZE = 25
 #: The age bands offered with their counts (老年人 from 60, as the register counts elders).
 AGE_BANDS: tuple[tuple[int, int | None, str], ...] = (
@@ -53,12 +53,27 @@ TAG_LABELS: dict[str, str] = {
     "chronic_disease": N_("Chronic disease"),
     "disabled": N_("Disabled"),
     "low_income": N_("Low income"),
+    "low_income_edge": N_("Near low income"),
     "extreme_poverty": N_("Extreme poverty"),
+    "community_correction": N_("Community correction"),
+    "released_prisoner": N_("Released from prison"),
+    "severe_mental_disorder": N_("Severe mental disorder"),
+    "drug_rehabilitation": N_("Drug rehabilitation"),
     "party_member": N_("Party member"),
     "veteran": N_("Veteran"),
     "volunteer": N_("Volunteer"),
 }
 FIELDS = {"id_card": N_("ID-card number"), "phone": N_("Phone")}
+#: 人口类型 residence status and 与户主关系 relation to the head, as the register shows them.
+RESIDENCE_LABELS: dict[str, str] = {
+    "registered": N_("Registered here"), "permanent": N_("Permanent, registered elsewhere"), "floating": N_("Floating"),
+    "separated": N_("Registered here, living elsewhere"), "none": N_("Not recorded"),
+}
+RELATION_LABELS: dict[str, str] = {
+    "head": N_("Head of household"), "spouse": N_("Spouse"), "child": N_("Child"), "child_in_law": N_("Son- or daughter-in-law"),
+    "grandchild": N_("Grandchild"), "parent": N_("Parent"), "parent_in_law": N_("Parent-in-law"), "grandparent": N_("Grandparent"),
+    "sibling": N_("Sibling"), "other_relative": N_("Other relative"), "non_relative": N_("Not related"), "none": N_("Not recorded"),
+}
 
 
 def _mh(request: Request[Any, Any, Any]) -> Meihao:
@@ -75,6 +90,8 @@ def _filters(query: ListQuery) -> residents.ResidentFilter:
         min_age=query.integer("min_age", 0, residents.MAX_AGE),
         max_age=query.integer("max_age", 0, residents.MAX_AGE),
         name=query.get("name"),
+        residence_status=query.get("residence_status"),
+        relation_to_head=query.get("relation_to_head"),
     )
 
 
@@ -105,6 +122,12 @@ async def _facets(mh: Meihao, query: ListQuery, filters: residents.ResidentFilte
     by_tag = await residents.facet_counts(mh, filters, principal, "tag")
     facets.append(facet(query, PATH, "tag", N_("Tag"), [(t, TAG_LABELS.get(t, t), n) for t, n in sorted(by_tag.items())],
                         translate=True))
+    for key, title, labels in (("residence_status", N_("Residence status"), RESIDENCE_LABELS),
+                               ("relation_to_head", N_("Relation to the head"), RELATION_LABELS)):
+        counts_of = await residents.facet_counts(mh, filters, principal, key)
+        values = [(code or "none", labels[code or "none"], counts_of[code]) for code in ("", *labels) if code in counts_of]
+        if [v[0] for v in values] != ["none"] or query.get(key):  # nothing recorded yet: no facet
+            facets.append(facet(query, PATH, key, title, values, translate=True))
     counts = await residents.age_band_counts(mh, filters, principal, [(low, high) for low, high, _ in AGE_BANDS])
     chosen = (query.get("min_age"), query.get("max_age"))
     options = [
@@ -120,7 +143,8 @@ async def _facets(mh: Meihao, query: ListQuery, filters: residents.ResidentFilte
 async def _describe(query: ListQuery) -> list[tuple[str, str]]:
     """The filter in words: (English message id of the key, value), with names for ids and tags (a confirmation shows it)."""
     labels = {"community": N_("Community"), "grid": N_("Grid"), "building": N_("Building"), "tag": N_("Tag"),
-              "min_age": N_("Age from"), "max_age": N_("Age to"), "name": N_("Name")}
+              "min_age": N_("Age from"), "max_age": N_("Age to"), "name": N_("Name"),
+              "residence_status": N_("Residence status"), "relation_to_head": N_("Relation to the head")}
     described = []
     for key, value in query.values.items():
         if key in ("grid", "building") and value.isdigit():
@@ -203,7 +227,7 @@ async def resident_page(request: Request[Any, Any, Any], resident_id: PathId) ->
         resident=resident, household=household, building=building, grid=grid, community=community,
         members=[m for m in members["items"] if m["id"] != resident_id],
         preferences=await recipients.preferences("resident", resident_id),
-        tag_labels=TAG_LABELS, fields=FIELDS,
+        tag_labels=TAG_LABELS, fields=FIELDS, residence_labels=RESIDENCE_LABELS, relation_labels=RELATION_LABELS,
     )
 
 

@@ -44,7 +44,7 @@ async def _communities(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
 async def _render(request: Request[Any, Any, Any], *, status_code: int = 200, **context: Any) -> Response[Any]:
     defaults: dict[str, Any] = {"report": None, "errors": {}, "community": "", "payload": "", "filename": "", "done": None, "changed": None}
     return render_page(request, "register_import/import.html", status_code=status_code, communities=await _communities(request),
-                       columns=importing.COLUMNS, language=request_language(request), **{**defaults, **context})
+                       columns=importing.columns_for(page_user(request)), language=request_language(request), **{**defaults, **context})
 
 
 @get(PATH, guards=GUARDS)
@@ -54,14 +54,14 @@ async def import_page(request: Request[Any, Any, Any], imported: FromQuery[int |
 
 
 @get(f"{PATH}/template.xlsx", guards=GUARDS)
-async def template_xlsx() -> Response[bytes]:
-    return Response(importing.template_xlsx(), media_type=XLSX,
+async def template_xlsx(request: Request[Any, Any, Any]) -> Response[bytes]:
+    return Response(importing.template_xlsx(importing.columns_for(page_user(request))), media_type=XLSX,
                     headers={"Content-Disposition": 'attachment; filename="register-template.xlsx"', "Cache-Control": "no-store"})
 
 
 @get(f"{PATH}/template.csv", guards=GUARDS)
-async def template_csv() -> Response[bytes]:
-    return Response(importing.template_csv(), media_type="text/csv; charset=utf-8",
+async def template_csv(request: Request[Any, Any, Any]) -> Response[bytes]:
+    return Response(importing.template_csv(importing.columns_for(page_user(request))), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="register-template.csv"', "Cache-Control": "no-store"})
 
 
