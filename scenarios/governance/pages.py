@@ -74,7 +74,7 @@ def N_(message: str) -> str:
 
 STATE_LABELS = {
     "reported": N_("Reported"), "registered": N_("Registered"), "dispatched": N_("Dispatched"), "processing": N_("Being handled"),
-    "fed_back": N_("Fed back"), "checked": N_("Checked"), "closed": N_("Closed"), "dismissed": N_("Dismissed"),
+    "fed_back": N_("Fed back"), "checked": N_("Checked"), "closed": N_("Case closed"), "dismissed": N_("Dismissed"),
 }
 
 
@@ -118,7 +118,7 @@ ORDER_STATE_LABELS = {
     "accepted": N_("Accepted"), "returned": N_("Returned"),
 }
 CALL_STATE_LABELS = {
-    "summoned": N_("Summoned"), "signed": N_("Signed"), "contacted": N_("Contacted"), "reported": N_("Reported"), "rated": N_("Rated"),
+    "summoned": N_("Summoned"), "signed": N_("Signed"), "contacted": N_("Contacted"), "reported": N_("Reported on site"), "rated": N_("Rated"),
 }
 SOURCE_LABELS = {"patrol": N_("Found on patrol"), "hotline": N_("12345 hotline"), "resident": N_("Reported by a resident"),
                  "service_desk": N_("From the service desk")}
@@ -170,7 +170,7 @@ async def _report_form(request: Request[Any, Any, Any], community: CommunityInfo
     grids = {g["id"]: g["name"] for g in await Grid.select(Grid.id, Grid.name).where(
         Grid.community == community.id, *principal.where(Grid.community, Grid.id)).order_by(Grid.code)}
     return render_page(request, "governance/report.html", status_code=status_code, **_common(community), grids=grids, form=form,
-                       categories=CATEGORIES, problem=problem)
+                       problem=problem)
 
 
 @get("/events/new", guards=[page_requires(EVENT_REPORT)])
