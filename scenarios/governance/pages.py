@@ -126,7 +126,12 @@ LEVEL_LABELS = {"advance": N_("Work-advancing whistle"), "tackle": N_("Hard-prob
 REASON_LABELS = {"beyond_power": N_("Beyond the street's power"), "joint_enforcement": N_("Joint law enforcement"), "emergency": N_("Emergency")}
 CALLBACK_LABELS = {"satisfied": N_("Satisfied"), "basically_satisfied": N_("Basically satisfied"), "unsatisfied": N_("Unsatisfied"),
                    "unreachable": N_("Could not be reached")}
-ACTION_LABELS = {"open": N_("Reported"), "transition": N_("Moved"), "assign": N_("Handed over"), "extend": N_("Extended"),
+#: A step of an event's history, as what was done (the state it moved to).
+STEP_LABELS = {
+    "registered": N_("registered it as a case"), "dismissed": N_("did not register it"), "dispatched": N_("dispatched it"),
+    "processing": N_("signed the order"), "fed_back": N_("fed back"), "checked": N_("checked it"), "closed": N_("closed the case"),
+}
+ACTION_LABELS = {"open": N_("reported it"), "transition": N_("Moved"), "assign": N_("Handed over"), "extend": N_("Extended"),
                  "callback": N_("Called back")}
 #: What a refused action says on the page (the services speak English to API callers).
 PROBLEMS = {
@@ -212,7 +217,7 @@ async def _event_page(request: Request[Any, Any, Any], meihao: Any, principal: P
         request, "governance/event.html", status_code=status_code, **_common(community), event=event, history=item["history"],
         grid_name=(await _grid_names(community)).get(event.grid_id, ""), current=current, handler=handler, dispatcher=dispatcher,
         checker=checker, team=team, departments=await _departments() if dispatcher and event.state == "registered" else [],
-        callbacks=await events.event_callbacks(meihao, principal, community, event_id), problem=problem, action_labels=ACTION_LABELS,
+        callbacks=await events.event_callbacks(meihao, principal, community, event_id), problem=problem, action_labels=ACTION_LABELS, step_labels=STEP_LABELS,
         role_labels=ROLE_LABELS,
     )
 

@@ -86,8 +86,8 @@ async def test_the_closed_loop_through_the_pages(yinshan):
         assert '<dd class="gv-state">已结案</dd>' in page
         assert "部门办结 · 按期" in page and "回访记录" in page and "孙网格长 · 满意" in page
         steps = re.findall(r'<li><span class="gv-when">([^<]*)</span> ([^<]*)</li>', page)
-        assert [s[1] for s in steps] == ["陈网格 · 已上报", "孙网格长 · 已立案", "孙网格长 · 已派遣", "钱城管 · 处置中", "钱城管 · 已反馈",
-                                         "陈网格 · 已核查", "孙网格长 · 已结案"]
+        assert [s[1] for s in steps] == ["陈网格 · 上报", "孙网格长 · 立案", "孙网格长 · 派遣", "钱城管 · 签收", "钱城管 · 反馈",
+                                         "陈网格 · 核查通过", "孙网格长 · 结案"]
         assert steps[0][0] == "11月30日（周一）上午9点"
     async with make_page_client(w.mh, w.staff["grid_worker_out"]["id"]) as outsider:
         hidden, missing = await outsider.get(f"{C}/events/{event_id}"), await outsider.get(f"{C}/events/99999")
