@@ -51,6 +51,11 @@ async def test_a_month_of_events_whistles_and_supervision(yinshan):
         bodies = sorted(m["body"] for m in (await c.get("/api/me/inbox")).json() if m["body"].startswith(("区住建局", "街道城管中队")))
     assert bodies == ["区住建局未按时签收吹哨「银山花园地下管网渗漏」（应于11月30日（周一）上午10点前），已列入督办。",
                       "街道城管中队未按时签收派单「银山花园北门占道经营，影响通行」（应于11月30日（周一）上午10点前），已列入督办。"]
+    # the late department's own staff are told too (both of 城管's), and only of their department's lateness
+    for who in ("chengguan", "chengguan2"):
+        async with w.client(who) as c:
+            assert [m["body"] for m in (await c.get("/api/me/inbox")).json() if m["body"].endswith("已列入督办。")] == [
+                "街道城管中队未按时签收派单「银山花园北门占道经营，影响通行」（应于11月30日（周一）上午10点前），已列入督办。"]
     w.at(2026, 11, 30, 10, 40)
     async with w.client("chengguan") as c:
         await c.post(f"{E}/orders/{order['id']}/sign")
