@@ -408,7 +408,7 @@ async def _patrols_page(request: Request[Any, Any, Any], meihao: Any, principal:
         Grid.community == community.id, *principal.where(Grid.community, Grid.id)).order_by(Grid.code)}
     logs = await patrols.list_patrols(meihao, principal, community)
     return render_page(request, "governance/patrols.html", status_code=status_code, **_common(community), today=today, day=day,
-                       missing=await patrols.missing_patrols(meihao, principal, community, day), logs=logs[:30], grids=grids,
+                       missing=await patrols.missing_patrols(meihao, principal, community, day), logs=logs[:10], grids=grids,
                        all_grids=await _grid_names(community), can_record=principal.can(PATROL_RECORD), problem=problem,
                        logged_today={log.grid_id for log in logs if log.patrolled_on == today and log.staff_id == principal.staff_id})
 
