@@ -170,26 +170,32 @@ def resident_condition(
     return _or(parts)
 
 
+#: Roles that serve every community of the street, so that an activity or a notice of any community may name
+#: them: the street's admins and the departments' staff (部门工作人员, who hold no community).
+STREET_WIDE_ROLES: tuple[str, str] = ("street_admin", "department_staff")
+
+
 def staff_condition(spec: AudienceSpec, community_id: int, alias: str = "s") -> QueryString | None:
     """The SQL condition on ``meihao_staff AS {alias}`` for the audience's staff: active accounts with a role
-    in the activity's community, or the street's admins (whose scope covers it: ``staff_works_in``)."""
+    in the activity's community, the street's admins (whose scope covers it: ``staff_works_in``), or the
+    street's departments' staff (who hold no community and answer every one: governance's orders, 督办)."""
     if not spec.staff:
         return None
     return _and([
         _in_list(f'"{alias}"."id"', spec.staff),
         QueryString(f'"{alias}"."active" = {{}}', True),
         QueryString(
-            f'"{alias}"."id" IN (SELECT "staff" FROM "meihao_staff_assignment" WHERE "community" = {{}} OR "role" = {{}})',
+            f'"{alias}"."id" IN (SELECT "staff" FROM "meihao_staff_assignment" WHERE "community" = {{}} OR "role" IN ({{}}, {{}}))',
             community_id,
-            "street_admin",
+            *STREET_WIDE_ROLES,
         ),
     ])
 
 
 async def check_members(spec: AudienceSpec, community_id: int) -> None:
     """Grids, buildings, residents and staff named by id must belong to the activity's community (400 naming
-    the field otherwise): an audience never reaches outside it. Staff belong through a role in it, or the
-    street's admin role (as in ``staff_works_in``)."""
+    the field otherwise): an audience never reaches outside it. Staff belong through a role in it, or a role
+    of the whole street (``STREET_WIDE_ROLES``: its admins, as in ``staff_works_in``, and its departments' staff)."""
     from meihao.access.tables import StaffAssignment
     from meihao.register.tables import Building, Grid, Resident
 
@@ -202,7 +208,7 @@ async def check_members(spec: AudienceSpec, community_id: int) -> None:
     if spec.staff:
         rows = await StaffAssignment.select(StaffAssignment.staff).where(
             StaffAssignment.staff.is_in(list(spec.staff)),
-            (StaffAssignment.community == community_id) | (StaffAssignment.role == "street_admin"),
+            (StaffAssignment.community == community_id) | StaffAssignment.role.is_in(list(STREET_WIDE_ROLES)),
         )
         outside = sorted(set(spec.staff) - {r["staff"] for r in rows})
         if outside:

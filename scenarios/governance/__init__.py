@@ -96,13 +96,14 @@ async def meihao_demo_data(community: CommunityInfo, settings: GovernanceSetting
 async def meihao_metrics(community: CommunityInfo, meihao: Meihao, principal: Principal) -> list[Metric]:
     if not principal.can("governance.figures.read"):
         return []
-    month = await metrics.figures(meihao, community, metrics.this_month(meihao, community))
+    month = await metrics.figures(meihao, principal, community, metrics.this_month(meihao, community))
     result = [Metric("events", "本月网格事件", "Grid events this month", month.events)]
     # a share with nothing to divide by is left out, not shown as 0
     for key, zh, en, share in (("closed_rate", "结案率（%）", "Closed (%)", month.closed_rate),
                                ("closed_on_time_rate", "按期结案率（%）", "Closed on time (%)", month.closed_on_time_rate),
                                ("in_grid_share", "小事不出网格（%）", "Closed inside the grid (%)", month.in_grid_share),
-                               ("signed_on_time_rate", "及时签收率（%）", "Signed on time (%)", month.signed_on_time_rate)):
+                               ("signed_on_time_rate", "及时签收率（%）", "Signed on time (%)", month.signed_on_time_rate),
+                               ("satisfaction_rate", "满意率（%）", "Satisfied (%)", month.satisfaction_rate)):
         if share is not None:
             result.append(Metric(key, zh, en, round(share * 100, 1)))
     result.append(Metric("whistles", "本月吹哨", "Whistles this month", month.whistles))

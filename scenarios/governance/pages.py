@@ -1,25 +1,65 @@
-"""governance's console pages (``meihao_console_pages``): the grid events list with counts per state, category and grid.
+"""governance's console pages (``meihao_console_pages``): the grid events list with counts per state, category and grid;
+reporting an event on a phone; an event with its history and the actions its state allows (立案, 派遣, 签收, 退单,
+反馈, 核查, 结案, 回访); a department's order inbox; whistles with each department's clocks and 督办; patrols (log
+one, the day's planned patrols with no log); the month's figures and the departments' ranking.
 
-The page selects through the same scope as the API (``event_scope``): a grid worker sees their
-grids' events, a department's staff those sent to their department, and each facet's count is
-what choosing it would list.
+Every page selects through the same scopes as the API (``event_scope``, ``order_scope``, …) and
+every form goes through the API's services under the API route's permission: another grid's event
+is the 404 page, as a missing one is.
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from litestar import Request, Response, get
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import FromQuery
+from litestar.response import Redirect
 from piccolo.query.functions.aggregate import Count
 
-from meihao import Caller, ConsolePages, CurrentCommunity, ListQuery, NavLink, Runtime, facet, page_requires, pager, render_page
-from meihao.tables import Grid
+from meihao import (
+    Caller,
+    CommunityInfo,
+    Conflict,
+    ConsolePages,
+    CurrentCommunity,
+    Forbidden,
+    InvalidInput,
+    ListQuery,
+    NavLink,
+    NotFound,
+    PathId,
+    Principal,
+    Runtime,
+    community_today,
+    facet,
+    get_work_item,
+    page_requires,
+    pager,
+    render_page,
+    zh_date,
+)
+from meihao.tables import Department, Grid, StaffAssignment
 
-from .routes import EVENT_READ
-from .schemas import CATEGORIES
-from .services import events
-from .services.common import event_scope
+from .routes import (
+    EVENT_CHECK,
+    EVENT_DISPATCH,
+    EVENT_READ,
+    EVENT_REPORT,
+    FIGURES,
+    ORDER_HANDLE,
+    PATROL_READ,
+    PATROL_RECORD,
+    WHISTLE_ANSWER,
+    WHISTLE_RATE,
+    WHISTLE_READ,
+)
+from .schemas import CATEGORIES, CallbackIn, CheckIn, DispatchIn, EventIn, FeedbackIn, PatrolLogIn, RatingIn, ReasonIn, RegisterIn, ReportIn
+from .services import events, metrics, patrols, whistles
+from .services.common import EVENTS, ORDERS, TEAM_ROLES, event_scope
 from .tables import Event
 
 HERE = Path(__file__).parent
@@ -34,7 +74,7 @@ def N_(message: str) -> str:
 
 STATE_LABELS = {
     "reported": N_("Reported"), "registered": N_("Registered"), "dispatched": N_("Dispatched"), "processing": N_("Being handled"),
-    "fed_back": N_("Fed back"), "checked": N_("Checked"), "closed": N_("Closed"), "dismissed": N_("Dismissed"),
+    "fed_back": N_("Fed back"), "checked": N_("Checked"), "closed": N_("Case closed"), "dismissed": N_("Dismissed"),
 }
 
 
@@ -67,12 +107,371 @@ async def events_page(request: Request[Any, Any, Any], community: CurrentCommuni
     ]
     return render_page(request, "governance/events.html", community=community, query=query, list_path=path, facets=facets,
                        events=page.items, total=page.total, pager=pager(query, path, page.total, PAGE_SIZE), grids=grids,
-                       state_labels=STATE_LABELS)
+                       state_labels=STATE_LABELS, order_labels=ORDER_STATE_LABELS, base=_base(community),
+                       can_report=principal.can(EVENT_REPORT))
+
+
+# -- shared pieces of the pages below -------------------------------------------------------------------
+
+ORDER_STATE_LABELS = {
+    "dispatched": N_("Waiting to be signed"), "signed": N_("Signed, being handled"), "fed_back": N_("Fed back, waiting for the check"),
+    "accepted": N_("Accepted"), "returned": N_("Returned"),
+}
+CALL_STATE_LABELS = {
+    "summoned": N_("Summoned"), "signed": N_("Signed"), "contacted": N_("Contacted"), "reported": N_("Reported on site"), "rated": N_("Rated"),
+}
+SOURCE_LABELS = {"patrol": N_("Found on patrol"), "hotline": N_("12345 hotline"), "resident": N_("Reported by a resident"),
+                 "service_desk": N_("From the service desk")}
+LEVEL_LABELS = {"advance": N_("Work-advancing whistle"), "tackle": N_("Hard-problem whistle")}
+REASON_LABELS = {"beyond_power": N_("Beyond the street's power"), "joint_enforcement": N_("Joint law enforcement"), "emergency": N_("Emergency")}
+CALLBACK_LABELS = {"satisfied": N_("Satisfied"), "basically_satisfied": N_("Basically satisfied"), "unsatisfied": N_("Unsatisfied"),
+                   "unreachable": N_("Could not be reached")}
+#: A step of an event's history, as what was done (the state it moved to).
+STEP_LABELS = {
+    "registered": N_("registered it as a case"), "dismissed": N_("did not register it"), "dispatched": N_("dispatched it"),
+    "processing": N_("signed the order"), "fed_back": N_("fed back"), "checked": N_("checked it"), "closed": N_("closed the case"),
+}
+ACTION_LABELS = {"open": N_("reported it"), "transition": N_("Moved"), "assign": N_("Handed over"), "extend": N_("Extended"),
+                 "callback": N_("Called back")}
+#: What a refused action says on the page (the services speak English to API callers).
+PROBLEMS = {
+    Conflict: (409, N_("Someone else changed this first; this is how it stands now.")),
+    Forbidden: (403, N_("This is not yours to do.")),
+    InvalidInput: (400, N_("Please fill in what is asked; nothing was saved.")),
+}
+
+
+def _base(community: CommunityInfo) -> str:
+    return f"/c/{community.slug}/governance"
+
+
+def _common(community: CommunityInfo) -> dict[str, Any]:
+    return {"community": community, "base": _base(community), "tz": community.tz, "state_labels": STATE_LABELS,
+            "order_labels": ORDER_STATE_LABELS, "call_labels": CALL_STATE_LABELS, "source_labels": SOURCE_LABELS,
+            "level_labels": LEVEL_LABELS, "reason_labels": REASON_LABELS, "callback_labels": CALLBACK_LABELS,
+            "categories": CATEGORIES, "zh_date": zh_date}
+
+
+async def _departments() -> list[dict[str, Any]]:
+    return await Department.select(Department.code, Department.name).order_by(Department.code)
+
+
+async def _grid_names(community: CommunityInfo) -> dict[int, str]:
+    return {g["id"]: g["name"] for g in await Grid.select(Grid.id, Grid.name).where(Grid.community == community.id).order_by(Grid.code)}
+
+
+def _problem(err: Exception) -> tuple[int, str]:
+    for kind, answer in PROBLEMS.items():
+        if isinstance(err, kind):
+            return answer
+    raise err
+
+
+# -- reporting an event on a phone ------------------------------------------------------------------------
+
+
+async def _report_form(request: Request[Any, Any, Any], community: CommunityInfo, principal: Principal, form: dict[str, str],
+                       problem: str = "", status_code: int = 200) -> Response[str]:
+    grids = {g["id"]: g["name"] for g in await Grid.select(Grid.id, Grid.name).where(
+        Grid.community == community.id, *principal.where(Grid.community, Grid.id)).order_by(Grid.code)}
+    return render_page(request, "governance/report.html", status_code=status_code, **_common(community), grids=grids, form=form,
+                       problem=problem)
+
+
+@get("/events/new", guards=[page_requires(EVENT_REPORT)])
+async def report_form(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller) -> Response[str]:
+    """发现/上报: the grid, the class, where and what, on a phone."""
+    return await _report_form(request, community, principal, {"grid": "", "category": "", "place": "", "text": ""})
+
+
+@post("/events/new", guards=[page_requires(EVENT_REPORT)])
+async def report_event(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[Any]:
+    raw = await request.form()
+    form = {k: str(raw.get(k, "")).strip() for k in ("grid", "category", "place", "text")}
+    try:
+        data = msgspec.convert({"grid_id": int(form["grid"]) if form["grid"].isdigit() else 0, "category": form["category"],
+                                "place": form["place"], "text": form["text"], "source": "patrol"}, EventIn)
+        event = await events.report_event(meihao, principal, community, data)
+    except (msgspec.ValidationError, InvalidInput, NotFound):
+        return await _report_form(request, community, principal, form, N_("Choose the grid and the class, and say what you found."), 400)
+    return Redirect(f"{_base(community)}/events/{event.id}", status_code=303)
+
+
+# -- an event: its history and the actions its state allows -----------------------------------------------
+
+
+async def _event_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, event_id: int,
+                      problem: str = "", status_code: int = 200) -> Response[str]:
+    event = await events.get_event(meihao, principal, community, event_id)
+    row = await Event.select(Event.item, Event.grid).where(Event.id == event_id).first()
+    item = await get_work_item(meihao, Principal.system(principal.name), community, row["item"], workflow=EVENTS)
+    current = next((o for o in event.orders if o.state not in ORDERS.final), None)
+    handler = current is not None and _handles(principal, await _codes(principal), current)
+    dispatcher = principal.can(EVENT_DISPATCH)
+    checker = principal.can(EVENT_CHECK) and (
+        principal.staff_id == event.checker_id if event.checker_id is not None else principal.manages_community(community.id))
+    team = await StaffAssignment.select(StaffAssignment.staff, StaffAssignment.staff.name.as_alias("name"), StaffAssignment.role).where(
+        StaffAssignment.grid == row["grid"], StaffAssignment.role.is_in(list(TEAM_ROLES)), StaffAssignment.staff.active.eq(True)
+    ).order_by(StaffAssignment.staff) if dispatcher and event.state == "registered" else []
+    return render_page(
+        request, "governance/event.html", status_code=status_code, **_common(community), event=event, history=item["history"],
+        grid_name=(await _grid_names(community)).get(event.grid_id, ""), current=current, handler=handler, dispatcher=dispatcher,
+        checker=checker, team=team, departments=await _departments() if dispatcher and event.state == "registered" else [],
+        callbacks=await events.event_callbacks(meihao, principal, community, event_id), problem=problem, action_labels=ACTION_LABELS, step_labels=STEP_LABELS,
+        role_labels=ROLE_LABELS,
+    )
+
+
+async def _codes(principal: Principal) -> set[str]:
+    """The codes of the viewer's departments (the orders and calls name theirs by code)."""
+    if not principal.department_staff():
+        return set()
+    return {d["code"] for d in await Department.select(Department.code).where(Department.id.is_in(sorted(principal.department_ids)))}
+
+
+@get("/events/{event_id:int}", guards=[page_requires(EVENT_READ)])
+async def event_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                     event_id: PathId) -> Response[str]:
+    """The event, its orders and its history, with the actions its state allows the viewer."""
+    return await _event_page(request, meihao, principal, community, event_id)
+
+
+def _need(principal: Principal, permission: str) -> None:
+    if not principal.can(permission):
+        raise Forbidden(f"{permission} is needed")
+
+
+@post("/events/{event_id:int}", guards=[page_requires(EVENT_READ)])
+async def act_on_event(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                       event_id: PathId) -> Response[Any]:
+    """One action of the event page (``action``), through the API's service and its permission."""
+    raw = await request.form()
+    action = str(raw.get("action", ""))
+    reason = str(raw.get("reason", "")).strip()
+    await events.get_event(meihao, principal, community, event_id)  # the 404 page outside the scope, whatever the action
+    try:
+        if action == "register":
+            _need(principal, EVENT_DISPATCH)
+            await events.register_event(meihao, principal, community, event_id, RegisterIn())
+        elif action == "dismiss":
+            _need(principal, EVENT_DISPATCH)
+            await events.dismiss_event(meihao, principal, community, event_id, msgspec.convert({"reason": reason}, ReasonIn))
+        elif action == "dispatch":
+            _need(principal, EVENT_DISPATCH)
+            target = str(raw.get("to", ""))
+            kind, _, value = target.partition(":")
+            body = {"department": value} if kind == "department" else {"assignee_id": int(value)} if value.isdigit() else {}
+            await events.dispatch_event(meihao, principal, community, event_id, msgspec.convert(body, DispatchIn))
+        elif action in ("sign", "return", "feedback"):
+            _need(principal, ORDER_HANDLE)
+            order_id = int(str(raw.get("order", "0")) or 0)
+            await _order_action(meihao, principal, community, order_id, action, reason)
+        elif action in ("pass", "fail"):
+            _need(principal, EVENT_CHECK)
+            await events.check_event(meihao, principal, community, event_id, CheckIn(passed=action == "pass", reason=reason))
+        elif action == "close":
+            _need(principal, EVENT_DISPATCH)
+            await events.close_event(meihao, principal, community, event_id)
+        elif action == "callback":
+            _need(principal, EVENT_DISPATCH)
+            result = str(raw.get("result", ""))
+            await events.record_event_callback(meihao, principal, community, event_id, msgspec.convert(
+                {"result": result, "contacted": raw.get("contacted") == "yes", "resolved": raw.get("resolved") == "yes", "note": reason}
+                if result != "unreachable" else {"result": result, "note": reason}, CallbackIn))
+        else:
+            raise InvalidInput(f"action: {action!r} is not an action of this page", field="action")
+    except msgspec.ValidationError:
+        return await _event_page(request, meihao, principal, community, event_id, PROBLEMS[InvalidInput][1], 400)
+    except (Conflict, Forbidden, InvalidInput) as err:
+        status, message = _problem(err)
+        return await _event_page(request, meihao, principal, community, event_id, message, status)
+    return Redirect(f"{_base(community)}/events/{event_id}?done={action}", status_code=303)
+
+
+async def _order_action(meihao: Any, principal: Principal, community: CommunityInfo, order_id: int, action: str, text: str) -> None:
+    if action == "sign":
+        await events.sign_order(meihao, principal, community, order_id)
+    elif action == "return":
+        await events.return_order(meihao, principal, community, order_id, msgspec.convert({"reason": text}, ReasonIn))
+    else:
+        await events.feedback_order(meihao, principal, community, order_id, msgspec.convert({"text": text}, FeedbackIn))
+
+
+# -- a department's (or a grid team member's) order inbox ----------------------------------------------------
+
+
+async def _orders_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, done: bool,
+                       problem: str = "", status_code: int = 200) -> Response[str]:
+    codes = await _codes(principal)
+    page = await events.list_orders(meihao, principal, community, open_only=not done, page=1, page_size=100)
+    if done:
+        page.items[:] = [o for o in page.items if o.state in ORDERS.final]
+    texts = {e["id"]: e for e in await Event.select(Event.id, Event.text, Event.place, Event.grid).where(
+        Event.id.is_in([o.event_id for o in page.items] or [0]))}
+    return render_page(request, "governance/orders.html", status_code=status_code, **_common(community), orders=page.items, events=texts,
+                       grids=await _grid_names(community), done=done, problem=problem,
+                       mine={o.id for o in page.items if _handles(principal, codes, o)})
+
+
+def _handles(principal: Principal, codes: set[str], order: Any) -> bool:
+    """The viewer signs and handles the order: its department's staff, or the grid team member it was handed to."""
+    if not principal.can(ORDER_HANDLE):
+        return False
+    if order.department is not None:
+        return order.department in codes
+    return order.assignee_id == principal.staff_id
+
+
+@get("/orders", guards=[page_requires(EVENT_READ)])
+async def orders_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                      done: FromQuery[bool] = False) -> Response[str]:
+    """派单: the open orders the viewer reaches (a department's staff: their department's), to sign, return or feed back."""
+    return await _orders_page(request, meihao, principal, community, done)
+
+
+@post("/orders/{order_id:int}", guards=[page_requires(ORDER_HANDLE)])
+async def act_on_order(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                       order_id: PathId) -> Response[Any]:
+    raw = await request.form()
+    action = str(raw.get("action", ""))
+    await events.get_order(meihao, principal, community, order_id)
+    try:
+        if action not in ("sign", "return", "feedback"):
+            raise InvalidInput(f"action: {action!r} is not an action of this page", field="action")
+        await _order_action(meihao, principal, community, order_id, action, str(raw.get("text", "")).strip())
+    except msgspec.ValidationError:
+        return await _orders_page(request, meihao, principal, community, False, PROBLEMS[InvalidInput][1], 400)
+    except (Conflict, Forbidden, InvalidInput) as err:
+        status, message = _problem(err)
+        return await _orders_page(request, meihao, principal, community, False, message, status)
+    return Redirect(f"{_base(community)}/orders?signed={order_id}" if action == "sign" else f"{_base(community)}/orders", status_code=303)
+
+
+# -- whistles: each department's clocks and 督办 ------------------------------------------------------------
+
+
+async def _whistles_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo,
+                         problem: str = "", status_code: int = 200) -> Response[str]:
+    page = await whistles.list_whistles(meihao, principal, community, page=1, page_size=50)
+    return render_page(request, "governance/whistles.html", status_code=status_code, **_common(community), whistles=page.items,
+                       grids=await _grid_names(community), problem=problem, now=meihao.clock.now(),
+                       answers=principal.can(WHISTLE_ANSWER) and principal.department_staff(), codes=await _codes(principal),
+                       rates=principal.can(WHISTLE_RATE) and principal.manages_community(community.id))
+
+
+@get("/whistles", guards=[page_requires(WHISTLE_READ)])
+async def whistles_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[str]:
+    """吹哨: the whistles the viewer reaches, each department's clocks (签收, 联系, 报到), 督办, and the community's rating."""
+    return await _whistles_page(request, meihao, principal, community)
+
+
+@post("/calls/{call_id:int}", guards=[page_requires(WHISTLE_READ)])
+async def act_on_call(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                      call_id: PathId) -> Response[Any]:
+    raw = await request.form()
+    action = str(raw.get("action", ""))
+    try:
+        if action in ("sign", "contact", "report"):
+            _need(principal, WHISTLE_ANSWER)
+        elif action == "rate":
+            _need(principal, WHISTLE_RATE)
+        else:
+            raise InvalidInput(f"action: {action!r} is not an action of this page", field="action")
+        if action == "sign":
+            await whistles.sign_call(meihao, principal, community, call_id)
+        elif action == "contact":
+            await whistles.contact_call(meihao, principal, community, call_id)
+        elif action == "report":
+            await whistles.report_call(meihao, principal, community, call_id, msgspec.convert(
+                {"kind": str(raw.get("kind", "")), "text": str(raw.get("text", "")).strip()}, ReportIn))
+        else:
+            speed, quality = str(raw.get("speed", "")), str(raw.get("quality", ""))
+            await whistles.rate_call(meihao, principal, community, call_id, msgspec.convert(
+                {"speed": int(speed) if speed.isdigit() else 0, "quality": int(quality) if quality.isdigit() else 0,
+                 "comment": str(raw.get("comment", "")).strip()}, RatingIn))
+    except msgspec.ValidationError:
+        return await _whistles_page(request, meihao, principal, community, PROBLEMS[InvalidInput][1], 400)
+    except (Conflict, Forbidden, InvalidInput) as err:
+        status, message = _problem(err)
+        return await _whistles_page(request, meihao, principal, community, message, status)
+    return Redirect(f"{_base(community)}/whistles", status_code=303)
+
+
+# -- patrols: record one on a phone, the day's grid workers without a log ------------------------------------
+
+
+async def _patrols_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, day: date | None,
+                        problem: str = "", status_code: int = 200) -> Response[str]:
+    today = community_today(meihao, community)
+    day = day or today - timedelta(days=1)
+    grids = {g["id"]: g["name"] for g in await Grid.select(Grid.id, Grid.name).where(
+        Grid.community == community.id, *principal.where(Grid.community, Grid.id)).order_by(Grid.code)}
+    logs = await patrols.list_patrols(meihao, principal, community)
+    return render_page(request, "governance/patrols.html", status_code=status_code, **_common(community), today=today, day=day,
+                       missing=await patrols.missing_patrols(meihao, principal, community, day), logs=logs[:10], grids=grids,
+                       all_grids=await _grid_names(community), can_record=principal.can(PATROL_RECORD), problem=problem,
+                       logged_today={log.grid_id for log in logs if log.patrolled_on == today and log.staff_id == principal.staff_id})
+
+
+@get("/patrols", guards=[page_requires(PATROL_READ)])
+async def patrols_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                       day: FromQuery[date | None] = None) -> Response[str]:
+    """巡查: log today's patrol; the planned patrols of a day with no log (default yesterday); the latest logs."""
+    return await _patrols_page(request, meihao, principal, community, day)
+
+
+@post("/patrols", guards=[page_requires(PATROL_RECORD)])
+async def record_patrol(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[Any]:
+    raw = await request.form()
+    grid, found = str(raw.get("grid", "")), str(raw.get("events_found", "0") or "0")
+    try:
+        await patrols.record_patrol(meihao, principal, community, msgspec.convert(
+            {"grid_id": int(grid) if grid.isdigit() else 0, "notes": str(raw.get("notes", "")).strip(),
+             "events_found": int(found) if found.isdigit() else -1}, PatrolLogIn))
+    except msgspec.ValidationError:
+        return await _patrols_page(request, meihao, principal, community, None, PROBLEMS[InvalidInput][1], 400)
+    except NotFound:
+        return await _patrols_page(request, meihao, principal, community, None, PROBLEMS[InvalidInput][1], 400)
+    except (Conflict, InvalidInput) as err:
+        status, message = _problem(err)
+        if isinstance(err, Conflict):
+            message = N_("Today's patrol of this grid is already logged.")
+        return await _patrols_page(request, meihao, principal, community, None, message, status)
+    return Redirect(f"{_base(community)}/patrols?logged=1", status_code=303)
+
+
+# -- the month's figures and the departments' ranking ------------------------------------------------------
+
+
+@get("/figures", guards=[page_requires(FIGURES)])
+async def figures_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                       month: FromQuery[str | None] = None) -> Response[str]:
+    """The month's figures (结案率, 按期结案率, 小事不出网格, 及时签收率, the 三率), per grid, and the departments' ranking."""
+    from .routes import _month
+
+    chosen = _month(meihao, community, month)
+    year, number = (int(p) for p in chosen.split("-"))
+    previous = f"{year - (number == 1)}-{(number - 2) % 12 + 1:02d}"
+    following = f"{year + (number == 12)}-{number % 12 + 1:02d}"
+    return render_page(request, "governance/figures.html", **_common(community), month=chosen, year=year, number=number,
+                       previous=previous, following=following,
+                       totals=await metrics.figures(meihao, principal, community, chosen),
+                       grids=await metrics.grid_figures(meihao, principal, community, chosen),
+                       ranking=await metrics.department_ranking(meihao, principal, community, chosen))
+
+
+ROLE_LABELS = {"grid_leader": N_("Grid leader"), "grid_worker": N_("Grid worker"), "grid_part_time": N_("Part-time grid worker"),
+               "dispatched": N_("Sent down to the grid")}
 
 
 PAGES = ConsolePages(
-    handlers=[events_page],
+    handlers=[events_page, report_form, report_event, event_page, act_on_event, orders_page, act_on_order, whistles_page, act_on_call,
+              patrols_page, record_patrol, figures_page],
     templates=HERE / "templates",
     locale=HERE / "locale",
-    nav=[NavLink("网格事件", "Grid events", "events", permission=EVENT_READ)],
+    nav=[NavLink("网格事件", "Grid events", "events", permission=EVENT_READ),
+         NavLink("派单", "Orders", "orders", permission=EVENT_READ),
+         NavLink("吹哨", "Whistles", "whistles", permission=WHISTLE_READ),
+         NavLink("巡查", "Patrols", "patrols", permission=PATROL_READ),
+         NavLink("统计", "Figures", "figures", permission=FIGURES)],
 )

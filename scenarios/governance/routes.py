@@ -11,6 +11,8 @@ from meihao import Caller, CurrentCommunity, InvalidInput, Page, PageNumber, Pag
 
 from .schemas import (
     CATEGORIES,
+    CallbackIn,
+    CallbackOut,
     CategoryOut,
     CheckIn,
     DepartmentFigures,
@@ -19,6 +21,7 @@ from .schemas import (
     EventOut,
     FeedbackIn,
     GovernanceFigures,
+    GridFigures,
     MissingPatrolOut,
     OrderOut,
     PatrolLogIn,
@@ -104,6 +107,12 @@ class EventController(Controller):
     async def close(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, event_id: PathId) -> EventOut:
         """结案 after a passed check."""
         return await events.close_event(meihao, principal, community, event_id)
+
+    @post("/{event_id:int}/callbacks", guards=[requires(EVENT_DISPATCH)])
+    async def callback(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, event_id: PathId,
+                       data: JSONBody[CallbackIn]) -> CallbackOut:
+        """回访 of a closed event (满意, 基本满意, 不满意, 联系不上): counted in the 三率 of the order that resolved it."""
+        return await events.record_event_callback(meihao, principal, community, event_id, data)
 
 
 class OrderController(Controller):
@@ -232,14 +241,22 @@ class FiguresController(Controller):
     path = "/figures"
 
     @get("/", guards=[requires(FIGURES)])
-    async def figures(self, community: CurrentCommunity, meihao: Runtime, month: FromQuery[str | None] = None) -> GovernanceFigures:
-        """A month's events closed (on time, inside the grid), orders signed on time, whistles (``month``: YYYY-MM, default this one)."""
-        return await metrics.figures(meihao, community, _month(meihao, community, month))
+    async def figures(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, month: FromQuery[str | None] = None
+                      ) -> GovernanceFigures:
+        """A month's events closed (on time, inside the grid), orders signed on time, whistles, the 三率 (``month``: YYYY-MM, default this one)."""
+        return await metrics.figures(meihao, principal, community, _month(meihao, community, month))
 
     @get("/departments", guards=[requires(FIGURES)])
-    async def departments(self, community: CurrentCommunity, meihao: Runtime, month: FromQuery[str | None] = None) -> list[DepartmentFigures]:
-        """The departments' ranking for a month."""
-        return await metrics.department_ranking(meihao, community, _month(meihao, community, month))
+    async def departments(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, month: FromQuery[str | None] = None
+                          ) -> list[DepartmentFigures]:
+        """The departments' ranking for a month, with each one's 三率."""
+        return await metrics.department_ranking(meihao, principal, community, _month(meihao, community, month))
+
+    @get("/grids", guards=[requires(FIGURES)])
+    async def grids(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, month: FromQuery[str | None] = None
+                    ) -> list[GridFigures]:
+        """A month's figures per grid: events closed (inside the grid), orders signed on time, the 三率."""
+        return await metrics.grid_figures(meihao, principal, community, _month(meihao, community, month))
 
 
 HANDLERS = [EventController, OrderController, WhistleController, CallController, PatrolController, FiguresController]

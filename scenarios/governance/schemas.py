@@ -14,6 +14,7 @@ WhistleLevel = Literal["advance", "tackle"]
 WhistleReason = Literal["beyond_power", "joint_enforcement", "emergency"]
 ReportKind = Literal["on_site", "reply"]
 PatrolFrequency = Literal["daily", "workdays"]
+CallbackResult = Literal["satisfied", "basically_satisfied", "unsatisfied", "unreachable"]
 
 SOURCES: dict[str, tuple[str, str]] = {
     "patrol": ("网格员巡查发现", "found on patrol"),
@@ -303,6 +304,12 @@ class DepartmentFigures(msgspec.Struct):
     calls_reported_on_time: int
     rating: float | None
     rank: int
+    #: the 三率 of its orders' call-backs (the kernel's ``work_item_rates``): valid call-backs, rates 0–1, score of 100
+    callbacks: int
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    score: float | None
 
 
 class GovernanceFigures(msgspec.Struct):
@@ -320,3 +327,49 @@ class GovernanceFigures(msgspec.Struct):
     signed_on_time_rate: float | None
     whistles: int
     whistles_by_level: dict[str, int]
+    #: the 三率 of the orders' call-backs (the kernel's ``work_item_rates``): valid call-backs, rates 0–1, score of 100
+    callbacks: int
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    score: float | None
+
+
+class GridFigures(msgspec.Struct):
+    grid_id: int
+    name: str
+    events: int
+    closed: int
+    closed_on_time: int
+    closed_in_grid: int
+    orders: int
+    signed_on_time: int
+    closed_rate: float | None
+    in_grid_share: float | None
+    callbacks: int
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    score: float | None
+
+
+class CallbackIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """回访: the person who raised the event is called back once it is closed (满意 / 基本满意 / 不满意 / 联系不上)."""
+
+    result: CallbackResult
+    #: 是否联系, 是否解决: the person's answers (required unless ``unreachable``)
+    contacted: bool | None = None
+    resolved: bool | None = None
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class CallbackOut(msgspec.Struct):
+    id: int
+    event_id: int
+    order_id: int
+    at: datetime
+    by: str
+    result: str
+    contacted: bool
+    resolved: bool
+    note: str

@@ -401,6 +401,10 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("POST", "/api/communities/{slug}/governance/patrols/plans"): "governance.patrol.plan",
     ("GET", "/api/communities/{slug}/governance/figures"): "governance.figures.read",
     ("GET", "/api/communities/{slug}/governance/figures/departments"): "governance.figures.read",
+    # --- governance2 (helper) ---
+    ("POST", "/api/communities/{slug}/governance/events/{event_id}/callbacks"): "governance.event.dispatch",
+    ("GET", "/api/communities/{slug}/governance/figures/grids"): "governance.figures.read",
+    # --- end governance2 ---
     # eldercare (issue 16): follow-ups as work items, the 月探访率 report
     ("GET", "/api/communities/{slug}/elder_care/follow-ups"): "elder_care.elder.read",
     ("POST", "/api/communities/{slug}/elder_care/follow-ups/{item_id}/close"): "elder_care.visit.record",
@@ -653,6 +657,14 @@ GOVERNANCE_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ("GET", f"{GV}/figures"): _gv3("/figures", "200 200 403 403 403 403 403", "200 200 403 403 403 403 403", "200 403 403 403 403 403 403"),
     ("GET", f"{GV}/figures/departments"): _gv3(
         "/figures/departments", "200 200 403 403 403 403 403", "200 200 403 403 403 403 403", "200 403 403 403 403 403 403"),
+    # --- governance2 (helper) ---
+    # 回访 once the event is closed: the world's dispatched event is not (409) where one may call back and sees it
+    ("POST", f"{GV}/events/{{event_id}}/callbacks"): _gv3(
+        "/events/{gv_sent}/callbacks", "409 409 409 403 403 403 403", "409 409 404 403 403 403 403", "409 403 403 403 403 403 403",
+        {"result": "satisfied", "contacted": True, "resolved": True}),
+    ("GET", f"{GV}/figures/grids"): _gv3(
+        "/figures/grids", "200 200 403 403 403 403 403", "200 200 403 403 403 403 403", "200 403 403 403 403 403 403"),
+    # --- end governance2 ---
 }
 
 

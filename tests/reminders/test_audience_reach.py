@@ -9,7 +9,7 @@ from meihao.access.tables import StaffAssignment
 from meihao.errors import InvalidInput
 from meihao.reminders.activities import ActivityIn, create_activity
 from meihao.reminders.tables import Reminder
-from meihao.tables import Building
+from meihao.tables import Building, Department
 from meihao.testing import drain, make_client
 from tests.reminders.conftest import build_street
 from tests.reminders.test_reminders import at
@@ -76,6 +76,10 @@ async def test_nothing_in_an_audience_reaches_outside_the_community(meihao):
         assert refused.value.field == field
     # the street's admin works in every community (staff_works_in): a visit they organise may remind them
     assert (await create_activity(meihao, "hepan", msgspec.convert({**PLAN, "audience": {"staff": [street_admin["id"]]}}, ActivityIn)))["id"]
+    # so do the departments' staff, who hold no community (governance's 督办 tells them)
+    await Department.insert(Department(code="chengguan", name="街道城管中队", kind="department"))
+    department = await street.factories.staff("department_staff", department="chengguan")
+    assert (await create_activity(meihao, "hepan", msgspec.convert({**PLAN, "audience": {"staff": [department["id"]]}}, ActivityIn)))["id"]
     worker = await street.factories.staff("grid_worker", grid_id=street.grid_a)
     async with make_client(meihao, worker["id"]) as client:  # but grid staff name the community's own staff only
         answer = await client.post("/api/communities/hepan/activities", json={**PLAN, "audience": {"staff": [street_admin["id"]]}})

@@ -22,14 +22,28 @@ from meihao import (
     Page,
     Principal,
     audit,
+    item_callbacks,
     open_item,
     paginate,
+    record_callback,
     transaction,
     transition_item,
 )
 from meihao.tables import Building, Department, Grid, StaffAssignment
 
-from ..schemas import CATEGORIES, CheckIn, DispatchIn, EventIn, EventOut, FeedbackIn, OrderOut, ReasonIn, RegisterIn
+from ..schemas import (
+    CATEGORIES,
+    CallbackIn,
+    CallbackOut,
+    CheckIn,
+    DispatchIn,
+    EventIn,
+    EventOut,
+    FeedbackIn,
+    OrderOut,
+    ReasonIn,
+    RegisterIn,
+)
 from ..tables import Event, Order
 from .common import (
     EVENTS,
@@ -347,3 +361,44 @@ async def feedback_order(mh: Meihao, principal: Principal, community: CommunityI
     if order["fed_back_at"] is None:
         changes[Order.fed_back_at] = mh.clock.now()
     return await _order_step(mh, principal, community, order_id, "fed_back", "fed_back", expected="signed", changes=changes)
+
+
+# -- call-backs (回访) -------------------------------------------------------------------------
+
+
+async def _resolving_order(event: dict[str, Any]) -> dict[str, Any]:
+    """The accepted order that resolved a closed event: the call-back is recorded on its work item."""
+    order = None
+    if event["state"] == "closed":
+        order = await Order.select().where(Order.event == event["id"], Order.state == "accepted").order_by(Order.id, ascending=False).first()
+    if order is None:
+        raise Conflict(f"state: event {event['id']} is {event['state']!r}; it is called back once it is closed", field="state")
+    return order
+
+
+def _callback_out(event_id: int, order_id: int, row: dict[str, Any]) -> CallbackOut:
+    return CallbackOut(id=row["id"], event_id=event_id, order_id=order_id, at=row["at"], by=row["actor"], result=row["result"],
+                       contacted=row["contacted"], resolved=row["resolved"], note=row["note"])
+
+
+async def record_event_callback(mh: Meihao, principal: Principal, community: CommunityInfo, event_id: int, data: CallbackIn) -> CallbackOut:
+    """回访 of a closed event: the kernel's call-back on the order that resolved it (its department's and grid's 三率)."""
+    async with transaction(mh, lock=("governance.event", event_id)):
+        event = await _event_row(principal, community, event_id)
+        order = await _resolving_order(event)
+        row = await record_callback(mh, principal, ORDERS, community, order["item"], result=data.result, contacted=data.contacted,
+                                    resolved=data.resolved, note=data.note)
+        await audit(principal, "governance.event.callback", "governance_event", event_id, community_id=community.id,
+                    detail={"result": data.result, "order": order["id"]})
+    return _callback_out(event_id, order["id"], row)
+
+
+async def event_callbacks(mh: Meihao, principal: Principal, community: CommunityInfo, event_id: int) -> list[CallbackOut]:
+    """The call-backs of an event in the caller's scope, oldest first (none before it is closed)."""
+    event = await _event_row(principal, community, event_id)
+    order = await Order.select(Order.id, Order.item).where(Order.event == event_id, Order.state == "accepted").order_by(
+        Order.id, ascending=False).first()
+    if event["state"] != "closed" or order is None:
+        return []
+    return [_callback_out(event_id, order["id"], r) for r in await item_callbacks(mh, Principal.system(principal.name), community, order["item"],
+                                                                                   workflow=ORDERS)]

@@ -3,8 +3,8 @@
 The kernel's escalation levels (yellow, red, then the grid leaders, the community's and the street's
 admins) run on every item as they do for any scene; this adds the record a department's figures
 and its answers show (``supervised``), and tells the community's admins which department is late on
-what. (Department staff have no role in the community, so the kernel's notices cannot reach them;
-they see the supervision on the order or call itself.)
+what, and the late department's own staff (the kernel's notices reach the departments' staff in
+every community: ``STREET_WIDE_ROLES``); they also see the supervision on the order or call itself.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from meihao import CommunityInfo, Meihao, NoticeIn, notify, transaction, zh_when
 from meihao.tables import StaffAssignment
 
 from ..tables import Order, Supervision, WhistleCall
-from .common import settings_of
+from .common import department_staff, settings_of
 
 #: (kind, clock, the states in which it still runs, the column of its due time, the column that stops it, title)
 CLOCKS: tuple[tuple[str, str, tuple[str, ...], Any, Any], ...] = (
@@ -51,12 +51,13 @@ async def supervise(mh: Meihao, community: CommunityInfo, now: datetime) -> int:
                     continue
                 await Supervision.insert(Supervision(community=community.id, kind=kind, record=row["id"], clock=clock,
                                                      department=row["department"], due_at=row["due_at"]))
-                if admins:
+                people = sorted(set(admins) | set(await department_staff(row["department"])))
+                if people:
                     noun = "吹哨" if kind == "call" else "派单"
                     await notify(mh, community.slug, NoticeIn(
                         key=f"governance.supervise:{kind}:{row['id']}:{clock}", title="督办",
                         body=f"{row['department_name']}未按时{what}{noun}「{row['title'][:30]}」（应于{zh_when(row['due_at'].astimezone(community.tz))}前），已列入督办。",
-                        staff=admins, residents=[], channels=settings.channels), scenario="governance")
+                        staff=people, residents=[], channels=settings.channels), scenario="governance")
                 made += 1
     return made
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from meihao import Principal
 from meihao.scenarios.governance.demo import fill
 from meihao.scenarios.governance.schemas import GovernanceSettings
 from meihao.scenarios.governance.services import metrics
@@ -20,8 +21,8 @@ async def test_the_demo_month_fills_the_figures(yinshan):
     for row in closed:
         assert await Order.count().where(Order.event == row["id"], Order.state == "accepted") == 1
     assert await Order.count().where(Order.state == "returned") == await Order.count().where(Order.return_reason != "")
-    november = await metrics.figures(w.mh, w.community, "2026-11")
+    november = await metrics.figures(w.mh, Principal.system(), w.community, "2026-11")
     assert november.events > 0 and november.closed > 0 and november.whistles == 4
-    ranking = await metrics.department_ranking(w.mh, w.community, "2026-11")
+    ranking = await metrics.department_ranking(w.mh, Principal.system(), w.community, "2026-11")
     assert [r.rank for r in ranking] == list(range(1, len(ranking) + 1)) and ranking
     assert await PatrolLog.count() > 0

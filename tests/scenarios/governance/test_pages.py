@@ -17,7 +17,7 @@ CONSOLE = Path(catalogues.__file__).parent
 
 
 def texts(html: str) -> list[str]:
-    return re.findall(r'<div class="gv-text">([^<]*)</div>', html)
+    return re.findall(r'<div class="gv-text"><a href="[^"]*">([^<]*)</a></div>', html)
 
 
 async def test_each_viewer_sees_the_events_they_reach(yinshan):
