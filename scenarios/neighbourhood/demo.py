@@ -70,7 +70,7 @@ async def fill(mh: Any, community: CommunityInfo, settings: NeighbourhoodSetting
     for i, motion in enumerate(created[:-1]):
         for k in range(settings.seconders_required):
             await council.second(mh, system, community, motion.id, proposers[20 + i * 5 + k])
-    for motion in created[:3]:
+    for motion in created[:min(3, len(created) - 1)]:
         from .schemas import ReviewIn
 
         await council.review(mh, system, community, motion.id, ReviewIn(approve=True, note="符合议事范围，同意提交议事会"))
@@ -86,7 +86,8 @@ async def fill(mh: Any, community: CommunityInfo, settings: NeighbourhoodSetting
             event = await festival.create_event(mh, system, community, FestivalEventIn(
                 festival="第三届荷畔邻里节", title=title, starts_at=fest + timedelta(days=n // 2, hours=(n % 2) * 5),
                 ends_at=fest + timedelta(days=n // 2, hours=(n % 2) * 5 + 3), capacity=capacity, volunteers_needed=needed))
-            for resident in adults[30 + n * 15: 30 + n * 15 + min(10, capacity)]:
+            for k in range(min(10, capacity)):
+                resident = adults[(30 + n * 15 + k) % len(adults)]
                 await festival.sign_up(mh, system, community, event.id, _signup(resident, "participant"))
     if brand == "chengguan":
         await _volunteer_corps(mh, community, adults[40:70], today, rng)
