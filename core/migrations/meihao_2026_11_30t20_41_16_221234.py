@@ -119,7 +119,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": PointsTransfer,
-            "on_delete": OnDelete.restrict,
+            "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": True,
@@ -189,7 +189,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": Resident,
-            "on_delete": OnDelete.restrict,
+            "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": True,
@@ -258,7 +258,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": Resident,
-            "on_delete": OnDelete.restrict,
+            "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": True,
@@ -547,7 +547,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": Resident,
-            "on_delete": OnDelete.restrict,
+            "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": True,
@@ -657,7 +657,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": VolunteerService,
-            "on_delete": OnDelete.restrict,
+            "on_delete": OnDelete.set_null,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": True,

@@ -1,4 +1,4 @@
-"""Tables of volunteering: service records (hours) and the points ledger (transfers, each two entries summing to zero)."""
+"""Tables of volunteering (a deleted resident takes their records and transfers, both entries of each, with them): service records (hours) and the points ledger (transfers, each two entries summing to zero)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class VolunteerService(Table, tablename="meihao_volunteer_service"):
     """
 
     community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
-    resident = ForeignKey(Resident, on_delete=OnDelete.restrict, index=True)
+    resident = ForeignKey(Resident, on_delete=OnDelete.cascade, index=True)
     scenario = Varchar(length=64, default="")
     subject_table = Varchar(length=64, default="")
     subject_id = Integer(null=True, default=None)
@@ -41,13 +41,13 @@ class PointsTransfer(Table, tablename="meihao_points_transfer"):
     """
 
     community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
-    resident = ForeignKey(Resident, on_delete=OnDelete.restrict, index=True)
+    resident = ForeignKey(Resident, on_delete=OnDelete.cascade, index=True)
     #: ``earn`` (issued to the resident), ``spend`` (paid by the resident), ``reversal``.
     kind = Varchar(length=16)
     points = Integer()
     scenario = Varchar(length=64, default="")
     reason = Text(default="")
-    service = ForeignKey(VolunteerService, on_delete=OnDelete.restrict, null=True, default=None, index=True)
+    service = ForeignKey(VolunteerService, on_delete=OnDelete.set_null, null=True, default=None, index=True)
     reverses = Integer(null=True, default=None, index=True)
     staff = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
     at = Timestamptz(default=TimestamptzNow())
@@ -56,10 +56,10 @@ class PointsTransfer(Table, tablename="meihao_points_transfer"):
 class PointsEntry(Table, tablename="meihao_points_entry"):
     """One side of a transfer: ``account`` ``resident`` (the resident's balance), ``issued`` or ``spent`` (the community's)."""
 
-    transfer = ForeignKey(PointsTransfer, on_delete=OnDelete.restrict, index=True)
+    transfer = ForeignKey(PointsTransfer, on_delete=OnDelete.cascade, index=True)
     community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
     account = Varchar(length=16)
-    resident = ForeignKey(Resident, on_delete=OnDelete.restrict, null=True, default=None, index=True)
+    resident = ForeignKey(Resident, on_delete=OnDelete.cascade, null=True, default=None, index=True)
     points = Integer()
 
 

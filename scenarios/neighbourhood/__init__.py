@@ -71,6 +71,20 @@ async def meihao_demo_data(community: CommunityInfo, settings: NeighbourhoodSett
 
 
 @hookimpl
+async def meihao_resident_data(resident_id: int) -> dict[str, Any] | None:
+    from .services import rights
+
+    return await rights.resident_data(resident_id)
+
+
+@hookimpl
+async def meihao_erase_resident(resident_id: int) -> dict[str, int] | None:
+    from .services import rights
+
+    return await rights.erase_resident(resident_id)
+
+
+@hookimpl
 async def meihao_metrics(community: CommunityInfo, meihao: Meihao) -> list[Metric]:
     f = await figures.figures(meihao, community)
     result = [

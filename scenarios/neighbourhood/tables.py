@@ -28,7 +28,7 @@ class Member(Table, tablename="neighbourhood_member"):
     """A member of a body for a term: a resident (representative, party member, owners' committee) or an organisation's delegate."""
 
     body = ForeignKey(Body, on_delete=OnDelete.cascade, index=True)
-    resident = ForeignKey(Resident, on_delete=OnDelete.restrict, null=True, default=None, index=True)
+    resident = ForeignKey(Resident, on_delete=OnDelete.cascade, null=True, default=None, index=True)
     household = ForeignKey(Household, on_delete=OnDelete.set_null, null=True, default=None)
     #: The delegate's name when not a resident (物业公司、业委会的代表).
     name = Varchar(length=100, default="")

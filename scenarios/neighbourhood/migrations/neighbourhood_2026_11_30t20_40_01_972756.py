@@ -620,7 +620,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": Resident,
-            "on_delete": OnDelete.restrict,
+            "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": True,

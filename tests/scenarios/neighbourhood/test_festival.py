@@ -41,3 +41,27 @@ async def test_sign_ups_fill_to_capacity_and_shifts_become_volunteer_service(hep
         assert again.status_code == 409
         listed = (await worker.get(f"{BASE}/festival")).json()
     assert [(e["title"], e["participants"], e["volunteers"]) for e in listed] == [("百家宴", 2, 1)]
+
+
+async def test_a_residents_data_and_erasure(hepan):
+    w = hepan
+    li = w.residents["李明"]["id"]
+    async with w.client("community_admin") as admin:
+        body = await post(admin, "/bodies", {"kind": "council", "name": "家门口议事厅"})
+        await post(admin, f"/bodies/{body['id']}/members", {"role": "representative", "resident_id": li,
+                                                             "term_start": "2026-01-01", "term_end": "2028-12-31"})
+        talk = await post(admin, "/meetings", {"kind": "evening_talk", "title": "闻韶夜话", "starts_at": "2026-04-15T19:00:00",
+                                               "ends_at": "2026-04-15T21:00:00"})
+        await post(admin, f"/meetings/{talk['id']}/raised", {"text": "我家楼上漏水三个月了", "resident_id": li})
+        record = await admin.post(f"/api/residents/{li}/volunteering/records", json={"activity": "楼道清理", "hours": 1})
+        assert record.status_code == 201
+    async with w.client("street_admin") as street:
+        exported = (await street.get(f"/api/residents/{li}/export")).json()
+        assert exported["plugins"]["neighbourhood"] == {
+            "memberships": [{"body": "家门口议事厅", "role": "representative", "term_start": "2026-01-01", "term_end": "2028-12-31"}],
+            "seconds": [], "festival_signups": [], "raised": ["我家楼上漏水三个月了"]}
+        assert [(s["activity"], s["minutes"], s["state"]) for s in exported["plugins"]["meihao.volunteering.hookimpls"]["volunteer_service"]] == [
+            ("楼道清理", 60, "recorded")]
+        erased = (await street.post(f"/api/residents/{li}/erase", json={"reason": "本人申请删除个人信息"})).json()
+        assert erased["erased"]["neighbourhood"] == {"raised": 1}
+        assert (await street.get(f"/api/residents/{li}/export")).json()["plugins"]["neighbourhood"]["raised"] == ["已删除"]
