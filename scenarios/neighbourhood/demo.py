@@ -90,7 +90,7 @@ async def fill(mh: Any, community: CommunityInfo, settings: NeighbourhoodSetting
                 resident = adults[(30 + n * 15 + k) % len(adults)]
                 await festival.sign_up(mh, system, community, event.id, _signup(resident, "participant"))
     if brand == "chengguan":
-        await _volunteer_corps(mh, community, adults[40:70], today, rng)
+        await _volunteer_corps(mh, community, adults[40:60], today, rng)
 
 
 def _signup(resident: int, role: str) -> Any:
@@ -133,7 +133,7 @@ async def _volunteer_corps(mh: Any, community: CommunityInfo, volunteers: list[i
     """老街坊: a year of service, each record verified, and some points spent at the points market (积分超市)."""
     system = Principal.system("neighbourhood")
     for resident in volunteers:
-        for _ in range(rng.randint(4, 12)):
+        for _ in range(rng.randint(2, 5)):
             day = today - timedelta(days=rng.randint(1, 360))
             record = await record_volunteer_service(mh, system, community, resident, hours=rng.choice([1.0, 1.5, 2.0, 2.5, 3.0, 4.0]),
                                                     activity=rng.choice(TEAM_ACTIVITIES), served_on=day, scenario="neighbourhood")
