@@ -64,6 +64,11 @@ from meihao.time.wording import (
 )
 from meihao.time.workcalendar import Deadline, WorkingCalendar, add_working_days, add_working_hours, is_workday, working_time_between
 from meihao.version import __version__
+from meihao.volunteering.ledger import award_points, points_balance, spend_points, volunteer_summary
+from meihao.volunteering.ledger import community_hours as volunteer_hours
+from meihao.volunteering.ledger import record_service as record_volunteer_service
+from meihao.volunteering.ledger import reverse_transfer as reverse_points
+from meihao.volunteering.ledger import verify_service as verify_volunteer_service
 from meihao.web.attachments import attachment_routes
 from meihao.web.auth import requires
 from meihao.web.console.forms import FormError, FormFields
@@ -163,6 +168,7 @@ __all__ = [
     "assign_item",
     "attachment_routes",
     "audit",
+    "award_points",
     "bulk_action",
     "cancel_activity",
     "cancel_occurrence",
@@ -195,9 +201,12 @@ __all__ = [
     "page_requires",
     "pager",
     "paginate",
+    "points_balance",
     "record_callback",
+    "record_volunteer_service",
     "render_page",
     "requires",
+    "reverse_points",
     "saved_view_handlers",
     "scenario_settings",
     "scope_where",
@@ -205,11 +214,15 @@ __all__ = [
     "scoped_resident",
     "scoped_row",
     "scoped_staff",
+    "spend_points",
     "staff_works_in",
     "surname_of",
     "transaction",
     "transition_item",
     "update_activity",
+    "verify_volunteer_service",
+    "volunteer_hours",
+    "volunteer_summary",
     "work_item_rates",
     "working_calendar",
     "working_time_between",

@@ -180,6 +180,14 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: The work-item check (every 5 minutes) reads the escalations due this many at a time, and stops after
     #: this many seconds (what is left goes at the next run): one notice takes about 0.1 s (docs/workitems.md).
     workitem_check_batch: int = 100
+    #: Volunteering (志愿服务, docs/plugins.md *Volunteering*): points (积分) earned per verified hour
+    #: (海林 社区志愿者积分奖励制度: 1 小时 = 1 积分), at most ``volunteer_max_hours_per_record`` hours
+    #: counted for one record (a spell of service longer than a day's work is a typing mistake), and the
+    #: star ratings by total verified hours (民政部《志愿服务记录办法》2012: 100/300/600/1000/1500 小时
+    #: for 一星 to 五星).
+    volunteer_points_per_hour: int = 1
+    volunteer_max_hours_per_record: float = 12.0
+    volunteer_star_hours: list[int] = msgspec.field(default_factory=lambda: [100, 300, 600, 1000, 1500])
     workitem_check_seconds: float = 30.0
     #: The 三率 (docs/workitems.md, *Call-backs and the 三率*): 满意率 counts a 基本满意 call-back as this
     #: much of a 满意 one (district 12345 practice: 满意 + 0.9 × 基本满意 over valid call-backs), and the
@@ -280,6 +288,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         for name in ("workitem_max_extensions", "workitem_max_extension_working_days", "workitem_max_extension_working_hours"):
             if getattr(self, name) < 0:
                 raise ConfigurationError(f"MEIHAO_{name.upper()} must be 0 or more, got {getattr(self, name)}", field=name)
+        if self.volunteer_points_per_hour < 0 or self.volunteer_max_hours_per_record <= 0:
+            raise ConfigurationError("MEIHAO_VOLUNTEER_POINTS_PER_HOUR must be 0 or more and MEIHAO_VOLUNTEER_MAX_HOURS_PER_RECORD "
+                                     "more than 0", field="volunteer_points_per_hour")
+        if self.volunteer_star_hours != sorted(set(self.volunteer_star_hours)) or any(h <= 0 for h in self.volunteer_star_hours):
+            raise ConfigurationError(f"MEIHAO_VOLUNTEER_STAR_HOURS must rise, each more than 0, got {self.volunteer_star_hours}",
+                                     field="volunteer_star_hours")
         if self.workitem_check_batch < 1:
             raise ConfigurationError(f"MEIHAO_WORKITEM_CHECK_BATCH must be at least 1, got {self.workitem_check_batch}",
                                      field="workitem_check_batch")
@@ -368,7 +382,7 @@ def _check_working_week(hours: list[str], weekdays: list[int]) -> None:
 
 
 _FIELDS = {name for name in Settings.__struct_fields__}
-_LIST_FIELDS = {"disabled_plugins", "plugins", "working_hours", "working_weekdays", "calendar_files", "trusted_proxies", "sensitive_tags", "special_tags", "attachment_types"}
+_LIST_FIELDS = {"disabled_plugins", "plugins", "working_hours", "working_weekdays", "volunteer_star_hours", "calendar_files", "trusted_proxies", "sensitive_tags", "special_tags", "attachment_types"}
 
 
 def _from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, object]:

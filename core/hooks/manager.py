@@ -57,6 +57,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "meihao.reminders.hookimpls",
     "meihao.scheduling.hookimpls",
     "meihao.workitems.hookimpls",
+    "meihao.volunteering.hookimpls",
 )
 
 #: Hooks asked only of the plugin that provides the scenario concerned (and, for rendering, the

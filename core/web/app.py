@@ -47,6 +47,7 @@ from meihao.web.routes import (
     residents,
     rights,
     staff,
+    volunteering,
 )
 from meihao.web.safety import (
     InputSafetyMiddleware,
@@ -72,6 +73,7 @@ KERNEL_HANDLERS = [
     *recipients.HANDLERS,
     *links.HANDLERS,
     *calendar.HANDLERS,
+    *volunteering.HANDLERS,
 ]
 
 

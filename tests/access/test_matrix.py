@@ -35,6 +35,7 @@ from tests.scenarios.elder_care import matrix as elder_care_matrix
 from tests.scenarios.governance import matrix as governance_matrix
 from tests.scenarios.health import matrix as health_matrix
 from tests.scenarios.markets import matrix as markets_matrix
+from tests.scenarios.neighbourhood import matrix as neighbourhood_matrix
 from tests.scenarios.service import matrix as service_matrix
 
 ROLES = ["street_admin", "community_admin", "grid_leader", "grid_worker", "grid_part_time", "dispatched", "department_staff"]
@@ -197,6 +198,17 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "service.callback.record":          (1,     1,   1,     0,     0,   0,   0),
     "service.hotline.intake":           (1,     1,   0,     0,     0,   0,   0),
     "service.duty.manage":              (1,     1,   0,     0,     0,   0,   0),
+    # --- neighbourhood (helper) ---
+    "meihao.volunteer.read":            (1,     1,   1,     1,     1,   0,   0),
+    "meihao.volunteer.record":          (1,     1,   1,     1,     1,   0,   0),
+    "meihao.volunteer.verify":          (1,     1,   1,     0,     0,   0,   0),
+    "meihao.points.spend":              (1,     1,   1,     1,     0,   0,   0),
+    "neighbourhood.read":               (1,     1,   1,     1,     1,   0,   0),
+    "neighbourhood.motion.write":       (1,     1,   1,     1,     1,   0,   0),
+    "neighbourhood.motion.review":      (1,     1,   0,     0,     0,   0,   0),
+    "neighbourhood.meeting.manage":     (1,     1,   0,     0,     0,   0,   0),
+    "neighbourhood.festival.manage":    (1,     1,   0,     0,     0,   0,   0),
+    "neighbourhood.festival.signup":    (1,     1,   1,     1,     1,   0,   0),
     # governance (NAME governance): department staff read and answer what is sent to their department
     "governance.event.read":            (1,     1,   1,     1,     1,   1,   1),
     "governance.event.report":          (1,     1,   1,     1,     1,   1,   0),
@@ -360,6 +372,33 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("POST", "/api/auth/password"): None,
     ("GET", "/health"): None,
     ("GET", "/metrics"): None,
+    # --- neighbourhood (helper) ---
+    ("GET", "/api/residents/{resident_id}/volunteering"): "meihao.volunteer.read",
+    ("POST", "/api/residents/{resident_id}/volunteering/records"): "meihao.volunteer.record",
+    ("POST", "/api/residents/{resident_id}/volunteering/spend"): "meihao.points.spend",
+    ("POST", "/api/volunteering/records/{record_id}/verify"): "meihao.volunteer.verify",
+    ("GET", "/api/communities/{slug}/neighbourhood/bodies"): "neighbourhood.read",
+    ("POST", "/api/communities/{slug}/neighbourhood/bodies"): "neighbourhood.meeting.manage",
+    ("GET", "/api/communities/{slug}/neighbourhood/bodies/{body_id}/members"): "neighbourhood.read",
+    ("POST", "/api/communities/{slug}/neighbourhood/bodies/{body_id}/members"): "neighbourhood.meeting.manage",
+    ("GET", "/api/communities/{slug}/neighbourhood/motions"): "neighbourhood.read",
+    ("POST", "/api/communities/{slug}/neighbourhood/motions"): "neighbourhood.motion.write",
+    ("GET", "/api/communities/{slug}/neighbourhood/motions/{motion_id}"): "neighbourhood.read",
+    ("POST", "/api/communities/{slug}/neighbourhood/motions/{motion_id}/seconds"): "neighbourhood.motion.write",
+    ("POST", "/api/communities/{slug}/neighbourhood/motions/{motion_id}/review"): "neighbourhood.motion.review",
+    ("GET", "/api/communities/{slug}/neighbourhood/meetings"): "neighbourhood.read",
+    ("POST", "/api/communities/{slug}/neighbourhood/meetings"): "neighbourhood.meeting.manage",
+    ("GET", "/api/communities/{slug}/neighbourhood/meetings/{meeting_id}"): "neighbourhood.read",
+    ("POST", "/api/communities/{slug}/neighbourhood/meetings/{meeting_id}/cancel"): "neighbourhood.meeting.manage",
+    ("POST", "/api/communities/{slug}/neighbourhood/meetings/{meeting_id}/attendance"): "neighbourhood.meeting.manage",
+    ("POST", "/api/communities/{slug}/neighbourhood/meetings/{meeting_id}/motions/{motion_id}/votes"): "neighbourhood.meeting.manage",
+    ("POST", "/api/communities/{slug}/neighbourhood/meetings/{meeting_id}/count"): "neighbourhood.meeting.manage",
+    ("PUT", "/api/communities/{slug}/neighbourhood/meetings/{meeting_id}/minutes"): "neighbourhood.meeting.manage",
+    ("POST", "/api/communities/{slug}/neighbourhood/meetings/{meeting_id}/raised"): "neighbourhood.motion.write",
+    ("GET", "/api/communities/{slug}/neighbourhood/festival"): "neighbourhood.read",
+    ("POST", "/api/communities/{slug}/neighbourhood/festival"): "neighbourhood.festival.manage",
+    ("POST", "/api/communities/{slug}/neighbourhood/festival/{event_id}/signups"): "neighbourhood.festival.signup",
+    ("POST", "/api/communities/{slug}/neighbourhood/festival/{event_id}/shifts"): "neighbourhood.festival.signup",
     # service (NAME service)
     ("GET", "/api/communities/{slug}/service/duty"): "service.request.read",
     ("PUT", "/api/communities/{slug}/service/duty"): "service.duty.manage",
@@ -497,6 +536,8 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
     ("POST", "/api/residents/{resident_id}/calendar-link"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/calendar-link", None),
     ("POST", "/api/residents/{resident_id}/inbox-link"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/inbox-link", None),
     ("POST", "/api/residents/{resident_id}/unsubscribe-link"): lambda w, p: (f"/api/residents/{w.places[p]['resident_id']}/unsubscribe-link", None),
+    # --- neighbourhood (helper) --- the kernel's volunteering: tests/scenarios/neighbourhood/matrix.py
+    **neighbourhood_matrix.KERNEL_RECORD_ROUTES,
 }
 
 # List routes: answer 200 with only what is in scope.
@@ -533,7 +574,8 @@ MISSING_ROUTES: dict[tuple[str, str], Any] = {}
 TEAM_WRITE_ROUTES: set[tuple[str, str]] = set()
 
 # The scenes keep their part of the matrix beside their tests (same rules as above).
-SCENE_MATRICES = (elder_care_matrix, markets_matrix, culture_matrix, service_matrix, governance_matrix, health_matrix)
+SCENE_MATRICES = (elder_care_matrix, markets_matrix, culture_matrix, service_matrix, governance_matrix, health_matrix,
+                  neighbourhood_matrix)
 for _scene in SCENE_MATRICES:
     SCENARIO_RECORD_ROUTES.update(_scene.RECORD_ROUTES)
     COMMUNITY_ROUTES.update(_scene.COMMUNITY_ROUTES)
