@@ -75,7 +75,7 @@ CHANNEL_LABELS = {"visit": N_("At the desk"), "phone": N_("By phone"), "hotline"
 CALLBACK_LABELS = {"satisfied": N_("Satisfied"), "basically_satisfied": N_("Mostly satisfied"), "unsatisfied": N_("Unsatisfied"),
                    "unreachable": N_("Could not be reached")}
 CLOCK_LABELS = {"sign_off": N_("Sign for it"), "resolution": N_("Answer"), "reopen": N_("Answer again")}
-EVENT_LABELS = {"open": N_("received it"), "assign": N_("handed it to %(name)s"), "extend": N_("extended the deadline"),
+EVENT_LABELS = {"open": N_("received it"), "assign": N_("handed it to %(name)s"), "dispatch": N_("dispatched it to %(name)s"), "extend": N_("extended the deadline"),
                 "callback": N_("called the requester back")}
 #: What a step of the history says, by the state it went to.
 STEP_LABELS = {
@@ -237,10 +237,23 @@ async def _request_page(request: Request[Any, Any, Any], meihao: Any, principal:
     grid = await Grid.select(Grid.name).where(Grid.id == r.grid).first() if r.grid else None
     return render_page(
         request, "service/request.html", status_code=status_code, community=community, base=_base(community), r=r,
-        history=found["history"], names=found["names"], callbacks=found["callbacks"], steps=steps, team=team,
+        history=_history(found["history"]), names=found["names"], callbacks=found["callbacks"], steps=steps, team=team,
         urgency=_urgency(r, now, day_end), clock=_running(r), grid_name=grid["name"] if grid else "", problem=problem,
         problem_form=problem_form, values=values or {}, done=done, max_days=settings.max_extension_working_days, **_labels(),
     )
+
+
+def _history(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The history as a worker reads it: a 分办 and the handing over it made are one line (分办给陈红)."""
+    shown: list[dict[str, Any]] = []
+    for event in events:
+        previous = shown[-1] if shown else None
+        if (event["action"] == "assign" and previous is not None and previous["action"] == "transition"
+                and previous["to_state"] == "dispatched" and previous["staff"] == event["staff"]):
+            shown[-1] = {**event, "action": "dispatch", "reason": previous["reason"]}
+            continue
+        shown.append(event)
+    return shown
 
 
 @get("/requests/{request_id:int}", guards=[page_requires(READ)])
