@@ -43,6 +43,11 @@ class ServiceSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reopen_working_days: int = 5
     #: Channels of the morning digest to the 首席接访员 and the community's admins.
     channels: list[str] = msgspec.field(default_factory=lambda: ["inbox"])
+    #: Where the answers and closings of 12345 work orders are posted back (the platform's webhook, signed as the kernel's
+    #: webhook channel signs); empty: they are not sent.
+    hotline_reply_url: str = ""
+    #: Tries before a reply to the platform is given up (1, 2, 4 … minutes apart).
+    hotline_reply_attempts: int = 6
     #: 三强化: the helper (帮扶责任人) visits each monitored household this many times a month (济北街道: 每月开展入户走访).
     assistance_visits_per_month: int = 1
     #: The monitored households' categories (防返贫监测对象; data, domain-rules §4).
@@ -69,6 +74,10 @@ class ServiceSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             raise ValueError("max_extension_working_days must be between 1 and 30")
         if not 1 <= self.return_within_working_days <= 10:
             raise ValueError("return_within_working_days must be between 1 and 10")
+        if self.hotline_reply_url and not self.hotline_reply_url.startswith(("http://", "https://")):
+            raise ValueError("hotline_reply_url must be an http:// or https:// address, or empty")
+        if not 1 <= self.hotline_reply_attempts <= 20:
+            raise ValueError("hotline_reply_attempts must be between 1 and 20")
         if not 1 <= self.assistance_visits_per_month <= 31:
             raise ValueError("assistance_visits_per_month must be between 1 and 31")
         if not self.household_categories or any(not c.strip() or len(c) > 32 for c in self.household_categories):

@@ -82,4 +82,26 @@ class AssistanceVisit(Table, tablename="service_assistance_visit"):
     recorded_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES: list[type[Table]] = [ServiceRequest, DutyShift, AssistedHousehold, AssistanceVisit]
+class HotlineReply(Table, tablename="service_hotline_reply"):
+    """The answer (答复) or the closing (办结) of a 12345 work order, posted back to the platform's webhook.
+
+    ``delivery_id`` (unique) is the platform's number with the event and its turn (``12345:<external id>:reply:1``):
+    the same on every retry, so the platform takes each answer once. ``state``: ``pending`` (next try at
+    ``next_attempt_at``), ``sent``, ``failed`` (refused for good, or out of tries: ``last_error`` says why).
+    """
+
+    community = ForeignKey(Community, on_delete=OnDelete.cascade, null=False, index=True)
+    request = ForeignKey(ServiceRequest, on_delete=OnDelete.cascade, null=False, index=True)
+    external_id = Varchar(length=64)
+    event = Varchar(length=16)
+    delivery_id = Varchar(length=160, unique=True)
+    text = Text(default="")
+    state = Varchar(length=16, default="pending", index=True)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES: list[type[Table]] = [ServiceRequest, DutyShift, AssistedHousehold, AssistanceVisit, HotlineReply]

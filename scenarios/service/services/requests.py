@@ -50,6 +50,7 @@ from ..schemas import (
     ServiceSettings,
 )
 from ..tables import ServiceRequest
+from . import hotline
 
 SCENARIO = "service"
 #: The kernel, to answer with a request the caller has just handed out of their own sight.
@@ -231,6 +232,9 @@ async def act(mh: Any, principal: Principal, community: CommunityInfo, request_i
         await assign_item(mh, principal, REQUESTS, community, row["item"], row["received_by"], reason="退回首接人")
     elif data.action == "reply":
         await ServiceRequest.update({ServiceRequest.reply: reply}).where(ServiceRequest.id == row["id"])
+    if data.action in ("reply", "close") and row["external_id"]:
+        # 12345: the answer and the closing go back to the platform (services/hotline.py, sent by the job)
+        await hotline.enqueue(mh, community, row["id"], data.action, reply if data.action == "reply" else row["reply"])
     handed_over = data.action in ("dispatch", "redispatch", "return")
     return await get_request(mh, SYSTEM if handed_over else principal, community, request_id)
 

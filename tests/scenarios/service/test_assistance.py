@@ -165,7 +165,9 @@ def test_the_assistance_settings_refuse_values_out_of_range():
 
     assert (ServiceSettings().assistance_visits_per_month, ServiceSettings().water_min_litres) == (1, 35)
     assert ServiceSettings(water_max_outage_days=0).water_max_outage_days == 0
+    assert ServiceSettings(hotline_reply_attempts=20, hotline_reply_url="https://12345.example/reply").hotline_reply_attempts == 20
     for bad in ({"assistance_visits_per_month": 0}, {"water_min_litres": 0}, {"water_max_trip_minutes": 241},
-                {"water_max_outage_days": 366}, {"household_categories": []}, {"assistance_problem_working_days": 61}):
+                {"water_max_outage_days": 366}, {"household_categories": []}, {"assistance_problem_working_days": 61},
+                {"hotline_reply_url": "ftp://platform"}, {"hotline_reply_attempts": 0}, {"hotline_reply_attempts": 21}):
         with pytest.raises(ValueError, match=f"^{next(iter(bad))}"):
             ServiceSettings(**bad)
