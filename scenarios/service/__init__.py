@@ -14,7 +14,7 @@ from meihao import CommunityInfo, Meihao, Metric, Permission, Principal, Scenari
 from .jobs import JOBS
 from .routes import HANDLERS
 from .schemas import ServiceSettings
-from .services import desk
+from .services import assistance, desk
 
 _TEAM = ("community_admin", "grid_leader", "grid_worker", "grid_part_time")
 _LEADERS = ("community_admin", "grid_leader")
@@ -52,7 +52,17 @@ def meihao_permissions() -> list[Permission]:
         Permission("service.callback.record", "Call requesters back (回访) and close or reopen their requests", _LEADERS),
         Permission("service.hotline.intake", "Take 12345 work orders from the city hotline platform", ("community_admin",)),
         Permission("service.duty.manage", "Keep the duty roster of 首席接访员", ("community_admin",)),
+        Permission("service.assistance.read", "Read the monitored households (三强化), their visits and the month's plan", _TEAM),
+        Permission("service.assistance.visit", "Record helpers' monthly visits and rectify the problems they found", _TEAM),
+        Permission("service.assistance.manage", "Put households under monitoring and name their helpers", ("community_admin",)),
     ]
+
+
+@hookimpl
+def meihao_console_pages() -> Any:
+    from .pages import PAGES
+
+    return PAGES
 
 
 @hookimpl
@@ -83,4 +93,9 @@ async def meihao_metrics(community: CommunityInfo, meihao: Meihao, principal: Pr
             result.append(Metric(key, zh, en, f[key]))
     if f["score"] is not None:
         result.append(Metric("score", "本月综合成绩", "Composite score this month", f["score"]))
+    month = await assistance.plan(meihao, principal, community, assistance.month_of(meihao.clock.now(), community))
+    if month.coverage is not None:  # only where households are monitored
+        result.append(Metric("visit_coverage", "本月走访覆盖率", "Assistance visits this month (share of households)", month.coverage))
+        result.append(Metric("open_problems", "走访问题待整改", "Problems found by visits, not yet rectified",
+                             await assistance.open_problems(meihao, community)))
     return result

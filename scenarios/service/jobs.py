@@ -7,7 +7,7 @@ from typing import Any
 
 from meihao import CommunityInfo, Job, Meihao
 
-from .services import desk
+from .services import desk, hotline
 
 
 async def morning_digest(meihao: Meihao, community: CommunityInfo) -> dict[str, Any] | None:
@@ -15,7 +15,14 @@ async def morning_digest(meihao: Meihao, community: CommunityInfo) -> dict[str, 
     return await desk.morning_digest(meihao, community)
 
 
+async def hotline_replies(meihao: Meihao) -> dict[str, int]:
+    """Post the 12345 answers and closings due to the platform's webhook (retries included)."""
+    return await hotline.deliver(meihao)
+
+
 JOBS = [
+    Job("service.hotline_replies", hotline_replies, ("interval", {"minutes": 1}),
+        description="Post the answers and closings of 12345 work orders back to the platform"),
     # 08:30 local: the opening of the default working day.
     Job("service.morning_digest", morning_digest, ("cron", {"hour": 8, "minute": 30}), per_community=True,
         description="Tell the chief receptionist on duty what requests are open, due today and overdue",

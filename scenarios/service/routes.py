@@ -10,14 +10,34 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from meihao import Caller, CurrentCommunity, InvalidInput, Page, PageNumber, PageSize, Runtime, requires
 
-from .schemas import ActionIn, CallbackIn, CallbackOut, DutyIn, DutyOut, ExtensionIn, HotlineOrderIn, RatesOut, RequestIn, RequestOut
-from .services import desk, requests
+from .schemas import (
+    ActionIn,
+    AssistancePlanOut,
+    AssistanceVisitIn,
+    AssistanceVisitOut,
+    AssistedHouseholdIn,
+    AssistedHouseholdOut,
+    CallbackIn,
+    CallbackOut,
+    DutyIn,
+    DutyOut,
+    ExtensionIn,
+    HotlineOrderIn,
+    RatesOut,
+    RectifyIn,
+    RequestIn,
+    RequestOut,
+)
+from .services import assistance, desk, requests
 
 READ = "service.request.read"
 WRITE = "service.request.write"
 CALLBACK = "service.callback.record"
 INTAKE = "service.hotline.intake"
 DUTY = "service.duty.manage"
+ASSIST_READ = "service.assistance.read"
+ASSIST_VISIT = "service.assistance.visit"
+ASSIST_MANAGE = "service.assistance.manage"
 
 
 class RequestController(Controller):
@@ -127,4 +147,54 @@ class RatesController(Controller):
         return await desk.rates(meihao, principal, community, since, until, by)
 
 
-HANDLERS = [RequestController, HotlineController, DutyController, RatesController]
+class AssistanceController(Controller):
+    """三强化 monitored households (防返贫监测对象), their helpers' monthly visits, the problems found, the month's plan."""
+
+    path = "/assistance"
+
+    @get("/households", guards=[requires(ASSIST_READ)])
+    async def households(self, community: CurrentCommunity, principal: Caller) -> list[AssistedHouseholdOut]:
+        """The monitored households in the caller's scope."""
+        return await assistance.list_households(principal, community)
+
+    @post("/households", guards=[requires(ASSIST_MANAGE)])
+    async def add_household(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[AssistedHouseholdIn]
+    ) -> AssistedHouseholdOut:
+        """Put a household under monitoring with its category and helper (帮扶责任人); 409 when it is monitored already."""
+        return await assistance.add_household(meihao, principal, community, data)
+
+    @get("/households/{household_id:int}/visits", guards=[requires(ASSIST_READ)])
+    async def visits(self, community: CurrentCommunity, principal: Caller, household_id: FromPath[int]) -> list[AssistanceVisitOut]:
+        """The household's visits, newest first."""
+        return await assistance.list_visits(principal, community, household_id)
+
+    @post("/households/{household_id:int}/visits", guards=[requires(ASSIST_VISIT)])
+    async def record_visit(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, household_id: FromPath[int],
+        data: JSONBody[AssistanceVisitIn],
+    ) -> AssistanceVisitOut:
+        """A visit on the 两不愁三保障 + drinking-water checklist; each problem opens a work item."""
+        return await assistance.record_visit(meihao, principal, community, household_id, data)
+
+    @post("/problems/{item_id:int}/rectify", guards=[requires(ASSIST_VISIT)])
+    async def rectify(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, item_id: FromPath[int], data: JSONBody[RectifyIn]
+    ) -> dict[str, str]:
+        """整改销号: the problem is rectified, with what was done."""
+        item = await assistance.rectify(meihao, principal, community, item_id, data.note)
+        return {"state": item["state"]}
+
+    @get("/plan", guards=[requires(ASSIST_READ)])
+    async def plan(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, month: FromQuery[str]) -> AssistancePlanOut:
+        """The month's (``2026-12``) visits due and done per household, and 月走访覆盖率."""
+        try:
+            first = date.fromisoformat(f"{month}-01")
+        except ValueError as err:
+            raise InvalidInput("month: a month as 2026-12", field="month") from err
+        if not 2000 <= first.year <= 2100:
+            raise InvalidInput("month: a month from 2000 to 2100", field="month")
+        return await assistance.plan(meihao, principal, community, first)
+
+
+HANDLERS = [RequestController, HotlineController, DutyController, RatesController, AssistanceController]

@@ -43,6 +43,23 @@ class ServiceSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reopen_working_days: int = 5
     #: Channels of the morning digest to the 首席接访员 and the community's admins.
     channels: list[str] = msgspec.field(default_factory=lambda: ["inbox"])
+    #: Where the answers and closings of 12345 work orders are posted back (the platform's webhook, signed as the kernel's
+    #: webhook channel signs); empty: they are not sent.
+    hotline_reply_url: str = ""
+    #: Tries before a reply to the platform is given up (1, 2, 4 … minutes apart).
+    hotline_reply_attempts: int = 6
+    #: 三强化: the helper (帮扶责任人) visits each monitored household this many times a month (济北街道: 每月开展入户走访).
+    assistance_visits_per_month: int = 1
+    #: The monitored households' categories (防返贫监测对象; data, domain-rules §4).
+    household_categories: list[str] = msgspec.field(default_factory=lambda: ["脱贫不稳定户", "边缘易致贫户", "突发严重困难户"])
+    #: Drinking water (农村饮水安全评价准则): at least this many litres a person a day (35; 20 in dry areas).
+    water_min_litres: int = 35
+    #: Drinking water: a single trip to fetch water takes at most this many minutes.
+    water_max_trip_minutes: int = 20
+    #: Drinking water: at most this many days without water in a year.
+    water_max_outage_days: int = 36
+    #: A problem a visit finds is rectified within this many working days (design default; confirm locally).
+    assistance_problem_working_days: int = 10
 
     def __post_init__(self) -> None:
         if not 0 < self.sign_off_working_hours <= 24:
@@ -57,6 +74,22 @@ class ServiceSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             raise ValueError("max_extension_working_days must be between 1 and 30")
         if not 1 <= self.return_within_working_days <= 10:
             raise ValueError("return_within_working_days must be between 1 and 10")
+        if self.hotline_reply_url and not self.hotline_reply_url.startswith(("http://", "https://")):
+            raise ValueError("hotline_reply_url must be an http:// or https:// address, or empty")
+        if not 1 <= self.hotline_reply_attempts <= 20:
+            raise ValueError("hotline_reply_attempts must be between 1 and 20")
+        if not 1 <= self.assistance_visits_per_month <= 31:
+            raise ValueError("assistance_visits_per_month must be between 1 and 31")
+        if not self.household_categories or any(not c.strip() or len(c) > 32 for c in self.household_categories):
+            raise ValueError("household_categories must name at least one category, each 1 to 32 characters")
+        if not 1 <= self.water_min_litres <= 500:
+            raise ValueError("water_min_litres must be between 1 and 500")
+        if not 1 <= self.water_max_trip_minutes <= 240:
+            raise ValueError("water_max_trip_minutes must be between 1 and 240")
+        if not 0 <= self.water_max_outage_days <= 365:
+            raise ValueError("water_max_outage_days must be between 0 and 365")
+        if not 1 <= self.assistance_problem_working_days <= 60:
+            raise ValueError("assistance_problem_working_days must be between 1 and 60")
 
     def working_days_for(self, request_type: str, channel: str) -> int:
         if channel == "hotline":
@@ -186,3 +219,91 @@ class RatesOut(msgspec.Struct, kw_only=True):
     satisfaction_rate: float | None
     on_time_rate: float | None
     score: float | None
+
+
+# -- 三强化 assistance visits -----------------------------------------------------------------
+
+#: The visit's checklist: 两不愁三保障 and drinking water (domain-rules §4).
+CHECKS: dict[str, str] = {
+    "food_clothing": "不愁吃、不愁穿", "schooling": "义务教育有保障", "medical": "基本医疗有保障", "housing": "住房安全有保障",
+    "water": "饮水安全有保障",
+}
+CheckStatus = Literal["ok", "problem", "not_checked"]
+HousingGrade = Literal["A", "B", "C", "D"]
+
+
+class AssistedHouseholdIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A household put under monitoring (防返贫监测对象) with its helper (帮扶责任人)."""
+
+    household: int
+    category: str
+    helper: int
+    since: date | None = None
+
+
+class AssistedHouseholdOut(msgspec.Struct, kw_only=True):
+    id: int
+    household: int
+    grid: int
+    category: str
+    helper: int | None
+    helper_name: str
+    since: date
+    active: bool
+    last_visited_on: date | None
+    housing_grade: str
+    water_ok: bool | None
+
+
+class CheckIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    status: CheckStatus
+    note: str = ""
+
+
+class AssistanceVisitIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """One monthly visit: each item of the checklist ok / problem / not checked; the house's safety grade and the water
+    figures, when measured, decide the housing and water items against the settings' thresholds."""
+
+    checks: dict[str, CheckIn]
+    visited_on: date | None = None
+    housing_grade: HousingGrade | None = None
+    water_litres: int | None = None
+    water_trip_minutes: int | None = None
+    water_outage_days: int | None = None
+    note: str = ""
+
+
+class AssistanceVisitOut(msgspec.Struct, kw_only=True):
+    id: int
+    household: int
+    visited_on: date
+    helper: int | None
+    checks: dict[str, dict[str, str]]
+    housing_grade: str
+    water_litres: int | None
+    water_trip_minutes: int | None
+    water_outage_days: int | None
+    problems: list[int]
+    note: str
+
+
+class PlanRow(msgspec.Struct, kw_only=True):
+    household: AssistedHouseholdOut
+    visits: int
+    due: int
+    done: bool
+
+
+class AssistancePlanOut(msgspec.Struct, kw_only=True):
+    """The month's plan: each monitored household, its visits this month against the setting; 月走访覆盖率."""
+
+    month: str
+    visits_per_month: int
+    households: int
+    covered: int
+    coverage: float | None
+    rows: list[PlanRow]
+
+
+class RectifyIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    note: str

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from meihao.tables import Building, Community, Grid, Resident, Staff
+from meihao.tables import Building, Community, Grid, Household, Resident, Staff
 
 
 class ServiceRequest(Table, tablename="service_request"):
@@ -44,4 +44,64 @@ class DutyShift(Table, tablename="service_duty_shift"):
     staff = ForeignKey(Staff, on_delete=OnDelete.cascade, null=False)
 
 
-TABLES: list[type[Table]] = [ServiceRequest, DutyShift]
+class AssistedHousehold(Table, tablename="service_assisted_household"):
+    """三强化: a household under monitoring (防返贫监测对象) and its helper (帮扶责任人), who visits it every month.
+
+    ``grid`` is the household's (kept for the scope); the last visit updates the household's file:
+    ``last_visited_on``, ``housing_grade`` (A/B safe, C/D must be repaired) and ``water_ok``.
+    """
+
+    community = ForeignKey(Community, on_delete=OnDelete.restrict, null=False, index=True)
+    household = ForeignKey(Household, on_delete=OnDelete.restrict, null=False, index=True)
+    grid = ForeignKey(Grid, on_delete=OnDelete.restrict, null=False, index=True)
+    category = Varchar(length=32)
+    helper = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
+    since = Date()
+    active = Boolean(default=True)
+    last_visited_on = Date(null=True, default=None)
+    housing_grade = Varchar(length=1, default="")
+    water_ok = Boolean(null=True, default=None)
+
+
+class AssistanceVisit(Table, tablename="service_assistance_visit"):
+    """A monthly visit to a monitored household: the 两不愁三保障 + drinking-water checklist, each item ok / problem /
+    not checked (``checks``), the figures measured, and the work items its problems opened (``problem_items``)."""
+
+    community = ForeignKey(Community, on_delete=OnDelete.restrict, null=False, index=True)
+    household = ForeignKey(AssistedHousehold, on_delete=OnDelete.cascade, null=False, index=True)
+    grid = ForeignKey(Grid, on_delete=OnDelete.restrict, null=False, index=True)
+    helper = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
+    visited_on = Date(index=True)
+    checks = JSON(default="{}")
+    housing_grade = Varchar(length=1, default="")
+    water_litres = Integer(null=True, default=None)
+    water_trip_minutes = Integer(null=True, default=None)
+    water_outage_days = Integer(null=True, default=None)
+    problem_items = JSON(default="[]")
+    note = Text(default="")
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class HotlineReply(Table, tablename="service_hotline_reply"):
+    """The answer (答复) or the closing (办结) of a 12345 work order, posted back to the platform's webhook.
+
+    ``delivery_id`` (unique) is the platform's number with the event and its turn (``12345:<external id>:reply:1``):
+    the same on every retry, so the platform takes each answer once. ``state``: ``pending`` (next try at
+    ``next_attempt_at``), ``sent``, ``failed`` (refused for good, or out of tries: ``last_error`` says why).
+    """
+
+    community = ForeignKey(Community, on_delete=OnDelete.cascade, null=False, index=True)
+    request = ForeignKey(ServiceRequest, on_delete=OnDelete.cascade, null=False, index=True)
+    external_id = Varchar(length=64)
+    event = Varchar(length=16)
+    delivery_id = Varchar(length=160, unique=True)
+    text = Text(default="")
+    state = Varchar(length=16, default="pending", index=True)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES: list[type[Table]] = [ServiceRequest, DutyShift, AssistedHousehold, AssistanceVisit, HotlineReply]

@@ -209,6 +209,10 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "neighbourhood.meeting.manage":     (1,     1,   0,     0,     0,   0,   0),
     "neighbourhood.festival.manage":    (1,     1,   0,     0,     0,   0,   0),
     "neighbourhood.festival.signup":    (1,     1,   1,     1,     1,   0,   0),
+    # --- service2 (helper) ---
+    "service.assistance.read":          (1,     1,   1,     1,     1,   0,   0),
+    "service.assistance.visit":         (1,     1,   1,     1,     1,   0,   0),
+    "service.assistance.manage":        (1,     1,   0,     0,     0,   0,   0),
     # governance (NAME governance): department staff read and answer what is sent to their department
     "governance.event.read":            (1,     1,   1,     1,     1,   1,   1),
     "governance.event.report":          (1,     1,   1,     1,     1,   1,   0),
@@ -411,6 +415,13 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("POST", "/api/communities/{slug}/service/requests/{request_id}/callbacks"): "service.callback.record",
     ("POST", "/api/communities/{slug}/service/requests/{request_id}/extension"): "service.request.write",
     ("GET", "/api/communities/{slug}/service/rates"): "service.request.read",
+    # --- service2 (helper) ---
+    ("GET", "/api/communities/{slug}/service/assistance/households"): "service.assistance.read",
+    ("POST", "/api/communities/{slug}/service/assistance/households"): "service.assistance.manage",
+    ("GET", "/api/communities/{slug}/service/assistance/households/{household_id}/visits"): "service.assistance.read",
+    ("POST", "/api/communities/{slug}/service/assistance/households/{household_id}/visits"): "service.assistance.visit",
+    ("POST", "/api/communities/{slug}/service/assistance/problems/{item_id}/rectify"): "service.assistance.visit",
+    ("GET", "/api/communities/{slug}/service/assistance/plan"): "service.assistance.read",
     # governance (NAME governance)
     ("GET", "/api/communities/{slug}/governance/events"): "governance.event.read",
     ("POST", "/api/communities/{slug}/governance/events"): "governance.event.report",

@@ -62,6 +62,13 @@ async def roster(community: CommunityInfo, since: date, until: date) -> list[Dut
     return [DutyOut(**r) for r in rows]
 
 
+async def leaders(community: CommunityInfo) -> list[dict[str, Any]]:
+    """Who may be on duty: the community's active leaders, by name."""
+    members = StaffAssignment.select(StaffAssignment.staff).where(
+        StaffAssignment.community == community.id, StaffAssignment.role.is_in(list(DUTY_ROLES)))
+    return await Staff.select(Staff.id, Staff.name).where(Staff.id.is_in(members), Staff.active.eq(True)).order_by(Staff.name).order_by(Staff.id)
+
+
 async def on_duty(community: CommunityInfo, day: date) -> list[int]:
     """Today's 首席接访员, or the community's admins when nobody is on the roster."""
     row = await DutyShift.select(DutyShift.staff).where(DutyShift.community == community.id, DutyShift.day == day).first()

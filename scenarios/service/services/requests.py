@@ -34,7 +34,7 @@ from meihao import (
     transition_item,
     working_calendar,
 )
-from meihao.tables import Building
+from meihao.tables import Building, Grid, Staff, StaffAssignment
 
 from ..schemas import (
     CHANNELS,
@@ -50,6 +50,7 @@ from ..schemas import (
     ServiceSettings,
 )
 from ..tables import ServiceRequest
+from . import hotline
 
 SCENARIO = "service"
 #: The kernel, to answer with a request the caller has just handed out of their own sight.
@@ -231,6 +232,9 @@ async def act(mh: Any, principal: Principal, community: CommunityInfo, request_i
         await assign_item(mh, principal, REQUESTS, community, row["item"], row["received_by"], reason="退回首接人")
     elif data.action == "reply":
         await ServiceRequest.update({ServiceRequest.reply: reply}).where(ServiceRequest.id == row["id"])
+    if data.action in ("reply", "close") and row["external_id"]:
+        # 12345: the answer and the closing go back to the platform (services/hotline.py, sent by the job)
+        await hotline.enqueue(mh, community, row["id"], data.action, reply if data.action == "reply" else row["reply"])
     handed_over = data.action in ("dispatch", "redispatch", "return")
     return await get_request(mh, SYSTEM if handed_over else principal, community, request_id)
 
@@ -307,3 +311,23 @@ async def list_requests(
 def month_start(now: datetime, community: CommunityInfo) -> datetime:
     local = now.astimezone(community.tz)
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+async def request_detail(mh: Any, principal: Principal, community: CommunityInfo, request_id: int) -> dict[str, Any]:
+    """A request for its page: the request, its history oldest first with who did what, its call-backs, newest first."""
+    row, item = await _scoped(mh, principal, community, request_id)
+    handed = {(e["detail"] or {}).get("to") for e in item["history"] if e["action"] == "assign"}
+    people = ({e["staff"] for e in item["history"]} | handed | {row["received_by"], item["assignee"]}) - {None}
+    names = {s["id"]: s["name"] for s in await Staff.select(Staff.id, Staff.name).where(Staff.id.is_in(sorted(people)))} if people else {}
+    history = [{**e, "staff_name": names.get(e["staff"], "") if e["staff"] else ""} for e in item["history"]]
+    called = await item_callbacks(mh, principal, community, row["item"], workflow=REQUESTS)
+    return {"request": _out(row, item), "history": history, "names": names, "callbacks": called, "item": item}
+
+
+async def team(community: CommunityInfo) -> list[dict[str, Any]]:
+    """Who a request can be handed to (分办): the community's active admins and grid staff, by name."""
+    in_grids = Grid.select(Grid.id).where(Grid.community == community.id)
+    members = StaffAssignment.select(StaffAssignment.staff).where(
+        StaffAssignment.role.is_in(["community_admin", "grid_leader", "grid_worker", "grid_part_time"]),
+        (StaffAssignment.community == community.id) | StaffAssignment.grid.is_in(in_grids))
+    return await Staff.select(Staff.id, Staff.name).where(Staff.id.is_in(members), Staff.active.eq(True)).order_by(Staff.name).order_by(Staff.id)

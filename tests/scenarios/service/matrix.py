@@ -12,12 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from meihao import Principal, transition_item
-from meihao.scenarios.service.schemas import RequestIn
+from meihao.scenarios.service.schemas import AssistanceVisitIn, AssistedHouseholdIn, CheckIn, RequestIn
+from meihao.scenarios.service.services import assistance
 from meihao.scenarios.service.services.requests import REQUESTS, receive
-from meihao.scenarios.service.tables import DutyShift, ServiceRequest
+from meihao.scenarios.service.tables import AssistanceVisit, AssistedHousehold, DutyShift, ServiceRequest
 
 SV = "/api/communities/{slug}/service"
-TABLES = (ServiceRequest, DutyShift)
+TABLES = (ServiceRequest, DutyShift, AssistedHousehold, AssistanceVisit)
+#: Households of each community put under monitoring by the matrix's POST (one per call: a second time is a 409).
+SPARE_HOUSEHOLDS = 16
 
 
 def _sv(w: Any, p: str, rest: str) -> str:
@@ -46,6 +49,17 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
             for state in ("dispatched", "signed", "in_progress", "replied"):
                 await transition_item(mh, system, REQUESTS, community, replied.item, state)
             ids["sv_replied_id"] = replied.id
+            # 三强化: the place's household under monitoring, helped by the leader, with a visit that found a problem
+            assisted = await assistance.add_household(mh, system, community, AssistedHouseholdIn(
+                household=ids["household_id"], category="脱贫不稳定户", helper=leader["id"]))
+            ids["sv_assisted_id"] = assisted.id
+            checks = {k: CheckIn(status="ok") for k in ("food_clothing", "schooling", "medical", "housing", "water")}
+            found = await assistance.record_visit(mh, system, community, assisted.id, AssistanceVisitIn(
+                checks={**checks, "housing": CheckIn(status="problem", note="屋顶漏雨")}))
+            ids["sv_problem_id"] = found.problems[0]
+        spare = [(await f.household((await f.place(slug))["building_id"]))["id"] for _ in range(SPARE_HOUSEHOLDS)]
+        for place in [p for p in places if world.slugs[p] == slug]:
+            world.places[place]["sv_spare_households"] = spare  # type: ignore[assignment]
 
 
 def _request(key: str, rest: str = "", body: Any = None) -> Any:
@@ -61,6 +75,13 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", f"{SV}/requests/{{request_id}}/callbacks"): _request("sv_replied_id", "/callbacks"),
     ("POST", f"{SV}/requests/{{request_id}}/callbacks"): _request(
         "sv_replied_id", "/callbacks", {"result": "satisfied", "contacted": True, "resolved": True}),
+    ("GET", f"{SV}/assistance/households/{{household_id}}/visits"): lambda w, p: (
+        _sv(w, p, f"/assistance/households/{w.places[p]['sv_assisted_id']}/visits"), None),
+    ("POST", f"{SV}/assistance/households/{{household_id}}/visits"): lambda w, p: (
+        _sv(w, p, f"/assistance/households/{w.places[p]['sv_assisted_id']}/visits"),
+        {"checks": {k: {"status": "ok"} for k in ("food_clothing", "schooling", "medical", "housing", "water")}}),
+    ("POST", f"{SV}/assistance/problems/{{item_id}}/rectify"): lambda w, p: (
+        _sv(w, p, f"/assistance/problems/{w.places[p]['sv_problem_id']}/rectify"), {"note": "已修缮"}),
     ("POST", f"{SV}/hotline-orders"): lambda w, p: (
         _sv(w, p, "/hotline-orders"), {"external_id": f"12345-{p}", "type": "complaint", "text": "噪音", "grid": w.places[p]["grid_id"]}),
 }
@@ -73,10 +94,20 @@ MISSING_ROUTES: dict[tuple[str, str], Any] = {
     for route, build in RECORD_ROUTES.items()
     if "{request_id}" in route[1]
 }
+MISSING_ROUTES.update({
+    route: (lambda build, key: lambda w, p: (build(w, p)[0].replace(f"/{w.places[p][key]}/", "/987654/"), build(w, p)[1]))(build, key)
+    for route, build in RECORD_ROUTES.items()
+    for key in ("sv_assisted_id", "sv_problem_id")
+    if ("{household_id}" in route[1] and key == "sv_assisted_id") or ("{item_id}" in route[1] and key == "sv_problem_id")
+})
 
 COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", f"{SV}/requests"): lambda w, p: (_sv(w, p, "/requests?page_size=100"), None),
     ("GET", f"{SV}/duty"): lambda w, p: (_sv(w, p, "/duty?since=2030-01-01&until=2030-01-31"), None),
     ("PUT", f"{SV}/duty"): lambda w, p: (_sv(w, p, "/duty"), {"day": "2030-01-02", "staff": w.places[p]["sv_leader_id"]}),
     ("GET", f"{SV}/rates"): lambda w, p: (_sv(w, p, "/rates?since=2020-01-01&until=2020-12-31&by=grid"), None),
+    ("GET", f"{SV}/assistance/households"): lambda w, p: (_sv(w, p, "/assistance/households"), None),
+    ("POST", f"{SV}/assistance/households"): lambda w, p: (_sv(w, p, "/assistance/households"), {
+        "household": w.places[p]["sv_spare_households"].pop(), "category": "边缘易致贫户", "helper": w.places[p]["sv_leader_id"]}),
+    ("GET", f"{SV}/assistance/plan"): lambda w, p: (_sv(w, p, "/assistance/plan?month=2030-01"), None),
 }
