@@ -14,7 +14,7 @@ from meihao.register.tables import Community
 class Attachment(Table, tablename="meihao_attachment"):
     """附件 a file on a row of a scene's table: the owner is (scenario, owner_table, row_id) in a community."""
 
-    community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
+    community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True, null=False)
     scenario = Varchar(length=64)
     owner_table = Varchar(length=64)
     row_id = BigInt()
