@@ -66,6 +66,8 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
 }
 
 COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
+    ("GET", f"{C}/places"): lambda w, p: (_c(w, p, "/places"), None),
+    ("POST", f"{C}/places"): lambda w, p: (_c(w, p, "/places"), {"name": "回河村", "kind": "village"}),
     ("GET", f"{C}/troupes"): lambda w, p: (_c(w, p, "/troupes"), None),
     ("POST", f"{C}/troupes"): lambda w, p: (_c(w, p, "/troupes"), {"name": "山东省京剧院", "level": "province"}),
     ("GET", f"{C}/troupes/{{troupe_id}}"): lambda w, p: (_c(w, p, f"/troupes/{w.places[p]['cu_troupe_id']}"), None),
