@@ -11,7 +11,8 @@ import pytest
 from meihao import get_activity
 from meihao.scenarios.markets.jobs import close_applications
 from meihao.scenarios.markets.services.reminders import render, stallholders
-from meihao.scenarios.markets.tables import MarketDay
+from meihao.scenarios.markets.tables import MarketDay, Proceeds
+from meihao.testing import form_token, make_page_client
 
 P = "/api/communities/huayang/markets"
 MONTHLY = {"venue": "华阳社区党群服务中心广场", "rrule": "FREQ=MONTHLY;BYDAY=2SA", "first_day": "2026-03-01", "opens_at": "09:00",
@@ -306,3 +307,38 @@ async def test_bad_rest_day_and_food_settings_are_refused(huayang, settings):
     async with huayang.client() as street:
         response = await street.put("/api/communities/huayang/scenarios/markets", json={"settings": settings})
     assert response.status_code == 400, response.text
+
+
+async def test_the_day_page_records_people_served_at_a_free_clinic_and_flags_food_and_waivers(huayang):
+    w = huayang
+    market = await _market(w, kind="free_clinic")
+    day_id, ids = await _held_day_with_stalls(w, market, ("王秀英",))
+    day_page = f"/c/huayang/markets/days/{day_id}"
+    w.at(2026, 3, 14, 12, 0)
+    async with make_page_client(w.mh, w.staff["grid_worker"]["id"]) as worker:
+        token = await form_token(worker, day_page)
+        page = await worker.get(day_page)
+        assert "本摊位服务人次" in page.text and "本摊位善款（元）" not in page.text
+        for typed in ("abc", "-1", "2001", "１２"):
+            bad = await worker.post(f"/c/huayang/markets/applications/{ids['王秀英']}/proceeds", data={"people_served": typed, "_csrf_token": token})
+            assert bad.status_code == 400, typed
+            assert "请填写本摊位服务的人次，0 到 2000 之间的整数。" in bad.text
+        assert await Proceeds.count() == 0
+        saved = await worker.post(f"/c/huayang/markets/applications/{ids['王秀英']}/proceeds", data={"people_served": "46", "_csrf_token": token})
+        assert saved.status_code == 303
+        assert "服务人次：46" in (await worker.get(day_page)).text
+    row = await Proceeds.select(Proceeds.amount_fen, Proceeds.people_served).first()
+    assert (row["amount_fen"], row["people_served"]) == (0, 46)
+
+
+async def test_the_day_page_flags_home_made_food_and_waived_fees(huayang):
+    w = huayang
+    market = await _market(w, **MONEY)
+    day_id = market["next_days"][0]["id"]
+    async with w.client("grid_worker") as worker, w.client("community_admin") as admin:
+        applied = (await worker.post(f"{P}/days/{day_id}/applications", json={
+            "resident_id": w.residents["王秀英"]["id"], "goods": "自制酱菜", "home_made_food": True})).json()
+        await admin.put(f"{P}/applications/{applied['id']}/waiver", json={"reason": "低保家庭减免"})
+    async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as admin_pages:
+        page = await admin_pages.get(f"/c/huayang/markets/days/{day_id}")
+    assert "自制酱菜 · 自制食品 · 已减免：低保家庭减免" in page.text
