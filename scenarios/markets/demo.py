@@ -94,7 +94,8 @@ async def fill(mh: Any, community: CommunityInfo, settings: MarketsSettings, see
             **(money if index == 0 else dict(kind="convenience")),  # type: ignore[arg-type]
         ), SYSTEM)
         await ensure_days(mh, community, market.id)
-        days = await MarketDay.select().where(MarketDay.market == market.id).order_by(MarketDay.starts_at)
+        # days not held (an adjusted working Saturday, 调休上班) stay as the rest-day policy left them
+        days = await MarketDay.select().where(MarketDay.market == market.id, MarketDay.status != "cancelled").order_by(MarketDay.starts_at)
         now = mh.clock.now()
         past = [d for d in days if d["starts_at"] <= now]
         close = timedelta(hours=market.applications_close_hours)
