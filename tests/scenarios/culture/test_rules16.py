@@ -8,7 +8,7 @@ import pytest
 
 from meihao import get_activity
 from meihao.reminders.tables import InboxMessage
-from meihao.testing import drain
+from meihao.testing import drain, make_page_client
 
 P = "/api/communities/chengguan/culture"
 TROUPE = {"name": "济阳区吕剧团", "level": "district", "repertoire": [{"title": "李二嫂改嫁", "genre": "吕剧", "duration_minutes": 150}]}
@@ -178,3 +178,22 @@ async def test_a_show_called_off_for_the_weather_tells_its_audience(chengguan, w
     in_a_or_b = sorted(r["id"] for n, r in w.residents.items() if n != "赵大爷")  # grid C is not the venue's audience
     assert [t["recipient_id"] for t in told] == in_a_or_b
     assert "原定3月7日（周六）下午2点半在城关老街文化广场演出的济阳区吕剧团《李二嫂改嫁》因天气原因取消（大风黄色预警），改期另行通知。" in told[0]["body"]
+
+
+@pytest.mark.parametrize(("day", "at", "expected"), [
+    ("2026-12-01", "18:00", {"starts_at": "冬季和农忙时节不安排户外晚场演出：请改选室内场地或下午场。"}),
+    ("2026-06-01", "19:00", {"starts_at": "冬季和农忙时节不安排户外晚场演出：请改选室内场地或下午场。"}),
+    ("2026-12-01", "17:59", {}),
+])
+async def test_the_show_form_says_why_an_outdoor_evening_is_refused(chengguan, day, at, expected):
+    from tests.scenarios.culture.test_manage_pages import field_errors, post_form
+
+    w = chengguan
+    async with w.client("community_admin") as admin:
+        stage = await _stage(w, admin)
+        venue = (await admin.post(f"{P}/venues", json={"name": "广场", "grid_id": w.grids["A"]})).json()
+    form = {"venue_id": str(venue["id"]), "troupe_id": str(stage["troupe"]["id"]), "play_id": str(stage["play"]["id"]), "day": day,
+            "starts_at": at, "ends_at": "", "subsidy": ""}
+    async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as pages:
+        answer = await post_form(pages, f"/c/chengguan/culture/plans/{stage['plan']['id']}/shows/new", form)
+    assert (answer.status_code, field_errors(answer.text)) == ((400, expected) if expected else (303, {}))
