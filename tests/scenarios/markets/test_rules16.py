@@ -4,7 +4,7 @@ typo guard, and ``GET /markets`` with its coming days."""
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import date, timezone
 
 import pytest
 
@@ -249,7 +249,7 @@ async def test_a_saturday_market_skips_an_adjusted_working_saturday(huayang):
     assert await _days(w, market["id"]) == [  # 2 May is a holiday (the kernel's holiday policy skips it)
         ("2026-05-09", "cancelled", None, "5月9日（周六）调休上班，本次市集不举办"),
         ("2026-05-16", "open", None, ""), ("2026-05-23", "open", None, ""), ("2026-05-30", "open", None, "")]
-    day = await MarketDay.select().where(MarketDay.market == market["id"], MarketDay.day == "2026-05-09").first()
+    day = await MarketDay.select().where(MarketDay.market == market["id"], MarketDay.day == date(2026, 5, 9)).first()
     assert day["occurrence"] in (await get_activity(market["activity_id"]))["exdates"]  # nobody is reminded
     assert day["stall_occurrence"] in (await get_activity(market["stall_activity_id"]))["exdates"]
 
@@ -261,7 +261,7 @@ async def test_a_saturday_market_moves_to_the_sunday_after_an_adjusted_working_s
     market = await _market(w, rrule="FREQ=WEEKLY;BYDAY=SA", first_day="2026-05-01", until="2026-05-31")
     assert market["rest_day_policy"] == "move"
     assert (await _days(w, market["id"]))[:2] == [("2026-05-10", "open", "2026-05-09", ""), ("2026-05-16", "open", None, "")]
-    moved = await MarketDay.select().where(MarketDay.market == market["id"], MarketDay.day == "2026-05-10").first()
+    moved = await MarketDay.select().where(MarketDay.market == market["id"], MarketDay.day == date(2026, 5, 10)).first()
     own, own_stall = await get_activity(moved["own_activity"]), await get_activity(moved["own_stall_activity"])
     assert own["starts_at"].astimezone(w.tz).isoformat() == "2026-05-10T09:00:00+08:00"
     assert own_stall["starts_at"].astimezone(w.tz).isoformat() == "2026-05-10T08:00:00+08:00"
