@@ -58,6 +58,7 @@ MESSAGES = {
     "starts_at": N_("Write the time the show starts as hours and minutes, e.g. 19:00."),
     "starts_past": N_("A show is planned ahead: choose a day and time still to come."),
     "starts_season": N_("The show must fall within the plan's season."),
+    "starts_outdoor": N_("No outdoor evening show in winter or the farming season: choose an indoor venue or an afternoon time."),
     "ends_at": N_("The show must end after it starts, on the same day (hours and minutes, e.g. 21:30)."),
     "subsidy": N_("Enter the subsidy in yuan, e.g. 5000 or 4800.50; empty: the community's setting."),
     "reason": N_("Say why the show is cancelled, at most 500 characters."),
@@ -93,6 +94,8 @@ def _service_problem(err: MeihaoError) -> dict[str, str]:
         raise err
     name = err.field or err.message.split(":", 1)[0]
     if name == "starts_at":
+        if "outdoor evening" in err.message:
+            return {"starts_at": "starts_outdoor"}
         return {"starts_at": "starts_season" if "season" in err.message else "starts_past"}
     if name == "status":
         return {"other": "show_closed"}

@@ -13,11 +13,13 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from meihao import Caller, CurrentCommunity, QueryYear, Runtime, requires
 
 from .schemas import (
+    CancelIn,
+    PlaceIn,
+    PlaceOut,
     PlanIn,
     PlanOut,
     PlanPatch,
     PlayIn,
-    ReasonIn,
     ShowIn,
     ShowOut,
     ShowPatch,
@@ -28,7 +30,7 @@ from .schemas import (
     VenueIn,
     VenueOut,
 )
-from .services import figures, plans, shows, troupes, venues
+from .services import figures, places, plans, shows, troupes, venues
 
 READ = "culture.read"
 MANAGE = "culture.manage"
@@ -59,6 +61,15 @@ class CultureController(Controller):
         return await troupes.add_play(meihao, community, troupe_id, data, principal)
 
     # -- venues -----------------------------------------------------------------------
+
+    @get("/places", guards=[requires(READ)])
+    async def list_places(self, community: CurrentCommunity) -> list[PlaceOut]:
+        """Villages, 村改居 and urban communities whose shows "一村一年一场戏" counts."""
+        return await places.list_places(community)
+
+    @post("/places", guards=[requires(MANAGE)])
+    async def create_place(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[PlaceIn]) -> PlaceOut:
+        return await places.create_place(meihao, community, data, principal)
 
     @get("/venues", guards=[requires(READ)])
     async def list_venues(self, community: CurrentCommunity, principal: Caller) -> list[VenueOut]:
@@ -120,8 +131,9 @@ class CultureController(Controller):
         return await shows.reschedule_show(meihao, community, show_id, data, principal)
 
     @post("/shows/{show_id:int}/cancel", guards=[requires(MANAGE)], status_code=200)
-    async def cancel_show(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, show_id: FromPath[int], data: JSONBody[ReasonIn]) -> ShowOut:
-        return await shows.cancel_show(meihao, community, show_id, data.reason, principal)
+    async def cancel_show(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, show_id: FromPath[int], data: JSONBody[CancelIn]) -> ShowOut:
+        """Cancel a show; ``weather: true`` tells the residents of the venue's grids at once (a notice)."""
+        return await shows.cancel_show(meihao, community, show_id, data.reason, principal, weather=data.weather)
 
     @put("/shows/{show_id:int}/record", guards=[requires(RECORD)])
     async def record_show(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, show_id: FromPath[int], data: JSONBody[ShowRecordIn]) -> ShowOut:

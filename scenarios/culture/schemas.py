@@ -9,7 +9,9 @@ from typing import Annotated, Literal
 import msgspec
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Level = Literal["province", "city", "county", "folk"]
+Level = Literal["province", "city", "district", "county", "folk"]
+PlaceKind = Literal["village", "cungaiju", "urban"]
+MonthDay = Annotated[str, msgspec.Meta(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])/(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
 Satisfaction = Literal["satisfied", "basically_satisfied", "unsatisfied"]
 
 
@@ -33,22 +35,39 @@ class CultureSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     attendance_ask_useful_hours: int = 24
     #: Shows ended longer ago than this are not asked for any more. Design default.
     attendance_ask_within_days: int = 7
-    #: Subsidy per show, yuan: Jiangsu 2023, 补助 5,000 元/场 (domain-rules §8 [V]).
-    subsidy_per_show_yuan: int = 5000
+    #: Subsidy per show, yuan, when a show does not give its own. None: no default — no local (济南/济阳) rate was
+    #: found in a public source; Jiangsu's 2023 补助 5,000 元/场 (domain-rules §8 [V]) is another province's.
+    subsidy_per_show_yuan: int | None = None
     #: Shows each venue should have a year: Shandong "一村一年一场戏" (domain-rules §8 [V]).
     shows_per_venue_per_year: int = 1
+    #: Shows each village (or 村改居 community) should have a year: Shandong "一村一年一场戏", counted per village,
+    #: not per venue (domain-rules §8 [V]).
+    shows_per_village_per_year: int = 1
+    #: Outdoor evening shows (at a square, from ``evening_from``) are not planned in these months: northern winter
+    #: evenings are too cold to sit outside. Design default [M] (12月–2月).
+    winter_months: list[int] = msgspec.field(default_factory=lambda: [12, 1, 2])
+    #: …nor in the farming seasons (农忙), "MM-DD/MM-DD" inclusive: Shandong's 三夏 (wheat harvest and sowing) and
+    #: 三秋 (autumn harvest). [M]; procurement practice plans shows in two windows, March–April and October–November,
+    #: avoiding 农忙 (domain-rules §8, 梁山 [V][L]).
+    farming_seasons: list[MonthDay] = msgspec.field(default_factory=lambda: ["05-25/06-15", "09-25/10-10"])
+    #: An outdoor show starting at this local time or later is an evening show. Design default.
+    evening_from: Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "18:00"
     #: Channels show reminders go out on.
     channels: list[str] = msgspec.field(default_factory=lambda: ["inbox"])
 
     def __post_init__(self) -> None:
-        for name in ("remind_day_before_minutes", "remind_on_day_minutes", "elders_first_minutes", "subsidy_per_show_yuan"):
+        for name in ("remind_day_before_minutes", "remind_on_day_minutes", "elders_first_minutes"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
+        if self.subsidy_per_show_yuan is not None and self.subsidy_per_show_yuan < 0:
+            raise ValueError("subsidy_per_show_yuan must not be negative")
+        if any(not 1 <= m <= 12 for m in self.winter_months):
+            raise ValueError("winter_months are months 1 to 12")
         if not 0 <= self.attendance_ask_hour <= 23:
             raise ValueError("attendance_ask_hour must be an hour of the day, 0 to 23")
         if not 1 <= self.elder_age <= 120:
             raise ValueError("elder_age must be between 1 and 120")
-        for name in ("attendance_ask_useful_hours", "attendance_ask_within_days", "shows_per_venue_per_year"):
+        for name in ("attendance_ask_useful_hours", "attendance_ask_within_days", "shows_per_venue_per_year", "shows_per_village_per_year"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
 
@@ -89,6 +108,21 @@ class TroupeOut(msgspec.Struct):
     repertoire: list[PlayOut]
 
 
+# -- places (villages, 村改居 and urban communities) --------------------------------------------
+
+
+class PlaceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Name
+    #: ``village`` 行政村, ``cungaiju`` 村改居社区 or ``urban`` 城市社区.
+    kind: PlaceKind = "village"
+
+
+class PlaceOut(msgspec.Struct):
+    id: int
+    name: str
+    kind: str
+
+
 # -- venues -----------------------------------------------------------------------------------
 
 
@@ -100,6 +134,8 @@ class VenueIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     capacity: int | None = None
     #: Grids whose residents are the audience; the venue's own grid is always one.
     serves_grid_ids: list[int] = []
+    #: The village or community whose show this venue gives ("一村一年一场戏" counts places, not venues).
+    place_id: int | None = None
 
 
 class VenueOut(msgspec.Struct):
@@ -110,6 +146,7 @@ class VenueOut(msgspec.Struct):
     capacity: int | None
     grid_id: int
     serves_grid_ids: list[int]
+    place_id: int | None = None
 
 
 # -- tour plans and shows ------------------------------------------------------------------------
@@ -152,7 +189,7 @@ class ShowIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     starts_at: datetime
     ends_at: datetime | None = None
     elders_first: bool = False
-    #: Yuan; default: the setting subsidy_per_show_yuan.
+    #: Yuan; default: the setting subsidy_per_show_yuan (none by default: 0 until recorded).
     subsidy: Decimal | None = None
 
 
@@ -161,6 +198,14 @@ class ShowPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_d
 
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+
+
+class SampleIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The audience sample asked after the show: how many answered 满意, 基本满意 and 不满意."""
+
+    satisfied: int = 0
+    basically_satisfied: int = 0
+    unsatisfied: int = 0
 
 
 class ShowRecordIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -172,6 +217,8 @@ class ShowRecordIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     #: Who signed for the village or residents' committee (村委签字确认).
     confirmed_by: Annotated[str, msgspec.Meta(max_length=64)] = ""
     subsidy: Decimal | None = None
+    #: The audience sample for the 满意率; at most the attendance.
+    sample: SampleIn | None = None
 
 
 class ShowOut(msgspec.Struct):
@@ -200,6 +247,19 @@ class ShowOut(msgspec.Struct):
     confirmed_by: str
     recorded_at: datetime | None
     attendance_asked_at: datetime | None
+    #: The audience sample: asked, and their answers; ``satisfaction_rate`` = (满意 + 基本满意) ÷ asked.
+    sample_size: int | None = None
+    sample_satisfied: int | None = None
+    sample_basically_satisfied: int | None = None
+    sample_unsatisfied: int | None = None
+    satisfaction_rate: float | None = None
+    cancel_kind: str = ""
+
+
+class CancelIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    #: Called off for the weather: the audience is told at once (a notice), not just left unreminded.
+    weather: bool = False
 
 
 class ReasonIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -217,3 +277,13 @@ class SummaryOut(msgspec.Struct):
     satisfied: int
     basically_satisfied: int
     unsatisfied: int
+    #: "一村一年一场戏": villages (and 村改居 communities) and those with at least shows_per_village_per_year shows
+    #: delivered; coverage = covered ÷ villages (None without villages).
+    villages: int = 0
+    villages_covered: int = 0
+    village_coverage: float | None = None
+    #: 戏曲进乡村 where the community has villages, else 戏曲进社区.
+    programme: str = "戏曲进社区"
+    #: The audience samples of the year's shows: asked, and 满意率 = (满意 + 基本满意) ÷ asked (None without a sample).
+    sampled: int = 0
+    satisfaction_rate: float | None = None

@@ -15,7 +15,7 @@ class Troupe(Table, tablename="culture_troupe"):
 
     community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
     name = Varchar(length=100)
-    #: ``province``, ``city``, ``county`` or ``folk``.
+    #: ``province`` 省级, ``city`` 市级, ``district`` 区级 (济阳 has been a district since 2018), ``county`` 县级 or ``folk``.
     level = Varchar(length=16, default="county")
     contact_name = Varchar(length=64, default="")
     #: E.164; shown masked only.
@@ -34,6 +34,17 @@ class Play(Table, tablename="culture_play"):
     description = Text(default="")
 
 
+class Place(Table, tablename="culture_place"):
+    """A place counted by "一村一年一场戏": a village (行政村), a 村改居 community (a former village now a residents'
+    committee), or an urban community (城市社区, where the programme is called 戏曲进社区). Venues belong to one."""
+
+    community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
+    name = Varchar(length=100)
+    #: ``village``, ``cungaiju`` (村改居) or ``urban``.
+    kind = Varchar(length=16, default="village")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class Venue(Table, tablename="culture_venue"):
     """A place for shows — a village square (文体广场) or a community hall (综合文化服务中心) — in one grid.
 
@@ -48,6 +59,8 @@ class Venue(Table, tablename="culture_venue"):
     address = Varchar(length=200, default="")
     capacity = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    #: The village or community (``Place``) whose show this venue gives; None: not yet said.
+    place = Integer(null=True, default=None, index=True)
 
 
 class VenueGrid(Table, tablename="culture_served_grid"):
@@ -104,6 +117,13 @@ class Show(Table, tablename="culture_show"):
     recorded_at = Timestamptz(null=True, default=None)
     attendance_asked_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    #: The audience sample asked after the show (满意率): how many were asked and their answers.
+    sample_size = Integer(null=True, default=None)
+    satisfied_count = Integer(null=True, default=None)
+    basically_count = Integer(null=True, default=None)
+    unsatisfied_count = Integer(null=True, default=None)
+    #: Why a cancelled show was cancelled: ``weather`` (told to the audience) or ``other``.
+    cancel_kind = Varchar(length=16, default="")
 
 
-TABLES: list[type[Table]] = [Troupe, Play, Venue, VenueGrid, TourPlan, Show]
+TABLES: list[type[Table]] = [Troupe, Play, Venue, VenueGrid, TourPlan, Show, Place]

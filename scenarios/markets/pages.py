@@ -81,6 +81,7 @@ MESSAGES = {
     "proceeds_early": N_("Proceeds are recorded once the market day has begun."),
     "proceeds_status": N_("Proceeds are recorded for approved stalls only."),
     "too_much": N_("That amount is more than one stall can raise; check the figure."),
+    "people_served": N_("Enter how many people this stall served, a whole number from 0 to 2000."),
 }
 
 
@@ -396,18 +397,24 @@ async def record_proceeds(
 ) -> Response[Any]:
     form = await _form(request)
     application = await applications.get_application(meihao, community, application_id, principal)
-    raw = str(form.get("amount", "")).strip()
+    served = "people_served" in form  # a free-service stall (义诊, 便民服务): people served, not yuan
+    raw = str(form.get("people_served" if served else "amount", "")).strip()
     problem = ""
     try:
-        yuan_to_fen(raw, "amount")  # the form's own check first: the service takes a Decimal
-        await proceeds.record_proceeds(meihao, community, application_id, Decimal(raw), "", principal)
+        if served:
+            if not (raw.isascii() and raw.isdigit()):
+                raise InvalidInput("people_served: a whole number", field="people_served")
+            await proceeds.record_proceeds(meihao, community, application_id, None, "", principal, int(raw))
+        else:
+            yuan_to_fen(raw, "amount")  # the form's own check first: the service takes a Decimal
+            await proceeds.record_proceeds(meihao, community, application_id, Decimal(raw), "", principal)
     except MeihaoError as err:
         if err.status_code == 404 or err.status_code >= 500:
             raise
         if err.status_code == 409:
             problem = "proceeds_early" if err.field == "amount" else "proceeds_status"
         else:
-            problem = "too_much" if "more than" in err.message else "amount"
+            problem = "people_served" if err.field == "people_served" else "too_much" if "more than" in err.message else "amount"
     if problem:
         return await _render_day(request, meihao, community, principal, application.market_day_id, status_code=400,
                                  errors={application_id: MESSAGES[problem]}, values={application_id: raw})

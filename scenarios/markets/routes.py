@@ -29,6 +29,8 @@ from .schemas import (
     ProceedsIn,
     ProceedsOut,
     ReasonIn,
+    StatementOut,
+    WaiverIn,
 )
 from .services import applications, days, markets, merchants, proceeds
 
@@ -177,5 +179,22 @@ class MarketsController(Controller):
         self, community: CurrentCommunity, principal: Caller, meihao: Runtime, application_id: FromPath[int], data: JSONBody[ProceedsIn]
     ) -> ProceedsOut:
         """Record (or correct) the charity proceeds of one stall on its market day."""
-        return await proceeds.record_proceeds(meihao, community, application_id, data.amount, data.note, principal)
+        return await proceeds.record_proceeds(meihao, community, application_id, data.amount, data.note, principal, data.people_served)
+
+    @put("/applications/{application_id:int}/waiver", guards=[requires(DECIDE)])
+    async def set_waiver(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, application_id: FromPath[int], data: JSONBody[WaiverIn]
+    ) -> ApplicationOut:
+        """Waive (减免) the market's stall fee or contribution for one stall, with the reason; ``waived: false`` takes it back."""
+        return await applications.set_waiver(meihao, community, application_id, data.waived, data.reason, principal)
+
+    @get("/days/{day_id:int}/statement", guards=[requires(READ_PROCEEDS)])
+    async def day_statement(self, community: CurrentCommunity, meihao: Runtime, day_id: FromPath[int]) -> StatementOut:
+        """The public statement (公示) of a market day held: stalls, fees (waivers apart), proceeds or people served, where the money goes."""
+        return await proceeds.statement(meihao, community, day_id)
+
+    @post("/days/{day_id:int}/statement", guards=[requires(MANAGE)], status_code=200)
+    async def publish_statement(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, day_id: FromPath[int]) -> StatementOut:
+        """Publish the day's statement (公示): its text is kept as published; publishing again replaces it."""
+        return await proceeds.publish_statement(meihao, community, day_id, principal)
 

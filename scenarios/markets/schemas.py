@@ -37,8 +37,18 @@ class MarketsSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     #: capacity and the rest wait-listed (the usual rule of sign-up lists [L]); False leaves them
     #: to the organiser.
     decide_pending_at_close: bool = True
-    #: Proceeds above this for one stall and day are refused as a likely typo. Design default.
-    max_proceeds_per_stall_yuan: int = 100_000
+    #: Proceeds above this for one stall and day are refused as a likely typo. A community market day raises
+    #: hundreds to a few thousand yuan in all (issue 16), so one stall above 2,000 yuan is most likely a slip. Design default.
+    max_proceeds_per_stall_yuan: int = 2000
+    #: A weekend market day on an adjusted working day (调休上班, a make-up Saturday or Sunday, or a day the street
+    #: opened): ``skip`` it, or ``move`` it to the nearest ordinary rest day after it within ``rest_day_move_days``
+    #: (none there: skipped). Issue 16: weekend markets never on an adjusted working day.
+    rest_day_policy: str = "skip"
+    #: How far a moved market day may go. Design default: within the next week.
+    rest_day_move_days: int = 7
+    #: Home-made food (自制食品) at a stall: ``forbid``, ``approval`` (flagged, never approved automatically at the
+    #: close) or ``allow``. Issue 16: many communities forbid it or need approval [L].
+    home_made_food: str = "approval"
     #: Channels market reminders go out on.
     channels: list[str] = msgspec.field(default_factory=lambda: ["inbox"])
 
@@ -54,6 +64,24 @@ class MarketsSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             raise ValueError("holiday_policy must be keep, skip, next_workday or previous_workday")
         if self.max_proceeds_per_stall_yuan < 1:
             raise ValueError("max_proceeds_per_stall_yuan must be at least 1")
+        if self.rest_day_policy not in REST_DAY_POLICIES:
+            raise ValueError("rest_day_policy must be skip or move")
+        if not 1 <= self.rest_day_move_days <= 31:
+            raise ValueError("rest_day_move_days must be between 1 and 31")
+        if self.home_made_food not in HOME_MADE_FOOD:
+            raise ValueError("home_made_food must be forbid, approval or allow")
+
+
+#: 义卖 charity sale, 义诊 free clinic, 便民服务 free services, 以物易物 swap.
+KINDS = ("charity_sale", "free_clinic", "convenience", "swap")
+#: Free-service stalls record people served, not yuan.
+FREE_SERVICE = ("free_clinic", "convenience")
+MONEY = ("none", "stall_fee", "contribution")
+REST_DAY_POLICIES = ("skip", "move")
+HOME_MADE_FOOD = ("forbid", "approval", "allow")
+Kind = Literal["charity_sale", "free_clinic", "convenience", "swap"]
+Money = Literal["none", "stall_fee", "contribution"]
+Where = Annotated[str, msgspec.Meta(max_length=200)]
 
 
 # -- merchants --------------------------------------------------------------------
@@ -109,6 +137,19 @@ class MarketIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     applications_close_hours: int | None = None
     holiday_policy: str | None = None
     organiser_staff_id: int | None = None
+    #: 义卖 (charity_sale), 义诊 (free_clinic), 便民服务 (convenience) or 以物易物 (swap).
+    kind: Kind = "charity_sale"
+    #: What each stall pays: nothing, a stall fee (摊位费) or a charity contribution (爱心捐赠) of ``fee`` yuan.
+    money: Money = "none"
+    fee: Decimal = Decimal(0)
+    #: Where the money goes: the beneficiary project and the charity that receives it (a residents' committee
+    #: cannot hold public-fundraising money itself).
+    beneficiary: Where = ""
+    receiving_charity: Where = ""
+    #: ``skip`` or ``move``; left out: the community's setting.
+    rest_day_policy: str | None = None
+    #: ``forbid``, ``approval`` or ``allow``; left out: the community's setting.
+    home_made_food: str | None = None
 
 
 class MarketPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
@@ -118,6 +159,8 @@ class MarketPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit
     venue: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
     capacity: int | None = None
     organiser_staff_id: int | None = None
+    beneficiary: Where | None = None
+    receiving_charity: Where | None = None
 
 
 class MarketOut(msgspec.Struct):
@@ -139,6 +182,13 @@ class MarketOut(msgspec.Struct):
     activity_id: int
     stall_activity_id: int
     next_days: list[MarketDayOut] = []
+    kind: str = "charity_sale"
+    money: str = "none"
+    fee: str = "0.00"
+    beneficiary: str = ""
+    receiving_charity: str = ""
+    rest_day_policy: str = "skip"
+    home_made_food: str = "approval"
 
 
 class MarketDayOut(msgspec.Struct):
@@ -154,6 +204,9 @@ class MarketDayOut(msgspec.Struct):
     waitlisted: int
     pending: int
     cancel_reason: str = ""
+    #: The day it would have been, when moved off an adjusted working weekend day.
+    moved_from: date | None = None
+    statement_published_at: datetime | None = None
 
 
 class MarketDayPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -177,6 +230,8 @@ class ApplicationIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     resident_id: int | None = None
     merchant_id: int | None = None
     goods: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    #: The stall sells home-made food (自制食品).
+    home_made_food: bool = False
 
 
 class ApplicationOut(msgspec.Struct):
@@ -196,11 +251,24 @@ class ApplicationOut(msgspec.Struct):
     #: 1 for the first on the waiting list; None when not waiting.
     waitlist_position: int | None = None
     proceeds: str | None = None
+    home_made_food: bool = False
+    fee_waived: bool = False
+    waiver_reason: str = ""
+    people_served: int | None = None
 
 
-class ProceedsIn(msgspec.Struct, forbid_unknown_fields=True):
-    #: Yuan, at most two decimals: ``"128.50"`` or ``128.5``.
-    amount: Decimal
+class WaiverIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Waive (减免) the market's stall fee or contribution for one stall, with the reason; ``waived: false`` takes it back."""
+
+    waived: bool = True
+    reason: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class ProceedsIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    #: Yuan, at most two decimals: ``"128.50"`` or ``128.5``. Not for free-service stalls (义诊, 便民服务).
+    amount: Decimal | None = None
+    #: People served, for free-service stalls only.
+    people_served: int | None = None
     note: Text200 = ""
 
 
@@ -211,6 +279,7 @@ class ProceedsOut(msgspec.Struct):
     note: str
     recorded_by: str
     recorded_at: datetime
+    people_served: int | None = None
 
 
 class DayTotal(msgspec.Struct):
@@ -218,6 +287,7 @@ class DayTotal(msgspec.Struct):
     day: date
     stalls: int
     amount: str
+    people_served: int = 0
 
 
 class MarketTotal(msgspec.Struct):
@@ -226,6 +296,7 @@ class MarketTotal(msgspec.Struct):
     days: int
     stalls: int
     amount: str
+    people_served: int = 0
 
 
 class MarketProceedsOut(msgspec.Struct):
@@ -239,3 +310,24 @@ class CommunityProceedsOut(msgspec.Struct):
     year: int
     markets: list[MarketTotal]
     total: str
+
+
+class StatementOut(msgspec.Struct):
+    """The public statement (公示) of one market day: what was raised or done, and where the money goes."""
+
+    market_day_id: int
+    market_id: int
+    day: date
+    kind: str
+    stalls: int
+    #: Stalls that paid the fee or contribution, and those waived.
+    paying_stalls: int
+    waived_stalls: int
+    fees: str
+    proceeds: str
+    total: str
+    people_served: int
+    beneficiary: str
+    receiving_charity: str
+    text: str
+    published_at: datetime | None = None

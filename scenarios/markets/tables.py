@@ -55,6 +55,18 @@ class Market(Table, tablename="markets_market"):
     activity = Integer(index=True)
     stall_activity = Integer(index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    #: ``charity_sale`` (义卖), ``free_clinic`` (义诊), ``convenience`` (便民服务) or ``swap`` (以物易物/跳蚤市场).
+    kind = Varchar(length=20, default="charity_sale")
+    #: What each stall pays: ``none``, ``stall_fee`` (摊位费) or ``contribution`` (爱心捐赠), ``fee_fen`` per stall.
+    money = Varchar(length=16, default="none")
+    fee_fen = Integer(default=0)
+    #: Where the money goes: the beneficiary project (受益项目) and the charity receiving it (接收善款的慈善组织).
+    beneficiary = Varchar(length=200, default="")
+    receiving_charity = Varchar(length=200, default="")
+    #: A weekend market day that falls on an adjusted working day (调休上班): ``skip`` or ``move``.
+    rest_day_policy = Varchar(length=16, default="skip")
+    #: Home-made food (自制食品): ``forbid``, ``approval`` (decided one by one) or ``allow``.
+    home_made_food = Varchar(length=16, default="approval")
 
 
 class MarketDay(Table, tablename="markets_day"):
@@ -79,6 +91,13 @@ class MarketDay(Table, tablename="markets_day"):
     closed_at = Timestamptz(null=True, default=None)
     cancel_reason = Text(default="")
     updated_at = Timestamptz(default=TimestamptzNow())
+    #: A day moved off an adjusted working Saturday or Sunday: the day it would have been, and its own one-off activities.
+    moved_from = Date(null=True, default=None)
+    own_activity = Integer(null=True, default=None)
+    own_stall_activity = Integer(null=True, default=None, index=True)
+    #: The public statement (公示) after the market day, as published, and when.
+    statement = Text(default="")
+    statement_published_at = Timestamptz(null=True, default=None)
 
 
 class Application(Table, tablename="markets_application"):
@@ -106,6 +125,11 @@ class Application(Table, tablename="markets_application"):
     waitlisted_at = Timestamptz(null=True, default=None)
     decided_at = Timestamptz(null=True, default=None)
     decided_by = Varchar(length=100, default="")
+    #: The stall sells home-made food (自制食品): many communities forbid it or decide it one by one.
+    home_made_food = Boolean(default=False)
+    #: The market's stall fee or contribution waived for this stall (减免), with the reason.
+    fee_waived = Boolean(default=False)
+    waiver_reason = Varchar(length=200, default="")
 
 
 class Proceeds(Table, tablename="markets_proceeds"):
@@ -117,6 +141,8 @@ class Proceeds(Table, tablename="markets_proceeds"):
     application = ForeignKey(Application, on_delete=OnDelete.cascade, unique=True)
     grid = ForeignKey(Grid, on_delete=OnDelete.restrict, null=True, default=None)
     amount_fen = Integer()
+    #: Free-service stalls (义诊, 便民服务) record the people served instead of yuan (``amount_fen`` 0).
+    people_served = Integer(null=True, default=None)
     note = Varchar(length=200, default="")
     recorded_by = Varchar(length=100, default="")
     recorded_at = Timestamptz(default=TimestamptzNow())

@@ -327,6 +327,13 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/communities/{slug}/markets/merchants/{merchant_id}"): "markets.market.read",
     ("PATCH", "/api/communities/{slug}/markets/merchants/{merchant_id}"): "markets.market.manage",
     ("GET", "/api/communities/{slug}/markets/proceeds"): "markets.proceeds.read",
+    # --- rules16 (helper) ---
+    ("PUT", "/api/communities/{slug}/markets/applications/{application_id}/waiver"): "markets.application.decide",
+    ("GET", "/api/communities/{slug}/markets/days/{day_id}/statement"): "markets.proceeds.read",
+    ("POST", "/api/communities/{slug}/markets/days/{day_id}/statement"): "markets.market.manage",
+    ("GET", "/api/communities/{slug}/culture/places"): "culture.read",
+    ("POST", "/api/communities/{slug}/culture/places"): "culture.manage",
+    # --- end rules16 ---
     ("PUT", "/api/communities/{slug}/reminder-settings"): "meihao.reminder.manage",
     ("GET", "/api/communities/{slug}/scenarios"): None,
     ("DELETE", "/api/communities/{slug}/scenarios/{scenario}"): "meihao.scenario.manage",

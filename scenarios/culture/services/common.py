@@ -9,7 +9,8 @@ from meihao import CommunityInfo, scenario_settings
 from ..schemas import CultureSettings
 
 SCENE = "culture"
-LEVELS_ZH = {"province": "省级", "city": "市级", "county": "县级", "folk": "民间"}
+LEVELS_ZH = {"province": "省级", "city": "市级", "district": "区级", "county": "县级", "folk": "民间"}
+VILLAGE_KINDS = ("village", "cungaiju")
 
 
 async def settings_of(mh: Any, community: CommunityInfo) -> CultureSettings:
@@ -18,3 +19,8 @@ async def settings_of(mh: Any, community: CommunityInfo) -> CultureSettings:
 
 def _tx(mh: Any) -> Any:
     return mh.db.transaction()
+
+
+def rate(part: int, whole: int) -> float | None:
+    """``part ÷ whole`` to four decimals; None when there is nothing to divide."""
+    return round(part / whole, 4) if whole else None

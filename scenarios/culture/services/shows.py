@@ -26,11 +26,12 @@ from meihao import (
     yuan_to_fen,
     zh_when,
 )
-from meihao.tables import StaffAssignment
+from meihao.tables import Resident, StaffAssignment
 
-from ..schemas import ShowIn, ShowOut, ShowPatch, ShowRecordIn
-from ..tables import Play, Show, TourPlan, VenueGrid
-from .common import LEVELS_ZH, SCENE, _tx, settings_of
+from ..schemas import CultureSettings, ShowIn, ShowOut, ShowPatch, ShowRecordIn
+from ..tables import Play, Show, TourPlan, Venue, VenueGrid
+from .common import LEVELS_ZH, SCENE, _tx, rate, settings_of
+from .places import programme_of
 from .plans import _plan_row
 from .troupes import _troupe_row
 from .venues import _venue_row
@@ -54,6 +55,10 @@ def _show_out(r: dict[str, Any]) -> ShowOut:
         cancel_reason=r["cancel_reason"], activity_id=r["activity"], subsidy=fen_to_yuan(r["subsidy_fen"]),
         attendance=r["attendance"], satisfaction=r["satisfaction"], feedback=r["feedback"], confirmed_by=r["confirmed_by"],
         recorded_at=r["recorded_at"], attendance_asked_at=r["attendance_asked_at"],
+        sample_size=r["sample_size"], sample_satisfied=r["satisfied_count"], sample_basically_satisfied=r["basically_count"],
+        sample_unsatisfied=r["unsatisfied_count"],
+        satisfaction_rate=rate((r["satisfied_count"] or 0) + (r["basically_count"] or 0), r["sample_size"] or 0),
+        cancel_kind=r["cancel_kind"],
     )
 
 
@@ -89,8 +94,23 @@ def _aware(value: datetime, community: CommunityInfo) -> datetime:
     return value.replace(tzinfo=community.tz) if value.tzinfo is None else value
 
 
-def _texts(troupe: dict[str, Any], play: dict[str, Any], venue: dict[str, Any]) -> tuple[str, str]:
-    title = f"戏曲进乡村·{play['genre']}《{play['title']}》"
+def check_season(settings: CultureSettings, venue: dict[str, Any], starts: datetime, community: CommunityInfo) -> None:
+    """An outdoor evening show (at a square, from ``evening_from``) avoids winter and the farming seasons (settings)."""
+    local = starts.astimezone(community.tz)
+    if venue["kind"] == "community_hall" or local.strftime("%H:%M") < settings.evening_from:
+        return
+    if local.month in settings.winter_months:
+        raise InvalidInput(f"starts_at: no outdoor evening show in winter (months {settings.winter_months}); "
+                           "play it indoors or in the daytime", field="starts_at")
+    day = local.strftime("%m-%d")
+    for season in settings.farming_seasons:
+        first, last = season.split("/")
+        if (first <= day <= last) if first <= last else (day >= first or day <= last):
+            raise InvalidInput(f"starts_at: no outdoor evening show in the farming season ({season}, 农忙)", field="starts_at")
+
+
+def _texts(troupe: dict[str, Any], play: dict[str, Any], venue: dict[str, Any], programme: str = "戏曲进乡村") -> tuple[str, str]:
+    title = f"{programme}·{play['genre']}《{play['title']}》"
     description = f"{troupe['name']}（{LEVELS_ZH.get(troupe['level'], '')}）演出{play['genre']}《{play['title']}》"
     return title, description
 
@@ -113,9 +133,13 @@ async def create_show(mh: Any, community: CommunityInfo, plan_id: int, data: Sho
     day = starts.astimezone(community.tz).date()
     if not plan["season_start"] <= day <= plan["season_end"]:
         raise InvalidInput(f"starts_at: outside the plan's season ({plan['season_start']} to {plan['season_end']})", field="starts_at")
-    subsidy = yuan_to_fen(data.subsidy, "subsidy") if data.subsidy is not None else settings.subsidy_per_show_yuan * 100
+    check_season(settings, venue, starts, community)
+    if data.subsidy is not None:
+        subsidy = yuan_to_fen(data.subsidy, "subsidy")
+    else:  # no sourced local rate: without a setting the subsidy is recorded with the show's record
+        subsidy = (settings.subsidy_per_show_yuan or 0) * 100
     grids = [g["grid"] for g in await VenueGrid.select(VenueGrid.grid).where(VenueGrid.venue == venue["id"]).order_by(VenueGrid.grid)]
-    title, description = _texts(troupe, play, venue)
+    title, description = _texts(troupe, play, venue, await programme_of(community.id, venue["place"]))
     async with _tx(mh):
         show = Show(
             community=community.id, plan=plan_id, venue=venue["id"], grid=venue["grid"], troupe=troupe["id"], play=play["id"], day=day,
@@ -148,6 +172,8 @@ async def reschedule_show(mh: Any, community: CommunityInfo, show_id: int, patch
         raise InvalidInput("ends_at: must be after starts_at", field="ends_at")
     if starts <= mh.clock.now():
         raise InvalidInput("starts_at: a show is moved ahead, not into the past", field="starts_at")
+    venue = await Venue.select().where(Venue.id == row["venue"]).first()
+    check_season(await settings_of(mh, community), venue, starts, community)
     async with _tx(mh):
         await Show.update({Show.starts_at: starts, Show.ends_at: ends, Show.day: starts.astimezone(community.tz).date()}).where(Show.id == show_id)
         for activity_id in (row["activity"], row["elders_activity"]):
@@ -158,19 +184,44 @@ async def reschedule_show(mh: Any, community: CommunityInfo, show_id: int, patch
     return await get_show(community, show_id, principal)
 
 
-async def cancel_show(mh: Any, community: CommunityInfo, show_id: int, reason: str, principal: Principal) -> ShowOut:
+async def cancel_show(
+    mh: Any, community: CommunityInfo, show_id: int, reason: str, principal: Principal, *, weather: bool = False
+) -> ShowOut:
+    """Cancel a show: its reminders not yet sent are dropped; called off for the weather, the residents of the
+    venue's grids are told at once by a notice (they may have heard of it already)."""
     row = await _show_row(community, show_id, principal)
     if row["status"] == "cancelled":
         return _show_out(row)
     if row["status"] == "delivered":
         raise Conflict(f"status: show {show_id} took place", field="status")
+    if row["starts_at"] <= mh.clock.now() and weather:
+        raise Conflict(f"status: show {show_id} has begun", field="status")
     async with _tx(mh):
-        await Show.update({Show.status: "cancelled", Show.cancel_reason: reason.strip()}).where(Show.id == show_id)
+        await Show.update({Show.status: "cancelled", Show.cancel_reason: reason.strip(), Show.cancel_kind: "weather" if weather else "other"}).where(
+            Show.id == show_id)
         for activity_id in (row["activity"], row["elders_activity"]):
             if activity_id:
                 await cancel_activity(mh, activity_id)
-        await audit(principal, "culture.show.cancel", "culture.show", show_id, community_id=community.id, reason=reason)
+        await audit(principal, "culture.show.cancel", "culture.show", show_id, community_id=community.id, reason=reason,
+                    detail={"weather": weather})
+        if weather:
+            await _tell_weather(mh, community, row, reason.strip())
     return await get_show(community, show_id, principal)
+
+
+async def _tell_weather(mh: Any, community: CommunityInfo, row: dict[str, Any], reason: str) -> None:
+    grids = [g["grid"] for g in await VenueGrid.select(VenueGrid.grid).where(VenueGrid.venue == row["venue"])]
+    residents = [r["id"] for r in await Resident.select(Resident.id).where(Resident.community == community.id, Resident.grid.is_in(grids))]
+    if not residents:
+        return
+    settings = await settings_of(mh, community)
+    when = zh_when(row["starts_at"].astimezone(community.tz))
+    await notify(mh, community.slug, NoticeIn(
+        scene=SCENE, key=f"culture.weather:{row['id']}", title=f"演出取消：《{row['play_title']}》",
+        body=f"原定{when}在{row['venue_name']}演出的{row['troupe_name']}《{row['play_title']}》因天气原因取消（{reason}），改期另行通知。",
+        residents=residents, channels=list(settings.channels),
+        useful_for=max(row["starts_at"] - mh.clock.now(), timedelta(hours=1)),
+    ))
 
 
 async def record_show(mh: Any, community: CommunityInfo, show_id: int, data: ShowRecordIn, principal: Principal) -> ShowOut:
@@ -189,6 +240,14 @@ async def record_show(mh: Any, community: CommunityInfo, show_id: int, data: Sho
     }
     if data.subsidy is not None:
         values[Show.subsidy_fen] = yuan_to_fen(data.subsidy, "subsidy")
+    if data.sample is not None:
+        answers = (data.sample.satisfied, data.sample.basically_satisfied, data.sample.unsatisfied)
+        if any(n < 0 for n in answers):
+            raise InvalidInput("sample: counts of answers are not negative", field="sample")
+        if sum(answers) > data.attendance:
+            raise InvalidInput("sample: more people asked than the attendance", field="sample")
+        values.update({Show.sample_size: sum(answers), Show.satisfied_count: answers[0], Show.basically_count: answers[1],
+                       Show.unsatisfied_count: answers[2]})
     async with _tx(mh):
         await Show.update(values).where(Show.id == show_id)
         await audit(principal, "culture.show.record", "culture.show", show_id, community_id=community.id,

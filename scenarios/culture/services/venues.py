@@ -19,7 +19,7 @@ async def _venues_out(rows: list[dict[str, Any]]) -> list[VenueOut]:
             served[link["venue"]].append(link["grid"])
     return [
         VenueOut(id=r["id"], name=r["name"], kind=r["kind"], address=r["address"], capacity=r["capacity"], grid_id=r["grid"],
-                 serves_grid_ids=served[r["id"]])
+                 serves_grid_ids=served[r["id"]], place_id=r["place"])
         for r in rows
     ]
 
@@ -48,11 +48,15 @@ async def create_venue(mh: Any, community: CommunityInfo, data: VenueIn, princip
     missing = [g for g in grids if g not in known]
     if missing:
         raise NotFound(f"serves_grid_ids: grid {missing[0]} not found", field="serves_grid_ids")
+    if data.place_id is not None:
+        from .places import place_row
+
+        await place_row(community, data.place_id)
     if data.capacity is not None and data.capacity < 1:
         raise InvalidInput("capacity: at least 1 when given", field="capacity")
     async with _tx(mh):
         venue = Venue(community=community.id, grid=data.grid_id, name=data.name.strip(), kind=data.kind, address=data.address.strip(),
-                      capacity=data.capacity)
+                      capacity=data.capacity, place=data.place_id)
         await venue.save()
         await VenueGrid.insert(*[VenueGrid(venue=venue.id, grid=g) for g in dict.fromkeys(grids)])
         await audit(principal, "culture.venue.create", "culture.venue", venue.id, community_id=community.id, detail={"name": data.name})

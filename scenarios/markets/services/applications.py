@@ -44,11 +44,11 @@ async def _applications_out(rows: list[dict[str, Any]]) -> list[ApplicationOut]:
         for w in waiting:
             per_day[w["market_day"]] = per_day.get(w["market_day"], 0) + 1
             positions[w["id"]] = per_day[w["market_day"]]
-    proceeds = {}
+    proceeds, served = {}, {}
     ids = [r["id"] for r in rows]
     if ids:
-        proceeds = {p["application"]: p["amount_fen"] for p in await Proceeds.select(Proceeds.application, Proceeds.amount_fen).where(
-            Proceeds.application.is_in(ids))}
+        for p in await Proceeds.select(Proceeds.application, Proceeds.amount_fen, Proceeds.people_served).where(Proceeds.application.is_in(ids)):
+            proceeds[p["application"]], served[p["application"]] = p["amount_fen"], p["people_served"]
     return [
         ApplicationOut(
             id=r["id"],
@@ -66,6 +66,10 @@ async def _applications_out(rows: list[dict[str, Any]]) -> list[ApplicationOut]:
             decided_at=r["decided_at"],
             waitlist_position=positions.get(r["id"]),
             proceeds=fen_to_yuan(proceeds[r["id"]]) if r["id"] in proceeds else None,
+            home_made_food=r["home_made_food"],
+            fee_waived=r["fee_waived"],
+            waiver_reason=r["waiver_reason"],
+            people_served=served.get(r["id"]),
         )
         for r in rows
     ]
@@ -105,6 +109,8 @@ async def apply(mh: Any, community: CommunityInfo, day_id: int, data: Applicatio
     if day["status"] != "open" or now >= closes:
         local = closes.astimezone(community.tz).strftime("%Y-%m-%d %H:%M")
         raise Conflict(f"market_day_id: applications for this market day closed at {local}", field="market_day_id")
+    if data.home_made_food and market["home_made_food"] == "forbid":
+        raise InvalidInput("home_made_food: this market takes no home-made food", field="home_made_food")
     contact = grid = None
     if data.resident_id is not None:
         resident = await scoped_resident(principal, community, data.resident_id, "resident_id")
@@ -126,11 +132,11 @@ async def apply(mh: Any, community: CommunityInfo, day_id: int, data: Applicatio
                 "resident_id" if data.resident_id is not None else "merchant_id"))
         application = Application(
             community=community.id, market=market["id"], market_day=day_id, resident=data.resident_id, merchant=data.merchant_id,
-            contact=contact, grid=grid, goods=data.goods.strip(), status="pending", applied_at=now,
+            contact=contact, grid=grid, goods=data.goods.strip(), status="pending", applied_at=now, home_made_food=data.home_made_food,
         )
         await application.save()
         await audit(principal, "markets.application.create", "markets.application", application.id, community_id=community.id,
-                    detail={"market_day": day_id, "goods": data.goods})
+                    detail={"market_day": day_id, "goods": data.goods, "home_made_food": data.home_made_food})
     return await get_application(mh, community, application.id, principal)
 
 
@@ -261,4 +267,22 @@ async def cancel_application(mh: Any, community: CommunityInfo, application_id: 
         await audit(principal, "markets.application.cancel", "markets.application", application_id, community_id=community.id, reason=reason)
         if row["status"] == "approved":
             await _promote(mh, community, row["market_day"], principal)
+    return await get_application(mh, community, application_id, principal)
+
+
+async def set_waiver(mh: Any, community: CommunityInfo, application_id: int, waived: bool, reason: str, principal: Principal) -> ApplicationOut:
+    """Waive (减免) the market's stall fee or contribution for one stall, with its reason, or take the waiver back."""
+    row = await _application_row(community, application_id, principal)
+    _, market = await _day_and_market(community, row["market_day"])
+    if market["money"] == "none":
+        raise Conflict("waived: this market takes no stall fee or contribution", field="waived")
+    if waived and not reason.strip():
+        raise InvalidInput("reason: say why the fee is waived", field="reason")
+    if row["status"] not in LIVE:
+        raise Conflict(f"status: application {application_id} is {row['status']}", field="status")
+    async with _tx(mh):
+        await Application.update({Application.fee_waived: waived, Application.waiver_reason: reason.strip() if waived else ""}).where(
+            Application.id == application_id)
+        await audit(principal, "markets.application.waiver", "markets.application", application_id, community_id=community.id,
+                    reason=reason.strip(), detail={"waived": waived})
     return await get_application(mh, community, application_id, principal)

@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from meihao import CommunityInfo, Conflict, Principal, activity_occurrences, audit, cancel_occurrence, get_activity, working_calendar
+from meihao import (
+    ActivityIn,
+    CommunityInfo,
+    Conflict,
+    Principal,
+    activity_occurrences,
+    audit,
+    cancel_activity,
+    cancel_occurrence,
+    create_activity,
+    get_activity,
+    working_calendar,
+    zh_date,
+)
 
 from ..schemas import MarketDayOut
 from ..tables import Application, Market, MarketDay
@@ -33,18 +46,91 @@ async def ensure_days(mh: Any, community: CommunityInfo, market_id: int, *, ahea
     found = activity_occurrences(activity, start, now + timedelta(days=ahead_days), limit=500, calendar=calendar)
     tz = community.tz
     rows = []
+    taken = {r["day"] for r in await MarketDay.select(MarketDay.day).where(MarketDay.market == market_id)}
+    settings = None
     for o in found:
         if o["key"] in known:
             continue
         original = datetime.strptime(o["key"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
         stall_key = (original - timedelta(minutes=market["setup_minutes"])).strftime("%Y-%m-%dT%H:%M:%SZ")
-        rows.append(MarketDay(
+        day = o["starts_at"].astimezone(tz).date()
+        row = MarketDay(
             market=market_id, community=market["community"], occurrence=o["key"], stall_occurrence=stall_key,
-            day=o["starts_at"].astimezone(tz).date(), starts_at=o["starts_at"], ends_at=o["ends_at"], status="open", updated_at=now,
-        ))
+            day=day, starts_at=o["starts_at"], ends_at=o["ends_at"], status="open", updated_at=now,
+        )
+        if adjusted_working_weekend_day(calendar, day):
+            # 调休上班: the weekend market is not held on a day people work; the occurrence leaves both activities.
+            await cancel_occurrence(mh, market["activity"], o["key"])
+            await cancel_occurrence(mh, market["stall_activity"], stall_key)
+            if settings is None:
+                settings = await settings_of(mh, community)
+            target = None
+            if market["rest_day_policy"] == "move":
+                target = rest_day_after(calendar, day, settings.rest_day_move_days, taken)
+            if target is None:
+                row.status, row.cancel_reason = "cancelled", f"{zh_date(day)}调休上班，本次市集不举办"
+            else:
+                await _move(mh, community, market, row, target)
+        taken.add(row.day)
+        rows.append(row)
     if rows:
         await MarketDay.insert(*rows).on_conflict(action="DO NOTHING")
     return len(rows)
+
+
+def adjusted_working_weekend_day(calendar: Any, day: date) -> bool:
+    """A Saturday or Sunday that people work (a make-up workday 调休上班, or a day the street opened)."""
+    return day.weekday() >= 5 and calendar.is_workday(day)
+
+
+def rest_day_after(calendar: Any, day: date, within: int, taken: set[date]) -> date | None:
+    """The nearest ordinary rest day (a weekend day off, not an official holiday) after ``day`` within ``within`` days,
+    on which the market has no day yet; None when there is none."""
+    for shift in range(1, within + 1):
+        candidate = day + timedelta(days=shift)
+        if candidate not in taken and calendar.day_kind(candidate) == "weekend":
+            return candidate
+    return None
+
+
+async def _move(mh: Any, community: CommunityInfo, market: dict[str, Any], row: MarketDay, target: date) -> None:
+    """The day moves to ``target``: two one-off activities of its own remind the community and the stallholders."""
+    shift = timedelta(days=(target - row.day).days)
+    row.moved_from, row.day = row.day, target
+    row.starts_at, row.ends_at = row.starts_at + shift, row.ends_at + shift
+    row.own_activity, row.own_stall_activity = await own_activities(mh, community, market, row.starts_at)
+    row.stall_occurrence = (row.starts_at - timedelta(minutes=market["setup_minutes"])).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def own_activities(mh: Any, community: CommunityInfo, market: dict[str, Any], starts_at: datetime) -> tuple[int, int]:
+    """One-off copies of the market's two activities for a moved day starting at ``starts_at``."""
+    ids = []
+    for activity_id in (market["activity"], market["stall_activity"]):
+        activity = await get_activity(activity_id)
+        length = activity["ends_at"] - activity["starts_at"]
+        begins = starts_at if activity_id == market["activity"] else starts_at - timedelta(minutes=market["setup_minutes"])
+        local = begins.astimezone(community.tz).replace(tzinfo=None)
+        created = await create_activity(mh, community.slug, ActivityIn(
+            scene=activity["scene"], title=activity["title"], description=activity["description"], venue=activity["venue"],
+            starts_at=local, ends_at=local + length, audience=activity["audience"], reminder_offsets=activity["reminder_offsets"],
+            channels=activity["channels"], source=activity["source"],
+        ))
+        ids.append(created["id"])
+    return ids[0], ids[1]
+
+
+def original_stall_key(day: dict[str, Any], setup_minutes: int) -> str:
+    original = datetime.strptime(day["occurrence"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return (original - timedelta(minutes=setup_minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def cancel_moved_days_activities(mh: Any, market_id: int, now: datetime) -> None:
+    """The one-off activities of the market's moved days still ahead are cancelled (the market is cancelled or suspended)."""
+    for day in await MarketDay.select(MarketDay.own_activity, MarketDay.own_stall_activity).where(
+        MarketDay.market == market_id, MarketDay.own_activity.is_not_null(), MarketDay.starts_at > now
+    ):
+        await cancel_activity(mh, day["own_activity"])
+        await cancel_activity(mh, day["own_stall_activity"])
 
 
 def _capacity(day: dict[str, Any], market: dict[str, Any]) -> int:
@@ -77,6 +163,8 @@ async def _days_out(market: dict[str, Any], days: list[dict[str, Any]]) -> list[
             status=d["status"],
             capacity=_capacity(d, market),
             cancel_reason=d["cancel_reason"],
+            moved_from=d["moved_from"],
+            statement_published_at=d["statement_published_at"],
             **counts[d["id"]],
         )
         for d in days
@@ -122,8 +210,12 @@ async def cancel_day(mh: Any, community: CommunityInfo, day_id: int, reason: str
         await MarketDay.update({MarketDay.status: "cancelled", MarketDay.cancel_reason: reason, MarketDay.updated_at: mh.clock.now()}).where(
             MarketDay.id == day_id
         )
-        await cancel_occurrence(mh, market["activity"], day["occurrence"])
-        await cancel_occurrence(mh, market["stall_activity"], day["stall_occurrence"])
+        if day["own_activity"] is not None:  # a day moved off an adjusted working day has its own activities
+            await cancel_activity(mh, day["own_activity"])
+            await cancel_activity(mh, day["own_stall_activity"])
+        else:
+            await cancel_occurrence(mh, market["activity"], day["occurrence"])
+            await cancel_occurrence(mh, market["stall_activity"], day["stall_occurrence"])
         await audit(principal, "markets.day.cancel", "markets.day", day_id, community_id=community.id, reason=reason)
     return await get_day(mh, community, day_id)
 
@@ -158,8 +250,14 @@ async def close_due_days(mh: Any, community: CommunityInfo, now: datetime | None
 
 
 async def _decide_pending_in_order(mh: Any, community: CommunityInfo, day_id: int, now: datetime) -> int:
-    """Undecided applications at the close: approved in order of application while stalls remain, then wait-listed."""
-    pending = await Application.select(Application.id).where(Application.market_day == day_id, Application.status == "pending").order_by(
+    """Undecided applications at the close: approved in order of application while stalls remain, then wait-listed.
+
+    Home-made food at a market that decides it one by one (``home_made_food: approval``) stays for the organiser."""
+    pending = Application.select(Application.id).where(Application.market_day == day_id, Application.status == "pending")
+    market = await MarketDay.select(MarketDay.market.home_made_food.as_alias("rule")).where(MarketDay.id == day_id).first()
+    if market["rule"] == "approval":
+        pending = pending.where(Application.home_made_food.eq(False))
+    pending = await pending.order_by(
         Application.applied_at
     ).order_by(Application.id)
     for app in pending:

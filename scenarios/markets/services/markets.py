@@ -18,16 +18,18 @@ from meihao import (
     audit,
     cancel_activity,
     create_activity,
+    fen_to_yuan,
     staff_works_in,
     update_activity,
+    yuan_to_fen,
 )
 from meihao.tables import Grid
 
-from ..schemas import MarketDayOut, MarketIn, MarketOut, MarketPatch
+from ..schemas import HOME_MADE_FOOD, REST_DAY_POLICIES, MarketDayOut, MarketIn, MarketOut, MarketPatch
 from ..tables import Market, MarketDay
 from .applications import _lock_day, _promote
 from .common import SCENE, _market_row, _non_negative, _tx, settings_of
-from .days import _days_out, ensure_days
+from .days import _days_out, cancel_moved_days_activities, ensure_days
 
 
 def _clock(value: str) -> time:
@@ -38,6 +40,41 @@ def _clock(value: str) -> time:
 async def _check_organiser(staff_id: int, community: CommunityInfo) -> None:
     if not await staff_works_in(staff_id, community.id):
         raise NotFound(f"organiser_staff_id: no active staff member {staff_id} works in this community", field="organiser_staff_id")
+
+
+#: What names a residents' (or villagers') committee: it may not receive public-fundraising money itself.
+COMMITTEE_WORDS = ("居委会", "居民委员会", "村委会", "村民委员会")
+
+#: What the community is told about each kind of market (the community activity's description). Only a charity
+#: sale says its proceeds go to community causes.
+DESCRIPTIONS = {
+    "charity_sale": "义卖所得全部用于社区公益。Proceeds go to community charity.",
+    "free_clinic": "义诊免费，欢迎有需要的居民前来。Free health checks and advice.",
+    "convenience": "便民服务免费，欢迎居民前来。Free services for residents.",
+    "swap": "带上闲置物品来交换。Bring things you no longer need to swap.",
+}
+
+
+def check_money(kind: str, money: str, fee_fen: int, beneficiary: str, receiving_charity: str) -> None:
+    """A market that takes a fee or contribution says where the money goes before it takes any; a charity named
+    is never a residents' committee. InvalidInput naming the field otherwise."""
+    if money == "none" and fee_fen:
+        raise InvalidInput("fee: a market without a stall fee or contribution takes no fee", field="fee")
+    if money != "none" and fee_fen <= 0:
+        raise InvalidInput("fee: give the stall fee or contribution per stall in yuan", field="fee")
+    if money != "none" and not beneficiary.strip():
+        raise InvalidInput("beneficiary: say which project the money goes to", field="beneficiary")
+    if money != "none" and not receiving_charity.strip():
+        raise InvalidInput("receiving_charity: name the charity that receives the money", field="receiving_charity")
+    check_charity(receiving_charity)
+
+
+def check_charity(receiving_charity: str) -> None:
+    if any(word in receiving_charity for word in COMMITTEE_WORDS):
+        raise InvalidInput(
+            "receiving_charity: a residents' committee cannot hold public-fundraising money itself; name a charity",
+            field="receiving_charity",
+        )
 
 
 def _market_out(row: dict[str, Any], next_days: list[MarketDayOut] | None = None) -> MarketOut:
@@ -60,6 +97,13 @@ def _market_out(row: dict[str, Any], next_days: list[MarketDayOut] | None = None
         activity_id=row["activity"],
         stall_activity_id=row["stall_activity"],
         next_days=next_days or [],
+        kind=row["kind"],
+        money=row["money"],
+        fee=fen_to_yuan(row["fee_fen"]),
+        beneficiary=row["beneficiary"],
+        receiving_charity=row["receiving_charity"],
+        rest_day_policy=row["rest_day_policy"],
+        home_made_food=row["home_made_food"],
     )
 
 
@@ -70,6 +114,14 @@ async def create_market(mh: Any, community: CommunityInfo, data: MarketIn, princ
     setup = data.setup_minutes if data.setup_minutes is not None else settings.setup_minutes
     close_hours = data.applications_close_hours if data.applications_close_hours is not None else settings.applications_close_hours
     policy = data.holiday_policy or settings.holiday_policy
+    rest_day = data.rest_day_policy or settings.rest_day_policy
+    if rest_day not in REST_DAY_POLICIES:
+        raise InvalidInput("rest_day_policy: must be skip or move", field="rest_day_policy")
+    home_made = data.home_made_food or settings.home_made_food
+    if home_made not in HOME_MADE_FOOD:
+        raise InvalidInput("home_made_food: must be forbid, approval or allow", field="home_made_food")
+    fee_fen = yuan_to_fen(data.fee, "fee", most_yuan=settings.max_proceeds_per_stall_yuan)
+    check_money(data.kind, data.money, fee_fen, data.beneficiary, data.receiving_charity)
     _non_negative(capacity, "capacity", 1)
     _non_negative(setup, "setup_minutes", 0, 720)
     _non_negative(close_hours, "applications_close_hours", 0, 24 * 30)
@@ -94,13 +146,15 @@ async def create_market(mh: Any, community: CommunityInfo, data: MarketIn, princ
             rrule=data.rrule.strip(), holiday_policy=policy, first_day=data.first_day, until=data.until,
             opens_at=data.opens_at, closes_at=data.closes_at, setup_minutes=setup, capacity=capacity,
             close_hours=close_hours, organiser=data.organiser_staff_id, status="active", activity=0, stall_activity=0,
+            kind=data.kind, money=data.money, fee_fen=fee_fen, beneficiary=data.beneficiary.strip(),
+            receiving_charity=data.receiving_charity.strip(), rest_day_policy=rest_day, home_made_food=home_made,
         )
         await market.save()
         activity = await create_activity(mh, community.slug, ActivityIn(
             title=data.name.strip(), starts_at=starts, ends_at=ends,
-            description="义卖所得全部用于社区公益。Proceeds go to community charity.",
+            description=DESCRIPTIONS[data.kind],
             audience={"everyone": True}, reminder_offsets=[settings.community_reminder_minutes],
-            source=f"markets.market:{market.id}", **common))
+            source=f"markets.market:{market.id}:{data.kind}", **common))
         stall_activity = await create_activity(mh, community.slug, ActivityIn(
             title=f"{data.name.strip()}·摊主摆摊", starts_at=setup_start, ends_at=ends,
             description="摊主请按时到场摆摊。Stallholders: please arrive on time to set up.",
@@ -114,8 +168,16 @@ async def create_market(mh: Any, community: CommunityInfo, data: MarketIn, princ
 
 
 async def list_markets(mh: Any, community: CommunityInfo) -> list[MarketOut]:
+    """Every market with its next three days (those not over yet), as ``GET /markets/{id}`` gives them."""
     rows = await Market.select().where(Market.community == community.id).order_by(Market.id)
-    return [_market_out(r) for r in rows]
+    now = mh.clock.now()
+    ids = [r["id"] for r in rows]
+    coming: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    if ids:
+        for day in await MarketDay.select().where(MarketDay.market.is_in(ids), MarketDay.ends_at > now).order_by(MarketDay.starts_at):
+            if len(coming[day["market"]]) < 3:
+                coming[day["market"]].append(day)
+    return [_market_out(r, await _days_out(r, coming[r["id"]])) for r in rows]
 
 
 async def get_market(mh: Any, community: CommunityInfo, market_id: int) -> MarketOut:
@@ -137,6 +199,12 @@ async def update_market(mh: Any, community: CommunityInfo, market_id: int, patch
     if patch.organiser_staff_id is not None:
         await _check_organiser(patch.organiser_staff_id, community)
         values[Market.organiser] = patch.organiser_staff_id
+    if patch.beneficiary is not None or patch.receiving_charity is not None:
+        beneficiary = row["beneficiary"] if patch.beneficiary is None else patch.beneficiary.strip()
+        charity = row["receiving_charity"] if patch.receiving_charity is None else patch.receiving_charity.strip()
+        check_money(row["kind"], row["money"], row["fee_fen"], beneficiary, charity)
+        values[Market.beneficiary] = beneficiary
+        values[Market.receiving_charity] = charity
     if patch.name is not None:
         values[Market.name] = patch.name.strip()
     if patch.venue is not None:
@@ -175,6 +243,7 @@ async def cancel_market(mh: Any, community: CommunityInfo, market_id: int, reaso
         )
         await cancel_activity(mh, row["activity"])
         await cancel_activity(mh, row["stall_activity"])
+        await cancel_moved_days_activities(mh, market_id, now)
         await audit(principal, "markets.market.cancel", "markets.market", market_id, community_id=community.id, reason=reason)
     return await get_market(mh, community, market_id)
 

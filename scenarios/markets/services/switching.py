@@ -8,6 +8,7 @@ from meihao import ActivityIn, CommunityInfo, cancel_activity, cancel_occurrence
 
 from ..tables import Market, MarketDay
 from .common import SCENE, settings_of
+from .days import cancel_moved_days_activities, original_stall_key, own_activities
 
 
 async def suspend(mh: Any, community: CommunityInfo) -> None:
@@ -15,6 +16,7 @@ async def suspend(mh: Any, community: CommunityInfo) -> None:
     for market in await Market.select().where(Market.community == community.id, Market.status == "active"):
         await cancel_activity(mh, market["activity"])
         await cancel_activity(mh, market["stall_activity"])
+        await cancel_moved_days_activities(mh, market["id"], mh.clock.now())
         await Market.update({Market.status: "suspended"}).where(Market.id == market["id"])
 
 
@@ -34,8 +36,17 @@ async def resume(mh: Any, community: CommunityInfo) -> None:
             ))
             ids.append(created["id"])
         await Market.update({Market.status: "active", Market.activity: ids[0], Market.stall_activity: ids[1]}).where(Market.id == market["id"])
-        for day in await MarketDay.select(MarketDay.occurrence, MarketDay.stall_occurrence).where(
-            MarketDay.market == market["id"], MarketDay.status == "cancelled", MarketDay.starts_at > mh.clock.now()
+        for day in await MarketDay.select(MarketDay.id, MarketDay.occurrence, MarketDay.stall_occurrence).where(
+            MarketDay.market == market["id"], MarketDay.status == "cancelled", MarketDay.moved_from.is_null(), MarketDay.starts_at > mh.clock.now()
         ):  # days called off stay off
             await cancel_occurrence(mh, ids[0], day["occurrence"])
             await cancel_occurrence(mh, ids[1], day["stall_occurrence"])
+        current = {**market, "activity": ids[0], "stall_activity": ids[1]}
+        for day in await MarketDay.select().where(
+            MarketDay.market == market["id"], MarketDay.moved_from.is_not_null(), MarketDay.starts_at > mh.clock.now()
+        ):  # days moved off an adjusted working weekend day: the original date stays off, the moved one gets new activities
+            await cancel_occurrence(mh, ids[0], day["occurrence"])
+            await cancel_occurrence(mh, ids[1], original_stall_key(day, market["setup_minutes"]))
+            if day["status"] != "cancelled":
+                own, own_stall = await own_activities(mh, community, current, day["starts_at"])
+                await MarketDay.update({MarketDay.own_activity: own, MarketDay.own_stall_activity: own_stall}).where(MarketDay.id == day["id"])

@@ -43,7 +43,7 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
             venue = await venues.create_venue(mh, community, VenueIn(name=f"{place}文体广场", grid_id=ids["grid_id"]), system)
             show = await shows.create_show(mh, community, plan.id, ShowIn(
                 venue_id=venue.id, troupe_id=troupe.id, play_id=play.id,
-                starts_at=datetime.combine(today + timedelta(days=10), time(19, 0))), system)
+                starts_at=datetime.combine(today + timedelta(days=10), time(14, 30))), system)
             yesterday = datetime.combine(today - timedelta(days=1), time(19, 0), tzinfo=community.tz)
             held = Show(community=community.id, plan=plan.id, venue=venue.id, grid=ids["grid_id"], troupe=troupe.id, play=play.id,
                         day=yesterday.date(), starts_at=yesterday, ends_at=yesterday + timedelta(hours=2), status="scheduled", activity=0)
@@ -56,7 +56,7 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", f"{C}/venues/{{venue_id}}"): lambda w, p: (_c(w, p, f"/venues/{w.places[p]['cu_venue_id']}"), None),
     ("POST", f"{C}/plans/{{plan_id}}/shows"): lambda w, p: (_c(w, p, f"/plans/{w.places[p]['cu_plan_id']}/shows"), {
         "venue_id": w.places[p]["cu_venue_id"], "troupe_id": w.places[p]["cu_troupe_id"], "play_id": w.places[p]["cu_play_id"],
-        "starts_at": f"{w.places[p]['cu_day']}T19:00:00"}),
+        "starts_at": f"{w.places[p]['cu_day']}T15:00:00"}),
     ("GET", f"{C}/shows/{{show_id}}"): lambda w, p: (_c(w, p, f"/shows/{w.places[p]['cu_show_id']}"), None),
     ("PATCH", f"{C}/shows/{{show_id}}"): lambda w, p: (
         _c(w, p, f"/shows/{w.places[p]['cu_show_id']}"), {"starts_at": f"{w.places[p]['cu_day']}T14:30:00"}),
@@ -66,6 +66,8 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
 }
 
 COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
+    ("GET", f"{C}/places"): lambda w, p: (_c(w, p, "/places"), None),
+    ("POST", f"{C}/places"): lambda w, p: (_c(w, p, "/places"), {"name": "回河村", "kind": "village"}),
     ("GET", f"{C}/troupes"): lambda w, p: (_c(w, p, "/troupes"), None),
     ("POST", f"{C}/troupes"): lambda w, p: (_c(w, p, "/troupes"), {"name": "山东省京剧院", "level": "province"}),
     ("GET", f"{C}/troupes/{{troupe_id}}"): lambda w, p: (_c(w, p, f"/troupes/{w.places[p]['cu_troupe_id']}"), None),

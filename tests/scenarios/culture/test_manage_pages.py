@@ -131,7 +131,7 @@ async def test_a_show_scheduled_on_the_page_is_the_apis_show_with_its_reminders(
         "ends_at": "2026-03-07T13:30:00Z", "elders_first": True, "subsidy": "4800.50", "status": "scheduled"}
     activity = await get_activity(show["activity_id"])
     assert (activity["title"], activity["audience"], activity["reminder_offsets"]) == (
-        "戏曲进乡村·吕剧《李二嫂改嫁》", {"grids": sorted([w.grids["A"], w.grids["B"]])}, [1440, 180])
+        "戏曲进社区·吕剧《李二嫂改嫁》", {"grids": sorted([w.grids["A"], w.grids["B"]])}, [1440, 180])
 
 
 async def test_each_bad_show_input_is_shown_at_its_field(chengguan):
@@ -174,8 +174,8 @@ async def test_each_bad_show_input_is_shown_at_its_field(chengguan):
         for changes in ({"day": "2026-03-02", "starts_at": "08:01"}, {"day": "2026-04-30", "ends_at": "19:01"}, {"subsidy": "0"}):
             assert (await post_form(admin, path, {**form, **changes})).status_code == 303, changes
     assert [(s["starts_at"], s["ends_at"], s["subsidy"]) for s in await api_shows(w)] == [
-        ("2026-03-02T00:01:00Z", "2026-03-02T02:31:00Z", "5000.00"), ("2026-03-07T11:00:00Z", "2026-03-07T13:30:00Z", "0.00"),
-        ("2026-04-30T11:00:00Z", "2026-04-30T11:01:00Z", "5000.00")]
+        ("2026-03-02T00:01:00Z", "2026-03-02T02:31:00Z", "0.00"), ("2026-03-07T11:00:00Z", "2026-03-07T13:30:00Z", "0.00"),
+        ("2026-04-30T11:00:00Z", "2026-04-30T11:01:00Z", "0.00")]
 
 
 async def test_moving_and_cancelling_a_show(chengguan):

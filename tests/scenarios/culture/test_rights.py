@@ -35,7 +35,7 @@ async def test_culture_holds_nothing_about_a_resident_and_erasure_keeps_attendan
     assert "culture" not in exported
     # her reminder of the show is the kernel's part of the export
     assert [(r["title"], r["scene"], r["channel"], r["status"]) for r in exported["meihao.reminders.hookimpls"]["reminders"]] == [
-        ("戏曲进乡村·吕剧《李二嫂改嫁》", "culture", "inbox", "sent"),
+        ("戏曲进社区·吕剧《李二嫂改嫁》", "culture", "inbox", "sent"),
     ]
     assert done.status_code == 200, done.text
     assert done.json()["erased"] == {

@@ -51,7 +51,7 @@ async def test_a_show_reminds_its_audience_and_is_recorded_the_morning_after(che
             "starts_at": "2026-03-07T19:00:00", "elders_first": True})
         assert created.status_code == 201, created.text
         show = created.json()
-        assert (show["ends_at"][:16], show["subsidy"], show["troupe_level"], show["genre"]) == ("2026-03-07T13:30", "5000.00", "county", "吕剧")
+        assert (show["ends_at"][:16], show["subsidy"], show["troupe_level"], show["genre"]) == ("2026-03-07T13:30", "0.00", "county", "吕剧")
 
         # scope: the show is at a venue of grid A; grid C's leader does not see it
         assert [s["id"] for s in (await worker.get(f"{P}/shows")).json()] == [show["id"]]
@@ -69,7 +69,7 @@ async def test_a_show_reminds_its_audience_and_is_recorded_the_morning_after(che
         activities = await Show.select(Show.activity, Show.elders_activity).where(Show.id == show["id"]).first()
         assert await reminded(activities["elders_activity"]) == {r["王秀英"]["id"], r["张桂兰"]["id"]}
         assert (await inbox("resident", r["王秀英"]["id"]))[-1] == (
-            "尊敬的王奶奶：\n【戏曲进乡村·吕剧《李二嫂改嫁》】3月7日（周六）晚7点在城关老街文化广场开演，前排座位优先留给老年人，欢迎您提前到场入座。\n——城关社区居民委员会")
+            "尊敬的王奶奶：\n【戏曲进社区·吕剧《李二嫂改嫁》】3月7日（周六）晚7点在城关老街文化广场开演，前排座位优先留给老年人，欢迎您提前到场入座。\n——城关社区居民委员会")
         w.at(2026, 3, 6, 19, 0)
         assert (await drain(w.engine)).recipients == 4
         w.at(2026, 3, 7, 16, 0)
@@ -79,7 +79,7 @@ async def test_a_show_reminds_its_audience_and_is_recorded_the_morning_after(che
         assert await reminded(activities["activity"]) == audience  # grid C's 赵大爷 is not in the audience
         assert await Reminder.count().where(Reminder.activity == activities["activity"]) == 8  # 4 people × 2 reminders, once each
         assert (await inbox("resident", r["刘洋"]["id"]))[-1] == (
-            "尊敬的刘先生：\n【戏曲进乡村·吕剧《李二嫂改嫁》】3月7日（周六）晚7点在城关老街文化广场开演，济阳区吕剧团（县级）演出吕剧《李二嫂改嫁》，免费观看，欢迎乡亲们来看戏！\n——城关社区居民委员会")
+            "尊敬的刘先生：\n【戏曲进社区·吕剧《李二嫂改嫁》】3月7日（周六）晚7点在城关老街文化广场开演，济阳区吕剧团（县级）演出吕剧《李二嫂改嫁》，免费观看，欢迎乡亲们来看戏！\n——城关社区居民委员会")
 
         # the morning after: not before 09:00, then the organiser is asked once
         w.at(2026, 3, 8, 8, 5)
@@ -106,7 +106,8 @@ async def test_a_show_reminds_its_audience_and_is_recorded_the_morning_after(che
         summary = (await admin.get(f"{P}/summary")).json()
         assert summary == {
             "year": 2026, "shows_delivered": 1, "audience_reached": 260, "shows_scheduled": 0, "venues": 2, "venues_covered": 1,
-            "subsidy": "5000.00", "satisfied": 1, "basically_satisfied": 0, "unsatisfied": 0}
+            "subsidy": "0.00", "satisfied": 1, "basically_satisfied": 0, "unsatisfied": 0, "villages": 0, "villages_covered": 0,
+            "village_coverage": None, "programme": "戏曲进社区", "sampled": 0, "satisfaction_rate": None}
         metrics = {m["key"]: m["value"] for m in (await admin.get("/api/communities/chengguan/dashboard")).json() if m["scenario"] == "culture"}
         assert (metrics["shows_delivered"], metrics["audience_reached"]) == (1, 260)
     assert await AuditLog.count().where(AuditLog.action == "culture.show.record") == 1

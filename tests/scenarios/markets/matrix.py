@@ -9,6 +9,7 @@ another community meets the kernel's 403 and a place in another grid the plugin'
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from meihao import Principal, community_today
@@ -36,13 +37,15 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
         community = await get_community(slug)
         today = community_today(mh, community)
         market = await create_market(mh, community, MarketIn(
-            venue="广场", rrule="FREQ=WEEKLY", first_day=today - timedelta(days=14), holiday_policy="keep"), system)
+            venue="广场", rrule="FREQ=WEEKLY", first_day=today - timedelta(days=14), holiday_policy="keep",
+            money="stall_fee", fee=Decimal(10), beneficiary="社区助老食堂", receiving_charity="济阳区慈善总会"), system)
         merchant = await create_merchant(mh, community, MerchantIn(name="便民超市"), system)
         days = {d["day"]: d["id"] for d in await MarketDay.select(MarketDay.id, MarketDay.day).where(MarketDay.market == market.id)}
         past, next_week, in_two_weeks = days[today - timedelta(days=7)], days[today + timedelta(days=7)], days[today + timedelta(days=14)]
         for place in (p for p in places if world.slugs[p] == slug):
             ids = world.places[place]
             ids["mk_market_id"], ids["mk_day_id"], ids["mk_day2_id"], ids["mk_merchant_id"] = market.id, next_week, in_two_weeks, merchant.id
+            ids["mk_past_day_id"] = past
             application = await apply(mh, community, next_week, ApplicationIn(resident_id=ids["resident_id"], goods="旧书"), system)
             ids["mk_app_id"] = application.id
             stall = Application(community=community.id, market=market.id, market_day=past, resident=ids["resident_id"],
@@ -61,6 +64,8 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
     ("POST", f"{M}/applications/{{application_id}}/cancel"): lambda w, p: (_m(w, p, f"/applications/{w.places[p]['mk_app_id']}/cancel"), {}),
     ("PUT", f"{M}/applications/{{application_id}}/proceeds"): lambda w, p: (
         _m(w, p, f"/applications/{w.places[p]['mk_paid_app_id']}/proceeds"), {"amount": "35.50"}),
+    ("PUT", f"{M}/applications/{{application_id}}/waiver"): lambda w, p: (
+        _m(w, p, f"/applications/{w.places[p]['mk_app_id']}/waiver"), {"reason": "低保家庭减免摊位费"}),
 }
 
 COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
@@ -81,4 +86,7 @@ COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
     ("POST", f"{M}/days/{{day_id}}/cancel"): lambda w, p: (_m(w, p, f"/days/{w.places[p]['mk_day_id']}/cancel"), {"reason": "大风预警"}),
     # a list scoped to the caller's grids: the leak check sees only their residents' names
     ("GET", f"{M}/days/{{day_id}}/applications"): lambda w, p: (_m(w, p, f"/days/{w.places[p]['mk_day_id']}/applications"), None),
+    # the public statement (公示) sums the whole community: it is posted for everyone
+    ("GET", f"{M}/days/{{day_id}}/statement"): lambda w, p: (_m(w, p, f"/days/{w.places[p]['mk_past_day_id']}/statement"), None),
+    ("POST", f"{M}/days/{{day_id}}/statement"): lambda w, p: (_m(w, p, f"/days/{w.places[p]['mk_past_day_id']}/statement"), None),
 }

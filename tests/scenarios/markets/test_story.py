@@ -129,7 +129,7 @@ async def test_a_market_day_from_applications_to_proceeds(huayang):
         assert (gone.status_code, gone.json()["field"]) == (409, "status")
         await worker.put(f"{P}/applications/{ids['王秀英']}/proceeds", json={"amount": 130, "note": "更正"})
         summed = (await admin.get(f"{P}/markets/{market['id']}/proceeds?year=2026")).json()
-        assert summed["days"] == [{"market_day_id": day_id, "day": "2026-03-14", "stalls": 2, "amount": "196.00"}]
+        assert summed["days"] == [{"market_day_id": day_id, "day": "2026-03-14", "stalls": 2, "amount": "196.00", "people_served": 0}]
         assert summed["total"] == "196.00"
         year = (await admin.get(f"{P}/proceeds")).json()
         assert (year["year"], year["total"], year["markets"][0]["stalls"]) == (2026, "196.00", 2)
