@@ -165,3 +165,29 @@ def test_the_kernels_migrations_make_exactly_its_tables():
     with contextlib.redirect_stdout(io.StringIO()):
         changes = asyncio.run(AutoMigrationManager(auto_input="y").get_alter_statements(app_config=APP_CONFIG))
     assert [statement for change in changes for statement in change.statements] == []
+
+
+async def test_deleting_a_resident_a_plugins_table_still_holds_is_a_409_and_deletes_nothing_on_both(meihao, factories):
+    """A plugin table referencing residents with ON DELETE RESTRICT: the delete is refused with a 409 that says what
+    to do (erase), and the resident, their tags and the audit log are as before (it was a 500 once)."""
+    from meihao.access.tables import AuditLog
+    from meihao.register.residents import delete_resident
+    from meihao.register.tables import ResidentTag
+
+    place = await factories.place("hepan")
+    kept = await factories.resident(place["household_id"], name="王秀英", tags=["elder"])
+    other = await factories.resident(place["household_id"], name="李桂兰")
+    await Resident.raw("CREATE TABLE keeper_note (id INTEGER PRIMARY KEY, resident INTEGER NOT NULL "
+                       "REFERENCES meihao_resident (id) ON DELETE RESTRICT)")
+    await Resident.raw("INSERT INTO keeper_note (id, resident) VALUES (1, {})", kept["id"])
+    audits = await AuditLog.count()
+    with pytest.raises(Conflict) as refused:
+        await delete_resident(meihao, kept["id"])
+    assert str(refused.value) == (f"resident {kept['id']} still has records a scene keeps; erase the resident instead "
+                                  f"(POST /api/residents/{kept['id']}/erase) to remove their personal data")
+    assert await Resident.count().where(Resident.id == kept["id"]) == 1
+    assert [r["tag"] for r in await ResidentTag.select(ResidentTag.tag).where(ResidentTag.resident == kept["id"])] == ["elder"]
+    assert await AuditLog.count() == audits
+    await delete_resident(meihao, other["id"])  # one no table holds goes
+    assert await Resident.count().where(Resident.id == other["id"]) == 0
+    assert await AuditLog.count() == audits + 1

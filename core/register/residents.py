@@ -40,12 +40,13 @@ from meihao.register.tables import Community, Resident, ResidentTag
 if TYPE_CHECKING:
     from meihao.runtime import Meihao
 
-try:  # the PostgreSQL driver's unique-violation error, when it is installed
-    from asyncpg.exceptions import UniqueViolationError
+try:  # the PostgreSQL driver's unique- and foreign-key-violation errors, when it is installed
+    from asyncpg.exceptions import ForeignKeyViolationError, UniqueViolationError
 except ImportError:  # pragma: no cover
-    UniqueViolationError = sqlite3.IntegrityError  # type: ignore[misc,assignment]
+    UniqueViolationError = ForeignKeyViolationError = sqlite3.IntegrityError  # type: ignore[misc,assignment]
 
 UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, UniqueViolationError)
+FOREIGN_KEY_VIOLATIONS = (sqlite3.IntegrityError, ForeignKeyViolationError)
 
 #: The oldest age the resident filters accept.
 MAX_AGE = 150
@@ -463,10 +464,15 @@ async def move_resident(mh: Meihao, resident_id: int, household_id: int, princip
 
 async def delete_resident(mh: Meihao, resident_id: int, principal: Principal = SYSTEM) -> None:
     current = await _in_scope(resident_id, principal)
-    async with mh.db.transaction():
-        await ResidentTag.delete().where(ResidentTag.resident == resident_id)
-        await Resident.delete().where(Resident.id == resident_id)
-        await audit(principal, "resident.delete", "resident", resident_id, community_id=current["community"])
+    try:
+        async with mh.db.transaction():
+            await ResidentTag.delete().where(ResidentTag.resident == resident_id)
+            await Resident.delete().where(Resident.id == resident_id)
+            await audit(principal, "resident.delete", "resident", resident_id, community_id=current["community"])
+    except FOREIGN_KEY_VIOLATIONS as err:
+        # A plugin's table keeps the resident's rows (ON DELETE RESTRICT): nothing was deleted.
+        raise Conflict(f"resident {resident_id} still has records a scene keeps; erase the resident instead "
+                       f"(POST /api/residents/{resident_id}/erase) to remove their personal data") from err
 
 
 REVEALABLE = ("id_card", "phone")

@@ -37,7 +37,7 @@ class Patient(Table, tablename="health_patient"):
     """
 
     community = ForeignKey(Community, on_delete=OnDelete.restrict, null=False, index=True)
-    resident = ForeignKey(Resident, on_delete=OnDelete.restrict, null=False, index=True)
+    resident = ForeignKey(Resident, on_delete=OnDelete.cascade, null=False, index=True)
     condition = Varchar(length=16)
     team = ForeignKey(DoctorTeam, on_delete=OnDelete.restrict, null=False, index=True)
     registered_on = Date()
@@ -75,7 +75,7 @@ class HealthCheck(Table, tablename="health_check"):
     """老年人健康管理 the yearly health check of a resident 65+, with its items (sensitive)."""
 
     community = ForeignKey(Community, on_delete=OnDelete.restrict, null=False, index=True)
-    resident = ForeignKey(Resident, on_delete=OnDelete.restrict, null=False, index=True)
+    resident = ForeignKey(Resident, on_delete=OnDelete.cascade, null=False, index=True)
     year = Integer(index=True)
     checked_on = Date()
     #: JSON: the items recorded (self-care assessment, physical examination, tests, guidance).
@@ -87,7 +87,7 @@ class Contract(Table, tablename="health_contract"):
     """家庭医生签约 a resident's contract with one doctor team, ``starts_on``..``ends_on`` (inclusive, at least a year)."""
 
     community = ForeignKey(Community, on_delete=OnDelete.restrict, null=False, index=True)
-    resident = ForeignKey(Resident, on_delete=OnDelete.restrict, null=False, index=True)
+    resident = ForeignKey(Resident, on_delete=OnDelete.cascade, null=False, index=True)
     team = ForeignKey(DoctorTeam, on_delete=OnDelete.restrict, null=False, index=True)
     starts_on = Date()
     ends_on = Date(index=True)

@@ -447,7 +447,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": Resident,
-            "on_delete": OnDelete.restrict,
+            "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": False,
@@ -582,7 +582,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": Resident,
-            "on_delete": OnDelete.restrict,
+            "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": False,
@@ -940,7 +940,7 @@ async def forwards():
         column_class=ForeignKey,
         params={
             "references": Resident,
-            "on_delete": OnDelete.restrict,
+            "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": False,
