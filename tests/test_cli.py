@@ -62,7 +62,8 @@ def test_commands_before_migrate_say_to_run_it(tmp_path):
         assert_one_line_error(result, "meihao migrate")
 
 
-KERNEL_PLUGINS = ["meihao.access.hookimpls", "meihao.reminders.hookimpls", "meihao.scheduling.hookimpls", "meihao.workitems.hookimpls"]
+KERNEL_PLUGINS = ["meihao.access.hookimpls", "meihao.reminders.hookimpls", "meihao.scheduling.hookimpls", "meihao.workitems.hookimpls",
+                  "meihao.volunteering.hookimpls"]
 
 
 def test_plugins_lists_the_kernel_plugins(migrated):

@@ -47,7 +47,7 @@ async def fill(mh: Any, community: CommunityInfo, settings: NeighbourhoodSetting
     residents = await Resident.select(Resident.id, Resident.birth_date).where(Resident.community == community.id).order_by(Resident.id).limit(400)
     today = (community_now(mh, community)).date()
     adults = [r["id"] for r in residents if (today - r["birth_date"]).days >= 18 * 366]
-    if len(adults) < 20:
+    if len(adults) < 60:  # the motions' seconders and 城关's volunteer corps take the first 60 (a tiny demo has none)
         return
     rng.shuffle(adults)
     term = (date(today.year - 1, 1, 1), date(today.year + 3, 12, 31))

@@ -55,8 +55,10 @@ async def test_jobs_with_their_runs_and_the_nodes(world):
     assert (page.status_code, h1(page.text)) == (200, ["运维"])
     rows = cells(page.text)
     jobs = [r for r in rows if len(r) == 5]
-    assert [r[0].split(" ")[0] for r in jobs] == ["meihao.forget_old_job_runs", "meihao.reminders.digest", "meihao.workitems.check"]
-    assert [r[1:3] for r in jobs] == [["全街道", "每天 03:17"], ["全街道", "每小时整点"], ["全街道", "每 5 分钟"]]
+    assert [r[0].split(" ")[0] for r in jobs] == ["meihao.forget_old_job_runs", "meihao.reminders.digest", "meihao.workitems.check",
+                                                     "service.hotline_replies"]
+    assert [r[1:3] for r in jobs] == [["全街道", "每天 03:17"], ["全街道", "每小时整点"], ["全街道", "每 5 分钟"],
+                                      ["全街道", "每 1 分钟"]]
     # the newest run first, in Shanghai time, its error beside it
     assert jobs[1][4] == "2026-03-02 10:00 · 失败 OperationalError: database is locked 2026-03-02 09:00 · 成功"
     assert jobs[0][4] == "尚未运行"

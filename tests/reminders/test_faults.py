@@ -257,12 +257,12 @@ async def test_the_disk_full_under_sqlite_is_a_clear_error_loses_nothing_and_cor
             monkeypatch.setenv("MEIHAO_SMTP_PORT", str(smtp.port))
             street = await build_street(mh)
             building = await _building(street)
-            for i in range(60):  # enough residents that their fan-out and sends need new pages
+            for i in range(150):  # enough residents that their fan-out and sends need new pages (beyond the WAL's reusable frames)
                 household = await street.factories.household(building)
                 resident = await street.factories.resident(household["id"], name=f"居民{i:03d}")
                 await set_contact(mh, "resident", resident["id"], "email", f"r{i}@example.org")
             await create_activity(mh, "hepan", market(["inbox", "email"]))
-            residents = 5 + 60  # build_street's five and these
+            residents = 5 + 150  # build_street's five and these
             street.clock.set(at(2026, 3, 6, 9, 0))
             street.engine = ReminderEngine(mh, DeliveryPolicy(batch_size=5, claim_size=20))
 
@@ -289,7 +289,7 @@ async def test_the_disk_full_under_sqlite_is_a_clear_error_loses_nothing_and_cor
             assert _integrity(path) == "ok"
             rows = await Reminder.select(Reminder.id, Reminder.channel, Reminder.status)
             # nothing lost: every resident once on each channel, all sent
-            assert Counter((r["channel"], r["status"]) for r in rows) == Counter({("inbox", "sent"): residents, ("email", "sent"): 60})
+            assert Counter((r["channel"], r["status"]) for r in rows) == Counter({("inbox", "sent"): residents, ("email", "sent"): 150})
             assert await InboxMessage.count() == residents  # exactly once
             ids = Counter(m["Message-ID"] for m in smtp.messages)
             assert set(ids) == {f"<meihao-reminder-{r['id']}@meihao>" for r in rows if r["channel"] == "email"}
