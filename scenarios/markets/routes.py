@@ -10,7 +10,7 @@ from datetime import date
 from litestar import Controller, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from meihao import Caller, CurrentCommunity, QueryYear, Runtime, requires
+from meihao import Caller, CurrentCommunity, QueryYear, Runtime, error_response, requires
 
 from .schemas import (
     ApplicationIn,
@@ -188,7 +188,8 @@ class MarketsController(Controller):
         """Waive (减免) the market's stall fee or contribution for one stall, with the reason; ``waived: false`` takes it back."""
         return await applications.set_waiver(meihao, community, application_id, data.waived, data.reason, principal)
 
-    @get("/days/{day_id:int}/statement", guards=[requires(READ_PROCEEDS)])
+    @get("/days/{day_id:int}/statement", guards=[requires(READ_PROCEEDS)],
+         responses={409: error_response(409, "The market day has not been held yet: a statement is made once it has")})
     async def day_statement(self, community: CurrentCommunity, meihao: Runtime, day_id: FromPath[int]) -> StatementOut:
         """The public statement (公示) of a market day held: stalls, fees (waivers apart), proceeds or people served, where the money goes."""
         return await proceeds.statement(meihao, community, day_id)
