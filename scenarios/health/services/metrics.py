@@ -38,11 +38,13 @@ async def figures(mh: Any, principal: Principal, community: CommunityInfo) -> di
             FollowUp.patient.is_in(list(seen))).order_by(FollowUp.visited_on).order_by(FollowUp.id)
         last = {r["patient"]: r["decision"] for r in latest}
         controlled = sum(1 for d in last.values() if d == "controlled")
-    in_scope = Resident.select(Resident.id).where(Resident.id.is_in(principal.residents_in(community.id)))
-    residents = await Resident.count().where(Resident.id.is_in(in_scope))
+    # counted straight on the register (its (community, birth_date) index), not through nested id lists
+    in_scope = principal.residents_in(community.id)
+    mine = (Resident.community == community.id, *principal.residents_where())
+    residents = await Resident.count().where(*mine)
     signed = await Contract.select(Contract.resident).where(
         Contract.resident.is_in(in_scope), Contract.status == "active", Contract.starts_on <= today, Contract.ends_on >= today).distinct()
-    elders = await Resident.count().where(Resident.id.is_in(in_scope), Resident.birth_date <= years_before(today, settings.check_age))
+    elders = await Resident.count().where(*mine, Resident.birth_date <= years_before(today, settings.check_age))
     checked = await HealthCheck.count().where(HealthCheck.resident.is_in(in_scope), HealthCheck.year == today.year)
     return {
         "managed": managed, "followed_this_year": len(seen), "standard_managed": standard,
