@@ -318,6 +318,21 @@ def _worst(flags: Any) -> str:
     return max(flags, key=FLAG_ORDER.index, default="met")
 
 
+def _running(*clauses: Any) -> Any:
+    """The items with a running clock (started, not stopped, with a due time) matching ``clauses``."""
+    return WorkItemClock.select(WorkItemClock.item).where(WorkItemClock.stopped_at.is_null(), WorkItemClock.due_at.is_not_null(), *clauses)
+
+
+def _flag_condition(flag: str, now: datetime) -> Any:
+    """The WHERE condition of the items flagged ``flag`` at ``now``: red, a running clock past its due time; yellow, a
+    running clock past its yellow time and none past its due time. The one definition the lists and the counts share."""
+    if flag == "red":
+        return WorkItem.id.is_in(_running(WorkItemClock.due_at <= now))
+    if flag == "yellow":
+        return WorkItem.id.is_in(_running(WorkItemClock.yellow_at <= now)) & WorkItem.id.not_in(_running(WorkItemClock.due_at <= now))
+    raise InvalidInput(f"flag: choose yellow or red, not {flag!r}", field="flag")
+
+
 def _filters(principal: Principal, community_id: int, now: datetime, *, scenario: str | None, workflow: str | None, state: str | None,
              flag_is: str | None, assignee: int | None, open_only: bool) -> list[Any]:
     clauses = item_scope(principal, community_id)
@@ -332,16 +347,7 @@ def _filters(principal: Principal, community_id: int, now: datetime, *, scenario
     if open_only:
         clauses.append(WorkItem.final.eq(False))
     if flag_is is not None:
-        running = WorkItemClock.select(WorkItemClock.item).where(WorkItemClock.stopped_at.is_null(), WorkItemClock.due_at.is_not_null())
-        if flag_is == "red":
-            clauses.append(WorkItem.id.is_in(running.where(WorkItemClock.due_at <= now)))
-        elif flag_is == "yellow":
-            late = WorkItemClock.select(WorkItemClock.item).where(
-                WorkItemClock.stopped_at.is_null(), WorkItemClock.due_at.is_not_null(), WorkItemClock.due_at <= now)
-            clauses.append(WorkItem.id.is_in(running.where(WorkItemClock.yellow_at <= now)))
-            clauses.append(WorkItem.id.not_in(late))
-        else:
-            raise InvalidInput(f"flag: choose yellow or red, not {flag_is!r}", field="flag")
+        clauses.append(_flag_condition(flag_is, now))
     return clauses
 
 
@@ -380,19 +386,15 @@ async def count_work_items(
     info = await _community(community)
     now = mh.clock.now()
 
-    def running(*clauses: Any) -> Any:
-        """The items with a running clock (started, not stopped, with a due time) matching ``clauses``."""
-        return WorkItemClock.select(WorkItemClock.item).where(WorkItemClock.stopped_at.is_null(), WorkItemClock.due_at.is_not_null(), *clauses)
-
     is_open = WorkItem.final.eq(False)
     figures = {
         "open": is_open,
-        "yellow": WorkItem.id.is_in(running(WorkItemClock.yellow_at <= now)) & WorkItem.id.not_in(running(WorkItemClock.due_at <= now)),
-        "red": WorkItem.id.is_in(running(WorkItemClock.due_at <= now)),
+        "yellow": _flag_condition("yellow", now),
+        "red": _flag_condition("red", now),
         "paused": is_open & WorkItem.paused.eq(True),
     }
     if due_by is not None:
-        figures["due"] = is_open & WorkItem.id.is_in(running(WorkItemClock.due_at > now, WorkItemClock.due_at <= due_by))
+        figures["due"] = is_open & WorkItem.id.is_in(_running(WorkItemClock.due_at > now, WorkItemClock.due_at <= due_by))
     rows = await WorkItem.select(
         WorkItem.state, Count(WorkItem.id, alias="n"), *(count_if(condition, name) for name, condition in figures.items()),
     ).where(*_filters(principal, info.id, now, scenario=scenario, workflow=workflow, state=None, assignee=None, open_only=False,
