@@ -97,11 +97,6 @@ def tag_rules(mh: Meihao | None) -> TagRules:
     return TagRules(frozenset(mh.settings.sensitive_tags), frozenset(mh.settings.special_tags))
 
 
-def sensitive_tags(mh: Meihao | None) -> TagRules:
-    """The tag rules (``sensitive_tags`` and ``special_tags``); kept under its old name for the callers."""
-    return tag_rules(mh)
-
-
 def visible_tags(tags: list[str], rules: TagRules, principal: Principal) -> list[str]:
     """``tags`` as ``principal`` may see them: sensitive ones are omitted (not masked) without
     ``meihao.resident.sensitive.read``, the special groups' without ``meihao.resident.special.read``, so an

@@ -87,7 +87,7 @@ async def export_residents(
     other answer, formulas neutralised); the export is audited, and so, for holders of
     ``meihao.resident.sensitive.read``, is the reading of sensitive tags it includes (a second row)."""
     filters = _filters(community, grid, building, None, tag, min_age, max_age, None, residence_status, relation_to_head)
-    sensitive = residents.sensitive_tags(meihao)
+    sensitive = residents.tag_rules(meihao)
     residents.check_sensitive_tags([tag] if tag else None, sensitive, principal, "tag")
     await filters.where(meihao.settings.default_timezone)  # bad filters fail before the stream starts
     await residents.audit_export(meihao, filters, principal)

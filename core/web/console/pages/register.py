@@ -178,7 +178,7 @@ async def _present(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _settable_tags(mh: Meihao, principal: Any) -> dict[str, str]:
     """The known tags the viewer may set (a sensitive one needs ``meihao.resident.sensitive.read``)."""
-    shown = set(residents.visible_tags(list(TAG_LABELS), residents.sensitive_tags(mh), principal))
+    shown = set(residents.visible_tags(list(TAG_LABELS), residents.tag_rules(mh), principal))
     return {t: label for t, label in TAG_LABELS.items() if t in shown}
 
 
@@ -362,7 +362,7 @@ async def bulk_apply(request: Request[Any, Any, Any], data: Form) -> Response[An
 async def _export(request: Request[Any, Any, Any], kind: str) -> tuple[Any, str]:
     mh, principal = _mh(request), page_user(request)
     filters = _filters(ListQuery.read(request, KEYS))
-    residents.check_sensitive_tags([filters.tag] if filters.tag else None, residents.sensitive_tags(mh), principal, "tag")
+    residents.check_sensitive_tags([filters.tag] if filters.tag else None, residents.tag_rules(mh), principal, "tag")
     await filters.where(mh.settings.default_timezone)  # a bad filter fails before anything is written
     await residents.audit_export(mh, filters, principal, format=kind)
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
