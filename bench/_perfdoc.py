@@ -48,6 +48,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+async def postgres_database(name: str, *, drop: bool = False) -> str:
+    """A fresh throwaway database ``name`` on the local PostgreSQL (dropped first if left over), or with ``drop`` only
+    dropped; returns its URL."""
+    import asyncpg
+
+    admin = await asyncpg.connect(POSTGRES_ADMIN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        if not drop:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 

@@ -23,7 +23,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from _perfdoc import machine_facts, median, seconds, update_section
+from _perfdoc import machine_facts, median, postgres_database, seconds, update_section
 from cryptography.fernet import Fernet
 from stdnum.cn import ric
 
@@ -39,7 +39,6 @@ COLUMNS = (
 )
 #: One data key for the run (PostgreSQL wants one set; the demo mode would make one per SQLite file).
 DATA_KEY = Fernet.generate_key().decode()
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "秀英桂兰建国志强丽娟海燕明华玉珍德胜淑芬国庆红梅文斌"
 
@@ -65,19 +64,6 @@ def register_csv(rows: int, seed: int) -> bytes:
         tags = "elder" if birth.year < 1966 else ("volunteer" if rng.random() < 0.05 else "")
         lines.append(",".join([name, "男" if male else "女", "", id_card, phone, "", grid, building, unit, room, tags]))
     return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()
-
-
-async def _postgres_database(name: str, *, drop: bool = False) -> str:
-    import asyncpg
-
-    admin = await asyncpg.connect(POSTGRES_ADMIN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        if not drop:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return f"postgresql://postgres@127.0.0.1:5432/{name}"
 
 
 async def meihao_import(url: str, data: bytes) -> tuple[float, float, int, list[tuple]]:
@@ -142,12 +128,12 @@ async def run_one(database: str, data: bytes, folder: Path, turn: int) -> tuple[
         dry, elapsed, count, rows = await meihao_import(f"sqlite:///{source}", data)
         return dry, elapsed, count, raw_sqlite(source, target, rows)
     name = f"bench_register_import_{turn}"
-    url = await _postgres_database(name)
+    url = await postgres_database(name)
     try:
         dry, elapsed, count, rows = await meihao_import(url, data)
         return dry, elapsed, count, await raw_postgres(url, rows)
     finally:
-        await _postgres_database(name, drop=True)
+        await postgres_database(name, drop=True)
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from _perfdoc import machine_facts, median, update_section
+from _perfdoc import machine_facts, median, postgres_database, update_section
 from cryptography.fernet import Fernet
 
 from meihao import Principal, work_item_rates
@@ -36,7 +36,6 @@ from meihao.register.schemas import CommunityIn, GridIn
 from meihao.runtime import boot
 
 DATA_KEY = Fernet.generate_key().decode()
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SINCE = datetime(2026, 1, 1, tzinfo=SHANGHAI)
 UNTIL = datetime(2027, 1, 1, tzinfo=SHANGHAI)
@@ -96,19 +95,6 @@ def generate(items: int, communities: list[int], grids: dict[int, list[int]], se
 ITEM_COLUMNS = ("id", "scenario", "workflow", "community", "kind", "grid", "title", "state", "paused", "final", "opened_at", "closed_at")
 CLOCK_COLUMNS = ("id", "item", "name", "working_days", "started_at", "stopped_at", "due_at")
 CALLBACK_COLUMNS = ("id", "item", "at", "actor", "result", "contacted", "resolved", "latest")
-
-
-async def _postgres_database(name: str, *, drop: bool = False) -> str:
-    import asyncpg
-
-    admin = await asyncpg.connect(POSTGRES_ADMIN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        if not drop:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return f"postgresql://postgres@127.0.0.1:5432/{name}"
 
 
 async def _fill(url: str, rows: tuple[list[tuple], list[tuple], list[tuple]]) -> None:
@@ -225,11 +211,11 @@ def main() -> None:
             if database == "sqlite":
                 results = asyncio.run(run(f"sqlite:///{Path(tmp) / 'rates.db'}", args.items, args.repeat, args.seed))
             else:
-                url = asyncio.run(_postgres_database("bench_workitem_rates"))
+                url = asyncio.run(postgres_database("bench_workitem_rates"))
                 try:
                     results = asyncio.run(run(url, args.items, args.repeat, args.seed))
                 finally:
-                    asyncio.run(_postgres_database("bench_workitem_rates", drop=True))
+                    asyncio.run(postgres_database("bench_workitem_rates", drop=True))
             for label, rows, ours, theirs in results:
                 table.append(f"| {database} | {label} | {rows} | {ours * 1000:.0f} ms | {theirs * 1000:.0f} ms | {ours / theirs:.2f}× |")
     body = f"""
