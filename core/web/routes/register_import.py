@@ -115,7 +115,7 @@ async def export_residents_xlsx(
 ) -> Response[bytes]:
     """Residents in scope as an .xlsx workbook under the template's Chinese headers, masked like the CSV; audited alike."""
     filters = residents.ResidentFilter(community, grid, building, None, tag, min_age, max_age, None, residence_status, relation_to_head)
-    residents.check_sensitive_tags([tag] if tag else None, residents.sensitive_tags(meihao), principal, "tag")
+    residents.check_sensitive_tags([tag] if tag else None, residents.tag_rules(meihao), principal, "tag")
     await filters.where(meihao.settings.default_timezone)  # bad filters fail before anything is written
     await residents.audit_export(meihao, filters, principal, format="xlsx")
     rows: list[list[Any]] = [row async for row in residents.export_rows(meihao, filters, principal)]
