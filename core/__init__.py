@@ -11,6 +11,7 @@ from meihao.db.migration_helpers import add_unique_index
 from meihao.db.paging import Page, PageResult, paginate
 from meihao.db.transactions import transaction
 from meihao.errors import Conflict, Forbidden, InvalidInput, MeihaoError, NotFound, PluginError
+from meihao.handovers import HandOver, Intake, Receipt, can_hand_over, hand_over
 from meihao.hooks.declarations import (
     SCENES,
     Audience,
@@ -129,6 +130,8 @@ __all__ = [
     "Forbidden",
     "FormError",
     "FormFields",
+    "HandOver",
+    "Intake",
     "InvalidInput",
     "Job",
     "ListQuery",
@@ -153,6 +156,7 @@ __all__ = [
     "Principal",
     "QueryYear",
     "QueueItem",
+    "Receipt",
     "ResidentLink",
     "Runtime",
     "SCENES",
@@ -170,6 +174,7 @@ __all__ = [
     "audit",
     "award_points",
     "bulk_action",
+    "can_hand_over",
     "cancel_activity",
     "cancel_occurrence",
     "community_now",
@@ -186,6 +191,7 @@ __all__ = [
     "get_activity",
     "get_community",
     "get_work_item",
+    "hand_over",
     "hookimpl",
     "hookspec",
     "is_workday",
