@@ -7,7 +7,7 @@ from meihao.access.audit import audit
 from meihao.access.principals import Principal
 from meihao.access.staff import staff_works_in
 from meihao.attachments.service import AttachmentOwner
-from meihao.db.migration_helpers import add_unique_index
+from meihao.db.migration_helpers import add_index, add_unique_index
 from meihao.db.paging import Page, PageResult, paginate
 from meihao.db.transactions import transaction
 from meihao.errors import Conflict, Forbidden, InvalidInput, MeihaoError, NotFound, PluginError
@@ -166,6 +166,7 @@ __all__ = [
     "WorkingCalendar",
     "__version__",
     "activity_occurrences",
+    "add_index",
     "add_unique_index",
     "add_working_days",
     "add_working_hours",
