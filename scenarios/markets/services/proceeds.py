@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from meihao import CommunityInfo, Conflict, InvalidInput, Principal, audit, community_now, fen_to_yuan, yuan_to_fen, zh_date
+from meihao import (
+    CommunityInfo,
+    Conflict,
+    InvalidInput,
+    NoticeIn,
+    Principal,
+    audit,
+    community_now,
+    fen_to_yuan,
+    notify,
+    yuan_to_fen,
+    zh_date,
+)
 
 from ..schemas import FREE_SERVICE, CommunityProceedsOut, DayTotal, MarketProceedsOut, MarketTotal, ProceedsOut, StatementOut
 from ..tables import Application, MarketDay, Proceeds
 from .applications import _application_row
-from .common import _day_and_market, _market_row, _tx, settings_of
+from .common import SCENE, _day_and_market, _market_row, _tx, settings_of
 
 #: People served by one free-service stall on one day above this are refused as a likely typo.
 MOST_PEOPLE_SERVED = 2000
@@ -198,4 +210,23 @@ async def publish_statement(mh: Any, community: CommunityInfo, day_id: int, prin
             MarketDay.id == day_id)
         await audit(principal, "markets.day.statement", "markets.day", day_id, community_id=community.id, detail={"total": out.total})
     out.published_at = now
+    await _tell_stallholders(mh, community, day_id, out.text, now)
     return out
+
+
+#: How long a published statement is worth delivering to the stallholders' inboxes.
+STATEMENT_USEFUL_FOR = timedelta(days=7)
+
+
+async def _tell_stallholders(mh: Any, community: CommunityInfo, day_id: int, text: str, published_at: Any) -> None:
+    """The day's stallholders (the contact residents of its approved stalls) get the statement as a notice; a
+    republication after a correction is told again (its key carries the time)."""
+    contacts = await Application.select(Application.contact).where(
+        Application.market_day == day_id, Application.status == "approved", Application.contact.is_not_null())
+    residents = sorted({r["contact"] for r in contacts})
+    if not residents:
+        return
+    settings = await settings_of(mh, community)
+    await notify(mh, community.slug, NoticeIn(
+        scene=SCENE, key=f"markets.statement:{day_id}:{published_at.isoformat()}", title="市集公示", body=text, residents=residents,
+        channels=list(settings.channels), useful_for=STATEMENT_USEFUL_FOR))
