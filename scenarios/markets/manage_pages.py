@@ -19,11 +19,11 @@ from litestar.response import Redirect
 
 from meihao import (
     Caller,
-    InvalidInput,
     CommunityInfo,
     CurrentCommunity,
     FormError,
     FormFields,
+    InvalidInput,
     MeihaoError,
     Principal,
     Runtime,

@@ -19,7 +19,6 @@ from piccolo.query.functions.aggregate import Count
 
 from meihao import (
     BulkAction,
-    FormFields,
     Caller,
     CardFigure,
     CommunityInfo,
@@ -27,6 +26,7 @@ from meihao import (
     ConsolePages,
     CurrentCommunity,
     Facet,
+    FormFields,
     InvalidInput,
     ListQuery,
     MeihaoError,
@@ -51,11 +51,11 @@ from meihao import (
 from meihao.tables import Community
 
 from .manage_pages import HANDLERS as MANAGE_HANDLERS
-from .statement_pages import HANDLERS as STATEMENT_HANDLERS
 from .routes import DECIDE, READ, READ_APPLICATIONS, READ_PROCEEDS, RECORD
 from .schemas import ApplicationOut, MarketDayOut
 from .services import applications, days, listing, markets, proceeds
 from .services.applications import PLACED_BY
+from .statement_pages import HANDLERS as STATEMENT_HANDLERS
 from .tables import Application, MarketDay, Proceeds
 
 HERE = Path(__file__).parent

@@ -24,6 +24,7 @@ from ..schemas import FREE_SERVICE, CommunityProceedsOut, DayTotal, MarketProcee
 from ..tables import Application, MarketDay, Proceeds
 from .applications import _application_row
 from .common import SCENE, _day_and_market, _market_row, _tx, settings_of
+from .points import day_points
 
 #: People served by one free-service stall on one day above this are refused as a likely typo.
 MOST_PEOPLE_SERVED = 2000
@@ -187,12 +188,15 @@ async def statement(mh: Any, community: CommunityInfo, day_id: int) -> Statement
             lines.append(f"以上款项合计{fen_to_yuan(fees + raised)}元，由{market['receiving_charity']}接收，用于{market['beneficiary']}。")
         else:
             lines.append(f"以上款项合计{fen_to_yuan(fees + raised)}元，接收的慈善组织和受益项目尚未登记。")
+    paid_points, payments = await day_points(day_id)
+    if paid_points:
+        lines.append(f"另有{payments}笔志愿积分支付，共{paid_points}分。")
     lines.append("欢迎居民监督。")
     return StatementOut(
         market_day_id=day_id, market_id=market["id"], day=day["day"], kind=market["kind"], stalls=len(stalls), paying_stalls=paying,
         waived_stalls=waived, fees=fen_to_yuan(fees), proceeds=fen_to_yuan(raised), total=fen_to_yuan(fees + raised), people_served=served,
         beneficiary=market["beneficiary"], receiving_charity=market["receiving_charity"], text="".join(lines),
-        published_at=day["statement_published_at"],
+        published_at=day["statement_published_at"], points=paid_points, points_payments=payments,
     )
 
 
