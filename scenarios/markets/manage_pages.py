@@ -264,6 +264,7 @@ def _read_market(values: dict[str, str], most_yuan: int) -> MarketIn:
         "beneficiary": values.get("beneficiary", ""), "receiving_charity": values.get("receiving_charity", ""),
         "rest_day_policy": form.choice("rest_day_policy", REST_DAY_CHOICES),
         "home_made_food": form.choice("home_made_food", HOME_MADE_FOOD_CHOICES),
+        "accepts_points": values.get("accepts_points") == "yes",
     }
     fields["fee"] = _read_fee(form, fields["money"], most_yuan)
     if fields["money"] not in (None, "none") and fields["fee"] is None and "fee" not in errors:
@@ -303,7 +304,8 @@ async def edit_market_page(request: Request[Any, Any, Any], community: CurrentCo
     market = await markets.get_market(meihao, community, market_id)
     values = {"name": market.name, "venue": market.venue, "capacity": str(market.capacity),
               "organiser_staff_id": "" if market.organiser_staff_id is None else str(market.organiser_staff_id),
-              "beneficiary": market.beneficiary, "receiving_charity": market.receiving_charity}
+              "beneficiary": market.beneficiary, "receiving_charity": market.receiving_charity,
+              "accepts_points": "yes" if market.accepts_points else ""}
     return await _market_form(request, meihao, community, values=values, market=market)
 
 
@@ -318,7 +320,8 @@ async def update_market(
     fields = {"name": values.get("name", ""), "venue": values.get("venue", ""),
               "capacity": form.whole("capacity", required=True, negative=True),
               "organiser_staff_id": form.whole("organiser_staff_id", negative=True),
-              "beneficiary": values.get("beneficiary", ""), "receiving_charity": values.get("receiving_charity", "")}
+              "beneficiary": values.get("beneficiary", ""), "receiving_charity": values.get("receiving_charity", ""),
+              "accepts_points": values.get("accepts_points") == "yes"}
     try:
         await markets.update_market(meihao, community, market_id, _body(MarketPatch, fields, form), principal)
     except FormError as err:

@@ -22,7 +22,7 @@ MARKET_FORM = {
     "until": "", "opens_at": "09:00", "closes_at": "11:30", "grid_id": "", "capacity": "", "setup_minutes": "",
     "applications_close_hours": "", "holiday_policy": "skip", "organiser_staff_id": "", "market_kind": "charity_sale",
     "money": "contribution", "fee": "10", "beneficiary": "华阳社区困难家庭学生助学", "receiving_charity": "济阳区慈善总会",
-    "rest_day_policy": "move", "home_made_food": "forbid",
+    "rest_day_policy": "move", "home_made_food": "forbid", "accepts_points": "yes",
 }
 MONTHLY = {"venue": "华阳社区党群服务中心广场", "rrule": "FREQ=MONTHLY;BYDAY=2SA", "first_day": "2026-03-01", "opens_at": "09:00",
            "closes_at": "11:30"}
@@ -53,20 +53,21 @@ async def test_a_market_made_on_the_page_keeps_its_type_money_and_rules(huayang)
         done = await post_form(admin, f"{PAGES}/markets/new", MARKET_FORM)
         assert done.status_code == 303, done.text
     market = (await api_markets(w))[0]
-    assert {k: market[k] for k in ("kind", "money", "fee", "beneficiary", "receiving_charity", "rest_day_policy", "home_made_food")} == {
+    assert {k: market[k] for k in ("kind", "money", "fee", "beneficiary", "receiving_charity", "rest_day_policy", "home_made_food",
+                                   "accepts_points")} == {
         "kind": "charity_sale", "money": "contribution", "fee": "10.00", "beneficiary": "华阳社区困难家庭学生助学",
-        "receiving_charity": "济阳区慈善总会", "rest_day_policy": "move", "home_made_food": "forbid"}
+        "receiving_charity": "济阳区慈善总会", "rest_day_policy": "move", "home_made_food": "forbid", "accepts_points": True}
 
 
 async def test_a_free_clinic_without_fee_and_left_empty_the_rules_are_the_communitys(huayang):
     w = huayang
     form = {**MARKET_FORM, "market_kind": "free_clinic", "money": "none", "fee": "", "beneficiary": "", "receiving_charity": "",
-            "rest_day_policy": "", "home_made_food": ""}
+            "rest_day_policy": "", "home_made_food": "", "accepts_points": ""}
     async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as admin:
         assert (await post_form(admin, f"{PAGES}/markets/new", form)).status_code == 303
     market = (await api_markets(w))[0]
-    assert {k: market[k] for k in ("kind", "money", "fee", "rest_day_policy", "home_made_food")} == {
-        "kind": "free_clinic", "money": "none", "fee": "0.00", "rest_day_policy": "skip", "home_made_food": "approval"}
+    assert {k: market[k] for k in ("kind", "money", "fee", "rest_day_policy", "home_made_food", "accepts_points")} == {
+        "kind": "free_clinic", "money": "none", "fee": "0.00", "rest_day_policy": "skip", "home_made_food": "approval", "accepts_points": False}
 
 
 FEE_HIGH = "金额超过本社区每个摊位的上限，可能填错了，请核对。"
@@ -116,7 +117,7 @@ async def test_the_edit_form_changes_where_the_money_goes_and_refuses_a_committe
         market = (await api.post(f"{API}/markets", json={**MONTHLY, **MONEY})).json()
     edit = f"{PAGES}/markets/{market['id']}/edit"
     form = {"name": "睦邻善市公益市集", "venue": "华阳社区党群服务中心广场", "capacity": "30", "organiser_staff_id": "",
-            "beneficiary": "华阳社区助老食堂", "receiving_charity": "华阳社区居委会"}
+            "beneficiary": "华阳社区助老食堂", "receiving_charity": "华阳社区居委会", "accepts_points": "yes"}
     async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as admin:
         page = await admin.get(edit)
         assert 'value="华阳社区困难家庭学生助学"' in page.text and "爱心捐赠 · ¥10.00" in page.text
@@ -127,7 +128,7 @@ async def test_the_edit_form_changes_where_the_money_goes_and_refuses_a_committe
         saved = await post_form(admin, edit, {**form, "receiving_charity": "济南市慈善总会"}, edit)
         assert saved.status_code == 303
     market = (await api_markets(w))[0]
-    assert (market["beneficiary"], market["receiving_charity"]) == ("华阳社区助老食堂", "济南市慈善总会")
+    assert (market["beneficiary"], market["receiving_charity"], market["accepts_points"]) == ("华阳社区助老食堂", "济南市慈善总会", True)
 
 
 # -- waivers on the day page ----------------------------------------------------------------------------
