@@ -22,6 +22,7 @@ from meihao import (
     Runtime,
     page_requires,
     render_page,
+    zh_date,
 )
 
 from .routes import MANAGE, READ_PROCEEDS
@@ -67,7 +68,7 @@ async def _statement_page(
         starts=day.starts_at.astimezone(community.tz), figures=figures, published=published,
         can_publish=held and principal.can(MANAGE), problem=MESSAGES.get(problem or ("" if held else "not_held"), ""),
         done=DONE.get(request.query_params.get("done", ""), "") if status_code == 200 else "",
-        free_service=market.kind in ("free_clinic", "convenience"),
+        free_service=market.kind in ("free_clinic", "convenience"), day_words=zh_date(day.day),
     )
 
 

@@ -200,9 +200,10 @@ async def statement(mh: Any, community: CommunityInfo, day_id: int) -> Statement
     )
 
 
-async def publish_statement(mh: Any, community: CommunityInfo, day_id: int, principal: Principal) -> StatementOut:
+async def publish_statement(mh: Any, community: CommunityInfo, day_id: int, principal: Principal, *, tell: bool = True) -> StatementOut:
     """Publish the day's statement (公示): its text is kept as published and the publication audited; publishing
-    again after a correction replaces it."""
+    again after a correction replaces it. With ``tell`` the day's stallholders get it in their inbox (the demo's
+    past days, published as history, are not told now)."""
     out = await statement(mh, community, day_id)
     if out.total != "0.00" and not (out.receiving_charity and out.beneficiary):
         # a residents' committee cannot hold public-fundraising money itself: the statement names who received it
@@ -214,7 +215,8 @@ async def publish_statement(mh: Any, community: CommunityInfo, day_id: int, prin
             MarketDay.id == day_id)
         await audit(principal, "markets.day.statement", "markets.day", day_id, community_id=community.id, detail={"total": out.total})
     out.published_at = now
-    await _tell_stallholders(mh, community, day_id, out.text, now)
+    if tell:
+        await _tell_stallholders(mh, community, day_id, out.text, now)
     return out
 
 
