@@ -188,8 +188,7 @@ class MarketsController(Controller):
     async def pay_with_points(
         self, community: CurrentCommunity, principal: Caller, meihao: Runtime, application_id: FromPath[int], data: JSONBody[PointsPaymentIn]
     ) -> PointsPaymentOut:
-        """A resident pays this stall with volunteer points (积分), taken from her balance through the kernel's ledger
-        (the caller needs the kernel's ``meihao.points.spend`` too)."""
+        """A resident pays this stall with volunteer points (积分), taken from her balance through the kernel's ledger."""
         return await points.pay_with_points(meihao, community, application_id, data, principal)
 
     @get("/applications/{application_id:int}/points", guards=[requires(RECORD)])

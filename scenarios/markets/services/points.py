@@ -12,9 +12,6 @@ from ..tables import PointsPayment
 from .applications import _application_row
 from .common import SCENE, _day_and_market, _tx
 
-#: The kernel's permission to take points in payment; the stall's proceeds permission is needed besides.
-SPEND = "meihao.points.spend"
-
 
 def _out(row: dict[str, Any], balance: int | None = None) -> PointsPaymentOut:
     return PointsPaymentOut(
@@ -28,7 +25,6 @@ async def pay_with_points(mh: Any, community: CommunityInfo, application_id: int
     """A resident of the community in the caller's scope pays ``points`` at an approved stall of a market that accepts
     points, once its day has begun: the kernel takes them from her balance (409 ``points`` when it is smaller) in the
     same transaction as this scene's row."""
-    principal.require(SPEND)
     row = await _application_row(community, application_id, principal)
     day, market = await _day_and_market(community, row["market_day"])
     if not market["accepts_points"]:
