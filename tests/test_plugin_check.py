@@ -162,7 +162,7 @@ def test_the_built_in_scenes_pass_every_check(tmp_path):
         mine = [line for line in lines if line.startswith(f"{scene}: ")]
         assert [line.split()[1] for line in mine] == CHECKS, mine
         assert all(line.split()[2] == "ok" for line in mine), mine
-    assert "markets: tables ok (5 table(s), each named markets_*)" in lines
+    assert "markets: tables ok (6 table(s), each named markets_*)" in lines
     assert "culture: permissions ok (3 declared, 3 checked)" in lines
     assert "email: settings ok (not a scenario: no settings)" in lines
     assert list(tmp_path.iterdir()) == []  # no database, no key file

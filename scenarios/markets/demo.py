@@ -136,7 +136,7 @@ async def _past_days(mh: Any, rng: random.Random, community: CommunityInfo, mark
             for a in saved
         ])
         if market.money != "none":
-            await publish_statement(mh, community, day["id"], SYSTEM)
+            await publish_statement(mh, community, day["id"], SYSTEM, tell=False)  # history: told at the time
 
 
 async def _next_day(mh: Any, rng: random.Random, community: CommunityInfo, day: dict[str, Any], capacity: int,

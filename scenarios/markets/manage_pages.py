@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -22,12 +23,14 @@ from meihao import (
     CurrentCommunity,
     FormError,
     FormFields,
+    InvalidInput,
     MeihaoError,
     Principal,
     Runtime,
     community_today,
     page_requires,
     render_page,
+    yuan_to_fen,
 )
 from meihao.tables import Grid, StaffAssignment
 
@@ -61,6 +64,11 @@ HOLIDAY_POLICIES = {
 WEEKDAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 MERCHANT_KINDS = {"shop": N_("Shop"), "enterprise": N_("Enterprise"), "social_organisation": N_("Social organisation"), "other": N_("Other")}
 MARKET_STATUS = {"active": N_("Running"), "cancelled": N_("Cancelled")}
+MARKET_KINDS = {"charity_sale": N_("Charity sale"), "free_clinic": N_("Free clinic"),
+                "convenience": N_("Free services"), "swap": N_("Swap")}
+MONEY_KINDS = {"none": N_("Nothing"), "stall_fee": N_("A stall fee"), "contribution": N_("A charity contribution")}
+REST_DAY_CHOICES = {"skip": N_("Skip it"), "move": N_("Move it to the next ordinary rest day")}
+HOME_MADE_FOOD_CHOICES = {"forbid": N_("Not allowed"), "approval": N_("Needs the organiser's approval"), "allow": N_("Allowed")}
 DAY_STATUS = {"open": N_("Taking applications"), "closed": N_("Applications closed"), "cancelled": N_("Cancelled")}
 
 #: What is wrong with a field, in words a community worker reads; keys are the API body's field names.
@@ -87,6 +95,16 @@ MESSAGES = {
     "contact_name": N_("The contact's name has at most 64 characters."),
     "contact_phone": N_("Write a mainland number as 13912345678, or a landline with its area code (0531 8888 8888)."),
     "contact_resident_id": N_("No resident with this number lives in this community: check the number in the register, or leave it empty."),
+    "market_kind": N_("Choose the type of market."),
+    "money": N_("Choose what each stall pays."),
+    "fee": N_("Give the fee per stall in yuan, more than 0 with at most two decimals, e.g. 10 or 5.50."),
+    "fee_high": N_("A fee this high is refused as a likely typo (more than the community's limit per stall): check the figure."),
+    "fee_none": N_("A market where stalls pay nothing takes no fee: leave the fee empty, or choose a stall fee or contribution."),
+    "beneficiary": N_("Say which project the money goes to, at most 200 characters."),
+    "receiving_charity": N_("Name the charity that receives the money, at most 200 characters."),
+    "charity_committee": N_("A residents' or villagers' committee cannot hold public-fundraising money itself: name a charity, e.g. 济阳区慈善总会."),
+    "rest_day_policy": N_("Choose what happens on an adjusted working weekend day."),
+    "home_made_food": N_("Choose the rule for home-made food."),
     "other": N_("Nothing was saved: %(detail)s"),
 }
 #: A service's field name → the form's field and the form's message, where they differ ("other": above the form).
@@ -121,6 +139,10 @@ def _service_problem(err: MeihaoError) -> dict[str, str]:
         raise err
     name = err.field or err.message.split(":", 1)[0]
     field, key = SERVICE_FIELDS.get(name, name), SERVICE_MESSAGES.get(name, name)
+    if name == "fee":
+        key = "fee_high" if "more than" in err.message else "fee_none" if "takes no fee" in err.message else "fee"
+    elif name == "receiving_charity" and "committee" in err.message:
+        key = "charity_committee"
     return {field if field in MESSAGES else "other": key if key in MESSAGES else "other"}
 
 
@@ -188,7 +210,8 @@ async def _market_form(
     return render_page(
         request, "markets/manage/market_form.html", status_code=status_code, community=community, market=market, values=values,
         errors=errors or {}, messages=MESSAGES, detail=detail, repeats=REPEATS, policies=HOLIDAY_POLICIES, settings=settings,
-        grids=await _grids(community), organisers=await _organisers(community),
+        grids=await _grids(community), organisers=await _organisers(community), market_kinds=MARKET_KINDS, money_kinds=MONEY_KINDS,
+        rest_day_choices=REST_DAY_CHOICES, home_made_food_choices=HOME_MADE_FOOD_CHOICES,
     )
 
 
@@ -196,11 +219,28 @@ async def _market_form(
 async def new_market_page(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime) -> Response[str]:
     settings = await settings_of(meihao, community)
     values = {"name": "睦邻善市公益市集", "repeat": "monthly_weekday", "opens_at": "09:00", "closes_at": "11:30",
-              "holiday_policy": settings.holiday_policy}
+              "holiday_policy": settings.holiday_policy, "market_kind": "charity_sale", "money": "none",
+              "rest_day_policy": settings.rest_day_policy, "home_made_food": settings.home_made_food}
     return await _market_form(request, meihao, community, values=values)
 
 
-def _read_market(values: dict[str, str]) -> MarketIn:
+def _read_fee(form: FormFields, money: str | None, most_yuan: int) -> Decimal | None:
+    """The fee per stall in yuan as the form gives it; a problem is kept at ``fee`` (the service checks fee against money)."""
+    raw = form.values.get("fee", "")
+    if not raw:
+        return None
+    try:
+        yuan_to_fen(raw, "fee", most_yuan=most_yuan)
+    except InvalidInput as err:
+        form.errors["fee"] = "fee_high" if "more than" in err.message else "fee"
+        return None
+    if money == "none" and Decimal(raw) != 0:
+        form.errors["fee"] = "fee_none"
+        return None
+    return Decimal(raw)
+
+
+def _read_market(values: dict[str, str], most_yuan: int) -> MarketIn:
     form = FormFields(values)
     errors = form.errors
     first = form.day("first_day", required=True)
@@ -220,7 +260,15 @@ def _read_market(values: dict[str, str]) -> MarketIn:
         "applications_close_hours": form.whole("applications_close_hours", negative=True),
         "holiday_policy": form.choice("holiday_policy", HOLIDAY_POLICIES),
         "organiser_staff_id": form.whole("organiser_staff_id", negative=True),
+        "kind": form.choice("market_kind", MARKET_KINDS), "money": form.choice("money", MONEY_KINDS),
+        "beneficiary": values.get("beneficiary", ""), "receiving_charity": values.get("receiving_charity", ""),
+        "rest_day_policy": form.choice("rest_day_policy", REST_DAY_CHOICES),
+        "home_made_food": form.choice("home_made_food", HOME_MADE_FOOD_CHOICES),
+        "accepts_points": values.get("accepts_points") == "yes",
     }
+    fields["fee"] = _read_fee(form, fields["money"], most_yuan)
+    if fields["money"] not in (None, "none") and fields["fee"] is None and "fee" not in errors:
+        errors["fee"] = "fee"
     if first is None and "first_day" not in errors:
         errors["first_day"] = "first_day"
     return _body(MarketIn, fields, form)
@@ -233,8 +281,9 @@ async def create_market(
     """POST /markets of the API: a market, its two recurring activities, its days for the coming weeks."""
     form = await FormFields.read(request)
     values = form.values
+    settings = await settings_of(meihao, community)
     try:
-        created = await markets.create_market(meihao, community, _read_market(values), principal)
+        created = await markets.create_market(meihao, community, _read_market(values, settings.max_proceeds_per_stall_yuan), principal)
     except FormError as err:
         return await _market_form(request, meihao, community, values=values, errors=_field_of_rrule(err.errors), status_code=400)
     except MeihaoError as err:
@@ -254,7 +303,9 @@ def _field_of_rrule(errors: dict[str, str]) -> dict[str, str]:
 async def edit_market_page(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, market_id: FromPath[int]) -> Response[str]:
     market = await markets.get_market(meihao, community, market_id)
     values = {"name": market.name, "venue": market.venue, "capacity": str(market.capacity),
-              "organiser_staff_id": "" if market.organiser_staff_id is None else str(market.organiser_staff_id)}
+              "organiser_staff_id": "" if market.organiser_staff_id is None else str(market.organiser_staff_id),
+              "beneficiary": market.beneficiary, "receiving_charity": market.receiving_charity,
+              "accepts_points": "yes" if market.accepts_points else ""}
     return await _market_form(request, meihao, community, values=values, market=market)
 
 
@@ -268,7 +319,9 @@ async def update_market(
     values = form.values
     fields = {"name": values.get("name", ""), "venue": values.get("venue", ""),
               "capacity": form.whole("capacity", required=True, negative=True),
-              "organiser_staff_id": form.whole("organiser_staff_id", negative=True)}
+              "organiser_staff_id": form.whole("organiser_staff_id", negative=True),
+              "beneficiary": values.get("beneficiary", ""), "receiving_charity": values.get("receiving_charity", ""),
+              "accepts_points": values.get("accepts_points") == "yes"}
     try:
         await markets.update_market(meihao, community, market_id, _body(MarketPatch, fields, form), principal)
     except FormError as err:

@@ -26,6 +26,7 @@ from meihao import (
     ConsolePages,
     CurrentCommunity,
     Facet,
+    FormFields,
     InvalidInput,
     ListQuery,
     MeihaoError,
@@ -54,6 +55,7 @@ from .routes import DECIDE, READ, READ_APPLICATIONS, READ_PROCEEDS, RECORD
 from .schemas import ApplicationOut, MarketDayOut
 from .services import applications, days, listing, markets, proceeds
 from .services.applications import PLACED_BY
+from .statement_pages import HANDLERS as STATEMENT_HANDLERS
 from .tables import Application, MarketDay, Proceeds
 
 HERE = Path(__file__).parent
@@ -82,6 +84,9 @@ MESSAGES = {
     "proceeds_status": N_("Proceeds are recorded for approved stalls only."),
     "too_much": N_("That amount is more than one stall can raise; check the figure."),
     "people_served": N_("Enter how many people this stall served, a whole number from 0 to 2000."),
+    "waiver_reason": N_("Say why the fee is waived (e.g. a family on minimum living allowance), at most 200 characters."),
+    "waiver_status": N_("Only a stall still approved, waiting or to decide can have its fee waived."),
+    "no_fee": N_("This market takes no stall fee or contribution: there is nothing to waive."),
 }
 
 
@@ -155,7 +160,8 @@ async def day_page(request: Request[Any, Any, Any], community: CurrentCommunity,
 
 async def _render_day(
     request: Request[Any, Any, Any], mh: Any, community: CommunityInfo, principal: Principal, day_id: int, *, status_code: int = 200,
-    errors: dict[int, str] | None = None, values: dict[int, str] | None = None,
+    errors: dict[int, str] | None = None, values: dict[int, str] | None = None, waiver_values: dict[int, str] | None = None,
+    waiver_errors: dict[int, str] | None = None,
 ) -> Response[str]:
     day = await days.get_day(mh, community, day_id)
     market = await markets.get_market(mh, community, day.market_id)
@@ -168,7 +174,8 @@ async def _render_day(
         starts=_local(day.starts_at, community), closes=_local(day.applications_close_at, community),
         applications=rows, day_status=DAY_STATUS, day_tone=DAY_TONE, application_status=APPLICATION_STATUS,
         can_record=begun and principal.can(RECORD), can_decide=principal.can(DECIDE) and day.starts_at > mh.clock.now(),
-        errors=errors or {}, values=values or {}, done=request.query_params.get("done", ""),
+        errors=errors or {}, values=values or {}, waiver_values=waiver_values or {}, waiver_errors=waiver_errors or {}, done=request.query_params.get("done", ""),
+        can_waive=principal.can(DECIDE) and market.money != "none", held=begun, can_read_statement=principal.can(READ_PROCEEDS),
     )
 
 
@@ -388,6 +395,36 @@ async def waiting_page(request: Request[Any, Any, Any], community: CurrentCommun
     return render_page(request, "markets/waiting.html", community=community, groups=groups)
 
 
+# -- waivers (减免) --------------------------------------------------------------------------------------
+
+
+@post("/applications/{application_id:int}/waiver", guards=[page_requires(DECIDE)])
+async def set_waiver(
+    request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller, application_id: FromPath[int]
+) -> Response[Any]:
+    """PUT /applications/{id}/waiver of the API: ``waived`` yes with a reason, or no to take the waiver back."""
+    application = await applications.get_application(meihao, community, application_id, principal)
+    form = await FormFields.read(request)
+    waived = form.values.get("waived", "yes") != "no"
+    reason = form.values.get("reason", "") if waived else ""
+    problem = ""
+    if len(reason) > 200:
+        problem = "waiver_reason"
+    else:
+        try:
+            await applications.set_waiver(meihao, community, application_id, waived, reason, principal)
+        except MeihaoError as err:
+            if err.status_code == 404 or err.status_code >= 500:
+                raise
+            problem = "waiver_reason" if err.field == "reason" else "no_fee" if err.field == "waived" else "waiver_status"
+    if problem:
+        return await _render_day(request, meihao, community, principal, application.market_day_id,
+                                 status_code=409 if problem in ("no_fee", "waiver_status") else 400,
+                                 waiver_errors={application_id: MESSAGES[problem]}, waiver_values={application_id: reason})
+    done = "waived" if waived else "unwaived"
+    return Redirect(f"/c/{community.slug}/{SCENE}/days/{application.market_day_id}?done={done}#a{application_id}", status_code=303)
+
+
 # -- proceeds -----------------------------------------------------------------------------------
 
 
@@ -539,8 +576,8 @@ async def _proceeds_missing(principal: Principal, community: CommunityInfo, now:
 PAGES = ConsolePages(
     handlers=[
         days_page, day_page, applications_page, bulk_confirm, bulk_apply, applications_csv, applications_xlsx, approve_application,
-        refuse_application, waiting_page, record_proceeds, proceeds_page,
-        *MANAGE_HANDLERS,
+        refuse_application, waiting_page, record_proceeds, proceeds_page, set_waiver,
+        *MANAGE_HANDLERS, *STATEMENT_HANDLERS,
         *saved_view_handlers("/applications", APPLICATIONS_AREA, APPLICATION_KEYS, READ_APPLICATIONS, check=_application_query),
     ],
     templates=HERE / "templates",

@@ -26,13 +26,15 @@ from .schemas import (
     MerchantOut,
     MerchantPatch,
     OptionalReasonIn,
+    PointsPaymentIn,
+    PointsPaymentOut,
     ProceedsIn,
     ProceedsOut,
     ReasonIn,
     StatementOut,
     WaiverIn,
 )
-from .services import applications, days, markets, merchants, proceeds
+from .services import applications, days, markets, merchants, points, proceeds
 
 READ = "markets.market.read"
 MANAGE = "markets.market.manage"
@@ -180,6 +182,19 @@ class MarketsController(Controller):
     ) -> ProceedsOut:
         """Record (or correct) the charity proceeds of one stall on its market day."""
         return await proceeds.record_proceeds(meihao, community, application_id, data.amount, data.note, principal, data.people_served)
+
+    @post("/applications/{application_id:int}/points", guards=[requires(RECORD)],
+          responses={409: error_response(409, "The balance is smaller, the market takes no points, or the day has not begun")})
+    async def pay_with_points(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, application_id: FromPath[int], data: JSONBody[PointsPaymentIn]
+    ) -> PointsPaymentOut:
+        """A resident pays this stall with volunteer points (积分), taken from her balance through the kernel's ledger."""
+        return await points.pay_with_points(meihao, community, application_id, data, principal)
+
+    @get("/applications/{application_id:int}/points", guards=[requires(RECORD)])
+    async def stall_points(self, community: CurrentCommunity, principal: Caller, application_id: FromPath[int]) -> list[PointsPaymentOut]:
+        """Points paid at this stall, oldest first."""
+        return await points.list_payments(community, application_id, principal)
 
     @put("/applications/{application_id:int}/waiver", guards=[requires(DECIDE)])
     async def set_waiver(

@@ -150,6 +150,8 @@ class MarketIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     rest_day_policy: str | None = None
     #: ``forbid``, ``approval`` or ``allow``; left out: the community's setting.
     home_made_food: str | None = None
+    #: Stalls may take volunteer points (积分) instead of or besides yuan.
+    accepts_points: bool = False
 
 
 class MarketPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
@@ -161,6 +163,7 @@ class MarketPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit
     organiser_staff_id: int | None = None
     beneficiary: Where | None = None
     receiving_charity: Where | None = None
+    accepts_points: bool | None = None
 
 
 class MarketOut(msgspec.Struct):
@@ -189,6 +192,7 @@ class MarketOut(msgspec.Struct):
     receiving_charity: str = ""
     rest_day_policy: str = "skip"
     home_made_food: str = "approval"
+    accepts_points: bool = False
 
 
 class MarketDayOut(msgspec.Struct):
@@ -255,6 +259,29 @@ class ApplicationOut(msgspec.Struct):
     fee_waived: bool = False
     waiver_reason: str = ""
     people_served: int | None = None
+
+
+class PointsPaymentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A resident pays a stall with volunteer points (积分), spent from her balance through the kernel's ledger."""
+
+    resident_id: int
+    points: int
+    note: Text200 = ""
+
+
+class PointsPaymentOut(msgspec.Struct):
+    id: int
+    application_id: int
+    market_day_id: int
+    resident_id: int | None
+    points: int
+    #: The kernel's points transfer.
+    transfer_id: int
+    #: The resident's balance after paying (as the kernel answered).
+    balance: int | None
+    note: str
+    recorded_by: str
+    recorded_at: datetime
 
 
 class WaiverIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -331,3 +358,6 @@ class StatementOut(msgspec.Struct):
     receiving_charity: str
     text: str
     published_at: datetime | None = None
+    #: Volunteer points paid at the day's stalls, and how many payments.
+    points: int = 0
+    points_payments: int = 0

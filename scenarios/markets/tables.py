@@ -67,6 +67,8 @@ class Market(Table, tablename="markets_market"):
     rest_day_policy = Varchar(length=16, default="skip")
     #: Home-made food (自制食品): ``forbid``, ``approval`` (decided one by one) or ``allow``.
     home_made_food = Varchar(length=16, default="approval")
+    #: Stalls may take volunteer points (积分) instead of or besides yuan (the kernel's points ledger).
+    accepts_points = Boolean(default=False)
 
 
 class MarketDay(Table, tablename="markets_day"):
@@ -148,4 +150,22 @@ class Proceeds(Table, tablename="markets_proceeds"):
     recorded_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES: list[type[Table]] = [Merchant, Market, MarketDay, Application, Proceeds]
+class PointsPayment(Table, tablename="markets_points_payment"):
+    """积分 points a resident paid at a stall of a market that accepts them, spent through the kernel's points ledger
+    (``transfer`` is the kernel's transfer id; the ledger, not this row, is the record of the balance)."""
+
+    community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
+    market = ForeignKey(Market, on_delete=OnDelete.cascade, index=True)
+    market_day = ForeignKey(MarketDay, on_delete=OnDelete.cascade, index=True)
+    application = ForeignKey(Application, on_delete=OnDelete.cascade, index=True)
+    #: The stall's grid (scoping, like its proceeds).
+    grid = ForeignKey(Grid, on_delete=OnDelete.restrict, null=True, default=None)
+    resident = ForeignKey(Resident, on_delete=OnDelete.set_null, null=True, default=None)
+    points = Integer()
+    transfer = Integer()
+    note = Varchar(length=200, default="")
+    recorded_by = Varchar(length=100, default="")
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES: list[type[Table]] = [Merchant, Market, MarketDay, Application, Proceeds, PointsPayment]

@@ -334,6 +334,10 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/communities/{slug}/culture/places"): "culture.read",
     ("POST", "/api/communities/{slug}/culture/places"): "culture.manage",
     # --- end rules16 ---
+    # --- rules16b ---
+    ("POST", "/api/communities/{slug}/markets/applications/{application_id}/points"): "markets.proceeds.record",
+    ("GET", "/api/communities/{slug}/markets/applications/{application_id}/points"): "markets.proceeds.record",
+    # --- end rules16b ---
     ("PUT", "/api/communities/{slug}/reminder-settings"): "meihao.reminder.manage",
     ("GET", "/api/communities/{slug}/scenarios"): None,
     ("DELETE", "/api/communities/{slug}/scenarios/{scenario}"): "meihao.scenario.manage",

@@ -104,6 +104,7 @@ def _market_out(row: dict[str, Any], next_days: list[MarketDayOut] | None = None
         receiving_charity=row["receiving_charity"],
         rest_day_policy=row["rest_day_policy"],
         home_made_food=row["home_made_food"],
+        accepts_points=bool(row["accepts_points"]),
     )
 
 
@@ -148,6 +149,7 @@ async def create_market(mh: Any, community: CommunityInfo, data: MarketIn, princ
             close_hours=close_hours, organiser=data.organiser_staff_id, status="active", activity=0, stall_activity=0,
             kind=data.kind, money=data.money, fee_fen=fee_fen, beneficiary=data.beneficiary.strip(),
             receiving_charity=data.receiving_charity.strip(), rest_day_policy=rest_day, home_made_food=home_made,
+            accepts_points=data.accepts_points,
         )
         await market.save()
         activity = await create_activity(mh, community.slug, ActivityIn(
@@ -205,6 +207,8 @@ async def update_market(mh: Any, community: CommunityInfo, market_id: int, patch
         check_money(row["kind"], row["money"], row["fee_fen"], beneficiary, charity)
         values[Market.beneficiary] = beneficiary
         values[Market.receiving_charity] = charity
+    if patch.accepts_points is not None:
+        values[Market.accepts_points] = patch.accepts_points
     if patch.name is not None:
         values[Market.name] = patch.name.strip()
     if patch.venue is not None:

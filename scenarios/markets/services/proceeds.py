@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from meihao import CommunityInfo, Conflict, InvalidInput, Principal, audit, community_now, fen_to_yuan, yuan_to_fen, zh_date
+from meihao import (
+    CommunityInfo,
+    Conflict,
+    InvalidInput,
+    NoticeIn,
+    Principal,
+    audit,
+    community_now,
+    fen_to_yuan,
+    notify,
+    yuan_to_fen,
+    zh_date,
+)
 
 from ..schemas import FREE_SERVICE, CommunityProceedsOut, DayTotal, MarketProceedsOut, MarketTotal, ProceedsOut, StatementOut
 from ..tables import Application, MarketDay, Proceeds
 from .applications import _application_row
-from .common import _day_and_market, _market_row, _tx, settings_of
+from .common import SCENE, _day_and_market, _market_row, _tx, settings_of
+from .points import day_points
 
 #: People served by one free-service stall on one day above this are refused as a likely typo.
 MOST_PEOPLE_SERVED = 2000
@@ -175,18 +188,22 @@ async def statement(mh: Any, community: CommunityInfo, day_id: int) -> Statement
             lines.append(f"以上款项合计{fen_to_yuan(fees + raised)}元，由{market['receiving_charity']}接收，用于{market['beneficiary']}。")
         else:
             lines.append(f"以上款项合计{fen_to_yuan(fees + raised)}元，接收的慈善组织和受益项目尚未登记。")
+    paid_points, payments = await day_points(day_id)
+    if paid_points:
+        lines.append(f"另有{payments}笔志愿积分支付，共{paid_points}分。")
     lines.append("欢迎居民监督。")
     return StatementOut(
         market_day_id=day_id, market_id=market["id"], day=day["day"], kind=market["kind"], stalls=len(stalls), paying_stalls=paying,
         waived_stalls=waived, fees=fen_to_yuan(fees), proceeds=fen_to_yuan(raised), total=fen_to_yuan(fees + raised), people_served=served,
         beneficiary=market["beneficiary"], receiving_charity=market["receiving_charity"], text="".join(lines),
-        published_at=day["statement_published_at"],
+        published_at=day["statement_published_at"], points=paid_points, points_payments=payments,
     )
 
 
-async def publish_statement(mh: Any, community: CommunityInfo, day_id: int, principal: Principal) -> StatementOut:
+async def publish_statement(mh: Any, community: CommunityInfo, day_id: int, principal: Principal, *, tell: bool = True) -> StatementOut:
     """Publish the day's statement (公示): its text is kept as published and the publication audited; publishing
-    again after a correction replaces it."""
+    again after a correction replaces it. With ``tell`` the day's stallholders get it in their inbox (the demo's
+    past days, published as history, are not told now)."""
     out = await statement(mh, community, day_id)
     if out.total != "0.00" and not (out.receiving_charity and out.beneficiary):
         # a residents' committee cannot hold public-fundraising money itself: the statement names who received it
@@ -198,4 +215,24 @@ async def publish_statement(mh: Any, community: CommunityInfo, day_id: int, prin
             MarketDay.id == day_id)
         await audit(principal, "markets.day.statement", "markets.day", day_id, community_id=community.id, detail={"total": out.total})
     out.published_at = now
+    if tell:
+        await _tell_stallholders(mh, community, day_id, out.text, now)
     return out
+
+
+#: How long a published statement is worth delivering to the stallholders' inboxes.
+STATEMENT_USEFUL_FOR = timedelta(days=7)
+
+
+async def _tell_stallholders(mh: Any, community: CommunityInfo, day_id: int, text: str, published_at: Any) -> None:
+    """The day's stallholders (the contact residents of its approved stalls) get the statement as a notice; a
+    republication after a correction is told again (its key carries the time)."""
+    contacts = await Application.select(Application.contact).where(
+        Application.market_day == day_id, Application.status == "approved", Application.contact.is_not_null())
+    residents = sorted({r["contact"] for r in contacts})
+    if not residents:
+        return
+    settings = await settings_of(mh, community)
+    await notify(mh, community.slug, NoticeIn(
+        scene=SCENE, key=f"markets.statement:{day_id}:{published_at.isoformat()}", title="市集公示", body=text, residents=residents,
+        channels=list(settings.channels), useful_for=STATEMENT_USEFUL_FOR))

@@ -12,15 +12,15 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from meihao import Principal, community_today
+from meihao import Principal, award_points, community_today
 from meihao.scenarios.markets.schemas import ApplicationIn, MarketIn, MerchantIn
 from meihao.scenarios.markets.services.applications import apply
 from meihao.scenarios.markets.services.markets import create_market
 from meihao.scenarios.markets.services.merchants import create_merchant
-from meihao.scenarios.markets.tables import Application, Market, MarketDay, Merchant, Proceeds
+from meihao.scenarios.markets.tables import Application, Market, MarketDay, Merchant, PointsPayment, Proceeds
 
 M = "/api/communities/{slug}/markets"
-TABLES = (Merchant, Market, MarketDay, Application, Proceeds)
+TABLES = (Merchant, Market, MarketDay, Application, Proceeds, PointsPayment)
 
 
 def _m(w: Any, p: str, rest: str) -> str:
@@ -38,7 +38,8 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
         today = community_today(mh, community)
         market = await create_market(mh, community, MarketIn(
             venue="广场", rrule="FREQ=WEEKLY", first_day=today - timedelta(days=14), holiday_policy="keep",
-            money="stall_fee", fee=Decimal(10), beneficiary="社区助老食堂", receiving_charity="济阳区慈善总会"), system)
+            money="stall_fee", fee=Decimal(10), beneficiary="社区助老食堂", receiving_charity="济阳区慈善总会",
+            accepts_points=True), system)  # rules16b: its stalls take volunteer points
         merchant = await create_merchant(mh, community, MerchantIn(name="便民超市"), system)
         days = {d["day"]: d["id"] for d in await MarketDay.select(MarketDay.id, MarketDay.day).where(MarketDay.market == market.id)}
         past, next_week, in_two_weeks = days[today - timedelta(days=7)], days[today + timedelta(days=7)], days[today + timedelta(days=14)]
@@ -52,6 +53,8 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
                                 contact=ids["resident_id"], grid=ids["grid_id"], goods="绿植", status="approved")
             await stall.save()
             ids["mk_paid_app_id"] = stall.id
+            # rules16b: points to pay a stall with, one a role
+            await award_points(mh, system, community, ids["resident_id"], 20, reason="志愿服务", scenario="markets")
 
 
 RECORD_ROUTES: dict[tuple[str, str], Any] = {
@@ -66,6 +69,11 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
         _m(w, p, f"/applications/{w.places[p]['mk_paid_app_id']}/proceeds"), {"amount": "35.50"}),
     ("PUT", f"{M}/applications/{{application_id}}/waiver"): lambda w, p: (
         _m(w, p, f"/applications/{w.places[p]['mk_app_id']}/waiver"), {"reason": "低保家庭减免摊位费"}),
+    # --- rules16b: volunteer points paid at a stall ---
+    ("POST", f"{M}/applications/{{application_id}}/points"): lambda w, p: (
+        _m(w, p, f"/applications/{w.places[p]['mk_paid_app_id']}/points"), {"resident_id": w.places[p]["resident_id"], "points": 1}),
+    ("GET", f"{M}/applications/{{application_id}}/points"): lambda w, p: (_m(w, p, f"/applications/{w.places[p]['mk_paid_app_id']}/points"), None),
+    # --- end rules16b ---
 }
 
 COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {

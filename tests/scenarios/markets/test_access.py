@@ -49,6 +49,10 @@ async def test_every_markets_route_keeps_the_access_rules(huayang):
             f"POST {M}/applications/{{application_id}}/cancel": Call(f"{P}/applications/{ids['application']}/cancel", {}),
             f"PUT {M}/applications/{{application_id}}/proceeds": Call(f"{P}/applications/{ids['stall']}/proceeds", {"amount": "35.50"}),
             f"PUT {M}/applications/{{application_id}}/waiver": Call(f"{P}/applications/{ids['application']}/waiver", {"reason": "低保家庭减免"}),
+            # rules16b: volunteer points paid at a stall (the market takes none: inside is a 409, not a refusal)
+            f"POST {M}/applications/{{application_id}}/points": Call(
+                f"{P}/applications/{ids['stall']}/points", {"resident_id": ids["resident"], "points": 1}),
+            f"GET {M}/applications/{{application_id}}/points": Call(f"{P}/applications/{ids['stall']}/points"),
         },
         community_routes=[f"{method} {path}" for method, path in matrix.COMMUNITY_ROUTES],
         without_scene=huayang.other_slug,
@@ -73,6 +77,7 @@ async def test_the_check_names_each_breach(huayang):
             outside="community_admin",
         )
     problems = str(failed.value).splitlines()
-    assert problems[0] == "markets: 7 access problem(s):"  # six routes left out (the waiver's among them) and the record reached
+    # eight routes left out (the waiver's and the two of points among them) and the record reached
+    assert problems[0] == "markets: 9 access problem(s):"
     assert f"- POST {M}/applications/{{application_id}}/approve: not classified; name it in records= (a Call on a record) or community_routes=" in problems
     assert any(p.startswith(f"- GET {M}/applications/{{application_id}} as 'community_admin' (out of scope): answered 200, not 404") for p in problems)
