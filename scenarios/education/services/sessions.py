@@ -99,8 +99,10 @@ async def course_audience(community: CommunityInfo, course: dict[str, Any], role
     return {"staff": staff}
 
 
-async def plan_session(mh: Any, principal: Principal, community: CommunityInfo, data: SessionIn, *, ahead: bool = True) -> SessionOut:
-    """A session of a course at a venue, with its kernel activity. ``ahead``: only in the future (the API); the demo writes a past year."""
+async def plan_session(mh: Any, principal: Principal, community: CommunityInfo, data: SessionIn, *, ahead: bool = True,
+                       remind: bool = True) -> SessionOut:
+    """A session of a course at a venue, with its kernel activity. ``ahead``: only in the future (the API); the demo writes a past
+    year, without reminders (``remind``) for the sessions already held."""
     settings = await settings_of(mh, community)
     course = await course_in(community, data.course_id)
     venue = await venue_in(community, data.venue_id)
@@ -127,7 +129,7 @@ async def plan_session(mh: Any, principal: Principal, community: CommunityInfo, 
         activity = await create_activity(mh, community.slug, ActivityIn(
             scene=SCENARIO, title=f"网格学院·{course['title']}", venue=venue["name"], starts_at=starts, ends_at=ends,
             description=f"{kind}课，{course['hours']}学时、{course['credits']}学分" + (f"；授课：{session.teacher}" if session.teacher else ""),
-            audience=audience, reminder_offsets=[settings.remind_before_minutes] if staff_course else [],
+            audience=audience, reminder_offsets=[settings.remind_before_minutes] if staff_course and remind else [],
             channels=list(settings.channels), source=f"education.session:{session.id}"), scenario=SCENARIO)
         await Session.update({Session.activity: activity["id"]}).where(Session.id == session.id)
         await audit(principal, "education.session.create", "education.session", session.id, community_id=community.id,
