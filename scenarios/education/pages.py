@@ -43,7 +43,7 @@ def N_(message: str) -> str:
     return message
 
 
-KINDS = {"required": N_("Required"), "elective": N_("Elective")}
+KINDS = {"required": N_("Required course"), "elective": N_("Elective course")}
 VENUE_KINDS = {"main": N_("Main classroom"), "indoor": N_("Indoor training room"), "outdoor": N_("Outdoor practice base")}
 STATES = {"enrolled": N_("Enrolled"), "waiting": N_("Waiting list"), "cancelled": N_("Cancelled")}
 ROLES = {"community_admin": N_("Community staff"), "grid_leader": N_("Grid leader"), "grid_worker": N_("Full-time grid worker"),
