@@ -47,6 +47,6 @@ def behind(hours: int, credits: int, required_hours: int, required_credits: int,
 def check_year(year: int | None, today: date) -> int:
     if year is None:
         return today.year
-    if not 2000 <= year <= today.year + 1:
-        raise InvalidInput(f"year: between 2000 and {today.year + 1}", field="year")
+    if not 2000 <= year <= 2100:
+        raise InvalidInput("year: between 2000 and 2100", field="year")
     return year
