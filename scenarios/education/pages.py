@@ -88,7 +88,7 @@ async def _render_session(request: Request[Any, Any, Any], mh: Any, community: C
         starts=_local(session.starts_at, community), ends=_local(session.ends_at, community), local=lambda v: _local(v, community),
         can_check=principal.can(ATTENDANCE) and session.status == "scheduled", can_enrol_self=principal.staff_id is not None and mine is None
         and session.status == "scheduled" and session.starts_at > now, mine=mine, can_enrol=principal.can(ENROL),
-        done=DONE.get(done, ""), problem=PROBLEMS.get(problem, ""),
+        done=DONE.get(done, ""), problem=PROBLEMS.get(problem, ""), started=session.starts_at <= now,
     )
 
 

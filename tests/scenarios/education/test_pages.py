@@ -33,7 +33,7 @@ async def test_the_sessions_page_lists_coming_sessions_courses_and_the_venues_us
         html = (await page.get(f"{C}/sessions")).text
     assert re.findall(r'class="ed-name" href="([^"]*)">([^<]*)</a>', html) == [(f"{C}/sessions/{s['id']}", "网格员履职基础")]
     assert "已报1人，共1个名额 · 候补1人" in html
-    assert re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>(\d+)</td><td>(\d+)</td>", html) == [
+    assert re.findall(r'<tr><td class="stack-head">([^<]*)</td><td[^>]*>([^<]*)</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>', html) == [
         ("网格员履职基础", "必修", "4", "2"), ("老年人智能手机课", "选修", "2", "0"),
         ("银山社区网格学院主课堂", "主课堂", "1", "0"), ("银山工业园实训基地", "户外实践基地", "0", "0")]
 
