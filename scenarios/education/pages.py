@@ -82,6 +82,8 @@ async def _render_session(request: Request[Any, Any, Any], mh: Any, community: C
     session = await sessions.get_session(community, session_id)
     enrolments = await sessions.list_enrolments(principal, community, session_id)
     now = mh.clock.now()
+    settings = await settings_of(mh, community)
+    opens = session.starts_at - timedelta(minutes=settings.check_in_opens_minutes)
     mine = next((e for e in enrolments if e.staff_id is not None and e.staff_id == principal.staff_id and e.status != "cancelled"), None)
     return render_page(
         request, "education/session.html", community=community, session=session, enrolments=enrolments, states=STATES, kinds=KINDS,
@@ -89,6 +91,7 @@ async def _render_session(request: Request[Any, Any, Any], mh: Any, community: C
         can_check=principal.can(ATTENDANCE) and session.status == "scheduled", can_enrol_self=principal.staff_id is not None and mine is None
         and session.status == "scheduled" and session.starts_at > now, mine=mine, can_enrol=principal.can(ENROL),
         done=DONE.get(done, ""), problem=PROBLEMS.get(problem, ""), started=session.starts_at <= now,
+        check_open=opens <= now <= session.ends_at, opens_minutes=settings.check_in_opens_minutes,
     )
 
 
