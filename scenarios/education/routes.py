@@ -139,7 +139,7 @@ class RecordController(Controller):
         """Everyone held to the requirement with education.report.read; else one's own row."""
         return await records.report(meihao, principal, community, check_year(year, community_today(meihao, community)))
 
-    @get("/report.csv", guards=[requires(READ)], media_type="text/csv")
+    @get("/report.csv", guards=[requires(READ)], media_type="text/csv; charset=utf-8")
     async def report_csv(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, year: QueryYear = None) -> Stream:
         """The same report as a CSV (UTF-8 with a BOM, for Excel)."""
         chosen = check_year(year, community_today(meihao, community))
