@@ -31,6 +31,7 @@ from meihao.web.app import create_app
 from meihao.web.auth import PUBLIC
 from tests.sample_plugins import lantern
 from tests.scenarios.culture import matrix as culture_matrix
+from tests.scenarios.education import matrix as education_matrix
 from tests.scenarios.elder_care import matrix as elder_care_matrix
 from tests.scenarios.governance import matrix as governance_matrix
 from tests.scenarios.health import matrix as health_matrix
@@ -237,6 +238,13 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "health.check.record":              (1,     0,   0,     0,     0,   1,   0),
     "health.contract.manage":           (1,     1,   0,     0,     0,   1,   0),
     "health.tracing.handle":            (1,     0,   1,     1,     1,   0,   0),
+    # --- education (branch education) ---: the grid academy; everyone of the team reads and enrols themselves
+    "education.read":                   (1,     1,   1,     1,     1,   1,   0),
+    "education.manage":                 (1,     1,   0,     0,     0,   0,   0),
+    "education.enrol":                  (1,     1,   1,     0,     0,   0,   0),
+    "education.attendance.record":      (1,     1,   1,     0,     0,   0,   0),
+    "education.report.read":            (1,     1,   0,     0,     0,   0,   0),
+    # --- end education ---
     # --- register (helper) ---
     # the special groups (特殊人群): their own permission, the community's admin only; every read audited
     "meihao.resident.special.read":     (1,     1,   0,     0,     0,   0,   0),
@@ -485,6 +493,25 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/communities/{slug}/health/checks/{check_id}"): "health.patient.read",
     ("GET", "/api/communities/{slug}/health/contracts"): "health.patient.read",
     ("POST", "/api/communities/{slug}/health/contracts"): "health.contract.manage",
+    # --- education (branch education) ---
+    ("GET", "/api/communities/{slug}/education/venues"): "education.read",
+    ("POST", "/api/communities/{slug}/education/venues"): "education.manage",
+    ("GET", "/api/communities/{slug}/education/venues/use"): "education.read",
+    ("GET", "/api/communities/{slug}/education/courses"): "education.read",
+    ("POST", "/api/communities/{slug}/education/courses"): "education.manage",
+    ("GET", "/api/communities/{slug}/education/sessions"): "education.read",
+    ("POST", "/api/communities/{slug}/education/sessions"): "education.manage",
+    ("GET", "/api/communities/{slug}/education/sessions/{session_id}"): "education.read",
+    ("POST", "/api/communities/{slug}/education/sessions/{session_id}/cancel"): "education.manage",
+    ("GET", "/api/communities/{slug}/education/sessions/{session_id}/enrolments"): "education.read",
+    ("POST", "/api/communities/{slug}/education/sessions/{session_id}/enrolments"): "education.read",
+    ("POST", "/api/communities/{slug}/education/enrolments/{enrolment_id}/cancel"): "education.read",
+    ("POST", "/api/communities/{slug}/education/enrolments/{enrolment_id}/check-in"): "education.attendance.record",
+    ("POST", "/api/communities/{slug}/education/enrolments/{enrolment_id}/check-out"): "education.attendance.record",
+    ("GET", "/api/communities/{slug}/education/learners/{staff_id}"): "education.read",
+    ("GET", "/api/communities/{slug}/education/report"): "education.read",
+    ("GET", "/api/communities/{slug}/education/report.csv"): "education.read",
+    # --- end education ---
 }
 
 
@@ -597,7 +624,7 @@ TEAM_WRITE_ROUTES: set[tuple[str, str]] = set()
 
 # The scenes keep their part of the matrix beside their tests (same rules as above).
 SCENE_MATRICES = (elder_care_matrix, markets_matrix, culture_matrix, service_matrix, governance_matrix, health_matrix,
-                  neighbourhood_matrix)
+                  neighbourhood_matrix, education_matrix)
 for _scene in SCENE_MATRICES:
     SCENARIO_RECORD_ROUTES.update(_scene.RECORD_ROUTES)
     COMMUNITY_ROUTES.update(_scene.COMMUNITY_ROUTES)
@@ -764,6 +791,60 @@ HEALTH_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
 }
 
 
+# --- education (branch education) ---
+# Sessions are the community's (every staff role there reads them); an enrolment is placed by its resident's grid
+# (another grid: 404 as if missing; another community: the kernel's 403); enrolling or cancelling for someone else
+# needs education.enrol, checking in education.attendance.record — on 5 October 2030 the check-in is not open yet
+# (409 for whoever passes every other check). A learner's record: one's own, or anyone's with education.report.read
+# (404 as for nobody). The world: tests/scenarios/education/matrix.py.
+#                 street comm leader worker part disp dept
+
+
+def _edu(place: str, rest: str, body: Any = None) -> Any:
+    return lambda w, role: (f"/api/communities/{w.slugs[place]}/education{rest.format(**w.places[place])}", body)
+
+
+def _edu3(rest: str, a1: str, a2: str, b1: str, body: Any = None) -> list[tuple[Any, dict[str, int]]]:
+    return [(_edu("a1", rest, body), _row(a1)), (_edu("a2", rest, body), _row(a2)), (_edu("b1", rest, body), _row(b1))]
+
+
+def _learner(place: str, whose: str) -> Any:
+    return lambda w, role: (f"/api/communities/{w.slugs[place]}/education/learners/{w.staff[role if whose == 'own' else whose]}", None)
+
+
+EDUCATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
+    ("GET", "/api/communities/{slug}/education/sessions/{session_id}"): [
+        (_edu("a1", "/sessions/{ed_session_id}"), _row("200 200 200 200 200 200 403")),
+        (_edu("b1", "/sessions/{ed_session_id}"), _row("200 403 403 403 403 403 403"))],
+    ("GET", "/api/communities/{slug}/education/sessions/{session_id}/enrolments"): [
+        (_edu("a1", "/sessions/{ed_session_id}/enrolments"), _row("200 200 200 200 200 200 403")),
+        (_edu("b1", "/sessions/{ed_session_id}/enrolments"), _row("200 403 403 403 403 403 403"))],
+    ("POST", "/api/communities/{slug}/education/sessions/{session_id}/cancel"): [
+        (_edu("a1", "/sessions/{ed_session_id}/cancel", {"reason": "场地检修"}), _row("200 200 403 403 403 403 403")),
+        (_edu("b1", "/sessions/{ed_session_id}/cancel", {"reason": "场地检修"}), _row("200 403 403 403 403 403 403"))],
+    # enrolling the place's resident for someone else (education.enrol): on the session already, so 409 where every check passes
+    ("POST", "/api/communities/{slug}/education/sessions/{session_id}/enrolments"): [
+        (lambda w, role: (f"/api/communities/alpha/education/sessions/{w.places['a1']['ed_session_id']}/enrolments",
+                          {"resident_id": w.places["a1"]["resident_id"]}), _row("409 409 409 403 403 403 403")),
+        (lambda w, role: (f"/api/communities/alpha/education/sessions/{w.places['a2']['ed_session_id']}/enrolments",
+                          {"resident_id": w.places["a2"]["resident_id"]}), _row("409 409 404 403 403 403 403")),
+        (lambda w, role: (f"/api/communities/beta/education/sessions/{w.places['b1']['ed_session_id']}/enrolments",
+                          {"resident_id": w.places["b1"]["resident_id"]}), _row("409 403 403 403 403 403 403"))],
+    ("POST", "/api/communities/{slug}/education/enrolments/{enrolment_id}/cancel"): _edu3(
+        "/enrolments/{ed_enrolment_id}/cancel", "200 200 200 403 403 403 403", "200 200 404 404 404 404 403", "200 403 403 403 403 403 403"),
+    ("POST", "/api/communities/{slug}/education/enrolments/{enrolment_id}/check-in"): _edu3(
+        "/enrolments/{ed_enrolment_id}/check-in", "409 409 409 403 403 403 403", "409 409 404 403 403 403 403", "409 403 403 403 403 403 403"),
+    ("POST", "/api/communities/{slug}/education/enrolments/{enrolment_id}/check-out"): _edu3(
+        "/enrolments/{ed_enrolment_id}/check-out", "409 409 409 403 403 403 403", "409 409 404 403 403 403 403", "409 403 403 403 403 403 403"),
+    # one's own record (the street admin holds no role in alpha: nobody to report on), then the grid worker's
+    ("GET", "/api/communities/{slug}/education/learners/{staff_id}"): [
+        (_learner("a1", "own"), _row("404 200 200 200 200 200 403")),
+        (_learner("a1", "grid_worker"), _row("200 200 404 200 404 404 403")),
+        (_learner("b1", "grid_worker"), _row("404 403 403 403 403 403 403"))],
+}
+# --- end education ---
+
+
 ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ("GET", "/api/communities"): [(lambda w, role: ("/api/communities", None), _row("200 200 200 200 200 200 200"))],
     # street only (meihao.community.manage, meihao.department.manage)
@@ -870,6 +951,7 @@ ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ("DELETE", "/api/me/reminder-digest"): [(lambda w, role: ("/api/me/reminder-digest", None), _row("200 200 200 200 200 200 200"))],
     **GOVERNANCE_ROUTES,
     **HEALTH_ROUTES,
+    **EDUCATION_ROUTES,
 }
 
 PUBLIC_ROUTES = {

@@ -68,9 +68,9 @@ async def test_a_scenario_without_a_guard_renders_only_its_own_reminders(make_me
     own = await create_activity(mh, "hepan", _activity("放风筝", "culture", wang), scenario="kites")
     show = await create_activity(mh, "hepan", _activity("吕剧", "culture", wang, source="culture.show:1"), scenario="culture")
     staff_made = await create_activity(mh, "hepan", _activity("读书会", "culture", wang))  # kernel: named like the culture scenario
-    plain = await create_activity(mh, "hepan", _activity("网格学院开课", "education", wang))  # a scene no scenario provides
+    plain = await create_activity(mh, "hepan", _activity("便民服务日", "commerce", wang))  # a scene no scenario provides
     assert [(a["scene"], a["scenario"]) for a in (own, show, staff_made, plain)] == [
-        ("culture", "kites"), ("culture", "culture"), ("culture", "culture"), ("education", ""),
+        ("culture", "kites"), ("culture", "culture"), ("culture", "culture"), ("commerce", ""),
     ]
     street.clock.set(datetime(2026, 3, 6, 1, 0, tzinfo=timezone.utc))
     assert (await drain(street.engine)).sent == 4
@@ -79,7 +79,7 @@ async def test_a_scenario_without_a_guard_renders_only_its_own_reminders(make_me
         "尊敬的王奶奶：\n风筝节：放风筝\n——荷畔社区居民委员会",
         "尊敬的王奶奶：\n【吕剧】3月7日（周六）上午9点在荷畔广场开演，免费观看，欢迎乡亲们来看戏！\n——荷畔社区居民委员会",
         "尊敬的王奶奶：\n读书会将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——荷畔社区居民委员会",
-        "尊敬的王奶奶：\n网格学院开课将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——荷畔社区居民委员会",
+        "尊敬的王奶奶：\n便民服务日将于3月7日（周六）上午9点在荷畔广场举行，欢迎参加。\n——荷畔社区居民委员会",
     ])
 
 
