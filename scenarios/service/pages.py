@@ -48,7 +48,8 @@ from meihao import (
 )
 from meihao.tables import Grid
 
-from .routes import CALLBACK, DUTY, READ, WRITE
+from .assistance_pages import HANDLERS as ASSISTANCE_PAGES
+from .routes import ASSIST_READ, CALLBACK, DUTY, READ, WRITE
 from .schemas import CHANNELS, TYPES, ActionIn, CallbackIn, DutyIn, ExtensionIn, HandOverIn, RequestIn
 from .services import desk, requests
 from .services.requests import REQUESTS, SCENARIO, settings_of
@@ -417,13 +418,14 @@ async def request_figures(meihao: Any, principal: Principal, community: Communit
 
 
 PAGES = ConsolePages(
-    handlers=[queue_page, new_request, receive_request, request_page, act_on_request, duty_page, set_duty, rates_page],
+    handlers=[queue_page, new_request, receive_request, request_page, act_on_request, duty_page, set_duty, rates_page, *ASSISTANCE_PAGES],
     templates=HERE / "templates",
     locale=HERE / "locale",
     nav=[
         NavLink("诉求", "Requests", "requests", permission=READ),
         NavLink("首席接访员", "Chief receptionist", "duty", permission=READ),
         NavLink("三率", "Rates", "rates", permission=READ),
+        NavLink("三强化走访", "Assistance visits", "assistance", permission=ASSIST_READ),
     ],
     cards=[ConsoleCard("requests", "接诉即办", "Residents' requests", request_figures, link="requests", permission=READ)],
 )
