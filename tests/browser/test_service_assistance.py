@@ -72,7 +72,7 @@ def test_a_request_becomes_a_grid_event_and_links_to_it(page, served):
     page.goto(f"{YINSHAN}/requests/{request_id}")
     page.click("#step-handover summary")
     assert page.locator("#step-handover summary").inner_text() == "转为网格事件/吹哨"
-    page.fill("#f-reason-handover", "路面塌陷需市政部门维修，社区无法处理")
+    page.fill("#f-reason-handover", "涉及职能部门执法，社区无法单独解决")
     page.fill("#f-place-handover", "小区南门外人行道")
     assert serious_violations(page) == []
     shoot(page, "service-handover-form-desktop")
@@ -95,7 +95,7 @@ def test_the_hand_over_on_a_phone(phone, served):
     log_in(phone, served, "yinshan-admin")
     phone.goto(f"{YINSHAN}/requests/{request_id}")
     phone.click("#step-handover summary")
-    phone.fill("#f-reason-handover", "违建拆除须城管执法")
+    phone.fill("#f-reason-handover", "需职能部门联合执法")
     assert serious_violations(phone) == []
     shoot(phone, "service-handover-form-phone")
     phone.click("#step-handover button[type=submit]")
