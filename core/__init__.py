@@ -92,6 +92,10 @@ from meihao.web.console.resident_links import CurrentResident, ResidentLink
 from meihao.web.console.session import page_requires
 from meihao.web.params import Caller, CurrentCommunity, PageNumber, PageSize, PathId, QueryYear, Runtime
 from meihao.web.responses import error_response
+from meihao.webhook_targets import Target as WebhookTarget
+from meihao.webhook_targets import TargetRefused as WebhookTargetRefused
+from meihao.webhook_targets import check_target as check_webhook_target
+from meihao.webhooks import WebhookFailed, WebhookReply, post_webhook, sign_webhook, webhook_secret
 from meihao.workitems.callbacks import CALLBACK_RESULTS, item_callbacks, record_callback, work_item_rates
 from meihao.workitems.items import (
     assign_item,
@@ -162,6 +166,10 @@ __all__ = [
     "SCENES",
     "Scenario",
     "Transition",
+    "WebhookFailed",
+    "WebhookReply",
+    "WebhookTarget",
+    "WebhookTargetRefused",
     "Workflow",
     "WorkingCalendar",
     "__version__",
@@ -178,6 +186,7 @@ __all__ = [
     "can_hand_over",
     "cancel_activity",
     "cancel_occurrence",
+    "check_webhook_target",
     "community_now",
     "community_today",
     "count_work_items",
@@ -209,6 +218,7 @@ __all__ = [
     "pager",
     "paginate",
     "points_balance",
+    "post_webhook",
     "record_callback",
     "record_volunteer_service",
     "render_page",
@@ -221,6 +231,7 @@ __all__ = [
     "scoped_resident",
     "scoped_row",
     "scoped_staff",
+    "sign_webhook",
     "spend_points",
     "staff_works_in",
     "surname_of",
@@ -230,6 +241,7 @@ __all__ = [
     "verify_volunteer_service",
     "volunteer_hours",
     "volunteer_summary",
+    "webhook_secret",
     "work_item_rates",
     "working_calendar",
     "working_time_between",

@@ -76,6 +76,13 @@ def meihao_permissions() -> list[Permission]:
 
 
 @hookimpl
+def meihao_intakes() -> list[Any]:
+    from .intake import INTAKES
+
+    return INTAKES
+
+
+@hookimpl
 def meihao_jobs() -> list[Any]:
     return list(JOBS)
 

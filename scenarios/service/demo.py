@@ -18,9 +18,10 @@ from meihao import (
     transition_item,
     working_calendar,
 )
-from meihao.tables import Grid, Resident, Staff, StaffAssignment
+from meihao.tables import Grid, Household, Resident, Staff, StaffAssignment
 
-from .schemas import RequestIn, ServiceSettings
+from .schemas import AssistanceVisitIn, AssistedHouseholdIn, CheckIn, RequestIn, ServiceSettings
+from .services import assistance
 from .services.requests import REQUESTS, receive
 from .tables import DutyShift, ServiceRequest
 
@@ -130,6 +131,7 @@ async def fill(mh: Any, community: CommunityInfo, settings: ServiceSettings, see
                 await step(receiver, "reopened", at + timedelta(minutes=5), reason="回访不满意，重新办理")
                 continue
             await step(receiver, "closed", at + timedelta(minutes=10))
+        await _assistance(mh, community, settings, rng, now, by_grid, admins, as_staff)
     finally:
         mh.clock = real_clock
     # 首席接访员: the community's leaders in turn, every working day of this month and the next.
@@ -141,3 +143,54 @@ async def fill(mh: Any, community: CommunityInfo, settings: ServiceSettings, see
             await DutyShift.insert(DutyShift(community=community.id, day=day, staff=admins[turn % len(admins)]["staff"]))
             turn += 1
 
+
+#: 三强化 (济北街道): households under monitoring and what their visits found, as a helper writes it.
+#: (category, last month's visit: {item: problem note}, housing grade, litres; this month's the same, or None: not yet visited)
+MONITORED = [
+    ("脱贫不稳定户", {}, "B", 60, {}, "B", 60),
+    ("边缘易致贫户", {"medical": "老伴慢性病长期用药，医保报销后自付仍较高"}, "B", 50, {}, "B", 50),
+    ("突发严重困难户", {"housing": "西屋后墙有裂缝，雨季渗水"}, "C", 45, None, None, None),
+    ("脱贫不稳定户", {}, "A", 40, {"water": "早晚用水高峰水压不足，二楼以上经常停水"}, "A", 30),
+    ("边缘易致贫户", {}, "B", 55, None, None, None),
+    ("突发严重困难户", {"schooling": "孙子初二，因父亲住院多日未到校"}, "B", 50, {}, "B", 50),
+]
+RECTIFIED = {"medical": "已协助申请大病救助和医疗救助，自付部分减半", "schooling": "已联系学校老师家访，孩子已返校上课"}
+
+
+async def _assistance(mh: Any, community: CommunityInfo, settings: ServiceSettings, rng: random.Random, now: datetime,
+                      by_grid: dict[int, list[dict[str, Any]]], admins: list[dict[str, Any]], as_staff: Any) -> None:
+    """Six monitored households of the eldest residents' homes, each with its helper (the grid's worker), a visit last month
+    (a few problems found, two of them since rectified) and most visited this month already; the rest still due."""
+    if await assistance.AssistedHousehold.exists().where(assistance.AssistedHousehold.community == community.id):
+        return
+    eldest = await Resident.select(Resident.household, Resident.grid).where(
+        Resident.community == community.id, Resident.grid.is_in(list(by_grid) or [0])).order_by(Resident.birth_date).limit(200)
+    households: list[dict[str, Any]] = []
+    for person in eldest:
+        if person["household"] not in [h["household"] for h in households]:
+            households.append(person)
+    households = households[:: max(1, len(households) // 12)][:len(MONITORED)]
+    today = now.date()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    for (category, found_before, grade_before, litres_before, found_now, grade_now, litres_now), home in zip(MONITORED, households):
+        helper = rng.choice(by_grid.get(home["grid"]) or admins)
+        who = as_staff(helper)
+        mh.clock = FakeClock(datetime.combine(last_month, time(9), tzinfo=community.tz))
+        if not await Household.exists().where(Household.id == home["household"]):
+            continue
+        monitored = await assistance.add_household(mh, who, community, AssistedHouseholdIn(
+            household=home["household"], category=category if category in settings.household_categories else settings.household_categories[0],
+            helper=helper["staff"], since=last_month))
+        for day, found, grade, litres in ((last_month + timedelta(days=rng.randint(4, 20)), found_before, grade_before, litres_before),
+                                          (today.replace(day=1) + timedelta(days=rng.randint(0, max(0, today.day - 1))), found_now, grade_now, litres_now)):
+            if found is None or day > today:
+                continue
+            mh.clock = FakeClock(datetime.combine(day, time(rng.choice([9, 10, 14, 15]), rng.choice([0, 30])), tzinfo=community.tz))
+            checks = {k: CheckIn(status="problem", note=found[k]) if k in found else CheckIn(status="ok") for k in assistance.CHECKS}
+            visit = await assistance.record_visit(mh, who, community, monitored.id, AssistanceVisitIn(
+                checks=checks, housing_grade=grade, water_litres=litres, water_trip_minutes=rng.choice([5, 10]), water_outage_days=rng.choice([0, 3, 8]),
+                note="入户走访，与户主面对面核实两不愁三保障和饮水情况"))
+            for kind, item in zip([k for k in assistance.CHECKS if visit.checks[k]["status"] == "problem"], visit.problems):
+                if kind in RECTIFIED and day < today.replace(day=1):
+                    mh.clock = FakeClock(datetime.combine(day + timedelta(days=7), time(16), tzinfo=community.tz))
+                    await assistance.rectify(mh, who, community, item, RECTIFIED[kind])

@@ -35,6 +35,7 @@ from meihao import (
     PathId,
     Principal,
     Runtime,
+    can_hand_over,
     community_today,
     count_work_items,
     facet,
@@ -47,8 +48,9 @@ from meihao import (
 )
 from meihao.tables import Grid
 
-from .routes import CALLBACK, DUTY, READ, WRITE
-from .schemas import CHANNELS, TYPES, ActionIn, CallbackIn, DutyIn, ExtensionIn, RequestIn
+from .assistance_pages import HANDLERS as ASSISTANCE_PAGES
+from .routes import ASSIST_READ, CALLBACK, DUTY, READ, WRITE
+from .schemas import CHANNELS, TYPES, ActionIn, CallbackIn, DutyIn, ExtensionIn, HandOverIn, RequestIn
 from .services import desk, requests
 from .services.requests import REQUESTS, SCENARIO, settings_of
 
@@ -66,6 +68,7 @@ STATE_LABELS = {
     "received": N_("Received"), "dispatched": N_("Dispatched"), "signed": N_("Signed for"), "in_progress": N_("Being handled"),
     "replied": N_("Answered"), "visited": N_("Called back"), "closed": N_("Request closed"), "returned": N_("Returned"),
     "reopened": N_("Reopened"),
+    "handed_over": N_("Handed over as a grid event"),
 }
 DUE_LABELS = {"red": N_("Overdue"), "yellow": N_("Due soon"), "today": N_("Due today")}
 TYPE_LABELS = {"consultation": N_("Enquiry"), "help": N_("Help"), "complaint": N_("Complaint"), "report": N_("Report"),
@@ -81,7 +84,7 @@ EVENT_LABELS = {"open": N_("received it"), "assign": N_("handed it to %(name)s")
 STEP_LABELS = {
     "dispatched": N_("dispatched it"), "signed": N_("signed for it"), "in_progress": N_("started handling it"),
     "replied": N_("answered the requester"), "visited": N_("recorded the call-back"), "closed": N_("closed it"),
-    "returned": N_("returned it"), "reopened": N_("reopened it"),
+    "returned": N_("returned it"), "reopened": N_("reopened it"), "handed_over": N_("handed it over as a grid event"),
 }
 #: The service's problems, as messages the page translates (the service speaks to API callers, in English).
 PROBLEMS = {
@@ -99,6 +102,8 @@ PROBLEMS = {
     "channel": N_("Choose how it came in."),
     "type": N_("Choose the type."),
     "grid": N_("Choose a grid of this community."),
+    "intake": N_("Governance is not switched on in this community: the request cannot become a grid event here."),
+    "handover_grid": N_("The request has no grid: a grid event needs one."),
 }
 
 
@@ -220,6 +225,7 @@ def _allowed(principal: Principal, state: str) -> list[str]:
     steps = {
         "received": ["dispatch"], "dispatched": ["sign", "return"], "returned": ["redispatch"], "signed": ["start"],
         "in_progress": ["reply", "extend"], "reopened": ["reply", "extend"], "replied": ["callback"], "visited": ["close", "reopen"],
+        "handed_over": ["reply", "extend"],
     }.get(state, [])
     needs = {"callback": CALLBACK, "close": CALLBACK, "reopen": CALLBACK}
     return [s for s in steps if principal.can(needs.get(s, WRITE))]
@@ -233,6 +239,9 @@ async def _request_page(request: Request[Any, Any, Any], meihao: Any, principal:
     r = found["request"]
     now, day_end = meihao.clock.now(), _day_end(meihao, community)
     steps = _allowed(principal, r.state)
+    if (r.state in requests.HAND_OVER_FROM and not r.handed_to and principal.can(WRITE)
+            and await can_hand_over(meihao, requests.EVENT_INTAKE, community.slug)):
+        steps.append("handover")
     team = await requests.team(community) if {"dispatch", "redispatch"} & set(steps) else []
     grid = await Grid.select(Grid.name).where(Grid.id == r.grid).first() if r.grid else None
     return render_page(
@@ -265,10 +274,12 @@ async def request_page(
     return await _request_page(request, meihao, principal, community, request_id, done=done if done in STATE_LABELS or done == "extended" else "")
 
 
-def _problem(err: MeihaoError, most: int) -> str:
+def _problem(err: MeihaoError, most: int, problem_form: str = "") -> str:
     field = err.field or "form"
     if isinstance(err, Conflict) and field == "action":
         return PROBLEMS["return_window"]
+    if field == "grid" and problem_form == "handover":
+        return PROBLEMS["handover_grid"]
     if field in ("length", "working_days"):
         return PROBLEMS["working_days"]  # the page puts in the most (%(most)s)
     return PROBLEMS.get(field, PROBLEMS["form"])
@@ -301,6 +312,10 @@ async def act_on_request(
             await requests.call_back(meihao, principal, community, request_id, CallbackIn(
                 result=result, contacted=reached, resolved=values.get("resolved") == "yes" if reached else None, note=values.get("note", "")))
             done = "visited"
+        elif action == "handover":
+            moved = await requests.hand_to_governance(meihao, principal, community, request_id, HandOverIn(
+                reason=values.get("reason", ""), place=values.get("place", ""), expected=values.get("expected") or None))
+            done = moved.state
         elif action in requests.ACTIONS:
             if action in ("close", "reopen"):
                 principal.require(CALLBACK)
@@ -315,7 +330,7 @@ async def act_on_request(
         if err.status_code in (403, 404):
             raise
         conflict = isinstance(err, Conflict) and err.field == "state"
-        return await _request_page(request, meihao, principal, community, request_id, problem=_problem(err, settings.max_extension_working_days),
+        return await _request_page(request, meihao, principal, community, request_id, problem=_problem(err, settings.max_extension_working_days, action),
                                    problem_form="" if conflict else action, values=values, status_code=409 if conflict else err.status_code)
     try:
         await requests.get_request(meihao, principal, community, request_id)
@@ -403,13 +418,14 @@ async def request_figures(meihao: Any, principal: Principal, community: Communit
 
 
 PAGES = ConsolePages(
-    handlers=[queue_page, new_request, receive_request, request_page, act_on_request, duty_page, set_duty, rates_page],
+    handlers=[queue_page, new_request, receive_request, request_page, act_on_request, duty_page, set_duty, rates_page, *ASSISTANCE_PAGES],
     templates=HERE / "templates",
     locale=HERE / "locale",
     nav=[
         NavLink("诉求", "Requests", "requests", permission=READ),
         NavLink("首席接访员", "Chief receptionist", "duty", permission=READ),
         NavLink("三率", "Rates", "rates", permission=READ),
+        NavLink("三强化走访", "Assistance visits", "assistance", permission=ASSIST_READ),
     ],
     cards=[ConsoleCard("requests", "接诉即办", "Residents' requests", request_figures, link="requests", permission=READ)],
 )

@@ -22,6 +22,7 @@ from .schemas import (
     DutyIn,
     DutyOut,
     ExtensionIn,
+    HandOverIn,
     HotlineOrderIn,
     RatesOut,
     RectifyIn,
@@ -71,6 +72,13 @@ class RequestController(Controller):
         if data.action == "close":
             principal.require(CALLBACK)
         return await requests.act(meihao, principal, community, request_id, data)
+
+    @post("/{request_id:int}/hand-over", guards=[requires(WRITE)])
+    async def hand_over(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, request_id: FromPath[int], data: JSONBody[HandOverIn]
+    ) -> RequestOut:
+        """转为网格事件/吹哨: the request becomes a grid event in governance (409 when governance is off here)."""
+        return await requests.hand_to_governance(meihao, principal, community, request_id, data)
 
     @post("/{request_id:int}/extension", guards=[requires(WRITE)])
     async def extend(

@@ -17,6 +17,7 @@ TYPES: dict[str, str] = {"consultation": "咨询", "help": "求助", "complaint"
 STATES: dict[str, str] = {
     "received": "受理", "dispatched": "分办", "signed": "签收", "in_progress": "办理", "replied": "答复",
     "visited": "回访", "closed": "办结", "returned": "退回", "reopened": "重办",
+    "handed_over": "已转网格事件",
 }
 
 
@@ -133,6 +134,16 @@ class ActionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     expected: str | None = None
 
 
+class HandOverIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """转为网格事件/吹哨: why the community cannot solve it, and, if known, the event's class (a governance category code)
+    and where it is; ``expected`` the state the caller saw."""
+
+    reason: str
+    category: str | None = None
+    place: str = ""
+    expected: str | None = None
+
+
 class ExtensionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     working_days: int
     reason: str
@@ -176,6 +187,9 @@ class RequestOut(msgspec.Struct, kw_only=True):
     external_id: str | None
     reply: str
     clocks: list[ClockOut]
+    #: Handed over to another scene: its reference (``governance.event:7``) and console path (``/governance/events/7``).
+    handed_to: str = ""
+    handed_path: str = ""
 
 
 class RequestPage(msgspec.Struct, kw_only=True):

@@ -34,6 +34,9 @@ class ServiceRequest(Table, tablename="service_request"):
     external_id = Varchar(length=64, null=True, default=None, index=True)
     #: The reply given to the requester (答复), and how the matter was settled on the spot, if it was.
     reply = Text(default="")
+    #: Handed over to another scene (转为网格事件/吹哨): the receiver's reference (``governance.event:7``) and console path.
+    handed_to = Varchar(length=80, default="")
+    handed_path = Varchar(length=200, default="")
 
 
 class DutyShift(Table, tablename="service_duty_shift"):

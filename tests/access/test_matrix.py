@@ -441,6 +441,8 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("POST", "/api/communities/{slug}/service/assistance/households/{household_id}/visits"): "service.assistance.visit",
     ("POST", "/api/communities/{slug}/service/assistance/problems/{item_id}/rectify"): "service.assistance.visit",
     ("GET", "/api/communities/{slug}/service/assistance/plan"): "service.assistance.read",
+    # --- service3 (helper) ---
+    ("POST", "/api/communities/{slug}/service/requests/{request_id}/hand-over"): "service.request.write",
     # governance (NAME governance)
     ("GET", "/api/communities/{slug}/governance/events"): "governance.event.read",
     ("POST", "/api/communities/{slug}/governance/events"): "governance.event.report",

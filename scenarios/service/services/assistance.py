@@ -240,3 +240,46 @@ async def open_problems(mh: Any, community: CommunityInfo) -> int:
 def month_of(now: datetime, community: CommunityInfo) -> date:
     return now.astimezone(community.tz).date().replace(day=1)
 
+
+async def household_labels(assisted_ids: list[int]) -> dict[int, dict[str, str]]:
+    """How a worker names each monitored household: its flat (``3号楼2单元501室``), its grid and the eldest member's name."""
+    from meihao.tables import Resident
+
+    if not assisted_ids:
+        return {}
+    rows = await AssistedHousehold.select(
+        AssistedHousehold.id, AssistedHousehold.household, AssistedHousehold.household.unit.as_alias("unit"),
+        AssistedHousehold.household.room.as_alias("room"), AssistedHousehold.household.building.name.as_alias("building"),
+        AssistedHousehold.grid.name.as_alias("grid_name"),
+    ).where(AssistedHousehold.id.is_in(assisted_ids))
+    households = [r["household"] for r in rows]
+    heads: dict[int, str] = {}
+    for person in await Resident.select(Resident.household, Resident.name).where(Resident.household.is_in(households)).order_by(
+            Resident.birth_date).order_by(Resident.id):
+        heads.setdefault(person["household"], person["name"])
+    out = {}
+    for r in rows:
+        flat = f"{r['building']}{r['unit']}单元{r['room']}室" if r["unit"] else f"{r['building']}{r['room']}室"
+        out[r["id"]] = {"flat": flat, "grid": r["grid_name"], "head": heads.get(r["household"], "")}
+    return out
+
+
+async def open_problem_rows(mh: Any, principal: Principal, community: CommunityInfo) -> list[dict[str, Any]]:
+    """The problems visits found that are not rectified yet, in the caller's scope, oldest first, each with its household
+    (``assisted``), checklist item (``kind``), what was found (``found``) and its deadline (``due_at``, ``flag``)."""
+    from meihao import list_work_items
+
+    result = await list_work_items(mh, principal, community, scenario=SCENARIO, workflow=PROBLEMS.name, open_only=True, page_size=200)
+    visits = {v["id"]: v for v in await AssistanceVisit.select(AssistanceVisit.id, AssistanceVisit.household, AssistanceVisit.visited_on,
+                                                                 AssistanceVisit.checks).where(
+        AssistanceVisit.id.is_in([r["subject_id"] for r in result.rows] or [0])).output(load_json=True)}
+    out = []
+    for row in sorted(result.rows, key=lambda r: (r["opened_at"], r["id"])):
+        item = await get_work_item(mh, principal, community, row["id"], workflow=PROBLEMS)
+        clock = next((c for c in item["clocks"] if c["name"] == "resolution"), None)
+        visit = visits.get(row["subject_id"], {})
+        found = (visit.get("checks") or {}).get(row["kind"], {}).get("note", "")
+        out.append({"id": row["id"], "kind": row["kind"], "assisted": visit.get("household"), "visited_on": visit.get("visited_on"),
+                    "found": found, "assignee": row["assignee"], "due_at": clock["due_at"] if clock else None,
+                    "flag": clock["flag"] if clock else ""})
+    return out

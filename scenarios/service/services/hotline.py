@@ -1,6 +1,6 @@
 """12345 replies: a work order's answer (答复) and closing (办结) posted back to the platform's webhook.
 
-The kernel's ``webhook`` channel does the sending (the address checked against internal targets before every
+The kernel's ``meihao.post_webhook`` does the sending (the address checked against internal targets before every
 POST, the body signed with ``MEIHAO_WEBHOOK_SECRET``: ``X-Meihao-Signature``, ``X-Meihao-Delivery``); this module
 keeps the outbox: one row per answer or closing, its delivery id built from the platform's number (the same on
 every retry, so the platform takes it once), retried 1, 2, 4 … minutes apart up to ``hotline_reply_attempts``.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from meihao import CommunityInfo, Message, PermanentFailure, scenario_settings
+from meihao import CommunityInfo, WebhookFailed, post_webhook, scenario_settings
 from meihao.tables import Community
 
 from ..tables import HotlineReply, ServiceRequest
@@ -40,37 +40,36 @@ async def enqueue(mh: Any, community: CommunityInfo, request_id: int, event: str
     return delivery
 
 
-def _message(reply: dict[str, Any], community: CommunityInfo, url: str, now: Any) -> Message:
-    return Message(
-        delivery_id=reply["delivery_id"], recipient_kind="platform", recipient_id=0, recipient_name="12345", address=url,
-        language="zh", subject=f"12345工单{reply['external_id']}{EVENTS[reply['event']]}", body=reply["text"], unsubscribe_url="",
-        activity={"external_id": reply["external_id"], "event": reply["event"], "request": reply["request"]},
-        community=community.slug, sent_at=now,
-    )
+def payload(reply: dict[str, Any], community: CommunityInfo) -> dict[str, Any]:
+    """What the platform receives: the delivery id, the community, a subject, the answer, and the order it answers."""
+    return {
+        "delivery_id": reply["delivery_id"], "community": community.slug,
+        "subject": f"12345工单{reply['external_id']}{EVENTS[reply['event']]}", "text": reply["text"],
+        "activity": {"external_id": reply["external_id"], "event": reply["event"], "request": reply["request"]},
+    }
 
 
 async def deliver(mh: Any) -> dict[str, int]:
-    """Send the replies due now through the webhook channel; a refusal fails at once, anything else is tried again later."""
+    """Send the replies due now (``meihao.post_webhook``); a refusal fails at once, a retryable failure is tried again later."""
     now = mh.clock.now()
     due = await HotlineReply.select().where(HotlineReply.state == "pending", HotlineReply.next_attempt_at <= now).order_by(
         HotlineReply.id).limit(BATCH)
-    channel = mh.plugins.channels_by_name.get("webhook")
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for reply in due:
         community = CommunityInfo.from_row(await Community.select().where(Community.id == reply["community"]).first())
         settings = await scenario_settings(mh, community.id, SCENARIO)
         attempts = reply["attempts"] + 1
         try:
-            if channel is None:
-                raise PermanentFailure("the webhook channel is not installed")
             if not settings.hotline_reply_url:
-                raise PermanentFailure("hotline_reply_url is empty: the community no longer posts replies back")
-            await channel.send(_message(reply, community, settings.hotline_reply_url, now))
-        except PermanentFailure as err:
-            await HotlineReply.update({HotlineReply.state: "failed", HotlineReply.attempts: attempts, HotlineReply.last_error: str(err)[:500]}
-                                      ).where(HotlineReply.id == reply["id"])
-            counts["failed"] += 1
-        except Exception as err:  # a failure that may pass: 5xx, 429, a refused connection, a timeout
+                raise WebhookFailed("hotline_reply_url is empty: the community no longer posts replies back", retryable=False)
+            await post_webhook(settings.hotline_reply_url, payload(reply, community), delivery_id=reply["delivery_id"])
+        except WebhookFailed as err:
+            if not err.retryable:
+                await HotlineReply.update({HotlineReply.state: "failed", HotlineReply.attempts: attempts,
+                                           HotlineReply.last_error: str(err)[:500]}).where(HotlineReply.id == reply["id"])
+                counts["failed"] += 1
+                continue
+            # a failure that may pass: 5xx, 429, a refused connection, a timeout
             gave_up = attempts >= settings.hotline_reply_attempts
             await HotlineReply.update({
                 HotlineReply.state: "failed" if gave_up else "pending", HotlineReply.attempts: attempts,

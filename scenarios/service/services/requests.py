@@ -16,6 +16,7 @@ from meihao import (
     Conflict,
     DeadlineClock,
     Duration,
+    HandOver,
     InvalidInput,
     NotFound,
     Page,
@@ -23,14 +24,17 @@ from meihao import (
     Transition,
     Workflow,
     assign_item,
+    can_hand_over,
     extend_item,
     get_work_item,
+    hand_over,
     item_callbacks,
     list_work_items,
     open_item,
     record_callback,
     scenario_settings,
     scoped_resident,
+    transaction,
     transition_item,
     working_calendar,
 )
@@ -45,6 +49,7 @@ from ..schemas import (
     CallbackOut,
     ClockOut,
     ExtensionIn,
+    HandOverIn,
     RequestIn,
     RequestOut,
     ServiceSettings,
@@ -74,6 +79,12 @@ REQUESTS = Workflow(
         Transition("visited", "closed"),                    # 办结
         Transition("visited", "reopened", reason=True),     # 重办 after an unsatisfied call-back
         Transition("reopened", "replied"),
+        # 转为网格事件/吹哨: beyond the community; answered (答复) once governance has dealt with it.
+        Transition("received", "handed_over", reason=True),
+        Transition("signed", "handed_over", reason=True),
+        Transition("in_progress", "handed_over", reason=True),
+        Transition("reopened", "handed_over", reason=True),
+        Transition("handed_over", "replied"),
     ),
     final=("closed",),
     callback_in=("replied",),
@@ -90,7 +101,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "redispatch": (("returned",), "dispatched"),
     "sign": (("dispatched",), "signed"),
     "start": (("signed",), "in_progress"),
-    "reply": (("in_progress", "reopened"), "replied"),
+    "reply": (("in_progress", "reopened", "handed_over"), "replied"),
     "close": (("visited",), "closed"),
     "return": (("dispatched",), "returned"),
     "reopen": (("visited",), "reopened"),
@@ -100,7 +111,11 @@ COLUMNS = (
     ServiceRequest.id, ServiceRequest.item, ServiceRequest.channel, ServiceRequest.type, ServiceRequest.requester,
     ServiceRequest.requester.name.as_alias("requester_name"), ServiceRequest.grid, ServiceRequest.building, ServiceRequest.text,
     ServiceRequest.received_by, ServiceRequest.received_at, ServiceRequest.external_id, ServiceRequest.reply,
+    ServiceRequest.handed_to, ServiceRequest.handed_path,
 )
+#: The intake of governance a request is handed to (转为网格事件/吹哨), and the states it may leave from.
+EVENT_INTAKE = "governance.event"
+HAND_OVER_FROM = ("received", "signed", "in_progress", "reopened")
 
 
 async def settings_of(mh: Any, community: CommunityInfo) -> ServiceSettings:
@@ -128,6 +143,7 @@ def _out(row: dict[str, Any], item: dict[str, Any]) -> RequestOut:
         received_at=row["received_at"], closed_at=item["closed_at"], external_id=row["external_id"], reply=row["reply"],
         clocks=[ClockOut(name=c["name"], due_at=c["due_at"], stopped_at=c["stopped_at"], flag=c["flag"], extensions=c["extensions"])
                 for c in item["clocks"]],
+        handed_to=row["handed_to"] or "", handed_path=row["handed_path"] or "",
     )
 
 
@@ -237,6 +253,37 @@ async def act(mh: Any, principal: Principal, community: CommunityInfo, request_i
         await hotline.enqueue(mh, community, row["id"], data.action, reply if data.action == "reply" else row["reply"])
     handed_over = data.action in ("dispatch", "redispatch", "return")
     return await get_request(mh, SYSTEM if handed_over else principal, community, request_id)
+
+
+async def hand_to_governance(mh: Any, principal: Principal, community: CommunityInfo, request_id: int, data: HandOverIn) -> RequestOut:
+    """转为网格事件/吹哨: a request the community cannot solve becomes a grid event in governance, in one step.
+
+    The event (kernel intake ``governance.event``), the request's move to 已转网格事件 and its link are saved in one
+    transaction, or nothing is. 409 when governance is not on in the community or the request was handed over already.
+    """
+    reason = _clean(data.reason, "reason", 500)
+    async with transaction(mh, lock=("service.request", request_id)):
+        row, item = await _scoped(mh, principal, community, request_id)
+        if row["handed_to"]:
+            raise Conflict(f"request {request_id} was handed over already ({row['handed_to']})", field="state")
+        if item["state"] not in HAND_OVER_FROM:
+            raise InvalidInput(
+                f"state: a request that is {STATES[item['state']]} ({item['state']}) cannot be handed over; "
+                f"hand over one that is {', '.join(STATES[s] for s in HAND_OVER_FROM)}", field="state")
+        if not await can_hand_over(mh, EVENT_INTAKE, community.slug):
+            raise Conflict(f"governance (治理 · 吹哨派单) is not switched on in {community.name} ({community.slug}): "
+                           "the request cannot become a grid event there; handle it at the desk", field="intake")
+        data_keys: dict[str, Any] = {"place": data.place.strip()}
+        if data.category:
+            data_keys["category"] = data.category
+        receipt = await hand_over(mh, EVENT_INTAKE, HandOver(
+            community=community.slug, source=f"service.request:{request_id}", title=row["text"][:60], body=row["text"],
+            resident_id=row["requester"], grid_id=row["grid"], building_id=row["building"], data=data_keys), principal)
+        await transition_item(mh, principal, REQUESTS, community, row["item"], "handed_over", reason=f"转为网格事件：{reason}",
+                              expected=data.expected or item["state"])
+        await ServiceRequest.update({ServiceRequest.handed_to: receipt.reference, ServiceRequest.handed_path: receipt.path}).where(
+            ServiceRequest.id == request_id)
+    return await get_request(mh, principal, community, request_id)
 
 
 async def _check_return_window(mh: Any, community: CommunityInfo, item: dict[str, Any], settings: ServiceSettings) -> None:

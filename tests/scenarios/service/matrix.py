@@ -49,6 +49,8 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
             for state in ("dispatched", "signed", "in_progress", "replied"):
                 await transition_item(mh, system, REQUESTS, community, replied.item, state)
             ids["sv_replied_id"] = replied.id
+            # service3: one just received (受理), for the hand-over to governance (on in both communities)
+            ids["sv_received_id"] = (await receive(mh, system, community, body)).id
             # 三强化: the place's household under monitoring, helped by the leader, with a visit that found a problem
             assisted = await assistance.add_household(mh, system, community, AssistedHouseholdIn(
                 household=ids["household_id"], category="脱贫不稳定户", helper=leader["id"]))
@@ -71,6 +73,7 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
         _sv(w, p, "/requests"), {"channel": "visit", "type": "consultation", "text": "咨询", "requester": w.places[p]["resident_id"]}),
     ("GET", f"{SV}/requests/{{request_id}}"): _request("sv_request_id"),
     ("POST", f"{SV}/requests/{{request_id}}/actions"): _request("sv_request_id", "/actions", {"action": "sign"}),
+    ("POST", f"{SV}/requests/{{request_id}}/hand-over"): _request("sv_received_id", "/hand-over", {"reason": "需市政部门处理"}),
     ("POST", f"{SV}/requests/{{request_id}}/extension"): _request("sv_request_id", "/extension", {"working_days": 3, "reason": "需协调"}),
     ("GET", f"{SV}/requests/{{request_id}}/callbacks"): _request("sv_replied_id", "/callbacks"),
     ("POST", f"{SV}/requests/{{request_id}}/callbacks"): _request(
@@ -90,7 +93,8 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
 MISSING_ROUTES: dict[tuple[str, str], Any] = {
     route: (lambda build: lambda w, p: (
         build(w, p)[0].replace(f"/requests/{w.places[p]['sv_request_id']}", "/requests/987654")
-        .replace(f"/requests/{w.places[p]['sv_replied_id']}", "/requests/987654"), build(w, p)[1]))(build)
+        .replace(f"/requests/{w.places[p]['sv_replied_id']}", "/requests/987654")
+        .replace(f"/requests/{w.places[p]['sv_received_id']}", "/requests/987654"), build(w, p)[1]))(build)
     for route, build in RECORD_ROUTES.items()
     if "{request_id}" in route[1]
 }
