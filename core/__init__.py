@@ -6,7 +6,12 @@ This module is the public API for plugin authors: import from ``meihao`` only.
 from meihao.access.audit import audit
 from meihao.access.principals import Principal
 from meihao.access.staff import staff_works_in
-from meihao.attachments.service import AttachmentOwner
+from meihao.attachments.service import AttachmentOwner, TooLarge, UnsupportedType
+from meihao.attachments.service import delete as delete_attachment
+from meihao.attachments.service import download as download_attachment
+from meihao.attachments.service import list_attachments
+from meihao.attachments.service import remove_all as remove_attachments
+from meihao.attachments.service import upload as upload_attachment
 from meihao.db.migration_helpers import add_unique_index
 from meihao.db.paging import Page, PageResult, paginate
 from meihao.db.transactions import transaction
@@ -167,6 +172,13 @@ __all__ = [
     "add_working_hours",
     "assign_item",
     "attachment_routes",
+    "delete_attachment",
+    "download_attachment",
+    "list_attachments",
+    "remove_attachments",
+    "upload_attachment",
+    "TooLarge",
+    "UnsupportedType",
     "audit",
     "award_points",
     "bulk_action",

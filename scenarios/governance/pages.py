@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromQuery
 from litestar.response import Redirect
 from piccolo.query.functions.aggregate import Count
@@ -34,14 +35,20 @@ from meihao import (
     PathId,
     Principal,
     Runtime,
+    TooLarge,
+    UnsupportedType,
     community_today,
+    download_attachment,
     facet,
     get_work_item,
+    list_attachments,
     page_requires,
     pager,
     render_page,
+    upload_attachment,
     zh_date,
 )
+from meihao import delete_attachment
 from meihao.tables import Department, Grid, StaffAssignment
 
 from .routes import (
@@ -59,12 +66,15 @@ from .routes import (
 )
 from .schemas import CATEGORIES, CallbackIn, CheckIn, DispatchIn, EventIn, FeedbackIn, PatrolLogIn, RatingIn, ReasonIn, RegisterIn, ReportIn
 from .services import events, metrics, patrols, whistles
+from .services.photos import EVENT_PHOTO, EVENT_PHOTOS
 from .services.common import EVENTS, ORDERS, TEAM_ROLES, event_scope
 from .tables import Event
 
 HERE = Path(__file__).parent
 KEYS = ("state", "category", "grid")
 PAGE_SIZE = 50
+#: The largest request a form with photos takes (several photos; the kernel checks each against attachment_max_bytes).
+PHOTO_FORM_MAX_BYTES = 64 * 1024 * 1024
 
 
 def N_(message: str) -> str:
@@ -184,7 +194,7 @@ async def report_form(request: Request[Any, Any, Any], community: CurrentCommuni
     return await _report_form(request, community, principal, {"grid": "", "category": "", "place": "", "text": ""})
 
 
-@post("/events/new", guards=[page_requires(EVENT_REPORT)])
+@post("/events/new", guards=[page_requires(EVENT_REPORT)], request_max_body_size=PHOTO_FORM_MAX_BYTES)
 async def report_event(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[Any]:
     raw = await request.form()
     form = {k: str(raw.get(k, "")).strip() for k in ("grid", "category", "place", "text")}
@@ -194,6 +204,12 @@ async def report_event(request: Request[Any, Any, Any], community: CurrentCommun
         event = await events.report_event(meihao, principal, community, data)
     except (msgspec.ValidationError, InvalidInput, NotFound):
         return await _report_form(request, community, principal, form, N_("Choose the grid and the class, and say what you found."), 400)
+    files = _uploads(raw) if principal.can(EVENT_PHOTO) else []
+    refused = await _attach(meihao, principal, community, event.id, files)
+    if refused is not None:
+        # the event is kept (reported); its page says which photo was refused, to add another
+        status, message, args = refused
+        return await _event_page(request, meihao, principal, community, event.id, message, status, args)
     return Redirect(f"{_base(community)}/events/{event.id}", status_code=303)
 
 
@@ -201,7 +217,7 @@ async def report_event(request: Request[Any, Any, Any], community: CurrentCommun
 
 
 async def _event_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, event_id: int,
-                      problem: str = "", status_code: int = 200) -> Response[str]:
+                      problem: str = "", status_code: int = 200, problem_args: dict[str, Any] | None = None) -> Response[str]:
     event = await events.get_event(meihao, principal, community, event_id)
     row = await Event.select(Event.item, Event.grid).where(Event.id == event_id).first()
     item = await get_work_item(meihao, Principal.system(principal.name), community, row["item"], workflow=EVENTS)
@@ -218,8 +234,72 @@ async def _event_page(request: Request[Any, Any, Any], meihao: Any, principal: P
         grid_name=(await _grid_names(community)).get(event.grid_id, ""), current=current, handler=handler, dispatcher=dispatcher,
         checker=checker, team=team, departments=await _departments() if dispatcher and event.state == "registered" else [],
         callbacks=await events.event_callbacks(meihao, principal, community, event_id), problem=problem, action_labels=ACTION_LABELS, step_labels=STEP_LABELS,
-        role_labels=ROLE_LABELS,
+        role_labels=ROLE_LABELS, photos=await list_attachments(EVENT_PHOTOS, principal, community, event_id),
+        can_photo=principal.can(EVENT_PHOTO) and event.state not in EVENTS.final, problem_args=problem_args or {},
+        max_mb=_megabytes(meihao.settings.attachment_max_bytes),
     )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f}" if size % (1024 * 1024) == 0 else f"{size / (1024 * 1024):.1f}"
+
+
+# -- photos of an event (现场照片): the kernel's attachments, read and written through the event's scope --------
+
+#: What a refused photo says (the kernel's limits: attachment_max_bytes, attachment_types).
+PHOTO_PROBLEMS = {
+    TooLarge: (413, N_("A photo is too large: at most %(mb)s MB each. Nothing was kept from it.")),
+    UnsupportedType: (415, N_("That file is not a photo (JPEG, PNG or WebP). Nothing was kept from it.")),
+}
+
+
+def _uploads(raw: Any, name: str = "photo") -> list[UploadFile]:
+    """The files chosen in the form's ``name`` field (an empty field sends one with no name: left out)."""
+    return [f for f in raw.getall(name, []) if isinstance(f, UploadFile) and f.filename]
+
+
+async def _attach(meihao: Any, principal: Principal, community: CommunityInfo, event_id: int, files: list[UploadFile]) -> tuple[int, str, dict[str, Any]] | None:
+    """Attach each photo through the kernel; the first refused one stops there, answered as (status, message, its arguments)."""
+    for upload in files:
+        data = await upload.read()
+        try:
+            await upload_attachment(meihao, EVENT_PHOTOS, principal, community, event_id, data, upload.filename or "")
+        except (TooLarge, UnsupportedType) as err:
+            status, message = next(v for k, v in PHOTO_PROBLEMS.items() if isinstance(err, k))
+            return status, message, {"mb": _megabytes(meihao.settings.attachment_max_bytes)}
+        except InvalidInput:
+            return 400, N_("The photo is empty. Nothing was kept from it."), {}
+    return None
+
+
+@post("/events/{event_id:int}/photos", guards=[page_requires(EVENT_PHOTO)], request_max_body_size=PHOTO_FORM_MAX_BYTES)
+async def add_photos(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                     event_id: PathId) -> Response[Any]:
+    """Attach photos to an event (from a phone's camera or gallery: ``accept="image/*"``)."""
+    await events.get_event(meihao, principal, community, event_id)  # the 404 page outside the scope
+    files = _uploads(await request.form())
+    if not files:
+        return await _event_page(request, meihao, principal, community, event_id, N_("Choose a photo first."), 400)
+    refused = await _attach(meihao, principal, community, event_id, files)
+    if refused is not None:
+        status, message, args = refused
+        return await _event_page(request, meihao, principal, community, event_id, message, status, args)
+    return Redirect(f"{_base(community)}/events/{event_id}?done=photos#photos", status_code=303)
+
+
+@get("/events/{event_id:int}/photos/{photo_id:int}", guards=[page_requires(EVENT_READ)], media_type="application/octet-stream")
+async def event_photo(community: CurrentCommunity, principal: Caller, meihao: Runtime, event_id: PathId, photo_id: PathId) -> Response[bytes]:
+    """One photo of an event the viewer reaches (another grid's: 404, as a missing one), never cached."""
+    row, data = await download_attachment(meihao, EVENT_PHOTOS, principal, community, event_id, photo_id)
+    return Response(data, media_type=row["media_type"], headers={
+        "Content-Disposition": "inline" if row["media_type"].startswith("image/") else "attachment",
+        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"})
+
+
+@post("/events/{event_id:int}/photos/{photo_id:int}/remove", guards=[page_requires(EVENT_PHOTO)])
+async def remove_photo(community: CurrentCommunity, principal: Caller, meihao: Runtime, event_id: PathId, photo_id: PathId) -> Response[Any]:
+    await delete_attachment(meihao, EVENT_PHOTOS, principal, community, event_id, photo_id)
+    return Redirect(f"{_base(community)}/events/{event_id}#photos", status_code=303)
 
 
 async def _codes(principal: Principal) -> set[str]:
@@ -465,7 +545,7 @@ ROLE_LABELS = {"grid_leader": N_("Grid leader"), "grid_worker": N_("Grid worker"
 
 
 PAGES = ConsolePages(
-    handlers=[events_page, report_form, report_event, event_page, act_on_event, orders_page, act_on_order, whistles_page, act_on_call,
+    handlers=[events_page, report_form, report_event, event_page, act_on_event, add_photos, event_photo, remove_photo, orders_page, act_on_order, whistles_page, act_on_call,
               patrols_page, record_patrol, figures_page],
     templates=HERE / "templates",
     locale=HERE / "locale",
