@@ -60,11 +60,27 @@ from .routes import (
     ORDER_HANDLE,
     PATROL_READ,
     PATROL_RECORD,
+    PATROL_PLAN,
     WHISTLE_ANSWER,
+    WHISTLE_BLOW,
     WHISTLE_RATE,
     WHISTLE_READ,
 )
-from .schemas import CATEGORIES, CallbackIn, CheckIn, DispatchIn, EventIn, FeedbackIn, PatrolLogIn, RatingIn, ReasonIn, RegisterIn, ReportIn
+from .schemas import (
+    CATEGORIES,
+    CallbackIn,
+    CheckIn,
+    DispatchIn,
+    EventIn,
+    FeedbackIn,
+    PatrolLogIn,
+    PatrolPlanIn,
+    RatingIn,
+    ReasonIn,
+    RegisterIn,
+    ReportIn,
+    WhistleIn,
+)
 from .services import events, metrics, patrols, whistles
 from .services.photos import EVENT_PHOTO, EVENT_PHOTOS
 from .services.common import EVENTS, ORDERS, TEAM_ROLES, event_scope
@@ -236,7 +252,7 @@ async def _event_page(request: Request[Any, Any, Any], meihao: Any, principal: P
         callbacks=await events.event_callbacks(meihao, principal, community, event_id), problem=problem, action_labels=ACTION_LABELS, step_labels=STEP_LABELS,
         role_labels=ROLE_LABELS, photos=await list_attachments(EVENT_PHOTOS, principal, community, event_id),
         can_photo=principal.can(EVENT_PHOTO) and event.state not in EVENTS.final, problem_args=problem_args or {},
-        max_mb=_megabytes(meihao.settings.attachment_max_bytes),
+        max_mb=_megabytes(meihao.settings.attachment_max_bytes), can_blow=principal.can(WHISTLE_BLOW),
     )
 
 
@@ -436,13 +452,95 @@ async def _whistles_page(request: Request[Any, Any, Any], meihao: Any, principal
     return render_page(request, "governance/whistles.html", status_code=status_code, **_common(community), whistles=page.items,
                        grids=await _grid_names(community), problem=problem, now=meihao.clock.now(),
                        answers=principal.can(WHISTLE_ANSWER) and principal.department_staff(), codes=await _codes(principal),
-                       rates=principal.can(WHISTLE_RATE) and principal.manages_community(community.id))
+                       rates=principal.can(WHISTLE_RATE) and principal.manages_community(community.id), can_blow=principal.can(WHISTLE_BLOW),
+                       link_title=True)
 
 
 @get("/whistles", guards=[page_requires(WHISTLE_READ)])
 async def whistles_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[str]:
     """吹哨: the whistles the viewer reaches, each department's clocks (签收, 联系, 报到), 督办, and the community's rating."""
     return await _whistles_page(request, meihao, principal, community)
+
+
+# -- blowing a whistle (吹哨): from an event or on its own; no department is chosen for the worker ---------------
+
+BLOW_FIELDS = ("level", "reason", "title", "text", "grid", "event")
+#: What each field of the whistle form says when it is missing (shown beside the field).
+BLOW_ERRORS = {
+    "level": N_("Choose the whistle's level."),
+    "reason": N_("Choose why the departments are summoned."),
+    "title": N_("Give the whistle a short title."),
+    "text": N_("Say what the matter is and what is asked of the departments."),
+    "departments": N_("Choose at least one department to summon."),
+    "grid": N_("Choose one of the community's grids, or none."),
+    "event": N_("That grid event is not one you can reach."),
+}
+
+
+async def _blow_form(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, form: dict[str, Any],
+                     errors: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
+    event = None
+    if str(form.get("event", "")).isdigit():
+        try:
+            event = await events.get_event(meihao, principal, community, int(form["event"]))
+        except NotFound:
+            event = None
+    return render_page(request, "governance/whistle_new.html", status_code=status_code, **_common(community), form=form,
+                       errors=errors or {}, departments=await _departments(), grids=await _grid_names(community), event=event)
+
+
+@get("/whistles/new", guards=[page_requires(WHISTLE_BLOW)])
+async def blow_form(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                    event: FromQuery[int | None] = None) -> Response[str]:
+    """吹哨: the level, why, the departments summoned (none chosen beforehand); from an event (``?event=``) its grid and text."""
+    form: dict[str, Any] = {"level": "", "reason": "", "title": "", "text": "", "grid": "", "event": "", "departments": []}
+    if event is not None:
+        found = await events.get_event(meihao, principal, community, event)  # another grid's event: the 404 page
+        form.update(event=str(found.id), grid=str(found.grid_id), title=found.text[:200],
+                    text=found.text + (f"（{found.place}）" if found.place else ""))
+    return await _blow_form(request, meihao, principal, community, form)
+
+
+@post("/whistles/new", guards=[page_requires(WHISTLE_BLOW)])
+async def blow(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[Any]:
+    raw = await request.form()
+    form: dict[str, Any] = {k: str(raw.get(k, "")).strip() for k in BLOW_FIELDS}
+    form["departments"] = [str(d) for d in raw.getall("departments", []) if str(d)]
+    errors = {k: BLOW_ERRORS[k] for k in ("level", "reason", "title", "text") if not form[k]}
+    if form["level"] and form["level"] not in LEVEL_LABELS:
+        errors["level"] = BLOW_ERRORS["level"]
+    if form["reason"] and form["reason"] not in REASON_LABELS:
+        errors["reason"] = BLOW_ERRORS["reason"]
+    if not form["departments"]:
+        errors["departments"] = BLOW_ERRORS["departments"]
+    if not errors:
+        body: dict[str, Any] = {"level": form["level"], "reason": form["reason"], "title": form["title"], "text": form["text"],
+                                "departments": form["departments"]}
+        if form["grid"]:
+            body["grid_id"] = int(form["grid"]) if form["grid"].isdigit() else 0
+        if form["event"]:
+            body["event_id"] = int(form["event"]) if form["event"].isdigit() else 0
+        try:
+            whistle = await whistles.blow_whistle(meihao, principal, community, msgspec.convert(body, WhistleIn))
+        except msgspec.ValidationError:
+            errors["text"] = PROBLEMS[InvalidInput][1]
+        except NotFound as err:
+            field = {"grid_id": "grid", "event_id": "event"}.get(err.field or "", "departments")
+            errors[field] = BLOW_ERRORS[field]
+        else:
+            return Redirect(f"{_base(community)}/whistles/{whistle.id}", status_code=303)
+    return await _blow_form(request, meihao, principal, community, form, errors, 400)
+
+
+@get("/whistles/{whistle_id:int}", guards=[page_requires(WHISTLE_READ)])
+async def whistle_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                       whistle_id: PathId) -> Response[str]:
+    """One whistle: each department's sign, contact and report clocks (due, met, late), 督办, the answers and the rating."""
+    whistle = await whistles.get_whistle(meihao, principal, community, whistle_id)
+    return render_page(request, "governance/whistle.html", **_common(community), w=whistle, grids=await _grid_names(community),
+                       now=meihao.clock.now(), answers=principal.can(WHISTLE_ANSWER) and principal.department_staff(),
+                       codes=await _codes(principal), rates=principal.can(WHISTLE_RATE) and principal.manages_community(community.id),
+                       link_title=False)
 
 
 @post("/calls/{call_id:int}", guards=[page_requires(WHISTLE_READ)])
@@ -545,7 +643,7 @@ ROLE_LABELS = {"grid_leader": N_("Grid leader"), "grid_worker": N_("Grid worker"
 
 
 PAGES = ConsolePages(
-    handlers=[events_page, report_form, report_event, event_page, act_on_event, add_photos, event_photo, remove_photo, orders_page, act_on_order, whistles_page, act_on_call,
+    handlers=[events_page, report_form, report_event, event_page, act_on_event, add_photos, event_photo, remove_photo, orders_page, act_on_order, whistles_page, blow_form, blow, whistle_page, act_on_call,
               patrols_page, record_patrol, figures_page],
     templates=HERE / "templates",
     locale=HERE / "locale",
