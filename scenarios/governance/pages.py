@@ -618,6 +618,51 @@ async def record_patrol(request: Request[Any, Any, Any], community: CurrentCommu
     return Redirect(f"{_base(community)}/patrols?logged=1", status_code=303)
 
 
+# -- planning patrols: who patrols each grid and how often; today's planned patrols with no log yet --------------
+
+FREQUENCY_LABELS = {"daily": N_("Every day"), "workdays": N_("Working days")}
+
+
+async def _plans_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo,
+                      problem: str = "", status_code: int = 200) -> Response[str]:
+    today = community_today(meihao, community)
+    grids = {g["id"]: g["name"] for g in await Grid.select(Grid.id, Grid.name).where(
+        Grid.community == community.id, *principal.where(Grid.community, Grid.id)).order_by(Grid.code)}
+    team: dict[int, list[dict[str, Any]]] = {g: [] for g in grids}
+    for r in await StaffAssignment.select(StaffAssignment.grid, StaffAssignment.staff, StaffAssignment.staff.name.as_alias("name"),
+                                          StaffAssignment.role).where(StaffAssignment.grid.is_in(list(grids) or [0]),
+                                                                      StaffAssignment.role.is_in(list(TEAM_ROLES)),
+                                                                      StaffAssignment.staff.active.eq(True)).order_by(StaffAssignment.staff):
+        team[r["grid"]].append(r)
+    plans: dict[int, list[Any]] = {g: [] for g in grids}
+    for plan in await patrols.list_plans(meihao, principal, community):
+        plans.setdefault(plan.grid_id, []).append(plan)
+    settings = await patrols.settings_of(meihao, community)
+    return render_page(request, "governance/patrol_plans.html", status_code=status_code, **_common(community), today=today, grids=grids,
+                       team=team, plans=plans, missing_today=await patrols.missing_patrols(meihao, principal, community, today),
+                       can_plan=principal.can(PATROL_PLAN), default_frequency=settings.patrol_frequency,
+                       frequency_labels=FREQUENCY_LABELS, role_labels=ROLE_LABELS, problem=problem)
+
+
+@get("/patrols/plans", guards=[page_requires(PATROL_READ)])
+async def plans_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[str]:
+    """巡查计划: each grid's plans (the full-time grid worker daily by default: ``patrol_frequency``), and who has no log yet today."""
+    return await _plans_page(request, meihao, principal, community)
+
+
+@post("/patrols/plans", guards=[page_requires(PATROL_PLAN)])
+async def set_plan(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[Any]:
+    raw = await request.form()
+    grid, staff, frequency = (str(raw.get(k, "")).strip() for k in ("grid", "staff", "frequency"))
+    try:
+        await patrols.set_plan(meihao, principal, community, msgspec.convert(
+            {"grid_id": int(grid) if grid.isdigit() else 0, "staff_id": int(staff) if staff.isdigit() else 0,
+             "frequency": frequency if frequency in FREQUENCY_LABELS else None, "active": frequency != "stopped"}, PatrolPlanIn))
+    except (msgspec.ValidationError, NotFound):
+        return await _plans_page(request, meihao, principal, community, N_("Choose someone of the grid's team and how often."), 400)
+    return Redirect(f"{_base(community)}/patrols/plans?planned={grid}#grid-{grid}", status_code=303)
+
+
 # -- the month's figures and the departments' ranking ------------------------------------------------------
 
 
@@ -644,7 +689,7 @@ ROLE_LABELS = {"grid_leader": N_("Grid leader"), "grid_worker": N_("Grid worker"
 
 PAGES = ConsolePages(
     handlers=[events_page, report_form, report_event, event_page, act_on_event, add_photos, event_photo, remove_photo, orders_page, act_on_order, whistles_page, blow_form, blow, whistle_page, act_on_call,
-              patrols_page, record_patrol, figures_page],
+              patrols_page, record_patrol, plans_page, set_plan, figures_page],
     templates=HERE / "templates",
     locale=HERE / "locale",
     nav=[NavLink("网格事件", "Grid events", "events", permission=EVENT_READ),

@@ -230,3 +230,38 @@ async def test_blowing_a_whistle_from_an_event_names_no_department_for_the_worke
         assert "吹哨：召集部门报到" not in (await worker.get(f"{C}/events/{event['id']}")).text
     async with make_page_client(w.mh, w.staff["grid_worker_out"]["id"]) as other:
         assert (await other.get(f"{C}/whistles/{whistle['id']}")).status_code == 404
+
+
+async def test_planning_patrols_and_today_without_a_log(yinshan):
+    """gov3: the plan per grid (the full-time grid worker daily by default), today's planned patrols with no log, re-planning."""
+    w = yinshan
+    w.at(2026, 12, 1, 10, 0)  # Tuesday
+    async with make_page_client(w.mh, w.staff["leader"]["id"]) as leader:
+        page = (await leader.get(f"{C}/patrols/plans")).text
+        assert "巡查计划" in page and "今天（12月1日（周二））还没有巡查记录的" in page
+        assert "陈网格 · 银山花园" in page and "吴网格" not in page  # the leader's grid only
+        assert "陈网格 · 每天" in page  # the default plan (patrol_frequency: daily)
+        assert '<option value="daily" selected>' in page
+        token = await form_token(leader, f"{C}/patrols/plans")
+        nobody = await leader.post(f"{C}/patrols/plans", data={"_csrf_token": token, "grid": str(w.grids["A"]), "staff": "", "frequency": "daily"})
+        assert nobody.status_code == 400 and "请选择网格内的人员和巡查频次。" in nobody.text
+        outsider = await leader.post(f"{C}/patrols/plans", data={"_csrf_token": token, "grid": str(w.grids["A"]),
+                                                                 "staff": str(w.staff["grid_worker_out"]["id"]), "frequency": "daily"})
+        assert outsider.status_code == 400
+        planned = await leader.post(f"{C}/patrols/plans", data={"_csrf_token": token, "grid": str(w.grids["A"]),
+                                                                "staff": str(w.staff["dispatched"]["id"]), "frequency": "workdays"})
+        assert (planned.status_code, planned.headers["location"]) == (303, f"{C}/patrols/plans?planned={w.grids['A']}#grid-{w.grids['A']}")
+        page = (await leader.get(f"{C}/patrols/plans")).text
+        assert "周队员 · 工作日" in page and "周队员 · 银山花园" in page  # Tuesday is a working day: due today, no log yet
+        stopped = await leader.post(f"{C}/patrols/plans", data={"_csrf_token": token, "grid": str(w.grids["A"]),
+                                                                "staff": str(w.staff["dispatched"]["id"]), "frequency": "stopped"})
+        assert stopped.status_code == 303
+        page = (await leader.get(f"{C}/patrols/plans")).text
+        assert "周队员 · <span class=\"gv-facts\">已停止</span>" in page and "周队员 · 银山花园" not in page
+    async with make_page_client(w.mh, w.staff["grid_worker"]["id"]) as worker:
+        token = await form_token(worker, f"{C}/patrols")
+        await worker.post(f"{C}/patrols", data={"_csrf_token": token, "grid": str(w.grids["A"]), "events_found": "0"})
+        page = (await worker.get(f"{C}/patrols/plans")).text
+        assert "今天计划的巡查都已记录。" in page and "保存计划" not in page  # a grid worker reads the plans; the leaders plan
+        assert (await worker.post(f"{C}/patrols/plans", data={"_csrf_token": token, "grid": str(w.grids["A"]),
+                                                              "staff": str(w.staff["grid_worker"]["id"]), "frequency": "daily"})).status_code == 403
