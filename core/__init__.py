@@ -6,10 +6,9 @@ This module is the public API for plugin authors: import from ``meihao`` only.
 from meihao.access.audit import audit
 from meihao.access.principals import Principal
 from meihao.access.staff import staff_works_in
-from meihao.attachments.service import AttachmentOwner, TooLarge, UnsupportedType
+from meihao.attachments.service import AttachmentOwner, TooLarge, UnsupportedType, list_attachments
 from meihao.attachments.service import delete as delete_attachment
 from meihao.attachments.service import download as download_attachment
-from meihao.attachments.service import list_attachments
 from meihao.attachments.service import remove_all as remove_attachments
 from meihao.attachments.service import upload as upload_attachment
 from meihao.db.migration_helpers import add_unique_index

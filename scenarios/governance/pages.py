@@ -38,6 +38,7 @@ from meihao import (
     TooLarge,
     UnsupportedType,
     community_today,
+    delete_attachment,
     download_attachment,
     facet,
     get_work_item,
@@ -48,7 +49,6 @@ from meihao import (
     upload_attachment,
     zh_date,
 )
-from meihao import delete_attachment
 from meihao.tables import Department, Grid, StaffAssignment
 
 from .routes import (
@@ -58,9 +58,9 @@ from .routes import (
     EVENT_REPORT,
     FIGURES,
     ORDER_HANDLE,
+    PATROL_PLAN,
     PATROL_READ,
     PATROL_RECORD,
-    PATROL_PLAN,
     WHISTLE_ANSWER,
     WHISTLE_BLOW,
     WHISTLE_RATE,
@@ -82,8 +82,8 @@ from .schemas import (
     WhistleIn,
 )
 from .services import events, metrics, patrols, whistles
-from .services.photos import EVENT_PHOTO, EVENT_PHOTOS
 from .services.common import EVENTS, ORDERS, TEAM_ROLES, event_scope
+from .services.photos import EVENT_PHOTO, EVENT_PHOTOS
 from .tables import Event
 
 HERE = Path(__file__).parent
