@@ -96,7 +96,7 @@ def test_patrol_plans_on_a_desktop_and_a_phone(page, phone, served):
     page.click("a:has-text('巡查计划')")
     page.wait_for_url(re.compile(r".*/patrols/plans$"))
     assert page.locator("h1").inner_text() == "巡查计划"
-    assert "还没有巡查记录的" in page.locator("#today-h").inner_text()
+    assert "今天尚未记录巡查的人员" in page.locator("#today-h").inner_text()
     first = page.locator("section.gv-plan").first
     assert "每天" in first.inner_text()  # the full-time grid worker, daily by default
     assert serious_violations(page) == []

@@ -238,7 +238,7 @@ async def test_planning_patrols_and_today_without_a_log(yinshan):
     w.at(2026, 12, 1, 10, 0)  # Tuesday
     async with make_page_client(w.mh, w.staff["leader"]["id"]) as leader:
         page = (await leader.get(f"{C}/patrols/plans")).text
-        assert "巡查计划" in page and "今天（12月1日（周二））还没有巡查记录的" in page
+        assert "巡查计划" in page and "今天尚未记录巡查的人员 · 12月1日（周二）" in page
         assert "陈网格 · 银山花园" in page and "吴网格" not in page  # the leader's grid only
         assert "陈网格 · 每天" in page  # the default plan (patrol_frequency: daily)
         assert '<option value="daily" selected>' in page
