@@ -11,10 +11,11 @@ from meihao.attachments.service import delete as delete_attachment
 from meihao.attachments.service import download as download_attachment
 from meihao.attachments.service import remove_all as remove_attachments
 from meihao.attachments.service import upload as upload_attachment
-from meihao.db.migration_helpers import add_unique_index
+from meihao.db.migration_helpers import add_index, add_unique_index
 from meihao.db.paging import Page, PageResult, paginate
 from meihao.db.transactions import transaction
 from meihao.errors import Conflict, Forbidden, InvalidInput, MeihaoError, NotFound, PluginError
+from meihao.handovers import HandOver, Intake, Receipt, can_hand_over, hand_over
 from meihao.hooks.declarations import (
     SCENES,
     Audience,
@@ -133,6 +134,8 @@ __all__ = [
     "Forbidden",
     "FormError",
     "FormFields",
+    "HandOver",
+    "Intake",
     "InvalidInput",
     "Job",
     "ListQuery",
@@ -157,6 +160,7 @@ __all__ = [
     "Principal",
     "QueryYear",
     "QueueItem",
+    "Receipt",
     "ResidentLink",
     "Runtime",
     "SCENES",
@@ -168,6 +172,7 @@ __all__ = [
     "WorkingCalendar",
     "__version__",
     "activity_occurrences",
+    "add_index",
     "add_unique_index",
     "add_working_days",
     "add_working_hours",
@@ -176,6 +181,7 @@ __all__ = [
     "audit",
     "award_points",
     "bulk_action",
+    "can_hand_over",
     "cancel_activity",
     "cancel_occurrence",
     "community_now",
@@ -194,6 +200,7 @@ __all__ = [
     "get_activity",
     "get_community",
     "get_work_item",
+    "hand_over",
     "hookimpl",
     "hookspec",
     "is_workday",

@@ -288,3 +288,46 @@ class ConsolePages:
     overdue: Callable[[Any, Any], Awaitable[list[QueueItem]]] | None = None
     resident_handlers: list[Any] = field(default_factory=list)
     resident_nav: list[NavLink] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """What is handed over: the matter in words, where it is, and where it came from.
+
+    ``source`` names the sender's record as ``"scene.kind:id"`` (``"service.request:42"``): the
+    receiver stores it to link back. ``data`` carries what only this intake understands (a
+    category, a level); its keys are documented by the receiving scene.
+    """
+
+    community: str
+    source: str
+    title: str
+    body: str = ""
+    resident_id: int | None = None
+    grid_id: int | None = None
+    building_id: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the receiving scene created: ``reference`` (``"governance.event:7"``) and the console path to it."""
+
+    reference: str
+    path: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A kind of matter a scene takes over from others (``meihao_intakes``).
+
+    ``name`` starts with the receiving scenario's name (``"governance.event"``). ``accept`` is
+    ``async (handover, meihao, principal) -> Receipt``; raise ``meihao.InvalidInput`` for a
+    hand-over it cannot take (a missing ``data`` key), and the sender's request fails with 400.
+    """
+
+    name: str
+    title_zh: str
+    title_en: str
+    accept: Callable[[HandOver, Any, Any], Awaitable[Receipt]]

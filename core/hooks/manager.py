@@ -41,7 +41,19 @@ import pluggy
 
 from meihao.errors import MeihaoError, PluginError
 from meihao.hooks import specs as hookspecs
-from meihao.hooks.declarations import NAME_PATTERN, Audience, Channel, ConsolePages, Job, Metric, NavLink, NoSettings, Permission, Scenario
+from meihao.hooks.declarations import (
+    NAME_PATTERN,
+    Audience,
+    Channel,
+    ConsolePages,
+    Intake,
+    Job,
+    Metric,
+    NavLink,
+    NoSettings,
+    Permission,
+    Scenario,
+)
 from meihao.version import __version__
 
 if TYPE_CHECKING:
@@ -232,10 +244,12 @@ class Plugins:
             "jobs": self._jobs(),
             "audiences": self._audiences(),
             "channels": self._channels(),
+            "intakes": self._intakes(),
             "console_pages": self._console_pages(),
         }
         self._static["channels_by_name"] = {channel.name: channel for _, channel in self._static["channels"]}
         self._static["audiences_by_name"] = {audience.name: audience for _, audience in self._static["audiences"]}
+        self._static["intakes_by_name"] = {intake.name: intake for _, intake in self._static["intakes"]}
         self._static["scenario_packages"] = self._scenario_packages()
         self._static["scenarios"] = {name: p.scenario for name, p in self.loaded.items() if p.scenario is not None}
 
@@ -316,6 +330,11 @@ class Plugins:
         """The declared audiences by name (collected at load; do not change the dict)."""
         return self._static["audiences_by_name"]
 
+    @property
+    def intakes_by_name(self) -> dict[str, Any]:
+        """The declared hand-over intakes by name (collected at load; do not change the dict)."""
+        return self._static["intakes_by_name"]
+
     def _route_handlers(self) -> list[tuple[str, list[Any]]]:
         from litestar import Controller, Router
         from litestar.handlers import BaseRouteHandler
@@ -393,6 +412,18 @@ class Plugins:
         channels = self._collect("meihao_channels", Channel)
         _unique(channels, lambda channel: channel.name, "channel")
         return channels
+
+    def _intakes(self) -> list[tuple[str, Any]]:
+        intakes = self._collect("meihao_intakes", Intake)
+        for name, intake in intakes:
+            if self.loaded[name].scenario is None:
+                raise PluginError(name, "declares hand-over intakes but provides no scenario (an intake belongs to a scene)")
+            if not intake.name.startswith(f"{name}.") or not NAME_PATTERN.match(intake.name.split(".", 1)[1]):
+                raise PluginError(name, f"intake {intake.name!r} must be {name!r}. followed by lower-case letters, digits and _")
+            if not callable(intake.accept):
+                raise PluginError(name, f"intake {intake.name!r} needs an accept function")
+        _unique(intakes, lambda intake: intake.name, "intake")
+        return intakes
 
     def extend_cli(self, cli: Any) -> None:
         self._answers("meihao_cli", cli=cli)

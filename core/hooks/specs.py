@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler
 
     from meihao.access.principals import Principal
-    from meihao.hooks.declarations import Audience, Channel, ConsolePages, Job, Metric, Permission, Scenario
+    from meihao.hooks.declarations import Audience, Channel, ConsolePages, Intake, Job, Metric, Permission, Scenario
     from meihao.register.schemas import CommunityInfo
     from meihao.runtime import Meihao
 
@@ -92,6 +92,16 @@ def meihao_permissions() -> list[Permission] | None:
     """Declare the permissions this plugin checks.
 
     :return: :class:`meihao.Permission` values whose names start with ``<plugin>.``, or ``None``.
+    """
+
+
+@hookspec
+def meihao_intakes() -> list[Intake] | None:
+    """Declare the kinds of matter this scenario takes over from other scenes (hand-overs, 转办).
+
+    :return: :class:`meihao.Intake` values whose names start with ``<scenario>.``, or ``None``.
+        Another scene passes a matter with :func:`meihao.hand_over`; the kernel calls the
+        intake only where this scenario is switched on.
     """
 
 

@@ -66,3 +66,17 @@ async def test_the_demo_fills_a_year_of_follow_ups_contracts_and_checks(world):
         assert await figures(admin) == {
             "managed": 5, "standard_managed": 1, "contracts": 9, "checked_65": 6, "due_65": 7, "standard_rate": 0.25,
             "control_rate": 1.0, "contract_rate": 0.45, "check_rate": 0.4615}
+
+
+async def test_three_follow_ups_are_not_standard_and_the_latest_is_by_date_not_by_entry(world):
+    w = world
+    async with w.client("doctor") as doctor:
+        wang = await register(doctor, w, "王建国")
+        # entered out of order: the March reading (uncontrolled) first, then two controlled ones of January and February
+        for day, sys, dia in (("2026-03-02", 150, 90), ("2026-01-05", 130, 80), ("2026-02-02", 132, 82)):
+            r = await doctor.post(f"{BASE}/patients/{wang['id']}/follow-ups", json={"visited_on": day, "systolic": sys, "diastolic": dia})
+            assert r.status_code == 201, r.text
+    async with w.client("community_admin") as admin:
+        got = await figures(admin)
+    # three of the four a year: seen, not 规范; the latest by date (2 March, 150/90) is not controlled
+    assert (got["managed"], got["standard_managed"], got["standard_rate"], got["control_rate"]) == (1, 0, 0.0, 0.0)
