@@ -6,7 +6,11 @@ This module is the public API for plugin authors: import from ``meihao`` only.
 from meihao.access.audit import audit
 from meihao.access.principals import Principal
 from meihao.access.staff import staff_works_in
-from meihao.attachments.service import AttachmentOwner
+from meihao.attachments.service import AttachmentOwner, TooLarge, UnsupportedType, list_attachments
+from meihao.attachments.service import delete as delete_attachment
+from meihao.attachments.service import download as download_attachment
+from meihao.attachments.service import remove_all as remove_attachments
+from meihao.attachments.service import upload as upload_attachment
 from meihao.db.migration_helpers import add_index, add_unique_index
 from meihao.db.paging import Page, PageResult, paginate
 from meihao.db.transactions import transaction
@@ -165,7 +169,9 @@ __all__ = [
     "Runtime",
     "SCENES",
     "Scenario",
+    "TooLarge",
     "Transition",
+    "UnsupportedType",
     "WebhookFailed",
     "WebhookReply",
     "WebhookTarget",
@@ -194,6 +200,8 @@ __all__ = [
     "csv_cell",
     "csv_download",
     "csv_line",
+    "delete_attachment",
+    "download_attachment",
     "error_response",
     "extend_item",
     "facet",
@@ -207,6 +215,7 @@ __all__ = [
     "is_workday",
     "item_callbacks",
     "item_deadlines",
+    "list_attachments",
     "list_views",
     "list_work_items",
     "mask_phone",
@@ -221,6 +230,7 @@ __all__ = [
     "post_webhook",
     "record_callback",
     "record_volunteer_service",
+    "remove_attachments",
     "render_page",
     "requires",
     "reverse_points",
@@ -238,6 +248,7 @@ __all__ = [
     "transaction",
     "transition_item",
     "update_activity",
+    "upload_attachment",
     "verify_volunteer_service",
     "volunteer_hours",
     "volunteer_summary",

@@ -208,3 +208,26 @@ async def test_a_missing_file_says_which_setting_to_check(world, tmp_path):
 def test_an_owner_name_must_be_a_plain_word():
     with pytest.raises(ValueError, match="AttachmentOwner.table: 'Shows/..' must be lower-case letters, digits and _"):
         AttachmentOwner("culture", "Shows/..", _household, read="culture.read", write="culture.manage")
+
+
+async def test_a_rows_attachments_are_removed_with_it(world):
+    """gov3: ``remove_attachments`` (the scene deleting a row): every attachment of the row goes, audited once, and
+    their files (no other attachment has their bytes); another row's attachments and shared files stay."""
+    from meihao import remove_attachments
+    from meihao.access.principals import principal_for
+    from meihao.attachments.store import digest, path_of
+
+    w = world
+    one, other = w.residents["王秀英"]["household_id"], w.residents["张伟"]["household_id"]
+    assert one != other
+    shared, own = JPEG + b"shared", PNG + b"own"
+    async with w.client("community_admin") as c:
+        for row, data in ((one, shared), (one, own), (other, shared)):
+            assert (await c.post(f"{_base(w, row)}?filename=x", content=data, headers=OCTET)).status_code == 201
+    admin = await principal_for(w.mh, w.staff["community_admin"])
+    root = w.mh.settings.attachments_path
+    assert await remove_attachments(w.mh, OWNER, admin, w.community, one) == 2
+    assert await remove_attachments(w.mh, OWNER, admin, w.community, one) == 0
+    assert [r["row_id"] for r in await Attachment.select(Attachment.row_id)] == [other]
+    assert (path_of(root, digest(shared)).exists(), path_of(root, digest(own)).exists()) == (True, False)
+    assert [(d["removed"], d["row_id"]) for (_, _, d) in await _audit("attachment.delete")] == [(2, one)]

@@ -157,3 +157,20 @@ async def delete(mh: Meihao, owner: AttachmentOwner, principal: Principal, commu
         shared = await Attachment.exists().where(Attachment.sha256 == row["sha256"])
     if not shared:
         store.remove(mh.settings.attachments_path, row["sha256"])
+
+
+async def remove_all(mh: Meihao, owner: AttachmentOwner, principal: Principal, community: CommunityInfo, row_id: int) -> int:
+    """Remove every attachment of a row the scene is deleting (called in the scene's delete, before or after the row
+    goes; no scope check: the scene has done it). Audited once (``attachment.delete``, with the count); each file goes
+    when no other attachment has the same bytes. Returns how many were removed."""
+    rows = await Attachment.select(Attachment.id, Attachment.sha256).where(*_of(owner, community, row_id))
+    if not rows:
+        return 0
+    async with mh.db.transaction():
+        await Attachment.delete().where(Attachment.id.is_in([r["id"] for r in rows]))
+        await audit(principal, "attachment.delete", owner.table, row_id, community_id=community.id,
+                    detail={"scenario": owner.scenario, "table": owner.table, "row_id": row_id, "removed": len(rows)})
+        kept = {r["sha256"] for r in await Attachment.select(Attachment.sha256).where(Attachment.sha256.is_in(sorted({r["sha256"] for r in rows})))}
+    for sha256 in {r["sha256"] for r in rows} - kept:
+        store.remove(mh.settings.attachments_path, sha256)
+    return len(rows)

@@ -39,12 +39,18 @@ _CLOCKS = {"sign_off": "签收", "first_response": "首次响应", "resolution":
 
 async def recipients(item: dict[str, Any], reach: str) -> list[int]:
     """The active staff a level reaching ``reach`` tells: the assignee, and up the chain to ``reach``
-    (the grid's leaders, the community's admins, the street's admins), each rung added to those below."""
+    (the grid's leaders, the community's admins, the street's admins), each rung added to those below.
+
+    An item sent to a department with no one person assigned (governance's 派单 to 城管) has the
+    department as its assignee: the first rung is the department's staff (``department_staff`` of
+    that department), so its yellow and red flags reach the people who must act, as an assignee's do."""
     rungs = CHAIN[: CHAIN.index(reach) + 1]
     people: set[int] = set()
+    chosen = []
     if item["assignee"] is not None:
         people.add(item["assignee"])
-    chosen = []
+    elif item.get("department") is not None:
+        chosen.append((StaffAssignment.role == "department_staff") & (StaffAssignment.department == item["department"]))
     if "grid_leader" in rungs and item["grid"] is not None:
         chosen.append((StaffAssignment.role == "grid_leader") & (StaffAssignment.grid == item["grid"]))
     if "community_admin" in rungs:
@@ -89,7 +95,7 @@ async def _fire(mh: Meihao, escalation_id: int, now: datetime) -> int:
         level = claimed[0]
         item = await WorkItem.select(
             WorkItem.id, WorkItem.scenario, WorkItem.community, WorkItem.community.slug.as_alias("slug"), WorkItem.assignee,
-            WorkItem.grid, WorkItem.title, WorkItem.state,
+            WorkItem.grid, WorkItem.department, WorkItem.title, WorkItem.state,
         ).where(WorkItem.id == level["item"]).first()
         people = await recipients(item, level["reach"])
         await WorkItemEscalation.update({WorkItemEscalation.recipients: people}).where(WorkItemEscalation.id == escalation_id)

@@ -62,6 +62,8 @@ def meihao_permissions() -> list[Permission]:
         # 签收, 退单, 反馈: the department's staff, or the grid team member the order was handed to.
         Permission("governance.order.handle", "Sign, return and feed back orders sent to oneself or one's department",
                    ("grid_leader", "grid_worker", "grid_part_time", "dispatched", "department_staff")),
+        # 现场照片: whoever reports, handles or checks an event attaches photos (the event's scope decides which events).
+        Permission("governance.event.photo", "Attach photos to grid events one reaches, and remove them", (*_TEAM, "department_staff")),
         Permission("governance.whistle.read", "Read whistles and the departments' answers", (*_TEAM, "department_staff")),
         # 吹哨: the community's leadership (班子成员, 书记/主任).
         Permission("governance.whistle.blow", "Blow a whistle: summon departments (吹哨)", ("community_admin",)),

@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromQuery
 from litestar.response import Redirect
 from piccolo.query.functions.aggregate import Count
@@ -34,12 +35,18 @@ from meihao import (
     PathId,
     Principal,
     Runtime,
+    TooLarge,
+    UnsupportedType,
     community_today,
+    delete_attachment,
+    download_attachment,
     facet,
     get_work_item,
+    list_attachments,
     page_requires,
     pager,
     render_page,
+    upload_attachment,
     zh_date,
 )
 from meihao.tables import Department, Grid, StaffAssignment
@@ -51,20 +58,39 @@ from .routes import (
     EVENT_REPORT,
     FIGURES,
     ORDER_HANDLE,
+    PATROL_PLAN,
     PATROL_READ,
     PATROL_RECORD,
     WHISTLE_ANSWER,
+    WHISTLE_BLOW,
     WHISTLE_RATE,
     WHISTLE_READ,
 )
-from .schemas import CATEGORIES, CallbackIn, CheckIn, DispatchIn, EventIn, FeedbackIn, PatrolLogIn, RatingIn, ReasonIn, RegisterIn, ReportIn
+from .schemas import (
+    CATEGORIES,
+    CallbackIn,
+    CheckIn,
+    DispatchIn,
+    EventIn,
+    FeedbackIn,
+    PatrolLogIn,
+    PatrolPlanIn,
+    RatingIn,
+    ReasonIn,
+    RegisterIn,
+    ReportIn,
+    WhistleIn,
+)
 from .services import events, metrics, patrols, whistles
 from .services.common import EVENTS, ORDERS, TEAM_ROLES, event_scope
+from .services.photos import EVENT_PHOTO, EVENT_PHOTOS
 from .tables import Event
 
 HERE = Path(__file__).parent
 KEYS = ("state", "category", "grid")
 PAGE_SIZE = 50
+#: The largest request a form with photos takes (several photos; the kernel checks each against attachment_max_bytes).
+PHOTO_FORM_MAX_BYTES = 64 * 1024 * 1024
 
 
 def N_(message: str) -> str:
@@ -184,7 +210,7 @@ async def report_form(request: Request[Any, Any, Any], community: CurrentCommuni
     return await _report_form(request, community, principal, {"grid": "", "category": "", "place": "", "text": ""})
 
 
-@post("/events/new", guards=[page_requires(EVENT_REPORT)])
+@post("/events/new", guards=[page_requires(EVENT_REPORT)], request_max_body_size=PHOTO_FORM_MAX_BYTES)
 async def report_event(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[Any]:
     raw = await request.form()
     form = {k: str(raw.get(k, "")).strip() for k in ("grid", "category", "place", "text")}
@@ -194,6 +220,12 @@ async def report_event(request: Request[Any, Any, Any], community: CurrentCommun
         event = await events.report_event(meihao, principal, community, data)
     except (msgspec.ValidationError, InvalidInput, NotFound):
         return await _report_form(request, community, principal, form, N_("Choose the grid and the class, and say what you found."), 400)
+    files = _uploads(raw) if principal.can(EVENT_PHOTO) else []
+    refused = await _attach(meihao, principal, community, event.id, files)
+    if refused is not None:
+        # the event is kept (reported); its page says which photo was refused, to add another
+        status, message, args = refused
+        return await _event_page(request, meihao, principal, community, event.id, message, status, args)
     return Redirect(f"{_base(community)}/events/{event.id}", status_code=303)
 
 
@@ -201,7 +233,7 @@ async def report_event(request: Request[Any, Any, Any], community: CurrentCommun
 
 
 async def _event_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, event_id: int,
-                      problem: str = "", status_code: int = 200) -> Response[str]:
+                      problem: str = "", status_code: int = 200, problem_args: dict[str, Any] | None = None) -> Response[str]:
     event = await events.get_event(meihao, principal, community, event_id)
     row = await Event.select(Event.item, Event.grid).where(Event.id == event_id).first()
     item = await get_work_item(meihao, Principal.system(principal.name), community, row["item"], workflow=EVENTS)
@@ -218,8 +250,72 @@ async def _event_page(request: Request[Any, Any, Any], meihao: Any, principal: P
         grid_name=(await _grid_names(community)).get(event.grid_id, ""), current=current, handler=handler, dispatcher=dispatcher,
         checker=checker, team=team, departments=await _departments() if dispatcher and event.state == "registered" else [],
         callbacks=await events.event_callbacks(meihao, principal, community, event_id), problem=problem, action_labels=ACTION_LABELS, step_labels=STEP_LABELS,
-        role_labels=ROLE_LABELS,
+        role_labels=ROLE_LABELS, photos=await list_attachments(EVENT_PHOTOS, principal, community, event_id),
+        can_photo=principal.can(EVENT_PHOTO) and event.state not in EVENTS.final, problem_args=problem_args or {},
+        max_mb=_megabytes(meihao.settings.attachment_max_bytes), can_blow=principal.can(WHISTLE_BLOW),
     )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f}" if size % (1024 * 1024) == 0 else f"{size / (1024 * 1024):.1f}"
+
+
+# -- photos of an event (现场照片): the kernel's attachments, read and written through the event's scope --------
+
+#: What a refused photo says (the kernel's limits: attachment_max_bytes, attachment_types).
+PHOTO_PROBLEMS = {
+    TooLarge: (413, N_("A photo is too large: at most %(mb)s MB each. Nothing was kept from it.")),
+    UnsupportedType: (415, N_("That file is not a photo (JPEG, PNG or WebP). Nothing was kept from it.")),
+}
+
+
+def _uploads(raw: Any, name: str = "photo") -> list[UploadFile]:
+    """The files chosen in the form's ``name`` field (an empty field sends one with no name: left out)."""
+    return [f for f in raw.getall(name, []) if isinstance(f, UploadFile) and f.filename]
+
+
+async def _attach(meihao: Any, principal: Principal, community: CommunityInfo, event_id: int, files: list[UploadFile]) -> tuple[int, str, dict[str, Any]] | None:
+    """Attach each photo through the kernel; the first refused one stops there, answered as (status, message, its arguments)."""
+    for upload in files:
+        data = await upload.read()
+        try:
+            await upload_attachment(meihao, EVENT_PHOTOS, principal, community, event_id, data, upload.filename or "")
+        except (TooLarge, UnsupportedType) as err:
+            status, message = next(v for k, v in PHOTO_PROBLEMS.items() if isinstance(err, k))
+            return status, message, {"mb": _megabytes(meihao.settings.attachment_max_bytes)}
+        except InvalidInput:
+            return 400, N_("The photo is empty. Nothing was kept from it."), {}
+    return None
+
+
+@post("/events/{event_id:int}/photos", guards=[page_requires(EVENT_PHOTO)], request_max_body_size=PHOTO_FORM_MAX_BYTES)
+async def add_photos(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                     event_id: PathId) -> Response[Any]:
+    """Attach photos to an event (from a phone's camera or gallery: ``accept="image/*"``)."""
+    await events.get_event(meihao, principal, community, event_id)  # the 404 page outside the scope
+    files = _uploads(await request.form())
+    if not files:
+        return await _event_page(request, meihao, principal, community, event_id, N_("Choose a photo first."), 400)
+    refused = await _attach(meihao, principal, community, event_id, files)
+    if refused is not None:
+        status, message, args = refused
+        return await _event_page(request, meihao, principal, community, event_id, message, status, args)
+    return Redirect(f"{_base(community)}/events/{event_id}?done=photos#photos", status_code=303)
+
+
+@get("/events/{event_id:int}/photos/{photo_id:int}", guards=[page_requires(EVENT_READ)], media_type="application/octet-stream")
+async def event_photo(community: CurrentCommunity, principal: Caller, meihao: Runtime, event_id: PathId, photo_id: PathId) -> Response[bytes]:
+    """One photo of an event the viewer reaches (another grid's: 404, as a missing one), never cached."""
+    row, data = await download_attachment(meihao, EVENT_PHOTOS, principal, community, event_id, photo_id)
+    return Response(data, media_type=row["media_type"], headers={
+        "Content-Disposition": "inline" if row["media_type"].startswith("image/") else "attachment",
+        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"})
+
+
+@post("/events/{event_id:int}/photos/{photo_id:int}/remove", guards=[page_requires(EVENT_PHOTO)])
+async def remove_photo(community: CurrentCommunity, principal: Caller, meihao: Runtime, event_id: PathId, photo_id: PathId) -> Response[Any]:
+    await delete_attachment(meihao, EVENT_PHOTOS, principal, community, event_id, photo_id)
+    return Redirect(f"{_base(community)}/events/{event_id}#photos", status_code=303)
 
 
 async def _codes(principal: Principal) -> set[str]:
@@ -356,13 +452,95 @@ async def _whistles_page(request: Request[Any, Any, Any], meihao: Any, principal
     return render_page(request, "governance/whistles.html", status_code=status_code, **_common(community), whistles=page.items,
                        grids=await _grid_names(community), problem=problem, now=meihao.clock.now(),
                        answers=principal.can(WHISTLE_ANSWER) and principal.department_staff(), codes=await _codes(principal),
-                       rates=principal.can(WHISTLE_RATE) and principal.manages_community(community.id))
+                       rates=principal.can(WHISTLE_RATE) and principal.manages_community(community.id), can_blow=principal.can(WHISTLE_BLOW),
+                       link_title=True)
 
 
 @get("/whistles", guards=[page_requires(WHISTLE_READ)])
 async def whistles_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[str]:
     """吹哨: the whistles the viewer reaches, each department's clocks (签收, 联系, 报到), 督办, and the community's rating."""
     return await _whistles_page(request, meihao, principal, community)
+
+
+# -- blowing a whistle (吹哨): from an event or on its own; no department is chosen for the worker ---------------
+
+BLOW_FIELDS = ("level", "reason", "title", "text", "grid", "event")
+#: What each field of the whistle form says when it is missing (shown beside the field).
+BLOW_ERRORS = {
+    "level": N_("Choose the whistle's level."),
+    "reason": N_("Choose why the departments are summoned."),
+    "title": N_("Give the whistle a short title."),
+    "text": N_("Say what the matter is and what is asked of the departments."),
+    "departments": N_("Choose at least one department to summon."),
+    "grid": N_("Choose one of the community's grids, or none."),
+    "event": N_("That grid event is not one you can reach."),
+}
+
+
+async def _blow_form(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, form: dict[str, Any],
+                     errors: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
+    event = None
+    if str(form.get("event", "")).isdigit():
+        try:
+            event = await events.get_event(meihao, principal, community, int(form["event"]))
+        except NotFound:
+            event = None
+    return render_page(request, "governance/whistle_new.html", status_code=status_code, **_common(community), form=form,
+                       errors=errors or {}, departments=await _departments(), grids=await _grid_names(community), event=event)
+
+
+@get("/whistles/new", guards=[page_requires(WHISTLE_BLOW)])
+async def blow_form(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                    event: FromQuery[int | None] = None) -> Response[str]:
+    """吹哨: the level, why, the departments summoned (none chosen beforehand); from an event (``?event=``) its grid and text."""
+    form: dict[str, Any] = {"level": "", "reason": "", "title": "", "text": "", "grid": "", "event": "", "departments": []}
+    if event is not None:
+        found = await events.get_event(meihao, principal, community, event)  # another grid's event: the 404 page
+        form.update(event=str(found.id), grid=str(found.grid_id), title=found.text[:200],
+                    text=found.text + (f"（{found.place}）" if found.place else ""))
+    return await _blow_form(request, meihao, principal, community, form)
+
+
+@post("/whistles/new", guards=[page_requires(WHISTLE_BLOW)])
+async def blow(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[Any]:
+    raw = await request.form()
+    form: dict[str, Any] = {k: str(raw.get(k, "")).strip() for k in BLOW_FIELDS}
+    form["departments"] = [str(d) for d in raw.getall("departments", []) if str(d)]
+    errors = {k: BLOW_ERRORS[k] for k in ("level", "reason", "title", "text") if not form[k]}
+    if form["level"] and form["level"] not in LEVEL_LABELS:
+        errors["level"] = BLOW_ERRORS["level"]
+    if form["reason"] and form["reason"] not in REASON_LABELS:
+        errors["reason"] = BLOW_ERRORS["reason"]
+    if not form["departments"]:
+        errors["departments"] = BLOW_ERRORS["departments"]
+    if not errors:
+        body: dict[str, Any] = {"level": form["level"], "reason": form["reason"], "title": form["title"], "text": form["text"],
+                                "departments": form["departments"]}
+        if form["grid"]:
+            body["grid_id"] = int(form["grid"]) if form["grid"].isdigit() else 0
+        if form["event"]:
+            body["event_id"] = int(form["event"]) if form["event"].isdigit() else 0
+        try:
+            whistle = await whistles.blow_whistle(meihao, principal, community, msgspec.convert(body, WhistleIn))
+        except msgspec.ValidationError:
+            errors["text"] = PROBLEMS[InvalidInput][1]
+        except NotFound as err:
+            field = {"grid_id": "grid", "event_id": "event"}.get(err.field or "", "departments")
+            errors[field] = BLOW_ERRORS[field]
+        else:
+            return Redirect(f"{_base(community)}/whistles/{whistle.id}", status_code=303)
+    return await _blow_form(request, meihao, principal, community, form, errors, 400)
+
+
+@get("/whistles/{whistle_id:int}", guards=[page_requires(WHISTLE_READ)])
+async def whistle_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                       whistle_id: PathId) -> Response[str]:
+    """One whistle: each department's sign, contact and report clocks (due, met, late), 督办, the answers and the rating."""
+    whistle = await whistles.get_whistle(meihao, principal, community, whistle_id)
+    return render_page(request, "governance/whistle.html", **_common(community), w=whistle, grids=await _grid_names(community),
+                       now=meihao.clock.now(), answers=principal.can(WHISTLE_ANSWER) and principal.department_staff(),
+                       codes=await _codes(principal), rates=principal.can(WHISTLE_RATE) and principal.manages_community(community.id),
+                       link_title=False)
 
 
 @post("/calls/{call_id:int}", guards=[page_requires(WHISTLE_READ)])
@@ -440,6 +618,51 @@ async def record_patrol(request: Request[Any, Any, Any], community: CurrentCommu
     return Redirect(f"{_base(community)}/patrols?logged=1", status_code=303)
 
 
+# -- planning patrols: who patrols each grid and how often; today's planned patrols with no log yet --------------
+
+FREQUENCY_LABELS = {"daily": N_("Every day"), "workdays": N_("Working days")}
+
+
+async def _plans_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo,
+                      problem: str = "", status_code: int = 200) -> Response[str]:
+    today = community_today(meihao, community)
+    grids = {g["id"]: g["name"] for g in await Grid.select(Grid.id, Grid.name).where(
+        Grid.community == community.id, *principal.where(Grid.community, Grid.id)).order_by(Grid.code)}
+    team: dict[int, list[dict[str, Any]]] = {g: [] for g in grids}
+    for r in await StaffAssignment.select(StaffAssignment.grid, StaffAssignment.staff, StaffAssignment.staff.name.as_alias("name"),
+                                          StaffAssignment.role).where(StaffAssignment.grid.is_in(list(grids) or [0]),
+                                                                      StaffAssignment.role.is_in(list(TEAM_ROLES)),
+                                                                      StaffAssignment.staff.active.eq(True)).order_by(StaffAssignment.staff):
+        team[r["grid"]].append(r)
+    plans: dict[int, list[Any]] = {g: [] for g in grids}
+    for plan in await patrols.list_plans(meihao, principal, community):
+        plans.setdefault(plan.grid_id, []).append(plan)
+    settings = await patrols.settings_of(meihao, community)
+    return render_page(request, "governance/patrol_plans.html", status_code=status_code, **_common(community), today=today, grids=grids,
+                       team=team, plans=plans, missing_today=await patrols.missing_patrols(meihao, principal, community, today),
+                       can_plan=principal.can(PATROL_PLAN), default_frequency=settings.patrol_frequency,
+                       frequency_labels=FREQUENCY_LABELS, role_labels=ROLE_LABELS, problem=problem)
+
+
+@get("/patrols/plans", guards=[page_requires(PATROL_READ)])
+async def plans_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[str]:
+    """巡查计划: each grid's plans (the full-time grid worker daily by default: ``patrol_frequency``), and who has no log yet today."""
+    return await _plans_page(request, meihao, principal, community)
+
+
+@post("/patrols/plans", guards=[page_requires(PATROL_PLAN)])
+async def set_plan(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[Any]:
+    raw = await request.form()
+    grid, staff, frequency = (str(raw.get(k, "")).strip() for k in ("grid", "staff", "frequency"))
+    try:
+        await patrols.set_plan(meihao, principal, community, msgspec.convert(
+            {"grid_id": int(grid) if grid.isdigit() else 0, "staff_id": int(staff) if staff.isdigit() else 0,
+             "frequency": frequency if frequency in FREQUENCY_LABELS else None, "active": frequency != "stopped"}, PatrolPlanIn))
+    except (msgspec.ValidationError, NotFound):
+        return await _plans_page(request, meihao, principal, community, N_("Choose someone of the grid's team and how often."), 400)
+    return Redirect(f"{_base(community)}/patrols/plans?planned={grid}#grid-{grid}", status_code=303)
+
+
 # -- the month's figures and the departments' ranking ------------------------------------------------------
 
 
@@ -465,8 +688,8 @@ ROLE_LABELS = {"grid_leader": N_("Grid leader"), "grid_worker": N_("Grid worker"
 
 
 PAGES = ConsolePages(
-    handlers=[events_page, report_form, report_event, event_page, act_on_event, orders_page, act_on_order, whistles_page, act_on_call,
-              patrols_page, record_patrol, figures_page],
+    handlers=[events_page, report_form, report_event, event_page, act_on_event, add_photos, event_photo, remove_photo, orders_page, act_on_order, whistles_page, blow_form, blow, whistle_page, act_on_call,
+              patrols_page, record_patrol, plans_page, set_plan, figures_page],
     templates=HERE / "templates",
     locale=HERE / "locale",
     nav=[NavLink("网格事件", "Grid events", "events", permission=EVENT_READ),

@@ -7,7 +7,19 @@ from datetime import date
 from litestar import Controller, get, post
 from litestar.params import FromQuery, JSONBody
 
-from meihao import Caller, CurrentCommunity, InvalidInput, Page, PageNumber, PageSize, PathId, Runtime, community_today, requires
+from meihao import (
+    Caller,
+    CurrentCommunity,
+    InvalidInput,
+    Page,
+    PageNumber,
+    PageSize,
+    PathId,
+    Runtime,
+    attachment_routes,
+    community_today,
+    requires,
+)
 
 from .schemas import (
     CATEGORIES,
@@ -36,6 +48,7 @@ from .schemas import (
     WhistleOut,
 )
 from .services import events, metrics, patrols, whistles
+from .services.photos import EVENT_PHOTOS
 
 EVENT_READ = "governance.event.read"
 EVENT_REPORT = "governance.event.report"
@@ -259,4 +272,6 @@ class FiguresController(Controller):
         return await metrics.grid_figures(meihao, principal, community, _month(meihao, community, month))
 
 
-HANDLERS = [EventController, OrderController, WhistleController, CallController, PatrolController, FiguresController]
+#: ``events/{id}/attachments``: the events' photos (services/photos.py).
+HANDLERS = [EventController, OrderController, WhistleController, CallController, PatrolController, FiguresController,
+            attachment_routes(EVENT_PHOTOS)]

@@ -251,6 +251,8 @@ class PatrolPlanIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     grid_id: int
     staff_id: int
     frequency: PatrolFrequency | None = None
+    #: False stops the plan (kept, with its history); planning it again starts it.
+    active: bool = True
 
 
 class PatrolPlanOut(msgspec.Struct):

@@ -228,6 +228,9 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "governance.patrol.record":         (1,     0,   1,     1,     1,   0,   0),
     "governance.patrol.plan":           (1,     1,   1,     0,     0,   0,   0),
     "governance.figures.read":          (1,     1,   0,     0,     0,   0,   0),
+    # --- gov3: photos of grid events, by whoever reaches the event ---
+    "governance.event.photo":           (1,     1,   1,     1,     1,   1,   1),
+    # --- end gov3 ---
     # --- health (helper) ---: health data (readings, conditions, check items) is the doctor team's and
     # health.reading.read's (the street's); the grid team sees due / overdue / referred
     "health.patient.read":              (1,     1,   1,     1,     1,   1,   0),
@@ -476,6 +479,12 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("POST", "/api/communities/{slug}/governance/events/{event_id}/callbacks"): "governance.event.dispatch",
     ("GET", "/api/communities/{slug}/governance/figures/grids"): "governance.figures.read",
     # --- end governance2 ---
+    # --- gov3: photos of grid events (the kernel's attachments) ---
+    ("GET", "/api/communities/{slug}/governance/events/{row_id}/attachments"): "governance.event.read",
+    ("POST", "/api/communities/{slug}/governance/events/{row_id}/attachments"): "governance.event.photo",
+    ("GET", "/api/communities/{slug}/governance/events/{row_id}/attachments/{attachment_id}"): "governance.event.read",
+    ("DELETE", "/api/communities/{slug}/governance/events/{row_id}/attachments/{attachment_id}"): "governance.event.photo",
+    # --- end gov3 ---
     # eldercare (issue 16): follow-ups as work items, the 月探访率 report
     ("GET", "/api/communities/{slug}/elder_care/follow-ups"): "elder_care.elder.read",
     ("POST", "/api/communities/{slug}/elder_care/follow-ups/{item_id}/close"): "elder_care.visit.record",
@@ -758,6 +767,19 @@ GOVERNANCE_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ("GET", f"{GV}/figures/grids"): _gv3(
         "/figures/grids", "200 200 403 403 403 403 403", "200 200 403 403 403 403 403", "200 403 403 403 403 403 403"),
     # --- end governance2 ---
+    # --- gov3: photos of grid events: the event's scope first (as GET events/{id}); an empty upload is a 400, an
+    # attachment the event does not have a 404 ---
+    ("GET", f"{GV}/events/{{row_id}}/attachments"): _gv3(
+        "/events/{gv_sent}/attachments", "200 200 200 200 200 200 200", "200 200 404 404 404 404 200", "200 403 403 403 403 403 200"),
+    ("POST", f"{GV}/events/{{row_id}}/attachments"): _gv3(
+        "/events/{gv_sent}/attachments", "400 400 400 400 400 400 400", "400 400 404 404 404 404 400", "400 403 403 403 403 403 400"),
+    ("GET", f"{GV}/events/{{row_id}}/attachments/{{attachment_id}}"): _gv3(
+        "/events/{gv_sent}/attachments/999999", "404 404 404 404 404 404 404", "404 404 404 404 404 404 404",
+        "404 403 403 403 403 403 404"),
+    ("DELETE", f"{GV}/events/{{row_id}}/attachments/{{attachment_id}}"): _gv3(
+        "/events/{gv_sent}/attachments/999999", "404 404 404 404 404 404 404", "404 404 404 404 404 404 404",
+        "404 403 403 403 403 403 404"),
+    # --- end gov3 ---
 }
 
 

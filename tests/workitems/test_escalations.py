@@ -185,3 +185,45 @@ async def test_the_check_stops_when_its_time_is_up_and_the_next_run_goes_on(make
     assert await check(desk.mh, at(2026, 12, 7, 8, 35)) == 1
     assert await check(desk.mh, at(2026, 12, 7, 8, 40)) == 1
     assert await check(desk.mh, at(2026, 12, 7, 8, 45)) == 0
+
+
+async def test_an_item_sent_to_a_department_tells_its_staff_at_the_first_rung(make_desk):
+    """gov3: an item sent to a department with no one assigned (governance's 派单 to 执法) escalated to nobody at
+    yellow and red: the chain's first rung was the assignee only. The department's staff are that rung now, in
+    every level above it too; another department's staff and a leaving member are not told."""
+    from meihao.access.tables import Staff
+    from meihao.register.tables import Department
+    from meihao.testing import Factories
+
+    desk = await make_desk(at(2026, 11, 30, 9, 0))
+    await Department.insert(Department(code="zhujian", name="住建局"))
+    f = Factories(desk.mh)
+    colleague = await f.staff("department_staff", department="zhifa", name="执法队员二")
+    gone = await f.staff("department_staff", department="zhifa", name="已调离队员")
+    await Staff.update({Staff.active: False}).where(Staff.id == gone["id"])
+    housing = await f.staff("department_staff", department="zhujian", name="住建工作人员")
+    item = await open_item(desk.mh, desk.principals["admin"], FOLLOW_UPS, "hepan", grid=desk.grid_a, title="北门占道经营",
+                           department="zhifa")
+    assigned = await open_item(desk.mh, desk.principals["admin"], FOLLOW_UPS, "hepan", grid=desk.grid_a, title="东门井盖缺失",
+                               department="zhifa", assignee=desk.staff["worker_a"]["id"])
+    s = {key: row["id"] for key, row in desk.staff.items()}
+    engine = ReminderEngine(desk.mh)
+    for moment in (at(2026, 12, 7, 8, 30), at(2026, 12, 8, 8, 30), at(2026, 12, 9, 8, 30)):
+        await fire_job(desk.mh, JOB, at=moment)
+        await drain(engine)
+    recipients = {level: sorted(people) for (_, level, _, _, _, people) in await _levels(item["id"])}
+    department = sorted([s["department"], colleague["id"]])
+    assert recipients == {
+        "yellow": department,
+        "red": department,
+        "grid_leader": sorted([*department, s["leader_a"]]),
+        "community_admin": [],  # not reached yet
+        "street_admin": [],
+    }
+    # an item with one person assigned tells that person, not the whole department
+    assert {level: sorted(people) for (_, level, _, _, _, people) in await _levels(assigned["id"])}["yellow"] == [s["worker_a"]]
+    got = {name: len(await inbox("staff", staff_id)) for name, staff_id in
+           (("department", s["department"]), ("colleague", colleague["id"]), ("gone", gone["id"]), ("housing", housing["id"]))}
+    assert got == {"department": 3, "colleague": 3, "gone": 0, "housing": 0}
+    assert [m["body"] for m in reversed(await inbox("staff", colleague["id"]))][0] == (
+        "黄牌预警：「北门占道经营」的办结时限是12月7日（周一）下午5点半，即将到期，请抓紧办理。")

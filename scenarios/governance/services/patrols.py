@@ -80,14 +80,14 @@ async def set_plan(mh: Meihao, principal: Principal, community: CommunityInfo, d
     async with transaction(mh, lock=("governance.patrol_plan", data.grid_id)):
         row = await PatrolPlan.select(PatrolPlan.id).where(PatrolPlan.grid == data.grid_id, PatrolPlan.staff == data.staff_id).first()
         if row is None:
-            plan = PatrolPlan(community=community.id, grid=data.grid_id, staff=data.staff_id, frequency=frequency)
+            plan = PatrolPlan(community=community.id, grid=data.grid_id, staff=data.staff_id, frequency=frequency, active=data.active)
             await plan.save()
             plan_id = plan.id
         else:
             plan_id = row["id"]
-            await PatrolPlan.update({PatrolPlan.frequency: frequency, PatrolPlan.active: True}).where(PatrolPlan.id == plan_id)
+            await PatrolPlan.update({PatrolPlan.frequency: frequency, PatrolPlan.active: data.active}).where(PatrolPlan.id == plan_id)
         await audit(principal, "governance.patrol.plan", "governance_patrol_plan", plan_id, community_id=community.id,
-                    detail={"frequency": frequency})
+                    detail={"frequency": frequency, "active": data.active})
     return _plan_out(await PatrolPlan.select(*PLAN_COLUMNS).where(PatrolPlan.id == plan_id).first())
 
 

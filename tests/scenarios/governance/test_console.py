@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from meihao.scenarios.governance.tables import Event, Order, PatrolLog
+from meihao.scenarios.governance.tables import Event, Order, PatrolLog, Whistle
 from meihao.testing import form_token, make_page_client
 
 from .test_events import E, _report
@@ -191,3 +191,77 @@ async def test_the_figures_page_and_english(yinshan):
         assert re.findall(r"[\u4e00-\u9fff]+", leftover) == []
     async with make_page_client(w.mh, w.staff["leader"]["id"]) as leader:
         assert (await leader.get(f"{C}/figures")).status_code == 403
+
+
+async def test_blowing_a_whistle_from_an_event_names_no_department_for_the_worker(yinshan):
+    """gov3: 吹哨 from the console: level, reason, departments chosen by the worker (none beforehand, a field error if none);
+    then the whistle's page shows each department's sign, contact and report clocks."""
+    w = yinshan
+    w.at(2026, 11, 30, 9, 0)  # Monday
+    event = await _report(w)
+    async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as admin:
+        form = (await admin.get(f"{C}/whistles/new?event={event['id']}")).text
+        assert "吹哨" in form and "银山花园北门占道经营，影响通行" in form
+        assert 'name="departments" value="chengguan"' in form and "checked" not in form  # nothing chosen for the worker
+        token = await form_token(admin, f"{C}/whistles/new")
+        base = {"_csrf_token": token, "event": str(event["id"]), "grid": str(w.grids["A"]), "title": "北门占道",
+                "text": "需城管、住建联合处置"}
+        none = await admin.post(f"{C}/whistles/new", data={**base, "level": "advance", "reason": "joint_enforcement"})
+        assert none.status_code == 400 and "请至少选择一个要召集的部门。" in none.text and 'value="joint_enforcement" checked' in none.text
+        bare = await admin.post(f"{C}/whistles/new", data={"_csrf_token": token, "departments": "chengguan"})
+        assert bare.status_code == 400
+        assert ["请选择哨别。" in bare.text, "请选择吹哨事由。" in bare.text, "请填写简短的标题。" in bare.text] == [True, True, True]
+        assert 'value="chengguan" checked' in bare.text
+        unknown = await admin.post(f"{C}/whistles/new", data={**base, "level": "advance", "reason": "joint_enforcement", "departments": "nosuch"})
+        assert unknown.status_code == 400 and "请至少选择一个要召集的部门。" in unknown.text
+        sent = await admin.post(f"{C}/whistles/new", data={**base, "level": "tackle", "reason": "joint_enforcement",
+                                                            "departments": ["chengguan", "zhujian"]})
+        assert sent.status_code == 303, sent.text
+        whistle = (await Whistle.select(Whistle.id, Whistle.event, Whistle.level, Whistle.grid).first())
+        assert (whistle["event"], whistle["level"], whistle["grid"]) == (event["id"], "tackle", w.grids["A"])
+        assert sent.headers["location"] == f"{C}/whistles/{whistle['id']}"
+        page = (await admin.get(sent.headers["location"])).text
+        assert "攻坚克难哨" in page and "街道城管中队" in page and "区住建局" in page
+        # sign within 1 working hour, contact within 1 working day, report within 5 working days (攻坚克难哨) to the close
+        assert page.count("签收：应于11月30日（周一）上午10点前") == 2 and page.count("联系：应于12月1日（周二）上午9点前") == 2
+        assert page.count("报到或答复：应于12月7日（周一）下午5点半前") == 2
+    async with make_page_client(w.mh, w.staff["grid_worker"]["id"]) as worker:
+        assert (await worker.get(f"{C}/whistles/new")).status_code == 403
+        assert "吹哨：召集部门报到" not in (await worker.get(f"{C}/events/{event['id']}")).text
+    async with make_page_client(w.mh, w.staff["grid_worker_out"]["id"]) as other:
+        assert (await other.get(f"{C}/whistles/{whistle['id']}")).status_code == 404
+
+
+async def test_planning_patrols_and_today_without_a_log(yinshan):
+    """gov3: the plan per grid (the full-time grid worker daily by default), today's planned patrols with no log, re-planning."""
+    w = yinshan
+    w.at(2026, 12, 1, 10, 0)  # Tuesday
+    async with make_page_client(w.mh, w.staff["leader"]["id"]) as leader:
+        page = (await leader.get(f"{C}/patrols/plans")).text
+        assert "巡查计划" in page and "今天尚未记录巡查的人员 · 12月1日（周二）" in page
+        assert "陈网格 · 银山花园" in page and "吴网格" not in page  # the leader's grid only
+        assert "陈网格 · 每天" in page  # the default plan (patrol_frequency: daily)
+        assert '<option value="daily" selected>' in page
+        token = await form_token(leader, f"{C}/patrols/plans")
+        nobody = await leader.post(f"{C}/patrols/plans", data={"_csrf_token": token, "grid": str(w.grids["A"]), "staff": "", "frequency": "daily"})
+        assert nobody.status_code == 400 and "请选择网格内的人员和巡查频次。" in nobody.text
+        outsider = await leader.post(f"{C}/patrols/plans", data={"_csrf_token": token, "grid": str(w.grids["A"]),
+                                                                 "staff": str(w.staff["grid_worker_out"]["id"]), "frequency": "daily"})
+        assert outsider.status_code == 400
+        planned = await leader.post(f"{C}/patrols/plans", data={"_csrf_token": token, "grid": str(w.grids["A"]),
+                                                                "staff": str(w.staff["dispatched"]["id"]), "frequency": "workdays"})
+        assert (planned.status_code, planned.headers["location"]) == (303, f"{C}/patrols/plans?planned={w.grids['A']}#grid-{w.grids['A']}")
+        page = (await leader.get(f"{C}/patrols/plans")).text
+        assert "周队员 · 工作日" in page and "周队员 · 银山花园" in page  # Tuesday is a working day: due today, no log yet
+        stopped = await leader.post(f"{C}/patrols/plans", data={"_csrf_token": token, "grid": str(w.grids["A"]),
+                                                                "staff": str(w.staff["dispatched"]["id"]), "frequency": "stopped"})
+        assert stopped.status_code == 303
+        page = (await leader.get(f"{C}/patrols/plans")).text
+        assert "周队员 · <span class=\"gv-facts\">已停止</span>" in page and "周队员 · 银山花园" not in page
+    async with make_page_client(w.mh, w.staff["grid_worker"]["id"]) as worker:
+        token = await form_token(worker, f"{C}/patrols")
+        await worker.post(f"{C}/patrols", data={"_csrf_token": token, "grid": str(w.grids["A"]), "events_found": "0"})
+        page = (await worker.get(f"{C}/patrols/plans")).text
+        assert "今天计划的巡查都已记录。" in page and "保存计划" not in page  # a grid worker reads the plans; the leaders plan
+        assert (await worker.post(f"{C}/patrols/plans", data={"_csrf_token": token, "grid": str(w.grids["A"]),
+                                                              "staff": str(w.staff["grid_worker"]["id"]), "frequency": "daily"})).status_code == 403

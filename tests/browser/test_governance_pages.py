@@ -1,0 +1,115 @@
+"""governance's pages added on branch gov3, in Chromium: a grid worker reports an event with a photo from a phone and
+sees its thumbnail; the community blows a whistle from the event (no department chosen for it: a field error until one
+is), and reads each department's clocks on the whistle's page; patrol plans with today's patrols not yet logged.
+Screenshots at desktop and phone size (build/screenshots/governance-*), axe on each page."""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+
+from tests.browser.conftest import log_in, serious_violations, shoot
+
+BASE = "/c/yinshan/governance"
+TEXT = "银山花园5号楼北侧下水道井盖破损，有行人绊倒的危险"
+
+
+def _png(width: int = 96, height: int = 64) -> bytes:
+    """A real PNG (orange, with a darker stripe), so that the thumbnail is drawn."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    rows = b"".join(b"\x00" + b"".join(bytes((200, 90, 30)) if (x // 12) % 2 else bytes((240, 160, 60)) for x in range(width))
+                    for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_a_photo_on_an_event_then_a_whistle_from_it(phone, page, served):
+    worker = served.sql("SELECT username FROM piccolo_user WHERE username LIKE 'yinshan-%-grid-worker-1' ORDER BY username LIMIT 1")[0][0]
+    log_in(phone, served, worker)
+    phone.goto(f"{BASE}/events/new")
+    assert phone.locator("#f-photo").get_attribute("accept") == "image/*"
+    phone.select_option("#f-category", "public_facilities")
+    phone.fill("#f-place", "5号楼北侧")
+    phone.fill("#f-text", TEXT)
+    phone.set_input_files("#f-photo", files=[{"name": "井盖.png", "mimeType": "image/png", "buffer": _png()}])
+    assert serious_violations(phone) == []
+    shoot(phone, "governance-report-photo-phone")
+    phone.click("button:has-text('上报')")
+    phone.wait_for_url(re.compile(r".*/events/\d+$"))
+    event_id = int(re.search(r"/events/(\d+)$", phone.url).group(1))
+    thumb = phone.locator("#photos img").first
+    thumb.wait_for()
+    assert phone.evaluate("(img) => img.complete && img.naturalWidth", thumb.element_handle()) == 96
+    assert served.sql("SELECT filename, media_type FROM meihao_attachment WHERE scenario = 'governance' AND row_id = ?", event_id) == [
+        ("井盖.png", "image/png")]
+    # a file that is not a photo: refused, with the reason on the page
+    phone.set_input_files("section#photos #f-photo", files=[{"name": "notes.txt", "mimeType": "image/png", "buffer": b"not a photo"}])
+    phone.click("button:has-text('上传照片')")
+    assert "这不是照片（JPEG、PNG 或 WebP），没有保存。" in phone.locator("p.alert").inner_text()
+    assert serious_violations(phone) == []
+    shoot(phone, "governance-event-photos-phone")
+
+    # the community blows a whistle from the event, on a desktop
+    log_in(page, served, "yinshan-admin")
+    page.goto(f"{BASE}/events/{event_id}")
+    page.locator("#photos img").first.wait_for()
+    shoot(page, "governance-event-photos-desktop")
+    page.click("a:has-text('吹哨：召集部门报到')")
+    page.wait_for_url(re.compile(r".*/whistles/new\?event=\d+$"))
+    assert page.locator("#f-title").input_value() == TEXT
+    assert page.locator("input[name=departments]:checked").count() == 0  # no department chosen for the worker
+    page.check("input[name=level][value=tackle]")
+    page.check("input[name=reason][value=joint_enforcement]")
+    page.click("button:has-text('吹哨召集')")
+    assert page.locator("#f-departments-note").inner_text() == "请至少选择一个要召集的部门。"
+    assert page.locator("input[name=level][value=tackle]").is_checked()  # what was chosen is kept
+    assert serious_violations(page) == []
+    shoot(page, "governance-whistle-new-error-desktop")
+    codes = [c for (c,) in served.sql("SELECT code FROM meihao_department ORDER BY code LIMIT 2")]
+    for code in codes:
+        page.check(f"input[name=departments][value={code}]")
+    page.click("button:has-text('吹哨召集')")
+    page.wait_for_url(re.compile(r".*/whistles/\d+$"))
+    whistle_id = int(re.search(r"/whistles/(\d+)$", page.url).group(1))
+    assert served.sql("SELECT level, reason, event FROM governance_whistle WHERE id = ?", whistle_id) == [
+        ("tackle", "joint_enforcement", event_id)]
+    assert page.locator("h1").inner_text() == "攻坚克难哨"
+    assert page.locator(".gv-call").count() == 2
+    clocks = page.locator(".gv-call").first.inner_text()
+    assert "签收：应于" in clocks and "联系：应于" in clocks and "报到或答复：应于" in clocks
+    assert serious_violations(page) == []
+    shoot(page, "governance-whistle-desktop")
+    phone.context.clear_cookies()
+    log_in(phone, served, "yinshan-admin")
+    phone.goto(f"{BASE}/whistles/new")
+    shoot(phone, "governance-whistle-new-phone")
+    phone.goto(f"{BASE}/whistles/{whistle_id}")
+    assert serious_violations(phone) == []
+    shoot(phone, "governance-whistle-phone")
+
+
+def test_patrol_plans_on_a_desktop_and_a_phone(page, phone, served):
+    log_in(page, served, "yinshan-admin")
+    page.goto(f"{BASE}/patrols")
+    page.click("a:has-text('巡查计划')")
+    page.wait_for_url(re.compile(r".*/patrols/plans$"))
+    assert page.locator("h1").inner_text() == "巡查计划"
+    assert "今天尚未记录巡查的人员" in page.locator("#today-h").inner_text()
+    first = page.locator("section.gv-plan").first
+    assert "每天" in first.inner_text()  # the full-time grid worker, daily by default
+    assert serious_violations(page) == []
+    shoot(page, "governance-patrol-plans-desktop")
+    grid_id = int(first.get_attribute("id").split("-")[1])
+    staff = first.locator("select[name=staff] option").nth(1).get_attribute("value")
+    first.locator("select[name=staff]").select_option(staff)
+    first.locator("select[name=frequency]").select_option("workdays")
+    first.locator("button:has-text('保存计划')").click()
+    page.wait_for_url(re.compile(rf".*/patrols/plans\?planned={grid_id}#grid-{grid_id}$"))
+    assert served.sql("SELECT frequency, active FROM governance_patrol_plan WHERE grid = ? AND staff = ?", grid_id, int(staff)) == [
+        ("workdays", 1)]
+    log_in(phone, served, "yinshan-admin")
+    phone.goto(f"{BASE}/patrols/plans")
+    assert serious_violations(phone) == []
+    shoot(phone, "governance-patrol-plans-phone")
