@@ -137,3 +137,6 @@ async def test_the_button_shows_only_where_governance_is_on_and_the_page_links_t
     assert re.search(rf'<a class="sv-link" href="/c/hepan/governance/events/{event_id}">网格事件{event_id}号</a>', after.text)
     assert "陈网格 转为网格事件 — 转为网格事件：道路塌陷需市政维修" in after.text
     assert "转为网格事件/吹哨" not in after.text
+    async with make_page_client(w.mh, w.staff["grid_worker"]["id"]) as worker:
+        event_page = await worker.get(f"/c/hepan/governance/events/{event_id}")
+    assert f'服务站转来 · <a href="/c/hepan/service/requests/{request["id"]}">诉求{request["id"]}号</a>' in event_page.text
