@@ -177,6 +177,19 @@ class Channel:
 
 
 @dataclass(frozen=True)
+class DoctorCheck:
+    """One line a plugin adds to ``meihao doctor`` (``meihao_doctor``): what it checked, how it went, what to do.
+
+    ``status`` is ``ok``, ``warning`` or ``error`` (an error makes doctor exit non-zero).
+    """
+
+    name: str
+    status: Literal["ok", "warning", "error"]
+    summary: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
 class Metric:
     """One key figure of a scenario for a community's dashboard."""
 

@@ -36,7 +36,7 @@ import httpx
 import msgspec
 from prometheus_client import Counter
 
-from meihao import Channel, InvalidInput, Message, PermanentFailure, hookimpl, mask_phone, normalise_phone
+from meihao import Channel, DoctorCheck, InvalidInput, Message, PermanentFailure, hookimpl, mask_phone, normalise_phone
 from meihao.plugins.sms.providers import ALIYUN_ENDPOINT, TENCENT_ENDPOINT, Outgoing, ProviderRefusal, send_aliyun, send_tencent
 
 __version__ = "1.0"
@@ -235,3 +235,54 @@ def meihao_channels() -> list[Channel]:
 @hookimpl
 def meihao_piccolo_apps() -> list[str]:
     return ["meihao.plugins.sms.piccolo_app"]
+
+
+async def month_figures(month: str) -> list[dict[str, Any]]:
+    """Messages and segments per community in one month (``YYYY-MM``, the communities' local months)."""
+    from piccolo.query.functions.aggregate import Count, Sum
+
+    from meihao.plugins.sms.tables import SmsSent
+
+    return await (
+        SmsSent.select(SmsSent.community, Count(SmsSent.id, alias="messages"), Sum(SmsSent.segments, alias="segments"))
+        .where(SmsSent.local_month == month)
+        .group_by(SmsSent.community)
+        .order_by(SmsSent.community)
+    )
+
+
+@hookimpl
+async def meihao_doctor(meihao: Any) -> list[DoctorCheck]:
+    """The channel's settings and this month's cost: messages and segments, per community, against the cap."""
+    raw = meihao.settings.channels.get("sms")
+    if raw is None:
+        return [DoctorCheck("sms", "ok", "not set up ([channels.sms] is missing): reminders on the sms channel fail at once, saying so")]
+    try:
+        settings = sms_settings(raw)
+    except PermanentFailure as err:
+        return [DoctorCheck("sms", "error", str(err), "fix [channels.sms] in meihao.toml (docs/reminders.md, \"SMS\")")]
+    month = meihao.clock.now().astimezone(ZoneInfo(meihao.settings.default_timezone)).strftime("%Y-%m")
+    figures = await month_figures(month)
+    messages = sum(row["messages"] for row in figures)
+    billed = sum(row["segments"] or 0 for row in figures)
+    per = ", ".join(f"{row['community']} {row['messages']}/{row['segments']}" for row in figures)
+    summary = (
+        f"{settings.provider}, signature 【{settings.sign_name}】, {len(settings.templates)} templates; "
+        f"{month}: {messages} messages, {billed} segments" + (f" ({per})" if per else "")
+    )
+    full = [row["community"] for row in figures if settings.community_monthly_cap and row["messages"] >= settings.community_monthly_cap]
+    if full:
+        return [DoctorCheck("sms", "warning", summary + f"; at the monthly cap ({settings.community_monthly_cap}): {', '.join(full)}",
+                            "raise community_monthly_cap in [channels.sms] if the budget allows; until next month their SMS fail")]
+    return [DoctorCheck("sms", "ok", summary)]
+
+
+@hookimpl
+async def meihao_resident_data(resident_id: int) -> dict[str, Any] | None:
+    """The SMS sent to the resident: when, which template, segments, status (the number is the contact's, not kept here)."""
+    from meihao.plugins.sms.tables import SmsSent
+
+    rows = await SmsSent.select(
+        SmsSent.delivery_id, SmsSent.local_date, SmsSent.template_id, SmsSent.segments, SmsSent.status
+    ).where((SmsSent.recipient_kind == "resident") & (SmsSent.recipient_id == resident_id)).order_by(SmsSent.id)
+    return {"messages": [{**row, "local_date": row["local_date"].isoformat()} for row in rows]} if rows else None

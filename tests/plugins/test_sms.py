@@ -10,7 +10,7 @@ import msgspec
 import pytest
 from prometheus_client import REGISTRY
 
-from meihao import Message
+from meihao import FakeClock, Message
 from meihao.plugins.sms import PermanentFailure, segments, send_sms
 from meihao.plugins.sms.tables import SmsSent
 from meihao.reminders.activities import ActivityIn, create_activity
@@ -223,3 +223,26 @@ async def test_settings_that_cannot_work_fail_at_once_naming_what_is_missing(mei
         await send_sms(message(1, 7, datetime(2026, 3, 6, 9, 0, tzinfo=SHANGHAI), settings))
     assert "templates.culture.params.title: 'phone' is not one of title, venue, when, starts_at, ends_at, description" in str(refused.value)
     assert stub.hits == []
+
+
+async def test_doctor_shows_the_settings_and_this_months_cost_and_warns_at_the_cap(meihao, stub):
+    from meihao.plugins.sms import meihao_doctor
+
+    settings = configure(meihao, stub, community_monthly_cap=2)
+    meihao.clock = FakeClock(datetime(2026, 3, 20, 9, 0, tzinfo=SHANGHAI))
+    [check] = await meihao_doctor(meihao)
+    assert (check.status, check.summary) == ("ok", "aliyun, signature 【荷畔街道】, 1 templates; 2026-03: 0 messages, 0 segments")
+    long = {**TEMPLATE, "text": "您好，" + "字" * 80 + "${title}"}  # 【荷畔街道】 + 83 + 5: 94 characters, 2 segments
+    settings["templates"] = {"culture": long}
+    await send_sms(message(1, 7, datetime(2026, 3, 6, 9, 0, tzinfo=SHANGHAI), settings))
+    short = {**settings, "templates": {"culture": TEMPLATE}}  # 42 characters: 1 segment
+    await send_sms(message(2, 8, datetime(2026, 3, 6, 9, 0, tzinfo=SHANGHAI), short, community="xinyuan"))
+    [check] = await meihao_doctor(meihao)
+    assert (check.status, check.summary) == ("ok", "aliyun, signature 【荷畔街道】, 1 templates; 2026-03: 2 messages, 3 segments (hepan 1/2, xinyuan 1/1)")
+    await send_sms(message(3, 9, datetime(2026, 3, 7, 9, 0, tzinfo=SHANGHAI), settings))
+    [check] = await meihao_doctor(meihao)
+    assert check.status == "warning"
+    assert check.summary.endswith("2026-03: 3 messages, 5 segments (hepan 2/4, xinyuan 1/1); at the monthly cap (2): hepan")
+    meihao.settings = msgspec.structs.replace(meihao.settings, channels={"sms": {**settings, "sign_name": ""}})
+    [check] = await meihao_doctor(meihao)
+    assert (check.status, check.summary) == ("error", "[channels.sms] settings: sign_name (the street's approved signature, 签名) is not set")
