@@ -24,6 +24,7 @@ never logged, and errors name it masked (138****5678).
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import os
 import re
@@ -47,6 +48,9 @@ ACTIVITY_FIELDS = ("title", "venue", "when", "starts_at", "ends_at", "descriptio
 #: text is sent in parts of 67 each (3 are taken by the header that joins them).
 SINGLE_SEGMENT = 70
 MULTI_SEGMENT = 67
+
+# Tencent's SDK logs every answer at DEBUG, numbers included: never let it reach meihao's log.
+logging.getLogger("tencentcloud_sdk_common").setLevel(logging.WARNING)
 
 MESSAGES = Counter("meihao_sms_messages_total", "SMS messages the provider accepted", ["provider"])
 SEGMENTS = Counter("meihao_sms_segments_total", "SMS segments billed (messages × segments)", ["provider"])
@@ -192,8 +196,8 @@ async def send_sms(message: Message) -> None:
             provider_id = await send_aliyun(http, settings.endpoint or ALIYUN_ENDPOINT, settings.access_key_id, settings.access_key_secret, out, now)
         else:
             provider_id = await send_tencent(
-                http, settings.endpoint or TENCENT_ENDPOINT, settings.region, settings.access_key_id, settings.access_key_secret,
-                settings.sdk_app_id, out, now,
+                settings.endpoint or TENCENT_ENDPOINT, settings.region, settings.access_key_id, settings.access_key_secret,
+                settings.sdk_app_id, out, settings.timeout_seconds,
             )
     except ProviderRefusal as err:
         text = f"to {mask_phone(phone)}: {_mask_in(str(err), phone)}"

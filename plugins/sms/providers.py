@@ -1,6 +1,7 @@
-"""The two providers' documented HTTP APIs, signed as they document: Alibaba Cloud SMS (dysmsapi, RPC style,
-``SendSms`` of version 2017-05-25, HMAC-SHA1 signature) and Tencent Cloud SMS (``SendSms`` of version
-2021-01-11, TC3-HMAC-SHA256 signature).
+"""The two providers: Alibaba Cloud SMS over its documented HTTP API, signed as documented (dysmsapi, RPC style,
+``SendSms`` of version 2017-05-25, HMAC-SHA1 signature: Alibaba's SDK cannot be installed beside meihao, see
+docs/reminders.md), and Tencent Cloud SMS through its SDK (``SendSms`` of version 2021-01-11, which signs with
+TC3-HMAC-SHA256).
 
 Each ``send`` returns the provider's id of the message or raises: :class:`ProviderRefusal` with the
 provider's code and message (``permanent`` when retrying cannot help), or httpx's errors for a provider
@@ -59,24 +60,6 @@ def aliyun_signature(params: dict[str, str], secret: str, method: str = "POST") 
     return base64.b64encode(hmac.new((secret + "&").encode(), to_sign.encode(), hashlib.sha1).digest()).decode()
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _hmac256(key: bytes, text: str) -> bytes:
-    return hmac.new(key, text.encode(), hashlib.sha256).digest()
-
-
-def tencent_authorization(secret_id: str, secret_key: str, host: str, body: bytes, timestamp: int) -> str:
-    day = datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d")
-    canonical = f"POST\n/\n\ncontent-type:application/json; charset=utf-8\nhost:{host}\n\ncontent-type;host\n{_sha256(body)}"
-    scope = f"{day}/sms/tc3_request"
-    to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{_sha256(canonical.encode())}"
-    key = _hmac256(_hmac256(_hmac256(("TC3" + secret_key).encode(), day), "sms"), "tc3_request")
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    return f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}"
-
-
 def _json(response: httpx.Response, provider: str) -> dict[str, Any]:
     try:
         answer = response.json()
@@ -116,45 +99,38 @@ async def send_aliyun(client: httpx.AsyncClient, endpoint: str, key_id: str, sec
     raise ProviderRefusal("aliyun", code or f"HTTP {response.status_code}", str(answer.get("Message", "")), permanent=code not in ALIYUN_RETRYABLE)
 
 
-async def send_tencent(
-    client: httpx.AsyncClient, endpoint: str, region: str, secret_id: str, secret_key: str, app_id: str, out: Outgoing, now: datetime
-) -> str:
-    body = json.dumps(
-        {
-            "PhoneNumberSet": [out.phone],
-            "SmsSdkAppId": app_id,
-            "SignName": out.sign_name,
-            "TemplateId": out.template_id,
-            # Tencent's parameters are positional: in the order the template names them (the settings' order)
-            "TemplateParamSet": list(out.params.values()),
-            "SessionContext": out.delivery_id,
-        },
-        ensure_ascii=False,
-    ).encode()
-    host = urlsplit(endpoint).netloc
-    timestamp = int(now.timestamp())
-    headers = {
-        "Content-Type": "application/json; charset=utf-8",
-        "Host": host,
-        "X-TC-Action": "SendSms",
-        "X-TC-Version": "2021-01-11",
-        "X-TC-Region": region,
-        "X-TC-Timestamp": str(timestamp),
-        "Authorization": tencent_authorization(secret_id, secret_key, host, body, timestamp),
-    }
-    response = await client.post(endpoint.rstrip("/") + "/", content=body, headers=headers)
-    if response.status_code >= 500:
-        raise RuntimeError(f"tencent: HTTP {response.status_code}")
-    answer = _json(response, "tencent").get("Response") or {}
-    error = answer.get("Error")
-    if error:
-        code = str(error.get("Code", ""))
-        raise ProviderRefusal("tencent", code, str(error.get("Message", "")), permanent=not code.startswith(TENCENT_RETRYABLE))
-    statuses = answer.get("SendStatusSet") or []
+async def send_tencent(endpoint: str, region: str, secret_id: str, secret_key: str, app_id: str, out: Outgoing, timeout: float) -> str:
+    """Through Tencent's own SDK (``tencentcloud-sdk-python-sms``, its asynchronous client on httpx), pointed at ``endpoint``."""
+    from tencentcloud.common.credential import Credential
+    from tencentcloud.common.exception import TencentCloudSDKException
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
+    from tencentcloud.sms.v20210111 import models
+    from tencentcloud.sms.v20210111.sms_client_async import SmsClient
+
+    parts = urlsplit(endpoint)
+    profile = ClientProfile(httpProfile=HttpProfile(protocol=parts.scheme, endpoint=parts.netloc, reqTimeout=int(timeout)))
+    client = SmsClient(Credential(secret_id, secret_key), region, profile)
+    request = models.SendSmsRequest()
+    request.PhoneNumberSet = [out.phone]
+    request.SmsSdkAppId = app_id
+    request.SignName = out.sign_name
+    request.TemplateId = out.template_id
+    # Tencent's parameters are positional: in the order the template names them (the settings' order)
+    request.TemplateParamSet = list(out.params.values())
+    request.SessionContext = out.delivery_id
+    try:
+        response = await client.SendSms(request)
+    except TencentCloudSDKException as err:
+        code = str(err.code or "")
+        if code in ("ClientNetworkError", "ServerNetworkError") or not code:
+            raise RuntimeError(f"tencent: {code or 'no answer'}") from None
+        raise ProviderRefusal("tencent", code, str(err.message or ""), permanent=not code.startswith(TENCENT_RETRYABLE)) from None
+    statuses = response.SendStatusSet or []
     if not statuses:
         raise RuntimeError("tencent: an answer without SendStatusSet")
     status = statuses[0]
-    code = str(status.get("Code", ""))
-    if code == "Ok":
-        return str(status.get("SerialNo", ""))
-    raise ProviderRefusal("tencent", code, str(status.get("Message", "")), permanent=not code.startswith(TENCENT_RETRYABLE))
+    if status.Code == "Ok":
+        return str(status.SerialNo or "")
+    code = str(status.Code or "")
+    raise ProviderRefusal("tencent", code, str(status.Message or ""), permanent=not code.startswith(TENCENT_RETRYABLE))
