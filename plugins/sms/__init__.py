@@ -79,6 +79,8 @@ class SmsSettings(msgspec.Struct, forbid_unknown_fields=True):
     #: The street's approved signature (签名), without 【】.
     sign_name: str = ""
     templates: dict[str, Template] = {}
+    #: The secret in the receipts' address (``/api/sms/receipts/<provider>/<receipt_token>``); empty: no receipts taken.
+    receipt_token: str = ""
     resident_daily_cap: int = 10
     community_monthly_cap: int = 0
     timeout_seconds: float = 10.0
@@ -234,6 +236,13 @@ async def check_address(address: str) -> None:
 @hookimpl
 def meihao_channels() -> list[Channel]:
     return [Channel("sms", "短信", "SMS", send_sms, for_residents=True, needs_address=True, check_address=check_address)]
+
+
+@hookimpl
+def meihao_route_handlers() -> list[Any]:
+    from meihao.plugins.sms.receipts import sms_receipts
+
+    return [sms_receipts]
 
 
 @hookimpl

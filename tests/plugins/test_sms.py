@@ -246,3 +246,52 @@ async def test_doctor_shows_the_settings_and_this_months_cost_and_warns_at_the_c
     meihao.settings = msgspec.structs.replace(meihao.settings, channels={"sms": {**settings, "sign_name": ""}})
     [check] = await meihao_doctor(meihao)
     assert (check.status, check.summary) == ("error", "[channels.sms] settings: sign_name (the street's approved signature, 签名) is not set")
+
+
+# -- delivery receipts ------------------------------------------------------------------------
+
+
+async def test_receipts_with_the_right_secret_mark_a_message_once_and_change_nothing_else(meihao, stub):
+    from meihao.testing import ANONYMOUS, make_client
+
+    settings = configure(meihao, stub, receipt_token="r3ceipt-secret-for-tests")
+    await send_sms(message(1, 7, datetime(2026, 3, 6, 9, 0, tzinfo=SHANGHAI), settings))
+    await send_sms(message(2, 8, datetime(2026, 3, 6, 9, 0, tzinfo=SHANGHAI), settings))
+    delivered = {"phone_number": "13912345678", "send_time": "2026-03-06 09:00:01", "report_time": "2026-03-06 09:00:05",
+                 "success": True, "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "1",
+                 "biz_id": "900619746936498440^1", "out_id": "meihao-reminder-1"}
+    failed = {**delivered, "success": False, "err_code": "MK:0001", "err_msg": "空号", "biz_id": "900619746936498440^2",
+              "out_id": "meihao-reminder-2"}
+
+    async def statuses():
+        return {row["delivery_id"]: row["status"] for row in await SmsSent.select(SmsSent.delivery_id, SmsSent.status)}
+
+    async with make_client(meihao, ANONYMOUS) as client:
+        wrong = await client.post("/api/sms/receipts/aliyun/not-the-secret", json=[delivered])
+        assert wrong.status_code == 403
+        assert await statuses() == {"meihao-reminder-1": "sent", "meihao-reminder-2": "sent"}
+        # another provider than the configured one is no receipt address at all
+        assert (await client.post("/api/sms/receipts/tencent/r3ceipt-secret-for-tests", json=[])).status_code == 404
+
+        unknown = {**delivered, "biz_id": "000000000000000000^9"}
+        answer = await client.post("/api/sms/receipts/aliyun/r3ceipt-secret-for-tests", json=[delivered, failed, unknown])
+        assert answer.status_code == 200 and answer.json() == {"code": 0, "msg": "成功"}
+        assert await statuses() == {"meihao-reminder-1": "delivered", "meihao-reminder-2": "undelivered"}
+
+        # the same push again, or a contrary one later, changes nothing
+        replay = await client.post("/api/sms/receipts/aliyun/r3ceipt-secret-for-tests", json=[{**delivered, "success": False}, {**failed, "success": True}])
+        assert replay.status_code == 200
+        assert await statuses() == {"meihao-reminder-1": "delivered", "meihao-reminder-2": "undelivered"}
+
+
+async def test_tencent_receipts_name_the_serial_number(meihao, stub):
+    from meihao.testing import ANONYMOUS, make_client
+
+    settings = configure(meihao, stub, provider="tencent", sdk_app_id="1400000001", receipt_token="t-secret")
+    await send_sms(message(1, 7, datetime(2026, 3, 6, 9, 0, tzinfo=SHANGHAI), settings))
+    receipt = {"user_receive_time": "2026-03-06 09:00:05", "nationcode": "86", "mobile": "13912345678", "report_status": "SUCCESS",
+               "errmsg": "DELIVRD", "description": "用户短信送达成功", "sid": "2028:1"}
+    async with make_client(meihao, ANONYMOUS) as client:
+        answer = await client.post("/api/sms/receipts/tencent/t-secret", json=[receipt])
+        assert answer.status_code == 200 and answer.json() == {"result": 0, "errmsg": "OK"}
+    assert [row["status"] for row in await SmsSent.select(SmsSent.status)] == ["delivered"]
