@@ -81,13 +81,14 @@ class SmsStub:
                     self.send_response(stub.status_next.pop(0))
                     self.end_headers()
                     return
+                # each answers with the Content-Type its API sends (Tencent's SDK reads errors only from exactly application/json)
                 if "X-TC-Action" in headers:
-                    answer = stub.tencent(headers, body)
+                    answer, content_type = stub.tencent(headers, body), "application/json"
                 else:
-                    answer = stub.aliyun(headers, body)
+                    answer, content_type = stub.aliyun(headers, body), "application/json;charset=utf-8"
                 data = json.dumps(answer, ensure_ascii=False).encode()
                 self.send_response(200)
-                self.send_header("Content-Type", "application/json;charset=utf-8")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

@@ -295,3 +295,20 @@ async def test_tencent_receipts_name_the_serial_number(meihao, stub):
         answer = await client.post("/api/sms/receipts/tencent/t-secret", json=[receipt])
         assert answer.status_code == 200 and answer.json() == {"result": 0, "errmsg": "OK"}
     assert [row["status"] for row in await SmsSent.select(SmsSent.status)] == ["delivered"]
+
+
+async def test_tencent_whole_request_errors_through_the_sdk_retry_or_fail_by_code(meihao, stub):
+    values = configure(meihao, stub, provider="tencent", sdk_app_id="1400000001")
+    stub.whole_request_error = [("RequestLimitExceeded", "请求的次数超过了频率限制")]
+    street, result = await remind_one(meihao, stub)
+    assert result.retried == 1
+    [row] = await Reminder.select(Reminder.last_error)
+    assert row["last_error"] == "RuntimeError: to 139****5678: tencent RequestLimitExceeded: 请求的次数超过了频率限制"
+    meihao.settings = msgspec.structs.replace(meihao.settings, channels={"sms": {**values, "access_key_secret": "wrong"}})
+    street.clock.advance(seconds=30)
+    result = await drain(street.engine)
+    assert result.failed == 1
+    [row] = await Reminder.select(Reminder.last_error)
+    assert row["last_error"] == (
+        "PermanentFailure: to 139****5678: tencent AuthFailure.SignatureFailure: The provided credentials could not be validated."
+    )
