@@ -10,7 +10,7 @@ import time
 import tomllib
 from datetime import time as dt_time
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -148,6 +148,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: Extra plugins to load by import path, ``name=package.module`` (comma-separated in
     #: MEIHAO_PLUGINS), for plugins that are not installed as packages with an entry point.
     plugins: list[str] = []
+    #: Settings of channel plugins, one table per channel (``[channels.sms]`` in meihao.toml); the
+    #: kernel does not read them: each message a channel sends carries its table (``Message.settings``).
+    channels: dict[str, dict[str, Any]] = {}
     #: The address residents reach this server at, for links in reminders (unsubscribe,
     #: calendar feeds); default ``http://{host}:{port}``.
     public_url: str = ""

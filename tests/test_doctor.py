@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from meihao import DoctorCheck, hookimpl
 from meihao.operations.doctor import diagnose, healthy, render
 from meihao.scheduling.nodes import NodeRegistration
 from meihao.scheduling.tables import JobRun, Node
@@ -46,8 +47,10 @@ async def test_a_healthy_installation_passes_every_check(meihao):
     finally:
         await node.stop()
     assert healthy(checks)
-    assert [c.name for c in checks] == ["configuration", "plugins", "database", "migrations", "data key", "calendar", "nodes", "scheduler"]
-    assert {found[n].status for n in ("database", "migrations", "nodes", "scheduler")} == {"ok"}
+    # the kernel's checks, then the plugins' own (meihao_doctor): the SMS channel's
+    assert [c.name for c in checks] == ["configuration", "plugins", "database", "migrations", "data key", "calendar", "nodes", "scheduler", "sms"]
+    assert {found[n].status for n in ("database", "migrations", "nodes", "scheduler", "sms")} == {"ok"}
+    assert found["sms"].summary == "not set up ([channels.sms] is missing): reminders on the sms channel fail at once, saying so"
     assert "[ok  ] migrations: all applied" in render(checks)
     assert found["nodes"].summary == f"alive: {node.node_id} (both)"
 
@@ -194,3 +197,35 @@ def test_migrate_against_a_missing_postgresql_database_is_one_line(meihao_db_bac
     assert result.returncode == 1
     lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
     assert len(lines) == 1 and 'database "meihao_test_no_such_database" does not exist' in lines[0]
+
+
+class _Checked:
+    """A plugin adding its own lines to doctor (meihao_doctor), one good and one warning."""
+
+    @staticmethod
+    @hookimpl
+    async def meihao_doctor(meihao):
+        return [DoctorCheck("lantern", "ok", "3 lanterns lit"), DoctorCheck("lantern stock", "warning", "2 left", "order more")]
+
+
+class _Broken:
+    @staticmethod
+    @hookimpl
+    def meihao_doctor(meihao):
+        return "all fine"
+
+
+async def test_plugins_add_their_own_lines_and_a_wrong_answer_is_one_error_naming_the_plugin(meihao):
+    found, checks = await _check_with(meihao, [("lantern", _Checked)])
+    assert (found["lantern"].status, found["lantern"].summary) == ("ok", "3 lanterns lit")
+    assert (found["lantern stock"].status, found["lantern stock"].fix) == ("warning", "order more")
+    assert "[warn] lantern stock: 2 left" in render(checks)
+    found, checks = await _check_with(meihao, [("lantern", _Broken)])
+    assert found["plugin checks"].status == "error"
+    assert found["plugin checks"].summary == "plugin 'lantern': meihao_doctor must return a list, got str"
+    assert not healthy(checks)
+
+
+async def _check_with(mh, plugins):
+    checks = await diagnose(_environ(mh), boot=lambda settings: boot_for_tests(settings, plugins))
+    return {c.name: c for c in checks}, checks

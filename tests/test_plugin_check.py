@@ -294,7 +294,8 @@ def test_an_unknown_plugin_is_one_line_and_exit_2(tmp_path):
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == ("Error: no plugin named 'nope' is installed (installed: culture, education, elder_care, email, governance, health, markets, "
-                             "neighbourhood, service, webhook)\n")
+                             "neighbourhood, service, sms, webhook)
+")
 
 
 def test_importing_another_plugin_needs_it_declared_as_a_dependency(tmp_path):

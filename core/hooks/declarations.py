@@ -147,6 +147,8 @@ class Message:
     #: the API's address, while ``unsubscribe_url`` is the resident's page that says what it
     #: switches off and offers to undo it. Empty: use ``unsubscribe_url``.
     list_unsubscribe_url: str = ""
+    #: The channel's own settings: its table in meihao.toml (``[channels.sms]``), ``{}`` when it has none.
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 class PermanentFailure(Exception):
@@ -172,6 +174,19 @@ class Channel:
     needs_address: bool = True
     options: dict[str, Any] = field(default_factory=dict)
     check_address: Callable[[str], Awaitable[None]] | None = None
+
+
+@dataclass(frozen=True)
+class DoctorCheck:
+    """One line a plugin adds to ``meihao doctor`` (``meihao_doctor``): what it checked, how it went, what to do.
+
+    ``status`` is ``ok``, ``warning`` or ``error`` (an error makes doctor exit non-zero).
+    """
+
+    name: str
+    status: Literal["ok", "warning", "error"]
+    summary: str
+    fix: str = ""
 
 
 @dataclass(frozen=True)

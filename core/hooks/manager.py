@@ -46,6 +46,7 @@ from meihao.hooks.declarations import (
     Audience,
     Channel,
     ConsolePages,
+    DoctorCheck,
     Intake,
     Job,
     Metric,
@@ -461,6 +462,11 @@ class Plugins:
         """Ask every plugin to erase its personal data about one resident; what each erased, by plugin name."""
         answers = await self._aanswers("meihao_erase_resident", resident_id=resident_id, meihao=meihao)
         return {name: answer for name, answer in answers if _expect_dict(name, "meihao_erase_resident", answer) is not None}
+
+    async def doctor(self, meihao: Any) -> list[tuple[str, DoctorCheck]]:
+        """Every plugin's lines for ``meihao doctor`` (``meihao_doctor``), by plugin name."""
+        answers = await self._aanswers("meihao_doctor", meihao=meihao)
+        return [(name, check) for name, answer in answers for check in _expect_list(name, "meihao_doctor", answer, DoctorCheck)]
 
     def render_reminder(self, reminder: dict[str, Any], recipient: dict[str, Any], language: str) -> str:
         """The text of one reminder: asked of the scenario that owns the activity, then of the kernel's default.

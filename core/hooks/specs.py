@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler
 
     from meihao.access.principals import Principal
-    from meihao.hooks.declarations import Audience, Channel, ConsolePages, Intake, Job, Metric, Permission, Scenario
+    from meihao.hooks.declarations import Audience, Channel, ConsolePages, DoctorCheck, Intake, Job, Metric, Permission, Scenario
     from meihao.register.schemas import CommunityInfo
     from meihao.runtime import Meihao
 
@@ -266,4 +266,16 @@ def meihao_erase_resident(resident_id: int, meihao: Meihao) -> Awaitable[dict[st
 
     :return: how many records of each kind were erased or blanked (``{"visit_notes": 3}``),
         written to the audit log; ``None`` when the plugin held nothing.
+    """
+
+
+@hookspec
+def meihao_doctor(meihao: Meihao) -> Awaitable[list[DoctorCheck] | None] | list[DoctorCheck] | None:
+    """Add lines to ``meihao doctor``: what this plugin checked of its own set-up and figures.
+
+    Every plugin is asked, after the kernel's checks, with the database started and migrated.
+    *Awaitable.* Keep it quick and read-only; name no personal data.
+
+    :param meihao: the running instance (its settings, the database).
+    :return: :class:`meihao.DoctorCheck` values, or ``None``.
     """

@@ -86,9 +86,19 @@ async def diagnose(
         checks.append(await _data_key_check(mh))
         checks.append(await _calendar_check(mh, now))
         checks.extend(await _scheduler_checks(mh, now))
+        checks.extend(await _plugin_checks(mh))
     finally:
         await mh.close()
     return checks
+
+
+async def _plugin_checks(mh: Any) -> list[Check]:
+    """The plugins' own lines (``meihao_doctor``); a plugin whose check raises is one error line naming it."""
+    try:
+        answers = await mh.plugins.doctor(mh)
+    except MeihaoError as err:
+        return [Check("plugin checks", "error", err.message, "fix or uninstall the plugin, or list it in MEIHAO_DISABLED_PLUGINS")]
+    return [Check(check.name, check.status, check.summary, check.fix) for _, check in answers]
 
 
 def _config_fix(err: ConfigurationError) -> str:

@@ -40,7 +40,7 @@ CHECKS = ("hooks", "tables", "migrations", "settings", "routes", "permissions", 
 #: Hooks the kernel awaits when they answer an awaitable; every other hook is called and used as it answers.
 AWAITABLE_HOOKS = frozenset({
     "meihao_community_enabled", "meihao_community_disabled", "meihao_demo_data", "meihao_metrics",
-    "meihao_resident_data", "meihao_erase_resident", "meihao_scenario_switched",
+    "meihao_resident_data", "meihao_erase_resident", "meihao_scenario_switched", "meihao_doctor",
 })
 
 #: What the scheduler passes a job's function (``community`` only to per-community jobs).

@@ -156,6 +156,7 @@ def render(mh: Meihao, row: dict[str, Any], now: datetime | None = None) -> Mess
         community=row["community"],
         reminder_id=row["id"],
         sent_at=now or mh.clock.now(),
+        settings=mh.settings.channels.get(row["channel"], {}),
     )
 
 

@@ -991,6 +991,9 @@ PUBLIC_ROUTES = {
     ("GET", "/api/inbox/{token}"),
     ("POST", "/api/inbox/{token}/{message_id}/read"),
     ("GET", "/api/communities/{slug}/calendar.ics"),
+    # --- sms (helper) ---: the providers' delivery receipts, behind the secret in the address (tests/plugins/test_sms.py)
+    ("POST", "/api/sms/receipts/{provider}/{token}"),
+    # --- end sms ---
 }
 
 
