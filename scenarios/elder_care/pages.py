@@ -369,17 +369,23 @@ def _message(err: InvalidInput) -> str:
 # -- alerts ---------------------------------------------------------------------------------------
 
 
+#: Open alerts per page of the alerts page (escalations first).
+ALERTS_PAGE_SIZE = 50
+
+
 @get("/alerts", guards=[page_requires(READ)])
 async def alerts_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[str]:
     """The month's 月探访率, open overdue alerts (escalations first), open follow-ups (the most urgent due first) and the
     last month's visits that found a concern or asked for a follow-up."""
-    open_alerts = await alerts.list_alerts(meihao, principal, community)
-    open_alerts.sort(key=lambda a: (a.level != "escalation", a.due_on, a.id))
+    query = ListQuery.read(request, ())
+    path = f"{_base(community)}/alerts"
+    open_alerts = await alerts.list_alerts(meihao, principal, community, urgent_first=True, page=query.page, page_size=ALERTS_PAGE_SIZE)
     found = await due.concerns(meihao, principal, community)
     pending = await follow_ups.list_follow_ups(meihao, principal, community)
     pending.sort(key=lambda f: (f.due_at is None, f.due_at or f.opened_at, f.id))
     return render_page(
-        request, "elder_care/alerts.html", community=community, base=_base(community), alerts=open_alerts, concerns=found,
+        request, "elder_care/alerts.html", community=community, base=_base(community), alerts=open_alerts.items,
+        alerts_total=open_alerts.total, alerts_pager=pager(query, path, open_alerts.total, ALERTS_PAGE_SIZE), concerns=found,
         follow_ups=pending, report=await metrics.monthly_report(meihao, principal, community), **_labels(),
     )
 
