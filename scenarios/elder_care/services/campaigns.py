@@ -18,7 +18,6 @@ from typing import Any
 
 from meihao import (
     CommunityInfo,
-    Conflict,
     InvalidInput,
     NotFound,
     NoticeIn,
@@ -117,9 +116,10 @@ async def mark_visit(mh: Any, community: CommunityInfo, elder_id: int, visit_id:
 
 
 async def cancel_campaign(mh: Any, principal: Principal, community: CommunityInfo, campaign_id: int) -> CampaignOut:
+    """Cancel a campaign (no more notices; its progress stays). Cancelling a cancelled one changes nothing."""
     row = await _campaign_row(community, campaign_id)
     if row["status"] != "active":
-        raise Conflict(f"campaign {campaign_id} is cancelled already")
+        return await get_campaign(mh, principal, community, campaign_id)
     async with transaction(mh):
         await Campaign.update({Campaign.status: "cancelled"}).where(Campaign.id == campaign_id)
         await audit(principal, "elder_care.campaign.cancel", "campaign", campaign_id, community_id=community.id)

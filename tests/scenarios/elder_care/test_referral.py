@@ -145,3 +145,18 @@ async def test_health_switched_off_again_makes_no_referral(both):
         assert visit.status_code == 201, visit.text
         assert visit.json()["referral"] is None
     assert await Referral.count() == 0
+
+
+async def test_a_referral_in_the_residents_data_and_its_erasure(both):
+    from meihao.scenarios.health.services import rights
+
+    y = both
+    elder = await _elder(y)
+    async with y.client("grid_worker") as worker:
+        assert (await worker.post(f"{EC}/elders/{elder['id']}/visits", json=CONCERN)).status_code == 201
+    resident = y.residents["王秀英"]["id"]
+    copy = await rights.resident_data(resident)
+    assert [(r["title"], r["reason"], r["status"]) for r in copy["referrals"]] == [
+        (f"老人探访发现健康问题（老人档案 {elder['id']}）", "健康状况：头晕，自测血压偏高\n跟进事项：请家庭医生上门看看", "open")]
+    assert await rights.erase_resident(resident) == {"follow_up_readings": 0, "check_items": 0, "referral_texts": 1}
+    assert await Referral.select(Referral.reason, Referral.status).run() == [{"reason": "", "status": "open"}]
