@@ -407,7 +407,7 @@ async def campaigns_page(request: Request[Any, Any, Any], community: CurrentComm
 
 @get("/campaigns/{campaign_id:int}", guards=[page_requires(READ)])
 async def campaign_page(
-    request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime, campaign_id: int,
+    request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime, campaign_id: PathId,
 ) -> Response[str]:
     """One campaign's progress: the elders the viewer reaches not visited yet, then those visited (and the day)."""
     campaign = await campaigns.get_campaign(meihao, principal, community, campaign_id)
