@@ -17,7 +17,7 @@ from .jobs import JOBS
 from .pages import PAGES
 from .routes import HANDLERS
 from .schemas import CARE_LEVELS, ElderCareSettings
-from .services import common, metrics, occasions, register
+from .services import campaigns, common, metrics, occasions, register
 from .tables import Elder
 
 _READERS = ("community_admin", "grid_leader", "grid_worker", "grid_part_time")
@@ -133,6 +133,13 @@ async def meihao_metrics(community: CommunityInfo, meihao: Meihao, principal: Pr
     ]
     if figures["monthly_visit_rate"] is not None:  # nobody to count: no rate, rather than 0 %
         result.append(Metric("monthly_visit_rate", "月探访率（%）", "Monthly visit rate (%)", figures["monthly_visit_rate"]))
+    running = await campaigns.running_figures(meihao, principal, community)
+    if running is not None:  # only while a 加密探访 runs
+        elders, visited = running
+        result += [Metric("campaign_elders", "加密探访对象", "Extra-visit campaign: elders", elders),
+                   Metric("campaign_visited", "加密探访已访", "Extra-visit campaign: visited", visited)]
+        if elders:
+            result.append(Metric("campaign_rate", "加密探访完成率（%）", "Extra-visit campaign: visited (%)", round(visited * 100 / elders, 1)))
     return result
 
 

@@ -50,8 +50,8 @@ from meihao import (
 from meihao.tables import Community, Resident
 
 from .routes import READ, RECORD, WRITE
-from .schemas import CARE_LEVELS, CHECKLIST, ElderPatch, VisitIn
-from .services import alerts, due, follow_ups, listing, metrics, register, visits
+from .schemas import CAMPAIGN_GROUPS, CAMPAIGN_REASONS, CARE_LEVELS, CHECKLIST, ElderPatch, VisitIn
+from .services import alerts, campaigns, due, follow_ups, listing, metrics, register, visits
 from .services.common import TEAM_ROLES
 from .tables import Elder
 
@@ -369,19 +369,54 @@ def _message(err: InvalidInput) -> str:
 # -- alerts ---------------------------------------------------------------------------------------
 
 
+#: Open alerts per page of the alerts page (escalations first).
+ALERTS_PAGE_SIZE = 50
+
+
 @get("/alerts", guards=[page_requires(READ)])
 async def alerts_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[str]:
     """The month's 月探访率, open overdue alerts (escalations first), open follow-ups (the most urgent due first) and the
     last month's visits that found a concern or asked for a follow-up."""
-    open_alerts = await alerts.list_alerts(meihao, principal, community)
-    open_alerts.sort(key=lambda a: (a.level != "escalation", a.due_on, a.id))
+    query = ListQuery.read(request, ())
+    path = f"{_base(community)}/alerts"
+    open_alerts = await alerts.list_alerts(meihao, principal, community, urgent_first=True, page=query.page, page_size=ALERTS_PAGE_SIZE)
     found = await due.concerns(meihao, principal, community)
     pending = await follow_ups.list_follow_ups(meihao, principal, community)
     pending.sort(key=lambda f: (f.due_at is None, f.due_at or f.opened_at, f.id))
     return render_page(
-        request, "elder_care/alerts.html", community=community, base=_base(community), alerts=open_alerts, concerns=found,
+        request, "elder_care/alerts.html", community=community, base=_base(community), alerts=open_alerts.items,
+        alerts_total=open_alerts.total, alerts_pager=pager(query, path, open_alerts.total, ALERTS_PAGE_SIZE), concerns=found,
         follow_ups=pending, report=await metrics.monthly_report(meihao, principal, community), **_labels(),
     )
+
+
+# -- 加密探访 campaigns ---------------------------------------------------------------------------
+
+
+@get("/campaigns", guards=[page_requires(READ)])
+async def campaigns_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[str]:
+    """The campaigns, running first, then the coming ones and the past, with visited / targets in the viewer's scope."""
+    query = ListQuery.read(request, ())
+    path = f"{_base(community)}/campaigns"
+    found = await campaigns.list_campaigns(meihao, principal, community, page=query.page, page_size=CAMPAIGNS_PAGE_SIZE)
+    today = community_today(meihao, community)
+    return render_page(request, "elder_care/campaigns.html", community=community, base=_base(community), campaigns=found.items,
+                       today=today, pager=pager(query, path, found.total, CAMPAIGNS_PAGE_SIZE), reasons=CAMPAIGN_REASONS,
+                       groups=CAMPAIGN_GROUPS, **_labels())
+
+
+@get("/campaigns/{campaign_id:int}", guards=[page_requires(READ)])
+async def campaign_page(
+    request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime, campaign_id: PathId,
+) -> Response[str]:
+    """One campaign's progress: the elders the viewer reaches not visited yet, then those visited (and the day)."""
+    campaign = await campaigns.get_campaign(meihao, principal, community, campaign_id)
+    return render_page(request, "elder_care/campaign.html", community=community, base=_base(community), campaign=campaign,
+                       today=community_today(meihao, community), reasons=CAMPAIGN_REASONS, groups=CAMPAIGN_GROUPS, **_labels())
+
+
+#: Campaigns per page.
+CAMPAIGNS_PAGE_SIZE = 20
 
 
 # -- cards and the queue --------------------------------------------------------------------------
@@ -448,6 +483,7 @@ async def _visits_due(meihao: Any, principal: Principal, *, overdue_only: bool =
 PAGES = ConsolePages(
     handlers=[
         due_page, bulk_confirm, bulk_apply, export_csv, export_xlsx, elder_page, visit_form, record_visit, alerts_page,
+        campaigns_page, campaign_page,
         *saved_view_handlers("/due", AREA, KEYS, READ, check=_elder_filter),
     ],
     templates=HERE / "templates",
@@ -455,6 +491,7 @@ PAGES = ConsolePages(
     nav=[
         NavLink("探访", "Visits due", "due", permission=READ),
         NavLink("预警", "Alerts", "alerts", permission=READ),
+        NavLink("加密探访", "Extra visits", "campaigns", permission=READ),
     ],
     cards=[
         ConsoleCard("visits", "探访关爱", "Welfare visits", visit_figures, link="due", permission=READ),

@@ -9,6 +9,8 @@ from meihao import Caller, CurrentCommunity, Page, PageNumber, PageSize, Runtime
 
 from .schemas import (
     AlertOut,
+    CampaignIn,
+    CampaignOut,
     CandidateOut,
     ElderIn,
     ElderOut,
@@ -22,7 +24,7 @@ from .schemas import (
     VisitIn,
     VisitOut,
 )
-from .services import alerts, follow_ups, metrics, nursing_home, register, visits
+from .services import alerts, campaigns, follow_ups, metrics, nursing_home, register, visits
 
 READ = "elder_care.elder.read"
 WRITE = "elder_care.elder.write"
@@ -94,9 +96,13 @@ class AlertController(Controller):
     path = "/alerts"
 
     @get("/", guards=[requires(READ)])
-    async def list_alerts(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, open: FromQuery[bool] = True) -> list[AlertOut]:
-        """Overdue reminders and escalations sent by the daily check, for elders in scope (open ones by default)."""
-        return await alerts.list_alerts(meihao, principal, community, open_only=open)
+    async def list_alerts(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, open: FromQuery[bool] = True, page: PageNumber = 1,
+        page_size: PageSize = None,
+    ) -> Page[AlertOut]:
+        """Overdue reminders and escalations sent by the daily check, for elders in scope (open ones by default), newest
+        first, paged."""
+        return await alerts.list_alerts(meihao, principal, community, open_only=open, page=page, page_size=page_size)
 
 
 class FollowUpController(Controller):
@@ -163,4 +169,32 @@ class NursingHomeVisitController(Controller):
         return await nursing_home.cancel_nursing_home_visit(meihao, principal, community, visit_id)
 
 
-HANDLERS = [ElderController, AlertController, FollowUpController, ReportController, NursingHomeVisitController]
+class CampaignController(Controller):
+    """加密探访 extra-visit campaigns for extreme weather and holidays."""
+
+    path = "/campaigns"
+
+    @get("/", guards=[requires(READ)])
+    async def list_campaigns(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, running: FromQuery[bool | None] = None,
+        page: PageNumber = 1, page_size: PageSize = None,
+    ) -> Page[CampaignOut]:
+        """Latest start first; elders and visited counted in the caller's scope; ``running``: today within the range."""
+        return await campaigns.list_campaigns(meihao, principal, community, running=running, page=page, page_size=page_size)
+
+    @post("/", guards=[requires(WRITE)])
+    async def start_campaign(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[CampaignIn]) -> CampaignOut:
+        """Start a campaign: every elder in the caller's scope in the groups is due for an extra visit within the range."""
+        return await campaigns.start_campaign(meihao, principal, community, data)
+
+    @get("/{campaign_id:int}", guards=[requires(READ)])
+    async def get_campaign(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, campaign_id: FromPath[int]) -> CampaignOut:
+        """The campaign's progress: its elders in the caller's scope, not visited yet first."""
+        return await campaigns.get_campaign(meihao, principal, community, campaign_id)
+
+    @post("/{campaign_id:int}/cancel", guards=[requires(WRITE)], status_code=200)
+    async def cancel_campaign(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, campaign_id: FromPath[int]) -> CampaignOut:
+        return await campaigns.cancel_campaign(meihao, principal, community, campaign_id)
+
+
+HANDLERS = [ElderController, AlertController, FollowUpController, ReportController, NursingHomeVisitController, CampaignController]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -46,6 +46,22 @@ CHECKLIST: dict[str, tuple[str, str]] = {
 }
 #: Service needs (服务需求) named by the same source: 照料, 康复, 精神慰藉, 适老化改造.
 NEEDS = ("care", "rehabilitation", "companionship", "home_adaptation", "meals", "medical")
+
+
+#: 加密探访 target groups: (zh, en).
+CAMPAIGN_GROUPS: dict[str, tuple[str, str]] = {
+    "special_difficulty": ("特殊困难老年人", "elders in special difficulty"),
+    "high_risk": ("高风险老人", "high-risk elders"),
+    "living_alone": ("独居老人", "elders living alone"),
+    "empty_nest": ("空巢老人", "empty-nest elders"),
+    "left_behind": ("留守老人", "elders left behind"),
+    "over_80": ("80岁以上老人", "elders 80 and over"),
+    "self_care_loss": ("失能半失能老人", "elders who lost self-care"),
+}
+#: Why a campaign: extreme weather, a holiday, something else.
+CAMPAIGN_REASONS: dict[str, tuple[str, str]] = {
+    "weather": ("极端天气", "extreme weather"), "holiday": ("节假日", "holiday"), "other": ("其他", "other"),
+}
 
 
 class ElderCareSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -99,6 +115,16 @@ class ElderCareSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True
     #: Where volunteer visits usually go, the default for new ones: the street's 综合养老服务中心 (or a community's
     #: 日间照料中心); 敬老院 are the towns' (乡镇) institutions, not a sub-district's (issue 16).
     nursing_home: str = "街道综合养老服务中心"
+    #: 加密探访 (extra visits in extreme weather and on holidays): the groups a campaign targets when staff name none —
+    #: the elders in special difficulty, whom Qinghai visits at least monthly "and more in extreme weather and on
+    #: holidays" (domain-rules §7 [V][L]).
+    campaign_groups: list[str] = msgspec.field(default_factory=lambda: ["special_difficulty"])
+    #: The visitors of the elders not yet visited are reminded this many days before a campaign's last day (design
+    #: default: one day, so that a day is left to go).
+    campaign_reminder_days_before_end: int = 1
+    #: The longest campaign in days (design default: a holiday week or a heat wave lasts days to weeks; a month
+    #: catches a mistyped date).
+    campaign_max_days: int = 31
 
     def __post_init__(self) -> None:
         if not 50 <= self.elder_age <= 100:
@@ -128,6 +154,13 @@ class ElderCareSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True
             raise ValueError("double_ninth_minutes must be between 15 and 720")
         if not self.channels:
             raise ValueError("channels must name at least one channel")
+        unknown = [g for g in self.campaign_groups if g not in CAMPAIGN_GROUPS]
+        if unknown or not self.campaign_groups:
+            raise ValueError(f"campaign_groups: choose among {', '.join(CAMPAIGN_GROUPS)}")
+        if not 0 <= self.campaign_reminder_days_before_end <= 30:
+            raise ValueError("campaign_reminder_days_before_end must be between 0 and 30")
+        if not 1 <= self.campaign_max_days <= 92:
+            raise ValueError("campaign_max_days must be between 1 and 92")
 
     def interval_for(self, care_level: str) -> int:
         return {
@@ -311,6 +344,8 @@ class VisitOut(msgspec.Struct):
     follow_up_note: str | None
     #: The kernel work item opened for the follow-up (``meihao.workitems``), or null.
     follow_up_item_id: int | None
+    #: The referral handed over to the health scene (``health.referral:7``; 已转介), or null.
+    referral: str | None = None
 
 
 class FollowUpOut(msgspec.Struct):
@@ -410,3 +445,43 @@ class NursingHomeVisitOut(msgspec.Struct):
     ends_at: datetime
     status: str
     volunteers: list[RosterOut]
+
+
+# -- 加密探访 campaigns --------------------------------------------------------------
+
+
+class CampaignIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Start a 加密探访: every elder in the caller's scope in one of ``groups`` (none: the setting ``campaign_groups``)
+    is due for an extra visit between ``starts_on`` and ``ends_on`` (inclusive, the community's dates)."""
+
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    reason: Literal["weather", "holiday", "other"]
+    starts_on: date
+    ends_on: date
+    groups: list[str] = []
+
+
+class CampaignProgressOut(msgspec.Struct, kw_only=True):
+    elder_id: int
+    name: str
+    grid_id: int | None
+    care_level: str
+    visited_on: date | None
+    visit_id: int | None
+
+
+class CampaignOut(msgspec.Struct, kw_only=True):
+    id: int
+    title: str
+    reason: str
+    starts_on: date
+    ends_on: date
+    groups: list[str]
+    status: str
+    #: Target elders in the caller's scope, and of them those visited or contacted within the range.
+    elders: int
+    visited: int
+    #: visited ÷ elders in percent, one decimal; None without elders.
+    rate: float | None
+    created_at: datetime
+    progress: list[CampaignProgressOut] | None = None

@@ -76,6 +76,9 @@ class Visit(Table, tablename="elder_care_visit"):
     follow_up_note = Text(default="")
     #: The kernel work item (``meihao.workitems``) opened for the follow-up; None when none was needed.
     follow_up_item = Integer(null=True, default=None)
+    #: The referral handed over to health (``meihao.hand_over``, intake ``health.referral``): its reference
+    #: (``health.referral:7``), or "" when none was made (no health concern, or health not on in the community).
+    referral = Varchar(length=64, default="")
     recorded_by = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
@@ -134,4 +137,35 @@ class CommunityLink(Table, tablename="elder_care_community"):
     double_ninth_activity = Integer(null=True, default=None)
 
 
-TABLES: list[type[Table]] = [Elder, Visit, OverdueAlert, NursingHomeVisit, RosterEntry, CommunityLink]
+class Campaign(Table, tablename="elder_care_campaign"):
+    """加密探访 extra visits in extreme weather or on holidays: every target elder is due for a visit between ``starts_on``
+    and ``ends_on`` (inclusive, the community's dates). The targets are fixed when it starts (``CampaignElder``)."""
+
+    community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
+    title = Varchar(length=100)
+    #: ``weather`` (极端天气), ``holiday`` (节假日), ``other``
+    reason = Varchar(length=16, default="other")
+    starts_on = Date(index=True)
+    ends_on = Date(index=True)
+    #: The target groups, comma-wrapped (",high_risk,living_alone,").
+    groups = Varchar(length=200, default="")
+    #: ``active`` or ``cancelled``
+    status = Varchar(length=16, default="active")
+    #: The visitors were told at the start / reminded before the end (once each).
+    start_notified = Boolean(default=False)
+    end_reminded = Boolean(default=False)
+    created_by = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CampaignElder(Table, tablename="elder_care_campaign_elder"):
+    """One target elder of a campaign (unique per campaign and elder), and the first visit or contact within its range
+    (None: not yet)."""
+
+    campaign = ForeignKey(Campaign, on_delete=OnDelete.cascade, index=True)
+    elder = ForeignKey(Elder, on_delete=OnDelete.cascade, index=True)
+    visit = Integer(null=True, default=None)
+    visited_on = Date(null=True, default=None)
+
+
+TABLES: list[type[Table]] = [Elder, Visit, OverdueAlert, NursingHomeVisit, RosterEntry, CommunityLink, Campaign, CampaignElder]

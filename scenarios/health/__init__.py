@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import Audience, CommunityInfo, ConsolePages, Meihao, Metric, Permission, Principal, Scenario, hookimpl
+from meihao import Audience, CommunityInfo, ConsolePages, Intake, Meihao, Metric, Permission, Principal, Scenario, hookimpl
 
 from .jobs import JOBS
 from .routes import HANDLERS
@@ -84,6 +84,14 @@ def _check_due(community_id: int, today: Any) -> Any:
 @hookimpl
 def meihao_audiences() -> list[Audience]:
     return [Audience("health.check_due", "65岁以上未体检老人", "Residents 65+ not checked this year", _check_due)]
+
+
+@hookimpl
+def meihao_intakes() -> list[Intake]:
+    from .services.referrals import INTAKE, accept_referral
+
+    # data keys read: none; resident_id is required, body is the concern (docs/scenes/health.md)
+    return [Intake(INTAKE, "健康转介", "Health referral", accept=accept_referral)]
 
 
 @hookimpl

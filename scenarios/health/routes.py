@@ -17,12 +17,14 @@ from .schemas import (
     FollowUpOut,
     PatientIn,
     PatientOut,
+    ReferralClose,
+    ReferralOut,
     RemindedIn,
     TeamIn,
     TeamOut,
     TracingOut,
 )
-from .services import checks, contracts, patients, teams, tracing
+from .services import checks, contracts, patients, referrals, teams, tracing
 from .services.common import CHECK_RECORD, CONTRACT_MANAGE, FOLLOW_UP_RECORD, PATIENT_READ, PATIENT_WRITE, TEAM_MANAGE, TRACING
 
 HEALTH_DATA = {403: error_response(403, "Health data: only the patient's doctor team and holders of health.reading.read")}
@@ -130,4 +132,25 @@ class ContractController(Controller):
         return await contracts.sign(meihao, principal, community, data)
 
 
-HANDLERS = [TeamController, PatientController, TracingController, CheckController, ContractController]
+class ReferralController(Controller):
+    """转介 health concerns handed over by other scenes (an elder visit): the doctor team's to see."""
+
+    path = "/referrals"
+
+    @get("/", guards=[requires(PATIENT_READ)])
+    async def list_referrals(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, open: FromQuery[bool | None] = None,
+        page: PageNumber = 1, page_size: PageSize = None,
+    ) -> Page[ReferralOut]:
+        """Newest first; the concern (``reason``) only for the resident's doctor team and health.reading.read; audited."""
+        return await referrals.list_referrals(meihao, principal, community, open_only=open, page=page, page_size=page_size)
+
+    @post("/{referral_id:int}/close", guards=[requires(PATIENT_READ)], status_code=200, responses=HEALTH_DATA)
+    async def close(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, referral_id: PathId, data: JSONBody[ReferralClose],
+    ) -> ReferralOut:
+        """The doctor team says what it did (409 when already closed)."""
+        return await referrals.close_referral(meihao, principal, community, referral_id, data)
+
+
+HANDLERS = [TeamController, PatientController, TracingController, CheckController, ContractController, ReferralController]

@@ -218,3 +218,32 @@ class TracingOut(msgspec.Struct, kw_only=True):
 class RemindedIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     #: How the patient was reminded (电话, 上门, 家属转告).
     note: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+#: A referral's status (转介 from another scene): what everyone in scope sees.
+REFERRAL_STATUS_ZH: dict[str, str] = {"open": "已转介", "closed": "已处理"}
+
+
+class ReferralOut(msgspec.Struct, kw_only=True):
+    """转介 a health concern handed over by another scene (an elder visit). Everyone in scope sees who, when, from where
+    and ``status`` (``open`` 已转介 / ``closed``); ``reason`` and ``outcome`` (health data) are None for whoever is
+    neither on the resident's doctor team nor holds ``health.reading.read``."""
+
+    id: int
+    resident_id: int
+    name: str
+    grid_id: int | None
+    source: str
+    title: str
+    status: str
+    status_zh: str
+    team_id: int | None
+    created_at: datetime
+    closed_at: datetime | None
+    reason: str | None = None
+    outcome: str | None = None
+
+
+class ReferralClose(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    #: What the doctor team did (saw the resident, put them on the register, nothing needed).
+    outcome: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]

@@ -99,4 +99,27 @@ class Contract(Table, tablename="health_contract"):
     renewal_reminded = Boolean(default=False)
 
 
-TABLES: list[type[Table]] = [DoctorTeam, TeamMember, Patient, FollowUp, HealthCheck, Contract]
+class Referral(Table, tablename="health_referral"):
+    """转介 a health concern another scene handed over (an elder visit that found one): for the doctor team to see the resident.
+
+    ``reason`` is health data (what the visitor found): read by the doctor team and holders of ``health.reading.read``
+    only; the rest of the team in scope sees that the resident was referred (``已转介``) and when. ``team`` is the
+    resident's doctor team (their patient entry's, else their contract's), or None: every team of the community is told.
+    ``source`` names the sender's record (``elder_care.visit:12``).
+    """
+
+    community = ForeignKey(Community, on_delete=OnDelete.restrict, null=False, index=True)
+    resident = ForeignKey(Resident, on_delete=OnDelete.cascade, null=False, index=True)
+    team = ForeignKey(DoctorTeam, on_delete=OnDelete.set_null, null=True, default=None, index=True)
+    source = Varchar(length=64, default="")
+    title = Varchar(length=200, default="")
+    reason = Text(default="")
+    #: ``open`` (to see), ``closed`` (the team saw the resident or decided; ``outcome`` says what)
+    status = Varchar(length=16, default="open", index=True)
+    outcome = Text(default="")
+    handed_by = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    closed_at = Timestamptz(null=True, default=None)
+
+
+TABLES: list[type[Table]] = [DoctorTeam, TeamMember, Patient, FollowUp, HealthCheck, Contract, Referral]

@@ -523,6 +523,14 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/communities/{slug}/education/report"): "education.read",
     ("GET", "/api/communities/{slug}/education/report.csv"): "education.read",
     # --- end education ---
+    # --- elder3 (helper): 加密探访 campaigns, health referrals handed over by elder visits ---
+    ("GET", "/api/communities/{slug}/elder_care/campaigns"): "elder_care.elder.read",
+    ("POST", "/api/communities/{slug}/elder_care/campaigns"): "elder_care.elder.write",
+    ("GET", "/api/communities/{slug}/elder_care/campaigns/{campaign_id}"): "elder_care.elder.read",
+    ("POST", "/api/communities/{slug}/elder_care/campaigns/{campaign_id}/cancel"): "elder_care.elder.write",
+    ("GET", "/api/communities/{slug}/health/referrals"): "health.patient.read",
+    ("POST", "/api/communities/{slug}/health/referrals/{referral_id}/close"): "health.patient.read",
+    # --- end elder3 ---
 }
 
 
@@ -812,6 +820,11 @@ HEALTH_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
         {"systolic": 130, "diastolic": 80}),
     ("POST", f"{HL}/checks"): [(_check_in("a1"), _row("201 403 403 403 403 403 403")), (_check_in("a2"), _row("201 403 403 403 403 404 403")),
                                (_check_in("b1"), _row("201 403 403 403 403 403 403"))],
+    # --- elder3 (helper): a referral's concern is health data: the doctor team and health.reading.read close it ---
+    ("POST", f"{HL}/referrals/{{referral_id}}/close"): _hl3(
+        "/referrals/{hl_referral_id}/close", "200 403 403 403 403 403 403", "200 403 404 404 404 404 403", "200 403 403 403 403 403 403",
+        {"outcome": "已上门"}),
+    # --- end elder3 ---
 }
 
 

@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from meihao import CommunityInfo, NoticeIn, Principal, cancel_activity, community_today, notify, scope_where, zh_interval, zh_overdue
+from meihao import (
+    CommunityInfo,
+    NoticeIn,
+    Page,
+    Principal,
+    cancel_activity,
+    community_today,
+    notify,
+    paginate,
+    scope_where,
+    zh_interval,
+    zh_overdue,
+)
 from meihao.tables import StaffAssignment
 
 from ..schemas import CARE_LEVELS, AlertOut, ElderCareSettings
@@ -30,14 +42,23 @@ async def _resolve_alerts(mh: Any, elder_id: int) -> None:
             await cancel_activity(mh, alert["notice"])
 
 
-async def list_alerts(mh: Any, principal: Principal, community: CommunityInfo, *, open_only: bool = True, limit: int = 200) -> list[AlertOut]:
+async def list_alerts(
+    mh: Any, principal: Principal, community: CommunityInfo, *, open_only: bool = True, urgent_first: bool = False, page: int = 1,
+    page_size: int | None = None,
+) -> Page[AlertOut]:
+    """The alerts for elders in the caller's scope, one page (the kernel's ``paginate``: every alert is reachable). Newest
+    first; ``urgent_first`` (the console) puts escalations first, then the earliest missed due date."""
     query = OverdueAlert.select(
         OverdueAlert.all_columns(), OverdueAlert.elder.resident.name.as_alias("name")
     ).where(*scope_where(principal, community, OverdueAlert.elder.resident))
     if open_only:
         query = query.where(OverdueAlert.resolved_at.is_null())
-    rows = await query.order_by(OverdueAlert.id, ascending=False).limit(limit)
-    return [
+    if urgent_first:  # "escalation" sorts before "visitor"
+        query = query.order_by(OverdueAlert.level).order_by(OverdueAlert.due_on).order_by(OverdueAlert.id)
+    else:
+        query = query.order_by(OverdueAlert.id, ascending=False)
+    result = await paginate(mh, query, page=page, page_size=page_size)
+    return result.page_of([
         AlertOut(
             id=r["id"],
             elder_id=r["elder"],
@@ -50,12 +71,12 @@ async def list_alerts(mh: Any, principal: Principal, community: CommunityInfo, *
             created_at=r["created_at"],
             resolved_at=r["resolved_at"],
         )
-        for r in rows
-    ]
+        for r in result.rows
+    ])
 
 
 async def escalation_count(principal: Principal, community: CommunityInfo) -> int:
-    """How many open alerts in the caller's scope are escalations (all of them: :func:`list_alerts` lists the latest)."""
+    """How many open alerts in the caller's scope are escalations (all of them, counted in SQL)."""
     return await OverdueAlert.count().where(
         OverdueAlert.elder.is_in(elders_in_scope(principal, community)), OverdueAlert.resolved_at.is_null(),
         OverdueAlert.level == "escalation",

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from meihao import CommunityInfo, InvalidInput, Principal, audit, community_today
+from meihao import CommunityInfo, HandOver, InvalidInput, Principal, audit, can_hand_over, community_today, hand_over
 
 from ..schemas import CHECKLIST, NEEDS, Findings, VisitIn, VisitOut
 from ..tables import Elder, Visit
+from . import campaigns
 from .alerts import _resolve_alerts
 from .common import _check_visitor, _elder_row, _visitor, plan_state, settings_of, years_before
 from .follow_ups import open_follow_up
@@ -80,23 +81,48 @@ async def record_visit(mh: Any, principal: Principal, community: CommunityInfo, 
     if latest:
         revisit = visited_on + timedelta(days=settings.follow_up_revisit_days) if data.follow_up_needed else None
     due = plan_state({**row, "last_contact_on": last, "revisit_on": revisit}, settings, community_today(mh, community)).next_due_on
+    # a health concern to follow up goes to the doctor team as a referral, when the health scene is on here (issue 15/16)
+    refer = data.follow_up_needed and data.findings.health.status == "concern" and await can_hand_over(mh, HEALTH_REFERRAL, community.slug)
     async with mh.db.transaction():
         await visit.save()
         item = None
         if data.follow_up_needed:
             item = await open_follow_up(mh, principal, community, settings, row, visit.id)
             await Visit.update({Visit.follow_up_item: item}).where(Visit.id == visit.id)
+        referral = ""
+        if refer:
+            referral = await _refer(mh, principal, community, row, visit.id, data)
+            await Visit.update({Visit.referral: referral}).where(Visit.id == visit.id)
         await Elder.update(
             {Elder.last_contact_on: last, Elder.next_due_on: due, Elder.revisit_on: revisit, Elder.updated_at: now}
         ).where(Elder.id == elder_id)
+        await campaigns.mark_visit(mh, community, elder_id, visit.id, visited_on)
         if due > community_today(mh, community):
             await _resolve_alerts(mh, elder_id)
         await audit(
             principal, "elder_care.visit.record", "visit", visit.id, community_id=community.id,
             detail={"elder_id": elder_id, "method": data.method, "concerns": concerns, "follow_up_needed": data.follow_up_needed,
-                    **({"follow_up_item": item} if item else {})},
+                    **({"follow_up_item": item} if item else {}), **({"referral": referral} if referral else {})},
         )
     return (await list_visits(mh, principal, community, elder_id, visit_id=visit.id, audit_read=False))[0]
+
+
+#: The health scene's intake for a health concern (docs/scenes/health.md, "Referrals").
+HEALTH_REFERRAL = "health.referral"
+
+
+async def _refer(mh: Any, principal: Principal, community: CommunityInfo, elder: dict[str, Any], visit_id: int, data: VisitIn) -> str:
+    """Hand the visit's health concern to the health scene (in the visit's transaction): the title carries the register
+    number, not the name; the body the health note and the follow-up note (the doctor team reads them; grid staff see
+    "referred" only)."""
+    body = "\n".join(filter(None, [
+        f"健康状况：{data.findings.health.note.strip()}" if data.findings.health.note.strip() else "",
+        f"跟进事项：{data.follow_up_note.strip()}",
+    ]))
+    receipt = await hand_over(mh, HEALTH_REFERRAL, HandOver(
+        community=community.slug, source=f"elder_care.visit:{visit_id}", title=f"老人探访发现健康问题（老人档案 {elder['id']}）",
+        body=body, resident_id=elder["resident"], grid_id=elder["grid_id"]), principal)
+    return receipt.reference
 
 
 #: Shows visits' findings and follow-up notes (sensitive personal information); each read is audited.
@@ -136,6 +162,7 @@ async def list_visits(
             follow_up_needed=r["follow_up_needed"],
             follow_up_note=r["follow_up_note"] if notes else None,
             follow_up_item_id=r["follow_up_item"],
+            referral=r["referral"] or None,
         )
         for r in rows
     ]

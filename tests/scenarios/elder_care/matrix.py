@@ -12,12 +12,12 @@ from datetime import date, datetime
 from typing import Any
 
 from meihao import Principal
-from meihao.scenarios.elder_care.schemas import ElderIn, NursingHomeVisitIn, RosterIn, VisitIn
-from meihao.scenarios.elder_care.services import nursing_home, register, visits
-from meihao.scenarios.elder_care.tables import Elder, NursingHomeVisit, RosterEntry, Visit
+from meihao.scenarios.elder_care.schemas import CampaignIn, ElderIn, NursingHomeVisitIn, RosterIn, VisitIn
+from meihao.scenarios.elder_care.services import campaigns, nursing_home, register, visits
+from meihao.scenarios.elder_care.tables import Campaign, CampaignElder, Elder, NursingHomeVisit, RosterEntry, Visit
 
 EC = "/api/communities/{slug}/elder_care"
-TABLES = (Elder, Visit, NursingHomeVisit, RosterEntry)
+TABLES = (Elder, Visit, NursingHomeVisit, RosterEntry, Campaign, CampaignElder)
 
 
 def _ec(w: Any, p: str, rest: str) -> str:
@@ -37,7 +37,8 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
         mine = [p for p in places if world.slugs[p] == slug]
         for place in mine:
             ids = world.places[place]
-            elder = await register.register_elder(mh, system, community, ElderIn(resident_id=ids["resident_id"]))
+            # living alone: an elder in special difficulty, the 加密探访's default target (elder3)
+            elder = await register.register_elder(mh, system, community, ElderIn(resident_id=ids["resident_id"], living_alone=True))
             ids["elder_id"] = elder.id
             visit = await visits.record_visit(mh, system, community, elder.id, VisitIn(method="phone", follow_up_needed=True,
                                                                                       follow_up_note="联系家庭医生"))
@@ -51,6 +52,10 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
         )
         for place in mine:
             world.places[place]["nh_visit_id"] = visit.id
+        campaign = await campaigns.start_campaign(mh, system, community, CampaignIn(
+            title="寒潮降温", reason="weather", starts_on=date(2030, 1, 10), ends_on=date(2030, 1, 12)))
+        for place in mine:
+            world.places[place]["campaign_id"] = campaign.id
 
 
 RECORD_ROUTES: dict[tuple[str, str], Any] = {
@@ -88,6 +93,13 @@ COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", f"{EC}/alerts"): lambda w, p: (_ec(w, p, "/alerts?open=false"), None),
     ("GET", f"{EC}/follow-ups"): lambda w, p: (_ec(w, p, "/follow-ups?open=false"), None),
     ("GET", f"{EC}/report/monthly"): lambda w, p: (_ec(w, p, "/report/monthly"), None),
+    # --- elder3: 加密探访 ---
+    ("GET", f"{EC}/campaigns"): lambda w, p: (_ec(w, p, "/campaigns"), None),
+    ("POST", f"{EC}/campaigns"): lambda w, p: (_ec(w, p, "/campaigns"), {
+        "title": "春节", "reason": "holiday", "starts_on": "2030-02-01", "ends_on": "2030-02-07", "groups": ["living_alone"]}),
+    ("GET", f"{EC}/campaigns/{{campaign_id}}"): lambda w, p: (_ec(w, p, f"/campaigns/{w.places[p]['campaign_id']}"), None),
+    ("POST", f"{EC}/campaigns/{{campaign_id}}/cancel"): lambda w, p: (_ec(w, p, f"/campaigns/{w.places[p]['campaign_id']}/cancel"), None),
+    # --- end elder3 ---
     ("GET", f"{EC}/nursing-home-visits"): lambda w, p: (_ec(w, p, "/nursing-home-visits"), None),
     ("GET", f"{EC}/nursing-home-visits/{{visit_id}}"): lambda w, p: (_ec(w, p, f"/nursing-home-visits/{w.places[p]['nh_visit_id']}"), None),
     ("POST", f"{EC}/nursing-home-visits/{{visit_id}}/cancel"): lambda w, p: (
@@ -96,4 +108,6 @@ COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
 }
 
 # Community routes that the community's whole team may write, not only its admins.
-TEAM_WRITE_ROUTES = {("POST", f"{EC}/nursing-home-visits/{{visit_id}}/cancel")}
+TEAM_WRITE_ROUTES = {("POST", f"{EC}/nursing-home-visits/{{visit_id}}/cancel"),
+                     # elder3: grid staff start a campaign for the elders they reach (and cancel one)
+                     ("POST", f"{EC}/campaigns"), ("POST", f"{EC}/campaigns/{{campaign_id}}/cancel")}

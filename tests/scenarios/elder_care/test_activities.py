@@ -192,7 +192,7 @@ async def test_demo_data_fills_the_register_and_produces_reminders(yajuyuan):
         assert all("*" in e["emergency_contact"]["phone"] for e in page["items"])
         visits = (await client.get(f"{BASE}/nursing-home-visits")).json()
         assert len(visits) == 1 and visits[0]["volunteers"]
-        alerts = (await client.get(f"{BASE}/alerts")).json()
+        alerts = (await client.get(f"{BASE}/alerts")).json()["items"]
     overdue = [e for e in page["items"] if e["plan"]["status"] == "overdue"]
     # issue 16: the grid's staff are the visitors first (吴网格 is grid B's grid worker), volunteers assist
     assert [(e["name"], e["visitor"]["name"]) for e in overdue] == [("老人7", "吴网格")]
@@ -211,7 +211,9 @@ async def test_the_daily_jobs_are_scheduled_per_community_in_its_time_zone(yajuy
 
     y = yajuyuan
     planned = {p.id: p for p in await planned_schedules(y.mh) if p.plugin == "elder_care"}
-    assert set(planned) == {"meihao:elder_care.visit_check@yajuyuan", "meihao:elder_care.birthday_greetings@yajuyuan"}
+    assert set(planned) == {"meihao:elder_care.visit_check@yajuyuan", "meihao:elder_care.birthday_greetings@yajuyuan",
+                            "meihao:elder_care.campaign_check@yajuyuan"}
     assert y.other_slug not in str(planned)  # the neighbouring community has no elder_care
     fire = next_fire_time(planned["meihao:elder_care.visit_check@yajuyuan"], y.clock.now())
     assert fire == datetime(2026, 3, 2, 0, 30, tzinfo=timezone.utc)  # 08:30 in Shanghai
+    assert next_fire_time(planned["meihao:elder_care.campaign_check@yajuyuan"], y.clock.now()) == fire

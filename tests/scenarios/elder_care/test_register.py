@@ -90,7 +90,7 @@ async def test_changing_the_plan_and_leaving_the_register(yajuyuan):
         assert (await y.run_check()).reminded == 1
         gone = (await client.patch(f"{BASE}/elders/{elder['id']}", json={"active": False, "ended_reason": "nursing_home"})).json()
         assert gone["active"] is False and gone["plan"]["status"] == "ended"
-        assert (await client.get(f"{BASE}/alerts")).json() == []
+        assert (await client.get(f"{BASE}/alerts")).json()["items"] == []
         assert (await client.get(f"{BASE}/elders")).json()["total"] == 0
         assert (await client.get(f"{BASE}/elders?active=false")).json()["total"] == 1
         visit = await client.post(f"{BASE}/elders/{elder['id']}/visits", json={"method": "home"})

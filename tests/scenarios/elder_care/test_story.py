@@ -51,7 +51,7 @@ async def test_overdue_elder_is_reminded_once_then_a_visit_stops_it(yajuyuan):
         "探访提醒：王秀英（高风险对象，每周至少探访一次）自3月2日纳入探访计划已8天，已逾期1天（最迟应于3月9日探访）。请尽快上门、电话或视频联系，并记录探访情况。")
     assert await inbox("staff", y.staff["leader"]["id"]) == []
     async with y.client("grid_worker") as client:
-        alerts = (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json()
+        alerts = (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json()["items"]
         assert [(a["name"], a["level"], a["due_on"]) for a in alerts] == [("王秀英", "visitor", "2026-03-09")]
 
         # a phone call is a contact: the interval starts again and the alert ends
@@ -64,7 +64,7 @@ async def test_overdue_elder_is_reminded_once_then_a_visit_stops_it(yajuyuan):
         assert visit.status_code == 201, visit.text
         assert visit.json()["visitor"] == {"kind": "staff", "id": worker, "name": "陈网格"}
         assert visit.json()["concerns"] == 1
-        assert (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json() == []
+        assert (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json()["items"] == []
         again = (await client.get(f"/api/communities/yajuyuan/elder_care/elders/{elder['id']}")).json()
         assert again["plan"]["last_contact_on"] == "2026-03-10" and again["plan"]["next_due_on"] == "2026-03-17"
         assert again["plan"]["status"] == "ok"
@@ -107,7 +107,7 @@ async def test_three_days_overdue_escalates_a_high_risk_elder_to_the_grid_leader
     assert await inbox("staff", y.staff["leader_b"]["id"]) == []
 
     async with y.client("leader") as client:
-        alerts = (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json()
+        alerts = (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json()["items"]
         assert sorted((a["level"], a["due_on"], a["missed_intervals"], a["days_overdue"]) for a in alerts) == [
             ("escalation", "2026-03-09", 1, 3), ("visitor", "2026-03-09", 1, 1),
         ]
@@ -115,7 +115,7 @@ async def test_three_days_overdue_escalates_a_high_risk_elder_to_the_grid_leader
         y.at(2026, 3, 12, 10, 30)
         response = await client.post(f"/api/communities/yajuyuan/elder_care/elders/{elder['id']}/visits", json={"method": "home"})
         assert response.status_code == 201
-        assert (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json() == []
+        assert (await client.get("/api/communities/yajuyuan/elder_care/alerts")).json()["items"] == []
 
 
 @pytest.mark.parametrize(

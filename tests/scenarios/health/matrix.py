@@ -13,13 +13,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from meihao import Principal
+from meihao import HandOver, Principal
 from meihao.scenarios.health.schemas import CheckIn, ContractIn, FollowUpIn, PatientIn, TeamIn
-from meihao.scenarios.health.services import checks, contracts, patients, teams, tracing
-from meihao.scenarios.health.tables import Contract, DoctorTeam, FollowUp, HealthCheck, Patient, TeamMember
+from meihao.scenarios.health.services import checks, contracts, patients, referrals, teams, tracing
+from meihao.scenarios.health.tables import Contract, DoctorTeam, FollowUp, HealthCheck, Patient, Referral, TeamMember
 
 HL = "/api/communities/{slug}/health"
-TABLES = (DoctorTeam, TeamMember, Patient, FollowUp, HealthCheck, Contract)
+TABLES = (DoctorTeam, TeamMember, Patient, FollowUp, HealthCheck, Contract, Referral)
 
 
 def _hl(w: Any, p: str, rest: str) -> str:
@@ -54,6 +54,10 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
             elder = await f.resident(ids["household2_id"], name=f"{place}老人", birth_date=date(1950, 2, 2))
             check = await checks.record(mh, system, community, CheckIn(resident_id=elder["id"], items={"血压": "150/95"}))
             ids["hl_check_id"] = check.id
+            # elder3: a referral handed over by an elder visit (the intake, as meihao.hand_over calls it)
+            receipt = await referrals.accept_referral(HandOver(community=slug, source="elder_care.visit:1", title="老人探访发现健康问题",
+                                                               body="健康状况：头晕", resident_id=ids["resident_id"]), mh, system)
+            ids["hl_referral_id"] = int(receipt.reference.rsplit(":", 1)[1])
 
 
 def _path(key: str, rest: str = "", body: Any = None) -> Any:
@@ -85,4 +89,5 @@ COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", f"{HL}/tracing"): lambda w, p: (_hl(w, p, "/tracing"), None),
     ("GET", f"{HL}/checks/due"): lambda w, p: (_hl(w, p, "/checks/due"), None),
     ("GET", f"{HL}/contracts"): lambda w, p: (_hl(w, p, "/contracts"), None),
+    ("GET", f"{HL}/referrals"): lambda w, p: (_hl(w, p, "/referrals"), None),  # elder3
 }
