@@ -65,8 +65,9 @@ async def fill(mh: Any, community: CommunityInfo, settings: CommerceSettings, se
                 upcoming = slot.starts_at > now
                 taken = rng.randint(0, capacity // 3) if upcoming else rng.randint(capacity // 3, capacity)
                 chosen = rng.sample(people, min(taken, len(people)))
-                await Booking.insert(*[Booking(community=community.id, slot=slot.id, resident=r, by=rng.choice(["staff", "resident"]),
-                                               created_at=slot.starts_at - timedelta(days=rng.randint(1, 6))) for r in chosen])
+                if chosen:
+                    await Booking.insert(*[Booking(community=community.id, slot=slot.id, resident=r, by=rng.choice(["staff", "resident"]),
+                                                   created_at=slot.starts_at - timedelta(days=rng.randint(1, 6))) for r in chosen])
             day += timedelta(days=7)
     # the ledger: twelve months before this one, closed, and this month so far
     month = today.replace(day=1)
