@@ -16,7 +16,17 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from meihao import CommunityInfo, Conflict, CurrentCommunity, CurrentResident, InvalidInput, NotFound, ResidentLink, fen_to_yuan, render_page
+from meihao import (
+    CommunityInfo,
+    Conflict,
+    CurrentCommunity,
+    CurrentResident,
+    InvalidInput,
+    NotFound,
+    ResidentLink,
+    fen_to_yuan,
+    render_page,
+)
 
 from .schemas import BookingIn
 from .services import bookings, offers

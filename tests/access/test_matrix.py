@@ -30,10 +30,10 @@ from meihao.testing.databases import Template
 from meihao.web.app import create_app
 from meihao.web.auth import PUBLIC
 from tests.sample_plugins import lantern
+from tests.scenarios.commerce import matrix as commerce_matrix
 from tests.scenarios.culture import matrix as culture_matrix
 from tests.scenarios.elder_care import matrix as elder_care_matrix
 from tests.scenarios.governance import matrix as governance_matrix
-from tests.scenarios.commerce import matrix as commerce_matrix
 from tests.scenarios.health import matrix as health_matrix
 from tests.scenarios.markets import matrix as markets_matrix
 from tests.scenarios.neighbourhood import matrix as neighbourhood_matrix

@@ -9,7 +9,7 @@ from meihao import Principal
 from meihao.scenarios.commerce.services import ledger as ledger_service
 from meihao.scenarios.commerce.tables import LedgerEntry, MonthClose, Statement
 
-from .conftest import BASE, at
+from .conftest import BASE
 
 
 async def _partner(admin, name: str, kind: str) -> int:
