@@ -52,6 +52,7 @@ async def test_staff_book_by_name_and_a_full_slot_is_refused_at_its_field(world)
         assert page.status_code == 200, page.text
         assert texts(page.text, "span", "cm-places") == ["已约 0 / 1"]
         assert texts(page.text, "p", "cm-facts") == ["助餐服务 · 华阳社区长者食堂 · 12.00 元"]
+        assert f'<input id="f-resident-{slot}" name="resident" type="text" value="" required>' in page.text
         unknown = await client.post(f"{PAGES}/services/book", data={"_csrf_token": csrf(page.text), "slot": str(slot), "resident": "张伟"})
         assert unknown.status_code == 400  # 张伟 lives in grid B, out of her reach
         assert "请输入居民登记的姓名（或居民编号）：您负责的范围内没有这位居民。" in unknown.text
