@@ -181,7 +181,7 @@ async def _render_ledger(request: Request[Any, Any, Any], mh: Any, community: Co
     return render_page(request, "commerce/ledger.html", status_code=status_code, community=community, month=month, view=view,
                        year=year, recent=recent, over=over, partners=partner_list, errors=errors or {}, values=values or {},
                        done=done, messages=MESSAGES, labels=LABELS, kinds=ENTRY_KINDS, services=SERVICES, today=today,
-                       here_page="ledger", yuan=fen_to_yuan, signed=ledger.signed_yuan)
+                       here_page="ledger", yuan=fen_to_yuan, signed=ledger.signed_yuan, tz=community.tz)
 
 
 @get("/ledger", guards=[page_requires(LEDGER_READ)])
@@ -249,7 +249,7 @@ async def partners_page(request: Request[Any, Any, Any], community: CurrentCommu
                        shops=await alliance.list_shops(community), discounts=await alliance.list_discounts(meihao, community),
                        complaints=await alliance.list_complaints(meihao, principal, community), labels=LABELS, messages=MESSAGES,
                        done=done if done == "handed" else "", error=error if error in ("handed", "governance_off") else "",
-                       here_page="partners")
+                       here_page="partners", tz=community.tz)
 
 
 @post("/complaints/{complaint_id:int}/hand-over", guards=[page_requires(COMPLAINT_WRITE)])

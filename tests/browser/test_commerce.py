@@ -33,11 +33,11 @@ def test_the_admin_books_records_and_sees_the_expiring_contract(page, phone, ser
     assert page.locator("h1").inner_text().startswith("强社公司账目 ")
     page.fill("#f-amount", "268.50")
     page.select_option("#f-kind", "public_good")
-    page.fill("#f-note", "楼道照明维修")
+    page.fill("#f-note", "社区图书角添置图书")
     page.click("form.cm-entry button[type=submit]")
     page.locator("p.notice").wait_for()
     assert page.locator("p.notice").inner_text() == "已记账。"
-    assert served.sql("SELECT amount_fen, kind FROM commerce_ledger_entry WHERE note = '楼道照明维修'") == [(26850, "public_good")]
+    assert served.sql("SELECT amount_fen, kind FROM commerce_ledger_entry WHERE note = '社区图书角添置图书'") == [(26850, "public_good")]
     assert serious_violations(page) == []
     shoot(page, "commerce-ledger-desktop")
     # last month: closed in the demo, no form, its income in the thousands
@@ -93,7 +93,7 @@ def test_a_resident_books_a_service_from_her_inbox_on_a_phone(phone, served):
     assert phone.locator("h1").inner_text() == "预约便民服务"
     assert phone.locator("#mine + section").inner_text() == "您目前没有预约。"
     shoot(phone, "commerce-resident-services-phone")
-    phone.locator("section.r-card:has(form.r-form) button[type=submit]").first.click()
+    phone.locator("section.r-card:has(form.r-form) button[type=submit]").last.click()  # the furthest: cancellable
     phone.locator(".r-notice").wait_for()
     assert phone.locator(".r-notice").inner_text() == "预约成功。我们会在前一天提醒您。"
     assert served.sql("SELECT by, status FROM commerce_booking WHERE resident = ? ORDER BY id DESC LIMIT 1", resident_id) == [("resident", "booked")]
