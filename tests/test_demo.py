@@ -522,7 +522,7 @@ def test_the_demo_command_enables_a_third_party_scene(tmp_path):
     profile_with(tmp_path)  # tmp_path/profile.toml, no scenarios wanted
     for item, message in [
         ("bookshelf@hepan", "Error: --enable bookshelf@hepan: no scenario named 'bookshelf' is installed "
-         "(installed: culture, education, elder_care, governance, health, lantern, markets, neighbourhood, service)"),
+         "(installed: commerce, culture, education, elder_care, governance, health, lantern, markets, neighbourhood, service)"),
         ("lantern@nowhere", "Error: --enable lantern@nowhere: the demo profile has no community 'nowhere' "
          "(its communities: hepan, huayang, yinshan, chengguan, yajuyuan)"),
     ]:

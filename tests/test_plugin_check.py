@@ -158,7 +158,7 @@ def test_the_built_in_scenes_pass_every_check(tmp_path):
     result = check(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    for scene in ("culture", "education", "elder_care", "governance", "health", "markets", "neighbourhood", "service"):
+    for scene in ("commerce", "culture", "education", "elder_care", "governance", "health", "markets", "neighbourhood", "service"):
         mine = [line for line in lines if line.startswith(f"{scene}: ")]
         assert [line.split()[1] for line in mine] == CHECKS, mine
         assert all(line.split()[2] == "ok" for line in mine), mine
@@ -293,9 +293,8 @@ def test_an_unknown_plugin_is_one_line_and_exit_2(tmp_path):
     result = check(tmp_path, "nope")
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr == ("Error: no plugin named 'nope' is installed (installed: culture, education, elder_care, email, governance, health, markets, "
-                             "neighbourhood, service, sms, webhook)
-")
+    assert result.stderr == ("Error: no plugin named 'nope' is installed (installed: commerce, culture, education, elder_care, email, governance, health, "
+                             "markets, neighbourhood, service, sms, webhook)\n")
 
 
 def test_importing_another_plugin_needs_it_declared_as_a_dependency(tmp_path):

@@ -30,6 +30,7 @@ from meihao.testing.databases import Template
 from meihao.web.app import create_app
 from meihao.web.auth import PUBLIC
 from tests.sample_plugins import lantern
+from tests.scenarios.commerce import matrix as commerce_matrix
 from tests.scenarios.culture import matrix as culture_matrix
 from tests.scenarios.education import matrix as education_matrix
 from tests.scenarios.elder_care import matrix as elder_care_matrix
@@ -248,6 +249,14 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "education.attendance.record":      (1,     1,   1,     0,     0,   0,   0),
     "education.report.read":            (1,     1,   0,     0,     0,   0,   0),
     # --- end education ---
+    # --- commerce (helper) ---: the grid team books for its residents and records complaints; the community's
+    # admins set up partners, offers and shops and keep the enterprise's ledger; the X sent down read only
+    "commerce.offer.read":              (1,     1,   1,     1,     1,   1,   0),
+    "commerce.offer.manage":            (1,     1,   0,     0,     0,   0,   0),
+    "commerce.booking.write":           (1,     1,   1,     1,     1,   0,   0),
+    "commerce.ledger.read":             (1,     1,   0,     0,     0,   0,   0),
+    "commerce.ledger.write":            (1,     1,   0,     0,     0,   0,   0),
+    "commerce.complaint.write":         (1,     1,   1,     1,     1,   0,   0),
     # --- register (helper) ---
     # the special groups (特殊人群): their own permission, the community's admin only; every read audited
     "meihao.resident.special.read":     (1,     1,   0,     0,     0,   0,   0),
@@ -531,6 +540,30 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/communities/{slug}/health/referrals"): "health.patient.read",
     ("POST", "/api/communities/{slug}/health/referrals/{referral_id}/close"): "health.patient.read",
     # --- end elder3 ---
+    # --- commerce (helper) ---
+    ("GET", "/api/communities/{slug}/commerce/partners"): "commerce.offer.read",
+    ("POST", "/api/communities/{slug}/commerce/partners"): "commerce.offer.manage",
+    ("PUT", "/api/communities/{slug}/commerce/partners/{partner_id}/contract"): "commerce.offer.manage",
+    ("GET", "/api/communities/{slug}/commerce/offers"): "commerce.offer.read",
+    ("POST", "/api/communities/{slug}/commerce/offers"): "commerce.offer.manage",
+    ("GET", "/api/communities/{slug}/commerce/offers/{offer_id}/slots"): "commerce.offer.read",
+    ("POST", "/api/communities/{slug}/commerce/offers/{offer_id}/slots"): "commerce.offer.manage",
+    ("GET", "/api/communities/{slug}/commerce/bookings"): "commerce.offer.read",
+    ("POST", "/api/communities/{slug}/commerce/bookings"): "commerce.booking.write",
+    ("POST", "/api/communities/{slug}/commerce/bookings/{booking_id}/cancel"): "commerce.booking.write",
+    ("GET", "/api/communities/{slug}/commerce/ledger/months/{month}"): "commerce.ledger.read",
+    ("GET", "/api/communities/{slug}/commerce/ledger/years/{year}"): "commerce.ledger.read",
+    ("POST", "/api/communities/{slug}/commerce/ledger/entries"): "commerce.ledger.write",
+    ("POST", "/api/communities/{slug}/commerce/ledger/months/{month}/close"): "commerce.ledger.write",
+    ("GET", "/api/communities/{slug}/commerce/statements"): "commerce.offer.read",
+    ("POST", "/api/communities/{slug}/commerce/statements"): "commerce.ledger.write",
+    ("GET", "/api/communities/{slug}/commerce/shops"): "commerce.offer.read",
+    ("POST", "/api/communities/{slug}/commerce/shops"): "commerce.offer.manage",
+    ("POST", "/api/communities/{slug}/commerce/shops/{shop_id}/discounts"): "commerce.offer.manage",
+    ("GET", "/api/communities/{slug}/commerce/discounts"): "commerce.offer.read",
+    ("GET", "/api/communities/{slug}/commerce/complaints"): "commerce.offer.read",
+    ("POST", "/api/communities/{slug}/commerce/complaints"): "commerce.complaint.write",
+    ("POST", "/api/communities/{slug}/commerce/complaints/{complaint_id}/hand-over"): "commerce.complaint.write",
 }
 
 
@@ -643,7 +676,7 @@ TEAM_WRITE_ROUTES: set[tuple[str, str]] = set()
 
 # The scenes keep their part of the matrix beside their tests (same rules as above).
 SCENE_MATRICES = (elder_care_matrix, markets_matrix, culture_matrix, service_matrix, governance_matrix, health_matrix,
-                  neighbourhood_matrix, education_matrix)
+                  neighbourhood_matrix, education_matrix, commerce_matrix)
 for _scene in SCENE_MATRICES:
     SCENARIO_RECORD_ROUTES.update(_scene.RECORD_ROUTES)
     COMMUNITY_ROUTES.update(_scene.COMMUNITY_ROUTES)
@@ -882,6 +915,24 @@ EDUCATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
 # --- end education ---
 
 
+# --- commerce (helper) ---
+# A complaint's hand-over to governance: each place's complaint was handed over already, so whoever reaches it with
+# commerce.complaint.write meets 409 (the answer does not depend on governance taking hand-overs); another grid of a
+# reached community is 404 as if missing, another community the kernel's 403. tests/scenarios/commerce/matrix.py.
+#                 street comm leader worker part disp dept
+def _cm_hand_over(place: str) -> Any:
+    return lambda w, role: (f"/api/communities/{w.slugs[place]}/commerce/complaints/{w.places[place]['cm_complaint_id']}/hand-over", None)
+
+
+COMMERCE_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
+    ("POST", "/api/communities/{slug}/commerce/complaints/{complaint_id}/hand-over"): [
+        (_cm_hand_over("a1"), _row("409 409 409 409 409 403 403")),
+        (_cm_hand_over("a2"), _row("409 409 404 404 404 403 403")),
+        (_cm_hand_over("b1"), _row("409 403 403 403 403 403 403")),
+    ],
+}
+
+
 ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ("GET", "/api/communities"): [(lambda w, role: ("/api/communities", None), _row("200 200 200 200 200 200 200"))],
     # street only (meihao.community.manage, meihao.department.manage)
@@ -989,6 +1040,7 @@ ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     **GOVERNANCE_ROUTES,
     **HEALTH_ROUTES,
     **EDUCATION_ROUTES,
+    **COMMERCE_ROUTES,
 }
 
 PUBLIC_ROUTES = {

@@ -222,8 +222,8 @@ async def test_a_community_page_shows_brand_scenes_and_the_grid_teams(world, pag
     assert (page.status_code, h1(page.text)) == (200, ["荷畔社区"])
     assert 'name="brand_name" type="text" value="美好社区"' in page.text
     on = re.findall(r'<h3 id="scene-(\w+)-title">.*?</h3>\s*<span class="badge[^"]*">(\w+)</span>', page.text)
-    assert on == [("culture", "Off"), ("education", "Off"), ("elder_care", "On"), ("governance", "Off"), ("health", "Off"), ("markets", "Off"),
-                  ("neighbourhood", "Off"), ("service", "Off")]
+    assert on == [("commerce", "Off"), ("culture", "Off"), ("education", "Off"), ("elder_care", "On"), ("governance", "Off"), ("health", "Off"),
+                  ("markets", "Off"), ("neighbourhood", "Off"), ("service", "Off")]
     # the settings form comes from the schema: types, current values, the field's comment as a hint
     assert '<input id="f-elder_care-elder_age" name="settings.elder_age" value="60" type="text" inputmode="numeric"' in page.text
     assert 'id="f-elder_care-birthday_greetings" name="settings.birthday_greetings" type="checkbox" checked' in page.text
@@ -416,12 +416,12 @@ def test_an_error_of_the_settings_is_placed_at_its_field(field, message, expecte
     assert error_field(settings_fields(LanternSettings), field, message) == expected
 
 
-@pytest.mark.parametrize("scenario", ["culture", "education", "elder_care", "governance", "health", "markets", "neighbourhood"])
+@pytest.mark.parametrize("scenario", ["commerce", "culture", "education", "elder_care", "governance", "health", "markets", "neighbourhood"])
 def test_every_setting_of_the_built_in_scenes_has_a_chinese_label_and_hint(scenario):
-    from meihao.scenarios import culture, education, elder_care, governance, health, markets, neighbourhood
+    from meihao.scenarios import commerce, culture, education, elder_care, governance, health, markets, neighbourhood
     from meihao.web.console.settings_form import field_comments, humanise, schema_translations
 
-    schema = {"culture": culture, "education": education, "elder_care": elder_care, "governance": governance, "health": health, "markets": markets,
+    schema = {"commerce": commerce, "culture": culture, "education": education, "elder_care": elder_care, "governance": governance, "health": health, "markets": markets,
               "neighbourhood": neighbourhood}[scenario].schemas
     settings = next(getattr(schema, name) for name in dir(schema) if name.endswith("Settings"))
     catalogue = schema_translations(settings, "zh_CN")

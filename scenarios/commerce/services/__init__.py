@@ -1,0 +1,1 @@
+"""commerce services: one module per aggregate."""
