@@ -17,7 +17,9 @@ ENTRY_KINDS: dict[str, str] = {"income": "收入", "cost": "支出", "public_goo
 Category = Literal["noise", "fumes", "pavement", "other"]
 #: A complaint's category, and the grid-event category governance files it under (CJ/T 214 事件大类).
 CATEGORIES: dict[str, str] = {"noise": "噪音扰民", "fumes": "油烟扰民", "pavement": "占道经营", "other": "其他商居矛盾"}
-EVENT_CATEGORY: dict[str, str] = {"noise": "市容环境", "fumes": "市容环境", "pavement": "街面秩序", "other": "其他事件"}
+#: The grid-event class (a code of governance's categories.toml, CJ/T 214's 事件大类) each kind of complaint is handed over as:
+#: noise and cooking fumes 市容环境 (environment), pavement use 街面秩序 (street_order), the rest 其他事件 (other_event).
+EVENT_CATEGORY: dict[str, str] = {"noise": "environment", "fumes": "environment", "pavement": "street_order", "other": "other_event"}
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Short = Annotated[str, msgspec.Meta(max_length=100)]

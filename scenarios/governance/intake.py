@@ -3,7 +3,7 @@
 The service desk hands over a request the community cannot solve by itself (吹哨: the command
 centre registers it and dispatches it to a department or whistles). The event is reported
 (``reported``, 发现) in the request's grid by whoever handed it over, its source
-``service_desk`` and its ``external_id`` the sender's record (``service.request:42``), so the
+``service_desk`` (``handed_over`` when another scene than the service desk sends it) and its ``external_id`` the sender's record (``service.request:42``), so the
 event links back; the command centre corrects the class at 立案 when the sender could not tell
 it. ``data`` keys (docs/scenes/governance.md): ``category`` (a code of categories.toml;
 default ``other_event`` 其他事件), ``place`` (free text, at most 200 characters).
@@ -32,7 +32,7 @@ async def accept_event(handover: HandOver, meihao: Any, principal: Principal) ->
     text = handover.title.strip() if not handover.body.strip() else handover.body.strip()
     community = await get_community(handover.community)
     event = await events.report_event(meihao, principal, community, EventIn(
-        grid_id=handover.grid_id, source="service_desk", category=category, text=text[:2000], building_id=handover.building_id,
+        grid_id=handover.grid_id, source="service_desk" if handover.source.startswith("service.") else "handed_over", category=category, text=text[:2000], building_id=handover.building_id,
         place=place, external_id=handover.source))
     return Receipt(reference=f"governance.event:{event.id}", path=f"/governance/events/{event.id}", title=event.text[:60])
 

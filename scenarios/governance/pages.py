@@ -147,7 +147,7 @@ CALL_STATE_LABELS = {
     "summoned": N_("Summoned"), "signed": N_("Signed"), "contacted": N_("Contacted"), "reported": N_("Reported on site"), "rated": N_("Rated"),
 }
 SOURCE_LABELS = {"patrol": N_("Found on patrol"), "hotline": N_("12345 hotline"), "resident": N_("Reported by a resident"),
-                 "service_desk": N_("From the service desk")}
+                 "service_desk": N_("From the service desk"), "handed_over": N_("Handed over by another scene")}
 LEVEL_LABELS = {"advance": N_("Work-advancing whistle"), "tackle": N_("Hard-problem whistle")}
 REASON_LABELS = {"beyond_power": N_("Beyond the street's power"), "joint_enforcement": N_("Joint law enforcement"), "emergency": N_("Emergency")}
 CALLBACK_LABELS = {"satisfied": N_("Satisfied"), "basically_satisfied": N_("Basically satisfied"), "unsatisfied": N_("Unsatisfied"),

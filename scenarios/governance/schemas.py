@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Source = Literal["patrol", "hotline", "resident", "service_desk"]
+Source = Literal["patrol", "hotline", "resident", "service_desk", "handed_over"]
 WhistleLevel = Literal["advance", "tackle"]
 WhistleReason = Literal["beyond_power", "joint_enforcement", "emergency"]
 ReportKind = Literal["on_site", "reply"]
@@ -21,6 +21,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "hotline": ("12345热线转办", "12345 hotline transfer"),
     "resident": ("居民反映", "reported by a resident"),
     "service_desk": ("服务站转来", "from the service desk"),
+    "handed_over": ("其他业务转来", "handed over by another scene"),
 }
 #: domain-rules §1 (南京鼓楼 [V][L]): 工作推进哨 blown by a member of the leadership, 攻坚克难哨 by the secretary/director.
 WHISTLE_LEVELS: dict[str, tuple[str, str]] = {"advance": ("工作推进哨", "work-advancing whistle"), "tackle": ("攻坚克难哨", "hard-problem whistle")}

@@ -21,7 +21,7 @@ class Event(Table, tablename="governance_event"):
     community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
     grid = ForeignKey(Grid, on_delete=OnDelete.restrict, index=True)
     building = ForeignKey(Building, on_delete=OnDelete.set_null, null=True, default=None)
-    #: ``patrol``, ``hotline`` (12345), ``resident``, ``service_desk``.
+    #: ``patrol``, ``hotline`` (12345), ``resident``, ``service_desk``, ``handed_over`` (by another scene: commerce's complaints).
     source = Varchar(length=16)
     #: A code of categories.toml.
     category = Varchar(length=32, index=True)

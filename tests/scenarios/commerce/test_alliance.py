@@ -102,7 +102,7 @@ async def test_a_complaint_is_handed_to_governance_as_a_grid_event_once(alliance
         assert (again.status_code, again.json()["detail"]) == (409, f"complaint {complaint['id']} was handed over already (governance.event:1)")
     assert [(h.source, h.title, h.body, h.grid_id, h.resident_id, h.data) for h in governance.received] == [
         (f"commerce.complaint:{complaint['id']}", "济阳烧烤：油烟扰民", "晚上油烟大，楼上不敢开窗。", w.grids["A"], w.residents["王秀英"]["id"],
-         {"category": "市容环境", "kind": "fumes"})]
+         {"category": "environment", "kind": "fumes"})]
 
 
 async def test_a_refused_hand_over_leaves_the_complaint_open(alliance, monkeypatch):
@@ -132,3 +132,20 @@ async def test_a_grid_worker_records_complaints_in_her_grids_only(alliance):
         assert inside.status_code == 201
     async with w.client("grid_worker") as worker:
         assert (await worker.get(f"{BASE}/complaints")).json() == []
+
+
+async def test_a_complaint_becomes_an_event_of_the_built_in_governance_with_its_class(meihao):
+    """With the real governance scene: the event is reported in the complaint's grid, class 市容环境 (environment) for
+    cooking fumes, linked back to the complaint; the text is the complaint's."""
+    from meihao.scenarios.governance.tables import Event
+
+    w = await _with_shop(meihao)
+    await enable(w.mh, "huayang", "governance")
+    async with w.client("grid_worker") as worker:
+        made = await worker.post(f"{BASE}/complaints", json={"shop_id": w.shop, "category": "fumes", "text": "晚上油烟大，楼上不敢开窗。"})
+        handed = await worker.post(f"{BASE}/complaints/{made.json()['id']}/hand-over")
+    assert handed.status_code == 200, handed.text
+    event = await Event.select(Event.id, Event.grid, Event.category, Event.source, Event.external_id, Event.text).first()
+    assert handed.json()["handed_to"] == f"governance.event:{event['id']}"
+    assert (event["grid"], event["category"], event["source"], event["external_id"], event["text"]) == (
+        w.grids["A"], "environment", "handed_over", f"commerce.complaint:{made.json()['id']}", "晚上油烟大，楼上不敢开窗。")
