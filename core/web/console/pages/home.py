@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from litestar import Request, Response, get
-from litestar.params import FromPath
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 
 from meihao.access.principals import Principal
 from meihao.register.calendar import calendar_stamp, working_calendar
