@@ -335,7 +335,8 @@ async def test_hook_meihao_console_pages(make_meihao, lantern_plugin):
         assert "雨" not in page.text.split("<main")[1]  # the answer is not on the page
         overview = (await client.get("/")).text
         assert 'href="/c/hepan/lantern/riddles"' in overview  # the menu link
-        assert '<span class="value">1</span><span class="label">灯谜</span>' in overview  # the card
+        panels = (await client.get("/overview/hepan/scenes")).text  # the overview's scene panels, after the page
+        assert '<span class="value">1</span><span class="label">灯谜</span>' in panels  # the card
         assert 'href="/c/xinhe/lantern/riddles"' not in overview  # xinhe does not run it
         client.cookies.set("meihao_lang", "en")
         english = await client.get("/c/hepan/lantern/riddles")

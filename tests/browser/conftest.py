@@ -223,3 +223,13 @@ def serious_violations(page) -> list[dict]:
         {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]}
         for v in json.loads(result) if v["impact"] in ("serious", "critical")
     ]
+
+
+def scene_panels_loaded(page) -> None:
+    """Wait (bounded) until htmx has swapped every community's scene panels into the overview."""
+    waiting = page.locator(".scene-panels[hx-get]")
+    for _ in range(300):
+        if waiting.count() == 0:
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"{waiting.count()} communities' scene panels still loading after 60 s")

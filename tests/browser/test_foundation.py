@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.browser.conftest import log_in, serious_violations, shoot
+from tests.browser.conftest import log_in, scene_panels_loaded, serious_violations, shoot
 
 
 def test_a_street_admin_logs_in_sees_the_overview_and_logs_out(page, served):
@@ -16,6 +16,7 @@ def test_a_street_admin_logs_in_sees_the_overview_and_logs_out(page, served):
     # the five demo communities with their brands (一社区一品牌)
     assert page.locator("section.community h2").all_inner_texts() == ["荷畔社区", "华阳社区", "银山社区", "城关社区", "雅居园社区"]
     assert "「松龄雅居」" not in page.content() and "松龄雅居" in page.locator("#c-yajuyuan + p").inner_text()
+    scene_panels_loaded(page)
     assert serious_violations(page) == []
     shoot(page, "overview-desktop")
     page.click("button:has-text('退出登录')")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.browser.conftest import log_in, serious_violations, shoot
+from tests.browser.conftest import log_in, scene_panels_loaded, serious_violations, shoot
 
 DEMO = ["荷畔社区", "华阳社区", "银山社区", "城关社区", "雅居园社区"]
 
@@ -31,11 +31,16 @@ def test_the_street_admin_overview_on_desktop_and_phone(page, phone, served):
     assert empty <= 4
     assert page.locator("section.community svg[aria-label='近 14 天每日已发提醒'] rect").count() == 14 * (5 - empty)
     assert page.locator(".chart-empty").all_inner_texts() == ["近 14 天没有发出提醒。"] * empty
+    # each community's scene panels come after the page (htmx): 雅居园's elder care counts its elders
+    scene_panels_loaded(page)
+    assert page.locator(".scene-panels .loading").count() == 0
+    assert "在册老人" in page.locator("#scenes-yajuyuan").inner_text()
     assert serious_violations(page) == []
     shoot(page, "street-overview-desktop")
 
     log_in(phone, served, "admin")
     assert phone.locator("section.community h2").count() == len(DEMO)
+    scene_panels_loaded(phone)
     assert serious_violations(phone) == []
     shoot(phone, "street-overview-phone")
 
@@ -44,6 +49,8 @@ def test_a_grid_worker_on_a_phone_sees_their_community(phone, served):
     log_in(phone, served, "yajuyuan-g01-grid-worker-1")
     assert phone.locator("section.community h2").all_inner_texts() == ["雅居园社区"]
     assert phone.locator("#street-title").count() == 0
+    scene_panels_loaded(phone)
+    assert "在册老人" in phone.locator("#scenes-yajuyuan").inner_text()
     assert serious_violations(phone) == []
     shoot(phone, "street-overview-grid-worker-phone")
     phone.click("#c-yajuyuan a")

@@ -153,14 +153,20 @@ async def test_a_street_admin_sees_the_street_and_every_community_with_literal_f
     assert reminder_rows(hepan) == [("Today", "2", "2", "0"), ("Last 7 days", "6", "4", "2")]
     assert bars(hepan, "Reminders sent per day, last 14 days")[7:] == ["2/24: 0", "2/25: 2", "2/26: 0", "2/27: 0", "2/28: 0", "3/1: 0", "3/2: 2"]
     assert '<span class="badge tone-alert">2 failed</span> <a href="/activities/%d">敬老讲座</a>' % world.activities["talk"] in hepan
-    assert bars(hepan, "Activities per month, Elder care and welfare visits")[-2:] == ["Feb: 1", "Mar: 2"]
+    # the scenes' panels come after the page, one fragment per community (htmx asks for it on load)
+    assert '<div class="scene-panels" hx-get="/overview/hepan/scenes" hx-trigger="load" hx-swap="outerHTML">' in hepan
+    assert "Activities per month" not in page.text and ">Elders on the register</span>" not in page.text
+    panels = await client.get("/overview/hepan/scenes")
+    assert panels.status_code == 200 and panels.text.lstrip().startswith('<div class="scene-panels" id="scenes-hepan">')
+    assert "<html" not in panels.text  # a fragment, not a page
+    assert bars(panels.text, "Activities per month, Elder care and welfare visits")[-2:] == ["Feb: 1", "Mar: 2"]
     # the scene's dashboard metrics, counted in the viewer's scope (tests/scenarios/*/test_scoped_dashboard.py)
-    assert ">Elders on the register</span>" in hepan
+    assert ">Elders on the register</span>" in panels.text
 
     beiyuan = parts["beiyuan"]
     assert figures(beiyuan) == {"Activities today": "1", "Activities this week": "1", "Waiting to go out": "0", "Overdue items": "0"}
     assert reminder_rows(beiyuan) == [("Today", "1", "1", "0"), ("Last 7 days", "1", "1", "0")]
-    assert "No scene switched on." in beiyuan
+    assert "No scene switched on." in beiyuan and 'hx-get="/overview/beiyuan/scenes"' not in beiyuan
 
 
 async def test_a_grid_worker_sees_only_their_community_counted_in_their_grid(world, pages):
@@ -178,7 +184,7 @@ async def test_a_grid_worker_sees_only_their_community_counted_in_their_grid(wor
     # activities are the community's (as GET /api/communities/hepan/activities answers a grid worker)
     assert figures(hepan.split('<div class="scene-panels">')[0])["Activities this week"] == "2"
     # the scenes' metrics count the grid worker's grid (meihao_metrics gets the viewer)
-    assert ">Elders on the register</span>" in hepan
+    assert ">Elders on the register</span>" in (await client.get("/overview/hepan/scenes")).text
 
 
 async def test_a_grid_worker_of_another_community_sees_none_of_hepans_figures(world, pages):
@@ -188,6 +194,11 @@ async def test_a_grid_worker_of_another_community_sees_none_of_hepans_figures(wo
     assert list(parts) == ["beiyuan"]
     assert "荷畔社区" not in page.text and "重阳茶话会" not in page.text and "/communities/hepan" not in page.text
     assert reminder_rows(parts["beiyuan"]) == [("Today", "1", "1", "0"), ("Last 7 days", "1", "1", "0")]
+    # hepan's scene panels: the same 404 as a community that does not exist
+    missing = await client.get("/overview/nowhere/scenes")
+    hidden = await client.get("/overview/hepan/scenes")
+    assert (hidden.status_code, hidden.text) == (missing.status_code, missing.text.replace("nowhere", "hepan"))
+    assert hidden.status_code == 404 and "重阳" not in hidden.text
 
 
 async def test_the_overview_is_chinese_by_default(world):
@@ -445,13 +456,18 @@ async def test_the_overview_runs_a_fixed_number_of_statements_and_a_community_ad
     await street_admin.get("/")  # the working calendar and the scenes' settings are read the same way every time
     with count_statements() as statements:
         page = await street_admin.get("/")
-    # 18 since elder3: elder care's metrics ask whether a 加密探访 runs today (one query; its counts only when one does)
-    assert (page.status_code, len(statements)) == (200, 18), statements
+    # the page: the kernel's figures only; the scenes' panels are a fragment of their own per community
+    assert (page.status_code, len(statements)) == (200, 10), statements
+    with count_statements() as statements:
+        panels = await street_admin.get("/overview/hepan/scenes")
+    # the session and the communities again, hepan's activities and working calendar (for the chart per month), elder care's
+    # card and metrics (one asks whether a 加密探访 runs today: its counts only when one does)
+    assert (panels.status_code, len(statements)) == (200, 14), statements
 
     admin = await pages("community_admin")  # hepan's
     with count_statements() as statements:
         page = await admin.get("/")
-    assert (page.status_code, len(statements)) == (200, 18), statements
+    assert (page.status_code, len(statements)) == (200, 10), statements
     assert list(sections(page.text)) == ["hepan"] and "北苑" not in page.text and "The whole street" not in page.text
     hepan = sections(page.text)["hepan"]
     # hepan's figures as the street admin sees them: nothing of beiyuan's (its meeting, its reminder) counted in

@@ -171,7 +171,7 @@ async def test_card_and_queue(chengguan):
     w = chengguan
     ids = await two_shows(w)
     async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as admin:
-        overview = await admin.get("/")
+        overview = await admin.get("/overview/chengguan/scenes")  # the scene panels of the overview
         assert ("03-07 19:00", "下一场演出") in figures(overview.text) and ("0", "待录入演出记录") in figures(overview.text)
     worker = await principal_for(w.mh, w.staff["grid_worker"])
     leader_c = await principal_for(w.mh, w.staff["leader_c"])
@@ -183,7 +183,7 @@ async def test_card_and_queue(chengguan):
         ("录入演出记录：《李二嫂改嫁》，03月07日在城关老街文化广场", "red", f"{PAGES_AT}/shows/{ids['square']}", "chengguan")]
     assert await PAGES.queue(w.mh, leader_c) == []
     async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as admin:
-        assert ("1", "待录入演出记录") in figures((await admin.get("/")).text)
+        assert ("1", "待录入演出记录") in figures((await admin.get("/overview/chengguan/scenes")).text)
     w.at(2026, 3, 11, 9, 0)
     assert len(await PAGES.queue(w.mh, admin_p)) == 2
     async with w.client("grid_worker") as api:

@@ -109,9 +109,9 @@ async def test_the_due_lists_are_scoped_and_cut_at_the_thresholds(y):
 
 async def test_the_cards_count_only_what_the_viewer_reaches(y):
     async with make_page_client(y.mh, y.staff["grid_worker"]["id"]) as worker:
-        mine = figures((await worker.get("/")).text)
+        mine = figures((await worker.get("/overview/yajuyuan/scenes")).text)
     async with make_page_client(y.mh, y.staff["community_admin"]["id"]) as admin:
-        everyone = figures((await admin.get("/")).text)
+        everyone = figures((await admin.get("/overview/yajuyuan/scenes")).text)
     # issue 16: the 月探访率 (王秀英 and 赵桂兰 live alone; nobody visited in March yet)
     assert mine == [("2", "探访超期"), ("1", "今日应访"), ("1", "3天内到期"), ("0", "超期上报"), ("0", "近30天发现问题"), ("0.0", "本月探访率（%）")]
     assert everyone == [("2", "探访超期"), ("1", "今日应访"), ("2", "3天内到期"), ("0", "超期上报"), ("0", "近30天发现问题"),
@@ -141,10 +141,10 @@ async def test_the_alert_card_counts_every_open_escalation_and_concern_beyond_th
         Visit(elder=zhao, visited_at=start + timedelta(days=3), concerns=1, **visit),  # grid B's
     )
     async with make_page_client(y.mh, y.staff["community_admin"]["id"]) as admin:
-        everyone = figures((await admin.get("/")).text)[3:]
+        everyone = figures((await admin.get("/overview/yajuyuan/scenes")).text)[3:]
         listed = await admin.get(f"{BASE}/alerts")
     async with make_page_client(y.mh, y.staff["grid_worker"]["id"]) as worker:
-        mine = figures((await worker.get("/")).text)[3:]
+        mine = figures((await worker.get("/overview/yajuyuan/scenes")).text)[3:]
     async with make_page_client(y.mh, y.staff["grid_worker_out"]["id"]) as other:
         theirs = figures((await other.get("/")).text)[3:]
     # the month's visit rate follows: every visit here is from January and February, none from March (today is 2 March)

@@ -220,11 +220,11 @@ async def test_card_and_queue(world):
     setup = await market_with_applications(w)
     ids = setup["ids"]
     async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as admin:
-        overview = await admin.get("/")
-        assert ("03-14", "下次市集") in figures(overview.text) and ("4", "待审批申请") in figures(overview.text)
-        assert f'href="{PAGES_AT}/days">睦邻善市</a>' in overview.text
+        panels = await admin.get("/overview/huayang/scenes")  # the overview's scene panels
+        assert ("03-14", "下次市集") in figures(panels.text) and ("4", "待审批申请") in figures(panels.text)
+        assert f'href="{PAGES_AT}/days">睦邻善市</a>' in panels.text
     async with make_page_client(w.mh, w.staff["grid_worker"]["id"]) as worker:
-        assert ("3", "待审批申请") in figures((await worker.get("/")).text)
+        assert ("3", "待审批申请") in figures((await worker.get("/overview/huayang/scenes")).text)
 
     admin = await principal_for(w.mh, w.staff["community_admin"])
     worker = await principal_for(w.mh, w.staff["grid_worker"])

@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 
 from meihao.access.principals import Principal
 from meihao.register.calendar import calendar_stamp, working_calendar
@@ -184,18 +186,9 @@ async def overview(request: Request[Any, Any, Any]) -> Response[Any]:
         enabled = [name for name in sorted(scenes.get(community.id, [])) if name in mh.plugins.scenarios]
         days = days_of[community.id]
         activities = await community_activities(mh, community, days, activity_rows.get(community.id, []), calendar_version)
-        scene_rows = []
-        cards = await scene_cards(mh, principal, community, enabled)
-        for name in enabled:
-            # each scene counts what this viewer may read (a grid worker: their grid's)
-            metrics = await mh.plugins.metrics(community, name, mh, principal)
-            months = activities.by_month.get(name, [])
-            scene_rows.append({
-                "scenario": mh.plugins.scenarios[name],
-                "cards": [c for c in cards if c["plugin"] == name],
-                "metrics": metrics,
-                "months": [(m.month, n) for m, n in zip(days.months, months)] if any(months) else [],
-            })
+        # the scenes' cards, metrics and charts come in a fragment of their own (scene_panels), one per community, which
+        # htmx asks for once the page is there: the page's first byte does not wait for nine scenes' figures
+        scene_rows = [{"scenario": mh.plugins.scenarios[name]} for name in enabled]
         figures = reminders.get(community.id, {})
         rows.append({
             "community": community,
@@ -211,6 +204,37 @@ async def overview(request: Request[Any, Any, Any]) -> Response[Any]:
         street = street_summary(rows, days_of[communities[0].id], reads_activities)
     return render_page(request, "home/overview.html", communities=rows, street=street, reads_activities=reads_activities,
                        listed=LISTED, now=now)
+
+
+@get("/overview/{slug:str}/scenes", include_in_schema=False)
+async def scene_panels(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+    """One community's scene panels on the overview (htmx swaps them in): each scene's cards and dashboard metrics,
+    counted in the viewer's scope, and its activities per month. A community the viewer does not reach: 404."""
+    mh: Meihao = request.app.state.meihao
+    principal: Principal = page_user(request)
+    found = [c for c in await list_communities() if c["slug"] == slug and principal.reaches_community(c["id"])]
+    if not found:
+        raise NotFoundException(f"community {slug!r} not found")
+    community = CommunityInfo.from_row(found[0])
+    enabled = [name for name in sorted(found[0]["scenarios"]) if name in mh.plugins.scenarios]
+    days = Days.of(mh.clock.now(), community)
+    by_month: dict[str, list[int]] = {}
+    if principal.can("meihao.activity.read"):
+        rows = await scheduled_activities_of([community.id])
+        by_month = (await community_activities(mh, community, days, rows, await calendar_stamp() if rows else None)).by_month
+    cards = await scene_cards(mh, principal, community, enabled)
+    scenes = []
+    for name in enabled:
+        # each scene counts what this viewer may read (a grid worker: their grid's)
+        metrics = await mh.plugins.metrics(community, name, mh, principal)
+        months = by_month.get(name, [])
+        scenes.append({
+            "scenario": mh.plugins.scenarios[name],
+            "cards": [c for c in cards if c["plugin"] == name],
+            "metrics": metrics,
+            "months": [(m.month, n) for m, n in zip(days.months, months)] if any(months) else [],
+        })
+    return render_page(request, "home/_scene_panels.html", community=community, scenes=scenes)
 
 
 def street_summary(rows: list[dict[str, Any]], days: Days, reads_activities: bool) -> dict[str, Any]:
@@ -231,4 +255,4 @@ def street_summary(rows: list[dict[str, Any]], days: Days, reads_activities: boo
     return total
 
 
-HANDLERS = [overview]
+HANDLERS = [overview, scene_panels]
