@@ -215,7 +215,8 @@ class _Broken:
         return "all fine"
 
 
-async def test_plugins_add_their_own_lines_and_a_wrong_answer_is_one_error_naming_the_plugin(meihao):
+async def test_hook_meihao_doctor(meihao):
+    """Plugins add their own lines to meihao doctor; a wrong answer is one error naming the plugin."""
     found, checks = await _check_with(meihao, [("lantern", _Checked)])
     assert (found["lantern"].status, found["lantern"].summary) == ("ok", "3 lanterns lit")
     assert (found["lantern stock"].status, found["lantern stock"].fix) == ("warning", "order more")

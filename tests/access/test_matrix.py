@@ -281,6 +281,7 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/buildings/{building_id}/households"): "meihao.register.read",
     ("POST", "/api/buildings/{building_id}/households"): "meihao.register.write",
     ("GET", "/api/calendar/{token}"): None,
+    ("POST", "/api/sms/receipts/{provider}/{token}"): None,  # sms: the providers' receipts, the secret in the address
     ("GET", "/api/communities"): None,
     ("POST", "/api/communities"): "meihao.community.manage",
     ("GET", "/api/communities/{slug}"): None,
