@@ -6,7 +6,8 @@ worker cannot open another grid's resident, an ended session and a form without 
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -37,13 +38,14 @@ def test_scene_on_activity_reminded_resident_reads_unsubscribes_and_undoes(page,
         "WHERE c.slug = 'yinshan' AND s.scenario = 'culture'")
     assert (enabled, json.loads(settings)["subsidy_per_show_yuan"]) == (1, 4500)
 
-    # 2. an activity tomorrow for the residents aged 80 and over, reminded a day before: due at once
-    tomorrow = date.today() + timedelta(days=1)
-    page.goto(f"/activities/new?community=yinshan&d={tomorrow.isoformat()}")
+    # 2. an activity in two hours (银山's time) for the residents aged 80 and over, reminded a day before: due at once,
+    # whatever the hour the test runs at (a start "tomorrow at 19:00" was due only after 19:00 Shanghai time)
+    starts = datetime.now(ZoneInfo("Asia/Shanghai")).replace(second=0, microsecond=0) + timedelta(hours=2)
+    page.goto(f"/activities/new?community=yinshan&d={starts.date().isoformat()}")
     assert page.locator(".act-community strong").inner_text() == "银山社区"
     page.fill("#f-title", TITLE)
     page.select_option("#f-scene", "culture")
-    page.fill("#f-start_time", "19:00")
+    page.fill("#f-start_time", starts.strftime("%H:%M"))
     page.check("input[name=who][value=some]")
     page.fill("#f-min_age", "80")
     page.click("button:has-text('创建活动')")
