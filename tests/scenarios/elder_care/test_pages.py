@@ -146,7 +146,7 @@ async def test_the_alert_card_counts_every_open_escalation_and_concern_beyond_th
     async with make_page_client(y.mh, y.staff["grid_worker"]["id"]) as worker:
         mine = figures((await worker.get("/overview/yajuyuan/scenes")).text)[3:]
     async with make_page_client(y.mh, y.staff["grid_worker_out"]["id"]) as other:
-        theirs = figures((await other.get("/")).text)[3:]
+        theirs = figures((await other.get("/overview/yajuyuan/scenes")).text)[3:]
     # the month's visit rate follows: every visit here is from January and February, none from March (today is 2 March)
     march = ("0.0", "本月探访率（%）")
     assert everyone == [("2", "超期上报"), ("103", "近30天发现问题"), march]
