@@ -19,8 +19,6 @@ operator allows.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import time
@@ -29,8 +27,9 @@ from typing import Any
 
 import httpx
 
-from meihao import Channel, InvalidInput, Message, PermanentFailure, hookimpl
-from meihao.plugins.webhook.targets import TargetRefused, check_target
+from meihao import Channel, InvalidInput, Message, PermanentFailure, hookimpl, sign_webhook
+from meihao import WebhookTargetRefused as TargetRefused
+from meihao import check_webhook_target as check_target
 
 __version__ = "1.0"
 
@@ -79,10 +78,6 @@ def secret() -> bytes:
     return value.encode()
 
 
-def sign(key: bytes, timestamp: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(key, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
 def payload(message: Message) -> dict:
     return {
         "delivery_id": message.delivery_id,
@@ -111,7 +106,7 @@ async def send_webhook(message: Message) -> None:
         "Content-Type": "application/json; charset=utf-8",
         "X-Meihao-Delivery": message.delivery_id,
         "X-Meihao-Timestamp": timestamp,
-        "X-Meihao-Signature": sign(secret(), timestamp, body),
+        "X-Meihao-Signature": sign_webhook(secret(), timestamp, body),
     }
     response = await post(message, content=body, headers=headers)
     _check_status(response)

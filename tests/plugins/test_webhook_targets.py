@@ -10,8 +10,10 @@ from datetime import datetime
 
 import pytest
 
+from meihao import WebhookTarget as Target
+from meihao import WebhookTargetRefused as TargetRefused
+from meihao import check_webhook_target as check_target
 from meihao.errors import InvalidInput
-from meihao.plugins.webhook.targets import Target, TargetRefused, check_target
 from meihao.reminders.activities import ActivityIn, create_activity
 from meihao.reminders.recipients import set_contact
 from meihao.reminders.tables import Contact, Reminder
