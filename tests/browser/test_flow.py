@@ -6,6 +6,7 @@ worker cannot open another grid's resident, an ended session and a form without 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,7 @@ def test_scene_on_activity_reminded_resident_reads_unsubscribes_and_undoes(page,
     page.check("input[name=who][value=some]")
     page.fill("#f-min_age", "80")
     page.click("button:has-text('创建活动')")
+    page.wait_for_url(re.compile(r".*/activities/\d+\?saved=1$"))  # the new activity's page, not the form still showing
     assert page.locator("h1").inner_text() == TITLE
     activity = int(page.url.split("?")[0].rsplit("/", 1)[1])
 
