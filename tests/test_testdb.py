@@ -84,6 +84,63 @@ async def test_a_copy_whose_kernel_table_changed_is_dropped_not_reused(_meihao_t
     await _meihao_template.release(fresh)
 
 
+@pytest.mark.meihao_db("postgresql")
+async def test_a_copy_whose_rows_alone_changed_is_reset_without_comparing_its_schema(_meihao_template: Template):
+    """Most tests change rows only: the catalogs are untouched, so the reset skips the schema's comparison
+    (``full_resets`` does not move) and still leaves no row and no sequence position behind."""
+    backend = _meihao_template.backend
+    url = await _meihao_template.acquire()
+    await _meihao_template.release(url)  # a copy checked once: the next reset of it starts from a known schema
+    url = await _meihao_template.acquire()
+    connection = await asyncpg.connect(url)
+    try:
+        migrations = await connection.fetchval("SELECT count(*) FROM migration")  # a table the template has rows in
+        await connection.execute("DELETE FROM migration WHERE id = (SELECT min(id) FROM migration)")
+        await connection.execute("INSERT INTO migration (name, app_name) VALUES ('x', 'leftover')")
+        await connection.execute("INSERT INTO meihao_community (slug, name) VALUES ('a', 'A'), ('b', 'B')")
+        await connection.execute("UPDATE meihao_community SET name = 'C' WHERE slug = 'a'")
+        await connection.execute("DELETE FROM meihao_community WHERE slug = 'b'")
+        await connection.execute("SELECT nextval(pg_get_serial_sequence('meihao_community', 'id'))")
+    finally:
+        await connection.close()
+    full_resets = backend.full_resets
+    await _meihao_template.release(url)
+    assert backend.full_resets == full_resets
+
+    again = await _meihao_template.acquire()
+    assert again == url
+    connection = await asyncpg.connect(again)
+    try:
+        assert await connection.fetchval("SELECT count(*) FROM meihao_community") == 0
+        assert await connection.fetchval("SELECT count(*) FROM migration WHERE app_name = 'leftover'") == 0
+        assert await connection.fetchval("SELECT count(*) FROM migration") == migrations
+        await connection.execute("INSERT INTO meihao_community (slug, name) VALUES ('y', 'Y')")
+        assert await connection.fetchval("SELECT id FROM meihao_community") == 1
+    finally:
+        await connection.close()
+    await _meihao_template.release(again)
+
+
+@pytest.mark.meihao_db("postgresql")
+@pytest.mark.parametrize("change", [
+    "ALTER TABLE meihao_community RENAME COLUMN name TO renamed_by_a_test",  # same row counts, a newer row version
+    "ALTER TABLE meihao_community ALTER COLUMN name SET DEFAULT 'x'",
+    "CREATE INDEX made_by_a_test ON meihao_community (name)",
+])
+async def test_a_copy_whose_schema_changed_in_place_is_compared_and_dropped(_meihao_template: Template, change: str):
+    backend = _meihao_template.backend
+    url = await _meihao_template.acquire()
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(change)
+    finally:
+        await connection.close()
+    full_resets = backend.full_resets
+    await _meihao_template.release(url)
+    assert backend.full_resets == full_resets + 1
+    assert database_name(url) not in await _server_databases()
+
+
 @pytest.mark.meihao_db("sqlite")
 async def test_sqlite_copies_are_files_of_their_own(_meihao_template: Template, tmp_path: Path):
     first, second = await _meihao_template.acquire(tmp_path), await _meihao_template.acquire(tmp_path)

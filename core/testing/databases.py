@@ -6,7 +6,10 @@ its own copy. On SQLite a copy is a copied file. On PostgreSQL a copy is first m
 state of its template (tables the test added dropped, rows deleted, the template's rows and
 sequence positions restored) and handed to the next test, because on PostgreSQL 15 every
 ``DROP DATABASE`` waits for a checkpoint, which would cost about a second per test. A copy
-whose schema the test changed in a way this cannot undo is dropped instead. Every database
+whose schema the test changed in a way this cannot undo is dropped instead. The reset does
+only what the test made necessary: the schema is compared only when the catalogs changed
+(most tests change rows only), only tables holding rows are emptied, and the template's rows
+are put back only where they changed (about 100 ms instead of 490 per test on a busy machine). Every database
 of a run is named ``meihao_test_<run>_…`` and dropped when the run ends.
 """
 
@@ -75,6 +78,10 @@ class Template:
     rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = field(default_factory=dict)
     sequences: dict[str, tuple[int, bool]] = field(default_factory=dict)
     tables: frozenset[str] = frozenset()
+    #: PostgreSQL: a digest of each table with rows (``_digests``), to tell which ones a test changed.
+    digests: dict[str, str] = field(default_factory=dict)
+    #: PostgreSQL: the template's catalog signature (``_CATALOG_SIGNATURE_SQL``), which its fresh copies share.
+    signature: tuple[Any, ...] = ()
     #: PostgreSQL: copies handed back and reset, ready for the next test.
     idle: list[str] = field(default_factory=list)
     backend: TestDatabases | None = None
@@ -195,6 +202,18 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.ns
       AND n.nspname NOT LIKE 'pg_toast_temp_%'
 """
 
+#: A cheap sign that the schema has not changed since it was last checked: per catalog, its row count and the
+#: newest row version (``xmin``). DDL inserts, updates (a new row version, a newer ``xmin``) or deletes (a smaller
+#: count) rows of these catalogs; a test's inserts, updates and deletes of table rows touch none of them. The
+#: full fingerprint (``_FINGERPRINT_SQL``) is ~100 times dearer: a copy whose signature is unchanged skips it.
+_CATALOG_SIGNATURE_SQL = " UNION ALL ".join(
+    f"SELECT '{catalog}', count(*), max(xmin::text::bigint) FROM pg_catalog.{catalog}"
+    for catalog in (
+        "pg_namespace", "pg_class", "pg_attribute", "pg_attrdef", "pg_constraint", "pg_index", "pg_trigger",
+        "pg_proc", "pg_type", "pg_rewrite", "pg_sequence", "pg_event_trigger", "pg_policy", "pg_inherits",
+    )
+)
+
 _TABLES_SQL = """
 SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
 """
@@ -206,6 +225,29 @@ def _quote(identifier: str) -> str:
 
 def _table(schema: str, name: str) -> str:
     return f"{_quote(schema)}.{_quote(name)}"
+
+
+async def _sequence_positions(connection: Any) -> dict[str, tuple[int, bool]]:
+    """Every sequence's position: (value, whether the next ``nextval`` returns the value after it)."""
+    rows = await connection.fetch(
+        "SELECT schemaname, sequencename, coalesce(last_value, start_value) AS value, last_value IS NOT NULL AS called "
+        "FROM pg_sequences WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+    )
+    return {_table(row["schemaname"], row["sequencename"]): (row["value"], row["called"]) for row in rows}
+
+
+async def _digests(connection: Any, tables: list[str]) -> dict[str, str]:
+    """A digest of each table's rows, in one question."""
+    if not tables:
+        return {}
+    rows = await connection.fetch(" UNION ALL ".join(
+        f"SELECT {n}, md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM {table} t" for n, table in enumerate(tables)
+    ))
+    return {tables[row[0]]: row[1] for row in rows}
+
+
+async def _catalog_signature(connection: Any) -> tuple[Any, ...]:
+    return tuple(tuple(row) for row in await connection.fetch(_CATALOG_SIGNATURE_SQL))
 
 
 async def _fingerprint(connection: Any) -> str:
@@ -233,6 +275,10 @@ class PostgresTestDatabases:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._connections: dict[str, Any] = {}  # url -> open connection; used on self._loop only
+        #: url -> the catalog signature of the copy when its schema was last found equal to its template's
+        self._signatures: dict[str, tuple[Any, ...]] = {}
+        #: How many resets compared the whole schema (the others found the catalogs untouched): for the tests.
+        self.full_resets = 0
         self._admin_connection: Any = None
 
     # -- running on the backend's own loop ---------------------------------------------
@@ -271,6 +317,7 @@ class PostgresTestDatabases:
         return connection
 
     async def _forget(self, url: str) -> None:
+        self._signatures.pop(url, None)
         connection = self._connections.pop(url, None)
         if connection is not None and not connection.is_closed():
             connection.terminate()
@@ -310,17 +357,15 @@ class PostgresTestDatabases:
         connection = await asyncpg.connect(url, timeout=10)
         try:
             template = Template(url=url, fingerprint=await _fingerprint(connection), backend=self)
+            template.signature = await _catalog_signature(connection)
             tables = [(r["schemaname"], r["tablename"]) for r in await connection.fetch(_TABLES_SQL)]
             template.tables = frozenset(_table(s, t) for s, t in tables)
             for schema, table in tables:
                 records = await connection.fetch(f"SELECT * FROM {_table(schema, table)}")
                 if records:
                     template.rows[_table(schema, table)] = (list(records[0].keys()), [tuple(r) for r in records])
-            for row in await connection.fetch(
-                "SELECT schemaname, sequencename, coalesce(last_value, start_value) AS value, last_value IS NOT NULL AS called "
-                "FROM pg_sequences WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
-            ):
-                template.sequences[_table(row["schemaname"], row["sequencename"])] = (row["value"], row["called"])
+            template.digests = await _digests(connection, list(template.rows))
+            template.sequences = await _sequence_positions(connection)
         finally:
             await connection.close()
         return template
@@ -344,40 +389,65 @@ class PostgresTestDatabases:
             await self._drop(url)
 
     async def _reset(self, template: Template, url: str) -> bool:
-        """Put ``url`` back into the state of ``template``; False when that cannot be done."""
+        """Put ``url`` back into the state of ``template``; False when that cannot be done.
+
+        The rows always; the schema only when the catalogs show that it may have changed (most tests
+        change rows only): then tables and schemas the test added are dropped and the whole schema
+        is compared with the template's.
+        """
         connection = await self._connection(url)
         try:
+            untouched = await _catalog_signature(connection) == self._signatures.get(url, template.signature)
             async with connection.transaction():
-                found = await connection.fetch(_SCHEMAS_AND_TABLES_SQL)
-                template_schemas = {t.split(".")[0].strip('"') for t in template.tables} | {"public"}
-                drops = [
-                    f"DROP SCHEMA {_quote(r['schema'])} CASCADE"
-                    for r in found
-                    if r["tablename"] is None and r["schema"] not in template_schemas
-                ]
-                drops += [
-                    f"DROP TABLE IF EXISTS {_table(r['schema'], r['tablename'])} CASCADE"
-                    for r in found
-                    if r["tablename"] is not None
-                    and r["schema"] in template_schemas
-                    and _table(r["schema"], r["tablename"]) not in template.tables
-                ]
-                # Deleting row by row beats TRUNCATE here (no new files to create and sync);
-                # with foreign-key triggers off, the order of the tables does not matter.
-                statements = [*drops, "SET LOCAL session_replication_role = replica"]
-                statements += [f"DELETE FROM {table}" for table in sorted(template.tables)]
+                statements = []
+                if not untouched:
+                    self.full_resets += 1
+                    found = await connection.fetch(_SCHEMAS_AND_TABLES_SQL)
+                    template_schemas = {t.split(".")[0].strip('"') for t in template.tables} | {"public"}
+                    statements += [
+                        f"DROP SCHEMA {_quote(r['schema'])} CASCADE"
+                        for r in found
+                        if r["tablename"] is None and r["schema"] not in template_schemas
+                    ]
+                    statements += [
+                        f"DROP TABLE IF EXISTS {_table(r['schema'], r['tablename'])} CASCADE"
+                        for r in found
+                        if r["tablename"] is not None
+                        and r["schema"] in template_schemas
+                        and _table(r["schema"], r["tablename"]) not in template.tables
+                    ]
+                if statements:
+                    await connection.execute(";\n".join(statements))
+                # Only the tables that hold rows now, or held some in the template, are emptied (most of a
+                # copy's hundred tables are empty: one question finds the others). Deleting row by row beats
+                # TRUNCATE here (no new files to create and sync); with foreign-key triggers off, the order
+                # of the tables does not matter.
+                tables = sorted(template.tables)
+                occupied = await connection.fetch(
+                    " UNION ALL ".join(f"SELECT {n} WHERE EXISTS (SELECT FROM {table})" for n, table in enumerate(tables))
+                )
+                # the template's own rows are put back only where the test changed them
+                digests = await _digests(connection, list(template.rows))
+                refill = {table for table, digest in template.digests.items() if digests.get(table) != digest}
+                emptied = {tables[row[0]] for row in occupied if tables[row[0]] not in template.rows} | refill
+                statements = ["SET LOCAL session_replication_role = replica"]
+                statements += [f"DELETE FROM {table}" for table in sorted(emptied)]
                 statements += [
                     f"SELECT setval('{sequence.replace(chr(39), chr(39) * 2)}', {value}, {str(called).lower()})"
                     for sequence, (value, called) in template.sequences.items()
                 ]
                 await connection.execute(";\n".join(statements))
                 for table, (columns, records) in template.rows.items():
+                    if table not in refill:
+                        continue
                     schema, name = (part.strip('"') for part in table.split(".", 1))
                     await connection.copy_records_to_table(name, schema_name=schema, columns=columns, records=records)
                 # Anything the test changed that the above did not undo (a column added to a
                 # kernel table, say) shows here; then the copy is dropped instead.
-                if await _fingerprint(connection) != template.fingerprint:
+                if not untouched and await _fingerprint(connection) != template.fingerprint:
                     return False
+            if not untouched:
+                self._signatures[url] = await _catalog_signature(connection)
             return True
         except Exception:
             await self._forget(url)
