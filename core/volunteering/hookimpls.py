@@ -21,6 +21,7 @@ def meihao_permissions() -> list[Permission]:
         Permission("meihao.volunteer.record", "Record a resident's volunteer service (hours count once verified)", _TEAM),
         # Hours are posted only once verified by staff who lead in scope.
         Permission("meihao.volunteer.verify", "Verify or reject recorded volunteer hours, and reverse points", ("community_admin", "grid_leader")),
+        Permission("meihao.volunteer.manage", "Set up volunteer teams and shifts", ("community_admin", "grid_leader")),
         Permission("meihao.points.spend", "Take residents' points in payment (积分超市)", ("community_admin", "grid_leader", "grid_worker")),
     ]
 
