@@ -293,7 +293,12 @@ async def checkin_code(mh: Meihao, signup_id: int) -> str:
     row = await VolunteerSignup.select(VolunteerSignup.shift.ends_at.as_alias("ends_at")).where(VolunteerSignup.id == signup_id).first()
     if row is None:
         raise NotFound(f"sign-up {signup_id} not found")
-    expires = int((row["ends_at"] + timedelta(minutes=mh.settings.volunteer_checkin_minutes)).timestamp())
+    return make_code(mh, signup_id, row["ends_at"])
+
+
+def make_code(mh: Meihao, signup_id: int, ends_at: datetime) -> str:
+    """The code of sign-up ``signup_id`` of a shift ending at ``ends_at`` (see :func:`checkin_code`)."""
+    expires = int((ends_at + timedelta(minutes=mh.settings.volunteer_checkin_minutes)).timestamp())
     body = f"{signup_id}.{expires}"
     return f"{body}.{_b64(hmac.new(_key(mh), body.encode(), hashlib.sha256).digest()[:16])}"
 

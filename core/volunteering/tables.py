@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from piccolo.columns import Date, ForeignKey, Integer, Text, Timestamptz, Varchar
-from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 

@@ -113,7 +113,7 @@ async def _community_page(request: Request[Any, Any, Any], slug: str, *, errors:
         request, "volunteering/community.html", messages=MESSAGES, status_code=status_code, community=community,
         teams=await shifts.list_teams(principal, community["id"]), coming=coming, past=past, to_verify=len(to_verify),
         kinds=shifts.TEAM_KINDS, errors=errors or {}, values=values or {}, can_manage=principal.can("meihao.volunteer.manage"),
-        max_hours=mh.settings.volunteer_max_hours_per_record, max_needed=mh.settings.volunteer_shift_max_needed,
+        max_hours=f"{mh.settings.volunteer_max_hours_per_record:g}", max_needed=mh.settings.volunteer_shift_max_needed,
         done=request.query_params.get("done", ""),
     )
 
