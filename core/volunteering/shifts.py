@@ -328,6 +328,8 @@ async def scan(mh: Meihao, principal: Principal, token: str) -> dict[str, Any]:
     principal.require(RECORD)
     row = await _signup_in_scope(principal, read_code(mh, token))
     row["next"] = {"signed_up": "check_in", "checked_in": "check_out"}.get(row["state"], "")
+    row["opens_at"] = row["starts_at"] - timedelta(minutes=mh.settings.volunteer_checkin_minutes)
+    row["too_early"] = mh.clock.now() < row["opens_at"]
     return row
 
 

@@ -281,8 +281,10 @@ async def test_pages_for_staff_and_the_resident(world):
     code = await shifts.checkin_code(w.mh, row["id"])
     async with make_page_client(w.mh, w.staff["grid_worker"]["id"]) as page:
         token = await form_token(page)
+        early = (await page.get(f"/volunteering/scan/{code}")).text  # 2 March: the shift is on the 7th
+        assert "王秀英" in early and "2026-03-07 08:00开始签到。" in early and "vol-big" not in early
         w.travel_to(datetime(2026, 3, 7, 9, 0, tzinfo=SH))
-        assert "王秀英" in (await page.get(f"/volunteering/scan/{code}")).text
+        assert 'class="vol-big"' in (await page.get(f"/volunteering/scan/{code}")).text
         assert (await page.post(f"/volunteering/scan/{code}", data={"_csrf_token": token})).status_code == 303
         w.travel_to(datetime(2026, 3, 7, 10, 30, tzinfo=SH))
         assert (await page.post(f"/volunteering/scan/{code}", data={"_csrf_token": token})).status_code == 303
@@ -302,3 +304,19 @@ async def test_pages_for_staff_and_the_resident(world):
         assert (await page.post(f"/volunteering/{w.slug}/records/{service['id']}", data={"decision": "verify", "_csrf_token": token})).status_code == 303
         pdf = await page.get(f"/volunteering/{w.slug}/residents/{w.residents['王秀英']['id']}/certificate.pdf")
         assert (pdf.status_code, pdf.headers["content-type"][:15], pdf.content[:5]) == (200, "application/pdf", b"%PDF-")
+
+
+async def test_her_teams_and_sign_ups_are_in_her_data_export(world):
+    from meihao.volunteering.hookimpls import meihao_resident_data
+
+    w = world
+    admin = await who(w, "community_admin")
+    wang = w.residents["王秀英"]["id"]
+    assert await meihao_resident_data(wang) is None
+    team = await shifts.create_team(w.mh, admin, w.community, name="荷畔老街坊志愿服务队", kind="community")
+    await shifts.add_member(w.mh, admin, team["id"], wang, skills="理发", availability="周末上午")
+    shift = await shift_at(w, admin)
+    await shifts.sign_up(w.mh, admin, shift["id"], wang)
+    data = await meihao_resident_data(wang)
+    assert [(t["team"], t["skills"], t["availability"]) for t in data["volunteer_teams"]] == [("荷畔老街坊志愿服务队", "理发", "周末上午")]
+    assert [(s["shift"], s["state"]) for s in data["volunteer_signups"]] == [("邻里节·百家宴帮厨", "signed_up")]

@@ -327,7 +327,7 @@ async def scan_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Res
     mh = _mh(request)
     row = await shifts.scan(mh, page_user(request), code)
     zone = ZoneInfo((await Community.select(Community.timezone).where(Community.id == row["community"]).first())["timezone"])
-    _local([row], zone, "starts_at", "ends_at", "checked_in_at", "checked_out_at")
+    _local([row], zone, "starts_at", "ends_at", "checked_in_at", "checked_out_at", "opens_at")
     return render_page(request, "volunteering/scan.html", messages=MESSAGES, row=row, code=code, done=request.query_params.get("done", ""))
 
 
