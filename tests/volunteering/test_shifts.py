@@ -320,3 +320,17 @@ async def test_her_teams_and_sign_ups_are_in_her_data_export(world):
     data = await meihao_resident_data(wang)
     assert [(t["team"], t["skills"], t["availability"]) for t in data["volunteer_teams"]] == [("荷畔老街坊志愿服务队", "理发", "周末上午")]
     assert [(s["shift"], s["state"]) for s in data["volunteer_signups"]] == [("邻里节·百家宴帮厨", "signed_up")]
+
+
+def test_a_long_certificate_continues_on_a_second_page():
+    from datetime import date
+
+    pypdfium2 = pytest.importorskip("pypdfium2")
+    records = [{"served_on": date(2026, 1, 1) + timedelta(days=i), "activity": f"楼道清理{i + 1}", "minutes": 60} for i in range(29)]
+    data = {"resident": 1, "name": "王秀英", "community": "荷畔社区", "year": 2026, "records": records, "minutes": 29 * 60, "hours": "29",
+            "star": 0, "issued_on": date(2026, 12, 1)}
+    pdf = pypdfium2.PdfDocument(certificate.render_certificate(data))
+    assert len(pdf) == 2  # 28 records a page
+    first, second = (pdf[i].get_textpage().get_text_range() for i in range(2))
+    assert "共 29 次、29 小时" in first and "楼道清理28" in first and "楼道清理29" not in first
+    assert "楼道清理29" in second and "第 2 页，共 2 页" in second and "出具单位：荷畔社区居民委员会（盖章）" in second
