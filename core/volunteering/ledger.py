@@ -202,7 +202,7 @@ async def reverse_transfer(mh: Meihao, principal: Principal, transfer_id: int, *
             raise Conflict(f"points: the balance is {balance}, less than the {row['points']} to take back", field="points")
         new = await _transfer(principal, row["community"], row["resident"], "reversal", abs(row["points"]), scenario=row["scenario"],
                               reason=reason, reverses=transfer_id, signed=-row["points"],
-                              other="issued" if row["kind"] == "earn" else "spent")
+                              other="issued" if row["kind"] in ("earn", "penalty") else "spent")
     return {"transfer": new, "resident": row["resident"], "points": -row["points"], "balance": balance - row["points"]}
 
 

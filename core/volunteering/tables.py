@@ -43,7 +43,8 @@ class PointsTransfer(Table, tablename="meihao_points_transfer"):
 
     community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
     resident = ForeignKey(Resident, on_delete=OnDelete.cascade, index=True)
-    #: ``earn`` (issued to the resident), ``spend`` (paid by the resident), ``reversal``.
+    #: ``earn`` (issued to the resident), ``spend`` (paid by the resident), ``penalty`` (taken back from her for a no-show,
+    #: against ``issued``), ``reversal``.
     kind = Varchar(length=16)
     points = Integer()
     scenario = Varchar(length=64, default="")

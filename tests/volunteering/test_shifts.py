@@ -334,3 +334,36 @@ def test_a_long_certificate_continues_on_a_second_page():
     first, second = (pdf[i].get_textpage().get_text_range() for i in range(2))
     assert "共 29 次、29 小时" in first and "楼道清理28" in first and "楼道清理29" not in first
     assert "楼道清理29" in second and "第 2 页，共 2 页" in second and "出具单位：荷畔社区居民委员会（盖章）" in second
+
+
+async def test_a_no_show_penalty_can_be_reversed(world):
+    from meihao import reverse_points
+    from meihao.volunteering.tables import PointsEntry, PointsTransfer
+
+    w = world
+    w.mh.settings.volunteer_no_show_penalty_points = 2
+    admin = await who(w, "community_admin")
+    wang = w.residents["王秀英"]["id"]
+    await award_points(w.mh, admin, w.community, wang, 3, reason="楼道清理")
+    shift = await shift_at(w, admin)
+    await shifts.sign_up(w.mh, admin, shift["id"], wang)
+    w.travel_to(datetime(2026, 3, 8, 9, 0, tzinfo=SH))
+    await shifts.record_no_shows(w.mh, admin, shift["id"])
+    penalty = await PointsTransfer.select().where(PointsTransfer.kind == "penalty").first()
+    assert (penalty["points"], penalty["reason"]) == (-2, "未到岗：邻里节·百家宴帮厨")
+    entries = await PointsEntry.select(PointsEntry.account, PointsEntry.points).where(PointsEntry.transfer == penalty["id"]).order_by(PointsEntry.id)
+    assert entries == [{"account": "resident", "points": -2}, {"account": "issued", "points": 2}]
+    await reverse_points(w.mh, admin, penalty["id"], reason="她请过假")
+    assert await points_balance(admin, wang) == 3
+
+
+async def test_the_last_place_goes_to_one_of_two_at_once(world):
+    import asyncio
+
+    w = world
+    admin, leader_b = await who(w, "community_admin"), await who(w, "leader_b")
+    shift = await shift_at(w, admin, needed=1)
+    results = await asyncio.gather(shifts.sign_up(w.mh, admin, shift["id"], w.residents["王秀英"]["id"]),
+                                   shifts.sign_up(w.mh, leader_b, shift["id"], w.residents["张伟"]["id"]), return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "dict"]
+    assert await VolunteerSignup.count().where(VolunteerSignup.shift == shift["id"]) == 1
