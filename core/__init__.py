@@ -70,11 +70,17 @@ from meihao.time.wording import (
 )
 from meihao.time.workcalendar import Deadline, WorkingCalendar, add_working_days, add_working_hours, is_workday, working_time_between
 from meihao.version import __version__
+from meihao.volunteering.certificate import certificate_pdf as volunteer_certificate
 from meihao.volunteering.ledger import award_points, points_balance, spend_points, volunteer_summary
 from meihao.volunteering.ledger import community_hours as volunteer_hours
 from meihao.volunteering.ledger import record_service as record_volunteer_service
 from meihao.volunteering.ledger import reverse_transfer as reverse_points
 from meihao.volunteering.ledger import verify_service as verify_volunteer_service
+from meihao.volunteering.shifts import add_member as add_volunteer_member
+from meihao.volunteering.shifts import cancel_signup as cancel_volunteer_signup
+from meihao.volunteering.shifts import create_shift as create_volunteer_shift
+from meihao.volunteering.shifts import create_team as create_volunteer_team
+from meihao.volunteering.shifts import sign_up as sign_up_volunteer
 from meihao.web.attachments import attachment_routes
 from meihao.web.auth import requires
 from meihao.web.console.forms import FormError, FormFields
@@ -254,6 +260,12 @@ __all__ = [
     "verify_volunteer_service",
     "volunteer_hours",
     "volunteer_summary",
+    "add_volunteer_member",
+    "cancel_volunteer_signup",
+    "create_volunteer_shift",
+    "create_volunteer_team",
+    "sign_up_volunteer",
+    "volunteer_certificate",
     "webhook_secret",
     "work_item_rates",
     "working_calendar",

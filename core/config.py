@@ -191,6 +191,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     volunteer_points_per_hour: int = 1
     volunteer_max_hours_per_record: float = 12.0
     volunteer_star_hours: list[int] = msgspec.field(default_factory=lambda: [100, 300, 600, 1000, 1500])
+    #: Volunteer shifts (design defaults, docs/plugins.md *Volunteer teams and shifts*): points taken from a volunteer
+    #: who signed up and never came (0: no penalty; never more than her balance), at most this many volunteers
+    #: a shift, and the check-in code works from this many minutes before the shift until this many after its end.
+    volunteer_no_show_penalty_points: int = 0
+    volunteer_shift_max_needed: int = 200
+    volunteer_checkin_minutes: int = 60
     workitem_check_seconds: float = 30.0
     #: The 三率 (docs/workitems.md, *Call-backs and the 三率*): 满意率 counts a 基本满意 call-back as this
     #: much of a 满意 one (district 12345 practice: 满意 + 0.9 × 基本满意 over valid call-backs), and the
@@ -294,6 +300,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         if self.volunteer_points_per_hour < 0 or self.volunteer_max_hours_per_record <= 0:
             raise ConfigurationError("MEIHAO_VOLUNTEER_POINTS_PER_HOUR must be 0 or more and MEIHAO_VOLUNTEER_MAX_HOURS_PER_RECORD "
                                      "more than 0", field="volunteer_points_per_hour")
+        if self.volunteer_no_show_penalty_points < 0 or self.volunteer_shift_max_needed < 1 or not 0 <= self.volunteer_checkin_minutes <= 1440:
+            raise ConfigurationError("MEIHAO_VOLUNTEER_NO_SHOW_PENALTY_POINTS must be 0 or more, MEIHAO_VOLUNTEER_SHIFT_MAX_NEEDED 1 or more "
+                                     "and MEIHAO_VOLUNTEER_CHECKIN_MINUTES 0 to 1440", field="volunteer_no_show_penalty_points")
         if self.volunteer_star_hours != sorted(set(self.volunteer_star_hours)) or any(h <= 0 for h in self.volunteer_star_hours):
             raise ConfigurationError(f"MEIHAO_VOLUNTEER_STAR_HOURS must rise, each more than 0, got {self.volunteer_star_hours}",
                                      field="volunteer_star_hours")

@@ -202,7 +202,7 @@ async def reverse_transfer(mh: Meihao, principal: Principal, transfer_id: int, *
             raise Conflict(f"points: the balance is {balance}, less than the {row['points']} to take back", field="points")
         new = await _transfer(principal, row["community"], row["resident"], "reversal", abs(row["points"]), scenario=row["scenario"],
                               reason=reason, reverses=transfer_id, signed=-row["points"],
-                              other="issued" if row["kind"] == "earn" else "spent")
+                              other="issued" if row["kind"] in ("earn", "penalty") else "spent")
     return {"transfer": new, "resident": row["resident"], "points": -row["points"], "balance": balance - row["points"]}
 
 
@@ -242,3 +242,13 @@ async def community_hours(community_id: int, since: date, until: date) -> dict[s
     row = await VolunteerService.select(Sum(VolunteerService.minutes).as_alias("m")).where(*where).first()
     people = await VolunteerService.select(VolunteerService.resident).where(*where).distinct()
     return {"hours": int((row or {}).get("m") or 0) / 60, "volunteers": len(people)}
+
+
+async def services_to_verify(principal: Principal, community_id: int, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The community's ``recorded`` service records of volunteers in the caller's scope, oldest first (what is left to verify)."""
+    if not principal.reaches_community(community_id):
+        raise NotFound(f"community {community_id} not found")
+    rows = await VolunteerService.select(*VolunteerService.all_columns(), VolunteerService.resident.name.as_alias("name")).where(
+        VolunteerService.community == community_id, VolunteerService.state == "recorded",
+        VolunteerService.resident.is_in(_scope_ids(principal))).order_by(VolunteerService.served_on).order_by(VolunteerService.id).limit(limit)
+    return [{**_service_out(r), "name": r["name"]} for r in rows]

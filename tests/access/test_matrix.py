@@ -205,6 +205,9 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "meihao.volunteer.record":          (1,     1,   1,     1,     1,   0,   0),
     "meihao.volunteer.verify":          (1,     1,   1,     0,     0,   0,   0),
     "meihao.points.spend":              (1,     1,   1,     1,     0,   0,   0),
+    # --- vol3 ---
+    "meihao.volunteer.manage":          (1,     1,   1,     0,     0,   0,   0),
+    # --- end vol3 ---
     "neighbourhood.read":               (1,     1,   1,     1,     1,   0,   0),
     "neighbourhood.motion.write":       (1,     1,   1,     1,     1,   0,   0),
     "neighbourhood.motion.review":      (1,     1,   0,     0,     0,   0,   0),

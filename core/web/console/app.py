@@ -34,7 +34,9 @@ from meihao.web.console.pages import (
     queue,
     register,
     register_import,
+    resident_volunteering,
     residents,
+    volunteering,
 )
 from meihao.web.console.resident_links import provide_resident, provide_resident_community, resident_page_guard
 from meihao.web.console.session import NOT_CONSOLE_PATTERN, login_required
@@ -84,12 +86,13 @@ def console_routers(mh: Meihao) -> list[Any]:
             cache_control=CacheControlHeader(max_age=3600, public=True),
         ),
         # public: logging in, and residents' pages behind their secret links (/r/...)
-        Router(path="/", route_handlers=[*auth.HANDLERS, *residents.HANDLERS], exception_handlers=PAGE_ERRORS, include_in_schema=False),
+        Router(path="/", route_handlers=[*auth.HANDLERS, *residents.HANDLERS, *resident_volunteering.HANDLERS], exception_handlers=PAGE_ERRORS, include_in_schema=False),
         # staff pages: each module's HANDLERS, behind a login
         Router(
             path="/",
             route_handlers=[*home.HANDLERS, *community.HANDLERS, *register.HANDLERS, *register_import.HANDLERS, *activities.HANDLERS,
-                            *activity_signups.HANDLERS, *activity_list.HANDLERS, *queue.HANDLERS, *ops.HANDLERS, *me.HANDLERS],
+                            *activity_signups.HANDLERS, *activity_list.HANDLERS, *queue.HANDLERS, *ops.HANDLERS, *me.HANDLERS,
+                            *volunteering.HANDLERS],
             guards=[login_required], exception_handlers=PAGE_ERRORS, include_in_schema=False,
         ),
     ]

@@ -39,6 +39,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(N_("My queue"), "/queue"),
     MenuItem(N_("Register"), "/register", "meihao.resident.read"),
     MenuItem(N_("Activities"), "/activities", "meihao.activity.read"),
+    MenuItem(N_("Volunteers"), "/volunteering", "meihao.volunteer.read"),
     MenuItem(N_("Operations"), "/ops", "meihao.jobs.read", street_only=True),
     MenuItem(N_("Me"), "/me"),
 )

@@ -78,7 +78,14 @@ async def inbox_page(request: Request[Any, Any, Any], token: FromPath[str]) -> P
     # the same resident's calendar page (their current calendar link: making it changes nothing)
     calendar = await make_token(_mh(request), "resident", resident["id"], "calendar")
     return render_page(request, "residents/inbox.html", resident=resident, messages=messages, unread=unread, token=token,
-                       has_signups=has_signups, calendar_token=calendar, scene_links=await _scene_links(request, resident, token))
+                       has_signups=has_signups, has_shifts=await _has_shifts(request, resident), calendar_token=calendar, scene_links=await _scene_links(request, resident, token))
+
+
+async def _has_shifts(request: Request[Any, Any, Any], resident: dict[str, Any]) -> bool:
+    """Her community has volunteer shifts not yet ended (the inbox then offers the volunteering page)."""
+    from meihao.volunteering.tables import VolunteerShift
+
+    return await VolunteerShift.exists().where(VolunteerShift.community == resident["community"], VolunteerShift.ends_at > _mh(request).clock.now())
 
 
 async def _scene_links(request: Request[Any, Any, Any], resident: dict[str, Any], token: str) -> list[dict[str, str]]:
