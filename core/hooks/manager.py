@@ -355,6 +355,8 @@ class Plugins:
         from litestar import Controller, Router
         from litestar.handlers import BaseRouteHandler
 
+        # a channel's plugin (its residents' binding page) may have residents' pages without being a scenario
+        channel_owners = {name for name, _ in self._collect("meihao_channels", Channel)}
         result = []
         for name, answer in self._answers("meihao_console_pages"):
             if answer is None:
@@ -370,8 +372,8 @@ class Plugins:
                     raise PluginError(name, f"meihao_console_pages names the folder {str(folder)!r}, which does not exist")
             if answer.handlers and self.loaded[name].scenario is None:
                 raise PluginError(name, "console pages are mounted under a scenario: this plugin provides none")
-            if (answer.resident_handlers or answer.resident_nav) and self.loaded[name].scenario is None:
-                raise PluginError(name, "residents' pages are mounted under a scenario: this plugin provides none")
+            if (answer.resident_handlers or answer.resident_nav) and self.loaded[name].scenario is None and name not in channel_owners:
+                raise PluginError(name, "residents' pages are mounted under a scenario or a channel: this plugin provides neither")
             for link in answer.resident_nav:
                 if not isinstance(link, NavLink):
                     raise PluginError(name, f"meihao_console_pages gave resident_nav {link!r}, not a meihao.NavLink")
