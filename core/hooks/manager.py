@@ -239,14 +239,15 @@ class Plugins:
                         f"implements {hook}, which is asked only of the scenario concerned, and provides no scenario"
                         + (" (to hear of every switch, implement meihao_scenario_switched)" if "community" in hook else ""),
                     )
+        channels = self._channels()
         self._static = {
             "route_handlers": self._route_handlers(),
             "permissions": self._permissions(),
             "jobs": self._jobs(),
             "audiences": self._audiences(),
-            "channels": self._channels(),
+            "channels": channels,
             "intakes": self._intakes(),
-            "console_pages": self._console_pages(),
+            "console_pages": self._console_pages(channels),
         }
         self._static["channels_by_name"] = {channel.name: channel for _, channel in self._static["channels"]}
         self._static["audiences_by_name"] = {audience.name: audience for _, audience in self._static["audiences"]}
@@ -351,12 +352,12 @@ class Plugins:
                 result.append((name, handlers))
         return result
 
-    def _console_pages(self) -> list[tuple[str, ConsolePages]]:
+    def _console_pages(self, channels: list[tuple[str, Channel]]) -> list[tuple[str, ConsolePages]]:
         from litestar import Controller, Router
         from litestar.handlers import BaseRouteHandler
 
         # a channel's plugin (its residents' binding page) may have residents' pages without being a scenario
-        channel_owners = {name for name, _ in self._collect("meihao_channels", Channel)}
+        channel_owners = {name for name, _ in channels}
         result = []
         for name, answer in self._answers("meihao_console_pages"):
             if answer is None:

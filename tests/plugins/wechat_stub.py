@@ -23,6 +23,16 @@ from urllib.parse import parse_qsl, urlsplit
 from tests.receivers import free_port
 
 
+#: What the stub shows for a QR code's image: three finder squares and a pattern, 430 × 430 as WeChat's.
+QR_STAND_IN = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="430" height="430" viewBox="0 0 43 43"><rect width="43" height="43" fill="#fff"/>'
+    + "".join(f'<rect x="{x}" y="{y}" width="7" height="7" fill="none" stroke="#000" stroke-width="1.4"/>'
+              f'<rect x="{x + 2}" y="{y + 2}" width="3" height="3"/>' for x, y in ((4, 4), (32, 4), (4, 32)))
+    + "".join(f'<rect x="{x}" y="{y}" width="1" height="1"/>' for x in range(13, 31) for y in range(4, 39) if (x * 7 + y * 3) % 5 < 2)
+    + "</svg>"
+)
+
+
 @dataclass
 class Call:
     path: str
@@ -72,6 +82,15 @@ class WechatStub:
                     return
                 parts = urlsplit(self.path)
                 query = dict(parse_qsl(parts.query))
+                if parts.path == "/cgi-bin/showqrcode" and query.get("ticket"):
+                    # WeChat answers the code's image (a JPEG); the stub draws a stand-in of the same size
+                    data = QR_STAND_IN.encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "image/svg+xml")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 if parts.path != "/cgi-bin/token":
                     self.send_response(404)
                     self.end_headers()
