@@ -137,9 +137,9 @@ async def bind(mh: Any, settings: WechatSettings, resident_id: int, openid: str)
 
     await set_contact_checked(mh, resident_id, openid)
     digest = openid_digest(settings.app_id, openid)
-    async with mh.db.transaction():
-        await WechatBinding.delete().where(WechatBinding.resident_id == resident_id)
-        await WechatBinding.insert(WechatBinding(resident_id=resident_id, openid_digest=digest))
+    # WeChat repeats a callback it got no answer to in 5 seconds: the second one replaces the first, never fails on it
+    await WechatBinding.insert(WechatBinding(resident_id=resident_id, openid_digest=digest)).on_conflict(
+        target=WechatBinding.resident_id, action="DO UPDATE", values=[WechatBinding.openid_digest, WechatBinding.bound_at])
     log.info("wechat: resident %d bound to %s", resident_id, mask_openid(openid))
 
 

@@ -22,10 +22,17 @@ from xml.etree import ElementTree
 from litestar import Request, Response, get, post
 from litestar.params import FromQuery
 
-from meihao import Forbidden, InvalidInput, MeihaoError, NotFound, PermanentFailure, Runtime
+from meihao import Forbidden, InvalidInput, MeihaoError, NotFound, PermanentFailure, Runtime, error_response
 from meihao.plugins.wechat.client import WechatSettings, mask_openid, wechat_settings
 
 log = logging.getLogger("meihao.wechat")
+
+#: What the callback answers besides its success (documented in OpenAPI).
+REFUSALS = {
+    400: error_response(400, "a query parameter is missing, or the body is not WeChat's XML event"),
+    403: error_response(403, "the signature is wrong, or the timestamp is too far from now"),
+    404: error_response(404, "the WeChat channel takes no callback here (no [channels.wechat] or no callback_token)"),
+}
 
 
 def signature_of(token: str, timestamp: str, nonce: str) -> str:
@@ -52,7 +59,7 @@ def _checked(mh: Any, signature: str, timestamp: str, nonce: str) -> WechatSetti
     return settings
 
 
-@get("/wechat/callback", tags=["public"], opt={"exclude_from_auth": True}, media_type="text/plain")
+@get("/wechat/callback", tags=["public"], opt={"exclude_from_auth": True}, media_type="text/plain", responses=REFUSALS)
 async def wechat_verify(meihao: Runtime, signature: FromQuery[str], timestamp: FromQuery[str], nonce: FromQuery[str], echostr: FromQuery[str]) -> str:
     """WeChat's check of the callback URL when it is registered: ``echostr`` back if the signature is right."""
     _checked(meihao, signature, timestamp, nonce)
@@ -67,7 +74,7 @@ def _event(body: bytes) -> dict[str, str]:
     return {child.tag: (child.text or "") for child in root}
 
 
-@post("/wechat/callback", tags=["public"], status_code=200, opt={"exclude_from_auth": True}, media_type="text/plain")
+@post("/wechat/callback", tags=["public"], status_code=200, opt={"exclude_from_auth": True}, media_type="text/plain", responses=REFUSALS)
 async def wechat_event(request: Request[Any, Any, Any], meihao: Runtime, signature: FromQuery[str], timestamp: FromQuery[str],
                        nonce: FromQuery[str]) -> Response[str]:
     """A follow, a scan or an unfollow: bind or unbind (answered ``success``, as WeChat expects)."""

@@ -48,6 +48,8 @@ EXPIRY_MARGIN_SECONDS = 300
 POLL_SECONDS = 0.05
 #: WeChat's QR codes with a scene (生成带参数的二维码): a temporary one lasts at most 30 days.
 QR_EXPIRE_SECONDS = 2_592_000
+#: The most of a QR code's image that is taken (WeChat's is a JPEG of about 30 KB, 430 × 430).
+QR_IMAGE_MAX_BYTES = 512 * 1024
 #: A template message's ``thing`` value holds at most 20 characters (模板消息 / 订阅通知 参数规则).
 THING_MAX = 20
 #: An openid: 28 characters of letters, digits, ``-`` and ``_`` (WeChat's own); a little room either side.
@@ -217,3 +219,18 @@ async def qr_ticket(settings: WechatSettings, http: httpx.AsyncClient, scene: st
     """A temporary QR code carrying ``scene`` (QR_STR_SCENE): its ticket, for ``/cgi-bin/showqrcode``."""
     body = {"expire_seconds": QR_EXPIRE_SECONDS, "action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": scene}}}
     return str((await call(settings, http, "/cgi-bin/qrcode/create", body))["ticket"])
+
+
+async def qr_image(settings: WechatSettings, http: httpx.AsyncClient, ticket: str) -> tuple[str, bytes]:
+    """The code's image (``/cgi-bin/showqrcode?ticket=…``, no token needed): (content type, bytes).
+
+    The resident's page shows it inline: its Content-Security-Policy loads images only from meihao
+    itself, and her browser never asks WeChat's server with her page as the referrer.
+    """
+    response = await http.get(f"{settings.qr_api}/cgi-bin/showqrcode", params={"ticket": ticket})
+    kind = response.headers.get("content-type", "").split(";")[0].strip()
+    if response.status_code != 200 or not kind.startswith("image/"):
+        raise RuntimeError(f"WeChat answered the QR image with HTTP {response.status_code} {kind or 'without a type'}")
+    if len(response.content) > QR_IMAGE_MAX_BYTES:
+        raise RuntimeError(f"WeChat's QR image is larger than {QR_IMAGE_MAX_BYTES} bytes")
+    return kind, response.content

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import Any
 from urllib.parse import quote
@@ -17,20 +18,22 @@ log = logging.getLogger("meihao.wechat")
 
 
 async def _qr_image(request: Request[Any, Any, Any], resident_id: int) -> tuple[str, str]:
-    """(the QR image's address, the account's name); an empty address where WeChat cannot make one now."""
+    """(the QR image as a ``data:`` address, the account's name); an empty address where WeChat cannot make one now."""
     from meihao.plugins.wechat import client, scene_for
-    from meihao.plugins.wechat.client import qr_ticket
+    from meihao.plugins.wechat.client import qr_image, qr_ticket
 
     try:
         settings = wechat_settings(request.app.state.meihao.settings.channels.get("wechat"))
     except PermanentFailure:
         return "", ""
+    http = client(settings.timeout_seconds)
     try:
-        ticket = await qr_ticket(settings, client(settings.timeout_seconds), scene_for(settings, resident_id))
+        kind, image = await qr_image(settings, http, await qr_ticket(settings, http, scene_for(settings, resident_id)))
     except Exception as err:  # WeChat down or refusing: the page still says how to follow by the account's name
         log.warning("wechat: no QR code for resident %d: %s", resident_id, err)
         return "", settings.account_name
-    return f"{settings.qr_api}/cgi-bin/showqrcode?ticket={quote(ticket)}", settings.account_name
+    # inline: the residents' pages load images only from meihao itself (Content-Security-Policy)
+    return f"data:{kind};base64,{base64.b64encode(image).decode()}", settings.account_name
 
 
 @get("/")

@@ -5,6 +5,7 @@ expiring mid-way, WeChat's refusals, the signed follow/unfollow callback and the
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import logging
 from datetime import datetime
@@ -22,7 +23,7 @@ from meihao.reminders.recipients import set_contact
 from meihao.reminders.tables import Contact, Reminder
 from meihao.reminders.tokens import make_token, resolve_token
 from meihao.testing import ANONYMOUS, drain, make_client
-from tests.plugins.wechat_stub import WechatStub
+from tests.plugins.wechat_stub import QR_STAND_IN, WechatStub
 from tests.reminders.conftest import build_street
 from tests.reminders.test_reminders import at
 
@@ -302,6 +303,9 @@ async def test_following_through_the_residents_code_binds_her_and_unfollowing_un
         answer = await post(event(OPENID, "subscribe", "qrscene_" + scene_for(settings, wang)), timestamp=now - 300)
         assert answer.status_code == 200 and answer.text == "success"
         assert await bindings() == {wang: OPENID}
+        # WeChat repeats a callback it had no answer to: the same binding, once
+        assert (await post(event(OPENID, "subscribe", "qrscene_" + scene_for(settings, wang)))).text == "success"
+        assert await bindings() == {wang: OPENID} and await WechatBinding.count() == 1
         # already following: a SCAN of her father's code binds him to the same WeChat
         assert (await post(event(OPENID, "SCAN", scene_for(settings, zhang)))).text == "success"
         assert await bindings() == {wang: OPENID, zhang: OPENID}
@@ -319,6 +323,14 @@ async def test_following_through_the_residents_code_binds_her_and_unfollowing_un
         assert await WechatBinding.count() == 0
         # bad XML is the sender's mistake
         assert (await post("<xml><FromUserName>")).status_code == 400
+
+
+def test_the_openid_in_the_callbacks_address_never_reaches_the_access_log():
+    from meihao.web.safety import redact_secret_links
+
+    line = f'"POST /api/wechat/callback?signature=9a0b&timestamp=1772780400&nonce=1514711492&openid={OPENID} HTTP/1.1" 200'
+    assert redact_secret_links(line) == '"POST /api/wechat/callback?signature=9a0b&timestamp=1772780400&nonce=1514711492&openid=… HTTP/1.1" 200'
+    assert redact_secret_links(f"GET /api/wechat/callback?openid={OPENID}&nonce=1") == "GET /api/wechat/callback?openid=…&nonce=1"
 
 
 def test_a_scene_names_its_resident_only_with_meihaos_signature():
@@ -349,11 +361,15 @@ async def test_the_residents_page_shows_her_code_then_that_she_is_bound_and_lets
         assert page.status_code == 200
         [qr] = [c for c in stub.calls if c.path == "/cgi-bin/qrcode/create"]
         assert qr.body == {"expire_seconds": 2592000, "action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": scene_for(settings, wang)}}}
-        assert f'src="{stub.url}/cgi-bin/showqrcode?ticket={qr.answer["ticket"]}"' in page.text
+        # the image is fetched by meihao and shown inline (the page's CSP loads images from meihao only)
+        [shown] = [c for c in stub.calls if c.path == "/cgi-bin/showqrcode"]
+        assert shown.query == {"ticket": qr.answer["ticket"]}
+        image = base64.b64encode(QR_STAND_IN.encode()).decode()
+        assert f'<img src="data:image/svg+xml;base64,{image}"' in page.text
         assert "扫下面的二维码" in page.text and "公众号：荷畔社区" in page.text
         await bind_through_callback(meihao, client, settings, wang)
         page = await client.get(f"/r/{token}/wechat")
-        assert "您的微信已绑定" in page.text and "showqrcode" not in page.text
+        assert "您的微信已绑定" in page.text and "data:image" not in page.text
         csrf = await form_token(client, f"/r/{token}/wechat")
         done = await client.post(f"/r/{token}/wechat/unbind", data={"_csrf_token": csrf})
         assert done.status_code == 303 and done.headers["location"] == f"/r/{token}/wechat?done=unbound"

@@ -22,7 +22,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tests.receivers import free_port
 
-
 #: What the stub shows for a QR code's image: three finder squares and a pattern, 430 × 430 as WeChat's.
 QR_STAND_IN = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="430" height="430" viewBox="0 0 43 43"><rect width="43" height="43" fill="#fff"/>'
@@ -85,6 +84,8 @@ class WechatStub:
                 if parts.path == "/cgi-bin/showqrcode" and query.get("ticket"):
                     # WeChat answers the code's image (a JPEG); the stub draws a stand-in of the same size
                     data = QR_STAND_IN.encode()
+                    with stub.lock:
+                        stub.calls.append(Call(parts.path, query, {}, {}))
                     self.send_response(200)
                     self.send_header("Content-Type", "image/svg+xml")
                     self.send_header("Content-Length", str(len(data)))
