@@ -52,6 +52,7 @@ from meihao.reminders.activities import (
     update_activity,
 )
 from meihao.reminders.notices import NoticeIn, cancel_activity, notify
+from meihao.reminders.recipients import remove_contact, set_contact
 from meihao.runtime import Meihao
 from meihao.time.clock import FakeClock
 from meihao.time.community import community_now, community_today
@@ -239,6 +240,7 @@ __all__ = [
     "record_callback",
     "record_volunteer_service",
     "remove_attachments",
+    "remove_contact",
     "render_page",
     "requires",
     "reverse_points",
@@ -249,6 +251,7 @@ __all__ = [
     "scoped_resident",
     "scoped_row",
     "scoped_staff",
+    "set_contact",
     "sign_webhook",
     "spend_points",
     "staff_works_in",

@@ -47,10 +47,12 @@ async def test_a_healthy_installation_passes_every_check(meihao):
     finally:
         await node.stop()
     assert healthy(checks)
-    # the kernel's checks, then the plugins' own (meihao_doctor): the SMS channel's
-    assert [c.name for c in checks] == ["configuration", "plugins", "database", "migrations", "data key", "calendar", "nodes", "scheduler", "sms"]
+    # the kernel's checks, then the plugins' own (meihao_doctor, the last registered first): the WeChat and SMS channels'
+    assert [c.name for c in checks] == [
+        "configuration", "plugins", "database", "migrations", "data key", "calendar", "nodes", "scheduler", "wechat", "sms"]
     assert {found[n].status for n in ("database", "migrations", "nodes", "scheduler", "sms")} == {"ok"}
     assert found["sms"].summary == "not set up ([channels.sms] is missing): reminders on the sms channel fail at once, saying so"
+    assert found["wechat"].summary == "not set up ([channels.wechat] is missing): reminders on the wechat channel fail at once, saying so"
     assert "[ok  ] migrations: all applied" in render(checks)
     assert found["nodes"].summary == f"alive: {node.node_id} (both)"
 

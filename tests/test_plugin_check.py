@@ -294,7 +294,7 @@ def test_an_unknown_plugin_is_one_line_and_exit_2(tmp_path):
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == ("Error: no plugin named 'nope' is installed (installed: commerce, culture, education, elder_care, email, governance, health, "
-                             "markets, neighbourhood, service, sms, webhook)\n")
+                             "markets, neighbourhood, service, sms, webhook, wechat)\n")
 
 
 def test_importing_another_plugin_needs_it_declared_as_a_dependency(tmp_path):

@@ -147,6 +147,9 @@ class Message:
     #: the API's address, while ``unsubscribe_url`` is the resident's page that says what it
     #: switches off and offers to undo it. Empty: use ``unsubscribe_url``.
     list_unsubscribe_url: str = ""
+    #: A resident's own page (her inbox link, ``{base_url}/r/inbox/{token}``), for a channel whose message
+    #: carries a link (WeChat's template messages); empty for staff.
+    page_url: str = ""
     #: The channel's own settings: its table in meihao.toml (``[channels.sms]``), ``{}`` when it has none.
     settings: dict[str, Any] = field(default_factory=dict)
 

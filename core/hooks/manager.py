@@ -239,14 +239,15 @@ class Plugins:
                         f"implements {hook}, which is asked only of the scenario concerned, and provides no scenario"
                         + (" (to hear of every switch, implement meihao_scenario_switched)" if "community" in hook else ""),
                     )
+        channels = self._channels()
         self._static = {
             "route_handlers": self._route_handlers(),
             "permissions": self._permissions(),
             "jobs": self._jobs(),
             "audiences": self._audiences(),
-            "channels": self._channels(),
+            "channels": channels,
             "intakes": self._intakes(),
-            "console_pages": self._console_pages(),
+            "console_pages": self._console_pages(channels),
         }
         self._static["channels_by_name"] = {channel.name: channel for _, channel in self._static["channels"]}
         self._static["audiences_by_name"] = {audience.name: audience for _, audience in self._static["audiences"]}
@@ -351,10 +352,12 @@ class Plugins:
                 result.append((name, handlers))
         return result
 
-    def _console_pages(self) -> list[tuple[str, ConsolePages]]:
+    def _console_pages(self, channels: list[tuple[str, Channel]]) -> list[tuple[str, ConsolePages]]:
         from litestar import Controller, Router
         from litestar.handlers import BaseRouteHandler
 
+        # a channel's plugin (its residents' binding page) may have residents' pages without being a scenario
+        channel_owners = {name for name, _ in channels}
         result = []
         for name, answer in self._answers("meihao_console_pages"):
             if answer is None:
@@ -370,8 +373,8 @@ class Plugins:
                     raise PluginError(name, f"meihao_console_pages names the folder {str(folder)!r}, which does not exist")
             if answer.handlers and self.loaded[name].scenario is None:
                 raise PluginError(name, "console pages are mounted under a scenario: this plugin provides none")
-            if (answer.resident_handlers or answer.resident_nav) and self.loaded[name].scenario is None:
-                raise PluginError(name, "residents' pages are mounted under a scenario: this plugin provides none")
+            if (answer.resident_handlers or answer.resident_nav) and self.loaded[name].scenario is None and name not in channel_owners:
+                raise PluginError(name, "residents' pages are mounted under a scenario or a channel: this plugin provides neither")
             for link in answer.resident_nav:
                 if not isinstance(link, NavLink):
                     raise PluginError(name, f"meihao_console_pages gave resident_nav {link!r}, not a meihao.NavLink")

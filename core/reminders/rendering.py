@@ -74,13 +74,14 @@ async def details(ids: list[int]) -> list[dict[str, Any]]:
     if staff_ids:
         for d in await StaffDigest.select(StaffDigest.staff, StaffDigest.hour).where(StaffDigest.staff.is_in(staff_ids)):
             digests[d["staff"]] = d["hour"]
-    generations: dict[tuple[str, int], int] = {}
+    generations: dict[tuple[str, int, str], int] = {}
     for kind, recipient_ids in (("resident", resident_ids), ("staff", staff_ids)):
         if recipient_ids:
-            for t in await RecipientToken.select(RecipientToken.recipient_id, RecipientToken.generation).where(
-                RecipientToken.recipient_kind == kind, RecipientToken.purpose == "unsubscribe", RecipientToken.recipient_id.is_in(recipient_ids)
+            for t in await RecipientToken.select(RecipientToken.recipient_id, RecipientToken.purpose, RecipientToken.generation).where(
+                RecipientToken.recipient_kind == kind, RecipientToken.purpose.is_in(["unsubscribe", "inbox"]),
+                RecipientToken.recipient_id.is_in(recipient_ids),
             ):
-                generations[(kind, t["recipient_id"])] = t["generation"]
+                generations[(kind, t["recipient_id"], t["purpose"])] = t["generation"]
     for row in rows:
         key = (row["recipient_kind"], row["recipient_id"])
         person = people.get(key, {"name": "", "preferred_language": "zh"})
@@ -92,7 +93,8 @@ async def details(ids: list[int]) -> list[dict[str, Any]]:
         if not address and row["recipient_kind"] == "staff" and row["channel"] == "email":
             address = person.get("email", "")
         row["address"] = address
-        row["unsubscribe_generation"] = generations.get(key, 1)
+        row["unsubscribe_generation"] = generations.get((*key, "unsubscribe"), 1)
+        row["inbox_generation"] = generations.get((*key, "inbox"), 1)
         row["digest_hour"] = digests.get(row["recipient_id"]) if row["recipient_kind"] == "staff" else None
         settings = quiet.get(row["community_id"], {})
         row["quiet_start"] = settings.get("quiet_start")
@@ -110,6 +112,10 @@ def render(mh: Meihao, row: dict[str, Any], now: datetime | None = None) -> Mess
     # people follow the link to a page that says what it switches off (and can undo it); mail clients' one-click POSTs go to the API
     unsubscribe_url = f"{mh.settings.base_url}/r/unsubscribe/{token}?scene={row['scene']}"
     list_unsubscribe_url = f"{mh.settings.base_url}/api/reminders/unsubscribe/{token}?scene={row['scene']}"
+    # a resident's own page (her inbox link, current generation): for channels whose message carries a link (WeChat)
+    page_url = ""
+    if row["recipient_kind"] == "resident":
+        page_url = f"{mh.settings.base_url}/r/inbox/{token_for_generation(mh, 'resident', row['recipient_id'], 'inbox', row.get('inbox_generation', 1))}"
     activity = {
         "id": row["activity_id"],
         "title": row["title"],
@@ -152,6 +158,7 @@ def render(mh: Meihao, row: dict[str, Any], now: datetime | None = None) -> Mess
         body=body,
         unsubscribe_url=unsubscribe_url,
         list_unsubscribe_url=list_unsubscribe_url,
+        page_url=page_url,
         activity=activity,
         community=row["community"],
         reminder_id=row["id"],

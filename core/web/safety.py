@@ -300,8 +300,10 @@ def _one_charset(value: bytes) -> bytes:
 # -- access logs ------------------------------------------------------------------------------
 
 #: Routes whose path holds a secret (a resident's calendar, inbox or unsubscribe link, and their pages under /r/;
-#: scenes' resident pages, /r/{token}/{scenario}/…, start with the token itself: r12.1.…, s3.1.…).
-_SECRET_LINK = re.compile(r"(/api/(?:calendar|inbox|reminders/unsubscribe)/|/r/(?:calendar|inbox|unsubscribe)/|/r/(?=[rs]\d+\.\d+\.))[^/?\s\"]+")
+#: scenes' resident pages, /r/{token}/{scenario}/…, start with the token itself: r12.1.…, s3.1.…), and WeChat's
+#: callbacks, whose query names the follower's ``openid`` (personal data).
+_SECRET_LINK = re.compile(
+    r"(/api/(?:calendar|inbox|reminders/unsubscribe)/|/r/(?:calendar|inbox|unsubscribe)/|/r/(?=[rs]\d+\.\d+\.)|[?&]openid=)[^/?&\s\"]+")
 
 
 def redact_secret_links(text: str) -> str:

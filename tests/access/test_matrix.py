@@ -285,6 +285,10 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("POST", "/api/buildings/{building_id}/households"): "meihao.register.write",
     ("GET", "/api/calendar/{token}"): None,
     ("POST", "/api/sms/receipts/{provider}/{token}"): None,  # sms: the providers' receipts, the secret in the address
+    # --- wechat ---: WeChat's callback, signature-checked (tests/plugins/test_wechat.py)
+    ("GET", "/api/wechat/callback"): None,
+    ("POST", "/api/wechat/callback"): None,
+    # --- end wechat ---
     ("GET", "/api/communities"): None,
     ("POST", "/api/communities"): "meihao.community.manage",
     ("GET", "/api/communities/{slug}"): None,
@@ -1063,6 +1067,10 @@ PUBLIC_ROUTES = {
     # --- sms (helper) ---: the providers' delivery receipts, behind the secret in the address (tests/plugins/test_sms.py)
     ("POST", "/api/sms/receipts/{provider}/{token}"),
     # --- end sms ---
+    # --- wechat ---: WeChat's server callback (follow, scan, unfollow), signed by WeChat (tests/plugins/test_wechat.py)
+    ("GET", "/api/wechat/callback"),
+    ("POST", "/api/wechat/callback"),
+    # --- end wechat ---
 }
 
 

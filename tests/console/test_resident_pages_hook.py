@@ -170,7 +170,7 @@ def test_the_token_of_a_scenes_resident_page_never_reaches_a_log():
 def test_resident_pages_need_a_scenario_and_litestar_handlers():
     with pytest.raises(PluginError) as caught:
         Plugins.load(extra=[("loose", NotAScene())], entry_point_filter=builtin_only)
-    assert str(caught.value) == "plugin 'loose': residents' pages are mounted under a scenario: this plugin provides none"
+    assert str(caught.value) == "plugin 'loose': residents' pages are mounted under a scenario or a channel: this plugin provides neither"
     with pytest.raises(PluginError) as caught:
         Plugins.load(extra=[("broken", NotAHandler())], entry_point_filter=builtin_only)
     assert str(caught.value) == "plugin 'broken': meihao_console_pages gave '/board', not a Litestar handler, Controller or Router"

@@ -114,7 +114,7 @@ def console_routers(mh: Meihao) -> list[Any]:
                 Router(
                     path=f"/r/{{token:str}}/{plugin}",
                     route_handlers=pages.resident_handlers,
-                    guards=[resident_page_guard(plugin)],
+                    guards=[resident_page_guard(plugin, every_community=plugin not in mh.plugins.scenarios)],
                     dependencies={"resident": Provide(provide_resident), "community": Provide(provide_resident_community)},
                     exception_handlers=RESIDENT_PAGE_ERRORS,
                     include_in_schema=False,

@@ -74,13 +74,14 @@ async def resident_link(token: str, address: str = "", *, mh: Any) -> ResidentLi
                         community=CommunityInfo.from_row(community), token=token, address=address)
 
 
-def resident_page_guard(scenario: str):
-    """A scene's resident pages open only through a current inbox link of a resident whose community runs the scene."""
+def resident_page_guard(scenario: str, *, every_community: bool = False):
+    """A scene's resident pages open only through a current inbox link of a resident whose community runs the scene
+    (a channel's pages, ``every_community``: of any resident)."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         address = connection.client.host if connection.client else ""
         link = await resident_link(connection.path_params.get("token", ""), address, mh=connection.app.state.meihao)
-        if not await is_enabled(link.community.id, scenario):
+        if not every_community and not await is_enabled(link.community.id, scenario):
             raise NotFound("link not found")
         connection.scope.setdefault("state", {})[STATE_KEY] = link
 

@@ -95,8 +95,9 @@ async def _scene_links(request: Request[Any, Any, Any], resident: dict[str, Any]
         return []
     running = {row["scenario"] for row in await CommunityScenario.select(CommunityScenario.scenario).where(
         CommunityScenario.community == resident["community"], CommunityScenario.enabled.eq(True))}
+    scenarios = _mh(request).plugins.scenarios  # a channel's pages (not a scenario) serve every community
     return [{"title_zh": link.title_zh, "title_en": link.title_en, "href": f"/r/{quote(token)}/{plugin}/{link.path}".rstrip("/")}
-            for plugin, links in declared if plugin in running for link in links]
+            for plugin, links in declared if plugin in running or plugin not in scenarios for link in links]
 
 
 @post("/r/inbox/{token:str}/{message_id:int}/read", exception_handlers=INVALID)
