@@ -180,7 +180,7 @@ async def attended_page(request: Request[Any, Any, Any], community: CurrentCommu
     except MeihaoError as err:
         if err.status_code != 409:
             raise
-        return await _render_services(request, meihao, community, principal, status_code=409, errors={f"m{booking_id}": MESSAGES["marked"]})
+        return await _render_services(request, meihao, community, principal, status_code=409, errors={"mark": MESSAGES["marked"]})
     return Redirect(f"/c/{community.slug}/{SCENE}/services?done={'came' if came == '1' else 'no_show'}#to-mark", status_code=303)
 
 

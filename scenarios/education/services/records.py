@@ -206,7 +206,8 @@ async def street_report(mh: Any, principal: Principal, year: int) -> StreetRepor
     return StreetReportOut(year=year, communities=rows, total=total)
 
 
-STREET_HEADER = ["社区", "培训场地", "课程", "已开课次", "待开课次", "取消课次", "报名人次", "签到签退人次", "参训人数", "累计学时", "到课率",
+#: The page's columns, in the page's order.
+STREET_HEADER = ["社区", "培训场地", "课程", "已开课次", "待开课次", "取消课次", "报名人次", "签到签退人次", "到课率", "参训人数", "学时",
                  "应训人员", "已达标", "完成率"]
 
 
@@ -215,7 +216,7 @@ def street_lines(result: StreetReportOut) -> list[list[Any]]:
         return "—" if rate is None else f"{rate * 100:.1f}%"
 
     return [STREET_HEADER] + [[r.community, r.venues, r.courses, r.sessions_held, r.sessions_planned, r.sessions_cancelled, r.enrolments,
-                               r.attendances, r.learners, r.hours, pct(r.attendance_rate), r.staff, r.staff_met, pct(r.completion_rate)]
+                               r.attendances, pct(r.attendance_rate), r.learners, r.hours, r.staff, r.staff_met, pct(r.completion_rate)]
                               for r in [*result.communities, result.total]]
 
 
