@@ -76,8 +76,12 @@ async def meihao_metrics(community: CommunityInfo, meihao: Meihao, principal: Pr
     result = [
         Metric("bookings_month", "本月预约", "Bookings this month", f["bookings_month"]),
         Metric("served_month", "本月服务人数", "People served this month", f["served_month"]),
+        Metric("visits_month", "本月服务人次", "Services given this month", f["visits_month"]),
+        Metric("no_show_month", "本月预约未到", "Booked and did not come this month", f["no_show_month"]),
         Metric("bookings_year", "本年预约", "Bookings this year", f["bookings_year"]),
         Metric("served_year", "本年服务人数", "People served this year", f["served_year"]),
+        Metric("visits_year", "本年服务人次", "Services given this year", f["visits_year"]),
+        Metric("no_show_year", "本年预约未到", "Booked and did not come this year", f["no_show_year"]),
     ]
     if "income_month_fen" in f:
         result += [

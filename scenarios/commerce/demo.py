@@ -50,6 +50,8 @@ async def fill(mh: Any, community: CommunityInfo, settings: CommerceSettings, se
         row = Partner(community=community.id, name=name, kind=kind, contact=contact, contract_starts_on=start, contract_ends_on=end)
         await row.save()
         partners.append(row.id)
+    # who came to the slots gone by (a rng of its own: the rest of the demo stays as it was for a seed); the last week's wait to be marked
+    marks = random.Random(seed * 7919 + community.id)
     people = [r["id"] for r in await Resident.select(Resident.id).where(Resident.community == community.id).order_by(Resident.id)]
     now = mh.clock.now()
     for service, title, partner, venue, price, weekday, hour, hours, capacity in OFFERS:
@@ -67,7 +69,8 @@ async def fill(mh: Any, community: CommunityInfo, settings: CommerceSettings, se
                 chosen = rng.sample(people, min(taken, len(people)))
                 if chosen:
                     await Booking.insert(*[Booking(community=community.id, slot=slot.id, resident=r, by=rng.choice(["staff", "resident"]),
-                                                   created_at=slot.starts_at - timedelta(days=rng.randint(1, 6))) for r in chosen])
+                                                   created_at=slot.starts_at - timedelta(days=rng.randint(1, 6)),
+                                                   **_attended(marks, slot, now)) for r in chosen])
             day += timedelta(days=7)
     # the ledger: twelve months before this one, closed, and this month so far
     month = today.replace(day=1)
@@ -119,3 +122,10 @@ async def fill(mh: Any, community: CommunityInfo, settings: CommerceSettings, se
     for days_ago, (shop, category, text) in zip((20, 9, 2), COMPLAINTS):
         await Complaint.insert(Complaint(community=community.id, grid=shops[shop].grid, shop=shops[shop].id, category=category, text=text,
                                          created_at=now - timedelta(days=days_ago)))
+
+
+def _attended(marks: random.Random, slot: Slot, now: datetime) -> dict[str, Any]:
+    """A booking of a slot more than a week gone is marked: about nine in ten came (served), the rest did not (no_show)."""
+    if slot.ends_at > now - timedelta(days=7):
+        return {}
+    return {"status": "served" if marks.random() < 0.9 else "no_show", "attended_at": slot.ends_at + timedelta(minutes=30)}

@@ -49,7 +49,7 @@ def N_(message: str) -> str:
     return message
 
 
-BOOKING_STATUS = {"booked": N_("Booked"), "cancelled": N_("Cancelled")}
+BOOKING_STATUS = {"booked": N_("Booked"), "cancelled": N_("Cancelled"), "served": N_("Came"), "no_show": N_("Did not come")}
 MESSAGES = {
     "resident": N_("Enter the resident's name as registered (or her number): nobody in your area has it."),
     "resident_many": N_("Several residents in your area have this name: enter her number instead."),
@@ -59,6 +59,7 @@ MESSAGES = {
     "closed_slot": N_("This slot is no longer open for booking."),
     "reason": N_("Say why the booking is cancelled (the resident is told by her community worker)."),
     "too_late": N_("The slot begins too soon to cancel."),
+    "marked": N_("This booking is marked already, or was cancelled."),
     "amount": N_("Enter the amount in yuan, e.g. 1280 or 85.50."),
     "service": N_("An income names the service it came from; a cost or 公益投入 names none."),
     "day": N_("Enter a day that has come, e.g. 2026-03-05."),
@@ -107,8 +108,9 @@ async def _render_services(request: Request[Any, Any, Any], mh: Any, community: 
     for slot in slots:
         by_offer.setdefault(slot.offer_id, []).append(slot)
     coming = await bookings.list_bookings(mh, principal, community)
+    begun = await bookings.to_mark(mh, principal, community)
     return render_page(request, "commerce/services.html", status_code=status_code, community=community, offers=offer_list,
-                       by_offer=by_offer, bookings=coming, errors=errors or {}, values=values or {}, done=done, messages=MESSAGES,
+                       by_offer=by_offer, bookings=coming, to_mark=begun, errors=errors or {}, values=values or {}, done=done, messages=MESSAGES,
                        labels=LABELS, statuses=BOOKING_STATUS, tz=community.tz, here_page="services", yuan=fen_to_yuan)
 
 
@@ -116,7 +118,7 @@ async def _render_services(request: Request[Any, Any, Any], mh: Any, community: 
 async def services_page(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller,
                         done: FromQuery[str] = "") -> Response[str]:
     """The offers with their coming slots (places booked / capacity), a booking form per slot, the coming bookings."""
-    return await _render_services(request, meihao, community, principal, done=done if done in ("booked", "cancelled") else "")
+    return await _render_services(request, meihao, community, principal, done=done if done in ("booked", "cancelled", "came", "no_show") else "")
 
 
 @post("/services/book", guards=[page_requires(BOOKING_WRITE)])
@@ -163,6 +165,23 @@ async def cancel_page(request: Request[Any, Any, Any], community: CurrentCommuni
             raise
         return await _render_services(request, meihao, community, principal, status_code=409, errors={key: MESSAGES["too_late"]})
     return Redirect(f"/c/{community.slug}/{SCENE}/services?done=cancelled#bookings", status_code=303)
+
+
+@post("/services/bookings/{booking_id:int}/attended", guards=[page_requires(BOOKING_WRITE)])
+async def attended_page(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller,
+                        booking_id: FromPath[int]) -> Response[Any]:
+    """到场确认 from the list: 已到场 (``came=1``) or 未到场 (``came=0``)."""
+    form = await _form(request)
+    came = form.get("came", "")
+    if came not in ("1", "0"):
+        raise InvalidInput("came: 1 (came) or 0 (did not come)", field="came")
+    try:
+        await bookings.mark_attended(meihao, principal, community, booking_id, came == "1")
+    except MeihaoError as err:
+        if err.status_code != 409:
+            raise
+        return await _render_services(request, meihao, community, principal, status_code=409, errors={"mark": MESSAGES["marked"]})
+    return Redirect(f"/c/{community.slug}/{SCENE}/services?done={'came' if came == '1' else 'no_show'}#to-mark", status_code=303)
 
 
 async def _render_ledger(request: Request[Any, Any, Any], mh: Any, community: CommunityInfo, principal: Principal, month: str, *,
@@ -278,7 +297,7 @@ async def card_figures(mh: Any, principal: Principal, community: CommunityInfo) 
 
 
 PAGES = ConsolePages(
-    handlers=[services_page, book_page, cancel_page, ledger_page, entry_page, close_page, partners_page, hand_over_page],
+    handlers=[services_page, book_page, cancel_page, attended_page, ledger_page, entry_page, close_page, partners_page, hand_over_page],
     templates=HERE / "templates",
     locale=HERE / "locale",
     nav=[

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from meihao import Caller, CurrentCommunity, InvalidInput, PathId, Runtime, error_response, requires
 
 from .schemas import (
+    AttendedIn,
     BookingIn,
     BookingOut,
     CancelIn,
@@ -112,6 +113,13 @@ class BookingController(Controller):
     async def cancel(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, booking_id: PathId,
                      data: JSONBody[CancelIn]) -> BookingOut:
         return await bookings.cancel(meihao, principal, community, booking_id, data.reason)
+
+    @post("/{booking_id:int}/attended", guards=[requires(BOOKING_WRITE)], status_code=200,
+          responses={409: error_response(409, "Not a live booking, or its slot has not begun")})
+    async def attended(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, booking_id: PathId,
+                       data: JSONBody[AttendedIn]) -> BookingOut:
+        """到场确认: ``{"came": true}`` the service was given (served), ``false`` the resident did not come (no_show); once."""
+        return await bookings.mark_attended(meihao, principal, community, booking_id, data.came)
 
 
 class LedgerController(Controller):

@@ -30,7 +30,7 @@ Month = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 class CommerceSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """What a community can tune (docs/scenes/commerce.md has each source)."""
 
-    #: Alert the community's admins this many days before a partner's contract ends (issue 15: 30 days).
+    #: Alert the community's admins this many days before a partner's contract ends (design default: no published rule found).
     contract_alert_days: int = 30
     #: Remind a resident of her booking this many hours before its slot (design default: the day before, as the markets).
     booking_reminder_hours: int = 24
@@ -38,8 +38,10 @@ class CommerceSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
     resident_cancel_until_minutes: int = 120
     #: How many open bookings a resident may hold at once across all offers (design default, against hoarding slots).
     open_bookings_per_resident: int = 3
-    #: The largest single ledger entry, in yuan (a typo guard: a community enterprise's month is thousands of yuan).
+    #: The largest single ledger entry, in yuan (design default, a typo guard: the enterprise's month is thousands of yuan).
     largest_entry_yuan: int = 50000
+    #: Publish each quarter's statement by the daily job, from the first day after the quarter (design default: on).
+    auto_statement: bool = True
     #: How the reminders, alerts and the quarterly statement reach people.
     channels: list[str] = msgspec.field(default_factory=lambda: ["inbox"])
 
@@ -136,6 +138,14 @@ class BookingOut(msgspec.Struct, kw_only=True):
     by: str
     note: str
     cancel_reason: str
+    #: When the booking was marked served (came) or no_show (did not come); None while it is not.
+    attended_at: datetime | None = None
+
+
+class AttendedIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """到场确认: ``true`` the resident came and the service was given (``served``), ``false`` she did not come (``no_show``)."""
+
+    came: bool
 
 
 class EntryIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

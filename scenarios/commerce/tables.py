@@ -70,6 +70,8 @@ class Booking(Table, tablename="commerce_booking"):
     cancelled_at = Timestamptz(null=True, default=None)
     cancel_reason = Text(default="")
     reminded = Boolean(default=False)
+    #: When staff marked it ``served`` (came) or ``no_show``.
+    attended_at = Timestamptz(null=True, default=None)
 
 
 class LedgerEntry(Table, tablename="commerce_ledger_entry"):

@@ -168,6 +168,27 @@ async def report_csv(request: Request[Any, Any, Any], community: CurrentCommunit
     return csv_download(rows(), f"education-credits-{community.slug}-{year}.csv")
 
 
+@get("/street", guards=[page_requires(REPORT)])
+async def street_page(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller) -> Response[str]:
+    """街道网格学院统计: a row per community the viewer manages (the street: every community with the academy), and the total."""
+    year = _year(request, meihao, community)
+    result = await records.street_report(meihao, principal, year)
+    return render_page(request, "education/street.html", community=community, report=result, year=year,
+                       pct=lambda rate: "—" if rate is None else f"{rate * 100:.1f}%", street=principal.street)
+
+
+@get("/street.csv", guards=[page_requires(REPORT)])
+async def street_csv(request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller) -> Stream:
+    year = _year(request, meihao, community)
+    result = await records.street_report(meihao, principal, year)
+
+    async def rows() -> Any:
+        for line in records.street_lines(result):
+            yield line
+
+    return csv_download(rows(), f"education-street-{year}.csv")
+
+
 def _year(request: Request[Any, Any, Any], mh: Any, community: CommunityInfo) -> int:
     raw = request.query_params.get("year") or ""
     return check_year(int(raw) if raw.isascii() and raw.isdigit() else None, community_today(mh, community))
@@ -185,10 +206,11 @@ async def card_figures(mh: Any, principal: Principal, community: CommunityInfo) 
 
 
 PAGES = ConsolePages(
-    handlers=[sessions_page, session_page, attendance, enrol_self, cancel_own, report_page, report_csv],
+    handlers=[sessions_page, session_page, attendance, enrol_self, cancel_own, report_page, report_csv, street_page, street_csv],
     templates=HERE / "templates",
     locale=HERE / "locale",
     nav=[NavLink("课程与课次", "Courses and sessions", "sessions", permission=READ),
-         NavLink("学时学分", "Credit report", "report", permission=READ)],
+         NavLink("学时学分", "Credit report", "report", permission=READ),
+         NavLink("各社区统计", "Across communities", "street", permission=REPORT)],
     cards=[ConsoleCard("education", "网格学院", "Grid academy", card_figures, link="sessions", permission=READ)],
 )

@@ -19,14 +19,16 @@ from .schemas import (
     EnrolmentOut,
     LearnerRecordOut,
     ReportOut,
+    RescheduleIn,
     SessionIn,
     SessionOut,
+    StreetReportOut,
     VenueIn,
     VenueOut,
     VenueUseOut,
 )
 from .services import catalogue, records, sessions
-from .services.common import ATTENDANCE, MANAGE, READ, check_year
+from .services.common import ATTENDANCE, MANAGE, READ, REPORT, check_year
 
 
 class VenueController(Controller):
@@ -91,6 +93,13 @@ class SessionController(Controller):
     ) -> SessionOut:
         return await sessions.cancel_session(meihao, principal, community, session_id, data.reason)
 
+    @post("/{session_id:int}/reschedule", guards=[requires(MANAGE)], status_code=200)
+    async def reschedule_session(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, session_id: PathId, data: JSONBody[RescheduleIn],
+    ) -> SessionOut:
+        """改期: a new time ahead and a reason; the reminders move with it and everyone on the session is told once."""
+        return await sessions.reschedule_session(meihao, principal, community, session_id, data)
+
     @get("/{session_id:int}/enrolments", guards=[requires(READ)])
     async def list_enrolments(self, community: CurrentCommunity, principal: Caller, session_id: PathId) -> list[EnrolmentOut]:
         """Enrolled, then the waiting list in its order; residents only within the caller's scope."""
@@ -150,6 +159,22 @@ class RecordController(Controller):
                 yield line
 
         return csv_download(rows(), f"education-credits-{community.slug}-{chosen}.csv")
+
+    @get("/street-report", guards=[requires(REPORT)])
+    async def street_report(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, year: QueryYear = None) -> StreetReportOut:
+        """街道网格学院统计: a row per community the caller manages where the academy is set up (the street: every one), and their total."""
+        return await records.street_report(meihao, principal, check_year(year, community_today(meihao, community)))
+
+    @get("/street-report.csv", guards=[requires(REPORT)], media_type="text/csv; charset=utf-8")
+    async def street_report_csv(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, year: QueryYear = None) -> Stream:
+        chosen = check_year(year, community_today(meihao, community))
+        result = await records.street_report(meihao, principal, chosen)
+
+        async def rows() -> Any:
+            for line in records.street_lines(result):
+                yield line
+
+        return csv_download(rows(), f"education-street-{chosen}.csv")
 
 
 HANDLERS = [VenueController, CourseController, SessionController, EnrolmentController, RecordController]

@@ -164,6 +164,10 @@ class SessionOut(msgspec.Struct, kw_only=True):
     teacher: str
     status: str
     activity_id: int
+    #: The start before the last reschedule (改期), its reason, and how often it was moved (None / "" / 0: never).
+    rescheduled_from: datetime | None = None
+    reschedule_reason: str = ""
+    reschedules: int = 0
 
 
 class CancelIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -249,3 +253,44 @@ class ReportOut(msgspec.Struct, kw_only=True):
     people: list[ReportRow]
     by_role: list[ReportGroup]
     by_community: list[ReportGroup]
+
+
+class RescheduleIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """改期: the session's new time and why (told to everyone on it)."""
+
+    starts_at: datetime
+    ends_at: datetime
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class StreetRow(msgspec.Struct, kw_only=True):
+    """One community's year in the grid academy (or the street's total, ``slug`` empty)."""
+
+    slug: str
+    community: str
+    venues: int
+    courses: int
+    #: Sessions of the year not cancelled that have ended (held), not ended yet (planned), and cancelled.
+    sessions_held: int
+    sessions_planned: int
+    sessions_cancelled: int
+    #: Places taken (enrolled, not waiting or cancelled) on the year's sessions not cancelled.
+    enrolments: int
+    #: Enrolments checked in and out (attended), distinct people who attended, the 学时 they attended.
+    attendances: int
+    learners: int
+    hours: int
+    #: Attended / places taken on the sessions held (None: no place taken on a held session).
+    attendance_rate: float | None
+    #: Staff held to the yearly requirement, those who have met it (完成), the share.
+    staff: int
+    staff_met: int
+    completion_rate: float | None
+
+
+class StreetReportOut(msgspec.Struct, kw_only=True):
+    """街道网格学院统计: a row per community the caller manages, and their total."""
+
+    year: int
+    communities: list[StreetRow]
+    total: StreetRow

@@ -67,6 +67,10 @@ class Session(Table, tablename="education_session"):
     cancel_reason = Varchar(length=200, default="")
     activity = Integer(index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    #: 改期: the start before the last reschedule, its reason, and how many times the session was moved.
+    rescheduled_from = Timestamptz(null=True, default=None)
+    reschedule_reason = Varchar(length=200, default="")
+    reschedules = Integer(default=0)
 
 
 class Enrolment(Table, tablename="education_enrolment"):

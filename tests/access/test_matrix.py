@@ -540,6 +540,12 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/communities/{slug}/education/report"): "education.read",
     ("GET", "/api/communities/{slug}/education/report.csv"): "education.read",
     # --- end education ---
+    # --- educom2 ---: education's reschedule and street report, commerce's 到场确认
+    ("POST", "/api/communities/{slug}/education/sessions/{session_id}/reschedule"): "education.manage",
+    ("GET", "/api/communities/{slug}/education/street-report"): "education.report.read",
+    ("GET", "/api/communities/{slug}/education/street-report.csv"): "education.report.read",
+    ("POST", "/api/communities/{slug}/commerce/bookings/{booking_id}/attended"): "commerce.booking.write",
+    # --- end educom2 ---
     # --- elder3 (helper): 加密探访 campaigns, health referrals handed over by elder visits ---
     ("GET", "/api/communities/{slug}/elder_care/campaigns"): "elder_care.elder.read",
     ("POST", "/api/communities/{slug}/elder_care/campaigns"): "elder_care.elder.write",
@@ -941,6 +947,30 @@ COMMERCE_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
 }
 
 
+# --- educom2 ---
+# A reschedule whose end is before its start: 400 for whoever passes the guard and finds the session (nothing changes);
+# another community's session under its own path is the kernel's 403.
+#                 street comm leader worker part disp dept
+def _cm_attended(place: str) -> Any:
+    return lambda w, role: (f"/api/communities/{w.slugs[place]}/commerce/bookings/{w.places[place]['cm_booking_id']}/attended",
+                            {"came": True})
+
+
+_BACKWARDS = {"starts_at": "2030-10-12T09:00:00", "ends_at": "2030-10-12T08:00:00", "reason": "场地检修"}
+EDUCOM2_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
+    ("POST", "/api/communities/{slug}/education/sessions/{session_id}/reschedule"): [
+        (_edu("a1", "/sessions/{ed_session_id}/reschedule", _BACKWARDS), _row("400 400 403 403 403 403 403")),
+        (_edu("b1", "/sessions/{ed_session_id}/reschedule", _BACKWARDS), _row("400 403 403 403 403 403 403"))],
+    # 到场确认 of the place's booking: its slot (5 October 2030) has not begun, so 409 for whoever reaches it with
+    # commerce.booking.write; another grid is 404 as if missing, another community the kernel's 403
+    ("POST", "/api/communities/{slug}/commerce/bookings/{booking_id}/attended"): [
+        (_cm_attended("a1"), _row("409 409 409 409 409 403 403")),
+        (_cm_attended("a2"), _row("409 409 404 404 404 403 403")),
+        (_cm_attended("b1"), _row("409 403 403 403 403 403 403"))],
+}
+# --- end educom2 ---
+
+
 ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ("GET", "/api/communities"): [(lambda w, role: ("/api/communities", None), _row("200 200 200 200 200 200 200"))],
     # street only (meihao.community.manage, meihao.department.manage)
@@ -1049,6 +1079,7 @@ ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     **HEALTH_ROUTES,
     **EDUCATION_ROUTES,
     **COMMERCE_ROUTES,
+    **EDUCOM2_ROUTES,
 }
 
 PUBLIC_ROUTES = {

@@ -102,3 +102,31 @@ def test_a_resident_books_a_service_from_her_inbox_on_a_phone(phone, served):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     assert serious_violations(phone) == []
     shoot(phone, "commerce-resident-booked-phone")
+
+
+def test_the_admin_marks_who_came_on_a_phone_and_a_desktop(page, phone, served):
+    log_in(phone, served, "huayang-admin")
+    phone.goto(f"{BASE}/services")
+    waiting = phone.locator("section[aria-labelledby=to-mark] li.cm-row")
+    assert waiting.count() >= 1
+    assert phone.locator("#to-mark").inner_text().startswith("到场确认（待确认")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert serious_violations(phone) == []
+    shoot(phone, "commerce-to-mark-phone")
+    before = waiting.count()
+    name = waiting.first.locator(".cm-name").inner_text()
+    waiting.first.get_by_role("button", name=f"已到场 {name}").click()
+    phone.wait_for_url("**/services?done=came#to-mark")
+    assert phone.locator("p.notice").inner_text() == "已确认：居民已到场，服务已提供。"
+    assert phone.locator("section[aria-labelledby=to-mark] li.cm-row").count() == before - 1
+    log_in(page, served, "huayang-admin")
+    page.goto(f"{BASE}/services")
+    row = page.locator("section[aria-labelledby=to-mark] li.cm-row").first
+    other = row.locator(".cm-name").inner_text()
+    row.get_by_role("button", name=f"未到场 {other}").click()
+    page.wait_for_url("**/services?done=no_show#to-mark")
+    assert page.locator("p.notice").inner_text() == "已确认：居民未到场。"
+    assert served.sql("SELECT count(*) FROM commerce_booking WHERE status = 'no_show' AND attended_at > ?",
+                      datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0).strftime("%Y-%m-%d %H:%M:%S+00:00"))[0][0] >= 1
+    assert serious_violations(page) == []
+    shoot(page, "commerce-to-mark-desktop")

@@ -69,3 +69,20 @@ def test_a_grid_worker_reads_their_own_year_on_a_phone(phone, served):
     assert phone.locator("#people-h").inner_text() == "我的学时"
     assert phone.locator(".ed-list .ed-row").count() == 1
     look(phone, "education-report-phone")
+
+
+def test_the_street_reads_every_communitys_academy_and_a_community_admin_only_its_own(page, phone, served):
+    log_in(page, served, "admin")
+    page.goto(f"{ACADEMY}/street")
+    assert page.locator("h1").inner_text().endswith("年网格学院各社区统计")
+    rows = page.locator("table.ed-street tbody tr")
+    names = [rows.nth(i).locator("th").inner_text() for i in range(rows.count())]
+    assert names[-1] == "合计" and "银山社区" in names and len(names) >= 3
+    assert page.locator("table.ed-street thead th").all_inner_texts()[:4] == ["社区", "培训场地", "课程", "已开课次"]
+    look(page, "education-street-desktop")
+    log_in(phone, served, "yinshan-admin")
+    phone.goto(f"{ACADEMY}/street")
+    rows = phone.locator("table.ed-street tbody tr")
+    assert [rows.nth(i).locator("th").inner_text() for i in range(rows.count())] == ["银山社区", "合计"]
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # the table scrolls inside its region
+    look(phone, "education-street-phone")

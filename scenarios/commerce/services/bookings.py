@@ -30,13 +30,14 @@ from .common import SCENARIO, mask_name, settings_of
 COLUMNS = (Booking.id, Booking.slot, Booking.slot.offer.as_alias("offer_id"), Booking.slot.offer.title.as_alias("offer"),
            Booking.slot.offer.service.as_alias("service"), Booking.slot.starts_at.as_alias("starts_at"),
            Booking.slot.ends_at.as_alias("ends_at"), Booking.resident, Booking.resident.name.as_alias("name"), Booking.status, Booking.by,
-           Booking.note, Booking.cancel_reason)
+           Booking.note, Booking.cancel_reason, Booking.attended_at)
 
 
 def _out(row: dict[str, Any]) -> BookingOut:
     return BookingOut(id=row["id"], slot_id=row["slot"], offer_id=row["offer_id"], offer=row["offer"], service=row["service"],
                       starts_at=row["starts_at"], ends_at=row["ends_at"], resident_id=row["resident"], name=mask_name(row["name"]),
-                      status=row["status"], by=row["by"], note=row["note"], cancel_reason=row["cancel_reason"])
+                      status=row["status"], by=row["by"], note=row["note"], cancel_reason=row["cancel_reason"],
+                      attended_at=row["attended_at"])
 
 
 def lock(community: CommunityInfo) -> tuple[str, str]:
@@ -62,7 +63,7 @@ async def book(mh: Any, principal: Principal, community: CommunityInfo, data: Bo
             raise Conflict("slot_id: this slot is no longer open for booking", field="slot_id")
         if await Booking.exists().where(Booking.slot == data.slot_id, Booking.resident == data.resident_id, Booking.status == "booked"):
             raise Conflict("resident_id: already booked in this slot", field="resident_id")
-        taken = await Booking.count().where(Booking.slot == data.slot_id, Booking.status == "booked")
+        taken = await Booking.count().where(Booking.slot == data.slot_id, Booking.status != "cancelled")
         if taken >= slot["capacity"]:
             raise Conflict(f"slot_id: this slot is full ({taken} of {slot['capacity']} places booked)", field="slot_id")
         held = await Booking.count().where(Booking.resident == data.resident_id, Booking.status == "booked",
@@ -112,6 +113,35 @@ async def cancel(mh: Any, principal: Principal, community: CommunityInfo, bookin
         await audit(principal, "commerce.booking.cancel", "commerce_booking", booking_id, community_id=community.id,
                     detail={"reason": reason.strip()})
     return await get_booking(principal, community, booking_id)
+
+
+#: What a live booking becomes when staff mark it: the resident came (the service was given), or did not.
+ATTENDED = {True: "served", False: "no_show"}
+
+
+async def mark_attended(mh: Any, principal: Principal, community: CommunityInfo, booking_id: int, came: bool) -> BookingOut:
+    """到场确认: a live booking whose slot has begun becomes ``served`` (came) or ``no_show``, once. 409 before the slot
+    begins, and for a booking cancelled or marked already. A resident out of the caller's scope: 404, as for none."""
+    async with transaction(mh, lock=lock(community)):
+        found = await get_booking(principal, community, booking_id)
+        if found.status != "booked":
+            raise Conflict(f"booking {booking_id} is {found.status}, not booked", field="status")
+        now = mh.clock.now()
+        if found.starts_at > now:
+            raise Conflict("came: the slot has not begun; mark who came from its start", field="came")
+        await Booking.update({Booking.status: ATTENDED[came], Booking.attended_at: now}).where(Booking.id == booking_id)
+        await audit(principal, "commerce.booking.attended", "commerce_booking", booking_id, community_id=community.id,
+                    detail={"status": ATTENDED[came]})
+    return await get_booking(principal, community, booking_id)
+
+
+async def to_mark(mh: Any, principal: Principal, community: CommunityInfo, *, limit: int = 50) -> list[BookingOut]:
+    """Live bookings of slots that have begun, not marked yet, in the caller's scope: the latest first."""
+    rows = await Booking.select(*COLUMNS).where(
+        Booking.community == community.id, Booking.status == "booked", Booking.slot.starts_at <= mh.clock.now(),
+        *scope_where(principal, community, Booking.resident)).order_by(Booking.slot.starts_at, ascending=False).order_by(
+        Booking.id).limit(limit)
+    return [_out(r) for r in rows]
 
 
 async def remind(mh: Any, community: CommunityInfo) -> list[int]:

@@ -176,7 +176,7 @@ async def publish_statement(mh: Any, principal: Principal, community: CommunityI
                     detail={"year": data.year, "quarter": data.quarter})
         first, last = month_bounds(months[0])[0], month_bounds(months[-1])[1]
         served = await Booking.select(Booking.resident).where(
-            Booking.community == community.id, Booking.status == "booked", Booking.slot.starts_at >= _start(first, community),
+            Booking.community == community.id, Booking.status != "cancelled", Booking.slot.starts_at >= _start(first, community),
             Booking.slot.starts_at < _start(last + timedelta(days=1), community))
         residents = sorted({r["resident"] for r in served})
         staff = await community_admins(community)
@@ -187,6 +187,38 @@ async def publish_statement(mh: Any, principal: Principal, community: CommunityI
                 scenario=SCENARIO)
     found = await Statement.select().where(Statement.id == row.id).first()
     return _statement_out(found)
+
+
+#: The kernel, for the scheduled statement (the audit names the job, not a person).
+SYSTEM = Principal.system(SCENARIO)
+
+
+def quarter_before(day: Any) -> tuple[int, int]:
+    """The quarter that ended last before ``day``'s quarter: 1 April 2026 → (2026, 1); 31 March 2026 → (2025, 4)."""
+    quarter = (day.month - 1) // 3 + 1
+    return (day.year, quarter - 1) if quarter > 1 else (day.year - 1, 4)
+
+
+async def publish_due_statement(mh: Any, community: CommunityInfo) -> StatementOut | None:
+    """The job's 季度公示: the quarter that ended last, once. Its months still open are closed (they are over), then it is
+    published as by hand. Nothing when ``auto_statement`` is off, when it was published already (by hand or by an earlier
+    run), or when the quarter has no ledger entry."""
+    settings = await settings_of(mh, community)
+    if not settings.auto_statement:
+        return None
+    year, quarter = quarter_before(community_today(mh, community))
+    if await Statement.exists().where(Statement.community == community.id, Statement.year == year, Statement.quarter == quarter):
+        return None
+    months = quarter_months(year, quarter)
+    if not await LedgerEntry.exists().where(LedgerEntry.community == community.id, LedgerEntry.month.is_in(months)):
+        return None
+    try:
+        for month in months:
+            if await _closed(community, month) is None:
+                await close_month(mh, SYSTEM, community, month)
+        return await publish_statement(mh, SYSTEM, community, StatementIn(year=year, quarter=quarter))
+    except Conflict:
+        return None  # an admin closed or published it at the same moment: theirs stands
 
 
 def _start(day: Any, community: CommunityInfo) -> Any:

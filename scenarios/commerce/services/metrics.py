@@ -16,12 +16,15 @@ def _start(day: date, community: CommunityInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=community.tz)
 
 
-async def _served(principal: Principal, community: CommunityInfo, since: datetime, until: datetime) -> tuple[int, int]:
-    """Live bookings of slots starting in [since, until), and how many residents they are."""
-    rows = await Booking.select(Booking.resident).where(
-        Booking.status == "booked", Booking.slot.starts_at >= since, Booking.slot.starts_at < until,
+async def _served(principal: Principal, community: CommunityInfo, since: datetime, until: datetime) -> dict[str, int]:
+    """Of the slots starting in [since, until): the bookings not cancelled, those marked served (the resident came: 人次), the
+    residents served (人数), and those marked no_show."""
+    rows = await Booking.select(Booking.resident, Booking.status).where(
+        Booking.status != "cancelled", Booking.slot.starts_at >= since, Booking.slot.starts_at < until,
         *scope_where(principal, community, Booking.resident))
-    return len(rows), len({r["resident"] for r in rows})
+    came = [r for r in rows if r["status"] == "served"]
+    return {"bookings": len(rows), "visits": len(came), "served": len({r["resident"] for r in came}),
+            "no_show": sum(r["status"] == "no_show" for r in rows)}
 
 
 async def figures(mh: Any, principal: Principal, community: CommunityInfo) -> dict[str, Any]:
@@ -31,8 +34,9 @@ async def figures(mh: Any, principal: Principal, community: CommunityInfo) -> di
     month_end = _start(following, community)
     year_start, year_end = _start(date(today.year, 1, 1), community), _start(date(today.year + 1, 1, 1), community)
     f: dict[str, Any] = {}
-    f["bookings_month"], f["served_month"] = await _served(principal, community, month_start, month_end)
-    f["bookings_year"], f["served_year"] = await _served(principal, community, year_start, year_end)
+    for period, (since, until) in (("month", (month_start, month_end)), ("year", (year_start, year_end))):
+        for key, value in (await _served(principal, community, since, until)).items():
+            f[f"{key}_{period}"] = value
     if principal.can(LEDGER_READ):
         rows = await LedgerEntry.select(LedgerEntry.month, LedgerEntry.kind, LedgerEntry.amount_fen).where(
             LedgerEntry.community == community.id, LedgerEntry.month.like(f"{today.year:04d}-%"), LedgerEntry.kind != "cost")

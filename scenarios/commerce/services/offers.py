@@ -58,7 +58,7 @@ async def booked_counts(slot_ids: list[int]) -> dict[int, int]:
     if not slot_ids:
         return {}
     rows = await Booking.select(Booking.slot, Count(Booking.id).as_alias("n")).where(
-        Booking.slot.is_in(slot_ids), Booking.status == "booked").group_by(Booking.slot)
+        Booking.slot.is_in(slot_ids), Booking.status != "cancelled").group_by(Booking.slot)
     return {r["slot"]: r["n"] for r in rows}
 
 

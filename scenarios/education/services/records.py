@@ -21,10 +21,21 @@ from meihao import (
     notify,
     working_calendar,
 )
-from meihao.tables import StaffAssignment
+from meihao.tables import Community, StaffAssignment
 
-from ..schemas import STAFF_ROLES, EducationSettings, LearnerRecordOut, RecordEntry, ReportGroup, ReportOut, ReportRow, VenueUseOut
-from ..tables import Enrolment, Session, Venue
+from ..schemas import (
+    STAFF_ROLES,
+    EducationSettings,
+    LearnerRecordOut,
+    RecordEntry,
+    ReportGroup,
+    ReportOut,
+    ReportRow,
+    StreetReportOut,
+    StreetRow,
+    VenueUseOut,
+)
+from ..tables import Course, Enrolment, Session, Venue
 from .common import REPORT, SCENARIO, behind, settings_of
 
 
@@ -118,6 +129,95 @@ REPORT_HEADER = ["姓名", "岗位", "社区", "网格", "学时", "学分", "�
 def report_lines(result: ReportOut) -> list[list[Any]]:
     return [REPORT_HEADER] + [[r.name, r.role_zh, r.community, r.grid, r.hours, r.credits, r.required_hours, r.required_credits,
                                "达标" if r.met else "未达标"] for r in result.people]
+
+
+# -- the street-wide report ------------------------------------------------------------------------------
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return None if not whole else round(part / whole, 4)
+
+
+def _counted(rows: list[dict[str, Any]], key: str = "n") -> dict[int, int]:
+    return {r["community"]: int(r[key] or 0) for r in rows}
+
+
+async def street_report(mh: Any, principal: Principal, year: int) -> StreetReportOut:
+    """街道网格学院统计: per community where the academy is set up (it has a venue) and the caller manages (the street: all;
+    a community's admin: their own), the year's venues, courses, sessions held / planned / cancelled, places taken, attendances,
+    learners, 学时, the attendance rate (attended / places taken, on the sessions held), the staff held to the requirement and those who met it; and the total of those rows
+    only. Counted in SQL grouped by community; a community out of reach is not in any sum."""
+    ids = sorted({r["community"] for r in await Venue.select(Venue.community).distinct()})
+    ids = [i for i in ids if principal.manages_community(i)]
+    if not ids:
+        empty = StreetRow(slug="", community="合计", venues=0, courses=0, sessions_held=0, sessions_planned=0, sessions_cancelled=0,
+                          enrolments=0, attendances=0, learners=0, hours=0, attendance_rate=None, staff=0, staff_met=0, completion_rate=None)
+        return StreetReportOut(year=year, communities=[], total=empty)
+    start, end, now = date(year, 1, 1), date(year, 12, 31), mh.clock.now()
+    communities = await Community.select(Community.id, Community.slug, Community.name, Community.timezone).where(
+        Community.id.is_in(ids)).order_by(Community.id)
+    venues = _counted(await Venue.select(Venue.community, Count(Venue.id).as_alias("n")).where(
+        Venue.community.is_in(ids), Venue.active.eq(True)).group_by(Venue.community))
+    courses = _counted(await Course.select(Course.community, Count(Course.id).as_alias("n")).where(
+        Course.community.is_in(ids), Course.active.eq(True)).group_by(Course.community))
+    in_year = (Session.community.is_in(ids), Session.day >= start, Session.day <= end)
+    held = _counted(await Session.select(Session.community, Count(Session.id).as_alias("n")).where(
+        *in_year, Session.status == "scheduled", Session.ends_at <= now).group_by(Session.community))
+    planned = _counted(await Session.select(Session.community, Count(Session.id).as_alias("n")).where(
+        *in_year, Session.status == "scheduled", Session.ends_at > now).group_by(Session.community))
+    cancelled = _counted(await Session.select(Session.community, Count(Session.id).as_alias("n")).where(
+        *in_year, Session.status == "cancelled").group_by(Session.community))
+    places = (Enrolment.community.is_in(ids), Enrolment.status == "enrolled", Enrolment.session.status == "scheduled",
+              Enrolment.session.day >= start, Enrolment.session.day <= end)
+    taken = _counted(await Enrolment.select(Enrolment.community, Count(Enrolment.id).as_alias("n")).where(*places).group_by(
+        Enrolment.community))
+    taken_held = _counted(await Enrolment.select(Enrolment.community, Count(Enrolment.id).as_alias("n")).where(
+        *places, Enrolment.session.ends_at <= now).group_by(Enrolment.community))
+    came = (Enrolment.community.is_in(ids), *_attended(year))
+    attended = await Enrolment.select(Enrolment.community, Count(Enrolment.id).as_alias("n"),
+                                      Sum(Enrolment.session.hours).as_alias("hours")).where(*came).group_by(Enrolment.community)
+    came_held = _counted(await Enrolment.select(Enrolment.community, Count(Enrolment.id).as_alias("n")).where(
+        *came, Enrolment.session.ends_at <= now).group_by(Enrolment.community))
+    who = await Enrolment.select(Enrolment.community, Enrolment.staff, Enrolment.resident).where(*came).distinct()
+    learners: dict[int, int] = {}
+    for r in who:
+        learners[r["community"]] = learners.get(r["community"], 0) + 1
+    rows = []
+    for c in communities:
+        info = CommunityInfo(id=c["id"], slug=c["slug"], name=c["name"], brand_name="", brand_slogan="", timezone=c["timezone"])
+        settings = await settings_of(mh, info)
+        everyone = await people(info, settings)
+        done = await totals([p["staff_id"] for p in everyone], year)
+        met = sum(1 for p in everyone if done.get(p["staff_id"], (0, 0))[0] >= settings.hours_for(p["role"])
+                  and done.get(p["staff_id"], (0, 0))[1] >= settings.credits_for(p["role"]))
+        a = next((r for r in attended if r["community"] == c["id"]), {"n": 0, "hours": 0})
+        rows.append(StreetRow(
+            slug=c["slug"], community=c["name"], venues=venues.get(c["id"], 0), courses=courses.get(c["id"], 0),
+            sessions_held=held.get(c["id"], 0), sessions_planned=planned.get(c["id"], 0), sessions_cancelled=cancelled.get(c["id"], 0),
+            enrolments=taken.get(c["id"], 0), attendances=int(a["n"] or 0), learners=learners.get(c["id"], 0), hours=int(a["hours"] or 0),
+            attendance_rate=_rate(came_held.get(c["id"], 0), taken_held.get(c["id"], 0)), staff=len(everyone), staff_met=met,
+            completion_rate=_rate(met, len(everyone))))
+    total = StreetRow(
+        slug="", community="合计", **{k: sum(getattr(r, k) for r in rows) for k in (
+            "venues", "courses", "sessions_held", "sessions_planned", "sessions_cancelled", "enrolments", "attendances", "learners", "hours",
+            "staff", "staff_met")}, attendance_rate=None, completion_rate=None)
+    total.completion_rate = _rate(total.staff_met, total.staff)
+    total.attendance_rate = _rate(sum(came_held.get(i, 0) for i in ids), sum(taken_held.get(i, 0) for i in ids))
+    return StreetReportOut(year=year, communities=rows, total=total)
+
+
+#: The page's columns, in the page's order.
+STREET_HEADER = ["社区", "培训场地", "课程", "已开课次", "待开课次", "取消课次", "报名人次", "签到签退人次", "到课率", "参训人数", "学时",
+                 "应训人员", "已达标", "完成率"]
+
+
+def street_lines(result: StreetReportOut) -> list[list[Any]]:
+    def pct(rate: float | None) -> str:
+        return "—" if rate is None else f"{rate * 100:.1f}%"
+
+    return [STREET_HEADER] + [[r.community, r.venues, r.courses, r.sessions_held, r.sessions_planned, r.sessions_cancelled, r.enrolments,
+                               r.attendances, pct(r.attendance_rate), r.learners, r.hours, r.staff, r.staff_met, pct(r.completion_rate)]
+                              for r in [*result.communities, result.total]]
 
 
 # -- the quarterly reminder ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from piccolo.query.functions.aggregate import Count
 
 from meihao import (
     ActivityIn,
+    ActivityPatch,
     CommunityInfo,
     Conflict,
     InvalidInput,
@@ -27,11 +28,12 @@ from meihao import (
     scoped_resident,
     scoped_staff,
     transaction,
+    update_activity,
     zh_when,
 )
 from meihao.tables import StaffAssignment
 
-from ..schemas import ENROLMENT_STATES, STAFF_ROLES, EnrolIn, EnrolmentOut, SessionIn, SessionOut
+from ..schemas import ENROLMENT_STATES, STAFF_ROLES, EnrolIn, EnrolmentOut, RescheduleIn, SessionIn, SessionOut
 from ..tables import Course, Enrolment, Session
 from .catalogue import _list, course_in, venue_in
 from .common import ATTENDANCE, ENROL, SCENARIO, SESSION_LOCK, aware, settings_of
@@ -39,7 +41,8 @@ from .common import ATTENDANCE, ENROL, SCENARIO, SESSION_LOCK, aware, settings_o
 SESSION_COLUMNS = (
     Session.id, Session.course, Session.course.title.as_alias("course_title"), Session.course.kind.as_alias("kind"), Session.venue,
     Session.venue.name.as_alias("venue_name"), Session.starts_at, Session.ends_at, Session.day, Session.hours, Session.credits,
-    Session.capacity, Session.teacher, Session.status, Session.activity,
+    Session.capacity, Session.teacher, Session.status, Session.activity, Session.rescheduled_from, Session.reschedule_reason,
+    Session.reschedules,
 )
 
 
@@ -56,7 +59,8 @@ def _out(row: dict[str, Any], counts: dict[tuple[int, str], int]) -> SessionOut:
         id=row["id"], course_id=row["course"], course=row["course_title"], kind=row["kind"], venue_id=row["venue"], venue=row["venue_name"],
         starts_at=row["starts_at"], ends_at=row["ends_at"], day=row["day"], hours=row["hours"], credits=row["credits"],
         capacity=row["capacity"], enrolled=counts.get((row["id"], "enrolled"), 0), waiting=counts.get((row["id"], "waiting"), 0),
-        teacher=row["teacher"], status=row["status"], activity_id=row["activity"],
+        teacher=row["teacher"], status=row["status"], activity_id=row["activity"], rescheduled_from=row["rescheduled_from"],
+        reschedule_reason=row["reschedule_reason"], reschedules=row["reschedules"],
     )
 
 
@@ -148,6 +152,58 @@ async def cancel_session(mh: Any, principal: Principal, community: CommunityInfo
         await audit(principal, "education.session.cancel", "education.session", session_id, community_id=community.id, reason=reason)
     await cancel_activity(mh, row["activity"], reason=reason.strip())
     return await get_session(community, session_id)
+
+
+async def reschedule_session(mh: Any, principal: Principal, community: CommunityInfo, session_id: int, data: RescheduleIn) -> SessionOut:
+    """改期: a scheduled session not yet begun moves to a new time ahead, with a reason. Its kernel activity is moved
+    (``update_activity``: the reminders not yet sent are cancelled and planned again for the new time), and everyone
+    on it (enrolled and waiting) gets one notice per reschedule (key ``education.rescheduled:<session>:<n>``)."""
+    row = await _session_row(community, session_id)
+    starts, ends = aware(data.starts_at, community), aware(data.ends_at, community)
+    reason = data.reason.strip()
+    if not reason:
+        raise InvalidInput("reason: say why the session moves (the learners are told)", field="reason")
+    if ends <= starts:
+        raise InvalidInput("ends_at: must be after starts_at", field="ends_at")
+    if ends - starts > timedelta(hours=12):
+        raise InvalidInput("ends_at: a session lasts at most 12 hours (one day)", field="ends_at")
+    if starts <= mh.clock.now():
+        raise InvalidInput("starts_at: the new time must be ahead, not in the past", field="starts_at")
+    if starts == row["starts_at"] and ends == row["ends_at"]:
+        raise InvalidInput("starts_at: that is the session's time already", field="starts_at")
+    async with transaction(mh, lock=(SESSION_LOCK, session_id)):
+        current = await Session.select(Session.status, Session.starts_at, Session.reschedules).where(Session.id == session_id).first()
+        if current["status"] != "scheduled":
+            raise Conflict(f"status: session {session_id} is cancelled", field="status")
+        if current["starts_at"] <= mh.clock.now():
+            raise Conflict(f"status: session {session_id} has begun; it cannot be moved", field="status")
+        count = current["reschedules"] + 1
+        await Session.update({Session.starts_at: starts, Session.ends_at: ends, Session.day: starts.astimezone(community.tz).date(),
+                              Session.rescheduled_from: current["starts_at"], Session.reschedule_reason: reason,
+                              Session.reschedules: count}).where(Session.id == session_id)
+        await update_activity(mh, row["activity"], ActivityPatch(starts_at=starts, ends_at=ends))
+        await audit(principal, "education.session.reschedule", "education.session", session_id, community_id=community.id, reason=reason,
+                    detail={"from": current["starts_at"].isoformat(), "to": starts.isoformat(), "ends_at": ends.isoformat()})
+    await _tell_rescheduled(mh, community, session_id, current["starts_at"], count)
+    return await get_session(community, session_id)
+
+
+async def _tell_rescheduled(mh: Any, community: CommunityInfo, session_id: int, before: Any, count: int) -> None:
+    settings = await settings_of(mh, community)
+    session = await Session.select(Session.course.title.as_alias("course"), Session.venue.name.as_alias("venue"), Session.starts_at,
+                                   Session.reschedule_reason).where(Session.id == session_id).first()
+    people = await Enrolment.select(Enrolment.staff, Enrolment.resident).where(
+        Enrolment.session == session_id, Enrolment.status.is_in(["enrolled", "waiting"]))
+    staff = sorted({p["staff"] for p in people if p["staff"] is not None})
+    residents = sorted({p["resident"] for p in people if p["resident"] is not None})
+    if not staff and not residents:
+        return
+    old, new = zh_when(before.astimezone(community.tz)), zh_when(session["starts_at"].astimezone(community.tz))
+    await notify(mh, community.slug, NoticeIn(
+        key=f"education.rescheduled:{session_id}:{count}", title="网格学院课程改期",
+        body=f"您报名的“{session['course']}”改期了：原定{old}，改到{new}，{session['venue']}。原因：{session['reschedule_reason']}。"
+             "如不能参加，请及时取消报名。",
+        staff=staff, residents=residents, channels=list(settings.channels)), scenario=SCENARIO)
 
 
 # -- enrolment ---------------------------------------------------------------------------------------------

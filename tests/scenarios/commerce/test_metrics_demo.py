@@ -32,12 +32,15 @@ async def test_bookings_people_served_income_and_public_good_this_month_and_year
                                            ("2026-03-02", "cost", "900", None)):
             body = {"day": day, "kind": kind, "amount_yuan": amount, **({"service": service} if service else {})}
             assert (await admin.post(f"{BASE}/ledger/entries", json=body)).status_code == 201
+        # nobody marked as come yet (test_attended.py marks them): booked, not served
         assert await figures(admin) == {
-            "bookings_month": 3, "served_month": 2, "bookings_year": 4, "served_year": 2,
+            "bookings_month": 3, "served_month": 0, "visits_month": 0, "no_show_month": 0,
+            "bookings_year": 4, "served_year": 0, "visits_year": 0, "no_show_year": 0,
             "income_month": 1860.5, "public_good_month": 150.0, "income_year": 7060.5, "public_good_year": 750.0}
     async with w.client("grid_worker") as worker:
         # grid A only (王秀英); no ledger figures without commerce.ledger.read
-        assert await figures(worker) == {"bookings_month": 2, "served_month": 1, "bookings_year": 3, "served_year": 1}
+        assert await figures(worker) == {"bookings_month": 2, "served_month": 0, "visits_month": 0, "no_show_month": 0,
+                                         "bookings_year": 3, "served_year": 0, "visits_year": 0, "no_show_year": 0}
 
 
 async def test_the_demo_fills_partners_a_year_of_bookings_and_a_ledger_in_the_thousands(world):

@@ -6,6 +6,7 @@ catalogue is complete."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from html import unescape
 from pathlib import Path
 
@@ -152,3 +153,28 @@ async def test_a_resident_books_through_her_link_as_herself_and_cancels_until_tw
 
 def test_the_catalogue_is_complete():
     assert catalogues.untranslated(SCENE_FOLDER, also=[CONSOLE]) == {}
+
+
+async def test_who_came_is_marked_from_the_page_in_the_viewers_area(world):
+    w = world
+    slot = await _slot(w, capacity=3)
+    async with w.client("community_admin") as admin:
+        for name in ("王秀英", "张伟"):
+            assert (await admin.post(f"{BASE}/bookings", json={"slot_id": slot, "resident_id": w.residents[name]["id"]})).status_code == 201
+    wang, zhang = [r["id"] for r in await Booking.select(Booking.id).order_by(Booking.id)]
+    async with make_page_client(w.mh, w.staff["grid_worker"]["id"]) as client:
+        page = await client.get(f"{PAGES}/services")
+        assert "到场确认" not in page.text  # the slot has not begun
+        w.travel_to(datetime.fromisoformat("2026-03-04T11:00:00+08:00"))  # the slot begins
+        page = await client.get(f"{PAGES}/services")
+        assert "到场确认（待确认1条）" in page.text  # grid A: 王秀英 only
+        assert 'aria-labelledby="to-mark"' in page.text and "已到场<span class=\"visually-hidden\"> 王*英</span>" in page.text
+        bad = await client.post(f"{PAGES}/services/bookings/{wang}/attended", data={"_csrf_token": csrf(page.text), "came": "maybe"})
+        assert bad.status_code == 400
+        other = await client.post(f"{PAGES}/services/bookings/{zhang}/attended", data={"_csrf_token": csrf(page.text), "came": "1"})
+        assert other.status_code == 404  # 张伟 lives in grid B
+        done = await client.post(f"{PAGES}/services/bookings/{wang}/attended", data={"_csrf_token": csrf(page.text), "came": "1"})
+        assert (done.status_code, done.headers["location"]) == (303, f"{PAGES}/services?done=came#to-mark")
+        again = await client.post(f"{PAGES}/services/bookings/{wang}/attended", data={"_csrf_token": csrf(page.text), "came": "0"})
+        assert again.status_code == 409 and "这条预约已确认过到场情况，或已被取消。" in again.text
+    assert [(r["status"]) for r in await Booking.select(Booking.status).order_by(Booking.id)] == ["served", "booked"]

@@ -57,5 +57,7 @@ COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
         "ends_at": "2030-11-02T11:00:00"}),
     ("GET", f"{ED}/report"): lambda w, p: (_ed(w, p, "/report"), None),
     ("GET", f"{ED}/report.csv"): lambda w, p: (_ed(w, p, "/report.csv"), None),
+    ("GET", f"{ED}/street-report"): lambda w, p: (_ed(w, p, "/street-report?year=2030"), None),
+    ("GET", f"{ED}/street-report.csv"): lambda w, p: (_ed(w, p, "/street-report.csv?year=2030"), None),
 }
 RECORD_ROUTES: dict[tuple[str, str], Any] = {}

@@ -98,3 +98,21 @@ async def test_the_report_page_is_the_whole_community_for_its_admin_and_ones_own
 def test_the_catalogue_is_complete():
     assert catalogues.untranslated(SCENE_FOLDER, also=[CONSOLE]) == {}
     assert catalogues.untranslatable(SCENE_FOLDER) == {}
+
+
+async def test_the_street_page_is_for_those_who_manage_the_community(world):
+    w = world
+    s = await plan(w, capacity=2)
+    await enrol(w, "grid_worker", s["id"])
+    async with make_page_client(w.mh, w.staff["community_admin"]["id"]) as page:
+        html = (await page.get(f"{C}/street")).text
+        assert "各社区统计" in html and "您管理的、已设网格学院培训场地的社区。" in html
+        cells = [" ".join(c.split()) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", html.split("<tbody>")[1], re.S)]
+        assert cells == ['<a href="/c/yinshan/education/report?year=2026">银山社区</a>', "2", "2", "0", "1", "0", "1", "0", "—", "0", "0", "5", "0",
+                         "0.0%", "合计", "2", "2", "0", "1", "0", "1", "0", "—", "0", "0", "5", "0", "0.0%"]
+        csv = await page.get(f"{C}/street.csv")
+        assert csv.content.decode("utf-8-sig").splitlines()[1] == "银山社区,2,2,0,1,0,1,0,—,0,0,5,0,0.0%"
+    for who in ("leader", "grid_worker"):
+        async with make_page_client(w.mh, w.staff[who]["id"]) as page:
+            assert (await page.get(f"{C}/street")).status_code == 403
+            assert "各社区统计" not in (await page.get(f"{C}/report")).text  # not in their menu
