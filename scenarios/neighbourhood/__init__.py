@@ -91,6 +91,7 @@ async def meihao_metrics(community: CommunityInfo, meihao: Meihao) -> list[Metri
         Metric("motions_raised", "议题总数", "Motions raised", f["raised"]),
         Metric("motions_passed", "通过议题", "Motions passed", f["passed"]),
         Metric("motions_resolved", "形成决议", "Motions resolved", f["resolved"]),
+        Metric("motions_carried_out", "决议已落实", "Motions carried out", f["carried_out"]),
         Metric("meetings_this_month", "本月议事会议", "Meetings held this month", f["meetings"]),
         Metric("festival_participants", "邻里节报名", "Festival participants", f["festival"]),
     ]
