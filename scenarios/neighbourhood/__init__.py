@@ -59,6 +59,13 @@ def meihao_permissions() -> list[Permission]:
 
 
 @hookimpl
+def meihao_console_pages() -> Any:
+    from .pages import PAGES
+
+    return PAGES
+
+
+@hookimpl
 def meihao_jobs() -> list[Any]:
     return list(JOBS)
 

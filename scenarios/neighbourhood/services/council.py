@@ -259,6 +259,11 @@ async def get_meeting(community: CommunityInfo, meeting_id: int) -> MeetingOut:
                       agenda=agenda, attendance=present, second_call_of=m["second_call_of"])
 
 
+async def signed_in(meeting_id: int) -> list[int]:
+    """The members signed in at a meeting."""
+    return [r["member"] for r in await Attendance.select(Attendance.member).where(Attendance.meeting == meeting_id)]
+
+
 async def list_meetings(community: CommunityInfo) -> list[MeetingOut]:
     ids = [r["id"] for r in await Meeting.select(Meeting.id).where(Meeting.community == community.id).order_by(
         Meeting.starts_at, ascending=False).limit(200)]
