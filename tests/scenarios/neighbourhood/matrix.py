@@ -11,10 +11,10 @@ the kernel's 403 and a place in another grid the plugin's 404, the same as a mis
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from meihao import Duration, Principal, award_points, open_item, record_volunteer_service
+from meihao import Duration, Principal, award_points, community_today, open_item, record_volunteer_service, working_calendar
 from meihao.scenarios.neighbourhood.services.follow_up import TASK
 from meihao.scenarios.neighbourhood.tables import (
     Attendance,
@@ -73,6 +73,9 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
         short = Meeting(community=community.id, body=body.id, kind="council", title="议事厅流会", starts_at=starts,
                         ends_at=datetime(2030, 5, 1, 13, 0, tzinfo=UTC))
         await short.save()
+        # a working day two weeks or more from today, for a task's due date
+        calendar = await working_calendar(mh, community)
+        due_on = calendar.next_workday(community_today(mh, community) + timedelta(days=14)).isoformat()
         event = FestivalEvent(community=community.id, festival="邻里节", title="百家宴", starts_at=starts, ends_at=starts, capacity=100,
                               volunteers_needed=10)
         await event.save()
@@ -97,7 +100,7 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
             ids.update(nb_body_id=body.id, nb_member_id=members[p], nb_first_member_id=members[mine[0]], nb_meeting_id=meeting.id,
                        nb_scheduled_id=scheduled.id, nb_talk_id=talk.id, nb_event_id=event.id, nb_past_event_id=past.id,
                        nb_motion_id=motion.id, vs_service_id=service["id"], nb_resolved_id=resolved.id, nb_task_id=task.id,
-                       nb_short_id=short.id)
+                       nb_short_id=short.id, nb_due_on=due_on)
 
 
 def _motion(rest: str = "", body: Any = None) -> Any:
@@ -120,7 +123,7 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
         _nb(w, p, f"/festival/{w.places[p]['nb_past_event_id']}/shifts"), {"resident_id": w.places[p]["resident_id"], "hours": 3}),
     ("GET", f"{NB}/motions/{{motion_id}}/tasks"): lambda w, p: (_nb(w, p, f"/motions/{w.places[p]['nb_resolved_id']}/tasks"), None),
     ("POST", f"{NB}/motions/{{motion_id}}/tasks"): lambda w, p: (
-        _nb(w, p, f"/motions/{w.places[p]['nb_resolved_id']}/tasks"), {"title": "复核", "owner_id": w.staff["community_admin"], "due_on": "2030-06-03"}),
+        _nb(w, p, f"/motions/{w.places[p]['nb_resolved_id']}/tasks"), {"title": "复核", "owner_id": w.staff["community_admin"], "due_on": w.places[p]["nb_due_on"]}),
     ("POST", f"{NB}/motions/{{motion_id}}/tasks/{{task_id}}/reports"): lambda w, p: (
         _nb(w, p, f"/motions/{w.places[p]['nb_resolved_id']}/tasks/{w.places[p]['nb_task_id']}/reports"), {"state": "in_progress", "note": "推进中"}),
     ("POST", f"{NB}/meetings/{{meeting_id}}/raised"): lambda w, p: (
