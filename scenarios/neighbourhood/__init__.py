@@ -60,9 +60,14 @@ def meihao_permissions() -> list[Permission]:
 
 @hookimpl
 def meihao_console_pages() -> Any:
-    from .pages import PAGES
+    from dataclasses import replace
 
-    return PAGES
+    from meihao import NavLink
+
+    from .pages import PAGES
+    from .resident_pages import HANDLERS as RESIDENT_HANDLERS
+
+    return replace(PAGES, resident_handlers=RESIDENT_HANDLERS, resident_nav=[NavLink("提议和附议", "Propose and second", "motions")])
 
 
 @hookimpl
