@@ -23,6 +23,7 @@ from meihao import (
     FormFields,
     MeihaoError,
     NavLink,
+    NotFound,
     Principal,
     Runtime,
     page_requires,
@@ -235,7 +236,12 @@ async def _render_meeting(request: Request[Any, Any, Any], mh: Any, community: C
         members = [m for m in await council.list_members(community, body.id) if m.term_start <= day <= m.term_end]
         signed = set(await council.signed_in(meeting_id))
     names = await _resident_names([m.resident for m in members if m.resident])
-    agenda = [await council.get_motion(mh, Principal.system(SCENE), community, i) for i in meeting.agenda]
+    agenda = []
+    for motion_id in meeting.agenda:  # a motion of another grid is not shown to grid staff, as in the API
+        try:
+            agenda.append(await council.get_motion(mh, principal, community, motion_id))
+        except NotFound:
+            continue
     voted = {(r["motion"], r["member"]): r["choice"] for r in await Ballot.select(Ballot.motion, Ballot.member, Ballot.choice).where(
         Ballot.motion.is_in(meeting.agenda or [0]))}
     secret = {m.id for m in agenda if m.ballot == "secret"}
