@@ -59,6 +59,18 @@ def meihao_permissions() -> list[Permission]:
 
 
 @hookimpl
+def meihao_console_pages() -> Any:
+    from dataclasses import replace
+
+    from meihao import NavLink
+
+    from .pages import PAGES
+    from .resident_pages import HANDLERS as RESIDENT_HANDLERS
+
+    return replace(PAGES, resident_handlers=RESIDENT_HANDLERS, resident_nav=[NavLink("提议和附议", "Propose and second", "motions")])
+
+
+@hookimpl
 def meihao_jobs() -> list[Any]:
     return list(JOBS)
 
@@ -91,6 +103,7 @@ async def meihao_metrics(community: CommunityInfo, meihao: Meihao) -> list[Metri
         Metric("motions_raised", "议题总数", "Motions raised", f["raised"]),
         Metric("motions_passed", "通过议题", "Motions passed", f["passed"]),
         Metric("motions_resolved", "形成决议", "Motions resolved", f["resolved"]),
+        Metric("motions_carried_out", "决议已落实", "Motions carried out", f["carried_out"]),
         Metric("meetings_this_month", "本月议事会议", "Meetings held this month", f["meetings"]),
         Metric("festival_participants", "邻里节报名", "Festival participants", f["festival"]),
     ]

@@ -22,15 +22,19 @@ from .schemas import (
     MinutesIn,
     MotionIn,
     MotionOut,
+    ProgressIn,
     RaisedIn,
     RaisedOut,
     ReviewIn,
+    SecondCallIn,
     SecondIn,
     ShiftIn,
     SignupIn,
+    TaskIn,
+    TaskOut,
     VoteIn,
 )
-from .services import council, festival
+from .services import council, festival, follow_up
 
 READ = "neighbourhood.read"
 PROPOSE = "neighbourhood.motion.write"
@@ -102,6 +106,26 @@ class MotionController(Controller):
         """党组织审核: approve (it may go on an agenda) or decline with a note."""
         return await council.review(meihao, principal, community, motion_id, data)
 
+    @get("/{motion_id:int}/tasks", guards=[requires(READ)])
+    async def list_tasks(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, motion_id: FromPath[int]) -> list[TaskOut]:
+        """决议落实: a resolution's follow-up tasks with their work items' state, flag and progress reports."""
+        return await follow_up.list_tasks(meihao, principal, community, motion_id)
+
+    @post("/{motion_id:int}/tasks", guards=[requires(MEETINGS)])
+    async def add_task(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, motion_id: FromPath[int], data: JSONBody[TaskIn]
+    ) -> TaskOut:
+        """A follow-up task on a resolution: a kernel work item owned by a staff member, due on a working day."""
+        return await follow_up.add_task(meihao, principal, community, motion_id, data)
+
+    @post("/{motion_id:int}/tasks/{task_id:int}/reports", guards=[requires(PROPOSE)], status_code=200)
+    async def report(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, motion_id: FromPath[int], task_id: FromPath[int],
+        data: JSONBody[ProgressIn],
+    ) -> TaskOut:
+        """A progress report: ``in_progress``, ``done`` or ``cancelled``, with what was done."""
+        return await follow_up.report(meihao, principal, community, motion_id, task_id, data)
+
 
 class MeetingController(Controller):
     """Meetings: agenda sent ahead with reminders, sign-in, votes, the count, minutes; evening talks (闻韶夜话)."""
@@ -123,6 +147,13 @@ class MeetingController(Controller):
     @post("/{meeting_id:int}/cancel", guards=[requires(MEETINGS)], status_code=200)
     async def cancel(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, meeting_id: FromPath[int]) -> MeetingOut:
         return await council.cancel_meeting(meihao, principal, community, meeting_id)
+
+    @post("/{meeting_id:int}/second-call", guards=[requires(MEETINGS)])
+    async def second_call(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, meeting_id: FromPath[int], data: JSONBody[SecondCallIn]
+    ) -> MeetingOut:
+        """二次召集: a meeting short of its quorum is adjourned and called again, where the body kind's rules have a second call."""
+        return await council.call_again(meihao, principal, community, meeting_id, data)
 
     @post("/{meeting_id:int}/attendance", guards=[requires(MEETINGS)], status_code=200)
     async def sign_in(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import msgspec
 
@@ -50,6 +51,13 @@ class NeighbourhoodSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=
     council_pass: str = "cast"
     design_committee_quorum: str = ">=2/3"
     design_committee_pass: str = "cast"
+    #: 二次召集: the quorum of a meeting called again after one that lacked its quorum, per body kind; ``""`` where the
+    #: body's rules have no second call. 居民会议 and 代表会议: none (the law's and the local rules' quorum is not lowered);
+    #: 议事会 and 设计委员会: at least half, a design default (no published rule found).
+    residents_meeting_second_call: str = ""
+    representatives_second_call: str = ""
+    council_second_call: str = ">=1/2"
+    design_committee_second_call: str = ">=1/2"
 
     def __post_init__(self) -> None:
         if not 0 <= self.seconders_required <= 100:
@@ -64,6 +72,8 @@ class NeighbourhoodSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=
             parse_quorum(getattr(self, f"{kind}_quorum"), f"{kind}_quorum")
             if getattr(self, f"{kind}_pass") not in ("present", "cast"):
                 raise ValueError(f"{kind}_pass: present or cast")
+            if getattr(self, f"{kind}_second_call"):
+                parse_quorum(getattr(self, f"{kind}_second_call"), f"{kind}_second_call")
 
 
 class BodyIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -128,6 +138,8 @@ class MotionOut(msgspec.Struct):
     quorum_met: bool | None
     decided_at: datetime | None
     notice_until: datetime | None
+    #: A resolution's follow-up tasks (in the motion's detail; empty in lists).
+    tasks: list[TaskOut] = []
 
 
 class SecondIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -164,6 +176,50 @@ class MeetingOut(msgspec.Struct):
     state: str
     agenda: list[int]
     attendance: int
+    #: The meeting this one calls again (二次召集), or None.
+    second_call_of: int | None = None
+
+
+class SecondCallIn(msgspec.Struct, forbid_unknown_fields=True):
+    """二次召集: when and where the meeting that lacked its quorum meets again."""
+
+    starts_at: datetime
+    ends_at: datetime
+    venue: str = ""
+
+
+class TaskIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A resolution's follow-up task: what, the staff member who owns it, the working day it is due."""
+
+    title: str
+    owner_id: int
+    due_on: date
+
+
+class TaskOut(msgspec.Struct):
+    id: int
+    motion: int
+    item: int
+    title: str
+    owner_id: int | None
+    owner: str
+    due_on: date
+    #: ``open``, ``in_progress``, ``done``, ``cancelled`` (the work item's state).
+    state: str
+    #: The work item's flag: green, yellow, red, met, met_late.
+    flag: str
+    due_at: datetime | None
+    closed_at: datetime | None
+    #: The progress reports, oldest first: state, note, who, when.
+    reports: list[dict[str, Any]] = []
+
+
+class ProgressIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A progress report: the task's new state (``in_progress``, ``done``, ``cancelled``) and what was done."""
+
+    state: str
+    note: str
+    expected: str | None = None
 
 
 class AttendanceIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -91,9 +91,11 @@ class Meeting(Table, tablename="neighbourhood_meeting"):
     #: Speaking rules (发言规则) as notes, and the minutes (会议纪要) once held.
     rules = Text(default="")
     minutes = Text(default="")
-    #: ``planned``, ``held``, ``cancelled``.
+    #: ``planned``, ``held``, ``cancelled``, ``adjourned`` (流会: without its quorum, called again).
     state = Varchar(length=16, default="planned", index=True)
     created_by = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
+    #: The meeting this one calls again (二次召集): its count uses the body kind's second-call quorum.
+    second_call_of = Integer(null=True, default=None)
 
 
 class Attendance(Table, tablename="neighbourhood_attendance"):
@@ -147,4 +149,22 @@ class FestivalSignup(Table, tablename="neighbourhood_festival_signup"):
     at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES: list[type[Table]] = [Body, Member, Motion, Second, Meeting, Attendance, Ballot, Raised, FestivalEvent, FestivalSignup]
+class ResolutionTask(Table, tablename="neighbourhood_resolution_task"):
+    """A follow-up task of a resolution (决议落实): a kernel work item (``item``) with its owner and due date.
+
+    The work item holds the state, the history (progress reports are its transitions' reasons) and
+    the clock; ``state`` mirrors it, written in the same transaction, for the figures.
+    """
+
+    motion = ForeignKey(Motion, on_delete=OnDelete.cascade, index=True)
+    community = ForeignKey(Community, on_delete=OnDelete.restrict, index=True)
+    item = Integer(index=True)
+    title = Varchar(length=200)
+    owner = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
+    due_on = Date()
+    state = Varchar(length=16, default="open")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES: list[type[Table]] = [Body, Member, Motion, Second, Meeting, Attendance, Ballot, Raised, FestivalEvent, FestivalSignup,
+                             ResolutionTask]

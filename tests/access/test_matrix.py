@@ -436,6 +436,12 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("POST", "/api/communities/{slug}/neighbourhood/meetings/{meeting_id}/attendance"): "neighbourhood.meeting.manage",
     ("POST", "/api/communities/{slug}/neighbourhood/meetings/{meeting_id}/motions/{motion_id}/votes"): "neighbourhood.meeting.manage",
     ("POST", "/api/communities/{slug}/neighbourhood/meetings/{meeting_id}/count"): "neighbourhood.meeting.manage",
+    # --- neigh3 ---
+    ("POST", "/api/communities/{slug}/neighbourhood/meetings/{meeting_id}/second-call"): "neighbourhood.meeting.manage",
+    ("GET", "/api/communities/{slug}/neighbourhood/motions/{motion_id}/tasks"): "neighbourhood.read",
+    ("POST", "/api/communities/{slug}/neighbourhood/motions/{motion_id}/tasks"): "neighbourhood.meeting.manage",
+    ("POST", "/api/communities/{slug}/neighbourhood/motions/{motion_id}/tasks/{task_id}/reports"): "neighbourhood.motion.write",
+    # --- end neigh3 ---
     ("PUT", "/api/communities/{slug}/neighbourhood/meetings/{meeting_id}/minutes"): "neighbourhood.meeting.manage",
     ("POST", "/api/communities/{slug}/neighbourhood/meetings/{meeting_id}/raised"): "neighbourhood.motion.write",
     ("GET", "/api/communities/{slug}/neighbourhood/festival"): "neighbourhood.read",

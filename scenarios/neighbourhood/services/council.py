@@ -43,6 +43,7 @@ from ..schemas import (
     RaisedIn,
     RaisedOut,
     ReviewIn,
+    SecondCallIn,
     VoteIn,
 )
 from ..tables import Attendance, Ballot, Body, Meeting, Member, Motion, Raised, Second
@@ -160,7 +161,12 @@ async def get_motion(mh: Meihao, principal: Principal, community: CommunityInfo,
     await _scoped_motion(principal, community, motion_id)
     row = await Motion.select().where(Motion.id == motion_id).first()
     required = (await settings_of(mh, community)).seconders_required
-    return _motion_out(row, (await _seconds([motion_id])).get(motion_id, 0), required)
+    out = _motion_out(row, (await _seconds([motion_id])).get(motion_id, 0), required)
+    if row["state"] == "resolved":
+        from .follow_up import list_tasks
+
+        out.tasks = await list_tasks(mh, principal, community, motion_id)
+    return out
 
 
 async def list_motions(mh: Meihao, principal: Principal, community: CommunityInfo, state: str | None = None) -> list[MotionOut]:
@@ -250,7 +256,12 @@ async def get_meeting(community: CommunityInfo, meeting_id: int) -> MeetingOut:
     present = await Attendance.count().where(Attendance.meeting == meeting_id)
     return MeetingOut(id=m["id"], kind=m["kind"], body=m["body"], title=m["title"], venue=m["venue"], starts_at=m["starts_at"],
                       ends_at=m["ends_at"], activity=m["activity"], rules=m["rules"], minutes=m["minutes"], state=m["state"],
-                      agenda=agenda, attendance=present)
+                      agenda=agenda, attendance=present, second_call_of=m["second_call_of"])
+
+
+async def signed_in(meeting_id: int) -> list[int]:
+    """The members signed in at a meeting."""
+    return [r["member"] for r in await Attendance.select(Attendance.member).where(Attendance.meeting == meeting_id)]
 
 
 async def list_meetings(community: CommunityInfo) -> list[MeetingOut]:
@@ -382,6 +393,70 @@ async def _is_secret(motion_id: int) -> bool:
     return (await Motion.select(Motion.ballot).where(Motion.id == motion_id).first())["ballot"] == "secret"
 
 
+def quorum_of(settings: NeighbourhoodSettings, kind: str, meeting: dict[str, Any]) -> str:
+    """The quorum rule of a meeting: the body kind's, or its second-call rule for a meeting called again."""
+    return getattr(settings, f"{kind}_second_call") if meeting["second_call_of"] is not None else getattr(settings, f"{kind}_quorum")
+
+
+async def turnout(community: CommunityInfo, body: dict[str, Any], meeting: dict[str, Any]) -> tuple[int, int]:
+    """(entitled, present): members (or households) in their term on the meeting's day, and those of them signed in."""
+    day = meeting["starts_at"].astimezone(community.tz).date()
+    members = await _members_on(body["id"], day)
+    signed = {r["member"] for r in await Attendance.select(Attendance.member).where(Attendance.meeting == meeting["id"])}
+    if body["vote_by"] == "household":
+        return (len({x["household"] for x in members if x["household"] is not None}),
+                len({x["household"] for x in members if x["id"] in signed and x["household"] is not None}))
+    return len(members), len([x for x in members if x["id"] in signed])
+
+
+async def call_again(mh: Meihao, principal: Principal, community: CommunityInfo, meeting_id: int, data: SecondCallIn) -> MeetingOut:
+    """二次召集: a planned meeting whose members signed in fall short of its quorum is adjourned (流会) and called again.
+
+    Only where the body kind's rules have a second call (setting ``<kind>_second_call``); the new meeting takes the
+    agenda, its members are reminded at the offsets still ahead, and its count uses the second-call quorum.
+    """
+    m = await _meeting(community, meeting_id)
+    if m["body"] is None or m["state"] != "planned":
+        raise Conflict(f"meeting {meeting_id} cannot be called again (an evening talk, or not planned)")
+    if m["second_call_of"] is not None:
+        raise Conflict(f"meeting {meeting_id} is already a second call of meeting {m['second_call_of']}")
+    body = await _body(community, m["body"])
+    settings = await settings_of(mh, community)
+    rule = getattr(settings, f"{body['kind']}_second_call")
+    if not rule:
+        raise Conflict(f"the rules of a {body['kind']} have no second call (setting {body['kind']}_second_call)")
+    eligible, present = await turnout(community, body, m)
+    if tally.quorum_met(getattr(settings, f"{body['kind']}_quorum"), eligible, present):
+        raise Conflict(f"meeting {meeting_id} has its quorum ({present} of {eligible} signed in): count it instead")
+    starts, ends = data.starts_at, data.ends_at
+    starts = starts if starts.tzinfo else starts.replace(tzinfo=community.tz)
+    ends = ends if ends.tzinfo else ends.replace(tzinfo=community.tz)
+    now = mh.clock.now()
+    if starts <= now:
+        raise InvalidInput("starts_at: in the future", field="starts_at")
+    if not starts < ends <= starts + timedelta(hours=12):
+        raise InvalidInput("ends_at: after starts_at, at most 12 hours later", field="ends_at")
+    members = await _members_on(body["id"], starts.astimezone(community.tz).date())
+    residents = sorted({x["resident"] for x in members if x["resident"] is not None})
+    if not residents:
+        raise InvalidInput("starts_at: the body has no resident members on that day to invite", field="starts_at")
+    offsets = [o for o in settings.reminder_offsets if starts - timedelta(minutes=o) > now] or [0]
+    venue = _text(data.venue, "venue", 200, required=False) or m["venue"]
+    title = f"{m['title']}（二次召集）"[:200]
+    async with transaction(mh, lock=("neighbourhood.meeting", meeting_id)):
+        activity = await create_activity(mh, community.slug, ActivityIn(
+            scene="neighbourhood", title=title, starts_at=starts, ends_at=ends, venue=venue, audience={"residents": residents},
+            reminder_offsets=offsets, source="neighbourhood.meeting"), scenario=SCENARIO)
+        again = Meeting(community=community.id, body=body["id"], kind=m["kind"], title=title, venue=venue, starts_at=starts, ends_at=ends,
+                        activity=activity["id"], rules=m["rules"], created_by=principal.staff_id, second_call_of=meeting_id)
+        await again.save()
+        await Meeting.update({Meeting.state: "adjourned"}).where(Meeting.id == meeting_id)
+        await Motion.update({Motion.meeting: again.id}).where(Motion.meeting == meeting_id, Motion.state == "scheduled")
+        await audit(principal, "neighbourhood.meeting.second_call", "meeting", again.id, community_id=community.id,
+                    detail={"adjourned": meeting_id, "eligible": eligible, "present": present, "quorum": rule})
+    return await get_meeting(community, again.id)
+
+
 async def count(mh: Meihao, principal: Principal, community: CommunityInfo, meeting_id: int) -> MeetingOut:
     """计票: every motion on the agenda is counted against the quorum and the passing rule of the body's kind.
 
@@ -394,15 +469,8 @@ async def count(mh: Meihao, principal: Principal, community: CommunityInfo, meet
         raise Conflict(f"meeting {meeting_id} has nothing to count (an evening talk, or not planned)")
     body = await _body(community, m["body"])
     settings = await settings_of(mh, community)
-    quorum_rule, pass_rule = getattr(settings, f"{body['kind']}_quorum"), getattr(settings, f"{body['kind']}_pass")
-    day = m["starts_at"].astimezone(community.tz).date()
-    members = await _members_on(body["id"], day)
-    signed = {r["member"] for r in await Attendance.select(Attendance.member).where(Attendance.meeting == meeting_id)}
-    if body["vote_by"] == "household":
-        eligible = len({x["household"] for x in members if x["household"] is not None})
-        present = len({x["household"] for x in members if x["id"] in signed and x["household"] is not None})
-    else:
-        eligible, present = len(members), len([x for x in members if x["id"] in signed])
+    quorum_rule, pass_rule = quorum_of(settings, body["kind"], m), getattr(settings, f"{body['kind']}_pass")
+    eligible, present = await turnout(community, body, m)
     now = mh.clock.now()
     async with transaction(mh, lock=("neighbourhood.meeting", meeting_id)):
         for motion in await Motion.select(Motion.id).where(Motion.meeting == meeting_id, Motion.state == "scheduled"):

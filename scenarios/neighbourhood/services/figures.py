@@ -8,6 +8,7 @@ from typing import Any
 from meihao import CommunityInfo, Meihao, community_today
 
 from ..tables import Attendance, FestivalSignup, Meeting, Member, Motion
+from .follow_up import carried_out
 
 
 async def figures(mh: Meihao, community: CommunityInfo) -> dict[str, Any]:
@@ -29,6 +30,7 @@ async def figures(mh: Meihao, community: CommunityInfo) -> dict[str, Any]:
         "raised": await Motion.count().where(motions),
         "passed": await Motion.count().where(motions, Motion.state.is_in(["passed", "resolved"])),
         "resolved": await Motion.count().where(motions, Motion.state == "resolved"),
+        "carried_out": await carried_out(community),
         "meetings": len(held),
         "attendance_rate": None if expected == 0 else round(100 * present / expected, 1),
         "festival": await FestivalSignup.count().where(FestivalSignup.event.community == community.id, FestivalSignup.role == "participant"),

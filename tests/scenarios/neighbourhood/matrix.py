@@ -11,10 +11,11 @@ the kernel's 403 and a place in another grid the plugin's 404, the same as a mis
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from meihao import Principal, award_points, record_volunteer_service
+from meihao import Duration, Principal, award_points, community_today, open_item, record_volunteer_service, working_calendar
+from meihao.scenarios.neighbourhood.services.follow_up import TASK
 from meihao.scenarios.neighbourhood.tables import (
     Attendance,
     Ballot,
@@ -25,12 +26,13 @@ from meihao.scenarios.neighbourhood.tables import (
     Member,
     Motion,
     Raised,
+    ResolutionTask,
     Second,
 )
 from meihao.volunteering.tables import PointsEntry, PointsTransfer, VolunteerService
 
 NB = "/api/communities/{slug}/neighbourhood"
-TABLES = (Body, Member, Motion, Second, Meeting, Attendance, Ballot, Raised, FestivalEvent, FestivalSignup,
+TABLES = (Body, Member, Motion, Second, Meeting, Attendance, Ballot, Raised, FestivalEvent, FestivalSignup, ResolutionTask,
           VolunteerService, PointsTransfer, PointsEntry)
 UTC = timezone.utc
 
@@ -67,6 +69,13 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
         talk = Meeting(community=community.id, body=None, kind="evening_talk", title="闻韶夜话", starts_at=starts,
                        ends_at=datetime(2030, 5, 1, 13, 0, tzinfo=UTC))
         await talk.save()
+        # a meeting nobody signed in at: short of its quorum, it may be called again (二次召集)
+        short = Meeting(community=community.id, body=body.id, kind="council", title="议事厅流会", starts_at=starts,
+                        ends_at=datetime(2030, 5, 1, 13, 0, tzinfo=UTC))
+        await short.save()
+        # a working day two weeks or more from today, for a task's due date
+        calendar = await working_calendar(mh, community)
+        due_on = calendar.next_workday(community_today(mh, community) + timedelta(days=14)).isoformat()
         event = FestivalEvent(community=community.id, festival="邻里节", title="百家宴", starts_at=starts, ends_at=starts, capacity=100,
                               volunteers_needed=10)
         await event.save()
@@ -78,12 +87,20 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
             motion = Motion(community=community.id, grid=ids["grid_id"], body=body.id, title="网格议题", state="seconded")
             await motion.save()
             await FestivalSignup.insert(FestivalSignup(event=past.id, resident=ids["resident_id"], role="volunteer"))
+            # a resolution in the place's grid with one follow-up task (a kernel work item)
+            resolved = Motion(community=community.id, grid=ids["grid_id"], body=body.id, title="已决议题", state="resolved")
+            await resolved.save()
+            item = await open_item(mh, system, TASK, community, kind="resolution_task", title="决议落实", grid=ids["grid_id"],
+                                   subject=("neighbourhood_motion", resolved.id), durations={"due": Duration(working_days=5, by_close=True)})
+            task = ResolutionTask(motion=resolved.id, community=community.id, item=item["id"], title="落实", due_on=date(2030, 1, 7))
+            await task.save()
             await award_points(mh, system, community, ids["resident_id"], 5, reason="矩阵")
             service = await record_volunteer_service(mh, system, community, ids["resident_id"], hours=2, activity="助老服务",
                                                      served_on=date(2025, 6, 1))
             ids.update(nb_body_id=body.id, nb_member_id=members[p], nb_first_member_id=members[mine[0]], nb_meeting_id=meeting.id,
                        nb_scheduled_id=scheduled.id, nb_talk_id=talk.id, nb_event_id=event.id, nb_past_event_id=past.id,
-                       nb_motion_id=motion.id, vs_service_id=service["id"])
+                       nb_motion_id=motion.id, vs_service_id=service["id"], nb_resolved_id=resolved.id, nb_task_id=task.id,
+                       nb_short_id=short.id, nb_due_on=due_on)
 
 
 def _motion(rest: str = "", body: Any = None) -> Any:
@@ -104,6 +121,11 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
         _nb(w, p, f"/festival/{w.places[p]['nb_event_id']}/signups"), {"resident_id": w.places[p]["resident_id"]}),
     ("POST", f"{NB}/festival/{{event_id}}/shifts"): lambda w, p: (
         _nb(w, p, f"/festival/{w.places[p]['nb_past_event_id']}/shifts"), {"resident_id": w.places[p]["resident_id"], "hours": 3}),
+    ("GET", f"{NB}/motions/{{motion_id}}/tasks"): lambda w, p: (_nb(w, p, f"/motions/{w.places[p]['nb_resolved_id']}/tasks"), None),
+    ("POST", f"{NB}/motions/{{motion_id}}/tasks"): lambda w, p: (
+        _nb(w, p, f"/motions/{w.places[p]['nb_resolved_id']}/tasks"), {"title": "复核", "owner_id": w.staff["community_admin"], "due_on": w.places[p]["nb_due_on"]}),
+    ("POST", f"{NB}/motions/{{motion_id}}/tasks/{{task_id}}/reports"): lambda w, p: (
+        _nb(w, p, f"/motions/{w.places[p]['nb_resolved_id']}/tasks/{w.places[p]['nb_task_id']}/reports"), {"state": "in_progress", "note": "推进中"}),
     ("POST", f"{NB}/meetings/{{meeting_id}}/raised"): lambda w, p: (
         _nb(w, p, f"/meetings/{w.places[p]['nb_talk_id']}/raised"), {"text": "健身器材损坏", "resident_id": w.places[p]["resident_id"]}),
 }
@@ -111,7 +133,8 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
 # A motion of another grid answers exactly as one that does not exist.
 MISSING_ROUTES: dict[tuple[str, str], Any] = {
     route: (lambda build: lambda w, p: (
-        build(w, p)[0].replace(f"/motions/{w.places[p]['nb_motion_id']}", "/motions/987654"), build(w, p)[1]))(build)
+        build(w, p)[0].replace(f"/motions/{w.places[p]['nb_motion_id']}", "/motions/987654")
+        .replace(f"/motions/{w.places[p]['nb_resolved_id']}/", "/motions/987654/"), build(w, p)[1]))(build)
     for route, build in RECORD_ROUTES.items()
     if "{motion_id}" in route[1]
 }
@@ -137,6 +160,8 @@ COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
         _nb(w, p, f"/meetings/{w.places[p]['nb_meeting_id']}/motions/{w.places[p]['nb_scheduled_id']}/votes"),
         {"member_id": w.places[p]["nb_first_member_id"], "choice": "yes"}),
     ("POST", f"{NB}/meetings/{{meeting_id}}/count"): _m("/count"),
+    ("POST", f"{NB}/meetings/{{meeting_id}}/second-call"): lambda w, p: (
+        _nb(w, p, f"/meetings/{w.places[p]['nb_short_id']}/second-call"), {"starts_at": "2030-05-08T19:00:00", "ends_at": "2030-05-08T21:00:00"}),
     ("PUT", f"{NB}/meetings/{{meeting_id}}/minutes"): _m("/minutes", {"minutes": "会议纪要"}),
     ("GET", f"{NB}/festival"): lambda w, p: (_nb(w, p, "/festival"), None),
     ("POST", f"{NB}/festival"): lambda w, p: (_nb(w, p, "/festival"), {
