@@ -235,13 +235,13 @@ async def withdraw_event(mh: Meihao, principal: Principal, community: CommunityI
         dispatcher = principal.can("governance.event.dispatch")
         if not dispatcher and principal.staff_id != event["reported_by"]:
             raise Forbidden(f"event {event_id} is withdrawn by the person who reported it or by the community's command")
-        if event["state"] not in WITHDRAWABLE:
+        if event["state"] in EVENTS.final:
             raise Conflict(f"state: event {event_id} is {event['state']!r}; only a reported or registered event is withdrawn, "
                            "a closed or dismissed one is kept", field="state")
+        if event["state"] not in WITHDRAWABLE or await Order.exists().where(Order.event == event_id):
+            raise Conflict(f"state: event {event_id} was dispatched; its orders stay on record, so it is not withdrawn", field="state")
         if not dispatcher and event["state"] != "reported":
             raise Forbidden(f"event {event_id} is registered already; the community's command withdraws it now")
-        if await Order.exists().where(Order.event == event_id):
-            raise Conflict(f"state: event {event_id} was dispatched; its orders stay on record, so it is not withdrawn", field="state")
         if event["source"] in HANDED_OVER:
             raise Conflict(f"source: event {event_id} was handed over by another scene ({event['external_id']}), which keeps a link "
                            "to it; dismiss it (不予立案) instead", field="source")

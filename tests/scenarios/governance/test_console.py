@@ -84,7 +84,7 @@ async def test_the_closed_loop_through_the_pages(yinshan):
         no_reason = await dept.post(f"{C}/orders/{order_id}", data={"_csrf_token": await form_token(dept, f"{C}/orders"), "action": "return",
                                                                     "text": " "})
         assert no_reason.status_code == 400 and f'<p class="error" id="f-ret-{order_id}-note">请写明退单的理由（500字以内）。</p>' in no_reason.text
-        assert f'<details class="gv-more" open>' in no_reason.text  # the return form is shown open, at its error
+        assert '<details class="gv-more" open>' in no_reason.text  # the return form is shown open, at its error
         w.at(2026, 11, 30, 15, 0)
         fed = await dept.post(f"{C}/orders/{order_id}", data={"_csrf_token": await form_token(dept, f"{C}/orders"), "action": "feedback",
                                                               "text": "已劝离摊贩"})
