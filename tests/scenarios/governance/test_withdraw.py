@@ -136,7 +136,7 @@ async def test_withdrawing_on_the_event_page(yinshan):
         assert r.status_code == 404
     async with make_page_client(w.mh, w.staff["grid_worker"]["id"]) as worker:
         page = (await worker.get(path)).text
-        assert "误报了？撤回这件事件，理由是" in page and "撤回后事件和照片一并删除；操作日志会留下撤回人、时间和理由。" in page
+        assert "填报有误？撤回此事件，理由是" in page and "撤回后事件和照片一并删除；操作日志会留下撤回人、时间和理由。" in page
         token = await form_token(worker, path)
         empty = await worker.post(path, data={"_csrf_token": token, "action": "withdraw", "reason": " "})
         assert empty.status_code == 400 and '<p class="error" id="f-withdraw-note">请写明撤回的理由（500字以内）。</p>' in empty.text
