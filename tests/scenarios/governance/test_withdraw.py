@@ -14,9 +14,13 @@ from meihao.testing import form_token, make_page_client
 from meihao.workitems.tables import WorkItem, WorkItemEvent
 
 from .test_events import E, _report
-from .test_photos import JPEG, OCTET, PNG, _kept
+from .test_photos import OCTET, _kept
 
 C = "/c/yinshan/governance"
+# bytes of this file only: the attachments' files are shared between the databases of tests run at once (PostgreSQL)
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 60 + "撤回的照片".encode()
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32 + "留下的照片".encode()
+PAGE_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 60 + "页面上撤回的照片".encode()
 
 
 async def _photo(w, event_id: int, data: bytes, who: str = "grid_worker") -> int:
@@ -129,7 +133,7 @@ async def test_withdrawing_on_the_event_page(yinshan):
     w = yinshan
     w.at(2026, 11, 30, 9, 0)
     event = await _report(w, text="北门占道（重复上报）")
-    await _photo(w, event["id"], JPEG)
+    await _photo(w, event["id"], PAGE_JPEG)
     path = f"{C}/events/{event['id']}"
     async with make_page_client(w.mh, w.staff["grid_worker_out"]["id"]) as outsider:  # another grid's: the 404 page
         r = await outsider.post(path, data={"_csrf_token": await form_token(outsider), "action": "withdraw", "reason": "x"})
@@ -145,7 +149,7 @@ async def test_withdrawing_on_the_event_page(yinshan):
         assert (done.status_code, done.headers["location"]) == (303, f"{C}/events?withdrawn={event['id']}")
         assert "事件已撤回，照片已一并删除。" in (await worker.get(done.headers["location"])).text
         assert (await worker.get(path)).status_code == 404
-    assert await Event.count() == 0 and not _kept(w, JPEG)
+    assert await Event.count() == 0 and not _kept(w, PAGE_JPEG)
     # the command sees the form on a registered event; a department's staff never reach one with no order
     second = await _report(w, text="垃圾桶满溢")
     async with w.client("leader") as c:
