@@ -178,3 +178,40 @@ def test_field_errors_and_withdrawing_an_event_on_a_phone_and_a_desktop(phone, p
     phone.click("form:has(input[name=action][value=dispatch]) button")
     assert phone.locator("#f-to-note").inner_text() == "请选择派给哪个部门，或网格内的哪位人员。"
     shoot(phone, "governance-dispatch-error-phone")
+
+
+def test_a_request_of_another_grid_says_why_it_cannot_be_handed_over_by_its_holder(page, phone, served):
+    """gov4: the desk hands a request of grid 2 to grid 1's worker; their request page offers no 转为网格事件 but says why."""
+    worker = served.sql("SELECT username FROM piccolo_user WHERE username LIKE 'yinshan-%-grid-worker-1' ORDER BY username LIMIT 1")[0][0]
+    worker_id, grid = served.sql(
+        "SELECT s.id, a.grid FROM meihao_staff s JOIN piccolo_user u ON u.id = s.user JOIN meihao_staff_assignment a ON a.staff = s.id "
+        "WHERE u.username = ? AND a.grid IS NOT NULL", worker)[0]
+    other = served.sql("SELECT g.id FROM meihao_grid g WHERE g.community = (SELECT community FROM meihao_grid WHERE id = ?) AND g.id != ? "
+                       "ORDER BY g.id LIMIT 1", grid, grid)[0][0]
+    log_in(page, served, "yinshan-admin")
+    page.goto("/c/yinshan/service/requests")
+    page.click("a.button:has-text('受理诉求')")
+    page.select_option("#f-channel", "visit")
+    page.select_option("#f-type", "complaint")
+    page.select_option("#f-grid", str(other))
+    page.fill("#f-text", "银山新村7号楼东侧路面塌陷，晚上看不清")
+    page.click("button:has-text('受理')")
+    page.wait_for_load_state()
+    request_id = int(re.search(r"/requests/(\d+)", page.url).group(1))
+    page.select_option("#f-assignee-dispatch", str(worker_id))
+    page.click("#step-dispatch button[type=submit]")
+    page.wait_for_load_state()
+    log_in(phone, served, worker)
+    phone.goto(f"/c/yinshan/service/requests/{request_id}")
+    phone.click("#step-sign button[type=submit]")
+    phone.wait_for_load_state()
+    note = "这件诉求所在的网格不归您负责：该网格的网格事件由本网格的网格员或社区服务站上报。请联系服务站将其转为网格事件，或把诉求退回。"
+    assert phone.locator("#handover-elsewhere").inner_text() == note
+    assert phone.locator("#step-handover").count() == 0
+    assert serious_violations(phone) == []
+    shoot(phone, "governance-handover-elsewhere-phone")
+    page.context.clear_cookies()
+    log_in(page, served, worker)
+    page.goto(f"/c/yinshan/service/requests/{request_id}")
+    assert page.locator("#handover-elsewhere").inner_text() == note
+    shoot(page, "governance-handover-elsewhere-desktop")
