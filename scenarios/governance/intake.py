@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import HandOver, Intake, InvalidInput, Principal, Receipt, get_community
+from meihao import Forbidden, HandOver, Intake, InvalidInput, Principal, Receipt, get_community
+from meihao.tables import Grid
 
 from .schemas import CATEGORIES, EventIn
 from .services import events
@@ -31,6 +32,13 @@ async def accept_event(handover: HandOver, meihao: Any, principal: Principal) ->
     place = str(handover.data.get("place") or "")[:200]
     text = handover.title.strip() if not handover.body.strip() else handover.body.strip()
     community = await get_community(handover.community)
+    # The sender shows the matter and its grid to the person handing it over, so a grid outside their grids is not a
+    # hidden row: it is a 403 naming the grid and what to do (gov4), not the 404 of a missing one. A grid event is
+    # reported by the grid's own team or the community's desk (the API's rule for POST …/events).
+    grid = await Grid.select(Grid.name).where(Grid.id == handover.grid_id, Grid.community == community.id).first()
+    if grid is not None and not await Grid.exists().where(Grid.id == handover.grid_id, *principal.where(Grid.community, Grid.id)):
+        raise Forbidden(f"grid: {grid['name']} is not one of your grids; a grid event there is reported by its grid team or by the "
+                        "community's service desk: ask the desk to hand the matter over, or hand it back", field="grid")
     event = await events.report_event(meihao, principal, community, EventIn(
         grid_id=handover.grid_id, source="service_desk" if handover.source.startswith("service.") else "handed_over", category=category, text=text[:2000], building_id=handover.building_id,
         place=place, external_id=handover.source))

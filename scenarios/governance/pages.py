@@ -134,7 +134,7 @@ async def events_page(request: Request[Any, Any, Any], community: CurrentCommuni
     return render_page(request, "governance/events.html", community=community, query=query, list_path=path, facets=facets,
                        events=page.items, total=page.total, pager=pager(query, path, page.total, PAGE_SIZE), grids=grids,
                        state_labels=STATE_LABELS, order_labels=ORDER_STATE_LABELS, base=_base(community),
-                       can_report=principal.can(EVENT_REPORT))
+                       can_report=principal.can(EVENT_REPORT), withdrawn=str(request.query_params.get("withdrawn", "")).isdigit())
 
 
 # -- shared pieces of the pages below -------------------------------------------------------------------
@@ -196,12 +196,21 @@ def _problem(err: Exception) -> tuple[int, str]:
 # -- reporting an event on a phone ------------------------------------------------------------------------
 
 
+#: What each field of the report form says when it is missing or wrong (shown beside the field).
+REPORT_ERRORS = {
+    "grid": N_("Choose the grid where you found it."),
+    "category": N_("Choose the class of the event."),
+    "place": N_("Say where in at most 200 characters."),
+    "text": N_("Say what you found (at most 2,000 characters)."),
+}
+
+
 async def _report_form(request: Request[Any, Any, Any], community: CommunityInfo, principal: Principal, form: dict[str, str],
-                       problem: str = "", status_code: int = 200) -> Response[str]:
+                       errors: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
     grids = {g["id"]: g["name"] for g in await Grid.select(Grid.id, Grid.name).where(
         Grid.community == community.id, *principal.where(Grid.community, Grid.id)).order_by(Grid.code)}
     return render_page(request, "governance/report.html", status_code=status_code, **_common(community), grids=grids, form=form,
-                       problem=problem)
+                       errors=errors or {})
 
 
 @get("/events/new", guards=[page_requires(EVENT_REPORT)])
@@ -214,12 +223,22 @@ async def report_form(request: Request[Any, Any, Any], community: CurrentCommuni
 async def report_event(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[Any]:
     raw = await request.form()
     form = {k: str(raw.get(k, "")).strip() for k in ("grid", "category", "place", "text")}
+    errors = {k: REPORT_ERRORS[k] for k in ("grid", "category", "text") if not form[k]}
+    if form["grid"] and not form["grid"].isdigit():
+        errors["grid"] = REPORT_ERRORS["grid"]
+    if form["category"] and form["category"] not in CATEGORIES:
+        errors["category"] = REPORT_ERRORS["category"]
+    if len(form["place"]) > 200:
+        errors["place"] = REPORT_ERRORS["place"]
+    if len(form["text"]) > 2000:
+        errors["text"] = REPORT_ERRORS["text"]
+    if errors:
+        return await _report_form(request, community, principal, form, errors, 400)
     try:
-        data = msgspec.convert({"grid_id": int(form["grid"]) if form["grid"].isdigit() else 0, "category": form["category"],
-                                "place": form["place"], "text": form["text"], "source": "patrol"}, EventIn)
-        event = await events.report_event(meihao, principal, community, data)
-    except (msgspec.ValidationError, InvalidInput, NotFound):
-        return await _report_form(request, community, principal, form, N_("Choose the grid and the class, and say what you found."), 400)
+        event = await events.report_event(meihao, principal, community, EventIn(
+            grid_id=int(form["grid"]), category=form["category"], place=form["place"], text=form["text"], source="patrol"))
+    except (InvalidInput, NotFound):  # a grid outside the reporter's (the form offers only theirs)
+        return await _report_form(request, community, principal, form, {"grid": REPORT_ERRORS["grid"]}, 400)
     files = _uploads(raw) if principal.can(EVENT_PHOTO) else []
     refused = await _attach(meihao, principal, community, event.id, files)
     if refused is not None:
@@ -233,9 +252,10 @@ async def report_event(request: Request[Any, Any, Any], community: CurrentCommun
 
 
 async def _event_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, event_id: int,
-                      problem: str = "", status_code: int = 200, problem_args: dict[str, Any] | None = None) -> Response[str]:
+                      problem: str = "", status_code: int = 200, problem_args: dict[str, Any] | None = None, *,
+                      errors: dict[str, str] | None = None, values: dict[str, str] | None = None) -> Response[str]:
     event = await events.get_event(meihao, principal, community, event_id)
-    row = await Event.select(Event.item, Event.grid).where(Event.id == event_id).first()
+    row = await Event.select(Event.item, Event.grid, Event.reported_by).where(Event.id == event_id).first()
     item = await get_work_item(meihao, Principal.system(principal.name), community, row["item"], workflow=EVENTS)
     current = next((o for o in event.orders if o.state not in ORDERS.final), None)
     handler = current is not None and _handles(principal, await _codes(principal), current)
@@ -253,7 +273,15 @@ async def _event_page(request: Request[Any, Any, Any], meihao: Any, principal: P
         role_labels=ROLE_LABELS, photos=await list_attachments(EVENT_PHOTOS, principal, community, event_id),
         can_photo=principal.can(EVENT_PHOTO) and event.state not in EVENTS.final, problem_args=problem_args or {},
         max_mb=_megabytes(meihao.settings.attachment_max_bytes), can_blow=principal.can(WHISTLE_BLOW),
+        errors=errors or {}, values=values or {}, can_withdraw=_can_withdraw(principal, event, row["reported_by"], dispatcher),
     )
+
+
+def _can_withdraw(principal: Principal, event: Any, reporter: int | None, dispatcher: bool) -> bool:
+    """The withdraw form (撤回) for whom the service lets withdraw: see ``events.withdraw_event``."""
+    if event.orders or event.source in events.HANDED_OVER or event.state not in events.WITHDRAWABLE:
+        return False
+    return dispatcher or (event.state == "reported" and reporter is not None and reporter == principal.staff_id)
 
 
 def _megabytes(size: int) -> str:
@@ -337,14 +365,29 @@ def _need(principal: Principal, permission: str) -> None:
         raise Forbidden(f"{permission} is needed")
 
 
+#: The field of the event page's form each action fills in, and what it says there when it is missing or refused.
+ACTION_FIELDS = {
+    "dispatch": ("to", N_("Choose a department or someone of the grid's team to send it to.")),
+    "dismiss": ("dismiss", N_("Say why it is not a case (at most 500 characters).")),
+    "withdraw": ("withdraw", N_("Say why the event is withdrawn (at most 500 characters).")),
+    "return": ("return", N_("Say why the order is returned (at most 500 characters).")),
+    "feedback": ("feedback", N_("Say what was done (at most 2,000 characters).")),
+    "fail": ("fail", N_("Say what is still not solved (at most 500 characters).")),
+    "callback": ("result", N_("Choose what the person said on the call-back.")),
+}
+
+
 @post("/events/{event_id:int}", guards=[page_requires(EVENT_READ)])
 async def act_on_event(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
                        event_id: PathId) -> Response[Any]:
-    """One action of the event page (``action``), through the API's service and its permission."""
+    """One action of the event page (``action``), through the API's service and its permission.
+
+    A form left empty or refused for what was typed in is shown again with the message at its field (400)."""
     raw = await request.form()
     action = str(raw.get("action", ""))
     reason = str(raw.get("reason", "")).strip()
     await events.get_event(meihao, principal, community, event_id)  # the 404 page outside the scope, whatever the action
+    field = ACTION_FIELDS.get(action)
     try:
         if action == "register":
             _need(principal, EVENT_DISPATCH)
@@ -352,11 +395,14 @@ async def act_on_event(request: Request[Any, Any, Any], community: CurrentCommun
         elif action == "dismiss":
             _need(principal, EVENT_DISPATCH)
             await events.dismiss_event(meihao, principal, community, event_id, msgspec.convert({"reason": reason}, ReasonIn))
+        elif action == "withdraw":
+            await events.withdraw_event(meihao, principal, community, event_id, msgspec.convert({"reason": reason}, ReasonIn))
+            return Redirect(f"{_base(community)}/events?withdrawn={event_id}", status_code=303)
         elif action == "dispatch":
             _need(principal, EVENT_DISPATCH)
             target = str(raw.get("to", ""))
             kind, _, value = target.partition(":")
-            body = {"department": value} if kind == "department" else {"assignee_id": int(value)} if value.isdigit() else {}
+            body = {"department": value} if kind == "department" and value else {"assignee_id": int(value)} if kind == "staff" and value.isdigit() else {}
             await events.dispatch_event(meihao, principal, community, event_id, msgspec.convert(body, DispatchIn))
         elif action in ("sign", "return", "feedback"):
             _need(principal, ORDER_HANDLE)
@@ -364,6 +410,8 @@ async def act_on_event(request: Request[Any, Any, Any], community: CurrentCommun
             await _order_action(meihao, principal, community, order_id, action, reason)
         elif action in ("pass", "fail"):
             _need(principal, EVENT_CHECK)
+            if action == "fail" and not reason:
+                raise InvalidInput("reason: say what is still not solved", field="reason")
             await events.check_event(meihao, principal, community, event_id, CheckIn(passed=action == "pass", reason=reason))
         elif action == "close":
             _need(principal, EVENT_DISPATCH)
@@ -376,9 +424,17 @@ async def act_on_event(request: Request[Any, Any, Any], community: CurrentCommun
                 if result != "unreachable" else {"result": result, "note": reason}, CallbackIn))
         else:
             raise InvalidInput(f"action: {action!r} is not an action of this page", field="action")
-    except msgspec.ValidationError:
-        return await _event_page(request, meihao, principal, community, event_id, PROBLEMS[InvalidInput][1], 400)
-    except (Conflict, Forbidden, InvalidInput) as err:
+    except (msgspec.ValidationError, InvalidInput) as err:
+        if field is None or (isinstance(err, InvalidInput) and err.field == "action"):
+            return await _event_page(request, meihao, principal, community, event_id, PROBLEMS[InvalidInput][1], 400)
+        return await _event_page(request, meihao, principal, community, event_id, status_code=400, errors={field[0]: field[1]},
+                                 values={field[0]: reason if field[0] != "to" else str(raw.get("to", ""))})
+    except NotFound as err:
+        # a department or a team member the form did not offer (the list changed, or a forged value): at the field
+        if action == "dispatch" and err.field in ("department", "assignee_id"):
+            return await _event_page(request, meihao, principal, community, event_id, status_code=400, errors={"to": ACTION_FIELDS["dispatch"][1]})
+        raise
+    except (Conflict, Forbidden) as err:
         status, message = _problem(err)
         return await _event_page(request, meihao, principal, community, event_id, message, status)
     return Redirect(f"{_base(community)}/events/{event_id}?done={action}", status_code=303)
@@ -397,7 +453,8 @@ async def _order_action(meihao: Any, principal: Principal, community: CommunityI
 
 
 async def _orders_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, done: bool,
-                       problem: str = "", status_code: int = 200) -> Response[str]:
+                       problem: str = "", status_code: int = 200, *, errors: dict[str, str] | None = None,
+                       values: dict[str, str] | None = None) -> Response[str]:
     codes = await _codes(principal)
     page = await events.list_orders(meihao, principal, community, open_only=not done, page=1, page_size=100)
     if done:
@@ -405,7 +462,7 @@ async def _orders_page(request: Request[Any, Any, Any], meihao: Any, principal: 
     texts = {e["id"]: e for e in await Event.select(Event.id, Event.text, Event.place, Event.grid).where(
         Event.id.is_in([o.event_id for o in page.items] or [0]))}
     return render_page(request, "governance/orders.html", status_code=status_code, **_common(community), orders=page.items, events=texts,
-                       grids=await _grid_names(community), done=done, problem=problem,
+                       grids=await _grid_names(community), done=done, problem=problem, errors=errors or {}, values=values or {},
                        mine={o.id for o in page.items if _handles(principal, codes, o)})
 
 
@@ -436,7 +493,10 @@ async def act_on_order(request: Request[Any, Any, Any], community: CurrentCommun
             raise InvalidInput(f"action: {action!r} is not an action of this page", field="action")
         await _order_action(meihao, principal, community, order_id, action, str(raw.get("text", "")).strip())
     except msgspec.ValidationError:
-        return await _orders_page(request, meihao, principal, community, False, PROBLEMS[InvalidInput][1], 400)
+        # the feedback or the reason left empty (or too long): at that order's field
+        key = f"{'fb' if action == 'feedback' else 'ret'}-{order_id}"
+        return await _orders_page(request, meihao, principal, community, False, status_code=400,
+                                  errors={key: ACTION_FIELDS[action][1]}, values={key: str(raw.get("text", "")).strip()})
     except (Conflict, Forbidden, InvalidInput) as err:
         status, message = _problem(err)
         return await _orders_page(request, meihao, principal, community, False, message, status)
@@ -447,13 +507,14 @@ async def act_on_order(request: Request[Any, Any, Any], community: CurrentCommun
 
 
 async def _whistles_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo,
-                         problem: str = "", status_code: int = 200) -> Response[str]:
+                         problem: str = "", status_code: int = 200, *, errors: dict[str, str] | None = None,
+                         values: dict[str, str] | None = None) -> Response[str]:
     page = await whistles.list_whistles(meihao, principal, community, page=1, page_size=50)
     return render_page(request, "governance/whistles.html", status_code=status_code, **_common(community), whistles=page.items,
                        grids=await _grid_names(community), problem=problem, now=meihao.clock.now(),
                        answers=principal.can(WHISTLE_ANSWER) and principal.department_staff(), codes=await _codes(principal),
                        rates=principal.can(WHISTLE_RATE) and principal.manages_community(community.id), can_blow=principal.can(WHISTLE_BLOW),
-                       link_title=True)
+                       link_title=True, errors=errors or {}, values=values or {})
 
 
 @get("/whistles", guards=[page_requires(WHISTLE_READ)])
@@ -543,6 +604,28 @@ async def whistle_page(request: Request[Any, Any, Any], community: CurrentCommun
                        link_title=False)
 
 
+#: What the report (报到) and the rating forms of a call say beside a field left empty or wrong.
+CALL_ERRORS = {
+    "kind": N_("Choose on site or a written reply."),
+    "rep": N_("Say what was done (at most 2,000 characters)."),
+    "speed": N_("Rate the speed from 1 to 5."),
+    "quality": N_("Rate the quality from 1 to 5."),
+    "comment": N_("Keep the comment to 500 characters."),
+}
+
+
+def _call_errors(raw: Any, action: str, call_id: int) -> dict[str, str]:
+    """The fields of a call's report or rating form that are missing or wrong, keyed by their field ids (``speed-12``)."""
+    checks: list[tuple[str, bool]] = []
+    if action == "report":
+        text = str(raw.get("text", "")).strip()
+        checks = [("kind", str(raw.get("kind", "")) not in ("on_site", "reply")), ("rep", not text or len(text) > 2000)]
+    elif action == "rate":
+        checks = [(k, str(raw.get(k, "")).strip() not in ("1", "2", "3", "4", "5")) for k in ("speed", "quality")]
+        checks.append(("comment", len(str(raw.get("comment", "")).strip()) > 500))
+    return {f"{key}-{call_id}": CALL_ERRORS[key] for key, wrong in checks if wrong}
+
+
 @post("/calls/{call_id:int}", guards=[page_requires(WHISTLE_READ)])
 async def act_on_call(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
                       call_id: PathId) -> Response[Any]:
@@ -555,6 +638,12 @@ async def act_on_call(request: Request[Any, Any, Any], community: CurrentCommuni
             _need(principal, WHISTLE_RATE)
         else:
             raise InvalidInput(f"action: {action!r} is not an action of this page", field="action")
+        await whistles._call_row(principal, community, call_id)  # the 404 page outside the scope, before the fields are read
+        errors = _call_errors(raw, action, call_id)
+        if errors:
+            values = {f"{k}-{call_id}": str(raw.get(f, "")).strip() for k, f in (("kind", "kind"), ("rep", "text"), ("speed", "speed"),
+                                                                                  ("quality", "quality"), ("comment", "comment"))}
+            return await _whistles_page(request, meihao, principal, community, status_code=400, errors=errors, values=values)
         if action == "sign":
             await whistles.sign_call(meihao, principal, community, call_id)
         elif action == "contact":
@@ -579,7 +668,8 @@ async def act_on_call(request: Request[Any, Any, Any], community: CurrentCommuni
 
 
 async def _patrols_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, day: date | None,
-                        problem: str = "", status_code: int = 200) -> Response[str]:
+                        problem: str = "", status_code: int = 200, *, errors: dict[str, str] | None = None,
+                        values: dict[str, str] | None = None) -> Response[str]:
     today = community_today(meihao, community)
     day = day or today - timedelta(days=1)
     grids = {g["id"]: g["name"] for g in await Grid.select(Grid.id, Grid.name).where(
@@ -588,6 +678,7 @@ async def _patrols_page(request: Request[Any, Any, Any], meihao: Any, principal:
     return render_page(request, "governance/patrols.html", status_code=status_code, **_common(community), today=today, day=day,
                        missing=await patrols.missing_patrols(meihao, principal, community, day), logs=logs[:10], grids=grids,
                        all_grids=await _grid_names(community), can_record=principal.can(PATROL_RECORD), problem=problem,
+                       errors=errors or {}, values=values or {},
                        logged_today={log.grid_id for log in logs if log.patrolled_on == today and log.staff_id == principal.staff_id})
 
 
@@ -598,23 +689,40 @@ async def patrols_page(request: Request[Any, Any, Any], community: CurrentCommun
     return await _patrols_page(request, meihao, principal, community, day)
 
 
+#: What each field of the patrol log says when it is wrong (beside the field).
+PATROL_ERRORS = {
+    "grid": N_("Choose one of your grids."),
+    "events_found": N_("Give the number of events found, a whole number from 0 to 1,000."),
+    "notes": N_("Keep the notes to 2,000 characters."),
+}
+
+
 @post("/patrols", guards=[page_requires(PATROL_RECORD)])
 async def record_patrol(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[Any]:
     raw = await request.form()
-    grid, found = str(raw.get("grid", "")), str(raw.get("events_found", "0") or "0")
+    values = {k: str(raw.get(k, "")).strip() for k in ("grid", "events_found", "notes")}
+    found = values["events_found"] or "0"
+    errors = {}
+    if not values["grid"].isdigit():
+        errors["grid"] = PATROL_ERRORS["grid"]
+    if not found.isdigit() or int(found) > 1000:
+        errors["events_found"] = PATROL_ERRORS["events_found"]
+    if len(values["notes"]) > 2000:
+        errors["notes"] = PATROL_ERRORS["notes"]
     try:
+        if errors:
+            raise InvalidInput("the patrol log's fields", field="form")
         await patrols.record_patrol(meihao, principal, community, msgspec.convert(
-            {"grid_id": int(grid) if grid.isdigit() else 0, "notes": str(raw.get("notes", "")).strip(),
-             "events_found": int(found) if found.isdigit() else -1}, PatrolLogIn))
-    except msgspec.ValidationError:
-        return await _patrols_page(request, meihao, principal, community, None, PROBLEMS[InvalidInput][1], 400)
-    except NotFound:
-        return await _patrols_page(request, meihao, principal, community, None, PROBLEMS[InvalidInput][1], 400)
-    except (Conflict, InvalidInput) as err:
-        status, message = _problem(err)
-        if isinstance(err, Conflict):
-            message = N_("Today's patrol of this grid is already logged.")
-        return await _patrols_page(request, meihao, principal, community, None, message, status)
+            {"grid_id": int(values["grid"]), "notes": values["notes"], "events_found": int(found)}, PatrolLogIn))
+    except (msgspec.ValidationError, InvalidInput, NotFound) as err:
+        # a grid not among the worker's (the form offers only theirs) is named at the grid field, as a missing choice is
+        if isinstance(err, NotFound):
+            errors["grid"] = PATROL_ERRORS["grid"]
+        if not errors:
+            return await _patrols_page(request, meihao, principal, community, None, PROBLEMS[InvalidInput][1], 400)
+        return await _patrols_page(request, meihao, principal, community, None, status_code=400, errors=errors, values=values)
+    except Conflict:
+        return await _patrols_page(request, meihao, principal, community, None, N_("Today's patrol of this grid is already logged."), 409)
     return Redirect(f"{_base(community)}/patrols?logged=1", status_code=303)
 
 
@@ -624,7 +732,7 @@ FREQUENCY_LABELS = {"daily": N_("Every day"), "workdays": N_("Working days")}
 
 
 async def _plans_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo,
-                      problem: str = "", status_code: int = 200) -> Response[str]:
+                      problem: str = "", status_code: int = 200, errors: dict[str, str] | None = None) -> Response[str]:
     today = community_today(meihao, community)
     grids = {g["id"]: g["name"] for g in await Grid.select(Grid.id, Grid.name).where(
         Grid.community == community.id, *principal.where(Grid.community, Grid.id)).order_by(Grid.code)}
@@ -641,7 +749,7 @@ async def _plans_page(request: Request[Any, Any, Any], meihao: Any, principal: P
     return render_page(request, "governance/patrol_plans.html", status_code=status_code, **_common(community), today=today, grids=grids,
                        team=team, plans=plans, missing_today=await patrols.missing_patrols(meihao, principal, community, today),
                        can_plan=principal.can(PATROL_PLAN), default_frequency=settings.patrol_frequency,
-                       frequency_labels=FREQUENCY_LABELS, role_labels=ROLE_LABELS, problem=problem)
+                       frequency_labels=FREQUENCY_LABELS, role_labels=ROLE_LABELS, problem=problem, errors=errors or {})
 
 
 @get("/patrols/plans", guards=[page_requires(PATROL_READ)])
@@ -659,6 +767,10 @@ async def set_plan(request: Request[Any, Any, Any], community: CurrentCommunity,
             {"grid_id": int(grid) if grid.isdigit() else 0, "staff_id": int(staff) if staff.isdigit() else 0,
              "frequency": frequency if frequency in FREQUENCY_LABELS else None, "active": frequency != "stopped"}, PatrolPlanIn))
     except (msgspec.ValidationError, NotFound):
+        # at the grid's own form (someone not of the grid's team, or no one, chosen); a grid out of reach has no form: said above them
+        if grid.isdigit():
+            return await _plans_page(request, meihao, principal, community, status_code=400,
+                                     errors={f"staff-{grid}": N_("Choose someone of the grid's team and how often.")})
         return await _plans_page(request, meihao, principal, community, N_("Choose someone of the grid's team and how often."), 400)
     return Redirect(f"{_base(community)}/patrols/plans?planned={grid}#grid-{grid}", status_code=303)
 

@@ -105,6 +105,13 @@ class EventController(Controller):
         """不予立案, with a reason."""
         return await events.dismiss_event(meihao, principal, community, event_id, data)
 
+    @post("/{event_id:int}/withdraw", guards=[requires(EVENT_READ)], status_code=204)
+    async def withdraw(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, event_id: PathId, data: JSONBody[ReasonIn]) -> None:
+        """撤回 an event filed by mistake, with a reason: its reporter before 立案, the community's command before any order.
+
+        The event and its photos are removed (the audit log keeps what it said); a closed or dismissed event is kept (409)."""
+        await events.withdraw_event(meihao, principal, community, event_id, data)
+
     @post("/{event_id:int}/dispatch", guards=[requires(EVENT_DISPATCH)], status_code=200)
     async def dispatch(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, event_id: PathId,
                        data: JSONBody[DispatchIn]) -> EventOut:

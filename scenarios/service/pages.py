@@ -26,6 +26,7 @@ from meihao import (
     ConsoleCard,
     ConsolePages,
     CurrentCommunity,
+    Forbidden,
     FormError,
     FormFields,
     InvalidInput,
@@ -104,6 +105,9 @@ PROBLEMS = {
     "grid": N_("Choose a grid of this community."),
     "intake": N_("Governance is not switched on in this community: the request cannot become a grid event here."),
     "handover_grid": N_("The request has no grid: a grid event needs one."),
+    # gov4: a grid worker holding a request of another grid (the desk handed it to them)
+    "handover_scope": N_("This request is in a grid that is not yours: a grid event there is reported by that grid's team or "
+                         "the community's service desk. Ask the desk to turn it into a grid event, or hand the request back."),
 }
 
 
@@ -239,9 +243,15 @@ async def _request_page(request: Request[Any, Any, Any], meihao: Any, principal:
     r = found["request"]
     now, day_end = meihao.clock.now(), _day_end(meihao, community)
     steps = _allowed(principal, r.state)
+    handover_elsewhere = False
     if (r.state in requests.HAND_OVER_FROM and not r.handed_to and principal.can(WRITE)
             and await can_hand_over(meihao, requests.EVENT_INTAKE, community.slug)):
-        steps.append("handover")
+        # a grid event is reported by the grid's team or the community's desk: a request of another grid (handed to this
+        # worker by the desk) says so instead of offering a button that would be refused (gov4)
+        if r.grid is None or principal.manages_community(community.id) or r.grid in principal.grid_ids:
+            steps.append("handover")
+        else:
+            handover_elsewhere = True
     team = await requests.team(community) if {"dispatch", "redispatch"} & set(steps) else []
     grid = await Grid.select(Grid.name).where(Grid.id == r.grid).first() if r.grid else None
     return render_page(
@@ -249,6 +259,7 @@ async def _request_page(request: Request[Any, Any, Any], meihao: Any, principal:
         history=_history(found["history"]), names=found["names"], callbacks=found["callbacks"], steps=steps, team=team,
         urgency=_urgency(r, now, day_end), clock=_running(r), grid_name=grid["name"] if grid else "", problem=problem,
         problem_form=problem_form, values=values or {}, done=done, max_days=settings.max_extension_working_days, **_labels(),
+        handover_note=PROBLEMS["handover_scope"] if handover_elsewhere else "",
     )
 
 
@@ -327,6 +338,10 @@ async def act_on_request(
         else:
             raise InvalidInput("action: not a step of a request", field="action")
     except MeihaoError as err:
+        if action == "handover" and isinstance(err, Forbidden) and err.field == "grid":
+            # gov4: the request is in a grid outside the viewer's; they see the request, so say why at the form (403)
+            return await _request_page(request, meihao, principal, community, request_id, problem=PROBLEMS["handover_scope"],
+                                       problem_form=action, values=values, status_code=403)
         if err.status_code in (403, 404):
             raise
         conflict = isinstance(err, Conflict) and err.field == "state"

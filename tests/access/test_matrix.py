@@ -508,6 +508,9 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/communities/{slug}/governance/events/{row_id}/attachments/{attachment_id}"): "governance.event.read",
     ("DELETE", "/api/communities/{slug}/governance/events/{row_id}/attachments/{attachment_id}"): "governance.event.photo",
     # --- end gov3 ---
+    # --- gov4: withdrawing (撤回) an event filed by mistake; who may is decided in the service (reporter, or the command) ---
+    ("POST", "/api/communities/{slug}/governance/events/{event_id}/withdraw"): "governance.event.read",
+    # --- end gov4 ---
     # eldercare (issue 16): follow-ups as work items, the 月探访率 report
     ("GET", "/api/communities/{slug}/elder_care/follow-ups"): "elder_care.elder.read",
     ("POST", "/api/communities/{slug}/elder_care/follow-ups/{item_id}/close"): "elder_care.visit.record",
@@ -764,6 +767,13 @@ GOVERNANCE_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
         "/events/{gv_new}/register", "200 200 200 403 403 403 403", "200 200 404 403 403 403 403", "200 403 403 403 403 403 403", {}),
     ("POST", f"{GV}/events/{{event_id}}/dismiss"): _gv3(
         "/events/{gv_new}/dismiss", "200 200 200 403 403 403 403", "200 200 404 403 403 403 403", "200 403 403 403 403 403 403", {"reason": "重复上报"}),
+    # --- gov4 ---: withdraw the just-reported event (reported by the system: no role is its reporter). The command (the street,
+    # the community's admins, the grid's leader) may; the grid's team sees it but may not (403); another grid and a department
+    # with no order for it: 404 as a missing event.
+    ("POST", f"{GV}/events/{{event_id}}/withdraw"): _gv3(
+        "/events/{gv_new}/withdraw", "204 204 204 403 403 403 404", "204 204 404 404 404 404 404", "204 403 403 403 403 403 404",
+        {"reason": "重复上报"}),
+    # --- end gov4 ---
     ("POST", f"{GV}/events/{{event_id}}/dispatch"): _gv3(
         "/events/{gv_reg}/dispatch", "200 200 200 403 403 403 403", "200 200 404 403 403 403 403", "200 403 403 403 403 403 403", {"department": "law"}),
     # no grid worker when the world's events were reported: the admins check; the event is not fed back yet (409)

@@ -113,3 +113,105 @@ def test_patrol_plans_on_a_desktop_and_a_phone(page, phone, served):
     phone.goto(f"{BASE}/patrols/plans")
     assert serious_violations(phone) == []
     shoot(phone, "governance-patrol-plans-phone")
+
+
+def test_field_errors_and_withdrawing_an_event_on_a_phone_and_a_desktop(phone, page, served):
+    """gov4: a form left empty says so at its field (the report, the dispatch's empty choice, the withdraw reason, the
+    patrol log); a worker withdraws an event filed by mistake and its photo goes with it."""
+    worker = served.sql("SELECT username FROM piccolo_user WHERE username LIKE 'yinshan-%-grid-worker-1' ORDER BY username LIMIT 1")[0][0]
+    log_in(phone, served, worker)
+    phone.goto(f"{BASE}/events/new")
+    phone.click("button:has-text('上报')")
+    assert phone.locator("#f-category-note").inner_text() == "请选择事件类别。"
+    assert phone.locator("#f-text-note").inner_text() == "请写明发现了什么（2000字以内）。"
+    assert phone.locator(".gv-error-summary a").count() == 2
+    assert serious_violations(phone) == []
+    shoot(phone, "governance-report-errors-phone")
+    phone.select_option("#f-category", "street_order")
+    phone.fill("#f-text", "北门早市摊贩占道（重复上报）")
+    phone.set_input_files("#f-photo", files=[{"name": "北门.png", "mimeType": "image/png", "buffer": _png()}])
+    phone.click("button:has-text('上报')")
+    phone.wait_for_url(re.compile(r".*/events/\d+$"))
+    event_id = int(re.search(r"/events/(\d+)$", phone.url).group(1))
+    phone.locator("#photos img").first.wait_for()
+    phone.click("button:has-text('撤回事件')")
+    assert phone.locator("#f-withdraw-note").inner_text() == "请写明撤回的理由（500字以内）。"
+    assert serious_violations(phone) == []
+    shoot(phone, "governance-withdraw-error-phone")
+    phone.fill("#f-withdraw", "与北门早市占道重复上报")
+    phone.click("button:has-text('撤回事件')")
+    phone.wait_for_url(re.compile(rf".*/events\?withdrawn={event_id}$"))
+    assert phone.locator("p[role=status]").inner_text() == "事件已撤回，照片已一并删除。"
+    shoot(phone, "governance-withdrawn-phone")
+    assert served.sql("SELECT count(*) FROM governance_event WHERE id = ?", event_id) == [(0,)]
+    assert served.sql("SELECT count(*) FROM meihao_attachment WHERE scenario = 'governance' AND row_id = ?", event_id) == [(0,)]
+    assert served.sql("SELECT reason FROM meihao_audit_log WHERE action = 'governance.event.withdraw' AND target_id = ?", str(event_id)) == [
+        ("与北门早市占道重复上报",)]
+    # the patrol log: a number of events found that is not one, at its field
+    phone.goto(f"{BASE}/patrols")
+    phone.fill("#f-events_found", "1001")
+    phone.click("button:has-text('保存巡查记录')")
+    assert phone.locator("#f-events_found-note").inner_text() == "发现事件数请填0到1000之间的整数。"
+    shoot(phone, "governance-patrol-error-phone")
+
+    # the community's admin registers an event and dispatches it with no choice: the error at the field
+    log_in(page, served, "yinshan-admin")
+    page.goto(f"{BASE}/events/new")
+    page.select_option("#f-grid", index=1)
+    page.select_option("#f-category", "environment")
+    page.fill("#f-text", "银山新村3号楼楼道堆放杂物")
+    page.click("button:has-text('上报')")
+    page.wait_for_url(re.compile(r".*/events/\d+$"))
+    event_path = page.url
+    page.click("form:has(input[name=action][value=register]) button")
+    page.wait_for_url(re.compile(r".*\?done=register$"))
+    assert page.locator("#f-withdraw").count() == 1  # the command may still withdraw it before any order
+    page.click("form:has(input[name=action][value=dispatch]) button")
+    assert page.locator("#f-to-note").inner_text() == "请选择派给哪个部门，或网格内的哪位人员。"
+    assert page.locator("#f-to").get_attribute("aria-invalid") == "true"
+    assert "请按要求填写" not in page.locator("main").inner_text()
+    assert serious_violations(page) == []
+    shoot(page, "governance-dispatch-error-desktop")
+    phone.context.clear_cookies()
+    log_in(phone, served, "yinshan-admin")
+    phone.goto(event_path)
+    phone.click("form:has(input[name=action][value=dispatch]) button")
+    assert phone.locator("#f-to-note").inner_text() == "请选择派给哪个部门，或网格内的哪位人员。"
+    shoot(phone, "governance-dispatch-error-phone")
+
+
+def test_a_request_of_another_grid_says_why_it_cannot_be_handed_over_by_its_holder(page, phone, served):
+    """gov4: the desk hands a request of grid 2 to grid 1's worker; their request page offers no 转为网格事件 but says why."""
+    worker = served.sql("SELECT username FROM piccolo_user WHERE username LIKE 'yinshan-%-grid-worker-1' ORDER BY username LIMIT 1")[0][0]
+    worker_id, grid = served.sql(
+        "SELECT s.id, a.grid FROM meihao_staff s JOIN piccolo_user u ON u.id = s.user JOIN meihao_staff_assignment a ON a.staff = s.id "
+        "WHERE u.username = ? AND a.grid IS NOT NULL", worker)[0]
+    other = served.sql("SELECT g.id FROM meihao_grid g WHERE g.community = (SELECT community FROM meihao_grid WHERE id = ?) AND g.id != ? "
+                       "ORDER BY g.id LIMIT 1", grid, grid)[0][0]
+    log_in(page, served, "yinshan-admin")
+    page.goto("/c/yinshan/service/requests")
+    page.click("a.button:has-text('受理诉求')")
+    page.select_option("#f-channel", "visit")
+    page.select_option("#f-type", "complaint")
+    page.select_option("#f-grid", str(other))
+    page.fill("#f-text", "银山新村7号楼东侧路面塌陷，晚上看不清")
+    page.click("button:has-text('受理')")
+    page.wait_for_load_state()
+    request_id = int(re.search(r"/requests/(\d+)", page.url).group(1))
+    page.select_option("#f-assignee-dispatch", str(worker_id))
+    page.click("#step-dispatch button[type=submit]")
+    page.wait_for_load_state()
+    log_in(phone, served, worker)
+    phone.goto(f"/c/yinshan/service/requests/{request_id}")
+    phone.click("#step-sign button[type=submit]")
+    phone.wait_for_load_state()
+    note = "这件诉求所在的网格不归您负责：该网格的网格事件由本网格的网格员或社区服务站上报。请联系服务站将其转为网格事件，或把诉求退回。"
+    assert phone.locator("#handover-elsewhere").inner_text() == note
+    assert phone.locator("#step-handover").count() == 0
+    assert serious_violations(phone) == []
+    shoot(phone, "governance-handover-elsewhere-phone")
+    page.context.clear_cookies()
+    log_in(page, served, worker)
+    page.goto(f"/c/yinshan/service/requests/{request_id}")
+    assert page.locator("#handover-elsewhere").inner_text() == note
+    shoot(page, "governance-handover-elsewhere-desktop")

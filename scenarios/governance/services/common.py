@@ -38,8 +38,10 @@ EVENTS = Workflow(
         Transition("fed_back", "processing", reason=True),    # 核查 failed: 返工
         Transition("fed_back", "checked"),                    # 核查
         Transition("checked", "closed"),                      # 结案
+        Transition("reported", "withdrawn", reason=True),     # 撤回: filed by mistake, before any order (services/events.py)
+        Transition("registered", "withdrawn", reason=True),
     ),
-    final=("closed", "dismissed"),
+    final=("closed", "dismissed", "withdrawn"),
     clocks=(
         DeadlineClock("dispatch", Duration(working_hours=1), stops_in=("dispatched",)),
         DeadlineClock("check", Duration(working_days=1, by_close=True), starts_in=("fed_back",), stops_in=("checked",)),

@@ -26,6 +26,7 @@ from meihao import (
     open_item,
     paginate,
     record_callback,
+    remove_attachments,
     transaction,
     transition_item,
 )
@@ -44,7 +45,7 @@ from ..schemas import (
     ReasonIn,
     RegisterIn,
 )
-from ..tables import Event, Order
+from ..tables import Event, Order, Whistle
 from .common import (
     EVENTS,
     ORDERS,
@@ -65,6 +66,8 @@ ORDER_COLUMNS = (
     Order.department.name.as_alias("department_name"),
     Order.signed_by.name.as_alias("signed_by_name"),
 )
+#: Sources of events another scene handed over (intake ``governance.event``): the sender links to the event.
+HANDED_OVER = ("service_desk", "handed_over")
 EVENT_COLUMNS = (Event.all_columns(), Event.reported_by.name.as_alias("reported_by_name"))
 
 
@@ -209,6 +212,47 @@ async def dismiss_event(mh: Meihao, principal: Principal, community: CommunityIn
         await Event.update({Event.dismiss_reason: data.reason.strip(), Event.closed_at: mh.clock.now()}).where(Event.id == event_id)
         await audit(principal, "governance.event.dismiss", "governance_event", event_id, community_id=community.id, reason=data.reason)
     return await get_event(mh, principal, community, event_id)
+
+
+#: What an event withdrawn (撤回) still is: closed or dismissed events are records of work done (or refused) and stay.
+WITHDRAWABLE = ("reported", "registered")
+
+
+async def withdraw_event(mh: Meihao, principal: Principal, community: CommunityInfo, event_id: int, data: ReasonIn) -> None:
+    """撤回: an event filed by mistake (twice, in the wrong grid, a slip of the finger) is taken back, with the reason.
+
+    Who: the person who reported it, while it is not yet registered (立案); the community's command (its admins,
+    the grid's leaders: ``governance.event.dispatch``) while it is reported or registered. Never once an order went
+    out (a department or the grid's team has it: return the order first, 退单, and the order stays on record), never
+    when closed or dismissed (those are kept), and never an event another scene handed over (the sender keeps a link
+    to it: dismiss it, 不予立案, instead). The row and its photos (the kernel's ``remove_attachments``) go; the audit
+    log keeps who, when, why and what the event said, and the kernel's work item keeps its history, now ``withdrawn``.
+    """
+    from .photos import EVENT_PHOTOS  # photos reads events through this module's scope
+
+    async with transaction(mh, lock=("governance.event", event_id)):
+        event = await _event_row(principal, community, event_id)
+        dispatcher = principal.can("governance.event.dispatch")
+        if not dispatcher and principal.staff_id != event["reported_by"]:
+            raise Forbidden(f"event {event_id} is withdrawn by the person who reported it or by the community's command")
+        if event["state"] in EVENTS.final:
+            raise Conflict(f"state: event {event_id} is {event['state']!r}; only a reported or registered event is withdrawn, "
+                           "a closed or dismissed one is kept", field="state")
+        if event["state"] not in WITHDRAWABLE or await Order.exists().where(Order.event == event_id):
+            raise Conflict(f"state: event {event_id} was dispatched; its orders stay on record, so it is not withdrawn", field="state")
+        if not dispatcher and event["state"] != "reported":
+            raise Forbidden(f"event {event_id} is registered already; the community's command withdraws it now")
+        if event["source"] in HANDED_OVER:
+            raise Conflict(f"source: event {event_id} was handed over by another scene ({event['external_id']}), which keeps a link "
+                           "to it; dismiss it (不予立案) instead", field="source")
+        await transition_item(mh, principal, EVENTS, community, event["item"], "withdrawn", reason=data.reason, expected=event["state"])
+        await Whistle.update({Whistle.event: None}).where(Whistle.event == event_id)
+        await Event.delete().where(Event.id == event_id)
+        photos = await remove_attachments(mh, EVENT_PHOTOS, principal, community, event_id)
+        await audit(principal, "governance.event.withdraw", "governance_event", event_id, community_id=community.id, reason=data.reason,
+                    detail={"state": event["state"], "grid": event["grid"], "category": event["category"], "source": event["source"],
+                            "place": event["place"], "text": event["text"], "reported_by": event["reported_by"],
+                            "reported_at": event["reported_at"].isoformat(), "photos": photos, "item": event["item"]})
 
 
 async def dispatch_event(mh: Meihao, principal: Principal, community: CommunityInfo, event_id: int, data: DispatchIn) -> EventOut:

@@ -32,7 +32,10 @@ async def test_the_closed_loop_through_the_pages(yinshan):
         assert "上报事件" in form and "银山花园" in form and "银山新村" not in form  # only the worker's grid
         token = await form_token(worker, f"{C}/events/new")
         empty = await worker.post(f"{C}/events/new", data={"_csrf_token": token, "grid": "", "category": "", "text": ""})
-        assert empty.status_code == 400 and "请选择网格和类别，并写明发现了什么。" in empty.text
+        assert empty.status_code == 400  # gov4: each missing field says so beside it
+        assert '<p class="error" id="f-grid-note">请选择发现问题的网格。</p>' in empty.text
+        assert '<p class="error" id="f-category-note">请选择事件类别。</p>' in empty.text
+        assert '<p class="error" id="f-text-note">请写明发现了什么（2000字以内）。</p>' in empty.text and "地点请写在" not in empty.text
         assert await Event.count() == 0
         sent = await worker.post(f"{C}/events/new", data={"_csrf_token": token, "grid": str(w.grids["A"]), "category": "street_order",
                                                             "place": "北门", "text": "北门早市摊贩占道"})
@@ -43,7 +46,8 @@ async def test_the_closed_loop_through_the_pages(yinshan):
         # the worker reads dates as words, never ISO; nothing to do for them before the check
         assert "11月30日（周一）上午9点 · 陈网格" in page and "应于" not in page and "2026-11-30" not in page
         assert "派遣时限" in page and "11月30日（周一）上午10点" in page
-        assert "这件事目前没有需要您办理的。" in page and 'value="register"' not in page
+        # before 立案 the only thing the reporter may do is withdraw it (gov4: 撤回, filed by mistake)
+        assert 'value="withdraw"' in page and 'value="register"' not in page and "这件事目前没有需要您办理的。" not in page
         refused = await _post(worker, f"{C}/events/{event_id}", action="register")
         assert refused.status_code == 403 and "这一步不由您办理。" in refused.text
     async with make_page_client(w.mh, w.staff["leader"]["id"]) as leader:
@@ -53,7 +57,14 @@ async def test_the_closed_loop_through_the_pages(yinshan):
         assert 'value="department:chengguan"' in dispatch and f'value="staff:{w.staff["dispatched"]["id"]}"' in dispatch
         assert "周队员（下沉力量）" in dispatch
         nowhere = await _post(leader, f"{C}/events/{event_id}", action="dispatch", to="")
-        assert nowhere.status_code == 400 and "请按要求填写，本次尚未保存。" in nowhere.text
+        assert nowhere.status_code == 400 and "请按要求填写" not in nowhere.text  # gov4: at the field, not a general error
+        assert '<select id="f-to" name="to" required aria-invalid="true" aria-describedby="f-to-note">' in nowhere.text
+        assert '<p class="error" id="f-to-note">请选择派给哪个部门，或网格内的哪位人员。</p>' in nowhere.text
+        assert '<li><a href="#f-to">请选择派给哪个部门，或网格内的哪位人员。</a></li>' in nowhere.text
+        forged = await _post(leader, f"{C}/events/{event_id}", action="dispatch", to="department:nosuch")
+        assert forged.status_code == 400 and '<p class="error" id="f-to-note">' in forged.text
+        stranger = await _post(leader, f"{C}/events/{event_id}", action="dispatch", to=f"staff:{w.staff['grid_worker_out']['id']}")
+        assert stranger.status_code == 400 and '<p class="error" id="f-to-note">' in stranger.text and await Order.count() == 0
         assert (await _post(leader, f"{C}/events/{event_id}", action="dispatch", to="department:chengguan")).status_code == 303
     order_id = (await Order.select(Order.id).first())["id"]
     w.at(2026, 11, 30, 9, 20)
@@ -69,6 +80,11 @@ async def test_the_closed_loop_through_the_pages(yinshan):
         no_text = await dept.post(f"{C}/orders/{order_id}", data={"_csrf_token": await form_token(dept, f"{C}/orders"), "action": "feedback",
                                                                   "text": ""})
         assert no_text.status_code == 400
+        assert f'<p class="error" id="f-fb-{order_id}-note">请写明办理情况（2000字以内）。</p>' in no_text.text
+        no_reason = await dept.post(f"{C}/orders/{order_id}", data={"_csrf_token": await form_token(dept, f"{C}/orders"), "action": "return",
+                                                                    "text": " "})
+        assert no_reason.status_code == 400 and f'<p class="error" id="f-ret-{order_id}-note">请写明退单的理由（500字以内）。</p>' in no_reason.text
+        assert '<details class="gv-more" open>' in no_reason.text  # the return form is shown open, at its error
         w.at(2026, 11, 30, 15, 0)
         fed = await dept.post(f"{C}/orders/{order_id}", data={"_csrf_token": await form_token(dept, f"{C}/orders"), "action": "feedback",
                                                               "text": "已劝离摊贩"})
@@ -128,7 +144,9 @@ async def test_whistles_show_each_departments_clocks_and_supervision(yinshan):
         assert "街道城管中队 · 已吹哨" in page and page.count('value="rate"') == 1
         token = await form_token(admin, f"{C}/whistles")
         bad = await admin.post(f"{C}/calls/{zhujian_call}", data={"_csrf_token": token, "action": "rate", "speed": "6", "quality": "5"})
-        assert bad.status_code == 400 and "请按要求填写" in bad.text
+        assert bad.status_code == 400 and f'<p class="error" id="f-speed-{zhujian_call}-note">请给响应速度打1到5分。</p>' in bad.text
+        assert f"f-quality-{zhujian_call}-note" not in bad.text and f'id="f-speed-{zhujian_call}" name="speed"' in bad.text
+        assert 'value="6" aria-invalid="true"' in bad.text  # what was typed is kept
         assert (await admin.post(f"{C}/calls/{zhujian_call}", data={"_csrf_token": token, "action": "rate", "speed": "4", "quality": "5"})
                 ).status_code == 303
         assert "社区评价：速度4分，质量5分（满分5分）" in (await admin.get(f"{C}/whistles")).text
@@ -155,6 +173,10 @@ async def test_patrols_log_on_a_phone_and_the_day_without_a_log(yinshan):
         assert twice.status_code == 409 and "今天这个网格的巡查已经记录过了。" in twice.text
         other_grid = await worker.post(f"{C}/patrols", data={"_csrf_token": token, "grid": str(w.grids["B"]), "events_found": "0"})
         assert other_grid.status_code == 400 and await PatrolLog.count() == 1
+        assert '<p class="error" id="f-grid-note">请选择您负责的网格。</p>' in other_grid.text
+        many = await worker.post(f"{C}/patrols", data={"_csrf_token": token, "grid": str(w.grids["A"]), "events_found": "1001", "notes": "走了一圈"})
+        assert many.status_code == 400 and '<p class="error" id="f-events_found-note">发现事件数请填0到1000之间的整数。</p>' in many.text
+        assert "走了一圈</textarea>" in many.text and "f-grid-note" not in many.text
         today = (await worker.get(f"{C}/patrols", params={"day": "2026-12-01"})).text
         assert "12月1日（周二）未记录巡查的人员" in today and "当天计划的巡查都已记录。" in today
         assert "12月1日（周二） · 银山花园 · 陈网格" in today and "发现1件事 · 北门早市占道，已上报" in today
@@ -244,7 +266,8 @@ async def test_planning_patrols_and_today_without_a_log(yinshan):
         assert '<option value="daily" selected>' in page
         token = await form_token(leader, f"{C}/patrols/plans")
         nobody = await leader.post(f"{C}/patrols/plans", data={"_csrf_token": token, "grid": str(w.grids["A"]), "staff": "", "frequency": "daily"})
-        assert nobody.status_code == 400 and "请选择网格内的人员和巡查频次。" in nobody.text
+        assert nobody.status_code == 400
+        assert f'<p class="error" id="f-staff-{w.grids["A"]}-note">请选择网格内的人员和巡查频次。</p>' in nobody.text
         outsider = await leader.post(f"{C}/patrols/plans", data={"_csrf_token": token, "grid": str(w.grids["A"]),
                                                                  "staff": str(w.staff["grid_worker_out"]["id"]), "frequency": "daily"})
         assert outsider.status_code == 400
