@@ -36,8 +36,18 @@ from meihao import (
 )
 from meihao.tables import Resident
 
-from .schemas import DECISIONS, DIASTOLIC_RANGE, GLUCOSE_RANGE, PACKAGES, PRIORITY_GROUPS, SYSTOLIC_RANGE, ContractEnd, ContractIn, \
-    FollowUpIn, ReferralClose
+from .schemas import (
+    DECISIONS,
+    DIASTOLIC_RANGE,
+    GLUCOSE_RANGE,
+    PACKAGES,
+    PRIORITY_GROUPS,
+    SYSTOLIC_RANGE,
+    ContractEnd,
+    ContractIn,
+    FollowUpIn,
+    ReferralClose,
+)
 from .services import contracts, patients, referrals, teams, tracing
 from .services.common import CONTRACT_MANAGE, FOLLOW_UP_RECORD, PATIENT_READ, settings_of
 

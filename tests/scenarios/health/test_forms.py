@@ -32,7 +32,7 @@ def errors(html: str) -> dict[str, str]:
 
 
 def outcome(html: str) -> str:
-    found = re.search(r'<div class="notice hl-outcome" role="status">(.*?)</div>', html, re.S)
+    found = re.search(r'<div class="notice hl-outcome" role="status">(.*?)</div>', html, re.DOTALL)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip() if found else ""
 
 
@@ -160,8 +160,8 @@ async def test_grid_staff_see_no_reading_and_cannot_record_and_another_grid_is_t
 
 
 def contract_rows(html: str) -> list[str]:
-    return [re.sub(r"\s+", " ", re.sub(r"<details.*?</details>|<a class=\"button\".*?</a>|<[^>]+>", " ", li, flags=re.S)).strip()
-            for li in re.findall(r'<li class="hl-row hl-contract[^"]*"[^>]*>(.*?)</li>', main(html), re.S)]
+    return [re.sub(r"\s+", " ", re.sub(r"<details.*?</details>|<a class=\"button\".*?</a>|<[^>]+>", " ", li, flags=re.DOTALL)).strip()
+            for li in re.findall(r'<li class="hl-row hl-contract[^"]*"[^>]*>(.*?)</li>', main(html), re.DOTALL)]
 
 
 async def sign(page, **fields: str | list[str]):
@@ -190,8 +190,8 @@ async def test_contracts_are_signed_renewed_and_ended_through_the_form(world):
         html = (await page.get(done.headers["location"])).text
         assert f"签约成功（签约编号 {first}）。" in html
         # the renewal reminder goes out 30 days before the end
-        assert contract_rows(html) == ["李秀兰 签约中 · 家医一队 · 2026-03-02 – 2027-03-01 2027-01-30起提醒续约 "
-                                       "基础包、慢病管理包、老年人包 · 老年人、高血压患者"]
+        assert contract_rows(html) == [("李秀兰 签约中 · 家医一队 · 2026-03-02 – 2027-03-01 2027-01-30起提醒续约 "
+                                        "基础包、慢病管理包、老年人包 · 老年人、高血压患者")]
         again = await sign(page, resident="李秀兰", team_id=team, starts_on="2027-03-01", ends_on="2028-02-29")
         assert errors(again.text) == {"resident": "该居民在这段时间内已有签约；续约请从原签约到期的次日开始。"}
 
@@ -246,8 +246,8 @@ async def test_contracts_are_signed_renewed_and_ended_through_the_form(world):
 
 
 def referral_rows(html: str, css: str = "hl-referral") -> list[str]:
-    return [re.sub(r"\s+", " ", re.sub(r"<form.*?</form>|<[^>]+>", " ", li, flags=re.S)).strip()
-            for li in re.findall(rf'<li class="hl-row {css}[^"]*"[^>]*>(.*?)</li>', main(html), re.S)]
+    return [re.sub(r"\s+", " ", re.sub(r"<form.*?</form>|<[^>]+>", " ", li, flags=re.DOTALL)).strip()
+            for li in re.findall(rf'<li class="hl-row {css}[^"]*"[^>]*>(.*?)</li>', main(html), re.DOTALL)]
 
 
 async def test_referrals_from_follow_ups_and_elder_visits_are_listed_and_closed(world):
