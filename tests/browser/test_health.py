@@ -55,7 +55,7 @@ def test_a_doctor_records_a_follow_up_on_a_phone_and_the_grid_worker_sees_no_rea
     # the grid worker of the patient's grid: status and due date, not a reading
     grid = served.sql("""SELECT g.code FROM health_patient p JOIN meihao_resident r ON r.id = p.resident JOIN meihao_grid g ON g.id = r.grid
                          WHERE p.id = ?""", patient_id)[0][0]
-    phone.goto("/logout")
+    phone.context.clear_cookies()
     log_in(phone, served, f"yajuyuan-{grid.lower()}-grid-worker-1")
     phone.goto(f"{BASE}/patients/{patient_id}")
     assert phone.locator("h1").inner_text() == name
