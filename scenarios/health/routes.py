@@ -10,6 +10,7 @@ from meihao import Caller, CurrentCommunity, Page, PageNumber, PageSize, PathId,
 from .schemas import (
     CheckIn,
     CheckOut,
+    ContractEnd,
     ContractIn,
     ContractOut,
     DueCheckOut,
@@ -130,6 +131,13 @@ class ContractController(Controller):
     @post("/", guards=[requires(CONTRACT_MANAGE)])
     async def sign(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, data: JSONBody[ContractIn]) -> ContractOut:
         return await contracts.sign(meihao, principal, community, data)
+
+    @post("/{contract_id:int}/end", guards=[requires(CONTRACT_MANAGE)], status_code=200)
+    async def end(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, contract_id: PathId, data: JSONBody[ContractEnd],
+    ) -> ContractOut:
+        """解约: the contract ends on ``ends_on`` (default today); 409 when it has ended already."""
+        return await contracts.end(meihao, principal, community, contract_id, data)
 
 
 class ReferralController(Controller):

@@ -125,13 +125,20 @@ class PatientOut(msgspec.Struct, kw_only=True):
     uncontrolled: int | None = None
 
 
+#: The readings a follow-up accepts (what a sphygmomanometer and a glucose meter can show; anything outside is a typing
+#: mistake): systolic and diastolic mmHg, fasting glucose mmol/L. The API and the console's form check the same ranges.
+SYSTOLIC_RANGE = (40, 300)
+DIASTOLIC_RANGE = (20, 200)
+GLUCOSE_RANGE = (0.5, 50.0)
+
+
 class FollowUpIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A face-to-face follow-up; blood pressure for hypertension, fasting glucose (mmol/L) for diabetes (BP optional)."""
 
     visited_on: date | None = None
-    systolic: Annotated[int, msgspec.Meta(ge=40, le=300)] | None = None
-    diastolic: Annotated[int, msgspec.Meta(ge=20, le=200)] | None = None
-    glucose: Annotated[float, msgspec.Meta(ge=0.5, le=50)] | None = None
+    systolic: Annotated[int, msgspec.Meta(ge=SYSTOLIC_RANGE[0], le=SYSTOLIC_RANGE[1])] | None = None
+    diastolic: Annotated[int, msgspec.Meta(ge=DIASTOLIC_RANGE[0], le=DIASTOLIC_RANGE[1])] | None = None
+    glucose: Annotated[float, msgspec.Meta(ge=GLUCOSE_RANGE[0], le=GLUCOSE_RANGE[1])] | None = None
     symptoms: Text = ""
     side_effects: bool = False
     new_complication: bool = False
@@ -198,6 +205,15 @@ class ContractOut(msgspec.Struct, kw_only=True):
     packages: list[str] | None
     priority_groups: list[str] | None
     status: str
+
+
+class ContractEnd(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """解约: end a running contract early (the resident moved away, chose another team)."""
+
+    #: The contract's last day (None: today); not before it starts, not after its end.
+    ends_on: date | None = None
+    #: Why (kept in the audit row).
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 
 
 class TracingOut(msgspec.Struct, kw_only=True):

@@ -563,6 +563,9 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/communities/{slug}/health/referrals"): "health.patient.read",
     ("POST", "/api/communities/{slug}/health/referrals/{referral_id}/close"): "health.patient.read",
     # --- end elder3 ---
+    # --- health2 (helper): ending a family-doctor contract early ---
+    ("POST", "/api/communities/{slug}/health/contracts/{contract_id}/end"): "health.contract.manage",
+    # --- end health2 ---
     # --- commerce (helper) ---
     ("GET", "/api/communities/{slug}/commerce/partners"): "commerce.offer.read",
     ("POST", "/api/communities/{slug}/commerce/partners"): "commerce.offer.manage",

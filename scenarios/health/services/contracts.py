@@ -17,11 +17,12 @@ from meihao import (
     notify,
     scope_where,
     scoped_resident,
+    scoped_row,
     transaction,
     zh_date,
 )
 
-from ..schemas import PACKAGES, PRIORITY_GROUPS, ContractIn, ContractOut
+from ..schemas import PACKAGES, PRIORITY_GROUPS, ContractEnd, ContractIn, ContractOut
 from ..tables import Contract, TeamMember
 from .common import SCENARIO, my_teams, reads_health, settings_of, team_in
 
@@ -64,6 +65,34 @@ async def sign(mh: Any, principal: Principal, community: CommunityInfo, data: Co
                     detail={"resident_id": data.resident_id, "team_id": data.team_id, "ends_on": data.ends_on.isoformat()})
     found = await Contract.select(*COLUMNS).where(Contract.id == row.id).first()
     return _out(found, reads_health(principal, await my_teams(principal, community), data.team_id))
+
+
+async def scoped_contract(principal: Principal, community: CommunityInfo, contract_id: int) -> dict[str, Any]:
+    """The contract if its resident is in the caller's scope, else the same 404 as a missing one."""
+    return await scoped_row(Contract, contract_id, principal, community, via=Contract.resident, columns=COLUMNS, noun="contract")
+
+
+async def end(mh: Any, principal: Principal, community: CommunityInfo, contract_id: int, data: ContractEnd) -> ContractOut:
+    """解约: a running contract ends on ``ends_on`` (default today) and becomes ``ended``; the reason goes into the audit row.
+    Outside the caller's scope the same 404 as a missing contract; 409 when it has ended already."""
+    await scoped_contract(principal, community, contract_id)
+    reason = data.reason.strip()
+    if not reason:
+        raise InvalidInput("reason: say why the contract ends", field="reason")
+    async with transaction(mh, lock=("health.contract", f"end:{contract_id}")):
+        row = await Contract.select(*COLUMNS).where(Contract.id == contract_id).first()
+        if row["status"] != "active":
+            raise Conflict(f"contract {contract_id} has ended already")
+        day = data.ends_on or community_today(mh, community)
+        if day < row["starts_on"]:
+            raise InvalidInput(f"ends_on: not before the contract starts ({row['starts_on']})", field="ends_on")
+        if day > row["ends_on"]:
+            raise InvalidInput(f"ends_on: not after the contract's end ({row['ends_on']})", field="ends_on")
+        await Contract.update({Contract.status: "ended", Contract.ends_on: day}).where(Contract.id == contract_id)
+        await audit(principal, "health.contract.end", "health_contract", contract_id, community_id=community.id,
+                    detail={"resident_id": row["resident"], "ends_on": day.isoformat(), "reason": reason})
+    found = await Contract.select(*COLUMNS).where(Contract.id == contract_id).first()
+    return _out(found, reads_health(principal, await my_teams(principal, community), found["team"]))
 
 
 async def list_contracts(mh: Any, principal: Principal, community: CommunityInfo, *, active_only: bool = True) -> list[ContractOut]:

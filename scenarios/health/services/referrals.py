@@ -120,9 +120,14 @@ async def list_referrals(
     return result.page_of([present(r, reads_referral(principal, teams, r["team"])) for r in result.rows])
 
 
+async def scoped_referral(principal: Principal, community: CommunityInfo, referral_id: int) -> dict[str, Any]:
+    """The referral if its resident is in the caller's scope, else the same 404 as a missing one."""
+    return await scoped_row(Referral, referral_id, principal, community, via=Referral.resident, columns=COLUMNS, noun="referral")
+
+
 async def close_referral(mh: Any, principal: Principal, community: CommunityInfo, referral_id: int, data: ReferralClose) -> ReferralOut:
     """The doctor team (or a holder of health.reading.read) says what it did; the referral is closed once."""
-    row = await scoped_row(Referral, referral_id, principal, community, via=Referral.resident, columns=COLUMNS, noun="referral")
+    row = await scoped_referral(principal, community, referral_id)
     teams = await my_teams(principal, community)
     if not reads_referral(principal, teams, row["team"]):
         raise Forbidden("health data: only the resident's doctor team and holders of health.reading.read handle a referral")

@@ -49,8 +49,9 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
                                    subject=(tracing.SUBJECT, patient.id), grid=ids["grid_id"])
             await Patient.update({Patient.tracing_item: item["id"]}).where(Patient.id == patient.id)
             ids["hl_tracing_id"] = item["id"]
-            await contracts.sign(mh, system, community, ContractIn(resident_id=ids["resident_id"], team_id=team.id,
-                                                                   starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31)))
+            contract = await contracts.sign(mh, system, community, ContractIn(resident_id=ids["resident_id"], team_id=team.id,
+                                                                              starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31)))
+            ids["hl_contract_id"] = contract.id  # health2
             elder = await f.resident(ids["household2_id"], name=f"{place}老人", birth_date=date(1950, 2, 2))
             check = await checks.record(mh, system, community, CheckIn(resident_id=elder["id"], items={"血压": "150/95"}))
             ids["hl_check_id"] = check.id
@@ -73,6 +74,9 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
     ("POST", f"{HL}/contracts"): lambda w, p: (_hl(w, p, "/contracts"), {
         "resident_id": w.places[p]["resident_id"], "team_id": w.places[p]["hl_team_id"], "starts_on": "2031-01-01",
         "ends_on": "2031-12-31"}),
+    # health2: ending a contract early (its last day within its days)
+    ("POST", f"{HL}/contracts/{{contract_id}}/end"): _path("hl_contract_id", "/contracts/{id}/end", {"reason": "迁出本社区",
+                                                                                                     "ends_on": "2026-06-30"}),
 }
 
 # A record of another grid answers exactly as one that does not exist.
@@ -80,6 +84,8 @@ MISSING_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", f"{HL}/patients/{{patient_id}}"): lambda w, p: (_hl(w, p, "/patients/987654"), None),
     ("GET", f"{HL}/checks/{{check_id}}"): lambda w, p: (_hl(w, p, "/checks/987654"), None),
     ("POST", f"{HL}/tracing/{{item_id}}/reminded"): lambda w, p: (_hl(w, p, "/tracing/987654/reminded"), {"note": "电话提醒"}),
+    ("POST", f"{HL}/contracts/{{contract_id}}/end"): lambda w, p: (_hl(w, p, "/contracts/987654/end"), {"reason": "迁出本社区",
+                                                                                                       "ends_on": "2026-06-30"}),
 }
 
 COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
+from meihao.access.tables import AuditLog
 from meihao.reminders.recipients import inbox
 from meihao.scenarios.health.services.checks import due_select
 
@@ -116,3 +118,35 @@ async def test_a_renewed_contract_is_not_reminded(world):
     await w.fire_job("health.renewals", at=at(2026, 3, 2, 9, 0))
     await w.drain()
     assert await w.inbox("李秀兰") == []
+
+
+async def test_a_contract_ends_early_within_its_days_once_with_a_reason_audited(world):
+    w = world
+    async with w.client("doctor") as doctor:
+        contract = await sign(doctor, w, "李秀兰", "2026-03-02", "2027-03-01")
+        zhang = await sign(doctor, w, "张伟", "2026-03-02", "2027-03-01")
+        path = f"{BASE}/contracts/{contract['id']}/end"
+        no_reason = await doctor.post(path, json={"reason": "  "})
+        assert (no_reason.status_code, no_reason.json()["field"]) == (400, "reason")
+        assert (await doctor.post(path, json={})).status_code == 400
+        before = await doctor.post(path, json={"reason": "迁出", "ends_on": "2026-03-01"})  # the day before it starts
+        assert (before.status_code, before.json()["detail"]) == (400, "ends_on: not before the contract starts (2026-03-02)")
+        after = await doctor.post(path, json={"reason": "迁出", "ends_on": "2027-03-02"})  # the day after its end
+        assert (after.status_code, after.json()["detail"]) == (400, "ends_on: not after the contract's end (2027-03-01)")
+        ended = await doctor.post(path, json={"reason": "迁出本社区"})  # today: Monday 2 March 2026, its first day
+        assert ended.status_code == 200, ended.text
+        assert (ended.json()["status"], ended.json()["ends_on"], ended.json()["packages"]) == ("ended", "2026-03-02", ["basic"])
+        again = await doctor.post(path, json={"reason": "迁出本社区"})
+        assert (again.status_code, again.json()["detail"]) == (409, f"contract {contract['id']} has ended already")
+        # the resident may sign again from the next day
+        assert (await sign(doctor, w, "李秀兰", "2026-03-03", "2027-03-02"))["status"] == "active"
+    rows = await AuditLog.select(AuditLog.detail).where(AuditLog.action == "health.contract.end")
+    assert [json.loads(r["detail"]) if isinstance(r["detail"], str) else r["detail"] for r in rows] == [
+        {"resident_id": w.residents["李秀兰"]["id"], "ends_on": "2026-03-02", "reason": "迁出本社区"}]
+    async with w.client("grid_worker") as worker:  # no health.contract.manage
+        assert (await worker.post(f"{BASE}/contracts/{zhang['id']}/end", json={"reason": "迁出"})).status_code == 403
+    async with w.client("doctor2") as other:  # grid A only: 张伟 (grid B) is the same 404 as a missing contract
+        hidden = await other.post(f"{BASE}/contracts/{zhang['id']}/end", json={"reason": "迁出"})
+        missing = await other.post(f"{BASE}/contracts/987654/end", json={"reason": "迁出"})
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json()["detail"].replace(str(zhang["id"]), "N") == missing.json()["detail"].replace("987654", "N")

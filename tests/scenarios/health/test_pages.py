@@ -19,7 +19,7 @@ CONSOLE = Path(catalogues.__file__).parent
 
 
 def rows(html: str) -> list[tuple[str, str]]:
-    return re.findall(r'<span class="hl-name">([^<]*)</span>\s*<span class="hl-facts">([^<]*)</span>', html)
+    return re.findall(r'<(?:span|a) class="hl-name"[^>]*>([^<]*)</(?:span|a)>\s*<span class="hl-facts">([^<]*)</span>', html)
 
 
 async def test_each_viewer_sees_the_patients_they_reach_and_the_team_their_condition(world):
