@@ -52,6 +52,7 @@ MESSAGES = {
     "decision_text": N_("Say what was decided for each decision given to someone (at most 500 characters)."),
     "decision_assignee": N_("Choose who carries out the decision from the community's team."),
     "note": N_("Say what was done (at most 2000 characters)."),
+    "action": N_("Say how the decision was carried out (at most 2000 characters)."),
     "return": N_("Say what is still wrong (at most 2000 characters)."),
     "category": N_("Choose one of the categories."),
     "text": N_("Say what was found (at most 2000 characters)."),
@@ -61,8 +62,8 @@ MESSAGES = {
     "form": N_("Something in the form is not right."),
 }
 ACTION_STATES = {"open": N_("To do"), "done": N_("Done")}
-INSPECTION_STATES = {"open": N_("To rectify"), "rectified": N_("Rectified, to be checked"), "closed": N_("Closed")}
-STATUS_FILTERS = {"open": N_("To rectify"), "rectified": N_("To be checked"), "closed": N_("Closed")}
+INSPECTION_STATES = {"open": N_("To rectify"), "rectified": N_("Rectified, to be checked"), "closed": N_("Closed off the list")}
+STATUS_FILTERS = {"open": N_("To rectify"), "rectified": N_("To be checked"), "closed": N_("Closed off the list")}
 
 
 def _base(community: CommunityInfo) -> str:
@@ -117,8 +118,8 @@ async def new_meeting(request: Request[Any, Any, Any], community: CurrentCommuni
 async def record_meeting(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[Any]:
     form = await request.form()
     values: dict[str, Any] = {k: str(v).strip() for k, v in form.items() if k != "_csrf_token"}
-    values["departments"] = [str(d) for d in form.getall("departments")] if hasattr(form, "getall") else []
-    values["households"] = [str(h) for h in form.getall("households")] if hasattr(form, "getall") else []
+    values["departments"] = [str(d) for d in form.getall("departments", [])]
+    values["households"] = [str(h) for h in form.getall("households", [])]
     other = [d for d in re.split(r"[、,，\s]+", values.get("other_departments", "")) if d]
     try:
         held_on = _day(values.get("held_on", ""), "held_on")
