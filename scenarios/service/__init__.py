@@ -54,7 +54,14 @@ def meihao_permissions() -> list[Permission]:
         Permission("service.duty.manage", "Keep the duty roster of 首席接访员", ("community_admin",)),
         Permission("service.assistance.read", "Read the monitored households (三强化), their visits and the month's plan", _TEAM),
         Permission("service.assistance.visit", "Record helpers' monthly visits and rectify the problems they found", _TEAM),
-        Permission("service.assistance.manage", "Put households under monitoring and name their helpers", ("community_admin",)),
+        Permission("service.assistance.manage", "Put households under monitoring, name their helpers, take them off monitoring",
+                   ("community_admin",)),
+        Permission("service.meeting.read", "Read the quarterly joint meetings (三强化), their minutes and decisions", ("community_admin",)),
+        Permission("service.meeting.manage", "Record the quarterly joint meetings and their decisions carried out", ("community_admin",)),
+        # The discipline office (纪工委) works at the street: its supervisors hold street accounts (every permission).
+        Permission("service.inspection.read", "Read the discipline office's problem list (问题清单) of the community", ("community_admin",)),
+        Permission("service.inspection.record", "Record the discipline office's problems found, close (销号) or send back rectifications"),
+        Permission("service.inspection.rectify", "Rectify the discipline office's problems (整改)", ("community_admin",)),
     ]
 
 

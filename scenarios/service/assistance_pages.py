@@ -30,8 +30,8 @@ from meihao import (
     zh_when,
 )
 
-from .routes import ASSIST_READ, ASSIST_VISIT
-from .schemas import CHECKS, AssistanceVisitIn, CheckIn
+from .routes import ASSIST_MANAGE, ASSIST_READ, ASSIST_VISIT, INSPECTION_READ, MEETING_READ
+from .schemas import CHECKS, AssistanceVisitIn, AssistedHouseholdIn, CheckIn
 from .services import assistance
 
 
@@ -50,6 +50,13 @@ PROBLEMS = {
     "household": N_("This household is no longer monitored."),
     "rectify": N_("Say what was done (at most 2000 characters)."),
     "form": N_("Something in the form is not right."),
+    "category": N_("Choose one of the categories."),
+    "helper": N_("Choose a helper from the community's team."),
+    "since": N_("Give the day monitoring began, as 2026-12-01."),
+    "monitored": N_("This household is monitored already."),
+    "q": N_("Search with at most 40 characters."),
+    "reason": N_("Say why the household is no longer monitored (at most 500 characters)."),
+    "ended": N_("This household was taken off monitoring already."),
 }
 
 
@@ -94,7 +101,8 @@ async def households_page(
         request, "service/assistance.html", community=community, base=_base(community), plan=plan, rows=rows, labels=labels,
         open_by_household=open_by_household, open_problems=len(problems), month=first, previous=previous, following=following,
         this_month=first == community_today(meihao, community).replace(day=1), can_visit=principal.can(ASSIST_VISIT),
-        done=done == "visited", **_labels())
+        can_manage=principal.can(ASSIST_MANAGE), can_meetings=principal.can(MEETING_READ), can_inspection=principal.can(INSPECTION_READ),
+        done=done if done in ("visited", "monitored", "ended") else "", **_labels())
 
 
 async def _visit_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, assisted_id: int,
@@ -194,4 +202,93 @@ async def rectify_problem(request: Request[Any, Any, Any], community: CurrentCom
     return Redirect(f"{_base(community)}/assistance/problems?done=rectified", status_code=303)
 
 
-HANDLERS = [households_page, visit_form, record_visit, problems_page, rectify_problem]
+# -- putting a household under monitoring, and taking it off ---------------------------------
+
+
+async def _monitor_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, q: str,
+                        *, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                        status_code: int = 200) -> Response[str]:
+    problem = ""
+    try:
+        found = await assistance.find_households(principal, community, q)
+    except InvalidInput:
+        found, problem = [], PROBLEMS["q"]
+    settings = await assistance.settings_of(meihao, community)
+    ended = await assistance.list_households(principal, community, ended=True)
+    labels = await assistance.household_labels([h.id for h in ended])
+    return render_page(
+        request, "service/monitor.html", status_code=status_code, community=community, base=_base(community), q=q, found=found,
+        problem=problem, categories=settings.household_categories, helpers=await assistance.helpers(principal, community),
+        values=values or {}, errors=errors or {}, ended=ended[:20], labels=labels, today=community_today(meihao, community),
+        messages=PROBLEMS, **_labels())
+
+
+@get("/assistance/monitor", guards=[page_requires(ASSIST_MANAGE)])
+async def monitor_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                       q: FromQuery[str] = "") -> Response[str]:
+    """纳入监测: find a household (a member's name, the building or the room), then its category, helper and since when."""
+    return await _monitor_page(request, meihao, principal, community, q)
+
+
+@post("/assistance/monitor", guards=[page_requires(ASSIST_MANAGE)])
+async def monitor(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[Any]:
+    """The household under monitoring (303 to the list), or the page again with the problem at the household's form."""
+    raw = await request.form()
+    values = {k: str(v).strip() for k, v in raw.items() if k != "_csrf_token"}
+    q = values.get("q", "")
+    try:
+        household = int(values.get("household", ""))
+    except ValueError:
+        household = 0
+    try:
+        if not values.get("helper", "").isdigit():
+            raise InvalidInput("helper: choose a helper", field="helper")
+        since = None
+        if values.get("since"):
+            try:
+                since = date.fromisoformat(values["since"])
+            except ValueError as err:
+                raise InvalidInput("since: a day", field="since") from err
+        await assistance.add_household(meihao, principal, community, AssistedHouseholdIn(
+            household=household, category=values.get("category", ""), helper=int(values["helper"]), since=since))
+    except MeihaoError as err:
+        if err.status_code == 403 or (err.status_code == 404 and err.field != "helper"):
+            raise
+        key = "monitored" if err.status_code == 409 else err.field if err.field in PROBLEMS else "form"
+        return await _monitor_page(request, meihao, principal, community, q, values={**values, "for": str(household)},
+                                   errors={key: PROBLEMS[key]}, status_code=err.status_code)
+    return Redirect(f"{_base(community)}/assistance?done=monitored", status_code=303)
+
+
+async def _end_page(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, assisted_id: int,
+                    *, reason: str = "", problem: str = "", status_code: int = 200) -> Response[str]:
+    household = await assistance._scoped(principal, community, assisted_id)
+    label = (await assistance.household_labels([assisted_id]))[assisted_id]
+    return render_page(request, "service/end.html", status_code=status_code, community=community, base=_base(community),
+                       household=household, label=label, reason=reason, problem=problem, **_labels())
+
+
+@get("/assistance/{assisted_id:int}/end", guards=[page_requires(ASSIST_MANAGE)])
+async def end_form(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                   assisted_id: PathId) -> Response[str]:
+    """解除监测: the household and the reason to give."""
+    return await _end_page(request, meihao, principal, community, assisted_id)
+
+
+@post("/assistance/{assisted_id:int}/end", guards=[page_requires(ASSIST_MANAGE)])
+async def end_monitoring(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                         assisted_id: PathId) -> Response[Any]:
+    raw = await request.form()
+    reason = str(raw.get("reason", "")).strip()
+    try:
+        await assistance.end_monitoring(meihao, principal, community, assisted_id, reason)
+    except MeihaoError as err:
+        if err.status_code in (403, 404):
+            raise
+        key = "ended" if err.status_code == 409 else "reason"
+        return await _end_page(request, meihao, principal, community, assisted_id, reason=reason, problem=PROBLEMS[key],
+                               status_code=err.status_code)
+    return Redirect(f"{_base(community)}/assistance?done=ended", status_code=303)
+
+
+HANDLERS = [households_page, visit_form, record_visit, problems_page, rectify_problem, monitor_page, monitor, end_form, end_monitoring]

@@ -54,6 +54,7 @@ from .routes import ASSIST_READ, CALLBACK, DUTY, READ, WRITE
 from .schemas import CHANNELS, TYPES, ActionIn, CallbackIn, DutyIn, ExtensionIn, HandOverIn, RequestIn
 from .services import desk, requests
 from .services.requests import REQUESTS, SCENARIO, settings_of
+from .supervision_pages import HANDLERS as SUPERVISION_PAGES
 
 HERE = Path(__file__).parent
 KEYS = ("state", "due")
@@ -433,7 +434,8 @@ async def request_figures(meihao: Any, principal: Principal, community: Communit
 
 
 PAGES = ConsolePages(
-    handlers=[queue_page, new_request, receive_request, request_page, act_on_request, duty_page, set_duty, rates_page, *ASSISTANCE_PAGES],
+    handlers=[queue_page, new_request, receive_request, request_page, act_on_request, duty_page, set_duty, rates_page, *ASSISTANCE_PAGES,
+              *SUPERVISION_PAGES],
     templates=HERE / "templates",
     locale=HERE / "locale",
     nav=[

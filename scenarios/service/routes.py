@@ -19,17 +19,24 @@ from .schemas import (
     AssistedHouseholdOut,
     CallbackIn,
     CallbackOut,
+    DoneIn,
     DutyIn,
     DutyOut,
+    EndMonitoringIn,
     ExtensionIn,
     HandOverIn,
     HotlineOrderIn,
+    InspectionProblemIn,
+    InspectionProblemOut,
+    JointMeetingIn,
+    JointMeetingOut,
+    QuarterOut,
     RatesOut,
     RectifyIn,
     RequestIn,
     RequestOut,
 )
-from .services import assistance, desk, requests
+from .services import assistance, desk, requests, supervision
 
 READ = "service.request.read"
 WRITE = "service.request.write"
@@ -39,6 +46,11 @@ DUTY = "service.duty.manage"
 ASSIST_READ = "service.assistance.read"
 ASSIST_VISIT = "service.assistance.visit"
 ASSIST_MANAGE = "service.assistance.manage"
+MEETING_READ = "service.meeting.read"
+MEETING_MANAGE = "service.meeting.manage"
+INSPECTION_READ = "service.inspection.read"
+INSPECTION_RECORD = "service.inspection.record"
+INSPECTION_RECTIFY = "service.inspection.rectify"
 
 
 class RequestController(Controller):
@@ -161,9 +173,16 @@ class AssistanceController(Controller):
     path = "/assistance"
 
     @get("/households", guards=[requires(ASSIST_READ)])
-    async def households(self, community: CurrentCommunity, principal: Caller) -> list[AssistedHouseholdOut]:
-        """The monitored households in the caller's scope."""
-        return await assistance.list_households(principal, community)
+    async def households(self, community: CurrentCommunity, principal: Caller, ended: FromQuery[bool] = False) -> list[AssistedHouseholdOut]:
+        """The monitored households in the caller's scope (``ended``: those taken off monitoring, latest first)."""
+        return await assistance.list_households(principal, community, ended=ended)
+
+    @post("/households/{household_id:int}/end", guards=[requires(ASSIST_MANAGE)], status_code=200)
+    async def end_monitoring(
+        self, community: CurrentCommunity, principal: Caller, meihao: Runtime, household_id: FromPath[int], data: JSONBody[EndMonitoringIn],
+    ) -> AssistedHouseholdOut:
+        """Take a household off monitoring with the reason (风险消除, moved away …); 409 when it is not monitored."""
+        return await assistance.end_monitoring(meihao, principal, community, household_id, data.reason)
 
     @post("/households", guards=[requires(ASSIST_MANAGE)])
     async def add_household(
@@ -204,5 +223,63 @@ class AssistanceController(Controller):
             raise InvalidInput("month: a month from 2000 to 2100", field="month")
         return await assistance.plan(meihao, principal, community, first)
 
+    @get("/meetings", guards=[requires(MEETING_READ)])
+    async def meetings(self, community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                       quarter: FromQuery[str | None] = None) -> QuarterOut:
+        """The quarter's (``2026-Q4``, default this one) joint meetings planned and held, and every meeting, newest first."""
+        return await supervision.quarter(meihao, principal, community, quarter)
 
-HANDLERS = [RequestController, HotlineController, DutyController, RatesController, AssistanceController]
+    @post("/meetings", guards=[requires(MEETING_MANAGE)])
+    async def record_meeting(self, community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                             data: JSONBody[JointMeetingIn]) -> JointMeetingOut:
+        """A joint meeting held (专题会议): departments, households discussed, minutes, decisions (with an assignee: a work item)."""
+        return await supervision.record_meeting(meihao, principal, community, data)
+
+    @get("/meetings/{meeting_id:int}", guards=[requires(MEETING_READ)])
+    async def meeting(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, meeting_id: FromPath[int]) -> JointMeetingOut:
+        return await supervision.get_meeting(meihao, principal, community, meeting_id)
+
+    @post("/meeting-actions/{item_id:int}/done", guards=[requires(MEETING_MANAGE)], status_code=200)
+    async def action_done(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, item_id: FromPath[int],
+                          data: JSONBody[DoneIn]) -> dict[str, str]:
+        """A meeting's decision carried out, with what was done."""
+        item = await supervision.finish_action(meihao, principal, community, item_id, data.note)
+        return {"state": item["state"]}
+
+
+class InspectionController(Controller):
+    """三强化 督导检查: the discipline office's (纪工委) problem list (问题清单), rectified and closed (整改销号)."""
+
+    path = "/inspection/problems"
+
+    @get("/", guards=[requires(INSPECTION_READ)])
+    async def problems(self, community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                       status: FromQuery[str | None] = None) -> list[InspectionProblemOut]:
+        """The community's problem list, oldest first; ``status`` ``open``, ``rectified`` or ``closed``."""
+        return await supervision.list_problems(meihao, principal, community, status)
+
+    @post("/", guards=[requires(INSPECTION_RECORD)])
+    async def record(self, community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                     data: JSONBody[InspectionProblemIn]) -> InspectionProblemOut:
+        """A problem found (category, what, the household if one, the day): due in ``inspection_rectify_working_days``."""
+        return await supervision.record_problem(meihao, principal, community, data)
+
+    @post("/{problem_id:int}/rectify", guards=[requires(INSPECTION_RECTIFY)], status_code=200)
+    async def rectify(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, problem_id: FromPath[int],
+                      data: JSONBody[DoneIn]) -> InspectionProblemOut:
+        """整改: the community says what was done; the clock pauses until the supervisor checks."""
+        return await supervision.move_problem(meihao, principal, community, problem_id, "rectified", data.note)
+
+    @post("/{problem_id:int}/close", guards=[requires(INSPECTION_RECORD)], status_code=200)
+    async def close(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, problem_id: FromPath[int]) -> InspectionProblemOut:
+        """销号: the supervisor accepts the rectification."""
+        return await supervision.move_problem(meihao, principal, community, problem_id, "closed")
+
+    @post("/{problem_id:int}/return", guards=[requires(INSPECTION_RECORD)], status_code=200)
+    async def send_back(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, problem_id: FromPath[int],
+                        data: JSONBody[DoneIn]) -> InspectionProblemOut:
+        """退回: not rectified yet, saying what is still wrong; the clock runs again."""
+        return await supervision.move_problem(meihao, principal, community, problem_id, "open", data.note)
+
+
+HANDLERS = [RequestController, HotlineController, DutyController, RatesController, AssistanceController, InspectionController]

@@ -61,6 +61,18 @@ class ServiceSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     water_max_outage_days: int = 36
     #: A problem a visit finds is rectified within this many working days (design default; confirm locally).
     assistance_problem_working_days: int = 10
+    #: 三强化 信息互通: the departments called to the quarterly joint meeting (济北街道: 每季度组织住建、民政、残联等业务科室召开一次专题会议).
+    joint_meeting_departments: list[str] = msgspec.field(default_factory=lambda: ["住建", "民政", "残联"])
+    #: Joint meetings a quarter (same source: 每季度……一次).
+    joint_meetings_per_quarter: int = 1
+    #: Remind the community's admins when the quarter is this many days from its end without its meeting(s) (design default).
+    joint_meeting_remind_days: int = 15
+    #: A meeting's decision that needs doing is done within this many working days (design default; confirm locally).
+    meeting_action_working_days: int = 10
+    #: 三强化 督导检查: what the discipline office (纪工委) checks (济北街道: 对政策落实、户档案整理等开展督导检查; data).
+    inspection_categories: list[str] = msgspec.field(default_factory=lambda: ["政策落实", "户档案整理", "帮扶责任落实"])
+    #: A problem on the discipline office's list (问题清单) is rectified within this many working days (design default).
+    inspection_rectify_working_days: int = 15
 
     def __post_init__(self) -> None:
         if not 0 < self.sign_off_working_hours <= 24:
@@ -91,6 +103,18 @@ class ServiceSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             raise ValueError("water_max_outage_days must be between 0 and 365")
         if not 1 <= self.assistance_problem_working_days <= 60:
             raise ValueError("assistance_problem_working_days must be between 1 and 60")
+        if not self.joint_meeting_departments or any(not d.strip() or len(d) > 32 for d in self.joint_meeting_departments):
+            raise ValueError("joint_meeting_departments must name at least one department, each 1 to 32 characters")
+        if not 1 <= self.joint_meetings_per_quarter <= 13:
+            raise ValueError("joint_meetings_per_quarter must be between 1 and 13")
+        if not 1 <= self.joint_meeting_remind_days <= 90:
+            raise ValueError("joint_meeting_remind_days must be between 1 and 90")
+        if not 1 <= self.meeting_action_working_days <= 60:
+            raise ValueError("meeting_action_working_days must be between 1 and 60")
+        if not self.inspection_categories or any(not c.strip() or len(c) > 32 for c in self.inspection_categories):
+            raise ValueError("inspection_categories must name at least one category, each 1 to 32 characters")
+        if not 1 <= self.inspection_rectify_working_days <= 60:
+            raise ValueError("inspection_rectify_working_days must be between 1 and 60")
 
     def working_days_for(self, request_type: str, channel: str) -> int:
         if channel == "hotline":
@@ -267,6 +291,14 @@ class AssistedHouseholdOut(msgspec.Struct, kw_only=True):
     last_visited_on: date | None
     housing_grade: str
     water_ok: bool | None
+    ended_on: date | None = None
+    end_reason: str = ""
+
+
+class EndMonitoringIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Take a household off monitoring (风险消除, moved away …), saying why."""
+
+    reason: str
 
 
 class CheckIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -321,3 +353,85 @@ class AssistancePlanOut(msgspec.Struct, kw_only=True):
 
 class RectifyIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     note: str
+
+
+# -- 三强化 quarterly joint meetings and the discipline office's problem list ------------------
+
+
+class DecisionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A decision of a joint meeting; with an ``assignee`` (a staff member of the community) it needs doing: a work item."""
+
+    text: str
+    assignee: int | None = None
+
+
+class JointMeetingIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A quarterly joint meeting (专题会议) held: the departments that came, the monitored households discussed, the
+    minutes and the decisions."""
+
+    held_on: date
+    departments: list[str]
+    minutes: str
+    households: list[int] = msgspec.field(default_factory=list)
+    decisions: list[DecisionIn] = msgspec.field(default_factory=list)
+    title: str = ""
+
+
+class DecisionOut(msgspec.Struct, kw_only=True):
+    text: str
+    assignee: int | None
+    assignee_name: str
+    item: int | None
+    state: str
+    due_at: datetime | None
+    flag: str
+
+
+class JointMeetingOut(msgspec.Struct, kw_only=True):
+    id: int
+    quarter: str
+    title: str
+    held_on: date
+    departments: list[str]
+    households: list[int]
+    minutes: str
+    decisions: list[DecisionOut]
+    recorded_by_name: str
+
+
+class QuarterOut(msgspec.Struct, kw_only=True):
+    """The quarter's plan: ``planned`` meetings (the setting), ``held`` so far, the quarter's last day."""
+
+    quarter: str
+    planned: int
+    held: int
+    ends_on: date
+    meetings: list[JointMeetingOut]
+
+
+class DoneIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    note: str
+
+
+class InspectionProblemIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A problem the discipline office (纪工委) found in a 督导检查: its category (one of the settings'), what was found,
+    the monitored household it concerns (if one), the day."""
+
+    category: str
+    text: str
+    household: int | None = None
+    found_on: date | None = None
+
+
+class InspectionProblemOut(msgspec.Struct, kw_only=True):
+    id: int
+    item: int
+    category: str
+    text: str
+    household: int | None
+    found_on: date
+    found_by_name: str
+    state: str
+    due_at: datetime | None
+    flag: str
+    rectification: str

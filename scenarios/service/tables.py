@@ -64,6 +64,9 @@ class AssistedHousehold(Table, tablename="service_assisted_household"):
     last_visited_on = Date(null=True, default=None)
     housing_grade = Varchar(length=1, default="")
     water_ok = Boolean(null=True, default=None)
+    #: Taken off monitoring (``active`` false): the day and why (风险消除, moved away …).
+    ended_on = Date(null=True, default=None)
+    end_reason = Text(default="")
 
 
 class AssistanceVisit(Table, tablename="service_assistance_visit"):
@@ -107,4 +110,38 @@ class HotlineReply(Table, tablename="service_hotline_reply"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES: list[type[Table]] = [ServiceRequest, DutyShift, AssistedHousehold, AssistanceVisit, HotlineReply]
+class JointMeeting(Table, tablename="service_joint_meeting"):
+    """三强化 信息互通: a quarterly joint meeting (专题会议) with the departments (住建, 民政, 残联 …) on the monitored households.
+
+    ``quarter`` is ``2026-Q4`` (from ``held_on``); ``households`` the monitored households discussed (ids of
+    ``service_assisted_household``); ``decisions`` ``[{"text", "assignee", "item"}]``: a decision with an assignee is
+    a work item (workflow ``service.meeting_action``) whose state is the item's.
+    """
+
+    community = ForeignKey(Community, on_delete=OnDelete.restrict, null=False, index=True)
+    quarter = Varchar(length=7, index=True)
+    title = Varchar(length=100, default="")
+    held_on = Date()
+    departments = JSON(default="[]")
+    households = JSON(default="[]")
+    minutes = Text(default="")
+    decisions = JSON(default="[]")
+    recorded_by = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class InspectionProblem(Table, tablename="service_inspection_problem"):
+    """三强化 督导检查: a problem on the discipline office's (纪工委) list (问题清单), rectified by the community and
+    closed (销号) by the supervisor; its state and deadline are the work item ``item`` (workflow ``service.inspection_problem``)."""
+
+    community = ForeignKey(Community, on_delete=OnDelete.restrict, null=False, index=True)
+    item = Integer(null=True, default=None, unique=True, index=True)
+    category = Varchar(length=32)
+    text = Text()
+    household = ForeignKey(AssistedHousehold, on_delete=OnDelete.set_null, null=True, default=None)
+    found_on = Date()
+    found_by = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES: list[type[Table]] = [ServiceRequest, DutyShift, AssistedHousehold, AssistanceVisit, HotlineReply, JointMeeting, InspectionProblem]

@@ -218,6 +218,13 @@ GRANTS: dict[str, tuple[int, ...]] = {
     "service.assistance.read":          (1,     1,   1,     1,     1,   0,   0),
     "service.assistance.visit":         (1,     1,   1,     1,     1,   0,   0),
     "service.assistance.manage":        (1,     1,   0,     0,     0,   0,   0),
+    # --- service4 (helper) ---
+    "service.meeting.read":             (1,     1,   0,     0,     0,   0,   0),
+    "service.meeting.manage":           (1,     1,   0,     0,     0,   0,   0),
+    "service.inspection.read":          (1,     1,   0,     0,     0,   0,   0),
+    "service.inspection.record":        (1,     0,   0,     0,     0,   0,   0),
+    "service.inspection.rectify":       (1,     1,   0,     0,     0,   0,   0),
+    # --- end service4 ---
     # governance (NAME governance): department staff read and answer what is sent to their department
     "governance.event.read":            (1,     1,   1,     1,     1,   1,   1),
     "governance.event.report":          (1,     1,   1,     1,     1,   1,   0),
@@ -469,6 +476,18 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/communities/{slug}/service/assistance/plan"): "service.assistance.read",
     # --- service3 (helper) ---
     ("POST", "/api/communities/{slug}/service/requests/{request_id}/hand-over"): "service.request.write",
+    # --- service4 (helper) ---
+    ("POST", "/api/communities/{slug}/service/assistance/households/{household_id}/end"): "service.assistance.manage",
+    ("GET", "/api/communities/{slug}/service/assistance/meetings"): "service.meeting.read",
+    ("POST", "/api/communities/{slug}/service/assistance/meetings"): "service.meeting.manage",
+    ("GET", "/api/communities/{slug}/service/assistance/meetings/{meeting_id}"): "service.meeting.read",
+    ("POST", "/api/communities/{slug}/service/assistance/meeting-actions/{item_id}/done"): "service.meeting.manage",
+    ("GET", "/api/communities/{slug}/service/inspection/problems"): "service.inspection.read",
+    ("POST", "/api/communities/{slug}/service/inspection/problems"): "service.inspection.record",
+    ("POST", "/api/communities/{slug}/service/inspection/problems/{problem_id}/rectify"): "service.inspection.rectify",
+    ("POST", "/api/communities/{slug}/service/inspection/problems/{problem_id}/close"): "service.inspection.record",
+    ("POST", "/api/communities/{slug}/service/inspection/problems/{problem_id}/return"): "service.inspection.record",
+    # --- end service4 ---
     # governance (NAME governance)
     ("GET", "/api/communities/{slug}/governance/events"): "governance.event.read",
     ("POST", "/api/communities/{slug}/governance/events"): "governance.event.report",

@@ -20,6 +20,7 @@ from meihao import (
     Principal,
     Transition,
     Workflow,
+    audit,
     community_today,
     count_work_items,
     get_work_item,
@@ -61,7 +62,8 @@ SUBJECT = "service_assistance_visit"
 COLUMNS = (
     AssistedHousehold.id, AssistedHousehold.household, AssistedHousehold.grid, AssistedHousehold.category, AssistedHousehold.helper,
     AssistedHousehold.helper.name.as_alias("helper_name"), AssistedHousehold.since, AssistedHousehold.active,
-    AssistedHousehold.last_visited_on, AssistedHousehold.housing_grade, AssistedHousehold.water_ok,
+    AssistedHousehold.last_visited_on, AssistedHousehold.housing_grade, AssistedHousehold.water_ok, AssistedHousehold.ended_on,
+    AssistedHousehold.end_reason,
 )
 
 
@@ -96,10 +98,69 @@ async def add_household(mh: Any, principal: Principal, community: CommunityInfo,
     return _out(await _scoped(principal, community, row.id))
 
 
-async def list_households(principal: Principal, community: CommunityInfo) -> list[AssistedHouseholdOut]:
-    rows = await AssistedHousehold.select(*COLUMNS).where(*_scope(principal, community), AssistedHousehold.active.eq(True)).order_by(
-        AssistedHousehold.id)
+async def list_households(principal: Principal, community: CommunityInfo, *, ended: bool = False) -> list[AssistedHouseholdOut]:
+    """The households monitored now (``ended``: those taken off monitoring, the latest first) in the caller's scope."""
+    query = AssistedHousehold.select(*COLUMNS).where(*_scope(principal, community), AssistedHousehold.active.eq(not ended))
+    if ended:
+        query = query.order_by(AssistedHousehold.ended_on, ascending=False)
+    rows = await query.order_by(AssistedHousehold.id, ascending=not ended)
     return [_out(r) for r in rows]
+
+
+async def find_households(principal: Principal, community: CommunityInfo, q: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Households of the community in the caller's scope whose member's name or flat (building, unit, room) contains ``q``:
+    ``id``, ``flat`` (``3号楼2单元501室``), ``grid`` (its name), ``members`` (names, eldest first) and ``monitored``."""
+    from meihao.tables import Household, Resident
+
+    q = q.strip().replace("%", "").replace("_", "")
+    if not q:
+        return []
+    if len(q) > 40:
+        raise InvalidInput("q: at most 40 characters", field="q")
+    scope = scope_where(principal, community, (Household.community, Household.grid))
+    by_name = Resident.select(Resident.household).where(Resident.community == community.id, Resident.name.like(f"%{q}%"))
+    rows = await Household.select(
+        Household.id, Household.unit, Household.room, Household.building.name.as_alias("building"), Household.grid.name.as_alias("grid"),
+    ).where(*scope, Household.id.is_in(by_name) | Household.building.name.like(f"%{q}%") | Household.room.like(f"%{q}%")).order_by(
+        Household.id).limit(limit)
+    ids = [r["id"] for r in rows]
+    members: dict[int, list[str]] = {}
+    monitored: set[int] = set()
+    if ids:
+        for person in await Resident.select(Resident.household, Resident.name).where(Resident.household.is_in(ids)).order_by(
+                Resident.birth_date).order_by(Resident.id):
+            members.setdefault(person["household"], []).append(person["name"])
+        monitored = {r["household"] for r in await AssistedHousehold.select(AssistedHousehold.household).where(
+            AssistedHousehold.household.is_in(ids), AssistedHousehold.active.eq(True))}
+    return [{"id": r["id"], "flat": f"{r['building']}{r['unit']}单元{r['room']}室" if r["unit"] else f"{r['building']}{r['room']}室",
+             "grid": r["grid"], "members": members.get(r["id"], []), "monitored": r["id"] in monitored} for r in rows]
+
+
+async def helpers(principal: Principal, community: CommunityInfo) -> list[dict[str, Any]]:
+    """Who may be named a household's helper: the community's active team, by name."""
+    from meihao.tables import Staff, StaffAssignment
+
+    members = StaffAssignment.select(StaffAssignment.staff).where(
+        StaffAssignment.community == community.id, StaffAssignment.role.is_in(list(HELPER_ROLES)))
+    return await Staff.select(Staff.id, Staff.name).where(Staff.id.is_in(members), Staff.active.eq(True)).order_by(
+        Staff.name).order_by(Staff.id)
+
+
+async def end_monitoring(mh: Any, principal: Principal, community: CommunityInfo, assisted_id: int, reason: str) -> AssistedHouseholdOut:
+    """Take a household off monitoring (风险消除, moved away …) with the reason; its visits and open problems stay."""
+    reason = reason.strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput("reason: say why the household is no longer monitored (at most 500 characters)", field="reason")
+    async with transaction(mh, lock=("service.assisted.end", assisted_id)):
+        row = await _scoped(principal, community, assisted_id)
+        if not row["active"]:
+            raise Conflict(f"household: household {assisted_id} was taken off monitoring on {row['ended_on']}", field="household")
+        await AssistedHousehold.update({
+            AssistedHousehold.active: False, AssistedHousehold.ended_on: community_today(mh, community),
+            AssistedHousehold.end_reason: reason,
+        }).where(AssistedHousehold.id == assisted_id)
+        await audit(principal, "service.assistance.end", "service_assisted_household", assisted_id, community_id=community.id, reason=reason)
+    return _out(await _scoped(principal, community, assisted_id))
 
 
 def _judge(settings: ServiceSettings, data: AssistanceVisitIn) -> dict[str, dict[str, str]]:

@@ -9,16 +9,32 @@ another grid the plugin's 404, the same as a request that does not exist.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from meihao import Principal, transition_item
-from meihao.scenarios.service.schemas import AssistanceVisitIn, AssistedHouseholdIn, CheckIn, RequestIn
-from meihao.scenarios.service.services import assistance
+from meihao import Principal, community_today, transition_item
+from meihao.scenarios.service.schemas import (
+    AssistanceVisitIn,
+    AssistedHouseholdIn,
+    CheckIn,
+    DecisionIn,
+    InspectionProblemIn,
+    JointMeetingIn,
+    RequestIn,
+)
+from meihao.scenarios.service.services import assistance, supervision
 from meihao.scenarios.service.services.requests import REQUESTS, receive
-from meihao.scenarios.service.tables import AssistanceVisit, AssistedHousehold, DutyShift, ServiceRequest
+from meihao.scenarios.service.tables import (
+    AssistanceVisit,
+    AssistedHousehold,
+    DutyShift,
+    InspectionProblem,
+    JointMeeting,
+    ServiceRequest,
+)
 
 SV = "/api/communities/{slug}/service"
-TABLES = (ServiceRequest, DutyShift, AssistedHousehold, AssistanceVisit)
+TABLES = (ServiceRequest, DutyShift, AssistedHousehold, AssistanceVisit, JointMeeting, InspectionProblem)
 #: Households of each community put under monitoring by the matrix's POST (one per call: a second time is a 409).
 SPARE_HOUSEHOLDS = 16
 
@@ -59,6 +75,18 @@ async def populate(mh: Any, world: Any, places: tuple[str, ...]) -> None:
             found = await assistance.record_visit(mh, system, community, assisted.id, AssistanceVisitIn(
                 checks={**checks, "housing": CheckIn(status="problem", note="屋顶漏雨")}))
             ids["sv_problem_id"] = found.problems[0]
+            # service4: a joint meeting with a decision given to the leader, and a problem on the discipline office's list
+            held = await supervision.record_meeting(mh, system, community, JointMeetingIn(
+                held_on=community_today(mh, community), departments=["住建"], minutes="研究危房改造", households=[assisted.id],
+                decisions=[DecisionIn(text="完成鉴定", assignee=leader["id"])]))
+            ids["sv_meeting_id"] = held.id
+            ids["sv_action_id"] = held.decisions[0].item
+            listed = await supervision.record_problem(mh, system, community, InspectionProblemIn(
+                category="户档案整理", text="档案未更新", household=assisted.id))
+            ids["sv_inspection_id"] = listed.id
+            checked = await supervision.record_problem(mh, system, community, InspectionProblemIn(category="政策落实", text="名单未公示"))
+            await supervision.move_problem(mh, system, community, checked.id, "rectified", "已公示")
+            ids["sv_rectified_id"] = checked.id  # waiting for 销号 or 退回
         spare = [(await f.household((await f.place(slug))["building_id"]))["id"] for _ in range(SPARE_HOUSEHOLDS)]
         for place in [p for p in places if world.slugs[p] == slug]:
             world.places[place]["sv_spare_households"] = spare  # type: ignore[assignment]
@@ -85,6 +113,19 @@ RECORD_ROUTES: dict[tuple[str, str], Any] = {
         {"checks": {k: {"status": "ok"} for k in ("food_clothing", "schooling", "medical", "housing", "water")}}),
     ("POST", f"{SV}/assistance/problems/{{item_id}}/rectify"): lambda w, p: (
         _sv(w, p, f"/assistance/problems/{w.places[p]['sv_problem_id']}/rectify"), {"note": "已修缮"}),
+    # --- service4 ---
+    ("POST", f"{SV}/assistance/households/{{household_id}}/end"): lambda w, p: (
+        _sv(w, p, f"/assistance/households/{w.places[p]['sv_assisted_id']}/end"), {"reason": "风险消除"}),
+    ("GET", f"{SV}/assistance/meetings/{{meeting_id}}"): lambda w, p: (_sv(w, p, f"/assistance/meetings/{w.places[p]['sv_meeting_id']}"), None),
+    ("POST", f"{SV}/assistance/meeting-actions/{{item_id}}/done"): lambda w, p: (
+        _sv(w, p, f"/assistance/meeting-actions/{w.places[p]['sv_action_id']}/done"), {"note": "已完成"}),
+    ("POST", f"{SV}/inspection/problems/{{problem_id}}/rectify"): lambda w, p: (
+        _sv(w, p, f"/inspection/problems/{w.places[p]['sv_inspection_id']}/rectify"), {"note": "已补录"}),
+    ("POST", f"{SV}/inspection/problems/{{problem_id}}/close"): lambda w, p: (
+        _sv(w, p, f"/inspection/problems/{w.places[p]['sv_rectified_id']}/close"), None),
+    ("POST", f"{SV}/inspection/problems/{{problem_id}}/return"): lambda w, p: (
+        _sv(w, p, f"/inspection/problems/{w.places[p]['sv_rectified_id']}/return"), {"note": "仍缺"}),
+    # --- end service4 ---
     ("POST", f"{SV}/hotline-orders"): lambda w, p: (
         _sv(w, p, "/hotline-orders"), {"external_id": f"12345-{p}", "type": "complaint", "text": "噪音", "grid": w.places[p]["grid_id"]}),
 }
@@ -114,4 +155,11 @@ COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
     ("POST", f"{SV}/assistance/households"): lambda w, p: (_sv(w, p, "/assistance/households"), {
         "household": w.places[p]["sv_spare_households"].pop(), "category": "边缘易致贫户", "helper": w.places[p]["sv_leader_id"]}),
     ("GET", f"{SV}/assistance/plan"): lambda w, p: (_sv(w, p, "/assistance/plan?month=2030-01"), None),
+    # --- service4 ---
+    ("GET", f"{SV}/assistance/meetings"): lambda w, p: (_sv(w, p, "/assistance/meetings"), None),
+    ("POST", f"{SV}/assistance/meetings"): lambda w, p: (_sv(w, p, "/assistance/meetings"), {
+        "held_on": date.today().isoformat(), "departments": ["民政"], "minutes": "季度会议"}),
+    ("GET", f"{SV}/inspection/problems"): lambda w, p: (_sv(w, p, "/inspection/problems"), None),
+    ("POST", f"{SV}/inspection/problems"): lambda w, p: (_sv(w, p, "/inspection/problems"), {"category": "政策落实", "text": "未公示"}),
+    # --- end service4 ---
 }
