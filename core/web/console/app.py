@@ -35,6 +35,7 @@ from meihao.web.console.pages import (
     register,
     register_import,
     residents,
+    street,
 )
 from meihao.web.console.resident_links import provide_resident, provide_resident_community, resident_page_guard
 from meihao.web.console.session import NOT_CONSOLE_PATTERN, login_required
@@ -89,7 +90,8 @@ def console_routers(mh: Meihao) -> list[Any]:
         Router(
             path="/",
             route_handlers=[*home.HANDLERS, *community.HANDLERS, *register.HANDLERS, *register_import.HANDLERS, *activities.HANDLERS,
-                            *activity_signups.HANDLERS, *activity_list.HANDLERS, *queue.HANDLERS, *ops.HANDLERS, *me.HANDLERS],
+                            *activity_signups.HANDLERS, *activity_list.HANDLERS, *queue.HANDLERS, *ops.HANDLERS, *me.HANDLERS,
+                            *street.HANDLERS],
             guards=[login_required], exception_handlers=PAGE_ERRORS, include_in_schema=False,
         ),
     ]
@@ -101,6 +103,17 @@ def console_routers(mh: Meihao) -> list[Any]:
                     route_handlers=pages.handlers,
                     guards=[login_required, scenario_page_guard(plugin, mh.plugins.scenarios[plugin].departments)],
                     dependencies={"community": Provide(provide_community)},
+                    exception_handlers=PAGE_ERRORS,
+                    include_in_schema=False,
+                )
+            )
+        if pages.street_handlers:
+            # the street's pages of the scene: street staff (and community staff where a page says so)
+            routers.append(
+                Router(
+                    path=f"/street/{plugin}",
+                    route_handlers=pages.street_handlers,
+                    guards=[login_required, street.street_page_guard(plugin)],
                     exception_handlers=PAGE_ERRORS,
                     include_in_schema=False,
                 )
