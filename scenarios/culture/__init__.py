@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import CommunityInfo, ConsolePages, Meihao, Metric, Permission, Principal, Scenario, hookimpl
+from meihao import CommunityInfo, ConsolePages, Meihao, Metric, Permission, Principal, Scenario, attachment_routes, hookimpl
 
 from .jobs import JOBS
 from .pages import PAGES
@@ -44,7 +44,9 @@ def meihao_piccolo_apps() -> list[str]:
 
 @hookimpl
 def meihao_route_handlers() -> list[Any]:
-    return [CultureController]
+    from .services.photos import SHOW_PHOTOS
+
+    return [CultureController, attachment_routes(SHOW_PHOTOS)]
 
 
 @hookimpl
