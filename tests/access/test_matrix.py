@@ -745,6 +745,7 @@ def _report_in(place: str) -> Any:
 
 _WHISTLE_IN = {"level": "advance", "reason": "emergency", "title": "爆管抢修", "text": "主管道爆裂", "departments": ["law"]}
 
+
 # --- street16 ---
 def _cu3(rest: str, a1: str, a2: str, b1: str) -> list[tuple[Any, dict[str, int]]]:
     """culture: a route on the show held yesterday at each place's venue (tests/scenarios/culture/matrix.py)."""
