@@ -42,6 +42,7 @@ from meihao.register.communities import get_community
 from meihao.register.community_scenarios import scenario_settings
 from meihao.register.schemas import CommunityInfo
 from meihao.register.scopes import scope_where, scoped_household, scoped_resident, scoped_row, scoped_staff
+from meihao.register.street import street_communities, street_settings
 from meihao.reminders.activities import (
     ActivityIn,
     ActivityPatch,
@@ -246,6 +247,8 @@ __all__ = [
     "reverse_points",
     "saved_view_handlers",
     "scenario_settings",
+    "street_communities",
+    "street_settings",
     "scope_where",
     "scoped_household",
     "scoped_resident",

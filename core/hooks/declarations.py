@@ -50,6 +50,11 @@ class Scenario:
     #: and pages in every community that runs it, as governance's orders to departments need; the
     #: scene then scopes their rows to their department (a row outside it is a 404 as if missing).
     departments: bool = False
+    #: The scene's settings that belong to the street (the sub-district) rather than one community (a yearly
+    #: target, a shared register's rules): a msgspec Struct with a default for every field, stored once for
+    #: the street; ``None`` for none. Read with ``await meihao.street_settings(mh, name)``; street staff change
+    #: them with ``PUT /api/street/settings/{name}`` or the console's ``/street/settings/{name}``.
+    street_settings: type[msgspec.Struct] | None = None
 
 
 @dataclass(frozen=True)
@@ -306,6 +311,13 @@ class ConsolePages:
     overdue: Callable[[Any, Any], Awaitable[list[QueueItem]]] | None = None
     resident_handlers: list[Any] = field(default_factory=list)
     resident_nav: list[NavLink] = field(default_factory=list)
+    #: Pages of the street (the sub-district), not of one community: mounted under ``/street/{scenario}``
+    #: behind a logged-in street staff member (the 403 page for community staff unless the handler says
+    #: ``opt={"community_staff": True}``) and the scene switched on in at least one community (the 404 page
+    #: otherwise). ``street_nav`` links (paths under ``/street/{scenario}``) are shown in the overview's
+    #: street section to street staff holding their permission.
+    street_handlers: list[Any] = field(default_factory=list)
+    street_nav: list[NavLink] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

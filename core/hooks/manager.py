@@ -84,7 +84,7 @@ OWNER_ONLY_HOOKS: tuple[str, ...] = (
 )
 
 #: Path segments the kernel uses under /api/communities/{slug}/; no scenario may take them.
-RESERVED_NAMES = frozenset({"grids", "buildings", "households", "residents", "scenarios", "dashboard", "meihao"})
+RESERVED_NAMES = frozenset({"grids", "buildings", "households", "residents", "scenarios", "dashboard", "meihao", "settings"})
 
 
 @dataclass
@@ -215,6 +215,13 @@ class Plugins:
                 msgspec.convert({}, scenario.settings)
             except msgspec.ValidationError as err:
                 raise PluginError(name, f"every setting needs a default: {err}") from err
+            if scenario.street_settings is not None:
+                if not (isinstance(scenario.street_settings, type) and issubclass(scenario.street_settings, msgspec.Struct)):
+                    raise PluginError(name, "Scenario.street_settings must be a msgspec.Struct class or None")
+                try:
+                    msgspec.convert({}, scenario.street_settings)
+                except msgspec.ValidationError as err:
+                    raise PluginError(name, f"every street setting needs a default: {err}") from err
             self.loaded[name].scenario = scenario
         for name, plugin in self.loaded.items():
             for dependency in plugin.scenario.dependencies if plugin.scenario else ():
@@ -242,6 +249,7 @@ class Plugins:
         channels = self._channels()
         self._static = {
             "route_handlers": self._route_handlers(),
+            "street_route_handlers": self._route_handlers("meihao_street_route_handlers"),
             "permissions": self._permissions(),
             "jobs": self._jobs(),
             "audiences": self._audiences(),
@@ -337,20 +345,26 @@ class Plugins:
         """The declared hand-over intakes by name (collected at load; do not change the dict)."""
         return self._static["intakes_by_name"]
 
-    def _route_handlers(self) -> list[tuple[str, list[Any]]]:
+    def _route_handlers(self, hook: str = "meihao_route_handlers") -> list[tuple[str, list[Any]]]:
         from litestar import Controller, Router
         from litestar.handlers import BaseRouteHandler
 
         result = []
-        for name, answer in self._answers("meihao_route_handlers"):
-            handlers = _expect_list(name, "meihao_route_handlers", answer, object)
+        for name, answer in self._answers(hook):
+            handlers = _expect_list(name, hook, answer, object)
             for handler in handlers:
                 ok = isinstance(handler, (BaseRouteHandler, Router)) or (isinstance(handler, type) and issubclass(handler, Controller))
                 if not ok:
-                    raise PluginError(name, f"meihao_route_handlers returned {handler!r}, not a Litestar handler, Controller or Router")
+                    raise PluginError(name, f"{hook} returned {handler!r}, not a Litestar handler, Controller or Router")
+            if handlers and hook == "meihao_street_route_handlers" and self.loaded[name].scenario is None:
+                raise PluginError(name, "street routes are mounted under a scenario (/api/street/<scenario>): this plugin provides none")
             if handlers:
                 result.append((name, handlers))
         return result
+
+    def street_route_handlers(self) -> list[tuple[str, list[Any]]]:
+        """``(scenario, handlers)`` for each scenario that gives street routes (collected at load)."""
+        return list(self._static["street_route_handlers"])
 
     def _console_pages(self, channels: list[tuple[str, Channel]]) -> list[tuple[str, ConsolePages]]:
         from litestar import Controller, Router
@@ -373,6 +387,15 @@ class Plugins:
                     raise PluginError(name, f"meihao_console_pages names the folder {str(folder)!r}, which does not exist")
             if answer.handlers and self.loaded[name].scenario is None:
                 raise PluginError(name, "console pages are mounted under a scenario: this plugin provides none")
+            if (answer.street_handlers or answer.street_nav) and self.loaded[name].scenario is None:
+                raise PluginError(name, "street pages are mounted under a scenario (/street/<scenario>): this plugin provides none")
+            for handler in answer.street_handlers:
+                ok = isinstance(handler, (BaseRouteHandler, Router)) or (isinstance(handler, type) and issubclass(handler, Controller))
+                if not ok:
+                    raise PluginError(name, f"meihao_console_pages gave street handler {handler!r}, not a Litestar handler, Controller or Router")
+            for link in answer.street_nav:
+                if not isinstance(link, NavLink):
+                    raise PluginError(name, f"meihao_console_pages gave street_nav {link!r}, not a meihao.NavLink")
             if (answer.resident_handlers or answer.resident_nav) and self.loaded[name].scenario is None and name not in channel_owners:
                 raise PluginError(name, "residents' pages are mounted under a scenario or a channel: this plugin provides neither")
             for link in answer.resident_nav:
@@ -546,6 +569,11 @@ class Plugins:
     def settings_schema(self, scenario: str) -> type[msgspec.Struct]:
         found = self.scenarios.get(scenario)
         return found.settings if found else NoSettings
+
+    def street_settings_schema(self, scenario: str) -> type[msgspec.Struct] | None:
+        """The scenario's street settings Struct, or None (not installed, or no street settings)."""
+        found = self.scenarios.get(scenario)
+        return found.street_settings if found else None
 
 
 def _refuse_wrappers(pm: pluggy.PluginManager, name: str) -> None:

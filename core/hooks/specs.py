@@ -51,6 +51,19 @@ def meihao_piccolo_apps() -> list[str] | None:
 
 
 @hookspec
+def meihao_street_route_handlers() -> list[ControllerRouterHandler] | None:
+    """Give a scenario's street routes: what belongs to the street (the sub-district) rather than one community.
+
+    Mounted under ``/api/street/{scenario}``; they answer 404 while no community runs the
+    scenario and 403 to a caller who is not street staff, unless the handler says
+    ``opt={"community_staff": True}`` (then any staff member holding its ``requires(...)``
+    permission). ``meihao.street_communities(mh, scenario, principal)`` lists the communities
+    running the scenario that the caller reaches. Only a scenario plugin may give them.
+    :return: a list of handlers, or ``None`` for none.
+    """
+
+
+@hookspec
 def meihao_route_handlers() -> list[ControllerRouterHandler] | None:
     """Give Litestar controllers, routers or handlers to mount.
 

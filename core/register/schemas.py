@@ -235,3 +235,12 @@ class RevealOut(msgspec.Struct):
     resident_id: int
     field: str
     value: str
+
+
+class StreetSettingsOut(msgspec.Struct):
+    """A scenario's street settings (``Scenario.street_settings``): stored once for the street, defaults where unset."""
+
+    scenario: str
+    title_zh: str
+    title_en: str
+    settings: dict[str, Any]

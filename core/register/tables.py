@@ -110,6 +110,14 @@ class CommunityScenario(Table, tablename="meihao_community_scenario"):
     generation = Integer(default=1)
 
 
+class StreetScenarioSettings(Table, tablename="meihao_street_settings"):
+    """A scenario's street settings (``Scenario.street_settings``): one row per scenario, stored once for the street."""
+
+    scenario = Varchar(length=64, unique=True)
+    settings = JSON(default="{}")
+    changed_at = Timestamptz(default=TimestamptzNow())
+
+
 class CalendarYear(Table, tablename="meihao_calendar_year"):
     """One year's official schedule is loaded (its days are in CalendarDay); loading it again replaces both."""
 
@@ -149,6 +157,7 @@ REGISTER_TABLES: list[type[Table]] = [
     ResidentTag,
     Department,
     CommunityScenario,
+    StreetScenarioSettings,
     CalendarYear,
     CalendarDay,
     CalendarOverride,

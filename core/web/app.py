@@ -47,6 +47,7 @@ from meihao.web.routes import (
     residents,
     rights,
     staff,
+    street,
     volunteering,
 )
 from meihao.web.safety import (
@@ -74,6 +75,7 @@ KERNEL_HANDLERS = [
     *links.HANDLERS,
     *calendar.HANDLERS,
     *volunteering.HANDLERS,
+    *street.HANDLERS,
 ]
 
 
@@ -128,6 +130,26 @@ def scenario_guard(scenario: str, departments: bool = False):
     return guard
 
 
+#: A street route or page marked ``opt={COMMUNITY_STAFF: True}`` is open to community staff too (with its permission).
+COMMUNITY_STAFF = "community_staff"
+
+
+def street_guard(scenario: str):
+    """A scenario's street routes (``/api/street/{scenario}``): 404 while no community runs the scenario, exactly as
+    for an unknown path; 403 to a caller who is not street staff, unless the handler is marked ``community_staff``."""
+    from meihao.register.street import runs_anywhere
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        if not await runs_anywhere(scenario):
+            raise NotFoundException(f"scenario {scenario!r} is not switched on in any community")
+        principal: Principal = connection.user
+        if not principal.street and not handler.opt.get(COMMUNITY_STAFF):
+            raise Forbidden(f"the street's {scenario} routes are for street staff")
+
+    guard.hides = guard.refuses = True  # type: ignore[attr-defined]  # 404 and 403: documented by meihao.web.responses
+    return guard
+
+
 def plugin_routers(mh: Meihao) -> list[Router]:
     routers = []
     for plugin, handlers in mh.plugins.route_handlers():
@@ -143,6 +165,8 @@ def plugin_routers(mh: Meihao) -> list[Router]:
             )
         else:
             routers.append(Router(path="/api", route_handlers=handlers, tags=[plugin]))
+    for plugin, handlers in mh.plugins.street_route_handlers():
+        routers.append(Router(path=f"/api/street/{plugin}", route_handlers=handlers, guards=[street_guard(plugin)], tags=[plugin, "street"]))
     return routers
 
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from meihao import CommunityInfo, ConsolePages, Meihao, Metric, Permission, Principal, Scenario, hookimpl
+from meihao import CommunityInfo, ConsolePages, Meihao, Metric, Permission, Principal, Scenario, attachment_routes, hookimpl
 
 from .jobs import JOBS
 from .pages import PAGES
 from .routes import CultureController
-from .schemas import CultureSettings
+from .schemas import CultureSettings, CultureStreetSettings
 from .services.figures import summary, this_year
 from .services.reminders import render
 from .services.switching import resume, suspend
+from .street_routes import STREET_HANDLERS
 
 _GRID_TEAM = ("community_admin", "grid_leader", "grid_worker", "grid_part_time")
 
@@ -31,6 +32,7 @@ def meihao_scenario() -> Scenario:
         scene="culture",
         version="1.0",
         settings=CultureSettings,
+        street_settings=CultureStreetSettings,
         description="戏曲进乡村：剧团与剧目、演出场地与网格、巡演计划与场次、观众提醒、演出记录（观众人数、满意度、村委确认、补贴）",
     )
 
@@ -42,7 +44,14 @@ def meihao_piccolo_apps() -> list[str]:
 
 @hookimpl
 def meihao_route_handlers() -> list[Any]:
-    return [CultureController]
+    from .services.photos import SHOW_PHOTOS
+
+    return [CultureController, attachment_routes(SHOW_PHOTOS)]
+
+
+@hookimpl
+def meihao_street_route_handlers() -> list[Any]:
+    return list(STREET_HANDLERS)
 
 
 @hookimpl

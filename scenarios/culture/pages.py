@@ -43,6 +43,7 @@ from .manage_pages import HANDLERS as MANAGE_HANDLERS
 from .routes import MANAGE, READ, RECORD
 from .schemas import ShowOut, ShowRecordIn
 from .services import figures, listing, plans, shows
+from .street_pages import STREET_HANDLERS, STREET_NAV
 from .tables import Show
 
 HERE = Path(__file__).parent
@@ -292,4 +293,6 @@ PAGES = ConsolePages(
     cards=[ConsoleCard("culture", "戏曲进乡村", "Opera to the villages", show_figures, link="plan", permission=READ)],
     queue=queue,
     overdue=queue,  # every item of its queue is red
+    street_handlers=STREET_HANDLERS,
+    street_nav=STREET_NAV,
 )

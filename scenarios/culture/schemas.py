@@ -287,3 +287,49 @@ class SummaryOut(msgspec.Struct):
     #: The audience samples of the year's shows: asked, and 满意率 = (满意 + 基本满意) ÷ asked (None without a sample).
     sampled: int = 0
     satisfaction_rate: float | None = None
+
+
+class CultureStreetSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The street's settings of 戏曲进乡村, kept once for the street (``Scenario.street_settings``)."""
+
+    #: Shows the street (the 乡镇/街道) should hold in a year, across its communities: Jiangsu 2023, each 乡镇 at least 4
+    #: performances a year (domain-rules §8 [V]; another province's quota: Shandong counts per village, see
+    #: ``shows_per_village_per_year``). The street sets its own from its 送戏下乡 plan.
+    shows_per_year: int = 4
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.shows_per_year <= 10000:
+            raise ValueError("shows_per_year must be between 1 and 10000")
+
+
+class StreetCommunityMonthOut(msgspec.Struct):
+    """One community's shows of the month: held (recorded), their audience and subsidy, cancelled."""
+
+    slug: str
+    name: str
+    shows_delivered: int
+    audience: int
+    subsidy: str
+    shows_cancelled: int
+
+
+class StreetMonthOut(msgspec.Struct):
+    """The street's monthly report of 戏曲进乡村: the month across communities, and the year's progress to the target.
+
+    ``expected_to_date`` is the target pro rata to the end of the month (rounded up); ``on_track`` when the shows held in
+    the year up to the month's end reach it.
+    """
+
+    year: int
+    month: int
+    target: int
+    delivered_to_date: int
+    expected_to_date: int
+    on_track: bool
+    shows_delivered: int
+    audience: int
+    subsidy: str
+    shows_cancelled: int
+    communities: list[StreetCommunityMonthOut]
+    #: shows held in each month of the year up to this one, January first
+    per_month: list[int]

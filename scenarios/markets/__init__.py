@@ -47,7 +47,11 @@ def meihao_piccolo_apps() -> list[str]:
 
 @hookimpl
 def meihao_route_handlers() -> list[Any]:
-    return [MarketsController]
+    from meihao import attachment_routes
+
+    from .services.photos import DAY_PHOTOS
+
+    return [MarketsController, attachment_routes(DAY_PHOTOS)]
 
 
 @hookimpl

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
@@ -48,12 +49,12 @@ from meihao import (
     xlsx_download,
     yuan_to_fen,
 )
-from meihao.tables import Community
+from meihao.tables import Community, Resident
 
 from .manage_pages import HANDLERS as MANAGE_HANDLERS
 from .routes import DECIDE, READ, READ_APPLICATIONS, READ_PROCEEDS, RECORD
-from .schemas import ApplicationOut, MarketDayOut
-from .services import applications, days, listing, markets, proceeds
+from .schemas import ApplicationOut, MarketDayOut, PointsPaymentIn
+from .services import applications, days, listing, markets, points, proceeds
 from .services.applications import PLACED_BY
 from .statement_pages import HANDLERS as STATEMENT_HANDLERS
 from .tables import Application, MarketDay, Proceeds
@@ -87,6 +88,14 @@ MESSAGES = {
     "waiver_reason": N_("Say why the fee is waived (e.g. a family on minimum living allowance), at most 200 characters."),
     "waiver_status": N_("Only a stall still approved, waiting or to decide can have its fee waived."),
     "no_fee": N_("This market takes no stall fee or contribution: there is nothing to waive."),
+    # the points form (street16)
+    "points_number": N_("Enter the points paid, a whole number from 1 to 100000."),
+    "points_name": N_("Enter the name of the resident who pays."),
+    "points_nobody": N_("No resident of that name in your area of this community."),
+    "points_several": N_("Several residents have that name: choose which one."),
+    "points_short": N_("The balance is smaller than that: %(balance)s points left."),
+    "points_closed": N_("This market does not take volunteer points, or its day has not begun."),
+    "points_status": N_("Points are paid at approved stalls only."),
 }
 
 
@@ -161,7 +170,7 @@ async def day_page(request: Request[Any, Any, Any], community: CurrentCommunity,
 async def _render_day(
     request: Request[Any, Any, Any], mh: Any, community: CommunityInfo, principal: Principal, day_id: int, *, status_code: int = 200,
     errors: dict[int, str] | None = None, values: dict[int, str] | None = None, waiver_values: dict[int, str] | None = None,
-    waiver_errors: dict[int, str] | None = None,
+    waiver_errors: dict[int, str] | None = None, points_form: dict[str, Any] | None = None,
 ) -> Response[str]:
     day = await days.get_day(mh, community, day_id)
     market = await markets.get_market(mh, community, day.market_id)
@@ -176,6 +185,7 @@ async def _render_day(
         can_record=begun and principal.can(RECORD), can_decide=principal.can(DECIDE) and day.starts_at > mh.clock.now(),
         errors=errors or {}, values=values or {}, waiver_values=waiver_values or {}, waiver_errors=waiver_errors or {}, done=request.query_params.get("done", ""),
         can_waive=principal.can(DECIDE) and market.money != "none", held=begun, can_read_statement=principal.can(READ_PROCEEDS),
+        points_form=points_form or {}, paid=request.query_params.get("paid", ""), balance=request.query_params.get("balance", ""),
     )
 
 
@@ -458,6 +468,68 @@ async def record_proceeds(
     return Redirect(f"/c/{community.slug}/{SCENE}/days/{application.market_day_id}?done=proceeds#a{application_id}", status_code=303)
 
 
+# -- volunteer points paid at a stall (the API's POST /applications/{id}/points) ------------------------------------
+
+
+async def _residents_named(community: CommunityInfo, principal: Principal, name: str) -> list[dict[str, Any]]:
+    """Residents of the community in the viewer's scope with exactly this name (at most 20), with where they live."""
+    return await Resident.select(
+        Resident.id, Resident.name, Resident.building.name.as_alias("building"), Resident.household.room.as_alias("room"),
+    ).where(Resident.community == community.id, Resident.name == name, Resident.id.is_in(principal.residents_in(community.id))).order_by(
+        Resident.id).limit(20)
+
+
+@post("/applications/{application_id:int}/points", guards=[page_requires(RECORD)])
+async def pay_points(
+    request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller, application_id: FromPath[int]
+) -> Response[Any]:
+    """A resident pays the stall with volunteer points: found by name in the viewer's area (several of that name: a choice
+    among them), then the same service as the API; a problem comes back at its field (400)."""
+    form = await _form(request)
+    application = await applications.get_application(meihao, community, application_id, principal)
+    name = str(form.get("resident_name", "")).strip()
+    raw = str(form.get("points", "")).strip()
+    chosen = str(form.get("resident_id", "")).strip()
+    note = str(form.get("note", "")).strip()
+    values = {"resident_name": name, "points": raw, "note": note}
+    field, problem, choices, detail = "", "", [], {}
+    resident_id = int(chosen) if chosen.isascii() and chosen.isdigit() and len(chosen) <= 9 else None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= 100000):
+        field, problem = "points", "points_number"
+    elif len(note) > 200:
+        field, problem = "note", "points_number"
+    elif resident_id is None:
+        found = await _residents_named(community, principal, name) if name else []
+        if not name:
+            field, problem = "resident_name", "points_name"
+        elif not found:
+            field, problem = "resident_name", "points_nobody"
+        elif len(found) > 1:
+            field, problem, choices = "resident_id", "points_several", found
+        else:
+            resident_id = found[0]["id"]
+    if not problem:
+        try:
+            paid = await points.pay_with_points(meihao, community, application_id, msgspec.convert(
+                {"resident_id": resident_id, "points": int(raw), "note": note}, PointsPaymentIn), principal)
+        except MeihaoError as err:
+            if err.status_code == 404 and err.field == "resident_id":
+                field, problem = "resident_name", "points_nobody"
+            elif err.status_code == 409 and err.field == "points" and "balance is" in err.message:
+                field, problem = "points", "points_short"
+                detail = {"balance": err.message.split("balance is ", 1)[1].split(",", 1)[0]}
+            elif err.status_code == 409:
+                field, problem = "points", "points_status" if err.field == "status" else "points_closed"
+            else:
+                raise
+    if problem:
+        return await _render_day(request, meihao, community, principal, application.market_day_id, status_code=400, points_form={
+            "application": application_id, "values": values, "field": field, "message": MESSAGES[problem], "detail": detail,
+            "choices": choices})
+    return Redirect(f"/c/{community.slug}/{SCENE}/days/{application.market_day_id}?done=points&paid={paid.points}&balance={paid.balance}"
+                    f"#a{application_id}", status_code=303)
+
+
 @get("/proceeds", guards=[page_requires(READ_PROCEEDS)])
 async def proceeds_page(
     request: Request[Any, Any, Any], community: CurrentCommunity, meihao: Runtime, principal: Caller, year: FromQuery[int | None] = None
@@ -576,7 +648,7 @@ async def _proceeds_missing(principal: Principal, community: CommunityInfo, now:
 PAGES = ConsolePages(
     handlers=[
         days_page, day_page, applications_page, bulk_confirm, bulk_apply, applications_csv, applications_xlsx, approve_application,
-        refuse_application, waiting_page, record_proceeds, proceeds_page, set_waiver,
+        refuse_application, waiting_page, record_proceeds, proceeds_page, set_waiver, pay_points,
         *MANAGE_HANDLERS, *STATEMENT_HANDLERS,
         *saved_view_handlers("/applications", APPLICATIONS_AREA, APPLICATION_KEYS, READ_APPLICATIONS, check=_application_query),
     ],

@@ -609,6 +609,21 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("GET", "/api/communities/{slug}/commerce/complaints"): "commerce.offer.read",
     ("POST", "/api/communities/{slug}/commerce/complaints"): "commerce.complaint.write",
     ("POST", "/api/communities/{slug}/commerce/complaints/{complaint_id}/hand-over"): "commerce.complaint.write",
+    # --- street16 ---: a scene's street settings (any staff reads; the service lets street staff change them) and its street routes
+    ("GET", "/api/street/settings/{scenario}"): None,
+    ("PUT", "/api/street/settings/{scenario}"): None,
+    ("GET", "/api/street/culture/report"): "culture.read",
+    # photos of culture's shows (the kernel's attachments): read with the shows, written by who records them
+    ("GET", "/api/communities/{slug}/culture/shows/{row_id}/attachments"): "culture.read",
+    ("POST", "/api/communities/{slug}/culture/shows/{row_id}/attachments"): "culture.show.record",
+    ("GET", "/api/communities/{slug}/culture/shows/{row_id}/attachments/{attachment_id}"): "culture.read",
+    ("DELETE", "/api/communities/{slug}/culture/shows/{row_id}/attachments/{attachment_id}"): "culture.show.record",
+    # photos of market days: read with the markets, written by who records at the stalls
+    ("GET", "/api/communities/{slug}/markets/days/{row_id}/attachments"): "markets.market.read",
+    ("POST", "/api/communities/{slug}/markets/days/{row_id}/attachments"): "markets.proceeds.record",
+    ("GET", "/api/communities/{slug}/markets/days/{row_id}/attachments/{attachment_id}"): "markets.market.read",
+    ("DELETE", "/api/communities/{slug}/markets/days/{row_id}/attachments/{attachment_id}"): "markets.proceeds.record",
+    # --- end street16 ---
 }
 
 
@@ -773,6 +788,23 @@ def _report_in(place: str) -> Any:
 
 
 _WHISTLE_IN = {"level": "advance", "reason": "emergency", "title": "爆管抢修", "text": "主管道爆裂", "departments": ["law"]}
+
+
+# --- street16 ---
+def _cu3(rest: str, a1: str, a2: str, b1: str) -> list[tuple[Any, dict[str, int]]]:
+    """culture: a route on the show held yesterday at each place's venue (tests/scenarios/culture/matrix.py)."""
+    def at(place: str) -> Any:
+        return lambda w, role: (f"/api/communities/{w.slugs[place]}/culture/shows/{w.places[place]['cu_held_show_id']}{rest}", None)
+    return [(at("a1"), _row(a1)), (at("a2"), _row(a2)), (at("b1"), _row(b1))]
+
+
+def _mk3(rest: str, a1: str, a2: str, b1: str) -> list[tuple[Any, dict[str, int]]]:
+    """markets: a route on the market day held a week ago in each place's community (tests/scenarios/markets/matrix.py)."""
+    def at(place: str) -> Any:
+        return lambda w, role: (f"/api/communities/{w.slugs[place]}/markets/days/{w.places[place]['mk_past_day_id']}{rest}", None)
+    return [(at("a1"), _row(a1)), (at("a2"), _row(a2)), (at("b1"), _row(b1))]
+# --- end street16 ---
+
 
 GOVERNANCE_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     ("GET", f"{GV}/events"): [(lambda w, role: ("/api/communities/alpha/governance/events", None), _row("200 200 200 200 200 200 200")),
@@ -1118,6 +1150,32 @@ ORGANISATION_ROUTES: dict[tuple[str, str], list[tuple[Any, dict[str, int]]]] = {
     **EDUCATION_ROUTES,
     **COMMERCE_ROUTES,
     **EDUCOM2_ROUTES,
+    # --- street16 ---: the street's part of a scene (tests/hooks/test_street.py, tests/scenarios/culture/test_street16.py):
+    # its street settings are read by all staff and changed by the street only; its street routes are the street's (403)
+    ("GET", "/api/street/settings/{scenario}"): [(lambda w, role: ("/api/street/settings/culture", None), _row("200 200 200 200 200 200 200"))],
+    ("PUT", "/api/street/settings/{scenario}"): [
+        (lambda w, role: ("/api/street/settings/culture", {"settings": {"shows_per_year": 6}}), _row("200 403 403 403 403 403 403"))],
+    ("GET", "/api/street/culture/report"): [(lambda w, role: ("/api/street/culture/report", None), _row("200 403 403 403 403 403 403"))],
+    # photos of a show held yesterday: the show's scope first (as GET shows/{id}); an empty upload is a 400, an attachment
+    # the show does not have a 404
+    ("GET", "/api/communities/{slug}/culture/shows/{row_id}/attachments"): _cu3(
+        "/attachments", "200 200 200 200 200 200 403", "200 200 404 404 404 404 403", "200 403 403 403 403 403 403"),
+    ("POST", "/api/communities/{slug}/culture/shows/{row_id}/attachments"): _cu3(
+        "/attachments", "400 400 400 400 403 403 403", "400 400 404 404 403 403 403", "400 403 403 403 403 403 403"),
+    ("GET", "/api/communities/{slug}/culture/shows/{row_id}/attachments/{attachment_id}"): _cu3(
+        "/attachments/999999", "404 404 404 404 404 404 403", "404 404 404 404 404 404 403", "404 403 403 403 403 403 403"),
+    ("DELETE", "/api/communities/{slug}/culture/shows/{row_id}/attachments/{attachment_id}"): _cu3(
+        "/attachments/999999", "404 404 404 404 403 403 403", "404 404 404 404 403 403 403", "404 403 403 403 403 403 403"),
+    # photos of a market day (the community's, no grid: a2's staff of alpha reach it as a1's do)
+    ("GET", "/api/communities/{slug}/markets/days/{row_id}/attachments"): _mk3(
+        "/attachments", "200 200 200 200 200 200 403", "200 200 200 200 200 200 403", "200 403 403 403 403 403 403"),
+    ("POST", "/api/communities/{slug}/markets/days/{row_id}/attachments"): _mk3(
+        "/attachments", "400 400 400 400 403 403 403", "400 400 400 400 403 403 403", "400 403 403 403 403 403 403"),
+    ("GET", "/api/communities/{slug}/markets/days/{row_id}/attachments/{attachment_id}"): _mk3(
+        "/attachments/999999", "404 404 404 404 404 404 403", "404 404 404 404 404 404 403", "404 403 403 403 403 403 403"),
+    ("DELETE", "/api/communities/{slug}/markets/days/{row_id}/attachments/{attachment_id}"): _mk3(
+        "/attachments/999999", "404 404 404 404 403 403 403", "404 404 404 404 403 403 403", "404 403 403 403 403 403 403"),
+    # --- end street16 ---
 }
 
 PUBLIC_ROUTES = {

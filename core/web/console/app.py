@@ -36,6 +36,7 @@ from meihao.web.console.pages import (
     register_import,
     resident_volunteering,
     residents,
+    street,
     volunteering,
 )
 from meihao.web.console.resident_links import provide_resident, provide_resident_community, resident_page_guard
@@ -92,7 +93,7 @@ def console_routers(mh: Meihao) -> list[Any]:
             path="/",
             route_handlers=[*home.HANDLERS, *community.HANDLERS, *register.HANDLERS, *register_import.HANDLERS, *activities.HANDLERS,
                             *activity_signups.HANDLERS, *activity_list.HANDLERS, *queue.HANDLERS, *ops.HANDLERS, *me.HANDLERS,
-                            *volunteering.HANDLERS],
+                            *volunteering.HANDLERS, *street.HANDLERS],
             guards=[login_required], exception_handlers=PAGE_ERRORS, include_in_schema=False,
         ),
     ]
@@ -104,6 +105,17 @@ def console_routers(mh: Meihao) -> list[Any]:
                     route_handlers=pages.handlers,
                     guards=[login_required, scenario_page_guard(plugin, mh.plugins.scenarios[plugin].departments)],
                     dependencies={"community": Provide(provide_community)},
+                    exception_handlers=PAGE_ERRORS,
+                    include_in_schema=False,
+                )
+            )
+        if pages.street_handlers:
+            # the street's pages of the scene: street staff (and community staff where a page says so)
+            routers.append(
+                Router(
+                    path=f"/street/{plugin}",
+                    route_handlers=pages.street_handlers,
+                    guards=[login_required, street.street_page_guard(plugin)],
                     exception_handlers=PAGE_ERRORS,
                     include_in_schema=False,
                 )

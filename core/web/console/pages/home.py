@@ -62,6 +62,25 @@ def scene_menu(mh: Meihao, principal: Any, slug: str, scenes: list[str]) -> list
     return links
 
 
+def street_menu(mh: Meihao, principal: Any, running: set[str]) -> list[dict[str, Any]]:
+    """The street section's links (street staff): each running scene's street pages (``street_nav``) the viewer may open,
+    and the form of its street settings (``Scenario.street_settings``) for who may change them."""
+    links = []
+    for plugin, pages in mh.plugins.console_pages():
+        if plugin not in running:
+            continue
+        for link in pages.street_nav:
+            if not link.permission or principal.can(link.permission):
+                links.append({"scenario": mh.plugins.scenarios[plugin], "title_zh": link.title_zh, "title_en": link.title_en,
+                              "href": f"/street/{plugin}/{link.path}".rstrip("/")})
+    if principal.can("meihao.scenario.manage"):
+        for name in sorted(running):
+            scenario = mh.plugins.scenarios.get(name)
+            if scenario is not None and scenario.street_settings is not None:
+                links.append({"scenario": scenario, "title_zh": "街道设置", "title_en": "Street settings", "href": f"/street/settings/{name}"})
+    return links
+
+
 @dataclass
 class Days:
     """The community's local today, its week (Monday to Sunday) and the days and months the charts show."""
@@ -202,6 +221,7 @@ async def overview(request: Request[Any, Any, Any]) -> Response[Any]:
     street = None
     if principal.street and rows:
         street = street_summary(rows, days_of[communities[0].id], reads_activities)
+        street["menu"] = street_menu(mh, principal, {name for r in rows for name in (s["scenario"].name for s in r["scenes"])})
     return render_page(request, "home/overview.html", communities=rows, street=street, reads_activities=reads_activities,
                        listed=LISTED, now=now)
 
