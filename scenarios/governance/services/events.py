@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from meihao import (
+    AttachmentOwner,
     CommunityInfo,
     Conflict,
     Forbidden,
@@ -228,7 +229,6 @@ async def withdraw_event(mh: Meihao, principal: Principal, community: CommunityI
     to it: dismiss it, 不予立案, instead). The row and its photos (the kernel's ``remove_attachments``) go; the audit
     log keeps who, when, why and what the event said, and the kernel's work item keeps its history, now ``withdrawn``.
     """
-    from .photos import EVENT_PHOTOS  # photos reads events through this module's scope
 
     async with transaction(mh, lock=("governance.event", event_id)):
         event = await _event_row(principal, community, event_id)
@@ -446,3 +446,16 @@ async def event_callbacks(mh: Meihao, principal: Principal, community: Community
         return []
     return [_callback_out(event_id, order["id"], r) for r in await item_callbacks(mh, Principal.system(principal.name), community, order["item"],
                                                                                    workflow=ORDERS)]
+
+
+# -- photos (现场照片): the kernel's attachments on events, through the event's scope (services/photos.py says more) --
+
+EVENT_PHOTO = "governance.event.photo"
+
+
+async def _event_in_scope(principal: Principal, community: CommunityInfo, row_id: int) -> Any:
+    return await _event_row(principal, community, row_id)
+
+
+#: ``/api/communities/{slug}/governance/events/{id}/attachments``: read with the events, written with ``governance.event.photo``.
+EVENT_PHOTOS = AttachmentOwner("governance", "events", _event_in_scope, read="governance.event.read", write=EVENT_PHOTO, noun="event")

@@ -9,18 +9,6 @@ for a missing one. Type and size are the kernel's settings (``attachment_types``
 
 from __future__ import annotations
 
-from typing import Any
+from .events import EVENT_PHOTO, EVENT_PHOTOS
 
-from meihao import AttachmentOwner, CommunityInfo, Principal
-
-from .events import _event_row
-
-EVENT_PHOTO = "governance.event.photo"
-
-
-async def _event_in_scope(principal: Principal, community: CommunityInfo, row_id: int) -> Any:
-    return await _event_row(principal, community, row_id)
-
-
-#: ``/api/communities/{slug}/governance/events/{id}/attachments``: read with the events, written with ``governance.event.photo``.
-EVENT_PHOTOS = AttachmentOwner("governance", "events", _event_in_scope, read="governance.event.read", write=EVENT_PHOTO, noun="event")
+__all__ = ["EVENT_PHOTO", "EVENT_PHOTOS"]

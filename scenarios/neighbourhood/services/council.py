@@ -22,7 +22,6 @@ from meihao import (
     scenario_settings,
     scope_where,
     scoped_resident,
-    scoped_row,
     transaction,
 )
 
@@ -48,8 +47,8 @@ from ..schemas import (
 )
 from ..tables import Attendance, Ballot, Body, Meeting, Member, Motion, Raised, Second
 from . import tally
-
-SCENARIO = "neighbourhood"
+from .scope import SCENARIO
+from .scope import scoped_motion as _scoped_motion
 
 
 async def settings_of(mh: Meihao, community: CommunityInfo) -> NeighbourhoodSettings:
@@ -151,10 +150,6 @@ def _motion_out(r: dict[str, Any], seconds: int, required: int) -> MotionOut:
         eligible=r["eligible"], present=r["present"], ayes=r["ayes"], noes=r["noes"], abstentions=r["abstentions"],
         quorum_met=r["quorum_met"], decided_at=r["decided_at"], notice_until=r["notice_until"],
     )
-
-
-async def _scoped_motion(principal: Principal, community: CommunityInfo, motion_id: int, field: str | None = None) -> dict[str, Any]:
-    return await scoped_row(Motion, motion_id, principal, community, via=(Motion.community, Motion.grid), field=field, noun="motion")
 
 
 async def get_motion(mh: Meihao, principal: Principal, community: CommunityInfo, motion_id: int) -> MotionOut:

@@ -36,7 +36,8 @@ from meihao.tables import Staff
 
 from ..schemas import ProgressIn, TaskIn, TaskOut
 from ..tables import Motion, ResolutionTask
-from .council import SCENARIO, _scoped_motion
+from .scope import SCENARIO
+from .scope import scoped_motion as _scoped_motion
 
 #: open → in_progress (a report) → done (what was done); open or in_progress → cancelled (why). The clock ``due``
 #: is set per task from its due date (``open_item(durations=…)``); the 1 here is only the declared default.
