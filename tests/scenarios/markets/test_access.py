@@ -35,6 +35,11 @@ async def _market_with_applications(w) -> dict[str, int]:
     return {"resident": wang["id"], "day": days[today + timedelta(days=14)], "application": application.id, "stall": stall.id}
 
 
+#: street16: photos of a market day, the community's (a day has no grid): community routes, checked as such.
+DAY_PHOTOS = [f"{method} {M}/days/{{row_id}}/attachments{tail}"
+              for method, tail in (("GET", ""), ("POST", ""), ("GET", "/{attachment_id}"), ("DELETE", "/{attachment_id}"))]
+
+
 async def test_every_markets_route_keeps_the_access_rules(huayang):
     ids = await _market_with_applications(huayang)
     report = await check_route_access(
@@ -54,7 +59,7 @@ async def test_every_markets_route_keeps_the_access_rules(huayang):
                 f"{P}/applications/{ids['stall']}/points", {"resident_id": ids["resident"], "points": 1}),
             f"GET {M}/applications/{{application_id}}/points": Call(f"{P}/applications/{ids['stall']}/points"),
         },
-        community_routes=[f"{method} {path}" for method, path in matrix.COMMUNITY_ROUTES],
+        community_routes=[f"{method} {path}" for method, path in matrix.COMMUNITY_ROUTES] + DAY_PHOTOS,
         without_scene=huayang.other_slug,
     )
     assert report.answers[f"GET {M}/applications/{{application_id}}"] == {"anonymous": 401, "without_scene": 404, "outside": 404, "inside": 200}
@@ -72,7 +77,7 @@ async def test_the_check_names_each_breach(huayang):
                 # the community admin reaches every grid: the record is not out of their scope
                 f"GET {M}/applications/{{application_id}}": Call(f"{P}/applications/{ids['application']}"),
             },
-            community_routes=[f"{method} {path}" for method, path in matrix.COMMUNITY_ROUTES],
+            community_routes=[f"{method} {path}" for method, path in matrix.COMMUNITY_ROUTES] + DAY_PHOTOS,
             without_scene=huayang.other_slug,
             outside="community_admin",
         )
