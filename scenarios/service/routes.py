@@ -30,6 +30,8 @@ from .schemas import (
     InspectionProblemOut,
     JointMeetingIn,
     JointMeetingOut,
+    JointMeetingPlanIn,
+    PlannedMeetingOut,
     QuarterOut,
     RatesOut,
     RectifyIn,
@@ -234,6 +236,13 @@ class AssistanceController(Controller):
                              data: JSONBody[JointMeetingIn]) -> JointMeetingOut:
         """A joint meeting held (专题会议): departments, households discussed, minutes, decisions (with an assignee: a work item)."""
         return await supervision.record_meeting(meihao, principal, community, data)
+
+    @post("/meetings/planned", guards=[requires(MEETING_MANAGE)])
+    async def plan_meeting(self, community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                           data: JSONBody[JointMeetingPlanIn]) -> PlannedMeetingOut:
+        """Plan a joint meeting ahead: an activity for the community's admins and the staff invited, reminded before it
+        (``joint_meeting_reminder_offsets``); its record later names the activity."""
+        return await supervision.plan_meeting(meihao, principal, community, data)
 
     @get("/meetings/{meeting_id:int}", guards=[requires(MEETING_READ)])
     async def meeting(self, community: CurrentCommunity, principal: Caller, meihao: Runtime, meeting_id: FromPath[int]) -> JointMeetingOut:

@@ -67,6 +67,8 @@ class ServiceSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     joint_meetings_per_quarter: int = 1
     #: Remind the community's admins when the quarter is this many days from its end without its meeting(s) (design default).
     joint_meeting_remind_days: int = 15
+    #: A planned joint meeting reminds the staff invited this many minutes before it starts: a day and two hours (design default).
+    joint_meeting_reminder_offsets: list[int] = msgspec.field(default_factory=lambda: [1440, 120])
     #: A meeting's decision that needs doing is done within this many working days (design default; confirm locally).
     meeting_action_working_days: int = 10
     #: 三强化 督导检查: what the discipline office (纪工委) checks (济北街道: 对政策落实、户档案整理等开展督导检查; data).
@@ -109,6 +111,9 @@ class ServiceSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             raise ValueError("joint_meetings_per_quarter must be between 1 and 13")
         if not 1 <= self.joint_meeting_remind_days <= 90:
             raise ValueError("joint_meeting_remind_days must be between 1 and 90")
+        if not 1 <= len(self.joint_meeting_reminder_offsets) <= 5 or not all(
+                0 <= m <= 30 * 1440 for m in self.joint_meeting_reminder_offsets):
+            raise ValueError("joint_meeting_reminder_offsets: one to five offsets, each 0 to 43200 minutes (30 days)")
         if not 1 <= self.meeting_action_working_days <= 60:
             raise ValueError("meeting_action_working_days must be between 1 and 60")
         if not self.inspection_categories or any(not c.strip() or len(c) > 32 for c in self.inspection_categories):
@@ -375,6 +380,33 @@ class JointMeetingIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     households: list[int] = msgspec.field(default_factory=list)
     decisions: list[DecisionIn] = msgspec.field(default_factory=list)
     title: str = ""
+    #: The planned meeting (``PlannedMeetingOut.activity``) this record is of; left out for one that was not planned.
+    activity: int | None = None
+
+
+class JointMeetingPlanIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A quarterly joint meeting planned ahead: a kernel activity for the community's admins and the staff invited
+    (the departments' staff who will come), reminded ``meeting_reminder_offsets`` minutes before."""
+
+    starts_at: datetime
+    ends_at: datetime
+    venue: str
+    departments: list[str]
+    staff: list[int] = msgspec.field(default_factory=list)
+    title: str = ""
+
+
+class PlannedMeetingOut(msgspec.Struct, kw_only=True):
+    """A planned joint meeting (a kernel activity) and whether it has been recorded (``meeting``: the record's id)."""
+
+    activity: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    venue: str
+    departments: list[str]
+    staff: list[int]
+    meeting: int | None
 
 
 class DecisionOut(msgspec.Struct, kw_only=True):
@@ -397,6 +429,7 @@ class JointMeetingOut(msgspec.Struct, kw_only=True):
     minutes: str
     decisions: list[DecisionOut]
     recorded_by_name: str
+    activity: int | None = None
 
 
 class QuarterOut(msgspec.Struct, kw_only=True):
@@ -407,6 +440,8 @@ class QuarterOut(msgspec.Struct, kw_only=True):
     held: int
     ends_on: date
     meetings: list[JointMeetingOut]
+    #: The joint meetings planned as activities that start in the quarter, recorded or not.
+    planned_meetings: list[PlannedMeetingOut] = msgspec.field(default_factory=list)
 
 
 class DoneIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -8,7 +8,7 @@ what the API would; a community out of the viewer's reach is the same 404 page a
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -33,7 +33,7 @@ from meihao import (
 )
 
 from .routes import INSPECTION_READ, INSPECTION_RECORD, INSPECTION_RECTIFY, MEETING_MANAGE, MEETING_READ
-from .schemas import DecisionIn, InspectionProblemIn, JointMeetingIn
+from .schemas import DecisionIn, InspectionProblemIn, JointMeetingIn, JointMeetingPlanIn
 from .services import assistance, supervision
 
 
@@ -60,6 +60,11 @@ MESSAGES = {
     "household": N_("Choose the household from the list."),
     "state": N_("Someone else changed this problem meanwhile; here it is as it is now."),
     "form": N_("Something in the form is not right."),
+    "starts_at": N_("Give the day and the start time; a meeting planned ahead starts later than now."),
+    "ends_at": N_("The end time is after the start, at most 12 hours later."),
+    "venue": N_("Say where the meeting is held (at most 200 characters)."),
+    "staff": N_("Choose the people invited from the list."),
+    "activity": N_("This planned meeting is recorded already, or was not found."),
 }
 ACTION_STATES = {"open": N_("To do"), "done": N_("Done")}
 INSPECTION_STATES = {"open": N_("To rectify"), "rectified": N_("Rectified, to be checked"), "closed": N_("Closed off the list")}
@@ -91,10 +96,52 @@ def _day(raw: str, field: str) -> date | None:
 async def meetings_page(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
                         done: FromQuery[str | None] = None) -> Response[str]:
     """This quarter's joint meetings planned and held, and every meeting, newest first, with its decisions."""
+    return await _meetings(request, meihao, principal, community, done=done)
+
+
+async def _meetings(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, *,
+                    done: str | None = None, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                    status_code: int = 200) -> Response[str]:
     quarter = await supervision.quarter(meihao, principal, community)
     labels = await assistance.household_labels(sorted({h for m in quarter.meetings for h in m.households}))
-    return render_page(request, "service/meetings.html", community=community, base=_base(community), quarter=quarter, labels=labels,
-                       can_manage=principal.can(MEETING_MANAGE), done=done == "recorded", **_labels())
+    settings = await assistance.settings_of(meihao, community)
+    return render_page(request, "service/meetings.html", status_code=status_code, community=community, base=_base(community),
+                       quarter=quarter, labels=labels, can_manage=principal.can(MEETING_MANAGE), done=done,
+                       departments=settings.joint_meeting_departments, invitees=await supervision.invitees(community),
+                       values=values or {}, errors=errors or {}, today=community_today(meihao, community), **_labels())
+
+
+@post("/assistance/meetings/plan", guards=[page_requires(MEETING_MANAGE)])
+async def plan_meeting(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[Any]:
+    """Plan a joint meeting ahead: the day, the times, the venue, the departments and the departments' staff invited."""
+    form = await request.form()
+    values: dict[str, Any] = {k: str(v).strip() for k, v in form.items() if k != "_csrf_token"}
+    values["departments"] = [str(d) for d in form.getall("departments", [])]
+    values["staff"] = [str(d) for d in form.getall("staff", [])]
+    other = [d for d in re.split(r"[、,，\s]+", values.get("other_departments", "")) if d]
+    try:
+        day = _day(values.get("day", ""), "starts_at")
+        times = []
+        for name, field in (("start", "starts_at"), ("end", "ends_at")):
+            try:
+                times.append(time.fromisoformat(values.get(name, "")))
+            except ValueError as err:
+                raise InvalidInput(f"{field}: a time as 09:00", field=field) from err
+        if day is None:
+            raise InvalidInput("starts_at: the day of the meeting", field="starts_at")
+        if not all(s.isdigit() for s in values["staff"]):
+            raise InvalidInput("staff: ids", field="staff")
+        await supervision.plan_meeting(meihao, principal, community, JointMeetingPlanIn(
+            starts_at=datetime.combine(day, times[0], community.tz), ends_at=datetime.combine(day, times[1], community.tz),
+            venue=values.get("venue", ""), departments=values["departments"] + other, staff=[int(s) for s in values["staff"]]))
+    except MeihaoError as err:
+        if err.status_code == 403:
+            raise
+        field = err.field or "form"
+        return await _meetings(request, meihao, principal, community, values=values,
+                               errors={field if field in MESSAGES else "form": MESSAGES.get(field, MESSAGES["form"])},
+                               status_code=err.status_code)
+    return Redirect(f"{_base(community)}/assistance/meetings?done=planned#planned-h", status_code=303)
 
 
 async def _meeting_form(request: Request[Any, Any, Any], meihao: Any, principal: Principal, community: CommunityInfo, *,
@@ -109,9 +156,18 @@ async def _meeting_form(request: Request[Any, Any, Any], meihao: Any, principal:
 
 
 @get("/assistance/meetings/new", guards=[page_requires(MEETING_MANAGE)])
-async def new_meeting(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime) -> Response[str]:
-    """Record a joint meeting held: the day, departments, households discussed, minutes, decisions and who does them."""
-    return await _meeting_form(request, meihao, principal, community)
+async def new_meeting(request: Request[Any, Any, Any], community: CurrentCommunity, principal: Caller, meihao: Runtime,
+                      activity: FromQuery[int | None] = None) -> Response[str]:
+    """Record a joint meeting held: the day, departments, households discussed, minutes, decisions and who does them;
+    ``?activity=`` records a planned one (its day and departments filled in)."""
+    if activity is None:
+        return await _meeting_form(request, meihao, principal, community)
+    plan = next((p for p in await supervision.planned_meetings(community) if p.activity == activity and p.meeting is None), None)
+    if plan is None:
+        raise NotFound(f"planned meeting {activity} not found")
+    values = {"activity": str(activity), "held_on": plan.starts_at.astimezone(community.tz).date().isoformat(),
+              "departments": plan.departments, "title": plan.title}
+    return await _meeting_form(request, meihao, principal, community, values=values)
 
 
 @post("/assistance/meetings/new", guards=[page_requires(MEETING_MANAGE)])
@@ -135,7 +191,8 @@ async def record_meeting(request: Request[Any, Any, Any], community: CurrentComm
             decisions.append(DecisionIn(text=text, assignee=int(who) if who else None))
         meeting = await supervision.record_meeting(meihao, principal, community, JointMeetingIn(
             held_on=held_on, departments=values["departments"] + other, minutes=values.get("minutes", ""),
-            households=[int(h) for h in values["households"]], decisions=decisions, title=values.get("title", "")))
+            households=[int(h) for h in values["households"]], decisions=decisions, title=values.get("title", ""),
+            activity=int(values["activity"]) if values.get("activity", "").isdigit() else None))
     except MeihaoError as err:
         if err.status_code == 403:
             raise
@@ -255,4 +312,4 @@ async def move_problem(request: Request[Any, Any, Any], community: CurrentCommun
     return Redirect(f"{_base(community)}/assistance/inspection?done={target}", status_code=303)
 
 
-HANDLERS = [meetings_page, new_meeting, record_meeting, meeting_page, finish_action, inspection_page, record_problem, move_problem]
+HANDLERS = [meetings_page, plan_meeting, new_meeting, record_meeting, meeting_page, finish_action, inspection_page, record_problem, move_problem]

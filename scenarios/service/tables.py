@@ -115,7 +115,8 @@ class JointMeeting(Table, tablename="service_joint_meeting"):
 
     ``quarter`` is ``2026-Q4`` (from ``held_on``); ``households`` the monitored households discussed (ids of
     ``service_assisted_household``); ``decisions`` ``[{"text", "assignee", "item"}]``: a decision with an assignee is
-    a work item (workflow ``service.meeting_action``) whose state is the item's.
+    a work item (workflow ``service.meeting_action``) whose state is the item's. ``activity``: the kernel activity it
+    was planned as, whose invited staff were reminded ahead.
     """
 
     community = ForeignKey(Community, on_delete=OnDelete.restrict, null=False, index=True)
@@ -128,6 +129,25 @@ class JointMeeting(Table, tablename="service_joint_meeting"):
     decisions = JSON(default="[]")
     recorded_by = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
     recorded_at = Timestamptz(default=TimestamptzNow())
+    #: The kernel activity the meeting was planned as (``POST …/assistance/meetings/planned``), if it was: one record each (checked under a lock: SQLite cannot add a UNIQUE column).
+    activity = Integer(null=True, default=None, index=True)
+
+
+class MeetingPlan(Table, tablename="service_meeting_plan"):
+    """三强化 信息互通: a joint meeting planned ahead as a kernel activity (``activity``) for the community's admins and the
+    staff invited (``staff``: the departments' staff who will come), who are reminded before it; its record, once held,
+    is the ``service_joint_meeting`` row whose ``activity`` is the same."""
+
+    community = ForeignKey(Community, on_delete=OnDelete.restrict, null=False, index=True)
+    activity = Integer(unique=True, index=True)
+    title = Varchar(length=100)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    venue = Varchar(length=200, default="")
+    departments = JSON(default="[]")
+    staff = JSON(default="[]")
+    planned_by = ForeignKey(Staff, on_delete=OnDelete.set_null, null=True, default=None)
+    planned_at = Timestamptz(default=TimestamptzNow())
 
 
 class InspectionProblem(Table, tablename="service_inspection_problem"):
@@ -144,4 +164,4 @@ class InspectionProblem(Table, tablename="service_inspection_problem"):
     recorded_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES: list[type[Table]] = [ServiceRequest, DutyShift, AssistedHousehold, AssistanceVisit, HotlineReply, JointMeeting, InspectionProblem]
+TABLES: list[type[Table]] = [ServiceRequest, DutyShift, AssistedHousehold, AssistanceVisit, HotlineReply, JointMeeting, MeetingPlan, InspectionProblem]

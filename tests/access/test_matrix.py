@@ -480,6 +480,7 @@ ROUTE_PERMISSION: dict[tuple[str, str], str | None] = {
     ("POST", "/api/communities/{slug}/service/assistance/households/{household_id}/end"): "service.assistance.manage",
     ("GET", "/api/communities/{slug}/service/assistance/meetings"): "service.meeting.read",
     ("POST", "/api/communities/{slug}/service/assistance/meetings"): "service.meeting.manage",
+    ("POST", "/api/communities/{slug}/service/assistance/meetings/planned"): "service.meeting.manage",
     ("GET", "/api/communities/{slug}/service/assistance/meetings/{meeting_id}"): "service.meeting.read",
     ("POST", "/api/communities/{slug}/service/assistance/meeting-actions/{item_id}/done"): "service.meeting.manage",
     ("GET", "/api/communities/{slug}/service/inspection/problems"): "service.inspection.read",

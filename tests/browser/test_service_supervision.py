@@ -103,3 +103,25 @@ def test_the_discipline_offices_problem_list(page, phone, served):
     problem.locator("button:has-text('整改完成')").click()
     page.wait_for_url(f"**{HEPAN}/assistance/inspection?done=rectified")
     assert "整改情况：已补录11月走访记录和公益岗工资台账" in page.locator("li.sv-problem", has_text="收入台账").inner_text()
+
+
+def test_a_joint_meeting_planned_ahead_on_a_phone(phone, served):
+    """荷畔's admin plans next week's meeting with a department's staff invited: the plan is listed with its time and the
+    number of people reminded, and offers 记录这次会议."""
+    from datetime import date, timedelta
+
+    log_in(phone, served, "hepan-admin")
+    phone.goto(f"{HEPAN}/assistance/meetings")
+    day = date.today() + timedelta(days=7)
+    phone.fill("#p-day", day.isoformat())
+    phone.fill("#p-start", "09:00")
+    phone.fill("#p-end", "11:00")
+    phone.fill("#p-venue", "荷畔社区党群服务中心三楼会议室")
+    phone.locator("input[name=staff]").first.check()
+    shoot(phone, "service-meeting-plan-phone")
+    phone.click("button:has-text('安排会议')")
+    phone.wait_for_url(re.compile(r".*/assistance/meetings\?done=planned#planned-h$"))
+    assert phone.locator("p.notice").inner_text() == "会议已安排：参会人员将在会前一天和会前两小时收到提醒。"
+    assert phone.locator("a:has-text('记录这次会议')").count() == 1
+    assert serious_violations(phone) == []
+    shoot(phone, "service-meeting-planned-phone")

@@ -13,7 +13,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from meihao import (
+    ActivityIn,
     CommunityInfo,
+    Conflict,
     DeadlineClock,
     Duration,
     InvalidInput,
@@ -24,6 +26,7 @@ from meihao import (
     Workflow,
     audit,
     community_today,
+    create_activity,
     get_work_item,
     notify,
     open_item,
@@ -41,9 +44,11 @@ from ..schemas import (
     InspectionProblemOut,
     JointMeetingIn,
     JointMeetingOut,
+    JointMeetingPlanIn,
+    PlannedMeetingOut,
     QuarterOut,
 )
-from ..tables import AssistedHousehold, InspectionProblem, JointMeeting
+from ..tables import AssistedHousehold, InspectionProblem, JointMeeting, MeetingPlan
 from .requests import SCENARIO, settings_of
 
 #: Who may be given a meeting's decision to carry out: the community's team.
@@ -109,6 +114,97 @@ def _clean(text: str, name: str, most: int, *, required: bool = True) -> str:
     return text
 
 
+def _departments(raw: list[str]) -> list[str]:
+    departments = [d.strip() for d in raw if d.strip()]
+    if not departments:
+        raise InvalidInput("departments: name at least one department", field="departments")
+    if len(departments) > 20 or any(len(d) > 32 for d in departments) or len(set(departments)) != len(departments):
+        raise InvalidInput("departments: at most 20 different departments, each at most 32 characters", field="departments")
+    return departments
+
+
+async def _community_admins(community: CommunityInfo) -> list[int]:
+    rows = await StaffAssignment.select(StaffAssignment.staff).where(
+        StaffAssignment.community == community.id, StaffAssignment.role == "community_admin",
+        StaffAssignment.staff.is_in(Staff.select(Staff.id).where(Staff.active.eq(True))))
+    return sorted({r["staff"] for r in rows})
+
+
+async def plan_meeting(mh: Any, principal: Principal, community: CommunityInfo, data: JointMeetingPlanIn) -> PlannedMeetingOut:
+    """Plan a joint meeting ahead: a kernel activity (scene ``service``) whose audience is the community's admins, the
+    planner and the staff invited — the departments' staff (``department_staff``) or the community's own team — reminded
+    ``joint_meeting_reminder_offsets`` minutes before it starts. Recording the meeting later names the activity."""
+    settings = await settings_of(mh, community)
+    now = mh.clock.now()
+    if data.starts_at.tzinfo is None or data.ends_at.tzinfo is None:
+        raise InvalidInput("starts_at: a time with its offset, e.g. 2026-12-10T09:00:00+08:00", field="starts_at")
+    if data.starts_at <= now:
+        raise InvalidInput("starts_at: a meeting planned ahead starts in the future", field="starts_at")
+    if not data.starts_at < data.ends_at <= data.starts_at + timedelta(hours=12):
+        raise InvalidInput("ends_at: after the start, at most 12 hours later", field="ends_at")
+    departments = _departments(data.departments)
+    venue = _clean(data.venue, "venue", 200)
+    which = quarter_of(data.starts_at.astimezone(community.tz).date())
+    title = _clean(data.title, "title", 100, required=False) or f"{which[:4]}年第{which[-1]}季度帮扶工作专题会议"
+    invited = sorted(set(data.staff))
+    if len(invited) > 50:
+        raise InvalidInput("staff: at most 50 people invited", field="staff")
+    if invited:
+        found = await StaffAssignment.select(StaffAssignment.staff).where(
+            StaffAssignment.staff.is_in(invited),
+            (StaffAssignment.community == community.id) | (StaffAssignment.role == "department_staff"),
+            StaffAssignment.staff.is_in(Staff.select(Staff.id).where(Staff.active.eq(True))))
+        missing = sorted(set(invited) - {r["staff"] for r in found})
+        if missing:
+            raise NotFound(f"staff: staff member {missing[0]} not found among the community's team and the departments' staff",
+                           field="staff")
+    planner = {principal.staff_id} if principal.staff_id else set()  # whoever plans it is reminded too (a street admin)
+    people = sorted(set(invited) | set(await _community_admins(community)) | planner)
+    if not people:
+        raise Conflict("staff: the community has no admin and nobody is invited: invite the departments' staff", field="staff")
+    async with transaction(mh):
+        activity = await create_activity(mh, community.slug, ActivityIn(
+            scene="service", title=title, starts_at=data.starts_at, ends_at=data.ends_at, venue=venue,
+            description=f"参会部门：{'、'.join(departments)}", audience={"staff": people},
+            reminder_offsets=list(settings.joint_meeting_reminder_offsets), channels=list(settings.channels),
+            source="service.joint_meeting"), scenario=SCENARIO)
+        plan = MeetingPlan(community=community.id, activity=int(activity["id"]), title=title, starts_at=data.starts_at,
+                           ends_at=data.ends_at, venue=venue, departments=departments, staff=people, planned_by=principal.staff_id)
+        await plan.save()
+        await audit(principal, "service.meeting.plan", "service_meeting_plan", plan.id, community_id=community.id)
+    return PlannedMeetingOut(activity=int(activity["id"]), title=title, starts_at=data.starts_at, ends_at=data.ends_at, venue=venue,
+                             departments=departments, staff=people, meeting=None)
+
+
+async def invitees(community: CommunityInfo) -> list[dict[str, Any]]:
+    """Whom a joint meeting may invite besides the community's admins: the departments' active staff, by department."""
+    rows = await StaffAssignment.select(StaffAssignment.staff, StaffAssignment.staff.name, StaffAssignment.department.name).where(
+        StaffAssignment.role == "department_staff", StaffAssignment.staff.is_in(Staff.select(Staff.id).where(Staff.active.eq(True))))
+    seen: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        seen.setdefault(r["staff"], {"id": r["staff"], "name": r["staff.name"], "department": r["department.name"] or ""})
+    return sorted(seen.values(), key=lambda p: (p["department"], p["name"], p["id"]))
+
+
+async def planned_meetings(community: CommunityInfo, first: date | None = None, last: date | None = None) -> list[PlannedMeetingOut]:
+    """The joint meetings planned as activities (starting between ``first`` and ``last``, the community's days), soonest
+    first, each with its record's id once recorded."""
+    rows = await MeetingPlan.select().where(MeetingPlan.community == community.id).order_by(MeetingPlan.starts_at).output(
+        load_json=True)
+    recorded = {r["activity"]: r["id"] for r in await JointMeeting.select(JointMeeting.id, JointMeeting.activity).where(
+        JointMeeting.community == community.id, JointMeeting.activity.is_not_null())}
+    zone = community.tz
+    out = []
+    for r in rows:
+        day = r["starts_at"].astimezone(zone).date()
+        if (first is not None and day < first) or (last is not None and day > last):
+            continue
+        out.append(PlannedMeetingOut(activity=r["activity"], title=r["title"], starts_at=r["starts_at"], ends_at=r["ends_at"],
+                                     venue=r["venue"], departments=list(r["departments"]), staff=list(r["staff"]),
+                                     meeting=recorded.get(r["activity"])))
+    return out
+
+
 async def record_meeting(mh: Any, principal: Principal, community: CommunityInfo, data: JointMeetingIn) -> JointMeetingOut:
     """Record a joint meeting held: at least one department, the monitored households discussed (of the community), the
     minutes, the decisions; each decision with an assignee opens a work item due in ``meeting_action_working_days``."""
@@ -119,8 +215,12 @@ async def record_meeting(mh: Any, principal: Principal, community: CommunityInfo
     departments = [d.strip() for d in data.departments if d.strip()]
     if not departments:
         raise InvalidInput("departments: name at least one department that came", field="departments")
-    if len(departments) > 20 or any(len(d) > 32 for d in departments) or len(set(departments)) != len(departments):
-        raise InvalidInput("departments: at most 20 different departments, each at most 32 characters", field="departments")
+    departments = _departments(departments)
+    if data.activity is not None:
+        plan = await MeetingPlan.select(MeetingPlan.id).where(
+            MeetingPlan.activity == data.activity, MeetingPlan.community == community.id).first()
+        if plan is None:
+            raise NotFound(f"activity: planned joint meeting {data.activity} not found", field="activity")
     minutes = _clean(data.minutes, "minutes", 10000)
     title = _clean(data.title, "title", 100, required=False) or f"{quarter_of(data.held_on)[:4]}年第{quarter_of(data.held_on)[-1]}季度帮扶工作专题会议"
     households = sorted(set(data.households))
@@ -144,9 +244,12 @@ async def record_meeting(mh: Any, principal: Principal, community: CommunityInfo
         if d.assignee is not None:
             await scoped_staff(principal, community, d.assignee, field=f"decisions.{n}.assignee", roles=ACTION_ROLES)
         decisions.append(DecisionIn(text=text, assignee=d.assignee))
-    async with transaction(mh):
+    # one record per planned meeting: two recording it at once take turns, and the second finds the first's
+    async with transaction(mh, lock=("service.joint_meeting", data.activity if data.activity is not None else "unplanned")):
+        if data.activity is not None and await JointMeeting.exists().where(JointMeeting.activity == data.activity):
+            raise Conflict(f"activity: the planned joint meeting {data.activity} is recorded already", field="activity")
         meeting = JointMeeting(community=community.id, quarter=quarter_of(data.held_on), title=title, held_on=data.held_on,
-                               departments=departments, households=households, minutes=minutes, decisions=[],
+                               departments=departments, households=households, minutes=minutes, decisions=[], activity=data.activity,
                                recorded_by=principal.staff_id, recorded_at=mh.clock.now())
         await meeting.save()
         stored = []
@@ -182,7 +285,7 @@ async def _meeting_out(mh: Any, principal: Principal, community: CommunityInfo, 
                                      item=d.get("item"), state=state, due_at=due_at, flag=flag))
     return JointMeetingOut(id=row["id"], quarter=row["quarter"], title=row["title"], held_on=row["held_on"],
                            departments=list(row["departments"]), households=list(row["households"]), minutes=row["minutes"],
-                           decisions=decisions, recorded_by_name=names.get(row["recorded_by"] or 0, ""))
+                           decisions=decisions, recorded_by_name=names.get(row["recorded_by"] or 0, ""), activity=row["activity"])
 
 
 def _people(rows: list[dict[str, Any]]) -> set[int]:
@@ -207,7 +310,8 @@ async def quarter(mh: Any, principal: Principal, community: CommunityInfo, which
     names = await _names(_people(rows))
     meetings = [await _meeting_out(mh, principal, community, r, names) for r in rows]
     held = sum(1 for r in rows if first <= r["held_on"] <= last)
-    return QuarterOut(quarter=which, planned=settings.joint_meetings_per_quarter, held=held, ends_on=last, meetings=meetings)
+    return QuarterOut(quarter=which, planned=settings.joint_meetings_per_quarter, held=held, ends_on=last, meetings=meetings,
+                      planned_meetings=await planned_meetings(community, first, last))
 
 
 async def finish_action(mh: Any, principal: Principal, community: CommunityInfo, item_id: int, note: str) -> dict[str, Any]:
@@ -233,10 +337,7 @@ async def meeting_reminder(mh: Any, community: CommunityInfo) -> dict[str, Any] 
                                             JointMeeting.held_on <= last)
     if held >= settings.joint_meetings_per_quarter:
         return None
-    admins = await StaffAssignment.select(StaffAssignment.staff).where(
-        StaffAssignment.community == community.id, StaffAssignment.role == "community_admin",
-        StaffAssignment.staff.is_in(Staff.select(Staff.id).where(Staff.active.eq(True))))
-    people = sorted({r["staff"] for r in admins})
+    people = await _community_admins(community)
     if not people:
         return None
     q = int(which[-1])

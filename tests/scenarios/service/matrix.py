@@ -159,6 +159,8 @@ COMMUNITY_ROUTES: dict[tuple[str, str], Any] = {
     ("GET", f"{SV}/assistance/meetings"): lambda w, p: (_sv(w, p, "/assistance/meetings"), None),
     ("POST", f"{SV}/assistance/meetings"): lambda w, p: (_sv(w, p, "/assistance/meetings"), {
         "held_on": date.today().isoformat(), "departments": ["民政"], "minutes": "季度会议"}),
+    ("POST", f"{SV}/assistance/meetings/planned"): lambda w, p: (_sv(w, p, "/assistance/meetings/planned"), {
+        "starts_at": "2030-01-10T09:00:00+08:00", "ends_at": "2030-01-10T11:00:00+08:00", "venue": "党群服务中心", "departments": ["民政"]}),
     ("GET", f"{SV}/inspection/problems"): lambda w, p: (_sv(w, p, "/inspection/problems"), None),
     ("POST", f"{SV}/inspection/problems"): lambda w, p: (_sv(w, p, "/inspection/problems"), {"category": "政策落实", "text": "未公示"}),
     # --- end service4 ---
