@@ -162,7 +162,7 @@ async def new_meeting(request: Request[Any, Any, Any], community: CurrentCommuni
     ``?activity=`` records a planned one (its day and departments filled in)."""
     if activity is None:
         return await _meeting_form(request, meihao, principal, community)
-    plan = next((p for p in await supervision.planned_meetings(community) if p.activity == activity and p.meeting is None), None)
+    plan = next((p for p in await supervision.planned_meetings(community, activity=activity) if p.meeting is None), None)
     if plan is None:
         raise NotFound(f"planned meeting {activity} not found")
     values = {"activity": str(activity), "held_on": plan.starts_at.astimezone(community.tz).date().isoformat(),

@@ -186,11 +186,12 @@ async def invitees(community: CommunityInfo) -> list[dict[str, Any]]:
     return sorted(seen.values(), key=lambda p: (p["department"], p["name"], p["id"]))
 
 
-async def planned_meetings(community: CommunityInfo, first: date | None = None, last: date | None = None) -> list[PlannedMeetingOut]:
-    """The joint meetings planned as activities (starting between ``first`` and ``last``, the community's days), soonest
-    first, each with its record's id once recorded."""
-    rows = await MeetingPlan.select().where(MeetingPlan.community == community.id).order_by(MeetingPlan.starts_at).output(
-        load_json=True)
+async def planned_meetings(community: CommunityInfo, first: date | None = None, last: date | None = None, *,
+                           activity: int | None = None) -> list[PlannedMeetingOut]:
+    """The joint meetings planned as activities (starting between ``first`` and ``last``, the community's days; or the one
+    of ``activity``), soonest first, each with its record's id once recorded."""
+    where = [MeetingPlan.community == community.id] + ([MeetingPlan.activity == activity] if activity is not None else [])
+    rows = await MeetingPlan.select().where(*where).order_by(MeetingPlan.starts_at).output(load_json=True)
     recorded = {r["activity"]: r["id"] for r in await JointMeeting.select(JointMeeting.id, JointMeeting.activity).where(
         JointMeeting.community == community.id, JointMeeting.activity.is_not_null())}
     zone = community.tz
